@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Local infrastructure for development and tests: RabbitMQ (Debian package) and
+# FerretDB v1.24.2 (built from the Go module, SQLite backend, data under var/).
+# Installs what is missing, starts what is down, waits until both answer.
+# Idempotent: a second run with both up takes about a second.
+#
+#   deploy/local/infra.sh start | stop | status
+set -euo pipefail
+
+FERRETDB_VERSION="v1.24.2"
+FERRETDB_MODULE="github.com/FerretDB/FerretDB"
+FERRETDB_ADDR="${FERRETDB_ADDR:-127.0.0.1:27017}"
+FERRETDB_DEBUG_ADDR="${FERRETDB_DEBUG_ADDR:-127.0.0.1:8088}"
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+var="$root/var"
+ferretdb_bin="$var/bin/ferretdb"
+ferretdb_pid="$var/run/ferretdb.pid"
+
+say() { echo "infra: $*"; }
+as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+    local deadline=$((SECONDS + $1)) what=$2; shift 2
+    until "$@" >/dev/null 2>&1; do
+        if ((SECONDS >= deadline)); then say "$what did not come up in time"; return 1; fi
+        sleep 0.5
+    done
+}
+
+install_rabbitmq() {
+    command -v rabbitmq-server >/dev/null && return
+    say "installing rabbitmq-server from Debian's packages"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
+    # the package starts a node when systemd runs; here we start our own below
+}
+
+start_rabbitmq() {
+    if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then return; fi
+    say "starting RabbitMQ"
+    as_root rabbitmq-server -detached
+    wait_for 90 "RabbitMQ" rabbitmq-diagnostics -q ping
+    as_root rabbitmqctl -q await_startup
+}
+
+# `go install $FERRETDB_MODULE/cmd/ferretdb@$FERRETDB_VERSION` cannot be used as is:
+# its deprecation check lists all versions (the module proxy answers 403 to
+# that here), and the module zip has no build/version/version.txt, without
+# which the binary panics at start. So: download exactly this version, add
+# version.txt, and build it with its own go.mod and go.sum.
+build_ferretdb() {
+    if [[ -x "$ferretdb_bin" ]] && "$ferretdb_bin" --version 2>/dev/null | grep -q "version: $FERRETDB_VERSION"; then
+        return
+    fi
+    command -v go >/dev/null || { say "Go is needed to build FerretDB"; exit 1; }
+    say "building FerretDB $FERRETDB_VERSION (about a minute the first time)"
+    local src="$var/build/ferretdb-$FERRETDB_VERSION" module_dir
+    export GOFLAGS=-mod=mod GOTOOLCHAIN=local
+    module_dir=$(cd "$root" && go mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" \
+        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [[ -d "$module_dir" ]] || { say "could not download $FERRETDB_MODULE@$FERRETDB_VERSION"; exit 1; }
+    rm -rf "$src" && mkdir -p "$(dirname "$src")" "$var/bin"
+    cp -r "$module_dir" "$src" && chmod -R u+w "$src"
+    echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"
+    (cd "$src" && go build -trimpath -o "$ferretdb_bin" ./cmd/ferretdb)
+    rm -rf "$src"
+}
+
+ferretdb_ready() { curl -fsS "http://$FERRETDB_DEBUG_ADDR/debug/readyz"; }
+
+start_ferretdb() {
+    if ferretdb_ready >/dev/null 2>&1; then return; fi
+    say "starting FerretDB on $FERRETDB_ADDR (SQLite under var/ferretdb)"
+    mkdir -p "$var/ferretdb/data" "$var/run" "$var/log"
+    nohup "$ferretdb_bin" --handler=sqlite --sqlite-url="file:$var/ferretdb/data/" \
+        --state-dir="$var/ferretdb" --listen-addr="$FERRETDB_ADDR" \
+        --debug-addr="$FERRETDB_DEBUG_ADDR" --telemetry=disable --log-level=warn \
+        >>"$var/log/ferretdb.log" 2>&1 &
+    echo $! > "$ferretdb_pid"
+    wait_for 30 "FerretDB" ferretdb_ready
+}
+
+stop_ferretdb() {
+    if [[ -f "$ferretdb_pid" ]] && kill "$(cat "$ferretdb_pid")" 2>/dev/null; then
+        say "stopped FerretDB"
+    fi
+    rm -f "$ferretdb_pid"
+}
+
+stop_rabbitmq() {
+    if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
+        as_root rabbitmqctl -q stop && say "stopped RabbitMQ"
+    fi
+}
+
+case "${1:-start}" in
+    start)
+        install_rabbitmq
+        build_ferretdb
+        start_rabbitmq
+        start_ferretdb
+        say "RabbitMQ and FerretDB $FERRETDB_VERSION are up"
+        ;;
+    stop) stop_ferretdb; stop_rabbitmq ;;
+    status)
+        rabbitmq-diagnostics -q ping >/dev/null 2>&1 && say "RabbitMQ up" || say "RabbitMQ down"
+        ferretdb_ready >/dev/null 2>&1 && say "FerretDB up" || say "FerretDB down"
+        ;;
+    *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,141 @@
+"""One writer per aggregate at a time (DESIGN.md rule 2), using unique inserts only.
+
+FerretDB 1.x runs a filtered update or delete as read-modify-write, so
+"take over the lease if its token is still T" cannot be one conditional
+update there. Every decision that must be exclusive is therefore an insert
+with a unique `_id`:
+
+- acquire: insert {_id: key}. A duplicate-key error means someone holds it.
+- take over a lease past its expiry (token T): first win the *claim*
+  `key>T` by acquiring it as a lease of its own, re-read the lease, and only
+  if it still carries T replace it. Only the claim holder may replace a lease
+  with token T, and tokens are never reused, so two takers cannot both win.
+  A claim whose holder crashed is itself taken over the same way.
+
+A lease left behind (its holder crashed, or it could not publish its outbox)
+marks its aggregate as possibly holding unpublished events; `stale()` lists
+them for the outbox sweeper.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
+
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+CLAIM_SEPARATOR = ">"
+
+
+class LeaseBusy(Exception):
+    """Another writer holds the aggregate; try again shortly."""
+
+    def __init__(self, key: str):
+        super().__init__(f"{key} is being changed by another writer")
+        self.key = key
+
+
+@dataclass
+class Lease:
+    key: str
+    token: str
+    expires_at: float
+    claim: Lease | None = None
+
+
+class Leases:
+    def __init__(
+        self,
+        collection: Collection,
+        ttl_seconds: float,
+        wait_seconds: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ):
+        self._leases = collection
+        self._ttl = ttl_seconds
+        self._wait = wait_seconds
+        self._clock = clock
+
+    def acquire(self, key: str, **meta: Any) -> Lease:
+        """Take the lease, waiting with jittered back-off while another writer holds it."""
+        for attempt in Retrying(
+            retry=retry_if_exception_type(LeaseBusy),
+            wait=wait_random_exponential(multiplier=0.005, max=0.1),
+            stop=stop_after_delay(self._wait),
+            reraise=True,
+        ):
+            with attempt:
+                return self.try_acquire(key, **meta)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def try_acquire(self, key: str, **meta: Any) -> Lease:
+        token = uuid.uuid4().hex
+        for _ in range(5):
+            expires_at = self._clock() + self._ttl
+            document = {
+                "_id": key,
+                "token": token,
+                "expires_at": expires_at,
+                "holder": HOLDER,
+                **meta,
+            }
+            try:
+                self._leases.insert_one(document)
+                return Lease(key, token, expires_at)
+            except DuplicateKeyError:
+                pass
+            current = self._leases.find_one({"_id": key})
+            if current is None:
+                continue  # released between our insert and our read
+            if current["expires_at"] > self._clock():
+                raise LeaseBusy(key)
+            lease = self._take_over(key, current["token"], document)
+            if lease is not None:
+                return lease
+        raise LeaseBusy(key)
+
+    def _take_over(self, key: str, stale_token: str, document: dict) -> Lease | None:
+        claim = self.try_acquire(f"{key}{CLAIM_SEPARATOR}{stale_token}")
+        current = self._leases.find_one({"_id": key})
+        if current is None or current["token"] != stale_token:
+            self.release(claim)  # someone else already took it over, or it was released
+            return None
+        self._leases.replace_one({"_id": key}, document)
+        return Lease(key, document["token"], document["expires_at"], claim)
+
+    def release(self, lease: Lease) -> None:
+        self._leases.delete_one({"_id": lease.key, "token": lease.token})
+        if lease.claim is not None:
+            self.release(lease.claim)
+
+    def abandon(self, lease: Lease) -> None:
+        """Give the lease up but leave it behind, expired, so the sweeper finishes the work."""
+        self._leases.update_one(
+            {"_id": lease.key, "token": lease.token}, {"$set": {"expires_at": 0.0}}
+        )
+        if lease.claim is not None:
+            self.release(lease.claim)
+
+    def remaining(self, lease: Lease) -> float:
+        return lease.expires_at - self._clock()
+
+    def stale(self, **meta: Any) -> list[dict]:
+        """Leases past expiry, excluding claims. The collection holds only in-flight and
+        abandoned leases, so a full read of it stays small on every engine."""
+        now = self._clock()
+        return [
+            doc
+            for doc in self._leases.find(meta)
+            if doc["expires_at"] <= now and CLAIM_SEPARATOR not in doc["_id"]
+        ]
+
+    def count(self) -> int:
+        return self._leases.count_documents({})

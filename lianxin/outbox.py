@@ -1,0 +1,58 @@
+"""The in-document outbox (DESIGN.md rule 3).
+
+The events a change causes are stored in the aggregate's own document, in the
+same write as the change, under the `outbox` field. The relay publishes them
+with publisher confirms and `mandatory=True` (an event no queue is bound to
+raises instead of vanishing) and only then removes them. A crash between
+publish and removal republishes; consumers are idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from nameko.amqp.publish import Publisher
+from nameko.standalone.events import get_event_exchange
+
+from lianxin.envelope import Envelope
+
+OUTBOX = "outbox"
+SWEEP_INTERVAL_SECONDS = 1.0  # how often each service looks for outboxes left behind
+
+Publish = Callable[[Mapping[str, Any]], None]
+
+
+def with_events(document: Mapping[str, Any], events: Iterable[Envelope]) -> dict[str, Any]:
+    """The document to write: the new state plus its events queued behind any still pending."""
+    pending = list(document.get(OUTBOX, []))
+    pending.extend(event.to_message() for event in events)
+    return {**document, OUTBOX: pending}
+
+
+def pending(document: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    return list(document.get(OUTBOX, [])) if document else []
+
+
+class EventPublisher:
+    """Publishes envelopes to the service's nameko event exchange, `<service>.events`,
+    with the event type as routing key, so plain nameko `event_handler`s bind to it."""
+
+    def __init__(self, amqp_uri: str, service_name: str):
+        self._exchange = get_event_exchange(service_name, {})
+        self._publisher = Publisher(
+            amqp_uri,
+            use_confirms=True,
+            mandatory=True,
+            serializer="json",
+            declare=[self._exchange],
+        )
+
+    def __call__(self, message: Mapping[str, Any]) -> None:
+        self._publisher.publish(
+            dict(message),
+            exchange=self._exchange,
+            routing_key=message["type"],
+            message_id=message["event_id"],
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
+        )

@@ -1,0 +1,155 @@
+"""JSON HTTP entrypoints: bad input gets a 4xx with field errors and never reaches the store.
+
+Each service's http.py declares its error table, e.g.
+`{CaseNotFound: (404, "not_found"), InvalidTransition: (409, "invalid_transition")}`,
+and decorates entrypoints with `route(ERRORS)("POST", "/v1/...")`. An error may
+carry a `details()` dict that is merged into the response (a 409 names the
+current state).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.wrappers import Response
+
+from lianxin import instrumentation
+from lianxin.config import Settings
+from lianxin.lease import LeaseBusy
+
+log = logging.getLogger(__name__)
+
+ErrorTable = Mapping[type[BaseException], tuple[int, str]]
+
+BASE_ERRORS: ErrorTable = {
+    ValidationError: (400, "invalid_request"),
+    LeaseBusy: (503, "busy"),
+}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class JsonHttp(HttpRequestHandler):
+    def __init__(self, method: str, url: str, errors: ErrorTable | None = None, **kwargs):
+        self.errors = {**BASE_ERRORS, **(errors or {})}
+        super().__init__(method, url, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        settings = Settings.from_config(self.container.service_name, self.container.config)
+        self.max_body_bytes = settings.max_body_bytes
+
+    def handle_request(self, request):
+        if (request.content_length or 0) > self.max_body_bytes:
+            response = error_response(
+                413, "body_too_large", f"Body over {self.max_body_bytes} bytes."
+            )
+        else:
+            request.max_content_length = self.max_body_bytes
+            response = super().handle_request(request)
+        instrumentation.HTTP_REQUESTS.labels(request.method, self.url, response.status_code).inc()
+        return response
+
+    def response_from_result(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        headers = None
+        if isinstance(result, tuple) and len(result) == 3:
+            status, headers, body = result
+        elif isinstance(result, tuple):
+            status, body = result
+        else:
+            status, body = 200, result
+        return Response(
+            json.dumps(body, ensure_ascii=False, default=str),
+            status=status,
+            headers=headers,
+            mimetype="application/json",
+        )
+
+    def response_from_exception(self, exc: Exception) -> Response:
+        for kind, (status, code) in self.errors.items():
+            if isinstance(exc, kind):
+                details = exc.details() if hasattr(exc, "details") else {}
+                if isinstance(exc, ValidationError):
+                    details = {"fields": exc.messages}
+                headers = {"Retry-After": "1"} if status == 503 else None
+                return error_response(status, code, _message(exc, status), headers, **details)
+        if isinstance(exc, BodyTooLarge):
+            return error_response(413, "body_too_large", str(exc))
+        log.error("unhandled error on %s %s", self.method, self.url, exc_info=exc)
+        return error_response(500, "internal_error", "Internal error; it has been logged.")
+
+
+def route(errors: ErrorTable) -> Callable[..., Any]:
+    """The decorator for one service: its error table bound in."""
+    return partial(JsonHttp.decorator, errors=errors)
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None, **details: Any
+) -> Response:
+    body = {"error": {"code": code, "message": message, **details}}
+    return Response(
+        json.dumps(body, ensure_ascii=False, default=str),
+        status=status,
+        headers=headers,
+        mimetype="application/json",
+    )
+
+
+def read_json(request, schema: Schema) -> Any:
+    """Parse and validate a JSON body; raises ValidationError (400) for anything off."""
+    raw = request.get_data(cache=True)
+    limit = getattr(request, "max_content_length", None)
+    if limit and len(raw) > limit:
+        raise BodyTooLarge(f"Body over {limit} bytes.")
+    if not raw:
+        raise ValidationError({"_body": ["A JSON body is required."]})
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError({"_body": [f"Not valid JSON: {exc}"]}) from None
+    problems = forbidden_keys(data)
+    if problems:
+        raise ValidationError({"_body": problems})
+    return schema.load(data)
+
+
+def forbidden_keys(data: Any, path: str = "") -> list[str]:
+    """Keys that could reach MongoDB as operators or paths: `$`-prefixed, dotted, or NUL."""
+    found: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
+                found.append(f"Key not allowed: {where!r}")
+            found.extend(forbidden_keys(value, where))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            found.extend(forbidden_keys(item, f"{path}[{index}]"))
+    return found
+
+
+def _message(exc: BaseException, status: int) -> str:
+    if isinstance(exc, ValidationError):
+        return "The request has invalid fields."
+    return str(exc) or f"HTTP {status}"
+
+
+class HealthCheck:
+    """Mixed into every service: answers once the container's entrypoints are running."""
+
+    name: str
+
+    @JsonHttp.decorator("GET", "/healthz")
+    def healthz(self, request):
+        return 200, {"status": "ok", "service": self.name}

@@ -1,0 +1,1 @@
+"""Developer entry points: start the stack, receive webhooks, run the demo flow."""

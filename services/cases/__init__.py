@@ -1,0 +1,1 @@
+"""cases: intake, the case lifecycle, SLA deadlines; emits case.* events."""

@@ -1,0 +1,73 @@
+"""HTTP entrypoints of the cases service and its error → status table."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import ValidationError
+
+from lianxin.clock import utc_now
+from lianxin.web import read_json, route
+from services.cases import handlers
+from services.cases.domain import (
+    CaseNotFound,
+    InvalidTransition,
+    NotAssignee,
+    UnknownCategory,
+)
+from services.cases.schemas import AcceptSchema, CaseIntakeSchema, CaseSchema, ResolveSchema
+
+ERRORS = {
+    UnknownCategory: (400, "invalid_request"),
+    NotAssignee: (403, "not_assignee"),
+    CaseNotFound: (404, "not_found"),
+    InvalidTransition: (409, "invalid_transition"),
+    handlers.IdempotencyKeyReused: (422, "idempotency_key_reused"),
+}
+http = route(ERRORS)
+CASE_ID = re.compile(r"^LX-[0-9A-F]{16}$")
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+class CasesHttp:
+    @http("POST", "/v1/cases")
+    def create_case(self, request):
+        intake = read_json(request, CaseIntakeSchema())
+        case, created = handlers.report(
+            self.store,
+            intake,
+            _idempotency_key(request),
+            request.headers.get("X-Correlation-Id"),
+            utc_now(),
+        )
+        headers = {"Location": f"/v1/cases/{case.id}"}
+        return (201 if created else 200), headers, CaseSchema().dump(case)
+
+    @http("GET", "/v1/cases/<string:case_id>")
+    def get_case(self, request, case_id):
+        return 200, CaseSchema().dump(handlers.get(self.store, _case_id(case_id)))
+
+    @http("POST", "/v1/cases/<string:case_id>/accept")
+    def accept_case(self, request, case_id):
+        body = read_json(request, AcceptSchema())
+        case = handlers.accept(self.store, _case_id(case_id), body, utc_now())
+        return 200, CaseSchema().dump(case)
+
+    @http("POST", "/v1/cases/<string:case_id>/resolve")
+    def resolve_case(self, request, case_id):
+        body = read_json(request, ResolveSchema())
+        case = handlers.resolve(self.store, _case_id(case_id), body, utc_now())
+        return 200, CaseSchema().dump(case)
+
+
+def _case_id(raw: str) -> str:
+    if not CASE_ID.match(raw):
+        raise CaseNotFound(raw)
+    return raw
+
+
+def _idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.match(key):
+        raise ValidationError({"Idempotency-Key": ["Use 1–200 printable ASCII characters."]})
+    return key

@@ -1,0 +1,1 @@
+"""metrics: aggregates per community, grid, category and day; the stats API; business gauges."""

@@ -1,0 +1,39 @@
+"""Event payload and request schemas of the metrics service."""
+
+from datetime import date, timedelta
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from lianxin.envelope import PayloadSchemas
+from services.metrics.domain import MEASURE_OF_EVENT
+
+MAX_RANGE_DAYS = 366
+
+
+class CaseFact(Schema):
+    """Every case event metrics counts shares these fields; the rest is ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    case_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    grid_id = fields.String(required=True)
+    category = fields.String(required=True)
+    on_time = fields.Boolean()
+
+
+class SummaryQuery(Schema):
+    community_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    since = fields.Date(data_key="from", load_default=lambda: date.today() - timedelta(days=30))
+    until = fields.Date(data_key="to", load_default=date.today)
+
+    @validates_schema
+    def range_is_sane(self, data, **kwargs):
+        if data["since"] > data["until"]:
+            raise ValidationError("Must not be after `to`.", "from")
+        if (data["until"] - data["since"]).days > MAX_RANGE_DAYS:
+            raise ValidationError(f"At most {MAX_RANGE_DAYS} days.", "to")
+
+
+EVENTS = PayloadSchemas({(event_type, 1): CaseFact() for event_type in MEASURE_OF_EVENT})

@@ -1,0 +1,1 @@
+"""notify: channels, templates, deliveries with status and attempts, signed webhooks."""

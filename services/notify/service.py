@@ -1,0 +1,35 @@
+"""The notify service: a thin shell over handlers.py."""
+
+from nameko.timer import timer
+
+from lianxin.clock import utc_now
+from lianxin.consumer import event_handler
+from lianxin.instrumentation import Instrumentation
+from lianxin.mongo import StoreProvider
+from lianxin.outbox import SWEEP_INTERVAL_SECONDS
+from lianxin.web import HealthCheck
+from services.notify import handlers
+from services.notify.channels import OutboundProvider
+from services.notify.http import NotifyHttp
+from services.notify.schemas import EVENTS
+from services.notify.store import NotifyStore
+
+
+class NotifyService(NotifyHttp, HealthCheck):
+    name = "notify"
+
+    store = StoreProvider(NotifyStore)
+    outbound = OutboundProvider()
+    instrumentation = Instrumentation()
+
+    @event_handler("cases", "case.dispatched")
+    def on_case_dispatched(self, message):
+        handlers.deliver(self.store, self.outbound, EVENTS.read(message), utc_now())
+
+    @event_handler("cases", "case.escalated")
+    def on_case_escalated(self, message):
+        handlers.deliver(self.store, self.outbound, EVENTS.read(message), utc_now())
+
+    @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
+    def relay_outbox(self):
+        self.store.recover()

@@ -1,0 +1,1 @@
+"""roster: areas, people, teams, rotas, offers and the volunteer-hours ledger."""

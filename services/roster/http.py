@@ -1,0 +1,16 @@
+"""HTTP entrypoints of the roster service."""
+
+from lianxin.clock import utc_now
+from lianxin.web import route
+from services.roster import handlers
+from services.roster.schemas import OnDutyQuery
+
+http = route({})
+
+
+class RosterHttp:
+    @http("GET", "/v1/on-duty")
+    def on_duty(self, request):
+        query = OnDutyQuery().load(request.args.to_dict())
+        people = handlers.on_duty(self.store, query["grid_id"], query["team"], utc_now())
+        return 200, {"grid_id": query["grid_id"], "team": query["team"], "on_duty": people}
