@@ -80,10 +80,9 @@ def main(community: str, grid: str) -> None:
         ]
 
     hook = wait_for("webhook delivery", delivered)[0]
-    step(
-        f"notify delivered a signed webhook ({'signature verified' if hook['verified'] else 'BAD SIGNATURE'}) "
-        f"in {time.perf_counter() - started:.2f}s:"
-    )
+    signature = "signature verified" if hook["verified"] else "BAD SIGNATURE"
+    elapsed = time.perf_counter() - started
+    step(f"notify delivered a signed webhook ({signature}) in {elapsed:.2f}s:")
     console.print(f"    {hook['body']['text']}".replace("\n", "\n    "))
 
     person = {"person_id": case["assignee"]}
