@@ -13,7 +13,7 @@ import logging
 import traceback
 
 from kombu import Exchange, Queue
-from nameko.amqp.publish import get_producer
+from nameko.amqp.publish import get_connection, get_producer
 from nameko.events import EventHandler
 
 from lianxin import instrumentation
@@ -61,6 +61,11 @@ class ReliableEventHandler(EventHandler):
             routing_key=dead_letter_queue_name(name),
             durable=True,
         )
+        # declared up front, so operators see (and alert on) an empty dead-letter queue
+        with get_connection(self._amqp_uri) as connection:
+            for queue in (self._retry_queue, self._dead_queue):
+                queue.maybe_bind(connection)
+                queue.declare()
 
     def handle_message_processed(self, message, result=None, exc_info=None) -> None:
         if exc_info is None:

@@ -6,6 +6,7 @@ give each run its own ports, RabbitMQ vhost and database prefix.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import signal
@@ -138,23 +139,22 @@ class Stack:
     def running(self, service: str) -> int | None:
         try:
             pid = int(self.pid_file(service).read_text())
-            os.kill(pid, 0)
-            return pid
-        except (FileNotFoundError, ValueError, ProcessLookupError):
+        except (FileNotFoundError, ValueError):
             return None
+        return pid if self._alive(pid) else None
 
     def stop(
         self, service: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 15.0
     ) -> None:
         pid = self.running(service)
-        if pid is None:
-            return
-        os.killpg(pid, sig)
-        deadline = time.monotonic() + timeout
-        while self._alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if self._alive(pid):
-            os.killpg(pid, signal.SIGKILL)
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, sig)
+            deadline = time.monotonic() + timeout
+            while self._alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if self._alive(pid):
+                os.killpg(pid, signal.SIGKILL)
         self.pid_file(service).unlink(missing_ok=True)
 
     @staticmethod

@@ -1,0 +1,66 @@
+"""Fixtures for tests that use the real RabbitMQ and FerretDB started by `make infra`.
+
+Each test session gets its own RabbitMQ vhost and its own database prefix and
+removes both at the end, so runs never see each other's queues or data.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+
+import pytest
+from kombu import Connection
+from pymongo import MongoClient
+
+AMQP_HOST_URI = os.environ.get("TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+MONGO_URI = os.environ.get("TEST_MONGO_URI", "mongodb://127.0.0.1:27017/")
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri() -> str:
+    """A vhost of our own on the real broker; deleted afterwards with everything in it."""
+    vhost = f"lianxin-test-{RUN_ID}"
+    try:
+        with Connection(AMQP_HOST_URI, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as exc:
+        pytest.fail(f"RabbitMQ is not reachable at {AMQP_HOST_URI} ({exc}); run `make infra`")
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield AMQP_HOST_URI.rstrip("/") + "/" + vhost
+    _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="session")
+def mongo_client() -> MongoClient:
+    client = MongoClient(MONGO_URI, serverSelectionTimeoutMS=5000, tz_aware=True)
+    try:
+        client.admin.command("ping")
+    except Exception as exc:
+        pytest.fail(f"FerretDB/MongoDB is not reachable at {MONGO_URI} ({exc}); run `make infra`")
+    yield client
+    for name in client.list_database_names():
+        if name.startswith(f"t{RUN_ID}"):
+            client.drop_database(name)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def db_prefix() -> str:
+    return f"t{RUN_ID}_"
+
+
+@pytest.fixture
+def test_db(mongo_client, db_prefix, request):
+    """A fresh database for one test."""
+    name = f"{db_prefix}{request.node.name[:20]}_{uuid.uuid4().hex[:6]}"
+    name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)
+    yield mongo_client[name]
+    mongo_client.drop_database(name)
