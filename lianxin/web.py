@@ -145,11 +145,21 @@ def _message(exc: BaseException, status: int) -> str:
     return str(exc) or f"HTTP {status}"
 
 
+class RouteNotFound(Exception):
+    pass
+
+
 class HealthCheck:
-    """Mixed into every service: answers once the container's entrypoints are running."""
+    """Mixed into every service: a health probe, and JSON (not HTML) for unknown paths."""
 
     name: str
 
     @JsonHttp.decorator("GET", "/healthz")
     def healthz(self, request):
         return 200, {"status": "ok", "service": self.name}
+
+    @JsonHttp.decorator(
+        "GET,POST,PUT,PATCH,DELETE", "/<path:unknown>", errors={RouteNotFound: (404, "not_found")}
+    )
+    def route_not_found(self, request, unknown):
+        raise RouteNotFound(f"No route {request.method} /{unknown}.")

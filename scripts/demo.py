@@ -30,6 +30,14 @@ def wait_for(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
     raise SystemExit(f"gave up waiting for {what} after {timeout}s")
 
 
+def summary(metrics_url: str, community: str) -> dict:
+    response = requests.get(
+        f"{metrics_url}/v1/stats/summary", params={"community_id": community}, timeout=5
+    )
+    response.raise_for_status()
+    return response.json()
+
+
 def step(text: str) -> None:
     console.print(f"[bold cyan]→[/] {text}")
 
@@ -48,6 +56,7 @@ def main(community: str, grid: str) -> None:
         "location": {"grid_id": grid, "building": "3", "unit": "2"},
         "reporter": {"name": "王秀兰", "phone": "13912345678"},
     }
+    resolved_before = summary(metrics, community)["totals"]["resolved"]
     started = time.perf_counter()
     response = requests.post(
         f"{cases}/v1/cases",
@@ -96,10 +105,8 @@ def main(community: str, grid: str) -> None:
     step(f"volunteer resolved it: state {case['state']}")
 
     def counted():
-        stats = requests.get(
-            f"{metrics}/v1/stats/summary", params={"community_id": community}, timeout=5
-        ).json()
-        return stats if stats["totals"]["resolved"] >= 1 else None
+        stats = summary(metrics, community)
+        return stats if stats["totals"]["resolved"] > resolved_before else None
 
     stats = wait_for("statistics", counted)
     step(

@@ -13,13 +13,13 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 import requests
 from kombu import Connection
-from nameko.events import EventHandler
 from rich.console import Console
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,11 @@ console = Console()
 def event_queues(service: str) -> list[str]:
     """The queues a service consumes, named as nameko names them."""
     module, _, name = SERVICES[service].partition(":")
-    cls = getattr(importlib.import_module(module), name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # eventlet's deprecation banner, once per import
+        from nameko.events import EventHandler
+
+        cls = getattr(importlib.import_module(module), name)
     queues = []
     for method_name in dir(cls):
         for entrypoint in getattr(getattr(cls, method_name), "nameko_entrypoints", ()):

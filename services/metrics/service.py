@@ -29,27 +29,12 @@ class MetricsService(MetricsHttp, HealthCheck):
     instrumentation = Instrumentation()
 
     @event_handler("cases", "case.reported")
-    def on_case_reported(self, message):
-        handlers.count_event(self.store, EVENTS.read(message))
-
     @event_handler("cases", "case.triaged")
-    def on_case_triaged(self, message):
-        handlers.count_event(self.store, EVENTS.read(message))
-
     @event_handler("cases", "case.dispatched")
-    def on_case_dispatched(self, message):
-        handlers.count_event(self.store, EVENTS.read(message))
-
     @event_handler("cases", "case.escalated")
-    def on_case_escalated(self, message):
-        handlers.count_event(self.store, EVENTS.read(message))
-
     @event_handler("cases", "case.accepted")
-    def on_case_accepted(self, message):
-        handlers.count_event(self.store, EVENTS.read(message))
-
     @event_handler("cases", "case.resolved")
-    def on_case_resolved(self, message):
+    def count_case_event(self, message):
         handlers.count_event(self.store, EVENTS.read(message))
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)

@@ -23,11 +23,8 @@ class NotifyService(NotifyHttp, HealthCheck):
     instrumentation = Instrumentation()
 
     @event_handler("cases", "case.dispatched")
-    def on_case_dispatched(self, message):
-        handlers.deliver(self.store, self.outbound, EVENTS.read(message), utc_now())
-
     @event_handler("cases", "case.escalated")
-    def on_case_escalated(self, message):
+    def deliver_notification(self, message):
         handlers.deliver(self.store, self.outbound, EVENTS.read(message), utc_now())
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)

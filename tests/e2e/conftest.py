@@ -109,8 +109,9 @@ def report_body(community: str, **overrides: Any) -> dict[str, Any]:
 
 
 def report_case(stack: Stack, community: str, **overrides: Any) -> dict[str, Any]:
-    response = requests.post(f"{stack.url('cases')}/v1/cases",
-                             json=report_body(community, **overrides), timeout=10)
+    response = requests.post(
+        f"{stack.url('cases')}/v1/cases", json=report_body(community, **overrides), timeout=10
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -120,14 +121,17 @@ def get_case(stack: Stack, case_id: str) -> dict[str, Any]:
 
 
 def wait_for_state(stack: Stack, case_id: str, state: str, timeout: float = 30.0) -> dict:
-    return wait_until(f"case {case_id} to be {state}",
-                      lambda: (case := get_case(stack, case_id))["state"] == state and case,
-                      timeout)
+    return wait_until(
+        f"case {case_id} to be {state}",
+        lambda: (case := get_case(stack, case_id))["state"] == state and case,
+        timeout,
+    )
 
 
 def stats(stack: Stack, community: str) -> dict[str, int]:
-    response = requests.get(f"{stack.url('metrics')}/v1/stats/summary",
-                            params={"community_id": community}, timeout=5)
+    response = requests.get(
+        f"{stack.url('metrics')}/v1/stats/summary", params={"community_id": community}, timeout=5
+    )
     return response.json()["totals"]
 
 

@@ -45,22 +45,40 @@ def test_a_case_goes_from_report_to_dispatch_to_resolution_to_the_statistics(sta
     person = {"person_id": case["assignee"]}
     accepted = requests.post(f"{cases_url}/accept", json=person, timeout=5)
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
-    resolved = requests.post(f"{cases_url}/resolve", timeout=5, json={
-        **person, "resolution": "换了灯泡", "volunteer_hours": 1.5})
+    resolved = requests.post(
+        f"{cases_url}/resolve",
+        timeout=5,
+        json={**person, "resolution": "换了灯泡", "volunteer_hours": 1.5},
+    )
     assert resolved.status_code == 200 and resolved.json()["state"] == "resolved"
     assert [step["state"] for step in resolved.json()["timeline"]] == [
-        "reported", "triaged", "dispatched", "accepted", "resolved"]
+        "reported",
+        "triaged",
+        "dispatched",
+        "accepted",
+        "resolved",
+    ]
 
-    expected = {"reported": 1, "triaged": 1, "dispatched": 1, "accepted": 1, "resolved": 1,
-                "resolved_on_time": 1, "escalated": 0}
+    expected = {
+        "reported": 1,
+        "triaged": 1,
+        "dispatched": 1,
+        "accepted": 1,
+        "resolved": 1,
+        "resolved_on_time": 1,
+        "escalated": 0,
+    }
     wait_until("the statistics", lambda: stats(stack, place) == expected)
-    hours = wait_until("the volunteer hours", lambda: list(
-        db("roster")["hours"].find({"case_id": case["id"]})))
+    hours = wait_until(
+        "the volunteer hours", lambda: list(db("roster")["hours"].find({"case_id": case["id"]}))
+    )
     assert [(line["person_id"], line["hours"]) for line in hours] == [(case["assignee"], 1.5)]
-    scrape = requests.get(f"http://127.0.0.1:{stack.metrics_port('metrics')}/metrics",
-                          timeout=5).text
-    assert (f'lianxin_cases{{category="facility.lighting",community="{place}",'
-            f'measure="resolved"}} 1.0') in scrape
+    scrape = requests.get(
+        f"http://127.0.0.1:{stack.metrics_port('metrics')}/metrics", timeout=5
+    ).text
+    assert (
+        f'lianxin_cases{{category="facility.lighting",community="{place}",measure="resolved"}} 1.0'
+    ) in scrape
 
 
 def test_a_case_with_nobody_on_duty_is_escalated_and_the_grid_is_told(stack, sink):
@@ -71,20 +89,51 @@ def test_a_case_with_nobody_on_duty_is_escalated_and_the_grid_is_told(stack, sin
     assert hook["body"]["kind"] == "case.escalated"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"community_id": "x", "location": {"grid_id": "g"}}, "description"),
-    ({"description": "d", "location": {"grid_id": "g"}}, "community_id"),
-    ({"description": "d", "community_id": "x", "location": {}}, "location"),
-    ({"description": "d", "community_id": "x", "location": {"grid_id": "g"},
-      "channel": "carrier-pigeon"}, "channel"),
-    ({"description": "d", "community_id": "x", "location": {"grid_id": "g"},
-      "category": "no.such"}, "category"),
-    ({"description": "d", "community_id": "x", "location": {"grid_id": "g"},
-      "severity": "high"}, "severity"),
-    ({"description": "d", "community_id": "x", "location": {"grid_id": "g"},
-      "reporter": {"phone": "call me"}}, "reporter"),
-    ({"description": 42, "community_id": "x", "location": {"grid_id": "g"}}, "description"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"community_id": "x", "location": {"grid_id": "g"}}, "description"),
+        ({"description": "d", "location": {"grid_id": "g"}}, "community_id"),
+        ({"description": "d", "community_id": "x", "location": {}}, "location"),
+        (
+            {
+                "description": "d",
+                "community_id": "x",
+                "location": {"grid_id": "g"},
+                "channel": "carrier-pigeon",
+            },
+            "channel",
+        ),
+        (
+            {
+                "description": "d",
+                "community_id": "x",
+                "location": {"grid_id": "g"},
+                "category": "no.such",
+            },
+            "category",
+        ),
+        (
+            {
+                "description": "d",
+                "community_id": "x",
+                "location": {"grid_id": "g"},
+                "severity": "high",
+            },
+            "severity",
+        ),
+        (
+            {
+                "description": "d",
+                "community_id": "x",
+                "location": {"grid_id": "g"},
+                "reporter": {"phone": "call me"},
+            },
+            "reporter",
+        ),
+        ({"description": 42, "community_id": "x", "location": {"grid_id": "g"}}, "description"),
+    ],
+)
 def test_bad_intake_gets_400_with_field_errors_and_stores_nothing(stack, db, body, field):
     before = db("cases")["cases"].count_documents({})
     response = requests.post(f"{stack.url('cases')}/v1/cases", json=body, timeout=5)
@@ -95,18 +144,25 @@ def test_bad_intake_gets_400_with_field_errors_and_stores_nothing(stack, db, bod
     assert db("cases")["cases"].count_documents({}) == before
 
 
-@pytest.mark.parametrize(("raw", "status"), [
-    (b'{"description": "d", "$where": "1"}', 400),
-    (b'{"description": "d", "location": {"a.b": 1}}', 400),
-    (b"not json", 400),
-    (b"", 400),
-    (b"[1, 2]", 400),
-    (b'{"description": "' + b"x" * 70_000 + b'"}', 413),
-])
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b'{"description": "d", "$where": "1"}', 400),
+        (b'{"description": "d", "location": {"a.b": 1}}', 400),
+        (b"not json", 400),
+        (b"", 400),
+        (b"[1, 2]", 400),
+        (b'{"description": "' + b"x" * 70_000 + b'"}', 413),
+    ],
+)
 def test_malformed_bodies_are_refused_before_the_database(stack, db, raw, status):
     before = db("cases")["cases"].count_documents({})
-    response = requests.post(f"{stack.url('cases')}/v1/cases", data=raw, timeout=5,
-                             headers={"Content-Type": "application/json"})
+    response = requests.post(
+        f"{stack.url('cases')}/v1/cases",
+        data=raw,
+        timeout=5,
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"].startswith("application/json")
     assert db("cases")["cases"].count_documents({}) == before
@@ -119,11 +175,15 @@ def test_actions_that_do_not_fit_get_404_403_and_409(stack):
     assert requests.get(f"{cases_url}/not-an-id", timeout=5).status_code == 404
 
     case = wait_for_state(stack, report_case(stack, community())["id"], "dispatched")
-    stranger = requests.post(f"{cases_url}/{case['id']}/accept",
-                             json={"person_id": "p-not-offered"}, timeout=5)
+    stranger = requests.post(
+        f"{cases_url}/{case['id']}/accept", json={"person_id": "p-not-offered"}, timeout=5
+    )
     assert stranger.status_code == 403
-    early = requests.post(f"{cases_url}/{case['id']}/resolve", timeout=5, json={
-        "person_id": case["assignee"], "resolution": "done"})
+    early = requests.post(
+        f"{cases_url}/{case['id']}/resolve",
+        timeout=5,
+        json={"person_id": case["assignee"], "resolution": "done"},
+    )
     assert early.status_code == 409
     assert early.json()["error"]["state"] == "dispatched"
     assert get_case(stack, case["id"])["state"] == "dispatched"
@@ -144,8 +204,12 @@ def test_an_intake_retried_with_the_same_key_returns_the_same_case(stack, db):
     assert len({response.json()["id"] for response in responses}) == 1
     assert db("cases")["cases"].count_documents({"community_id": place}) == 1
 
-    changed = requests.post(url, json={**body, "description": "something else"},
-                            headers={"Idempotency-Key": key}, timeout=5)
+    changed = requests.post(
+        url,
+        json={**body, "description": "something else"},
+        headers={"Idempotency-Key": key},
+        timeout=5,
+    )
     assert changed.status_code == 422
     wait_until("the statistics", lambda: stats(stack, place)["dispatched"] == 1)
     assert stats(stack, place)["reported"] == 1
@@ -157,9 +221,14 @@ def test_concurrent_accepts_on_one_case_apply_exactly_once(stack):
     url = f"{stack.url('cases')}/v1/cases/{case['id']}/accept"
 
     with ThreadPoolExecutor(max_workers=12) as pool:
-        statuses = list(pool.map(
-            lambda _: requests.post(url, json={"person_id": case["assignee"]},
-                                    timeout=30).status_code, range(12)))
+        statuses = list(
+            pool.map(
+                lambda _: (
+                    requests.post(url, json={"person_id": case["assignee"]}, timeout=30).status_code
+                ),
+                range(12),
+            )
+        )
     assert sorted(statuses) == [200] + [409] * 11
     accepted = get_case(stack, case["id"])
     assert [step["action"] for step in accepted["timeline"]].count("accept") == 1
@@ -168,11 +237,14 @@ def test_concurrent_accepts_on_one_case_apply_exactly_once(stack):
 
 def test_every_service_serves_its_metrics(stack):
     for service in ("cases", "roster", "notify", "metrics"):
-        scrape = requests.get(f"http://127.0.0.1:{stack.metrics_port(service)}/metrics",
-                              timeout=5).text
+        scrape = requests.get(
+            f"http://127.0.0.1:{stack.metrics_port(service)}/metrics", timeout=5
+        ).text
         assert "lianxin_handler_duration_seconds_bucket" in scrape, service
         assert "lianxin_outbox_backlog" in scrape, service
-    cases_scrape = requests.get(f"http://127.0.0.1:{stack.metrics_port('cases')}/metrics",
-                                timeout=5).text
+    cases_scrape = requests.get(
+        f"http://127.0.0.1:{stack.metrics_port('cases')}/metrics", timeout=5
+    ).text
     assert 'lianxin_http_requests_total{method="POST",route="/v1/cases",status="201"}' in (
-        cases_scrape)
+        cases_scrape
+    )

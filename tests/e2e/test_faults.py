@@ -27,8 +27,7 @@ def community() -> str:
 
 
 def scrape(stack, service: str) -> str:
-    return requests.get(f"http://127.0.0.1:{stack.metrics_port(service)}/metrics",
-                        timeout=5).text
+    return requests.get(f"http://127.0.0.1:{stack.metrics_port(service)}/metrics", timeout=5).text
 
 
 def counter(stack, service: str, name: str, **labels: str) -> float:
@@ -45,14 +44,36 @@ def publish(amqp_uri: str, source: str, message: dict) -> None:
     """Put an event on the bus as the source service's relay would."""
     exchange = Exchange(f"{source}.events", type="topic", durable=True)
     with Connection(amqp_uri) as connection:
-        connection.Producer().publish(message, exchange=exchange, routing_key=message["type"],
-                                      serializer="json", declare=[exchange], retry=True)
+        connection.Producer().publish(
+            message,
+            exchange=exchange,
+            routing_key=message["type"],
+            serializer="json",
+            declare=[exchange],
+            retry=True,
+        )
+
+
+def parked_message(amqp_uri: str, queue_name: str, wanted) -> object | None:
+    """The first message in the queue's dead-letter queue for which `wanted(payload)` holds."""
+    dead = Queue(dead_letter_queue_name(queue_name), durable=True)
+    with Connection(amqp_uri) as connection:
+        while (message := dead(connection.channel()).get(no_ack=True)) is not None:
+            if wanted(message.payload):
+                return message
+    return None
 
 
 def envelope(type_: str, payload: dict, case_id: str) -> dict:
-    return {"event_id": str(uuid.uuid4()), "type": type_, "version": 1,
-            "occurred_at": datetime.now(UTC).isoformat(), "correlation_id": "fault-test",
-            "case_id": case_id, "payload": payload}
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": type_,
+        "version": 1,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "correlation_id": "fault-test",
+        "case_id": case_id,
+        "payload": payload,
+    }
 
 
 def test_cases_killed_between_its_write_and_its_publish_loses_nothing_and_doubles_nothing(
@@ -66,8 +87,12 @@ def test_cases_killed_between_its_write_and_its_publish_loses_nothing_and_double
     stack.wait_ready(["cases"])
 
     with pytest.raises(requests.ConnectionError):  # killed before it could answer
-        requests.post(f"{stack.url('cases')}/v1/cases", json=body,
-                      headers={"Idempotency-Key": key}, timeout=10)
+        requests.post(
+            f"{stack.url('cases')}/v1/cases",
+            json=body,
+            headers={"Idempotency-Key": key},
+            timeout=10,
+        )
     wait_until("cases to be dead", lambda: stack.running("cases") is None)
     stored = db("cases")["cases"].find_one({"community_id": place})
     assert stored["state"] == "triaged"
@@ -75,13 +100,16 @@ def test_cases_killed_between_its_write_and_its_publish_loses_nothing_and_double
 
     stack.start("cases")
     stack.wait_ready(["cases"])
-    retried = requests.post(f"{stack.url('cases')}/v1/cases", json=body,
-                            headers={"Idempotency-Key": key}, timeout=15)
+    retried = requests.post(
+        f"{stack.url('cases')}/v1/cases", json=body, headers={"Idempotency-Key": key}, timeout=15
+    )
     assert retried.status_code == 200 and retried.json()["id"] == stored["_id"]
 
     wait_for_state(stack, stored["_id"], "dispatched")
-    wait_until("the outbox to drain", lambda: db("cases")["cases"].find_one(
-        {"_id": stored["_id"]})["outbox"] == [])
+    wait_until(
+        "the outbox to drain",
+        lambda: db("cases")["cases"].find_one({"_id": stored["_id"]})["outbox"] == [],
+    )
     wait_until("the dispatch webhook", lambda: webhooks_for(sink, stored["_id"]))
     wait_until("the statistics", lambda: stats(stack, place)["dispatched"] == 1)
     assert db("roster")["offers"].count_documents({"case_id": stored["_id"]}) == 1
@@ -92,46 +120,71 @@ def test_cases_killed_between_its_write_and_its_publish_loses_nothing_and_double
 def test_a_redelivered_event_changes_nothing(stack, amqp_uri, db):
     place = community()
     case_id = f"LX-{uuid.uuid4().hex[:16].upper()}"
-    about = {"case_id": case_id, "community_id": place, "grid_id": "jingxiang-g1",
-             "category": "environment.litter", "team": "green_vests", "priority": "normal"}
-    triaged = envelope("case.triaged", {**about, "location": {"grid_id": "jingxiang-g1"},
-                                        "accept_by": datetime.now(UTC).isoformat(),
-                                        "resolve_by": datetime.now(UTC).isoformat()}, case_id)
-    handled = {service: counter(stack, service, "lianxin_events_handled_total",
-                                event="case.triaged", outcome="ok")
-               for service in ("metrics", "roster")}
+    about = {
+        "case_id": case_id,
+        "community_id": place,
+        "grid_id": "jingxiang-g1",
+        "category": "environment.litter",
+        "team": "green_vests",
+        "priority": "normal",
+    }
+    triaged = envelope(
+        "case.triaged",
+        {
+            **about,
+            "location": {"grid_id": "jingxiang-g1"},
+            "accept_by": datetime.now(UTC).isoformat(),
+            "resolve_by": datetime.now(UTC).isoformat(),
+        },
+        case_id,
+    )
+    handled = {
+        service: counter(
+            stack, service, "lianxin_events_handled_total", event="case.triaged", outcome="ok"
+        )
+        for service in ("metrics", "roster")
+    }
 
     publish(amqp_uri, "cases", triaged)
     publish(amqp_uri, "cases", triaged)
 
     for service in ("metrics", "roster"):
-        wait_until(f"{service} to handle both copies", lambda service=service: counter(
-            stack, service, "lianxin_events_handled_total", event="case.triaged",
-            outcome="ok") >= handled[service] + 2)
+        wait_until(
+            f"{service} to handle both copies",
+            lambda service=service: (
+                counter(
+                    stack,
+                    service,
+                    "lianxin_events_handled_total",
+                    event="case.triaged",
+                    outcome="ok",
+                )
+                >= handled[service] + 2
+            ),
+        )
     assert stats(stack, place)["triaged"] == 1
     assert db("roster")["offers"].count_documents({"case_id": case_id}) == 1
 
 
 def test_a_malformed_event_is_parked_in_the_dead_letter_queue_not_dropped(stack, amqp_uri):
     poison = envelope("case.reported", {"case_id": "LX-POISON"}, "LX-POISON")
-    queue_name = "evt-cases-case.reported--metrics.on_case_reported"
-    dead = Queue(dead_letter_queue_name(queue_name), durable=True)
+    queue_name = "evt-cases-case.reported--metrics.count_case_event"
     before = counter(stack, "metrics", "lianxin_events_dead_lettered_total", queue=queue_name)
 
     publish(amqp_uri, "cases", poison)
 
-    def parked():
-        with Connection(amqp_uri) as connection:
-            while (message := dead(connection.channel()).get(no_ack=True)) is not None:
-                if message.payload["event_id"] == poison["event_id"]:
-                    return message
-        return None
-
-    message = wait_until("the poison message in the dead-letter queue", parked)
+    message = wait_until(
+        "the poison message in the dead-letter queue",
+        lambda: parked_message(
+            amqp_uri, queue_name, lambda payload: payload["event_id"] == poison["event_id"]
+        ),
+    )
     assert message.headers[ATTEMPTS_HEADER] == 1, "a malformed message is not worth retrying"
     assert "ValidationError" in message.headers["x-lianxin-error"]
-    assert counter(stack, "metrics", "lianxin_events_dead_lettered_total",
-                   queue=queue_name) == before + 1
+    assert (
+        counter(stack, "metrics", "lianxin_events_dead_lettered_total", queue=queue_name)
+        == before + 1
+    )
 
 
 def test_a_failing_webhook_is_retried_with_back_off_until_delivered(stack, sink, db):
@@ -141,9 +194,18 @@ def test_a_failing_webhook_is_retried_with_back_off_until_delivered(stack, sink,
     hook = wait_until("the webhook after two refusals", lambda: webhooks_for(sink, case["id"]))
     assert len(hook) == 1 and hook[0]["verified"]
     delivery_id = hook[0]["delivery_id"]
-    delivery = wait_until("the delivery to be recorded", lambda: (
-        found := requests.get(f"{stack.url('notify')}/v1/deliveries/{delivery_id}",
-                              timeout=5).json()).get("state") == "delivered" and found)
+    delivery = wait_until(
+        "the delivery to be recorded",
+        lambda: (
+            (
+                found := requests.get(
+                    f"{stack.url('notify')}/v1/deliveries/{delivery_id}", timeout=5
+                ).json()
+            ).get("state")
+            == "delivered"
+            and found
+        ),
+    )
     assert delivery["attempts"] == 3
 
 
@@ -152,17 +214,13 @@ def test_a_webhook_that_never_answers_ends_parked_after_the_last_attempt(stack, 
         sink.failures_left = 1000
     try:
         case = wait_for_state(stack, _report(stack, community()), "dispatched")
-        queue_name = "evt-cases-case.dispatched--notify.on_case_dispatched"
-        dead = Queue(dead_letter_queue_name(queue_name), durable=True)
-
-        def parked():
-            with Connection(amqp_uri) as connection:
-                while (message := dead(connection.channel()).get(no_ack=True)) is not None:
-                    if message.payload["case_id"] == case["id"]:
-                        return message
-            return None
-
-        message = wait_until("the undeliverable dispatch to be parked", parked)
+        queue_name = "evt-cases-case.dispatched--notify.deliver_notification"
+        message = wait_until(
+            "the undeliverable dispatch to be parked",
+            lambda: parked_message(
+                amqp_uri, queue_name, lambda payload: payload["case_id"] == case["id"]
+            ),
+        )
         assert message.headers[ATTEMPTS_HEADER] == 4  # HANDLER_MAX_ATTEMPTS in the stack
     finally:
         with sink.lock:
@@ -171,7 +229,6 @@ def test_a_webhook_that_never_answers_ends_parked_after_the_last_attempt(stack, 
 
 
 def _report(stack, place: str) -> str:
-    response = requests.post(f"{stack.url('cases')}/v1/cases", json=report_body(place),
-                             timeout=10)
+    response = requests.post(f"{stack.url('cases')}/v1/cases", json=report_body(place), timeout=10)
     assert response.status_code == 201, response.text
     return response.json()["id"]
