@@ -35,5 +35,6 @@ class RetryPolicy:
             return DeadLetter(f"permanent: {type(error).__name__}", attempts_so_far)
         if attempts_so_far >= self.max_attempts:
             return DeadLetter(f"gave up after {attempts_so_far} attempts", attempts_so_far)
-        delay = min(self.max_delay, self.base_delay * 2 ** (attempts_so_far - 1))
+        doublings = min(attempts_so_far - 1, 32)  # past that the cap rules; no float overflow
+        delay = min(self.max_delay, self.base_delay * 2**doublings)
         return Retry(delay, attempts_so_far)

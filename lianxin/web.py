@@ -19,7 +19,7 @@ from marshmallow import Schema, ValidationError
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Response
 
-from lianxin import instrumentation
+from lianxin import instrumentation, openapi
 from lianxin.config import Settings
 from lianxin.lease import LeaseBusy
 
@@ -38,14 +38,46 @@ class BodyTooLarge(Exception):
 
 
 class JsonHttp(HttpRequestHandler):
-    def __init__(self, method: str, url: str, errors: ErrorTable | None = None, **kwargs):
+    """A JSON route. `body`, `query` and `responses` name the schemas it validates with and
+    answers with; lianxin.openapi builds the service's OpenAPI document from them."""
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        errors: ErrorTable | None = None,
+        *,
+        summary: str = "",
+        body: type[Schema] | None = None,
+        query: type[Schema] | None = None,
+        responses: Mapping[int, type[Schema] | None] | None = None,
+        headers: list[dict[str, Any]] | None = None,
+        documented: bool = True,
+        **kwargs,
+    ):
         self.errors = {**BASE_ERRORS, **(errors or {})}
+        self.summary = summary
+        self.body = body
+        self.query = query
+        self.responses = dict(responses or {200: None})
+        self.headers = headers or []
+        self.documented = documented
         super().__init__(method, url, **kwargs)
 
     def setup(self) -> None:
         super().setup()
         settings = Settings.from_config(self.container.service_name, self.container.config)
         self.max_body_bytes = settings.max_body_bytes
+
+    def get_entrypoint_parameters(self, request):
+        """Validate before the worker starts: the method receives `body` and `query` already
+        loaded by the declared schemas, so documented and enforced cannot drift apart."""
+        args, kwargs = super().get_entrypoint_parameters(request)
+        if self.body is not None:
+            kwargs["body"] = read_json(request, self.body())
+        if self.query is not None:
+            kwargs["query"] = self.query().load(request.args.to_dict())
+        return args, kwargs
 
     def handle_request(self, request):
         if (request.content_length or 0) > self.max_body_bytes:
@@ -150,16 +182,24 @@ class RouteNotFound(Exception):
 
 
 class HealthCheck:
-    """Mixed into every service: a health probe, and JSON (not HTML) for unknown paths."""
+    """Mixed into every service: a health probe, its OpenAPI document, and JSON (not HTML)
+    for unknown paths."""
 
     name: str
 
-    @JsonHttp.decorator("GET", "/healthz")
+    @JsonHttp.decorator("GET", "/healthz", summary="Liveness and readiness probe")
     def healthz(self, request):
         return 200, {"status": "ok", "service": self.name}
 
+    @JsonHttp.decorator("GET", "/v1/openapi.json", summary="This OpenAPI document")
+    def openapi_document(self, request):
+        return 200, openapi.document(type(self), title=f"Lianxin {self.name} API")
+
     @JsonHttp.decorator(
-        "GET,POST,PUT,PATCH,DELETE", "/<path:unknown>", errors={RouteNotFound: (404, "not_found")}
+        "GET,POST,PUT,PATCH,DELETE",
+        "/<path:unknown>",
+        errors={RouteNotFound: (404, "not_found")},
+        documented=False,
     )
     def route_not_found(self, request, unknown):
         raise RouteNotFound(f"No route {request.method} /{unknown}.")

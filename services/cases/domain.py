@@ -6,6 +6,7 @@ and is held as a table so it can be read at a glance and tested exhaustively.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -91,16 +92,29 @@ class Taxonomy:
     fallback: str
 
     def classify(self, description: str, hint: str | None) -> Category:
-        """A reporter's category wins; otherwise the first keyword found in the text."""
+        """A reporter's category wins; otherwise the category whose keywords say the most.
+
+        The score is the total length of the keywords found, so the specific wins over the
+        vague: "消防通道被车堵了" is a blocked fire lane, not a blocked drain.
+        """
         if hint:
             if hint not in self.categories:
                 raise UnknownCategory(hint)
             return self.categories[hint]
         text = description.lower()
+        best, best_score = self.categories[self.fallback], 0
         for category in self.categories.values():
-            if any(keyword in text for keyword in category.keywords):
-                return category
-        return self.categories[self.fallback]
+            score = sum(len(word) for word in category.keywords if _mentions(text, word))
+            if score > best_score:
+                best, best_score = category, score
+        return best
+
+
+def _mentions(text: str, keyword: str) -> bool:
+    """CJK keywords match anywhere; Latin ones only as whole words ("light", not "delight")."""
+    if keyword.isascii():
+        return re.search(rf"\b{re.escape(keyword)}\b", text) is not None
+    return keyword in text
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import re
 from marshmallow import ValidationError
 
 from lianxin.clock import utc_now
-from lianxin.web import read_json, route
+from lianxin.web import route
 from services.cases import handlers
 from services.cases.domain import (
     CaseNotFound,
@@ -29,13 +29,31 @@ CASE_ID = re.compile(r"^LX-[0-9A-F]{16}$")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
+IDEMPOTENCY_HEADERS = [
+    {
+        "in": "header",
+        "name": "Idempotency-Key",
+        "required": False,
+        "schema": {"type": "string", "maxLength": 200},
+        "description": "A retry with the same key returns the same case (200).",
+    },
+    {"in": "header", "name": "X-Correlation-Id", "required": False, "schema": {"type": "string"}},
+]
+
+
 class CasesHttp:
-    @http("POST", "/v1/cases")
-    def create_case(self, request):
-        intake = read_json(request, CaseIntakeSchema())
+    @http(
+        "POST",
+        "/v1/cases",
+        summary="Report a problem",
+        body=CaseIntakeSchema,
+        responses={201: CaseSchema, 200: CaseSchema},
+        headers=IDEMPOTENCY_HEADERS,
+    )
+    def create_case(self, request, body):
         case, created = handlers.report(
             self.store,
-            intake,
+            body,
             _idempotency_key(request),
             request.headers.get("X-Correlation-Id"),
             utc_now(),
@@ -43,19 +61,34 @@ class CasesHttp:
         headers = {"Location": f"/v1/cases/{case.id}"}
         return (201 if created else 200), headers, CaseSchema().dump(case)
 
-    @http("GET", "/v1/cases/<string:case_id>")
+    @http(
+        "GET",
+        "/v1/cases/<string:case_id>",
+        summary="A case, with its timeline",
+        responses={200: CaseSchema},
+    )
     def get_case(self, request, case_id):
         return 200, CaseSchema().dump(handlers.get(self.store, _case_id(case_id)))
 
-    @http("POST", "/v1/cases/<string:case_id>/accept")
-    def accept_case(self, request, case_id):
-        body = read_json(request, AcceptSchema())
+    @http(
+        "POST",
+        "/v1/cases/<string:case_id>/accept",
+        summary="The offered volunteer accepts",
+        body=AcceptSchema,
+        responses={200: CaseSchema},
+    )
+    def accept_case(self, request, case_id, body):
         case = handlers.accept(self.store, _case_id(case_id), body, utc_now())
         return 200, CaseSchema().dump(case)
 
-    @http("POST", "/v1/cases/<string:case_id>/resolve")
-    def resolve_case(self, request, case_id):
-        body = read_json(request, ResolveSchema())
+    @http(
+        "POST",
+        "/v1/cases/<string:case_id>/resolve",
+        summary="The volunteer resolves it",
+        body=ResolveSchema,
+        responses={200: CaseSchema},
+    )
+    def resolve_case(self, request, case_id, body):
         case = handlers.resolve(self.store, _case_id(case_id), body, utc_now())
         return 200, CaseSchema().dump(case)
 

@@ -2,15 +2,20 @@
 
 from lianxin.web import route
 from services.metrics import handlers
-from services.metrics.schemas import SummaryQuery
+from services.metrics.schemas import SummaryQuery, SummarySchema
 
 http = route({})
 
 
 class MetricsHttp:
-    @http("GET", "/v1/stats/summary")
-    def stats_summary(self, request):
-        query = SummaryQuery().load(request.args.to_dict())
+    @http(
+        "GET",
+        "/v1/stats/summary",
+        summary="Counts and rates for a community and period",
+        query=SummaryQuery,
+        responses={200: SummarySchema},
+    )
+    def stats_summary(self, request, query):
         return 200, handlers.summary(
             self.store, query["community_id"], query["since"], query["until"]
         )

@@ -36,4 +36,15 @@ class SummaryQuery(Schema):
             raise ValidationError(f"At most {MAX_RANGE_DAYS} days.", "to")
 
 
+class SummarySchema(Schema):
+    community_id = fields.String()
+    since = fields.String(data_key="from")
+    until = fields.String(data_key="to")
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    open = fields.Integer(metadata={"description": "reported and not yet resolved"})
+    resolution_rate = fields.Float(allow_none=True)
+    on_time_rate = fields.Float(allow_none=True)
+    by_category = fields.Dict(keys=fields.String(), values=fields.Dict())
+
+
 EVENTS = PayloadSchemas({(event_type, 1): CaseFact() for event_type in MEASURE_OF_EVENT})

@@ -34,7 +34,7 @@ def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300
         return False
     if abs(now - timestamp) > tolerance:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), header)
+    return hmac.compare_digest(sign(secret, timestamp, body).encode(), header.encode())
 
 
 @dataclass(frozen=True)

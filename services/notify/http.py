@@ -8,6 +8,11 @@ http = route({handlers.DeliveryNotFound: (404, "not_found")})
 
 
 class NotifyHttp:
-    @http("GET", "/v1/deliveries/<string:delivery_id>")
+    @http(
+        "GET",
+        "/v1/deliveries/<string:delivery_id>",
+        summary="A delivery and its attempts",
+        responses={200: DeliverySchema},
+    )
     def get_delivery(self, request, delivery_id):
         return 200, DeliverySchema().dump(handlers.get(self.store, delivery_id))

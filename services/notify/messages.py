@@ -24,7 +24,7 @@ class Messages:
         )
 
     def render(self, event_type: str, payload: Mapping[str, Any]) -> str:
-        context = dict(payload)
+        context = {"accept_by_local": None, **payload}
         accept_by = payload.get("accept_by")
         if isinstance(accept_by, datetime):
             context["accept_by_local"] = accept_by.astimezone(LOCAL_ZONE).strftime("%m-%d %H:%M")

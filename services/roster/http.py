@@ -3,14 +3,19 @@
 from lianxin.clock import utc_now
 from lianxin.web import route
 from services.roster import handlers
-from services.roster.schemas import OnDutyQuery
+from services.roster.schemas import OnDutyQuery, OnDutySchema
 
 http = route({})
 
 
 class RosterHttp:
-    @http("GET", "/v1/on-duty")
-    def on_duty(self, request):
-        query = OnDutyQuery().load(request.args.to_dict())
+    @http(
+        "GET",
+        "/v1/on-duty",
+        summary="Who is on duty now in a grid and team",
+        query=OnDutyQuery,
+        responses={200: OnDutySchema},
+    )
+    def on_duty(self, request, query):
         people = handlers.on_duty(self.store, query["grid_id"], query["team"], utc_now())
         return 200, {"grid_id": query["grid_id"], "team": query["team"], "on_duty": people}

@@ -1,6 +1,6 @@
 """Event payload and response schemas of the roster service."""
 
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from lianxin.envelope import PayloadSchemas
 
@@ -46,8 +46,19 @@ class EscalationRequired(Schema):
 
 
 class OnDutyQuery(Schema):
-    grid_id = fields.String(required=True)
-    team = fields.String(required=True)
+    grid_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    team = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class OnDutyPerson(Schema):
+    person_id = fields.String()
+    display_name = fields.String(metadata={"description": "masked"})
+
+
+class OnDutySchema(Schema):
+    grid_id = fields.String()
+    team = fields.String()
+    on_duty = fields.List(fields.Nested(OnDutyPerson))
 
 
 EVENTS = PayloadSchemas(

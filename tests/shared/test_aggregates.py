@@ -25,8 +25,9 @@ def service_name() -> str:
 def bound_queue(amqp_uri, service_name):
     """A queue bound to the test service's event exchange, as a consumer's would be."""
     exchange = Exchange(f"{service_name}.events", type="topic", durable=True)
-    queue = Queue(f"{service_name}-probe", exchange, routing_key="counter.#", durable=False,
-                  auto_delete=False)
+    queue = Queue(
+        f"{service_name}-probe", exchange, routing_key="counter.#", durable=False, auto_delete=False
+    )
     with Connection(amqp_uri) as connection:
         queue(connection.channel()).declare()
         yield queue

@@ -74,10 +74,12 @@ def test_only_one_of_many_contenders_takes_over_a_stale_lease(test_db, round_):
 
 def test_a_claim_left_by_a_crashed_taker_is_itself_taken_over(test_db):
     leases = Leases(test_db["leases"], ttl_seconds=10)
-    test_db["leases"].insert_many([
-        {"_id": "cases:E", "token": "crashed", "expires_at": 0.0},
-        {"_id": "cases:E>crashed", "token": "taker-crashed-too", "expires_at": 0.0},
-    ])
+    test_db["leases"].insert_many(
+        [
+            {"_id": "cases:E", "token": "crashed", "expires_at": 0.0},
+            {"_id": "cases:E>crashed", "token": "taker-crashed-too", "expires_at": 0.0},
+        ]
+    )
     lease = leases.try_acquire("cases:E")
     assert test_db["leases"].find_one({"_id": "cases:E"})["token"] == lease.token
     leases.release(lease)
@@ -89,7 +91,8 @@ def test_stale_lists_abandoned_leases_but_not_live_ones_or_claims(test_db):
     live = leases.try_acquire("cases:F", collection="cases", aggregate_id="F")
     abandoned = leases.try_acquire("cases:G", collection="cases", aggregate_id="G")
     leases.abandon(abandoned)
-    test_db["leases"].insert_one({"_id": "cases:H>x", "token": "t", "expires_at": 0.0,
-                                  "collection": "cases"})
+    test_db["leases"].insert_one(
+        {"_id": "cases:H>x", "token": "t", "expires_at": 0.0, "collection": "cases"}
+    )
     assert [doc["_id"] for doc in leases.stale(collection="cases")] == ["cases:G"]
     leases.release(live)

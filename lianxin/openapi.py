@@ -1,0 +1,103 @@
+"""The OpenAPI document of a service, generated from its route declarations.
+
+Each JSON route declares the marshmallow schemas it validates with (`body`,
+`query`) and answers with (`responses`); the same schemas build the document,
+so what is documented is what is enforced.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    400: "Invalid request: see error.fields",
+    403: "Not allowed for this actor",
+    404: "Not found",
+    409: "Not possible in the current state",
+    413: "Body too large",
+    422: "Request conflicts with an earlier one",
+    503: "Busy: retry",
+}
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    state = fields.String(metadata={"description": "the current state (409 only)"})
+    field_errors = fields.Dict(
+        data_key="fields", metadata={"description": "field name → list of problems (400 only)"}
+    )
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+def document(service_cls: type, title: str, version: str = "1.0.0") -> dict[str, Any]:
+    spec = APISpec(
+        title=title, version=version, openapi_version="3.0.3", plugins=[MarshmallowPlugin()]
+    )
+    spec.components.schema("Error", schema=ErrorSchema)
+    for route in _routes(service_cls):
+        path = PATH_PARAMETER.sub(r"{\1}", route.url)
+        operations = {method.lower(): _operation(route, path) for method in route.method.split(",")}
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _routes(service_cls: type) -> list:
+    from lianxin.web import JsonHttp  # web imports this module for its endpoint
+
+    found = []
+    for name in dir(service_cls):
+        for entrypoint in getattr(getattr(service_cls, name), "nameko_entrypoints", ()):
+            if isinstance(entrypoint, JsonHttp) and entrypoint.documented:
+                found.append(entrypoint)
+    return sorted(found, key=lambda route: (route.url, route.method))
+
+
+def _operation(route, path: str) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": route.summary, "responses": {}}
+    parameters = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{([a-z_]+)}", path)
+    ]
+    if route.query is not None:
+        parameters.append({"in": "query", "schema": route.query})
+    if route.headers:
+        parameters.extend(route.headers)
+    if parameters:
+        operation["parameters"] = parameters
+    if route.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": route.body}},
+        }
+    for status, schema in route.responses.items():
+        content = {"application/json": {"schema": schema}} if schema is not None else None
+        operation["responses"][str(status)] = {"description": STATUS_TEXT.get(status, "")}
+        if content:
+            operation["responses"][str(status)]["content"] = content
+    for status in sorted(_error_statuses(route)):
+        operation["responses"][str(status)] = {
+            "description": STATUS_TEXT.get(status, "Error"),
+            "content": {"application/json": {"schema": "Error"}},
+        }
+    return operation
+
+
+def _error_statuses(route) -> set[int]:
+    statuses = {status for status, _ in route.errors.values()} - {503}
+    if route.body is None and route.query is None and 400 in statuses:
+        statuses.discard(400)
+    if route.body is not None:
+        statuses |= {400, 413, 503}
+    return statuses

@@ -1,0 +1,87 @@
+"""The in-document outbox and the applied-events record (DESIGN.md rules 3 and 4)."""
+
+from __future__ import annotations
+
+import copy
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lianxin.envelope import Envelope
+from lianxin.idempotency import APPLIED, already_applied, record_applied
+from lianxin.outbox import OUTBOX, pending, with_events
+
+
+def event(type_: str = "case.accepted", **payload) -> Envelope:
+    return Envelope(type_, payload, correlation_id="corr-1", case_id="C-1")
+
+
+# The outbox
+
+
+def test_events_ride_in_the_document_as_messages():
+    accepted = event(person_id="p-1")
+    document = with_events({"_id": "C-1", "state": "accepted"}, [accepted])
+    assert document["state"] == "accepted"
+    assert document[OUTBOX] == [accepted.to_message()]
+
+
+def test_new_events_queue_behind_those_still_pending():
+    first, second, third = event(n=1), event(n=2), event(n=3)
+    document = with_events(with_events({"_id": "C-1"}, [first]), [second, third])
+    assert [message["event_id"] for message in document[OUTBOX]] == [
+        first.event_id,
+        second.event_id,
+        third.event_id,
+    ]
+
+
+def test_the_original_document_is_untouched():
+    original = with_events({"_id": "C-1", "state": "triaged"}, [event(n=1)])
+    snapshot = copy.deepcopy(original)
+    with_events(original, [event(n=2)])
+    assert original == snapshot
+
+
+def test_no_events_leaves_the_outbox_as_it_was():
+    assert with_events({"_id": "C-1"}, []) == {"_id": "C-1", OUTBOX: []}
+
+
+def test_pending_of_no_document_or_no_outbox_is_empty():
+    assert pending(None) == []
+    assert pending({"_id": "C-1"}) == []
+
+
+def test_pending_is_a_copy():
+    document = with_events({"_id": "C-1"}, [event(n=1)])
+    pending(document).clear()
+    assert len(pending(document)) == 1
+
+
+# Applied events
+
+
+def test_nothing_is_applied_to_a_missing_document():
+    assert not already_applied(None, "E-1")
+    assert not already_applied({}, "E-1")
+
+
+def test_a_recorded_event_is_recognised_and_others_are_not():
+    document = record_applied({"_id": "C-1"}, "E-1")
+    assert already_applied(document, "E-1")
+    assert not already_applied(document, "E-2")
+
+
+def test_recording_leaves_the_original_document_untouched():
+    original = {"_id": "C-1", APPLIED: ["E-1"]}
+    record_applied(original, "E-2")
+    assert original == {"_id": "C-1", APPLIED: ["E-1"]}
+
+
+@given(st.lists(st.sampled_from(["E-1", "E-2", "E-3", "E-4"]), max_size=20))
+def test_redelivered_events_are_recorded_once_in_first_seen_order(event_ids):
+    document: dict = {"_id": "C-1"}
+    for event_id in event_ids:
+        document = record_applied(document, event_id)
+    assert document.get(APPLIED, []) == list(dict.fromkeys(event_ids))
+    assert all(already_applied(document, event_id) for event_id in event_ids)
