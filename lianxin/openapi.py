@@ -95,9 +95,16 @@ def _operation(route, path: str) -> dict[str, Any]:
 
 
 def _error_statuses(route) -> set[int]:
-    statuses = {status for status, _ in route.errors.values()} - {503}
-    if route.body is None and route.query is None and 400 in statuses:
-        statuses.discard(400)
+    if route.raises is None:
+        statuses = {status for status, _ in route.errors.values()}
+    else:
+        statuses = {
+            status
+            for kind, (status, _) in route.errors.items()
+            if any(issubclass(error, kind) for error in route.raises)
+        }
+    if route.body is not None or route.query is not None:
+        statuses.add(400)
     if route.body is not None:
-        statuses |= {400, 413, 503}
+        statuses.add(413)
     return statuses

@@ -39,7 +39,8 @@ class BodyTooLarge(Exception):
 
 class JsonHttp(HttpRequestHandler):
     """A JSON route. `body`, `query` and `responses` name the schemas it validates with and
-    answers with; lianxin.openapi builds the service's OpenAPI document from them."""
+    answers with, `raises` the errors of the table it can answer with (all when None);
+    lianxin.openapi builds the service's OpenAPI document from them."""
 
     def __init__(
         self,
@@ -52,6 +53,7 @@ class JsonHttp(HttpRequestHandler):
         query: type[Schema] | None = None,
         responses: Mapping[int, type[Schema] | None] | None = None,
         headers: list[dict[str, Any]] | None = None,
+        raises: tuple[type[BaseException], ...] | None = None,
         documented: bool = True,
         **kwargs,
     ):
@@ -61,6 +63,7 @@ class JsonHttp(HttpRequestHandler):
         self.query = query
         self.responses = dict(responses or {200: None})
         self.headers = headers or []
+        self.raises = raises
         self.documented = documented
         super().__init__(method, url, **kwargs)
 
@@ -187,11 +190,11 @@ class HealthCheck:
 
     name: str
 
-    @JsonHttp.decorator("GET", "/healthz", summary="Liveness and readiness probe")
+    @JsonHttp.decorator("GET", "/healthz", summary="Liveness and readiness probe", raises=())
     def healthz(self, request):
         return 200, {"status": "ok", "service": self.name}
 
-    @JsonHttp.decorator("GET", "/v1/openapi.json", summary="This OpenAPI document")
+    @JsonHttp.decorator("GET", "/v1/openapi.json", summary="This OpenAPI document", raises=())
     def openapi_document(self, request):
         return 200, openapi.document(type(self), title=f"Lianxin {self.name} API")
 

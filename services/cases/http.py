@@ -7,6 +7,7 @@ import re
 from marshmallow import ValidationError
 
 from lianxin.clock import utc_now
+from lianxin.lease import LeaseBusy
 from lianxin.web import route
 from services.cases import handlers
 from services.cases.domain import (
@@ -29,6 +30,7 @@ CASE_ID = re.compile(r"^LX-[0-9A-F]{16}$")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
+ACTION_ERRORS = (NotAssignee, CaseNotFound, InvalidTransition, LeaseBusy)
 IDEMPOTENCY_HEADERS = [
     {
         "in": "header",
@@ -49,6 +51,7 @@ class CasesHttp:
         body=CaseIntakeSchema,
         responses={201: CaseSchema, 200: CaseSchema},
         headers=IDEMPOTENCY_HEADERS,
+        raises=(UnknownCategory, handlers.IdempotencyKeyReused, LeaseBusy),
     )
     def create_case(self, request, body):
         case, created = handlers.report(
@@ -66,6 +69,7 @@ class CasesHttp:
         "/v1/cases/<string:case_id>",
         summary="A case, with its timeline",
         responses={200: CaseSchema},
+        raises=(CaseNotFound,),
     )
     def get_case(self, request, case_id):
         return 200, CaseSchema().dump(handlers.get(self.store, _case_id(case_id)))
@@ -76,6 +80,7 @@ class CasesHttp:
         summary="The offered volunteer accepts",
         body=AcceptSchema,
         responses={200: CaseSchema},
+        raises=ACTION_ERRORS,
     )
     def accept_case(self, request, case_id, body):
         case = handlers.accept(self.store, _case_id(case_id), body, utc_now())
@@ -87,6 +92,7 @@ class CasesHttp:
         summary="The volunteer resolves it",
         body=ResolveSchema,
         responses={200: CaseSchema},
+        raises=ACTION_ERRORS,
     )
     def resolve_case(self, request, case_id, body):
         case = handlers.resolve(self.store, _case_id(case_id), body, utc_now())

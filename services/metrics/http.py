@@ -14,6 +14,7 @@ class MetricsHttp:
         summary="Counts and rates for a community and period",
         query=SummaryQuery,
         responses={200: SummarySchema},
+        raises=(),
     )
     def stats_summary(self, request, query):
         return 200, handlers.summary(

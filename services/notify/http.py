@@ -13,6 +13,7 @@ class NotifyHttp:
         "/v1/deliveries/<string:delivery_id>",
         summary="A delivery and its attempts",
         responses={200: DeliverySchema},
+        raises=(handlers.DeliveryNotFound,),
     )
     def get_delivery(self, request, delivery_id):
         return 200, DeliverySchema().dump(handlers.get(self.store, delivery_id))

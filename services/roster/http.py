@@ -15,6 +15,7 @@ class RosterHttp:
         summary="Who is on duty now in a grid and team",
         query=OnDutyQuery,
         responses={200: OnDutySchema},
+        raises=(),
     )
     def on_duty(self, request, query):
         people = handlers.on_duty(self.store, query["grid_id"], query["team"], utc_now())
