@@ -136,6 +136,3 @@ class Leases:
             for doc in self._leases.find(meta)
             if doc["expires_at"] <= now and CLAIM_SEPARATOR not in doc["_id"]
         ]
-
-    def count(self) -> int:
-        return self._leases.count_documents({})

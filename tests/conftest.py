@@ -19,7 +19,7 @@ MONGO_URI = os.environ.get("TEST_MONGO_URI", "mongodb://127.0.0.1:27017/")
 RUN_ID = uuid.uuid4().hex[:8]
 
 
-def _rabbitmqctl(*args: str) -> None:
+def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
@@ -32,10 +32,10 @@ def amqp_uri() -> str:
             connection.ensure_connection(max_retries=1)
     except Exception as exc:
         pytest.fail(f"RabbitMQ is not reachable at {AMQP_HOST_URI} ({exc}); run `make infra`")
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     yield AMQP_HOST_URI.rstrip("/") + "/" + vhost
-    _rabbitmqctl("delete_vhost", vhost)
+    rabbitmqctl("delete_vhost", vhost)
 
 
 @pytest.fixture(scope="session")

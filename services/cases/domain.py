@@ -32,18 +32,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 STATES = frozenset(state for pair in TRANSITIONS for state in (pair[0], TRANSITIONS[pair]))
 ACTIONS = frozenset(action for _, action in TRANSITIONS)
-EVENT_OF_ACTION = {
-    "triage": "case.triaged",
-    "reject": "case.rejected",
-    "merge": "case.merged",
-    "dispatch": "case.dispatched",
-    "escalate": "case.escalated",
-    "accept": "case.accepted",
-    "resolve": "case.resolved",
-    "verify": "case.closed",
-    "reopen": "case.reopened",
-    "rate": "case.rated",
-}
 
 
 class InvalidTransition(Exception):

@@ -53,6 +53,25 @@ def credit_hours(store: RosterStore, event: Envelope) -> bool:
     )
 
 
+class PersonNotFound(Exception):
+    pass
+
+
+def volunteer_hours(store: RosterStore, person_id: str) -> dict[str, Any]:
+    """The auditable ledger: households may pay part of the estate fund in these hours."""
+    if store.person(person_id) is None:
+        raise PersonNotFound(f"No person {person_id}.")
+    lines = store.hours_of(person_id)
+    entries = [
+        {"case_id": line["case_id"], "hours": line["hours"], "at": line["at"]} for line in lines
+    ]
+    return {
+        "person_id": person_id,
+        "total": round(sum(line["hours"] for line in lines), 2),
+        "entries": entries,
+    }
+
+
 def on_duty(store: RosterStore, grid_id: str, team: str, now: datetime) -> list[dict[str, Any]]:
     rota = store.rota(grid_id, team)
     people = [store.person(person_id) for person_id in (rota.on_duty(now) if rota else [])]

@@ -61,6 +61,18 @@ class OnDutySchema(Schema):
     on_duty = fields.List(fields.Nested(OnDutyPerson))
 
 
+class HoursEntry(Schema):
+    case_id = fields.String()
+    hours = fields.Float()
+    at = fields.AwareDateTime()
+
+
+class VolunteerHoursSchema(Schema):
+    person_id = fields.String()
+    total = fields.Float()
+    entries = fields.List(fields.Nested(HoursEntry))
+
+
 EVENTS = PayloadSchemas(
     {
         ("case.triaged", 1): CaseTriaged(),

@@ -122,7 +122,7 @@ class RosterStore:
     def ensure_indexes(self) -> None:
         self.offers.collection.create_index([("case_id", ASCENDING)])
         self.offers.collection.create_index([("person_id", ASCENDING), ("state", ASCENDING)])
-        self.db["hours"].create_index([("person_id", ASCENDING)])
+        self.db["hours"].create_index([("person_id", ASCENDING), ("at", ASCENDING)])
         self.db["people"].create_index([("community_id", ASCENDING)])
         if self.seed_file:
             self.seed(Path(self.seed_file))
@@ -157,5 +157,6 @@ class RosterStore:
         except DuplicateKeyError:
             return False
 
-    def hours_of(self, person_id: str) -> float:
-        return sum(line["hours"] for line in self.db["hours"].find({"person_id": person_id}))
+    def hours_of(self, person_id: str) -> list[dict[str, Any]]:
+        """The ledger lines of one person, oldest first: each one resolved case."""
+        return list(self.db["hours"].find({"person_id": person_id}).sort("at", ASCENDING))

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from services.cases import domain
 from services.cases.domain import (
     ACTIONS,
-    EVENT_OF_ACTION,
     STATES,
     TRANSITIONS,
     Case,
@@ -98,11 +97,6 @@ def test_every_state_is_reachable_from_reported():
 def test_only_rejected_merged_and_rated_are_final():
     final = {state for state in STATES if not any(source == state for source, _ in TRANSITIONS)}
     assert final == {"rejected", "merged", "rated"}
-
-
-def test_every_action_has_an_event_type():
-    assert set(EVENT_OF_ACTION) == ACTIONS
-    assert all(event.startswith("case.") for event in EVENT_OF_ACTION.values())
 
 
 # Triage at report time

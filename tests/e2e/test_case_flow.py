@@ -73,6 +73,13 @@ def test_a_case_goes_from_report_to_dispatch_to_resolution_to_the_statistics(sta
         "the volunteer hours", lambda: list(db("roster")["hours"].find({"case_id": case["id"]}))
     )
     assert [(line["person_id"], line["hours"]) for line in hours] == [(case["assignee"], 1.5)]
+    ledger = requests.get(
+        f"{stack.url('roster')}/v1/people/{case['assignee']}/hours", timeout=5
+    ).json()
+    assert {"case_id": case["id"], "hours": 1.5} in [
+        {"case_id": entry["case_id"], "hours": entry["hours"]} for entry in ledger["entries"]
+    ]
+    assert ledger["total"] == sum(entry["hours"] for entry in ledger["entries"])
     scrape = requests.get(
         f"http://127.0.0.1:{stack.metrics_port('metrics')}/metrics", timeout=5
     ).text

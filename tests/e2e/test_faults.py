@@ -11,6 +11,7 @@ import requests
 from kombu import Connection, Exchange, Queue
 
 from lianxin.consumer import ATTEMPTS_HEADER, dead_letter_queue_name
+from tests.conftest import rabbitmqctl
 from tests.e2e.conftest import (
     report_body,
     stats,
@@ -232,3 +233,22 @@ def _report(stack, place: str) -> str:
     response = requests.post(f"{stack.url('cases')}/v1/cases", json=report_body(place), timeout=10)
     assert response.status_code == 201, response.text
     return response.json()["id"]
+
+
+def test_a_broker_restart_loses_nothing_and_doubles_nothing(stack, sink, db):
+    """Kept last in this file: it stops the broker every test shares."""
+    place = community()
+    rabbitmqctl("stop_app")
+    try:
+        case_id = _report(stack, place)  # accepted while the broker is down: events wait
+    finally:
+        rabbitmqctl("start_app")
+    stored = db("cases")["cases"].find_one({"_id": case_id})
+    assert [event["type"] for event in stored["outbox"]] == ["case.reported", "case.triaged"]
+
+    wait_for_state(stack, case_id, "dispatched", timeout=90)
+    wait_until("the dispatch webhook", lambda: webhooks_for(sink, case_id), timeout=60)
+    wait_until("the statistics", lambda: stats(stack, place)["dispatched"] == 1, timeout=60)
+    assert stats(stack, place)["reported"] == 1
+    assert db("roster")["offers"].count_documents({"case_id": case_id}) == 1
+    assert len(webhooks_for(sink, case_id)) == 1
