@@ -62,6 +62,10 @@ class PayloadSchemas:
     def __init__(self, schemas: Mapping[tuple[str, int], Schema]):
         self._schemas = dict(schemas)
 
+    @property
+    def types(self) -> set[str]:
+        return {type for type, _ in self._schemas}
+
     def new_event(
         self,
         type: str,

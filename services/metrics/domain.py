@@ -22,6 +22,8 @@ MEASURE_OF_EVENT = {
     "case.escalated": "escalated",
     "case.accepted": "accepted",
     "case.resolved": "resolved",
+    "notification.delivered": "notified",
+    "notification.failed": "notification_failures",
 }
 MEASURES = (*tuple(MEASURE_OF_EVENT.values()), "resolved_on_time")
 
@@ -48,6 +50,7 @@ def local_day(at: datetime) -> date:
 
 
 def count(bucket: Bucket, event_type: str, payload: Mapping) -> Bucket:
+    """One more of the event's measure (a failed delivery counts once per failed attempt)."""
     counts = Counter(bucket.counts)
     counts[MEASURE_OF_EVENT[event_type]] += 1
     if event_type == "case.resolved" and payload.get("on_time"):

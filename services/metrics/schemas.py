@@ -11,14 +11,13 @@ MAX_RANGE_DAYS = 366
 
 
 class CaseFact(Schema):
-    """Every case event metrics counts shares these fields; the rest is ignored."""
+    """Every event metrics counts shares these fields; the rest is ignored."""
 
     class Meta:
         unknown = EXCLUDE
 
     case_id = fields.String(required=True)
     community_id = fields.String(required=True)
-    grid_id = fields.String(required=True)
     category = fields.String(required=True)
     on_time = fields.Boolean()
 

@@ -34,7 +34,9 @@ class MetricsService(MetricsHttp, HealthCheck):
     @event_handler("cases", "case.escalated")
     @event_handler("cases", "case.accepted")
     @event_handler("cases", "case.resolved")
-    def count_case_event(self, message):
+    @event_handler("notify", "notification.delivered")
+    @event_handler("notify", "notification.failed")
+    def count_event(self, message):
         handlers.count_event(self.store, EVENTS.read(message))
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)

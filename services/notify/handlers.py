@@ -84,6 +84,8 @@ def _outcome(delivery: Delivery, cause: Envelope) -> Envelope:
         {
             "delivery_id": delivery.id,
             "case_id": delivery.case_id,
+            "community_id": cause.payload["community_id"],
+            "category": cause.payload["category"],
             "kind": delivery.kind,
             "channel": delivery.channel,
             "attempts": delivery.attempts,

@@ -32,6 +32,8 @@ class CaseEscalated(_Tolerant):
 class NotificationOutcome(Schema):
     delivery_id = fields.String(required=True)
     case_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    category = fields.String(required=True)
     kind = fields.String(required=True)
     channel = fields.String(required=True)
     attempts = fields.Integer(required=True)

@@ -67,6 +67,8 @@ def test_a_case_goes_from_report_to_dispatch_to_resolution_to_the_statistics(sta
         "resolved": 1,
         "resolved_on_time": 1,
         "escalated": 0,
+        "notified": 1,
+        "notification_failures": 0,
     }
     wait_until("the statistics", lambda: stats(stack, place) == expected)
     hours = wait_until(

@@ -169,7 +169,7 @@ def test_a_redelivered_event_changes_nothing(stack, amqp_uri, db):
 
 def test_a_malformed_event_is_parked_in_the_dead_letter_queue_not_dropped(stack, amqp_uri):
     poison = envelope("case.reported", {"case_id": "LX-POISON"}, "LX-POISON")
-    queue_name = "evt-cases-case.reported--metrics.count_case_event"
+    queue_name = "evt-cases-case.reported--metrics.count_event"
     before = counter(stack, "metrics", "lianxin_events_dead_lettered_total", queue=queue_name)
 
     publish(amqp_uri, "cases", poison)
@@ -189,9 +189,10 @@ def test_a_malformed_event_is_parked_in_the_dead_letter_queue_not_dropped(stack,
 
 
 def test_a_failing_webhook_is_retried_with_back_off_until_delivered(stack, sink, db):
+    place = community()
     with sink.lock:
         sink.failures_left = 2
-    case = wait_for_state(stack, _report(stack, community()), "dispatched")
+    case = wait_for_state(stack, _report(stack, place), "dispatched")
     hook = wait_until("the webhook after two refusals", lambda: webhooks_for(sink, case["id"]))
     assert len(hook) == 1 and hook[0]["verified"]
     delivery_id = hook[0]["delivery_id"]
@@ -208,6 +209,8 @@ def test_a_failing_webhook_is_retried_with_back_off_until_delivered(stack, sink,
         ),
     )
     assert delivery["attempts"] == 3
+    wait_until("the deliveries to be counted", lambda: stats(stack, place)["notified"] == 1)
+    assert stats(stack, place)["notification_failures"] == 2
 
 
 def test_a_webhook_that_never_answers_ends_parked_after_the_last_attempt(stack, sink, amqp_uri):
