@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 import requests
-from kombu import Connection
+from kombu import Connection, Queue
 from rich.console import Console
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,23 +32,58 @@ SERVICES = {
 console = Console()
 
 
-def event_queues(service: str) -> list[str]:
-    """The queues a service consumes, named as nameko names them."""
+@dataclass(frozen=True)
+class Binding:
+    queue: str
+    source: str
+    event_type: str
+
+
+def bindings(service: str) -> list[Binding]:
+    """The queues a service consumes, named and bound as nameko names and binds them."""
     module, _, name = SERVICES[service].partition(":")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # eventlet's deprecation banner, once per import
         from nameko.events import EventHandler
 
         cls = getattr(importlib.import_module(module), name)
-    queues = []
+    found = []
     for method_name in dir(cls):
         for entrypoint in getattr(getattr(cls, method_name), "nameko_entrypoints", ()):
             if isinstance(entrypoint, EventHandler):
-                queues.append(
-                    f"evt-{entrypoint.source_service}-{entrypoint.event_type}"
-                    f"--{service}.{method_name}"
+                source, event = entrypoint.source_service, entrypoint.event_type
+                found.append(
+                    Binding(f"evt-{source}-{event}--{service}.{method_name}", source, event)
                 )
-    return queues
+    return found
+
+
+def declare_topology(amqp_uri: str) -> int:
+    """Declare every consumer's queue before any service publishes.
+
+    Outboxes publish with `mandatory=True`, which only proves that *some* queue is
+    bound: on a first deployment an event could reach roster's queue while metrics'
+    queue does not exist yet. Declaring all of them first (durable, as nameko does)
+    closes that gap. Returns the number of queues declared.
+    """
+    from nameko.standalone.events import get_event_exchange
+
+    declared = 0
+    with Connection(amqp_uri) as connection:
+        for service in SERVICES:
+            for binding in bindings(service):
+                exchange = get_event_exchange(binding.source, {})
+                queue = Queue(
+                    binding.queue,
+                    exchange=exchange,
+                    routing_key=binding.event_type,
+                    durable=True,
+                    auto_delete=False,
+                    exclusive=False,
+                )
+                queue(connection.default_channel).declare()
+                declared += 1
+    return declared
 
 
 @dataclass
@@ -131,7 +166,7 @@ class Stack:
             return False
         with Connection(self.amqp_uri) as connection:
             channel = connection.channel()
-            for queue in event_queues(service):
+            for queue in (binding.queue for binding in bindings(service)):
                 try:
                     _, _, consumers = channel.queue_declare(queue=queue, passive=True)
                 except Exception:
@@ -182,9 +217,17 @@ def cli() -> None:
 
 
 @cli.command()
+@click.option("--amqp-uri", envvar="AMQP_URI", default=Stack.amqp_uri, show_default=True)
+def topology(amqp_uri: str) -> None:
+    """Declare every consumer queue (a deploy step; safe to repeat)."""
+    console.print(f"declared {declare_topology(amqp_uri)} queues")
+
+
+@cli.command()
 def up() -> None:
     """Start the webhook sink and the four services (skips what runs), and wait for them."""
     stack = Stack()
+    declare_topology(stack.amqp_uri)
     if not _sink_running(stack):
         _start_sink(stack)
     for service in SERVICES:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from scripts.stack import SERVICES, Stack
+from scripts.stack import SERVICES, Stack, declare_topology
 from scripts.webhook_sink import Sink, handler_for
 
 SIGNING_SECRET = "test-signing-secret"
@@ -80,6 +80,7 @@ def stack(amqp_uri, db_prefix, mongo_client, sink, tmp_path_factory):
             "LOG_LEVEL": "WARNING",
         },
     )
+    declare_topology(amqp_uri)
     for service in SERVICES:
         stack.start(service)
     try:

@@ -9,28 +9,18 @@ consumer fails here instead of piling up in production.
 from __future__ import annotations
 
 import importlib
+import uuid
 
 import pytest
+from kombu import Connection, Exchange
 
-from scripts.stack import SERVICES
-
-
-def service_class(name: str):
-    module, _, attribute = SERVICES[name].partition(":")
-    return getattr(importlib.import_module(module), attribute)
+from scripts.stack import SERVICES, bindings, declare_topology
+from tests.conftest import AMQP_HOST_URI, rabbitmqctl
 
 
 def consumed(name: str) -> set[tuple[str, str]]:
     """(source service, event type) pairs the service's event handlers are bound to."""
-    from nameko.events import EventHandler
-
-    cls = service_class(name)
-    return {
-        (entrypoint.source_service, entrypoint.event_type)
-        for attribute in dir(cls)
-        for entrypoint in getattr(getattr(cls, attribute), "nameko_entrypoints", ())
-        if isinstance(entrypoint, EventHandler)
-    }
+    return {(binding.source, binding.event_type) for binding in bindings(name)}
 
 
 def emitted(name: str) -> set[str]:
@@ -50,3 +40,36 @@ def test_every_consumed_event_type_is_emitted_by_its_source():
     for name in SERVICES:
         for source, event in consumed(name):
             assert event in emitted(source), f"{name} waits for {source}/{event}, never emitted"
+
+
+@pytest.mark.integration
+def test_the_declared_topology_keeps_an_event_for_every_consumer_not_yet_running():
+    """A fresh vhost, topology declared, no service running: one published case.triaged
+    waits in roster's queue and in metrics' queue."""
+    vhost = f"lianxin-topology-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        uri = AMQP_HOST_URI.rstrip("/") + "/" + vhost
+        assert declare_topology(uri) == sum(len(bindings(name)) for name in SERVICES)
+        exchange = Exchange("cases.events", type="topic", durable=True)
+        with Connection(uri) as connection:
+            connection.Producer().publish(
+                {"type": "case.triaged"},
+                exchange=exchange,
+                routing_key="case.triaged",
+                mandatory=True,
+            )
+            channel = connection.channel()
+            waiting = {
+                binding.queue: channel.queue_declare(binding.queue, passive=True)[1]
+                for name in SERVICES
+                for binding in bindings(name)
+                if (binding.source, binding.event_type) == ("cases", "case.triaged")
+            }
+        assert waiting == {
+            "evt-cases-case.triaged--roster.on_case_triaged": 1,
+            "evt-cases-case.triaged--metrics.count_event": 1,
+        }
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
