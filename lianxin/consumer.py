@@ -88,12 +88,15 @@ class ReliableEventHandler(EventHandler):
             ERROR_HEADER: "".join(traceback.format_exception_only(*exc_info[:2]))[-500:],
         }
         if isinstance(decision, DeadLetter):
-            target, expiration = self._dead_queue, None
-            instrumentation.EVENTS_DEAD_LETTERED.labels(self.queue.name).inc()
+            target, expiration, counter = (
+                self._dead_queue,
+                None,
+                instrumentation.EVENTS_DEAD_LETTERED,
+            )
             log.error("dead-lettering message from %s: %s", self.queue.name, decision.reason)
         else:
             target, expiration = self._retry_queue, decision.delay_seconds
-            instrumentation.EVENTS_RETRIED.labels(self.queue.name).inc()
+            counter = instrumentation.EVENTS_RETRIED
         with get_producer(self._amqp_uri, confirms=True) as producer:
             producer.publish(
                 message.body,
@@ -108,6 +111,7 @@ class ReliableEventHandler(EventHandler):
                 retry=True,
                 retry_policy={"max_retries": 3},
             )
+        counter.labels(self.queue.name).inc()  # counted once it is really parked
 
 
 event_handler = ReliableEventHandler.decorator

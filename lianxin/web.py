@@ -27,14 +27,16 @@ log = logging.getLogger(__name__)
 
 ErrorTable = Mapping[type[BaseException], tuple[int, str]]
 
-BASE_ERRORS: ErrorTable = {
-    ValidationError: (400, "invalid_request"),
-    LeaseBusy: (503, "busy"),
-}
-
 
 class BodyTooLarge(Exception):
     pass
+
+
+BASE_ERRORS: ErrorTable = {
+    ValidationError: (400, "invalid_request"),
+    BodyTooLarge: (413, "body_too_large"),
+    LeaseBusy: (503, "busy"),
+}
 
 
 class JsonHttp(HttpRequestHandler):
@@ -84,8 +86,8 @@ class JsonHttp(HttpRequestHandler):
 
     def handle_request(self, request):
         if (request.content_length or 0) > self.max_body_bytes:
-            response = error_response(
-                413, "body_too_large", f"Body over {self.max_body_bytes} bytes."
+            response = self.response_from_exception(
+                BodyTooLarge(f"Body over {self.max_body_bytes} bytes.")
             )
         else:
             request.max_content_length = self.max_body_bytes
@@ -103,12 +105,7 @@ class JsonHttp(HttpRequestHandler):
             status, body = result
         else:
             status, body = 200, result
-        return Response(
-            json.dumps(body, ensure_ascii=False, default=str),
-            status=status,
-            headers=headers,
-            mimetype="application/json",
-        )
+        return json_response(status, body, headers)
 
     def response_from_exception(self, exc: Exception) -> Response:
         for kind, (status, code) in self.errors.items():
@@ -118,8 +115,6 @@ class JsonHttp(HttpRequestHandler):
                     details = {"fields": exc.messages}
                 headers = {"Retry-After": "1"} if status == 503 else None
                 return error_response(status, code, _message(exc, status), headers, **details)
-        if isinstance(exc, BodyTooLarge):
-            return error_response(413, "body_too_large", str(exc))
         log.error("unhandled error on %s %s", self.method, self.url, exc_info=exc)
         return error_response(500, "internal_error", "Internal error; it has been logged.")
 
@@ -132,7 +127,10 @@ def route(errors: ErrorTable) -> Callable[..., Any]:
 def error_response(
     status: int, code: str, message: str, headers: Mapping[str, str] | None = None, **details: Any
 ) -> Response:
-    body = {"error": {"code": code, "message": message, **details}}
+    return json_response(status, {"error": {"code": code, "message": message, **details}}, headers)
+
+
+def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, default=str),
         status=status,

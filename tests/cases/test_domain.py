@@ -293,7 +293,8 @@ def test_every_fact_satisfies_its_event_schema():
     escalated = domain.escalate(first.case, "grid_leader", "nobody on duty", AT)
     for change in (first, offered, taken, done, escalated):
         for kind, payload in change.facts:
-            EVENTS.new_event(kind, payload, correlation_id="corr-1", case_id="C-1")
+            event = EVENTS.new_event(kind, payload, correlation_id="corr-1", case_id="C-1")
+            assert EVENTS.read(event.to_message()).type == kind  # raises if off-schema
 
 
 # Random sequences of actions

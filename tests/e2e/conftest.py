@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -95,6 +96,11 @@ def stack(amqp_uri, db_prefix, mongo_client, sink, tmp_path_factory):
 def db(mongo_client, db_prefix):
     """The services' databases, for checking what they stored."""
     return lambda service: mongo_client[f"{db_prefix}{service}"]
+
+
+def community(prefix: str = "c") -> str:
+    """Each test counts in a community of its own, so statistics do not mix."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 def report_body(community: str, **overrides: Any) -> dict[str, Any]:
