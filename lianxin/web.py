@@ -20,6 +20,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Response
 
 from lianxin import instrumentation, openapi
+from lianxin.aggregates import LeaseExpired
 from lianxin.config import Settings
 from lianxin.lease import LeaseBusy
 
@@ -36,6 +37,7 @@ BASE_ERRORS: ErrorTable = {
     ValidationError: (400, "invalid_request"),
     BodyTooLarge: (413, "body_too_large"),
     LeaseBusy: (503, "busy"),
+    LeaseExpired: (503, "busy"),  # the command outran its lease; nothing was written
 }
 
 

@@ -10,8 +10,15 @@ from typing import Any, Protocol
 
 import requests
 from nameko.extensions import DependencyProvider
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+)
 
+from lianxin.config import Settings
 from services.notify.domain import DELIVERY_HEADER, SIGNATURE_HEADER, DeliveryFailed, sign
 from services.notify.messages import Messages
 
@@ -25,24 +32,26 @@ class Channel(Protocol):
 class WebhookChannel:
     name = "webhook"
 
-    def __init__(self, secret: str, timeout: float = 5.0):
+    def __init__(self, secret: str, budget_seconds: float):
+        """`budget_seconds` bounds one send, retries included: it runs under the delivery's
+        lease, and a send that outran the lease would be retried and sent twice."""
         self._secret = secret
-        self._timeout = timeout
+        self._timeout = budget_seconds / 2
+        self._retrying = Retrying(
+            retry=retry_if_exception_type(requests.ConnectionError),
+            stop=stop_after_attempt(3) | stop_after_delay(budget_seconds / 2),
+            wait=wait_exponential(multiplier=0.1, max=0.5),
+            reraise=True,
+        )
         self._session = requests.Session()
 
     def send(self, delivery_id: str, address: str, body: Mapping[str, Any]) -> None:
         payload = json.dumps(body, ensure_ascii=False, default=str).encode()
         try:
-            self._post(delivery_id, address, payload)
+            self._retrying(self._post, delivery_id, address, payload)
         except requests.RequestException as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
 
-    @retry(
-        retry=retry_if_exception_type(requests.ConnectionError),
-        stop=stop_after_attempt(3),
-        wait=wait_exponential(multiplier=0.1, max=1),
-        reraise=True,
-    )
     def _post(self, delivery_id: str, address: str, payload: bytes) -> None:
         headers = {
             "Content-Type": "application/json; charset=utf-8",
@@ -76,8 +85,9 @@ class Outbound:
 class OutboundProvider(DependencyProvider):
     def setup(self) -> None:
         config = self.container.config
+        lease_ttl = Settings.from_config(self.container.service_name, config).lease_ttl_seconds
         self.outbound = Outbound(
-            WebhookChannel(str(config.get("NOTIFY_SIGNING_SECRET") or "")),
+            WebhookChannel(str(config.get("NOTIFY_SIGNING_SECRET") or ""), lease_ttl / 2),
             Messages(),
             str(config.get("NOTIFY_WEBHOOK_URL") or ""),
             config.get("NOTIFY_TEAM_WEBHOOKS") or {},
