@@ -1,30 +1,62 @@
-"""Change one aggregate safely: lease, load, save with outbox, publish, release.
+"""Change one aggregate safely: lease, load, fenced save with outbox, publish, release.
 
 Timers, HTTP actions and event handlers all change aggregates through
 `AggregateStore.change`, so two of them never interleave on one document
-(DESIGN.md rules 2 and 3). Domain code never sees this module; each
-service's store.py wraps it with the service's own load/save types.
+(DESIGN.md rules 2 and 3). Domain code never sees this module; each service's
+store.py wraps it with the service's own load/save types.
+
+Fencing. Every stored aggregate carries `_fence`, the token of the lease under
+which it was last written, and every write is conditional on the fence read at
+load (lianxin.engine). A holder that takes a stale lease over first rewrites the
+fence to its own token, before it reads the state it will act on. So a holder
+whose lease expired and was taken over writes nothing: its condition no longer
+holds. It also clears no outbox and releases no lease but its own.
+
+Outbox. The events a write causes are stored with it, in `outbox`, and published
+before the lease is released. A lease released normally therefore means "its
+events are out": the next holder simply replaces the outbox with its own, and
+no write is spent clearing it. A lease left behind (crash, failed publish) is
+taken over by the next command or by the sweeper, which publishes the outbox
+again if the stale holder was the last to write the document. Consumers are
+idempotent, so a repeat is harmless.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from pymongo.collection import Collection
 
 from lianxin import instrumentation, outbox
+from lianxin.engine import ConditionalWrites, ConditionFailed
 from lianxin.envelope import Envelope
 from lianxin.faults import fault_point
 from lianxin.lease import Lease, LeaseBusy, Leases
 
 log = logging.getLogger(__name__)
 
+FENCE = "_fence"
+INTERNAL_FIELDS = (FENCE, outbox.OUTBOX)
+
 
 class LeaseExpired(Exception):
-    """The command outran its lease; its write is dropped rather than risk a second writer."""
+    """The command outran its lease; nothing was written rather than risk a second writer."""
+
+
+class LeaseLost(Exception):
+    """Another writer took the aggregate over while this command ran; nothing was written."""
+
+
+def visible(stored: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The document as commands see it: no fence, no outbox; a bare fence marker
+    (left by a takeover of a document not yet created) counts as absent."""
+    if stored is None:
+        return None
+    document = {key: value for key, value in stored.items() if key not in INTERNAL_FIELDS}
+    return document if set(document) - {"_id"} else None
 
 
 class Change:
@@ -33,16 +65,24 @@ class Change:
     def __init__(self, document: dict[str, Any] | None):
         self.document = document
         self.staged: dict[str, Any] | None = None
+        self.events: list[dict[str, Any]] = []
 
-    def save(self, document: dict[str, Any], events: Iterable[Envelope] = ()) -> None:
-        base = {**document, outbox.OUTBOX: outbox.pending(self.document)}
-        self.staged = outbox.with_events(base, events)
+    def save(self, document: Mapping[str, Any], events: Iterable[Envelope] = ()) -> None:
+        self.staged = {key: value for key, value in document.items() if key not in INTERNAL_FIELDS}
+        self.events = [event.to_message() for event in events]
 
 
 class AggregateStore:
-    def __init__(self, collection: Collection, leases: Leases, publish: outbox.Publish):
+    def __init__(
+        self,
+        collection: Collection,
+        leases: Leases,
+        writes: ConditionalWrites,
+        publish: outbox.Publish,
+    ):
         self.collection = collection
         self._leases = leases
+        self._writes = writes
         self._publish = publish
 
     @contextmanager
@@ -50,15 +90,29 @@ class AggregateStore:
         lease = self._leases.acquire(
             self._key(aggregate_id), collection=self.collection.name, aggregate_id=aggregate_id
         )
-        change = Change(self.collection.find_one({"_id": aggregate_id}))
+        try:
+            stored, fence, pending = self._load(lease, aggregate_id)
+        except BaseException:
+            self._leases.abandon(lease)  # whatever the stale holder left stays for the sweeper
+            raise
+        change = Change(visible(stored))
+        fault_point("aggregate.after_load")
         try:
             yield change
-            if change.staged is not None:
-                self._write(lease, aggregate_id, change.staged)
         except BaseException:
-            self._finish(lease, aggregate_id, change.document)
+            self._finish(lease, pending)
             raise
-        self._finish(lease, aggregate_id, change.staged or change.document)
+        if change.staged is not None:
+            written = [*pending, *change.events]
+            try:
+                self._write(lease, aggregate_id, fence, {**change.staged, outbox.OUTBOX: written})
+            except (LeaseExpired, LeaseLost):
+                # nothing was written; events inherited from a crashed holder still need
+                # the sweeper, so their lease stays behind
+                (self._leases.abandon if pending else self._leases.release)(lease)
+                raise
+            pending = written
+        self._finish(lease, pending)
 
     def recover(self) -> int:
         """Publish what crashed or failed commands left in their outboxes. Returns aggregates
@@ -68,37 +122,68 @@ class AggregateStore:
             try:
                 with self.change(stale["aggregate_id"]):
                     recovered += 1
-            except LeaseBusy:
+            except (LeaseBusy, LeaseLost, LeaseExpired):
                 continue  # a live writer got there first; it flushes on its way out
+        self._leases.forget_spent_claims(collection=self.collection.name)
         return recovered
 
     def find(self, aggregate_id: str) -> dict[str, Any] | None:
-        return self.collection.find_one({"_id": aggregate_id})
+        return visible(self.collection.find_one({"_id": aggregate_id}))
 
     def _key(self, aggregate_id: str) -> str:
         return f"{self.collection.name}:{aggregate_id}"
 
-    def _write(self, lease: Lease, aggregate_id: str, document: dict[str, Any]) -> None:
+    def _load(self, lease: Lease, aggregate_id: str) -> tuple[dict | None, str | None, list]:
+        """The stored document, the fence to write against, and the events still to publish.
+
+        After a takeover the fence is rewritten first, so the stale holder can no longer
+        write; a write of its that slipped in before is then read, never lost."""
+        for _ in range(5):
+            stored = self.collection.find_one({"_id": aggregate_id})
+            fence = stored.get(FENCE) if stored else None
+            if not lease.taken_over:
+                return stored, fence, []
+            last_writer_crashed = stored is not None and fence in (lease.stale_token, None)
+            pending = outbox.pending(stored) if last_writer_crashed else []
+            body = {key: value for key, value in (stored or {}).items() if key != "_id"}
+            try:
+                self._writes.replace_if(
+                    self.collection, aggregate_id, FENCE, fence, {**body, FENCE: lease.token}
+                )
+            except ConditionFailed:
+                continue  # the stale holder wrote meanwhile: read again
+            return stored, lease.token, pending
+        raise LeaseLost(lease.key)
+
+    def _write(self, lease: Lease, aggregate_id: str, fence: str | None, document: dict) -> None:
         if self._leases.remaining(lease) <= 0:
             raise LeaseExpired(lease.key)
         fault_point("aggregate.before_write")
-        self.collection.replace_one({"_id": aggregate_id}, document, upsert=True)
-
-    def _finish(self, lease: Lease, aggregate_id: str, document: dict[str, Any] | None) -> None:
-        events = outbox.pending(document)
-        if not events:
-            self._leases.release(lease)
-            return
-        fault_point("outbox.before_publish")
         try:
-            for message in events:
-                self._publish(message)
+            self._writes.replace_if(
+                self.collection, aggregate_id, FENCE, fence, {**document, FENCE: lease.token}
+            )
+        except ConditionFailed:
+            raise LeaseLost(lease.key) from None
+        except BaseException:
+            self._leases.abandon(lease)  # the write may have landed: leave it to the sweeper
+            raise
+
+    def _finish(self, lease: Lease, events: list[dict[str, Any]]) -> None:
+        if events:
+            fault_point("outbox.before_publish")
+            if self._leases.remaining(lease) <= 0:
+                self._leases.abandon(lease)  # whoever takes it over publishes them
+                return
+            try:
+                for message in events:
+                    self._publish(message)
+            except Exception:
+                log.warning("outbox of %s not published; left for the sweeper", lease.key)
+                instrumentation.OUTBOX_PUBLISH_FAILURES.inc()
+                self._leases.abandon(lease)
+                return
             fault_point("outbox.after_publish")
-            self.collection.update_one({"_id": aggregate_id}, {"$set": {outbox.OUTBOX: []}})
-        except Exception:
-            log.exception("outbox of %s not published; left for the sweeper", lease.key)
-            instrumentation.OUTBOX_PUBLISH_FAILURES.inc()
-            self._leases.abandon(lease)
-            return
-        instrumentation.EVENTS_PUBLISHED.inc(len(events))
+            instrumentation.EVENTS_PUBLISHED.inc(len(events))
+        fault_point("lease.before_release")
         self._leases.release(lease)

@@ -18,6 +18,8 @@ class Settings:
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
     mongo_db_prefix: str = "lianxin_"
+    mongo_engine: str = "auto"  # auto | mongodb | ferretdb (lianxin.engine)
+    mongo_timeout_ms: int = 3000
     metrics_address: str = ""
     lease_ttl_seconds: float = 10.0
     lease_wait_seconds: float = 5.0
@@ -32,6 +34,8 @@ class Settings:
             amqp_uri=config.get("AMQP_URI", cls.amqp_uri),
             mongo_uri=config.get("MONGO_URI", cls.mongo_uri),
             mongo_db_prefix=config.get("MONGO_DB_PREFIX", cls.mongo_db_prefix),
+            mongo_engine=str(config.get("MONGO_ENGINE", cls.mongo_engine)),
+            mongo_timeout_ms=int(config.get("MONGO_TIMEOUT_MS", cls.mongo_timeout_ms)),
             metrics_address=str(config.get("METRICS_ADDRESS", "") or ""),
             lease_ttl_seconds=float(config.get("LEASE_TTL_SECONDS", cls.lease_ttl_seconds)),
             lease_wait_seconds=float(config.get("LEASE_WAIT_SECONDS", cls.lease_wait_seconds)),

@@ -1,16 +1,19 @@
-"""One writer per aggregate at a time (DESIGN.md rule 2), using unique inserts only.
+"""One writer per aggregate at a time (DESIGN.md rule 2), decided by unique inserts.
 
-FerretDB 1.x runs a filtered update or delete as read-modify-write, so
-"take over the lease if its token is still T" cannot be one conditional
-update there. Every decision that must be exclusive is therefore an insert
-with a unique `_id`:
+FerretDB 1.x runs a filtered update or delete as read-modify-write, so "take over
+the lease if its token is still T" cannot be one conditional update there. Every
+decision that must be exclusive is therefore an insert with a unique `_id`:
 
 - acquire: insert {_id: key}. A duplicate-key error means someone holds it.
-- take over a lease past its expiry (token T): first win the *claim*
-  `key>T` by acquiring it as a lease of its own, re-read the lease, and only
-  if it still carries T replace it. Only the claim holder may replace a lease
-  with token T, and tokens are never reused, so two takers cannot both win.
-  A claim whose holder crashed is itself taken over the same way.
+- take over a lease past its expiry (token T): first win the *claim* `key>T` by
+  acquiring it as a lease of its own, re-read the lease, and only if it still
+  carries T replace it. Only the claim holder may replace a lease with token T,
+  and tokens are never reused, so two takers cannot both win. A claim whose
+  holder crashed is itself taken over the same way.
+
+Release and abandon change the lease only while it still carries the holder's
+token (lianxin.engine: atomic on MongoDB, read-then-write by `_id` on FerretDB),
+so a holder that was taken over never releases the new holder's lease.
 
 A lease left behind (its holder crashed, or it could not publish its outbox)
 marks its aggregate as possibly holding unpublished events; `stale()` lists
@@ -19,17 +22,20 @@ them for the outbox sweeper.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
+
+from lianxin.engine import ConditionalWrites, ConditionFailed
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 CLAIM_SEPARATOR = ">"
@@ -49,20 +55,32 @@ class Lease:
     token: str
     expires_at: float
     claim: Lease | None = None
+    stale_token: str | None = None  # the crashed holder's token, when this lease took over
+    document: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def taken_over(self) -> bool:
+        return self.stale_token is not None
 
 
 class Leases:
     def __init__(
         self,
         collection: Collection,
+        writes: ConditionalWrites,
         ttl_seconds: float,
         wait_seconds: float = 5.0,
         clock: Callable[[], float] = time.time,
     ):
         self._leases = collection
+        self._writes = writes
         self._ttl = ttl_seconds
         self._wait = wait_seconds
         self._clock = clock
+
+    @property
+    def ttl_seconds(self) -> float:
+        return self._ttl
 
     def acquire(self, key: str, **meta: Any) -> Lease:
         """Take the lease, waiting with jittered back-off while another writer holds it."""
@@ -89,7 +107,7 @@ class Leases:
             }
             try:
                 self._leases.insert_one(document)
-                return Lease(key, token, expires_at)
+                return Lease(key, token, expires_at, document=document)
             except DuplicateKeyError:
                 pass
             current = self._leases.find_one({"_id": key})
@@ -97,30 +115,33 @@ class Leases:
                 continue  # released between our insert and our read
             if current["expires_at"] > self._clock():
                 raise LeaseBusy(key)
-            lease = self._take_over(key, current["token"], document)
+            lease = self._take_over(key, current["token"], document, meta)
             if lease is not None:
                 return lease
         raise LeaseBusy(key)
 
-    def _take_over(self, key: str, stale_token: str, document: dict) -> Lease | None:
-        claim = self.try_acquire(f"{key}{CLAIM_SEPARATOR}{stale_token}")
-        current = self._leases.find_one({"_id": key})
-        if current is None or current["token"] != stale_token:
+    def _take_over(
+        self, key: str, stale_token: str, document: dict, meta: dict[str, Any]
+    ) -> Lease | None:
+        claim = self.try_acquire(f"{key}{CLAIM_SEPARATOR}{stale_token}", **meta)
+        try:
+            self._writes.replace_if(self._leases, key, "token", stale_token, document)
+        except ConditionFailed:
             self.release(claim)  # someone else already took it over, or it was released
             return None
-        self._leases.replace_one({"_id": key}, document)
-        return Lease(key, document["token"], document["expires_at"], claim)
+        return Lease(key, document["token"], document["expires_at"], claim, stale_token, document)
 
     def release(self, lease: Lease) -> None:
-        self._leases.delete_one({"_id": lease.key, "token": lease.token})
+        self._writes.delete_if(self._leases, lease.key, "token", lease.token)
         if lease.claim is not None:
             self.release(lease.claim)
 
     def abandon(self, lease: Lease) -> None:
         """Give the lease up but leave it behind, expired, so the sweeper finishes the work."""
-        self._leases.update_one(
-            {"_id": lease.key, "token": lease.token}, {"$set": {"expires_at": 0.0}}
-        )
+        with contextlib.suppress(ConditionFailed):  # taken over: the new holder finishes it
+            self._writes.replace_if(
+                self._leases, lease.key, "token", lease.token, {**lease.document, "expires_at": 0.0}
+            )
         if lease.claim is not None:
             self.release(lease.claim)
 
@@ -136,3 +157,19 @@ class Leases:
             for doc in self._leases.find(meta)
             if doc["expires_at"] <= now and CLAIM_SEPARATOR not in doc["_id"]
         ]
+
+    def forget_spent_claims(self, **meta: Any) -> int:
+        """Delete claims whose takeover is over (the taker crashed after it): nothing reads
+        them again. Returns how many went."""
+        now = self._clock()
+        forgotten = 0
+        for claim in self._leases.find(meta):
+            if CLAIM_SEPARATOR not in claim["_id"] or claim["expires_at"] > now:
+                continue
+            key, _, token = claim["_id"].rpartition(CLAIM_SEPARATOR)
+            lease = self._leases.find_one({"_id": key})
+            if lease is None or lease["token"] != token:
+                forgotten += self._writes.delete_if(
+                    self._leases, claim["_id"], "token", claim["token"]
+                )
+        return forgotten

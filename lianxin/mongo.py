@@ -19,6 +19,7 @@ from pymongo.database import Database
 from lianxin import instrumentation
 from lianxin.aggregates import AggregateStore
 from lianxin.config import Settings
+from lianxin.engine import ConditionalWrites, Engine
 from lianxin.lease import Leases
 from lianxin.outbox import EventPublisher, Publish
 
@@ -26,13 +27,15 @@ from lianxin.outbox import EventPublisher, Publish
 @dataclass
 class StoreContext:
     db: Database
+    engine: Engine
+    writes: ConditionalWrites
     leases: Leases
     publish: Publish
     settings: Settings
     config: dict[str, Any]
 
     def aggregates(self, collection: str) -> AggregateStore:
-        return AggregateStore(self.db[collection], self.leases, self.publish)
+        return AggregateStore(self.db[collection], self.leases, self.writes, self.publish)
 
 
 class Repository(Protocol):
@@ -41,8 +44,13 @@ class Repository(Protocol):
 
 
 def connect(settings: Settings) -> MongoClient:
+    """Fail fast while the database is away: HTTP answers 503 and consumers wait it out."""
     return MongoClient(
-        settings.mongo_uri, serverSelectionTimeoutMS=5000, connect=False, tz_aware=True
+        settings.mongo_uri,
+        serverSelectionTimeoutMS=settings.mongo_timeout_ms,
+        connectTimeoutMS=settings.mongo_timeout_ms,
+        connect=False,
+        tz_aware=True,
     )
 
 
@@ -50,10 +58,14 @@ def build_context(
     settings: Settings, config: dict[str, Any], client: MongoClient, publish: Publish | None = None
 ) -> StoreContext:
     db = client[settings.database]
-    leases = Leases(db["leases"], settings.lease_ttl_seconds, settings.lease_wait_seconds)
+    engine = Engine.detect(db, settings.mongo_engine)
+    writes = ConditionalWrites(engine)
+    leases = Leases(
+        db["leases"], writes, settings.lease_ttl_seconds, settings.lease_wait_seconds
+    )
     db["leases"].create_index([("collection", ASCENDING)])
     publish = publish or EventPublisher(settings.amqp_uri, settings.service)
-    return StoreContext(db, leases, publish, settings, config)
+    return StoreContext(db, engine, writes, leases, publish, settings, config)
 
 
 class StoreProvider(DependencyProvider):

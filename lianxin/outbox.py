@@ -1,33 +1,25 @@
 """The in-document outbox (DESIGN.md rule 3).
 
 The events a change causes are stored in the aggregate's own document, in the
-same write as the change, under the `outbox` field. The relay publishes them
-with publisher confirms and `mandatory=True` (an event no queue is bound to
-raises instead of vanishing) and only then removes them. A crash between
-publish and removal republishes; consumers are idempotent.
+same write as the change, under the `outbox` field. They are published with
+publisher confirms and `mandatory=True` (an event no queue is bound to raises
+instead of vanishing) before the writer's lease is released; lianxin.aggregates
+says how a lease left behind gets them published, and why no write clears them.
+A crash between publish and release republishes; consumers are idempotent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 
-from lianxin.envelope import Envelope
-
 OUTBOX = "outbox"
 SWEEP_INTERVAL_SECONDS = 1.0  # how often each service looks for outboxes left behind
 
 Publish = Callable[[Mapping[str, Any]], None]
-
-
-def with_events(document: Mapping[str, Any], events: Iterable[Envelope]) -> dict[str, Any]:
-    """The document to write: the new state plus its events queued behind any still pending."""
-    pending = list(document.get(OUTBOX, []))
-    pending.extend(event.to_message() for event in events)
-    return {**document, OUTBOX: pending}
 
 
 def pending(document: Mapping[str, Any] | None) -> list[dict[str, Any]]:

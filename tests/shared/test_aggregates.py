@@ -1,64 +1,57 @@
-"""AggregateStore on FerretDB and RabbitMQ: no lost update, no lost event, nothing doubled."""
+"""AggregateStore on FerretDB and RabbitMQ: no lost update, no lost event, nothing doubled.
+
+The fencing tests stall writer A at each fault point, move the lease clock past
+A's TTL, let writer B take the aggregate over and finish, then let A go on.
+They run on both conditional-write paths (tests/shared/conftest.py).
+"""
 
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from lianxin.aggregates import AggregateStore
+from lianxin.aggregates import FENCE, AggregateStore, LeaseExpired, LeaseLost
+from lianxin.engine import ConditionalWrites
 from lianxin.envelope import Envelope
+from lianxin.faults import armed
 from lianxin.lease import Leases
 from lianxin.outbox import EventPublisher
+from tests.shared.conftest import FakeClock, drain
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def service_name() -> str:
-    return f"agg{uuid.uuid4().hex[:6]}"
+TTL = 10.0
 
 
-@pytest.fixture
-def bound_queue(amqp_uri, service_name):
-    """A queue bound to the test service's event exchange, as a consumer's would be."""
-    exchange = Exchange(f"{service_name}.events", type="topic", durable=True)
-    queue = Queue(
-        f"{service_name}-probe", exchange, routing_key="counter.#", durable=False, auto_delete=False
+def counter_store(test_db, amqp_uri, service_name, writes, clock=None) -> AggregateStore:
+    leases = Leases(test_db["leases"], writes, ttl_seconds=TTL, wait_seconds=30, **_clock(clock))
+    return AggregateStore(
+        test_db["counters"], leases, writes, EventPublisher(amqp_uri, service_name)
     )
-    with Connection(amqp_uri) as connection:
-        queue(connection.channel()).declare()
-        yield queue
-        queue(connection.channel()).delete()
 
 
-def drain(amqp_uri: str, queue: Queue) -> list[dict]:
-    messages = []
-    with Connection(amqp_uri) as connection:
-        bound = queue(connection.channel())
-        while (message := bound.get(no_ack=True)) is not None:
-            messages.append(message.payload)
-    return messages
+def _clock(clock: FakeClock | None) -> dict:
+    return {"clock": clock} if clock else {}
 
 
-def counter_store(test_db, amqp_uri, service_name, ttl=10.0) -> AggregateStore:
-    leases = Leases(test_db["leases"], ttl_seconds=ttl, wait_seconds=30)
-    return AggregateStore(test_db["counters"], leases, EventPublisher(amqp_uri, service_name))
-
-
-def increment(store: AggregateStore, aggregate_id: str) -> None:
+def increment(store: AggregateStore, aggregate_id: str) -> int:
     with store.change(aggregate_id) as change:
         value = (change.document or {}).get("value", 0) + 1
         event = Envelope("counter.incremented", {"value": value}, correlation_id="test")
         change.save({"_id": aggregate_id, "value": value}, [event])
+    return value
+
+
+def published_values(amqp_uri, queue) -> list[int]:
+    return sorted(event["payload"]["value"] for event in drain(amqp_uri, queue))
 
 
 def test_concurrent_commands_on_one_aggregate_lose_no_update_and_publish_each_event_once(
-    test_db, amqp_uri, service_name, bound_queue
+    test_db, amqp_uri, service_name, bound_queue, detected_writes
 ):
-    store = counter_store(test_db, amqp_uri, service_name)
+    store = counter_store(test_db, amqp_uri, service_name, detected_writes)
     threads, per_thread = 8, 15
 
     def work():
@@ -71,20 +64,15 @@ def test_concurrent_commands_on_one_aggregate_lose_no_update_and_publish_each_ev
     for worker in workers:
         worker.join(timeout=120)
 
-    document = test_db["counters"].find_one({"_id": "X"})
-    assert document["value"] == threads * per_thread
-    assert document["outbox"] == []
-    events = drain(amqp_uri, bound_queue)
-    assert sorted(event["payload"]["value"] for event in events) == list(
-        range(1, threads * per_thread + 1)
-    )
+    assert test_db["counters"].find_one({"_id": "X"})["value"] == threads * per_thread
+    assert published_values(amqp_uri, bound_queue) == list(range(1, threads * per_thread + 1))
     assert test_db["leases"].count_documents({}) == 0
 
 
 def test_an_outbox_that_cannot_be_published_stays_and_is_published_by_recovery(
-    test_db, amqp_uri, service_name
+    test_db, amqp_uri, service_name, writes
 ):
-    store = counter_store(test_db, amqp_uri, service_name)
+    store = counter_store(test_db, amqp_uri, service_name, writes)
     increment(store, "Y")  # no queue bound yet: mandatory publish is refused
 
     document = test_db["counters"].find_one({"_id": "Y"})
@@ -98,6 +86,143 @@ def test_an_outbox_that_cannot_be_published_stays_and_is_published_by_recovery(
         queue(connection.channel()).declare()
     assert store.recover() == 1
     assert [event["payload"] for event in drain(amqp_uri, queue)] == [{"value": 1}]
-    assert test_db["counters"].find_one({"_id": "Y"})["outbox"] == []
     assert store._leases.stale(collection="counters") == []
     assert store.recover() == 0
+    assert drain(amqp_uri, queue) == []  # a released lease means published: never again
+
+
+def test_a_normal_release_means_the_next_writer_replaces_the_outbox_without_republishing(
+    test_db, amqp_uri, service_name, bound_queue, writes
+):
+    store = counter_store(test_db, amqp_uri, service_name, writes)
+    increment(store, "Z")
+    increment(store, "Z")
+    assert published_values(amqp_uri, bound_queue) == [1, 2]
+    outbox = test_db["counters"].find_one({"_id": "Z"})["outbox"]
+    assert [event["payload"]["value"] for event in outbox] == [2]
+
+
+def stall_then(clock: FakeClock, takeover):
+    """The fault action: A stalls past its TTL while B takes over and finishes."""
+
+    def action():
+        clock.advance(TTL + 1)
+        takeover()
+
+    return action
+
+
+@pytest.fixture
+def fenced(test_db, amqp_uri, service_name, bound_queue, writes, clock):
+    store = counter_store(test_db, amqp_uri, service_name, writes, clock)
+    store.seed = lambda: increment(store, "F")  # value 1, published, lease released
+    return store
+
+
+def test_a_writer_stalled_before_its_write_writes_nothing_after_a_takeover(
+    fenced, test_db, amqp_uri, bound_queue, clock
+):
+    fenced.seed()
+    b_increments = stall_then(clock, lambda: increment(fenced, "F"))
+    with armed("aggregate.before_write", b_increments), pytest.raises(LeaseLost):
+        increment(fenced, "F")  # A read 1 and would write 2 over B's 2
+    assert test_db["counters"].find_one({"_id": "F"})["value"] == 2
+    assert published_values(amqp_uri, bound_queue) == [1, 2]
+    assert increment(fenced, "F") == 3  # A's caller retries: nothing was lost
+    assert test_db["leases"].count_documents({}) == 0
+
+
+def test_a_writer_stalled_after_load_sees_its_lease_expired_and_writes_nothing(
+    fenced, test_db, amqp_uri, bound_queue, clock
+):
+    fenced.seed()
+    b_increments = stall_then(clock, lambda: increment(fenced, "F"))
+    with armed("aggregate.after_load", b_increments), pytest.raises(LeaseExpired):
+        increment(fenced, "F")
+    assert test_db["counters"].find_one({"_id": "F"})["value"] == 2
+    assert published_values(amqp_uri, bound_queue) == [1, 2]
+    assert test_db["leases"].count_documents({}) == 0
+
+
+def test_a_writer_stalled_before_publishing_leaves_its_events_to_the_taker(
+    fenced, test_db, amqp_uri, bound_queue, clock
+):
+    fenced.seed()
+    with armed("outbox.before_publish", stall_then(clock, lambda: increment(fenced, "F"))):
+        increment(fenced, "F")  # A wrote 2; B takes over, publishes A's 2, writes 3
+    assert test_db["counters"].find_one({"_id": "F"})["value"] == 3
+    assert published_values(amqp_uri, bound_queue) == [1, 2, 3]  # A did not publish again
+    assert test_db["leases"].count_documents({}) == 0
+
+
+def test_a_writer_stalled_after_publishing_releases_no_one_elses_lease(
+    fenced, test_db, amqp_uri, bound_queue, clock, service_name
+):
+    fenced.seed()
+    b_lease = {}
+
+    def b_takes_over_and_holds():
+        clock.advance(TTL + 1)
+        b_lease["lease"] = fenced._leases.acquire("counters:F")
+
+    with armed("outbox.after_publish", b_takes_over_and_holds):
+        increment(fenced, "F")  # A wrote and published 2, then stalled before releasing
+    held = test_db["leases"].find_one({"_id": "counters:F"})
+    assert held["token"] == b_lease["lease"].token  # A's release left B's lease alone
+    fenced._leases.release(b_lease["lease"])
+    assert published_values(amqp_uri, bound_queue) == [1, 2]
+
+
+def test_a_crash_between_publish_and_release_republishes_and_nothing_else(
+    fenced, test_db, amqp_uri, bound_queue, clock
+):
+    fenced.seed()
+    with armed("lease.before_release", stall_then(clock, lambda: fenced.recover())):
+        increment(fenced, "F")
+    # the sweeper took the lease over; A had written last, so its events went out again
+    assert published_values(amqp_uri, bound_queue) == [1, 2, 2]
+    assert test_db["counters"].find_one({"_id": "F"})["value"] == 2
+    assert test_db["leases"].count_documents({}) == 0
+
+
+def test_a_takeover_fences_even_a_document_that_does_not_exist_yet(
+    fenced, test_db, amqp_uri, bound_queue, clock
+):
+    sweeper = stall_then(clock, lambda: fenced.recover())
+    with armed("aggregate.before_write", sweeper), pytest.raises(LeaseLost):
+        increment(fenced, "N")  # A would create N after the sweeper took its lease
+    assert fenced.find("N") is None  # the fence marker the takeover left is not a document
+    assert increment(fenced, "N") == 1
+    assert published_values(amqp_uri, bound_queue) == [1]
+
+
+def test_a_stale_holders_write_that_lands_before_the_fence_is_read_not_lost(
+    test_db, amqp_uri, service_name, bound_queue, writes: ConditionalWrites, clock
+):
+    store = counter_store(test_db, amqp_uri, service_name, writes, clock)
+    increment(store, "R")
+    a = store._leases.acquire("counters:R")
+    clock.advance(TTL + 1)
+    stored = test_db["counters"].find_one({"_id": "R"})
+
+    def a_writes_late():  # between B's read and B's fence rewrite
+        seven = Envelope("counter.incremented", {"value": 7}, correlation_id="test")
+        late = {**stored, "value": 7, "outbox": [seven.to_message()], FENCE: a.token}
+        writes.replace_if(test_db["counters"], "R", FENCE, stored[FENCE], late)
+
+    original_find = store.collection.find_one
+    calls = {"n": 0}
+
+    def find_one_then_race(*args, **kwargs):
+        calls["n"] += 1
+        result = original_find(*args, **kwargs)
+        if calls["n"] == 1:
+            a_writes_late()
+        return result
+
+    store.collection.find_one = find_one_then_race
+    try:
+        assert increment(store, "R") == 8  # B re-read after its fence rewrite failed
+    finally:
+        del store.collection.find_one
+    assert published_values(amqp_uri, bound_queue) == [1, 7, 8]  # A's event was not lost

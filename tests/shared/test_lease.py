@@ -31,8 +31,8 @@ def contend(count: int, attempt) -> list:
     return results
 
 
-def test_a_held_lease_is_busy_until_released(test_db):
-    leases = Leases(test_db["leases"], ttl_seconds=10)
+def test_a_held_lease_is_busy_until_released(test_db, writes):
+    leases = Leases(test_db["leases"], writes, ttl_seconds=10)
     lease = leases.try_acquire("cases:A")
     with pytest.raises(LeaseBusy):
         leases.try_acquire("cases:A")
@@ -40,31 +40,37 @@ def test_a_held_lease_is_busy_until_released(test_db):
     assert leases.try_acquire("cases:A").token != lease.token
 
 
-def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_release_it(test_db):
-    now = [1000.0]
-    leases = Leases(test_db["leases"], ttl_seconds=10, clock=lambda: now[0])
+def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_release_it(
+    test_db, writes, clock
+):
+    leases = Leases(test_db["leases"], writes, ttl_seconds=10, clock=clock)
     old = leases.try_acquire("cases:B")
     with pytest.raises(LeaseBusy):
         leases.try_acquire("cases:B")
-    now[0] += 10.5
+    clock.advance(10.5)
     new = leases.try_acquire("cases:B")
+    assert new.taken_over and new.stale_token == old.token
     leases.release(old)  # a holder that overran its lease
+    leases.abandon(old)
     assert test_db["leases"].find_one({"_id": "cases:B"})["token"] == new.token
+    assert test_db["leases"].find_one({"_id": "cases:B"})["expires_at"] > clock()
     leases.release(new)
     assert test_db["leases"].count_documents({}) == 0
 
 
 @pytest.mark.parametrize("round_", range(5))
-def test_only_one_of_many_contenders_takes_a_free_lease(test_db, round_):
-    leases = Leases(test_db["leases"], ttl_seconds=10)
+def test_only_one_of_many_contenders_takes_a_free_lease(test_db, detected_writes, round_):
+    leases = Leases(test_db["leases"], detected_writes, ttl_seconds=10)
     results = contend(16, lambda: leases.try_acquire("cases:C"))
     winners = [result for result in results if not isinstance(result, LeaseBusy)]
     assert len(winners) == 1
 
 
 @pytest.mark.parametrize("round_", range(5))
-def test_only_one_of_many_contenders_takes_over_a_stale_lease(test_db, round_):
-    leases = Leases(test_db["leases"], ttl_seconds=10)
+def test_only_one_of_many_contenders_takes_over_a_stale_lease(
+    test_db, detected_writes, round_
+):
+    leases = Leases(test_db["leases"], detected_writes, ttl_seconds=10)
     test_db["leases"].insert_one({"_id": "cases:D", "token": "crashed", "expires_at": 0.0})
     results = contend(16, lambda: leases.try_acquire("cases:D"))
     winners = [result for result in results if not isinstance(result, LeaseBusy)]
@@ -72,8 +78,8 @@ def test_only_one_of_many_contenders_takes_over_a_stale_lease(test_db, round_):
     assert test_db["leases"].find_one({"_id": "cases:D"})["token"] == winners[0].token
 
 
-def test_a_claim_left_by_a_crashed_taker_is_itself_taken_over(test_db):
-    leases = Leases(test_db["leases"], ttl_seconds=10)
+def test_a_claim_left_by_a_crashed_taker_is_itself_taken_over(test_db, writes):
+    leases = Leases(test_db["leases"], writes, ttl_seconds=10)
     test_db["leases"].insert_many(
         [
             {"_id": "cases:E", "token": "crashed", "expires_at": 0.0},
@@ -86,8 +92,8 @@ def test_a_claim_left_by_a_crashed_taker_is_itself_taken_over(test_db):
     assert test_db["leases"].count_documents({}) == 0
 
 
-def test_stale_lists_abandoned_leases_but_not_live_ones_or_claims(test_db):
-    leases = Leases(test_db["leases"], ttl_seconds=10)
+def test_stale_lists_abandoned_leases_but_not_live_ones_or_claims(test_db, writes):
+    leases = Leases(test_db["leases"], writes, ttl_seconds=10)
     live = leases.try_acquire("cases:F", collection="cases", aggregate_id="F")
     abandoned = leases.try_acquire("cases:G", collection="cases", aggregate_id="G")
     leases.abandon(abandoned)
@@ -95,4 +101,21 @@ def test_stale_lists_abandoned_leases_but_not_live_ones_or_claims(test_db):
         {"_id": "cases:H>x", "token": "t", "expires_at": 0.0, "collection": "cases"}
     )
     assert [doc["_id"] for doc in leases.stale(collection="cases")] == ["cases:G"]
+    leases.release(live)
+
+
+def test_claims_left_by_crashed_takers_are_forgotten_once_their_takeover_is_over(test_db, writes):
+    leases = Leases(test_db["leases"], writes, ttl_seconds=10)
+    live = leases.try_acquire("cases:J", collection="cases", aggregate_id="J")
+    test_db["leases"].insert_many(
+        [  # a taker of J's earlier stale lease crashed after replacing it: its claim stays
+            {"_id": "cases:J>old", "token": "c1", "expires_at": 0.0, "collection": "cases"},
+            # a claim still guarding a takeover in progress must stay
+            {"_id": "cases:K", "token": "stale", "expires_at": 0.0, "collection": "cases"},
+            {"_id": "cases:K>stale", "token": "c2", "expires_at": 0.0, "collection": "cases"},
+        ]
+    )
+    assert leases.forget_spent_claims(collection="cases") == 1
+    remaining = sorted(doc["_id"] for doc in test_db["leases"].find())
+    assert remaining == ["cases:J", "cases:K", "cases:K>stale"]
     leases.release(live)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 from hypothesis import given
 from hypothesis import strategies as st
 
 from lianxin.envelope import Envelope
 from lianxin.idempotency import APPLIED, already_applied, record_applied
-from lianxin.outbox import OUTBOX, pending, with_events
+from lianxin.outbox import OUTBOX, pending
 
 
 def event(type_: str = "case.accepted", **payload) -> Envelope:
@@ -19,41 +17,13 @@ def event(type_: str = "case.accepted", **payload) -> Envelope:
 # The outbox
 
 
-def test_events_ride_in_the_document_as_messages():
-    accepted = event(person_id="p-1")
-    document = with_events({"_id": "C-1", "state": "accepted"}, [accepted])
-    assert document["state"] == "accepted"
-    assert document[OUTBOX] == [accepted.to_message()]
-
-
-def test_new_events_queue_behind_those_still_pending():
-    first, second, third = event(n=1), event(n=2), event(n=3)
-    document = with_events(with_events({"_id": "C-1"}, [first]), [second, third])
-    assert [message["event_id"] for message in document[OUTBOX]] == [
-        first.event_id,
-        second.event_id,
-        third.event_id,
-    ]
-
-
-def test_the_original_document_is_untouched():
-    original = with_events({"_id": "C-1", "state": "triaged"}, [event(n=1)])
-    snapshot = copy.deepcopy(original)
-    with_events(original, [event(n=2)])
-    assert original == snapshot
-
-
-def test_no_events_leaves_the_outbox_as_it_was():
-    assert with_events({"_id": "C-1"}, []) == {"_id": "C-1", OUTBOX: []}
-
-
 def test_pending_of_no_document_or_no_outbox_is_empty():
     assert pending(None) == []
     assert pending({"_id": "C-1"}) == []
 
 
 def test_pending_is_a_copy():
-    document = with_events({"_id": "C-1"}, [event(n=1)])
+    document = {"_id": "C-1", OUTBOX: [event(n=1).to_message()]}
     pending(document).clear()
     assert len(pending(document)) == 1
 

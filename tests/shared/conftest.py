@@ -1,0 +1,69 @@
+"""Fixtures for the shared package's tests against the real FerretDB and RabbitMQ."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from kombu import Connection, Exchange, Queue
+
+from lianxin.engine import FERRETDB, MONGODB, ConditionalWrites, Engine
+
+
+class FakeClock:
+    """Lease time that a test moves on by hand, so 'past its TTL' needs no sleeping."""
+
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def detected_writes(test_db) -> ConditionalWrites:
+    """The conditional writes of the engine under test (FerretDB here, MongoDB when
+    TEST_MONGO_URI points at one): for tests where writers really race."""
+    return ConditionalWrites(Engine.detect(test_db))
+
+
+@pytest.fixture(params=[FERRETDB, MONGODB], ids=lambda engine: engine.name)
+def writes(request) -> ConditionalWrites:
+    """Both code paths. On FerretDB the MongoDB path's filters are evaluated correctly but
+    not atomically, so tests that use this fixture run their writers one step at a time."""
+    return ConditionalWrites(request.param)
+
+
+@pytest.fixture
+def service_name() -> str:
+    return f"agg{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def bound_queue(amqp_uri, service_name):
+    """A queue bound to the test service's event exchange, as a consumer's would be."""
+    exchange = Exchange(f"{service_name}.events", type="topic", durable=True)
+    queue = Queue(
+        f"{service_name}-probe", exchange, routing_key="counter.#", durable=False, auto_delete=False
+    )
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).declare()
+        yield queue
+        queue(connection.channel()).delete()
+
+
+def drain(amqp_uri: str, queue: Queue) -> list[dict]:
+    messages = []
+    with Connection(amqp_uri) as connection:
+        bound = queue(connection.channel())
+        while (message := bound.get(no_ack=True)) is not None:
+            messages.append(message.payload)
+    return messages
