@@ -1,117 +1,356 @@
 """Event handlers that never drop a message (DESIGN.md rule 5).
 
-nameko acknowledges a message whose handler raised. This handler instead
-republishes it to a per-queue retry queue whose messages expire back into the
-original queue after a back-off, or, when the policy gives up or the message
-is malformed, to a per-queue dead-letter queue, and only then acknowledges it.
-A worker killed mid-way never acks, so the broker redelivers.
+Queues. Every consumer queue is a quorum queue, so the same topology runs on a
+RabbitMQ cluster, declared with
+- `x-delivery-limit`: a message whose worker died mid-way (no ack: the broker takes
+  it back) is redelivered at most that many times, then dead-lettered by the broker;
+- at-least-once dead-lettering into `<queue>.dead`, declared up front so operators
+  see (and alert on) an empty one.
+
+Outcomes. A message is acked only after its handler's effect is stored.
+- A handler's own failure counts as an attempt: the message is republished to a
+  retry tier (a queue whose messages expire back into the original queue after a
+  fixed delay) or, after the last attempt, to `<queue>.dead`; then acked.
+- An infrastructure failure (database or broker away, another writer holding the
+  aggregate) is not the message's fault: the worker keeps the message and runs the
+  handler again with capped back-off for as long as the outage lasts. Nothing is
+  counted against the message, nothing is parked.
+- A message that cannot be decoded, or whose envelope or payload is invalid, goes
+  straight to `<queue>.dead`.
+
+Logging. nameko logs every failed worker with a traceback; these entrypoints log
+instead: a retry as one warning line, a dead-lettered message once as an error
+with its event id, an outage once per message.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from kombu import Exchange, Queue
+import eventlet
+from kombu import Exchange, Queue, binding
 from nameko.amqp.publish import get_connection, get_producer
+from nameko.containers import WorkerContext
 from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
+from nameko.standalone.events import get_event_exchange
 
 from lianxin import instrumentation
 from lianxin.config import Settings
-from lianxin.retry import DeadLetter, RetryPolicy
+from lianxin.retry import DeadLetter, RetryPolicy, is_infrastructure
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-lianxin-attempts"
 ERROR_HEADER = "x-lianxin-error"
 DEFAULT_EXCHANGE = Exchange("")
-
-
-def retry_queue_name(queue: str) -> str:
-    return f"{queue}.retry"
+RETRY_TIERS_SECONDS = (1, 5, 30, 120, 600)
+# Deliveries of one message whose worker died before acking it (a crash loop), after which
+# the broker parks it. A constant, not a setting: every declarer must agree on it.
+DELIVERY_LIMIT = 10
+OUTAGE_BACKOFF_CAP_SECONDS = 10.0
 
 
 def dead_letter_queue_name(queue: str) -> str:
     return f"{queue}.dead"
 
 
+def retry_tier_name(seconds: int) -> str:
+    return f"lianxin.retry.{seconds}s"
+
+
+def retry_tiers() -> list[Queue]:
+    """One holding queue per delay, shared by every consumer: a message published to a
+    tier with the routing key of its own queue expires back into that queue (a
+    dead-lettered message keeps its routing key when the queue names none)."""
+    return [
+        Queue(
+            retry_tier_name(seconds),
+            exchange=Exchange(retry_tier_name(seconds), type="fanout", durable=True),
+            durable=True,
+            queue_arguments={
+                "x-queue-type": "quorum",
+                "x-message-ttl": seconds * 1000,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+            },
+        )
+        for seconds in RETRY_TIERS_SECONDS
+    ]
+
+
+def tier_for(delay_seconds: float) -> int:
+    """The shortest tier that waits at least `delay_seconds` (the longest, past them all)."""
+    return next(
+        (tier for tier in RETRY_TIERS_SECONDS if tier >= delay_seconds), RETRY_TIERS_SECONDS[-1]
+    )
+
+
+@dataclass(frozen=True)
+class Source:
+    """Events of one service whose type matches a topic pattern (`case.resolved`, `case.#`)."""
+
+    service: str
+    pattern: str
+
+
+def consumer_queue(name: str, sources: Iterable[Source]) -> Queue:
+    """A consumer's quorum queue bound to its sources on their event exchanges."""
+    bindings = [
+        binding(get_event_exchange(source.service, {}), routing_key=source.pattern)
+        for source in sources
+    ]
+    return Queue(
+        name,
+        bindings=bindings,
+        durable=True,
+        auto_delete=False,
+        exclusive=False,
+        queue_arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": dead_letter_queue_name(name),
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        },
+    )
+
+
+def dead_letter_queue(name: str) -> Queue:
+    return Queue(
+        dead_letter_queue_name(name),
+        exchange=DEFAULT_EXCHANGE,
+        routing_key=dead_letter_queue_name(name),
+        durable=True,
+        queue_arguments={"x-queue-type": "quorum"},
+    )
+
+
+class ReliableQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, but a message kombu cannot decode is handed to its
+    entrypoint to park, instead of breaking the consume loop."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self._undecodable, provider)
+        return consumers
+
+    def _undecodable(self, provider, message, exc) -> None:
+        provider.park_undecodable(message, exc)
+
+
 class ReliableEventHandler(EventHandler):
+    """`@event_handler(source, event_type)` with the outcomes described above."""
+
+    queue_consumer = ReliableQueueConsumer()
+
+    def __init__(self, source_service: str, event_type: str, **kwargs: Any):
+        kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
+        super().__init__(source_service, event_type, **kwargs)
+
+    def sources(self) -> list[Source]:
+        return [Source(self.source_service, self.event_type)]
+
+    def queue_name(self, service_name: str, method_name: str) -> str:
+        """nameko's name for a service-pool event handler's queue."""
+        return f"evt-{self.source_service}-{self.event_type}--{service_name}.{method_name}"
+
+    def declared_queues(self, service_name: str, method_name: str) -> list[Queue]:
+        """What this consumer needs to exist, for the topology step and for setup()."""
+        name = self.queue_name(service_name, method_name)
+        return [consumer_queue(name, self.sources()), dead_letter_queue(name)]
+
     def setup(self) -> None:
-        super().setup()
+        quiet_expected_worker_errors()
         settings = Settings.from_config(self.container.service_name, self.container.config)
         self._amqp_uri = settings.amqp_uri
         self._policy = RetryPolicy(
             max_attempts=settings.handler_max_attempts,
             base_delay=settings.handler_retry_base_seconds,
         )
-        name = self.queue.name
-        self._retry_queue = Queue(
-            retry_queue_name(name),
-            exchange=DEFAULT_EXCHANGE,
-            routing_key=retry_queue_name(name),
-            durable=True,
-            queue_arguments={
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": name,
-            },
+        self.queue, self._dead_queue = self.declared_queues(
+            self.container.service_name, self.method_name
         )
-        self._dead_queue = Queue(
-            dead_letter_queue_name(name),
-            exchange=DEFAULT_EXCHANGE,
-            routing_key=dead_letter_queue_name(name),
-            durable=True,
-        )
-        # declared up front, so operators see (and alert on) an empty dead-letter queue
         with get_connection(self._amqp_uri) as connection:
-            for queue in (self._retry_queue, self._dead_queue):
+            for queue in (self.queue, self._dead_queue, *retry_tiers()):
                 queue.maybe_bind(connection)
                 queue.declare()
+        self.queue_consumer.register_provider(self)  # what nameko's Consumer.setup does
 
-    def handle_message_processed(self, message, result=None, exc_info=None) -> None:
+    def handle_message(self, body, message) -> None:
+        self._run(body, message, outage_attempts=0)
+
+    def _run(self, body, message, outage_attempts: int) -> None:
+        handle_result = partial(self._after_work, body, message, outage_attempts)
+        try:
+            self.container.spawn_worker(
+                self,
+                (body,),
+                {},
+                context_data=self.unpack_message_headers(message),
+                handle_result=handle_result,
+            )
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def _after_work(
+        self,
+        body,
+        message,
+        outage_attempts: int,
+        worker_ctx: WorkerContext,
+        result=None,
+        exc_info=None,
+    ):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
-            return
+        elif is_infrastructure(exc_info[1]):
+            self._wait_out(body, message, outage_attempts, exc_info[1])
+        else:
+            self._fail(body, message, exc_info)
+        return result, exc_info
+
+    def _wait_out(self, body, message, outage_attempts: int, error: BaseException) -> None:
+        """Hold the message and run it again once the outage may be over."""
+        delay = min(OUTAGE_BACKOFF_CAP_SECONDS, 0.25 * 2 ** min(outage_attempts, 8))
+        delay *= random.uniform(0.8, 1.2)
+        level = logging.WARNING if outage_attempts == 0 else logging.DEBUG
+        log.log(
+            level,
+            "event %s on %s waits for %s: %s",
+            _event_id(body),
+            self.queue.name,
+            type(error).__name__,
+            error,
+        )
+        instrumentation.EVENTS_DEFERRED.labels(self.queue.name, type(error).__name__).inc()
+
+        def again():
+            eventlet.sleep(delay)
+            self._run(body, message, outage_attempts + 1)
+
+        self.container.spawn_managed_thread(again, identifier=f"{self.queue.name}.outage")
+
+    def _fail(self, body, message, exc_info) -> None:
         try:
-            self._park(message, exc_info)
+            self._park(body, message, exc_info)
         except Exception:
-            log.exception("could not park failed message; returning it to %s", self.queue.name)
+            log.warning("could not park a failed message; returning it to %s", self.queue.name)
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
 
-    def _park(self, message, exc_info) -> None:
+    def _park(self, body, message, exc_info) -> None:
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
-        decision = self._policy.decide(attempts, exc_info[1])
+        error = exc_info[1]
+        decision = self._policy.decide(attempts, error)
         headers = {
             **(message.headers or {}),
             ATTEMPTS_HEADER: attempts,
-            ERROR_HEADER: "".join(traceback.format_exception_only(*exc_info[:2]))[-500:],
+            ERROR_HEADER: _summary(exc_info),
         }
         if isinstance(decision, DeadLetter):
-            target, expiration, counter = (
-                self._dead_queue,
-                None,
-                instrumentation.EVENTS_DEAD_LETTERED,
+            log.error(
+                "event %s dead-lettered from %s (%s)",
+                _event_id(body),
+                self.queue.name,
+                decision.reason,
+                exc_info=exc_info,
             )
-            log.error("dead-lettering message from %s: %s", self.queue.name, decision.reason)
-        else:
-            target, expiration = self._retry_queue, decision.delay_seconds
-            counter = instrumentation.EVENTS_RETRIED
+            self._publish(message, DEFAULT_EXCHANGE, self._dead_queue.name, headers)
+            instrumentation.EVENTS_DEAD_LETTERED.labels(self.queue.name).inc()
+            return
+        tier = tier_for(decision.delay_seconds)
+        log.warning(
+            "event %s failed on %s (attempt %d, again in %ds): %s",
+            _event_id(body),
+            self.queue.name,
+            attempts,
+            tier,
+            _summary(exc_info),
+        )
+        retry_exchange = Exchange(retry_tier_name(tier), type="fanout", durable=True)
+        self._publish(message, retry_exchange, self.queue.name, headers)
+        instrumentation.EVENTS_RETRIED.labels(self.queue.name).inc()
+
+    def park_undecodable(self, message, exc: BaseException) -> None:
+        headers = {**(message.headers or {}), ERROR_HEADER: f"undecodable: {type(exc).__name__}"}
+        try:
+            self._publish(message, DEFAULT_EXCHANGE, self._dead_queue.name, headers)
+        except Exception:
+            log.warning(
+                "could not park an undecodable message; returning it to %s", self.queue.name
+            )
+            self.queue_consumer.requeue_message(message)
+            return
+        log.error("undecodable message dead-lettered from %s: %s", self.queue.name, exc)
+        instrumentation.EVENTS_DEAD_LETTERED.labels(self.queue.name).inc()
+        self.queue_consumer.ack_message(message)
+
+    def _publish(self, message, exchange: Exchange, routing_key: str, headers: Mapping) -> None:
         with get_producer(self._amqp_uri, confirms=True) as producer:
             producer.publish(
                 message.body,
-                exchange=DEFAULT_EXCHANGE,
-                routing_key=target.name,
-                declare=[target],
-                headers=headers,
+                exchange=exchange,
+                routing_key=routing_key,
+                headers=dict(headers),
                 content_type=message.content_type,
                 content_encoding=message.content_encoding,
                 delivery_mode=2,
-                expiration=expiration,
                 retry=True,
                 retry_policy={"max_retries": 3},
             )
-        counter.labels(self.queue.name).inc()  # counted once it is really parked
+
+
+class EventStream(ReliableEventHandler):
+    """One queue for many event types, e.g. every `case.#` event a projection counts.
+
+    `@event_stream("metrics-facts", Source("cases", "case.#"), Source("notify", ...))`
+    """
+
+    def __init__(self, queue_name: str, *sources: Source, **kwargs: Any):
+        self._queue_name = queue_name
+        self._sources = list(sources)
+        super().__init__(sources[0].service, sources[0].pattern, **kwargs)
+
+    def sources(self) -> list[Source]:
+        return list(self._sources)
+
+    def queue_name(self, service_name: str, method_name: str) -> str:
+        return f"{service_name}.{self._queue_name}"
+
+
+def _event_id(body: Any) -> str:
+    return str(body.get("event_id", "?")) if isinstance(body, Mapping) else "?"
+
+
+def _summary(exc_info) -> str:
+    return "".join(traceback.format_exception_only(*exc_info[:2])).strip()[-500:]
+
+
+class ExpectedWorkerErrors(logging.Filter):
+    """Drops nameko's per-worker '(expected) error' records: our entrypoints log those
+    failures themselves, once and without a traceback for a client's mistake."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("(expected) error handling worker")
+
+
+def quiet_expected_worker_errors() -> None:
+    logger = logging.getLogger("nameko.containers")
+    if not any(isinstance(existing, ExpectedWorkerErrors) for existing in logger.filters):
+        logger.addFilter(ExpectedWorkerErrors())
 
 
 event_handler = ReliableEventHandler.decorator
+event_stream = EventStream.decorator

@@ -30,6 +30,11 @@ EVENTS_HANDLED = Counter(
 EVENTS_RETRIED = Counter(
     "lianxin_events_retried_total", "Failed events scheduled for another attempt.", ["queue"]
 )
+EVENTS_DEFERRED = Counter(
+    "lianxin_events_deferred_total",
+    "Handler runs put off because the database or broker was away, or the aggregate busy.",
+    ["queue", "reason"],
+)
 EVENTS_DEAD_LETTERED = Counter(
     "lianxin_events_dead_lettered_total", "Events parked in a dead-letter queue.", ["queue"]
 )

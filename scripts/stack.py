@@ -19,8 +19,10 @@ from pathlib import Path
 
 import click
 import requests
-from kombu import Connection, Queue
+from kombu import Connection
 from rich.console import Console
+
+from lianxin import topology as queues
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {
@@ -32,58 +34,26 @@ SERVICES = {
 console = Console()
 
 
-@dataclass(frozen=True)
-class Binding:
-    queue: str
-    source: str
-    event_type: str
-
-
-def bindings(service: str) -> list[Binding]:
-    """The queues a service consumes, named and bound as nameko names and binds them."""
-    module, _, name = SERVICES[service].partition(":")
+def service_classes() -> dict[str, type]:
+    """The nameko service classes, imported on demand (they import eventlet)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # eventlet's deprecation banner, once per import
-        from nameko.events import EventHandler
+        return {
+            service: getattr(importlib.import_module(module), name)
+            for service, (module, _, name) in (
+                (service, path.partition(":")) for service, path in SERVICES.items()
+            )
+        }
 
-        cls = getattr(importlib.import_module(module), name)
-    found = []
-    for method_name in dir(cls):
-        for entrypoint in getattr(getattr(cls, method_name), "nameko_entrypoints", ()):
-            if isinstance(entrypoint, EventHandler):
-                source, event = entrypoint.source_service, entrypoint.event_type
-                found.append(
-                    Binding(f"evt-{source}-{event}--{service}.{method_name}", source, event)
-                )
-    return found
+
+def consumed_queues(service: str) -> list[str]:
+    """The queues a service consumes (lianxin.topology names them)."""
+    return list(queues.consumed_sources(service, service_classes()[service]))
 
 
 def declare_topology(amqp_uri: str) -> int:
-    """Declare every consumer's queue before any service publishes.
-
-    Outboxes publish with `mandatory=True`, which only proves that *some* queue is
-    bound: on a first deployment an event could reach roster's queue while metrics'
-    queue does not exist yet. Declaring all of them first (durable, as nameko does)
-    closes that gap. Returns the number of queues declared.
-    """
-    from nameko.standalone.events import get_event_exchange
-
-    declared = 0
-    with Connection(amqp_uri) as connection:
-        for service in SERVICES:
-            for binding in bindings(service):
-                exchange = get_event_exchange(binding.source, {})
-                queue = Queue(
-                    binding.queue,
-                    exchange=exchange,
-                    routing_key=binding.event_type,
-                    durable=True,
-                    auto_delete=False,
-                    exclusive=False,
-                )
-                queue(connection.default_channel).declare()
-                declared += 1
-    return declared
+    """Declare every consumer queue of the four services; see lianxin.topology."""
+    return queues.declare(amqp_uri, service_classes())
 
 
 @dataclass
@@ -166,7 +136,7 @@ class Stack:
             return False
         with Connection(self.amqp_uri) as connection:
             channel = connection.channel()
-            for queue in (binding.queue for binding in bindings(service)):
+            for queue in consumed_queues(service):
                 try:
                     _, _, consumers = channel.queue_declare(queue=queue, passive=True)
                 except Exception:

@@ -1,8 +1,8 @@
-"""Every event a service emits has a consumer.
+"""Every event a service emits has a consumer, and the declared topology keeps it.
 
 Outboxes publish with `mandatory=True`: an event type no queue is bound to is
-refused by the broker, and the outbox holding it is retried forever. This
-check reads the services' declarations (no I/O), so a new event type without a
+refused by the broker, and the outbox holding it is retried forever. The first
+checks read the services' declarations (no I/O), so a new event type without a
 consumer fails here instead of piling up in production.
 """
 
@@ -14,62 +14,109 @@ import uuid
 import pytest
 from kombu import Connection, Exchange
 
-from scripts.stack import SERVICES, bindings, declare_topology
+from lianxin.consumer import DELIVERY_LIMIT, RETRY_TIERS_SECONDS, retry_tier_name
+from lianxin.topology import consumed_sources, topic_matches
+from scripts.stack import SERVICES, declare_topology, service_classes
 from tests.conftest import AMQP_HOST_URI, rabbitmqctl
 
 
-def consumed(name: str) -> set[tuple[str, str]]:
-    """(source service, event type) pairs the service's event handlers are bound to."""
-    return {(binding.source, binding.event_type) for binding in bindings(name)}
+def sources(name: str) -> list[tuple[str, str]]:
+    """(source service, event pattern) pairs the service's consumers are bound to."""
+    queues = consumed_sources(name, service_classes()[name])
+    return [(source.service, source.pattern) for bound in queues.values() for source in bound]
+
+
+def consumes(name: str, source: str, event_type: str) -> bool:
+    return any(
+        service == source and topic_matches(pattern, event_type)
+        for service, pattern in sources(name)
+    )
 
 
 def emitted(name: str) -> set[str]:
     """The event types with a payload schema in the service that it does not consume itself."""
     schemas = importlib.import_module(f"services.{name}.schemas")
-    return schemas.EVENTS.types - {event for _, event in consumed(name)}
+    return {
+        event
+        for event in schemas.EVENTS.types
+        if not any(consumes(name, source, event) for source in SERVICES)
+    }
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key", "matches"),
+    [
+        ("case.#", "case.resolved", True),
+        ("case.#", "case", True),
+        ("case.*", "case.resolved", True),
+        ("case.*", "case.hotline.replied", False),
+        ("case.#", "offer.made", False),
+        ("case.resolved", "case.resolved", True),
+        ("*.made", "offer.made", True),
+    ],
+)
+def test_topic_patterns_match_as_the_broker_does(pattern, key, matches):
+    assert topic_matches(pattern, key) is matches
 
 
 @pytest.mark.parametrize("source", list(SERVICES))
 def test_every_emitted_event_type_has_a_consumer(source):
-    bound = set().union(*(consumed(name) for name in SERVICES if name != source))
-    orphans = {event for event in emitted(source) if (source, event) not in bound}
+    others = [name for name in SERVICES if name != source]
+    orphans = {
+        event for event in emitted(source) if not any(consumes(n, source, event) for n in others)
+    }
     assert orphans == set(), f"{source} emits {sorted(orphans)} but nothing consumes them"
 
 
-def test_every_consumed_event_type_is_emitted_by_its_source():
+def test_every_exactly_named_event_type_a_service_waits_for_is_emitted_by_its_source():
     for name in SERVICES:
-        for source, event in consumed(name):
-            assert event in emitted(source), f"{name} waits for {source}/{event}, never emitted"
+        for source, pattern in sources(name):
+            if "*" not in pattern and "#" not in pattern:
+                assert pattern in emitted(source), f"{name} waits for {source}/{pattern}"
 
 
 @pytest.mark.integration
 def test_the_declared_topology_keeps_an_event_for_every_consumer_not_yet_running():
     """A fresh vhost, topology declared, no service running: one published case.triaged
-    waits in roster's queue and in metrics' queue."""
+    waits in every queue bound to it; the queues are quorum queues with a delivery limit."""
     vhost = f"lianxin-topology-{uuid.uuid4().hex[:8]}"
     rabbitmqctl("add_vhost", vhost)
     rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     try:
         uri = AMQP_HOST_URI.rstrip("/") + "/" + vhost
-        assert declare_topology(uri) == sum(len(bindings(name)) for name in SERVICES)
-        exchange = Exchange("cases.events", type="topic", durable=True)
-        with Connection(uri) as connection:
+        expected = {
+            queue
+            for name in SERVICES
+            for queue, bound in consumed_sources(name, service_classes()[name]).items()
+            if any(s.service == "cases" and topic_matches(s.pattern, "case.triaged") for s in bound)
+        }
+        assert declare_topology(uri) == sum(
+            len(consumed_sources(name, service_classes()[name])) for name in SERVICES
+        )
+        assert declare_topology(uri) > 0  # safe to repeat
+        with Connection(uri, transport_options={"confirm_publish": True}) as connection:
             connection.Producer().publish(
                 {"type": "case.triaged"},
-                exchange=exchange,
+                exchange=Exchange("cases.events", type="topic", durable=True),
                 routing_key="case.triaged",
                 mandatory=True,
             )
             channel = connection.channel()
-            waiting = {
-                binding.queue: channel.queue_declare(binding.queue, passive=True)[1]
-                for name in SERVICES
-                for binding in bindings(name)
-                if (binding.source, binding.event_type) == ("cases", "case.triaged")
-            }
-        assert waiting == {
-            "evt-cases-case.triaged--roster.on_case_triaged": 1,
-            "evt-cases-case.triaged--metrics.count_event": 1,
-        }
+            waiting = {queue: channel.queue_declare(queue, passive=True)[1] for queue in expected}
+        assert len(expected) >= 2 and waiting == dict.fromkeys(expected, 1)
+        listed = rabbitmqctl_out("list_queues", "-p", vhost, "name", "type", "arguments")
+        for queue in expected:
+            line = next(row for row in listed.splitlines() if row.startswith(queue + "\t"))
+            assert "\tquorum\t" in line and f'"x-delivery-limit",{DELIVERY_LIMIT}' in line
+        for seconds in RETRY_TIERS_SECONDS:
+            assert retry_tier_name(seconds) in listed
     finally:
         rabbitmqctl("delete_vhost", vhost)
+
+
+def rabbitmqctl_out(*args: str) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["rabbitmqctl", "-q", *args], check=True, capture_output=True, text=True, timeout=60
+    ).stdout

@@ -1,0 +1,118 @@
+"""Declare every consumer's queues before any service publishes (a deploy step).
+
+Outboxes publish with `mandatory=True`, which only proves that *some* queue is
+bound: on a first deployment an event could reach roster's queue while metrics'
+queue does not exist yet. Declaring all of them first closes that gap.
+
+Queues declared by an earlier release as classic queues are moved to quorum
+queues here, messages included, since a queue's type cannot change in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+
+from amqp.exceptions import PreconditionFailed
+from kombu import Connection, Queue
+
+from lianxin.consumer import ReliableEventHandler, Source, retry_tiers
+
+log = logging.getLogger(__name__)
+
+
+def consumers(service_cls: type) -> list[tuple[str, ReliableEventHandler]]:
+    """The event consumers a nameko service class declares, with their method names."""
+    found = []
+    for name in dir(service_cls):
+        for entrypoint in getattr(getattr(service_cls, name), "nameko_entrypoints", ()):
+            if isinstance(entrypoint, ReliableEventHandler):
+                found.append((name, entrypoint))
+    return found
+
+
+def consumed_sources(service_name: str, service_cls: type) -> dict[str, list[Source]]:
+    """Queue name → the (service, event pattern) sources bound to it."""
+    return {
+        consumer.queue_name(service_name, method): consumer.sources()
+        for method, consumer in consumers(service_cls)
+    }
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """AMQP topic matching: `*` is one word, `#` zero or more."""
+    return _match(pattern.split("."), routing_key.split("."))
+
+
+def _match(pattern: list[str], words: list[str]) -> bool:
+    if not pattern:
+        return not words
+    head, rest = pattern[0], pattern[1:]
+    if head == "#":
+        return any(_match(rest, words[index:]) for index in range(len(words) + 1))
+    if not words:
+        return False
+    return (head in ("*", words[0])) and _match(rest, words[1:])
+
+
+def declare(amqp_uri: str, services: Mapping[str, type]) -> int:
+    """Declare the retry tiers and every consumer queue with its dead-letter queue.
+    Safe to repeat. Returns the number of consumer queues."""
+    declared = 0
+    with Connection(amqp_uri) as connection:
+        for queue in retry_tiers():
+            _declare(connection, queue)
+        for service_name, service_cls in services.items():
+            for method, consumer in consumers(service_cls):
+                main, dead = consumer.declared_queues(service_name, method)
+                _declare(connection, dead)
+                _declare(connection, main)
+                declared += 1
+    return declared
+
+
+def _declare(connection: Connection, queue: Queue) -> None:
+    try:
+        queue(connection.default_channel).declare()
+    except PreconditionFailed:  # declared before with other arguments (a classic queue)
+        connection.release()
+        connection.connect()
+        _move_to(connection, queue)
+
+
+def _move_to(connection: Connection, queue: Queue) -> None:
+    """Replace a queue of the same name but another type, keeping its messages."""
+    holding = Queue(f"{queue.name}.upgrading", durable=True, queue_arguments=queue.queue_arguments)
+    channel = connection.default_channel
+    holding(channel).declare()
+    moved = _transfer(connection, Queue(queue.name, no_declare=True), holding.name)
+    channel.queue_delete(queue.name)
+    queue(channel).declare()
+    _transfer(connection, holding, queue.name)
+    channel.queue_delete(holding.name)
+    log.warning("queue %s upgraded to %s, %d message(s) kept", queue.name,
+                queue.queue_arguments.get("x-queue-type", "classic"), moved)
+
+
+def _transfer(connection: Connection, source: Queue, target: str) -> int:
+    moved = 0
+    channel = connection.default_channel
+    producer = connection.Producer(channel)
+    while (message := source(channel).get(no_ack=False, accept=None)) is not None:
+        producer.publish(
+            message.body,
+            exchange="",
+            routing_key=target,
+            headers=message.headers,
+            content_type=message.content_type,
+            content_encoding=message.content_encoding,
+            delivery_mode=2,
+        )
+        message.ack()
+        moved += 1
+    return moved
+
+
+def queue_names(services: Mapping[str, type]) -> Iterable[str]:
+    for service_name, service_cls in services.items():
+        yield from consumed_sources(service_name, service_cls)
