@@ -24,7 +24,7 @@ idempotent, so a repeat is harmless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -60,16 +60,27 @@ def visible(stored: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 class Change:
-    """What a command sees: the current document, and the one place to stage its new state."""
+    """What a command sees: the current document, whether its lease was taken over from a
+    crashed holder, and the one place to stage its new state."""
 
-    def __init__(self, document: dict[str, Any] | None):
+    def __init__(self, document: dict[str, Any] | None, taken_over: bool = False):
         self.document = document
+        self.taken_over = taken_over
         self.staged: dict[str, Any] | None = None
         self.events: list[dict[str, Any]] = []
+        self.then: Callable[[], None] | None = None
 
-    def save(self, document: Mapping[str, Any], events: Iterable[Envelope] = ()) -> None:
+    def save(
+        self,
+        document: Mapping[str, Any],
+        events: Iterable[Envelope] = (),
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Stage the new state and its events. `then` runs after the write, still under the
+        lease; if it fails, the lease is left behind so the next holder sees a takeover."""
         self.staged = {key: value for key, value in document.items() if key not in INTERNAL_FIELDS}
         self.events = [event.to_message() for event in events]
+        self.then = then
 
 
 class AggregateStore:
@@ -95,7 +106,7 @@ class AggregateStore:
         except BaseException:
             self._leases.abandon(lease)  # whatever the stale holder left stays for the sweeper
             raise
-        change = Change(visible(stored))
+        change = Change(visible(stored), lease.taken_over)
         fault_point("aggregate.after_load")
         try:
             yield change
@@ -112,6 +123,8 @@ class AggregateStore:
                 (self._leases.abandon if pending else self._leases.release)(lease)
                 raise
             pending = written
+            if change.then is not None:
+                self._then(lease, change.then)
         self._finish(lease, pending)
 
     def recover(self) -> int:
@@ -167,6 +180,13 @@ class AggregateStore:
             raise LeaseLost(lease.key) from None
         except BaseException:
             self._leases.abandon(lease)  # the write may have landed: leave it to the sweeper
+            raise
+
+    def _then(self, lease: Lease, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except BaseException:
+            self._leases.abandon(lease)
             raise
 
     def _finish(self, lease: Lease, events: list[dict[str, Any]]) -> None:

@@ -84,9 +84,18 @@ class PayloadSchemas:
 
     def read(self, message: Mapping[str, Any]) -> Envelope:
         """Parse and validate a received message; raises ValidationError if it is malformed."""
+        envelope = self.read_if_known(message, strict=True)
+        assert envelope is not None
+        return envelope
+
+    def read_if_known(self, message: Mapping[str, Any], strict: bool = False) -> Envelope | None:
+        """As `read`, but an event type (or version) without a schema here is None: a
+        stream consumer bound to `case.#` is not broken by an event type it does not use."""
         if not isinstance(message, Mapping):
             raise ValidationError({"_schema": ["Envelope must be an object."]})
         head = EnvelopeSchema().load(message)
+        if not strict and (head["type"], head["version"]) not in self._schemas:
+            return None
         schema = self._schema(head["type"], head["version"])
         payload = schema.load(head["payload"])
         return Envelope(

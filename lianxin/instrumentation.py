@@ -56,11 +56,19 @@ class OutboxBacklog:
     def __init__(self, count: Callable[[], int]):
         self._count = count
 
-    def collect(self):
-        gauge = GaugeMetricFamily(
+    def describe(self):
+        """What registration asks for, so registering does not read the database."""
+        return [self._family()]
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
             "lianxin_outbox_backlog",
             "Aggregates with events not yet published (leases left behind).",
         )
+
+    def collect(self):
+        gauge = self._family()
         try:
             gauge.add_metric([], self._count())
         except Exception:  # a scrape must not fail because the database is away

@@ -1,8 +1,14 @@
-"""Counting case facts into day buckets. Plain Python: no nameko, no pymongo.
+"""Case facts and the day totals they fold into. Plain Python: no nameko, no pymongo.
 
-A bucket holds one community's counts for one local day and one category;
-its id is composite (`<community>:<day>:<category>`) so the hot path
-addresses it by `_id` (DESIGN.md rule 7).
+Every event metrics counts becomes a *fact*: the cells it adds to, each a
+(dimension, value, measure) triple with a count. A community's day totals are
+the sum of its facts' cells. Sums do not care about order, so redelivered and
+out-of-order events fold to the same totals, and a rebuild from the stored facts
+gives the same numbers as the running totals.
+
+A day's totals are addressed by the composite id `<community>:<day>` (DESIGN.md
+rule 7): the summary of a period reads one document per day, whatever the
+number of cases.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -26,22 +32,48 @@ MEASURE_OF_EVENT = {
     "notification.failed": "notification_failures",
 }
 MEASURES = (*tuple(MEASURE_OF_EVENT.values()), "resolved_on_time")
+ALL = ("all", "")  # the dimension and value of a community's overall totals
+
+Cell = tuple[str, str, str]  # (dimension, value, measure)
 
 
 @dataclass(frozen=True)
-class Bucket:
+class Fact:
+    """What one event adds to one community-day."""
+
+    event_id: str
     community_id: str
     day: date
-    category: str
-    counts: Mapping[str, int] = field(default_factory=dict)
+    cells: Mapping[Cell, int]
+
+    @property
+    def partition(self) -> str:
+        return day_id(self.community_id, self.day)
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    community_id: str
+    day: date
+    cells: Mapping[Cell, int] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
-        return bucket_id(self.community_id, self.day, self.category)
+        return day_id(self.community_id, self.day)
+
+    def fold(self, facts: Iterable[Fact]) -> DayTotals:
+        cells = Counter(self.cells)
+        for fact in facts:
+            cells.update(fact.cells)
+        return DayTotals(self.community_id, self.day, dict(cells))
 
 
-def bucket_id(community_id: str, day: date, category: str) -> str:
-    return f"{community_id}:{day.isoformat()}:{category}"
+def day_id(community_id: str, day: date) -> str:
+    return f"{community_id}:{day.isoformat()}"
+
+
+def days_between(since: date, until: date) -> list[date]:
+    return [since + timedelta(days=offset) for offset in range((until - since).days + 1)]
 
 
 def local_day(at: datetime) -> date:
@@ -49,21 +81,30 @@ def local_day(at: datetime) -> date:
     return at.astimezone(LOCAL_ZONE).date()
 
 
-def count(bucket: Bucket, event_type: str, payload: Mapping) -> Bucket:
-    """One more of the event's measure (a failed delivery counts once per failed attempt)."""
-    counts = Counter(bucket.counts)
-    counts[MEASURE_OF_EVENT[event_type]] += 1
+def fact_of(event_id: str, event_type: str, occurred_at: datetime, payload: Mapping) -> Fact | None:
+    """The cells an event adds to, or None for an event metrics does not count."""
+    measure = MEASURE_OF_EVENT.get(event_type)
+    if measure is None:
+        return None
+    measures = [measure]
     if event_type == "case.resolved" and payload.get("on_time"):
-        counts["resolved_on_time"] += 1
-    return Bucket(bucket.community_id, bucket.day, bucket.category, dict(counts))
+        measures.append("resolved_on_time")
+    cells: Counter[Cell] = Counter()
+    for name in measures:
+        cells[(*ALL, name)] += 1
+        cells[("category", payload["category"], name)] += 1
+    return Fact(event_id, payload["community_id"], local_day(occurred_at), dict(cells))
 
 
-def summarise(buckets: Iterable[Bucket]) -> dict:
+def summarise(days: Iterable[DayTotals]) -> dict:
     totals: Counter[str] = Counter({measure: 0 for measure in MEASURES})
     by_category: dict[str, Counter[str]] = {}
-    for bucket in buckets:
-        totals.update(bucket.counts)
-        by_category.setdefault(bucket.category, Counter()).update(bucket.counts)
+    for totals_of_day in days:
+        for (dimension, value, measure), count in totals_of_day.cells.items():
+            if (dimension, value) == ALL:
+                totals[measure] += count
+            elif dimension == "category":
+                by_category.setdefault(value, Counter())[measure] += count
     return {
         "totals": dict(totals),
         "open": max(0, totals["reported"] - totals["resolved"]),

@@ -2,12 +2,13 @@
 
 from nameko.timer import timer
 
-from lianxin.consumer import event_handler
+from lianxin.consumer import Source, event_stream
 from lianxin.instrumentation import Instrumentation, register_collector
 from lianxin.mongo import StoreProvider
 from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
 from services.metrics import handlers
+from services.metrics.batching import FactBatches
 from services.metrics.gauges import CaseGauges
 from services.metrics.http import MetricsHttp
 from services.metrics.schemas import EVENTS
@@ -26,18 +27,14 @@ class MetricsService(MetricsHttp, HealthCheck):
     name = "metrics"
 
     store = MetricsStoreProvider(MetricsStore)
+    facts = FactBatches(handlers.fold_facts)
     instrumentation = Instrumentation()
 
-    @event_handler("cases", "case.reported")
-    @event_handler("cases", "case.triaged")
-    @event_handler("cases", "case.dispatched")
-    @event_handler("cases", "case.escalated")
-    @event_handler("cases", "case.accepted")
-    @event_handler("cases", "case.resolved")
-    @event_handler("notify", "notification.delivered")
-    @event_handler("notify", "notification.failed")
+    @event_stream("facts", Source("cases", "case.#"), Source("notify", "notification.#"))
     def count_event(self, message):
-        handlers.count_event(self.store, EVENTS.read(message))
+        event = EVENTS.read_if_known(message)
+        if event is not None:
+            handlers.count_event(self.facts, event)
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):

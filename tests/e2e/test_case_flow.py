@@ -78,12 +78,18 @@ def test_a_case_goes_from_report_to_dispatch_to_resolution_to_the_statistics(sta
         {"case_id": entry["case_id"], "hours": entry["hours"]} for entry in ledger["entries"]
     ]
     assert ledger["total"] == sum(entry["hours"] for entry in ledger["entries"])
-    scrape = requests.get(
-        f"http://127.0.0.1:{stack.metrics_port('metrics')}/metrics", timeout=5
-    ).text
-    assert (
+    sample = (
         f'lianxin_cases{{category="facility.lighting",community="{place}",measure="resolved"}} 1.0'
-    ) in scrape
+    )
+    wait_until(  # the gauges cache the stored totals for a few seconds
+        "the resolved case in the Prometheus gauges",
+        lambda: (
+            sample
+            in requests.get(
+                f"http://127.0.0.1:{stack.metrics_port('metrics')}/metrics", timeout=5
+            ).text
+        ),
+    )
 
 
 def test_a_case_with_nobody_on_duty_is_escalated_and_the_grid_is_told(stack, sink):

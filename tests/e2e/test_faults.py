@@ -137,11 +137,12 @@ def test_a_redelivered_event_changes_nothing(stack, amqp_uri, db):
         },
         case_id,
     )
+    bound_as = {"metrics": "case.#", "roster": "case.triaged"}  # metrics takes one stream
     handled = {
         service: counter(
-            stack, service, "lianxin_events_handled_total", event="case.triaged", outcome="ok"
+            stack, service, "lianxin_events_handled_total", event=pattern, outcome="ok"
         )
-        for service in ("metrics", "roster")
+        for service, pattern in bound_as.items()
     }
 
     publish(amqp_uri, "cases", triaged)
@@ -155,7 +156,7 @@ def test_a_redelivered_event_changes_nothing(stack, amqp_uri, db):
                     stack,
                     service,
                     "lianxin_events_handled_total",
-                    event="case.triaged",
+                    event=bound_as[service],
                     outcome="ok",
                 )
                 >= handled[service] + 2
@@ -167,7 +168,7 @@ def test_a_redelivered_event_changes_nothing(stack, amqp_uri, db):
 
 def test_a_malformed_event_is_parked_in_the_dead_letter_queue_not_dropped(stack, amqp_uri):
     poison = envelope("case.reported", {"case_id": "LX-POISON"}, "LX-POISON")
-    queue_name = "evt-cases-case.reported--metrics.count_event"
+    queue_name = "metrics.facts"
     before = counter(stack, "metrics", "lianxin_events_dead_lettered_total", queue=queue_name)
 
     publish(amqp_uri, "cases", poison)

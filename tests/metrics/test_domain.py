@@ -1,7 +1,8 @@
-"""Counting case facts into day buckets and summarising them: plain Python, no I/O."""
+"""Facts, day totals and summaries: plain Python, no I/O."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,37 +11,45 @@ from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from services.metrics.domain import (
+    ALL,
     MEASURE_OF_EVENT,
     MEASURES,
-    Bucket,
-    bucket_id,
-    count,
+    DayTotals,
+    Fact,
+    day_id,
+    days_between,
+    fact_of,
     local_day,
     summarise,
 )
 from services.metrics.schemas import MAX_RANGE_DAYS, SummaryQuery
 
 DAY = date(2026, 3, 6)
+AT = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)  # 10:00 in Changsha
 
 
-def bucket(category: str = "facility.lighting", **counts: int) -> Bucket:
-    return Bucket("jingxiang", DAY, category, counts)
+def fact(event_type: str, category: str = "facility.lighting", n: int = 0, **payload) -> Fact:
+    found = fact_of(
+        f"E-{event_type}-{category}-{n}",
+        event_type,
+        AT,
+        {"community_id": "jingxiang", "category": category, **payload},
+    )
+    assert found is not None
+    return found
 
 
-def counted(category: str, *events: tuple[str, dict]) -> Bucket:
-    result = bucket(category)
-    for event_type, payload in events:
-        result = count(result, event_type, payload)
-    return result
+def totals(*facts: Fact) -> DayTotals:
+    return DayTotals("jingxiang", DAY).fold(facts)
 
 
-# Buckets
+# Facts
 
 
-def test_a_bucket_id_is_community_day_and_category():
-    expected = "jingxiang:2026-03-06:facility.lighting"
-    assert bucket_id("jingxiang", DAY, "facility.lighting") == expected
-    assert bucket().id == expected
+def test_a_day_is_addressed_by_community_and_date():
+    assert day_id("jingxiang", DAY) == "jingxiang:2026-03-06"
+    assert totals().id == "jingxiang:2026-03-06"
+    assert fact("case.reported").partition == "jingxiang:2026-03-06"
 
 
 @pytest.mark.parametrize(
@@ -57,47 +66,70 @@ def test_a_fact_counts_on_the_communitys_calendar_day(utc, day):
 
 
 @pytest.mark.parametrize(("event_type", "measure"), sorted(MEASURE_OF_EVENT.items()))
-def test_each_event_increments_its_own_measure_only(event_type, measure):
-    after = count(bucket(reported=2), event_type, {"on_time": True})
-    expected = {"reported": 2}
-    expected[measure] = expected.get(measure, 0) + 1
+def test_each_event_adds_its_own_measure_overall_and_for_its_category(event_type, measure):
+    cells = dict(fact(event_type, on_time=True).cells)
+    expected = {(*ALL, measure): 1, ("category", "facility.lighting", measure): 1}
     if event_type == "case.resolved":
-        expected["resolved_on_time"] = 1
-    assert dict(after.counts) == expected
+        expected[(*ALL, "resolved_on_time")] = 1
+        expected[("category", "facility.lighting", "resolved_on_time")] = 1
+    assert cells == expected
 
 
 @pytest.mark.parametrize("payload", [{"on_time": False}, {}])
 def test_a_late_or_unknown_resolution_is_not_counted_on_time(payload):
-    after = count(bucket(), "case.resolved", payload)
-    assert after.counts["resolved"] == 1
-    assert after.counts.get("resolved_on_time", 0) == 0
+    cells = fact("case.resolved", **payload).cells
+    assert cells[(*ALL, "resolved")] == 1
+    assert (*ALL, "resolved_on_time") not in cells
 
 
-def test_counting_leaves_the_original_bucket_alone():
-    before = bucket(reported=1)
-    after = count(before, "case.reported", {})
-    assert before.counts == {"reported": 1}
-    assert after.counts == {"reported": 2}
-    assert after.id == before.id
+def test_an_event_metrics_does_not_count_has_no_fact():
+    assert fact_of("E-1", "case.commented", AT, {"community_id": "c", "category": "x"}) is None
+
+
+def test_folding_leaves_the_original_totals_alone():
+    before = totals(fact("case.reported"))
+    after = before.fold([fact("case.reported", n=1)])
+    assert before.cells[(*ALL, "reported")] == 1
+    assert after.cells[(*ALL, "reported")] == 2
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(sorted(MEASURE_OF_EVENT)), st.booleans(), st.integers(0, 3)),
+        max_size=40,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_any_order_and_any_split_into_batches_folds_to_the_same_totals(events, rng: random.Random):
+    facts = [
+        fact(kind, "civility.pets", n, on_time=on_time)
+        for n, (kind, on_time, _) in enumerate(events)
+    ]
+    at_once = totals(*facts)
+    shuffled = facts[:]
+    rng.shuffle(shuffled)
+    in_batches = DayTotals("jingxiang", DAY)
+    while shuffled:
+        size = rng.randint(1, 5)
+        in_batches, shuffled = in_batches.fold(shuffled[:size]), shuffled[size:]
+    assert dict(in_batches.cells) == dict(at_once.cells)
+    summary = summarise([at_once])["totals"]
+    assert sum(summary[measure] for measure in MEASURE_OF_EVENT.values()) == len(events)
 
 
 # Summaries
 
 
 def test_a_summary_totals_rates_and_breaks_down_by_category():
-    lighting = counted(
-        "facility.lighting",
-        ("case.reported", {}),
-        ("case.reported", {}),
-        ("case.resolved", {"on_time": True}),
+    day = totals(
+        fact("case.reported", n=1),
+        fact("case.reported", n=2),
+        fact("case.resolved", on_time=True),
+        fact("case.reported", "civility.pets", n=1),
+        fact("case.reported", "civility.pets", n=2),
+        fact("case.resolved", "civility.pets", on_time=False),
     )
-    pets = counted(
-        "civility.pets",
-        ("case.reported", {}),
-        ("case.reported", {}),
-        ("case.resolved", {"on_time": False}),
-    )
-    summary = summarise([lighting, pets])
+    summary = summarise([day])
     assert summary["totals"]["reported"] == 4
     assert summary["totals"]["resolved"] == 2
     assert summary["totals"]["resolved_on_time"] == 1
@@ -109,15 +141,22 @@ def test_a_summary_totals_rates_and_breaks_down_by_category():
 
 
 def test_the_field_notes_numbers_give_a_rate_rounded_to_four_places():
-    summary = summarise([bucket(reported=57, resolved=51, resolved_on_time=51)])
+    day = DayTotals(
+        "jingxiang",
+        DAY,
+        {(*ALL, "reported"): 57, (*ALL, "resolved"): 51, (*ALL, "resolved_on_time"): 51},
+    )
+    summary = summarise([day])
     assert summary["resolution_rate"] == 0.8947  # 51 / 57 = 0.894736...
     assert summary["on_time_rate"] == 1.0
     assert summary["open"] == 6
 
 
-def test_buckets_of_one_category_on_different_days_add_up():
-    later = Bucket("jingxiang", DAY + timedelta(days=1), "facility.lighting", {"reported": 3})
-    summary = summarise([bucket(reported=2), later])
+def test_days_of_one_category_add_up():
+    later = DayTotals(
+        "jingxiang", DAY + timedelta(days=1), {("category", "facility.lighting", "reported"): 3}
+    )
+    summary = summarise([totals(fact("case.reported", n=1), fact("case.reported", n=2)), later])
     assert summary["by_category"]["facility.lighting"]["reported"] == 5
 
 
@@ -131,26 +170,18 @@ def test_an_empty_summary_has_every_measure_at_zero_and_no_rates():
 
 
 def test_the_on_time_rate_is_none_when_nothing_is_resolved():
-    summary = summarise([bucket(reported=3)])
+    summary = summarise([totals(fact("case.reported"))])
     assert summary["resolution_rate"] == 0.0
     assert summary["on_time_rate"] is None
 
 
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(sorted(MEASURE_OF_EVENT)), st.booleans()),
-        max_size=60,
-    )
-)
-def test_counting_any_stream_of_facts_gives_consistent_totals(events):
-    result = bucket()
-    for event_type, on_time in events:
-        result = count(result, event_type, {"on_time": on_time})
-    totals = summarise([result])["totals"]
-    assert sum(totals[measure] for measure in MEASURE_OF_EVENT.values()) == len(events)
-    assert totals["resolved_on_time"] == sum(
-        1 for event_type, on_time in events if event_type == "case.resolved" and on_time
-    )
+def test_a_period_lists_every_day_once_both_ends_included():
+    assert days_between(DAY, DAY) == [DAY]
+    assert days_between(DAY, DAY + timedelta(days=2)) == [
+        DAY,
+        DAY + timedelta(days=1),
+        DAY + timedelta(days=2),
+    ]
 
 
 # The summary query

@@ -1,0 +1,96 @@
+"""Folding the facts of concurrent workers together: one write per community-day and
+batch instead of one per event.
+
+Each worker (one message) hands its fact over and waits until the batch holding it
+is stored; only then is its message acked (lianxin.consumer), so a crash loses
+nothing. A batch closes after a short window or when full. A failure fails the
+waiters of that community-day only; their messages are retried on their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import eventlet
+from eventlet.event import Event
+from eventlet.queue import Empty, LightQueue
+from nameko.extensions import DependencyProvider
+
+from lianxin.mongo import StoreProvider
+from services.metrics.domain import Fact
+
+log = logging.getLogger(__name__)
+
+@dataclass
+class Waiting:
+    fact: Fact
+    done: Event
+
+
+class FactBatches(DependencyProvider):
+    def __init__(
+        self, fold: Callable[..., None], window_seconds: float = 0.02, max_facts: int = 200
+    ):
+        """`fold(store, facts, batch_id)` stores one community-day's facts of a batch."""
+        self._fold = fold
+        self._window = window_seconds
+        self._max = max_facts
+
+    def setup(self) -> None:
+        self._queue: LightQueue = LightQueue()
+
+    def start(self) -> None:
+        store = next(
+            dependency.repository
+            for dependency in self.container.dependencies
+            if isinstance(dependency, StoreProvider)
+        )
+        self.container.spawn_managed_thread(lambda: self._run(store), identifier="fact-batches")
+
+    def get_dependency(self, worker_ctx) -> Callable[[Fact], None]:
+        return self.count
+
+    def count(self, fact: Fact) -> None:
+        """Block this worker until its fact is stored; raise what storing it raised."""
+        waiting = Waiting(fact, Event())
+        self._queue.put(waiting)
+        waiting.done.wait()
+
+    def _run(self, store) -> None:
+        while True:
+            batch = self._collect()
+            for group in _by_partition(batch).values():
+                self._store(store, group)
+
+    def _collect(self) -> list[Waiting]:
+        batch = [self._queue.get()]
+        deadline = eventlet.hubs.get_hub().clock() + self._window
+        while len(batch) < self._max:
+            remaining = deadline - eventlet.hubs.get_hub().clock()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(self._queue.get(timeout=remaining))
+            except Empty:
+                break
+        return batch
+
+    def _store(self, store, group: list[Waiting]) -> None:
+        try:
+            self._fold(store, [waiting.fact for waiting in group], uuid.uuid4().hex)
+        except Exception as exc:
+            for waiting in group:
+                waiting.done.send_exception(exc)
+            return
+        for waiting in group:
+            waiting.done.send(None)
+
+
+def _by_partition(batch: list[Waiting]) -> dict[str, list[Waiting]]:
+    groups: dict[str, list[Waiting]] = {}
+    for waiting in batch:
+        groups.setdefault(waiting.fact.partition, []).append(waiting)
+    return groups
