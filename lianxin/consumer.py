@@ -44,7 +44,8 @@ from nameko.standalone.events import get_event_exchange
 
 from lianxin import instrumentation
 from lianxin.config import Settings
-from lianxin.retry import DeadLetter, RetryPolicy, is_infrastructure
+from lianxin.outages import is_infrastructure
+from lianxin.retry import DeadLetter, RetryPolicy
 
 log = logging.getLogger(__name__)
 

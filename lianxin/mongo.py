@@ -60,9 +60,7 @@ def build_context(
     db = client[settings.database]
     engine = Engine.detect(db, settings.mongo_engine)
     writes = ConditionalWrites(engine)
-    leases = Leases(
-        db["leases"], writes, settings.lease_ttl_seconds, settings.lease_wait_seconds
-    )
+    leases = Leases(db["leases"], writes, settings.lease_ttl_seconds, settings.lease_wait_seconds)
     db["leases"].create_index([("collection", ASCENDING)])
     publish = publish or EventPublisher(settings.amqp_uri, settings.service)
     return StoreContext(db, engine, writes, leases, publish, settings, config)

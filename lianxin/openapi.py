@@ -24,7 +24,7 @@ STATUS_TEXT = {
     409: "Not possible in the current state",
     413: "Body too large",
     422: "Request conflicts with an earlier one",
-    503: "Busy: retry",
+    503: "Busy, or the database is unavailable: retry after Retry-After seconds",
 }
 
 
@@ -86,7 +86,7 @@ def _operation(route, path: str) -> dict[str, Any]:
         operation["responses"][str(status)] = {"description": STATUS_TEXT.get(status, "")}
         if content:
             operation["responses"][str(status)]["content"] = content
-    for status in sorted(_error_statuses(route)):
+    for status in sorted(_error_statuses(route) - set(route.responses)):
         operation["responses"][str(status)] = {
             "description": STATUS_TEXT.get(status, "Error"),
             "content": {"application/json": {"schema": "Error"}},
@@ -107,4 +107,6 @@ def _error_statuses(route) -> set[int]:
         statuses.add(400)
     if route.body is not None:
         statuses.add(413)
+    if route.uses_database:
+        statuses.add(503)
     return statuses

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 
-from amqp.exceptions import ConnectionError as AmqpConnectionError
-from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
-from pymongo.errors import ConnectionFailure
-
-from lianxin.aggregates import LeaseExpired, LeaseLost
-from lianxin.lease import LeaseBusy
-
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    ConnectionFailure,  # the database is away: AutoReconnect, ServerSelectionTimeoutError, ...
-    OperationalError,  # the broker is away (kombu)
-    AmqpConnectionError,
-    socket.error,
-    LeaseBusy,  # another writer holds the aggregate
-    LeaseExpired,
-    LeaseLost,
-)
 
 
 class PermanentError(Exception):
     """A failure that retrying cannot cure; the message goes straight to the dead-letter queue."""
-
-
-def is_infrastructure(error: BaseException) -> bool:
-    """Not the message's fault: retried for as long as it lasts, never counted as an attempt."""
-    return isinstance(error, INFRASTRUCTURE_ERRORS)
 
 
 @dataclass(frozen=True)

@@ -90,8 +90,12 @@ def _move_to(connection: Connection, queue: Queue) -> None:
     queue(channel).declare()
     _transfer(connection, holding, queue.name)
     channel.queue_delete(holding.name)
-    log.warning("queue %s upgraded to %s, %d message(s) kept", queue.name,
-                queue.queue_arguments.get("x-queue-type", "classic"), moved)
+    log.warning(
+        "queue %s upgraded to %s, %d message(s) kept",
+        queue.name,
+        queue.queue_arguments.get("x-queue-type", "classic"),
+        moved,
+    )
 
 
 def _transfer(connection: Connection, source: Queue, target: str) -> int:

@@ -15,13 +15,15 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 from nameko.web.handlers import HttpRequestHandler
+from pymongo.errors import ConnectionFailure
 from werkzeug.wrappers import Response
 
 from lianxin import instrumentation, openapi
-from lianxin.aggregates import LeaseExpired
+from lianxin.aggregates import LeaseExpired, LeaseLost
 from lianxin.config import Settings
+from lianxin.health import Readiness
 from lianxin.lease import LeaseBusy
 
 log = logging.getLogger(__name__)
@@ -33,12 +35,22 @@ class BodyTooLarge(Exception):
     pass
 
 
+class DatabaseUnavailable(Exception):
+    """What a client is told of a database outage: no host names, no driver text."""
+
+    def __init__(self):
+        super().__init__("The database is unavailable; retry shortly.")
+
+
 BASE_ERRORS: ErrorTable = {
     ValidationError: (400, "invalid_request"),
     BodyTooLarge: (413, "body_too_large"),
     LeaseBusy: (503, "busy"),
     LeaseExpired: (503, "busy"),  # the command outran its lease; nothing was written
+    LeaseLost: (503, "busy"),  # another writer took the case over; nothing was written
+    DatabaseUnavailable: (503, "database_unavailable"),
 }
+RETRY_AFTER_SECONDS = {"busy": "1", "database_unavailable": "5"}
 
 
 class JsonHttp(HttpRequestHandler):
@@ -59,6 +71,7 @@ class JsonHttp(HttpRequestHandler):
         headers: list[dict[str, Any]] | None = None,
         raises: tuple[type[BaseException], ...] | None = None,
         documented: bool = True,
+        uses_database: bool = True,
         **kwargs,
     ):
         self.errors = {**BASE_ERRORS, **(errors or {})}
@@ -69,6 +82,7 @@ class JsonHttp(HttpRequestHandler):
         self.headers = headers or []
         self.raises = raises
         self.documented = documented
+        self.uses_database = uses_database  # then it may answer 503 while the database is away
         super().__init__(method, url, **kwargs)
 
     def setup(self) -> None:
@@ -110,12 +124,18 @@ class JsonHttp(HttpRequestHandler):
         return json_response(status, body, headers)
 
     def response_from_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ConnectionFailure):
+            log.warning(
+                "%s %s: database unavailable (%s)", self.method, self.url, type(exc).__name__
+            )
+            exc = DatabaseUnavailable()
         for kind, (status, code) in self.errors.items():
             if isinstance(exc, kind):
                 details = exc.details() if hasattr(exc, "details") else {}
                 if isinstance(exc, ValidationError):
                     details = {"fields": exc.messages}
-                headers = {"Retry-After": "1"} if status == 503 else None
+                retry_after = RETRY_AFTER_SECONDS.get(code, "1")
+                headers = {"Retry-After": retry_after} if status == 503 else None
                 return error_response(status, code, _message(exc, status), headers, **details)
         log.error("unhandled error on %s %s", self.method, self.url, exc_info=exc)
         return error_response(500, "internal_error", "Internal error; it has been logged.")
@@ -184,17 +204,57 @@ class RouteNotFound(Exception):
     pass
 
 
+class CheckSchema(Schema):
+    ok = fields.Boolean(required=True)
+    seconds = fields.Float()
+    error = fields.String(metadata={"description": "the kind of failure, never its text"})
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
+    service = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.Nested(CheckSchema))
+
+
+class LiveSchema(Schema):
+    status = fields.String(required=True)
+    service = fields.String(required=True)
+
+
 class HealthCheck:
     """Mixed into every service: a health probe, its OpenAPI document, and JSON (not HTML)
     for unknown paths."""
 
     name: str
+    readiness = Readiness()
 
-    @JsonHttp.decorator("GET", "/healthz", summary="Liveness and readiness probe", raises=())
+    @JsonHttp.decorator(
+        "GET",
+        "/healthz",
+        summary="Readiness: 200 when the database and the broker answer, else 503",
+        responses={200: HealthSchema, 503: HealthSchema},
+        raises=(),
+        uses_database=False,
+    )
     def healthz(self, request):
-        return 200, {"status": "ok", "service": self.name}
+        checks = self.readiness.checks()
+        ready = all(check["ok"] for check in checks.values())
+        body = {"status": "ok" if ready else "unavailable", "service": self.name, "checks": checks}
+        return (200 if ready else 503), body
 
-    @JsonHttp.decorator("GET", "/v1/openapi.json", summary="This OpenAPI document", raises=())
+    @JsonHttp.decorator(
+        "GET",
+        "/livez",
+        summary="Liveness: the process serves",
+        responses={200: LiveSchema},
+        raises=(),
+    )
+    def livez(self, request):
+        return 200, {"status": "alive", "service": self.name}
+
+    @JsonHttp.decorator(
+        "GET", "/v1/openapi.json", summary="This OpenAPI document", raises=(), uses_database=False
+    )
     def openapi_document(self, request):
         return 200, openapi.document(type(self), title=f"Lianxin {self.name} API")
 

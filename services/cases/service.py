@@ -6,6 +6,7 @@ from lianxin.clock import utc_now
 from lianxin.consumer import event_handler
 from lianxin.instrumentation import Instrumentation
 from lianxin.mongo import StoreProvider
+from lianxin.outages import Sweeper
 from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
 from services.cases import handlers
@@ -19,6 +20,7 @@ class CasesService(CasesHttp, HealthCheck):
 
     store = StoreProvider(CaseStore)
     instrumentation = Instrumentation()
+    sweeper = Sweeper()
 
     @event_handler("roster", "offer.made")
     def on_offer_made(self, message):
@@ -30,4 +32,4 @@ class CasesService(CasesHttp, HealthCheck):
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.store.recover()
+        self.sweeper.tick(self.store.recover)

@@ -5,6 +5,7 @@ from nameko.timer import timer
 from lianxin.consumer import Source, event_stream
 from lianxin.instrumentation import Instrumentation, register_collector
 from lianxin.mongo import StoreProvider
+from lianxin.outages import Sweeper
 from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
 from services.metrics import handlers
@@ -29,6 +30,7 @@ class MetricsService(MetricsHttp, HealthCheck):
     store = MetricsStoreProvider(MetricsStore)
     facts = FactBatches(handlers.fold_facts)
     instrumentation = Instrumentation()
+    sweeper = Sweeper()
 
     @event_stream("facts", Source("cases", "case.#"), Source("notify", "notification.#"))
     def count_event(self, message):
@@ -38,4 +40,4 @@ class MetricsService(MetricsHttp, HealthCheck):
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.store.recover()
+        self.sweeper.tick(self.store.recover)

@@ -6,6 +6,7 @@ from lianxin.clock import utc_now
 from lianxin.consumer import event_handler
 from lianxin.instrumentation import Instrumentation
 from lianxin.mongo import StoreProvider
+from lianxin.outages import Sweeper
 from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
 from services.notify import handlers
@@ -21,6 +22,7 @@ class NotifyService(NotifyHttp, HealthCheck):
     store = StoreProvider(NotifyStore)
     outbound = OutboundProvider()
     instrumentation = Instrumentation()
+    sweeper = Sweeper()
 
     @event_handler("cases", "case.dispatched")
     @event_handler("cases", "case.escalated")
@@ -29,4 +31,4 @@ class NotifyService(NotifyHttp, HealthCheck):
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.store.recover()
+        self.sweeper.tick(self.store.recover)

@@ -6,6 +6,7 @@ from lianxin.clock import utc_now
 from lianxin.consumer import event_handler
 from lianxin.instrumentation import Instrumentation
 from lianxin.mongo import StoreProvider
+from lianxin.outages import Sweeper
 from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
 from services.roster import handlers
@@ -19,6 +20,7 @@ class RosterService(RosterHttp, HealthCheck):
 
     store = StoreProvider(RosterStore)
     instrumentation = Instrumentation()
+    sweeper = Sweeper()
 
     @event_handler("cases", "case.triaged")
     def on_case_triaged(self, message):
@@ -30,4 +32,4 @@ class RosterService(RosterHttp, HealthCheck):
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.store.recover()
+        self.sweeper.tick(self.store.recover)

@@ -1,0 +1,58 @@
+"""What counts as an outage, and how timers wait one out.
+
+A database or broker that is away, or an aggregate another writer holds, is not
+the fault of the message or request at hand: consumers hold the message and try
+again (lianxin.consumer), HTTP answers 503 with Retry-After (lianxin.web), and the
+outbox sweeper skips a tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable
+
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError
+from pymongo.errors import ConnectionFailure
+
+from lianxin.aggregates import LeaseExpired, LeaseLost
+from lianxin.lease import LeaseBusy
+
+log = logging.getLogger(__name__)
+
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionFailure,  # the database is away: AutoReconnect, ServerSelectionTimeoutError, ...
+    OperationalError,  # the broker is away (kombu)
+    AmqpConnectionError,
+    socket.error,
+    LeaseBusy,  # another writer holds the aggregate
+    LeaseExpired,
+    LeaseLost,
+)
+LOG_EVERY_SECONDS = 60.0
+
+
+def is_infrastructure(error: BaseException) -> bool:
+    """Not the message's fault: retried for as long as it lasts, never counted as an attempt."""
+    return isinstance(error, INFRASTRUCTURE_ERRORS)
+
+
+class Sweeper:
+    """The outbox sweeper's timer tick: an outage skips the tick, logged once a minute."""
+
+    def __init__(self) -> None:
+        self._logged_at = float("-inf")
+
+    def tick(self, recover: Callable[[], int]) -> int:
+        try:
+            return recover()
+        except Exception as exc:
+            if not is_infrastructure(exc):
+                raise
+            now = time.monotonic()
+            if now - self._logged_at >= LOG_EVERY_SECONDS:
+                log.warning("outbox sweep skipped: %s", type(exc).__name__)
+                self._logged_at = now
+            return 0
