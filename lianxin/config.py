@@ -11,6 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+DEV_TOKEN_SECRET = "dev-only-token-secret"  # accepted only in dev mode
+MIN_SECRET_LENGTH = 16
+KNOWN_DEFAULTS = frozenset(
+    {DEV_TOKEN_SECRET, "dev-signing-secret", "dev-only-signing-secret", "change-me", "changeme"}
+)
+
+
+class InsecureSecret(Exception):
+    """A secret is empty, too short, or a development default outside dev mode."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -26,6 +36,9 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     handler_max_attempts: int = 5
     handler_retry_base_seconds: float = 0.5
+    dev_mode: bool = False
+    token_secret: str = ""  # signs person tokens; the same in every service
+    person_token_max_age_seconds: int = 12 * 3600
 
     @classmethod
     def from_config(cls, service: str, config: Mapping[str, Any]) -> Settings:
@@ -44,9 +57,33 @@ class Settings:
             handler_retry_base_seconds=float(
                 config.get("HANDLER_RETRY_BASE_SECONDS", cls.handler_retry_base_seconds)
             ),
+            dev_mode=_flag(config.get("DEV_MODE", False)),
+            token_secret=str(config.get("TOKEN_SECRET") or ""),
+            person_token_max_age_seconds=int(
+                config.get("PERSON_TOKEN_MAX_AGE_SECONDS", cls.person_token_max_age_seconds)
+            ),
         )
+
+    def secret(self, name: str, value: str, dev_default: str) -> str:
+        """`value`, if it is fit to sign with. In dev mode an empty one becomes
+        `dev_default`; outside it an empty, short or development secret stops the
+        service from starting, rather than signing with something guessable."""
+        if not value and self.dev_mode:
+            return dev_default
+        if self.dev_mode:
+            return value
+        if len(value) < MIN_SECRET_LENGTH or value in KNOWN_DEFAULTS:
+            raise InsecureSecret(
+                f"{name} must be set to a secret of {MIN_SECRET_LENGTH}+ characters, not a "
+                "default (or run with DEV_MODE=true for development)"
+            )
+        return value
 
     @property
     def database(self) -> str:
         """One database per service (DESIGN.md: each service owns its data)."""
         return f"{self.mongo_db_prefix}{self.service}"
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")

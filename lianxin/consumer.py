@@ -30,19 +30,20 @@ import random
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import eventlet
 from kombu import Exchange, Queue, binding
-from nameko.amqp.publish import get_connection, get_producer
+from nameko.amqp.publish import get_connection
 from nameko.containers import WorkerContext
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from nameko.standalone.events import get_event_exchange
 
-from lianxin import instrumentation
+from lianxin import deadlines, delays, instrumentation
 from lianxin.config import Settings
 from lianxin.outages import is_infrastructure
 from lianxin.retry import DeadLetter, RetryPolicy
@@ -52,7 +53,6 @@ log = logging.getLogger(__name__)
 ATTEMPTS_HEADER = "x-lianxin-attempts"
 ERROR_HEADER = "x-lianxin-error"
 DEFAULT_EXCHANGE = Exchange("")
-RETRY_TIERS_SECONDS = (1, 5, 30, 120, 600)
 # Deliveries of one message whose worker died before acking it (a crash loop), after which
 # the broker parks it. A constant, not a setting: every declarer must agree on it.
 DELIVERY_LIMIT = 10
@@ -61,38 +61,6 @@ OUTAGE_BACKOFF_CAP_SECONDS = 10.0
 
 def dead_letter_queue_name(queue: str) -> str:
     return f"{queue}.dead"
-
-
-def retry_tier_name(seconds: int) -> str:
-    return f"lianxin.retry.{seconds}s"
-
-
-def retry_tiers() -> list[Queue]:
-    """One holding queue per delay, shared by every consumer: a message published to a
-    tier with the routing key of its own queue expires back into that queue (a
-    dead-lettered message keeps its routing key when the queue names none)."""
-    return [
-        Queue(
-            retry_tier_name(seconds),
-            exchange=Exchange(retry_tier_name(seconds), type="fanout", durable=True),
-            durable=True,
-            queue_arguments={
-                "x-queue-type": "quorum",
-                "x-message-ttl": seconds * 1000,
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-strategy": "at-least-once",
-                "x-overflow": "reject-publish",
-            },
-        )
-        for seconds in RETRY_TIERS_SECONDS
-    ]
-
-
-def tier_for(delay_seconds: float) -> int:
-    """The shortest tier that waits at least `delay_seconds` (the longest, past them all)."""
-    return next(
-        (tier for tier in RETRY_TIERS_SECONDS if tier >= delay_seconds), RETRY_TIERS_SECONDS[-1]
-    )
 
 
 @dataclass(frozen=True)
@@ -183,7 +151,7 @@ class ReliableEventHandler(EventHandler):
             self.container.service_name, self.method_name
         )
         with get_connection(self._amqp_uri) as connection:
-            for queue in (self.queue, self._dead_queue, *retry_tiers()):
+            for queue in (self.queue, self._dead_queue, *delays.tiers()):
                 queue.maybe_bind(connection)
                 queue.declare()
         self.queue_consumer.register_provider(self)  # what nameko's Consumer.setup does
@@ -268,10 +236,10 @@ class ReliableEventHandler(EventHandler):
                 decision.reason,
                 exc_info=exc_info,
             )
-            self._publish(message, DEFAULT_EXCHANGE, self._dead_queue.name, headers)
+            self._delay(message, None, headers, self._dead_queue.name)
             instrumentation.EVENTS_DEAD_LETTERED.labels(self.queue.name).inc()
             return
-        tier = tier_for(decision.delay_seconds)
+        tier = delays.tier_at_least(decision.delay_seconds)
         log.warning(
             "event %s failed on %s (attempt %d, again in %ds): %s",
             _event_id(body),
@@ -280,14 +248,13 @@ class ReliableEventHandler(EventHandler):
             tier,
             _summary(exc_info),
         )
-        retry_exchange = Exchange(retry_tier_name(tier), type="fanout", durable=True)
-        self._publish(message, retry_exchange, self.queue.name, headers)
+        self._delay(message, tier, headers)
         instrumentation.EVENTS_RETRIED.labels(self.queue.name).inc()
 
     def park_undecodable(self, message, exc: BaseException) -> None:
         headers = {**(message.headers or {}), ERROR_HEADER: f"undecodable: {type(exc).__name__}"}
         try:
-            self._publish(message, DEFAULT_EXCHANGE, self._dead_queue.name, headers)
+            self._delay(message, None, headers, self._dead_queue.name)
         except Exception:
             log.warning(
                 "could not park an undecodable message; returning it to %s", self.queue.name
@@ -298,19 +265,20 @@ class ReliableEventHandler(EventHandler):
         instrumentation.EVENTS_DEAD_LETTERED.labels(self.queue.name).inc()
         self.queue_consumer.ack_message(message)
 
-    def _publish(self, message, exchange: Exchange, routing_key: str, headers: Mapping) -> None:
-        with get_producer(self._amqp_uri, confirms=True) as producer:
-            producer.publish(
-                message.body,
-                exchange=exchange,
-                routing_key=routing_key,
-                headers=dict(headers),
-                content_type=message.content_type,
-                content_encoding=message.content_encoding,
-                delivery_mode=2,
-                retry=True,
-                retry_policy={"max_retries": 3},
-            )
+    def _delay(
+        self, message, tier: int | None, headers: Mapping, queue: str | None = None
+    ) -> None:
+        """Send the message, as received, to `queue` (this consumer's own by default)
+        after a delay tier (None: at once)."""
+        delays.publish(
+            self._amqp_uri,
+            message.body,
+            queue or self.queue.name,
+            tier,
+            headers,
+            content_type=message.content_type,
+            content_encoding=message.content_encoding,
+        )
 
 
 class EventStream(ReliableEventHandler):
@@ -331,7 +299,47 @@ class EventStream(ReliableEventHandler):
         return f"{service_name}.{self._queue_name}"
 
 
+class DeadlineHandler(ReliableEventHandler):
+    """`@on_deadline("case.accept_due")`: the method receives the Deadline once it is due
+    (lianxin.deadlines). An early arrival is sent round the delay tiers again; a failure
+    is retried and finally parked like any event."""
+
+    def __init__(self, kind: str, **kwargs: Any):
+        self.kind = kind
+        super().__init__("", kind, **kwargs)
+
+    def sources(self) -> list[Source]:
+        return []  # reached through the delay tiers by name, bound to no exchange
+
+    def queue_name(self, service_name: str, method_name: str) -> str:
+        return deadlines.queue_name(service_name, self.kind)
+
+    def handle_message(self, body, message) -> None:
+        try:
+            deadline = deadlines.Deadline.from_message(body)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            self.park_undecodable(message, exc)
+            return
+        remaining = deadline.remaining(datetime.now(UTC))
+        if remaining > deadlines.EARLY_TOLERANCE_SECONDS:
+            self._send_round_again(message, remaining)
+            return
+        self._run(deadline, message, outage_attempts=0)
+
+    def _send_round_again(self, message, remaining: float) -> None:
+        tier = delays.tier_at_most(remaining) or delays.DELAY_TIERS_SECONDS[0]
+        try:
+            self._delay(message, tier, message.headers or {})
+        except Exception:
+            log.warning("could not delay a deadline; returning it to %s", self.queue.name)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
 def _event_id(body: Any) -> str:
+    if isinstance(body, deadlines.Deadline):
+        return f"deadline {body.id}"
     return str(body.get("event_id", "?")) if isinstance(body, Mapping) else "?"
 
 
@@ -355,3 +363,4 @@ def quiet_expected_worker_errors() -> None:
 
 event_handler = ReliableEventHandler.decorator
 event_stream = EventStream.decorator
+on_deadline = DeadlineHandler.decorator

@@ -63,6 +63,10 @@ class PayloadSchemas:
         self._schemas = dict(schemas)
 
     @property
+    def schemas(self) -> dict[tuple[str, int], Schema]:
+        return dict(self._schemas)
+
+    @property
     def types(self) -> set[str]:
         return {type for type, _ in self._schemas}
 

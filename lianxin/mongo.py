@@ -21,7 +21,7 @@ from lianxin.aggregates import AggregateStore
 from lianxin.config import Settings
 from lianxin.engine import ConditionalWrites, Engine
 from lianxin.lease import Leases
-from lianxin.outbox import EventPublisher, Publish
+from lianxin.outbox import OutboxPublisher, Publish
 
 
 @dataclass
@@ -62,7 +62,7 @@ def build_context(
     writes = ConditionalWrites(engine)
     leases = Leases(db["leases"], writes, settings.lease_ttl_seconds, settings.lease_wait_seconds)
     db["leases"].create_index([("collection", ASCENDING)])
-    publish = publish or EventPublisher(settings.amqp_uri, settings.service)
+    publish = publish or OutboxPublisher(settings.amqp_uri, settings.service)
     return StoreContext(db, engine, writes, leases, publish, settings, config)
 
 

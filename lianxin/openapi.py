@@ -14,15 +14,26 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from lianxin.auth import KEY_HEADER, PERSON_HEADER
+
+PERSON_PARAMETER = {
+    "in": "header",
+    "name": PERSON_HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": 2000},
+    "description": "A person token: who acts through this key (volunteer and staff actions).",
+}
 PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
     400: "Invalid request: see error.fields",
-    403: "Not allowed for this actor",
+    401: "No valid API key (or person token)",
+    403: "Not allowed for this key or person",
     404: "Not found",
     409: "Not possible in the current state",
     413: "Body too large",
+    415: "The body must be application/json",
     422: "Request conflicts with an earlier one",
     503: "Busy, or the database is unavailable: retry after Retry-After seconds",
 }
@@ -46,6 +57,16 @@ def document(service_cls: type, title: str, version: str = "1.0.0") -> dict[str,
         title=title, version=version, openapi_version="3.0.3", plugins=[MarshmallowPlugin()]
     )
     spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.security_scheme(
+        "apiKey",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": KEY_HEADER,
+            "description": "An integration's key, `lx_<id>_<secret>`; "
+            "also accepted as `Authorization: ApiKey <key>`.",
+        },
+    )
     for route in _routes(service_cls):
         path = PATH_PARAMETER.sub(r"{\1}", route.url)
         operations = {method.lower(): _operation(route, path) for method in route.method.split(",")}
@@ -74,6 +95,10 @@ def _operation(route, path: str) -> dict[str, Any]:
         parameters.append({"in": "query", "schema": route.query})
     if route.headers:
         parameters.extend(route.headers)
+    if route.scope is not None:
+        operation["security"] = [{"apiKey": []}]
+        operation["description"] = f"Needs a key with the `{route.scope}` scope."
+        parameters.append(PERSON_PARAMETER)
     if parameters:
         operation["parameters"] = parameters
     if route.body is not None:
@@ -106,7 +131,9 @@ def _error_statuses(route) -> set[int]:
     if route.body is not None or route.query is not None:
         statuses.add(400)
     if route.body is not None:
-        statuses.add(413)
+        statuses.update({413, 415})
+    if route.scope is not None:
+        statuses.update({401, 403})
     if route.uses_database:
         statuses.add(503)
     return statuses

@@ -11,10 +11,13 @@ A crash between publish and release republishes; consumers are idempotent.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
+
+from lianxin import deadlines
 
 OUTBOX = "outbox"
 SWEEP_INTERVAL_SECONDS = 1.0  # how often each service looks for outboxes left behind
@@ -26,11 +29,14 @@ def pending(document: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return list(document.get(OUTBOX, [])) if document else []
 
 
-class EventPublisher:
-    """Publishes envelopes to the service's nameko event exchange, `<service>.events`,
-    with the event type as routing key, so plain nameko `event_handler`s bind to it."""
+class OutboxPublisher:
+    """Publishes what an outbox holds: events to the service's nameko event exchange,
+    `<service>.events`, with the event type as routing key (so nameko event handlers
+    bind to it); deadlines into the delay tiers, towards the service's own queue."""
 
     def __init__(self, amqp_uri: str, service_name: str):
+        self._amqp_uri = amqp_uri
+        self._service = service_name
         self._exchange = get_event_exchange(service_name, {})
         self._publisher = Publisher(
             amqp_uri,
@@ -41,6 +47,9 @@ class EventPublisher:
         )
 
     def __call__(self, message: Mapping[str, Any]) -> None:
+        if deadlines.is_deadline(message):
+            deadlines.send(self._amqp_uri, self._service, message, datetime.now(UTC))
+            return
         self._publisher.publish(
             dict(message),
             exchange=self._exchange,

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Queue
 
-from lianxin.consumer import ReliableEventHandler, Source, retry_tiers
+from lianxin import delays
+from lianxin.consumer import ReliableEventHandler, Source
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,11 @@ def _match(pattern: list[str], words: list[str]) -> bool:
 
 
 def declare(amqp_uri: str, services: Mapping[str, type]) -> int:
-    """Declare the retry tiers and every consumer queue with its dead-letter queue.
+    """Declare the delay tiers and every consumer queue with its dead-letter queue.
     Safe to repeat. Returns the number of consumer queues."""
     declared = 0
     with Connection(amqp_uri) as connection:
-        for queue in retry_tiers():
+        for queue in delays.tiers():
             _declare(connection, queue)
         for service_name, service_cls in services.items():
             for method, consumer in consumers(service_cls):

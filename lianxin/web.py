@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -22,7 +23,9 @@ from werkzeug.wrappers import Response
 
 from lianxin import instrumentation, openapi
 from lianxin.aggregates import LeaseExpired, LeaseLost
+from lianxin.auth import PERSON_HEADER, Forbidden, KeyRing, Unauthenticated, key_from_headers
 from lianxin.config import Settings
+from lianxin.consumer import quiet_expected_worker_errors
 from lianxin.health import Readiness
 from lianxin.lease import LeaseBusy
 
@@ -35,6 +38,10 @@ class BodyTooLarge(Exception):
     pass
 
 
+class UnsupportedMediaType(Exception):
+    pass
+
+
 class DatabaseUnavailable(Exception):
     """What a client is told of a database outage: no host names, no driver text."""
 
@@ -44,7 +51,10 @@ class DatabaseUnavailable(Exception):
 
 BASE_ERRORS: ErrorTable = {
     ValidationError: (400, "invalid_request"),
+    Unauthenticated: (401, "unauthenticated"),
+    Forbidden: (403, "forbidden"),
     BodyTooLarge: (413, "body_too_large"),
+    UnsupportedMediaType: (415, "unsupported_media_type"),
     LeaseBusy: (503, "busy"),
     LeaseExpired: (503, "busy"),  # the command outran its lease; nothing was written
     LeaseLost: (503, "busy"),  # another writer took the case over; nothing was written
@@ -72,9 +82,14 @@ class JsonHttp(HttpRequestHandler):
         raises: tuple[type[BaseException], ...] | None = None,
         documented: bool = True,
         uses_database: bool = True,
+        scope: str | None = None,
         **kwargs,
     ):
+        """`scope` is what the caller's key must allow (lianxin.auth); None leaves the route
+        open (health, the OpenAPI document). The method then gets `actor`."""
+        kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
         self.errors = {**BASE_ERRORS, **(errors or {})}
+        self.scope = scope
         self.summary = summary
         self.body = body
         self.query = query
@@ -85,15 +100,25 @@ class JsonHttp(HttpRequestHandler):
         self.uses_database = uses_database  # then it may answer 503 while the database is away
         super().__init__(method, url, **kwargs)
 
+    keyring = KeyRing()
+
     def setup(self) -> None:
         super().setup()
+        quiet_expected_worker_errors()
         settings = Settings.from_config(self.container.service_name, self.container.config)
         self.max_body_bytes = settings.max_body_bytes
 
     def get_entrypoint_parameters(self, request):
-        """Validate before the worker starts: the method receives `body` and `query` already
-        loaded by the declared schemas, so documented and enforced cannot drift apart."""
+        """Authenticate, then validate, before the worker starts: the method receives
+        `actor`, `body` and `query` already checked against the declared scope and
+        schemas, so documented and enforced cannot drift apart."""
         args, kwargs = super().get_entrypoint_parameters(request)
+        if self.scope is not None:
+            actor = self.keyring.authenticate(
+                key_from_headers(request.headers), request.headers.get(PERSON_HEADER)
+            )
+            actor.require(self.scope)
+            kwargs["actor"] = actor
         if self.body is not None:
             kwargs["body"] = read_json(request, self.body())
         if self.query is not None:
@@ -134,11 +159,20 @@ class JsonHttp(HttpRequestHandler):
                 details = exc.details() if hasattr(exc, "details") else {}
                 if isinstance(exc, ValidationError):
                     details = {"fields": exc.messages}
-                retry_after = RETRY_AFTER_SECONDS.get(code, "1")
-                headers = {"Retry-After": retry_after} if status == 503 else None
-                return error_response(status, code, _message(exc, status), headers, **details)
+                log.info("%s %s → %d %s", self.method, self.url, status, code)
+                return error_response(
+                    status, code, _message(exc, status), _error_headers(status, code), **details
+                )
         log.error("unhandled error on %s %s", self.method, self.url, exc_info=exc)
         return error_response(500, "internal_error", "Internal error; it has been logged.")
+
+
+def _error_headers(status: int, code: str) -> dict[str, str] | None:
+    if status == 503:
+        return {"Retry-After": RETRY_AFTER_SECONDS.get(code, "1")}
+    if status == 401:
+        return {"WWW-Authenticate": 'ApiKey realm="lianxin", header="X-Api-Key"'}
+    return None
 
 
 def route(errors: ErrorTable) -> Callable[..., Any]:
@@ -161,8 +195,22 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
     )
 
 
+CORRELATION_HEADER = "X-Correlation-Id"
+CORRELATION_ID = re.compile(r"^[\x21-\x7e]{1,100}$")  # what the event envelope accepts
+
+
+def correlation_id(request) -> str | None:
+    """The caller's correlation id, refused here (400) rather than by every consumer later."""
+    value = request.headers.get(CORRELATION_HEADER)
+    if value is not None and not CORRELATION_ID.match(value):
+        raise ValidationError({CORRELATION_HEADER: ["Use 1–100 printable ASCII characters."]})
+    return value
+
+
 def read_json(request, schema: Schema) -> Any:
     """Parse and validate a JSON body; raises ValidationError (400) for anything off."""
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise UnsupportedMediaType("Send the body as application/json.")
     raw = request.get_data(cache=True)
     limit = getattr(request, "max_content_length", None)
     if limit and len(raw) > limit:

@@ -1,5 +1,8 @@
-"""Operators' command line: dead-lettered messages, metrics rebuild.
+"""Operators' command line: API keys, dead-lettered messages, metrics rebuild.
 
+    .venv/bin/python -m scripts.admin keys create --name ops --scope admin --community '*'
+    .venv/bin/python -m scripts.admin keys list
+    .venv/bin/python -m scripts.admin keys revoke <key id>
     .venv/bin/python -m scripts.admin deadletters list
     .venv/bin/python -m scripts.admin deadletters show metrics.facts
     .venv/bin/python -m scripts.admin deadletters replay metrics.facts --all
@@ -12,6 +15,8 @@ Settings come from deploy/config/<service>.yaml, which the environment overrides
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +26,12 @@ from rich.console import Console
 from rich.table import Table
 
 from lianxin import deadletters
+from lianxin.auth import ROLES, SCOPES, IssuedKey, KeyRecord
+from lianxin.clock import utc_now
 from lianxin.config import Settings
 from scripts.stack import SERVICES, consumed_queues
+from services.cases import keys
+from services.cases.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console()
@@ -48,6 +57,86 @@ def all_queues() -> list[str]:
 @click.group()
 def cli() -> None:
     """Lianxin operations."""
+
+
+@contextmanager
+def cases_keys() -> Iterator[KeyStore]:
+    """The cases service's key store, as the service itself opens it."""
+    from lianxin.mongo import build_context, connect
+
+    config = service_config("cases")
+    cases_settings = Settings.from_config("cases", config)
+    client = connect(cases_settings)
+    try:
+        yield KeyStore(build_context(cases_settings, config, client))
+    finally:
+        client.close()
+
+
+def issue_key(
+    name: str,
+    scopes: list[str],
+    communities: list[str],
+    person_id: str | None = None,
+    role: str | None = None,
+) -> tuple[KeyRecord, IssuedKey]:
+    """Issue a key straight into the cases service's store: how the first admin key is made."""
+    with cases_keys() as store:
+        return keys.issue(store, name, scopes, communities, utc_now(), person_id, role)
+
+
+@cli.group(name="keys")
+def keys_group() -> None:
+    """API keys: every service accepts the keys issued here."""
+
+
+@keys_group.command(name="create")
+@click.option("--name", required=True, help="Who holds it, e.g. 'hotline-12345'.")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES))
+@click.option("--community", "communities", multiple=True, required=True, help="Or '*'.")
+@click.option("--person", "person_id", help="Bind the key to this person.")
+@click.option("--role", type=click.Choice(ROLES), help="The bound person's role.")
+def create_key(name, scopes, communities, person_id, role) -> None:
+    """Issue a key and print it, this once."""
+    if (person_id is None) != (role is None):
+        raise click.UsageError("--person and --role go together.")
+    record, issued = issue_key(name, list(scopes), list(communities), person_id, role)
+    console.print(
+        f"key [bold]{record.id}[/] for {name}: scopes {', '.join(record.scopes)}, "
+        f"communities {', '.join(record.communities)}"
+    )
+    click.echo(issued.text)
+
+
+@keys_group.command(name="list")
+def list_keys() -> None:
+    """Every key, newest first; no secrets."""
+    with cases_keys() as store:
+        records = store.all()
+    table = Table("id", "name", "scopes", "communities", "person", "created", "revoked")
+    for record in records:
+        table.add_row(
+            record.id,
+            record.name,
+            ",".join(record.scopes),
+            ",".join(record.communities),
+            record.person_id or "",
+            str(record.created_at or ""),
+            str(record.revoked_at or ""),
+        )
+    console.print(table)
+
+
+@keys_group.command(name="revoke")
+@click.argument("key_id")
+def revoke_key(key_id: str) -> None:
+    """Revoke a key for good."""
+    with cases_keys() as store:
+        try:
+            record = keys.revoke(store, key_id, utc_now())
+        except keys.KeyNotFound as exc:
+            raise click.BadParameter(str(exc)) from None
+    console.print(f"key {record.id} ({record.name}) revoked at {record.revoked_at}")
 
 
 @cli.group(name="deadletters")

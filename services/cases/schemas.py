@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from lianxin.auth import KEY_EVENTS, ROLES, SCOPES
 from lianxin.envelope import PayloadSchemas
 from lianxin.privacy import mask_name, mask_phone
 
@@ -155,6 +156,7 @@ class EscalationRequired(Schema):
 
 EVENTS = PayloadSchemas(
     {
+        **KEY_EVENTS.schemas,
         ("case.reported", 1): CaseReported(),
         ("case.triaged", 1): CaseTriaged(),
         ("case.dispatched", 1): CaseDispatched(),
@@ -165,3 +167,61 @@ EVENTS = PayloadSchemas(
         ("escalation.required", 1): EscalationRequired(),
     }
 )
+
+
+class KeyRequestSchema(Schema):
+    """A new API key: for an integration (hotline, app, civic app) or bound to one person."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(SCOPES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(SCOPES)),
+    )
+    communities = fields.List(
+        fields.String(validate=validate.Regexp(r"^(\*|[a-z0-9][a-z0-9_-]{0,63})$")),
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": 'Community ids, or ["*"] for all.'},
+    )
+    person_id = fields.String(validate=SLUG, metadata={"description": "a person-bound key"})
+    role = fields.String(validate=validate.OneOf(ROLES))
+
+    @validates_schema
+    def person_has_a_role(self, data, **kwargs):
+        if ("person_id" in data) != ("role" in data):
+            raise ValidationError("A person-bound key names both person_id and role.", "role")
+
+
+class KeySchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    scopes = fields.List(fields.String())
+    communities = fields.List(fields.String())
+    person_id = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(allow_none=True)
+    revoked_at = fields.AwareDateTime(allow_none=True)
+
+
+class IssuedKeySchema(KeySchema):
+    key = fields.String(metadata={"description": "the key itself: shown this once only"})
+
+
+class KeyListSchema(Schema):
+    keys = fields.List(fields.Nested(KeySchema))
+
+
+class PersonTokenRequestSchema(Schema):
+    person_id = fields.String(required=True, validate=SLUG)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    communities = fields.List(
+        fields.String(validate=validate.Regexp(r"^(\*|[a-z0-9][a-z0-9_-]{0,63})$")),
+        required=True,
+        validate=validate.Length(min=1, max=200),
+    )
+
+
+class PersonTokenSchema(Schema):
+    token = fields.String()
+    expires_in = fields.Integer(metadata={"description": "seconds"})

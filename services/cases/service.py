@@ -2,6 +2,7 @@
 
 from nameko.timer import timer
 
+from lianxin.auth import TokenIssuer
 from lianxin.clock import utc_now
 from lianxin.consumer import event_handler
 from lianxin.instrumentation import Instrumentation
@@ -10,15 +11,16 @@ from lianxin.outages import Sweeper
 from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
 from services.cases import handlers
-from services.cases.http import CasesHttp
+from services.cases.http import CasesHttp, KeysHttp
 from services.cases.schemas import EVENTS
 from services.cases.store import CaseStore
 
 
-class CasesService(CasesHttp, HealthCheck):
+class CasesService(CasesHttp, KeysHttp, HealthCheck):
     name = "cases"
 
     store = StoreProvider(CaseStore)
+    tokens = TokenIssuer()
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 

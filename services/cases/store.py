@@ -16,6 +16,7 @@ from lianxin.envelope import Envelope
 from lianxin.idempotency import already_applied, record_applied
 from lianxin.mongo import StoreContext
 from services.cases.domain import Case, Category, Step, Taxonomy
+from services.cases.keys import KeyStore
 
 TAXONOMY_FILE = Path(__file__).parent / "data" / "taxonomy.yaml"
 
@@ -85,6 +86,7 @@ class CaseChange:
 class CaseStore:
     def __init__(self, context: StoreContext):
         self.cases = context.aggregates("cases")
+        self.keys = KeyStore(context)
         self.taxonomy = load_taxonomy(Path(context.config.get("TAXONOMY_FILE") or TAXONOMY_FILE))
 
     def ensure_indexes(self) -> None:
@@ -92,7 +94,7 @@ class CaseStore:
         self.cases.collection.create_index([("state", ASCENDING), ("accept_by", ASCENDING)])
 
     def recover(self) -> int:
-        return self.cases.recover()
+        return self.cases.recover() + self.keys.keys.recover()
 
     @contextmanager
     def change(self, case_id: str) -> Iterator[CaseChange]:

@@ -24,6 +24,7 @@ from services.metrics.domain import Fact
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class Waiting:
     fact: Fact

@@ -2,6 +2,7 @@
 
 from nameko.timer import timer
 
+from lianxin.auth import KeyReplica
 from lianxin.consumer import Source, event_stream
 from lianxin.instrumentation import Instrumentation, register_collector
 from lianxin.mongo import StoreProvider
@@ -24,7 +25,7 @@ class MetricsStoreProvider(StoreProvider):
         register_collector(CaseGauges(self.repository))
 
 
-class MetricsService(MetricsHttp, HealthCheck):
+class MetricsService(MetricsHttp, KeyReplica, HealthCheck):
     name = "metrics"
 
     store = MetricsStoreProvider(MetricsStore)

@@ -2,6 +2,7 @@
 
 from nameko.timer import timer
 
+from lianxin.auth import KeyReplica
 from lianxin.clock import utc_now
 from lianxin.consumer import event_handler
 from lianxin.instrumentation import Instrumentation
@@ -16,7 +17,7 @@ from services.notify.schemas import EVENTS
 from services.notify.store import NotifyStore
 
 
-class NotifyService(NotifyHttp, HealthCheck):
+class NotifyService(NotifyHttp, KeyReplica, HealthCheck):
     name = "notify"
 
     store = StoreProvider(NotifyStore)

@@ -2,6 +2,7 @@
 
 from nameko.timer import timer
 
+from lianxin.auth import KeyReplica
 from lianxin.clock import utc_now
 from lianxin.consumer import event_handler
 from lianxin.instrumentation import Instrumentation
@@ -15,7 +16,7 @@ from services.roster.schemas import EVENTS
 from services.roster.store import RosterStore
 
 
-class RosterService(RosterHttp, HealthCheck):
+class RosterService(RosterHttp, KeyReplica, HealthCheck):
     name = "roster"
 
     store = StoreProvider(RosterStore)

@@ -14,7 +14,8 @@ import uuid
 import pytest
 from kombu import Connection, Exchange
 
-from lianxin.consumer import DELIVERY_LIMIT, RETRY_TIERS_SECONDS, retry_tier_name
+from lianxin.consumer import DELIVERY_LIMIT
+from lianxin.delays import DELAY_TIERS_SECONDS, tier_name
 from lianxin.topology import consumed_sources, topic_matches
 from scripts.stack import SERVICES, declare_topology, service_classes
 from tests.conftest import AMQP_HOST_URI, rabbitmqctl
@@ -108,8 +109,8 @@ def test_the_declared_topology_keeps_an_event_for_every_consumer_not_yet_running
         for queue in expected:
             line = next(row for row in listed.splitlines() if row.startswith(queue + "\t"))
             assert "\tquorum\t" in line and f'"x-delivery-limit",{DELIVERY_LIMIT}' in line
-        for seconds in RETRY_TIERS_SECONDS:
-            assert retry_tier_name(seconds) in listed
+        for seconds in DELAY_TIERS_SECONDS:
+            assert tier_name(seconds) in listed
     finally:
         rabbitmqctl("delete_vhost", vhost)
 

@@ -25,7 +25,7 @@ def test_the_document_is_valid_openapi(stack, service):
 def test_the_intake_documents_its_schema_and_exactly_the_statuses_it_can_answer(stack):
     paths = document(stack, "cases")["paths"]
     intake = paths["/v1/cases"]["post"]
-    assert set(intake["responses"]) == {"200", "201", "400", "413", "422", "503"}
+    assert set(intake["responses"]) == {"200", "201", "400", "413", "415", "422", "503"}
     body = intake["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/CaseIntake"}
     assert set(paths["/v1/cases/{case_id}/accept"]["post"]["responses"]) == {
@@ -35,6 +35,7 @@ def test_the_intake_documents_its_schema_and_exactly_the_statuses_it_can_answer(
         "404",
         "409",
         "413",
+        "415",
         "503",
     }
     assert "/{unknown}" not in paths

@@ -17,7 +17,7 @@ from lianxin.engine import ConditionalWrites
 from lianxin.envelope import Envelope
 from lianxin.faults import armed
 from lianxin.lease import Leases
-from lianxin.outbox import EventPublisher
+from lianxin.outbox import OutboxPublisher
 from tests.shared.conftest import FakeClock, drain
 
 pytestmark = pytest.mark.integration
@@ -28,7 +28,7 @@ TTL = 10.0
 def counter_store(test_db, amqp_uri, service_name, writes, clock=None) -> AggregateStore:
     leases = Leases(test_db["leases"], writes, ttl_seconds=TTL, wait_seconds=30, **_clock(clock))
     return AggregateStore(
-        test_db["counters"], leases, writes, EventPublisher(amqp_uri, service_name)
+        test_db["counters"], leases, writes, OutboxPublisher(amqp_uri, service_name)
     )
 
 

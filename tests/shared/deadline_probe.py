@@ -1,0 +1,27 @@
+"""A nameko service for tests/shared/test_deadlines.py: records when each deadline fires."""
+
+from datetime import UTC, datetime
+
+from nameko.dependency_providers import Config
+from pymongo import MongoClient
+
+from lianxin.consumer import on_deadline
+
+
+class DeadlineProbe:
+    name = "deadlineprobe"
+    config = Config()
+
+    @on_deadline("probe.due")
+    def on_due(self, deadline):
+        client = MongoClient(self.config["MONGO_URI"], tz_aware=True)
+        try:
+            client[self.config["PROBE_DB"]]["fired"].insert_one(
+                {
+                    "deadline_id": deadline.id,
+                    "due_at": deadline.due_at,
+                    "fired_at": datetime.now(UTC),
+                }
+            )
+        finally:
+            client.close()

@@ -1,0 +1,130 @@
+"""Deadlines on the real broker: saved with a change, fired once, on time, after several hops.
+
+A small nameko service (deadline_probe.py) records each firing; the test saves
+aggregates whose outboxes carry deadlines, as a service's command would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from kombu import Connection
+
+from lianxin import delays, topology
+from lianxin.aggregates import AggregateStore
+from lianxin.deadlines import EARLY_TOLERANCE_SECONDS, Deadline, queue_name
+from lianxin.engine import ConditionalWrites, Engine
+from lianxin.lease import Leases
+from lianxin.outbox import OutboxPublisher
+from tests.shared.deadline_probe import DeadlineProbe
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_until(what, probe, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not (value := probe()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+    return value
+
+
+@pytest.fixture
+def probe(amqp_uri, test_db, tmp_path):
+    topology.declare(amqp_uri, {"deadlineprobe": DeadlineProbe})
+    config = tmp_path / "probe.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "AMQP_URI": amqp_uri,
+                "MONGO_URI": "mongodb://127.0.0.1:27017/",
+                "PROBE_DB": test_db.name,
+                "max_workers": 4,
+            }
+        )
+    )
+    log = (tmp_path / "probe.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nameko",
+            "run",
+            "--config",
+            str(config),
+            "tests.shared.deadline_probe:DeadlineProbe",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield test_db["fired"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def schedule(test_db, amqp_uri, deadlines: list[Deadline]) -> None:
+    writes = ConditionalWrites(Engine.detect(test_db))
+    store = AggregateStore(
+        test_db["items"],
+        Leases(test_db["leases"], writes, ttl_seconds=10),
+        writes,
+        OutboxPublisher(amqp_uri, "deadlineprobe"),
+    )
+    for deadline in deadlines:
+        with store.change(deadline.aggregate_id) as change:
+            change.save({"_id": deadline.aggregate_id, "due": deadline.due_at}, [deadline])
+
+
+def test_deadlines_fire_once_each_no_earlier_than_due_and_within_a_tier_after(
+    probe, test_db, amqp_uri
+):
+    now = datetime.now(UTC)
+    deadlines = [
+        Deadline("probe.due", f"item-{seconds}", now + timedelta(seconds=seconds))
+        for seconds in (0.0, 2.5, 7.0)  # 7 s: a 5 s hop, then 1 s hops, then due
+    ]
+    schedule(test_db, amqp_uri, deadlines)
+    wait_until(
+        "every deadline to fire and nothing more to be on its way",
+        lambda: probe.count_documents({}) >= 3 and nothing_in_flight(amqp_uri),
+    )
+    fired = list(probe.find())
+    assert sorted(entry["deadline_id"] for entry in fired) == sorted(d.id for d in deadlines)
+    for entry in fired:
+        lateness = (entry["fired_at"] - entry["due_at"]).total_seconds()
+        assert -EARLY_TOLERANCE_SECONDS <= lateness < 1.5, entry
+
+
+def nothing_in_flight(amqp_uri: str) -> bool:
+    """No deadline waits in a delay tier or in the probe's queue (once acknowledged, a
+    message is gone for good, so nothing can fire again after this)."""
+    names = [
+        *(delays.tier_name(seconds) for seconds in delays.DELAY_TIERS_SECONDS),
+        queue_name("deadlineprobe", "probe.due"),
+    ]
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        return all(channel.queue_declare(name, passive=True).message_count == 0 for name in names)
+
+
+def test_a_deadline_arriving_early_goes_round_again(probe, amqp_uri):
+    due = datetime.now(UTC) + timedelta(seconds=3)
+    deadline = Deadline("probe.due", "item-early", due)
+    delays.publish(
+        amqp_uri, json.dumps(deadline.to_message()), queue_name("deadlineprobe", "probe.due"), None
+    )  # straight to the queue, 3 s early
+    entry = wait_until("the early deadline", lambda: probe.find_one({"deadline_id": deadline.id}))
+    assert entry["fired_at"] >= due - timedelta(seconds=0.25)
