@@ -131,7 +131,9 @@ class AggregateStore:
         """Publish what crashed or failed commands left in their outboxes. Returns aggregates
         recovered. Taking the abandoned lease over is what makes this safe beside live writers."""
         recovered = 0
-        for stale in self._leases.stale(collection=self.collection.name):
+        stale_leases = self._leases.stale(collection=self.collection.name)
+        instrumentation.OUTBOX_BACKLOG.labels(self.collection.name).set(len(stale_leases))
+        for stale in stale_leases:
             try:
                 with self.change(stale["aggregate_id"]):
                     recovered += 1

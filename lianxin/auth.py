@@ -256,10 +256,6 @@ class KeyRing(SharedExtension):
             actor = combine(actor, self._tokens.verify(person_token, self._token_max_age))
         return actor
 
-    def forget(self, key_id: str) -> None:
-        """Drop a cached key at once (a revocation arrived)."""
-        self._cache.pop(key_id, None)
-
     def _record(self, key_id: str) -> KeyRecord | None:
         now = time.monotonic()
         cached = self._cache.get(key_id)
@@ -335,16 +331,14 @@ class KeyReplicaStore(DependencyProvider):
 
 
 class KeyReplica:
-    """Mixed into every service but cases: keeps the key replica up to date."""
+    """Mixed into every service but cases: keeps the key replica up to date. A revoked
+    key is refused as soon as the event is applied and the KeyRing's short cache ends."""
 
     key_replica = KeyReplicaStore()
-    keyring = KeyRing()
 
     @event_handler("cases", "apikey.changed")
     def on_api_key_changed(self, message):
-        record = KEY_EVENTS.read(message).payload
-        self.key_replica.apply(record)
-        self.keyring.forget(record.id)
+        self.key_replica.apply(KEY_EVENTS.read(message).payload)
 
 
 class TokenIssuer(DependencyProvider):

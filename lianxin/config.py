@@ -30,6 +30,7 @@ class Settings:
     mongo_db_prefix: str = "lianxin_"
     mongo_engine: str = "auto"  # auto | mongodb | ferretdb (lianxin.engine)
     mongo_timeout_ms: int = 3000
+    query_log: str = ""  # a file to record the shape of every filter sent (lianxin.mongo)
     metrics_address: str = ""
     lease_ttl_seconds: float = 10.0
     lease_wait_seconds: float = 5.0
@@ -49,6 +50,7 @@ class Settings:
             mongo_db_prefix=config.get("MONGO_DB_PREFIX", cls.mongo_db_prefix),
             mongo_engine=str(config.get("MONGO_ENGINE", cls.mongo_engine)),
             mongo_timeout_ms=int(config.get("MONGO_TIMEOUT_MS", cls.mongo_timeout_ms)),
+            query_log=str(config.get("QUERY_LOG") or ""),
             metrics_address=str(config.get("METRICS_ADDRESS", "") or ""),
             lease_ttl_seconds=float(config.get("LEASE_TTL_SECONDS", cls.lease_ttl_seconds)),
             lease_wait_seconds=float(config.get("LEASE_WAIT_SECONDS", cls.lease_wait_seconds)),

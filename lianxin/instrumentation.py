@@ -9,12 +9,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import Counter, Histogram, start_http_server
-from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -43,38 +42,17 @@ OUTBOX_PUBLISH_FAILURES = Counter(
     "lianxin_outbox_publish_failures_total",
     "Outbox flushes that failed and were left to the sweeper.",
 )
+OUTBOX_BACKLOG = Gauge(
+    "lianxin_outbox_backlog",
+    "Aggregates whose events may be unpublished (leases left behind), as of the last sweep. "
+    "Every replica of a service sees the same store: read it with max(), not sum().",
+    ["collection"],
+)
 HTTP_REQUESTS = Counter(
     "lianxin_http_requests_total",
     "HTTP requests, by route and status.",
     ["method", "route", "status"],
 )
-
-
-class OutboxBacklog:
-    """Counts aggregates whose outbox may hold unpublished events: the leases left behind."""
-
-    def __init__(self, count: Callable[[], int]):
-        self._count = count
-
-    def describe(self):
-        """What registration asks for, so registering does not read the database."""
-        return [self._family()]
-
-    @staticmethod
-    def _family() -> GaugeMetricFamily:
-        return GaugeMetricFamily(
-            "lianxin_outbox_backlog",
-            "Aggregates with events not yet published (leases left behind).",
-        )
-
-    def collect(self):
-        gauge = self._family()
-        try:
-            gauge.add_metric([], self._count())
-        except Exception:  # a scrape must not fail because the database is away
-            log.warning("outbox backlog unavailable", exc_info=True)
-            return
-        yield gauge
 
 
 def register_collector(collector: Any) -> None:

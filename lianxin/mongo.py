@@ -8,15 +8,16 @@ event exchange, so it can offer `AggregateStore`s.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, MongoClient
+from pymongo import ASCENDING, MongoClient, monitoring
 from pymongo.database import Database
 
-from lianxin import instrumentation
 from lianxin.aggregates import AggregateStore
 from lianxin.config import Settings
 from lianxin.engine import ConditionalWrites, Engine
@@ -45,13 +46,65 @@ class Repository(Protocol):
 
 def connect(settings: Settings) -> MongoClient:
     """Fail fast while the database is away: HTTP answers 503 and consumers wait it out."""
+    listeners = [QueryLog(settings.query_log)] if settings.query_log else []
     return MongoClient(
         settings.mongo_uri,
         serverSelectionTimeoutMS=settings.mongo_timeout_ms,
         connectTimeoutMS=settings.mongo_timeout_ms,
         connect=False,
         tz_aware=True,
+        event_listeners=listeners,
     )
+
+
+class QueryLog(monitoring.CommandListener):
+    """Writes the shape of every filter a service sends (collection, command, field names;
+    never a value) as JSON lines: the audit behind the README's list of the queries that
+    are not by `_id`. Set QUERY_LOG to a file path to turn it on."""
+
+    FILTERS: ClassVar[Mapping[str, str]] = {
+        "find": "filter",
+        "count": "query",
+        "findAndModify": "query",
+        "distinct": "query",
+    }
+    STATEMENTS: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "update": ("updates", "q"),
+        "delete": ("deletes", "q"),
+    }
+
+    def __init__(self, path: str):
+        self._path = path
+        self._lock = threading.Lock()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        name = event.command_name
+        collection = event.command.get(name)
+        for query in self._filters(name, event.command):
+            shape = {
+                "db": event.database_name,
+                "collection": collection,
+                "command": name,
+                "filter": sorted(query),
+            }
+            with self._lock, open(self._path, "a", encoding="utf-8") as log:
+                log.write(json.dumps(shape) + "\n")
+
+    def _filters(self, name: str, command: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        if name in self.FILTERS:
+            return [command.get(self.FILTERS[name]) or {}]
+        if name in self.STATEMENTS:
+            field, key = self.STATEMENTS[name]
+            return [statement.get(key) or {} for statement in command.get(field, [])]
+        if name == "aggregate":
+            return [stage["$match"] for stage in command.get("pipeline", []) if "$match" in stage]
+        return []
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
 
 
 def build_context(
@@ -76,9 +129,6 @@ class StoreProvider(DependencyProvider):
         context = build_context(settings, dict(self.container.config), self.client)
         self.repository = self.factory(context)
         self.repository.ensure_indexes()
-        instrumentation.register_collector(
-            instrumentation.OutboxBacklog(lambda: len(context.leases.stale()))
-        )
 
     def stop(self) -> None:
         self.client.close()

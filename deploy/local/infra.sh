@@ -102,7 +102,8 @@ start_ferretdb() {
     # WAL with synchronous=NORMAL: a killed FerretDB loses nothing committed (the WAL is
     # replayed); only an OS crash or power cut may lose the last commits. This is the
     # development and test store; production runs MongoDB.
-    nohup "$ferretdb_bin" --handler=sqlite \
+    # setsid: its own session, so it outlives the shell or test job that started it
+    setsid nohup "$ferretdb_bin" --handler=sqlite \
         --sqlite-url="file:$var/ferretdb/data/?_pragma=synchronous(normal)" \
         --state-dir="$var/ferretdb" --listen-addr="$FERRETDB_ADDR" \
         --debug-addr="$FERRETDB_DEBUG_ADDR" --telemetry=disable --log-level=warn \

@@ -1,41 +1,40 @@
-"""Business gauges for Prometheus, computed at scrape time from the stored day totals.
+"""Business gauges for Prometheus, from the stored day totals.
 
 Reading the aggregates (not counting in process memory) means every replica
-reports the same numbers, so several replicas never double count. A short cache
-keeps a burst of scrapes from rereading them.
+reports the same numbers, so several replicas never double count. A timer
+rereads them every few seconds (`refresh`); a scrape only reads what the last
+refresh found, so it never waits on the database, even while that is away.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from collections import Counter
 
+from nameko.extensions import DependencyProvider
 from prometheus_client.core import GaugeMetricFamily
 
+from lianxin.instrumentation import register_collector
+from lianxin.mongo import StoreProvider
 from services.metrics.domain import ALL, DayTotals
 from services.metrics.store import MetricsStore
 
-log = logging.getLogger(__name__)
-CACHE_SECONDS = 5.0
+REFRESH_SECONDS = 5.0
 
 
 class CaseGauges:
     def __init__(self, store: MetricsStore):
         self._store = store
-        self._read_at = float("-inf")
         self._days: list[DayTotals] = []
+
+    def refresh(self) -> None:
+        self._days = list(self._store.all_days())
 
     def describe(self):
         """What registration asks for, so it does not read the store (nor fill the cache)."""
         return list(self._families())
 
     def collect(self):
-        try:
-            days = self._cached_days()
-        except Exception:  # a scrape must not fail because the database is away
-            log.warning("case gauges unavailable", exc_info=True)
-            return
+        days = self._days
         cases, open_cases = self._families()
         by_category: Counter[tuple[str, str, str]] = Counter()
         backlog: Counter[str] = Counter()
@@ -64,9 +63,18 @@ class CaseGauges:
         )
         return cases, open_cases
 
-    def _cached_days(self) -> list[DayTotals]:
-        now = time.monotonic()
-        if now - self._read_at > CACHE_SECONDS:
-            self._days = list(self._store.all_days())
-            self._read_at = now
-        return self._days
+
+class BusinessGauges(DependencyProvider):
+    """Registers the gauges over the service's store; a worker calls `refresh`."""
+
+    def start(self) -> None:
+        store = next(
+            dependency.repository
+            for dependency in self.container.dependencies
+            if isinstance(dependency, StoreProvider)
+        )
+        self.gauges = CaseGauges(store)
+        register_collector(self.gauges)
+
+    def get_dependency(self, worker_ctx) -> CaseGauges:
+        return self.gauges

@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+import json
+import os
+import random
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import requests
+from kombu import Connection, Queue
 
-from scripts.stack import SERVICES, Stack, declare_topology
+from lianxin.consumer import dead_letter_queue_name
+from scripts.stack import Stack
 from scripts.webhook_sink import Sink, handler_for
+from tests.conftest import MONGO_URI
 
 SIGNING_SECRET = "test-signing-secret"
+TOKEN_SECRET = "test-token-secret-0123456789"
+# every service runs as two processes competing on the same queues (1 to tell whether a
+# failure has to do with replicas)
+REPLICAS = int(os.environ.get("LIANXIN_E2E_REPLICAS", "2"))
 
 
-def free_base_port() -> int:
-    """A base port whose service ports (base+1..4, base+1101..1104) are all free."""
+def free_base_port(stack: Stack) -> int:
+    """A base port with which every port of the stack's replicas is free. Kept below the
+    kernel's ephemeral range (32768+ on Linux), where a connection the services open while
+    starting could take a port between this check and the replica's bind."""
     for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1] % 20000 + 20000
-        ports = [base + offset for offset in (1, 2, 3, 4, 1101, 1102, 1103, 1104)]
+        base = random.randrange(20000, 31000)
+        ports = [port - stack.base_port + base for port in stack.ports()]
         if all(_free(port) for port in ports):
             return base
     raise RuntimeError("no free ports")
@@ -64,14 +74,15 @@ def sink():
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
-def stack(amqp_uri, db_prefix, mongo_client, sink, tmp_path_factory):
+def new_stack(amqp_uri: str, mongo_uri: str, db_prefix: str, state_dir, sink: Sink) -> Stack:
+    """The services under a supervisord of their own, started as `make up` starts them,
+    two replicas each. Without autorestart: a process a test kills stays dead until the
+    test starts it again, so no test races supervisord's restart."""
     stack = Stack(
         amqp_uri=amqp_uri,
-        mongo_uri="mongodb://127.0.0.1:27017/",
+        mongo_uri=mongo_uri,
         db_prefix=db_prefix,
-        base_port=free_base_port(),
-        state_dir=tmp_path_factory.mktemp("stack"),
+        state_dir=state_dir,
         env={
             "NOTIFY_WEBHOOK_URL": sink.url,
             "NOTIFY_SIGNING_SECRET": SIGNING_SECRET,
@@ -79,17 +90,27 @@ def stack(amqp_uri, db_prefix, mongo_client, sink, tmp_path_factory):
             "HANDLER_RETRY_BASE_SECONDS": "0.2",
             "HANDLER_MAX_ATTEMPTS": "4",
             "LOG_LEVEL": "WARNING",
+            "LIANXIN_DEV_MODE": "false",  # the production path: real secrets required
+            "LIANXIN_TOKEN_SECRET": TOKEN_SECRET,
+            "LIANXIN_QUERY_LOG": str(state_dir / "queries.jsonl"),
         },
+        replicas=REPLICAS,
+        autorestart=False,
+        sink_port=None,  # webhooks go to the `sink` fixture, in this process
     )
-    declare_topology(amqp_uri)
-    for service in SERVICES:
-        stack.start(service)
+    stack.base_port = free_base_port(stack)
+    return stack
+
+
+@pytest.fixture(scope="session")
+def stack(amqp_uri, db_prefix, mongo_client, sink, tmp_path_factory):
+    """The session's stack, on the shared broker vhost and database of the session."""
+    stack = new_stack(amqp_uri, MONGO_URI, db_prefix, tmp_path_factory.mktemp("stack"), sink)
     try:
-        stack.wait_ready(list(SERVICES))
+        stack.up()
         yield stack
     finally:
-        for service in SERVICES:
-            stack.stop(service)
+        stack.down()
 
 
 @pytest.fixture(scope="session")
@@ -145,3 +166,42 @@ def stats(stack: Stack, community: str) -> dict[str, int]:
 def webhooks_for(sink: Sink, case_id: str) -> list[dict]:
     with sink.lock:
         return [hook for hook in sink.received if hook["body"]["case_id"] == case_id]
+
+
+def payload_of(message) -> dict | None:
+    """A parked message's JSON body, or None when it does not decode (some are parked
+    precisely because they do not)."""
+    try:
+        body = json.loads(message.body)
+    except (TypeError, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def parked_message(amqp_uri: str, queue: str, wanted: Callable[[Any], bool]) -> Any | None:
+    """The first message in `queue`'s dead-letter queue for which `wanted(message)` holds.
+    Reading takes nothing away: every message stays parked for other tests to see."""
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        dead = Queue(dead_letter_queue_name(queue), no_declare=True)(channel)
+        found = None
+        while found is None and (message := dead.get(no_ack=False)) is not None:
+            if wanted(message):
+                found = message
+        channel.close()  # unacknowledged: all of them go back
+    return found
+
+
+def parked_about(amqp_uri: str, queues: Iterable[str], case_ids: set[str]) -> list[dict]:
+    """Every parked message, in the given queues, that concerns one of `case_ids`."""
+    found = []
+    for queue in queues:
+        with Connection(amqp_uri) as connection:
+            channel = connection.channel()
+            dead = Queue(dead_letter_queue_name(queue), no_declare=True)(channel)
+            while (message := dead.get(no_ack=False)) is not None:
+                body = payload_of(message) or {}
+                if body.get("case_id") in case_ids or body.get("aggregate_id") in case_ids:
+                    found.append(body)
+            channel.close()
+    return found

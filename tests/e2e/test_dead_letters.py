@@ -10,10 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Exchange
 
-from lianxin.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
-from tests.e2e.conftest import community, report_case, wait_for_state, wait_until, webhooks_for
+from lianxin.consumer import ATTEMPTS_HEADER, ERROR_HEADER
+from tests.e2e.conftest import (
+    community,
+    parked_message,
+    report_case,
+    wait_for_state,
+    wait_until,
+    webhooks_for,
+)
 from tests.e2e.test_faults import counter
 
 pytestmark = pytest.mark.e2e
@@ -32,20 +39,6 @@ def admin(amqp_uri: str, *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=60,
     )
-
-
-def parked_message(amqp_uri: str, queue: str, wanted):
-    """The first parked message of `queue` for which `wanted(raw message)` holds; every
-    message read stays parked (none is acknowledged)."""
-    with Connection(amqp_uri) as connection:
-        channel = connection.channel()
-        dead = Queue(dead_letter_queue_name(queue), no_declare=True)(channel)
-        found = None
-        while found is None and (message := dead.get(no_ack=False)) is not None:
-            if wanted(message):
-                found = message
-        channel.close()
-    return found
 
 
 def body_of(message) -> dict:

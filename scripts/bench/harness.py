@@ -1,0 +1,319 @@
+"""An isolated place to run in, like the end-to-end tests: a RabbitMQ vhost and a
+database prefix of the run's own, free ports, and the processes started in them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+import yaml
+from kombu import Connection
+from pymongo import MongoClient
+
+from scripts.bench import chain
+from scripts.stack import ROOT, SERVICES, Stack, consumed_queues
+
+
+@dataclass
+class Isolation:
+    run_id: str
+    host_amqp_uri: str
+    mongo_uri: str
+
+    @property
+    def vhost(self) -> str:
+        return f"lianxin-bench-{self.run_id}"
+
+    @property
+    def amqp_uri(self) -> str:
+        return self.host_amqp_uri.rstrip("/") + "/" + self.vhost
+
+    @property
+    def db_prefix(self) -> str:
+        return f"bench{self.run_id}_"
+
+    def create(self) -> None:
+        try:
+            with Connection(self.host_amqp_uri, connect_timeout=5) as connection:
+                connection.ensure_connection(max_retries=1)
+        except Exception as exc:
+            raise SystemExit(
+                f"RabbitMQ is not reachable at {self.host_amqp_uri} ({exc}); run `make infra`"
+            ) from None
+        client = MongoClient(self.mongo_uri, serverSelectionTimeoutMS=5000)
+        try:
+            client.admin.command("ping")
+        except Exception as exc:
+            raise SystemExit(
+                f"FerretDB/MongoDB is not reachable at {self.mongo_uri} ({exc}); run `make infra`"
+            ) from None
+        finally:
+            client.close()
+        _rabbitmqctl("add_vhost", self.vhost)
+        _rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
+
+    def destroy(self) -> list[str]:
+        """Delete the vhost and the databases, retrying a while (the broker may be in the
+        middle of a restart). Returns what could not be removed."""
+        left = []
+        for attempt in range(10):  # about 30 s
+            if attempt:
+                time.sleep(3)
+            try:
+                _rabbitmqctl("delete_vhost", self.vhost)
+                break
+            except subprocess.CalledProcessError as exc:
+                if b"does not exist" in (exc.stderr or b"") + (exc.stdout or b""):
+                    break
+            except Exception:
+                pass
+        else:
+            left.append(f"RabbitMQ vhost {self.vhost} (rabbitmqctl delete_vhost {self.vhost})")
+        client = MongoClient(self.mongo_uri, serverSelectionTimeoutMS=5000)
+        try:
+            for name in client.list_database_names():
+                if name.startswith(self.db_prefix):
+                    client.drop_database(name)
+        except Exception:
+            left.append(f"databases {self.db_prefix}*")
+        finally:
+            client.close()
+        return left
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def free_base_port() -> int:
+    """A base port whose service ports (base+1..4, base+1101..1104) are all free."""
+    for _ in range(50):
+        base = free_port() % 20000 + 20000
+        if all(_free(base + offset) for offset in (1, 2, 3, 4, 1101, 1102, 1103, 1104)):
+            return base
+    raise RuntimeError("no free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def issue_api_key(
+    isolation: Isolation, name: str, scopes: list[str], communities: list[str], env: dict
+) -> tuple[str | None, str]:
+    """A key issued the way operators issue the first one, `python -m scripts.admin keys
+    create`, into this run's databases. Returns (key, "") or (None, why not): the bench
+    then runs without one, and a route that wants one answers 401 (counted as refused)."""
+    command = [sys.executable, "-m", "scripts.admin", "keys", "create", "--name", name]
+    command += [arg for scope in scopes for arg in ("--scope", scope)]
+    command += [arg for community in communities for arg in ("--community", community)]
+    try:
+        run = subprocess.run(
+            command,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={
+                **os.environ,
+                **env,
+                "AMQP_URI": isolation.amqp_uri,
+                "MONGO_URI": isolation.mongo_uri,
+                "MONGO_DB_PREFIX": isolation.db_prefix,
+            },
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, str(exc)
+    lines = run.stdout.strip().splitlines()
+    if run.returncode == 0 and lines and lines[-1].startswith("lx_"):
+        return lines[-1].strip(), ""
+    errors = (run.stderr.strip() or run.stdout.strip()).splitlines()
+    return None, (errors[-1] if errors else f"exit status {run.returncode}")[:300]
+
+
+def start_pipeline(
+    isolation: Isolation, state_dir: Path, webhook_url: str, secret: str, log_level: str
+) -> Stack:
+    """The four services, once `declare_topology` has declared every consumer queue."""
+    stack = Stack(
+        amqp_uri=isolation.amqp_uri,
+        mongo_uri=isolation.mongo_uri,
+        db_prefix=isolation.db_prefix,
+        base_port=free_base_port(),
+        state_dir=state_dir,
+        env=service_env(webhook_url, secret, log_level),
+    )
+    try:
+        for service in SERVICES:
+            stack.start(service)
+        stack.wait_ready(list(SERVICES), timeout=90)
+    except BaseException:
+        stop_pipeline(stack)
+        raise
+    return stack
+
+
+TOKEN_SECRET = secrets.token_urlsafe(24)  # signs person tokens, where the services have them
+
+
+def service_env(webhook_url: str, secret: str, log_level: str) -> dict[str, str]:
+    """Production-like: real secrets, no dev mode; only the webhook goes to the bench.
+    Each setting is given under the variable(s) deploy/config/*.yaml read it from."""
+    env = {"LOG_LEVEL": log_level}
+    for setting, value in (
+        ("NOTIFY_WEBHOOK_URL", webhook_url),
+        ("NOTIFY_SIGNING_SECRET", secret),
+        ("TOKEN_SECRET", TOKEN_SECRET),
+    ):
+        env |= dict.fromkeys(config_variables(setting), value)
+    return env
+
+
+def config_variables(setting: str) -> set[str]:
+    """The environment variables the services' configs take `setting` from
+    (`TOKEN_SECRET: ${LIANXIN_TOKEN_SECRET:}` → LIANXIN_TOKEN_SECRET), and its own name."""
+    pattern = re.compile(rf"^{setting}:\s*\$\{{(\w+):", re.MULTILINE)
+    found = {setting}
+    for path in (ROOT / "deploy" / "config").glob("*.yaml"):
+        found |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def stop_pipeline(stack: Stack) -> None:
+    """Stop the four at once (each takes a couple of seconds to stop gracefully)."""
+
+    def stop(service: str) -> None:
+        with contextlib.suppress(Exception):
+            stack.stop(service)
+
+    with ThreadPoolExecutor(max_workers=len(SERVICES)) as pool:
+        list(pool.map(stop, SERVICES))
+
+
+def pipeline_queues() -> list[str]:
+    return [queue for service in SERVICES for queue in consumed_queues(service)]
+
+
+class BareChain:
+    """The two bare nameko services of scripts.bench.chain, each its own process."""
+
+    def __init__(self, amqp_uri: str, state_dir: Path, log_level: str):
+        self.amqp_uri = amqp_uri
+        self.state_dir = state_dir
+        self.port = free_port()
+        self.log_level = log_level
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        for service, cls in ((chain.INTAKE, "BareIntake"), (chain.ROSTER, "BareRoster")):
+            config = self.state_dir / f"{service}.yaml"
+            config.write_text(
+                yaml.safe_dump(
+                    {
+                        "AMQP_URI": self.amqp_uri,
+                        "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.port}"
+                        if service == chain.INTAKE
+                        else f"127.0.0.1:{free_port()}",
+                        "max_workers": 10,  # as deploy/config/<service>.yaml
+                        "LOGGING": {
+                            "version": 1,
+                            "disable_existing_loggers": False,
+                            "handlers": {"console": {"class": "logging.StreamHandler"}},
+                            "root": {"level": self.log_level, "handlers": ["console"]},
+                        },
+                    }
+                )
+            )
+            with open(self.state_dir / f"{service}.log", "ab") as log:
+                self.processes[service] = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "nameko",
+                        "run",
+                        "--config",
+                        str(config),
+                        f"scripts.bench.chain:{cls}",
+                    ],
+                    cwd=ROOT,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        self._wait_ready(timeout)
+
+    def pids(self, service: str) -> list[int]:
+        process = self.processes.get(service)
+        return [process.pid] if process is not None and process.poll() is None else []
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._ready():
+            for service, process in self.processes.items():
+                if process.poll() is not None:
+                    tail = (self.state_dir / f"{service}.log").read_text(errors="replace")
+                    raise RuntimeError(f"bare {service} exited during start:\n{tail[-2000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"bare chain not ready after {timeout}s; see {self.state_dir}")
+            time.sleep(0.1)
+
+    def _ready(self) -> bool:
+        try:
+            requests.get(f"{self.url()}/healthz", timeout=1).raise_for_status()
+        except requests.RequestException:
+            return False
+        with Connection(self.amqp_uri) as connection:
+            for queue in chain.QUEUES:
+                channel = connection.channel()
+                try:
+                    _, _, consumers = channel.queue_declare(queue=queue, passive=True)
+                except Exception:
+                    return False
+                if consumers == 0:
+                    return False
+        return True
+
+    def stop(self) -> None:
+        """SIGTERM now; `wait()` for them to be gone (a graceful stop takes a second or two,
+        which the next phase's start need not wait for)."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+
+    def wait(self) -> None:
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
