@@ -49,7 +49,7 @@ KEY_PREFIX = "lx"
 KEYS_COLLECTION = "api_keys"
 PERSON_HEADER = "X-Lianxin-Person"
 KEY_HEADER = "X-Api-Key"
-CACHE_SECONDS = 5.0
+CACHE_SECONDS = 2.0  # how long a revoked key may still pass, at most, once its event is in
 TOKEN_SALT = "lianxin.person"
 
 

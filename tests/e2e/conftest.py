@@ -6,11 +6,14 @@ import json
 import os
 import random
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +21,11 @@ import requests
 from kombu import Connection, Queue
 
 from lianxin.consumer import dead_letter_queue_name
-from scripts.stack import Stack
+from scripts.stack import SERVICES, Stack
 from scripts.webhook_sink import Sink, handler_for
 from tests.conftest import MONGO_URI
 
+ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "test-signing-secret"
 TOKEN_SECRET = "test-token-secret-0123456789"
 # every service runs as two processes competing on the same queues (1 to tell whether a
@@ -205,3 +209,119 @@ def parked_about(amqp_uri: str, queues: Iterable[str], case_ids: set[str]) -> li
                     found.append(body)
             channel.close()
     return found
+
+
+# Keys: every route but /healthz, /livez and the OpenAPI documents needs one.
+
+
+def admin_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess:
+    """`python -m scripts.admin ...` against the test stack's broker and databases."""
+    env = {
+        **os.environ,
+        "AMQP_URI": stack.amqp_uri,
+        "MONGO_URI": stack.mongo_uri,
+        "MONGO_DB_PREFIX": stack.db_prefix,
+        "LIANXIN_TOKEN_SECRET": TOKEN_SECRET,
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "scripts.admin", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="session")
+def admin_key(stack) -> str:
+    """The first admin key, made as an operator makes it: with the CLI."""
+    made = admin_cli(
+        stack, "keys", "create", "--name", "e2e-admin", "--scope", "admin", "--community", "*"
+    )
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]
+
+
+class Keys:
+    """Issues keys through the admin API and waits until every service accepts them."""
+
+    def __init__(self, stack: Stack, admin_key: str, db: Callable[[str], Any]):
+        self._stack = stack
+        self._admin = admin_key
+        self._db = db
+
+    def issue(
+        self,
+        scopes: Iterable[str],
+        communities: Iterable[str],
+        person_id: str | None = None,
+        role: str | None = None,
+        name: str = "e2e",
+    ) -> str:
+        body: dict[str, Any] = {
+            "name": name,
+            "scopes": list(scopes),
+            "communities": list(communities),
+        }
+        if person_id:
+            body |= {"person_id": person_id, "role": role}
+        response = requests.post(
+            f"{self._stack.url('cases')}/v1/keys",
+            json=body,
+            headers={"X-Api-Key": self._admin},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        issued = response.json()
+        self.wait_replicated(issued["id"])
+        return issued["key"]
+
+    def revoke(self, key_text: str) -> None:
+        key_id = key_text.split("_")[1]
+        response = requests.post(
+            f"{self._stack.url('cases')}/v1/keys/{key_id}/revoke",
+            headers={"X-Api-Key": self._admin},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        wait_until(
+            "the revocation in every service",
+            lambda: all(
+                (self._db(service)["api_keys"].find_one({"_id": key_id}) or {}).get("revoked_at")
+                for service in SERVICES
+            ),
+        )
+
+    def person_token(self, person_id: str, role: str, communities: Iterable[str]) -> str:
+        response = requests.post(
+            f"{self._stack.url('cases')}/v1/person-tokens",
+            json={"person_id": person_id, "role": role, "communities": list(communities)},
+            headers={"X-Api-Key": self._admin},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["token"]
+
+    def wait_replicated(self, key_id: str) -> None:
+        wait_until(
+            f"key {key_id} in every service",
+            lambda: all(
+                self._db(service)["api_keys"].find_one({"_id": key_id}) for service in SERVICES
+            ),
+        )
+
+
+@pytest.fixture(scope="session")
+def keys(stack, admin_key, db) -> Keys:
+    return Keys(stack, admin_key, db)
+
+
+def client(key: str, person_token: str | None = None) -> requests.Session:
+    """A session that sends `key` (and the person acting, if any) with every request."""
+    session = requests.Session()
+    session.headers["X-Api-Key"] = key
+    if person_token:
+        session.headers["X-Lianxin-Person"] = person_token
+    return session
