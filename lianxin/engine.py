@@ -68,18 +68,21 @@ class ConditionalWrites:
         document: dict[str, Any],
     ) -> None:
         """Write `document` if the stored one has `field == expected`; `expected=None`
-        means the document must not exist yet (or carries no such field).
+        means the document must not exist yet (on MongoDB, or carry no such field).
         Raises ConditionFailed otherwise."""
         document = {**document, "_id": document_id}
         if self.engine.atomic_conditional_writes:
             self._replace_atomic(collection, document_id, field, expected, document)
             return
+        if expected is None:  # "must not exist yet": the unique insert decides, atomically
+            try:
+                collection.insert_one(document)
+                return
+            except DuplicateKeyError:
+                pass  # it exists: without the field (written before fencing) it may be replaced
         current = collection.find_one({"_id": document_id}, {field: 1})
         if current is None:
-            if expected is not None:
-                raise ConditionFailed(f"{document_id} is gone")
-            self._insert(collection, document)
-            return
+            raise ConditionFailed(f"{document_id} is gone")
         if current.get(field) != expected:
             raise ConditionFailed(f"{document_id}.{field} changed")
         collection.replace_one({"_id": document_id}, document)
@@ -106,10 +109,3 @@ class ConditionalWrites:
             raise ConditionFailed(f"{document_id}.{field} changed") from None
         if result.matched_count == 0 and result.upserted_id is None:
             raise ConditionFailed(f"{document_id}.{field} changed")
-
-    @staticmethod
-    def _insert(collection: Collection, document: dict[str, Any]) -> None:
-        try:
-            collection.insert_one(document)
-        except DuplicateKeyError:
-            raise ConditionFailed(f"{document['_id']} was created meanwhile") from None
