@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Validate docker-compose.yml offline, without a Docker engine.
 #
-# Two independent, real checks (both pinned, both work with no network once
-# installed and no Docker daemon):
+# Three real checks (pinned tools, no network once installed, no Docker daemon):
 #   1. schema:   check-jsonschema (PyPI) against the compose-spec JSON schema it
 #                vendors (--builtin-schema vendor.compose-spec). Catches unknown
 #                keys (additionalProperties: false), wrong types, bad enums.
@@ -84,9 +83,30 @@ if ! env -u COMPOSE_FILE -u DOCKER_HOST -u DOCKER_CONTEXT \
     status=1
 fi
 
+# 3. mounts: every file or folder bind-mounted from the repository exists (compose
+#    itself would create a missing one as an empty folder and start regardless, e.g. a
+#    Prometheus without its rules).
+missing="$(env -u COMPOSE_FILE -u DOCKER_HOST -u DOCKER_CONTEXT \
+        docker-compose --project-directory "$repo_root" -f "$compose_file" config 2>/dev/null \
+    | "$venv/bin/python" -c '
+import os, sys, yaml
+services = (yaml.safe_load(sys.stdin) or {}).get("services", {})
+for name, service in services.items():
+    for volume in service.get("volumes", []):
+        source = volume.get("source") if isinstance(volume, dict) else volume.split(":")[0]
+        kind = volume.get("type") if isinstance(volume, dict) else "bind"
+        if kind == "bind" and source.startswith("/") and not os.path.exists(source):
+            print(f"{name}: {source}")
+')" || true
+if [[ -n "$missing" ]]; then
+    log "bind-mounted paths missing:"$'\n'"$missing"
+    status=1
+fi
+
+checks="compose-spec schema: check-jsonschema $cj_ver; docker-compose $dc_ver config -q; mounts"
 if [[ $status -eq 0 ]]; then
-    echo "check-compose: OK $compose_file (compose-spec schema: check-jsonschema $cj_ver; docker-compose $dc_ver config -q)"
+    echo "check-compose: OK $compose_file ($checks)"
 else
-    echo "check-compose: FAIL $compose_file (compose-spec schema: check-jsonschema $cj_ver; docker-compose $dc_ver config -q)"
+    echo "check-compose: FAIL $compose_file ($checks)"
 fi
 exit $status

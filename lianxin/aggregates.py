@@ -31,6 +31,7 @@ from typing import Any
 from pymongo.collection import Collection
 
 from lianxin import instrumentation, outbox
+from lianxin.deadlines import Deadline
 from lianxin.engine import ConditionalWrites, ConditionFailed
 from lianxin.envelope import Envelope
 from lianxin.faults import fault_point
@@ -73,7 +74,7 @@ class Change:
     def save(
         self,
         document: Mapping[str, Any],
-        events: Iterable[Envelope] = (),
+        events: Iterable[Envelope | Deadline] = (),
         then: Callable[[], None] | None = None,
     ) -> None:
         """Stage the new state and its events. `then` runs after the write, still under the

@@ -8,6 +8,7 @@ so what is documented is what is enforced.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from apispec import APISpec
@@ -15,6 +16,17 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from lianxin.auth import KEY_HEADER, PERSON_HEADER
+
+
+@dataclass(frozen=True)
+class MediaType:
+    """A response that is not JSON, e.g. `responses={200: MediaType("text/csv")}`."""
+
+    mimetype: str
+
+
+CSV = MediaType("text/csv")
+HTML = MediaType("text/html")
 
 PERSON_PARAMETER = {
     "in": "header",
@@ -32,6 +44,7 @@ STATUS_TEXT = {
     403: "Not allowed for this key or person",
     404: "Not found",
     409: "Not possible in the current state",
+    410: "Gone: expired",
     413: "Body too large",
     415: "The body must be application/json",
     422: "Request conflicts with an earlier one",
@@ -107,7 +120,10 @@ def _operation(route, path: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": route.body}},
         }
     for status, schema in route.responses.items():
-        content = {"application/json": {"schema": schema}} if schema is not None else None
+        if isinstance(schema, MediaType):
+            content = {schema.mimetype: {"schema": {"type": "string"}}}
+        else:
+            content = {"application/json": {"schema": schema}} if schema is not None else None
         operation["responses"][str(status)] = {"description": STATUS_TEXT.get(status, "")}
         if content:
             operation["responses"][str(status)]["content"] = content

@@ -7,6 +7,8 @@
     .venv/bin/python -m scripts.admin deadletters show metrics.facts
     .venv/bin/python -m scripts.admin deadletters replay metrics.facts --all
     .venv/bin/python -m scripts.admin metrics rebuild [--apply]
+    .venv/bin/python -m scripts.admin roster import services/roster/data/jingxiang [--dry-run]
+    .venv/bin/python -m scripts.admin roster check jingxiang [--days 7]
 
 Settings come from deploy/config/<service>.yaml, which the environment overrides
 (AMQP_URI, MONGO_URI, MONGO_DB_PREFIX, ...), exactly as the services read them.
@@ -32,6 +34,7 @@ from lianxin.config import Settings
 from scripts.stack import SERVICES, consumed_queues
 from services.cases import keys
 from services.cases.keys import KeyStore
+from services.roster.cli import roster
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console()
@@ -223,6 +226,8 @@ def rebuild(apply: bool) -> None:
     if not apply:
         raise SystemExit(1)
 
+
+cli.add_command(roster)
 
 if __name__ == "__main__":
     cli()

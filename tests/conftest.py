@@ -38,6 +38,17 @@ def amqp_uri() -> str:
     rabbitmqctl("delete_vhost", vhost)
 
 
+@pytest.fixture
+def quiet_amqp_uri(amqp_uri: str) -> str:
+    """A vhost for one test alone, for tests that count what waits in queues: the
+    session vhost holds whatever earlier tests left in delay tiers and dead letters."""
+    vhost = f"lianxin-test-{RUN_ID}-{uuid.uuid4().hex[:6]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield AMQP_HOST_URI.rstrip("/") + "/" + vhost
+    rabbitmqctl("delete_vhost", vhost)
+
+
 @pytest.fixture(scope="session")
 def mongo_client() -> MongoClient:
     client = MongoClient(MONGO_URI, serverSelectionTimeoutMS=5000, tz_aware=True)

@@ -5,6 +5,7 @@ database prefix of the run's own, free ports, and the processes started in them.
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import re
 import secrets
@@ -170,10 +171,57 @@ def start_pipeline(
         for service in SERVICES:
             stack.start(service)
         stack.wait_ready(list(SERVICES), timeout=90)
+        import_sample_community(isolation)
+        wait_for_areas_in_cases(isolation)
     except BaseException:
         stop_pipeline(stack)
         raise
     return stack
+
+
+SAMPLE_COMMUNITY = ROOT / "services" / "roster" / "data" / "jingxiang"
+
+
+def import_sample_community(isolation: Isolation) -> None:
+    """The community the workload reports in, imported as operators do it: `python -m
+    scripts.admin roster import`, into this run's databases."""
+    run = subprocess.run(
+        [sys.executable, "-m", "scripts.admin", "roster", "import", str(SAMPLE_COMMUNITY)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "AMQP_URI": isolation.amqp_uri,
+            "MONGO_URI": isolation.mongo_uri,
+            "MONGO_DB_PREFIX": isolation.db_prefix,
+        },
+    )
+    if run.returncode != 0:
+        output = run.stdout[-2000:] + run.stderr[-2000:]
+        raise RuntimeError(f"importing the sample community failed:\n{output}")
+
+
+def wait_for_areas_in_cases(isolation: Isolation, timeout: float = 180.0) -> None:
+    """cases refuses a report in a community or grid its area replica does not know: wait
+    until every node the import published (`area.changed`) has reached it."""
+    with (SAMPLE_COMMUNITY / "areas.csv").open(encoding="utf-8") as rows:
+        expected = sum(1 for row in csv.DictReader(rows) if row["kind"] != "subdistrict")
+    client = MongoClient(isolation.mongo_uri, serverSelectionTimeoutMS=5000)
+    areas = client[f"{isolation.db_prefix}cases"]["areas"]
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            stored = areas.find_one({"_id": SAMPLE_COMMUNITY.name}) or {}
+            known = len(stored.get("nodes", []))
+            if known >= expected:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"cases knows {known} of the {expected} imported areas")
+            time.sleep(0.2)
+    finally:
+        client.close()
 
 
 TOKEN_SECRET = secrets.token_urlsafe(24)  # signs person tokens, where the services have them

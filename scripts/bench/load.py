@@ -425,10 +425,10 @@ class Volunteers:
             client.close()
 
     def _act(self, client: Client, case: Case) -> None:
-        person = {"person_id": case.person_id}
+        # who acts travels in the credentials (a person token), never in the body
         steps = [
-            ("accept", "accepted", person),
-            ("resolve", "resolved", {**person, "resolution": "已上门处理", "volunteer_hours": 1.0}),
+            ("accept", "accepted", {}),
+            ("resolve", "resolved", {"resolution": "已上门处理", "volunteer_hours": 1.0}),
         ]
         for action, milestone, body in steps:
             for attempt in range(MAX_ATTEMPTS):

@@ -1,42 +1,91 @@
 """The case and its lifecycle. Plain Python: no nameko, no pymongo.
 
 The lifecycle follows hotline practice (受理 → 立案 → 派遣 → 处置 → 反馈 → 核查 → 结案 → 回访)
-and is held as a table so it can be read at a glance and tested exhaustively.
+and is held as a table, so it can be read at a glance and tested exhaustively. Every
+action returns an Outcome: the case after it, the facts (case events) it caused and
+the timers it set. Who may do what is decided here too (`By`), so HTTP, the signed
+action links (RPC) and the timers all obey the same rules.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from lianxin.privacy import mask_phone
+
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("reported", "triage"): "triaged",
+    ("reported", "escalate"): "escalated",  # an emergency, at once
     ("reported", "reject"): "rejected",
     ("reported", "merge"): "merged",
+    ("reported", "withdraw"): "withdrawn",
     ("triaged", "dispatch"): "dispatched",
+    ("triaged", "assign"): "dispatched",
     ("triaged", "escalate"): "escalated",
-    ("dispatched", "dispatch"): "dispatched",  # next candidate after a decline or timeout
+    ("triaged", "reject"): "rejected",
+    ("triaged", "merge"): "merged",
+    ("triaged", "withdraw"): "withdrawn",
     ("dispatched", "accept"): "accepted",
+    ("dispatched", "decline"): "declined",
+    ("dispatched", "expire"): "triaged",  # the offer lapsed: roster offers the next candidate
+    ("dispatched", "dispatch"): "dispatched",  # roster's next offer, met before the lapse
+    ("dispatched", "assign"): "dispatched",
     ("dispatched", "escalate"): "escalated",
-    ("escalated", "dispatch"): "dispatched",
+    ("dispatched", "reject"): "rejected",
+    ("dispatched", "withdraw"): "withdrawn",
+    ("declined", "dispatch"): "dispatched",
+    ("declined", "assign"): "dispatched",
+    ("declined", "escalate"): "escalated",
+    ("declined", "reject"): "rejected",
+    ("declined", "merge"): "merged",
+    ("declined", "withdraw"): "withdrawn",
+    ("escalated", "dispatch"): "dispatched",  # out again: the next dispatch ...
+    ("escalated", "assign"): "dispatched",  # ... or staff assign someone
     ("escalated", "escalate"): "escalated",  # up a level: grid leader → staff → department
+    ("escalated", "reject"): "rejected",
+    ("escalated", "merge"): "merged",
+    ("escalated", "withdraw"): "withdrawn",
     ("accepted", "resolve"): "resolved",
+    ("accepted", "assign"): "dispatched",  # staff hand it to someone else
+    ("accepted", "escalate"): "accepted",  # the grid leader is told; the assignee keeps it
+    ("accepted", "withdraw"): "withdrawn",
     ("resolved", "verify"): "closed",
     ("resolved", "reopen"): "reopened",
-    ("closed", "reopen"): "reopened",
     ("closed", "rate"): "rated",
+    ("closed", "reopen"): "reopened",
+    ("rated", "reopen"): "reopened",  # 重办: the resident was not satisfied
     ("reopened", "dispatch"): "dispatched",
+    ("reopened", "assign"): "dispatched",
+    ("reopened", "escalate"): "escalated",
+    ("reopened", "withdraw"): "withdrawn",
 }
 STATES = frozenset(state for pair in TRANSITIONS for state in (pair[0], TRANSITIONS[pair]))
 ACTIONS = frozenset(action for _, action in TRANSITIONS)
+FINAL = frozenset({"rejected", "merged", "withdrawn"})
+DONE = frozenset({"resolved", "closed", "rated"}) | FINAL  # no longer being worked on
+WORKING = frozenset({"dispatched", "declined", "escalated", "accepted", "reopened", "triaged"})
+STAFF = ("staff", "grid_leader")
+CHECKERS = ("staff", "grid_leader", "grid_worker")  # verify, triage by hand
+ESCALATION_LEVELS = ("grid_leader", "community_staff", "department")
+MAX_FOLLOWERS = 50  # the merged reports a case remembers (its hotline orders answer with it)
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A deadline to schedule (lianxin.deadlines): `kind` names its handler, the payload
+    what it checks when it fires."""
+
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any]
 
 
 class InvalidTransition(Exception):
     def __init__(self, case_id: str, state: str, action: str):
-        super().__init__(f"Case {case_id} is {state}; it cannot be {action}ed now.")
+        super().__init__(f"Case {case_id} is {state}: '{action}' is not possible now.")
         self.state = state
         self.action = action
 
@@ -46,7 +95,22 @@ class InvalidTransition(Exception):
 
 class NotAssignee(Exception):
     def __init__(self, case_id: str):
-        super().__init__(f"Case {case_id} is offered to someone else.")
+        super().__init__(f"Case {case_id} is not assigned to you.")
+
+
+class NotPermitted(Exception):
+    """The person's role (or the key) may not do this: 403."""
+
+
+class InvalidRequest(Exception):
+    """Input that is well-formed but does not fit the case: 400 on that field."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field_name = field_name
+
+    def details(self) -> dict[str, Any]:
+        return {"fields": {self.field_name: [str(self)]}}
 
 
 class CaseNotFound(Exception):
@@ -54,55 +118,25 @@ class CaseNotFound(Exception):
         super().__init__(f"No case {case_id}.")
 
 
-class UnknownCategory(Exception):
-    def __init__(self, code: str):
-        super().__init__(f"Unknown category {code}.")
-        self.code = code
-
-    def details(self) -> dict[str, Any]:
-        return {"fields": {"category": [f"Unknown category {self.code}."]}}
-
-
 @dataclass(frozen=True)
-class Category:
-    code: str
-    label: str
-    team: str
-    priority: str
-    accept_within: timedelta
-    resolve_within: timedelta
-    keywords: tuple[str, ...] = ()
+class By:
+    """Who acts, and through what: a person (with a role), an integration's key, or the
+    system itself (roster, the timer). `staff` is an admin key acting without a person."""
+
+    name: str
+    channel: str
+    person_id: str | None = None
+    role: str | None = None
+    key_id: str | None = None
+    staff: bool = False
+
+    def may(self, roles: tuple[str, ...]) -> bool:
+        return self.staff or (self.role in roles and self.person_id is not None)
 
 
-@dataclass(frozen=True)
-class Taxonomy:
-    categories: Mapping[str, Category]
-    fallback: str
-
-    def classify(self, description: str, hint: str | None) -> Category:
-        """A reporter's category wins; otherwise the category whose keywords say the most.
-
-        The score is the total length of the keywords found, so the specific wins over the
-        vague: "消防通道被车堵了" is a blocked fire lane, not a blocked drain.
-        """
-        if hint:
-            if hint not in self.categories:
-                raise UnknownCategory(hint)
-            return self.categories[hint]
-        text = description.lower()
-        best, best_score = self.categories[self.fallback], 0
-        for category in self.categories.values():
-            score = sum(len(word) for word in category.keywords if _mentions(text, word))
-            if score > best_score:
-                best, best_score = category, score
-        return best
-
-
-def _mentions(text: str, keyword: str) -> bool:
-    """CJK keywords match anywhere; Latin ones only as whole words ("light", not "delight")."""
-    if keyword.isascii():
-        return re.search(rf"\b{re.escape(keyword)}\b", text) is not None
-    return keyword in text
+SYSTEM_ROSTER = By("roster", "roster")
+SYSTEM_TIMER = By("timer", "timer")
+SYSTEM_TRIAGE = By("triage", "triage")
 
 
 @dataclass(frozen=True)
@@ -111,173 +145,169 @@ class Step:
     action: str
     state: str
     by: str
+    channel: str = ""
+    role: str | None = None
     note: str = ""
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Case:
     id: str
+    number: str
     state: str
     community_id: str
     grid_id: str
     description: str
     channel: str
     reported_at: datetime
+    reported_by_key: str | None = None
     location: Mapping[str, Any] = field(default_factory=dict)
+    place: str = ""
+    place_key: str | None = None  # the duplicate index entry naming this case while open
     reporter: Mapping[str, Any] = field(default_factory=dict)
+    attachments: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    hotline: Mapping[str, Any] | None = None
     category: str = ""
+    category_label: Mapping[str, str] = field(default_factory=dict)
     team: str = ""
     priority: str = ""
+    triage: Mapping[str, Any] = field(default_factory=dict)
+    emergency: Mapping[str, str] | None = None
     accept_by: datetime | None = None
     resolve_by: datetime | None = None
+    clock_start: datetime | None = None
+    clock_generation: int = 0
+    suspended_since: datetime | None = None
+    suspension_reason: str | None = None
+    overdue: tuple[str, ...] = ()
+    warned: tuple[str, ...] = ()
+    timer_escalated: bool = False
+    escalation: Mapping[str, Any] | None = None
+    extension: Mapping[str, Any] | None = None
     assignee: str | None = None
     assignee_name: str | None = None
     offer_id: str | None = None
+    attempt: int = 0
+    accepted_at: datetime | None = None
     resolution: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
     volunteer_hours: float = 0.0
+    closed_at: datetime | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
+    reopen_count: int = 0
+    merged_into: Mapping[str, str] | None = None
+    duplicates: int = 0
+    followers: tuple[Mapping[str, str], ...] = ()  # merged hotline orders, answered with it
+    version: int = 0
     timeline: tuple[Step, ...] = ()
+
+    @property
+    def open(self) -> bool:
+        return self.state not in DONE
+
+    @property
+    def masked_description(self) -> str:
+        return mask_phone(self.description)
 
 
 @dataclass(frozen=True)
-class Change:
-    """The case after an action, and the facts (event type, payload) it caused."""
+class Outcome:
+    """The case after an action, the facts (event type, payload) it caused, the timers it
+    set, and whether the clock's timers must be set afresh."""
 
     case: Case
-    facts: tuple[tuple[str, dict[str, Any]], ...]
+    facts: tuple[tuple[str, dict[str, Any]], ...] = ()
+    timers: tuple[Timer, ...] = ()
+
+    def then(self, other: Outcome) -> Outcome:
+        return Outcome(other.case, (*self.facts, *other.facts), (*self.timers, *other.timers))
 
 
-def transition(case: Case, action: str, at: datetime, by: str, note: str = "", **changes) -> Case:
+def transition(
+    case: Case, action: str, at: datetime, by: By, note: str = "", attachments=(), **changes
+) -> Case:
     target = TRANSITIONS.get((case.state, action))
     if target is None:
         raise InvalidTransition(case.id, case.state, action)
-    step = Step(at=at, action=action, state=target, by=by, note=note)
+    step = Step(at, action, target, by.name, by.channel, by.role, note, tuple(attachments))
+    if target in DONE:  # a case no longer worked on has no clock to stop
+        changes = {"suspended_since": None, "suspension_reason": None, **changes}
     return replace(case, state=target, timeline=(*case.timeline, step), **changes)
 
 
-def report(case_id: str, intake: Mapping[str, Any], taxonomy: Taxonomy, at: datetime) -> Change:
-    """Record a new report and triage it at once: category → team, priority and deadlines."""
-    category = taxonomy.classify(intake["description"], intake.get("category"))
-    case = Case(
-        id=case_id,
-        state="reported",
-        community_id=intake["community_id"],
-        grid_id=intake["location"]["grid_id"],
-        description=intake["description"],
-        channel=intake["channel"],
-        reported_at=at,
-        location=dict(intake["location"]),
-        reporter=dict(intake.get("reporter") or {}),
-        timeline=(Step(at=at, action="report", state="reported", by=intake["channel"]),),
-    )
-    triaged = transition(
-        case,
-        "triage",
-        at,
-        by="triage",
-        category=category.code,
-        team=category.team,
-        priority=category.priority,
-        accept_by=at + category.accept_within,
-        resolve_by=at + category.resolve_within,
-    )
-    return Change(
-        triaged,
-        (("case.reported", reported_fact(triaged)), ("case.triaged", triaged_fact(triaged))),
-    )
+def noted(case: Case, action: str, at: datetime, by: By, note: str = "", attachments=()) -> Case:
+    """A timeline entry for something that does not change the state."""
+    step = Step(at, action, case.state, by.name, by.channel, by.role, note, tuple(attachments))
+    return replace(case, timeline=(*case.timeline, step))
 
 
-def dispatch(case: Case, offer: Mapping[str, Any], at: datetime) -> Change:
-    dispatched = transition(
-        case,
-        "dispatch",
-        at,
-        by="roster",
-        assignee=offer["person_id"],
-        assignee_name=offer["display_name"],
-        offer_id=offer["offer_id"],
-        note=f"offered to {offer['display_name']}",
-    )
-    return Change(
-        dispatched,
-        (
-            (
-                "case.dispatched",
-                {
-                    **_about(dispatched),
-                    "offer_id": offer["offer_id"],
-                    "person_id": offer["person_id"],
-                    "display_name": offer["display_name"],
-                    "accept_by": dispatched.accept_by,
-                },
-            ),
-        ),
-    )
+def require(case: Case, action: str) -> None:
+    if (case.state, action) not in TRANSITIONS:
+        raise InvalidTransition(case.id, case.state, action)
 
 
-def escalate(case: Case, level: str, reason: str, at: datetime) -> Change:
-    escalated = transition(case, "escalate", at, by="roster", note=f"{level}: {reason}")
-    return Change(
-        escalated, (("case.escalated", {**_about(escalated), "level": level, "reason": reason}),)
-    )
+def require_role(by: By, roles: tuple[str, ...], what: str) -> None:
+    if by.person_id is None and not by.staff:
+        raise NotPermitted(f"To {what}, act as a person (a person token or a person-bound key).")
+    if not by.may(roles):
+        raise NotPermitted(f"Only {' or '.join(roles)} may {what}.")
 
 
-def accept(case: Case, person_id: str, at: datetime) -> Change:
-    _require_assignee(case, person_id, "accept")
-    accepted = transition(case, "accept", at, by=person_id)
-    return Change(accepted, (("case.accepted", {**_about(accepted), "person_id": person_id}),))
-
-
-def resolve(case: Case, person_id: str, resolution: str, hours: float, at: datetime) -> Change:
-    _require_assignee(case, person_id, "resolve")
-    resolved = transition(
-        case,
-        "resolve",
-        at,
-        by=person_id,
-        note=resolution,
-        resolution=resolution,
-        volunteer_hours=hours,
-    )
-    return Change(
-        resolved,
-        (
-            (
-                "case.resolved",
-                {
-                    **_about(resolved),
-                    "person_id": person_id,
-                    "volunteer_hours": hours,
-                    "on_time": resolved.resolve_by is None or at <= resolved.resolve_by,
-                },
-            ),
-        ),
-    )
-
-
-def _require_assignee(case: Case, person_id: str, action: str) -> None:
-    if (case.state, action) in TRANSITIONS and case.assignee != person_id:
+def require_assignee(case: Case, by: By, action: str) -> None:
+    require(case, action)
+    if by.person_id is None:
+        raise NotPermitted(f"To {action}, act as a person (a person token or a person-bound key).")
+    if case.assignee != by.person_id:
         raise NotAssignee(case.id)
 
 
-def _about(case: Case) -> dict[str, Any]:
+def require_reporter_or_staff(case: Case, by: By, what: str) -> None:
+    """The integration that filed the case (its key) speaks for the resident; staff too."""
+    if by.staff or by.may(STAFF):
+        return
+    if by.key_id is None or by.key_id != case.reported_by_key:
+        raise NotPermitted(f"Only the channel that reported the case, or staff, may {what}.")
+
+
+# Facts: every case event starts with the `about` block (docs/events.md).
+
+
+def about(case: Case, previous_state: str | None) -> dict[str, Any]:
     return {
         "case_id": case.id,
+        "number": case.number,
         "community_id": case.community_id,
         "grid_id": case.grid_id,
-        "category": case.category,
-        "team": case.team,
-        "priority": case.priority,
+        "category": case.category or None,  # None until triaged
+        "team": case.team or None,
+        "priority": case.priority or None,
+        "channel": case.channel,
+        "state": case.state,
+        "previous_state": previous_state,
+        "case_version": case.version,
+        "overdue": bool(case.overdue),  # a limit was breached (counts cases closed late)
     }
 
 
-def reported_fact(case: Case) -> dict[str, Any]:
-    return {**_about(case), "channel": case.channel, "reported_at": case.reported_at}
+def emit(before: Case | None, after: Case, *facts: tuple[str, Mapping[str, Any]]) -> Outcome:
+    """The outcome of a change: each fact moves the case's version on by one, so
+    consumers can order a case's events. `before` is None for a new case."""
+    out = []
+    version = after.version
+    for kind, payload in facts:
+        version += 1
+        moved = replace(after, version=version)
+        out.append((kind, {**about(moved, before.state if before else None), **payload}))
+    return Outcome(replace(after, version=version), tuple(out))
 
 
-def triaged_fact(case: Case) -> dict[str, Any]:
-    return {
-        **_about(case),
-        "location": dict(case.location),
-        "accept_by": case.accept_by,
-        "resolve_by": case.resolve_by,
-    }
+def with_timers(outcome: Outcome, timers: list[Timer]) -> Outcome:
+    return replace(outcome, timers=(*outcome.timers, *timers))
+
+
+def elapsed_since(start: datetime | None, now: datetime) -> timedelta:
+    return timedelta(0) if start is None else max(now - start, timedelta(0))

@@ -1,33 +1,50 @@
-"""Use cases of the cases service: the sequence, with the rules in domain.py."""
+"""Use cases of the cases service: intake and the actions on a case. Each runs under
+the case's lease (store.change), asks domain code what happens, and saves the case
+with its events and timers in one write. Reactions to other services' events and
+to the timers are in reactions.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from lianxin.auth import Actor
 from lianxin.envelope import Envelope
-from lianxin.retry import PermanentError
-from services.cases import domain
-from services.cases.domain import Case, CaseNotFound, InvalidTransition
-from services.cases.schemas import EVENTS
-from services.cases.store import CaseStore
+from services.cases import areas, duplicates, intake, lifecycle
+from services.cases.case_numbers import is_number, local_day, prefix_for
+from services.cases.domain import (
+    DONE,
+    STAFF,
+    By,
+    Case,
+    CaseNotFound,
+    InvalidTransition,
+    NotAssignee,
+    NotPermitted,
+    Outcome,
+    require_role,
+)
+from services.cases.events import EVENTS
+from services.cases.store import CaseChange, CaseStore, Listing
+from services.cases.triage import Category, Triage
 
-log = logging.getLogger(__name__)
 CASE_ID_NAMESPACE = uuid.UUID("6f1c4a52-3b7e-4c44-9a3e-0c1d2b5e8a71")
+Visible = Callable[[str], bool]
 
 
 class IdempotencyKeyReused(Exception):
-    def __init__(self, case_id: str):
-        super().__init__(f"This Idempotency-Key created case {case_id} from a different body.")
+    def __init__(self, case_id: str | None):
+        super().__init__("This key was already used for a different report.")
         self.case_id = case_id
 
     def details(self) -> dict[str, Any]:
-        return {"case_id": self.case_id}
+        return {"case_id": self.case_id} if self.case_id else {}
 
 
 def case_id_for(idempotency_key: str | None) -> str:
@@ -37,105 +54,267 @@ def case_id_for(idempotency_key: str | None) -> str:
     return "LX-" + uuid.uuid4().hex[:16].upper()
 
 
+def hotline_case_id(hotline_id: str, order_no: str) -> str:
+    """A work order names its case: a resend of the order finds the same case."""
+    return case_id_for(f"hotline\n{hotline_id}\n{order_no}")
+
+
+def by_actor(actor: Actor, channel: str) -> By:
+    """Who acts, as the domain sees it: the person if one acts, else the key."""
+    return By(
+        name=actor.person_id or actor.key_name,
+        channel=channel,
+        person_id=actor.person_id,
+        role=actor.role,
+        key_id=actor.key_id,
+        staff=actor.is_admin and actor.person_id is None,
+    )
+
+
+def milliseconds(moment: datetime) -> datetime:
+    """What MongoDB keeps of a time: an answer shows the same instant a later read does."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+# Intake
+
+
 def report(
     store: CaseStore,
-    intake: Mapping[str, Any],
+    received: intake.Intake,
+    by: By,
+    visible: Visible,
     idempotency_key: str | None,
     correlation_id: str | None,
     now: datetime,
 ) -> tuple[Case, bool]:
-    """Returns the case and whether this call created it."""
+    """Open a case, or return the one this Idempotency-Key opened. True when created."""
+    if not visible(received.community_id):
+        raise areas.UnknownArea("community_id", f"Unknown community {received.community_id}.")
     case_id = case_id_for(idempotency_key)
-    fingerprint = hashlib.sha256(
-        json.dumps(intake, sort_keys=True, default=str).encode()
-    ).hexdigest()
+    fingerprint = _fingerprint(received)
     with store.change(case_id) as change:
         if change.case is not None:
-            if change.fingerprint != fingerprint:
+            if not visible(change.case.community_id):
+                raise IdempotencyKeyReused(None)
+            if change.document.get("intake_fingerprint") != fingerprint:
                 raise IdempotencyKeyReused(case_id)
             return change.case, False
-        result = domain.report(case_id, intake, store.taxonomy, now)
-        change.save(
-            result.case,
-            _events(result, correlation_id or case_id),
-            intake_fingerprint=fingerprint,
-            correlation_id=correlation_id or case_id,
-        )
-        return result.case, True
+        return _open(store, change, case_id, received, by, correlation_id, now, fingerprint), True
 
 
-def get(store: CaseStore, case_id: str) -> Case:
-    case = store.get(case_id)
-    if case is None:
-        raise CaseNotFound(case_id)
-    return case
-
-
-def accept(store: CaseStore, case_id: str, body: Mapping[str, Any], now: datetime) -> Case:
+def hotline_order(
+    store: CaseStore,
+    received: intake.Intake,
+    by: By,
+    visible: Visible,
+    correlation_id: str | None,
+    now: datetime,
+) -> tuple[Case, bool]:
+    """A 12345 work order: its number is unique per hotline, so a resend returns the case
+    the first sending opened, whatever it says this time."""
+    if not visible(received.community_id):
+        raise areas.UnknownArea("community_id", f"Unknown community {received.community_id}.")
+    hotline = received.hotline or {}
+    case_id = hotline_case_id(hotline["hotline_id"], hotline["order_no"])
     with store.change(case_id) as change:
-        result = domain.accept(_existing(change, case_id), body["person_id"], now)
-        change.save(result.case, _events(result, change.correlation_id or case_id))
-        return result.case
+        if change.case is not None:
+            if change.case.community_id != received.community_id:
+                raise IdempotencyKeyReused(None)
+            return change.case, False
+        return _open(store, change, case_id, received, by, correlation_id, now, None), True
 
 
-def resolve(store: CaseStore, case_id: str, body: Mapping[str, Any], now: datetime) -> Case:
-    with store.change(case_id) as change:
-        result = domain.resolve(
-            _existing(change, case_id),
-            body["person_id"],
-            body["resolution"],
-            body["volunteer_hours"],
-            now,
-        )
-        change.save(result.case, _events(result, change.correlation_id or case_id))
-        return result.case
+def _open(
+    store: CaseStore,
+    change: CaseChange,
+    case_id: str,
+    received: intake.Intake,
+    by: By,
+    correlation_id: str | None,
+    now: datetime,
+    fingerprint: str | None,
+) -> Case:
+    now = milliseconds(now)
+    area = store.community_map(received.community_id)
+    located = areas.locate(area, received.location)
+    decided = store.taxonomy.triage(received.description, received.category, received.category_hint)
+    number = store.allocate_number(
+        prefix_for(received.community_id, store.prefixes),
+        local_day(now, area.timezone),
+        case_id,
+        now,
+    )
+    outcome = intake.receive(case_id, number, received, located, decided, by, now)
+    place = _place(received, located, decided)
+    if place is not None and decided.category is not None:
+        outcome = _merge_or_register(store, outcome, place, decided.category, decided, now)
+    else:
+        outcome = outcome.then(intake.triage(outcome.case, decided, _share(store), now))
+    correlation = correlation_id or case_id
+    change.save(
+        outcome.case,
+        envelopes(outcome, correlation, now),
+        outcome.timers,
+        intake_fingerprint=fingerprint,
+        correlation_id=correlation,
+    )
+    return outcome.case
 
 
-def record_offer(store: CaseStore, event: Envelope, now: datetime) -> None:
-    _apply_event(store, event, lambda case: domain.dispatch(case, event.payload, now))
-
-
-def record_escalation(store: CaseStore, event: Envelope, now: datetime) -> None:
-    payload = event.payload
-    _apply_event(
-        store, event, lambda case: domain.escalate(case, payload["level"], payload["reason"], now)
+def _place(received: intake.Intake, located: areas.Located, decided: Triage):
+    category = decided.category
+    if category is None or decided.emergency is not None or not category.merges_duplicates:
+        return None  # an emergency is never folded into another report
+    point = received.location
+    return duplicates.place_of(
+        received.community_id,
+        category.code,
+        category.duplicate_radius_m,
+        located.area_code,
+        point.get("lat"),
+        point.get("lon"),
+        point.get("address"),
     )
 
 
-def _apply_event(store: CaseStore, event: Envelope, action) -> None:
-    """Apply a roster fact once. A fact that no longer fits the case (an offer arriving
-    after the case moved on) is recorded as seen and changes nothing."""
-    case_id = event.payload["case_id"]
-    with store.change(case_id) as change:
-        if change.case is None:
-            raise PermanentError(f"{event.type} for unknown case {case_id}")
-        if change.applied(event.event_id):
-            return
-        try:
-            result = action(change.case)
-        except InvalidTransition as exc:
-            log.warning("ignoring %s %s: %s", event.type, event.event_id, exc)
-            change.save(change.case, applied_event=event.event_id)
-            return
-        change.save(
-            result.case, _events(result, event.correlation_id), applied_event=event.event_id
+def _merge_or_register(
+    store: CaseStore,
+    received: Outcome,
+    place: duplicates.Place,
+    category: Category,
+    decided: Triage,
+    now: datetime,
+) -> Outcome:
+    """Under the place's lease: fold the report into the open case there, or become it."""
+    case = received.case
+    with store.place(place) as slot:
+        since = now - category.duplicate_window
+        for original_id in store.open_case_near(
+            place, slot.document, category.duplicate_radius_m, since
+        ):
+            with store.change(original_id) as original:
+                current = original.case
+                if current is None or not current.open or current.category != category.code:
+                    continue
+                merged = lifecycle.merge(case, current, By("triage", case.channel), now)
+                original.save(lifecycle.absorb(current, merged.case, now))
+                return received.then(merged)
+        triaged = received.then(intake.triage(case, decided, _share(store), now))
+        slot.save(
+            {
+                "case_id": case.id,
+                "number": case.number,
+                "reported_at": now,
+                "lat": place.lat,
+                "lon": place.lon,
+            }
         )
+    return replace(triaged, case=replace(triaged.case, place_key=place.key))
 
 
-def _existing(change, case_id: str) -> Case:
-    if change.case is None:
-        raise CaseNotFound(case_id)
-    return change.case
+def _fingerprint(received: intake.Intake) -> str:
+    fields = {name: getattr(received, name) for name in received.__dataclass_fields__}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _events(result: domain.Change, correlation_id: str) -> list[Envelope]:
+# Reading
+
+
+def get(store: CaseStore, reference: str, visible: Visible) -> Case:
+    """A case by id or readable number; another community's case is simply not found."""
+    case_id = store.case_id_of_number(reference) if is_number(reference) else reference
+    case = store.get(case_id) if case_id else None
+    if case is None or not visible(case.community_id):
+        raise CaseNotFound(reference)
+    return case
+
+
+def listing(
+    store: CaseStore, filters: Mapping[str, Any], communities: frozenset[str] | None
+) -> Listing:
+    return store.listing(filters, communities, filters.get("limit", 50), filters.get("cursor"))
+
+
+# Actions
+
+
+def act(
+    store: CaseStore,
+    reference: str,
+    visible: Visible,
+    correlation_id: str | None,
+    now: datetime,
+    decide: Callable[[Case, datetime], Outcome],
+) -> Case:
+    """Run one action on a case under its lease: the domain decides, the case is saved
+    with the events and timers it caused. A case leaving the open states stops being
+    the one duplicates fold into."""
+    now = milliseconds(now)
+    case_id = get(store, reference, visible).id
+    with store.change(case_id) as change:
+        if change.case is None or not visible(change.case.community_id):
+            raise CaseNotFound(reference)
+        outcome = decide(change.case, now)
+        correlation = correlation_id or change.document.get("correlation_id") or case_id
+        change.save(outcome.case, envelopes(outcome, correlation, now), outcome.timers)
+    if outcome.case.state in DONE:
+        store.forget_place(outcome.case)
+    return outcome.case
+
+
+def merge(
+    store: CaseStore, reference: str, into: str, by: By, visible: Visible, correlation_id, now
+) -> Case:
+    """Staff fold a duplicate they found into the open case it repeats."""
+    target = get(store, into, visible)
+
+    def decide(case: Case, at: datetime) -> Outcome:
+        require_role(by, STAFF, "merge cases")
+        with store.change(target.id) as original:
+            current = original.case
+            if current is None:
+                raise CaseNotFound(into)
+            outcome = lifecycle.merge(case, current, by, at)
+            original.save(lifecycle.absorb(current, outcome.case, at))
+        return outcome
+
+    return act(store, reference, visible, correlation_id, now, decide)
+
+
+def perform_action(
+    store: CaseStore, case_id: str, action: str, person_id: str, role: str, note: str, now
+) -> dict[str, Any]:
+    """What a signed action link (notify) does: the same use case as the HTTP action,
+    answered as data rather than an HTTP status."""
+    by = By(person_id, "link", person_id=person_id, role=role)
+    decisions = {
+        "accept": lambda case, at: lifecycle.accept(case, by, at),
+        "decline": lambda case, at: lifecycle.decline(case, by, note or "declined by link", at),
+        "resolve": lambda case, at: lifecycle.resolve(case, by, note or "已处理", 0.0, (), at),
+    }
+    if action not in decisions:
+        return {"ok": False, "code": "unknown_action", "state": None}
+    try:
+        case = act(store, case_id, lambda _: True, None, now, decisions[action])
+    except CaseNotFound:
+        return {"ok": False, "code": "not_found", "state": None}
+    except InvalidTransition as refused:
+        return {"ok": False, "code": "invalid_transition", "state": refused.state}
+    except (NotAssignee, NotPermitted):
+        current = store.get(case_id)
+        return {"ok": False, "code": "not_assignee", "state": current.state if current else None}
+    return {"ok": True, "state": case.state}
+
+
+def envelopes(outcome: Outcome, correlation_id: str, now: datetime) -> list[Envelope]:
     return [
         EVENTS.new_event(
-            type,
-            payload,
-            correlation_id=correlation_id,
-            case_id=result.case.id,
-            at=result.case.timeline[-1].at,
+            kind, payload, correlation_id=correlation_id, case_id=outcome.case.id, at=now
         )
-        for type, payload in result.facts
+        for kind, payload in outcome.facts
     ]
+
+
+def _share(store: CaseStore) -> float:
+    return store.taxonomy.warning_share

@@ -1,4 +1,9 @@
-"""HTTP entrypoints of the cases service and its error → status table."""
+"""The JSON API of the cases service and its error → status table.
+
+Every route names the scope its key needs. Who acts comes from the key or the
+person token (never the body); a case of a community the key does not cover is
+not found (404), whatever it is.
+"""
 
 from __future__ import annotations
 
@@ -8,51 +13,80 @@ from marshmallow import ValidationError
 
 from lianxin.clock import utc_now
 from lianxin.lease import LeaseBusy
-from lianxin.web import route
-from services.cases import handlers, keys
+from lianxin.web import correlation_id, route
+from services.cases import handlers, keys, timekeeping
+from services.cases.areas import UnknownArea
+from services.cases.areas import listing as area_listing
 from services.cases.domain import (
     CaseNotFound,
+    InvalidRequest,
     InvalidTransition,
     NotAssignee,
-    UnknownCategory,
+    NotPermitted,
 )
+from services.cases.intake import Intake
 from services.cases.schemas import (
-    AcceptSchema,
+    AreaListSchema,
     CaseIntakeSchema,
+    CaseListQuery,
+    CasePageSchema,
     CaseSchema,
-    IssuedKeySchema,
-    KeyListSchema,
-    KeyRequestSchema,
-    KeySchema,
-    PersonTokenRequestSchema,
-    PersonTokenSchema,
-    ResolveSchema,
+    CategoryListSchema,
 )
+from services.cases.store import BadCursor
+from services.cases.triage import UnknownCategory
+from services.cases.views import case_view, category_view
 
 ERRORS = {
+    UnknownArea: (400, "invalid_request"),
     UnknownCategory: (400, "invalid_request"),
-    keys.KeyNotFound: (404, "not_found"),
+    InvalidRequest: (400, "invalid_request"),
+    BadCursor: (400, "invalid_request"),
     NotAssignee: (403, "not_assignee"),
+    NotPermitted: (403, "forbidden"),
+    keys.KeyNotFound: (404, "not_found"),
     CaseNotFound: (404, "not_found"),
     InvalidTransition: (409, "invalid_transition"),
+    timekeeping.ExtensionNotPending: (409, "invalid_transition"),
     handlers.IdempotencyKeyReused: (422, "idempotency_key_reused"),
 }
 http = route(ERRORS)
-CASE_ID = re.compile(r"^LX-[0-9A-F]{16}$")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-
-
-ACTION_ERRORS = (NotAssignee, CaseNotFound, InvalidTransition, LeaseBusy)
-IDEMPOTENCY_HEADERS = [
+ACTION_ERRORS = (NotAssignee, NotPermitted, CaseNotFound, InvalidTransition, LeaseBusy)
+CORRELATION_HEADER = {
+    "in": "header",
+    "name": "X-Correlation-Id",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
+    "description": "Carried by every event the request causes.",
+}
+INTAKE_HEADERS = [
     {
         "in": "header",
         "name": "Idempotency-Key",
         "required": False,
-        "schema": {"type": "string", "maxLength": 200},
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
         "description": "A retry with the same key returns the same case (200).",
     },
-    {"in": "header", "name": "X-Correlation-Id", "required": False, "schema": {"type": "string"}},
+    CORRELATION_HEADER,
 ]
+
+
+def idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.match(key):
+        raise ValidationError({"Idempotency-Key": ["Use 1–200 printable ASCII characters."]})
+    return key
+
+
+def shown(case, actor) -> dict:
+    return CaseSchema().dump(case_view(case, unmasked=actor.is_admin))
+
+
+def act(store, request, actor, case_id: str, decide) -> tuple[int, dict]:
+    """Run an action through the one use case every channel shares; answer the case."""
+    case = handlers.act(store, case_id, actor.sees, correlation_id(request), utc_now(), decide)
+    return 200, shown(case, actor)
 
 
 class CasesHttp:
@@ -62,127 +96,82 @@ class CasesHttp:
         summary="Report a problem",
         body=CaseIntakeSchema,
         responses={201: CaseSchema, 200: CaseSchema},
-        headers=IDEMPOTENCY_HEADERS,
-        raises=(UnknownCategory, handlers.IdempotencyKeyReused, LeaseBusy),
+        headers=INTAKE_HEADERS,
+        raises=(UnknownArea, UnknownCategory, handlers.IdempotencyKeyReused, LeaseBusy),
+        scope="report",
     )
-    def create_case(self, request, body):
+    def create_case(self, request, actor, body):
+        received = Intake(
+            community_id=body["community_id"],
+            description=body["description"],
+            channel=body["channel"],
+            location=body["location"],
+            reporter=body.get("reporter") or {},
+            category=body.get("category"),
+            attachments=tuple(body["attachments"]),
+        )
         case, created = handlers.report(
             self.store,
-            body,
-            _idempotency_key(request),
-            request.headers.get("X-Correlation-Id"),
+            received,
+            handlers.by_actor(actor, body["channel"]),
+            actor.sees,
+            idempotency_key(request),
+            correlation_id(request),
             utc_now(),
         )
         headers = {"Location": f"/v1/cases/{case.id}"}
-        return (201 if created else 200), headers, CaseSchema().dump(case)
+        return (201 if created else 200), headers, shown(case, actor)
+
+    @http(
+        "GET",
+        "/v1/cases",
+        summary="Cases, newest first, filtered; pages by cursor",
+        query=CaseListQuery,
+        responses={200: CasePageSchema},
+        raises=(BadCursor,),
+        scope="read",
+    )
+    def list_cases(self, request, actor, query):
+        page = handlers.listing(self.store, query, actor.visible_communities())
+        return 200, {
+            "cases": [shown(case, actor) for case in page.cases],
+            "next_cursor": page.next_cursor,
+        }
 
     @http(
         "GET",
         "/v1/cases/<string:case_id>",
-        summary="A case, with its timeline",
+        summary="A case, by id or readable number, with its timeline",
         responses={200: CaseSchema},
         raises=(CaseNotFound,),
+        scope="read",
     )
-    def get_case(self, request, case_id):
-        return 200, CaseSchema().dump(handlers.get(self.store, _case_id(case_id)))
-
-    @http(
-        "POST",
-        "/v1/cases/<string:case_id>/accept",
-        summary="The offered volunteer accepts",
-        body=AcceptSchema,
-        responses={200: CaseSchema},
-        raises=ACTION_ERRORS,
-    )
-    def accept_case(self, request, case_id, body):
-        case = handlers.accept(self.store, _case_id(case_id), body, utc_now())
-        return 200, CaseSchema().dump(case)
-
-    @http(
-        "POST",
-        "/v1/cases/<string:case_id>/resolve",
-        summary="The volunteer resolves it",
-        body=ResolveSchema,
-        responses={200: CaseSchema},
-        raises=ACTION_ERRORS,
-    )
-    def resolve_case(self, request, case_id, body):
-        case = handlers.resolve(self.store, _case_id(case_id), body, utc_now())
-        return 200, CaseSchema().dump(case)
-
-
-def _case_id(raw: str) -> str:
-    if not CASE_ID.match(raw):
-        raise CaseNotFound(raw)
-    return raw
-
-
-def _idempotency_key(request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not IDEMPOTENCY_KEY.match(key):
-        raise ValidationError({"Idempotency-Key": ["Use 1–200 printable ASCII characters."]})
-    return key
-
-
-class KeysHttp:
-    """Key administration (admin scope): the keys every service accepts."""
-
-    @http(
-        "POST",
-        "/v1/keys",
-        summary="Issue an API key; the key is in this answer only",
-        body=KeyRequestSchema,
-        responses={201: IssuedKeySchema},
-        raises=(LeaseBusy,),
-        scope="admin",
-    )
-    def issue_key(self, request, actor, body):
-        record, issued = keys.issue(
-            self.store.keys,
-            body["name"],
-            body["scopes"],
-            body["communities"],
-            utc_now(),
-            person_id=body.get("person_id"),
-            role=body.get("role"),
-        )
-        return 201, IssuedKeySchema().dump({**keys.describe(record), "key": issued.text})
+    def get_case(self, request, actor, case_id):
+        return 200, shown(handlers.get(self.store, case_id, actor.sees), actor)
 
     @http(
         "GET",
-        "/v1/keys",
-        summary="Every key, newest first (no secrets)",
-        responses={200: KeyListSchema},
+        "/v1/categories",
+        summary="The category taxonomy: teams, priorities, time limits",
+        responses={200: CategoryListSchema},
         raises=(),
-        scope="admin",
-    )
-    def list_keys(self, request, actor):
-        listed = [keys.describe(record) for record in self.store.keys.all()]
-        return 200, KeyListSchema().dump({"keys": listed})
-
-    @http(
-        "POST",
-        "/v1/keys/<string:key_id>/revoke",
-        summary="Revoke a key, for good; every service refuses it within seconds",
-        responses={200: KeySchema},
-        raises=(keys.KeyNotFound, LeaseBusy),
-        scope="admin",
-    )
-    def revoke_key(self, request, actor, key_id):
-        return 200, KeySchema().dump(keys.describe(keys.revoke(self.store.keys, key_id, utc_now())))
-
-    @http(
-        "POST",
-        "/v1/person-tokens",
-        summary="A signed, expiring token naming who acts through an integration's key",
-        body=PersonTokenRequestSchema,
-        responses={201: PersonTokenSchema},
-        raises=(),
-        scope="admin",
+        scope="read",
         uses_database=False,
     )
-    def issue_person_token(self, request, actor, body):
-        token = keys.person_token(
-            self.tokens.tokens, body["person_id"], body["role"], body["communities"]
-        )
-        return 201, {"token": token, "expires_in": self.tokens.max_age_seconds}
+    def list_categories(self, request, actor):
+        categories = self.store.taxonomy.categories.values()
+        return 200, {"categories": [category_view(category) for category in categories]}
+
+    @http(
+        "GET",
+        "/v1/areas/<string:community_id>",
+        summary="A community's grids, estates, buildings and units, as reports may name them",
+        responses={200: AreaListSchema},
+        raises=(CaseNotFound,),
+        scope="read",
+    )
+    def list_areas(self, request, actor, community_id):
+        area = self.store.community_map(community_id)
+        if not area.known or not actor.sees(community_id):
+            raise CaseNotFound(community_id)
+        return 200, area_listing(area)

@@ -1,22 +1,30 @@
-"""The cases service: a thin shell over handlers.py."""
+"""The cases service: a thin shell over handlers.py and reactions.py."""
 
+from nameko.rpc import rpc
 from nameko.timer import timer
 
 from lianxin.auth import TokenIssuer
 from lianxin.clock import utc_now
-from lianxin.consumer import event_handler
+from lianxin.consumer import Source, event_handler, event_stream, on_deadline
 from lianxin.instrumentation import Instrumentation
 from lianxin.mongo import StoreProvider
 from lianxin.outages import Sweeper
 from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
-from services.cases import handlers
-from services.cases.http import CasesHttp, KeysHttp
-from services.cases.schemas import EVENTS
+from services.cases import handlers, reactions, timelimits
+from services.cases.actions_http import ActionsHttp
+from services.cases.api_document import CasesDocument
+from services.cases.events import EVENTS
+from services.cases.hotline_http import HotlineHttp
+from services.cases.http import CasesHttp
+from services.cases.keys_http import KeysHttp
+from services.cases.open311_http import Open311Http
 from services.cases.store import CaseStore
 
 
-class CasesService(CasesHttp, KeysHttp, HealthCheck):
+class CasesService(
+    CasesHttp, ActionsHttp, HotlineHttp, Open311Http, KeysHttp, CasesDocument, HealthCheck
+):
     name = "cases"
 
     store = StoreProvider(CaseStore)
@@ -24,13 +32,29 @@ class CasesService(CasesHttp, KeysHttp, HealthCheck):
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
-    @event_handler("roster", "offer.made")
-    def on_offer_made(self, message):
-        handlers.record_offer(self.store, EVENTS.read(message), utc_now())
+    @event_stream(
+        "roster-dispatch",
+        Source("roster", "offer.made"),
+        Source("roster", "offer.expired"),
+        Source("roster", "escalation.required"),
+    )
+    def on_roster_dispatch(self, message):
+        reactions.record_dispatch(self.store, EVENTS.read(message), utc_now())
 
-    @event_handler("roster", "escalation.required")
-    def on_escalation_required(self, message):
-        handlers.record_escalation(self.store, EVENTS.read(message), utc_now())
+    @event_handler("roster", "area.changed")
+    def on_area_changed(self, message):
+        reactions.record_area(self.store, EVENTS.read(message))
+
+    @on_deadline(timelimits.TIMER)
+    def on_timer(self, deadline):
+        reactions.time_is_up(self.store, deadline, utc_now())
+
+    @rpc
+    def perform_action(self, case_id, action, person_id, role, note=None):
+        """What a signed action link does (notify): accept, decline or resolve."""
+        return handlers.perform_action(
+            self.store, case_id, action, person_id, role, note or "", utc_now()
+        )
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):

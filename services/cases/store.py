@@ -1,69 +1,109 @@
-"""The cases repository: case documents, addressed by `_id`, changed under a lease."""
+"""The cases repository. Every hot path reads and writes by `_id`:
+
+- `cases`: one document per case, changed under its lease (AggregateStore), its
+  events and timers in its outbox;
+- `case_numbers`: one slot per readable number, `_id` = the number: the unique insert
+  that makes a number unique under concurrent intake; `case_number_counters` holds
+  the last number handed out per prefix and day, a hint where to start looking;
+- `case_places`: the duplicate index, one small document per community, category
+  and place, naming the open case there; changed under its own lease;
+- `areas`: the replica of roster's area registry, one map per community.
+
+Filtered queries serve only the listing (GET /v1/cases, Open311's GET requests) and
+admin work; each has an index created at start (ensure_indexes).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import base64
+import binascii
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
-from datetime import timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
 
+from lianxin import deadlines
 from lianxin.envelope import Envelope
 from lianxin.idempotency import already_applied, record_applied
 from lianxin.mongo import StoreContext
-from services.cases.domain import Case, Category, Step, Taxonomy
+from services.cases.areas import AreaNode, CommunityMap
+from services.cases.case_numbers import case_number
+from services.cases.domain import Case, Step, Timer
+from services.cases.duplicates import Place, within
 from services.cases.keys import KeyStore
+from services.cases.triage import Taxonomy
 
-TAXONOMY_FILE = Path(__file__).parent / "data" / "taxonomy.yaml"
+DATA = Path(__file__).parent / "data"
+DEFAULT_WARNING_SHARE = 0.8  # of a time limit used, when the assignee is warned
+AREA_CACHE_SECONDS = 5.0  # how long an area change may take to reach intake, at most
+MAX_APPLIED_EVENTS = 20  # the roster events a case remembers having applied
+NEWEST_FIRST = [("reported_at", DESCENDING), ("_id", DESCENDING)]
+LISTING_INDEXES = (  # the listing's filters, each with the listing's order
+    [("community_id", ASCENDING), *NEWEST_FIRST],
+    [("community_id", ASCENDING), ("state", ASCENDING), *NEWEST_FIRST],
+    [("community_id", ASCENDING), ("grid_id", ASCENDING), *NEWEST_FIRST],
+    [("community_id", ASCENDING), ("category", ASCENDING), *NEWEST_FIRST],
+    NEWEST_FIRST,  # an all-communities key listing without a community
+)
 
 
-def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    categories = {
-        code: Category(
-            code=code,
-            label=entry["label"],
-            team=entry["team"],
-            priority=entry["priority"],
-            accept_within=timedelta(minutes=entry["accept_within_minutes"]),
-            resolve_within=timedelta(hours=entry["resolve_within_hours"]),
-            keywords=tuple(word.lower() for word in entry.get("keywords", ())),
-        )
-        for code, entry in raw["categories"].items()
-    }
-    return Taxonomy(categories, raw["fallback"])
+def load_taxonomy(folder: Path = DATA) -> Taxonomy:
+    def read(name: str) -> Any:
+        return yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+
+    return Taxonomy.from_data(
+        read("taxonomy.yaml"), read("keywords.yaml"), read("emergencies.yaml")
+    )
+
+
+def load_prefixes(folder: Path = DATA) -> dict[str, str]:
+    raw = yaml.safe_load((folder / "case_numbers.yaml").read_text(encoding="utf-8"))
+    return dict(raw.get("prefixes") or {})
+
+
+# Case documents
 
 
 def to_document(case: Case) -> dict[str, Any]:
     document = asdict(case)
     document["_id"] = document.pop("id")
-    document["timeline"] = [asdict(step) for step in case.timeline]
+    document["is_overdue"] = bool(case.overdue)  # what the listing filters on
     return document
 
 
-def from_document(document: dict[str, Any]) -> Case:
-    fields = {key: value for key, value in document.items() if key in Case.__dataclass_fields__}
-    fields["id"] = document["_id"]
-    fields["timeline"] = tuple(Step(**step) for step in document.get("timeline", ()))
-    return Case(**fields)
+def from_document(document: Mapping[str, Any]) -> Case:
+    names = Case.__dataclass_fields__
+    values = {key: value for key, value in document.items() if key in names}
+    values["id"] = document["_id"]
+    values["timeline"] = tuple(
+        Step(**{**step, "attachments": tuple(step.get("attachments") or ())})
+        for step in document.get("timeline", ())
+    )
+    for name in ("attachments", "overdue", "warned"):
+        values[name] = tuple(document.get(name) or ())
+    values["followers"] = tuple(document.get("followers") or ())
+    return Case(**values)
 
 
 class CaseChange:
+    """A case under its lease: what the command sees and the one way to save it."""
+
     def __init__(self, change):
         self._change = change
         self.case = from_document(change.document) if change.document else None
 
     @property
-    def correlation_id(self) -> str | None:
-        return (self._change.document or {}).get("correlation_id")
-
-    @property
-    def fingerprint(self) -> str | None:
-        return (self._change.document or {}).get("intake_fingerprint")
+    def document(self) -> Mapping[str, Any]:
+        return self._change.document or {}
 
     def applied(self, event_id: str) -> bool:
         return already_applied(self._change.document, event_id)
@@ -72,29 +112,63 @@ class CaseChange:
         self,
         case: Case,
         events: Iterable[Envelope] = (),
+        timers: Iterable[Timer] = (),
         *,
         applied_event: str | None = None,
         **extra: Any,
     ) -> None:
-        previous = self._change.document or {}
-        document = {**previous, **to_document(case), **extra}
+        document = {**self.document, **to_document(case), **extra}
         if applied_event:
             document = record_applied(document, applied_event)
-        self._change.save(document, events)
+            document["applied_events"] = document["applied_events"][-MAX_APPLIED_EVENTS:]
+        scheduled = [
+            deadlines.Deadline(timer.kind, case.id, timer.due_at, timer.payload) for timer in timers
+        ]
+        self._change.save(document, [*events, *scheduled])
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A page of cases and the cursor to the next one."""
+
+    cases: list[Case]
+    next_cursor: str | None
+
+
+class BadCursor(Exception):
+    def details(self) -> dict[str, Any]:
+        return {"fields": {"cursor": ["Not a cursor this API gave out."]}}
 
 
 class CaseStore:
     def __init__(self, context: StoreContext):
         self.cases = context.aggregates("cases")
+        self.places = context.aggregates("case_places")
+        self.areas = context.aggregates("areas")
         self.keys = KeyStore(context)
-        self.taxonomy = load_taxonomy(Path(context.config.get("TAXONOMY_FILE") or TAXONOMY_FILE))
+        self._slots = context.db["case_numbers"]
+        self._counters = context.db["case_number_counters"]
+        folder = Path(context.config.get("CASES_DATA_DIR") or DATA)
+        share = float(context.config.get("TIME_WARNING_SHARE") or DEFAULT_WARNING_SHARE)
+        if not 0 < share < 1:
+            raise ValueError(f"TIME_WARNING_SHARE is a share of the time, not {share}")
+        self.taxonomy = replace(load_taxonomy(folder), warning_share=share)
+        self.prefixes = load_prefixes(folder)
+        self._maps: dict[str, tuple[float, CommunityMap]] = {}
+        self._hints: dict[str, int] = {}
+        self._area_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
 
     def ensure_indexes(self) -> None:
-        self.cases.collection.create_index([("community_id", ASCENDING), ("state", ASCENDING)])
-        self.cases.collection.create_index([("state", ASCENDING), ("accept_by", ASCENDING)])
+        for keys in LISTING_INDEXES:
+            self.cases.collection.create_index(keys)
 
     def recover(self) -> int:
-        return self.cases.recover() + self.keys.keys.recover()
+        return sum(
+            store.recover() for store in (self.cases, self.places, self.areas, self.keys.keys)
+        )
+
+    # One case
 
     @contextmanager
     def change(self, case_id: str) -> Iterator[CaseChange]:
@@ -104,3 +178,173 @@ class CaseStore:
     def get(self, case_id: str) -> Case | None:
         document = self.cases.find(case_id)
         return from_document(document) if document else None
+
+    def case_id_of_number(self, number: str) -> str | None:
+        slot = self._slots.find_one({"_id": number})
+        return slot["case_id"] if slot else None
+
+    # Readable numbers
+
+    def allocate_number(self, prefix: str, day: str, case_id: str, now: datetime) -> str:
+        """The next free number of the prefix and day, taken by a unique insert: concurrent
+        intakes (in any replica) each get their own. The counter only says where to start."""
+        counter_id = f"{prefix}-{day}"
+        stored = self._counters.find_one({"_id": counter_id}) or {}
+        with self._lock:
+            sequence = max(int(stored.get("last", 0)), self._hints.get(counter_id, 0)) + 1
+        while True:
+            number = case_number(prefix, day, sequence)
+            try:
+                self._slots.insert_one({"_id": number, "case_id": case_id, "at": now})
+                break
+            except DuplicateKeyError:
+                sequence += 1
+        with self._lock:
+            self._hints[counter_id] = max(self._hints.get(counter_id, 0), sequence)
+        self._advance_counter(counter_id, sequence)
+        return number
+
+    def _advance_counter(self, counter_id: str, sequence: int) -> None:
+        """Only a hint, so a lost race costs nothing; but two first upserts of one day
+        race to insert the counter, and the loser then updates the winner's."""
+        for _ in range(2):
+            try:
+                self._counters.update_one(
+                    {"_id": counter_id}, {"$max": {"last": sequence}}, upsert=True
+                )
+                return
+            except DuplicateKeyError:
+                continue
+
+    # The duplicate index
+
+    @contextmanager
+    def place(self, place: Place) -> Iterator[Any]:
+        with self.places.change(place.key) as change:
+            yield change
+
+    def open_case_near(
+        self, place: Place, own: Mapping[str, Any] | None, radius_m: float, since: datetime
+    ) -> list[str]:
+        """Case ids the index names at or near the place, reported since `since`, nearest
+        key first. Whether each is still open is for the caller to check under its lease."""
+        found = []
+        for key in place.neighbours:
+            entry = own if key == place.key else self.places.find(key)
+            if not entry or entry.get("reported_at") is None or entry["reported_at"] < since:
+                continue
+            if within(place, entry.get("lat"), entry.get("lon"), radius_m):
+                found.append(entry["case_id"])
+        return found
+
+    def forget_place(self, case: Case) -> None:
+        """The case is no longer open: its place no longer points at it."""
+        if not case.place_key:
+            return
+        with self.places.change(case.place_key) as change:
+            if change.document and change.document.get("case_id") == case.id:
+                change.save({"case_id": None, "reported_at": None})
+
+    # The area replica
+
+    @contextmanager
+    def area_change(self, community_id: str) -> Iterator[Any]:
+        """Under the community map's lease. A registry import sends hundreds of nodes of
+        one community at once: the workers of one process take turns here first, so
+        only the replicas compete for the lease, not every worker of each."""
+        with self._area_lock(community_id), self.areas.change(community_id) as change:
+            yield change
+
+    def _area_lock(self, community_id: str) -> threading.Lock:
+        with self._lock:
+            return self._area_locks.setdefault(community_id, threading.Lock())
+
+    def community_map(self, community_id: str) -> CommunityMap:
+        """The community's areas, cached for a few seconds once known; an unknown
+        community is read afresh each time, so a new one is usable at once."""
+        now = time.monotonic()
+        cached = self._maps.get(community_id)
+        if cached is not None and now - cached[0] < AREA_CACHE_SECONDS:
+            return cached[1]
+        area = map_from_document(community_id, self.areas.find(community_id))
+        if area.known:
+            if len(self._maps) > 10_000:
+                self._maps.clear()
+            self._maps[community_id] = (now, area)
+        return area
+
+    # Listing
+
+    def listing(
+        self,
+        filters: Mapping[str, Any],
+        communities: frozenset[str] | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Listing:
+        query: dict[str, Any] = {}
+        if communities is not None:
+            query["community_id"] = {"$in": sorted(communities)}
+        if filters.get("community_id"):
+            wanted = filters["community_id"]
+            query["community_id"] = (
+                wanted if communities is None or wanted in communities else {"$in": []}
+            )
+        for name in ("grid_id", "state", "category", "channel"):
+            wanted = filters.get(name)
+            if wanted:
+                query[name] = {"$in": list(wanted)} if isinstance(wanted, list) else wanted
+        if "overdue" in filters:
+            query["is_overdue"] = bool(filters["overdue"])
+        if filters.get("since") or filters.get("until"):
+            query["reported_at"] = {
+                **({"$gte": filters["since"]} if filters.get("since") else {}),
+                **({"$lte": filters["until"]} if filters.get("until") else {}),
+            }
+        if cursor:
+            at, case_id = decode_cursor(cursor)
+            query = {
+                "$and": [
+                    query,
+                    {
+                        "$or": [
+                            {"reported_at": {"$lt": at}},
+                            {"reported_at": at, "_id": {"$lt": case_id}},
+                        ]
+                    },
+                ]
+            }
+        found = self.cases.collection.find(query, sort=NEWEST_FIRST, limit=limit + 1)
+        cases = [from_document(document) for document in found]
+        more = len(cases) > limit
+        cases = cases[:limit]
+        last = cases[-1] if more and cases else None
+        return Listing(cases, encode_cursor(last.reported_at, last.id) if last else None)
+
+
+def map_from_document(community_id: str, document: Mapping[str, Any] | None) -> CommunityMap:
+    nodes = (document or {}).get("nodes") or []
+    return CommunityMap(
+        community_id, {node["code"]: AreaNode.from_document(node) for node in nodes}
+    )
+
+
+def map_to_document(area: CommunityMap) -> dict[str, Any]:
+    return {"nodes": [node.to_document() for node in area.nodes.values()]}
+
+
+def encode_cursor(at: datetime, case_id: str) -> str:
+    raw = json.dumps([at.isoformat(), case_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, case_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None or not isinstance(case_id, str):
+            raise ValueError(cursor)
+        return moment, case_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadCursor("The cursor is not valid.") from None

@@ -1,10 +1,10 @@
-"""Folding the facts of concurrent workers together: one write per community-day and
-batch instead of one per event.
+"""Folding the facts of concurrent workers together: one write per partition (a
+community's day, or its live totals) and batch instead of one per event.
 
-Each worker (one message) hands its fact over and waits until the batch holding it
-is stored; only then is its message acked (lianxin.consumer), so a crash loses
+Each worker (one message) hands its facts over and waits until the batches holding
+them are stored; only then is its message acked (lianxin.consumer), so a crash loses
 nothing. A batch closes after a short window or when full. A failure fails the
-waiters of that community-day only; their messages are retried on their own.
+waiters of that partition only; their messages are retried on their own.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class FactBatches(DependencyProvider):
     def __init__(
         self, fold: Callable[..., None], window_seconds: float = 0.02, max_facts: int = 200
     ):
-        """`fold(store, facts, batch_id)` stores one community-day's facts of a batch."""
+        """`fold(store, facts, batch_id)` stores one partition's facts of a batch."""
         self._fold = fold
         self._window = window_seconds
         self._max = max_facts
@@ -51,14 +51,23 @@ class FactBatches(DependencyProvider):
         )
         self.container.spawn_managed_thread(lambda: self._run(store), identifier="fact-batches")
 
-    def get_dependency(self, worker_ctx) -> Callable[[Fact], None]:
+    def get_dependency(self, worker_ctx) -> Callable[[list[Fact]], None]:
         return self.count
 
-    def count(self, fact: Fact) -> None:
-        """Block this worker until its fact is stored; raise what storing it raised."""
-        waiting = Waiting(fact, Event())
-        self._queue.put(waiting)
-        waiting.done.wait()
+    def count(self, facts: list[Fact]) -> None:
+        """Block this worker until all its facts are stored; raise what storing one raised
+        (the message is then retried, and the facts already stored count no more)."""
+        waiting = [Waiting(fact, Event()) for fact in facts]
+        for each in waiting:
+            self._queue.put(each)
+        failures = []
+        for each in waiting:
+            try:
+                each.done.wait()
+            except Exception as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     def _run(self, store) -> None:
         while True:
@@ -93,5 +102,5 @@ class FactBatches(DependencyProvider):
 def _by_partition(batch: list[Waiting]) -> dict[str, list[Waiting]]:
     groups: dict[str, list[Waiting]] = {}
     for waiting in batch:
-        groups.setdefault(waiting.fact.partition, []).append(waiting)
+        groups.setdefault(waiting.fact.partition.id, []).append(waiting)
     return groups

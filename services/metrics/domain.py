@@ -1,14 +1,23 @@
-"""Case facts and the day totals they fold into. Plain Python: no nameko, no pymongo.
+"""The counting model: facts, partitions and the totals they fold into. Plain Python:
+no nameko, no pymongo.
 
-Every event metrics counts becomes a *fact*: the cells it adds to, each a
-(dimension, value, measure) triple with a count. A community's day totals are
-the sum of its facts' cells. Sums do not care about order, so redelivered and
-out-of-order events fold to the same totals, and a rebuild from the stored facts
-gives the same numbers as the running totals.
+Every event metrics counts becomes one *fact* per partition it touches:
 
-A day's totals are addressed by the composite id `<community>:<day>` (DESIGN.md
-rule 7): the summary of a period reads one document per day, whatever the
-number of cases.
+- a **day** partition `<community>:<yyyy-mm-dd>` (the community's calendar day) holds
+  flows: what happened that day (reported, resolved, time to resolve, ...);
+- the **live** partition `<community>:live` holds stocks, running since the first
+  event: the open backlog by state, the overdue cases, all-time counts for
+  Prometheus, and *levels* such as the people on duty or a grid's households.
+
+A fact adds to *cells*, each a (dimension, value, measure) triple with a count.
+Sums do not care about order or batching, so redelivered and out-of-order events
+fold to the same totals, and a rebuild from the stored facts gives the same
+numbers. A *level* is a value that replaces rather than adds (42 people on duty);
+the latest by its own order wins, which is just as indifferent to delivery order.
+
+Documents stay bounded: a totals document has a cell per dimension value and
+measure (grids, categories, channels, teams, volunteers of a community), never
+one per case or per event.
 """
 
 from __future__ import annotations
@@ -17,102 +26,128 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-
-MEASURE_OF_EVENT = {
-    "case.reported": "reported",
-    "case.triaged": "triaged",
-    "case.dispatched": "dispatched",
-    "case.escalated": "escalated",
-    "case.accepted": "accepted",
-    "case.resolved": "resolved",
-    "notification.delivered": "notified",
-    "notification.failed": "notification_failures",
-}
-MEASURES = (*tuple(MEASURE_OF_EVENT.values()), "resolved_on_time")
 ALL = ("all", "")  # the dimension and value of a community's overall totals
+LIVE = "live"
 
 Cell = tuple[str, str, str]  # (dimension, value, measure)
 
 
 @dataclass(frozen=True)
-class Fact:
-    """What one event adds to one community-day."""
+class Partition:
+    """Where a fact is counted: one community's day, or its running (live) totals."""
 
-    event_id: str
     community_id: str
-    day: date
-    cells: Mapping[Cell, int]
-
-    @property
-    def partition(self) -> str:
-        return day_id(self.community_id, self.day)
-
-
-@dataclass(frozen=True)
-class DayTotals:
-    community_id: str
-    day: date
-    cells: Mapping[Cell, int] = field(default_factory=dict)
+    day: date | None = None  # None: the live partition
 
     @property
     def id(self) -> str:
-        return day_id(self.community_id, self.day)
+        return f"{self.community_id}:{self.day.isoformat() if self.day else LIVE}"
 
-    def fold(self, facts: Iterable[Fact]) -> DayTotals:
+    @property
+    def is_live(self) -> bool:
+        return self.day is None
+
+    @classmethod
+    def parse(cls, text: str) -> Partition:
+        community_id, _, rest = text.rpartition(":")
+        return cls(community_id, None if rest == LIVE else date.fromisoformat(rest))
+
+
+@dataclass(frozen=True)
+class Level:
+    """A value that replaces the one before it: the one with the highest `order`
+    (then event id) wins, whatever order the events arrive in."""
+
+    key: str
+    order: str  # sortable text: a UTC timestamp, or a zero-padded version
+    event_id: str
+    value: Mapping[str, Any]
+
+    def newer_than(self, other: Level | None) -> bool:
+        return other is None or (self.order, self.event_id) > (other.order, other.event_id)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What one event adds to one partition. `id` is unique per event and role
+    (`<event id>`, `<event id>:live`, ...), never derived from the partition."""
+
+    id: str
+    partition: Partition
+    cells: Mapping[Cell, int] = field(default_factory=dict)
+    levels: Mapping[str, Level] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A partition's sums and levels."""
+
+    partition: Partition
+    cells: Mapping[Cell, int] = field(default_factory=dict)
+    levels: Mapping[str, Level] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.partition.id
+
+    def fold(self, facts: Iterable[Fact]) -> Totals:
         cells = Counter(self.cells)
+        levels = dict(self.levels)
         for fact in facts:
             cells.update(fact.cells)
-        return DayTotals(self.community_id, self.day, dict(cells))
+            for key, level in fact.levels.items():
+                if level.newer_than(levels.get(key)):
+                    levels[key] = level
+        return Totals(self.partition, {cell: n for cell, n in cells.items() if n}, levels)
+
+    def measures(self, dimension: tuple[str, str] = ALL) -> Counter[str]:
+        """Every measure of one dimension value, e.g. ("grid", "jingxiang-g1")."""
+        found: Counter[str] = Counter()
+        for (name, value, measure), count in self.cells.items():
+            if (name, value) == dimension:
+                found[measure] += count
+        return found
+
+    def by(self, dimension: str) -> dict[str, Counter[str]]:
+        """Measures per value of a dimension, e.g. every grid's."""
+        found: dict[str, Counter[str]] = {}
+        for (name, value, measure), count in self.cells.items():
+            if name == dimension:
+                found.setdefault(value, Counter())[measure] += count
+        return found
+
+    def levels_of(self, prefix: str) -> list[Level]:
+        return [level for key, level in sorted(self.levels.items()) if key.startswith(prefix)]
 
 
-def day_id(community_id: str, day: date) -> str:
-    return f"{community_id}:{day.isoformat()}"
+def add_up(totals: Iterable[Totals], dimension: tuple[str, str] = ALL) -> Counter[str]:
+    """One dimension value's measures summed over several partitions (days)."""
+    found: Counter[str] = Counter()
+    for each in totals:
+        found.update(each.measures(dimension))
+    return found
+
+
+def add_up_by(totals: Iterable[Totals], dimension: str) -> dict[str, Counter[str]]:
+    found: dict[str, Counter[str]] = {}
+    for each in totals:
+        for value, measures in each.by(dimension).items():
+            found.setdefault(value, Counter()).update(measures)
+    return found
 
 
 def days_between(since: date, until: date) -> list[date]:
     return [since + timedelta(days=offset) for offset in range((until - since).days + 1)]
 
 
-def local_day(at: datetime) -> date:
+def local_day(at: datetime, zone: ZoneInfo) -> date:
     """Statistics follow the community's calendar day, not UTC's."""
-    return at.astimezone(LOCAL_ZONE).date()
+    return at.astimezone(zone).date()
 
 
-def fact_of(event_id: str, event_type: str, occurred_at: datetime, payload: Mapping) -> Fact | None:
-    """The cells an event adds to, or None for an event metrics does not count."""
-    measure = MEASURE_OF_EVENT.get(event_type)
-    if measure is None:
-        return None
-    measures = [measure]
-    if event_type == "case.resolved" and payload.get("on_time"):
-        measures.append("resolved_on_time")
-    cells: Counter[Cell] = Counter()
-    for name in measures:
-        cells[(*ALL, name)] += 1
-        cells[("category", payload["category"], name)] += 1
-    return Fact(event_id, payload["community_id"], local_day(occurred_at), dict(cells))
-
-
-def summarise(days: Iterable[DayTotals]) -> dict:
-    totals: Counter[str] = Counter({measure: 0 for measure in MEASURES})
-    by_category: dict[str, Counter[str]] = {}
-    for totals_of_day in days:
-        for (dimension, value, measure), count in totals_of_day.cells.items():
-            if (dimension, value) == ALL:
-                totals[measure] += count
-            elif dimension == "category":
-                by_category.setdefault(value, Counter())[measure] += count
-    return {
-        "totals": dict(totals),
-        "open": max(0, totals["reported"] - totals["resolved"]),
-        "resolution_rate": _rate(totals["resolved"], totals["reported"]),
-        "on_time_rate": _rate(totals["resolved_on_time"], totals["resolved"]),
-        "by_category": {name: dict(counts) for name, counts in sorted(by_category.items())},
-    }
-
-
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: float, whole: float) -> float | None:
+    """A share rounded to four places; None when there is nothing to share."""
     return round(part / whole, 4) if whole else None

@@ -1,47 +1,169 @@
-"""Use cases of the metrics service."""
+"""Use cases of the metrics service: count an event; answer the statistics; rebuild."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from marshmallow import ValidationError
+
+from lianxin.auth import Actor
 from lianxin.envelope import Envelope
-from services.metrics import domain
+from services.metrics import places, reports
+from services.metrics.domain import Fact, add_up_by, days_between
+from services.metrics.evaluation import evaluate, load_policy, quarter_of, quarter_range
+from services.metrics.measures import facts_of
 from services.metrics.store import MetricsStore
 
-
-def count_event(count: Callable[[domain.Fact], None], event: Envelope) -> None:
-    """Turn an event into its fact and wait until a batch has stored it; events metrics
-    does not count are acknowledged and forgotten."""
-    fact = domain.fact_of(event.event_id, event.type, event.occurred_at, event.payload)
-    if fact is not None:
-        count(fact)
+MAX_RANGE_DAYS = 366
+DEFAULT_PERIOD_DAYS = 30
+ZoneOf = Callable[[str], ZoneInfo]
 
 
-def fold_facts(store: MetricsStore, facts: list[domain.Fact], batch_id: str) -> int:
-    """Store one community-day's facts of a batch (FactBatches calls this)."""
-    return store.fold(facts[0].community_id, facts[0].day, facts, batch_id)
+class CommunityNotFound(Exception):
+    """A community this key may not see: told as not found, so ids cannot be probed."""
 
 
-def summary(store: MetricsStore, community_id: str, since: date, until: date) -> dict:
-    days = store.days_of(community_id, domain.days_between(since, until))
-    return {
-        "community_id": community_id,
+def count_event(count: Callable[[list[Fact]], None], zone_of: ZoneOf, event: Envelope) -> int:
+    """Turn an event into its facts and wait until batches have stored them; events
+    metrics does not count are acknowledged and forgotten. Returns the facts counted."""
+    facts = facts_of(event.event_id, event.type, event.occurred_at, event.payload, zone_of)
+    if facts:
+        count(facts)
+    return len(facts)
+
+
+def fold_facts(store: MetricsStore, facts: list[Fact], batch_id: str) -> int:
+    """Store one partition's facts of a batch (FactBatches calls this)."""
+    return store.fold(facts[0].partition, facts, batch_id)
+
+
+# -- the statistics -------------------------------------------------------------------
+
+
+def _visible(actor: Actor, community_id: str) -> None:
+    if not actor.sees(community_id):
+        raise CommunityNotFound(f"No community {community_id}.")
+
+
+def _period(query: dict[str, Any], zone: ZoneInfo, now: datetime) -> tuple[date, date]:
+    """The query's days, by default the last 30 up to today in the community's zone."""
+    until = query.get("until") or now.astimezone(zone).date()
+    since = query.get("since") or until - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    if since > until:
+        raise ValidationError({"from": ["Must not be after `to`."]})
+    if (until - since).days > MAX_RANGE_DAYS:
+        raise ValidationError({"to": [f"At most {MAX_RANGE_DAYS} days."]})
+    return since, until
+
+
+def _context(zone_of: ZoneOf, actor: Actor, query: dict[str, Any], now: datetime):
+    """The community (if this key sees it), its period, and the head of every report."""
+    community = query["community_id"]
+    _visible(actor, community)
+    zone = zone_of(community)
+    since, until = _period(query, zone, now)
+    head = {
+        "community_id": community,
+        "grid_id": query.get("grid_id"),
         "from": since.isoformat(),
         "to": until.isoformat(),
-        **domain.summarise(days),
+        "timezone": zone.key,
+    }
+    return community, since, until, head
+
+
+def summary(store: MetricsStore, zone_of: ZoneOf, actor: Actor, query: dict, now: datetime) -> dict:
+    community, since, until, head = _context(zone_of, actor, query, now)
+    days = store.days_of(community, days_between(since, until))
+    live = store.live_of(community)
+    grid = query.get("grid_id")
+    return {
+        **head,
+        "households": places.households(live, community, grid),
+        **reports.summarise(list(days.values()), live, grid),
     }
 
 
+def trend(store: MetricsStore, zone_of: ZoneOf, actor: Actor, query: dict, now: datetime) -> dict:
+    community, since, until, head = _context(zone_of, actor, query, now)
+    days = store.days_of(community, days_between(since, until))
+    interval = query.get("interval", "day")
+    periods = reports.trend(days, since, until, interval, query.get("grid_id"))
+    return {**head, "interval": interval, "periods": periods}
+
+
+def hotline(store: MetricsStore, zone_of: ZoneOf, actor: Actor, query: dict, now: datetime) -> dict:
+    community, since, until, head = _context(zone_of, actor, query, now)
+    earlier = days_between(reports.same_day_last_year(since), reports.same_day_last_year(until))
+    grid = query.get("grid_id")
+    report = reports.hotline(
+        store.days_of(community, days_between(since, until)),
+        store.days_of(community, earlier),
+        since,
+        until,
+        places.households(store.live_of(community), community, grid),
+        grid,
+    )
+    return {**head, **report}
+
+
+def volunteers(
+    store: MetricsStore, zone_of: ZoneOf, actor: Actor, query: dict, now: datetime
+) -> dict:
+    community, since, until, head = _context(zone_of, actor, query, now)
+    days = store.days_of(community, days_between(since, until))
+    return {**head, **reports.volunteers(days.values())}
+
+
+def evaluation(
+    store: MetricsStore, zone_of: ZoneOf, actor: Actor, query: dict, now: datetime
+) -> dict:
+    """A quarter's evaluation of the community's grids or teams (this quarter by default)."""
+    community = query["community_id"]
+    _visible(actor, community)
+    zone = zone_of(community)
+    year, quarter = quarter_of(now.astimezone(zone).date())
+    year, quarter = query.get("year", year), query.get("quarter", quarter)
+    since, until = quarter_range(year, quarter)
+    kind = query.get("of", "grid")
+    report = evaluate_quarter(store, community, kind, since, until)
+    return {
+        "community_id": community,
+        "of": kind,
+        "year": year,
+        "quarter": quarter,
+        "from": since.isoformat(),
+        "to": until.isoformat(),
+        "timezone": zone.key,
+        **report,
+    }
+
+
+def evaluate_quarter(
+    store: MetricsStore, community: str, kind: str, since: date, until: date
+) -> dict[str, Any]:
+    days = store.days_of(community, days_between(since, until))
+    names = places.grid_names(store.live_of(community)) if kind == "grid" else {}
+    return evaluate(load_policy(), add_up_by(days.values(), kind), names)
+
+
+# -- admin ------------------------------------------------------------------------------
+
+
 def rebuild(store: MetricsStore, apply: bool) -> list[dict]:
-    """Recompute every day's totals from the stored facts; list the days that differ
+    """Recompute every partition's totals from the stored facts; list those that differ
     and, with `apply`, write the recomputed totals."""
     differences = []
-    for community_id, day in store.partitions():
-        stored, recomputed = store.recount(community_id, day)
-        if dict(stored.cells) != dict(recomputed.cells):
+    for partition in store.partitions():
+        stored, recomputed = store.recount(partition)
+        if dict(stored.cells) != dict(recomputed.cells) or dict(stored.levels) != dict(
+            recomputed.levels
+        ):
             differences.append(
-                {"day": recomputed.id, "stored": stored.cells, "recomputed": recomputed.cells}
+                {"day": partition.id, "stored": stored.cells, "recomputed": recomputed.cells}
             )
             if apply:
                 store.replace_totals(recomputed)

@@ -1,22 +1,173 @@
-"""HTTP entrypoints of the metrics service."""
+"""HTTP entrypoints of the metrics service: the statistics, as JSON and as CSV.
 
+Every route needs a key with the `read` scope; a community the key does not cover
+is answered 404, as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from lianxin.clock import utc_now
+from lianxin.openapi import CSV
 from lianxin.web import route
-from services.metrics import handlers
-from services.metrics.schemas import SummaryQuery, SummarySchema
+from services.metrics import export, handlers
+from services.metrics.handlers import CommunityNotFound
+from services.metrics.schemas import (
+    AreaPeriodQuery,
+    EvaluationQuery,
+    EvaluationSchema,
+    HotlineSchema,
+    PeriodQuery,
+    SummarySchema,
+    TrendQuery,
+    TrendSchema,
+    VolunteersSchema,
+)
 
-http = route({})
+ERRORS = {CommunityNotFound: (404, "not_found")}
+RAISES = (CommunityNotFound,)
+CSV_NOTE = " as CSV (UTF-8 with a byte-order mark, so spreadsheets read the Chinese text)"
+
+http = route(ERRORS)
+
+
+def csv_response(text: str, name: str) -> Response:
+    return Response(
+        "\ufeff" + text,
+        status=200,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
 
 
 class MetricsHttp:
+    def _report(self, use_case: Callable[..., dict], actor, query) -> dict[str, Any]:
+        return use_case(self.store, self.zones, actor, query, utc_now())
+
     @http(
         "GET",
         "/v1/stats/summary",
-        summary="Counts and rates for a community and period",
-        query=SummaryQuery,
+        summary="Counts, rates, times and backlog of a community or grid over a period",
+        query=AreaPeriodQuery,
         responses={200: SummarySchema},
-        raises=(),
+        raises=RAISES,
+        scope="read",
     )
-    def stats_summary(self, request, query):
-        return 200, handlers.summary(
-            self.store, query["community_id"], query["since"], query["until"]
-        )
+    def stats_summary(self, request, actor, query):
+        return 200, self._report(handlers.summary, actor, query)
+
+    @http(
+        "GET",
+        "/v1/stats/summary.csv",
+        summary="The summary" + CSV_NOTE,
+        query=AreaPeriodQuery,
+        responses={200: CSV},
+        raises=RAISES,
+        scope="read",
+    )
+    def stats_summary_csv(self, request, actor, query):
+        report = self._report(handlers.summary, actor, query)
+        return csv_response(export.summary_csv(report), "summary")
+
+    @http(
+        "GET",
+        "/v1/stats/trend",
+        summary="Collected, resolved and rates per day, week or month",
+        query=TrendQuery,
+        responses={200: TrendSchema},
+        raises=RAISES,
+        scope="read",
+    )
+    def stats_trend(self, request, actor, query):
+        return 200, self._report(handlers.trend, actor, query)
+
+    @http(
+        "GET",
+        "/v1/stats/trend.csv",
+        summary="The trend" + CSV_NOTE,
+        query=TrendQuery,
+        responses={200: CSV},
+        raises=RAISES,
+        scope="read",
+    )
+    def stats_trend_csv(self, request, actor, query):
+        return csv_response(export.trend_csv(self._report(handlers.trend, actor, query)), "trend")
+
+    @http(
+        "GET",
+        "/v1/stats/hotline",
+        summary="12345 hotline cases per 1,000 households against the same period last year",
+        query=AreaPeriodQuery,
+        responses={200: HotlineSchema},
+        raises=RAISES,
+        scope="read",
+    )
+    def stats_hotline(self, request, actor, query):
+        return 200, self._report(handlers.hotline, actor, query)
+
+    @http(
+        "GET",
+        "/v1/stats/hotline.csv",
+        summary="The hotline trend" + CSV_NOTE,
+        query=AreaPeriodQuery,
+        responses={200: CSV},
+        raises=RAISES,
+        scope="read",
+    )
+    def stats_hotline_csv(self, request, actor, query):
+        report = self._report(handlers.hotline, actor, query)
+        return csv_response(export.hotline_csv(report), "hotline")
+
+    @http(
+        "GET",
+        "/v1/stats/evaluation",
+        summary="Quarterly evaluation of grids or teams, the formula, and the red/black list",
+        query=EvaluationQuery,
+        responses={200: EvaluationSchema},
+        raises=RAISES,
+        scope="read",
+    )
+    def stats_evaluation(self, request, actor, query):
+        return 200, self._report(handlers.evaluation, actor, query)
+
+    @http(
+        "GET",
+        "/v1/stats/evaluation.csv",
+        summary="The evaluation" + CSV_NOTE,
+        query=EvaluationQuery,
+        responses={200: CSV},
+        raises=RAISES,
+        scope="read",
+    )
+    def stats_evaluation_csv(self, request, actor, query):
+        report = self._report(handlers.evaluation, actor, query)
+        return csv_response(export.evaluation_csv(report), "evaluation")
+
+    @http(
+        "GET",
+        "/v1/stats/volunteers",
+        summary="Each volunteer's hours and cases over a period (ids only, no names)",
+        query=PeriodQuery,
+        responses={200: VolunteersSchema},
+        raises=RAISES,
+        scope="read",
+    )
+    def stats_volunteers(self, request, actor, query):
+        return 200, self._report(handlers.volunteers, actor, query)
+
+    @http(
+        "GET",
+        "/v1/stats/volunteers.csv",
+        summary="The volunteers" + CSV_NOTE,
+        query=PeriodQuery,
+        responses={200: CSV},
+        raises=RAISES,
+        scope="read",
+    )
+    def stats_volunteers_csv(self, request, actor, query):
+        report = self._report(handlers.volunteers, actor, query)
+        return csv_response(export.volunteers_csv(report), "volunteers")

@@ -15,26 +15,40 @@ from services.metrics.gauges import REFRESH_SECONDS, BusinessGauges
 from services.metrics.http import MetricsHttp
 from services.metrics.schemas import EVENTS
 from services.metrics.store import MetricsStore
+from services.metrics.zones import CommunityZones
+
+# Everything metrics counts arrives on one queue (docs/events.md): the case events, the
+# notification outcomes, and roster's hours, duty, expiries and areas.
+SOURCES = (
+    Source("cases", "case.#"),
+    Source("notify", "notification.#"),
+    Source("roster", "hours.credited"),
+    Source("roster", "duty.changed"),
+    Source("roster", "offer.expired"),
+    Source("roster", "area.changed"),
+)
 
 
 class MetricsService(MetricsHttp, KeyReplica, HealthCheck):
     name = "metrics"
 
     store = StoreProvider(MetricsStore)
+    zones = CommunityZones()
     gauges = BusinessGauges()
     facts = FactBatches(handlers.fold_facts)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
-    @event_stream("facts", Source("cases", "case.#"), Source("notify", "notification.#"))
+    @event_stream("facts", *SOURCES)
     def count_event(self, message):
         event = EVENTS.read_if_known(message)
         if event is not None:
-            handlers.count_event(self.facts, event)
+            handlers.count_event(self.facts, self.zones, event)
 
     @timer(interval=REFRESH_SECONDS, eager=True)
     def refresh_gauges(self):
-        self.sweeper.tick(self.gauges.refresh)
+        self.sweeper.tick(self.gauges.refresh_aggregates)
+        self.sweeper.tick(self.gauges.refresh_dead_letters)
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):

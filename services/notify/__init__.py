@@ -1,1 +1,2 @@
-"""notify: channels, templates, deliveries with status and attempts, signed webhooks."""
+"""notify: how the system reaches staff, volunteers, residents and the hotline, and how they
+answer it — channels, routing, templates, deliveries with retries, action links, alerts."""

@@ -1,96 +1,381 @@
-"""Use cases of the notify service."""
+"""Use cases of the notify service: what each event makes happen, and what the API reads.
+
+An event is turned into plans (routing.py: who, over which channels), each plan
+into a rendered message and a delivery (pipeline.py sends it). Beside this module:
+replicas.py keeps roster's people and places, alerting.py takes Alertmanager's
+alerts, actions.py does what an opened action link says.
+"""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from lianxin.auth import Actor
 from lianxin.envelope import Envelope
-from services.notify.channels import Outbound
-from services.notify.domain import Delivery, DeliveryFailed
-from services.notify.schemas import EVENTS
+from services.notify import pipeline
+from services.notify.domain import Contact, Delivery, Recipient, delivery_id
+from services.notify.facts import case_context, hotline_context
+from services.notify.outbound import Outbound
+from services.notify.routing import (
+    Person,
+    Plan,
+    for_group,
+    for_person,
+    for_resident,
+    is_urgent,
+    staff_plans,
+)
 from services.notify.store import NotifyStore
 
-DELIVERY_ID_NAMESPACE = uuid.UUID("a3d2e1f0-5b6c-4d7e-8f90-1a2b3c4d5e6f")
+Clock = Callable[[], datetime]
+FOLLOWED = frozenset(
+    {"case.reported", "case.dispatched", "case.assigned", "case.accepted", "case.closed"}
+)
+APPLIED_LIMIT = 20
 
 
 class DeliveryNotFound(Exception):
     pass
 
 
-def delivery_id_for(event_id: str) -> str:
-    """One delivery per event: a redelivered event finds its delivery and does not resend."""
-    return "DL-" + uuid.uuid5(DELIVERY_ID_NAMESPACE, event_id).hex[:16].upper()
+class NotDead(Exception):
+    def __init__(self, state: str):
+        super().__init__(f"Only a dead delivery can be sent again; this one is {state}.")
+        self.state = state
+
+    def details(self) -> dict[str, str]:
+        return {"state": self.state}
 
 
-def deliver(store: NotifyStore, outbound: Outbound, event: Envelope, now: datetime) -> Delivery:
-    """Send the message an event calls for, once. A failed send is recorded with its attempt
-    count and re-raised, so the consumer retries with back-off and finally dead-letters it."""
-    delivery_id = delivery_id_for(event.event_id)
-    failure: DeliveryFailed | None = None
-    with store.change(delivery_id) as change:
-        delivery = change.delivery or Delivery(
-            id=delivery_id,
-            kind=event.type,
-            case_id=event.payload["case_id"],
-            channel=outbound.channel.name,
-            address=outbound.address_for(event.payload),
+# case events
+
+
+def on_case_event(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
+    """Plan and create the deliveries a case event calls for. Returns how many were new."""
+    follow = _follow(store, event)
+    payload = {**_known(follow), **{k: v for k, v in event.payload.items() if v not in (None, "")}}
+    plans = dedupe(_case_plans(store, outbound, event.type, payload, follow))
+    return _deliver_all(store, outbound, event.event_id, plans, payload, clock)
+
+
+def _case_plans(
+    store: NotifyStore,
+    outbound: Outbound,
+    event_type: str,
+    payload: Mapping[str, Any],
+    follow: Mapping[str, Any],
+) -> list[Plan | None]:
+    community, grid = payload["community_id"], payload.get("grid_id", "")
+    reach, urgent = outbound.reach, is_urgent(payload)
+    assignee = follow.get("assignee") or {}
+
+    def person(person_id: str | None, name: str, template: str, urgent: bool = urgent):
+        if not person_id:
+            return None
+        found = person_by_id(store, person_id)
+        return for_person(found, person_id, name, community, grid, reach, template, urgent)
+
+    def assignee_plan(template: str) -> Plan | None:
+        return person(assignee.get("person_id"), assignee.get("display_name", ""), template)
+
+    def resident(template: str) -> Plan | None:
+        return for_resident(payload["case_id"], follow.get("contact"), reach, template)
+
+    if event_type == "case.dispatched":
+        return [
+            person(payload.get("person_id"), payload.get("display_name", ""), "case.dispatched"),
+            resident("progress.dispatched"),
+        ]
+    if event_type == "case.assigned":
+        return [person(payload.get("person_id"), payload.get("display_name", ""), "case.assigned")]
+    if event_type == "case.escalated":
+        target = payload.get("target") or {}
+        return [
+            person(target.get("person_id"), target.get("display_name") or "", "case.escalated"),
+            for_group(community, [grid], reach, "case.escalated", urgent),
+        ]
+    if event_type == "case.emergency":
+        staff = staff_of(store, community)
+        return [
+            *staff_plans(community, staff, grid, reach, "case.emergency", True),
+            for_group(community, [grid], reach, "case.emergency", True),
+        ]
+    if event_type in ("case.triage_needed", "case.extension_requested"):
+        return [for_group(community, ["staff"], reach, event_type, urgent)]
+    if event_type in ("case.warning", "case.extension_decided"):
+        return [assignee_plan(event_type)]
+    if event_type == "case.overdue":
+        return [
+            assignee_plan("case.overdue"),
+            for_group(community, [grid], reach, "case.overdue", urgent),
+        ]
+    if event_type in ("case.resolved", "case.closed"):
+        return [resident(f"progress.{event_type.removeprefix('case.')}")]
+    return []  # reported, accepted: remembered in the follow, no message
+
+
+def _deliver_all(
+    store: NotifyStore,
+    outbound: Outbound,
+    cause_id: str,
+    plans: list[Plan],
+    payload: Mapping[str, Any],
+    clock: Clock,
+) -> int:
+    now = clock()
+    community = payload["community_id"]
+    zone = pipeline.zone_for(store, outbound, community)
+    names = _names(store, payload)
+    created = 0
+    for plan in plans:
+        links = _links(outbound, plan, payload, now)
+        context = case_context(payload, names, zone, outbound.words, links)
+        message = outbound.messages.render(plan.template, community, context)
+        created += create_delivery(
+            store, outbound, plan, cause_id, message.to_dict(), payload, zone, clock
         )
-        if delivery.state == "delivered":
-            return delivery
-        body = _body(delivery, outbound, event)
-        try:
-            outbound.channel.send(delivery.id, delivery.address, body)
-            delivery = delivery.succeeded(now)
-        except DeliveryFailed as exc:
-            delivery, failure = delivery.failed(str(exc)), exc
-        change.save(delivery, [_outcome(delivery, event)], body)
-    if failure is not None:
-        raise failure
-    return delivery
+    return created
 
 
-def get(store: NotifyStore, delivery_id: str) -> Delivery:
-    delivery = store.get(delivery_id)
-    if delivery is None:
-        raise DeliveryNotFound(f"No delivery {delivery_id}.")
-    return delivery
+def create_delivery(
+    store: NotifyStore,
+    outbound: Outbound,
+    plan: Plan,
+    cause_id: str,
+    message: Mapping[str, Any],
+    about: Mapping[str, Any],
+    zone: ZoneInfo,
+    clock: Clock,
+) -> bool:
+    now = clock()
+    contact, rest = plan.chain[0], plan.chain[1:]
+    delivery = Delivery(
+        id=delivery_id(cause_id, plan.recipient, contact),
+        cause_id=cause_id,
+        kind=plan.template,
+        recipient=plan.recipient,
+        contact=contact,
+        message=message,
+        created_at=now,
+        community_id=about.get("community_id") or "",
+        case_id=about.get("case_id"),
+        category=about.get("category") or "",
+        urgent=plan.urgent,
+        fallbacks=tuple(rest),
+    )
+    due = pipeline.hold(delivery, plan.person, zone, now)
+    return pipeline.create(store, outbound, delivery, due, clock)
 
 
-def _body(delivery: Delivery, outbound: Outbound, event: Envelope) -> dict[str, Any]:
-    payload = event.payload
+def _links(
+    outbound: Outbound, plan: Plan, payload: Mapping[str, Any], now: datetime
+) -> dict[str, str]:
+    """Action links for the person a case is dispatched or assigned to; a rating link for
+    the resident when the case is closed."""
+    if plan.template == "progress.closed":
+        url = outbound.routes.community(payload["community_id"]).rating_url
+        number = payload.get("number") or payload["case_id"]
+        return {"rate": url.format(number=number, case_id=payload["case_id"])} if url else {}
+    if plan.recipient.kind != "person" or plan.template not in ("case.dispatched", "case.assigned"):
+        return {}
+    later = now + timedelta(days=outbound.link_days)
+    accept_until = payload.get("offer_expires_at") or payload.get("accept_by") or later
+    actions = {"accept": accept_until, "decline": accept_until, "resolve": later}
+    if plan.template == "case.assigned":
+        actions = {"resolve": later}
     return {
-        "delivery_id": delivery.id,
-        "kind": event.type,
-        "case_id": delivery.case_id,
-        "text": outbound.messages.render(event.type, payload),
-        "case": {
-            key: payload.get(key)
-            for key in ("community_id", "grid_id", "category", "team", "priority")
-        },
-        "recipient": {
-            "person_id": payload.get("person_id"),
-            "display_name": payload.get("display_name"),
-        },
-        "occurred_at": event.occurred_at.isoformat(),
+        action: outbound.links.issue(payload["case_id"], action, plan.recipient.key, until)
+        for action, until in actions.items()
     }
 
 
-def _outcome(delivery: Delivery, cause: Envelope) -> Envelope:
-    kind = "notification.delivered" if delivery.state == "delivered" else "notification.failed"
-    return EVENTS.new_event(
-        kind,
-        {
-            "delivery_id": delivery.id,
-            "case_id": delivery.case_id,
-            "community_id": cause.payload["community_id"],
-            "category": cause.payload["category"],
-            "kind": delivery.kind,
-            "channel": delivery.channel,
-            "attempts": delivery.attempts,
-            "error": delivery.last_error,
-        },
-        correlation_id=cause.correlation_id,
-        case_id=delivery.case_id,
+def dedupe(plans: list[Plan | None]) -> list[Plan]:
+    """Drop empty plans, and a plan that would only reach a group already told."""
+    kept: list[Plan] = []
+    for plan in plans:
+        if plan is None:
+            continue
+        groups_told = {p.chain[0] for p in kept if p.chain[0].address.startswith("group:")}
+        if len(plan.chain) == 1 and plan.chain[0] in groups_told:
+            continue
+        kept.append(plan)
+    return kept
+
+
+def _follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
+    """What later messages about the case need, kept from the events that tell it: the
+    number, place and labels, the assignee, and the resident's contact (with consent,
+    and only until the case is closed). Returns it as it was before a closing."""
+    case_id = event.payload["case_id"]
+    if event.type not in FOLLOWED:
+        return store.record("follows", case_id) or {}
+    with store.record_change("follows", case_id) as change:
+        document = change.document
+        if event.event_id in document.get("applied", []):
+            return document
+        before = dict(document)
+        payload = event.payload
+        for key in (
+            "number",
+            "community_id",
+            "grid_id",
+            "category",
+            "team",
+            "priority",
+            "place",
+            "location",
+            "description",
+        ):
+            if payload.get(key) not in (None, ""):
+                document[key] = payload[key]
+        if payload.get("category_label"):
+            document["category_label"] = dict(payload["category_label"])
+        contact = payload.get("contact")
+        if event.type == "case.reported" and contact and contact.get("consent"):
+            document["contact"] = dict(contact)
+        version = payload.get("case_version") or 0
+        if payload.get("person_id") and version >= document.get("assignee_version", 0):
+            document["assignee"] = {
+                "person_id": payload["person_id"],
+                "display_name": payload.get("display_name") or "",
+            }
+            document["assignee_version"] = version
+        if event.type == "case.closed":
+            document["contact"] = None  # told for the last time now: not kept longer
+        document["applied"] = [*document.get("applied", []), event.event_id][-APPLIED_LIMIT:]
+        change.save(document)
+    return (
+        {**document, "contact": before.get("contact")}
+        if event.type == "case.closed"
+        else (document)
     )
+
+
+def _known(follow: Mapping[str, Any]) -> dict[str, Any]:
+    keys = (
+        "number",
+        "grid_id",
+        "category",
+        "team",
+        "priority",
+        "place",
+        "location",
+        "description",
+        "category_label",
+    )
+    return {key: follow[key] for key in keys if follow.get(key) not in (None, "")}
+
+
+def _names(store: NotifyStore, payload: Mapping[str, Any]) -> dict[str, str]:
+    """Area names by code for the grid, community and estate of a case (by `_id`)."""
+    location = payload.get("location") or {}
+    codes = {payload.get("grid_id"), payload.get("community_id"), location.get("estate")}
+    names = {}
+    for code in filter(None, codes):
+        node = store.replica("places", str(code))
+        if node and node.get("name") and not node.get("removed"):
+            names[str(code)] = node["name"]
+    return names
+
+
+def person_by_id(store: NotifyStore, person_id: str) -> Person | None:
+    document = store.replica("people", person_id)  # roster's ids are unique everywhere
+    return pipeline.person_from(document) if document else None
+
+
+def staff_of(store: NotifyStore, community_id: str) -> list[Person]:
+    index = store.replica("staff", community_id) or {}
+    found = (person_by_id(store, member["id"]) for member in index.get("members", []))
+    return [person for person in found if person is not None]
+
+
+# other events
+
+
+def on_hotline_reply(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
+    """The reply to a 12345 work order goes to that hotline's callback. A hotline with no
+    callback configured gets a delivery that dies at once: listed for operators."""
+    payload = event.payload
+    community = payload.get("community_id") or ""
+    zone = pipeline.zone_for(store, outbound, community)
+    context = hotline_context(payload, zone, outbound.words)
+    reply = {
+        key: payload.get(key)
+        for key in ("hotline_id", "order_no", "kind", "result", "rating", "reason", "number")
+    }
+    reply["until"] = payload["until"].isoformat() if payload.get("until") else None
+    reply["replied_at"] = event.occurred_at.isoformat()
+    context["facts"] = {**context["facts"], "reply": reply}
+    message = outbound.messages.render("hotline.reply", community, context)
+    hotline_id = payload["hotline_id"]
+    plan = Plan(
+        Recipient("hotline", hotline_id, "12345"),
+        (Contact("hotline", hotline_id),),
+        "hotline.reply",
+    )
+    about = {"community_id": community, "case_id": payload.get("case_id")}
+    return int(
+        create_delivery(
+            store, outbound, plan, event.event_id, message.to_dict(), about, zone, clock
+        )
+    )
+
+
+def on_shift_starting(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
+    """A reminder to the person over their own channels only: a group is not told."""
+    payload = event.payload
+    person = person_by_id(store, payload["person_id"])
+    if person is None or not person.active:
+        return 0
+    chain = tuple(
+        outbound.reach.direct(person.contacts, ("sms", "email", "wecom", "dingtalk", "webhook"))
+    )
+    if not chain:
+        return 0
+    plan = Plan(person.recipient, chain, "shift.starting", urgent=True)
+    context = {**payload, "display_name": person.display_name}
+    return _deliver_all(store, outbound, event.event_id, [plan], context, clock)
+
+
+# queries
+
+
+def get_delivery(store: NotifyStore, actor: Actor, delivery_id_: str) -> Delivery:
+    delivery = store.delivery(delivery_id_)
+    if delivery is None or not _visible(actor, delivery):
+        raise DeliveryNotFound(f"No delivery {delivery_id_}.")
+    return delivery
+
+
+def of_case(store: NotifyStore, actor: Actor, case_id: str) -> list[Delivery]:
+    return [delivery for delivery in store.of_case(case_id) if _visible(actor, delivery)]
+
+
+def dead(
+    store: NotifyStore, actor: Actor, community_id: str | None, limit: int
+) -> tuple[int, list[Delivery]]:
+    communities = actor.visible_communities()
+    if community_id is not None:
+        if not actor.sees(community_id):
+            return 0, []
+        communities = frozenset({community_id})
+    return store.dead(communities, limit)
+
+
+def send_again(store: NotifyStore, actor: Actor, delivery_id_: str, now: datetime) -> Delivery:
+    get_delivery(store, actor, delivery_id_)
+    revived = pipeline.revive(store, delivery_id_, now)
+    if revived is None:
+        raise DeliveryNotFound(f"No delivery {delivery_id_}.")
+    if revived.state != "pending":
+        raise NotDead(revived.state)
+    return revived
+
+
+def _visible(actor: Actor, delivery: Delivery) -> bool:
+    if delivery.community_id:
+        return actor.sees(delivery.community_id)
+    return actor.all_communities

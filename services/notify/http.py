@@ -1,19 +1,204 @@
 """HTTP entrypoints of the notify service and its error → status table."""
 
-from lianxin.web import route
-from services.notify import handlers
-from services.notify.schemas import DeliverySchema
+from __future__ import annotations
 
-http = route({handlers.DeliveryNotFound: (404, "not_found")})
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import eventlet
+from nameko.exceptions import RemoteError, UnknownService
+from werkzeug.wrappers import Response
+
+from lianxin.clock import utc_now
+from lianxin.lease import LeaseBusy
+from lianxin.web import route
+from services.notify import actions, alerting, handlers
+from services.notify.domain import Delivery, show_address
+from services.notify.links import (
+    CasesUnavailable,
+    LinkExpired,
+    LinkInvalid,
+    LinkRefused,
+    LinkUsed,
+    NotPossible,
+    WrongPerson,
+)
+from services.notify.schemas import (
+    AlertmanagerWebhook,
+    AlertsAcceptedSchema,
+    CaseDeliveriesQuery,
+    DeadQuery,
+    DeliveryListSchema,
+    DeliverySchema,
+    LinkResultSchema,
+)
+
+log = logging.getLogger(__name__)
+
+ERRORS = {
+    handlers.DeliveryNotFound: (404, "not_found"),
+    handlers.NotDead: (409, "not_dead"),
+    LinkInvalid: (404, "link_invalid"),
+    LinkExpired: (410, "link_expired"),
+    LinkUsed: (409, "link_used"),
+    WrongPerson: (403, "wrong_person"),
+    NotPossible: (409, "not_possible"),
+    CasesUnavailable: (503, "cases_unavailable"),
+}
+http = route(ERRORS)
+# How long an opened link waits for cases.perform_action; the call expires in the broker
+# then too, so a cases service that was away does not act on it later.
+ACTION_TIMEOUT_SECONDS = 5.0
+LINK_ERRORS = (LinkInvalid, LinkExpired, LinkUsed, WrongPerson, NotPossible, CasesUnavailable)
 
 
 class NotifyHttp:
     @http(
         "GET",
         "/v1/deliveries/<string:delivery_id>",
-        summary="A delivery and its attempts",
+        summary="A delivery: its status, attempts and last error (secrets redacted)",
         responses={200: DeliverySchema},
         raises=(handlers.DeliveryNotFound,),
+        scope="read",
     )
-    def get_delivery(self, request, delivery_id):
-        return 200, DeliverySchema().dump(handlers.get(self.store, delivery_id))
+    def get_delivery(self, request, actor, delivery_id):
+        return 200, DeliverySchema().dump(
+            view(handlers.get_delivery(self.store, actor, delivery_id))
+        )
+
+    @http(
+        "GET",
+        "/v1/deliveries",
+        summary="What was sent about one case, oldest first",
+        query=CaseDeliveriesQuery,
+        responses={200: DeliveryListSchema},
+        raises=(),
+        scope="read",
+    )
+    def case_deliveries(self, request, actor, query):
+        found = handlers.of_case(self.store, actor, query["case_id"])
+        return 200, DeliveryListSchema().dump({"count": len(found), "deliveries": map(view, found)})
+
+    @http(
+        "GET",
+        "/v1/deliveries/dead",
+        summary="Dead deliveries (every attempt on every channel failed), newest first",
+        query=DeadQuery,
+        responses={200: DeliveryListSchema},
+        raises=(),
+        scope="admin",
+    )
+    def dead_deliveries(self, request, actor, query):
+        count, found = handlers.dead(self.store, actor, query.get("community_id"), query["limit"])
+        return 200, DeliveryListSchema().dump({"count": count, "deliveries": map(view, found)})
+
+    @http(
+        "POST",
+        "/v1/deliveries/<string:delivery_id>/retry",
+        summary="Send a dead delivery again, once its cause is fixed",
+        responses={200: DeliverySchema},
+        raises=(handlers.DeliveryNotFound, handlers.NotDead, LeaseBusy),
+        scope="admin",
+    )
+    def retry_delivery(self, request, actor, delivery_id):
+        revived = handlers.send_again(self.store, actor, delivery_id, utc_now())
+        return 200, DeliverySchema().dump(view(revived))
+
+    @http(
+        "POST",
+        "/v1/alertmanager",
+        summary="Alertmanager's webhook: each alert to its community's staff, by its labels",
+        body=AlertmanagerWebhook,
+        responses={200: AlertsAcceptedSchema},
+        raises=(LeaseBusy,),
+        scope="report",
+    )
+    def alertmanager(self, request, actor, body):
+        outcome = alerting.receive_alerts(self.store, self.outbound, actor, body, utc_now)
+        return 200, AlertsAcceptedSchema().dump(outcome)
+
+    @http(
+        "GET",
+        "/v1/links/<string:token>",
+        summary="Open an action link: accept, decline or resolve, once; HTML or JSON by Accept",
+        responses={200: LinkResultSchema},
+        raises=LINK_ERRORS,
+    )
+    def open_link(self, request, token):
+        perform = cases_caller(self.cases, ACTION_TIMEOUT_SECONDS)
+        try:
+            result = actions.open_link(self.store, self.outbound, token[:2000], perform, utc_now)
+        except LinkRefused as refused:
+            if not wants_html(request):
+                raise
+            status = next(s for kind, (s, _) in ERRORS.items() if isinstance(refused, kind))
+            return page(self.outbound.messages.page(refused_result(refused)), status)
+        if wants_html(request):
+            return page(self.outbound.messages.page(result), 200)
+        return 200, LinkResultSchema().dump(result)
+
+
+def view(delivery: Delivery) -> dict[str, Any]:
+    """What the API shows of a delivery: the address masked, URL queries cut."""
+    return {
+        "id": delivery.id,
+        "kind": delivery.kind,
+        "case_id": delivery.case_id,
+        "community_id": delivery.community_id,
+        "category": delivery.category,
+        "recipient": {
+            "kind": delivery.recipient.kind,
+            "id": delivery.recipient.key,
+            "name": delivery.recipient.name,
+        },
+        "channel": delivery.contact.channel,
+        "address": show_address(delivery.contact.channel, delivery.contact.address),
+        "state": delivery.state,
+        "urgent": delivery.urgent,
+        "subject": (delivery.message or {}).get("subject", ""),
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "provider_response": delivery.provider_response,
+        "history": [
+            {"at": attempt.at, "ok": attempt.ok, "error": attempt.error}
+            for attempt in delivery.history
+        ],
+        "next_channels": [contact.channel for contact in delivery.fallbacks],
+        "next_attempt_at": delivery.next_attempt_at if delivery.open else None,
+        "created_at": delivery.created_at,
+        "sent_at": delivery.sent_at,
+        "dead_at": delivery.dead_at,
+        "bundled_into": delivery.bundled_into,
+    }
+
+
+def refused_result(refused: LinkRefused) -> dict[str, Any]:
+    return {"ok": False, "reason": refused.reason, "state": refused.state, "message": str(refused)}
+
+
+def wants_html(request) -> bool:
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def page(html: str, status: int) -> Response:
+    return Response(html, status=status, mimetype="text/html")
+
+
+def cases_caller(rpc, timeout: float) -> Callable[..., Mapping[str, Any]]:
+    """`cases.perform_action` with a deadline: a cases service that is away or slow makes
+    the link answer 503 (open it again), never hang."""
+
+    def perform(case_id: str, action: str, person_id: str, role: str, note: str):
+        try:
+            with eventlet.Timeout(timeout):
+                return rpc.perform_action(case_id, action, person_id, role, note)
+        except eventlet.Timeout:
+            log.warning("cases.perform_action for %s timed out after %gs", case_id, timeout)
+        except UnknownService:
+            log.warning("cases.perform_action for %s: the cases service is not running", case_id)
+        except RemoteError as exc:
+            log.error("cases.perform_action for %s failed: %s", case_id, exc.exc_type)
+        raise CasesUnavailable("The cases service did not answer; open the link again shortly.")
+
+    return perform

@@ -1,31 +1,159 @@
-"""Message texts, from Jinja2 templates under data/templates (one per event type)."""
+"""Message texts from Jinja2 templates: Chinese first with English beside it, the subject
+inside the template, and a community's own wording where it has one.
+
+Each kind of message is one template (`data/templates/<kind>.j2`) extending
+`base.j2`, with the blocks `subject`, `zh`, `en` and `short` (the SMS text). A
+community overrides any of them with `communities/<community_id>/<kind>.j2`,
+looked up first in the operator's template directory (NOTIFY_TEMPLATE_DIR), then
+in the shipped one. E-mail gets an HTML part from `message.html.j2` (escaped).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from lianxin.privacy import mask_phone
 
 TEMPLATES = Path(__file__).parent / "data" / "templates"
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+SECTIONS = ("subject", "zh", "en", "short")
+SEPARATOR = "\x1f"  # between the sections base.j2 renders; never in a message
+PRIORITY_LABELS = {
+    "low": ("低", "low"),
+    "normal": ("普通", "normal"),
+    "high": ("高", "high"),
+    "urgent": ("紧急", "urgent"),
+}
+LEVEL_LABELS = {
+    "grid_leader": ("网格长", "grid leader"),
+    "community_staff": ("社区工作人员", "community staff"),
+    "department": ("职能部门", "the responsible department"),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message: what every channel formats its own way."""
+
+    subject: str
+    text: str  # Chinese, then English
+    html: str
+    short: str
+    links: Mapping[str, str] = field(default_factory=dict)
+    facts: Mapping[str, Any] = field(default_factory=dict)  # number, place, … for JSON bodies
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "links": dict(self.links), "facts": dict(self.facts)}
+
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, Any]) -> Message:
+        return cls(
+            subject=stored.get("subject", ""),
+            text=stored.get("text", ""),
+            html=stored.get("html", ""),
+            short=stored.get("short", ""),
+            links=dict(stored.get("links") or {}),
+            facts=dict(stored.get("facts") or {}),
+        )
 
 
 class Messages:
-    def __init__(self, directory: Path = TEMPLATES):
+    def __init__(self, directory: Path = TEMPLATES, override: Path | None = None):
+        loaders = [FileSystemLoader(override)] if override else []
         self._env = Environment(
-            loader=FileSystemLoader(directory),
+            loader=ChoiceLoader([*loaders, FileSystemLoader(directory)]),
             undefined=StrictUndefined,
-            autoescape=False,
-            keep_trailing_newline=False,
+            autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
 
-    def render(self, event_type: str, payload: Mapping[str, Any]) -> str:
-        context = {"accept_by_local": None, **payload}
-        accept_by = payload.get("accept_by")
-        if isinstance(accept_by, datetime):
-            context["accept_by_local"] = accept_by.astimezone(LOCAL_ZONE).strftime("%m-%d %H:%M")
-        return self._env.get_template(f"{event_type}.txt.j2").render(context).strip()
+    def render(self, kind: str, community_id: str, context: Mapping[str, Any]) -> Message:
+        names = [f"communities/{community_id}/{kind}.j2", f"{kind}.j2"]
+        rendered = self._env.select_template(names).render({**context, "SEP": SEPARATOR})
+        parts = [part.strip() for part in rendered.split(SEPARATOR)]
+        if len(parts) != len(SECTIONS):
+            raise ValueError(f"template {kind} must extend base.j2 (got {len(parts)} sections)")
+        subject, zh, en, short = parts
+        text = f"{zh}\n\n{en}".strip()
+        links = dict(context.get("links") or {})
+        html = self._env.select_template(
+            [f"communities/{community_id}/message.html.j2", "message.html.j2"]
+        ).render(subject=subject, zh=zh, en=en, links=links, labels=LINK_LABELS)
+        return Message(subject, text, html, short, links, context.get("facts", {}))
+
+    def page(self, result: Mapping[str, Any]) -> str:
+        """The small page an opened action link answers with."""
+        return self._env.get_template("link.html.j2").render(result=result, labels=LINK_LABELS)
+
+    def check(self) -> None:
+        """Compile every template now, so a broken one stops the service at start."""
+        for name in self._env.list_templates(extensions=["j2"]):
+            self._env.get_template(name)
+
+
+LINK_LABELS = {
+    "accept": ("接单", "Accept"),
+    "decline": ("拒单", "Decline"),
+    "resolve": ("已处置", "Mark resolved"),
+    "rate": ("评价", "Rate"),
+}
+
+
+def local_time(at: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:
+    """A UTC instant as the community reads it, its zone named:
+    `11月21日 16:30（北京时间 UTC+08:00）`."""
+    if at is None:
+        return None
+    local = at.astimezone(zone)
+    offset = local.strftime("%z")
+    utc = f"UTC{offset[:3]}:{offset[3:]}"
+    zone_zh = "北京时间" if zone.key in ("Asia/Shanghai", "Asia/Chongqing") else zone.key
+    return {
+        "zh": f"{local.month}月{local.day}日 {local:%H:%M}（{zone_zh} {utc}）",
+        "en": f"{local:%d %b %H:%M} ({zone.key}, {utc})",
+        "short": f"{local.month}/{local.day} {local:%H:%M}",
+    }
+
+
+def place_text(payload: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, str]:
+    """Where: the case's readable `place`, completed with the estate / building / unit and
+    address of its location that it does not already say, area codes replaced by names."""
+    location = payload.get("location") or {}
+    grid = names.get(payload.get("grid_id", ""), payload.get("grid_id", ""))
+    given = str(payload.get("place") or "")
+    parts = [
+        names.get(location.get("estate", ""), location.get("estate", "")),
+        f"{location['building']}栋" if location.get("building") else "",
+        f"{location['unit']}单元" if location.get("unit") else "",
+        location.get("address", ""),
+    ]
+    missing = [part for part in parts if part and part not in given]
+    zh = mask_phone(" ".join(part for part in (given, *missing) if part)) or grid
+    en_parts = [
+        f"building {location['building']}" if location.get("building") else "",
+        f"unit {location['unit']}" if location.get("unit") else "",
+    ]
+    return {
+        "zh": zh,
+        "en": ", ".join(part for part in en_parts if part),
+        "grid": grid,
+        "full": zh if not grid or grid in zh else f"{zh}（{grid}）",  # the grid said once
+    }
+
+
+def category_label(payload: Mapping[str, Any]) -> dict[str, str]:
+    label = payload.get("category_label") or {}
+    code = payload.get("category", "")
+    return {"zh": label.get("zh") or code, "en": label.get("en") or code}
+
+
+def labels(table: Mapping[str, tuple[str, str]], key: str) -> dict[str, str]:
+    zh, en = table.get(key, (key, key))
+    return {"zh": zh, "en": en}

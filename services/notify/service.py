@@ -1,18 +1,19 @@
-"""The notify service: a thin shell over handlers.py."""
+"""The notify service: a thin shell over handlers.py and pipeline.py."""
 
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from lianxin.auth import KeyReplica
 from lianxin.clock import utc_now
-from lianxin.consumer import event_handler
+from lianxin.consumer import Source, event_handler, event_stream, on_deadline
 from lianxin.instrumentation import Instrumentation
 from lianxin.mongo import StoreProvider
 from lianxin.outages import Sweeper
 from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
-from services.notify import handlers
-from services.notify.channels import OutboundProvider
-from services.notify.http import NotifyHttp
+from services.notify import handlers, pipeline, replicas
+from services.notify.http import ACTION_TIMEOUT_SECONDS, NotifyHttp
+from services.notify.outbound import OutboundProvider
 from services.notify.schemas import EVENTS
 from services.notify.store import NotifyStore
 
@@ -22,13 +23,46 @@ class NotifyService(NotifyHttp, KeyReplica, HealthCheck):
 
     store = StoreProvider(NotifyStore)
     outbound = OutboundProvider()
+    cases = RpcProxy("cases", expiration=ACTION_TIMEOUT_SECONDS)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
-    @event_handler("cases", "case.dispatched")
-    @event_handler("cases", "case.escalated")
-    def deliver_notification(self, message):
-        handlers.deliver(self.store, self.outbound, EVENTS.read(message), utc_now())
+    @event_stream("cases", Source("cases", "case.#"))
+    def on_case_event(self, message):
+        event = EVENTS.read_if_known(message)
+        if event is not None:
+            handlers.on_case_event(self.store, self.outbound, event, utc_now)
+
+    @event_handler("cases", "hotline.reply")
+    def on_hotline_reply(self, message):
+        handlers.on_hotline_reply(self.store, self.outbound, EVENTS.read(message), utc_now)
+
+    @event_stream(
+        "roster",
+        Source("roster", "person.changed"),
+        Source("roster", "area.changed"),
+        Source("roster", "shift.starting"),
+    )
+    def on_roster_event(self, message):
+        event = EVENTS.read(message)
+        if event.type == "person.changed":
+            replicas.apply_person(self.store, event.payload)
+        elif event.type == "area.changed":
+            replicas.apply_area(self.store, event.payload)
+        else:
+            handlers.on_shift_starting(self.store, self.outbound, event, utc_now)
+
+    @on_deadline(pipeline.ATTEMPT)
+    def attempt_delivery(self, deadline):
+        pipeline.attempt(self.store, self.outbound, deadline, utc_now)
+
+    @on_deadline(pipeline.FALLBACK)
+    def fall_back(self, deadline):
+        pipeline.fall_back(self.store, self.outbound, deadline, utc_now)
+
+    @on_deadline(pipeline.DIGEST)
+    def flush_digest(self, deadline):
+        pipeline.flush_digest(self.store, self.outbound, deadline, utc_now)
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):

@@ -1,63 +1,99 @@
-"""Who is on duty, and who gets the case. Plain Python: no nameko, no pymongo.
+"""Who gets the case: one case's dispatch, from triage to its end. Plain Python.
 
-Members take turns around the clock (轮流上岗); a rota is a list of recurring
-shifts (RFC 5545 RRULEs, read by python-dateutil) with leave as overrides.
+A case is offered to one person at a time. A decline or an expired offer passes it
+to the next candidate; after the community's number of attempts, or when nobody
+can take it, the escalation chain starts: grid leader, community staff on duty,
+then a department referral, each step with its own wait. Acceptance (or a staff
+assignment) stops the chain. Every rule is a function of the current Dispatch and
+returns the next one with the effects it causes; handlers.py carries them out.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cached_property
 
-from dateutil.rrule import rrule, rrulestr
+PRIORITIES = ("urgent", "high", "normal", "low")
+LEVELS = ("grid_leader", "community_staff", "department")
+APPLIED_KEPT = 16  # event ids a dispatch remembers: a case sees a few dozen events at most
 
 
 @dataclass(frozen=True)
-class Shift:
+class EscalationStep:
+    level: str
+    wait: timedelta | None = None  # before the next step; None after the last
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    """A community's dispatch rules, held in data (its policy in the import file)."""
+
+    offer_window: Mapping[str, timedelta]  # by priority: how long an offer stays open
+    attempts: int  # offers per round before the chain starts
+    escalation: tuple[EscalationStep, ...]
+    default_cap: int  # open cases a person may hold unless their profile says otherwise
+
+    def window(self, priority: str) -> timedelta:
+        return self.offer_window.get(priority) or self.offer_window["normal"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone on duty who could take the case, with what the fair choice weighs."""
+
     person_id: str
-    rule: str
-    hours: float
-    starts: datetime  # first possible start, timezone-aware, in the community's zone
-
-    @cached_property
-    def recurrence(self) -> rrule:
-        return rrulestr(self.rule, dtstart=self.starts, cache=True)
-
-    def covers(self, at: datetime) -> bool:
-        """On duty if the latest start at or before `at` is less than `hours` ago."""
-        local = at.astimezone(self.starts.tzinfo)
-        start = self.recurrence.before(local, inc=True)
-        return start is not None and local < start + timedelta(hours=self.hours)
-
-
-@dataclass(frozen=True)
-class Leave:
-    person_id: str
-    start: datetime
-    end: datetime
-
-    def covers(self, at: datetime) -> bool:
-        return self.start <= at < self.end
-
-
-@dataclass(frozen=True)
-class Rota:
-    grid_id: str
+    display_name: str
     team: str
-    shifts: tuple[Shift, ...]
-    leave: tuple[Leave, ...] = field(default_factory=tuple)
+    grid_id: str
+    distance: int  # 0: on duty for the case's grid; 1: for a neighbouring grid
+    open_cases: int
+    cap: int
+    last_offer_at: datetime | None = None
 
-    def on_duty(self, at: datetime) -> list[str]:
-        """People on shift at `at` and not on leave, in rota order, each once."""
-        away = {leave.person_id for leave in self.leave if leave.covers(at)}
-        seen: list[str] = []
-        for shift in self.shifts:
-            if shift.covers(at) and shift.person_id not in away and shift.person_id not in seen:
-                seen.append(shift.person_id)
-        return seen
+
+def rank(candidate: Candidate, case_id: str) -> tuple:
+    """Same grid first, then the fewest open cases, then the longest since their last
+    offer (never offered is longest); a hash of case and person breaks ties so that
+    equal people share the work rather than the first in a list taking it all."""
+    waited = candidate.last_offer_at.timestamp() if candidate.last_offer_at else float("-inf")
+    spread = hashlib.sha256(f"{case_id}:{candidate.person_id}".encode()).digest()[:8]
+    return (candidate.distance, candidate.open_cases, waited, spread)
+
+
+def eligible(candidates: Iterable[Candidate], passed: Iterable[str]) -> list[Candidate]:
+    """Under their cap and not among those who passed on this case; each person once,
+    at their nearest."""
+    excluded = set(passed)
+    best: dict[str, Candidate] = {}
+    for candidate in candidates:
+        if candidate.person_id in excluded or candidate.open_cases >= candidate.cap:
+            continue
+        known = best.get(candidate.person_id)
+        if known is None or candidate.distance < known.distance:
+            best[candidate.person_id] = candidate
+    return list(best.values())
+
+
+def choose(
+    candidates: Iterable[Candidate], passed: Iterable[str], case_id: str
+) -> Candidate | None:
+    found = eligible(candidates, passed)
+    return min(found, key=lambda candidate: rank(candidate, case_id)) if found else None
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """What roster keeps of a case: enough to dispatch and escalate it."""
+
+    case_id: str
+    community_id: str
+    grid_id: str
+    category: str
+    team: str
+    priority: str
+    correlation_id: str
 
 
 @dataclass(frozen=True)
@@ -65,41 +101,209 @@ class Offer:
     id: str
     case_id: str
     person_id: str
-    grid_id: str
+    display_name: str
     team: str
+    grid_id: str
     made_at: datetime
     expires_at: datetime
-    state: str = "open"
+    attempt: int
+    round: int
 
 
 @dataclass(frozen=True)
-class Escalation:
-    case_id: str
+class Credit:
+    """The hours a resolution credited, as the ledger holds them."""
+
+    entry_id: str
+    person_id: str
+    minutes: int
+    state: str  # approved | pending_approval | void
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    case: CaseRef
+    state: str  # offered | escalated | accepted | resolved | ended
+    round: int = 1
+    attempt: int = 0
+    offer: Offer | None = None
+    passed: tuple[str, ...] = ()
+    step: int = 0  # escalation steps taken in this round
+    holder: str | None = None  # who has the case open
+    accepted_at: datetime | None = None
+    case_version: int = 0
+    credit: Credit | None = None
+    applied: tuple[str, ...] = field(default_factory=tuple)
+
+    def seen(self, event_id: str) -> bool:
+        return event_id in self.applied
+
+    def remember(self, event_id: str, case_version: int | None) -> Dispatch:
+        version = (
+            self.case_version if case_version is None else max(case_version, self.case_version)
+        )
+        return replace(
+            self, applied=(*self.applied, event_id)[-APPLIED_KEPT:], case_version=version
+        )
+
+    def is_stale(self, case_version: int | None) -> bool:
+        """An event older than one already applied (events may arrive out of order)."""
+        return case_version is not None and case_version <= self.case_version
+
+
+# Effects: what a rule asks the handler to do besides storing the new Dispatch.
+
+
+@dataclass(frozen=True)
+class MakeOffer:
+    offer: Offer
+
+
+@dataclass(frozen=True)
+class EndOffer:
+    offer: Offer
+    outcome: str  # accepted | declined | expired | withdrawn
+
+
+@dataclass(frozen=True)
+class Escalate:
+    step: int  # 1-based
     level: str
     reason: str
+    wait: timedelta | None
 
 
-def choose(on_duty: Sequence[str], case_id: str, excluded: Iterable[str] = ()) -> str | None:
-    """Pick one of the people on duty for a case.
+@dataclass(frozen=True)
+class Hold:
+    person_id: str
 
-    The choice is a stable function of the case id: the same case always lands
-    on the same person (a redelivered event makes the same offer), and
-    different cases spread evenly over everyone on duty.
-    """
-    candidates = [person for person in on_duty if person not in set(excluded)]
-    if not candidates:
+
+@dataclass(frozen=True)
+class Release:
+    person_id: str
+
+
+Effect = MakeOffer | EndOffer | Escalate | Hold | Release
+
+
+def start(case: CaseRef) -> Dispatch:
+    return Dispatch(case=case, state="offered")
+
+
+def next_move(
+    dispatch: Dispatch,
+    candidates: Sequence[Candidate],
+    offer_id: str,
+    now: datetime,
+    policy: DispatchPolicy,
+    nobody: str,
+) -> tuple[Dispatch, list[Effect]]:
+    """Offer the case to the best candidate, or start the escalation chain.
+    `nobody` says why there is no candidate, should there be none."""
+    if dispatch.attempt >= policy.attempts:
+        return escalate(dispatch, f"no one accepted after {dispatch.attempt} offers", policy)
+    pick = choose(candidates, dispatch.passed, dispatch.case.case_id)
+    if pick is None:
+        reason = nobody if not dispatch.passed else f"{nobody}; {len(dispatch.passed)} passed"
+        return escalate(dispatch, reason, policy)
+    offer = Offer(
+        id=offer_id,
+        case_id=dispatch.case.case_id,
+        person_id=pick.person_id,
+        display_name=pick.display_name,
+        team=pick.team,
+        grid_id=pick.grid_id,
+        made_at=now,
+        expires_at=now + policy.window(dispatch.case.priority),
+        attempt=dispatch.attempt + 1,
+        round=dispatch.round,
+    )
+    moved = replace(dispatch, state="offered", offer=offer, attempt=offer.attempt)
+    return moved, [MakeOffer(offer)]
+
+
+def escalate(
+    dispatch: Dispatch, reason: str, policy: DispatchPolicy
+) -> tuple[Dispatch, list[Effect]]:
+    """Take the next step of the chain, if there is one left."""
+    if dispatch.step >= len(policy.escalation):
+        return replace(dispatch, state="escalated", offer=None), []
+    step = policy.escalation[dispatch.step]
+    moved = replace(dispatch, state="escalated", offer=None, step=dispatch.step + 1)
+    return moved, [Escalate(moved.step, step.level, reason, step.wait)]
+
+
+def pass_on(
+    dispatch: Dispatch, offer_id: str, outcome: str
+) -> tuple[Dispatch, list[Effect]] | None:
+    """The open offer was declined or expired: its person passes. None when that offer
+    is no longer the open one (already accepted, passed, or replaced)."""
+    offer = dispatch.offer
+    if dispatch.state != "offered" or offer is None or offer.id != offer_id:
         return None
-    digest = int.from_bytes(hashlib.sha256(case_id.encode()).digest()[:8], "big")
-    return candidates[digest % len(candidates)]
+    moved = replace(dispatch, offer=None, passed=(*dispatch.passed, offer.person_id))
+    return moved, [EndOffer(offer, outcome)]
 
 
-def offer_or_escalate(
-    rota: Rota | None, offer_id: str, case_id: str, at: datetime, accept_within: timedelta
-) -> Offer | Escalation:
-    """The dispatch decision: an offer to someone on duty, or an escalation to the grid leader."""
-    if rota is None:
-        return Escalation(case_id, "grid_leader", "no rota for this grid and team")
-    person = choose(rota.on_duty(at), case_id)
-    if person is None:
-        return Escalation(case_id, "grid_leader", "nobody on duty")
-    return Offer(offer_id, case_id, person, rota.grid_id, rota.team, at, at + accept_within)
+def next_step(
+    dispatch: Dispatch, step: int, round: int, policy: DispatchPolicy
+) -> tuple[Dispatch, list[Effect]] | None:
+    """The wait of step `step - 1` is over. None when the chain has moved on: the case
+    was accepted, ended, re-dispatched, or this step already fired."""
+    if dispatch.state != "escalated" or dispatch.round != round or dispatch.step != step - 1:
+        return None
+    if dispatch.step >= len(policy.escalation):
+        return None
+    return escalate(dispatch, "no one took the case at the previous level", policy)
+
+
+def take(dispatch: Dispatch, person_id: str, at: datetime) -> tuple[Dispatch, list[Effect]]:
+    """Accepted by the offered person, or assigned by staff: the chain stops."""
+    effects: list[Effect] = []
+    if dispatch.offer is not None:
+        taken = "accepted" if dispatch.offer.person_id == person_id else "withdrawn"
+        effects.append(EndOffer(dispatch.offer, taken))
+    if dispatch.holder and dispatch.holder != person_id:
+        effects.append(Release(dispatch.holder))
+    effects.append(Hold(person_id))
+    moved = replace(dispatch, state="accepted", offer=None, holder=person_id, accepted_at=at)
+    return moved, effects
+
+
+def resolve(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
+    effects: list[Effect] = [Release(dispatch.holder)] if dispatch.holder else []
+    return replace(dispatch, state="resolved", holder=None, offer=None), effects
+
+
+def end(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
+    """Withdrawn or closed: nothing more to offer, nobody holds it."""
+    effects: list[Effect] = []
+    if dispatch.offer is not None:
+        effects.append(EndOffer(dispatch.offer, "withdrawn"))
+    if dispatch.holder:
+        effects.append(Release(dispatch.holder))
+    return replace(dispatch, state="ended", holder=None, offer=None), effects
+
+
+def reopen(dispatch: Dispatch) -> Dispatch:
+    """A new round: everyone may be offered the case again, the chain starts afresh."""
+    return replace(
+        dispatch,
+        state="offered",
+        round=dispatch.round + 1,
+        attempt=0,
+        passed=(),
+        step=0,
+        offer=None,
+        holder=None,
+        accepted_at=None,
+    )
+
+
+def handles(entry: Mapping[str, object], category: str, taxonomy_team: str) -> bool:
+    """A rota takes a category when its team is the one the taxonomy names for it, or
+    when the team lists the category (a code, a `prefix.*`, or `*`) among its own."""
+    if entry["team"] == taxonomy_team:
+        return True
+    prefix = category.split(".")[0] + ".*"
+    return any(pattern in (category, prefix, "*") for pattern in entry["categories"])

@@ -1,132 +1,384 @@
-"""Use cases of the roster service."""
+"""Dispatch use cases: a case's events and deadlines, each under the case's lease.
+
+Every case event and every deadline of a case changes its Dispatch (dispatches/<case>)
+under the case's lease: one offer at a time per case, however many replicas run,
+and a step of the escalation chain never fires twice. The events and deadlines a
+change causes ride in the same write (the outbox). Who holds how many open cases
+is kept on each person (people/<person>, under their lease), changed by set
+operations keyed by case id, so a repeat changes nothing. When each person was
+last offered a case is a hint for fairness only (last_offers/<person>): it is
+written without a lease, so that dispatches to the same person never queue.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from lianxin.deadlines import Deadline
 from lianxin.envelope import Envelope
 from lianxin.privacy import mask_name
-from services.roster import domain
+from services.roster import domain, hours
+from services.roster.domain import (
+    Candidate,
+    CaseRef,
+    Dispatch,
+    EndOffer,
+    Escalate,
+    Hold,
+    MakeOffer,
+    Release,
+)
+from services.roster.duty import on_duty_now
 from services.roster.schemas import EVENTS
-from services.roster.store import RosterStore
+from services.roster.store import RosterStore, dispatch_document, dispatch_from, offer_document
+
+log = logging.getLogger(__name__)
+Move = tuple[Dispatch, list]  # the dispatch after a change, and what it causes
 
 OFFER_ID_NAMESPACE = uuid.UUID("0b8f5d7e-2a1c-4f6b-8e3d-9c4a7b1e2f60")
-MIN_ACCEPT_WINDOW = timedelta(minutes=5)
+OFFER_EXPIRY = "offer_expiry"
+ESCALATION_STEP = "escalation_step"
 
 
-def offer_id_for(event_id: str) -> str:
-    """One triage event makes one offer: a redelivery finds the offer already there."""
-    return "OF-" + uuid.uuid5(OFFER_ID_NAMESPACE, event_id).hex[:16].upper()
+def offer_id_for(case_id: str, round: int, attempt: int) -> str:
+    """The same attempt of the same round is the same offer: a redelivered event, or a
+    retry after a crash, makes no second one."""
+    name = f"{case_id}:{round}:{attempt}"
+    return "OF-" + uuid.uuid5(OFFER_ID_NAMESPACE, name).hex[:16].upper()
 
 
-def offer_case(store: RosterStore, event: Envelope, now: datetime) -> None:
-    case = event.payload
-    offer_id = offer_id_for(event.event_id)
-    with store.offer_change(offer_id) as change:
-        if change.exists:
+# -- events from cases ----------------------------------------------------------------------
+
+
+def on_case_event(store: RosterStore, event: Envelope, now: datetime) -> None:
+    """Apply one case event to the case's dispatch, once, in case-version order."""
+    payload = event.payload
+    with store.change("dispatches", payload["case_id"]) as change:
+        current = dispatch_from(change.document)
+        if current is not None and current.seen(event.event_id):
             return
-        window = max(case["accept_by"] - now, MIN_ACCEPT_WINDOW)
-        rota = store.rota(case["grid_id"], case["team"])
-        decision = domain.offer_or_escalate(rota, offer_id, case["case_id"], now, window)
-        if isinstance(decision, domain.Offer):
-            change.save(decision, [_offer_made(store, decision, event)])
-        else:
-            change.save(
-                _escalation_record(offer_id, decision, case, now),
-                [_escalation_required(decision, case, event)],
+        if current is not None and current.is_stale(payload.get("case_version")):
+            log.info(
+                "%s %s is older than what case %s has seen; ignored",
+                event.type,
+                event.event_id,
+                payload["case_id"],
             )
+            _save(store, change, current.remember(event.event_id, None), [], event, now)
+            return
+        dispatch = current or domain.start(_case_ref(payload, event.correlation_id))
+        moved, effects = REACTIONS[event.type](store, dispatch, event, now)
+        moved = moved.remember(event.event_id, payload.get("case_version"))
+        _save(store, change, moved, effects, event, now)
 
 
-def credit_hours(store: RosterStore, event: Envelope) -> bool:
-    resolved = event.payload
-    return store.credit_hours(
-        "H-" + event.event_id,
-        {
-            "person_id": resolved["person_id"],
-            "case_id": resolved["case_id"],
-            "community_id": resolved["community_id"],
-            "hours": resolved["volunteer_hours"],
-            "at": event.occurred_at,
-        },
+def _triaged(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
+    if dispatch.attempt or dispatch.step or dispatch.state != "offered":
+        return dispatch, []  # triaged again: the dispatch under way goes on
+    return offer_round(store, dispatch, now)
+
+
+def _declined(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
+    offer = dispatch.offer
+    offer_id = event.payload.get("offer_id") or (offer.id if offer else None)
+    if offer is None or offer.person_id != event.payload["person_id"]:
+        return dispatch, []
+    passed = domain.pass_on(dispatch, offer_id, "declined")
+    if passed is None:
+        return dispatch, []
+    moved, effects = passed
+    after, more = offer_round(store, moved, now)
+    return after, [*effects, *more]
+
+
+def _taken(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
+    at = event.payload.get("accepted_at") or event.occurred_at
+    return domain.take(dispatch, event.payload["person_id"], at)
+
+
+def _resolved(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
+    moved, effects = domain.resolve(dispatch)
+    credited, entry_events = hours.credit_resolution(store, moved, event)
+    return credited, [*effects, *entry_events]
+
+
+def _reopened(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
+    reversed_, entry_events = hours.reverse_resolution(store, dispatch, event)
+    after, effects = offer_round(store, domain.reopen(reversed_), now)
+    return after, [*entry_events, *effects]
+
+
+def _ended(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
+    return domain.end(dispatch)
+
+
+REACTIONS: dict[str, Callable[[RosterStore, Dispatch, Envelope, datetime], Move]] = {
+    "case.triaged": _triaged,
+    "case.declined": _declined,
+    "case.accepted": _taken,
+    "case.assigned": _taken,
+    "case.resolved": _resolved,
+    "case.reopened": _reopened,
+    "case.withdrawn": _ended,
+    "case.closed": _ended,
+}
+
+
+def _case_ref(payload: dict, correlation_id: str) -> CaseRef:
+    return CaseRef(
+        case_id=payload["case_id"],
+        community_id=payload["community_id"],
+        grid_id=payload["grid_id"],
+        category=payload["category"],
+        team=payload["team"],
+        priority=payload["priority"],
+        correlation_id=correlation_id,
     )
 
 
-class PersonNotFound(Exception):
-    pass
+# -- deadlines ------------------------------------------------------------------------------
 
 
-def volunteer_hours(store: RosterStore, person_id: str) -> dict[str, Any]:
-    """The auditable ledger: households may pay part of the estate fund in these hours."""
-    if store.person(person_id) is None:
-        raise PersonNotFound(f"No person {person_id}.")
-    lines = store.hours_of(person_id)
-    entries = [
-        {"case_id": line["case_id"], "hours": line["hours"], "at": line["at"]} for line in lines
+def on_offer_expiry(store: RosterStore, deadline: Deadline, now: datetime) -> None:
+    """An offer's time is up: unless it was answered meanwhile, the next candidate."""
+    with store.change("dispatches", deadline.aggregate_id) as change:
+        dispatch = dispatch_from(change.document)
+        passed = (
+            domain.pass_on(dispatch, deadline.payload["offer_id"], "expired") if dispatch else None
+        )
+        if passed is None:
+            return
+        moved, effects = passed
+        after, more = offer_round(store, moved, now)
+        _save(store, change, after, [*effects, *more], None, now)
+
+
+def on_escalation_step(store: RosterStore, deadline: Deadline, now: datetime) -> None:
+    """A step's wait is over: unless someone took the case, the next level."""
+    with store.change("dispatches", deadline.aggregate_id) as change:
+        dispatch = dispatch_from(change.document)
+        if dispatch is None:
+            return
+        policy = store.policy(dispatch.case.community_id).dispatch
+        step = domain.next_step(
+            dispatch, deadline.payload["step"], deadline.payload["round"], policy
+        )
+        if step is None:
+            return
+        _save(store, change, *step, None, now)
+
+
+# -- the choice -----------------------------------------------------------------------------
+
+
+@dataclass
+class Pool:
+    candidates: list[Candidate] = field(default_factory=list)
+    nobody: str = ""
+
+
+def offer_round(store: RosterStore, dispatch: Dispatch, now: datetime) -> Move:
+    """Offer the case to the best candidate on duty, or escalate."""
+    policy = store.policy(dispatch.case.community_id).dispatch
+    offer_id = offer_id_for(dispatch.case.case_id, dispatch.round, dispatch.attempt + 1)
+    pool = candidates(store, dispatch, now)
+    return domain.next_move(dispatch, pool.candidates, offer_id, now, policy, pool.nobody)
+
+
+def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
+    """People on duty now, in teams that handle the category, for the case's grid, then
+    for its neighbours (read only when nobody in the grid itself can take it)."""
+    case = dispatch.case
+    lookup = store.definition("lookups", f"grid:{case.grid_id}")
+    if lookup is None:
+        return Pool(nobody=f"no rota serves grid {case.grid_id}")
+    entries = [e for e in lookup["rotas"] if domain.handles(e, case.category, case.team)]
+    if not entries:
+        return Pool(nobody=f"no rota for {case.category} serves grid {case.grid_id}")
+    policy = store.policy(case.community_id)
+    pool = Pool(nobody=f"nobody on duty for {case.category} in {case.grid_id} or next to it")
+    people: dict[str, dict | None] = {}
+    for distance in sorted({entry["distance"] for entry in entries}):
+        for entry in (e for e in entries if e["distance"] == distance):
+            rota = store.rota(entry["rota_id"])
+            if rota is None:
+                continue
+            for person_id in on_duty_now(store, rota, now, people):
+                person = people[person_id]
+                if person and person.get("active", True):
+                    pool.candidates.append(_candidate(store, person, entry, distance, policy))
+        if domain.eligible(pool.candidates, dispatch.passed):
+            break
+    if pool.candidates and not domain.eligible(pool.candidates, dispatch.passed):
+        pool.nobody = "everyone on duty has passed on it or is at their cap"
+    return pool
+
+
+def _candidate(store: RosterStore, person: dict, entry: dict, distance: int, policy) -> Candidate:
+    return Candidate(
+        person_id=person["_id"],
+        display_name=mask_name(person["name"]),
+        team=entry["team"],
+        grid_id=entry["grid_id"],
+        distance=distance,
+        open_cases=len(person.get("open_cases", ())),
+        cap=person.get("max_open_cases") or policy.dispatch.default_cap,
+        last_offer_at=store.last_offer_at(person["_id"]),
+    )
+
+
+# -- carrying out what a change decided -----------------------------------------------------
+
+
+def _save(
+    store, change, dispatch: Dispatch, effects, cause: Envelope | None, now: datetime
+) -> None:
+    outbox: list = []
+    correlation = cause.correlation_id if cause else dispatch.case.correlation_id
+    for effect in effects:
+        outbox.extend(_carry_out(store, dispatch, effect, correlation, now))
+    change.save(dispatch_document(dispatch), outbox)
+
+
+def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetime) -> list:
+    case_id = dispatch.case.case_id
+    if isinstance(effect, MakeOffer):
+        offer = effect.offer
+        store.put("offers", offer_document(offer, "open", now))
+        store.offered(offer.person_id, offer.made_at)
+        return [
+            _event(
+                "offer.made",
+                {
+                    **_offer_payload(offer),
+                    "display_name": offer.display_name,
+                    "team": offer.team,
+                    "grid_id": offer.grid_id,
+                    "expires_at": offer.expires_at,
+                },
+                correlation,
+                case_id,
+                now,
+            ),
+            Deadline(OFFER_EXPIRY, case_id, offer.expires_at, {"offer_id": offer.id}),
+        ]
+    if isinstance(effect, EndOffer):
+        store.put("offers", offer_document(effect.offer, effect.outcome, now))
+        if effect.outcome == "expired":
+            return [
+                _event("offer.expired", _offer_payload(effect.offer), correlation, case_id, now)
+            ]
+        return []
+    if isinstance(effect, Escalate):
+        return _escalation(store, dispatch, effect, correlation, now)
+    if isinstance(effect, Hold | Release):
+        _hold(store, effect, case_id)
+        return []
+    if isinstance(effect, Envelope):
+        return [effect]
+    raise TypeError(f"unknown effect {effect!r}")
+
+
+def _offer_payload(offer: domain.Offer) -> dict:
+    return {
+        "case_id": offer.case_id,
+        "offer_id": offer.id,
+        "person_id": offer.person_id,
+        "attempt": offer.attempt,
+    }
+
+
+def _escalation(store, dispatch: Dispatch, effect: Escalate, correlation: str, now: datetime):
+    case = dispatch.case
+    target, note = escalation_target(store, case, effect.level, now)
+    reason = f"{effect.reason}; {note}" if note else effect.reason
+    events: list = [
+        _event(
+            "escalation.required",
+            {
+                "case_id": case.case_id,
+                "community_id": case.community_id,
+                "grid_id": case.grid_id,
+                "level": effect.level,
+                "step": effect.step,
+                "reason": reason,
+                "target": target,
+            },
+            correlation,
+            case.case_id,
+            now,
+        )
     ]
+    if effect.wait is not None:
+        events.append(
+            Deadline(
+                ESCALATION_STEP,
+                case.case_id,
+                now + effect.wait,
+                {"step": effect.step + 1, "round": dispatch.round},
+            )
+        )
+    return events
+
+
+def escalation_target(store: RosterStore, case: CaseRef, level: str, now: datetime):
+    """Who the step goes to: the grid's leader; the community staff on duty (or, with
+    none on duty, the first listed); a department the category suggests."""
+    if level == "department":
+        department = store.policy(case.community_id).department_for(case.category)
+        return {"person_id": None, "display_name": None, "department": department.name}, ""
+    if level == "grid_leader":
+        grid = store.definition("areas", case.grid_id) or {}
+        return _person_target(store, grid.get("leader"), "the grid has no leader on record")
+    staff_team = store.policy(case.community_id).staff_team
+    lookup = store.definition("lookups", f"grid:{case.grid_id}") or {"rotas": []}
+    people: dict[str, dict | None] = {}
+    for entry in (e for e in lookup["rotas"] if e["team"] == staff_team):
+        rota = store.rota(entry["rota_id"])
+        on_duty = on_duty_now(store, rota, now, people) if rota else []
+        if on_duty:
+            return _person_target(store, on_duty[0], "")
+    community = store.definition("areas", case.community_id) or {}
+    listed = (community.get("staff") or [None])[0]
+    return _person_target(store, listed, "no staff on duty: the community's first listed staff")
+
+
+def _person_target(store: RosterStore, person_id: str | None, note: str):
+    person = store.find("people", person_id) if person_id else None
+    if person is None:
+        return {
+            "person_id": None,
+            "display_name": None,
+            "department": None,
+        }, note or "nobody on record"
     return {
         "person_id": person_id,
-        "total": round(sum(line["hours"] for line in lines), 2),
-        "entries": entries,
-    }
+        "display_name": mask_name(person["name"]),
+        "department": None,
+    }, note
 
 
-def on_duty(store: RosterStore, grid_id: str, team: str, now: datetime) -> list[dict[str, Any]]:
-    rota = store.rota(grid_id, team)
-    people = [store.person(person_id) for person_id in (rota.on_duty(now) if rota else [])]
-    return [
-        {"person_id": person["_id"], "display_name": mask_name(person["name"])}
-        for person in people
-        if person
-    ]
+def _hold(store: RosterStore, effect: Hold | Release, case_id: str) -> None:
+    """The person's open cases, as a set of case ids: adding or removing one twice is
+    the same as once."""
+    with store.change("people", effect.person_id) as change:
+        person = change.document
+        if person is None:
+            return
+        open_cases = list(person.get("open_cases", ()))
+        holding = case_id in open_cases
+        if isinstance(effect, Hold) and not holding:
+            open_cases.append(case_id)
+        elif isinstance(effect, Release) and holding:
+            open_cases.remove(case_id)
+        else:
+            return
+        change.save({**person, "open_cases": open_cases})
 
 
-def _offer_made(store: RosterStore, offer: domain.Offer, cause: Envelope) -> Envelope:
-    person = store.person(offer.person_id) or {"name": offer.person_id}
-    return EVENTS.new_event(
-        "offer.made",
-        {
-            "case_id": offer.case_id,
-            "offer_id": offer.id,
-            "person_id": offer.person_id,
-            "display_name": mask_name(person["name"]),
-            "grid_id": offer.grid_id,
-            "team": offer.team,
-            "expires_at": offer.expires_at,
-        },
-        correlation_id=cause.correlation_id,
-        case_id=offer.case_id,
-        at=offer.made_at,
-    )
-
-
-def _escalation_record(
-    offer_id: str, decision: domain.Escalation, case: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    return {
-        "_id": offer_id,
-        "case_id": decision.case_id,
-        "grid_id": case["grid_id"],
-        "team": case["team"],
-        "state": "escalated",
-        "reason": decision.reason,
-        "made_at": now,
-    }
-
-
-def _escalation_required(
-    decision: domain.Escalation, case: dict[str, Any], cause: Envelope
-) -> Envelope:
-    return EVENTS.new_event(
-        "escalation.required",
-        {
-            "case_id": decision.case_id,
-            "grid_id": case["grid_id"],
-            "team": case["team"],
-            "level": decision.level,
-            "reason": decision.reason,
-        },
-        correlation_id=cause.correlation_id,
-        case_id=decision.case_id,
-    )
+def _event(type_: str, payload: dict, correlation: str, case_id: str | None, now: datetime):
+    return EVENTS.new_event(type_, payload, correlation_id=correlation, case_id=case_id, at=now)

@@ -1,33 +1,173 @@
-"""HTTP entrypoints of the roster service."""
+"""HTTP entrypoints of the roster service: the error → status table, and the registry's
+routes (areas, people, dispatches, imports). duty_http.py and ledger_http.py hold the
+others; the service class combines them."""
 
+from __future__ import annotations
+
+from lianxin.auth import Actor, Forbidden
 from lianxin.clock import utc_now
+from lianxin.lease import LeaseBusy
 from lianxin.web import route
-from services.roster import handlers
-from services.roster.schemas import OnDutyQuery, OnDutySchema, VolunteerHoursSchema
+from services.roster import duty, hours, ledger, registry, views
+from services.roster.api import (
+    AreaListSchema,
+    AreaQuery,
+    AreaSchema,
+    DispatchSchema,
+    ImportBody,
+    ImportQuery,
+    ImportRejectedSchema,
+    ImportResultSchema,
+    OffersSchema,
+    OpenCasesSchema,
+    PersonSchema,
+)
+from services.roster.imports import rows_from_document
 
-http = route({handlers.PersonNotFound: (404, "not_found")})
+
+class ImportRejected(Exception):
+    """Rows were rejected: nothing was stored."""
+
+    def __init__(self, result: registry.ImportResult):
+        super().__init__("Rows were rejected; nothing was imported.")
+        self.result = result
+
+    def details(self) -> dict:
+        return {"rejected": [rejected.__dict__ for rejected in self.result.plan.rejected]}
 
 
-class RosterHttp:
+ERRORS = {
+    views.NotFound: (404, "not_found"),
+    duty.PersonNotFound: (404, "not_found"),
+    duty.RotaNotFound: (404, "not_found"),
+    duty.OverrideNotFound: (404, "not_found"),
+    hours.EntryNotFound: (404, "not_found"),
+    duty.NotInTeam: (409, "not_in_team"),
+    ledger.AlreadyDecided: (409, "already_decided"),
+    ledger.NotPending: (409, "not_pending"),
+    ImportRejected: (422, "import_rejected"),
+}
+http = route(ERRORS)
+PERSON = (duty.PersonNotFound, views.NotFound)
+ROTA = (duty.RotaNotFound, duty.PersonNotFound, duty.NotInTeam, views.NotFound, LeaseBusy)
+
+
+class RegistryHttp:
+    """The area registry, people, their offers and open cases, dispatches, imports."""
+
+    # -- the area registry and people ---------------------------------------------------------
+
     @http(
         "GET",
-        "/v1/on-duty",
-        summary="Who is on duty now in a grid and team",
-        query=OnDutyQuery,
-        responses={200: OnDutySchema},
-        raises=(),
+        "/v1/areas/<string:code>",
+        summary="An area of the registry",
+        responses={200: AreaSchema},
+        raises=(views.NotFound,),
+        scope="read",
     )
-    def on_duty(self, request, query):
-        people = handlers.on_duty(self.store, query["grid_id"], query["team"], utc_now())
-        return 200, {"grid_id": query["grid_id"], "team": query["team"], "on_duty": people}
+    def get_area(self, request, actor, code):
+        return 200, AreaSchema().dump(views.area(self.store, code, actor))
 
     @http(
         "GET",
-        "/v1/people/<string:person_id>/hours",
-        summary="A volunteer's hours ledger",
-        responses={200: VolunteerHoursSchema},
-        raises=(handlers.PersonNotFound,),
+        "/v1/areas",
+        summary="A community's areas, by code (pages of 200)",
+        query=AreaQuery,
+        responses={200: AreaListSchema},
+        raises=(views.NotFound,),
+        scope="read",
     )
-    def volunteer_hours(self, request, person_id):
-        ledger = handlers.volunteer_hours(self.store, person_id)
-        return 200, VolunteerHoursSchema().dump(ledger)
+    def list_areas(self, request, actor, query):
+        return 200, AreaListSchema().dump(views.areas(self.store, query, actor))
+
+    @http(
+        "GET",
+        "/v1/people/<string:person_id>",
+        summary="A person (masked but to admin keys)",
+        responses={200: PersonSchema},
+        raises=PERSON,
+        scope="read",
+    )
+    def get_person(self, request, actor, person_id):
+        return 200, PersonSchema().dump(views.person(self.store, person_id, actor))
+
+    @http(
+        "GET",
+        "/v1/people/<string:person_id>/offers",
+        summary="A person's latest offers",
+        responses={200: OffersSchema},
+        raises=PERSON,
+        scope="read",
+    )
+    def person_offers(self, request, actor, person_id):
+        return 200, OffersSchema().dump(views.offers(self.store, person_id, actor))
+
+    @http(
+        "GET",
+        "/v1/people/<string:person_id>/cases",
+        summary="A person's open cases and cap",
+        responses={200: OpenCasesSchema},
+        raises=PERSON,
+        scope="read",
+    )
+    def person_cases(self, request, actor, person_id):
+        return 200, OpenCasesSchema().dump(views.open_cases(self.store, person_id, actor))
+
+    # -- duty --------------------------------------------------------------------------------
+
+    @http(
+        "GET",
+        "/v1/dispatches/<string:case_id>",
+        summary="How a case is being dispatched: the open offer, who passed, the escalation",
+        responses={200: DispatchSchema},
+        raises=(views.NotFound,),
+        scope="read",
+    )
+    def get_dispatch(self, request, actor, case_id):
+        return 200, DispatchSchema().dump(views.dispatch(self.store, case_id, actor))
+
+    @http(
+        "POST",
+        "/v1/imports",
+        summary="Import areas, people, teams, rotas and policies (JSON rows as in the import "
+        "files); with dry_run, only the check: every rejected row and why",
+        body=ImportBody,
+        query=ImportQuery,
+        responses={200: ImportResultSchema, 422: ImportRejectedSchema},
+        raises=(ImportRejected, Forbidden, LeaseBusy),
+        scope="admin",
+    )
+    def import_rows(self, request, actor, body, query):
+        checked = registry.import_rows(
+            self.store, rows_from_document(body, "body"), dry_run=True, now=utc_now()
+        )
+        _require_communities(actor, checked)
+        result = checked
+        if not query["dry_run"]:
+            if not checked.plan.ok:
+                raise ImportRejected(checked)
+            changed = registry.apply(self.store, checked.plan, utc_now())
+            result = registry.ImportResult(checked.plan, applied=True, changed=changed)
+        return 200, ImportResultSchema().dump(_import_answer(result, query["dry_run"]))
+
+
+def _require_communities(actor: Actor, result: registry.ImportResult) -> None:
+    if actor.all_communities:
+        return
+    touched = {
+        document["_id"] if kind == "policies" else document.get("community_id")
+        for kind, documents in result.plan.documents.items()
+        for document in documents
+    }
+    if not touched <= set(actor.communities):
+        raise Forbidden("This key may import only into its own communities.")
+
+
+def _import_answer(result: registry.ImportResult, dry_run: bool) -> dict:
+    return {
+        "dry_run": dry_run,
+        "applied": result.applied,
+        "accepted": result.plan.counts(),
+        "changed": dict(result.changed),
+        "rejected": [rejected.__dict__ for rejected in result.plan.rejected],
+    }

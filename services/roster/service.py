@@ -1,35 +1,52 @@
-"""The roster service: a thin shell over handlers.py."""
+"""The roster service: a thin shell over handlers.py, rota_clock.py and the HTTP routes."""
 
 from nameko.timer import timer
 
 from lianxin.auth import KeyReplica
 from lianxin.clock import utc_now
-from lianxin.consumer import event_handler
+from lianxin.consumer import Source, event_stream, on_deadline
 from lianxin.instrumentation import Instrumentation
 from lianxin.mongo import StoreProvider
 from lianxin.outages import Sweeper
 from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
-from services.roster import handlers
-from services.roster.http import RosterHttp
-from services.roster.schemas import EVENTS
+from services.roster import handlers, rota_clock
+from services.roster.duty_http import DutyHttp
+from services.roster.feeds import FeedTokens
+from services.roster.http import RegistryHttp
+from services.roster.ledger_http import LedgerHttp
+from services.roster.schemas import CONSUMED, EVENTS
 from services.roster.store import RosterStore
 
+# case.triaged first: the stream's metrics are labelled with its first event type
+CASE_EVENTS = [Source("cases", event_type) for event_type in CONSUMED]
 
-class RosterService(RosterHttp, KeyReplica, HealthCheck):
+
+class RosterService(RegistryHttp, DutyHttp, LedgerHttp, KeyReplica, HealthCheck):
     name = "roster"
 
     store = StoreProvider(RosterStore)
+    feeds = FeedTokens()
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
-    @event_handler("cases", "case.triaged")
-    def on_case_triaged(self, message):
-        handlers.offer_case(self.store, EVENTS.read(message), utc_now())
+    @event_stream("cases", *CASE_EVENTS)
+    def on_case_event(self, message):
+        """One queue for the case events roster follows, so a case's events mostly
+        arrive in the order they happened; the dispatch orders them by case version."""
+        handlers.on_case_event(self.store, EVENTS.read(message), utc_now())
 
-    @event_handler("cases", "case.resolved")
-    def on_case_resolved(self, message):
-        handlers.credit_hours(self.store, EVENTS.read(message))
+    @on_deadline(handlers.OFFER_EXPIRY)
+    def on_offer_expiry(self, deadline):
+        handlers.on_offer_expiry(self.store, deadline, utc_now())
+
+    @on_deadline(handlers.ESCALATION_STEP)
+    def on_escalation_step(self, deadline):
+        handlers.on_escalation_step(self.store, deadline, utc_now())
+
+    @on_deadline(rota_clock.ROTA_TICK)
+    def on_rota_tick(self, deadline):
+        rota_clock.on_rota_tick(self.store, deadline, utc_now())
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):

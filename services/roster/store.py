@@ -1,162 +1,315 @@
-"""The roster repository: people, rotas and offers addressed by `_id`, the hours ledger."""
+"""The roster repository: every hot path reads and writes by `_id`.
+
+Aggregates (changed under their lease, events in their outbox):
+  areas/<code>, people/<person>, teams/<community>:<team>, rotas/<rota>,
+  policies/<community>, rota_overrides/<rota>, rota_clocks/<rota>, dispatches/<case>.
+Derived documents, rebuilt after an import: lookups/grid:<grid> (the rotas that can
+take a case in a grid, its own first, then its neighbours') and lookups/team:<team>.
+Hints: last_offers/<person> (when each was last offered a case, for the fair choice).
+Append-only: offers/<offer> (a person's offers), hours/<entry> (the ledger),
+no_shows/<rota>:<person>:<start>, attendance/<id> (sign-ins and sign-outs).
+
+Dispatching a case reads the grid's lookup, the rotas it names and their overrides,
+and the people on duty: a handful of documents whatever the number of people.
+Definitions (areas, policies, rotas, lookups, teams) change by import only, so a
+replica keeps them for a few seconds; overrides, people and dispatches are read
+fresh every time.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
-from pathlib import Path
+from datetime import date, datetime
+from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from lianxin.envelope import Envelope
+from lianxin import instrumentation
+from lianxin.aggregates import Change
 from lianxin.mongo import StoreContext
-from services.roster.domain import Leave, Offer, Rota, Shift
+from services.roster.domain import CaseRef, Credit, Dispatch, Offer
+from services.roster.ledger import Entry
+from services.roster.policy import Policy, from_storable, policy_from
+from services.roster.rota import Override, Plan, PlannedShift, Rota
 
-SAMPLE_COMMUNITY = Path(__file__).parent / "data" / "sample_community.yaml"
-
-
-def community_documents(raw: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Turn a community file into the documents roster stores, keyed by `_id`."""
-    community = raw["community"]
-    zone = ZoneInfo(community["timezone"])
-    starts = datetime.fromisoformat(community["rota_start"]).replace(tzinfo=zone)
-    people: dict[str, dict[str, Any]] = {}
-    members: dict[tuple[str, str], list[str]] = {}
-    for person_id, name, phone, grid_id, team in raw["people"]:
-        person = people.setdefault(
-            person_id,
-            {
-                "_id": person_id,
-                "name": name,
-                "phone": phone,
-                "community_id": community["id"],
-                "memberships": [],
-            },
-        )
-        person["memberships"].append({"grid_id": grid_id, "team": team})
-        members.setdefault((grid_id, team), []).append(person_id)
-    rotas = []
-    for (grid_id, team), people_in_order in members.items():
-        shifts = _shifts(team, people_in_order, raw)
-        rotas.append(
-            {
-                "_id": f"{grid_id}:{team}",
-                "community_id": community["id"],
-                "grid_id": grid_id,
-                "team": team,
-                "starts": starts,
-                "leave": [],
-                "timezone": community["timezone"],
-                "shifts": shifts,
-            }
-        )
-    grids = [
-        {
-            "_id": grid["id"],
-            "name": grid["name"],
-            "leader": grid["leader"],
-            "community_id": community["id"],
-        }
-        for grid in raw["grids"]
-    ]
-    return {
-        "communities": [{"_id": community["id"], **community}],
-        "grids": grids,
-        "people": list(people.values()),
-        "rotas": rotas,
-    }
-
-
-def _shifts(team: str, people_in_order: list[str], raw: dict[str, Any]) -> list[dict[str, Any]]:
-    if team == "mediation_desk":  # everyone at the desk during its opening hours
-        return [
-            {"person_id": person, **slot}
-            for person in people_in_order
-            for slot in raw["mediation_hours"]
-        ]
-    pattern = raw["around_the_clock"]
-    return [
-        {"person_id": person, **pattern[index % len(pattern)]}
-        for index, person in enumerate(people_in_order)
-    ]
-
-
-def rota_from_document(document: dict[str, Any]) -> Rota:
-    starts = document["starts"]
-    if starts.tzinfo is not None:
-        starts = starts.astimezone(ZoneInfo(document.get("timezone", "Asia/Shanghai")))
-    shifts = tuple(
-        Shift(shift["person_id"], shift["rule"], shift["hours"], starts)
-        for shift in document["shifts"]
-    )
-    leave = tuple(
-        Leave(entry["person_id"], entry["start"], entry["end"])
-        for entry in document.get("leave", ())
-    )
-    return Rota(document["grid_id"], document["team"], shifts, leave)
-
-
-class OfferChange:
-    def __init__(self, change):
-        self._change = change
-        self.exists = change.document is not None
-
-    def save(self, record: Offer | dict[str, Any], events: Iterable[Envelope]) -> None:
-        document = asdict(record) if isinstance(record, Offer) else dict(record)
-        document["_id"] = document.pop("id", None) or document["_id"]
-        self._change.save(document, events)
+DEFINITIONS_SECONDS = 3.0  # how long a replica may act on a definition an import replaced
+AGGREGATES = (
+    "areas",
+    "people",
+    "teams",
+    "rotas",
+    "policies",
+    "rota_overrides",
+    "rota_clocks",
+    "dispatches",
+)
+LISTING_LIMIT = 200
 
 
 class RosterStore:
     def __init__(self, context: StoreContext):
         self.db = context.db
-        self.offers = context.aggregates("offers")
-        self.seed_file = context.config.get("ROSTER_SEED_FILE")
+        self.config = context.config
+        self.aggregates = {name: context.aggregates(name) for name in AGGREGATES}
+        self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
     def ensure_indexes(self) -> None:
-        self.offers.collection.create_index([("case_id", ASCENDING)])
-        self.offers.collection.create_index([("person_id", ASCENDING), ("state", ASCENDING)])
+        """One index per filtered query (listings, reports, exports; none on a hot path)."""
+        self.db["areas"].create_index([("community_id", ASCENDING), ("kind", ASCENDING)])
+        for collection in ("teams", "rotas"):
+            self.db[collection].create_index([("community_id", ASCENDING)])
+        self.db["offers"].create_index([("person_id", ASCENDING), ("made_at", DESCENDING)])
         self.db["hours"].create_index([("person_id", ASCENDING), ("at", ASCENDING)])
-        self.db["people"].create_index([("community_id", ASCENDING)])
-        if self.seed_file:
-            self.seed(Path(self.seed_file))
-
-    def seed(self, path: Path = SAMPLE_COMMUNITY) -> None:
-        """Load a community file; replacing by `_id` makes it safe to run at every start."""
-        documents = community_documents(yaml.safe_load(path.read_text(encoding="utf-8")))
-        for collection, items in documents.items():
-            for document in items:
-                self.db[collection].replace_one({"_id": document["_id"]}, document, upsert=True)
+        self.db["hours"].create_index([("household_id", ASCENDING), ("at", ASCENDING)])
+        self.db["hours"].create_index([("community_id", ASCENDING), ("at", ASCENDING)])
+        self.db["no_shows"].create_index([("person_id", ASCENDING), ("start", DESCENDING)])
 
     def recover(self) -> int:
-        return self.offers.recover()
-
-    def rota(self, grid_id: str, team: str) -> Rota | None:
-        document = self.db["rotas"].find_one({"_id": f"{grid_id}:{team}"})
-        return rota_from_document(document) if document else None
-
-    def person(self, person_id: str) -> dict[str, Any] | None:
-        return self.db["people"].find_one({"_id": person_id})
+        """The outbox sweep: one look at the (small) leases collection, then only the
+        aggregates with a lease left behind are recovered, rather than two queries per
+        aggregate collection every second."""
+        now = time.time()
+        leases = self.db["leases"].find({}, {"collection": 1, "expires_at": 1})
+        behind = {lease.get("collection") for lease in leases if lease["expires_at"] <= now}
+        recovered = 0
+        for name, store in self.aggregates.items():
+            if name in behind:
+                recovered += store.recover()
+            else:
+                instrumentation.OUTBOX_BACKLOG.labels(name).set(0)
+        return recovered
 
     @contextmanager
-    def offer_change(self, offer_id: str) -> Iterator[OfferChange]:
-        with self.offers.change(offer_id) as change:
-            yield OfferChange(change)
+    def change(self, aggregate: str, aggregate_id: str) -> Iterator[Change]:
+        with self.aggregates[aggregate].change(aggregate_id) as change:
+            yield change
 
-    def credit_hours(self, entry_id: str, entry: dict[str, Any]) -> bool:
-        """One ledger line per resolved-case event: the insert is the idempotency (rule 4)."""
+    # -- by _id ------------------------------------------------------------------------------
+
+    def find(self, collection: str, document_id: str) -> dict[str, Any] | None:
+        """A document as commands see it (no fence, no outbox)."""
+        if collection in self.aggregates:
+            return self.aggregates[collection].find(document_id)
+        return self.db[collection].find_one({"_id": document_id})
+
+    def definition(self, collection: str, document_id: str) -> dict[str, Any] | None:
+        """A definition, possibly a few seconds old (see DEFINITIONS_SECONDS)."""
+        return self._cached((collection, document_id), lambda: self.find(collection, document_id))
+
+    def policy(self, community_id: str) -> Policy:
+        def load() -> Policy:
+            stored = self.find("policies", community_id)
+            return policy_from(from_storable(stored["policy"]) if stored else None)
+
+        return self._cached(("policy", community_id), load)
+
+    def rota(self, rota_id: str) -> Rota | None:
+        def load() -> Rota | None:
+            stored = self.find("rotas", rota_id)
+            return rota_from_document(stored) if stored else None
+
+        return self._cached(("rota", rota_id), load)
+
+    def last_offer_at(self, person_id: str) -> datetime | None:
+        found = self.db["last_offers"].find_one({"_id": person_id})
+        return found["at"] if found else None
+
+    def offered(self, person_id: str, at: datetime) -> None:
+        """When the person was last offered a case: only ever moves forward, and needs no
+        lease (two writers both write "about now")."""
+        self.db["last_offers"].update_one({"_id": person_id}, {"$max": {"at": at}}, upsert=True)
+
+    def overrides(self, rota_id: str) -> list[Override]:
+        stored = self.find("rota_overrides", rota_id)
+        return [override_from(entry) for entry in (stored or {}).get("overrides", [])]
+
+    def _cached(self, key: tuple[str, str], load) -> Any:
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < DEFINITIONS_SECONDS:
+            return hit[1]
+        value = load()
+        if len(self._cache) > 20_000:
+            self._cache.clear()
+        self._cache[key] = (now, value)
+        return value
+
+    def forget(self) -> None:
+        """Drop every cached definition (after an import in this process)."""
+        self._cache.clear()
+
+    def put(self, collection: str, document: Mapping[str, Any]) -> None:
+        """A derived or projected document, replaced whole by `_id`."""
+        self.db[collection].replace_one({"_id": document["_id"]}, dict(document), upsert=True)
+
+    def insert(self, collection: str, document: Mapping[str, Any]) -> bool:
+        """An append-only record; False when one with its `_id` exists (a redelivery)."""
         try:
-            self.db["hours"].insert_one({"_id": entry_id, **entry})
+            self.db[collection].insert_one(dict(document))
             return True
         except DuplicateKeyError:
             return False
 
-    def hours_of(self, person_id: str) -> list[dict[str, Any]]:
-        """The ledger lines of one person, oldest first: each one resolved case."""
-        return list(self.db["hours"].find({"person_id": person_id}).sort("at", ASCENDING))
+    # -- listings, reports and exports (filtered, each with its index) -----------------------
+
+    def of_community(self, collection: str, community_id: str) -> list[dict[str, Any]]:
+        """Index (community_id): imports rebuild lookups from these; admin listings."""
+        return list(self.db[collection].find({"community_id": community_id}))
+
+    def areas(self, community_id: str, kind: str | None, after: str | None) -> list[dict]:
+        """Index (community_id, kind): the registry's listing, by code."""
+        query: dict[str, Any] = {"community_id": community_id}
+        if kind:
+            query["kind"] = kind
+        if after:
+            query["_id"] = {"$gt": after}
+        return list(self.db["areas"].find(query).sort("_id", ASCENDING).limit(LISTING_LIMIT))
+
+    def offers_of(self, person_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Index (person_id, made_at): a person's latest offers."""
+        found = self.db["offers"].find({"person_id": person_id})
+        return list(found.sort("made_at", DESCENDING).limit(limit))
+
+    def entries(self, field: str, value: str) -> list[Entry]:
+        """Index (person_id | household_id | community_id, at): ledger lines, oldest first."""
+        found = self.db["hours"].find({field: value}).sort("at", ASCENDING)
+        return [entry_from(document) for document in found]
+
+    def no_shows_of(self, person_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Index (person_id, start): a person's recorded no-shows, latest first."""
+        found = self.db["no_shows"].find({"person_id": person_id})
+        return list(found.sort("start", DESCENDING).limit(limit))
+
+
+def rota_from_document(document: Mapping[str, Any]) -> Rota:
+    plan = document["plan"]
+    return Rota(
+        id=document["_id"],
+        community_id=document["community_id"],
+        team=document["team"],
+        grids=tuple(document["grids"]),
+        zone=ZoneInfo(document["timezone"]),
+        crews=tuple(tuple(crew["people"]) for crew in document["crews"]),
+        plan=Plan(
+            anchor=date.fromisoformat(plan["anchor"]),
+            days=plan["days"],
+            shifts=tuple(
+                PlannedShift(
+                    s["day"], clock_time.fromisoformat(s["start"]), s["minutes"], s["crew"]
+                )
+                for s in plan["shifts"]
+            ),
+        ),
+        until=date.fromisoformat(document["until"]) if document.get("until") else None,
+        check_in_required=bool(document.get("check_in_required")),
+    )
+
+
+def override_from(document: Mapping[str, Any]) -> Override:
+    return Override(
+        id=document["id"],
+        kind=document["kind"],
+        person_id=document["person_id"],
+        start=document["start"],
+        end=document["end"],
+        replaces=document.get("replaces"),
+        note=document.get("note", ""),
+    )
+
+
+def override_document(override: Override) -> dict[str, Any]:
+    return {
+        "id": override.id,
+        "kind": override.kind,
+        "person_id": override.person_id,
+        "start": override.start,
+        "end": override.end,
+        "replaces": override.replaces,
+        "note": override.note,
+    }
+
+
+def entry_from(document: Mapping[str, Any]) -> Entry:
+    return Entry(
+        id=document["_id"],
+        kind=document["kind"],
+        state=document["state"],
+        person_id=document["person_id"],
+        community_id=document["community_id"],
+        minutes=document["minutes"],
+        at=document["at"],
+        case_id=document.get("case_id"),
+        household_id=document.get("household_id"),
+        rule=document.get("rule", ""),
+        refers_to=document.get("refers_to"),
+        note=document.get("note", ""),
+        by=document.get("by", "roster"),
+    )
+
+
+def entry_document(entry: Entry) -> dict[str, Any]:
+    return {
+        "_id": entry.id,
+        "kind": entry.kind,
+        "state": entry.state,
+        "person_id": entry.person_id,
+        "community_id": entry.community_id,
+        "minutes": entry.minutes,
+        "at": entry.at,
+        "case_id": entry.case_id,
+        "household_id": entry.household_id,
+        "rule": entry.rule,
+        "refers_to": entry.refers_to,
+        "note": entry.note,
+        "by": entry.by,
+    }
+
+
+def dispatch_from(document: Mapping[str, Any] | None) -> Dispatch | None:
+    if not document:
+        return None
+    offer = document.get("offer")
+    credit = document.get("credit")
+    return Dispatch(
+        case=CaseRef(**document["case"]),
+        state=document["state"],
+        round=document["round"],
+        attempt=document["attempt"],
+        offer=Offer(**offer) if offer else None,
+        passed=tuple(document.get("passed", ())),
+        step=document.get("step", 0),
+        holder=document.get("holder"),
+        accepted_at=document.get("accepted_at"),
+        case_version=document.get("case_version", 0),
+        credit=Credit(**credit) if credit else None,
+        applied=tuple(document.get("applied", ())),
+    )
+
+
+def dispatch_document(dispatch: Dispatch) -> dict[str, Any]:
+    return {
+        "_id": dispatch.case.case_id,
+        "case": asdict(dispatch.case),
+        "state": dispatch.state,
+        "round": dispatch.round,
+        "attempt": dispatch.attempt,
+        "offer": asdict(dispatch.offer) if dispatch.offer else None,
+        "passed": list(dispatch.passed),
+        "step": dispatch.step,
+        "holder": dispatch.holder,
+        "accepted_at": dispatch.accepted_at,
+        "case_version": dispatch.case_version,
+        "credit": asdict(dispatch.credit) if dispatch.credit else None,
+        "applied": list(dispatch.applied),
+    }
+
+
+def offer_document(offer: Offer, state: str, at: datetime) -> dict[str, Any]:
+    """A person's offer as their listing shows it; replaced as its state moves on."""
+    return {"_id": offer.id, **asdict(offer), "state": state, "changed_at": at}

@@ -93,6 +93,8 @@ def new_stack(amqp_uri: str, mongo_uri: str, db_prefix: str, state_dir, sink: Si
             "LEASE_TTL_SECONDS": "3",
             "HANDLER_RETRY_BASE_SECONDS": "0.2",
             "HANDLER_MAX_ATTEMPTS": "4",
+            "NOTIFY_RETRY_BASE_SECONDS": "1",  # sends are retried after 1 s, 2 s, 4 s
+            "NOTIFY_MAX_ATTEMPTS": "4",
             "LOG_LEVEL": "WARNING",
             "LIANXIN_DEV_MODE": "false",  # the production path: real secrets required
             "LIANXIN_TOKEN_SECRET": TOKEN_SECRET,
@@ -112,9 +114,20 @@ def stack(amqp_uri, db_prefix, mongo_client, sink, tmp_path_factory):
     stack = new_stack(amqp_uri, MONGO_URI, db_prefix, tmp_path_factory.mktemp("stack"), sink)
     try:
         stack.up()
+        import_sample_community(stack)
         yield stack
     finally:
         stack.down()
+
+
+SAMPLE_COMMUNITY = ROOT / "services" / "roster" / "data" / "jingxiang"
+
+
+def import_sample_community(stack: Stack) -> None:
+    """The sample community (grids jingxiang-g1..g3, its teams, people and rotas), imported
+    as an operator does once the services run: `scripts.admin roster import`."""
+    imported = admin_cli(stack, "roster", "import", str(SAMPLE_COMMUNITY))
+    assert imported.returncode == 0, imported.stdout[-3000:] + imported.stderr[-3000:]
 
 
 @pytest.fixture(scope="session")
@@ -141,15 +154,23 @@ def report_body(community: str, **overrides: Any) -> dict[str, Any]:
 
 
 def report_case(stack: Stack, community: str, **overrides: Any) -> dict[str, Any]:
+    """Report a case in `community` with the helper key, the community's areas published
+    first (see ensure_community)."""
+    ensure_community(stack, community)
     response = requests.post(
-        f"{stack.url('cases')}/v1/cases", json=report_body(community, **overrides), timeout=10
+        f"{stack.url('cases')}/v1/cases",
+        json=report_body(community, **overrides),
+        headers=helper_headers(stack),
+        timeout=10,
     )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def get_case(stack: Stack, case_id: str) -> dict[str, Any]:
-    return requests.get(f"{stack.url('cases')}/v1/cases/{case_id}", timeout=5).json()
+    return requests.get(
+        f"{stack.url('cases')}/v1/cases/{case_id}", headers=helper_headers(stack), timeout=5
+    ).json()
 
 
 def wait_for_state(stack: Stack, case_id: str, state: str, timeout: float = 30.0) -> dict:
@@ -162,7 +183,10 @@ def wait_for_state(stack: Stack, case_id: str, state: str, timeout: float = 30.0
 
 def stats(stack: Stack, community: str) -> dict[str, int]:
     response = requests.get(
-        f"{stack.url('metrics')}/v1/stats/summary", params={"community_id": community}, timeout=5
+        f"{stack.url('metrics')}/v1/stats/summary",
+        params={"community_id": community},
+        headers=helper_headers(stack),
+        timeout=5,
     )
     return response.json()["totals"]
 
@@ -325,3 +349,99 @@ def client(key: str, person_token: str | None = None) -> requests.Session:
     if person_token:
         session.headers["X-Lianxin-Person"] = person_token
     return session
+
+
+# The helpers above (report_case, get_case, stats) act through one key per stack, issued
+# the first time one is used: scopes report, read and act in every community (no admin,
+# so what they see is masked). And a test community exists only once its areas are
+# published: ensure_community publishes them as roster does (`area.changed`), from
+# sample_areas.yaml, and waits until cases knows every one. Any test may use both.
+
+SAMPLE_AREAS = Path(__file__).with_name("sample_areas.yaml")
+
+
+def helper_headers(stack: Stack) -> dict[str, str]:
+    key = getattr(stack, "helper_key", None)
+    if key is None:
+        made = admin_cli(
+            stack, "keys", "create", "--name", "e2e-helpers", "--community", "*",
+            "--scope", "report", "--scope", "read", "--scope", "act",
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        key = stack.helper_key = made.stdout.strip().splitlines()[-1]
+    return {"X-Api-Key": key}
+
+
+def area_events(community: str, version: int = 1) -> list[dict[str, Any]]:
+    """`area.changed` for every node of a test community, the community itself last (cases
+    counts a community as known once its node is in: by then, so is all below it)."""
+    import yaml
+
+    sample = yaml.safe_load(SAMPLE_AREAS.read_text(encoding="utf-8"))
+    nodes = []
+
+    def node(code, kind, parent, name, **extra):
+        nodes.append(
+            {"code": code, "kind": kind, "parent": parent, "community_id": community,
+             "name": name, **extra}
+        )  # fmt: skip
+
+    for grid in sample["grids"]:
+        polygon = [{"lat": lat, "lon": lon} for lat, lon in grid["polygon"]]
+        node(grid["code"], "grid", community, grid["name"], polygon=polygon)
+        for estate in grid["estates"]:
+            node(estate["code"], "estate", grid["code"], estate["name"])
+            for building in estate["buildings"]:
+                node(building["code"], "building", estate["code"], building["name"])
+                for code, name in building["units"]:
+                    node(code, "unit", building["code"], name)
+    node(community, "community", None, f"测试社区 {community}", timezone=sample["timezone"])
+    return [
+        {
+            "event_id": str(uuid.uuid4()),
+            "type": "area.changed",
+            "version": 1,
+            "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "correlation_id": f"areas-{community}",
+            "case_id": None,
+            "payload": {"node": item, "removed": False, "area_version": version},
+        }
+        for item in nodes
+    ]
+
+
+def publish_events(amqp_uri: str, source: str, messages: Iterable[dict[str, Any]]) -> None:
+    """Put events on the bus as the source service's relay would, with confirms."""
+    from kombu import Exchange
+
+    exchange = Exchange(f"{source}.events", type="topic", durable=True)
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        producer = connection.Producer()
+        for message in messages:
+            producer.publish(
+                message,
+                exchange=exchange,
+                routing_key=message["type"],
+                serializer="json",
+                declare=[exchange],
+                retry=True,
+            )
+
+
+def ensure_community(stack: Stack, community: str) -> None:
+    """Publish a test community's areas once per stack and wait until cases knows them."""
+    known = stack.__dict__.setdefault("known_communities", set())
+    if community in known:
+        return
+    expected = {event["payload"]["node"]["code"] for event in area_events(community)}
+    publish_events(stack.amqp_uri, "roster", area_events(community))
+
+    def listed() -> bool:
+        answer = requests.get(
+            f"{stack.url('cases')}/v1/areas/{community}", headers=helper_headers(stack), timeout=5
+        )
+        codes = {area["code"] for area in answer.json().get("areas", [])} | {community}
+        return answer.status_code == 200 and codes >= expected
+
+    wait_until(f"cases to know the areas of {community}", listed)
+    known.add(community)

@@ -7,27 +7,21 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from kombu import Connection, Exchange
 
-from lianxin.consumer import ATTEMPTS_HEADER, ERROR_HEADER
-from tests.e2e.conftest import (
-    community,
-    parked_message,
-    report_case,
-    wait_for_state,
-    wait_until,
-    webhooks_for,
-)
+from lianxin.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
+from tests.e2e.conftest import community, parked_message, stats, wait_until
 from tests.e2e.test_faults import counter
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 STREAM = "metrics.facts"
-DISPATCHES = "evt-cases-case.dispatched--notify.deliver_notification"
 
 
 def admin(amqp_uri: str, *args: str) -> subprocess.CompletedProcess:
@@ -87,41 +81,69 @@ def test_a_message_that_cannot_be_decoded_is_parked_and_counted(
     )
 
 
-def test_the_cli_lists_shows_and_replays_a_parked_message_exactly_once(stack, sink, amqp_uri):
-    with sink.lock:
-        sink.failures_left = 1000  # the receiver is down for longer than every attempt
-    try:
-        case = wait_for_state(stack, report_case(stack, community("dl"))["id"], "dispatched")
-        message = wait_until(
-            "the undeliverable dispatch to be parked",
-            lambda: parked_message(
-                amqp_uri, DISPATCHES, lambda message: body_of(message)["case_id"] == case["id"]
-            ),
+def park(amqp_uri: str, queue: str, message: dict, error: str) -> None:
+    """Leave `message` in `queue`'s dead-letter queue as a handler that failed on every
+    attempt leaves it (lianxin.consumer): the body as sent, the attempts and the error."""
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        connection.Producer().publish(
+            json.dumps(message),
+            exchange="",
+            routing_key=dead_letter_queue_name(queue),
+            content_type="application/json",
+            content_encoding="utf-8",
+            headers={ATTEMPTS_HEADER: 4, ERROR_HEADER: error},
+            delivery_mode=2,
         )
-    finally:
-        with sink.lock:
-            sink.failures_left = 0
-    event_id = json.loads(message.body)["event_id"]
+
+
+def test_the_cli_lists_shows_and_replays_a_parked_message_exactly_once(stack, amqp_uri):
+    place = community("dl")
+    case_id = f"LX-{uuid.uuid4().hex[:16].upper()}"
+    event = {
+        "event_id": str(uuid.uuid4()),
+        "type": "case.reported",
+        "version": 1,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "correlation_id": "dead-letter-test",
+        "case_id": case_id,
+        "payload": {
+            "case_id": case_id,
+            "number": "DL-20261121-0001",
+            "community_id": place,
+            "grid_id": f"{place}-g1",
+            "category": "facility.lighting",
+            "team": "repair_crew",
+            "priority": "normal",
+            "channel": "hotline",
+            "state": "reported",
+            "previous_state": None,
+            "case_version": 1,
+            "reported_at": datetime.now(UTC).isoformat(),
+            "location": {},
+            "description": "5栋楼道灯坏了",
+            "hotline": None,
+            "contact": None,
+        },
+    }
+    park(amqp_uri, STREAM, event, "ConnectionFailure: the statistics store was away")
 
     listed = admin(amqp_uri, "deadletters", "list")
     assert listed.returncode == 0, listed.stderr
-    assert any(DISPATCHES in line and " 0 " not in line for line in listed.stdout.splitlines())
-    shown = admin(amqp_uri, "deadletters", "show", DISPATCHES, "--json")
+    assert any(STREAM in line and " 0 " not in line for line in listed.stdout.splitlines())
+    shown = admin(amqp_uri, "deadletters", "show", STREAM, "--json")
     assert shown.returncode == 0, shown.stderr
     entries = [json.loads(line) for line in shown.stdout.splitlines()]
-    mine = next(entry for entry in entries if entry["event_id"] == event_id)
-    assert mine["case_id"] == case["id"] and mine["attempts"] == 4 and "HTTPError" in mine["error"]
-    assert webhooks_for(sink, case["id"]) == []
+    mine = next(entry for entry in entries if entry["event_id"] == event["event_id"])
+    assert mine["case_id"] == case_id and mine["attempts"] == 4
+    assert "statistics store was away" in mine["error"]
+    assert stats(stack, place)["reported"] == 0  # parked: not counted
 
-    refused = admin(amqp_uri, "deadletters", "replay", DISPATCHES)
+    refused = admin(amqp_uri, "deadletters", "replay", STREAM)
     assert refused.returncode != 0 and "--all" in refused.stderr
-    replayed = admin(amqp_uri, "deadletters", "replay", DISPATCHES, "--event-id", event_id)
+    replayed = admin(amqp_uri, "deadletters", "replay", STREAM, "--event-id", event["event_id"])
     assert replayed.returncode == 0 and "replayed 1 message" in replayed.stdout
 
-    hook = wait_until(
-        "the replayed dispatch to be delivered", lambda: webhooks_for(sink, case["id"])
-    )
-    assert len(hook) == 1 and hook[0]["verified"]
-    again = admin(amqp_uri, "deadletters", "show", DISPATCHES, "--json")
-    assert event_id not in again.stdout
+    wait_until("the replayed event to be counted", lambda: stats(stack, place)["reported"] == 1)
+    again = admin(amqp_uri, "deadletters", "show", STREAM, "--json")
+    assert event["event_id"] not in again.stdout
     assert ATTEMPTS_HEADER not in str(mine)  # the CLI shows the count, not raw headers

@@ -7,6 +7,7 @@ import requests
 from openapi_spec_validator import validate
 
 from scripts.stack import SERVICES
+from services.cases.schemas import CaseListQuery
 
 pytestmark = pytest.mark.e2e
 
@@ -25,23 +26,42 @@ def test_the_document_is_valid_openapi(stack, service):
 def test_the_intake_documents_its_schema_and_exactly_the_statuses_it_can_answer(stack):
     paths = document(stack, "cases")["paths"]
     intake = paths["/v1/cases"]["post"]
-    assert set(intake["responses"]) == {"200", "201", "400", "413", "415", "422", "503"}
+    assert set(intake["responses"]) == {
+        "200", "201", "400", "401", "403", "413", "415", "422", "503"
+    }  # fmt: skip
+    assert intake["security"] == [{"apiKey": []}]
     body = intake["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/CaseIntake"}
     assert set(paths["/v1/cases/{case_id}/accept"]["post"]["responses"]) == {
-        "200",
-        "400",
-        "403",
-        "404",
-        "409",
-        "413",
-        "415",
-        "503",
-    }
+        "200", "400", "401", "403", "404", "409", "413", "415", "503"
+    }  # fmt: skip
     assert "/{unknown}" not in paths
 
 
+def test_every_cases_route_but_health_and_the_documents_needs_a_key(stack):
+    paths = document(stack, "cases")["paths"]
+    open_routes = {"/healthz", "/livez", "/v1/openapi.json"}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if path in open_routes or path.startswith("/open311/"):
+                continue
+            assert operation.get("security") == [{"apiKey": []}], f"{method} {path}"
+
+
+def test_the_open311_routes_are_documented_with_their_formats_and_error_arrays(stack):
+    paths = document(stack, "cases")["paths"]
+    create = paths["/open311/v2/requests.{fmt}"]["post"]
+    assert "application/x-www-form-urlencoded" in create["requestBody"]["content"]
+    assert set(create["responses"]["201"]["content"]) == {"application/json", "text/xml"}
+    error = create["responses"]["403"]["content"]["application/json"]["schema"]
+    assert error == {"type": "array", "items": {"$ref": "#/components/schemas/Open311Error"}}
+    fmt = next(p for p in create["parameters"] if p["name"] == "fmt")
+    assert fmt["schema"]["enum"] == ["json", "xml"]
+
+
 def test_query_parameters_come_from_the_query_schema(stack):
-    summary = document(stack, "metrics")["paths"]["/v1/stats/summary"]["get"]
-    names = {parameter["name"] for parameter in summary["parameters"]}
-    assert names == {"community_id", "from", "to"}
+    listing = document(stack, "cases")["paths"]["/v1/cases"]["get"]
+    query = {p["name"] for p in listing["parameters"] if p["in"] == "query"}
+    fields = CaseListQuery().fields.items()
+    assert query == {field.data_key or name for name, field in fields}
+    assert {"from", "to", "cursor", "overdue"} <= query

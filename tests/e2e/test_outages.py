@@ -28,6 +28,8 @@ from scripts.stack import SERVICES, consumed_queues
 from tests.conftest import AMQP_HOST_URI, rabbitmqctl
 from tests.e2e.conftest import (
     community,
+    helper_headers,
+    import_sample_community,
     new_stack,
     parked_about,
     report_body,
@@ -37,6 +39,7 @@ from tests.e2e.conftest import (
     wait_until,
     webhooks_for,
 )
+from tests.e2e.test_faults import events_in
 
 pytestmark = pytest.mark.e2e
 
@@ -113,6 +116,7 @@ def outage_stack(ferretdb, sink, tmp_path_factory):
     stack = new_stack(amqp_uri, ferretdb.uri, "outage_", tmp_path_factory.mktemp("stack"), sink)
     try:
         stack.up()
+        import_sample_community(stack)
         yield stack
     finally:
         stack.down()
@@ -165,14 +169,21 @@ def publish(amqp_uri: str, source: str, type_: str, payload: dict, case_id: str)
     return event_id
 
 
-def about(case_id: str, place: str) -> dict:
+def about(case_id: str, place: str, state: str, previous: str, version: int) -> dict:
+    """The block every case event starts with (docs/events.md)."""
     return {
         "case_id": case_id,
+        "number": "OUT-20261121-0001",
         "community_id": place,
         "grid_id": "jingxiang-g1",
         "category": "facility.lighting",
         "team": "repair_crew",
         "priority": "normal",
+        "channel": "app",
+        "state": state,
+        "previous_state": previous,
+        "case_version": version,
+        "overdue": False,
     }
 
 
@@ -189,7 +200,10 @@ def test_a_database_outage_parks_nothing_and_loses_nothing(outage_stack, ferretd
     ferretdb.stop()
     try:
         refused = requests.post(
-            f"{stack.url('cases')}/v1/cases", json=report_body(place), timeout=30
+            f"{stack.url('cases')}/v1/cases",
+            json=report_body(place),
+            headers=helper_headers(stack),  # issued and cached before the outage
+            timeout=30,
         )
         assert refused.status_code == 503
         assert refused.headers["Retry-After"] == "5"
@@ -207,10 +221,15 @@ def test_a_database_outage_parks_nothing_and_loses_nothing(outage_stack, ferretd
             "cases",
             "case.resolved",
             {
-                **about(resolved["id"], place),
+                **about(resolved["id"], place, "resolved", "accepted", 5),
                 "person_id": resolved["assignee"],
-                "volunteer_hours": 2.0,
+                "resolution": "换了灯泡",
+                "reported_at": resolved["reported_at"],
+                "accepted_at": resolved["reported_at"],
+                "resolved_at": datetime.now(UTC).isoformat(),
                 "on_time": True,
+                "first_time": True,
+                "volunteer_hours": 2.0,
             },
             resolved["id"],
         )
@@ -220,11 +239,17 @@ def test_a_database_outage_parks_nothing_and_loses_nothing(outage_stack, ferretd
             "cases",
             "case.dispatched",
             {
-                **about(notice_case, place),
+                **about(notice_case, place, "dispatched", "triaged", 3),
                 "offer_id": "OF-OUTAGE",
                 "person_id": "p-repair-1",
                 "display_name": "石**",
+                "offer_expires_at": None,
                 "accept_by": None,
+                "resolve_by": None,
+                "attempt": 1,
+                "place": "第一网格",
+                "category_label": {"zh": "楼道灯、路灯损坏", "en": "Broken stair or street light"},
+                "description": "楼道灯坏了",
             },
             notice_case,
         )
@@ -270,7 +295,7 @@ def test_a_broker_outage_parks_nothing_and_loses_nothing(stack, sink, db, amqp_u
         # intake goes on: the events wait in the cases' outboxes
         during = [report_case(stack, place) for _ in range(3)]
         stored = db("cases")["cases"].find_one({"_id": during[0]["id"]})
-        assert [event["type"] for event in stored["outbox"]] == ["case.reported", "case.triaged"]
+        assert events_in(stored["outbox"]) == ["case.reported", "case.triaged"]
         time.sleep(OUTAGE_SECONDS)  # the outage itself; nothing is waited for here
     finally:
         rabbitmqctl("start_app")

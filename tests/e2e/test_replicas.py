@@ -15,7 +15,15 @@ import pytest
 import requests
 
 from scripts.stack import SERVICES
-from tests.e2e.conftest import community, report_body, stats, wait_until, webhooks_for
+from tests.e2e.conftest import (
+    community,
+    ensure_community,
+    helper_headers,
+    report_body,
+    stats,
+    wait_until,
+    webhooks_for,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +50,7 @@ def post_case(stack, replica: int, body: dict, key: str) -> requests.Response:
         response = requests.post(
             f"{stack.url('cases', replica)}/v1/cases",
             json=body,
-            headers={"Idempotency-Key": key},
+            headers={**helper_headers(stack), "Idempotency-Key": key},
             timeout=30,
         )
         if response.status_code != 503:
@@ -52,7 +60,11 @@ def post_case(stack, replica: int, body: dict, key: str) -> requests.Response:
 
 
 def get_case(stack, replica: int, case_id: str) -> dict:
-    return requests.get(f"{stack.url('cases', replica)}/v1/cases/{case_id}", timeout=5).json()
+    return requests.get(
+        f"{stack.url('cases', replica)}/v1/cases/{case_id}",
+        headers=helper_headers(stack),
+        timeout=5,
+    ).json()
 
 
 def pids(stack) -> dict[str, int]:
@@ -67,6 +79,7 @@ def two_of_each(stack):
 
 def test_a_burst_over_two_replicas_of_each_service_applies_every_effect_once(stack, sink, db):
     place = community("r")
+    ensure_community(stack, place)
     replicas = [
         (service, replica) for service in SERVICES for replica in stack.replica_ids(service)
     ]
@@ -139,6 +152,7 @@ def test_a_replica_killed_between_write_and_publish_is_covered_by_the_other(stac
     """cases-0 dies by SIGKILL between storing a case and publishing its events; nothing
     restarts it. cases-1's sweeper takes the stale lease over and publishes, once."""
     place = community("r")
+    ensure_community(stack, place)
     body = report_body(place)
     key = f"hotline-{uuid.uuid4()}"
     stack.stop("cases", replica=0)
@@ -149,7 +163,7 @@ def test_a_replica_killed_between_write_and_publish_is_covered_by_the_other(stac
             requests.post(
                 f"{stack.url('cases', 0)}/v1/cases",
                 json=body,
-                headers={"Idempotency-Key": key},
+                headers={**helper_headers(stack), "Idempotency-Key": key},
                 timeout=10,
             )
         wait_until("cases-0 to be dead", lambda: stack.running("cases", replica=0) is None)

@@ -7,8 +7,9 @@ and, as after a real crash, its lease stays behind until its TTL has passed.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,9 +19,13 @@ from lianxin.engine import ConditionalWrites, Engine
 from lianxin.faults import armed
 from lianxin.lease import Leases
 from lianxin.mongo import StoreContext
-from services.metrics import handlers
-from services.metrics.domain import ALL, Fact, fact_of
+from services.metrics import handlers, places, reports
+from services.metrics.domain import ALL, Fact, Partition
+from services.metrics.measures import facts_of
 from services.metrics.store import MetricsStore
+from services.metrics.zones import ZoneBook
+from tests.metrics.sequences import lifecycle, opened
+from tests.metrics.test_measures import area, duty
 from tests.shared.conftest import FakeClock
 
 pytestmark = pytest.mark.integration
@@ -28,6 +33,7 @@ pytestmark = pytest.mark.integration
 DAY = date(2026, 3, 6)
 AT = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
 TTL = 10.0
+ZONE = ZoneInfo("Asia/Shanghai")
 
 
 class Crash(Exception):
@@ -56,15 +62,17 @@ def store(test_db, clock) -> MetricsStore:
 
 
 def reported(count: int) -> list[Fact]:
+    """The day facts of `count` reported cases (their live facts go elsewhere)."""
+    payload = {"case_id": "LX-1", "community_id": "jx", "category": "x.y"}
     return [
-        fact_of(str(uuid4()), "case.reported", AT, {"community_id": "jx", "category": "x.y"})
+        facts_of(str(uuid4()), "case.reported", AT, payload, lambda _: ZONE)[0]
         for _ in range(count)
     ]
 
 
 def counted(store: MetricsStore) -> int:
     days = store.days_of("jx", [DAY])
-    return days[0].cells.get((*ALL, "reported"), 0) if days else 0
+    return days[DAY].cells.get((*ALL, "reported"), 0) if days else 0
 
 
 def fold(store: MetricsStore, facts: list[Fact]) -> int:
@@ -138,9 +146,65 @@ def test_the_rebuild_recomputes_the_same_totals_and_repairs_a_damaged_day(store,
     assert handlers.rebuild(store, apply=False) == []
     test_db["days"].update_one(
         {"_id": "jx:2026-03-06"},
-        {"$set": {"cells": [{"d": "all", "v": "", "m": "reported", "n": 1}]}},
+        {"$set": {"cells": '[["all", "", "reported", 1]]'}},
     )
     differences = handlers.rebuild(store, apply=True)
     assert [difference["day"] for difference in differences] == ["jx:2026-03-06"]
     assert counted(store) == 12
+    assert handlers.rebuild(store, apply=False) == []
+
+
+# The live partition, levels and the rebuild of everything
+
+
+def fold_events(store: MetricsStore, events) -> None:
+    """Count events as the service does: each fact into its partition's batch."""
+    by_partition: dict[str, list[Fact]] = {}
+    for event in events:
+        for fact in event.facts():
+            by_partition.setdefault(fact.partition.id, []).append(fact)
+    for facts in by_partition.values():
+        fold(store, facts)
+
+
+def test_the_live_totals_keep_the_backlog_and_the_latest_levels(store):
+    events = [
+        *lifecycle("LX-1"),
+        *opened("LX-2"),
+        duty(3, AT),
+        duty(1, AT - timedelta(hours=1)),  # older: loses, though counted last
+        area("jingxiang", "community", 1, 5926, timezone="Asia/Urumqi"),
+    ]
+    fold_events(store, events)
+    fold_events(store, events[::-1])  # everything redelivered, backwards
+    live = store.live_of("jingxiang")
+    assert reports.backlog(live) == {"total": 1, "by_state": {"dispatched": 1}, "overdue": 0}
+    assert places.on_duty(live) == [{"grid": "jingxiang-g1", "team": "repair_crew", "on_duty": 3}]
+    assert [totals.id for totals in store.all_live()] == ["jingxiang:live"]
+    assert ZoneBook(store, ZONE)("jingxiang") == ZoneInfo("Asia/Urumqi")
+    assert ZoneBook(store, ZONE)("elsewhere") == ZONE
+
+
+def test_the_rebuild_recomputes_live_totals_and_levels_too(store, test_db):
+    fold_events(store, [*lifecycle("LX-1"), *opened("LX-2"), duty(2, AT)])
+    assert handlers.rebuild(store, apply=False) == []
+    test_db["live"].update_one({"_id": "jingxiang:live"}, {"$set": {"cells": "[]", "levels": "[]"}})
+    differences = handlers.rebuild(store, apply=True)
+    assert [difference["day"] for difference in differences] == ["jingxiang:live"]
+    live = store.live_of("jingxiang")
+    assert reports.backlog(live)["total"] == 1 and places.on_duty(live)[0]["on_duty"] == 2
+    assert handlers.rebuild(store, apply=False) == []
+
+
+def test_a_fact_retried_into_another_partition_is_counted_there_only(store, clock):
+    """A batch failed before its commit; when the message comes back, the community's
+    zone is known and the fact belongs to another day: it moves there whole."""
+    (fact,) = reported(1)
+    with armed("aggregate.before_write", crash), pytest.raises(Crash):
+        fold(store, [fact])
+    clock.advance(TTL + 1)
+    moved = Fact(fact.id, Partition("jx", DAY - timedelta(days=1)), fact.cells)
+    assert fold(store, [moved]) == 1
+    assert counted(store) == 0
+    assert store.days_of("jx", [DAY - timedelta(days=1)])[DAY - timedelta(days=1)].cells
     assert handlers.rebuild(store, apply=False) == []

@@ -1,61 +1,217 @@
-"""The webhook channel against a real HTTP receiver on loopback."""
+"""Each channel adapter against a real peer on loopback: the format its receiver expects,
+its signature, how a refusal is told apart from a hiccup, and one total deadline per send
+that a receiver which hangs or trickles its answer cannot stretch."""
 
 from __future__ import annotations
 
-import threading
+import base64
+import hashlib
+import hmac
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.parse
+from datetime import UTC, datetime
 
 import pytest
 
-from services.notify.channels import WebhookChannel
-from services.notify.domain import DELIVERY_HEADER, SIGNATURE_HEADER, DeliveryFailed, verify
+from services.notify.channels.base import Target
+from services.notify.channels.email import EmailChannel
+from services.notify.channels.hotline import HotlineChannel
+from services.notify.channels.robots import DingTalkChannel, WeComChannel, dingtalk_signed_url
+from services.notify.channels.sms import SmsChannel
+from services.notify.channels.transport import SendTimedOut
+from services.notify.channels.webhook import WebhookChannel
+from services.notify.domain import (
+    Contact,
+    Delivery,
+    DeliveryFailed,
+    PermanentFailure,
+    Recipient,
+)
+from services.notify.messages import Message
+from tests.notify.peers import HttpPeer, SmtpPeer, free_port
 
-SECRET = "channel-test-secret"
+SECRET = "channel-test-secret-0123456789"
+MESSAGE = Message(
+    subject="【连心】新案件待接单 JX-20261121-0042 · New case for you",
+    text="侯**，您好：有一件新案件派给您。\n案件编号：JX-20261121-0042\n\nA new case.",
+    html="<p>侯**，您好</p>",
+    short="【连心】新案件JX-20261121-0042 接单 https://lx/a",
+    links={"accept": "https://lx/a", "decline": "https://lx/d"},
+    facts={"number": "JX-20261121-0042", "reply": {"order_no": "GD-1", "kind": "closed"}},
+)
+DELIVERY = Delivery(
+    id="DL-TEST",
+    cause_id="e-1",
+    kind="case.dispatched",
+    recipient=Recipient("person", "p-repair-5", "侯**"),
+    contact=Contact("webhook", "x"),
+    message=MESSAGE.to_dict(),
+    created_at=datetime(2026, 11, 21, tzinfo=UTC),
+    case_id="LX-1",
+    community_id="jingxiang",
+)
 
 
 @pytest.fixture
-def receiver():
-    """A receiver that answers with `receiver.status` after `receiver.delay` seconds."""
-    state = {"status": 204, "delay": 0.0, "received": []}
-    release = threading.Event()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state["received"].append((dict(self.headers), body))
-            release.wait(state["delay"])
-            self.send_response(state["status"])
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state["url"] = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    yield state
-    release.set()
-    server.shutdown()
+def peer():
+    receiver = HttpPeer()
+    yield receiver
+    receiver.stop()
 
 
-def test_a_delivered_webhook_is_signed_and_names_its_delivery(receiver):
-    WebhookChannel(SECRET, budget_seconds=2).send("DL-1", receiver["url"], {"text": "你好"})
-    [(headers, body)] = receiver["received"]
-    assert headers[DELIVERY_HEADER] == "DL-1"
-    assert verify(SECRET, headers[SIGNATURE_HEADER], body, int(time.time()))
+def test_a_webhook_is_signed_names_its_delivery_and_carries_the_message(peer):
+    WebhookChannel().send(DELIVERY, MESSAGE, Target(peer.url("/hook"), SECRET), 2)
+    [received] = peer.received("/hook")
+    assert received.signed_by(SECRET) and not received.signed_by("another-secret")
+    assert received.delivery_id == "DL-TEST"
+    body = received.json
+    assert (body["case_id"], body["kind"], body["subject"]) == (
+        "LX-1",
+        "case.dispatched",
+        MESSAGE.subject,
+    )
+    assert body["links"] == MESSAGE.links and body["facts"]["number"] == "JX-20261121-0042"
+    assert body["recipient"] == {"kind": "person", "id": "p-repair-5", "display_name": "侯**"}
 
 
-def test_a_refusing_receiver_fails_the_delivery(receiver):
-    receiver["status"] = 503
-    with pytest.raises(DeliveryFailed, match="503"):
-        WebhookChannel(SECRET, budget_seconds=2).send("DL-2", receiver["url"], {"text": "x"})
+def test_a_wecom_robot_gets_markdown_with_the_links(peer):
+    peer.behave("/cgi-bin/webhook/send")
+    url = peer.url("/cgi-bin/webhook/send?key=ROBOT-KEY")
+    WeComChannel().send(DELIVERY, MESSAGE, Target(url), 2)
+    [received] = peer.received("/cgi-bin/webhook/send")
+    assert received.query == {"key": ["ROBOT-KEY"]}
+    content = received.json["markdown"]["content"]
+    assert received.json["msgtype"] == "markdown" and content.startswith(f"**{MESSAGE.subject}**")
+    assert "[接单 Accept](https://lx/a)" in content and len(content.encode()) <= 4096
 
 
-def test_a_receiver_that_hangs_cannot_hold_the_send_past_its_budget(receiver):
-    """The send runs under the delivery's lease; outrunning it would mean a second send."""
-    receiver["delay"] = 10.0
+@pytest.mark.parametrize(
+    ("errcode", "error"),
+    [(45009, DeliveryFailed), (93000, PermanentFailure)],
+    ids=["rate-limited", "bad-key"],
+)
+def test_a_robot_errcode_is_a_retry_or_a_refusal(peer, errcode, error):
+    peer.behave("/robot", ok_body=f'{{"errcode": {errcode}, "errmsg": "x"}}'.encode())
+    with pytest.raises(error) as raised:
+        WeComChannel().send(DELIVERY, MESSAGE, Target(peer.url("/robot?key=K")), 2)
+    assert type(raised.value) is error and str(raised.value) == f"WeCom errcode {errcode}"
+
+
+def test_a_dingtalk_robot_gets_a_signed_url_and_an_action_card(peer):
+    url = peer.url("/robot/send?access_token=TOKEN")
+    DingTalkChannel().send(DELIVERY, MESSAGE, Target(url, "SECabc123"), 2)
+    [received] = peer.received("/robot/send")
+    assert received.query["access_token"] == ["TOKEN"]
+    assert received.dingtalk_signed_by("SECabc123") and not received.dingtalk_signed_by("SECx")
+    card = received.json["actionCard"]
+    assert received.json["msgtype"] == "actionCard" and card["title"] == MESSAGE.subject
+    assert [button["actionURL"] for button in card["btns"]] == ["https://lx/a", "https://lx/d"]
+
+
+def test_the_dingtalk_signature_is_the_documented_one():
+    """DingTalk's own recipe (its robot docs, 加签): HMAC-SHA256 keyed with the secret over
+    "<timestamp>\\n<secret>", base64, then urllib.parse.quote_plus."""
+    timestamp, secret = 1_700_000_000_000, "SEC000"
+    digest = hmac.new(
+        secret.encode("utf-8"), f"{timestamp}\n{secret}".encode(), digestmod=hashlib.sha256
+    ).digest()
+    expected_sign = urllib.parse.quote_plus(base64.b64encode(digest))
+    signed = dingtalk_signed_url(
+        "https://oapi.dingtalk.com/robot/send?access_token=T", secret, timestamp
+    )
+    assert signed == (
+        f"https://oapi.dingtalk.com/robot/send?access_token=T&timestamp={timestamp}"
+        f"&sign={expected_sign}"
+    )
+    assert "%2B" in signed or "%2F" in signed or "%3D" in signed, "the sign is urlencoded"
+
+
+def test_an_sms_gateway_gets_the_short_text_with_its_key(peer):
+    SmsChannel(peer.url("/sms"), "GATEWAY-KEY", "连心").send(
+        DELIVERY, MESSAGE, Target("13912345678"), 2
+    )
+    [received] = peer.received("/sms")
+    assert received.headers["Authorization"] == "Bearer GATEWAY-KEY"
+    assert received.json == {
+        "to": "13912345678",
+        "sign": "连心",
+        "text": MESSAGE.short,
+        "reference": "DL-TEST",
+    }
+
+
+def test_the_hotline_gets_the_structured_reply_signed_with_its_secret(peer):
+    HotlineChannel().send(DELIVERY, MESSAGE, Target(peer.url("/reply"), "HOTLINE-SECRET"), 2)
+    [received] = peer.received("/reply")
+    assert received.signed_by("HOTLINE-SECRET")
+    assert received.json["order_no"] == "GD-1" and received.json["delivery_id"] == "DL-TEST"
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (500, DeliveryFailed),
+        (503, DeliveryFailed),
+        (429, DeliveryFailed),
+        (404, PermanentFailure),
+        (401, PermanentFailure),
+    ],
+)
+def test_a_5xx_or_429_is_worth_retrying_and_any_other_4xx_is_not(peer, status, error):
+    peer.behave("/hook", fail=1, status=status)
+    with pytest.raises(error) as raised:
+        WebhookChannel().send(DELIVERY, MESSAGE, Target(peer.url("/hook?token=T0P"), SECRET), 2)
+    assert type(raised.value) is error
+    assert str(raised.value) == f"HTTP {status} from {peer.url('/hook')}?…"
+
+
+def test_a_receiver_that_is_not_there_fails_without_showing_the_url_query():
+    url = f"http://127.0.0.1:{free_port()}/hook?key=ROBOT-KEY"
+    with pytest.raises(DeliveryFailed) as raised:
+        WeComChannel().send(DELIVERY, MESSAGE, Target(url), 2)
+    assert "ConnectionRefusedError" in str(raised.value) and "ROBOT-KEY" not in str(raised.value)
+
+
+@pytest.mark.parametrize("rule", [{"hang": 10.0}, {"trickle": 0.1}], ids=["hangs", "trickles"])
+def test_a_receiver_that_hangs_or_trickles_cannot_hold_a_send_past_its_budget(peer, rule):
+    """The send runs under the delivery's lease; outrunning it could mean a second send.
+    A trickle restarts any per-read timeout with every byte: only a total deadline holds."""
+    peer.behave("/slow", **rule)
     started = time.monotonic()
-    with pytest.raises(DeliveryFailed):
-        WebhookChannel(SECRET, budget_seconds=1.0).send("DL-3", receiver["url"], {"text": "x"})
-    assert time.monotonic() - started < 1.0
+    with pytest.raises(SendTimedOut):
+        WebhookChannel().send(DELIVERY, MESSAGE, Target(peer.url("/slow"), SECRET), 1.0)
+    assert 1.0 <= time.monotonic() - started < 1.5
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpPeer()
+    yield server
+    server.stop()
+
+
+def test_an_email_has_a_subject_plain_text_with_links_and_html(smtp):
+    channel = EmailChannel("127.0.0.1", smtp.port, "lianxin@test.local")
+    answer = channel.send(DELIVERY, MESSAGE, Target("hou@test.cn"), 2)
+    assert answer.startswith("250")
+    [mail] = smtp.messages
+    assert mail["Subject"] == MESSAGE.subject and mail["To"] == "hou@test.cn"
+    assert "lianxin@test.local" in mail["From"] and "DL-TEST" in mail["Message-ID"]
+    plain = mail.get_body(("plain",)).get_content()
+    assert "案件编号：JX-20261121-0042" in plain and "accept: https://lx/a" in plain
+    assert mail.get_body(("html",)).get_content().strip() == MESSAGE.html
+
+
+def test_a_refused_mailbox_is_a_permanent_failure(smtp):
+    smtp.mailbox.refuse.add("nobody@test.cn")
+    channel = EmailChannel("127.0.0.1", smtp.port, "lianxin@test.local")
+    with pytest.raises(PermanentFailure):
+        channel.send(DELIVERY, MESSAGE, Target("nobody@test.cn"), 2)
+    assert smtp.messages == []
+
+
+def test_an_smtp_server_that_is_not_there_is_worth_retrying():
+    channel = EmailChannel("127.0.0.1", free_port(), "lianxin@test.local")
+    with pytest.raises(DeliveryFailed) as raised:
+        channel.send(DELIVERY, MESSAGE, Target("a@test.cn"), 1)
+    assert not isinstance(raised.value, PermanentFailure)

@@ -1,21 +1,31 @@
-"""Signed webhooks, delivery bookkeeping and message texts: plain Python, no I/O."""
+"""Signatures, redaction and the life of a delivery: plain Python, no I/O."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from jinja2.exceptions import UndefinedError
 
-from services.notify.domain import Delivery, sign, verify
-from services.notify.messages import Messages
-from services.notify.schemas import CaseDispatched
+from services.notify.domain import (
+    HISTORY_LIMIT,
+    BackOff,
+    Contact,
+    Delivery,
+    Recipient,
+    delivery_id,
+    redact,
+    redact_url,
+    show_address,
+    sign,
+    verify,
+)
 
 SECRET = "s3cret"
 BODY = b'{"case_id": "C-1"}'
 NOW = 1_772_760_000
+AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 
 
 # Signatures
@@ -27,18 +37,18 @@ def test_a_signed_body_verifies(secret, body, timestamp):
 
 
 def test_the_header_names_its_timestamp_and_scheme():
-    header = sign(SECRET, NOW, BODY)
-    timestamp, mac = header.split(",")
+    timestamp, mac = sign(SECRET, NOW, BODY).split(",")
     assert timestamp == f"t={NOW}"
     assert mac.startswith("v1=") and len(mac) == 3 + 64
 
 
-def test_a_tampered_body_fails():
-    assert not verify(SECRET, sign(SECRET, NOW, BODY), BODY + b" ", now=NOW)
-
-
-def test_a_wrong_secret_fails():
-    assert not verify("other", sign(SECRET, NOW, BODY), BODY, now=NOW)
+@pytest.mark.parametrize(
+    ("secret", "header_body", "body"),
+    [("other", BODY, BODY), (SECRET, BODY, BODY + b" ")],
+    ids=["wrong-secret", "tampered-body"],
+)
+def test_a_wrong_secret_or_a_tampered_body_fails(secret, header_body, body):
+    assert not verify(secret, sign(SECRET, NOW, header_body), body, now=NOW)
 
 
 def test_a_rewritten_timestamp_fails():
@@ -48,95 +58,166 @@ def test_a_rewritten_timestamp_fails():
 
 @pytest.mark.parametrize(("age", "fresh"), [(0, True), (300, True), (301, False), (-301, False)])
 def test_a_signature_older_or_newer_than_the_tolerance_fails(age, fresh):
-    header = sign(SECRET, NOW - age, BODY)
-    assert verify(SECRET, header, BODY, now=NOW, tolerance=300) is fresh
+    assert verify(SECRET, sign(SECRET, NOW - age, BODY), BODY, now=NOW, tolerance=300) is fresh
 
 
 @pytest.mark.parametrize(
-    "header",
-    ["", "garbage", "t=,v1=00", "t=abc,v1=00", "v1=00", f"t={NOW}", f"t={NOW};v1=00"],
+    "header", ["", "garbage", "t=,v1=00", "t=abc,v1=00", "v1=00", f"t={NOW}", f"t={NOW},v1=é"]
 )
-def test_a_malformed_header_fails(header):
+def test_a_malformed_header_fails_quietly(header):
     assert verify(SECRET, header, BODY, now=NOW) is False
 
 
-def test_a_header_with_non_ascii_characters_fails_quietly():
-    assert verify(SECRET, f"t={NOW},v1=é", BODY, now=NOW) is False
+# Redaction
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-123",
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…",
+        ),
+        (
+            "https://user:pw@hooks.example.cn:8443/x?token=t#frag",
+            "https://hooks.example.cn:8443/x?…",
+        ),
+        ("http://127.0.0.1:8099/hooks", "http://127.0.0.1:8099/hooks"),
+    ],
+)
+def test_a_url_is_shown_without_its_query_or_user_info(url, shown):
+    assert redact_url(url) == shown
+
+
+def test_an_error_text_loses_urls_queries_key_parameters_and_known_secrets():
+    error = (
+        "ConnectionError: HTTPSConnectionPool(host='oapi.dingtalk.com') url: "
+        "https://oapi.dingtalk.com/robot/send?access_token=TOKEN1&sign=abc%2B "
+        "sent with api_key=KEY2 and secret SEC-very-secret"
+    )
+    shown = redact(error, secrets=("SEC-very-secret",))
+    for secret in ("TOKEN1", "abc%2B", "KEY2", "SEC-very-secret"):
+        assert secret not in shown
+    assert "https://oapi.dingtalk.com/robot/send?…" in shown and "api_key=[redacted]" in shown
+
+
+@given(st.text(max_size=2000))
+def test_a_redacted_text_is_bounded(text):
+    assert len(redact(text)) <= 300
+
+
+@pytest.mark.parametrize(
+    ("channel", "address", "shown"),
+    [
+        ("sms", "13912345678", "139****5678"),
+        ("email", "wang.xiulan@example.cn", "w***@example.cn"),
+        ("wecom", "https://qyapi.weixin.qq.com/send?key=k", "https://qyapi.weixin.qq.com/send?…"),
+        ("webhook", "group:jingxiang/jingxiang-g1", "group:jingxiang/jingxiang-g1"),
+    ],
+)
+def test_an_address_is_shown_masked(channel, address, shown):
+    assert show_address(channel, address) == shown
 
 
 # Deliveries
 
-
-def pending() -> Delivery:
-    return Delivery("DL-1", "case.dispatched", "C-1", "webhook", "https://hooks.example/robot")
-
-
-def test_a_delivery_starts_pending_with_no_attempts():
-    assert (pending().state, pending().attempts) == ("pending", 0)
+PERSON = Recipient("person", "p-repair-1", "石**")
+SMS = Contact("sms", "13912345678")
+GROUP = Contact("wecom", "group:jingxiang/jingxiang-g1")
 
 
-def test_a_failure_counts_an_attempt_and_keeps_the_error():
-    failed = pending().failed("HTTP 502")
+def pending(**changes) -> Delivery:
+    base = Delivery(
+        id="DL-1",
+        cause_id="e-1",
+        kind="case.dispatched",
+        recipient=PERSON,
+        contact=SMS,
+        message={"subject": "s"},
+        created_at=AT,
+    )
+    return Delivery(**{**base.__dict__, **changes})
+
+
+def test_one_delivery_per_cause_recipient_and_channel():
+    first = delivery_id("e-1", PERSON, SMS)
+    assert first == delivery_id("e-1", PERSON, SMS) and first.startswith("DL-")
+    others = {
+        delivery_id("e-2", PERSON, SMS),
+        delivery_id("e-1", Recipient("person", "p-repair-2"), SMS),
+        delivery_id("e-1", PERSON, Contact("email", "a@b.cn")),
+        delivery_id("e-1", PERSON, GROUP),
+        delivery_id("e-1", PERSON, Contact("wecom", "https://robot/x")),
+    }
+    assert first not in others and len(others) == 5
+
+
+def test_a_failure_schedules_the_next_attempt_after_the_back_off():
+    failed = pending().failed(AT, "HTTP 502", BackOff(6, 5, 600), permanent=False)
     assert (failed.state, failed.attempts, failed.last_error) == ("failed", 1, "HTTP 502")
-    assert failed.failed("timeout").attempts == 2
+    assert failed.next_attempt_at == AT + timedelta(seconds=5)
+    again = failed.failed(AT, "HTTP 503", BackOff(6, 5, 600), permanent=False)
+    assert again.next_attempt_at == AT + timedelta(seconds=10)
 
 
-def test_a_long_error_is_cut_to_500_characters():
-    assert len(pending().failed("x" * 2000).last_error) == 500
+def test_the_last_attempt_or_a_permanent_failure_leaves_it_dead():
+    back_off = BackOff(max_attempts=2, base_seconds=1)
+    once = pending().failed(AT, "HTTP 500", back_off, permanent=False)
+    dead = once.failed(AT, "HTTP 500", back_off, permanent=False)
+    assert (dead.state, dead.attempts, dead.dead_at, dead.next_attempt_at) == ("dead", 2, AT, None)
+    refused = pending().failed(AT, "HTTP 404", back_off, permanent=True)
+    assert (refused.state, refused.attempts) == ("dead", 1)
 
 
-def test_a_success_after_failures_counts_the_attempt_and_clears_the_error():
-    at = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
-    delivered = pending().failed("HTTP 502").succeeded(at)
-    assert delivered.state == "delivered"
-    assert delivered.attempts == 2
-    assert delivered.last_error == ""
-    assert delivered.delivered_at == at
+def test_a_success_after_failures_counts_every_attempt_and_keeps_their_errors():
+    back_off = BackOff()
+    delivered = pending().failed(AT, "HTTP 502", back_off, False).succeeded(AT, '{"ok":1}')
+    assert (delivered.state, delivered.attempts, delivered.sent_at) == ("sent", 2, AT)
+    assert delivered.last_error == "HTTP 502" and delivered.provider_response == '{"ok":1}'
+    assert not delivered.open and delivered.expected_deadline is None
 
 
-# Message texts
-
-ABOUT = {
-    "case_id": "C-20260306-0001",
-    "community_id": "jingxiang",
-    "grid_id": "jingxiang-g1",
-    "category": "facility.lighting",
-    "team": "repair_crew",
-    "priority": "normal",
-}
-DISPATCHED = {
-    **ABOUT,
-    "offer_id": "OF-1",
-    "person_id": "p-repair-1",
-    "display_name": "石*",
-    "accept_by": datetime(2026, 3, 5, 16, 30, tzinfo=UTC),
-}
+def test_the_history_of_attempts_is_bounded():
+    delivery = pending()
+    for _ in range(HISTORY_LIMIT + 5):
+        delivery = delivery.failed(AT, "x", BackOff(max_attempts=100), False)
+    assert len(delivery.history) == HISTORY_LIMIT and delivery.attempts == HISTORY_LIMIT + 5
 
 
-def test_a_dispatch_message_names_the_case_the_masked_person_and_local_deadline():
-    text = Messages().render("case.dispatched", DISPATCHED)
-    assert "C-20260306-0001" in text
-    assert "石*" in text
-    assert "03-06 00:30" in text  # 16:30 UTC is half past midnight next day in Shanghai
-    assert "facility.lighting" in text
-    assert text == text.strip()
+def test_a_revived_delivery_starts_its_attempts_again():
+    dead = pending().failed(AT, "HTTP 404", BackOff(), permanent=True)
+    revived = dead.revived(AT + timedelta(hours=1))
+    assert (revived.state, revived.attempts, revived.dead_at) == ("pending", 0, None)
+    assert revived.last_error == "HTTP 404", "the history stays for the operator"
 
 
-def test_an_escalation_message_names_the_level_and_reason():
-    payload = {**ABOUT, "level": "grid_leader", "reason": "nobody on duty"}
-    text = Messages().render("case.escalated", payload)
-    assert "C-20260306-0001" in text
-    assert "grid_leader" in text
-    assert "nobody on duty" in text
+def test_a_bundled_delivery_names_its_digest_and_waits_for_nothing():
+    bundled = pending().due(AT, "dl-1").bundled("DG-1")
+    assert (bundled.state, bundled.bundled_into, bundled.expected_deadline) == (
+        "bundled",
+        "DG-1",
+        None,
+    )
 
 
-@pytest.mark.parametrize("missing", ["grid_id", "display_name"])
-def test_a_missing_field_raises_instead_of_rendering_blank(missing):
-    payload = {key: value for key, value in DISPATCHED.items() if key != missing}
-    with pytest.raises(UndefinedError):
-        Messages().render("case.dispatched", payload)
+def test_the_chain_gives_the_next_channel_and_the_rest():
+    delivery = pending(fallbacks=(Contact("email", "a@b.cn"), GROUP))
+    assert delivery.next_in_chain() == (Contact("email", "a@b.cn"), (GROUP,))
+    assert pending().next_in_chain() is None
 
 
-def test_a_dispatch_without_deadline_that_the_schema_accepts_still_renders():
-    payload = CaseDispatched().load({**DISPATCHED, "accept_by": None})
-    assert "C-20260306-0001" in Messages().render("case.dispatched", payload)
+@given(
+    attempts=st.integers(1, 40),
+    base=st.floats(0.1, 60),
+    cap=st.floats(1, 3600),
+    limit=st.integers(1, 30),
+)
+def test_the_back_off_grows_is_capped_and_stops_at_the_limit(attempts, base, cap, limit):
+    back_off = BackOff(limit, base, cap)
+    delay = back_off.delay(attempts)
+    if attempts >= limit:
+        assert delay is None
+    else:
+        assert delay is not None and delay.total_seconds() <= cap + 1e-6  # µs rounding
+        following = back_off.delay(attempts + 1)
+        assert following is None or following >= delay

@@ -1,0 +1,418 @@
+"""Open311 GeoReport v2 under /open311/v2: the same cases, the spec's way.
+
+Requests are form-encoded, answers JSON or XML by the path's suffix, errors the spec's
+error arrays. The API key travels as the `api_key` parameter (or the X-Api-Key header):
+creating a request needs the `report` scope, reading requests the `read` scope; the
+discovery and service documents are open. Choices where the spec leaves room are
+listed in open311.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, timedelta
+from functools import partial
+from typing import Any
+
+from eventlet.event import Event
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
+from nameko.web.handlers import HttpRequestHandler
+from pymongo.errors import ConnectionFailure
+from werkzeug.wrappers import Response
+
+from lianxin import instrumentation
+from lianxin.aggregates import LeaseExpired, LeaseLost
+from lianxin.auth import Forbidden, KeyRing, Unauthenticated, key_from_headers
+from lianxin.clock import utc_now
+from lianxin.config import Settings
+from lianxin.consumer import quiet_expected_worker_errors
+from lianxin.lease import LeaseBusy
+from lianxin.web import json_response
+from services.cases import handlers, open311
+from services.cases.areas import UnknownArea
+from services.cases.domain import STATES, CaseNotFound, InvalidRequest
+from services.cases.http import idempotency_key
+from services.cases.intake import Intake
+from services.cases.open311 import FORMATS, MEDIA_TYPES, Open311Error
+from services.cases.schemas import CATEGORY, CODE, SLUG, URL
+from services.cases.triage import UnknownCategory
+
+log = logging.getLogger(__name__)
+
+FORMAT = f"<any({', '.join(FORMATS)}):fmt>"
+BASE = "/open311/v2"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+BAD_INPUT = (ValidationError, UnknownArea, UnknownCategory, InvalidRequest)
+BUSY = (LeaseBusy, LeaseExpired, LeaseLost)
+
+
+class Params(Schema):
+    """What every Open311 call may carry; the routes that need more add to it."""
+
+    class Meta:
+        unknown = EXCLUDE  # Open311 clients send what their platform sends
+
+    api_key = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the integration's key (or send it as X-Api-Key)"},
+    )
+    jurisdiction_id = fields.String(validate=SLUG, metadata={"description": "the community"})
+
+    @pre_load
+    def blanks_are_absent(self, data, **kwargs):
+        return {key: value for key, value in data.items() if value != ""}
+
+
+class RequestForm(Params):
+    """POST requests: `attribute[code]=value` fields answer the service's attributes."""
+
+    service_code = fields.String(required=True, validate=CATEGORY)
+    lat = fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False)
+    long = fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False)
+    address_string = fields.String(validate=validate.Length(min=1, max=200))
+    address_id = fields.String(validate=CODE)
+    email = fields.Email(validate=validate.Length(max=200))
+    device_id = fields.String(validate=validate.Length(max=100))
+    account_id = fields.String(validate=validate.Length(max=100))
+    first_name = fields.String(validate=validate.Length(max=50))
+    last_name = fields.String(validate=validate.Length(max=50))
+    phone = fields.String(
+        validate=validate.Regexp(r"^\+?[\d\s()-]{5,30}$", error="A phone number.")
+    )
+    description = fields.String(validate=validate.Length(min=1, max=4000))
+    media_url = fields.String(validate=[URL, validate.Length(max=500)])
+
+    @validates_schema
+    def somewhere(self, data, **kwargs):
+        if ("lat" in data) != ("long" in data):
+            raise ValidationError("Give both lat and long.", "lat")
+        if not ({"lat", "address_string", "address_id"} & set(data)):
+            raise ValidationError("Give lat and long, address_string or address_id.", "lat")
+
+
+class RequestsQuery(Params):
+    service_request_id = fields.String(validate=validate.Length(max=2000))
+    service_code = fields.String(validate=validate.Length(max=2000))
+    start_date = fields.AwareDateTime(default_timezone=UTC)
+    end_date = fields.AwareDateTime(default_timezone=UTC)
+    status = fields.String(validate=validate.Regexp(r"^(open|closed)(,(open|closed))?$"))
+
+
+class Open311Route(HttpRequestHandler):
+    """One Open311 route: parameters from the query or the form, validated; the key from
+    `api_key`; the answer rendered as the path's suffix asks; errors as arrays."""
+
+    keyring = KeyRing()
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        *,
+        summary: str,
+        params: type[Schema],
+        root: str,
+        scope: str | None = None,
+        statuses: tuple[int, ...] = (200,),
+        documented: bool = True,
+        **kwargs,
+    ):
+        kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
+        self.summary = summary
+        self.params = params
+        self.root = root
+        self.scope = scope
+        self.statuses = statuses
+        self.documented = documented
+        super().__init__(method, url, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        quiet_expected_worker_errors()
+        settings = Settings.from_config(self.container.service_name, self.container.config)
+        self.max_body_bytes = settings.max_body_bytes
+
+    def handle_request(self, request):
+        request.shallow = False  # as nameko's own handler: the form may be read
+        fmt = request.path_values.get("fmt", "json")
+        try:
+            status, payload = self._run(request)
+            response = render(status, payload, fmt, self.root)
+        except Exception as exc:
+            response = self._error(exc, fmt)
+        instrumentation.HTTP_REQUESTS.labels(request.method, self.url, response.status_code).inc()
+        return response
+
+    def _run(self, request) -> tuple[int, Any]:
+        if (request.content_length or 0) > self.max_body_bytes:
+            raise Open311Error(413, f"The request is over {self.max_body_bytes} bytes.")
+        request.max_content_length = self.max_body_bytes
+        if request.method == "POST" and request.mimetype not in FORM_TYPES:
+            raise Open311Error(415, "Send the request form-encoded.")
+        values = request.form if request.method == "POST" else request.args
+        kwargs = dict(request.path_values)
+        kwargs.pop("fmt", None)
+        if self.scope is not None:  # the spec's 403 comes before any field's 400
+            key = values.get("api_key") or key_from_headers(request.headers)
+            actor = self.keyring.authenticate(key)
+            actor.require(self.scope)
+            kwargs["actor"] = actor
+        kwargs["params"] = self.params().load(values.to_dict())
+        kwargs["language"] = open311.language(request.headers.get("Accept-Language"))
+        if request.method == "POST":
+            kwargs["answers"] = open311.form_attributes(values.items(multi=True))
+        event = Event()
+        self.container.spawn_worker(
+            self,
+            (request,),
+            kwargs,
+            context_data=self.server.context_data_from_headers(request),
+            handle_result=partial(self._done, event),
+        )
+        return event.wait()
+
+    def _done(self, event, worker_ctx, result, exc_info):
+        event.send(result, exc_info)
+        return result, exc_info
+
+    def _error(self, exc: Exception, fmt: str) -> Response:
+        status, description, headers = describe(exc)
+        if status >= 500 and status != 503:
+            log.error("unhandled error on %s %s", self.method, self.url, exc_info=exc)
+        else:
+            log.info("%s %s → %d", self.method, self.url, status)
+        response = render(status, open311.errors(status, description), fmt, "errors")
+        response.headers.update(headers)
+        return response
+
+
+def describe(exc: Exception) -> tuple[int, str, dict[str, str]]:
+    """The status and text an error is shown with; never a driver's or a key's text."""
+    if isinstance(exc, Open311Error):
+        return exc.status, str(exc), {}
+    if isinstance(exc, ValidationError):
+        return 400, _fields_text(exc.messages), {}
+    if isinstance(exc, BAD_INPUT):
+        return 400, str(exc), {}
+    if isinstance(exc, (Unauthenticated, Forbidden)):
+        return 403, "api_key was not provided, is not valid, or may not do this.", {}
+    if isinstance(exc, CaseNotFound):
+        return 404, str(exc), {}
+    if isinstance(exc, handlers.IdempotencyKeyReused):
+        return 400, str(exc), {}
+    if isinstance(exc, BUSY):
+        return 503, "Busy; retry shortly.", {"Retry-After": "1"}
+    if isinstance(exc, ConnectionFailure):
+        return 503, "The database is unavailable; retry shortly.", {"Retry-After": "5"}
+    return 500, "Internal error; it has been logged.", {}
+
+
+def _fields_text(messages: Any) -> str:
+    if isinstance(messages, dict):
+        return "; ".join(f"{name}: {_fields_text(problem)}" for name, problem in messages.items())
+    if isinstance(messages, list):
+        return " ".join(_fields_text(problem) for problem in messages)
+    return str(messages)
+
+
+def render(status: int, payload: Any, fmt: str, root: str) -> Response:
+    if fmt == "xml":
+        return Response(open311.to_xml(root, payload), status=status, mimetype=MEDIA_TYPES["xml"])
+    return json_response(status, payload)
+
+
+open311_route = Open311Route.decorator
+
+
+class Open311Http:
+    @open311_route(
+        "GET,POST,PUT,PATCH,DELETE",
+        f"{BASE}/<path:unknown>",
+        summary="Anything else under Open311: its 404, the spec's way",
+        params=Params,
+        root="errors",
+        documented=False,
+    )
+    def open311_unknown(self, request, unknown, **parameters):
+        raise Open311Error(404, f"No Open311 resource {unknown}.")
+
+    @open311_route(
+        "GET",
+        f"{BASE}/discovery.{FORMAT}",
+        summary="Open311 discovery: where the endpoint is and what it speaks",
+        params=Params,
+        root="discovery",
+    )
+    def open311_discovery(self, request, params, language):
+        return 200, open311.discovery(f"{request.host_url.rstrip('/')}{BASE}")
+
+    @open311_route(
+        "GET",
+        f"{BASE}/services.{FORMAT}",
+        summary="Open311 services: the categories one can report",
+        params=Params,
+        root="services",
+    )
+    def open311_services(self, request, params, language):
+        return 200, open311.services(self.store.taxonomy, language)
+
+    @open311_route(
+        "GET",
+        f"{BASE}/services/<string:service_code>.{FORMAT}",
+        summary="Open311 service definition: the attributes a service asks for",
+        params=Params,
+        root="service_definition",
+        statuses=(200, 404),
+    )
+    def open311_service(self, request, params, language, service_code):
+        category = self.store.taxonomy.categories.get(service_code)
+        if category is None:
+            raise Open311Error(404, f"No service {service_code}.")
+        return 200, open311.definition(category)
+
+    @open311_route(
+        "POST",
+        f"{BASE}/requests.{FORMAT}",
+        summary="Open311: report a problem (form-encoded)",
+        params=RequestForm,
+        root="service_requests",
+        scope="report",
+        statuses=(201, 200, 400, 403, 413, 415, 503),
+    )
+    def open311_create(self, request, params, language, answers, actor):
+        category = self.store.taxonomy.categories.get(params["service_code"])
+        if category is None:
+            raise Open311Error(400, f"service_code {params['service_code']} is not a service.")
+        answered, said = open311.attributes(category, answers)
+        received = Intake(
+            community_id=jurisdiction(params, actor),
+            description=params.get("description") or category.name_zh,
+            channel="open311",
+            location=_location(params),
+            reporter=_reporter(params),
+            category=category.code,
+            category_hint=said,
+            attachments=(params["media_url"],) if params.get("media_url") else (),
+            attributes=answered,
+        )
+        case, created = handlers.report(
+            self.store,
+            received,
+            handlers.by_actor(actor, "open311"),
+            actor.sees,
+            idempotency_key(request),
+            None,
+            utc_now(),
+        )
+        answer = {
+            "service_request_id": case.number,
+            "token": case.id,
+            "service_notice": open311.notice(case, language),
+            "account_id": params.get("account_id"),
+        }
+        return (201 if created else 200), [answer]
+
+    @open311_route(
+        "GET",
+        f"{BASE}/requests.{FORMAT}",
+        summary="Open311: requests, newest first (90 days and 1,000 rows unless told)",
+        params=RequestsQuery,
+        root="service_requests",
+        scope="read",
+        statuses=(200, 400, 403, 414, 503),
+    )
+    def open311_requests(self, request, params, language, actor):
+        cases = (
+            _by_ids(self.store, params["service_request_id"], actor)
+            if params.get("service_request_id")
+            else _search(self.store, params, actor)
+        )
+        return 200, [open311.request_view(case, self.store.taxonomy, language) for case in cases]
+
+    @open311_route(
+        "GET",
+        f"{BASE}/requests/<string:request_id>.{FORMAT}",
+        summary="Open311: one request, by its service_request_id",
+        params=Params,
+        root="service_requests",
+        scope="read",
+        statuses=(200, 403, 404, 503),
+    )
+    def open311_request(self, request, params, language, actor, request_id):
+        case = handlers.get(self.store, request_id, actor.sees)
+        return 200, [open311.request_view(case, self.store.taxonomy, language)]
+
+    @open311_route(
+        "GET",
+        f"{BASE}/tokens/<string:token>.{FORMAT}",
+        summary="Open311: the service_request_id a token became",
+        params=Params,
+        root="service_requests",
+        scope="read",
+        statuses=(200, 403, 404, 503),
+    )
+    def open311_token(self, request, params, language, actor, token):
+        case = handlers.get(self.store, token, actor.sees)
+        return 200, [{"service_request_id": case.number, "token": case.id}]
+
+
+def jurisdiction(params: dict[str, Any], actor) -> str:
+    """The community: `jurisdiction_id`, or the one community the key covers."""
+    if params.get("jurisdiction_id"):
+        return params["jurisdiction_id"]
+    communities = actor.visible_communities()
+    if communities is None or len(communities) != 1:
+        raise Open311Error(400, "jurisdiction_id (the community) is required for this key.")
+    return next(iter(communities))
+
+
+def _location(params: dict[str, Any]) -> dict[str, Any]:
+    location: dict[str, Any] = {}
+    if "lat" in params:
+        location |= {"lat": params["lat"], "lon": params["long"]}
+    if params.get("address_id"):
+        location["area_code"] = params["address_id"]
+    if params.get("address_string"):
+        location["address"] = params["address_string"]
+    return location
+
+
+def _reporter(params: dict[str, Any]) -> dict[str, Any]:
+    name = " ".join(part for part in (params.get("last_name"), params.get("first_name")) if part)
+    phone = "".join(ch for ch in params.get("phone", "") if ch.isdigit() or ch == "+")
+    reporter = {"name": name or None, "phone": phone or None, "email": params.get("email")}
+    reporter = {key: value for key, value in reporter.items() if value}
+    return {**reporter, "consent": bool(reporter.get("email") or reporter.get("phone"))}
+
+
+def _by_ids(store, ids: str, actor) -> list:
+    found = []
+    for reference in dict.fromkeys(part.strip() for part in ids.split(",") if part.strip()):
+        try:
+            found.append(handlers.get(store, reference, actor.sees))
+        except CaseNotFound:
+            continue
+    return found[: open311.MAX_ROWS]
+
+
+def _search(store, params: dict[str, Any], actor) -> list:
+    now = utc_now()
+    until = params.get("end_date") or now
+    since = params.get("start_date") or until - timedelta(days=open311.DEFAULT_DAYS)
+    filters: dict[str, Any] = {"since": since, "until": until}
+    if params.get("jurisdiction_id"):
+        filters["community_id"] = params["jurisdiction_id"]
+    if params.get("service_code"):
+        filters["category"] = [code.strip() for code in params["service_code"].split(",")]
+    if params.get("status"):
+        wanted = set(params["status"].split(","))
+        filters["state"] = [state for state in sorted(STATES) if open311.status(state) in wanted]
+    return store.listing(filters, actor.visible_communities(), open311.MAX_ROWS, None).cases

@@ -1,0 +1,83 @@
+"""Delivery channels, each a small adapter behind one pipeline (handlers.attempt).
+
+`Channels` knows which adapters this deployment can use (SMS only with a gateway,
+e-mail only with an SMTP server), resolves a delivery's address (a group name is
+looked up in the routes when sent, so a rotated robot key applies to retries),
+and sends with one total budget per send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from services.notify.channels.base import Channel, Target
+from services.notify.channels.email import EmailChannel
+from services.notify.channels.hotline import HotlineChannel
+from services.notify.channels.robots import DingTalkChannel, WeComChannel
+from services.notify.channels.sms import SmsChannel
+from services.notify.channels.webhook import WebhookChannel
+from services.notify.domain import Delivery, PermanentFailure
+from services.notify.messages import Message
+from services.notify.routes import Routes
+from services.notify.routing import parse_group_address
+from services.notify.settings import NotifySettings
+
+__all__ = ["Channel", "Channels", "Target"]
+
+
+class Channels:
+    def __init__(
+        self,
+        adapters: Mapping[str, Channel],
+        routes: Routes,
+        signing_secret: str,
+        budget_seconds: float,
+    ):
+        self._adapters = dict(adapters)
+        self._routes = routes
+        self._signing_secret = signing_secret
+        self.budget_seconds = budget_seconds
+
+    @classmethod
+    def from_settings(cls, settings: NotifySettings, routes: Routes) -> Channels:
+        adapters: dict[str, Channel] = {
+            "webhook": WebhookChannel(),
+            "wecom": WeComChannel(),
+            "dingtalk": DingTalkChannel(),
+            "hotline": HotlineChannel(),
+        }
+        if settings.sms:
+            adapters["sms"] = SmsChannel(
+                settings.sms.url, settings.sms.api_key, settings.sms.sign_name
+            )
+        if settings.smtp:
+            smtp = settings.smtp
+            adapters["email"] = EmailChannel(
+                smtp.host, smtp.port, smtp.sender, smtp.username, smtp.password, smtp.starttls
+            )
+        return cls(adapters, routes, settings.signing_secret, settings.send_budget_seconds)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self._adapters)
+
+    def send(self, delivery: Delivery, message: Message) -> str:
+        adapter = self._adapters.get(delivery.contact.channel)
+        if adapter is None:
+            raise PermanentFailure(f"channel {delivery.contact.channel} is not configured")
+        return adapter.send(delivery, message, self.target(delivery), self.budget_seconds)
+
+    def target(self, delivery: Delivery) -> Target:
+        address = delivery.contact.address
+        if delivery.contact.channel == "hotline":
+            endpoint = self._routes.hotlines.get(address)
+            if endpoint is None:
+                raise PermanentFailure(f"no callback configured for hotline {address}")
+            return Target(endpoint.url, endpoint.secret)
+        if address.startswith("group:"):
+            group = self._routes.group(*parse_group_address(address))
+            if group is None:
+                raise PermanentFailure(f"no route for {address}")
+            fallback = self._signing_secret if group.channel == "webhook" else ""
+            return Target(group.url, group.secret or fallback)
+        return Target(address, self._signing_secret)

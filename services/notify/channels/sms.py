@@ -1,0 +1,28 @@
+"""An SMS gateway over HTTP: the short text to one phone number, with the gateway's API
+key as a bearer token and the delivery id as the gateway's de-duplication key."""
+
+from __future__ import annotations
+
+from services.notify.channels.base import Target
+from services.notify.channels.transport import post_json
+from services.notify.domain import DELIVERY_HEADER, Delivery
+from services.notify.messages import Message
+
+
+class SmsChannel:
+    name = "sms"
+
+    def __init__(self, gateway_url: str, api_key: str, sign_name: str):
+        self._url = gateway_url
+        self._api_key = api_key
+        self._sign = sign_name
+
+    def send(self, delivery: Delivery, message: Message, target: Target, budget: float) -> str:
+        body = {
+            "to": target.address,
+            "sign": self._sign,
+            "text": message.short or message.subject,
+            "reference": delivery.id,
+        }
+        headers = {"Authorization": f"Bearer {self._api_key}", DELIVERY_HEADER: delivery.id}
+        return post_json(self._url, body, budget, headers).body

@@ -1,0 +1,46 @@
+"""The generic JSON webhook: any receiver, signed with HMAC-SHA256 and a timestamp
+(domain.sign), named by its delivery id so the receiver can drop a repeat."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from services.notify.channels.base import Target
+from services.notify.channels.transport import post_json
+from services.notify.domain import DELIVERY_HEADER, SIGNATURE_HEADER, Delivery, sign
+from services.notify.messages import Message
+
+
+class WebhookChannel:
+    name = "webhook"
+
+    def send(self, delivery: Delivery, message: Message, target: Target, budget: float) -> str:
+        body = json.dumps(self.body(delivery, message), ensure_ascii=False, default=str).encode()
+        headers = {
+            DELIVERY_HEADER: delivery.id,  # receivers de-duplicate on it: at-least-once
+            SIGNATURE_HEADER: sign(target.secret, int(time.time()), body),
+        }
+        return post_json(target.address, body, budget, headers).body
+
+    @staticmethod
+    def body(delivery: Delivery, message: Message) -> dict[str, Any]:
+        return {
+            "delivery_id": delivery.id,
+            "kind": delivery.kind,
+            "case_id": delivery.case_id,
+            "community_id": delivery.community_id,
+            "urgent": delivery.urgent,
+            "subject": message.subject,
+            "text": message.text,
+            "links": dict(message.links),
+            "facts": dict(message.facts),
+            "recipient": {
+                "kind": delivery.recipient.kind,
+                "id": delivery.recipient.key,
+                "display_name": delivery.recipient.name,
+            },
+            "items": [dict(item) for item in delivery.bundle],
+            "created_at": delivery.created_at.isoformat(),
+        }

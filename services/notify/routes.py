@@ -1,0 +1,194 @@
+"""The routes file: per community and grid, where groups are told, in which zone, with
+which rating page; per hotline, where replies go.
+
+```yaml
+communities:
+  jingxiang:
+    name: 井湘社区
+    timezone: Asia/Shanghai          # area.changed's zone wins once roster has sent it
+    rating_url: "https://rate.example.cn/case/{number}"
+    groups:                          # grid id, `staff`, or `default` for the community
+      jingxiang-g1: {channel: wecom, url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${WECOM_G1_KEY}"}
+      jingxiang-g2:
+        channel: dingtalk
+        url: "https://oapi.dingtalk.com/robot/send?access_token=${DT_G2_TOKEN}"
+        secret: "${DT_G2_SECRET}"
+      staff: {channel: webhook, url: "https://ops.example.cn/hooks/lianxin"}
+hotlines:
+  changsha-12345: {url: "https://12345.example.cn/callback", secret: "${HOTLINE_SECRET}"}
+```
+
+Secrets stay out of the file: `${NAME}` is read from the environment, and a name that
+is not set stops the service at start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from lianxin.config import Settings
+from services.notify.routing import DEFAULT_GROUP, EVERY_COMMUNITY, GROUP_CHANNELS, Reachable
+from services.notify.settings import ConfigurationError
+
+DEFAULT_ZONE = "Asia/Shanghai"
+UNSET = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+DEV_HOTLINE_SECRET = "dev-only-hotline-secret"
+
+
+@dataclass(frozen=True)
+class GroupRoute:
+    channel: str
+    url: str
+    secret: str = ""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class CommunityRoutes:
+    name: str = ""
+    timezone: str = DEFAULT_ZONE
+    rating_url: str = ""
+    groups: Mapping[str, GroupRoute] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Routes:
+    communities: Mapping[str, CommunityRoutes] = field(default_factory=dict)
+    hotlines: Mapping[str, Endpoint] = field(default_factory=dict)
+    default_webhook: str = ""
+
+    @classmethod
+    def load(cls, path: Path, default_webhook: str, settings: Settings) -> Routes:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = RoutesFile().load(_expand(raw))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigurationError(f"routes file {path}: {type(exc).__name__}") from None
+        except ValidationError as exc:
+            raise ConfigurationError(f"routes file {path}: {exc.messages}") from None
+        communities = {
+            community_id: CommunityRoutes(
+                name=entry.get("name", ""),
+                timezone=entry.get("timezone", DEFAULT_ZONE),
+                rating_url=entry.get("rating_url", ""),
+                groups={name: GroupRoute(**group) for name, group in entry["groups"].items()},
+            )
+            for community_id, entry in data["communities"].items()
+        }
+        hotlines = {
+            hotline_id: Endpoint(
+                entry["url"],
+                settings.secret(
+                    f"hotlines.{hotline_id}.secret", entry["secret"], DEV_HOTLINE_SECRET
+                ),
+            )
+            for hotline_id, entry in data["hotlines"].items()
+        }
+        return cls(communities, hotlines, default_webhook)
+
+    def community(self, community_id: str) -> CommunityRoutes:
+        return self.communities.get(community_id) or CommunityRoutes()
+
+    def group(self, community_id: str, name: str) -> GroupRoute | None:
+        if community_id == EVERY_COMMUNITY and name == DEFAULT_GROUP and self.default_webhook:
+            return GroupRoute("webhook", self.default_webhook)
+        return self.community(community_id).groups.get(name)
+
+    def reachable(self, channels: frozenset[str]) -> Reachable:
+        groups = {
+            community_id: {name: group.channel for name, group in routes.groups.items()}
+            for community_id, routes in self.communities.items()
+        }
+        return Reachable(channels, groups, bool(self.default_webhook))
+
+    def secrets(self) -> tuple[str, ...]:
+        """Robot keys (the query of their URLs), robot and hotline secrets: for redaction."""
+        found: list[str] = []
+        groups = [group for routes in self.communities.values() for group in routes.groups.values()]
+        for url, secret in (
+            [(g.url, g.secret) for g in groups]
+            + [(h.url, h.secret) for h in self.hotlines.values()]
+            + [(self.default_webhook, "")]
+        ):
+            found += [secret, *_query_values(url)]
+        return tuple(value for value in found if value and len(value) >= 6)
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+class GroupSchema(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(GROUP_CHANNELS))
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    secret = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class CommunitySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String()
+    timezone = fields.String(validate=lambda zone: _zone_exists(zone))
+    rating_url = fields.String(validate=validate.Length(max=300))
+    groups = fields.Dict(keys=fields.String(), values=fields.Nested(GroupSchema), load_default={})
+
+
+class HotlineSchema(Schema):
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    secret = fields.String(load_default="")
+
+
+class RoutesFile(Schema):
+    communities = fields.Dict(
+        keys=fields.String(), values=fields.Nested(CommunitySchema), load_default={}
+    )
+    hotlines = fields.Dict(
+        keys=fields.String(), values=fields.Nested(HotlineSchema), load_default={}
+    )
+
+
+def _zone_exists(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"unknown time zone {name!r}") from None
+    return True
+
+
+def _expand(value: Any) -> Any:
+    """`${NAME}` from the environment in every string; a name not set is an error."""
+    if isinstance(value, dict):
+        return {key: _expand(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_expand(item) for item in value]
+    if not isinstance(value, str):
+        return value
+    expanded = os.path.expandvars(value)
+    missing = UNSET.search(expanded) if "$" in expanded else None
+    if missing:
+        raise ConfigurationError(f"environment variable {missing.group(1)} is not set")
+    return expanded
+
+
+def _query_values(url: str) -> list[str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return [value for _, value in parse_qsl(urlsplit(url).query)]

@@ -1,0 +1,138 @@
+"""HTTP entrypoints of the volunteer-hours ledger: balances, exports, staff decisions
+and corrections."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from lianxin.auth import Actor, Forbidden
+from lianxin.clock import utc_now
+from lianxin.lease import LeaseBusy
+from services.roster import hours, ledger, views
+from services.roster.api import (
+    CorrectionBody,
+    DecisionBody,
+    EntrySchema,
+    ExportQuery,
+    LedgerSchema,
+)
+from services.roster.http import PERSON, http
+
+
+class LedgerHttp:
+    @http(
+        "GET",
+        "/v1/people/<string:person_id>/hours",
+        summary="A volunteer's hours ledger",
+        responses={200: LedgerSchema},
+        raises=PERSON,
+        scope="read",
+    )
+    def volunteer_hours(self, request, actor, person_id):
+        return 200, LedgerSchema().dump(views.person_ledger(self.store, person_id, actor))
+
+    @http(
+        "GET",
+        "/v1/households/<string:household_id>/hours",
+        summary="A household's hours (credited in place of part of the estate fund)",
+        responses={200: LedgerSchema},
+        raises=(views.NotFound,),
+        scope="read",
+    )
+    def household_hours(self, request, actor, household_id):
+        return 200, LedgerSchema().dump(views.household_ledger(self.store, household_id, actor))
+
+    @http(
+        "GET",
+        "/v1/hours/export",
+        summary="The ledger as CSV: entries, or balances by person or household",
+        query=ExportQuery,
+        responses={200: None},
+        raises=(views.NotFound,),
+        scope="read",
+    )
+    def export_hours(self, request, actor, query):
+        text = views.hours_csv(self.store, query["community_id"], query["by"], actor)
+        filename = f"hours-{query['community_id']}-{query['by']}.csv"
+        return Response(
+            text.encode("utf-8-sig"),
+            status=200,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    @http(
+        "POST",
+        "/v1/hours/<string:entry_id>/approve",
+        summary="Approve a pending credit",
+        body=DecisionBody,
+        responses={200: EntrySchema},
+        raises=(
+            hours.EntryNotFound,
+            ledger.AlreadyDecided,
+            ledger.NotPending,
+            Forbidden,
+            LeaseBusy,
+        ),
+        scope="act",
+    )
+    def approve_hours(self, request, actor, entry_id, body):
+        return 200, EntrySchema().dump(self._decide(actor, entry_id, body, approve=True))
+
+    @http(
+        "POST",
+        "/v1/hours/<string:entry_id>/reject",
+        summary="Reject a pending credit",
+        body=DecisionBody,
+        responses={200: EntrySchema},
+        raises=(
+            hours.EntryNotFound,
+            ledger.AlreadyDecided,
+            ledger.NotPending,
+            Forbidden,
+            LeaseBusy,
+        ),
+        scope="act",
+    )
+    def reject_hours(self, request, actor, entry_id, body):
+        return 200, EntrySchema().dump(self._decide(actor, entry_id, body, approve=False))
+
+    def _decide(self, actor: Actor, entry_id: str, body: dict, approve: bool):
+        actor.require_role("staff")
+        minutes = round(body["hours"] * 60) if "hours" in body else None
+        return hours.decide(
+            self.store,
+            entry_id,
+            approve,
+            minutes,
+            actor.person_id or actor.key_name,
+            body["note"],
+            utc_now(),
+            actor.visible_communities(),
+        )
+
+    @http(
+        "POST",
+        "/v1/people/<string:person_id>/hours/corrections",
+        summary="A staff correction to a person's hours (an entry of its own)",
+        body=CorrectionBody,
+        responses={201: EntrySchema},
+        raises=(*PERSON, Forbidden, LeaseBusy),
+        scope="act",
+    )
+    def correct_hours(self, request, actor, person_id, body):
+        actor.require_role("staff")
+        views.person(self.store, person_id, actor)
+        entry = hours.correct(
+            self.store,
+            person_id,
+            round(body["hours"] * 60),
+            body["reason"],
+            body.get("case_id"),
+            actor.person_id or actor.key_name,
+            utc_now(),
+            request.headers.get("Idempotency-Key"),
+        )
+        return 201, EntrySchema().dump(entry)
+
+    # -- import ------------------------------------------------------------------------------

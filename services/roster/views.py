@@ -1,0 +1,163 @@
+"""What the roster API shows: read models with personal data masked (but to admin
+keys), each limited to the communities the key may see (another community's
+data is "not found", never "forbidden")."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from lianxin.auth import Actor
+from lianxin.privacy import mask_name, mask_phone
+from services.roster import hours, ledger
+from services.roster import rota as rotas
+from services.roster.duty import PersonNotFound, duty_of
+from services.roster.store import RosterStore, dispatch_from, rota_from_document
+
+
+class NotFound(Exception):
+    """Unknown, or in a community this key may not see."""
+
+
+def _visible(actor: Actor, community_id: str | None, what: str) -> None:
+    if community_id is None or not actor.sees(community_id):
+        raise NotFound(f"No {what}.")
+
+
+def area(store: RosterStore, code: str, actor: Actor) -> dict[str, Any]:
+    found = store.find("areas", code)
+    if found is None:
+        raise NotFound(f"No area {code}.")
+    if found["kind"] != "subdistrict":
+        _visible(actor, found.get("community_id"), f"area {code}")
+    return found
+
+
+def areas(store: RosterStore, query: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    _visible(actor, query["community_id"], f"community {query['community_id']}")
+    found = store.areas(query["community_id"], query.get("kind"), query.get("after"))
+    return {"areas": found, "next_after": found[-1]["_id"] if found else None}
+
+
+def person(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    found = store.find("people", person_id)
+    if found is None:
+        raise PersonNotFound(person_id)
+    _visible(actor, found["community_id"], f"person {person_id}")
+    shown = {**found, "display_name": found["name"]}
+    if not actor.is_admin:
+        shown["display_name"] = mask_name(found["name"])
+        shown["phone"] = mask_phone(found.get("phone") or "") or None
+        shown["contacts"] = [
+            {**contact, "address": _masked_address(contact["address"])}
+            for contact in found.get("contacts", ())
+        ]
+    return shown
+
+
+def _masked_address(address: str) -> str:
+    """A number as 138****0001; anything else (an e-mail, a WeCom id) by its first two."""
+    masked = mask_phone(address)
+    return masked if masked != address else address[:2] + "***"
+
+
+def offers(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    person(store, person_id, actor)
+    return {"person_id": person_id, "offers": store.offers_of(person_id)}
+
+
+def open_cases(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    found = person(store, person_id, actor)
+    cap = found.get("max_open_cases") or store.policy(found["community_id"]).dispatch.default_cap
+    return {"person_id": person_id, "open_cases": found.get("open_cases", []), "cap": cap}
+
+
+def person_ledger(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    person(store, person_id, actor)
+    found = hours.ledger_of(store, "person_id", person_id)
+    return {"person_id": person_id, "total": found["balance_minutes"] / 60, **found}
+
+
+def household_ledger(store: RosterStore, household_id: str, actor: Actor) -> dict[str, Any]:
+    found = hours.ledger_of(store, "household_id", household_id)
+    entries = [e for e in found["entries"] if actor.sees(e.community_id)]
+    if not entries:
+        raise NotFound(f"No hours for household {household_id}.")
+    return {"household_id": household_id, "total": found["balance_minutes"] / 60, **found}
+
+
+def dispatch(store: RosterStore, case_id: str, actor: Actor) -> dict[str, Any]:
+    found = dispatch_from(store.find("dispatches", case_id))
+    if found is None:
+        raise NotFound(f"No dispatch for case {case_id}.")
+    _visible(actor, found.case.community_id, f"dispatch for case {case_id}")
+    return {
+        "case_id": case_id,
+        "community_id": found.case.community_id,
+        "grid_id": found.case.grid_id,
+        "category": found.case.category,
+        "state": found.state,
+        "round": found.round,
+        "attempt": found.attempt,
+        "offer": found.offer,
+        "passed": found.passed,
+        "escalation_step": found.step,
+        "holder": found.holder,
+    }
+
+
+def rota_check(
+    store: RosterStore, community_id: str, start: datetime, days: int, actor: Actor
+) -> dict[str, Any]:
+    """Gaps (nobody on duty for a team that should always have someone, in a grid it
+    serves) and uneven load (each rota's members' hours) over the coming days."""
+    _visible(actor, community_id, f"community {community_id}")
+    window = (start, start + timedelta(days=days))
+    teams = {team["code"]: team for team in store.of_community("teams", community_id)}
+    duties: dict[str, list[rotas.Duty]] = defaultdict(list)
+    loads = []
+    for document in store.of_community("rotas", community_id):
+        found = duty_of(store, rota_from_document(document), window)
+        duties[document["team"]].append(found)
+        loads.append(rotas.load(found))
+    gaps = []
+    for code, team in sorted(teams.items()):
+        if not team.get("around_the_clock", True):
+            continue
+        for grid in team["grids"]:
+            serving = [d for d in duties[code] if grid in d.rota.grids]
+            gaps.extend(rotas.gaps(grid, code, serving, window))
+    return {
+        "community_id": community_id,
+        "start": window[0],
+        "end": window[1],
+        "gaps": [{**gap.__dict__, "hours": round(gap.hours, 2)} for gap in gaps],
+        "loads": [
+            {"rota_id": x.rota_id, "hours": dict(x.hours), "uneven": x.uneven} for x in loads
+        ],
+    }
+
+
+def hours_csv(store: RosterStore, community_id: str, by: str, actor: Actor) -> str:
+    """The community's ledger as CSV: every entry, or the exact balance per person or
+    per household (hours credited in place of part of the estate fund)."""
+    _visible(actor, community_id, f"community {community_id}")
+    entries = store.entries("community_id", community_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if by == "entries":
+        writer.writerows(ledger.csv_rows(entries))
+        return out.getvalue()
+    key = "person_id" if by == "people" else "household_id"
+    grouped: dict[str, list[ledger.Entry]] = defaultdict(list)
+    for entry in entries:
+        if getattr(entry, key):
+            grouped[getattr(entry, key)].append(entry)
+    writer.writerow([key, "balance_minutes", "balance_hours", "entries"])
+    for owner, owned in sorted(grouped.items()):
+        minutes = ledger.balance(owned)
+        writer.writerow([owner, minutes, f"{minutes / 60:.2f}", len(owned)])
+    return out.getvalue()

@@ -1,0 +1,110 @@
+"""Open311 GeoReport v2 as Lianxin answers it: services, attributes, requests, XML.
+Plain Python, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from xml.etree import ElementTree
+
+import pytest
+
+from services.cases import lifecycle, open311
+from services.cases.open311 import Open311Error
+from tests.cases.factories import REPORTER, STAFF, TAXONOMY, closed, report, triaged
+
+THROWN = TAXONOMY.categories["civility.thrown_objects"]
+
+
+def test_every_category_is_a_service_and_those_with_questions_say_so():
+    services = {service["service_code"]: service for service in open311.services(TAXONOMY, "zh")}
+    assert set(services) == set(TAXONOMY.categories)
+    assert services["civility.thrown_objects"]["metadata"] is True
+    assert services["facility.lighting"]["metadata"] is False
+    assert services["facility.lighting"]["service_name"] == "楼道灯、路灯损坏"
+    english = open311.services(TAXONOMY, open311.language("en-GB,en;q=0.9"))
+    assert english[0]["service_name"] == TAXONOMY.categories[english[0]["service_code"]].name_en
+
+
+def test_a_definition_lists_the_attributes_with_their_values():
+    definition = open311.definition(THROWN)
+    injured = next(item for item in definition["attributes"] if item["code"] == "injured")
+    assert injured["datatype"] == "singlevaluelist" and injured["required"] is True
+    assert [value["key"] for value in injured["values"]] == ["no", "yes"]
+
+
+def test_attribute_answers_are_checked_and_their_text_feeds_triage():
+    answers, said = open311.attributes(THROWN, {"injured": ["yes"], "floor": ["9"]})
+    assert answers == {"injured": "yes", "floor": 9.0}
+    assert TAXONOMY.triage("花盆", THROWN.code, said).emergency.kind == "injury"
+    _, said_no = open311.attributes(THROWN, {"injured": ["no"]})
+    assert TAXONOMY.triage("花盆", THROWN.code, said_no).emergency is None
+    for bad in (
+        {},
+        {"injured": ["maybe"]},
+        {"injured": ["no", "yes"]},
+        {"injured": ["no"], "floor": ["high"]},
+    ):
+        with pytest.raises(Open311Error) as refused:
+            open311.attributes(THROWN, bad)
+        assert refused.value.status == 400
+
+
+def test_form_fields_name_the_attributes():
+    form = [
+        ("attribute[injured]", "no"),
+        ("attribute[tags][]", "a"),
+        ("attribute[tags][]", "b"),
+        ("x", "1"),
+    ]
+    assert open311.form_attributes(form) == {"injured": ["no"], "tags": ["a", "b"]}
+
+
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [("reported", "open"), ("triaged", "open"), ("dispatched", "open"), ("accepted", "open"),
+     ("escalated", "open"), ("reopened", "open"), ("resolved", "closed"), ("closed", "closed"),
+     ("rated", "closed"), ("rejected", "closed"), ("merged", "closed"), ("withdrawn", "closed")],
+)  # fmt: skip
+def test_states_map_to_open_or_closed(state, status):
+    assert open311.status(state) == status
+
+
+def test_a_request_shows_the_case_the_specs_way():
+    case = closed()
+    view = open311.request_view(case, TAXONOMY, "zh")
+    assert view["service_request_id"] == case.number and view["token"] == case.id
+    assert (view["status"], view["status_notes"]) == ("closed", "已办结：换了灯泡")
+    assert view["agency_responsible"] == "维修队"
+    assert view["expected_datetime"] == case.resolve_by.isoformat(timespec="seconds")
+    assert view["address"] == "井湘小区5栋2单元" and view["address_id"] == "e1-b5-u2"
+    rejected = lifecycle.reject(triaged(), STAFF, "不属于本社区", case.reported_at).case
+    assert (
+        open311.request_view(rejected, TAXONOMY, "en")["status_notes"] == "Returned: 不属于本社区"
+    )
+
+
+def test_an_emergency_and_a_merge_come_with_a_notice():
+    fire = report(description="楼道里着火了").case
+    assert open311.notice(fire, "zh") == "紧急情况，请立即拨打119。"
+    merged = replace(triaged(), state="merged", merged_into={"case_id": "LX-2", "number": "JX-1"})
+    assert "JX-1" in open311.notice(merged, "en")
+    assert (
+        open311.request_view(merged, TAXONOMY, "en")["status_notes"] == "Handled together with JX-1"
+    )
+
+
+def test_xml_repeats_list_items_under_their_singular_name():
+    xml = open311.to_xml(
+        "service_requests", [{"service_request_id": "JX-1", "lat": None, "ok": True}]
+    )
+    root = ElementTree.fromstring(xml)
+    assert root.tag == "service_requests"
+    (item,) = root.findall("request")
+    assert item.findtext("service_request_id") == "JX-1"
+    assert item.findtext("lat") == "" and item.findtext("ok") == "true"
+    errors = ElementTree.fromstring(open311.to_xml("errors", open311.errors(403, "api_key")))
+    assert errors.find("error/code").text == "403"
+
+
+def test_a_key_reporter_is_who_rates_through_open311():
+    assert lifecycle.rate(closed(), REPORTER, 5, "", closed().reported_at).case.rating == 5

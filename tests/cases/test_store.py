@@ -1,0 +1,91 @@
+"""The cases repository on the real FerretDB: readable numbers unique under concurrent
+intake, the listing's cursor stable under inserts, the area replica and the duplicate
+index changed under their leases."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from lianxin.config import Settings
+from lianxin.mongo import build_context
+from services.cases.store import CaseStore, map_from_document, map_to_document
+from tests.cases.factories import AT, community, triaged
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(mongo_client, db_prefix, amqp_uri):
+    """The repository as the service builds it, on a database of its own."""
+    settings = Settings(
+        service="cases",
+        amqp_uri=amqp_uri,
+        mongo_db_prefix=f"{db_prefix}{uuid.uuid4().hex[:6]}_",
+        lease_ttl_seconds=5,
+    )
+    repository = CaseStore(build_context(settings, {}, mongo_client))
+    repository.ensure_indexes()
+    yield repository
+    mongo_client.drop_database(settings.database)
+
+
+def test_concurrent_intakes_each_get_their_own_number_in_sequence(store):
+    day, prefix = "20260306", f"T{uuid.uuid4().hex[:4].upper()}"
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        numbers = list(
+            pool.map(lambda i: store.allocate_number(prefix, day, f"LX-{i}", AT), range(24))
+        )
+    assert len(set(numbers)) == 24
+    assert sorted(numbers) == [f"{prefix}-{day}-{n:04d}" for n in range(1, 25)]
+    assert store.case_id_of_number(numbers[0]).startswith("LX-")
+    assert store.allocate_number(prefix, "20260307", "LX-next-day", AT) == f"{prefix}-20260307-0001"
+
+
+def save(store, case):
+    with store.change(case.id) as change:
+        change.save(case)
+
+
+def test_the_listing_pages_newest_first_and_a_new_case_does_not_shift_the_pages(store):
+    base = triaged()
+    for index in range(7):
+        save(store, replace(base, id=f"LX-{index:02d}", reported_at=AT + timedelta(minutes=index)))
+    first = store.listing({"community_id": "jingxiang"}, None, 3, None)
+    assert [case.id for case in first.cases] == ["LX-06", "LX-05", "LX-04"]
+    save(store, replace(base, id="LX-99", reported_at=AT + timedelta(hours=1)))  # a newer one
+    second = store.listing({"community_id": "jingxiang"}, None, 3, first.next_cursor)
+    third = store.listing({"community_id": "jingxiang"}, None, 3, second.next_cursor)
+    assert [case.id for case in second.cases] == ["LX-03", "LX-02", "LX-01"]
+    assert [case.id for case in third.cases] == ["LX-00"] and third.next_cursor is None
+
+
+def test_the_listing_never_shows_another_communitys_cases(store):
+    base = triaged()
+    save(store, replace(base, id="LX-A", community_id="jingxiang"))
+    save(store, replace(base, id="LX-B", community_id="jinning"))
+    mine = frozenset({"jingxiang"})
+    assert [c.id for c in store.listing({}, mine, 10, None).cases] == ["LX-A"]
+    assert store.listing({"community_id": "jinning"}, mine, 10, None).cases == []
+    assert {c.id for c in store.listing({}, None, 10, None).cases} == {"LX-A", "LX-B"}
+    assert [
+        c.id
+        for c in store.listing(
+            {"state": ["triaged"], "category": ["facility.lighting"]}, mine, 10, None
+        ).cases
+    ] == ["LX-A"]
+
+
+def test_the_area_replica_round_trips_through_its_document(store):
+    area = community()
+    with store.area_change("jingxiang") as change:
+        change.save(map_to_document(area))
+    assert store.community_map("jingxiang") == area
+    assert (
+        map_from_document("jingxiang", store.areas.find("jingxiang")).grid_at(113.018, 28.136).code
+        == "g2"
+    )

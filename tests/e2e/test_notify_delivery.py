@@ -1,0 +1,270 @@
+"""Notify on the real broker and database, delivering to real peers on 127.0.0.1: each
+channel's format, routing by person, group, resident, hotline and Alertmanager labels.
+
+Notify runs as two processes on its own vhost (tests/notify/harness.py); the tests put
+the events of docs/events.md on the bus themselves, as cases and roster would.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from tests.notify.harness import NotifyRun, envelope, wait_until
+from tests.notify.peers import HttpPeer, SmtpPeer
+from tests.notify.scenario import EventTap, Scenario, add_person, dispatched, sent
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def peer():
+    receiver = HttpPeer()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    server = SmtpPeer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def scenario(peer, smtp, tmp_path_factory):
+    return Scenario(peer, smtp, tmp_path_factory.mktemp("routes"))
+
+
+@pytest.fixture(scope="module")
+def notify(scenario, tmp_path_factory):
+    with NotifyRun(tmp_path_factory.mktemp("notify"), scenario.env()) as run:
+        for place in scenario.places():
+            run.publish("roster", place)
+        wait_until("the places", lambda: run.db["places"].count_documents({}) == 3)
+        yield run
+
+
+@pytest.fixture(scope="module")
+def tap(notify):
+    return EventTap(notify.amqp_uri)
+
+
+def test_a_dispatch_reaches_the_volunteer_by_sms_with_the_case_in_words(
+    notify, scenario, peer, tap
+):
+    add_person(notify, scenario, "p-sms", [("sms", "13912345678"), ("email", "sms@x.cn")])
+    event = dispatched(scenario, "p-sms")
+    notify.publish("cases", event)
+
+    [delivery] = sent(notify, event["case_id"])
+    assert delivery["contact"]["channel"] == "sms"
+    [sms] = [r for r in peer.received("/sms") if r.json["reference"] == delivery["_id"]]
+    assert sms.headers["Authorization"] == f"Bearer {scenario.secrets['sms_key']}"
+    text = sms.json["text"]
+    assert sms.json["to"] == "13912345678"
+    assert event["payload"]["number"] in text and "楼道灯坏" in text and "5栋2单元" in text
+    assert "/v1/links/" in text, "the SMS carries the accept link"
+    assert "13812345678" not in str(delivery), "a phone number in the description is masked"
+    body = delivery["message"]["text"]
+    assert "第一网格（1–16栋）" in body and scenario.grids[0] not in body
+    assert re.search(r"\d+月\d+日 \d\d:\d\d（北京时间 UTC\+08:00）", body)
+    assert "facility.lighting" not in body and "normal" not in body.split("\n\n")[0]
+    assert wait_until("the delivered event", lambda: tap.about(delivery["_id"])) == [
+        "notification.delivered"
+    ]
+
+
+def test_an_escalation_reaches_the_target_by_email_and_the_grid_group_on_wecom(
+    notify, scenario, peer, smtp
+):
+    add_person(notify, scenario, "p-leader", [("email", "leader@test.cn")], roles=("grid_leader",))
+    about = scenario.case()
+    event = envelope(
+        "case.escalated",
+        {
+            **about,
+            "state": "escalated",
+            "level": "grid_leader",
+            "step": 1,
+            "reason": "nobody on duty",
+            "target": {"person_id": "p-leader", "display_name": "刘**", "department": None},
+        },
+        about["case_id"],
+    )
+    notify.publish("cases", event)
+    sent(notify, about["case_id"], count=2)
+
+    [mail] = [m for m in smtp.messages if about["number"] in m["Subject"]]
+    assert mail["To"] == "leader@test.cn"
+    plain = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "当前无人值班" in plain and "nobody on duty" in plain, "the reason in both languages"
+    assert "网格长" in plain and "<br>" in html and about["number"] in html
+    [robot] = [r for r in peer.received("/wecom") if about["number"] in r.body.decode()]
+    assert robot.query["key"] == [scenario.secrets["wecom_key"]]
+    assert robot.json["msgtype"] == "markdown"
+    assert robot.json["markdown"]["content"].startswith("**【连心】案件升级")
+
+
+def test_a_dingtalk_group_gets_a_signed_action_card(notify, scenario, peer):
+    about = scenario.case(grid=1)  # the second grid's group is a DingTalk robot
+    event = envelope(
+        "case.overdue",
+        {**about, "which": "accept", "due_at": datetime.now(UTC).isoformat()},
+        about["case_id"],
+    )
+    notify.publish("cases", event)
+    sent(notify, about["case_id"])
+    [robot] = [r for r in peer.received("/dingtalk") if about["number"] in r.body.decode()]
+    assert robot.query["access_token"] == [scenario.secrets["dingtalk_token"]]
+    assert robot.dingtalk_signed_by(scenario.secrets["dingtalk_secret"])
+    assert not robot.dingtalk_signed_by("SEC-some-other-secret")
+    assert robot.json["msgtype"] == "markdown"
+    assert "已超过接单时限" in robot.json["markdown"]["text"]
+
+
+def test_the_hotline_gets_its_reply_signed_with_its_own_secret(notify, scenario, peer):
+    event = envelope(
+        "hotline.reply",
+        {
+            "case_id": "LX-HOTLINE000000001",
+            "community_id": scenario.community,
+            "hotline_id": "hl-test",
+            "order_no": "GD-2026-000123",
+            "kind": "closed",
+            "result": "已更换灯泡，居民确认",
+            "rating": 5,
+            "reason": None,
+            "until": None,
+        },
+        "LX-HOTLINE000000001",
+    )
+    notify.publish("cases", event)
+    wait_until("the hotline reply", lambda: peer.received("/hotline"))
+    [reply] = [r for r in peer.received("/hotline") if r.json["order_no"] == "GD-2026-000123"]
+    assert reply.signed_by(scenario.secrets["hotline_secret"])
+    assert not reply.signed_by(scenario.secrets["signing"])
+    assert (reply.json["kind"], reply.json["result"], reply.json["rating"]) == (
+        "closed",
+        "已更换灯泡，居民确认",
+        5,
+    )
+
+
+def test_a_resident_who_consented_hears_of_progress_and_gets_a_rating_link(notify, scenario, peer):
+    about = scenario.case()
+    contact = {"phone": "13700001111", "email": None, "consent": True}
+    notify.publish(
+        "cases",
+        envelope(
+            "case.reported", {**about, "contact": contact, "state": "reported"}, about["case_id"]
+        ),
+    )
+    add_person(notify, scenario, "p-plain", [])
+    wait_until("the follow", lambda: notify.db["follows"].find_one({"_id": about["case_id"]}))
+    notify.publish("cases", dispatched(scenario, "p-plain", **about))
+
+    def to_resident():
+        return [r.json["text"] for r in peer.received("/sms") if r.json["to"] == "13700001111"]
+
+    [told] = wait_until("the dispatch progress", to_resident)
+    assert "已派单" in told and about["number"] in told
+    # closed comes later, as in life: two replicas may take events of one queue out of order
+    notify.publish("cases", envelope("case.closed", {**about, "state": "closed"}, about["case_id"]))
+    texts = wait_until("the closing message", lambda: len(to_resident()) == 2 and to_resident())
+    assert f"请评价：http://rate.example.cn/rate/{about['number']}" in texts[1]
+    follow = notify.db["follows"].find_one({"_id": about["case_id"]})
+    assert follow["contact"] is None, "the resident's contact is not kept past the closing"
+
+
+def test_a_resident_without_consent_is_told_nothing(notify, scenario, peer):
+    about = scenario.case()
+    contact = {"phone": "13700002222", "email": None, "consent": False}
+    before = notify.handled()
+    notify.publish(
+        "cases", envelope("case.reported", {**about, "contact": contact}, about["case_id"])
+    )
+    notify.publish(
+        "cases", envelope("case.resolved", {**about, "state": "resolved"}, about["case_id"])
+    )
+    wait_until("both events handled", lambda: notify.handled() >= before + 2)
+    assert notify.db["follows"].find_one({"_id": about["case_id"]}).get("contact") is None
+    assert notify.deliveries(case_id=about["case_id"]) == []
+    assert not [r for r in peer.received("/sms") if r.json["to"] == "13700002222"]
+
+
+def test_an_alertmanager_payload_reaches_the_staff_and_their_group(notify, scenario, peer, smtp):
+    add_person(notify, scenario, "p-staff", [("email", "staff@test.cn")], roles=("staff",))
+    key = notify.issue_key(["report"], [scenario.community])
+    fingerprint = threading.get_ident() % 100000
+    payload = {
+        "version": "4",
+        "status": "firing",
+        "receiver": "lianxin",
+        "groupKey": '{}:{alertname="LianxinDeadLetters"}',
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {
+                    "alertname": "LianxinDeadLetters",
+                    "severity": "critical",
+                    "community": scenario.community,
+                },
+                "annotations": {"summary": "消息积压在死信队列"},
+                "startsAt": datetime.now(UTC).isoformat(),
+                "fingerprint": f"fp{fingerprint}",
+            },
+            {
+                "status": "firing",
+                "labels": {"alertname": "Other", "community": "someone-else"},
+                "startsAt": datetime.now(UTC).isoformat(),
+            },
+        ],
+    }
+    answer = requests.post(
+        f"{notify.url()}/v1/alertmanager",
+        json=payload,
+        headers={"Authorization": f"ApiKey {key}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["routed"], answer.json()["skipped"]) == (1, 1)
+    wait_until(
+        "the staff e-mail",
+        lambda: [m for m in smtp.messages if "LianxinDeadLetters" in m["Subject"]],
+    )
+    staff_hook = wait_until(
+        "the staff group",
+        lambda: [r for r in peer.received("/staff") if "消息积压" in r.body.decode()],
+    )[0]
+    assert staff_hook.signed_by(scenario.secrets["signing"])
+    again = requests.post(
+        f"{notify.url(1)}/v1/alertmanager",
+        json=payload,
+        headers={"Authorization": f"ApiKey {key}"},
+        timeout=10,
+    )
+    assert again.json()["deliveries"] == answer.json()["deliveries"]
+    assert (
+        len(notify.deliveries(cause_id=notify.delivery(answer.json()["deliveries"][0])["cause_id"]))
+        == 2
+    ), "Alertmanager's retry of the same notification sends nothing twice"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [({"alerts": []}, 400), ({"alerts": [{"labels": {}}]}, 400), ({"status": "firing"}, 400)],
+)
+def test_a_bad_alertmanager_payload_is_refused_and_stores_nothing(notify, scenario, body, status):
+    key = notify.issue_key(["report"], [scenario.community])
+    before = notify.db["deliveries"].count_documents({})
+    answer = requests.post(
+        f"{notify.url()}/v1/alertmanager", json=body, headers={"X-Api-Key": key}, timeout=10
+    )
+    assert answer.status_code == status and answer.json()["error"]["code"] == "invalid_request"
+    assert notify.db["deliveries"].count_documents({}) == before

@@ -1,0 +1,79 @@
+"""Notify with the other three services: a reported case reaches the volunteer roster put
+on duty, by the SMS number roster published for them, and the accept and resolve links
+in that SMS act on the case through the real cases service.
+
+Depends on roster's `person.changed` (contacts) and cases' `perform_action` RPC. notify's
+replicas are restarted here with an SMS gateway (a local peer) and put back as they were.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.e2e.conftest import (
+    community,
+    get_case,
+    report_case,
+    wait_for_state,
+    wait_until,
+)
+from tests.notify.peers import HttpPeer
+
+pytestmark = pytest.mark.e2e
+
+SMS_KEY = "flow-test-sms-gateway-key-0123"
+LINK = re.compile(r"https?://\S+/v1/links/[A-Za-z0-9._-]+")
+
+
+@pytest.fixture(scope="module")
+def gateway(stack):
+    """An SMS gateway on loopback, and notify restarted to use it."""
+    peer = HttpPeer()
+    stack.stop("notify")
+    stack.start(
+        "notify",
+        NOTIFY_SMS_URL=peer.url("/sms"),
+        NOTIFY_SMS_API_KEY=SMS_KEY,
+        NOTIFY_PUBLIC_URL=stack.url("notify"),
+    )
+    stack.wait_ready(["notify"])
+    yield peer
+    stack.stop("notify")
+    stack.start("notify")
+    stack.wait_ready(["notify"])
+    peer.stop()
+
+
+def sms_about(gateway, number: str) -> list[dict]:
+    return [r.json for r in gateway.received("/sms") if number in r.json["text"]]
+
+
+def test_a_dispatch_reaches_the_volunteer_by_sms_and_its_links_act_on_the_case(stack, gateway, db):
+    case = wait_for_state(stack, report_case(stack, community())["id"], "dispatched")
+    person = db("notify")["people"].find_one({"_id": case["assignee"]})
+    assert person is not None, "roster's person.changed reached notify"
+    phone = next(c["address"] for c in person["contacts"] if c["channel"] == "sms")
+
+    [sms] = wait_until("the dispatch SMS", lambda: sms_about(gateway, case["number"]))
+    assert sms["to"] == phone
+    assert "楼道灯" in sms["text"], "the category in words"
+    accept = LINK.search(sms["text"]).group()
+    opened = requests.get(accept, headers={"Accept": "application/json"}, timeout=15)
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["state"] == "accepted"
+    assert get_case(stack, case["id"])["state"] == "accepted"
+    reused = requests.get(accept, headers={"Accept": "application/json"}, timeout=15)
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "link_used"
+
+    [delivery] = [
+        d
+        for d in db("notify")["deliveries"].find({"case_id": case["id"]})
+        if d["recipient"]["key"] == case["assignee"]
+    ]
+    resolve = delivery["message"]["links"]["resolve"]
+    done = requests.get(resolve, headers={"Accept": "text/html"}, timeout=15)
+    assert done.status_code == 200 and "已处置：已完成" in done.text
+    assert get_case(stack, case["id"])["state"] == "resolved"

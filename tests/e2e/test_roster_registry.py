@@ -1,0 +1,381 @@
+"""The registry, rotas and their API end to end: import (CLI and HTTP, dry run and real),
+leave and covers surviving a restart, sign-in and sign-out, reminders and no-shows,
+the rota check, the iCalendar feed, keys, and a dispatch that reads only by `_id`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+import yaml
+from icalendar import Calendar
+
+from tests.e2e.conftest import admin_cli, client, wait_until
+from tests.e2e.test_roster_dispatch import (
+    RosterEvents,
+    about_case,
+    case_event,
+    import_community,
+    new_code,
+    publish,
+    small_community,
+)
+
+pytestmark = pytest.mark.e2e
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module")
+def roster_events(stack, amqp_uri):
+    probe = RosterEvents(amqp_uri)
+    yield probe
+    probe.close()
+
+
+@pytest.fixture
+def place(stack, admin_key) -> str:
+    code = new_code("rr")
+    imported = import_community(stack, admin_key, small_community(code))
+    assert imported.status_code == 200, imported.text
+    return code
+
+
+def roster(stack) -> str:
+    return stack.url("roster")
+
+
+def on_duty(stack, key: str, grid: str, team: str = "fix") -> set[str]:
+    answer = client(key).get(
+        f"{roster(stack)}/v1/on-duty", params={"grid_id": grid, "team": team}, timeout=5
+    )
+    assert answer.status_code == 200, answer.text
+    return {person["person_id"] for person in answer.json()["on_duty"]}
+
+
+# -- import -------------------------------------------------------------------------------------
+
+
+def test_the_cli_dry_run_lists_every_rejected_row_and_the_real_run_imports(
+    stack, admin_key, tmp_path
+):
+    code = new_code("ri")
+    document = small_community(code)
+    people = document.pop("people")
+    (tmp_path / "community.yaml").write_text(yaml.safe_dump(document, allow_unicode=True))
+    header = "id,community,name,roles,teams,home_grids,contacts,household\n"
+    rows = [
+        f"{p['id']},{code},{p['name']},{';'.join(p['roles'])},{';'.join(p['teams'])},"
+        f"{p['home_grids'][0]},wecom:{p['id']},{p.get('household', '')}\n"
+        for p in people
+    ]
+    broken = [*rows, f"{code}-x,{code},,wizard,fix,{code}-g9,pager:1,\n"]
+    (tmp_path / "people.csv").write_text(header + "".join(broken))
+
+    dry = admin_cli(stack, "roster", "import", str(tmp_path), "--dry-run")
+    assert dry.returncode == 1
+    assert "people.csv:8" in dry.stdout and "nothing imported" in dry.stdout
+    for reason in ("name", "roles", "channel"):
+        assert reason in dry.stdout, reason
+    area = requests.get(
+        f"{roster(stack)}/v1/areas/{code}", headers={"X-Api-Key": admin_key}, timeout=5
+    )
+    assert area.status_code == 404
+
+    (tmp_path / "people.csv").write_text(header + "".join(rows))
+    checked = admin_cli(stack, "roster", "import", str(tmp_path), "--dry-run")
+    assert checked.returncode == 0 and "every row is fine" in checked.stdout
+    imported = admin_cli(stack, "roster", "import", str(tmp_path))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    area = requests.get(
+        f"{roster(stack)}/v1/areas/{code}-g1", headers={"X-Api-Key": admin_key}, timeout=5
+    )
+    assert area.status_code == 200 and area.json()["leader"] == f"{code}-leader"
+    again = admin_cli(stack, "roster", "import", str(tmp_path))
+    assert again.returncode == 0 and "0 document(s) changed" in again.stdout
+
+
+def test_the_http_import_checks_first_refuses_rejected_rows_and_keeps_to_the_keys_community(
+    stack, admin_key, keys
+):
+    code = new_code("rh")
+    document = small_community(code)
+    document["rotas"].append(
+        {
+            "id": f"{code}:bad",
+            "community": code,
+            "team": "fix",
+            "starts": "2026-01-01",
+            "slots": ["FREQ=MONTHLY for 2h"],
+            "crews": [[f"{code}-v1"]],
+        }
+    )
+    dry = import_community(stack, admin_key, document, dry_run=True)
+    assert dry.status_code == 200
+    assert dry.json()["applied"] is False
+    assert [(r["source"], r["reasons"]) for r in dry.json()["rejected"]] == [
+        ("body: rotas #4", ["slots: Use FREQ=DAILY, WEEKLY or HOURLY, not MONTHLY."])
+    ]
+    real = import_community(stack, admin_key, document)
+    assert real.status_code == 422 and real.json()["error"]["code"] == "import_rejected"
+    assert real.json()["error"]["rejected"][0]["key"] == f"{code}:bad"
+
+    document["rotas"].pop()
+    elsewhere = keys.issue(["admin"], ["jingxiang"])
+    refused = import_community(stack, elsewhere, document)
+    assert refused.status_code == 403
+    done = import_community(stack, admin_key, document)
+    assert done.status_code == 200 and done.json()["applied"] is True
+    assert done.json()["changed"]["rotas"] == 3
+
+
+# -- leave, covers, a restart -----------------------------------------------------------------
+
+
+def test_leave_and_covers_survive_a_restart_and_a_new_import(stack, admin_key, keys, place):
+    reader = keys.issue(["read"], [place])
+    now = datetime.now(UTC)
+    grid = f"{place}-g1"
+    assert on_duty(stack, reader, grid) == {f"{place}-v1", f"{place}-v2", f"{place}-v3"}
+    admin = client(admin_key)
+    leave = admin.post(
+        f"{roster(stack)}/v1/people/{place}-v1/leave",
+        json={
+            "start": now.isoformat(),
+            "end": (now + timedelta(days=1)).isoformat(),
+            "reason": "探亲",
+        },
+        timeout=10,
+    )
+    assert leave.status_code == 201, leave.text
+    cover = admin.post(
+        f"{roster(stack)}/v1/rotas/{place}:fix-g1/overrides",
+        json={
+            "kind": "cover",
+            "person_id": f"{place}-v4",
+            "replaces": f"{place}-v2",
+            "start": now.isoformat(),
+            "end": (now + timedelta(days=1)).isoformat(),
+        },
+        timeout=10,
+    )
+    assert cover.status_code == 201, cover.text
+    expected = {f"{place}-v3", f"{place}-v4"}
+    assert on_duty(stack, reader, grid) == expected
+
+    stack.stop("roster")
+    stack.start("roster")
+    stack.wait_ready(["roster"])
+    assert import_community(stack, admin_key, small_community(place)).status_code == 200
+
+    assert on_duty(stack, reader, grid) == expected
+    person = client(reader).get(f"{roster(stack)}/v1/people/{place}-v1", timeout=5).json()
+    assert [entry["id"] for entry in person["leave"]] == [leave.json()["id"]]
+    assert person["display_name"] == "测***" and person["phone"] == "138****0000"
+
+
+def test_the_rota_check_reports_the_gap_leave_opens(stack, admin_key, keys, place):
+    reader = keys.issue(["read"], [place])
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    checked = (
+        client(reader)
+        .get(
+            f"{roster(stack)}/v1/rota-check",
+            params={"community_id": place, "from": start.isoformat(), "days": 2},
+            timeout=10,
+        )
+        .json()
+    )
+    assert checked["gaps"] == []
+    assert {load["rota_id"]: load["uneven"] for load in checked["loads"]}[
+        f"{place}:fix-g1"
+    ] is False
+    away = (start + timedelta(hours=3), start + timedelta(hours=5))
+    response = client(admin_key).post(
+        f"{roster(stack)}/v1/people/{place}-v4/leave",
+        json={"start": away[0].isoformat(), "end": away[1].isoformat()},
+        timeout=10,
+    )
+    assert response.status_code == 201
+    checked = (
+        client(reader)
+        .get(
+            f"{roster(stack)}/v1/rota-check",
+            params={"community_id": place, "from": start.isoformat(), "days": 2},
+            timeout=10,
+        )
+        .json()
+    )
+    assert [(g["grid_id"], g["team"], g["hours"]) for g in checked["gaps"]] == [
+        (f"{place}-g2", "fix", 2.0)
+    ]
+
+
+# -- sign-in, reminders, no-shows ---------------------------------------------------------------
+
+
+def test_signing_in_and_out_changes_who_is_on_duty_and_is_published(
+    stack, keys, place, roster_events
+):
+    actor = keys.issue(["act", "read"], [place])
+    token = keys.person_token(f"{place}-v4", "volunteer", [place])
+    volunteer = client(actor, token)
+    grid = f"{place}-g1"
+    signed = volunteer.post(
+        f"{roster(stack)}/v1/duty/check-in", json={"rota_id": f"{place}:fix-g1"}, timeout=10
+    )
+    assert signed.status_code == 200, signed.text
+    assert f"{place}-v4" in on_duty(stack, actor, grid)
+    roster_events.wait(
+        "four on duty", "duty.changed", lambda p: p["grid_id"] == grid and p["on_duty"] == 4
+    )
+    out = volunteer.post(
+        f"{roster(stack)}/v1/duty/check-out", json={"rota_id": f"{place}:fix-g1"}, timeout=10
+    )
+    assert out.status_code == 200
+    assert f"{place}-v4" not in on_duty(stack, actor, grid)
+    roster_events.wait(
+        "three again",
+        "duty.changed",
+        lambda p: p["grid_id"] == grid and p["on_duty"] == 3,
+        count=2,
+    )
+    someone_else = volunteer.post(
+        f"{roster(stack)}/v1/duty/check-in",
+        json={"rota_id": f"{place}:fix-g1", "person_id": f"{place}-v1"},
+        timeout=10,
+    )
+    assert someone_else.status_code == 403
+
+
+def test_a_shift_is_announced_before_it_starts_and_a_missed_sign_in_is_a_no_show(
+    stack, admin_key, keys, roster_events
+):
+    code = new_code("rs")
+    starts = (datetime.now(SHANGHAI) + timedelta(seconds=15)).replace(microsecond=0)
+    document = small_community(code, shift_reminder="1m", no_show_after="3s")
+    document["rotas"].append(
+        {
+            "id": f"{code}:patrol",
+            "community": code,
+            "team": "fix",
+            "grids": [f"{code}-g2"],
+            "starts": (starts.date() - timedelta(days=1)).isoformat(),
+            "check_in": "required",
+            "slots": [
+                f"FREQ=DAILY;BYHOUR={starts.hour};BYMINUTE={starts.minute};"
+                f"BYSECOND={starts.second} for 1h"
+            ],
+            "crews": [[f"{code}-v2"]],
+        }
+    )
+    assert import_community(stack, admin_key, document).status_code == 200
+    reader = keys.issue(["read"], [code])
+    (reminder,) = roster_events.wait(
+        "the reminder",
+        "shift.starting",
+        lambda p: p["person_id"] == f"{code}-v2" and p["grid_id"] == f"{code}-g2",
+    )
+    assert datetime.fromisoformat(reminder["starts_at"]) == starts
+    wait_until(
+        "the no-show to be recorded",
+        lambda: (
+            f"{code}-v2" not in on_duty(stack, reader, f"{code}-g2")
+            and datetime.now(SHANGHAI) > starts + timedelta(seconds=3)
+        ),
+        timeout=45,
+    )
+    assert on_duty(stack, reader, f"{code}-g2") == {f"{code}-v4"}
+    recorded = client(reader).get(f"{roster(stack)}/v1/people/{code}-v2/no-shows", timeout=5)
+    assert [(n["rota_id"], n["start"]) for n in recorded.json()["no_shows"]] == [
+        (f"{code}:patrol", starts.astimezone(UTC).isoformat())
+    ]
+
+
+# -- keys, the feed ---------------------------------------------------------------------------
+
+
+def test_another_communitys_people_are_not_found_and_staff_actions_need_staff(stack, keys, place):
+    other = keys.issue(["read", "act"], ["jingxiang"])
+    assert client(other).get(f"{roster(stack)}/v1/people/{place}-v1", timeout=5).status_code == 404
+    assert requests.get(f"{roster(stack)}/v1/people/{place}-v1", timeout=5).status_code == 401
+    assert (
+        client(other)
+        .get(
+            f"{roster(stack)}/v1/on-duty",
+            params={"grid_id": f"{place}-g1", "team": "fix"},
+            timeout=5,
+        )
+        .status_code
+        == 404
+    )
+    mine = keys.issue(["act", "read"], [place])
+    volunteer = client(mine, keys.person_token(f"{place}-v1", "volunteer", [place]))
+    leave = volunteer.post(
+        f"{roster(stack)}/v1/people/{place}-v2/leave",
+        json={"start": "2026-01-01T00:00:00+00:00", "end": "2026-01-02T00:00:00+00:00"},
+        timeout=5,
+    )
+    assert leave.status_code == 403
+    bad = client(mine).post(
+        f"{roster(stack)}/v1/people/{place}-v2/leave",
+        json={"start": "2026-01-02T00:00:00+00:00", "end": "2026-01-01T00:00:00+00:00"},
+        timeout=5,
+    )
+    assert bad.status_code == 400 and "end" in bad.json()["error"]["fields"]
+
+
+def test_each_person_has_an_icalendar_feed_behind_a_signed_url(stack, keys, place):
+    mine = keys.issue(["read"], [place])
+    own = client(mine, keys.person_token(f"{place}-v1", "volunteer", [place]))
+    url = own.get(f"{roster(stack)}/v1/people/{place}-v1/rota-feed", timeout=5).json()["url"]
+    feed = requests.get(url, timeout=10)  # a calendar app sends no key
+    assert feed.status_code == 200 and feed.headers["Content-Type"].startswith("text/calendar")
+    events = Calendar.from_ical(feed.content).walk("VEVENT")
+    assert events and all("维修" in str(event["SUMMARY"]) for event in events)
+    assert requests.get(url[:-3] + "xyz", timeout=5).status_code == 401
+    other = own.get(f"{roster(stack)}/v1/people/{place}-v2/rota-feed", timeout=5)
+    assert other.status_code == 403
+
+
+# -- the data layer's rule -------------------------------------------------------------------
+
+
+def test_a_dispatch_reads_and_writes_by_id_only(stack, amqp_uri, place, roster_events):
+    """The query log of the stack (lianxin.mongo.QueryLog) shows the shape of every filter
+    roster sends: while a case is dispatched, declined and offered again, none but `_id`
+    (the shared lease sweeper's look at its own small collection aside)."""
+    log = stack.state_dir / "queries.jsonl"
+    before = log.stat().st_size
+    case_id = f"LX-{uuid.uuid4().hex[:16].upper()}"
+    publish(amqp_uri, case_event("case.triaged", case_id, place, 2))
+    (offer,) = roster_events.wait("the offer", "offer.made", about_case(case_id))
+    publish(
+        amqp_uri,
+        case_event(
+            "case.declined",
+            case_id,
+            place,
+            3,
+            person_id=offer["person_id"],
+            offer_id=offer["offer_id"],
+        ),
+    )
+    roster_events.wait("the next offer", "offer.made", about_case(case_id), count=2)
+    with log.open(encoding="utf-8") as lines:
+        lines.seek(before)
+        shapes = [json.loads(line) for line in lines if line.strip()]
+    roster_db = f"{stack.db_prefix}roster"
+    others = {
+        (shape["collection"], shape["command"], tuple(shape["filter"]))
+        for shape in shapes
+        if shape["db"] == roster_db
+        and shape["filter"] != ["_id"]
+        and shape["collection"] != "leases"
+    }
+    assert others == set()
+    assert any(shape["db"] == roster_db and shape["collection"] == "dispatches" for shape in shapes)

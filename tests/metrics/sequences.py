@@ -1,0 +1,139 @@
+"""Known event sequences for the metrics tests: payloads as docs/events.md describes
+them, and a fold of their facts that stands in for the store (plain Python)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.metrics.domain import Fact, Partition, Totals
+from services.metrics.measures import facts_of
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # 09:00 in Changsha, 6 March 2026
+DAY = date(2026, 3, 6)
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    payload: dict[str, Any]
+    at: datetime
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def facts(self, zone: ZoneInfo = SHANGHAI) -> list[Fact]:
+        return facts_of(self.event_id, self.type, self.at, self.payload, lambda _: zone)
+
+    def message(self) -> dict[str, Any]:
+        """The envelope a producer's outbox relay puts on the bus."""
+        payload = json.loads(json.dumps(self.payload, default=lambda value: value.isoformat()))
+        return {
+            "event_id": self.event_id,
+            "type": self.type,
+            "version": 1,
+            "occurred_at": self.at.astimezone(UTC).isoformat(),
+            "correlation_id": "metrics-test",
+            "case_id": self.payload.get("case_id"),
+            "payload": payload,
+        }
+
+
+def about(case: str = "LX-1", **overrides: Any) -> dict[str, Any]:
+    block = {
+        "case_id": case,
+        "number": f"JX-20260306-{case[-4:]}",
+        "community_id": "jingxiang",
+        "grid_id": "jingxiang-g1",
+        "category": "facility.lighting",
+        "team": "repair_crew",
+        "priority": "normal",
+        "channel": "hotline",
+    }
+    return block | overrides
+
+
+def step(kind: str, state: str, previous: str | None, at: datetime, **payload: Any) -> Event:
+    case = payload.pop("case", "LX-1")
+    block = about(case, **payload.pop("about", {}))
+    return Event(kind, {**block, "state": state, "previous_state": previous, **payload}, at)
+
+
+def lifecycle(case: str = "LX-1", reported: datetime = T0, **about_fields: Any) -> list[Event]:
+    """A case reported over the hotline, dispatched, accepted after 20 minutes, overdue,
+    resolved late after 30 hours (first time), closed and rated 4 (satisfied)."""
+    accepted = reported + timedelta(minutes=20)
+    resolved = reported + timedelta(hours=30)
+    common = {"case": case, "about": about_fields}
+    return [
+        step("case.reported", "reported", None, reported, reported_at=reported, **common),
+        step("case.triaged", "triaged", "reported", reported, **common),
+        step("case.dispatched", "dispatched", "triaged", reported, person_id="p-1", **common),
+        step(
+            "case.accepted",
+            "accepted",
+            "dispatched",
+            accepted,
+            person_id="p-1",
+            reported_at=reported,
+            accepted_at=accepted,
+            **common,
+        ),
+        step("case.overdue", "accepted", "accepted", resolved, which="resolve", **common),
+        step(
+            "case.resolved",
+            "resolved",
+            "accepted",
+            resolved,
+            person_id="p-1",
+            reported_at=reported,
+            resolved_at=resolved,
+            on_time=False,
+            first_time=True,
+            **common,
+        ),
+        step("case.closed", "closed", "resolved", resolved, on_time=False, **common),
+        step("case.rated", "closed", "closed", resolved, rating=4, satisfied=True, **common),
+    ]
+
+
+def opened(case: str = "LX-2", reported: datetime = T0, **about_fields: Any) -> list[Event]:
+    """A case reported over WeChat and dispatched, still open."""
+    common = {"case": case, "about": {"channel": "wechat", **about_fields}}
+    return [
+        step("case.reported", "reported", None, reported, reported_at=reported, **common),
+        step("case.triaged", "triaged", "reported", reported, **common),
+        step("case.dispatched", "dispatched", "triaged", reported, person_id="p-2", **common),
+    ]
+
+
+@dataclass
+class Folded:
+    """Every partition's totals after folding some events' facts, as the store would."""
+
+    partitions: dict[Partition, Totals] = field(default_factory=dict)
+
+    def fold(self, events: Iterable[Event], zone: ZoneInfo = SHANGHAI) -> Folded:
+        seen: set[str] = set()
+        for event in events:
+            for fact in event.facts(zone):
+                if fact.id in seen:
+                    continue  # the store's unique insert
+                seen.add(fact.id)
+                current = self.partitions.get(fact.partition, Totals(fact.partition))
+                self.partitions[fact.partition] = current.fold([fact])
+        return self
+
+    def days(self, community: str = "jingxiang") -> dict[date, Totals]:
+        return {
+            p.day: totals
+            for p, totals in self.partitions.items()
+            if p.community_id == community and p.day is not None
+        }
+
+    def live(self, community: str = "jingxiang") -> Totals | None:
+        return self.partitions.get(Partition(community))

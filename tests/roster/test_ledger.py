@@ -1,0 +1,141 @@
+"""The hours ledger's rules as plain Python: what a resolution earns, exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.roster import ledger
+from services.roster.ledger import Entry, HoursPolicy, HoursRule, NightWork, award, balance
+from services.roster.policy import duration, policy_from
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+POLICY = HoursPolicy(
+    rules=(
+        HoursRule("*", cap_minutes=180),
+        HoursRule("facility.*", cap_minutes=240, minimum_minutes=30),
+        HoursRule("facility.lighting", fixed_minutes=90),
+    ),
+    night=NightWork(
+        datetime.strptime("22:00", "%H:%M").time(),
+        datetime.strptime("06:00", "%H:%M").time(),
+        Fraction(3, 2),
+    ),
+    approval_above_minutes=240,
+)
+
+
+def at(hour: int, minute: int = 0, day: int = 6) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def test_the_most_specific_rule_wins():
+    assert POLICY.rule_for("facility.lighting").fixed_minutes == 90
+    assert POLICY.rule_for("facility.drain_blocked").cap_minutes == 240
+    assert POLICY.rule_for("civility.pets").cap_minutes == 180
+
+
+def test_a_fixed_credit_ignores_how_long_it_took_but_not_the_night():
+    assert award(POLICY, "facility.lighting", at(9), at(9, 5), SHANGHAI).minutes == 90
+    night = award(POLICY, "facility.lighting", at(23), at(23, 30), SHANGHAI)
+    assert night.minutes == 135 and "night" in night.rule
+
+
+def test_a_measured_credit_counts_the_time_up_to_the_cap_in_quarter_hours():
+    assert award(POLICY, "civility.pets", at(9), at(10, 7), SHANGHAI).minutes == 60  # 67 → 60
+    assert award(POLICY, "civility.pets", at(9), at(10, 8), SHANGHAI).minutes == 75  # half up
+    assert award(POLICY, "civility.pets", at(9), at(18), SHANGHAI).minutes == 180  # the cap
+
+
+def test_only_the_night_part_of_the_work_is_multiplied():
+    # 21:00 to 23:00: one hour by day, one by night ×1.5 = 150 minutes
+    assert award(POLICY, "civility.pets", at(21), at(23), SHANGHAI).minutes == 150
+    # 05:00 to 07:00 the next morning: an hour of night, an hour of day
+    assert award(POLICY, "civility.pets", at(5, day=7), at(7, day=7), SHANGHAI).minutes == 150
+
+
+def test_a_minimum_applies_to_quick_work():
+    assert award(POLICY, "facility.drain_blocked", at(9), at(9, 2), SHANGHAI).minutes == 30
+
+
+def test_a_credit_over_the_threshold_waits_for_approval():
+    policy = HoursPolicy(rules=(HoursRule("*", cap_minutes=600),), approval_above_minutes=240)
+    assert award(policy, "x.y", at(9), at(13), SHANGHAI).state == "approved"
+    assert award(policy, "x.y", at(9), at(13, 15), SHANGHAI).state == "pending_approval"
+
+
+def test_without_an_acceptance_time_a_measured_rule_credits_its_minimum():
+    assert award(POLICY, "facility.drain_blocked", None, at(9), SHANGHAI).minutes == 30
+
+
+@given(
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31)),
+    minutes=st.integers(min_value=0, max_value=2000),
+    category=st.sampled_from(["facility.lighting", "facility.drain_blocked", "civility.pets"]),
+)
+def test_credits_are_whole_units_within_bounds(start, minutes, category):
+    begins = start.replace(tzinfo=UTC)
+    credit = award(POLICY, category, begins, begins + timedelta(minutes=minutes), SHANGHAI)
+    assert credit.minutes % POLICY.unit_minutes == 0
+    assert POLICY.rule_for(category).minimum_minutes <= credit.minutes <= 240 * 1.5
+
+
+def entry(id_, minutes, state="approved", kind="credit", refers_to=None) -> Entry:
+    return Entry(id_, kind, state, "p", "c", minutes, at(9), refers_to=refers_to)
+
+
+def test_the_balance_counts_approved_entries_only_and_a_reversal_takes_back_exactly():
+    pending = entry("H-2", 300, "pending_approval")
+    entries = [entry("H-1", 90), pending]
+    assert balance(entries) == 90
+    entries.append(ledger.decide(pending, True, 240, "staff", "", at(10)))
+    assert balance(entries) == 330
+    entries.append(ledger.reverse(entries[0], "HR-1", at(11), "reopened"))
+    assert balance(entries) == 240
+
+
+def test_a_decision_is_one_entry_with_a_known_id_and_only_for_a_pending_credit():
+    pending = entry("H-2", 300, "pending_approval")
+    rejected = ledger.decide(pending, False, None, "staff", "no", at(10))
+    assert (rejected.id, rejected.kind, rejected.minutes) == ("H-2:decision", "correction", 0)
+    with pytest.raises(ledger.NotPending):
+        ledger.decide(entry("H-1", 90), True, None, "staff", "", at(10))
+
+
+def test_the_csv_export_gives_exact_minutes_and_hours():
+    rows = ledger.csv_rows([entry("H-1", 90), entry("HR-1", -90, kind="reversal")])
+    assert rows[0][:3] == ["entry_id", "at", "person_id"]
+    assert [(row[8], row[9]) for row in rows[1:]] == [("90", "1.50"), ("-90", "-1.50")]
+
+
+# -- the policy held in data ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172800)]
+)
+def test_durations_in_data(text, seconds):
+    assert duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["", "15", "m", "1.5h", "-3m"])
+def test_a_bad_duration_says_so(text):
+    with pytest.raises(ValueError, match="Not a duration"):
+        duration(text)
+
+
+def test_a_community_overrides_one_rule_and_keeps_the_others():
+    policy = policy_from(
+        {"attempts": 2, "hours": {"rules": {"facility.lighting": {"fixed": "2h"}}}}
+    )
+    assert policy.dispatch.attempts == 2
+    assert policy.hours.rule_for("facility.lighting").fixed_minutes == 120
+    assert policy.hours.rule_for("care.elderly_alone").fixed_minutes == 120  # the default's
+    assert policy.department_for("parking.fire_lane").code == "fire_rescue"
+    assert policy.department_for("parking.zombie_car").code == "urban_management"
+    assert policy.department_for("unknown.thing").code == "subdistrict_office"

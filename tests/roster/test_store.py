@@ -1,0 +1,372 @@
+"""The roster's use cases on the real FerretDB and RabbitMQ: import, dispatch, hours.
+
+Each test has a database of its own; what the store publishes goes to the real broker,
+where a probe queue bound to the roster's exchange reads it back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from kombu import Connection, Exchange, Queue
+
+from lianxin import delays
+from lianxin.config import Settings
+from lianxin.engine import ConditionalWrites, Engine
+from lianxin.envelope import Envelope
+from lianxin.lease import Leases
+from lianxin.mongo import StoreContext
+from lianxin.outbox import OutboxPublisher
+from services.roster import duty, handlers, hours, registry, views
+from services.roster.cli import OPERATOR
+from services.roster.imports import read, rows_from_document
+from services.roster.ledger import AlreadyDecided
+from services.roster.store import RosterStore
+
+pytestmark = pytest.mark.integration
+
+SAMPLE = Path(__file__).parents[2] / "services" / "roster" / "data" / "jingxiang"
+FRIDAY_NOON_UTC = datetime(2026, 3, 6, 4, 0, tzinfo=UTC)  # 12:00 in Changsha
+
+
+@pytest.fixture
+def service(amqp_uri):
+    """A name of its own, so that its event exchange is this test's."""
+    name = f"roster{uuid.uuid4().hex[:6]}"
+    with Connection(amqp_uri) as connection:
+        for queue in delays.tiers():
+            queue(connection.channel()).declare()
+    return name
+
+
+@pytest.fixture
+def probe(amqp_uri, service):
+    """Everything the store publishes on its exchange."""
+    exchange = Exchange(f"{service}.events", type="topic", durable=True)
+    queue = Queue(f"{service}-probe", exchange, routing_key="#", durable=False, auto_delete=False)
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).declare()
+
+    def drained() -> list[dict]:
+        with Connection(amqp_uri) as connection:
+            bound = queue(connection.channel())
+            found = []
+            while (message := bound.get(no_ack=True)) is not None:
+                found.append(message.payload)
+            return found
+
+    yield drained
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).delete()
+
+
+@pytest.fixture
+def store(test_db, amqp_uri, service) -> RosterStore:
+    writes = ConditionalWrites(Engine.detect(test_db))
+    context = StoreContext(
+        test_db,
+        writes.engine,
+        writes,
+        Leases(test_db["leases"], writes, ttl_seconds=10),
+        OutboxPublisher(amqp_uri, service),
+        Settings("roster"),
+        {},
+    )
+    roster = RosterStore(context)
+    roster.ensure_indexes()
+    return roster
+
+
+@pytest.fixture
+def community(store, probe):
+    result = registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC)
+    assert result.applied, result.plan.rejected[:3]
+    probe()
+    return result
+
+
+def case_event(type_: str, case_id: str, version: int, **payload) -> Envelope:
+    about = {
+        "case_id": case_id,
+        "community_id": "jingxiang",
+        "grid_id": "jingxiang-g1",
+        "category": "facility.lighting",
+        "team": "repair_crew",
+        "priority": "normal",
+        "case_version": version,
+    }
+    return Envelope(type_, {**about, **payload}, "test", case_id)
+
+
+def by_type(events: list[dict], type_: str) -> list[dict]:
+    return [event for event in events if event["type"] == type_]
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+def test_a_dry_run_stores_nothing_and_a_real_run_stores_and_publishes_once(store, probe):
+    rows = read([SAMPLE])
+    dry = registry.import_rows(store, rows, dry_run=True, now=FRIDAY_NOON_UTC)
+    assert dry.plan.ok and not dry.applied
+    assert store.db["areas"].count_documents({}) == 0 and probe() == []
+
+    real = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC)
+    assert real.applied and real.changed["areas"] == dry.plan.counts()["areas"]
+    events = probe()
+    assert len(by_type(events, "area.changed")) == real.changed["areas"]
+    changed = by_type(events, "person.changed")
+    assert len(changed) == real.changed["people"]
+    sample = next(e["payload"] for e in changed if e["payload"]["person_id"] == "p-repair-1")
+    assert sample["display_name"].endswith("*") and sample["contacts"][0]["channel"] == "wecom"
+    assert store.find("lookups", "grid:jingxiang-g1")["rotas"]
+
+    again = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC)
+    assert sum(again.changed.values()) == 0
+    assert by_type(probe(), "area.changed") == []
+
+
+def test_nothing_is_stored_while_a_row_is_rejected(store):
+    rows = rows_from_document(
+        {"areas": [{"code": "x", "kind": "grid", "name": "孤网格"}]}, "bad.yaml"
+    )
+    result = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC)
+    assert not result.applied and result.plan.rejected[0].source == "bad.yaml: areas #1"
+    assert store.find("areas", "x") is None
+
+
+def test_importing_again_keeps_leave_overrides_and_open_cases(store, community):
+    leave = duty.add_leave(
+        store,
+        "p-repair-2",
+        FRIDAY_NOON_UTC,
+        FRIDAY_NOON_UTC + timedelta(days=2),
+        "病假",
+        "staff",
+        FRIDAY_NOON_UTC,
+    )
+    cover = duty.add_override(
+        store,
+        "jingxiang-g1:repair_crew",
+        "cover",
+        "p-repair-3",
+        FRIDAY_NOON_UTC,
+        FRIDAY_NOON_UTC + timedelta(hours=4),
+        "p-repair-2",
+        "换班",
+        FRIDAY_NOON_UTC,
+    )
+    handlers.on_case_event(
+        store, case_event("case.accepted", "LX-KEEP", 1, person_id="p-repair-1"), FRIDAY_NOON_UTC
+    )
+    changed = rows_from_document(
+        {
+            "people": [
+                {
+                    "id": "p-repair-2",
+                    "community": "jingxiang",
+                    "name": "莫师傅",
+                    "teams": ["repair_crew"],
+                    "skills": ["plumber"],
+                }
+            ]
+        },
+        "people.yaml",
+    )
+    assert registry.import_rows(store, changed, dry_run=False, now=FRIDAY_NOON_UTC).applied
+    assert registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC).applied
+    person = store.find("people", "p-repair-2")
+    assert [entry["id"] for entry in person["leave"]] == [leave["id"]]
+    assert [o.id for o in store.overrides("jingxiang-g1:repair_crew")] == [cover.id]
+    assert store.find("people", "p-repair-1")["open_cases"] == ["LX-KEEP"]
+
+
+# -- dispatch ---------------------------------------------------------------------------------
+
+
+def test_a_triaged_case_is_offered_once_to_someone_on_duty_in_the_grid(store, community, probe):
+    now = FRIDAY_NOON_UTC  # 12:00 local: the 08–16 shift, p-repair-2 in grid 1
+    triaged = case_event("case.triaged", "LX-T1", 2)
+    handlers.on_case_event(store, triaged, now)
+    handlers.on_case_event(store, triaged, now)  # redelivered
+    (made,) = by_type(probe(), "offer.made")
+    assert made["payload"]["person_id"] == "p-repair-2"
+    assert made["payload"]["attempt"] == 1 and made["correlation_id"] == "test"
+    assert store.db["offers"].count_documents({"case_id": "LX-T1"}) == 1
+    assert store.last_offer_at("p-repair-2") == now
+
+
+def test_leave_sends_the_case_to_a_neighbouring_grid(store, community, probe):
+    now = FRIDAY_NOON_UTC
+    duty.add_leave(store, "p-repair-2", now, now + timedelta(hours=1), "", "staff", now)
+    handlers.on_case_event(store, case_event("case.triaged", "LX-T2", 2), now)
+    (made,) = by_type(probe(), "offer.made")
+    assert made["payload"]["grid_id"] in ("jingxiang-g2", "jingxiang-g3")
+
+
+def test_a_decline_passes_the_case_on_and_the_chain_follows_the_attempts(store, community, probe):
+    now = FRIDAY_NOON_UTC
+    handlers.on_case_event(store, case_event("case.triaged", "LX-T3", 2), now)
+    offered = []
+    for version in (3, 4, 5):
+        (made,) = by_type(probe(), "offer.made")
+        offered.append(made["payload"]["person_id"])
+        declined = case_event(
+            "case.declined",
+            "LX-T3",
+            version,
+            person_id=made["payload"]["person_id"],
+            offer_id=made["payload"]["offer_id"],
+        )
+        handlers.on_case_event(store, declined, now)
+    assert len(set(offered)) == 3 and offered[0] == "p-repair-2"
+    (escalation,) = by_type(probe(), "escalation.required")
+    assert escalation["payload"]["level"] == "grid_leader"
+    assert escalation["payload"]["target"]["person_id"] == "p-g1-leader"
+    assert "after 3 offers" in escalation["payload"]["reason"]
+
+
+def test_hours_are_credited_once_and_a_reopening_reverses_them(store, community, probe):
+    now = FRIDAY_NOON_UTC
+    handlers.on_case_event(store, case_event("case.triaged", "LX-H1", 2), now)
+    accepted = case_event("case.accepted", "LX-H1", 4, person_id="p-repair-2")
+    handlers.on_case_event(store, accepted, now)
+    resolved = case_event(
+        "case.resolved",
+        "LX-H1",
+        5,
+        person_id="p-repair-2",
+        accepted_at=now.isoformat(),
+        resolved_at=(now + timedelta(hours=1)).isoformat(),
+    )
+    resolved = Envelope(
+        resolved.type,
+        {**resolved.payload, "accepted_at": now, "resolved_at": now + timedelta(hours=1)},
+        "test",
+        "LX-H1",
+    )
+    handlers.on_case_event(store, resolved, now)
+    handlers.on_case_event(store, resolved, now)  # delivered twice
+    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    assert [(e.kind, e.minutes) for e in ledger["entries"]] == [("credit", 90)]
+    assert store.find("people", "p-repair-2")["open_cases"] == []
+
+    reopened = case_event("case.reopened", "LX-H1", 6, person_id="p-repair-2", reason="灯又坏了")
+    handlers.on_case_event(store, reopened, now)
+    handlers.on_case_event(store, reopened, now)
+    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    assert [(e.kind, e.minutes) for e in ledger["entries"]] == [("credit", 90), ("reversal", -90)]
+    assert ledger["balance_minutes"] == 0
+    events = probe()
+    kinds = [e["payload"]["kind"] for e in by_type(events, "hours.credited")]
+    assert kinds == ["credit", "reversal"]
+    assert len(by_type(events, "offer.made")) == 2  # the reopened case is dispatched again
+
+
+def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, community):
+    stricter = rows_from_document(
+        {"policies": [{"community": "jingxiang", "hours": {"approval_above": "1h"}}]}, "p.yaml"
+    )
+    assert registry.import_rows(store, stricter, dry_run=False, now=FRIDAY_NOON_UTC).applied
+    now = FRIDAY_NOON_UTC
+    handlers.on_case_event(
+        store, case_event("case.accepted", "LX-H2", 3, person_id="p-repair-2"), now
+    )
+    resolved = Envelope(
+        "case.resolved",
+        {
+            **case_event("case.resolved", "LX-H2", 4, person_id="p-repair-2").payload,
+            "accepted_at": now,
+            "resolved_at": now + timedelta(minutes=20),
+        },
+        "test",
+        "LX-H2",
+    )
+    handlers.on_case_event(store, resolved, now)
+    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    (pending,) = ledger["entries"]
+    assert (pending.state, ledger["balance_minutes"], ledger["pending_minutes"]) == (
+        "pending_approval",
+        0,
+        90,
+    )
+    decided = hours.decide(store, pending.id, True, 60, "p-staff-1", "one hour", now, None)
+    assert (decided.kind, decided.minutes, decided.refers_to) == ("credit", 60, pending.id)
+    with pytest.raises(AlreadyDecided):
+        hours.decide(store, pending.id, False, None, "p-staff-2", "", now, None)
+    with pytest.raises(hours.EntryNotFound):  # a key of another community
+        hours.decide(store, pending.id, True, None, "p-staff-1", "", now, ["elsewhere"])
+    assert hours.ledger_of(store, "person_id", "p-repair-2")["pending_minutes"] == 0
+
+    handlers.on_case_event(store, case_event("case.reopened", "LX-H2", 5, reason="没修好"), now)
+    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    assert [(e.kind, e.minutes) for e in ledger["entries"]][-1] == ("reversal", -60)
+    assert ledger["balance_minutes"] == 0
+
+    correction = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-1")
+    again = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-1")
+    assert correction.id == again.id  # the same Idempotency-Key, the same entry
+    csv_text = views.hours_csv(store, "jingxiang", "people", OPERATOR)
+    assert "p-repair-2,45,0.75,4" in csv_text.splitlines()
+
+
+def test_equal_people_take_turns_the_longest_waiting_first(store):
+    always = ["FREQ=DAILY;BYHOUR=0 for 24h"]
+    document = {
+        "areas": [
+            {"code": "sd", "kind": "subdistrict", "name": "街道"},
+            {
+                "code": "c1",
+                "kind": "community",
+                "parent": "sd",
+                "name": "社区",
+                "timezone": "Asia/Shanghai",
+            },
+            {"code": "c1-g1", "kind": "grid", "parent": "c1", "name": "一网格"},
+        ],
+        "people": [
+            {"id": f"p{n}", "community": "c1", "name": f"人{n}", "teams": ["fix"]}
+            for n in (1, 2, 3)
+        ],
+        "teams": [
+            {
+                "community": "c1",
+                "code": "fix",
+                "name": "修",
+                "categories": ["facility.*"],
+                "grids": ["c1-g1"],
+            }
+        ],
+        "rotas": [
+            {
+                "id": "c1:fix",
+                "community": "c1",
+                "team": "fix",
+                "starts": "2026-01-01",
+                "slots": always,
+                "crews": [["p1", "p2", "p3"]],
+            }
+        ],
+    }
+    assert registry.import_rows(
+        store, rows_from_document(document, "c1.yaml"), dry_run=False, now=FRIDAY_NOON_UTC
+    ).applied
+    offered = []
+    for n in range(6):
+        case_id = f"LX-TURN{n}"
+        triaged = Envelope(
+            "case.triaged",
+            {
+                **case_event("case.triaged", case_id, 2).payload,
+                "community_id": "c1",
+                "grid_id": "c1-g1",
+            },
+            "test",
+            case_id,
+        )
+        handlers.on_case_event(store, triaged, FRIDAY_NOON_UTC + timedelta(minutes=n))
+        offered.append(store.find("dispatches", case_id)["offer"]["person_id"])
+    assert sorted(offered[:3]) == ["p1", "p2", "p3"] and offered[3:] == offered[:3]
