@@ -201,8 +201,13 @@ class AggregateStore:
             try:
                 for message in events:
                     self._publish(message)
-            except Exception:
-                log.warning("outbox of %s not published; left for the sweeper", lease.key)
+            except Exception as exc:
+                log.warning(
+                    "outbox of %s not published (%s: %s); left for the sweeper",
+                    lease.key,
+                    type(exc).__name__,
+                    exc,
+                )
                 instrumentation.OUTBOX_PUBLISH_FAILURES.inc()
                 self._leases.abandon(lease)
                 return

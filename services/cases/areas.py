@@ -228,7 +228,7 @@ def _located(
 ) -> Located:
     chain = area.chain(node.code) if node else []
     names = {part.kind: part.name for part in chain}
-    place = "".join(part.name for part in chain) or location.get("address") or grid.name
+    place = place_name(chain) or location.get("address") or grid.name
     return Located(
         grid_id=grid.code,
         area_code=node.code if node else None,
@@ -237,6 +237,18 @@ def _located(
         building=names.get("building", location.get("building")),
         unit=names.get("unit", location.get("unit")),
     )
+
+
+def place_name(chain: list[AreaNode]) -> str:
+    """The names from the estate down, each said once: registries often name a unit
+    "3栋2单元" under the building "3栋", so a name that repeats its parent replaces it."""
+    said: list[str] = []
+    for part in chain:
+        if said and part.name.startswith(said[-1]):
+            said[-1] = part.name
+        else:
+            said.append(part.name)
+    return "".join(said)
 
 
 def contains(polygon: tuple[tuple[float, float], ...], lon: float, lat: float) -> bool:

@@ -52,6 +52,8 @@ LISTING_INDEXES = (  # the listing's filters, each with the listing's order
     [("community_id", ASCENDING), ("state", ASCENDING), *NEWEST_FIRST],
     [("community_id", ASCENDING), ("grid_id", ASCENDING), *NEWEST_FIRST],
     [("community_id", ASCENDING), ("category", ASCENDING), *NEWEST_FIRST],
+    [("community_id", ASCENDING), ("channel", ASCENDING), *NEWEST_FIRST],
+    [("community_id", ASCENDING), ("is_overdue", ASCENDING), *NEWEST_FIRST],
     NEWEST_FIRST,  # an all-communities key listing without a community
 )
 
@@ -84,6 +86,7 @@ def from_document(document: Mapping[str, Any]) -> Case:
     names = Case.__dataclass_fields__
     values = {key: value for key, value in document.items() if key in names}
     values["id"] = document["_id"]
+    values.setdefault("number", document["_id"])  # stored before readable case numbers
     values["timeline"] = tuple(
         Step(**{**step, "attachments": tuple(step.get("attachments") or ())})
         for step in document.get("timeline", ())

@@ -122,6 +122,13 @@ def local_time(at: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:
     }
 
 
+def numbered(value: Any, suffix: str, said: tuple[str, ...]) -> str:
+    """A bare number gets its suffix ("3" → "3栋"); a name that already says what it is
+    ("3栋", "A座") stays as it is."""
+    text = str(value or "")
+    return text if not text or text.endswith(said) else f"{text}{suffix}"
+
+
 def place_text(payload: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, str]:
     """Where: the case's readable `place`, completed with the estate / building / unit and
     address of its location that it does not already say, area codes replaced by names."""
@@ -130,8 +137,8 @@ def place_text(payload: Mapping[str, Any], names: Mapping[str, str]) -> dict[str
     given = str(payload.get("place") or "")
     parts = [
         names.get(location.get("estate", ""), location.get("estate", "")),
-        f"{location['building']}栋" if location.get("building") else "",
-        f"{location['unit']}单元" if location.get("unit") else "",
+        numbered(location.get("building"), "栋", ("栋", "楼", "座", "幢")),
+        numbered(location.get("unit"), "单元", ("单元", "门")),
         location.get("address", ""),
     ]
     missing = [part for part in parts if part and part not in given]

@@ -174,7 +174,11 @@ def rebuild_lookups(store: RosterStore, community_id: str) -> None:
                 neighbours[grid].add(other)
                 neighbours[other].add(grid)
     teams = {team["code"]: team for team in store.of_community("teams", community_id)}
-    rotas = [rota for rota in store.of_community("rotas", community_id) if rota["team"] in teams]
+    rotas = [
+        rota
+        for rota in store.of_community("rotas", community_id)
+        if rota["team"] in teams and "grids" in rota  # not a rota of the pre-import seed
+    ]
     for grid in grids:
         entries = []
         for rota in rotas:

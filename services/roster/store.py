@@ -61,7 +61,11 @@ class RosterStore:
 
     def ensure_indexes(self) -> None:
         """One index per filtered query (listings, reports, exports; none on a hot path)."""
-        self.db["areas"].create_index([("community_id", ASCENDING), ("kind", ASCENDING)])
+        # the registry's listing pages by code (`_id`), with or without a kind
+        self.db["areas"].create_index([("community_id", ASCENDING), ("_id", ASCENDING)])
+        self.db["areas"].create_index(
+            [("community_id", ASCENDING), ("kind", ASCENDING), ("_id", ASCENDING)]
+        )
         for collection in ("teams", "rotas"):
             self.db[collection].create_index([("community_id", ASCENDING)])
         self.db["offers"].create_index([("person_id", ASCENDING), ("made_at", DESCENDING)])
@@ -163,7 +167,8 @@ class RosterStore:
         return list(self.db[collection].find({"community_id": community_id}))
 
     def areas(self, community_id: str, kind: str | None, after: str | None) -> list[dict]:
-        """Index (community_id, kind): the registry's listing, by code."""
+        """Index (community_id, kind, _id) or (community_id, _id): the registry's listing,
+        by code."""
         query: dict[str, Any] = {"community_id": community_id}
         if kind:
             query["kind"] = kind

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.cases.areas import AreaNode, CommunityMap, UnknownArea, contains, listing, locate
+from services.cases.areas import (
+    AreaNode,
+    CommunityMap,
+    UnknownArea,
+    contains,
+    listing,
+    locate,
+    place_name,
+)
 from tests.cases.factories import community
 
 AREA = community()
@@ -109,3 +117,13 @@ def test_a_point_is_inside_a_rectangle_exactly_when_its_coordinates_are(x, y):
     on_edge = x in (0.25, 0.75) or y in (0.25, 0.75)
     if not on_edge:
         assert contains(square, x, y) is inside
+
+
+def test_a_unit_named_after_its_building_says_the_building_once():
+    chain = [
+        AreaNode("e1", "estate", "g1", "井湘小区一区", 1),
+        AreaNode("e1-b3", "building", "e1", "3栋", 1),
+        AreaNode("e1-b3-u2", "unit", "e1-b3", "3栋2单元", 1),
+    ]
+    assert place_name(chain) == "井湘小区一区3栋2单元"
+    assert place_name(chain[:2]) == "井湘小区一区3栋"

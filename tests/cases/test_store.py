@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from lianxin.config import Settings
 from lianxin.mongo import build_context
-from services.cases.store import CaseStore, map_from_document, map_to_document
+from services.cases.store import CaseStore, from_document, map_from_document, map_to_document
 from tests.cases.factories import AT, community, triaged
 
 pytestmark = pytest.mark.integration
@@ -89,3 +89,17 @@ def test_the_area_replica_round_trips_through_its_document(store):
         map_from_document("jingxiang", store.areas.find("jingxiang")).grid_at(113.018, 28.136).code
         == "g2"
     )
+
+
+def test_a_case_stored_before_readable_numbers_is_listed_under_its_id():
+    document = {
+        "_id": "LX-CC0EC8218D5A57C8",
+        "state": "resolved",
+        "community_id": "jingxiang",
+        "grid_id": "jingxiang-g1",
+        "description": "楼道灯坏了",
+        "channel": "app",
+        "reported_at": datetime(2026, 11, 1, tzinfo=UTC),
+        "timeline": [],
+    }
+    assert from_document(document).number == "LX-CC0EC8218D5A57C8"

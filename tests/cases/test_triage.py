@@ -111,3 +111,12 @@ def test_every_category_has_limits_for_every_priority_and_accepts_before_it_reso
             assert limit.accept < limit.resolve, category.code
         assert TAXONOMY.team_name(category.team) != category.team  # every team has a name
         assert category.name_zh and category.name_en
+
+
+@pytest.mark.parametrize("code", sorted(TAXONOMY.categories))
+def test_every_category_name_is_whole_in_both_languages(code):
+    """A comma inside an unquoted YAML flow mapping silently cuts a name short."""
+    category = TAXONOMY.category(code)
+    for name in (category.name_zh, category.name_en):
+        assert name and name.count("(") == name.count(")"), name
+        assert name.count("（") == name.count("）"), name

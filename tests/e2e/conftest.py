@@ -246,6 +246,8 @@ def admin_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess:
         "MONGO_URI": stack.mongo_uri,
         "MONGO_DB_PREFIX": stack.db_prefix,
         "LIANXIN_TOKEN_SECRET": TOKEN_SECRET,
+        # the CLI's queries join the services' in the stack's query log (test_zz_store_queries)
+        "LIANXIN_QUERY_LOG": stack.env.get("LIANXIN_QUERY_LOG", ""),
         "COLUMNS": "200",
     }
     return subprocess.run(

@@ -83,6 +83,18 @@ def test_a_dispatch_says_what_where_and_by_when_in_local_time_with_its_zone():
     assert message.facts["timezone"] == "Asia/Shanghai"
 
 
+def test_building_and_unit_names_that_say_what_they_are_get_no_second_suffix():
+    named = {"estate": "井湘小区一区", "building": "3栋", "unit": "3栋2单元"}
+    message = render(
+        "case.dispatched", {**CASE, "place": "井湘小区一区3栋2单元", "location": named}
+    )
+    assert "井湘小区一区3栋2单元" in message.text
+    assert "栋栋" not in message.text and "单元单元" not in message.text
+    numbers = {"building": "7", "unit": "1"}
+    bare = render("case.dispatched", {**CASE, "place": "", "location": numbers})
+    assert "7栋 1单元" in bare.text
+
+
 def test_a_place_that_is_the_grid_names_it_once():
     message = render("case.dispatched", {**CASE, "place": "第一网格（1–16栋）", "location": {}})
     assert "地点：第一网格（1–16栋）\n" in message.text

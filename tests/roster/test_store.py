@@ -370,3 +370,22 @@ def test_equal_people_take_turns_the_longest_waiting_first(store):
         handlers.on_case_event(store, triaged, FRIDAY_NOON_UTC + timedelta(minutes=n))
         offered.append(store.find("dispatches", case_id)["offer"]["person_id"])
     assert sorted(offered[:3]) == ["p1", "p2", "p3"] and offered[3:] == offered[:3]
+
+
+def test_a_rota_left_from_the_pre_import_seed_does_not_stop_an_import(store, community):
+    """The first release seeded rotas with `grid_id` and `shifts`; they are not rotas
+    of the registry and are passed over, not a crash mid-import."""
+    store.db["rotas"].insert_one(
+        {
+            "_id": "jingxiang-g1:mediation_desk",
+            "community_id": "jingxiang",
+            "team": "mediation_desk",
+            "grid_id": "jingxiang-g1",
+            "shifts": [],
+        }
+    )
+    again = registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC)
+    assert again.applied
+    lookup = store.find("lookups", "grid:jingxiang-g1")
+    assert "jingxiang-g1:mediation_desk" not in {entry["rota_id"] for entry in lookup["rotas"]}
+    assert lookup["rotas"]  # the registry's own rotas are all still there
