@@ -33,6 +33,12 @@ with warnings.catch_warnings():
 
 SECRET = secrets.token_urlsafe(24)  # the webhook signing secret, as in production
 PHASES = ("bare", "throughput", "latency", "store")
+# case events after which the bench stops waiting for a dispatch: tracker milestones
+SETTLED_EVENTS = {
+    "case.escalated": "escalated",
+    "case.merged": "merged",
+    "case.triage_needed": "triage_needed",
+}
 console = Console(stderr=True)
 
 
@@ -281,8 +287,8 @@ def run_pipeline(
         case_id = payload.get("case_id") or body.get("case_id")
         if routing_key == "case.dispatched":
             tracker.mark(case_id, "dispatched", at, person_id=payload.get("person_id"))
-        elif routing_key == "case.escalated":
-            tracker.mark(case_id, "escalated", at)
+        elif routing_key in SETTLED_EVENTS:
+            tracker.mark(case_id, SETTLED_EVENTS[routing_key], at)
 
     results: dict[str, Any] = {}
     with contextlib.ExitStack() as cleanup:
@@ -291,7 +297,7 @@ def run_pipeline(
         ).start()
         cleanup.callback(receiver.stop)
         probe = observe.Probe(
-            isolation.amqp_uri, "cases.events", ["case.dispatched", "case.escalated"], on_case_event
+            isolation.amqp_uri, "cases.events", ["case.dispatched", *SETTLED_EVENTS], on_case_event
         ).start()
         cleanup.callback(probe.stop)
         say("pipeline: starting cases, roster, notify, metrics")

@@ -87,6 +87,12 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)  # e.g. the integration's API key
 
 
+# Milestones after which a case will not be dispatched without a person stepping in:
+# nobody on duty (escalated), a repeat of an open case (merged), nothing maps it
+# (manual triage). They end a case's time in flight and are counted apart.
+SETTLED_ELSEWHERE = ("escalated", "merged", "triage_needed")
+
+
 @dataclass
 class Case:
     id: str
@@ -96,6 +102,8 @@ class Case:
     dispatched: float | None = None
     delivered: float | None = None
     escalated: float | None = None
+    merged: float | None = None  # a repeat of an open case, folded into it at intake
+    triage_needed: float | None = None  # no rule maps it: waits for staff to triage
     accepted: float | None = None
     resolved: float | None = None
     failed: bool = False
@@ -153,7 +161,7 @@ class Tracker:
             setattr(case, milestone, at)
             for key, value in details.items():
                 setattr(case, key, value)
-            done = milestone == self.complete_on or milestone == "escalated"
+            done = milestone == self.complete_on or milestone in SETTLED_ELSEWHERE
         if done:
             self.release(case_id)
         for listener in self._listeners:
@@ -177,11 +185,14 @@ class Tracker:
             return [case for case in self.cases.values() if case.phase == phase]
 
     def pending(self, phase: str, milestone: str) -> int:
-        """Cases of the phase still waiting for `milestone` (failed and escalated excluded)."""
+        """Cases of the phase still waiting for `milestone` (failed ones and those settled
+        elsewhere excluded)."""
         return sum(
             1
             for case in self.of_phase(phase)
-            if not case.failed and case.escalated is None and getattr(case, milestone) is None
+            if not case.failed
+            and not any(getattr(case, other) is not None for other in SETTLED_ELSEWHERE)
+            and getattr(case, milestone) is None
         )
 
 

@@ -54,6 +54,8 @@ def phase_figures(
         "cases_reported": len(taken),
         "cases_failed": sum(case.failed for case in cases),
         "cases_escalated": sum(case.escalated is not None for case in cases),
+        "cases_merged": sum(case.merged is not None for case in cases),
+        "cases_triage_needed": sum(case.triage_needed is not None for case in cases),
         "window_seconds": round(window, 2),
         "rates_per_second": {},
         "latency_ms": {"answered": latency(_since_sent(taken, "answered"))},

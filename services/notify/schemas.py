@@ -6,7 +6,7 @@ and only what notify cannot work without is required.
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
 from lianxin.envelope import PayloadSchemas
 
@@ -49,9 +49,10 @@ class CaseEvent(_Tolerant):
     case_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     community_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     grid_id = fields.String(load_default="")
-    category = fields.String(load_default="")
-    team = fields.String(load_default="")
-    priority = fields.String(load_default="normal")
+    # null until triage (case.reported, case.triage_needed): read as not known yet
+    category = fields.String(allow_none=True, load_default="")
+    team = fields.String(allow_none=True, load_default="")
+    priority = fields.String(allow_none=True, load_default="normal")
     number = _text()
     state = _text()
     case_version = fields.Integer(allow_none=True, load_default=None)
@@ -75,6 +76,13 @@ class CaseEvent(_Tolerant):
     due_at = _instant()
     until = _instant()
     approved = fields.Boolean(allow_none=True, load_default=None)
+
+    @post_load
+    def not_triaged_yet(self, data: dict, **kwargs) -> dict:
+        for name, unknown in (("category", ""), ("team", ""), ("priority", "normal")):
+            if data.get(name) is None:
+                data[name] = unknown
+        return data
 
 
 class HotlineReply(_Tolerant):

@@ -13,6 +13,7 @@ from jinja2.exceptions import UndefinedError
 
 from services.notify.facts import Labels, alert_context, case_context, hotline_context
 from services.notify.messages import TEMPLATES, Messages, local_time
+from services.notify.schemas import CaseEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WORDS = Labels.load()
@@ -213,3 +214,25 @@ def test_a_place_is_completed_with_what_the_location_adds_and_not_repeated():
     assert "地点：第一网格（1–16栋） 5栋\n" in render("case.dispatched", given).text
     same = {**CASE, "place": "井湘小区5栋2单元", "location": {"building": "5", "unit": "2"}}
     assert "地点：井湘小区5栋2单元（第一网格（1–16栋））\n" in render("case.dispatched", same).text
+
+
+@pytest.mark.parametrize("template", ["case.triage_needed", "case.emergency"])
+def test_a_case_not_triaged_yet_is_read_and_told_without_a_category(template):
+    """cases sends category, team and priority as null before triage; notify reads them
+    as not known yet instead of refusing the event."""
+    untriaged = CaseEvent().load(
+        {
+            **CASE,
+            "category": None,
+            "team": None,
+            "priority": None,
+            "category_label": None,
+            "accept_by": None,
+            "resolve_by": None,
+            "due_at": None,
+            "until": None,
+        }
+    )
+    assert (untriaged["category"], untriaged["team"], untriaged["priority"]) == ("", "", "normal")
+    message = render(template, untriaged)
+    assert message.subject and CASE["number"] in message.text
