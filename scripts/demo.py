@@ -41,7 +41,7 @@ HTTP = requests.Session()  # keep-alive: the tour makes some sixty calls
 COMMUNITY = "jingxiang"
 SAMPLE = "services/roster/data/jingxiang"
 SINK_URL = f"http://127.0.0.1:{SINK_PORT}"
-SMS_HINT = f"make stop && NOTIFY_SMS_URL={SINK_URL}/sms make run"
+SMS_HINT = "make stop && make run  (a stack started before SMS went to the sink by default)"
 LINK = re.compile(r"https?://\S+/v1/links/\S+")
 SETTLED = ("sent", "bundled", "dead")  # a delivery's states that do not change by themselves
 PROBES = {  # a cheap authenticated GET per service: anything but 401 means the key is known

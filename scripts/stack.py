@@ -597,6 +597,16 @@ def _alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
+def development_gateways(sink_port: int) -> dict[str, str]:
+    """The local stack sends SMS to the webhook sink, which keeps what a phone would show
+    (GET /messages), so volunteers' and residents' messages can be read without a real
+    gateway; NOTIFY_SMS_URL and NOTIFY_SMS_API_KEY in the environment win."""
+    return {
+        "NOTIFY_SMS_URL": os.environ.get("NOTIFY_SMS_URL", f"http://127.0.0.1:{sink_port}/sms"),
+        "NOTIFY_SMS_API_KEY": os.environ.get("NOTIFY_SMS_API_KEY", "development-sms-gateway"),
+    }
+
+
 @click.group()
 def cli() -> None:
     """Run the Lianxin services locally, under supervisord (state in var/)."""
@@ -619,7 +629,7 @@ def topology(amqp_uri: str) -> None:
 )
 def up(replicas: int) -> None:
     """Start supervisord, the webhook sink and the services (what is not started), and wait."""
-    stack = Stack(replicas=replicas)
+    stack = Stack(replicas=replicas, env=development_gateways(SINK_PORT))
     began = time.monotonic()
     done = stack.up()
     for program, action in done.items():
