@@ -45,7 +45,7 @@ from nameko.standalone.events import get_event_exchange
 
 from lianxin import deadlines, delays, instrumentation
 from lianxin.config import Settings
-from lianxin.outages import is_infrastructure
+from lianxin.outages import is_infrastructure, reach_broker
 from lianxin.retry import DeadLetter, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,7 @@ class ReliableEventHandler(EventHandler):
             self.container.service_name, self.method_name
         )
         with get_connection(self._amqp_uri) as connection:
+            reach_broker(connection, f"{self.container.service_name}.{self.method_name}")
             for queue in (self.queue, self._dead_queue, *delays.tiers()):
                 queue.maybe_bind(connection)
                 queue.declare()

@@ -34,6 +34,29 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 LOG_EVERY_SECONDS = 60.0
 
 
+BROKER_WAIT_SECONDS = 60.0  # how long a starting service or a deploy step waits for RabbitMQ
+
+
+def reach_broker(connection, purpose: str, seconds: float = BROKER_WAIT_SECONDS) -> None:
+    """Connect `connection` (kombu), waiting out a broker that is restarting or too busy
+    to answer the handshake in time: a service starting then comes up late, not dead."""
+    deadline = time.monotonic() + seconds
+
+    def waiting(error: Exception, interval: float) -> None:
+        if time.monotonic() + interval > deadline:
+            raise error
+        log.warning(
+            "RabbitMQ not reachable for %s (%s); trying again in %.1fs",
+            purpose,
+            type(error).__name__,
+            interval,
+        )
+
+    connection.ensure_connection(
+        errback=waiting, max_retries=None, interval_start=0.5, interval_step=1.0, interval_max=5.0
+    )
+
+
 def is_infrastructure(error: BaseException) -> bool:
     """Not the message's fault: retried for as long as it lasts, never counted as an attempt."""
     return isinstance(error, INFRASTRUCTURE_ERRORS)

@@ -18,6 +18,7 @@ from kombu import Connection, Queue
 
 from lianxin import delays
 from lianxin.consumer import ReliableEventHandler, Source
+from lianxin.outages import reach_broker
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def declare(amqp_uri: str, services: Mapping[str, type]) -> int:
     Safe to repeat. Returns the number of consumer queues."""
     declared = 0
     with Connection(amqp_uri) as connection:
+        reach_broker(connection, "declaring the topology")
         for queue in delays.tiers():
             _declare(connection, queue)
         for service_name, service_cls in services.items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from pymongo import MongoClient, monitoring
@@ -24,9 +25,6 @@ from tests.conftest import MONGO_URI
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "var" / "ferretdb" / "data"
-BINARY = ROOT / "var" / "bin" / "ferretdb"
 # the statements of internal/backends/sqlite/collection.go, with the patched `_id` path
 UPDATE_BY_ID = "UPDATE {table} SET _ferretdb_sjson = ? WHERE _ferretdb_sjson->'_id' = ?"
 DELETE_BY_ID = "DELETE FROM {table} WHERE _ferretdb_sjson->'_id' IN (?)"
@@ -100,9 +98,10 @@ def test_sqlite_runs_ferretdbs_update_and_delete_by_id_through_the_index(recorde
         pytest.skip("the SQLite plans are FerretDB's")
     # the SQLite backend builds its statements from this constant; an unpatched build
     # has `->'$._id'` there (the MySQL backend keeps that one either way)
-    assert b"_ferretdb_sjson->'_id'" in BINARY.read_bytes()
+    binary, data = serving_ferretdb(urlsplit(MONGO_URI).port or 27017)
+    assert b"_ferretdb_sjson->'_id'" in binary.read_bytes()
     change_twice(db)
-    path = DATA / f"{test_db.name}.sqlite"
+    path = data / f"{test_db.name}.sqlite"
     assert path.exists(), f"FerretDB keeps {test_db.name} in {path}"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as sqlite:
         (table,) = sqlite.execute(
@@ -117,3 +116,20 @@ def test_sqlite_runs_ferretdbs_update_and_delete_by_id_through_the_index(recorde
                 )
             )
             assert "USING INDEX" in plan and f"{table}__id_" in plan, (statement, plan)
+
+
+def serving_ferretdb(port: int) -> tuple[Path, Path]:
+    """The binary and SQLite directory of the FerretDB listening on `port`, read from its
+    command line: it may be another checkout's (`make infra` reuses a running server)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().decode(errors="replace").split("\0")
+            name = (cmdline.parent / "exe").resolve(strict=True).name
+        except OSError:
+            continue  # gone, or not ours to read
+        options = dict(arg.split("=", 1) for arg in argv if arg.startswith("--") and "=" in arg)
+        if name.startswith("ferretdb") and options.get("--listen-addr", "").endswith(f":{port}"):
+            sqlite_url = urlsplit(options["--sqlite-url"])
+            # /proc/<pid>/exe reads the running binary, even one rebuilt since it started
+            return cmdline.parent / "exe", Path(unquote(sqlite_url.path))
+    pytest.fail(f"no FerretDB with --listen-addr …:{port} among this machine's processes")
