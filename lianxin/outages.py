@@ -34,7 +34,7 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
 LOG_EVERY_SECONDS = 60.0
 
 
-BROKER_WAIT_SECONDS = 60.0  # how long a starting service or a deploy step waits for RabbitMQ
+BROKER_WAIT_SECONDS = 300.0  # how long a starting service or a deploy step waits for RabbitMQ
 
 
 def reach_broker(connection, purpose: str, seconds: float = BROKER_WAIT_SECONDS) -> None:
