@@ -79,11 +79,16 @@ class PayloadSchemas:
         case_id: str | None = None,
         version: int = 1,
         at: datetime | None = None,
+        event_id: str | None = None,
     ) -> Envelope:
+        """`event_id`: give one derived from what the event records when the same fact
+        may be told again (a redelivered cause), so consumers see a repeat, not news."""
         schema = self._schema(type, version)
         clean = schema.dump(dict(payload))
         schema.load(clean)  # a producer bug fails here, not in every consumer
-        kwargs = {"occurred_at": at} if at else {}
+        kwargs: dict[str, Any] = {"occurred_at": at} if at else {}
+        if event_id:
+            kwargs["event_id"] = event_id
         return Envelope(type, clean, correlation_id, case_id, version, **kwargs)
 
     def read(self, message: Mapping[str, Any]) -> Envelope:

@@ -51,8 +51,43 @@ install_prometheus() {
     # tests start their own on free ports and use neither
 }
 
+# Every service replica holds a connection per consumer, and the tests run several stacks
+# at once: with the default 1,024 open files RabbitMQ runs out of descriptors (927 for
+# connections) and stops answering new handshakes. It is started with as many as the
+# hard limit allows (up to 65,536), and a node running with fewer is restarted once
+# (durable queues and their messages stay).
+rabbitmq_wanted_open_files() {
+    local hard
+    hard=$(ulimit -Hn)
+    if [[ $hard == unlimited || $hard -gt 65536 ]]; then echo 65536; else echo "$hard"; fi
+}
+
+# Debian's rabbitmq-server switches to the rabbitmq user with `su`, whose PAM session
+# sets that user's limits: the documented place for them is limits.conf.
+RABBITMQ_LIMITS=/etc/security/limits.d/rabbitmq-lianxin.conf
+
+allow_rabbitmq_open_files() {
+    local line="rabbitmq - nofile $1"
+    [[ -f $RABBITMQ_LIMITS && $(cat "$RABBITMQ_LIMITS") == "$line" ]] && return
+    echo "$line" | as_root tee "$RABBITMQ_LIMITS" >/dev/null
+}
+
+rabbitmq_open_files() {
+    local pid
+    pid=$(pgrep -f 'beam.smp.*-s rabbit boot' | head -1) || return 0
+    [[ -n $pid ]] && awk '/^Max open files/ {print $4}' "/proc/$pid/limits"
+}
+
 start_rabbitmq() {
-    if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then return; fi
+    local wanted limit
+    wanted=$(rabbitmq_wanted_open_files)
+    if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
+        limit=$(rabbitmq_open_files)
+        if [[ -z $limit || $limit -ge $wanted ]]; then return; fi
+        say "restarting RabbitMQ with $wanted open files (it had $limit)"
+        as_root rabbitmqctl -q stop
+    fi
+    allow_rabbitmq_open_files "$wanted"
     say "starting RabbitMQ"
     as_root rabbitmq-server -detached
     wait_for 90 "RabbitMQ" rabbitmq-diagnostics -q ping

@@ -54,6 +54,9 @@ def credited_event(entry: Entry, correlation_id: str) -> Envelope:
         correlation_id=correlation_id,
         case_id=entry.case_id,
         at=entry.at,
+        # one event per ledger entry: a case.resolved handled twice credits once, and its
+        # hours.credited repeats under the same id, which metrics counts once
+        event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"lianxin:hours:{entry.id}")),
     )
 
 

@@ -22,6 +22,7 @@ from lianxin.mongo import StoreContext
 from lianxin.outbox import OutboxPublisher
 from services.roster import duty, handlers, hours, registry, views
 from services.roster.cli import OPERATOR
+from services.roster.domain import CaseRef, Dispatch
 from services.roster.imports import read, rows_from_document
 from services.roster.ledger import AlreadyDecided
 from services.roster.store import RosterStore
@@ -389,3 +390,20 @@ def test_a_rota_left_from_the_pre_import_seed_does_not_stop_an_import(store, com
     lookup = store.find("lookups", "grid:jingxiang-g1")
     assert "jingxiang-g1:mediation_desk" not in {entry["rota_id"] for entry in lookup["rotas"]}
     assert lookup["rotas"]  # the registry's own rotas are all still there
+
+
+def test_a_resolution_handled_twice_credits_once_under_one_event_id(store, community):
+    """roster remembers only the last events of a case: a very late redelivery of
+    case.resolved inserts no second ledger line and repeats the same hours.credited."""
+    case = CaseRef(
+        "LX-HOURS", "jingxiang", "jingxiang-g1", "facility.lighting", "repair_crew", "normal", "c"
+    )
+    dispatch = Dispatch(case=case, state="accepted", holder="p-repair-2")
+    resolved = case_event(
+        "case.resolved", "LX-HOURS", 7, person_id="p-repair-2",
+        accepted_at=FRIDAY_NOON_UTC, resolved_at=FRIDAY_NOON_UTC + timedelta(hours=1),
+    )  # fmt: skip
+    _, first = hours.credit_resolution(store, dispatch, resolved)
+    _, again = hours.credit_resolution(store, dispatch, resolved)
+    assert first[0].event_id == again[0].event_id
+    assert store.db["hours"].count_documents({"case_id": "LX-HOURS"}) == 1
