@@ -275,7 +275,11 @@ def test_a_database_outage_parks_nothing_and_loses_nothing(outage_stack, ferretd
         lambda: stats(stack, place)["dispatched"] == 6 and stats(stack, place)["resolved"] == 1,
         timeout=RECOVERY_SECONDS,
     )
-    ledger = db("roster")["hours"].find({"case_id": resolved["id"]})
+    ledger = wait_until(  # roster may still be trying again after its own back-off
+        "roster's hours line for the resolution",
+        lambda: list(db("roster")["hours"].find({"case_id": resolved["id"]})),
+        timeout=RECOVERY_SECONDS,
+    )
     assert [line["_id"] for line in ledger] == ["H-" + hours_event]
     assert stats(stack, place)["reported"] == 5 and stats(stack, place)["notified"] == 6
     assert len(webhooks_for(sink, notice_case)) == 1

@@ -45,10 +45,18 @@ def test_a_link_expires_at_its_time():
         LINKS.read(token, NOW + timedelta(seconds=10))
 
 
+def altered(token: str) -> str:
+    """One character of the signature changed: its first, which carries six whole bits
+    of the MAC (the last character of unpadded base64 may carry only padding bits, so
+    changing it can leave the signature as it was)."""
+    at = token.rindex(".") + 1
+    return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1 :]
+
+
 @pytest.mark.parametrize(
     "token",
     [
-        issue()[:-1] + ("A" if not issue().endswith("A") else "B"),
+        altered(issue()),
         issue()[: len(issue()) // 2],
         "",
         "x.y",
