@@ -93,6 +93,9 @@ class Totals:
     def id(self) -> str:
         return self.partition.id
 
+    def same_as(self, other: Totals) -> bool:
+        return dict(self.cells) == dict(other.cells) and dict(self.levels) == dict(other.levels)
+
     def fold(self, facts: Iterable[Fact]) -> Totals:
         cells = Counter(self.cells)
         levels = dict(self.levels)

@@ -158,13 +158,9 @@ def rebuild(store: MetricsStore, apply: bool) -> list[dict]:
     and, with `apply`, write the recomputed totals."""
     differences = []
     for partition in store.partitions():
-        stored, recomputed = store.recount(partition)
-        if dict(stored.cells) != dict(recomputed.cells) or dict(stored.levels) != dict(
-            recomputed.levels
-        ):
+        stored, recomputed = store.recount(partition, apply)
+        if not stored.same_as(recomputed):
             differences.append(
                 {"day": partition.id, "stored": stored.cells, "recomputed": recomputed.cells}
             )
-            if apply:
-                store.replace_totals(recomputed)
     return differences

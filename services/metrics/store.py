@@ -181,9 +181,11 @@ class MetricsStore:
 
     # -- rebuilding (admin work) --------------------------------------------------------
 
-    def recount(self, partition: Partition) -> tuple[Totals, Totals]:
+    def recount(self, partition: Partition, apply: bool = False) -> tuple[Totals, Totals]:
         """Recompute one partition's totals from its facts of committed batches; returns
-        (stored, recomputed). A scan of the facts (indexed on MongoDB): admin work."""
+        (stored, recomputed). With `apply`, totals that differ are replaced in the same
+        change, so a batch folded meanwhile is never overwritten. A scan of the facts
+        (indexed on MongoDB): admin work."""
         with self._aggregates(partition).change(partition.id) as change:
             stored = change.document
             if change.taken_over and stored and stored.get("last_batch"):
@@ -192,13 +194,10 @@ class MetricsStore:
             counted = [_fact(doc) for doc in facts if self._committed(doc["batch"])]
             recomputed = Totals(partition).fold(counted)
             current = totals_from_document(stored) if stored else Totals(partition)
+            if apply and not current.same_as(recomputed):
+                last_batch = (stored or {}).get("last_batch", "rebuild")
+                change.save(self._document(recomputed, last_batch))
         return current, recomputed
-
-    def replace_totals(self, totals: Totals) -> None:
-        """Write recomputed totals (rebuild --apply), keeping the partition's last batch."""
-        with self._aggregates(totals.partition).change(totals.id) as change:
-            last_batch = (change.document or {}).get("last_batch", "rebuild")
-            change.save(self._document(totals, last_batch))
 
     def partitions(self) -> list[Partition]:
         """Every partition that has facts (a scan, for the rebuild)."""
