@@ -66,8 +66,8 @@ def test_the_bench_smoke_run_writes_a_sane_result(tmp_path_factory):
 
     throughput = result["pipeline"]["throughput"]
     assert throughput["cases_reported"] > 0
-    assert throughput["cases_dispatched"] == throughput["cases_reported"]
-    assert throughput["cases_delivered"] == throughput["cases_reported"]
+    assert settled(throughput) == throughput["cases_reported"]
+    assert throughput["cases_delivered"] == throughput["cases_dispatched"] > 0
     assert throughput["cases_failed"] == throughput["cases_escalated"] == 0
     assert throughput["send"]["gave_up"] == 0
     assert throughput["rates_per_second"]["dispatched"] > 0
@@ -79,8 +79,8 @@ def test_the_bench_smoke_run_writes_a_sane_result(tmp_path_factory):
     assert cpu["system_ms_per_case"] > 0
 
     latency = result["pipeline"]["latency"]
-    assert latency["cases_sent"] == latency["cases_reported"] == latency["cases_dispatched"] > 0
-    assert latency["cases_delivered"] == latency["cases_reported"]
+    assert latency["cases_sent"] == latency["cases_reported"] == settled(latency) > 0
+    assert latency["cases_delivered"] == latency["cases_dispatched"] > 0
     dispatched, delivered = latency["latency_ms"]["dispatched"], latency["latency_ms"]["delivered"]
     assert 0 < dispatched["p50_ms"] <= dispatched["p95_ms"]
     assert 0 < delivered["p50_ms"] <= delivered["p95_ms"]
@@ -98,3 +98,10 @@ def test_the_bench_smoke_run_writes_a_sane_result(tmp_path_factory):
 
     assert result["diagnostics"]["webhooks_unverified"] == 0
     assert all(target["met"] is None for target in result["targets"])  # smoke: judged never
+
+
+def settled(phase: dict) -> int:
+    """Cases that reached their end in the pipeline: dispatched, or folded into an open
+    case as a repeat, or waiting in the manual triage queue (the workload's "other"
+    reports) -- every reported case is one of these, none is lost on the way."""
+    return phase["cases_dispatched"] + phase["cases_merged"] + phase["cases_triage_needed"]
