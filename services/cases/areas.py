@@ -9,6 +9,7 @@ in any order and a repeat changes nothing. Codes are unique within a community.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -165,7 +166,7 @@ class CommunityMap:
         for node in self.nodes.values():
             if node.kind not in BELOW_GRID or node.removed or len(node.name) < 2:
                 continue
-            if node.name in text and (best is None or len(node.name) > len(best.name)):
+            if _says(text, node.name) and (best is None or len(node.name) > len(best.name)):
                 best = node
         return best
 
@@ -237,6 +238,11 @@ def _located(
         building=names.get("building", location.get("building")),
         unit=names.get("unit", location.get("unit")),
     )
+
+
+def _says(text: str, name: str) -> bool:
+    """`name` appears in `text` as itself: "7栋" is not in "17栋2单元", "3栋" is in "3栋门口"."""
+    return re.search(rf"(?<![0-9A-Za-z]){re.escape(name)}", text) is not None
 
 
 def place_name(chain: list[AreaNode]) -> str:

@@ -127,3 +127,22 @@ def test_a_unit_named_after_its_building_says_the_building_once():
     ]
     assert place_name(chain) == "井湘小区一区3栋2单元"
     assert place_name(chain[:2]) == "井湘小区一区3栋"
+
+
+def test_an_address_names_a_building_only_where_its_number_is_not_part_of_a_longer_one():
+    nodes = [
+        AreaNode("jx", "community", None, "井湘社区", 1, timezone="Asia/Shanghai"),
+        AreaNode("g1", "grid", "jx", "第一网格", 1),
+        AreaNode("g2", "grid", "jx", "第二网格", 1),
+        AreaNode("e1", "estate", "g1", "井湘小区一区", 1),
+        AreaNode("e2", "estate", "g2", "井湘小区二区", 1),
+        AreaNode("b7", "building", "e1", "7栋", 1),
+        AreaNode("b7-u2", "unit", "b7", "7栋2单元", 1),
+        AreaNode("b17", "building", "e2", "17栋", 1),
+        AreaNode("b17-u1", "unit", "b17", "17栋1单元", 1),
+        AreaNode("b17-u12", "unit", "b17", "17栋12单元", 1),
+    ]
+    area = CommunityMap("jx", {node.code: node for node in nodes})
+    # "17栋2单元" holds "7栋2单元" (building 7, in grid 1): the address means building 17
+    by_address = locate(area, {"grid_id": "g2", "address": "雨花区井湘社区17栋2单元"})
+    assert (by_address.grid_id, by_address.area_code) == ("g2", "b17")
