@@ -33,7 +33,7 @@ from lianxin.clock import utc_now
 from lianxin.config import Settings
 from scripts.stack import SERVICES, consumed_queues
 from services.cases import keys
-from services.cases.keys import KeyStore
+from services.cases.store import KeyStore
 from services.roster.cli import roster
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lianxin.auth import (
     ALL_COMMUNITIES,
     KEY_EVENTS,
-    KEYS_COLLECTION,
     IssuedKey,
     KeyRecord,
     PersonTokens,
@@ -22,38 +21,14 @@ from lianxin.auth import (
     secret_hash,
 )
 from lianxin.envelope import Envelope
-from lianxin.mongo import StoreContext
+
+if TYPE_CHECKING:
+    from services.cases.store import KeyStore
 
 
 class KeyNotFound(Exception):
     def __init__(self, key_id: str):
         super().__init__(f"No key {key_id}.")
-
-
-class KeyStore:
-    """The owner's keys: one aggregate per key, changed under its lease, with its event."""
-
-    def __init__(self, context: StoreContext):
-        self.keys = context.aggregates(KEYS_COLLECTION)
-
-    def save(self, record: KeyRecord, event: Envelope, expect_new: bool) -> KeyRecord:
-        with self.keys.change(record.id) as change:
-            if expect_new and change.document is not None:
-                raise KeyExists(record.id)
-            if not expect_new and change.document is None:
-                raise KeyNotFound(record.id)
-            change.save(record.to_document(), [event])
-        return record
-
-    def get(self, key_id: str) -> KeyRecord | None:
-        document = self.keys.find(key_id)
-        return KeyRecord.from_document(document) if document else None
-
-    def all(self) -> list[KeyRecord]:
-        """Every key, newest first: a scan of a small collection (admin work)."""
-        found = self.keys.collection.find({"secret_sha256": {"$exists": True}})
-        records = [KeyRecord.from_document(document) for document in found]
-        return sorted(records, key=lambda record: record.created_at or datetime.min, reverse=True)
 
 
 class KeyExists(Exception):

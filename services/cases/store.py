@@ -32,6 +32,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from lianxin import deadlines
+from lianxin.auth import KEYS_COLLECTION, KeyRecord
 from lianxin.envelope import Envelope
 from lianxin.idempotency import already_applied, record_applied
 from lianxin.mongo import StoreContext
@@ -39,7 +40,7 @@ from services.cases.areas import AreaNode, CommunityMap
 from services.cases.case_numbers import case_number
 from services.cases.domain import Case, Step, Timer
 from services.cases.duplicates import Place, within
-from services.cases.keys import KeyStore
+from services.cases.keys import KeyExists, KeyNotFound
 from services.cases.triage import Taxonomy
 
 DATA = Path(__file__).parent / "data"
@@ -122,8 +123,7 @@ class CaseChange:
     ) -> None:
         document = {**self.document, **to_document(case), **extra}
         if applied_event:
-            document = record_applied(document, applied_event)
-            document["applied_events"] = document["applied_events"][-MAX_APPLIED_EVENTS:]
+            document = record_applied(document, applied_event, keep=MAX_APPLIED_EVENTS)
         scheduled = [
             deadlines.Deadline(timer.kind, case.id, timer.due_at, timer.payload) for timer in timers
         ]
@@ -351,3 +351,29 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return moment, case_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadCursor("The cursor is not valid.") from None
+
+
+class KeyStore:
+    """The owner's keys: one aggregate per key, changed under its lease, with its event."""
+
+    def __init__(self, context: StoreContext):
+        self.keys = context.aggregates(KEYS_COLLECTION)
+
+    def save(self, record: KeyRecord, event: Envelope, expect_new: bool) -> KeyRecord:
+        with self.keys.change(record.id) as change:
+            if expect_new and change.document is not None:
+                raise KeyExists(record.id)
+            if not expect_new and change.document is None:
+                raise KeyNotFound(record.id)
+            change.save(record.to_document(), [event])
+        return record
+
+    def get(self, key_id: str) -> KeyRecord | None:
+        document = self.keys.find(key_id)
+        return KeyRecord.from_document(document) if document else None
+
+    def all(self) -> list[KeyRecord]:
+        """Every key, newest first: a scan of a small collection (admin work)."""
+        found = self.keys.collection.find({"secret_sha256": {"$exists": True}})
+        records = [KeyRecord.from_document(document) for document in found]
+        return sorted(records, key=lambda record: record.created_at or datetime.min, reverse=True)

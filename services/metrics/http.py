@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.wrappers import Response
-
 from lianxin.clock import utc_now
 from lianxin.openapi import CSV
-from lianxin.web import route
+from lianxin.web import csv_response, route
 from services.metrics import export, handlers
 from services.metrics.handlers import CommunityNotFound
 from services.metrics.schemas import (
@@ -33,15 +31,6 @@ RAISES = (CommunityNotFound,)
 CSV_NOTE = " as CSV (UTF-8 with a byte-order mark, so spreadsheets read the Chinese text)"
 
 http = route(ERRORS)
-
-
-def csv_response(text: str, name: str) -> Response:
-    return Response(
-        "\ufeff" + text,
-        status=200,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
 
 
 class MetricsHttp:

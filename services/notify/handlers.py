@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from lianxin.auth import Actor
 from lianxin.envelope import Envelope
+from lianxin.idempotency import already_applied, record_applied
 from services.notify import pipeline
 from services.notify.domain import Contact, Delivery, Recipient, delivery_id
 from services.notify.facts import case_context, hotline_context
@@ -35,6 +36,7 @@ FOLLOWED = frozenset(
     {"case.reported", "case.dispatched", "case.assigned", "case.accepted", "case.closed"}
 )
 APPLIED_LIMIT = 20
+APPLIED_FIELD = "applied"  # a follow's applied case events (the name stored documents use)
 
 
 class DeliveryNotFound(Exception):
@@ -214,7 +216,7 @@ def _follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
         return store.record("follows", case_id) or {}
     with store.record_change("follows", case_id) as change:
         document = change.document
-        if event.event_id in document.get("applied", []):
+        if already_applied(document, event.event_id, field=APPLIED_FIELD):
             return document
         before = dict(document)
         payload = event.payload
@@ -245,12 +247,12 @@ def _follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
             document["assignee_version"] = version
         if event.type == "case.closed":
             document["contact"] = None  # told for the last time now: not kept longer
-        document["applied"] = [*document.get("applied", []), event.event_id][-APPLIED_LIMIT:]
+        document = record_applied(document, event.event_id, keep=APPLIED_LIMIT, field=APPLIED_FIELD)
         change.save(document)
     return (
         {**document, "contact": before.get("contact")}
         if event.type == "case.closed"
-        else (document)
+        else document
     )
 
 

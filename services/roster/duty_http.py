@@ -10,7 +10,8 @@ from lianxin.auth import Actor, Forbidden, Unauthenticated
 from lianxin.clock import utc_now
 from lianxin.lease import LeaseBusy
 from services.roster import duty, feeds, views
-from services.roster.api import (
+from services.roster.http import PERSON, ROTA, http
+from services.roster.schemas import (
     DutyAnswer,
     DutyBody,
     FeedQuery,
@@ -25,7 +26,6 @@ from services.roster.api import (
     RotaCheckQuery,
     RotaCheckSchema,
 )
-from services.roster.http import PERSON, ROTA, http
 
 
 def _acting(actor: Actor, person_id: str | None) -> str:

@@ -33,7 +33,7 @@ from services.roster.domain import (
     Release,
 )
 from services.roster.duty import on_duty_now
-from services.roster.schemas import EVENTS
+from services.roster.events import EVENTS
 from services.roster.store import RosterStore, dispatch_document, dispatch_from, offer_document
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from lianxin.envelope import Envelope
 from services.roster import ledger
 from services.roster.domain import Credit, Dispatch
 from services.roster.duty import PersonNotFound
+from services.roster.events import EVENTS
 from services.roster.ledger import AlreadyDecided, Entry
-from services.roster.schemas import EVENTS
 from services.roster.store import (
     RosterStore,
     dispatch_document,

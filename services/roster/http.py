@@ -9,7 +9,8 @@ from lianxin.clock import utc_now
 from lianxin.lease import LeaseBusy
 from lianxin.web import route
 from services.roster import duty, hours, ledger, registry, views
-from services.roster.api import (
+from services.roster.imports import rows_from_document
+from services.roster.schemas import (
     AreaListSchema,
     AreaQuery,
     AreaSchema,
@@ -22,7 +23,6 @@ from services.roster.api import (
     OpenCasesSchema,
     PersonSchema,
 )
-from services.roster.imports import rows_from_document
 
 
 class ImportRejected(Exception):

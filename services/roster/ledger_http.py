@@ -3,20 +3,20 @@ and corrections."""
 
 from __future__ import annotations
 
-from werkzeug.wrappers import Response
-
 from lianxin.auth import Actor, Forbidden
 from lianxin.clock import utc_now
 from lianxin.lease import LeaseBusy
+from lianxin.openapi import CSV
+from lianxin.web import csv_response
 from services.roster import hours, ledger, views
-from services.roster.api import (
+from services.roster.http import PERSON, http
+from services.roster.schemas import (
     CorrectionBody,
     DecisionBody,
     EntrySchema,
     ExportQuery,
     LedgerSchema,
 )
-from services.roster.http import PERSON, http
 
 
 class LedgerHttp:
@@ -47,19 +47,13 @@ class LedgerHttp:
         "/v1/hours/export",
         summary="The ledger as CSV: entries, or balances by person or household",
         query=ExportQuery,
-        responses={200: None},
+        responses={200: CSV},
         raises=(views.NotFound,),
         scope="read",
     )
     def export_hours(self, request, actor, query):
         text = views.hours_csv(self.store, query["community_id"], query["by"], actor)
-        filename = f"hours-{query['community_id']}-{query['by']}.csv"
-        return Response(
-            text.encode("utf-8-sig"),
-            status=200,
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        return csv_response(text, f"hours-{query['community_id']}-{query['by']}")
 
     @http(
         "POST",

@@ -18,8 +18,8 @@ from typing import Any
 from lianxin.privacy import mask_name
 from services.roster import imports
 from services.roster.duty import restart_clock
+from services.roster.events import EVENTS
 from services.roster.imports import ImportPlan, Row
-from services.roster.schemas import EVENTS
 from services.roster.store import RosterStore
 
 PROFILE = (

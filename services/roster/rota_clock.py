@@ -22,8 +22,8 @@ from services.roster.duty import (
     save_overrides,
     who_is_on_duty,
 )
+from services.roster.events import EVENTS
 from services.roster.rota import Override, Rota
-from services.roster.schemas import EVENTS
 from services.roster.store import RosterStore, rota_from_document
 
 LONGEST_TICK = timedelta(hours=6)  # the chain looks in at least this often

@@ -1,190 +1,361 @@
-"""Event payload schemas of the roster service (docs/events.md): what it reads from
-cases, and what it emits."""
+"""Request and response schemas of the roster HTTP API (the OpenAPI document is built
+from these, and requests are validated with them). Event payloads are in events.py;
+EVENTS, the catalogue every service's schemas.py names, is re-exported here."""
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from __future__ import annotations
 
-from lianxin.envelope import PayloadSchemas
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
 from services.roster.areas import KINDS
-from services.roster.domain import LEVELS
-from services.roster.ledger import KINDS as ENTRY_KINDS
-from services.roster.ledger import STATES as ENTRY_STATES
+from services.roster.events import EVENTS as EVENTS  # the event catalogue, as in every service
+from services.roster.policy import SLUG
+from services.roster.rows import ROTA_ID
+
+ID = validate.Length(min=1, max=100)
+HOURS = validate.Range(min=-24, max=24)
 
 
-class _Tolerant(Schema):
-    """A reader of another service's events: fields it does not use are ignored."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-
-class _About(_Tolerant):
-    case_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    community_id = fields.String(required=True)
-    grid_id = fields.String(required=True)
-    category = fields.String(required=True)
-    team = fields.String(required=True)
-    priority = fields.String(required=True)
-    case_version = fields.Integer(load_default=None, allow_none=True)
+class _Window(Schema):
+    @validates_schema
+    def ends_after_start(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise ValidationError("The end comes after the start.", "end")
 
 
-class CaseTriaged(_About):
-    accept_by = fields.AwareDateTime(load_default=None, allow_none=True)
+# -- queries --------------------------------------------------------------------------------
 
 
-class CaseDeclined(_About):
-    person_id = fields.String(required=True)
-    offer_id = fields.String(load_default=None, allow_none=True)
-    reason = fields.String(load_default="", allow_none=True)
+class OnDutyQuery(Schema):
+    grid_id = fields.String(required=True, validate=SLUG)
+    team = fields.String(required=True, validate=SLUG)
+    at = fields.AwareDateTime(metadata={"description": "default: now"})
 
 
-class CaseAccepted(_About):
-    person_id = fields.String(required=True)
-    accepted_at = fields.AwareDateTime(load_default=None, allow_none=True)
+class AreaQuery(Schema):
+    community_id = fields.String(required=True, validate=SLUG)
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    after = fields.String(
+        validate=SLUG, metadata={"description": "the last code of the previous page"}
+    )
 
 
-class CaseAssigned(_About):
-    person_id = fields.String(required=True)
+class RotaCheckQuery(Schema):
+    community_id = fields.String(required=True, validate=SLUG)
+    start = fields.AwareDateTime(data_key="from", metadata={"description": "default: now"})
+    days = fields.Integer(load_default=7, validate=validate.Range(1, 31))
 
 
-class CaseResolved(_About):
-    person_id = fields.String(required=True)
-    accepted_at = fields.AwareDateTime(load_default=None, allow_none=True)
-    resolved_at = fields.AwareDateTime(load_default=None, allow_none=True)
+class ExportQuery(Schema):
+    community_id = fields.String(required=True, validate=SLUG)
+    by = fields.String(
+        load_default="entries", validate=validate.OneOf(("entries", "people", "households"))
+    )
 
 
-class CaseReopened(_About):
-    reason = fields.String(load_default="", allow_none=True)
-    person_id = fields.String(load_default=None, allow_none=True)
+class FeedQuery(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=10, max=500))
 
 
-class CaseEnded(_About):
-    """case.withdrawn and case.closed: nothing more to dispatch."""
+class ImportQuery(Schema):
+    dry_run = fields.Boolean(load_default=False)
 
 
-CONSUMED = {
-    "case.triaged": CaseTriaged,
-    "case.declined": CaseDeclined,
-    "case.accepted": CaseAccepted,
-    "case.assigned": CaseAssigned,
-    "case.resolved": CaseResolved,
-    "case.reopened": CaseReopened,
-    "case.withdrawn": CaseEnded,
-    "case.closed": CaseEnded,
-}
+# -- bodies ---------------------------------------------------------------------------------
 
 
-class OfferMade(Schema):
-    case_id = fields.String(required=True)
-    offer_id = fields.String(required=True)
-    person_id = fields.String(required=True)
-    display_name = fields.String(required=True)
-    team = fields.String(required=True)
-    grid_id = fields.String(required=True)
-    expires_at = fields.AwareDateTime(required=True)
-    attempt = fields.Integer(required=True)
+class DutyBody(Schema):
+    rota_id = fields.String(required=True, validate=ROTA_ID)
+    person_id = fields.String(
+        validate=SLUG, metadata={"description": "staff only: someone else; default: who acts"}
+    )
 
 
-class OfferExpired(Schema):
-    case_id = fields.String(required=True)
-    offer_id = fields.String(required=True)
-    person_id = fields.String(required=True)
-    attempt = fields.Integer(required=True)
+class LeaveBody(_Window):
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=200))
 
 
-class Target(Schema):
-    person_id = fields.String(allow_none=True)
-    display_name = fields.String(allow_none=True)
-    department = fields.String(allow_none=True)
+class OverrideBody(_Window):
+    kind = fields.String(required=True, validate=validate.OneOf(("cover", "extra")))
+    person_id = fields.String(required=True, validate=SLUG)
+    replaces = fields.String(validate=SLUG, metadata={"description": "cover: whose duty"})
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+    @validates_schema
+    def cover_names_whom(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if (data["kind"] == "cover") != bool(data.get("replaces")):
+            raise ValidationError(
+                "A cover names whom it replaces; extra duty does not.", "replaces"
+            )
 
 
-class EscalationRequired(Schema):
-    case_id = fields.String(required=True)
-    community_id = fields.String(required=True)
-    grid_id = fields.String(required=True)
-    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
-    step = fields.Integer(required=True)
-    reason = fields.String(required=True)
-    target = fields.Nested(Target, required=True)
+class DecisionBody(Schema):
+    hours = fields.Float(
+        validate=validate.Range(min=0, max=24),
+        metadata={
+            "description": "approve: the hours granted, in quarter hours; default: as credited"
+        },
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+    @validates_schema
+    def whole_quarters(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "hours" in data and round(data["hours"] * 4) != data["hours"] * 4:
+            raise ValidationError("Hours come in quarter hours (0.25).", "hours")
 
 
-class PointSchema(Schema):
-    lat = fields.Float(required=True)
-    lon = fields.Float(required=True)
+class CorrectionBody(Schema):
+    hours = fields.Float(required=True, validate=HOURS)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    case_id = fields.String(validate=validate.Length(max=64))
+
+    @validates_schema
+    def whole_quarters(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if round(data["hours"] * 4) != data["hours"] * 4 or data["hours"] == 0:
+            raise ValidationError("A non-zero number of quarter hours (0.25).", "hours")
 
 
-class AreaNodeSchema(Schema):
-    code = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+class ImportBody(Schema):
+    """The sections of an import file, as JSON: the rows are checked by the import
+    (every rejected row is listed), not here."""
+
+    areas = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=5000))
+    people = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=5000))
+    teams = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=1000))
+    rotas = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=1000))
+    policies = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=100))
+
+
+# -- responses ------------------------------------------------------------------------------
+
+
+class Point(Schema):
+    lat = fields.Float()
+    lon = fields.Float()
+
+
+class AreaSchema(Schema):
+    code = fields.String(attribute="_id")
+    kind = fields.String()
+    name = fields.String()
     parent = fields.String(allow_none=True)
     community_id = fields.String(allow_none=True)
-    name = fields.String(required=True)
     households = fields.Integer(allow_none=True)
-    polygon = fields.List(fields.Nested(PointSchema))
+    polygon = fields.List(fields.Nested(Point))
     timezone = fields.String(allow_none=True)
+    neighbours = fields.List(fields.String())
+    leader = fields.String(allow_none=True)
+    workers = fields.List(fields.String())
+    unit_leader = fields.String(allow_none=True)
+    staff = fields.List(fields.String())
+    removed = fields.Boolean()
+    version = fields.Integer()
 
 
-class AreaChanged(Schema):
-    node = fields.Nested(AreaNodeSchema, required=True)
-    removed = fields.Boolean(required=True)
-    area_version = fields.Integer(required=True)
+class AreaListSchema(Schema):
+    areas = fields.List(fields.Nested(AreaSchema))
+    next_after = fields.String(allow_none=True)
 
 
-class Contact(Schema):
-    channel = fields.String(required=True)
-    address = fields.String(required=True)
+class ContactSchema(Schema):
+    channel = fields.String()
+    address = fields.String(metadata={"description": "masked but to admin keys"})
 
 
-class PersonChanged(Schema):
-    person_id = fields.String(required=True)
-    community_id = fields.String(required=True)
-    display_name = fields.String(required=True)
-    roles = fields.List(fields.String(), required=True)
-    teams = fields.List(fields.String(), required=True)
-    home_grids = fields.List(fields.String(), required=True)
-    contacts = fields.List(fields.Nested(Contact), required=True)
+class LeaveSchema(Schema):
+    id = fields.String()
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+    reason = fields.String()
+    by = fields.String()
+
+
+class PersonSchema(Schema):
+    person_id = fields.String(attribute="_id")
+    community_id = fields.String()
+    display_name = fields.String(metadata={"description": "masked but to admin keys"})
+    phone = fields.String(allow_none=True, metadata={"description": "masked but to admin keys"})
+    roles = fields.List(fields.String())
+    teams = fields.List(fields.String())
+    skills = fields.List(fields.String())
+    home_grids = fields.List(fields.String())
+    max_open_cases = fields.Integer(allow_none=True)
+    contacts = fields.List(fields.Nested(ContactSchema))
     quiet_hours = fields.String(allow_none=True)
-    active = fields.Boolean(required=True)
-    person_version = fields.Integer(required=True)
-
-
-class HoursCredited(Schema):
-    entry_id = fields.String(required=True)
-    person_id = fields.String(required=True)
-    case_id = fields.String(allow_none=True)
-    community_id = fields.String(required=True)
     household_id = fields.String(allow_none=True)
-    hours = fields.Float(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(ENTRY_KINDS))
-    state = fields.String(required=True, validate=validate.OneOf(ENTRY_STATES))
+    active = fields.Boolean()
+    leave = fields.List(fields.Nested(LeaveSchema))
+    open_cases = fields.List(fields.String())
+    version = fields.Integer()
 
 
-class ShiftStarting(Schema):
-    person_id = fields.String(required=True)
-    community_id = fields.String(required=True)
-    grid_id = fields.String(required=True)
-    team = fields.String(required=True)
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+class OnDutyPerson(Schema):
+    person_id = fields.String()
+    display_name = fields.String(metadata={"description": "masked"})
+    rota_id = fields.String()
 
 
-class DutyChanged(Schema):
-    community_id = fields.String(required=True)
-    grid_id = fields.String(required=True)
-    team = fields.String(required=True)
-    on_duty = fields.Integer(required=True)
-    at = fields.AwareDateTime(required=True)
+class OnDutySchema(Schema):
+    grid_id = fields.String()
+    team = fields.String()
+    at = fields.AwareDateTime()
+    on_duty = fields.List(fields.Nested(OnDutyPerson))
 
 
-EVENTS = PayloadSchemas(
-    {
-        **{(event_type, 1): schema() for event_type, schema in CONSUMED.items()},
-        ("offer.made", 1): OfferMade(),
-        ("offer.expired", 1): OfferExpired(),
-        ("escalation.required", 1): EscalationRequired(),
-        ("area.changed", 1): AreaChanged(),
-        ("person.changed", 1): PersonChanged(),
-        ("hours.credited", 1): HoursCredited(),
-        ("shift.starting", 1): ShiftStarting(),
-        ("duty.changed", 1): DutyChanged(),
-    }
-)
+class OverrideSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    person_id = fields.String()
+    replaces = fields.String(allow_none=True)
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+    note = fields.String()
+
+
+class DutyAnswer(Schema):
+    rota_id = fields.String()
+    person_id = fields.String()
+    overrides = fields.List(fields.Nested(OverrideSchema))
+
+
+class GapSchema(Schema):
+    grid_id = fields.String()
+    team = fields.String()
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+    hours = fields.Float()
+
+
+class LoadSchema(Schema):
+    rota_id = fields.String()
+    hours = fields.Dict(keys=fields.String(), values=fields.Float())
+    uneven = fields.Boolean()
+
+
+class RotaCheckSchema(Schema):
+    community_id = fields.String()
+    start = fields.AwareDateTime(data_key="from")
+    end = fields.AwareDateTime(data_key="to")
+    gaps = fields.List(fields.Nested(GapSchema))
+    loads = fields.List(fields.Nested(LoadSchema))
+
+
+class OfferSchema(Schema):
+    offer_id = fields.String(attribute="_id")
+    case_id = fields.String()
+    person_id = fields.String()
+    team = fields.String()
+    grid_id = fields.String()
+    made_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    attempt = fields.Integer()
+    state = fields.String()
+
+
+class OffersSchema(Schema):
+    person_id = fields.String()
+    offers = fields.List(fields.Nested(OfferSchema))
+
+
+class OpenCasesSchema(Schema):
+    person_id = fields.String()
+    open_cases = fields.List(fields.String())
+    cap = fields.Integer()
+
+
+class EntrySchema(Schema):
+    entry_id = fields.String(attribute="id")
+    kind = fields.String()
+    state = fields.String()
+    person_id = fields.String()
+    case_id = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    minutes = fields.Integer()
+    hours = fields.Float()
+    at = fields.AwareDateTime()
+    refers_to = fields.String(allow_none=True)
+    rule = fields.String()
+    note = fields.String()
+    by = fields.String()
+
+
+class LedgerSchema(Schema):
+    person_id = fields.String()
+    household_id = fields.String()
+    total = fields.Float(metadata={"description": "approved hours: the balance"})
+    balance_minutes = fields.Integer()
+    pending_minutes = fields.Integer(metadata={"description": "credits waiting for staff"})
+    entries = fields.List(fields.Nested(EntrySchema))
+
+
+class DispatchOfferSchema(Schema):
+    id = fields.String()
+    person_id = fields.String()
+    display_name = fields.String()
+    team = fields.String()
+    grid_id = fields.String()
+    made_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    attempt = fields.Integer()
+
+
+class DispatchSchema(Schema):
+    case_id = fields.String()
+    community_id = fields.String()
+    grid_id = fields.String()
+    category = fields.String()
+    state = fields.String()
+    round = fields.Integer()
+    attempt = fields.Integer()
+    offer = fields.Nested(DispatchOfferSchema, allow_none=True)
+    passed = fields.List(fields.String())
+    escalation_step = fields.Integer()
+    holder = fields.String(allow_none=True)
+
+
+class NoShowSchema(Schema):
+    rota_id = fields.String()
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+    recorded_at = fields.AwareDateTime()
+
+
+class NoShowsSchema(Schema):
+    person_id = fields.String()
+    no_shows = fields.List(fields.Nested(NoShowSchema))
+
+
+class FeedSchema(Schema):
+    url = fields.String(metadata={"description": "an iCalendar feed of the person's duty"})
+
+
+class RejectedSchema(Schema):
+    source = fields.String()
+    kind = fields.String()
+    key = fields.String()
+    reasons = fields.List(fields.String())
+
+
+class ImportResultSchema(Schema):
+    dry_run = fields.Boolean()
+    applied = fields.Boolean()
+    accepted = fields.Dict(keys=fields.String(), values=fields.Integer())
+    changed = fields.Dict(keys=fields.String(), values=fields.Integer())
+    rejected = fields.List(fields.Nested(RejectedSchema))
+
+
+class ImportErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    rejected = fields.List(fields.Nested(RejectedSchema), required=True)
+
+
+class ImportRejectedSchema(Schema):
+    """422: rows were rejected, and nothing was imported."""
+
+    error = fields.Nested(ImportErrorDetail, required=True)

@@ -12,10 +12,10 @@ from lianxin.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.web import HealthCheck
 from services.roster import handlers, rota_clock
 from services.roster.duty_http import DutyHttp
+from services.roster.events import CONSUMED, EVENTS
 from services.roster.feeds import FeedTokens
 from services.roster.http import RegistryHttp
 from services.roster.ledger_http import LedgerHttp
-from services.roster.schemas import CONSUMED, EVENTS
 from services.roster.store import RosterStore
 
 # case.triaged first: the stream's metrics are labelled with its first event type

@@ -24,6 +24,7 @@ from lianxin.consumer import dead_letter_queue_name
 from scripts.stack import SERVICES, Stack
 from scripts.webhook_sink import Sink, handler_for
 from tests.conftest import MONGO_URI
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "test-signing-secret"
@@ -52,18 +53,6 @@ def _free(port: int) -> bool:
             return True
         except OSError:
             return False
-
-
-def wait_until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
-    """Poll until `probe` returns something truthy; fail with `what` after the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

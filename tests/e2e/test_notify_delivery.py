@@ -15,29 +15,9 @@ import pytest
 import requests
 
 from tests.notify.harness import NotifyRun, envelope, wait_until
-from tests.notify.peers import HttpPeer, SmtpPeer
-from tests.notify.scenario import EventTap, Scenario, add_person, dispatched, sent
+from tests.notify.scenario import add_person, dispatched, sent
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def peer():
-    receiver = HttpPeer()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture(scope="module")
-def smtp():
-    server = SmtpPeer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def scenario(peer, smtp, tmp_path_factory):
-    return Scenario(peer, smtp, tmp_path_factory.mktemp("routes"))
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +27,6 @@ def notify(scenario, tmp_path_factory):
             run.publish("roster", place)
         wait_until("the places", lambda: run.db["places"].count_documents({}) == 3)
         yield run
-
-
-@pytest.fixture(scope="module")
-def tap(notify):
-    return EventTap(notify.amqp_uri)
 
 
 def test_a_dispatch_reaches_the_volunteer_by_sms_with_the_case_in_words(

@@ -19,31 +19,11 @@ from kombu import Connection, Queue
 
 from lianxin.consumer import dead_letter_queue_name
 from tests.notify.harness import ROOT, NotifyRun, wait_until
-from tests.notify.peers import HttpPeer, SmtpPeer
-from tests.notify.scenario import EventTap, Scenario, add_person, dispatched, sent
+from tests.notify.scenario import add_person, dispatched, sent
 
 pytestmark = pytest.mark.e2e
 
 BUDGET = 1.5  # LEASE_TTL_SECONDS 3 in the harness: a send gets half of it
-
-
-@pytest.fixture(scope="module")
-def peer():
-    receiver = HttpPeer()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture(scope="module")
-def smtp():
-    server = SmtpPeer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def scenario(peer, smtp, tmp_path_factory):
-    return Scenario(peer, smtp, tmp_path_factory.mktemp("routes"))
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +32,6 @@ def notify(scenario, tmp_path_factory):
         for place in scenario.places():
             run.publish("roster", place)
         yield run
-
-
-@pytest.fixture(scope="module")
-def tap(notify):
-    return EventTap(notify.amqp_uri)
 
 
 @pytest.fixture(scope="module")

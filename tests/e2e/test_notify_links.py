@@ -12,24 +12,9 @@ import requests
 
 from services.notify.links import ActionLinks
 from tests.notify.harness import TOKEN_SECRET, NotifyRun
-from tests.notify.peers import HttpPeer, SmtpPeer
-from tests.notify.scenario import Scenario, add_person, dispatched, sent
+from tests.notify.scenario import add_person, dispatched, sent
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def peer():
-    receiver = HttpPeer()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture(scope="module")
-def scenario(peer, tmp_path_factory):
-    smtp = SmtpPeer()
-    yield Scenario(peer, smtp, tmp_path_factory.mktemp("routes"))
-    smtp.stop()
 
 
 @pytest.fixture(scope="module")

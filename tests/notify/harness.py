@@ -13,9 +13,7 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,19 +27,11 @@ from pymongo import MongoClient
 from lianxin import topology
 from tests.conftest import AMQP_HOST_URI, MONGO_URI, RUN_ID, rabbitmqctl
 from tests.notify.peers import free_port
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "notify-test-signing-secret-0123"
 TOKEN_SECRET = "notify-test-token-secret-456789"
-
-
-def wait_until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := probe()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-    return value
 
 
 def envelope(type_: str, payload: dict[str, Any], case_id: str | None = None) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,19 +22,11 @@ from lianxin.engine import ConditionalWrites, Engine
 from lianxin.lease import Leases
 from lianxin.outbox import OutboxPublisher
 from tests.shared.deadline_probe import DeadlineProbe
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_until(what, probe, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not (value := probe()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-    return value
 
 
 @pytest.fixture

@@ -55,3 +55,11 @@ def test_redelivered_events_are_recorded_once_in_first_seen_order(event_ids):
         document = record_applied(document, event_id)
     assert document.get(APPLIED, []) == list(dict.fromkeys(event_ids))
     assert all(already_applied(document, event_id) for event_id in event_ids)
+
+
+def test_only_the_last_ids_are_kept_so_the_record_stays_small():
+    document: dict = {"_id": "C-1"}
+    for number in range(30):
+        document = record_applied(document, f"E-{number}", keep=20)
+    assert document[APPLIED] == [f"E-{number}" for number in range(10, 30)]
+    assert already_applied(document, "E-29") and not already_applied(document, "E-9")
