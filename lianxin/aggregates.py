@@ -24,11 +24,13 @@ idempotent, so a repeat is harmless.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 from lianxin import instrumentation, outbox
 from lianxin.deadlines import Deadline
@@ -40,6 +42,7 @@ from lianxin.lease import Lease, LeaseBusy, Leases
 log = logging.getLogger(__name__)
 
 FENCE = "_fence"
+CREATED_FENCE = "created:"  # the fence of an aggregate created without a lease
 INTERNAL_FIELDS = (FENCE, outbox.OUTBOX)
 
 
@@ -142,6 +145,21 @@ class AggregateStore:
                 continue  # a live writer got there first; it flushes on its way out
         self._leases.forget_spent_claims(collection=self.collection.name)
         return recovered
+
+    def create(self, aggregate_id: str, document: Mapping[str, Any]) -> bool:
+        """Store an aggregate that does not exist yet, with one unique insert and no lease:
+        for a first state that causes no events (an outbox needs the lease to be published
+        safely). False if it exists. Its fence names no lease, so a change that loaded the
+        aggregate as absent and would create it too fails its condition (LeaseLost, tried
+        again) instead of overwriting it."""
+        body = {key: value for key, value in document.items() if key not in INTERNAL_FIELDS}
+        try:
+            self.collection.insert_one(
+                {**body, "_id": aggregate_id, FENCE: f"{CREATED_FENCE}{uuid.uuid4().hex}"}
+            )
+        except DuplicateKeyError:
+            return False
+        return True
 
     def find(self, aggregate_id: str) -> dict[str, Any] | None:
         return visible(self.collection.find_one({"_id": aggregate_id}))

@@ -109,8 +109,19 @@ start_rabbitmq() {
 # documents. FerretDB v1 is end-of-life, so it will not be fixed upstream; the
 # PostgreSQL backend has the same class of problem:
 # https://github.com/FerretDB/FerretDB/issues/4646
+#
+# ferretdb-resource-tracking-debug-only.patch: internal/util/resource tracks the
+# lifetime of every document iterator, cursor and transaction for leak hunting: a
+# runtime/pprof profile entry (a stack capture) and a finalizer per object. In a
+# release build that bookkeeping was 10 % of FerretDB's CPU under `make bench`
+# (pprof from --debug-addr); the patch keeps it for debug builds only, where
+# debugbuild.Stack() already limits its stack traces.
+#
 # The binary is stamped with the patches' checksum, so changing a patch rebuilds it.
-patches=("$root/deploy/local/ferretdb-sqlite-id-index.patch")
+patches=(
+    "$root/deploy/local/ferretdb-sqlite-id-index.patch"
+    "$root/deploy/local/ferretdb-resource-tracking-debug-only.patch"
+)
 ferretdb_stamp="$var/bin/ferretdb.stamp"
 
 build_stamp() { cat "${patches[@]}" | sha256sum | cut -d' ' -f1 | sed "s/^/$FERRETDB_VERSION-/"; }

@@ -9,6 +9,7 @@ in any order and a repeat changes nothing. Codes are unique within a community.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -241,8 +242,14 @@ def _located(
 
 
 def _says(text: str, name: str) -> bool:
-    """`name` appears in `text` as itself: "7栋" is not in "17栋2单元", "3栋" is in "3栋门口"."""
-    return re.search(rf"(?<![0-9A-Za-z]){re.escape(name)}", text) is not None
+    """`name` appears in `text` as itself: "7栋" is not in "17栋2单元", "3栋" is in "3栋门口".
+    The substring test first: a community has more place names than `re` caches patterns."""
+    return name in text and _standing_alone(name).search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _standing_alone(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![0-9A-Za-z]){re.escape(name)}")
 
 
 def place_name(chain: list[AreaNode]) -> str:

@@ -6,6 +6,7 @@ The taxonomy, the keyword rules and the emergency phrases are data
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -290,12 +291,18 @@ def _longest(text: str, phrases: Iterable[str]) -> str | None:
 def _mentions(text: str, phrase: str, negations: Iterable[str] = ()) -> bool:
     """CJK phrases match anywhere, Latin ones as whole words ("light", not "delight"). With
     `negations`, an occurrence right after one (没有人受伤, nobody injured) does not count."""
-    if phrase.isascii():
-        pattern = rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])"
-        starts = [match.start() for match in re.finditer(pattern, text)]
-    else:
-        starts = [match.start() for match in re.finditer(re.escape(phrase), text)]
+    if phrase not in text:
+        return False
+    starts = [match.start() for match in _phrase_pattern(phrase).finditer(text)]
     return any(not _negated(text, start, negations) for start in starts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Compiled once: the keyword lists hold more phrases than `re` caches patterns."""
+    if phrase.isascii():
+        return re.compile(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])")
+    return re.compile(re.escape(phrase))
 
 
 def _negated(text: str, start: int, negations: Iterable[str]) -> bool:
@@ -304,7 +311,7 @@ def _negated(text: str, start: int, negations: Iterable[str]) -> bool:
     words = " ".join(re.findall(r"[a-z]+", before)[-2:])
     for negation in negations:
         if negation.isascii():
-            if re.search(rf"(?<![a-z]){re.escape(negation)}(?![a-z])", words):
+            if negation in words and _word_pattern(negation).search(words):
                 return True
         elif negation in before[-4:]:
             return True
@@ -312,3 +319,8 @@ def _negated(text: str, start: int, negations: Iterable[str]) -> bool:
 
 
 CLAUSE_BREAK = re.compile(r"[,.;:!?，。；：！？、]")
+
+
+@functools.lru_cache(maxsize=256)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])")

@@ -210,50 +210,66 @@ def dedupe(plans: list[Plan | None]) -> list[Plan]:
 def _follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
     """What later messages about the case need, kept from the events that tell it: the
     number, place and labels, the assignee, and the resident's contact (with consent,
-    and only until the case is closed). Returns it as it was before a closing."""
+    and only until the case is closed). Returns it as it was before a closing.
+
+    A case's first event usually finds no follow yet: then one unique insert creates
+    it, instead of a change under a lease (six commands on FerretDB)."""
     case_id = event.payload["case_id"]
     if event.type not in FOLLOWED:
         return store.record("follows", case_id) or {}
+    if event.type == "case.reported":
+        created = _followed({}, event)
+        if store.create_record("follows", case_id, created):
+            return created
     with store.record_change("follows", case_id) as change:
         document = change.document
         if already_applied(document, event.event_id, field=APPLIED_FIELD):
             return document
         before = dict(document)
-        payload = event.payload
-        for key in (
-            "number",
-            "community_id",
-            "grid_id",
-            "category",
-            "team",
-            "priority",
-            "place",
-            "location",
-            "description",
-        ):
-            if payload.get(key) not in (None, ""):
-                document[key] = payload[key]
-        if payload.get("category_label"):
-            document["category_label"] = dict(payload["category_label"])
-        contact = payload.get("contact")
-        if event.type == "case.reported" and contact and contact.get("consent"):
-            document["contact"] = dict(contact)
-        version = payload.get("case_version") or 0
-        if payload.get("person_id") and version >= document.get("assignee_version", 0):
-            document["assignee"] = {
-                "person_id": payload["person_id"],
-                "display_name": payload.get("display_name") or "",
-            }
-            document["assignee_version"] = version
-        if event.type == "case.closed":
-            document["contact"] = None  # told for the last time now: not kept longer
-        document = record_applied(document, event.event_id, keep=APPLIED_LIMIT, field=APPLIED_FIELD)
+        document = _followed(document, event)
         change.save(document)
     return (
         {**document, "contact": before.get("contact")}
         if event.type == "case.closed"
         else document
     )
+
+
+FOLLOWED_FIELDS = (
+    "number",
+    "community_id",
+    "grid_id",
+    "category",
+    "team",
+    "priority",
+    "place",
+    "location",
+    "description",
+)
+
+
+def _followed(follow: Mapping[str, Any], event: Envelope) -> dict[str, Any]:
+    """The follow with what `event` tells."""
+    document = dict(follow)
+    payload = event.payload
+    for key in FOLLOWED_FIELDS:
+        if payload.get(key) not in (None, ""):
+            document[key] = payload[key]
+    if payload.get("category_label"):
+        document["category_label"] = dict(payload["category_label"])
+    contact = payload.get("contact")
+    if event.type == "case.reported" and contact and contact.get("consent"):
+        document["contact"] = dict(contact)
+    version = payload.get("case_version") or 0
+    if payload.get("person_id") and version >= document.get("assignee_version", 0):
+        document["assignee"] = {
+            "person_id": payload["person_id"],
+            "display_name": payload.get("display_name") or "",
+        }
+        document["assignee_version"] = version
+    if event.type == "case.closed":
+        document["contact"] = None  # told for the last time now: not kept longer
+    return record_applied(document, event.event_id, keep=APPLIED_LIMIT, field=APPLIED_FIELD)
 
 
 def _known(follow: Mapping[str, Any]) -> dict[str, Any]:

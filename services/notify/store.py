@@ -147,6 +147,12 @@ class NotifyStore:
         with getattr(self, aggregates_name).change(record_id) as change:
             yield RecordChange(change)
 
+    def create_record(
+        self, aggregates_name: str, record_id: str, document: Mapping[str, Any]
+    ) -> bool:
+        """Store a record that does not exist yet, by one unique insert; False if it does."""
+        return getattr(self, aggregates_name).create(record_id, document)
+
     def record(self, aggregates_name: str, record_id: str) -> dict[str, Any] | None:
         return getattr(self, aggregates_name).find(record_id)
 

@@ -226,3 +226,26 @@ def test_a_stale_holders_write_that_lands_before_the_fence_is_read_not_lost(
     finally:
         del store.collection.find_one
     assert published_values(amqp_uri, bound_queue) == [1, 7, 8]  # A's event was not lost
+
+
+def test_create_stores_a_new_aggregate_once_and_a_later_change_builds_on_it(
+    test_db, amqp_uri, service_name, bound_queue, writes
+):
+    store = counter_store(test_db, amqp_uri, service_name, writes)
+    assert store.create("C", {"value": 5}) is True
+    assert store.create("C", {"value": 9}) is False  # a redelivery: the first stays
+    assert store.find("C") == {"_id": "C", "value": 5}
+    assert increment(store, "C") == 6
+    assert test_db["leases"].count_documents({}) == 0
+
+
+def test_a_change_that_found_nothing_does_not_overwrite_an_aggregate_created_meanwhile(
+    test_db, amqp_uri, service_name, bound_queue, writes
+):
+    store = counter_store(test_db, amqp_uri, service_name, writes)
+    creates = lambda: store.create("D", {"value": 40})  # noqa: E731
+    with armed("aggregate.after_load", creates), pytest.raises(LeaseLost):
+        increment(store, "D")  # loaded D as absent, would write 1 over the 40
+    assert store.find("D") == {"_id": "D", "value": 40}
+    assert increment(store, "D") == 41  # its retry builds on what was created
+    assert published_values(amqp_uri, bound_queue) == [41]

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from lianxin.lease import LeaseBusy, Leases
+from lianxin.engine import FERRETDB, ConditionalWrites
+from lianxin.lease import RELEASE_MARGIN, LeaseBusy, Leases
 
 pytestmark = pytest.mark.integration
 
@@ -119,3 +120,48 @@ def test_claims_left_by_crashed_takers_are_forgotten_once_their_takeover_is_over
     remaining = sorted(doc["_id"] for doc in test_db["leases"].find())
     assert remaining == ["cases:J", "cases:K", "cases:K>stale"]
     leases.release(live)
+
+
+class CountedReads:
+    """The leases collection, counting the reads Leases makes of it."""
+
+    def __init__(self, collection):
+        self._collection = collection
+        self.reads = 0
+
+    def find_one(self, *args, **kwargs):
+        self.reads += 1
+        return self._collection.find_one(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._collection, name)
+
+
+def test_on_ferretdb_a_release_with_time_to_spare_reads_nothing_and_one_near_expiry_reads_the_token(
+    test_db, clock
+):
+    collection = CountedReads(test_db["leases"])
+    leases = Leases(collection, ConditionalWrites(FERRETDB), ttl_seconds=10, clock=clock)
+    early = leases.try_acquire("cases:L")
+    leases.release(early)
+    assert collection.reads == 0
+    late = leases.try_acquire("cases:L")
+    clock.advance(10 * (1 - RELEASE_MARGIN) + 0.5)  # still held, but nearly over
+    leases.release(late)
+    assert collection.reads == 1
+    assert test_db["leases"].count_documents({}) == 0
+
+
+def test_a_holder_past_expiry_still_leaves_the_takers_lease_on_the_shortcut_engine(
+    test_db, clock
+):
+    leases = Leases(test_db["leases"], ConditionalWrites(FERRETDB), ttl_seconds=10, clock=clock)
+    stale = leases.try_acquire("cases:M")
+    clock.advance(10 * (1 - RELEASE_MARGIN) + 0.5)
+    with pytest.raises(LeaseBusy):  # nearly over is not over: nobody takes it yet
+        leases.try_acquire("cases:M")
+    clock.advance(RELEASE_MARGIN * 10)
+    taker = leases.try_acquire("cases:M")
+    leases.release(stale)
+    assert test_db["leases"].find_one({"_id": "cases:M"})["token"] == taker.token
+    leases.release(taker)
