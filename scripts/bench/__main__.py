@@ -27,7 +27,7 @@ from rich.console import Console
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # eventlet's deprecation banner (nameko imports it)
     from scripts.bench import chain, cpu, harness, load, observe, report, store
-    from scripts.bench.workload import COMMUNITY, Workload
+    from scripts.bench.workload import Workload, community_ids
     from scripts.stack import ROOT, SERVICES, declare_topology
     from services.cases.handlers import case_id_for
 
@@ -55,6 +55,11 @@ def say(message: str) -> None:
 @click.option("--latency-duration", default=30.0, help="Seconds of the latency phase.")
 @click.option("--bare-duration", default=20.0, help="Seconds of the bare chain's phase.")
 @click.option("--resolve", is_flag=True, help="Volunteers also accept and resolve every case.")
+@click.option(
+    "--communities",
+    default=4,
+    help="Copies of the sample community the reports spread over (1: the sample alone).",
+)
 @click.option("--store-sizes", default="1000,100000", help="Collection sizes for by-_id cost.")
 @click.option("--store-samples", default=300, help="Random ids timed per operation and size.")
 @click.option(
@@ -164,6 +169,7 @@ def _parameters(options: dict[str, Any]) -> dict[str, Any]:
             "latency_duration",
             "bare_duration",
             "resolve",
+            "communities",
             "store_samples",
             "seed",
             "log_level",
@@ -192,6 +198,7 @@ def _parameters(options: dict[str, Any]) -> dict[str, Any]:
             store_sizes=[200, 1000],
             store_samples=20,
             warmup_cases=4,
+            communities=1,
         )
     return params
 
@@ -302,10 +309,18 @@ def run_pipeline(
         cleanup.callback(probe.stop)
         say("pipeline: starting cases, roster, notify, metrics")
         declare_topology(isolation.amqp_uri)
+        communities = community_ids(params["communities"])
         issuing = ThreadPoolExecutor(max_workers=1)  # the key CLI, while the services start
-        hotline_key = issuing.submit(_issue_key, isolation, receiver, "hotline-12345", ["report"])
+        hotline_key = issuing.submit(
+            _issue_key, isolation, receiver, "hotline-12345", ["report"], communities
+        )
         stack = harness.start_pipeline(
-            isolation, state_dir / "pipeline", receiver.url, SECRET, params["log_level"]
+            isolation,
+            state_dir / "pipeline",
+            receiver.url,
+            SECRET,
+            params["log_level"],
+            communities,
         )
         cleanup.callback(harness.stop_pipeline, stack)
         hotline_key = hotline_key.result()
@@ -324,7 +339,7 @@ def run_pipeline(
                 host,
                 int(port),
                 tracker,
-                credentials=_volunteer_credentials(isolation, receiver, stack),
+                credentials=_volunteer_credentials(isolation, receiver, stack, communities),
             )
             cleanup.callback(volunteers.close)
         phase = _Phase(
@@ -346,7 +361,7 @@ def run_pipeline(
             volunteers=volunteers,
             ferretdb_url=params["ferretdb_metrics_url"],
         )
-        workload = Workload(seed=params["seed"])
+        workload = Workload(seed=params["seed"], communities=tuple(communities))
         before_load()
 
         say("pipeline: warm-up")
@@ -469,7 +484,7 @@ KEY_HEADER = "X-Api-Key"
 PERSON_HEADER = "X-Lianxin-Person"
 
 
-def _issue_key(isolation, receiver, name: str, scopes: list[str], communities=(COMMUNITY,)):
+def _issue_key(isolation, receiver, name: str, scopes: list[str], communities: list[str]):
     key, why_not = harness.issue_api_key(
         isolation,
         name,
@@ -481,10 +496,12 @@ def _issue_key(isolation, receiver, name: str, scopes: list[str], communities=(C
     return key
 
 
-def _volunteer_credentials(isolation, receiver, stack) -> Callable[[str], dict[str, str]]:
+def _volunteer_credentials(
+    isolation, receiver, stack, communities: list[str]
+) -> Callable[[str], dict[str, str]]:
     """A volunteer app's key (scope act) and, per person, a person token minted with an admin
     key; nothing where this tree has no API keys."""
-    app_key = _issue_key(isolation, receiver, "volunteer-app", ["act"])
+    app_key = _issue_key(isolation, receiver, "volunteer-app", ["act"], communities)
     admin_key = _issue_key(isolation, receiver, "bench-admin", ["admin"], ["*"])
     if not (app_key and admin_key):
         return lambda person_id: {}
@@ -496,7 +513,7 @@ def _volunteer_credentials(isolation, receiver, stack) -> Callable[[str], dict[s
             if person_id not in tokens:
                 answer = requests.post(
                     f"{stack.url('cases')}/v1/person-tokens",
-                    json={"person_id": person_id, "role": "volunteer", "communities": [COMMUNITY]},
+                    json={"person_id": person_id, "role": "volunteer", "communities": communities},
                     headers={KEY_HEADER: admin_key},
                     timeout=10,
                 )

@@ -37,7 +37,7 @@ console = Console()
 
 @click.command()
 @click.option("--mongo-uri", default="mongodb://127.0.0.1:27017/", show_default=True)
-@click.option("--rounds", default=3000, show_default=True, help="Insert/find/replace/delete rounds.")
+@click.option("--rounds", default=3000, show_default=True, help="Rounds of four commands.")
 @click.option("--repeat", default=3, show_default=True, help="Measurements; the median is quoted.")
 def main(mongo_uri: str, rounds: int, repeat: int) -> None:
     pid = int((ROOT / "var" / "run" / "ferretdb.pid").read_text())

@@ -158,7 +158,12 @@ def issue_api_key(
 
 
 def start_pipeline(
-    isolation: Isolation, state_dir: Path, webhook_url: str, secret: str, log_level: str
+    isolation: Isolation,
+    state_dir: Path,
+    webhook_url: str,
+    secret: str,
+    log_level: str,
+    communities: list[str],
 ) -> Stack:
     """The four services, once `declare_topology` has declared every consumer queue."""
     stack = Stack(
@@ -173,8 +178,8 @@ def start_pipeline(
         for service in SERVICES:
             stack.start(service)
         stack.wait_ready(list(SERVICES), timeout=90)
-        import_sample_community(isolation)
-        wait_for_areas_in_cases(isolation)
+        import_sample_communities(isolation, communities)
+        wait_for_areas_in_cases(isolation, communities)
     except BaseException:
         stop_pipeline(stack)
         raise
@@ -190,27 +195,43 @@ SAMPLE_COMMUNITY = ROOT / "services" / "roster" / "data" / "jingxiang"
 BENCH_CAP = 200  # the most a profile or policy may say
 
 
-def import_sample_community(isolation: Isolation) -> None:
-    """The community the workload reports in, imported as operators do it: `python -m
-    scripts.admin roster import`, into this run's databases."""
+def import_sample_communities(isolation: Isolation, communities: list[str]) -> None:
+    """The communities the workload reports in, imported as operators do it: `python -m
+    scripts.admin roster import`, into this run's databases. The first is the sample
+    itself; the others are copies of it under their own ids (`renamed_copy`)."""
     with tempfile.TemporaryDirectory(prefix="lianxin-bench-community-") as folder:
-        community = uncapped_copy(SAMPLE_COMMUNITY, Path(folder) / SAMPLE_COMMUNITY.name)
-        run = subprocess.run(
-            [sys.executable, "-m", "scripts.admin", "roster", "import", str(community)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={
-                **os.environ,
-                "AMQP_URI": isolation.amqp_uri,
-                "MONGO_URI": isolation.mongo_uri,
-                "MONGO_DB_PREFIX": isolation.db_prefix,
-            },
-        )
+        for community_id in communities:
+            community = uncapped_copy(SAMPLE_COMMUNITY, Path(folder) / community_id)
+            if community_id != SAMPLE_COMMUNITY.name:
+                rename(community, SAMPLE_COMMUNITY.name, community_id)
+            _import(isolation, community)
+
+
+def _import(isolation: Isolation, community: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "scripts.admin", "roster", "import", str(community)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "AMQP_URI": isolation.amqp_uri,
+            "MONGO_URI": isolation.mongo_uri,
+            "MONGO_DB_PREFIX": isolation.db_prefix,
+        },
+    )
     if run.returncode != 0:
         output = run.stdout[-2000:] + run.stderr[-2000:]
-        raise RuntimeError(f"importing the sample community failed:\n{output}")
+        raise RuntimeError(f"importing community {community.name} failed:\n{output}")
+
+
+def rename(folder: Path, old_id: str, new_id: str) -> None:
+    """The sample under another id: its areas, teams and rotas (`jingxiang…` codes) and
+    its people (`p-…` ids, also where areas, crews and rotas name them) made its own."""
+    for path in folder.iterdir():
+        text = path.read_text(encoding="utf-8").replace(old_id, new_id)
+        path.write_text(re.sub(r"\bp-", f"p-{new_id}-", text), encoding="utf-8")
 
 
 def uncapped_copy(source: Path, target: Path) -> Path:
@@ -232,23 +253,28 @@ def uncapped_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def wait_for_areas_in_cases(isolation: Isolation, timeout: float = 180.0) -> None:
+def wait_for_areas_in_cases(
+    isolation: Isolation, communities: list[str], timeout: float = 300.0
+) -> None:
     """cases refuses a report in a community or grid its area replica does not know: wait
-    until every node the import published (`area.changed`) has reached it."""
+    until every node the imports published (`area.changed`) has reached it."""
     with (SAMPLE_COMMUNITY / "areas.csv").open(encoding="utf-8") as rows:
         expected = sum(1 for row in csv.DictReader(rows) if row["kind"] != "subdistrict")
     client = MongoClient(isolation.mongo_uri, serverSelectionTimeoutMS=5000)
     areas = client[f"{isolation.db_prefix}cases"]["areas"]
     deadline = time.monotonic() + timeout
     try:
-        while True:
-            stored = areas.find_one({"_id": SAMPLE_COMMUNITY.name}) or {}
-            known = len(stored.get("nodes", []))
-            if known >= expected:
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"cases knows {known} of the {expected} imported areas")
-            time.sleep(0.2)
+        for community_id in communities:
+            while True:
+                stored = areas.find_one({"_id": community_id}) or {}
+                known = len(stored.get("nodes", []))
+                if known >= expected:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"cases knows {known} of the {expected} areas imported for {community_id}"
+                    )
+                time.sleep(0.2)
     finally:
         client.close()
 

@@ -9,6 +9,12 @@ or the app's / the WeChat bridge's request id.
 Disputes are left out on purpose: the mediation desk (红帆驿站) keeps office hours
 (Fridays), so outside them those cases are escalated, not dispatched, and the
 bench measures report → dispatched.
+
+A city's hotline serves many communities. The bench imports copies of the sample
+(`communities`: jingxiang, jingxiang2, …, see scripts/bench/harness.py) and spreads
+the reports over them: at tens of reports a second into one community of 46
+buildings, a third of them would repeat an open report at the same place within
+seconds and be merged into it, which no community sees.
 """
 
 from __future__ import annotations
@@ -21,13 +27,18 @@ from random import Random
 from typing import Any
 
 COMMUNITY = "jingxiang"
-# buildings 1–16, 17–32 and 33–46 make the community's three grids (sample_community.yaml)
+# buildings 1–16, 17–32 and 33–46 make the community's three grids (areas.csv)
 GRIDS = {
-    "jingxiang-g1": range(1, 17),
-    "jingxiang-g2": range(17, 33),
-    "jingxiang-g3": range(33, 47),
+    "g1": range(1, 17),
+    "g2": range(17, 33),
+    "g3": range(33, 47),
 }
 BUILDING_GRID = {building: grid for grid, buildings in GRIDS.items() for building in buildings}
+
+
+def community_ids(count: int) -> list[str]:
+    """The sample and its copies: jingxiang, jingxiang2, jingxiang3, …"""
+    return [COMMUNITY, *(f"{COMMUNITY}{n}" for n in range(2, count + 1))]
 
 # (category the taxonomy should triage it to, relative frequency, ways residents say it)
 PROBLEMS: list[tuple[str, int, list[str]]] = [
@@ -198,12 +209,14 @@ class Report:
 class Workload:
     """Thread-safe source of distinct, realistic reports; the same seed gives the same stream."""
 
-    def __init__(self, seed: int = 12345, tag: str | None = None, community: str = COMMUNITY):
+    def __init__(
+        self, seed: int = 12345, tag: str | None = None, communities: tuple[str, ...] = (COMMUNITY,)
+    ):
         self._random = Random(seed)
         self._lock = threading.Lock()
         self._sequence = 0
         self._tag = tag or uuid.uuid4().hex[:6].upper()
-        self._community = community
+        self._communities = communities
         self._day = datetime.now(UTC).strftime("%Y%m%d")
         self._problems = [(code, templates) for code, _, templates in PROBLEMS]
         self._problem_weights = [weight for _, weight, _ in PROBLEMS]
@@ -214,6 +227,7 @@ class Workload:
             return self._make(self._sequence, self._random)
 
     def _make(self, sequence: int, rng: Random) -> Report:
+        community = rng.choice(self._communities) if len(self._communities) > 1 else COMMUNITY
         channel = rng.choices([name for name, _ in CHANNELS], [w for _, w in CHANNELS])[0]
         category, templates = rng.choices(self._problems, self._problem_weights)[0]
         building = rng.randint(1, 46)
@@ -227,7 +241,7 @@ class Workload:
             room=f"{floor}0{rng.randint(1, 4)}",
         )
         location: dict[str, Any] = {
-            "grid_id": BUILDING_GRID[building],
+            "grid_id": f"{community}-{BUILDING_GRID[building]}",
             "building": str(building),
             "unit": str(unit),
             "address": f"雨花区井湘社区{building}栋{unit}单元",
@@ -246,7 +260,7 @@ class Workload:
             description = f"【{building}栋{unit}单元业主群】{text}"
         body: dict[str, Any] = {
             "description": description,
-            "community_id": self._community,
+            "community_id": community,
             "channel": channel,
             "location": location,
             "reporter": reporter,

@@ -190,22 +190,42 @@ class CaseStore:
 
     def allocate_number(self, prefix: str, day: str, case_id: str, now: datetime) -> str:
         """The next free number of the prefix and day, taken by a unique insert: concurrent
-        intakes (in any replica) each get their own. The counter only says where to start."""
+        intakes (in any replica) each get their own. Within a process the next number is
+        reserved in memory, so its own intakes never collide; the stored counter is read
+        for a process's first number of the day and when another process took the one it
+        tried. A number reserved by an intake whose insert failed (database away) stays
+        unused if another was reserved meanwhile: a gap, never a duplicate."""
         counter_id = f"{prefix}-{day}"
-        stored = self._counters.find_one({"_id": counter_id}) or {}
-        with self._lock:
-            sequence = max(int(stored.get("last", 0)), self._hints.get(counter_id, 0)) + 1
+        sequence = self._reserve(counter_id, seen=None)
         while True:
             number = case_number(prefix, day, sequence)
             try:
                 self._slots.insert_one({"_id": number, "case_id": case_id, "at": now})
                 break
-            except DuplicateKeyError:
-                sequence += 1
-        with self._lock:
-            self._hints[counter_id] = max(self._hints.get(counter_id, 0), sequence)
+            except DuplicateKeyError:  # another process numbers this day as well
+                sequence = self._reserve(counter_id, seen=self._counter(counter_id))
+            except BaseException:
+                self._give_back(counter_id, sequence)
+                raise
         self._advance_counter(counter_id, sequence)
         return number
+
+    def _reserve(self, counter_id: str, seen: int | None) -> int:
+        """The next number after this process's last and the counter's `seen` value."""
+        if seen is None and counter_id not in self._hints:
+            seen = self._counter(counter_id)
+        with self._lock:
+            sequence = max(self._hints.get(counter_id, 0), seen or 0) + 1
+            self._hints[counter_id] = sequence
+        return sequence
+
+    def _give_back(self, counter_id: str, sequence: int) -> None:
+        with self._lock:
+            if self._hints.get(counter_id) == sequence:
+                self._hints[counter_id] = sequence - 1
+
+    def _counter(self, counter_id: str) -> int:
+        return int((self._counters.find_one({"_id": counter_id}) or {}).get("last", 0))
 
     def _advance_counter(self, counter_id: str, sequence: int) -> None:
         """Only a hint, so a lost race costs nothing; but two first upserts of one day

@@ -30,6 +30,7 @@ def store(mongo_client, db_prefix, amqp_uri):
     )
     repository = CaseStore(build_context(settings, {}, mongo_client))
     repository.ensure_indexes()
+    repository.replica = lambda: CaseStore(build_context(settings, {}, mongo_client))
     yield repository
     mongo_client.drop_database(settings.database)
 
@@ -44,6 +45,18 @@ def test_concurrent_intakes_each_get_their_own_number_in_sequence(store):
     assert sorted(numbers) == [f"{prefix}-{day}-{n:04d}" for n in range(1, 25)]
     assert store.case_id_of_number(numbers[0]).startswith("LX-")
     assert store.allocate_number(prefix, "20260307", "LX-next-day", AT) == f"{prefix}-20260307-0001"
+
+
+def test_two_replicas_numbering_the_same_day_take_turns_without_a_duplicate_or_a_gap(store):
+    day, prefix = "20260308", f"R{uuid.uuid4().hex[:4].upper()}"
+    other = store.replica()
+    numbers = []
+    for index in range(6):  # each replica's memory falls behind the other's numbers
+        numbers.append(store.allocate_number(prefix, day, f"A-{index}", AT))
+        numbers.append(other.allocate_number(prefix, day, f"B-{index}", AT))
+        numbers.append(other.allocate_number(prefix, day, f"B2-{index}", AT))
+    assert sorted(numbers) == [f"{prefix}-{day}-{n:04d}" for n in range(1, 19)]
+    assert store.case_id_of_number(f"{prefix}-{day}-0002") == "B-0"
 
 
 def save(store, case):
