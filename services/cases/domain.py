@@ -290,6 +290,14 @@ def about(case: Case, previous_state: str | None) -> dict[str, Any]:
         "previous_state": previous_state,
         "case_version": case.version,
         "overdue": bool(case.overdue),  # a limit was breached (counts cases closed late)
+        # what every message about the case shows, so no consumer keeps its own copy
+        "place": case.place or None,
+        "category_label": dict(case.category_label) or None,
+        "assignee": (
+            {"person_id": case.assignee, "display_name": case.assignee_name or ""}
+            if case.assignee
+            else None
+        ),
     }
 
 

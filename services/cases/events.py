@@ -16,6 +16,16 @@ from services.cases.domain import ESCALATION_LEVELS, STATES
 WHICH = validate.OneOf(("accept", "resolve"))
 
 
+class Label(Schema):
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class Assignee(Schema):
+    person_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+
+
 class About(Schema):
     """The block every case event starts with."""
 
@@ -33,6 +43,18 @@ class About(Schema):
     previous_state = fields.String(allow_none=True, required=True)
     case_version = fields.Integer(required=True, strict=True)
     overdue = fields.Boolean(required=True, metadata={"description": "a time limit was breached"})
+    place = fields.String(
+        required=True, allow_none=True, metadata={"description": "null if no place below the grid"}
+    )
+    category_label = fields.Nested(
+        Label, required=True, allow_none=True, metadata={"description": "null until triaged"}
+    )
+    assignee = fields.Nested(
+        Assignee,
+        required=True,
+        allow_none=True,
+        metadata={"description": "who the case is offered or assigned to now; null if nobody"},
+    )
 
 
 class EventLocation(Schema):
@@ -42,11 +64,6 @@ class EventLocation(Schema):
     address = fields.String(allow_none=True)
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
-
-
-class Label(Schema):
-    zh = fields.String(required=True)
-    en = fields.String(required=True)
 
 
 class HotlineRef(Schema):

@@ -32,9 +32,10 @@ from services.notify.routing import (
 from services.notify.store import NotifyStore
 
 Clock = Callable[[], datetime]
-FOLLOWED = frozenset(
-    {"case.reported", "case.dispatched", "case.assigned", "case.accepted", "case.closed"}
-)
+# The events whose news the follow keeps: the first (description, place, the resident's
+# contact) and the last (the contact is let go). Everything else a message shows (number,
+# place, labels, who has the case now) every case event carries itself.
+FOLLOWED = frozenset({"case.reported", "case.closed"})
 APPLIED_LIMIT = 20
 APPLIED_FIELD = "applied"  # a follow's applied case events (the name stored documents use)
 
@@ -59,7 +60,7 @@ def on_case_event(store: NotifyStore, outbound: Outbound, event: Envelope, clock
     """Plan and create the deliveries a case event calls for. Returns how many were new."""
     follow = _follow(store, event)
     payload = {**_known(follow), **{k: v for k, v in event.payload.items() if v not in (None, "")}}
-    plans = dedupe(_case_plans(store, outbound, event.type, payload, follow))
+    plans = dedupe(_case_plans(store, outbound, event.type, payload, follow, event.payload))
     return _deliver_all(store, outbound, event.event_id, plans, payload, clock)
 
 
@@ -69,10 +70,11 @@ def _case_plans(
     event_type: str,
     payload: Mapping[str, Any],
     follow: Mapping[str, Any],
+    told: Mapping[str, Any],
 ) -> list[Plan | None]:
     community, grid = payload["community_id"], payload.get("grid_id", "")
     reach, urgent = outbound.reach, is_urgent(payload)
-    assignee = follow.get("assignee") or {}
+    assignee = _assignee(told, follow)
 
     def person(person_id: str | None, name: str, template: str, urgent: bool = urgent):
         if not person_id:
@@ -117,6 +119,14 @@ def _case_plans(
     if event_type in ("case.resolved", "case.closed"):
         return [resident(f"progress.{event_type.removeprefix('case.')}")]
     return []  # reported, accepted: remembered in the follow, no message
+
+
+def _assignee(told: Mapping[str, Any], follow: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Who has the case now, as the event tells it (`null`: nobody). Events from before
+    cases told it leave the follow's last record of it."""
+    if "assignee" in told:
+        return told["assignee"] or {}
+    return follow.get("assignee") or {}
 
 
 def _deliver_all(
@@ -208,9 +218,10 @@ def dedupe(plans: list[Plan | None]) -> list[Plan]:
 
 
 def _follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
-    """What later messages about the case need, kept from the events that tell it: the
-    number, place and labels, the assignee, and the resident's contact (with consent,
-    and only until the case is closed). Returns it as it was before a closing.
+    """What later messages about the case need and later events do not carry, kept from
+    the events that tell it: the description, the location and the resident's contact
+    (with consent, and only until the case is closed). Returns it as it was before a
+    closing.
 
     A case's first event usually finds no follow yet: then one unique insert creates
     it, instead of a change under a lease (six commands on FerretDB)."""
@@ -260,13 +271,6 @@ def _followed(follow: Mapping[str, Any], event: Envelope) -> dict[str, Any]:
     contact = payload.get("contact")
     if event.type == "case.reported" and contact and contact.get("consent"):
         document["contact"] = dict(contact)
-    version = payload.get("case_version") or 0
-    if payload.get("person_id") and version >= document.get("assignee_version", 0):
-        document["assignee"] = {
-            "person_id": payload["person_id"],
-            "display_name": payload.get("display_name") or "",
-        }
-        document["assignee_version"] = version
     if event.type == "case.closed":
         document["contact"] = None  # told for the last time now: not kept longer
     return record_applied(document, event.event_id, keep=APPLIED_LIMIT, field=APPLIED_FIELD)

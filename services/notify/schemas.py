@@ -70,6 +70,8 @@ class CaseEvent(_Tolerant):
     level = _text()
     reason = _text()
     target = fields.Nested(Target, allow_none=True, load_default=None)
+    # who has the case now (cases tells it in every event; absent in older events)
+    assignee = fields.Nested(Target, allow_none=True)
     kind = _text()
     call = _text()
     which = _text()

@@ -6,8 +6,9 @@
                   recent sends and pending bundle
 - places          roster's area nodes by code (names, a community's time zone)
 - staff           `<community>`: the ids of its staff (a small index document)
-- follows         `<case>`: what later messages about a case need (number, place,
-                  assignee, the resident's contact when they consented)
+- follows         `<case>`: what later messages about a case need and its events do
+                  not carry (description, location, the resident's contact when
+                  they consented), written by case.reported and case.closed
 - link_uses       `<link id>`: one insert per action link, the single use
 
 Filtered queries serve listings only, each with its index (ensure_indexes):

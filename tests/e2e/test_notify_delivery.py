@@ -103,6 +103,23 @@ def test_a_dingtalk_group_gets_a_signed_action_card(notify, scenario, peer):
     assert "已超过接单时限" in robot.json["markdown"]["text"]
 
 
+def test_a_warning_reaches_whom_the_event_names_as_assignee_with_no_follow_kept(
+    notify, scenario, peer
+):
+    add_person(notify, scenario, "p-warned", [("sms", "13912340001")])
+    about = scenario.case(assignee={"person_id": "p-warned", "display_name": "何**"})
+    event = envelope(
+        "case.warning",
+        {**about, "which": "resolve", "due_at": datetime.now(UTC).isoformat(), "share": 0.8},
+        about["case_id"],
+    )
+    notify.publish("cases", event)
+    [delivery] = sent(notify, about["case_id"])
+    assert delivery["recipient"]["key"] == "p-warned"
+    assert [r.json["to"] for r in peer.received("/sms") if r.json["reference"] == delivery["_id"]]
+    assert notify.db["follows"].find_one({"_id": about["case_id"]}) is None
+
+
 def test_the_hotline_gets_its_reply_signed_with_its_own_secret(notify, scenario, peer):
     event = envelope(
         "hotline.reply",
