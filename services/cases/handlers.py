@@ -286,7 +286,7 @@ def perform_action(
     store: CaseStore, case_id: str, action: str, person_id: str, role: str, note: str, now
 ) -> dict[str, Any]:
     """What a signed action link (notify) does: the same use case as the HTTP action,
-    answered as data rather than an HTTP status."""
+    answered as data rather than an HTTP status, with the readable number notify shows."""
     by = By(person_id, "link", person_id=person_id, role=role)
     decisions = {
         "accept": lambda case, at: lifecycle.accept(case, by, at),
@@ -303,8 +303,13 @@ def perform_action(
         return {"ok": False, "code": "invalid_transition", "state": refused.state}
     except (NotAssignee, NotPermitted):
         current = store.get(case_id)
-        return {"ok": False, "code": "not_assignee", "state": current.state if current else None}
-    return {"ok": True, "state": case.state}
+        return {
+            "ok": False,
+            "code": "not_assignee",
+            "state": current.state if current else None,
+            "number": current.number if current else None,
+        }
+    return {"ok": True, "state": case.state, "number": case.number}
 
 
 def envelopes(outcome: Outcome, correlation_id: str, now: datetime) -> list[Envelope]:

@@ -56,7 +56,11 @@ def open_link(
             "at": now,
         },
     )
-    number = (store.record("follows", link.case_id) or {}).get("number") or link.case_id
+    number = (
+        answer.get("number")
+        or (store.record("follows", link.case_id) or {}).get("number")
+        or link.case_id
+    )
     try:
         result = _result(link, number, answer)
     except LinkRefused as refused:

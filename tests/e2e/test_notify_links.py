@@ -30,7 +30,10 @@ def case(notify, scenario, peer):
     """A case dispatched to p-link, as the cases peer knows it, and the links sent."""
     event = dispatched(scenario, "p-link")
     cases = notify.client[f"{notify.prefix}cases"]["cases"]
-    cases.insert_one({"_id": event["case_id"], "state": "dispatched", "assignee": "p-link"})
+    number = event["payload"]["number"]
+    cases.insert_one(
+        {"_id": event["case_id"], "number": number, "state": "dispatched", "assignee": "p-link"}
+    )
     notify.publish("cases", event)
     sent(notify, event["case_id"])
     [hook] = [r for r in peer.received("/p-link") if r.json["case_id"] == event["case_id"]]

@@ -51,4 +51,4 @@ class CasesPeer:
         if target is None:
             return {"ok": False, "code": "invalid_transition", "state": case["state"]}
         db["cases"].replace_one({"_id": case_id}, {**case, "state": target})
-        return {"ok": True, "state": target}
+        return {"ok": True, "state": target, "number": case.get("number")}
