@@ -164,10 +164,16 @@ def test_a_signed_action_link_runs_the_same_use_case_over_rpc(stack, crew):
         resolved = act(case["id"], "resolve", person, "volunteer", "修好了")
         unknown = act("LX-0000000000000000", "accept", person, "volunteer", None)
         nonsense = act(case["id"], "delete", person, "volunteer", None)
-    assert stranger == {"ok": False, "code": "not_assignee", "state": "dispatched"}
-    assert accepted == {"ok": True, "state": "accepted"}
+    number = case["number"]
+    assert stranger == {
+        "ok": False,
+        "code": "not_assignee",
+        "state": "dispatched",
+        "number": number,
+    }
+    assert accepted == {"ok": True, "state": "accepted", "number": number}
     assert again == {"ok": False, "code": "invalid_transition", "state": "accepted"}
-    assert resolved == {"ok": True, "state": "resolved"}
+    assert resolved == {"ok": True, "state": "resolved", "number": number}
     assert unknown == {"ok": False, "code": "not_found", "state": None}
     assert nonsense["ok"] is False and nonsense["code"] == "unknown_action"
     shown = get_case(stack, case["id"])
