@@ -130,6 +130,11 @@ class ReliableEventHandler(EventHandler):
     def sources(self) -> list[Source]:
         return [Source(self.source_service, self.event_type)]
 
+    def retired_sources(self) -> list[Source]:
+        """Bindings an earlier release declared and this one no longer wants: the topology
+        step removes them (a queue keeps every binding it was ever given)."""
+        return []
+
     def queue_name(self, service_name: str, method_name: str) -> str:
         """nameko's name for a service-pool event handler's queue."""
         return f"evt-{self.source_service}-{self.event_type}--{service_name}.{method_name}"
@@ -285,16 +290,29 @@ class ReliableEventHandler(EventHandler):
 class EventStream(ReliableEventHandler):
     """One queue for many event types, e.g. every `case.#` event a projection counts.
 
-    `@event_stream("metrics-facts", Source("cases", "case.#"), Source("notify", ...))`
+    `@event_stream("metrics-facts", Source("cases", "case.#"), Source("notify", ...))`;
+    `retired=` names bindings of an earlier release to remove; `label=` the `event` label
+    of the stream's metrics (its first source's pattern by default).
     """
 
-    def __init__(self, queue_name: str, *sources: Source, **kwargs: Any):
+    def __init__(
+        self,
+        queue_name: str,
+        *sources: Source,
+        retired: Iterable[Source] = (),
+        label: str | None = None,
+        **kwargs: Any,
+    ):
         self._queue_name = queue_name
         self._sources = list(sources)
-        super().__init__(sources[0].service, sources[0].pattern, **kwargs)
+        self._retired = list(retired)
+        super().__init__(sources[0].service, label or sources[0].pattern, **kwargs)
 
     def sources(self) -> list[Source]:
         return list(self._sources)
+
+    def retired_sources(self) -> list[Source]:
+        return list(self._retired)
 
     def queue_name(self, service_name: str, method_name: str) -> str:
         return f"{service_name}.{self._queue_name}"

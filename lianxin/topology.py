@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Queue
+from nameko.standalone.events import get_event_exchange
 
 from lianxin import delays
 from lianxin.consumer import ReliableEventHandler, Source
@@ -70,8 +71,20 @@ def declare(amqp_uri: str, services: Mapping[str, type]) -> int:
                 main, dead = consumer.declared_queues(service_name, method)
                 _declare(connection, dead)
                 _declare(connection, main)
+                _unbind(connection, main.name, consumer.retired_sources())
                 declared += 1
     return declared
+
+
+def _unbind(connection: Connection, queue: str, retired: Iterable[Source]) -> None:
+    """Remove bindings an earlier release gave the queue (removing one that is not there
+    is not an error, so this is safe to repeat)."""
+    for source in retired:
+        connection.default_channel.queue_unbind(
+            queue=queue,
+            exchange=get_event_exchange(source.service, {}).name,
+            routing_key=source.pattern,
+        )
 
 
 def _declare(connection: Connection, queue: Queue) -> None:

@@ -32,6 +32,25 @@ from services.notify.routing import (
 from services.notify.store import NotifyStore
 
 Clock = Callable[[], datetime]
+# The case events notify is bound to (docs/events.md names notify for each): the others
+# (triaged, declined, suspended, resumed, rated, reopened, withdrawn) never reach it.
+CASE_EVENT_TYPES = (
+    "case.reported",
+    "case.triage_needed",
+    "case.emergency",
+    "case.dispatched",
+    "case.assigned",
+    "case.accepted",
+    "case.escalated",
+    "case.warning",
+    "case.overdue",
+    "case.extension_requested",
+    "case.extension_decided",
+    "case.resolved",
+    "case.closed",
+    "case.rejected",
+    "case.merged",
+)
 # The events whose news the follow keeps: the first (description, place, the resident's
 # contact) and the last (the contact is let go). Everything else a message shows (number,
 # place, labels, who has the case now) every case event carries itself.

@@ -27,7 +27,12 @@ class NotifyService(NotifyHttp, KeyReplica, HealthCheck):
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
-    @event_stream("cases", Source("cases", "case.#"))
+    @event_stream(
+        "cases",
+        *(Source("cases", event_type) for event_type in handlers.CASE_EVENT_TYPES),
+        retired=[Source("cases", "case.#")],  # bound to every case event until 2026-11
+        label="case.#",  # its metrics' name for it, as before: notify's case events
+    )
     def on_case_event(self, message):
         event = EVENTS.read_if_known(message)
         if event is not None:

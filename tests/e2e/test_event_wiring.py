@@ -9,15 +9,16 @@ consumer fails here instead of piling up in production.
 from __future__ import annotations
 
 import importlib
+import re
 import uuid
 
 import pytest
 from kombu import Connection, Exchange
 
-from lianxin.consumer import DELIVERY_LIMIT
+from lianxin.consumer import DELIVERY_LIMIT, Source, consumer_queue
 from lianxin.delays import DELAY_TIERS_SECONDS, tier_name
 from lianxin.topology import consumed_sources, topic_matches
-from scripts.stack import SERVICES, declare_topology, service_classes
+from scripts.stack import ROOT, SERVICES, declare_topology, service_classes
 from tests.conftest import AMQP_HOST_URI, rabbitmqctl
 
 
@@ -121,3 +122,55 @@ def rabbitmqctl_out(*args: str) -> str:
     return subprocess.run(
         ["rabbitmqctl", "-q", *args], check=True, capture_output=True, text=True, timeout=60
     ).stdout
+
+
+def documented_consumers(service: str) -> set[str]:
+    """The case event types whose row in docs/events.md names `service` as a consumer."""
+    found = set()
+    for row in (ROOT / "docs" / "events.md").read_text(encoding="utf-8").splitlines():
+        cells = row.split("|")
+        if len(cells) < 4 or not cells[1].strip().startswith("`case."):
+            continue
+        if service in cells[3]:
+            found |= set(re.findall(r"`(case\.[a-z_]+)`", cells[1]))
+    return found
+
+
+def test_notify_is_bound_to_exactly_the_case_events_the_docs_name_it_for():
+    bound = {
+        pattern
+        for source, pattern in sources("notify")
+        if source == "cases" and pattern.startswith("case.")
+    }
+    assert bound == documented_consumers("notify")
+    assert "case.triaged" not in bound  # roster's and metrics', the busiest of all
+
+
+@pytest.mark.integration
+def test_the_topology_step_removes_a_binding_an_earlier_release_left():
+    """notify's queue was bound to every case event (`case.#`) before: after the topology
+    step it gets the events it is bound to now, and a case.triaged no longer."""
+    vhost = f"lianxin-retired-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        uri = AMQP_HOST_URI.rstrip("/") + "/" + vhost
+        [queue] = [
+            name
+            for name, bound in consumed_sources("notify", service_classes()["notify"]).items()
+            if Source("cases", "case.dispatched") in bound
+        ]
+        with Connection(uri) as connection:
+            consumer_queue(queue, [Source("cases", "case.#")])(connection.channel()).declare()
+        declare_topology(uri)
+        declare_topology(uri)  # and again: removing a binding that is gone is no error
+        exchange = Exchange("cases.events", type="topic", durable=True)
+        with Connection(uri, transport_options={"confirm_publish": True}) as connection:
+            for routing_key in ("case.triaged", "case.dispatched"):
+                connection.Producer().publish(
+                    {"type": routing_key}, exchange=exchange, routing_key=routing_key
+                )
+            waiting = connection.channel().queue_declare(queue, passive=True)[1]
+        assert waiting == 1, "only the case.dispatched reached notify"
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
