@@ -73,6 +73,7 @@ class Change:
         self.staged: dict[str, Any] | None = None
         self.events: list[dict[str, Any]] = []
         self.then: Callable[[], None] | None = None
+        self.removed = False
 
     def save(
         self,
@@ -85,6 +86,12 @@ class Change:
         self.staged = {key: value for key, value in document.items() if key not in INTERNAL_FIELDS}
         self.events = [event.to_message() for event in events]
         self.then = then
+
+    def remove(self) -> None:
+        """Delete the aggregate instead, fenced like a write: an index entry whose subject
+        is gone, so that the next one can be created by a plain unique insert
+        (AggregateStore.create). A removal causes no events."""
+        self.staged, self.events, self.removed = None, [], True
 
 
 class AggregateStore:
@@ -117,7 +124,10 @@ class AggregateStore:
         except BaseException:
             self._finish(lease, pending)
             raise
-        if change.staged is not None:
+        if change.removed:
+            self._remove(lease, aggregate_id, fence, pending)
+            pending = []
+        elif change.staged is not None:
             written = [*pending, *change.events]
             try:
                 self._write(lease, aggregate_id, fence, {**change.staged, outbox.OUTBOX: written})
@@ -202,6 +212,25 @@ class AggregateStore:
         except BaseException:
             self._leases.abandon(lease)  # the write may have landed: leave it to the sweeper
             raise
+
+    def _remove(self, lease: Lease, aggregate_id: str, fence: str | None, pending: list) -> None:
+        """The fenced delete: only while the document still carries the fence read at load
+        (this lease's, after a takeover). Events a crashed holder left in the document
+        are published before it goes; the lease is released by the caller."""
+        if self._leases.remaining(lease) <= 0:
+            (self._leases.abandon if pending else self._leases.release)(lease)
+            raise LeaseExpired(lease.key)
+        try:
+            for message in pending:
+                self._publish(message)
+            fault_point("aggregate.before_write")
+            deleted = self._writes.delete_if(self.collection, aggregate_id, FENCE, fence)
+        except BaseException:
+            self._leases.abandon(lease)  # the sweeper publishes or removes it again
+            raise
+        if not deleted:
+            (self._leases.abandon if pending else self._leases.release)(lease)
+            raise LeaseLost(lease.key)
 
     def _then(self, lease: Lease, step: Callable[[], None]) -> None:
         try:

@@ -186,10 +186,21 @@ def _merge_or_register(
     decided: Triage,
     now: datetime,
 ) -> Outcome:
-    """Under the place's lease: fold the report into the open case there, or become it."""
+    """Claim a place where no case is open; else, under the place's lease, fold the report
+    into the open case there, or become it."""
     case = received.case
+    since = now - category.duplicate_window
+    entry = {
+        "case_id": case.id,
+        "number": case.number,
+        "reported_at": now,
+        "lat": place.lat,
+        "lon": place.lon,
+    }
+    if store.claim_place(place, entry, category.duplicate_radius_m, since):
+        triaged = received.then(intake.triage(case, decided, _share(store), now))
+        return replace(triaged, case=replace(triaged.case, place_key=place.key))
     with store.place(place) as slot:
-        since = now - category.duplicate_window
         for original_id in store.open_case_near(
             place, slot.document, category.duplicate_radius_m, since
         ):
@@ -201,15 +212,7 @@ def _merge_or_register(
                 original.save(lifecycle.absorb(current, merged.case, now))
                 return received.then(merged)
         triaged = received.then(intake.triage(case, decided, _share(store), now))
-        slot.save(
-            {
-                "case_id": case.id,
-                "number": case.number,
-                "reported_at": now,
-                "lat": place.lat,
-                "lon": place.lon,
-            }
-        )
+        slot.save(entry)
     return replace(triaged, case=replace(triaged.case, place_key=place.key))
 
 

@@ -6,7 +6,8 @@
   that makes a number unique under concurrent intake; `case_number_counters` holds
   the last number handed out per prefix and day, a hint where to start looking;
 - `case_places`: the duplicate index, one small document per community, category
-  and place, naming the open case there; changed under its own lease;
+  and place while a case is open there, naming it: created by a unique insert where
+  no case is open, changed under its own lease where one is, removed at closing;
 - `areas`: the replica of roster's area registry, one map per community.
 
 Filtered queries serve only the listing (GET /v1/cases, Open311's GET requests) and
@@ -260,13 +261,24 @@ class CaseStore:
                 found.append(entry["case_id"])
         return found
 
+    def claim_place(
+        self, place: Place, entry: Mapping[str, Any], radius_m: float, since: datetime
+    ) -> bool:
+        """Name the case at a place where no case is open, by one unique insert and without
+        the place's lease: no entry at the place (entries go when their case closes) and
+        none near it. False when there is one: the caller takes the lease and decides."""
+        if self.open_case_near(place, None, radius_m, since):
+            return False
+        return self.places.create(place.key, entry)
+
     def forget_place(self, case: Case) -> None:
-        """The case is no longer open: its place no longer points at it."""
+        """The case is no longer open: its place's entry goes, so the next report there
+        claims the place by an insert."""
         if not case.place_key:
             return
         with self.places.change(case.place_key) as change:
             if change.document and change.document.get("case_id") == case.id:
-                change.save({"case_id": None, "reported_at": None})
+                change.remove()
 
     # The area replica
 

@@ -13,6 +13,7 @@ import pytest
 
 from lianxin.config import Settings
 from lianxin.mongo import build_context
+from services.cases.duplicates import place_of
 from services.cases.store import CaseStore, from_document, map_from_document, map_to_document
 from tests.cases.factories import AT, community, triaged
 
@@ -116,3 +117,30 @@ def test_a_case_stored_before_readable_numbers_is_listed_under_its_id():
         "timeline": [],
     }
     assert from_document(document).number == "LX-CC0EC8218D5A57C8"
+
+
+def test_a_free_place_is_claimed_once_and_freed_when_its_case_closes(store):
+    code = f"jx-b{uuid.uuid4().hex[:6]}"
+    place = place_of("jingxiang", "facility.lighting", 30, code, None, None, None)
+    since = AT - timedelta(hours=24)
+
+    def entry(case_id):
+        return {"case_id": case_id, "number": case_id, "reported_at": AT, "lat": None, "lon": None}
+
+    assert store.claim_place(place, entry("LX-FIRST"), 30, since)
+    assert not store.claim_place(place, entry("LX-SECOND"), 30, since), "an open case is there"
+    assert store.open_case_near(place, store.places.find(place.key), 30, since) == ["LX-FIRST"]
+    store.forget_place(replace(triaged(), id="LX-SECOND", place_key=place.key))
+    assert store.places.find(place.key)["case_id"] == "LX-FIRST", "only its own case frees it"
+    store.forget_place(replace(triaged(), id="LX-FIRST", place_key=place.key))
+    assert store.places.find(place.key) is None
+    assert store.claim_place(place, entry("LX-THIRD"), 30, since)
+
+
+def test_a_point_near_an_open_case_is_not_claimed(store):
+    community = f"c{uuid.uuid4().hex[:6]}"
+    first = place_of(community, "parking.fire_lane", 50, None, 28.1370, 113.0140, None)
+    near = place_of(community, "parking.fire_lane", 50, None, 28.1372, 113.0141, None)
+    entry = {"case_id": "LX-P1", "number": "P1", "reported_at": AT, "lat": 28.1370, "lon": 113.0140}
+    assert store.claim_place(first, entry, 50, AT - timedelta(hours=6))
+    assert not store.claim_place(near, {**entry, "case_id": "LX-P2"}, 50, AT - timedelta(hours=6))

@@ -249,3 +249,31 @@ def test_a_change_that_found_nothing_does_not_overwrite_an_aggregate_created_mea
     assert store.find("D") == {"_id": "D", "value": 40}
     assert increment(store, "D") == 41  # its retry builds on what was created
     assert published_values(amqp_uri, bound_queue) == [41]
+
+
+def remove(store: AggregateStore, aggregate_id: str) -> None:
+    with store.change(aggregate_id) as change:
+        change.remove()
+
+
+def test_a_removed_aggregate_is_gone_and_can_be_created_again(
+    test_db, amqp_uri, service_name, bound_queue, writes
+):
+    store = counter_store(test_db, amqp_uri, service_name, writes)
+    increment(store, "G")
+    remove(store, "G")
+    assert test_db["counters"].find_one({"_id": "G"}) is None
+    assert store.create("G", {"value": 10}) is True
+    assert test_db["leases"].count_documents({}) == 0
+
+
+def test_a_remover_stalled_before_its_delete_deletes_nothing_after_a_takeover(
+    fenced, test_db, amqp_uri, bound_queue, clock
+):
+    fenced.seed()
+    b_increments = stall_then(clock, lambda: increment(fenced, "F"))
+    with armed("aggregate.before_write", b_increments), pytest.raises(LeaseLost):
+        remove(fenced, "F")  # A read the document at 1; B wrote 2 meanwhile
+    assert test_db["counters"].find_one({"_id": "F"})["value"] == 2
+    assert published_values(amqp_uri, bound_queue) == [1, 2]
+    assert test_db["leases"].count_documents({}) == 0
