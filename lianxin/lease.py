@@ -16,8 +16,8 @@ token (lianxin.engine: atomic on MongoDB, read-then-write by `_id` on FerretDB),
 so a holder that was taken over never releases the new holder's lease. One
 shortcut on FerretDB: a holder with at least RELEASE_MARGIN of its lease left
 deletes it by `_id` alone, since nobody takes a lease over before it expires.
-That saves a read on nearly every release (a fifth of the commands a change
-costs there) and needs a stall of RELEASE_MARGIN between the clock read and the
+That saves a read on nearly every release (one of the six commands a change
+cost there) and needs a stall of RELEASE_MARGIN between the clock read and the
 delete to go wrong, where the token read needs a stall only past what is left of
 the lease. It relies on one clock: the embedded FerretDB serves one machine.
 

@@ -124,30 +124,38 @@ def _free(port: int) -> bool:
             return False
 
 
+def admin_cli(
+    isolation: Isolation, args: list[str], timeout: float, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m scripts.admin <args>` as an operator runs it, on this run's vhost and
+    databases."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.admin", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={
+            **os.environ,
+            **(env or {}),
+            "AMQP_URI": isolation.amqp_uri,
+            "MONGO_URI": isolation.mongo_uri,
+            "MONGO_DB_PREFIX": isolation.db_prefix,
+        },
+    )
+
+
 def issue_api_key(
     isolation: Isolation, name: str, scopes: list[str], communities: list[str], env: dict
 ) -> tuple[str | None, str]:
     """A key issued the way operators issue the first one, `python -m scripts.admin keys
     create`, into this run's databases. Returns (key, "") or (None, why not): the bench
     then runs without one, and a route that wants one answers 401 (counted as refused)."""
-    command = [sys.executable, "-m", "scripts.admin", "keys", "create", "--name", name]
+    command = ["keys", "create", "--name", name]
     command += [arg for scope in scopes for arg in ("--scope", scope)]
     command += [arg for community in communities for arg in ("--community", community)]
     try:
-        run = subprocess.run(
-            command,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={
-                **os.environ,
-                **env,
-                "AMQP_URI": isolation.amqp_uri,
-                "MONGO_URI": isolation.mongo_uri,
-                "MONGO_DB_PREFIX": isolation.db_prefix,
-            },
-        )
+        run = admin_cli(isolation, command, timeout=60, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, str(exc)
     lines = run.stdout.strip().splitlines()
@@ -198,7 +206,7 @@ BENCH_CAP = 200  # the most a profile or policy may say
 def import_sample_communities(isolation: Isolation, communities: list[str]) -> None:
     """The communities the workload reports in, imported as operators do it: `python -m
     scripts.admin roster import`, into this run's databases. The first is the sample
-    itself; the others are copies of it under their own ids (`renamed_copy`)."""
+    itself; the others are copies of it under their own ids (`rename`)."""
     with tempfile.TemporaryDirectory(prefix="lianxin-bench-community-") as folder:
         for community_id in communities:
             community = uncapped_copy(SAMPLE_COMMUNITY, Path(folder) / community_id)
@@ -208,19 +216,7 @@ def import_sample_communities(isolation: Isolation, communities: list[str]) -> N
 
 
 def _import(isolation: Isolation, community: Path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "scripts.admin", "roster", "import", str(community)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            **os.environ,
-            "AMQP_URI": isolation.amqp_uri,
-            "MONGO_URI": isolation.mongo_uri,
-            "MONGO_DB_PREFIX": isolation.db_prefix,
-        },
-    )
+    run = admin_cli(isolation, ["roster", "import", str(community)], timeout=120)
     if run.returncode != 0:
         output = run.stdout[-2000:] + run.stderr[-2000:]
         raise RuntimeError(f"importing community {community.name} failed:\n{output}")

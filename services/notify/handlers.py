@@ -137,7 +137,7 @@ def _case_plans(
         ]
     if event_type in ("case.resolved", "case.closed"):
         return [resident(f"progress.{event_type.removeprefix('case.')}")]
-    return []  # reported, accepted: remembered in the follow, no message
+    return []  # reported (kept in the follow), accepted, rejected, merged: no message
 
 
 def _assignee(told: Mapping[str, Any], follow: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -243,7 +243,7 @@ def _follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
     closing.
 
     A case's first event usually finds no follow yet: then one unique insert creates
-    it, instead of a change under a lease (six commands on FerretDB)."""
+    it, instead of a change under a lease (five commands on FerretDB)."""
     case_id = event.payload["case_id"]
     if event.type not in FOLLOWED:
         return store.record("follows", case_id) or {}

@@ -21,19 +21,30 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def store(mongo_client, db_prefix, amqp_uri):
-    """The repository as the service builds it, on a database of its own."""
+def settings(mongo_client, db_prefix, amqp_uri):
+    """A database of the test's own, dropped afterwards."""
     settings = Settings(
         service="cases",
         amqp_uri=amqp_uri,
         mongo_db_prefix=f"{db_prefix}{uuid.uuid4().hex[:6]}_",
         lease_ttl_seconds=5,
     )
+    yield settings
+    mongo_client.drop_database(settings.database)
+
+
+@pytest.fixture
+def store(settings, mongo_client):
+    """The repository as the service builds it."""
     repository = CaseStore(build_context(settings, {}, mongo_client))
     repository.ensure_indexes()
-    repository.replica = lambda: CaseStore(build_context(settings, {}, mongo_client))
-    yield repository
-    mongo_client.drop_database(settings.database)
+    return repository
+
+
+@pytest.fixture
+def replica(settings, mongo_client, store):
+    """A second process's repository on the same database."""
+    return CaseStore(build_context(settings, {}, mongo_client))
 
 
 def test_concurrent_intakes_each_get_their_own_number_in_sequence(store):
@@ -48,14 +59,15 @@ def test_concurrent_intakes_each_get_their_own_number_in_sequence(store):
     assert store.allocate_number(prefix, "20260307", "LX-next-day", AT) == f"{prefix}-20260307-0001"
 
 
-def test_two_replicas_numbering_the_same_day_take_turns_without_a_duplicate_or_a_gap(store):
+def test_two_replicas_numbering_the_same_day_take_turns_without_a_duplicate_or_a_gap(
+    store, replica
+):
     day, prefix = "20260308", f"R{uuid.uuid4().hex[:4].upper()}"
-    other = store.replica()
     numbers = []
     for index in range(6):  # each replica's memory falls behind the other's numbers
         numbers.append(store.allocate_number(prefix, day, f"A-{index}", AT))
-        numbers.append(other.allocate_number(prefix, day, f"B-{index}", AT))
-        numbers.append(other.allocate_number(prefix, day, f"B2-{index}", AT))
+        numbers.append(replica.allocate_number(prefix, day, f"B-{index}", AT))
+        numbers.append(replica.allocate_number(prefix, day, f"B2-{index}", AT))
     assert sorted(numbers) == [f"{prefix}-{day}-{n:04d}" for n in range(1, 19)]
     assert store.case_id_of_number(f"{prefix}-{day}-0002") == "B-0"
 
