@@ -271,9 +271,7 @@ class ReliableEventHandler(EventHandler):
         instrumentation.EVENTS_DEAD_LETTERED.labels(self.queue.name).inc()
         self.queue_consumer.ack_message(message)
 
-    def _delay(
-        self, message, tier: int | None, headers: Mapping, queue: str | None = None
-    ) -> None:
+    def _delay(self, message, tier: int | None, headers: Mapping, queue: str | None = None) -> None:
         """Send the message, as received, to `queue` (this consumer's own by default)
         after a delay tier (None: at once)."""
         delays.publish(

@@ -107,6 +107,9 @@ class JsonHttp(HttpRequestHandler):
         quiet_expected_worker_errors()
         settings = Settings.from_config(self.container.service_name, self.container.config)
         self.max_body_bytes = settings.max_body_bytes
+        # built once: constructing a schema copies its fields, more work than a small load
+        self._body_schema = self.body() if self.body is not None else None
+        self._query_schema = self.query() if self.query is not None else None
 
     def get_entrypoint_parameters(self, request):
         """Authenticate, then validate, before the worker starts: the method receives
@@ -119,10 +122,10 @@ class JsonHttp(HttpRequestHandler):
             )
             actor.require(self.scope)
             kwargs["actor"] = actor
-        if self.body is not None:
-            kwargs["body"] = read_json(request, self.body())
-        if self.query is not None:
-            kwargs["query"] = self.query().load(request.args.to_dict())
+        if self._body_schema is not None:
+            kwargs["body"] = read_json(request, self._body_schema)
+        if self._query_schema is not None:
+            kwargs["query"] = self._query_schema.load(request.args.to_dict())
         return args, kwargs
 
     def handle_request(self, request):

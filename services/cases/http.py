@@ -79,8 +79,11 @@ def idempotency_key(request) -> str | None:
     return key
 
 
+CASE_ANSWER = CaseSchema()  # every action answers the case: built once, not per answer
+
+
 def shown(case, actor) -> dict:
-    return CaseSchema().dump(case_view(case, unmasked=actor.is_admin))
+    return CASE_ANSWER.dump(case_view(case, unmasked=actor.is_admin))
 
 
 def act(store, request, actor, case_id: str, decide) -> tuple[int, dict]:

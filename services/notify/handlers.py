@@ -259,9 +259,7 @@ def _follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
         document = _followed(document, event)
         change.save(document)
     return (
-        {**document, "contact": before.get("contact")}
-        if event.type == "case.closed"
-        else document
+        {**document, "contact": before.get("contact")} if event.type == "case.closed" else document
     )
 
 
