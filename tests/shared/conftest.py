@@ -23,6 +23,21 @@ class FakeClock:
         self.now += seconds
 
 
+class CountedReads:
+    """A collection that counts the by-`_id` reads made of it."""
+
+    def __init__(self, collection):
+        self._collection = collection
+        self.reads = 0
+
+    def find_one(self, *args, **kwargs):
+        self.reads += 1
+        return self._collection.find_one(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._collection, name)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -13,12 +13,12 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 from lianxin.aggregates import FENCE, AggregateStore, LeaseExpired, LeaseLost
-from lianxin.engine import ConditionalWrites
+from lianxin.engine import FERRETDB, ConditionalWrites
 from lianxin.envelope import Envelope
 from lianxin.faults import armed
-from lianxin.lease import Leases
+from lianxin.lease import HELD_MARGIN, Leases
 from lianxin.outbox import OutboxPublisher
-from tests.shared.conftest import FakeClock, drain
+from tests.shared.conftest import CountedReads, FakeClock, drain
 
 pytestmark = pytest.mark.integration
 
@@ -129,6 +129,27 @@ def test_a_writer_stalled_before_its_write_writes_nothing_after_a_takeover(
     assert test_db["counters"].find_one({"_id": "F"})["value"] == 2
     assert published_values(amqp_uri, bound_queue) == [1, 2]
     assert increment(fenced, "F") == 3  # A's caller retries: nothing was lost
+    assert test_db["leases"].count_documents({}) == 0
+
+
+def test_on_ferretdb_a_write_with_time_to_spare_reads_no_fence_and_one_near_expiry_does(
+    test_db, amqp_uri, service_name, bound_queue, clock
+):
+    leases = Leases(test_db["leases"], ConditionalWrites(FERRETDB), ttl_seconds=TTL, clock=clock)
+    counters = CountedReads(test_db["counters"])
+    store = AggregateStore(
+        counters, leases, ConditionalWrites(FERRETDB), OutboxPublisher(amqp_uri, service_name)
+    )
+    increment(store, "H")
+    counters.reads = 0
+    assert increment(store, "H") == 2
+    assert counters.reads == 1  # the load; the write trusted the lease's time left
+    counters.reads = 0
+    nearly_over = lambda: clock.advance(TTL * (1 - HELD_MARGIN) + 0.5)  # noqa: E731
+    with armed("aggregate.before_write", nearly_over):
+        assert increment(store, "H") == 3
+    assert counters.reads == 2  # the load and the fence: too near expiry to trust the clock
+    assert published_values(amqp_uri, bound_queue) == [1, 2, 3]
     assert test_db["leases"].count_documents({}) == 0
 
 

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from lianxin.engine import FERRETDB, ConditionalWrites
-from lianxin.lease import RELEASE_MARGIN, LeaseBusy, Leases
+from lianxin.lease import HELD_MARGIN, LeaseBusy, Leases
+from tests.shared.conftest import CountedReads
 
 pytestmark = pytest.mark.integration
 
@@ -68,9 +69,7 @@ def test_only_one_of_many_contenders_takes_a_free_lease(test_db, detected_writes
 
 
 @pytest.mark.parametrize("round_", range(5))
-def test_only_one_of_many_contenders_takes_over_a_stale_lease(
-    test_db, detected_writes, round_
-):
+def test_only_one_of_many_contenders_takes_over_a_stale_lease(test_db, detected_writes, round_):
     leases = Leases(test_db["leases"], detected_writes, ttl_seconds=10)
     test_db["leases"].insert_one({"_id": "cases:D", "token": "crashed", "expires_at": 0.0})
     results = contend(16, lambda: leases.try_acquire("cases:D"))
@@ -122,21 +121,6 @@ def test_claims_left_by_crashed_takers_are_forgotten_once_their_takeover_is_over
     leases.release(live)
 
 
-class CountedReads:
-    """The leases collection, counting the reads Leases makes of it."""
-
-    def __init__(self, collection):
-        self._collection = collection
-        self.reads = 0
-
-    def find_one(self, *args, **kwargs):
-        self.reads += 1
-        return self._collection.find_one(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._collection, name)
-
-
 def test_on_ferretdb_a_release_with_time_to_spare_reads_nothing_and_one_near_expiry_reads_the_token(
     test_db, clock
 ):
@@ -146,21 +130,19 @@ def test_on_ferretdb_a_release_with_time_to_spare_reads_nothing_and_one_near_exp
     leases.release(early)
     assert collection.reads == 0
     late = leases.try_acquire("cases:L")
-    clock.advance(10 * (1 - RELEASE_MARGIN) + 0.5)  # still held, but nearly over
+    clock.advance(10 * (1 - HELD_MARGIN) + 0.5)  # still held, but nearly over
     leases.release(late)
     assert collection.reads == 1
     assert test_db["leases"].count_documents({}) == 0
 
 
-def test_a_holder_past_expiry_still_leaves_the_takers_lease_on_the_shortcut_engine(
-    test_db, clock
-):
+def test_a_holder_past_expiry_still_leaves_the_takers_lease_on_the_shortcut_engine(test_db, clock):
     leases = Leases(test_db["leases"], ConditionalWrites(FERRETDB), ttl_seconds=10, clock=clock)
     stale = leases.try_acquire("cases:M")
-    clock.advance(10 * (1 - RELEASE_MARGIN) + 0.5)
+    clock.advance(10 * (1 - HELD_MARGIN) + 0.5)
     with pytest.raises(LeaseBusy):  # nearly over is not over: nobody takes it yet
         leases.try_acquire("cases:M")
-    clock.advance(RELEASE_MARGIN * 10)
+    clock.advance(HELD_MARGIN * 10)
     taker = leases.try_acquire("cases:M")
     leases.release(stale)
     assert test_db["leases"].find_one({"_id": "cases:M"})["token"] == taker.token
