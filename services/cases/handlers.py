@@ -204,6 +204,8 @@ def _merge_or_register(
         for original_id in store.open_case_near(
             place, slot.document, category.duplicate_radius_m, since
         ):
+            if original_id == case.id:
+                continue  # a retry of this very report, whose case write failed after its claim
             with store.change(original_id) as original:
                 current = original.case
                 if current is None or not current.open or current.category != category.code:

@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lianxin.config import Settings
+from lianxin.faults import armed
 from lianxin.mongo import build_context
+from services.cases import handlers, intake
 from services.cases.duplicates import place_of
 from services.cases.store import CaseStore, from_document, map_from_document, map_to_document
-from tests.cases.factories import AT, community, triaged
+from tests.cases.factories import AT, REPORTER, community, triaged
 
 pytestmark = pytest.mark.integration
 
@@ -156,3 +158,39 @@ def test_a_point_near_an_open_case_is_not_claimed(store):
     entry = {"case_id": "LX-P1", "number": "P1", "reported_at": AT, "lat": 28.1370, "lon": 113.0140}
     assert store.claim_place(first, entry, 50, AT - timedelta(hours=6))
     assert not store.claim_place(near, {**entry, "case_id": "LX-P2"}, 50, AT - timedelta(hours=6))
+
+
+class WriteFailed(Exception):
+    pass
+
+
+def test_a_retried_report_whose_first_case_write_failed_after_claiming_its_place_opens_once(
+    settings, mongo_client
+):
+    """The first attempt claimed the place for its case id, then died before writing the
+    case. The retry (same Idempotency-Key, so the same case id) takes the dead attempt's
+    lease over once it expires, and finds its own claim at the place: it takes the place
+    again instead of waiting on its own case's lease, which it holds."""
+    store = CaseStore(build_context(replace(settings, lease_ttl_seconds=1), {}, mongo_client))
+    with store.area_change("jingxiang") as change:
+        change.save(map_to_document(community()))
+    received = intake.Intake(
+        community_id="jingxiang",
+        description=f"5栋2单元楼道灯坏了 {uuid.uuid4().hex[:6]}",
+        channel="hotline",
+        location={"grid_id": "g1", "area_code": "e1-b5-u2"},
+    )
+
+    def report_now():
+        return handlers.report(store, received, REPORTER, lambda _: True, "retry-1", None, AT)
+
+    def fail():
+        raise WriteFailed()
+
+    with armed("aggregate.before_write", fail), pytest.raises(WriteFailed):
+        report_now()
+    assert store.get(handlers.case_id_for("retry-1")) is None
+    case, created = report_now()
+    assert created and case.id == handlers.case_id_for("retry-1") and case.state == "triaged"
+    assert store.places.find(case.place_key)["case_id"] == case.id
+    assert report_now() == (case, False)
