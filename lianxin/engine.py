@@ -46,6 +46,12 @@ class Engine:
             configured = "ferretdb" if "ferretdbVersion" in info else "mongodb"
         return cls(configured, atomic_conditional_writes=configured == "mongodb")
 
+    @property
+    def reads_secondary_indexes(self) -> bool:
+        """FerretDB 1.x pushes no filter but a lone `_id` down to SQLite, so it reads no
+        other index; SQLite would still update each one on every write."""
+        return self.atomic_conditional_writes
+
 
 MONGODB = Engine("mongodb", atomic_conditional_writes=True)
 FERRETDB = Engine("ferretdb", atomic_conditional_writes=False)

@@ -38,7 +38,7 @@ from lianxin.config import Settings
 from lianxin.engine import ConditionalWrites, Engine
 from lianxin.envelope import Envelope
 from lianxin.lease import Leases
-from lianxin.mongo import StoreContext
+from lianxin.mongo import StoreContext, ensure_indexes
 from lianxin.outbox import OutboxPublisher
 from scripts.bench.harness import Isolation
 from services.roster import domain, handlers, registry
@@ -232,18 +232,17 @@ def main(sizes: str, samples: int, seed: int, amqp_uri: str, mongo_uri: str, out
         for people, grids in shapes:
             db = client[f"{isolation.db_prefix}{people}"]
             writes = ConditionalWrites(Engine.detect(db))
-            store = RosterStore(
-                StoreContext(
-                    db,
-                    writes.engine,
-                    writes,
-                    Leases(db["leases"], writes, ttl_seconds=10),
-                    OutboxPublisher(isolation.amqp_uri, "roster"),
-                    Settings("roster"),
-                    {},
-                )
+            context = StoreContext(
+                db,
+                writes.engine,
+                writes,
+                Leases(db["leases"], writes, ttl_seconds=10),
+                OutboxPublisher(isolation.amqp_uri, "roster"),
+                Settings("roster"),
+                {},
             )
-            store.ensure_indexes()
+            store = RosterStore(context)
+            ensure_indexes(context, store)
             console.print(f"{people:,} people, {grids:,} grids: filling")
             setup = fill(store, people, grids)
             console.print(f"  filled in {setup['store_seconds']:.0f}s; dispatching {samples} cases")

@@ -40,6 +40,7 @@ def community_ids(count: int) -> list[str]:
     """The sample and its copies: jingxiang, jingxiang2, jingxiang3, …"""
     return [COMMUNITY, *(f"{COMMUNITY}{n}" for n in range(2, count + 1))]
 
+
 # (category the taxonomy should triage it to, relative frequency, ways residents say it)
 PROBLEMS: list[tuple[str, int, list[str]]] = [
     (

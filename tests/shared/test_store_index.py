@@ -18,9 +18,11 @@ import pytest
 from pymongo import MongoClient, monitoring
 
 from lianxin.aggregates import AggregateStore
+from lianxin.config import Settings
 from lianxin.engine import ConditionalWrites, Engine
 from lianxin.envelope import Envelope
 from lianxin.lease import Leases
+from lianxin.mongo import build_context, ensure_indexes
 from tests.conftest import MONGO_URI
 
 pytestmark = pytest.mark.integration
@@ -133,3 +135,39 @@ def serving_ferretdb(port: int) -> tuple[Path, Path]:
             # /proc/<pid>/exe reads the running binary, even one rebuilt since it started
             return cmdline.parent / "exe", Path(unquote(sqlite_url.path))
     pytest.fail(f"no FerretDB with --listen-addr …:{port} among this machine's processes")
+
+
+class Listing:
+    """A repository with one listing index."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def ensure_indexes(self) -> None:
+        self.db["items"].create_index([("community_id", 1), ("at", -1)])
+
+
+@pytest.mark.parametrize("engine", ["ferretdb", "mongodb"])
+def test_secondary_indexes_are_made_only_where_the_engine_reads_them(
+    engine, mongo_client, db_prefix, amqp_uri
+):
+    """FerretDB would maintain them on every write and read none; MongoDB plans with them."""
+    settings = Settings(
+        service="indexes", amqp_uri=amqp_uri, mongo_db_prefix=db_prefix, mongo_engine=engine
+    )
+    context = build_context(settings, {}, mongo_client)
+    context.db["items"].insert_one({"_id": "a"})
+    context.db["leases"].insert_one({"_id": "items:a"})
+    try:
+        ensure_indexes(context, Listing(context.db))
+        made = {
+            name
+            for collection in ("items", "leases")
+            for name in context.db[collection].index_information()
+        }
+    finally:
+        mongo_client.drop_database(context.db.name)
+    if engine == "ferretdb":
+        assert made == {"_id_"}
+    else:
+        assert made == {"_id_", "community_id_1_at_-1", "collection_1"}
