@@ -100,6 +100,7 @@ class CaseReported(About):
 
 class CaseTriaged(About):
     location = fields.Nested(EventLocation, required=True)
+    # About's, narrowed: a triaged (or dispatched) case has both, never null
     place = fields.String(required=True)
     category_label = fields.Nested(Label, required=True)
     description = fields.String(required=True)
@@ -126,7 +127,7 @@ class CaseDispatched(About):
     accept_by = fields.AwareDateTime(allow_none=True)
     resolve_by = fields.AwareDateTime(allow_none=True)
     attempt = fields.Integer(required=True)
-    place = fields.String(required=True)
+    place = fields.String(required=True)  # About's, narrowed as in CaseTriaged
     category_label = fields.Nested(Label, required=True)
     description = fields.String(required=True)
 

@@ -41,9 +41,10 @@ class FactBatches(DependencyProvider):
         whatever the batch holds, so the window sets the cost: at 20 ms a case's facts
         took about one fold of their own under `make bench`; at 100 ms a fold carried
         the facts of a few cases, and at 20 reports/s over four communities metrics
-        still sent 4 of a case's 36 commands more than at 250 ms. Counts show up that
-        much later; nothing user-facing waits on them, and the workers waiting
-        meanwhile stay well under max_workers (100): some 45 at 35 cases/s."""
+        still sent 4 of a case's 36 commands more than at 250 ms (`python -m scripts.bench
+        --phases throughput,latency`, two runs of each in turns). Counts show up that
+        much later; nothing user-facing waits on them, and the workers waiting meanwhile
+        stay under max_workers (100): about 5 events a case × 35 cases/s × 0.25 s ≈ 45."""
         self._fold = fold
         self._window = window_seconds
         self._max = max_facts

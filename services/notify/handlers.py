@@ -32,25 +32,6 @@ from services.notify.routing import (
 from services.notify.store import NotifyStore
 
 Clock = Callable[[], datetime]
-# The case events notify is bound to (docs/events.md names notify for each): the others
-# (triaged, declined, suspended, resumed, rated, reopened, withdrawn) never reach it.
-CASE_EVENT_TYPES = (
-    "case.reported",
-    "case.triage_needed",
-    "case.emergency",
-    "case.dispatched",
-    "case.assigned",
-    "case.accepted",
-    "case.escalated",
-    "case.warning",
-    "case.overdue",
-    "case.extension_requested",
-    "case.extension_decided",
-    "case.resolved",
-    "case.closed",
-    "case.rejected",
-    "case.merged",
-)
 # The events whose news the follow keeps: the first (description, place, the resident's
 # contact) and the last (the contact is let go). Everything else a message shows (number,
 # place, labels, who has the case now) every case event carries itself.
@@ -294,17 +275,8 @@ def _followed(follow: Mapping[str, Any], event: Envelope) -> dict[str, Any]:
 
 
 def _known(follow: Mapping[str, Any]) -> dict[str, Any]:
-    keys = (
-        "number",
-        "grid_id",
-        "category",
-        "team",
-        "priority",
-        "place",
-        "location",
-        "description",
-        "category_label",
-    )
+    """What the follow keeps, for an event that does not tell it itself."""
+    keys = (*FOLLOWED_FIELDS, "category_label")
     return {key: follow[key] for key in keys if follow.get(key) not in (None, "")}
 
 

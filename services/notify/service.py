@@ -14,7 +14,7 @@ from lianxin.web import HealthCheck
 from services.notify import handlers, pipeline, replicas
 from services.notify.http import ACTION_TIMEOUT_SECONDS, NotifyHttp
 from services.notify.outbound import OutboundProvider
-from services.notify.schemas import EVENTS
+from services.notify.schemas import CASE_EVENTS, EVENTS
 from services.notify.store import NotifyStore
 
 
@@ -29,7 +29,7 @@ class NotifyService(NotifyHttp, KeyReplica, HealthCheck):
 
     @event_stream(
         "cases",
-        *(Source("cases", event_type) for event_type in handlers.CASE_EVENT_TYPES),
+        *(Source("cases", event_type) for event_type in CASE_EVENTS),
         retired=[Source("cases", "case.#")],  # bound to every case event until 2026-11
         label="case.#",  # its metrics' name for it, as before: notify's case events
     )

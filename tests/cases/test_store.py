@@ -13,7 +13,7 @@ import pytest
 
 from lianxin.config import Settings
 from lianxin.faults import armed
-from lianxin.mongo import build_context
+from lianxin.mongo import build_context, ensure_indexes
 from services.cases import handlers, intake
 from services.cases.duplicates import place_of
 from services.cases.store import CaseStore, from_document, map_from_document, map_to_document
@@ -38,8 +38,9 @@ def settings(mongo_client, db_prefix, amqp_uri):
 @pytest.fixture
 def store(settings, mongo_client):
     """The repository as the service builds it."""
-    repository = CaseStore(build_context(settings, {}, mongo_client))
-    repository.ensure_indexes()
+    context = build_context(settings, {}, mongo_client)
+    repository = CaseStore(context)
+    ensure_indexes(context, repository)
     return repository
 
 

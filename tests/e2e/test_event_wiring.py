@@ -19,6 +19,7 @@ from lianxin.consumer import DELIVERY_LIMIT, Source, consumer_queue
 from lianxin.delays import DELAY_TIERS_SECONDS, tier_name
 from lianxin.topology import consumed_sources, topic_matches
 from scripts.stack import ROOT, SERVICES, declare_topology, service_classes
+from services.notify.schemas import EVENTS as NOTIFY_EVENTS
 from tests.conftest import AMQP_HOST_URI, rabbitmqctl
 
 
@@ -144,6 +145,7 @@ def test_notify_is_bound_to_exactly_the_case_events_the_docs_name_it_for():
     }
     assert bound == documented_consumers("notify")
     assert "case.triaged" not in bound  # roster's and metrics', the busiest of all
+    assert bound <= NOTIFY_EVENTS.types, "bound but read as unknown: dropped unread"
 
 
 @pytest.mark.integration

@@ -18,7 +18,7 @@ from lianxin.config import Settings
 from lianxin.engine import ConditionalWrites, Engine
 from lianxin.faults import armed
 from lianxin.lease import Leases
-from lianxin.mongo import StoreContext
+from lianxin.mongo import StoreContext, ensure_indexes
 from services.metrics import handlers, places, reports
 from services.metrics.domain import ALL, Fact, Partition
 from services.metrics.measures import facts_of
@@ -57,7 +57,7 @@ def store(test_db, clock) -> MetricsStore:
         test_db, writes.engine, writes, leases, lambda message: None, Settings("metrics"), {}
     )
     metrics = MetricsStore(context)
-    metrics.ensure_indexes()
+    ensure_indexes(context, metrics)
     return metrics
 
 

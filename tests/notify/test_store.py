@@ -10,7 +10,7 @@ import pytest
 
 from lianxin import topology
 from lianxin.config import Settings
-from lianxin.mongo import build_context
+from lianxin.mongo import build_context, ensure_indexes
 from services.notify import pipeline, replicas
 from services.notify.domain import Contact, Delivery, Recipient
 from services.notify.store import NotifyStore
@@ -27,8 +27,9 @@ def store(test_db, amqp_uri, mongo_client):
 
     topology.declare(amqp_uri, {"notify": NotifyService})
     settings = Settings("notify", amqp_uri=amqp_uri, mongo_db_prefix=f"{test_db.name}_")
-    repository = NotifyStore(build_context(settings, {}, mongo_client))
-    repository.ensure_indexes()
+    context = build_context(settings, {}, mongo_client)
+    repository = NotifyStore(context)
+    ensure_indexes(context, repository)
     yield repository
     mongo_client.drop_database(settings.database)
 

@@ -18,7 +18,7 @@ from lianxin.config import Settings
 from lianxin.engine import ConditionalWrites, Engine
 from lianxin.envelope import Envelope
 from lianxin.lease import Leases
-from lianxin.mongo import StoreContext
+from lianxin.mongo import StoreContext, ensure_indexes
 from lianxin.outbox import OutboxPublisher
 from services.roster import duty, handlers, hours, registry, views
 from services.roster.cli import OPERATOR
@@ -77,7 +77,7 @@ def store(test_db, amqp_uri, service) -> RosterStore:
         {},
     )
     roster = RosterStore(context)
-    roster.ensure_indexes()
+    ensure_indexes(context, roster)
     return roster
 
 

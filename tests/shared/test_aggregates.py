@@ -135,11 +135,8 @@ def test_a_writer_stalled_before_its_write_writes_nothing_after_a_takeover(
 def test_on_ferretdb_a_write_with_time_to_spare_reads_no_fence_and_one_near_expiry_does(
     test_db, amqp_uri, service_name, bound_queue, clock
 ):
-    leases = Leases(test_db["leases"], ConditionalWrites(FERRETDB), ttl_seconds=TTL, clock=clock)
-    counters = CountedReads(test_db["counters"])
-    store = AggregateStore(
-        counters, leases, ConditionalWrites(FERRETDB), OutboxPublisher(amqp_uri, service_name)
-    )
+    store = counter_store(test_db, amqp_uri, service_name, ConditionalWrites(FERRETDB), clock)
+    counters = store.collection = CountedReads(store.collection)
     increment(store, "H")
     counters.reads = 0
     assert increment(store, "H") == 2
