@@ -167,6 +167,14 @@ class Leases:
             return False
         return self.remaining(lease) >= self._ttl * HELD_MARGIN
 
+    def collections_behind(self) -> set[str]:
+        """The aggregate collections with a lease past expiry (a claim counts too: it may
+        need forgetting), from one read of the whole leases collection: the outbox
+        sweep's first look, so that a quiet service costs one command a sweep."""
+        now = self._clock()
+        found = self._leases.find({}, {"collection": 1, "expires_at": 1})
+        return {lease.get("collection") for lease in found if lease["expires_at"] <= now}
+
     def stale(self, **meta: Any) -> list[dict]:
         """Leases past expiry, excluding claims. The collection holds only in-flight and
         abandoned leases, so a full read of it stays small on every engine."""

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,9 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from lianxin import deadlines
+from lianxin.aggregates import recover_all
 from lianxin.auth import KEYS_COLLECTION, KeyRecord
+from lianxin.documents import document_of
 from lianxin.envelope import Envelope
 from lianxin.idempotency import already_applied, record_applied
 from lianxin.mongo import StoreContext
@@ -78,7 +80,7 @@ def load_prefixes(folder: Path = DATA) -> dict[str, str]:
 
 
 def to_document(case: Case) -> dict[str, Any]:
-    document = asdict(case)
+    document = document_of(case)
     document["_id"] = document.pop("id")
     document["is_overdue"] = bool(case.overdue)  # what the listing filters on
     return document
@@ -168,9 +170,7 @@ class CaseStore:
             self.cases.collection.create_index(keys)
 
     def recover(self) -> int:
-        return sum(
-            store.recover() for store in (self.cases, self.places, self.areas, self.keys.keys)
-        )
+        return recover_all((self.cases, self.places, self.areas, self.keys.keys))
 
     # One case
 

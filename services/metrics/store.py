@@ -29,7 +29,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from lianxin.aggregates import AggregateStore, visible
+from lianxin.aggregates import AggregateStore, recover_all, visible
 from lianxin.clock import utc_now
 from lianxin.faults import fault_point
 from lianxin.mongo import StoreContext
@@ -89,7 +89,7 @@ class MetricsStore:
         self.facts.create_index([("partition", ASCENDING)])
 
     def recover(self) -> int:
-        return self.days.recover() + self.live.recover()
+        return recover_all((self.days, self.live))
 
     def _aggregates(self, partition: Partition) -> AggregateStore:
         return self.live if partition.is_live else self.days

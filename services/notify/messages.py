@@ -11,7 +11,7 @@ in the shipped one. E-mail gets an HTML part from `message.html.j2` (escaped).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from lianxin.documents import document_of
 from lianxin.privacy import mask_phone
 
 TEMPLATES = Path(__file__).parent / "data" / "templates"
@@ -49,7 +50,7 @@ class Message:
     facts: Mapping[str, Any] = field(default_factory=dict)  # number, place, … for JSON bodies
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "links": dict(self.links), "facts": dict(self.facts)}
+        return {**document_of(self), "links": dict(self.links), "facts": dict(self.facts)}
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> Message:

@@ -20,14 +20,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from lianxin.aggregates import Change
+from lianxin.aggregates import Change, recover_all
 from lianxin.deadlines import Deadline
+from lianxin.documents import document_of
 from lianxin.envelope import Envelope
 from lianxin.mongo import StoreContext
 from services.notify.domain import Attempt, Contact, Delivery, Recipient
@@ -37,10 +37,8 @@ REPLICA_CACHE_SECONDS = 2.0
 
 
 def delivery_document(delivery: Delivery) -> dict[str, Any]:
-    document = asdict(delivery)
+    document = document_of(delivery)
     document["_id"] = document.pop("id")
-    document["message"] = dict(delivery.message)
-    document["bundle"] = [dict(item) for item in delivery.bundle]
     return document
 
 
@@ -114,7 +112,7 @@ class NotifyStore:
         self.deliveries.collection.create_index([("case_id", ASCENDING)])
 
     def recover(self) -> int:
-        return sum(aggregates.recover() for aggregates in self._all)
+        return recover_all(self._all)
 
     # deliveries
 

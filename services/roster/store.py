@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import date, datetime
 from datetime import time as clock_time
 from typing import Any
@@ -30,8 +29,8 @@ from zoneinfo import ZoneInfo
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from lianxin import instrumentation
-from lianxin.aggregates import Change
+from lianxin.aggregates import Change, recover_all
+from lianxin.documents import document_of
 from lianxin.mongo import StoreContext
 from services.roster.domain import CaseRef, Credit, Dispatch, Offer
 from services.roster.ledger import Entry
@@ -75,19 +74,7 @@ class RosterStore:
         self.db["no_shows"].create_index([("person_id", ASCENDING), ("start", DESCENDING)])
 
     def recover(self) -> int:
-        """The outbox sweep: one look at the (small) leases collection, then only the
-        aggregates with a lease left behind are recovered, rather than two queries per
-        aggregate collection every second."""
-        now = time.time()
-        leases = self.db["leases"].find({}, {"collection": 1, "expires_at": 1})
-        behind = {lease.get("collection") for lease in leases if lease["expires_at"] <= now}
-        recovered = 0
-        for name, store in self.aggregates.items():
-            if name in behind:
-                recovered += store.recover()
-            else:
-                instrumentation.OUTBOX_BACKLOG.labels(name).set(0)
-        return recovered
+        return recover_all(self.aggregates.values())
 
     @contextmanager
     def change(self, aggregate: str, aggregate_id: str) -> Iterator[Change]:
@@ -300,21 +287,21 @@ def dispatch_from(document: Mapping[str, Any] | None) -> Dispatch | None:
 def dispatch_document(dispatch: Dispatch) -> dict[str, Any]:
     return {
         "_id": dispatch.case.case_id,
-        "case": asdict(dispatch.case),
+        "case": document_of(dispatch.case),
         "state": dispatch.state,
         "round": dispatch.round,
         "attempt": dispatch.attempt,
-        "offer": asdict(dispatch.offer) if dispatch.offer else None,
+        "offer": document_of(dispatch.offer),
         "passed": list(dispatch.passed),
         "step": dispatch.step,
         "holder": dispatch.holder,
         "accepted_at": dispatch.accepted_at,
         "case_version": dispatch.case_version,
-        "credit": asdict(dispatch.credit) if dispatch.credit else None,
+        "credit": document_of(dispatch.credit),
         "applied": list(dispatch.applied),
     }
 
 
 def offer_document(offer: Offer, state: str, at: datetime) -> dict[str, Any]:
     """A person's offer as their listing shows it; replaced as its state moves on."""
-    return {"_id": offer.id, **asdict(offer), "state": state, "changed_at": at}
+    return {"_id": offer.id, **document_of(offer), "state": state, "changed_at": at}

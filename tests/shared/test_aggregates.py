@@ -12,7 +12,7 @@ import threading
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from lianxin.aggregates import FENCE, AggregateStore, LeaseExpired, LeaseLost
+from lianxin.aggregates import FENCE, AggregateStore, LeaseExpired, LeaseLost, recover_all
 from lianxin.engine import FERRETDB, ConditionalWrites
 from lianxin.envelope import Envelope
 from lianxin.faults import armed
@@ -89,6 +89,45 @@ def test_an_outbox_that_cannot_be_published_stays_and_is_published_by_recovery(
     assert store._leases.stale(collection="counters") == []
     assert store.recover() == 0
     assert drain(amqp_uri, queue) == []  # a released lease means published: never again
+
+
+class CountedFinds(CountedReads):
+    """A collection that counts its `find` queries as well."""
+
+    def __init__(self, collection):
+        super().__init__(collection)
+        self.finds = 0
+
+    def find(self, *args, **kwargs):
+        self.finds += 1
+        return self._collection.find(*args, **kwargs)
+
+
+def test_the_sweep_reads_the_leases_once_and_recovers_only_where_a_lease_was_left(
+    test_db, amqp_uri, service_name, writes
+):
+    leases_collection = CountedFinds(test_db["leases"])
+    leases = Leases(leases_collection, writes, ttl_seconds=TTL)
+    publish = OutboxPublisher(amqp_uri, service_name)
+    quiet, stuck = (
+        AggregateStore(test_db[name], leases, writes, publish) for name in ("quiet", "stuck")
+    )
+    assert recover_all((quiet, stuck)) == 0
+    assert leases_collection.finds == 1  # one look, not two per collection
+
+    increment(quiet, "Q")  # no queue bound yet: both outboxes are refused and left behind
+    increment(stuck, "S")
+    test_db["leases"].delete_one({"_id": "quiet:Q"})  # as if quiet's had been published
+    exchange = Exchange(f"{service_name}.events", type="topic", durable=True)
+    queue = Queue(f"{service_name}-sweep", exchange, routing_key="counter.#", durable=False)
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).declare()
+
+    leases_collection.finds = 0
+    assert recover_all((quiet, stuck)) == 1
+    assert [event["payload"] for event in drain(amqp_uri, queue)] == [{"value": 1}]
+    assert leases_collection.finds == 3  # the look, then stuck's stale leases and claims
+    assert test_db["leases"].count_documents({}) == 0
 
 
 def test_a_normal_release_means_the_next_writer_replaces_the_outbox_without_republishing(
