@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from kombu import Exchange, Queue
-from nameko.amqp.publish import get_producer
+
+from lianxin import producers
 
 DELAY_TIERS_SECONDS = (1, 5, 30, 120, 600, 3600, 21600)
 DEFAULT_EXCHANGE = Exchange("")
@@ -71,15 +72,13 @@ def publish(
 ) -> None:
     """Deliver `body` to `target_queue` after a tier's delay (None: at once), with confirms."""
     exchange = DEFAULT_EXCHANGE if tier_seconds is None else tier_exchange(tier_seconds)
-    with get_producer(amqp_uri, confirms=True) as producer:
-        producer.publish(
-            body,
-            exchange=exchange,
-            routing_key=target_queue,
-            headers=dict(headers or {}),
-            content_type=content_type,
-            content_encoding=content_encoding,
-            delivery_mode=2,
-            retry=True,
-            retry_policy={"max_retries": 3},
-        )
+    producers.publish(
+        amqp_uri,
+        body,
+        exchange,
+        routing_key=target_queue,
+        retry_policy={"max_retries": 3},
+        headers=dict(headers or {}),
+        content_type=content_type,
+        content_encoding=content_encoding,
+    )

@@ -14,10 +14,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 
-from lianxin import deadlines
+from lianxin import deadlines, producers
 
 OUTBOX = "outbox"
 SWEEP_INTERVAL_SECONDS = 1.0  # how often each service looks for outboxes left behind
@@ -38,22 +37,19 @@ class OutboxPublisher:
         self._amqp_uri = amqp_uri
         self._service = service_name
         self._exchange = get_event_exchange(service_name, {})
-        self._publisher = Publisher(
-            amqp_uri,
-            use_confirms=True,
-            mandatory=True,
-            serializer="json",
-            declare=[self._exchange],
-        )
 
     def __call__(self, message: Mapping[str, Any]) -> None:
         if deadlines.is_deadline(message):
             deadlines.send(self._amqp_uri, self._service, message, datetime.now(UTC))
             return
-        self._publisher.publish(
+        producers.publish(
+            self._amqp_uri,
             dict(message),
-            exchange=self._exchange,
+            self._exchange,
             routing_key=message["type"],
-            message_id=message["event_id"],
             retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
+            mandatory=True,
+            declare=[self._exchange],
+            serializer="json",
+            message_id=message["event_id"],
         )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from nameko.exceptions import IncorrectSignature
 
 from lianxin.privacy import mask_name, mask_phone
-from lianxin.web import forbidden_keys
+from lianxin.web import JsonHttp, forbidden_keys
 
 # Forbidden keys
 
@@ -103,3 +106,18 @@ def test_a_masked_name_hides_everything_after_the_first_character(name):
     assert masked[0] == name[0]
     assert set(masked[1:]) == {"*"}
     assert len(masked) == max(2, len(name))
+
+
+def test_arguments_that_do_not_fit_the_route_method_are_refused_every_time():
+    class Service:
+        def route(self, request, case_id):
+            pass
+
+    entrypoint = JsonHttp("GET", "/v1/cases/<case_id>")
+    entrypoint.container = SimpleNamespace(service_cls=Service)
+    entrypoint.method_name = "route"
+    entrypoint.check_signature(("request",), {"case_id": "c1"})
+    entrypoint.check_signature(("request",), {"case_id": "c2"})  # the same shape: fits
+    for _ in range(2):
+        with pytest.raises(IncorrectSignature):
+            entrypoint.check_signature(("request",), {"number": "c1"})
