@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -61,7 +62,9 @@ class QueryLog(monitoring.CommandListener):
     """Writes the shape of every filter a service sends (collection, command, field names,
     operators and sort; never a value) as JSON lines: the audit behind docs/store-queries.md,
     the list of the queries that are not by `_id`, which tests/e2e/test_zz_store_queries.py
-    holds against the log of the e2e stack. Set QUERY_LOG to a file path to turn it on.
+    holds against the log of the e2e stack. Inserts are written too, with no filter, and
+    every line has its time (`at`): `scripts.bench --command-log` counts them per case.
+    Set QUERY_LOG to a file path to turn it on.
 
     `filter` is the filter's top-level keys; `fields` maps every field it names, through
     `$and`/`$or`/`$nor`, to the operators applied to it (`$eq` for a plain value)."""
@@ -94,6 +97,7 @@ class QueryLog(monitoring.CommandListener):
                 "filter": sorted(query),
                 "fields": self.fields(query),
                 "sort": sort,
+                "at": round(time.time(), 3),
             }
             with self._lock, open(self._path, "a", encoding="utf-8") as log:
                 log.write(json.dumps(shape) + "\n")
@@ -118,6 +122,8 @@ class QueryLog(monitoring.CommandListener):
         if name in self.STATEMENTS:
             field, key = self.STATEMENTS[name]
             return [statement.get(key) or {} for statement in command.get(field, [])]
+        if name == "insert":
+            return [{}]  # one line per command, whatever the number of documents
         if name == "aggregate":
             return [stage["$match"] for stage in command.get("pipeline", []) if "$match" in stage]
         return []

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Callable
@@ -77,6 +78,11 @@ def say(message: str) -> None:
     help="Logs of the processes [default: var/bench/run-<id>, removed after a good run].",
 )
 @click.option("--log-level", default="WARNING", help="LOG_LEVEL of the services.")
+@click.option(
+    "--command-log",
+    is_flag=True,
+    help="Count each service's database commands per case, by collection (costs some CPU).",
+)
 @click.option("--seed", default=12345, help="Seed of the report stream.")
 @click.option(
     "--ferretdb-metrics-url",
@@ -175,6 +181,7 @@ def _parameters(options: dict[str, Any]) -> dict[str, Any]:
             "log_level",
             "smoke",
             "ferretdb_metrics_url",
+            "command_log",
         )
     }
     params["warmup_cases"] = 40  # sent and drained before any phase is measured
@@ -308,6 +315,7 @@ def run_pipeline(
         ).start()
         cleanup.callback(probe.stop)
         say("pipeline: starting cases, roster, notify, metrics")
+        command_log = state_dir / "commands.jsonl" if params["command_log"] else None
         declare_topology(isolation.amqp_uri)
         communities = community_ids(params["communities"])
         issuing = ThreadPoolExecutor(max_workers=1)  # the key CLI, while the services start
@@ -321,6 +329,7 @@ def run_pipeline(
             SECRET,
             params["log_level"],
             communities,
+            command_log,
         )
         cleanup.callback(harness.stop_pipeline, stack)
         hotline_key = hotline_key.result()
@@ -360,6 +369,7 @@ def run_pipeline(
             complete_on=complete_on,
             volunteers=volunteers,
             ferretdb_url=params["ferretdb_metrics_url"],
+            command_log=(command_log, isolation.db_prefix) if command_log else None,
         )
         workload = Workload(seed=params["seed"], communities=tuple(communities))
         before_load()
@@ -434,16 +444,19 @@ class _Phase:
         complete_on,
         volunteers,
         ferretdb_url,
+        command_log: tuple[Path, str] | None = None,
     ):
         self.isolation, self.tracker, self.probe = isolation, tracker, probe
         self.groups, self.system, self.milestones = groups, system, milestones
         self.complete_on, self.volunteers, self.ferretdb_url = complete_on, volunteers, ferretdb_url
+        self.command_log = command_log  # the services' query log and their database prefix
         self.queues = harness.pipeline_queues()
 
     def measure(
         self, name: str, drive: Callable[[], load.SendStats], warmup: float, drain_timeout: float
     ) -> dict[str, Any]:
         commands_before = observe.ferretdb_commands(self.ferretdb_url)
+        since = time.time()
         volunteer_cpu = self.volunteers.stats.cpu_seconds if self.volunteers else 0.0
         before = cpu.snapshot(self.groups)
         send = drive()
@@ -459,6 +472,7 @@ class _Phase:
         )
         after = cpu.snapshot(self.groups)
         commands_after = observe.ferretdb_commands(self.ferretdb_url)
+        until = time.time()
         self.probe.check()
         figures = report.phase_figures(self.tracker.of_phase(name), send, warmup, self.milestones)
         figures.update(
@@ -469,6 +483,11 @@ class _Phase:
                 commands_before, commands_after, figures["cases_reported"]
             ),
         )
+        if self.command_log:
+            log, db_prefix = self.command_log
+            figures["commands_by_service"] = observe.commands_by_service(
+                log, db_prefix, since, until, figures["cases_reported"]
+            )
         if self.volunteers:
             volunteer_cpu = self.volunteers.stats.cpu_seconds - volunteer_cpu
         figures["cpu"] = report.cpu_figures(

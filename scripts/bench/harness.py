@@ -172,15 +172,17 @@ def start_pipeline(
     secret: str,
     log_level: str,
     communities: list[str],
+    command_log: Path | None = None,
 ) -> Stack:
-    """The four services, once `declare_topology` has declared every consumer queue."""
+    """The four services, once `declare_topology` has declared every consumer queue;
+    with `command_log`, each writes the shape of every command it sends there."""
     stack = Stack(
         amqp_uri=isolation.amqp_uri,
         mongo_uri=isolation.mongo_uri,
         db_prefix=isolation.db_prefix,
         base_port=free_base_port(),
         state_dir=state_dir,
-        env=service_env(webhook_url, secret, log_level),
+        env=service_env(webhook_url, secret, log_level, command_log),
     )
     try:
         for service in SERVICES:
@@ -278,7 +280,9 @@ def wait_for_areas_in_cases(
 TOKEN_SECRET = secrets.token_urlsafe(24)  # signs person tokens, where the services have them
 
 
-def service_env(webhook_url: str, secret: str, log_level: str) -> dict[str, str]:
+def service_env(
+    webhook_url: str, secret: str, log_level: str, command_log: Path | None = None
+) -> dict[str, str]:
     """Production-like: real secrets, no dev mode; only the webhook goes to the bench.
     Each setting is given under the variable(s) deploy/config/*.yaml read it from."""
     env = {"LOG_LEVEL": log_level}
@@ -286,6 +290,7 @@ def service_env(webhook_url: str, secret: str, log_level: str) -> dict[str, str]
         ("NOTIFY_WEBHOOK_URL", webhook_url),
         ("NOTIFY_SIGNING_SECRET", secret),
         ("TOKEN_SECRET", TOKEN_SECRET),
+        ("QUERY_LOG", str(command_log or "")),
     ):
         env |= dict.fromkeys(config_variables(setting), value)
     return env

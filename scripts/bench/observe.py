@@ -19,8 +19,10 @@ import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -252,6 +254,34 @@ def ferretdb_commands(url: str | None) -> dict[str, float] | None:
                 command = sample.labels.get("command", "?")
                 counts[command] = counts.get(command, 0.0) + sample.value
     return counts or None
+
+
+def commands_by_service(
+    log: Path, db_prefix: str, since: float, until: float, cases: int
+) -> dict[str, dict[str, float]] | None:
+    """What each service sent its database per case between two moments, by collection
+    and command ("leases insert"), from the services' query log (`--command-log`,
+    lianxin.mongo.QueryLog): where a case's commands go, which FerretDB's own count
+    does not tell. Commands without a filter or document (hello, getMore) are not in
+    the log."""
+    if not cases or not log.exists():
+        return None
+    counts: Counter[tuple[str, str]] = Counter()
+    with log.open(encoding="utf-8") as lines:
+        for line in lines:
+            entry = json.loads(line)
+            if entry["db"].startswith(db_prefix) and since <= entry.get("at", 0.0) <= until:
+                service = entry["db"][len(db_prefix) :]
+                counts[service, f"{entry['collection']} {entry['command']}"] += 1
+    by_service: dict[str, dict[str, float]] = {}
+    for service in sorted({service for service, _ in counts}):
+        own = {what: count for (name, what), count in counts.items() if name == service}
+        figures = {"total": round(sum(own.values()) / cases, 2)}
+        for what, count in sorted(own.items(), key=lambda item: -item[1]):
+            if count / cases >= 0.01:
+                figures[what] = round(count / cases, 2)
+        by_service[service] = figures
+    return by_service
 
 
 def per_case(

@@ -138,6 +138,7 @@ def print_result(result: dict[str, Any], console: Console | None = None) -> None
                 f"  FerretDB commands per case: {commands['total']:g} ({listed}); "
                 "counted by FerretDB for all its clients"
             )
+        _commands_by_service(console, throughput.get("commands_by_service"))
     lat = pipeline.get("latency")
     if lat:
         _latency_table(console, lat, params)
@@ -155,6 +156,20 @@ def print_result(result: dict[str, Any], console: Console | None = None) -> None
     if result.get("error"):
         console.print(f"[red]the run failed, these figures are partial:[/] {result['error']}")
     console.print(f"result: {result.get('output')}")
+
+
+def _commands_by_service(console, by_service: dict[str, dict[str, float]] | None) -> None:
+    """The --command-log breakdown: each service's commands per case, biggest first."""
+    if not by_service:
+        return
+    table = Table(title="Commands per case by service (--command-log)", title_justify="left")
+    table.add_column("service")
+    table.add_column("total", justify="right")
+    table.add_column("collection and command, per case")
+    for service, figures in by_service.items():
+        parts = [f"{what} {value:g}" for what, value in figures.items() if what != "total"]
+        table.add_row(service, f"{figures['total']:g}", ", ".join(parts))
+    console.print(table)
 
 
 def _throughput_table(console, figures, params, bare, result) -> None:

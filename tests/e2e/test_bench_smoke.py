@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from scripts.bench import observe
 from scripts.stack import ROOT, SERVICES
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +30,7 @@ def test_the_bench_smoke_run_writes_a_sane_result(tmp_path_factory):
         "-m",
         "scripts.bench",
         "--smoke",
+        "--command-log",
         "--output",
         str(output),
         "--state-dir",
@@ -77,6 +79,10 @@ def test_the_bench_smoke_run_writes_a_sane_result(tmp_path_factory):
     for process in [*SERVICES, "FerretDB", "RabbitMQ"]:
         assert cpu["seconds"][process] > 0, f"no CPU found for {process}: pids not found?"
     assert cpu["system_ms_per_case"] > 0
+    by_service = throughput["commands_by_service"]
+    assert set(by_service) == set(SERVICES)
+    assert by_service["cases"]["cases insert"] >= 1  # every reported case is stored
+    assert by_service["cases"]["total"] >= by_service["cases"]["cases insert"]
 
     latency = result["pipeline"]["latency"]
     assert latency["cases_sent"] == latency["cases_reported"] == settled(latency) > 0
@@ -105,3 +111,26 @@ def settled(phase: dict) -> int:
     case as a repeat, or waiting in the manual triage queue (the workload's "other"
     reports) -- every reported case is one of these, none is lost on the way."""
     return phase["cases_dispatched"] + phase["cases_merged"] + phase["cases_triage_needed"]
+
+
+def test_commands_are_counted_per_case_by_service_within_the_phase(tmp_path):
+    log = tmp_path / "commands.jsonl"
+    lines = [
+        ("run_cases", "leases", "insert", 10.0),
+        ("run_cases", "leases", "insert", 11.0),
+        ("run_cases", "cases", "find", 12.0),
+        ("run_roster", "offers", "update", 12.5),
+        ("run_roster", "offers", "update", 30.0),  # after the phase
+        ("other_cases", "cases", "find", 12.0),  # another run's database
+    ]
+    log.write_text(
+        "".join(
+            json.dumps({"db": db, "collection": name, "command": command, "at": at}) + "\n"
+            for db, name, command, at in lines
+        )
+    )
+    assert observe.commands_by_service(log, "run_", 9.0, 20.0, cases=2) == {
+        "cases": {"total": 1.5, "leases insert": 1.0, "cases find": 0.5},
+        "roster": {"total": 0.5, "offers update": 0.5},
+    }
+    assert observe.commands_by_service(tmp_path / "none.jsonl", "run_", 0.0, 1.0, 2) is None
