@@ -24,7 +24,7 @@ _lock = threading.Lock()
 
 
 @contextmanager
-def producer(amqp_uri: str) -> Iterator[Producer]:
+def _producer(amqp_uri: str) -> Iterator[Producer]:
     """A producer with publisher confirms, for the duration of one publish."""
     pool = _pools.get(amqp_uri) or _pool(amqp_uri)
     with pool.acquire(block=True) as found:
@@ -43,7 +43,7 @@ def publish(
 ) -> None:
     """Publish persistently and wait for the broker's confirm, as nameko's Publisher does:
     a mandatory message no queue is bound to raises UndeliverableMessage."""
-    with producer(amqp_uri) as found:
+    with _producer(amqp_uri) as found:
         try:
             found.publish(
                 body,
