@@ -263,7 +263,7 @@ def commands_by_service(
     and command ("leases insert"), from the services' query log (`--command-log`,
     lianxin.mongo.QueryLog): where a case's commands go, which FerretDB's own count
     does not tell. Commands without a filter or document (hello, getMore) are not in
-    the log."""
+    the log; an update or delete counts once per statement (the repositories send one)."""
     if not cases or not log.exists():
         return None
     counts: Counter[tuple[str, str]] = Counter()
