@@ -4,7 +4,8 @@ API keys look like `lx_<id>_<secret>`. Only the SHA-256 of the secret is stored;
 the secret is 32 random bytes, so no password stretching is needed, and it is
 compared in constant time. A key names:
 - its scopes: `report` (file cases), `read` (see cases, statistics, ledgers),
-  `act` (volunteer and staff actions), `admin` (everything, keys included);
+  `act` (volunteer and staff actions), `tokens` (issue person tokens: an app's back
+  end), `alerts` (post Alertmanager's alerts), `admin` (everything, keys included);
 - its communities, or `*` for all: a key never sees another community's data, and
   is told "not found" rather than "forbidden", so it cannot probe for ids;
 - optionally a person (and their role): a person-bound key, as a volunteer's own
@@ -42,7 +43,7 @@ from lianxin.config import DEV_TOKEN_SECRET, Settings
 from lianxin.consumer import event_handler
 from lianxin.envelope import PayloadSchemas
 
-SCOPES = ("report", "read", "act", "admin")
+SCOPES = ("report", "read", "act", "tokens", "alerts", "admin")
 ROLES = ("volunteer", "grid_worker", "unit_leader", "grid_leader", "staff")
 ALL_COMMUNITIES = "*"
 KEY_PREFIX = "lx"
