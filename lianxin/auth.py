@@ -8,17 +8,26 @@ compared in constant time. A key names:
   end), `alerts` (post Alertmanager's alerts), `admin` (everything, keys included);
 - its communities, or `*` for all: a key never sees another community's data, and
   is told "not found" rather than "forbidden", so it cannot probe for ids;
+- the intake channels it may claim for a report (`app`, `wechat`, `patrol`, …);
+- optionally the 12345 hotline it is bound to: only such a key files that hotline's
+  work orders, and the order numbers it files are the bound hotline's;
 - optionally a person (and their role): a person-bound key, as a volunteer's own
   app would hold, acts as that person.
+
+A key issued by another key (and a person token issued by one) holds a subset of what
+the issuer holds: its scopes, communities, channels and hotline (services/cases/keys.py).
 
 The person acting through an integration's key is named by a person token
 (`X-Lianxin-Person`): signed and timed with itsdangerous, never taken from a
 request body. The actor then has the key's scopes, the token's person and role,
-and the communities both allow.
+and the communities both allow. A token or person-bound key stands only while the
+person is active in the roster, holds the role it names, and was issued after the
+person's access last changed (lianxin.person_access).
 
 The cases service owns the keys and publishes `apikey.changed`; every other
-service keeps a replica in its own database (KeyReplica). Either way the keys
-are read by `_id` on every request, with a short cache.
+service keeps a replica in its own database (KeyReplica), and every service keeps
+one of the people's access (PersonAccessReplica). Either way keys and people are
+read by `_id` on every request, with a short cache.
 """
 
 from __future__ import annotations
@@ -28,24 +37,38 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import Schema, fields, post_load, validate
 from nameko.extensions import DependencyProvider, SharedExtension
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
+from lianxin.aggregates import AggregateStore
 from lianxin.config import DEV_TOKEN_SECRET, Settings
 from lianxin.consumer import event_handler
+from lianxin.engine import ConditionalWrites, Engine
 from lianxin.envelope import PayloadSchemas
+from lianxin.lease import Leases
+from lianxin.person_access import (
+    PERSON_ACCESS_COLLECTION,
+    PersonAccess,
+    PersonAccessChanged,
+    newer,
+    refusal,
+)
 
 SCOPES = ("report", "read", "act", "tokens", "alerts", "admin")
 ROLES = ("volunteer", "grid_worker", "unit_leader", "grid_leader", "staff")
 ALL_COMMUNITIES = "*"
+# what a report may say it came through; `hotline` only from a key bound to a hotline
+CHANNELS = ("app", "wechat", "hotline", "patrol", "walk_in", "door_knocking", "open311")
+DEFAULT_CHANNELS = ("app",)
 KEY_PREFIX = "lx"
 KEYS_COLLECTION = "api_keys"
 PERSON_HEADER = "X-Lianxin-Person"
@@ -98,6 +121,8 @@ class Actor:
     communities: frozenset[str]
     person_id: str | None = None
     role: str | None = None
+    channels: frozenset[str] = frozenset(DEFAULT_CHANNELS)
+    hotline_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -116,6 +141,20 @@ class Actor:
 
     def sees(self, community_id: str) -> bool:
         return self.all_communities or community_id in self.communities
+
+    def covers(self, communities: Iterable[str]) -> bool:
+        """Whether every one of `communities` (`*` meaning all) is within this key's."""
+        wanted = set(communities)
+        if self.all_communities:
+            return True
+        return ALL_COMMUNITIES not in wanted and wanted <= self.communities
+
+    def may_claim(self, channel: str) -> bool:
+        """Whether a report through this key may say it came through `channel`: an
+        admin's may say anything; `hotline` needs a key bound to a hotline."""
+        if self.is_admin:
+            return True
+        return channel in self.channels and (channel != "hotline" or self.hotline_id is not None)
 
     def require_role(self, *roles: str) -> None:
         if self.is_admin and self.person_id is None:
@@ -142,6 +181,8 @@ class KeyRecord:
     created_at: datetime | None = None
     revoked_at: datetime | None = None
     version: int = 1
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+    hotline_id: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -157,6 +198,8 @@ class KeyRecord:
             created_at=document.get("created_at"),
             revoked_at=document.get("revoked_at"),
             version=int(document.get("version", 1)),
+            channels=tuple(document.get("channels") or DEFAULT_CHANNELS),
+            hotline_id=document.get("hotline_id"),
         )
 
     def to_document(self) -> dict[str, Any]:
@@ -171,6 +214,8 @@ class KeyRecord:
             "created_at": self.created_at,
             "revoked_at": self.revoked_at,
             "version": self.version,
+            "channels": list(self.channels),
+            "hotline_id": self.hotline_id,
         }
 
     def matches(self, secret: str) -> bool:
@@ -184,90 +229,157 @@ class KeyRecord:
             frozenset(self.communities),
             self.person_id,
             self.role,
+            frozenset(self.channels),
+            self.hotline_id,
         )
 
 
+@dataclass(frozen=True)
+class PersonClaims:
+    """What a verified person token says: who, as what, where, and since when."""
+
+    person_id: str
+    role: str
+    communities: frozenset[str]
+    issued_at: datetime | None
+
+
 class PersonTokens:
-    """Signed, expiring statements of who acts: person, role, communities."""
+    """Signed, expiring statements of who acts: person, role, communities, and the moment
+    of issue (to the millisecond, so a token issued right after a change of access is not
+    mistaken for one issued before it)."""
 
     def __init__(self, secret: str):
         self._serializer = URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
 
     def issue(self, person_id: str, role: str, communities: Iterable[str]) -> str:
-        return self._serializer.dumps({"p": person_id, "r": role, "c": sorted(communities)})
+        claims = {"p": person_id, "r": role, "c": sorted(communities), "i": int(time.time() * 1000)}
+        return self._serializer.dumps(claims)
 
-    def verify(self, token: str, max_age_seconds: int) -> dict[str, Any]:
+    def verify(self, token: str, max_age_seconds: int) -> PersonClaims:
         try:
             claims = self._serializer.loads(token, max_age=max_age_seconds)
         except SignatureExpired:
             raise Unauthenticated("The person token has expired.") from None
         except BadSignature:
             raise Unauthenticated("The person token is not valid.") from None
-        return {"person_id": claims["p"], "role": claims["r"], "communities": claims["c"]}
+        issued = claims.get("i")
+        return PersonClaims(
+            claims["p"],
+            claims["r"],
+            frozenset(claims["c"]),
+            datetime.fromtimestamp(issued / 1000, UTC) if issued is not None else None,
+        )
 
 
-def combine(key: Actor, claims: Mapping[str, Any]) -> Actor:
-    """The person acting through an integration's key."""
+def combine(key: Actor, claims: PersonClaims) -> Actor:
+    """The person acting through an integration's key: the key's scopes and channels, the
+    token's person and role, the communities both allow."""
     if key.person_id is not None:
         raise Unauthenticated("A person-bound key cannot act for someone else.")
-    token_communities = frozenset(claims["communities"])
     if key.all_communities:
-        communities = token_communities
-    elif ALL_COMMUNITIES in token_communities:
+        communities = claims.communities
+    elif ALL_COMMUNITIES in claims.communities:
         communities = key.communities
     else:
-        communities = key.communities & token_communities
+        communities = key.communities & claims.communities
     return Actor(
-        key.key_id, key.key_name, key.scopes, communities, claims["person_id"], claims["role"]
+        key.key_id,
+        key.key_name,
+        key.scopes,
+        communities,
+        claims.person_id,
+        claims.role,
+        key.channels,
+        key.hotline_id,
     )
 
 
+class RecentReads:
+    """Documents read by `_id`, kept CACHE_SECONDS: how long a revocation, a deactivation
+    or a change of role may still go unnoticed once its event is in, at most."""
+
+    def __init__(self, collection: Collection, parse: Callable[[Mapping[str, Any]], Any]):
+        self._collection = collection
+        self._parse = parse
+        self._cache: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str) -> Any:
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        document = self._collection.find_one({"_id": key})
+        found = self._parse(document) if document else None
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (now, found)
+        return found
+
+
 class KeyRing(SharedExtension):
-    """Verifies keys against the service's own `api_keys` collection, by `_id`."""
+    """Verifies keys against the service's own `api_keys` collection, and the person a
+    token or key names against its `person_access` replica, both by `_id`. The one
+    client of the process for access: the replica's writes use it too."""
+
+    client: MongoClient | None = None
 
     def setup(self) -> None:
-        settings = Settings.from_config(self.container.service_name, self.container.config)
-        self._client = MongoClient(
-            settings.mongo_uri,
-            serverSelectionTimeoutMS=settings.mongo_timeout_ms,
+        self.open()
+
+    def open(self) -> None:
+        """Idempotent: nameko sets extensions up concurrently, and the replica's store may
+        need the client before this extension's own setup has run."""
+        if self.client is not None:
+            return
+        self.settings = Settings.from_config(self.container.service_name, self.container.config)
+        self.client = MongoClient(
+            self.settings.mongo_uri,
+            serverSelectionTimeoutMS=self.settings.mongo_timeout_ms,
             connect=False,
             tz_aware=True,
         )
-        self._keys = self._client[settings.database][KEYS_COLLECTION]
-        self._tokens = PersonTokens(
-            settings.secret("TOKEN_SECRET", settings.token_secret, DEV_TOKEN_SECRET)
+        self.database = self.client[self.settings.database]
+        self._keys = RecentReads(self.database[KEYS_COLLECTION], KeyRecord.from_document)
+        self._people = RecentReads(
+            self.database[PERSON_ACCESS_COLLECTION], PersonAccess.from_document
         )
-        self._token_max_age = settings.person_token_max_age_seconds
-        self._cache: dict[str, tuple[float, KeyRecord | None]] = {}
+        self._tokens = PersonTokens(
+            self.settings.secret("TOKEN_SECRET", self.settings.token_secret, DEV_TOKEN_SECRET)
+        )
+        self._token_max_age = self.settings.person_token_max_age_seconds
 
     def stop(self) -> None:
-        self._client.close()
+        if self.client is not None:
+            self.client.close()
 
     def authenticate(self, key_text: str | None, person_token: str | None = None) -> Actor:
         if not key_text:
             raise Unauthenticated("An API key is required (X-Api-Key).")
         parsed = parse_key(key_text)
-        record = self._record(parsed[0]) if parsed else None
+        record = self._keys.get(parsed[0]) if parsed else None
         if parsed is None or record is None or not record.matches(parsed[1]):
             raise Unauthenticated("The API key is not valid.")
         if record.revoked_at is not None:
             raise Unauthenticated("The API key has been revoked.")
         actor = record.actor()
+        if record.person_id is not None:
+            self.admit(record.person_id, record.role, record.created_at)
         if person_token:
-            actor = combine(actor, self._tokens.verify(person_token, self._token_max_age))
+            claims = self._tokens.verify(person_token, self._token_max_age)
+            self.admit(claims.person_id, claims.role, claims.issued_at)
+            actor = combine(actor, claims)
         return actor
 
-    def _record(self, key_id: str) -> KeyRecord | None:
-        now = time.monotonic()
-        cached = self._cache.get(key_id)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
-            return cached[1]
-        document = self._keys.find_one({"_id": key_id})
-        record = KeyRecord.from_document(document) if document else None
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[key_id] = (now, record)
-        return record
+    def person(self, person_id: str) -> PersonAccess | None:
+        return self._people.get(person_id)
+
+    def admit(self, person_id: str, role: str | None, issued_at: datetime | None) -> None:
+        """Raise Unauthenticated unless a credential naming this person as `role`, issued
+        at `issued_at`, still stands (lianxin.person_access.refusal)."""
+        reason = refusal(self.person(person_id), role, issued_at)
+        if reason is not None:
+            raise Unauthenticated(reason)
 
 
 def key_from_headers(headers: Mapping[str, str]) -> str | None:
@@ -291,38 +403,58 @@ class KeyChanged(Schema):
     created_at = fields.AwareDateTime(allow_none=True, load_default=None)
     revoked_at = fields.AwareDateTime(allow_none=True, load_default=None)
     version = fields.Integer(required=True, strict=True)
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(CHANNELS)), load_default=list(DEFAULT_CHANNELS)
+    )
+    hotline_id = fields.String(allow_none=True, load_default=None)
 
     @post_load
     def record(self, data: dict[str, Any], **kwargs: Any) -> KeyRecord:
         return KeyRecord(
-            **{**data, "scopes": tuple(data["scopes"]), "communities": tuple(data["communities"])}
+            **{
+                **data,
+                "scopes": tuple(data["scopes"]),
+                "communities": tuple(data["communities"]),
+                "channels": tuple(data["channels"]),
+            }
         )
 
 
 KEY_EVENTS = PayloadSchemas({("apikey.changed", 1): KeyChanged()})
 
 
-class KeyReplicaStore(DependencyProvider):
-    """A service's copy of the keys the cases service issues, in its own database.
+class AccessReplicaStore(DependencyProvider):
+    """A service's copies of what access is judged by: the keys the cases service issues
+    (every service but cases) and the people's access roster publishes (every service).
 
-    Keys never change except to be revoked, and a revocation is final, so events
+    Keys never change except to be revoked, and a revocation is final, so key events
     apply in any order: a key is inserted if absent, and a revoked state overwrites
-    whatever is there. No lease is needed for that."""
+    whatever is there. A person's access moves by `person_version`, under the person's
+    lease (its own leases collection, as nothing here has an outbox), so that two
+    replicas applying two versions at once keep the newer."""
+
+    keyring = KeyRing()
 
     def setup(self) -> None:
-        settings = Settings.from_config(self.container.service_name, self.container.config)
-        self._client = MongoClient(
-            settings.mongo_uri, serverSelectionTimeoutMS=settings.mongo_timeout_ms, connect=False
+        self.keyring.open()
+        database = self.keyring.database
+        settings = self.keyring.settings
+        writes = ConditionalWrites(Engine.detect(database, settings.mongo_engine))
+        leases = Leases(
+            database[f"{PERSON_ACCESS_COLLECTION}_leases"],
+            writes,
+            settings.lease_ttl_seconds,
+            settings.lease_wait_seconds,
         )
-        self._keys = self._client[settings.database][KEYS_COLLECTION]
+        self._keys = database[KEYS_COLLECTION]
+        self._people = AggregateStore(
+            database[PERSON_ACCESS_COLLECTION], leases, writes, _no_outbox
+        )
 
-    def stop(self) -> None:
-        self._client.close()
-
-    def get_dependency(self, worker_ctx) -> KeyReplicaStore:
+    def get_dependency(self, worker_ctx) -> AccessReplicaStore:
         return self
 
-    def apply(self, record: KeyRecord) -> None:
+    def apply_key(self, record: KeyRecord) -> None:
         document = record.to_document()
         if record.revoked_at is not None:
             self._keys.replace_one({"_id": record.id}, document, upsert=True)
@@ -330,16 +462,41 @@ class KeyReplicaStore(DependencyProvider):
         with contextlib.suppress(DuplicateKeyError):  # known already, perhaps revoked
             self._keys.insert_one(document)
 
+    def apply_person(self, access: PersonAccess) -> None:
+        with self._people.change(access.person_id) as change:
+            if newer(change.document, access):
+                change.save(access.to_document())
 
-class KeyReplica:
+    def person(self, person_id: str) -> PersonAccess | None:
+        return self.keyring.person(person_id)
+
+
+def _no_outbox(message: Mapping[str, Any]) -> None:
+    raise AssertionError("the access replica emits no events")  # pragma: no cover
+
+
+PERSON_EVENTS = PayloadSchemas({("person.changed", 1): PersonAccessChanged()})
+
+
+class PersonAccessReplica:
+    """Mixed into every service: keeps the people's access up to date, so a person token,
+    a person-bound key or a signed link of someone deactivated, or whose role changed,
+    is refused here within seconds of roster saying so."""
+
+    access_replica = AccessReplicaStore()
+
+    @event_handler("roster", "person.changed")
+    def on_person_access_changed(self, message):
+        self.access_replica.apply_person(PERSON_EVENTS.read(message).payload)
+
+
+class KeyReplica(PersonAccessReplica):
     """Mixed into every service but cases: keeps the key replica up to date. A revoked
     key is refused as soon as the event is applied and the KeyRing's short cache ends."""
 
-    key_replica = KeyReplicaStore()
-
     @event_handler("cases", "apikey.changed")
     def on_api_key_changed(self, message):
-        self.key_replica.apply(KEY_EVENTS.read(message).payload)
+        self.access_replica.apply_key(KEY_EVENTS.read(message).payload)
 
 
 class TokenIssuer(DependencyProvider):

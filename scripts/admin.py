@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lianxin import deadletters
-from lianxin.auth import ROLES, SCOPES, IssuedKey, KeyRecord
+from lianxin.auth import CHANNELS, ROLES, SCOPES, IssuedKey, KeyRecord
 from lianxin.clock import utc_now
 from lianxin.config import Settings
 from scripts.stack import SERVICES, consumed_queues
@@ -76,16 +76,11 @@ def cases_keys() -> Iterator[KeyStore]:
         client.close()
 
 
-def issue_key(
-    name: str,
-    scopes: list[str],
-    communities: list[str],
-    person_id: str | None = None,
-    role: str | None = None,
-) -> tuple[KeyRecord, IssuedKey]:
-    """Issue a key straight into the cases service's store: how the first admin key is made."""
+def issue_key(grant: keys.Grant) -> tuple[KeyRecord, IssuedKey]:
+    """Issue a key straight into the cases service's store: how the first admin key is
+    made. The operator, who holds the database, is bound by no issuer's limits."""
     with cases_keys() as store:
-        return keys.issue(store, name, scopes, communities, utc_now(), person_id, role)
+        return keys.issue(store, grant, utc_now())
 
 
 @cli.group(name="keys")
@@ -97,16 +92,30 @@ def keys_group() -> None:
 @click.option("--name", required=True, help="Who holds it, e.g. 'hotline-12345'.")
 @click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES))
 @click.option("--community", "communities", multiple=True, required=True, help="Or '*'.")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    type=click.Choice(CHANNELS),
+    help="An intake channel its reports may claim (default: app; hotline with --hotline).",
+)
+@click.option("--hotline", "hotline_id", help="Bind the key to this 12345 hotline.")
 @click.option("--person", "person_id", help="Bind the key to this person.")
 @click.option("--role", type=click.Choice(ROLES), help="The bound person's role.")
-def create_key(name, scopes, communities, person_id, role) -> None:
+def create_key(name, scopes, communities, channels, hotline_id, person_id, role) -> None:
     """Issue a key and print it, this once."""
     if (person_id is None) != (role is None):
         raise click.UsageError("--person and --role go together.")
-    record, issued = issue_key(name, list(scopes), list(communities), person_id, role)
+    if "hotline" in channels and hotline_id is None:
+        raise click.UsageError("--channel hotline needs --hotline.")
+    grant = keys.Grant.of(
+        name, scopes, communities, channels or None, hotline_id, person_id, role
+    )
+    record, issued = issue_key(grant)
     console.print(
         f"key [bold]{record.id}[/] for {name}: scopes {', '.join(record.scopes)}, "
-        f"communities {', '.join(record.communities)}"
+        f"communities {', '.join(record.communities)}, channels {', '.join(record.channels)}"
+        + (f", hotline {record.hotline_id}" if record.hotline_id else "")
     )
     click.echo(issued.text)
 

@@ -69,11 +69,12 @@ class KeySpec:
     services: tuple[str, ...] = ("cases",)  # where it is used: each must know it first
     community: str = COMMUNITY
     person: tuple[str, str] | None = None  # (person id, role) of a person-bound key
+    options: tuple[str, ...] = ()  # further CLI options: the channels it claims, a hotline
 
 
 KEY_SPECS = (
     KeySpec("demo-admin", ("admin",), community="*"),  # person tokens, tidying up
-    KeySpec("demo-hotline-12345", ("report", "read")),
+    KeySpec("demo-hotline-12345", ("report", "read"), options=("--hotline", "changsha-12345")),
     KeySpec("demo-resident-app", ("report", "read")),  # the residents' app and Open311
     KeySpec("demo-volunteer-app", ("act", "read")),  # with the volunteer's person token
     KeySpec("demo-staff-desk", ("act", "read"), person=("p-staff-1", "staff")),
@@ -146,7 +147,9 @@ class Tour:
     def save(self) -> None:
         partial = self.state_file.with_name(f".{self.state_file.name}.{os.getpid()}")
         partial.touch(mode=0o600)  # the keys' secrets are in it
-        partial.write_text(json.dumps({"keys": self.keys, "open_cases": self.opened}, indent=1))
+        specs = {spec.name: " ".join(_create(spec)) for spec in KEY_SPECS}
+        state = {"keys": self.keys, "specs": specs, "open_cases": self.opened}
+        partial.write_text(json.dumps(state, indent=1))
         partial.replace(self.state_file)
 
     def load(self) -> dict[str, Any]:
@@ -218,11 +221,15 @@ def finished(process: subprocess.Popen, what: str, hint: str) -> str:
 # -- 1, 2: keys, the community ---------------------------------------------------------------
 
 
-def api_keys(tour: Tour, stored: dict[str, str]) -> None:
-    """Reuse what cases still accepts; issue the rest with the admin CLI, in parallel;
-    wait until every service that will see a key has its replica of it."""
+def api_keys(tour: Tour, stored: dict[str, str], specs: dict[str, str]) -> None:
+    """Reuse what cases still accepts, if issued as its spec still says; issue the rest
+    with the admin CLI, in parallel; wait until every service that will see a key has
+    its replica of it."""
     section(1, "API keys", "python -m scripts.admin keys create --name … --scope … --community …")
+    wanted = {spec.name: " ".join(_create(spec)) for spec in KEY_SPECS}
     for name, key in stored.items():
+        if specs.get(name) != wanted.get(name):
+            continue
         if tour.api["cases"].call("GET", PROBES["cases"], key, range(600)).status_code == 200:
             tour.keys[name] = key
     making = {s.name: admin_cli(*_create(s)) for s in KEY_SPECS if s.name not in tour.keys}
@@ -243,7 +250,8 @@ def api_keys(tour: Tour, stored: dict[str, str]) -> None:
 def _create(spec: KeySpec) -> list[str]:
     args = ["keys", "create", "--name", spec.name, "--community", spec.community]
     args += [arg for scope in spec.scopes for arg in ("--scope", scope)]
-    return args + (["--person", spec.person[0], "--role", spec.person[1]] if spec.person else [])
+    args += ["--person", spec.person[0], "--role", spec.person[1]] if spec.person else []
+    return args + list(spec.options)
 
 
 def _wait_known(api: Service, name: str, key: str) -> None:
@@ -681,7 +689,7 @@ def tour_of(tour: Tour, area: str) -> None:
     """The steps in order; the community imports while the keys are made."""
     importing = admin_cli("roster", "import", SAMPLE)
     stored = tour.load()
-    api_keys(tour, stored.get("keys") or {})
+    api_keys(tour, stored.get("keys") or {}, stored.get("specs") or {})
     import_community(tour, importing)
     leftovers = [withdraw(tour, case_id) for case_id in stored.get("open_cases") or []]
     if leftovers:

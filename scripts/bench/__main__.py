@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from rich.console import Console
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # eventlet's deprecation banner (nameko imports it)
     from scripts.bench import chain, cpu, harness, load, observe, report, store
-    from scripts.bench.workload import Workload, community_ids
+    from scripts.bench.workload import CHANNELS, Workload, community_ids
     from scripts.stack import ROOT, SERVICES, declare_topology
     from services.cases.handlers import case_id_for
 
@@ -319,8 +320,16 @@ def run_pipeline(
         declare_topology(isolation.amqp_uri)
         communities = community_ids(params["communities"])
         issuing = ThreadPoolExecutor(max_workers=1)  # the key CLI, while the services start
+        # the intake's key claims every channel of the workload, the hotline's among them
+        channels = [arg for channel, _ in CHANNELS for arg in ("--channel", channel)]
         hotline_key = issuing.submit(
-            _issue_key, isolation, receiver, "hotline-12345", ["report"], communities
+            _issue_key,
+            isolation,
+            receiver,
+            "hotline-12345",
+            ["report"],
+            communities,
+            ["--hotline", "changsha-12345", *channels],
         )
         stack = harness.start_pipeline(
             isolation,
@@ -339,7 +348,7 @@ def run_pipeline(
             host,
             int(port),
             "/v1/cases",
-            id_for=case_id_for,
+            id_for=partial(case_id_for, key_id=hotline_key.split("_")[1] if hotline_key else None),
             headers={KEY_HEADER: hotline_key} if hotline_key else {},
         )
         volunteers = None
@@ -503,13 +512,21 @@ KEY_HEADER = "X-Api-Key"
 PERSON_HEADER = "X-Lianxin-Person"
 
 
-def _issue_key(isolation, receiver, name: str, scopes: list[str], communities: list[str]):
+def _issue_key(
+    isolation,
+    receiver,
+    name: str,
+    scopes: list[str],
+    communities: list[str],
+    options: list[str] | None = None,
+):
     key, why_not = harness.issue_api_key(
         isolation,
         name,
         scopes,
         list(communities),
         harness.service_env(receiver.url, SECRET, "WARNING"),
+        options,
     )
     say(f"pipeline: {name} key issued" if key else f"pipeline: no {name} key ({why_not})")
     return key

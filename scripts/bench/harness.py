@@ -146,14 +146,21 @@ def admin_cli(
 
 
 def issue_api_key(
-    isolation: Isolation, name: str, scopes: list[str], communities: list[str], env: dict
+    isolation: Isolation,
+    name: str,
+    scopes: list[str],
+    communities: list[str],
+    env: dict,
+    options: list[str] | None = None,
 ) -> tuple[str | None, str]:
     """A key issued the way operators issue the first one, `python -m scripts.admin keys
-    create`, into this run's databases. Returns (key, "") or (None, why not): the bench
-    then runs without one, and a route that wants one answers 401 (counted as refused)."""
+    create`, into this run's databases, with the CLI's further `options` (channels, a
+    hotline). Returns (key, "") or (None, why not): the bench then runs without one, and
+    a route that wants one answers 401 (counted as refused)."""
     command = ["keys", "create", "--name", name]
     command += [arg for scope in scopes for arg in ("--scope", scope)]
     command += [arg for community in communities for arg in ("--community", community)]
+    command += options or []
     try:
         run = admin_cli(isolation, command, timeout=60, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -136,19 +136,21 @@ class ActionsHttp:
     @http(
         "POST",
         "/v1/cases/<string:case_id>/assign",
-        summary="Staff assign the case to a person (also takes an escalated case out again)",
+        summary="Staff assign the case to an active person of its community (also takes an "
+        "escalated case out again)",
         body=AssignSchema,
         responses={200: CaseSchema},
-        raises=ACTION_ERRORS,
+        raises=(*ACTION_ERRORS, InvalidRequest),
         headers=[CORRELATION_HEADER],
         scope="act",
     )
     def assign_case(self, request, actor, case_id, body):
         by = handlers.by_actor(actor, "api")
+        person = self.access_replica.person(body["person_id"])
 
         def decide(case, at):
             return lifecycle.assign(
-                case, body["person_id"], body["display_name"], body.get("note", ""), by, at
+                case, person, body["display_name"], body.get("note", ""), by, at
             )
 
         return act(self.store, request, actor, case_id, decide)

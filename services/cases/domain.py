@@ -71,6 +71,9 @@ STAFF = ("staff", "grid_leader")
 CHECKERS = ("staff", "grid_leader", "grid_worker")  # verify, triage by hand
 ESCALATION_LEVELS = ("grid_leader", "community_staff", "department")
 MAX_FOLLOWERS = 50  # the merged reports a case remembers (its hotline orders answer with it)
+# the duplicates a case remembers having absorbed, so that a retried merge is not counted
+# twice (DESIGN.md rule 4: a case keeps the few ids it applied, never an unbounded list)
+MAX_ABSORBED = 200
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ class Case:
     merged_into: Mapping[str, str] | None = None
     duplicates: int = 0
     followers: tuple[Mapping[str, str], ...] = ()  # merged hotline orders, answered with it
+    absorbed: tuple[str, ...] = ()  # the latest duplicates merged into it (MAX_ABSORBED)
     version: int = 0
     timeline: tuple[Step, ...] = ()
 

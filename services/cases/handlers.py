@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from lianxin.auth import Actor
+from lianxin.auth import Actor, Forbidden
 from lianxin.envelope import Envelope
 from services.cases import areas, duplicates, intake, lifecycle
 from services.cases.case_numbers import is_number, local_day, prefix_for
@@ -47,16 +47,58 @@ class IdempotencyKeyReused(Exception):
         return {"case_id": self.case_id} if self.case_id else {}
 
 
-def case_id_for(idempotency_key: str | None) -> str:
-    """The same key always names the same case, so a retried intake finds it (rule 6)."""
+class ChannelNotAllowed(Forbidden):
+    """The report claims a channel its key may not (lianxin.auth.Actor.may_claim): a
+    resident's app cannot pass its reports off as the hotline's and move its KPI."""
+
+    def __init__(self, channel: str):
+        super().__init__(f"This key may not report through the {channel} channel.")
+        self.channel = channel
+
+    def details(self) -> dict[str, Any]:
+        return {"fields": {"channel": [str(self)]}}
+
+
+class HotlineNotBound(Forbidden):
+    """Work orders come only from a key bound to their hotline: the order number names
+    the case, so any other key could otherwise squat a future order."""
+
+    def __init__(self, hotline_id: str | None):
+        bound = f"bound to {hotline_id}" if hotline_id else "not bound to a hotline"
+        super().__init__(f"This key is {bound}; it may not file this hotline's work orders.")
+
+    def details(self) -> dict[str, Any]:
+        return {"fields": {"hotline_id": [str(self)]}}
+
+
+def require_channel(actor: Actor, channel: str) -> None:
+    if not actor.may_claim(channel):
+        raise ChannelNotAllowed(channel)
+
+
+def bound_hotline(actor: Actor, claimed: str | None) -> str:
+    """The hotline whose orders this key files: its own, which the body may repeat."""
+    if actor.hotline_id is None or (claimed is not None and claimed != actor.hotline_id):
+        raise HotlineNotBound(actor.hotline_id)
+    return actor.hotline_id
+
+
+def _named(text: str) -> str:
+    return "LX-" + uuid.uuid5(CASE_ID_NAMESPACE, text).hex[:16].upper()
+
+
+def case_id_for(idempotency_key: str | None, key_id: str | None) -> str:
+    """The same Idempotency-Key of the same API key always names the same case, so a
+    retried intake finds it (rule 6); keys are scoped per API key, so that no
+    integration can reach another's case by sending the same key."""
     if idempotency_key:
-        return "LX-" + uuid.uuid5(CASE_ID_NAMESPACE, idempotency_key).hex[:16].upper()
+        return _named(f"key\n{key_id}\n{idempotency_key}")
     return "LX-" + uuid.uuid4().hex[:16].upper()
 
 
 def hotline_case_id(hotline_id: str, order_no: str) -> str:
     """A work order names its case: a resend of the order finds the same case."""
-    return case_id_for(f"hotline\n{hotline_id}\n{order_no}")
+    return _named(f"hotline\n{hotline_id}\n{order_no}")
 
 
 def by_actor(actor: Actor, channel: str) -> By:
@@ -91,7 +133,7 @@ def report(
     """Open a case, or return the one this Idempotency-Key opened. True when created."""
     if not visible(received.community_id):
         raise areas.UnknownArea("community_id", f"Unknown community {received.community_id}.")
-    case_id = case_id_for(idempotency_key)
+    case_id = case_id_for(idempotency_key, by.key_id)
     fingerprint = _fingerprint(received)
     with store.change(case_id) as change:
         if change.case is not None:

@@ -34,14 +34,16 @@ class HotlineHttp:
     @http(
         "POST",
         "/v1/hotline/orders",
-        summary="Open a case from a 12345 work order; a resend returns the same case (200)",
+        summary="Open a case from a 12345 work order, with a key bound to that hotline; a "
+        "resend returns the same case (200)",
         body=HotlineOrderSchema,
         responses={201: CaseSchema, 200: CaseSchema},
         headers=[CORRELATION_HEADER],
-        raises=(UnknownArea, handlers.IdempotencyKeyReused, LeaseBusy),
+        raises=(UnknownArea, handlers.IdempotencyKeyReused, handlers.HotlineNotBound, LeaseBusy),
         scope="report",
     )
     def create_order(self, request, actor, body):
+        hotline_id = handlers.bound_hotline(actor, body.get("hotline_id"))
         caller = body.get("caller") or {}
         received = Intake(
             community_id=body["community_id"],
@@ -52,7 +54,7 @@ class HotlineHttp:
             category_hint=body.get("category_text", ""),
             attachments=tuple(body["attachments"]),
             hotline={
-                "hotline_id": body["hotline_id"],
+                "hotline_id": hotline_id,
                 "order_no": body["order_no"],
                 "deadline": body.get("deadline"),
                 "category_text": body.get("category_text"),

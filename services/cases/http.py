@@ -44,6 +44,7 @@ ERRORS = {
     BadCursor: (400, "invalid_request"),
     NotAssignee: (403, "not_assignee"),
     NotPermitted: (403, "forbidden"),
+    keys.UnknownPerson: (400, "invalid_request"),
     keys.KeyNotFound: (404, "not_found"),
     CaseNotFound: (404, "not_found"),
     InvalidTransition: (409, "invalid_transition"),
@@ -100,10 +101,17 @@ class CasesHttp:
         body=CaseIntakeSchema,
         responses={201: CaseSchema, 200: CaseSchema},
         headers=INTAKE_HEADERS,
-        raises=(UnknownArea, UnknownCategory, handlers.IdempotencyKeyReused, LeaseBusy),
+        raises=(
+            UnknownArea,
+            UnknownCategory,
+            handlers.IdempotencyKeyReused,
+            handlers.ChannelNotAllowed,
+            LeaseBusy,
+        ),
         scope="report",
     )
     def create_case(self, request, actor, body):
+        handlers.require_channel(actor, body["channel"])
         received = Intake(
             community_id=body["community_id"],
             description=body["description"],

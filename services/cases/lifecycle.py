@@ -9,17 +9,21 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from lianxin.person_access import PersonAccess
 from lianxin.privacy import mask_name, mask_phone
 from services.cases import timelimits
 from services.cases.domain import (
     CHECKERS,
     ESCALATION_LEVELS,
+    MAX_ABSORBED,
     MAX_FOLLOWERS,
     STAFF,
     SYSTEM_ROSTER,
     By,
     Case,
+    InvalidRequest,
     InvalidTransition,
+    NotPermitted,
     Outcome,
     emit,
     noted,
@@ -188,11 +192,15 @@ def next_level(case: Case) -> str:
 
 
 def assign(
-    case: Case, person_id: str, display_name: str, note: str, by: By, now: datetime
+    case: Case, person: PersonAccess | None, display_name: str, note: str, by: By, now: datetime
 ) -> Outcome:
-    """Staff give the case to a person of their choosing; that person accepts it as usual."""
+    """Staff give the case to a person of their choosing, an active member of the case's
+    community; that person accepts it as usual."""
     require(case, "assign")
     require_role(by, STAFF, "assign a case")
+    if person is None or not person.active or person.community_id != case.community_id:
+        raise InvalidRequest("person_id", "No active person of this community has this id.")
+    person_id = person.person_id
     name = mask_name(display_name)
     assigned = transition(
         case,
@@ -293,6 +301,8 @@ def verify(case: Case, by: By, note: str, now: datetime) -> Outcome:
     """核查 → 结案: someone other than the assignee checks the work and closes the case."""
     require(case, "verify")
     require_role(by, CHECKERS, "verify and close a case")
+    if by.person_id is not None and by.person_id == case.resolved_by:
+        raise NotPermitted("Whoever resolved a case may not verify it: someone else checks.")
     closed = transition(case, "verify", now, by, note=note, closed_at=now)
     outcome = emit(
         case,
@@ -408,14 +418,29 @@ def merge(case: Case, into: Case, by: By, now: datetime) -> Outcome:
 
 def absorb(original: Case, duplicate: Case, now: datetime) -> Case:
     """The open case takes note of a duplicate report; a hotline order among them is
-    answered when this case is (up to MAX_FOLLOWERS of them)."""
+    answered when this case is (up to MAX_FOLLOWERS of them). Idempotent by the
+    duplicate's id: a merge retried after the open case took note of it (and before the
+    duplicate's own write) changes nothing, so no count or hotline reply doubles."""
+    if duplicate.id in original.absorbed:
+        return original
     followers = original.followers
-    if duplicate.hotline and len(followers) < MAX_FOLLOWERS:
-        followers = (*followers, order_ref(duplicate))
+    ref = order_ref(duplicate) if duplicate.hotline else None
+    if ref is not None and len(followers) < MAX_FOLLOWERS and not _follows(followers, ref):
+        followers = (*followers, ref)
     noted_case = noted(
         original, "duplicate", now, By("triage", duplicate.channel), f"also {duplicate.number}"
     )
-    return replace(noted_case, duplicates=original.duplicates + 1, followers=followers)
+    return replace(
+        noted_case,
+        duplicates=original.duplicates + 1,
+        followers=followers,
+        absorbed=(*original.absorbed, duplicate.id)[-MAX_ABSORBED:],
+    )
+
+
+def _follows(followers: tuple[Mapping[str, str], ...], ref: Mapping[str, str]) -> bool:
+    order = (ref["hotline_id"], ref["order_no"])
+    return any((known["hotline_id"], known["order_no"]) == order for known in followers)
 
 
 def withdraw(case: Case, by: By, reason: str, now: datetime) -> Outcome:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from lianxin.auth import ROLES, SCOPES
+from lianxin.auth import CHANNELS, ROLES, SCOPES
 from services.cases.domain import ESCALATION_LEVELS, STATES
 from services.cases.events import EVENTS as EVENTS  # the event catalogue, as in every service
 
@@ -17,7 +17,6 @@ CATEGORY = validate.Regexp(
     r"^[a-z_]+\.[a-z_]+$", error="Use a category code like facility.lighting."
 )
 PRIORITY = validate.OneOf(("low", "normal", "high", "urgent"))
-CHANNELS = ("app", "wechat", "hotline", "patrol", "walk_in", "door_knocking", "open311")
 PHONE = validate.Regexp(r"^\+?\d{5,20}$", error="Digits only, 5–20, an optional leading +.")
 URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 COMMUNITY_OR_ALL = validate.Regexp(r"^(\*|[a-z0-9][a-z0-9_-]{0,63})$")
@@ -324,7 +323,13 @@ class CallerSchema(Schema):
 class HotlineOrderSchema(Schema):
     """A 12345 work order (工单)."""
 
-    hotline_id = fields.String(required=True, validate=SLUG, metadata={"example": "changsha-12345"})
+    hotline_id = fields.String(
+        validate=SLUG,
+        metadata={
+            "example": "changsha-12345",
+            "description": "the hotline the key is bound to; may be omitted",
+        },
+    )
     order_no = fields.String(
         required=True,
         validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1–64 of A-Z, 0-9, _ and -."),
@@ -366,6 +371,18 @@ class KeyRequestSchema(Schema):
         validate=validate.Length(min=1, max=200),
         metadata={"description": 'Community ids, or ["*"] for all.'},
     )
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(CHANNELS)),
+        validate=validate.Length(min=1, max=len(CHANNELS)),
+        metadata={
+            "description": "the intake channels its reports may claim; default `app`, or "
+            "`hotline` for a key bound to a hotline"
+        },
+    )
+    hotline_id = fields.String(
+        validate=SLUG,
+        metadata={"description": "bind the key to this 12345 hotline: its work orders only"},
+    )
     person_id = fields.String(validate=SLUG, metadata={"description": "a person-bound key"})
     role = fields.String(validate=validate.OneOf(ROLES))
 
@@ -380,6 +397,8 @@ class KeySchema(Schema):
     name = fields.String()
     scopes = fields.List(fields.String())
     communities = fields.List(fields.String())
+    channels = fields.List(fields.String())
+    hotline_id = fields.String(allow_none=True)
     person_id = fields.String(allow_none=True)
     role = fields.String(allow_none=True)
     created_at = fields.AwareDateTime(allow_none=True)

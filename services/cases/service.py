@@ -3,7 +3,7 @@
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from lianxin.auth import TokenIssuer
+from lianxin.auth import PersonAccessReplica, TokenIssuer
 from lianxin.clock import utc_now
 from lianxin.consumer import Source, event_handler, event_stream, on_deadline
 from lianxin.instrumentation import Instrumentation
@@ -23,7 +23,14 @@ from services.cases.store import CaseStore
 
 
 class CasesService(
-    CasesHttp, ActionsHttp, HotlineHttp, Open311Http, KeysHttp, CasesDocument, HealthCheck
+    CasesHttp,
+    ActionsHttp,
+    HotlineHttp,
+    Open311Http,
+    KeysHttp,
+    CasesDocument,
+    PersonAccessReplica,
+    HealthCheck,
 ):
     name = "cases"
 

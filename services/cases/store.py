@@ -95,7 +95,7 @@ def from_document(document: Mapping[str, Any]) -> Case:
         Step(**{**step, "attachments": tuple(step.get("attachments") or ())})
         for step in document.get("timeline", ())
     )
-    for name in ("attachments", "overdue", "warned"):
+    for name in ("attachments", "overdue", "warned", "absorbed"):
         values[name] = tuple(document.get(name) or ())
     values["followers"] = tuple(document.get("followers") or ())
     return Case(**values)

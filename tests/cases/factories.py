@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from lianxin.person_access import PersonAccess
 from services.cases import areas, intake, lifecycle
 from services.cases.areas import AreaNode, CommunityMap
 from services.cases.domain import By, Case, Outcome
@@ -27,6 +28,12 @@ OFFER = {
     "expires_at": AT + timedelta(minutes=20),
     "attempt": 1,
 }
+
+
+def member(person_id: str, community_id: str = "jingxiang", **overrides) -> PersonAccess:
+    """A person of the roster, as every service's access replica knows them."""
+    fields = {"roles": ("volunteer",), "active": True, "person_version": 1}
+    return PersonAccess(person_id, community_id, **{**fields, **overrides})
 
 
 def community(community_id: str = "jingxiang") -> CommunityMap:

@@ -42,6 +42,7 @@ from tests.cases.factories import (
     accepted,
     closed,
     dispatched,
+    member,
     resolved,
     triaged,
 )
@@ -152,14 +153,39 @@ def test_only_the_channel_that_reported_a_case_or_staff_rate_and_withdraw_it(by,
 
 def test_staff_assign_takes_an_escalated_case_out_and_roster_offers_no_longer_override_it():
     escalated = lifecycle.escalate(triaged(), "grid_leader", "no rota", STAFF, LATER).case
-    assigned = lifecycle.assign(escalated, "p-repair-3", "严师傅", "", STAFF, LATER)
+    assigned = lifecycle.assign(escalated, member("p-repair-3"), "严师傅", "", STAFF, LATER)
     assert assigned.case.state == "dispatched" and assigned.case.assignee == "p-repair-3"
     assert assigned.case.assignee_name == "严**"  # a display name is masked like any other
     assert [kind for kind, _ in assigned.facts] == ["case.assigned"]
     with pytest.raises(InvalidTransition):
         lifecycle.dispatch(assigned.case, OFFER, LATER)
     with pytest.raises(NotPermitted):
-        lifecycle.assign(escalated, "p-repair-3", "严师傅", "", VOLUNTEER, LATER)
+        lifecycle.assign(escalated, member("p-repair-3"), "严师傅", "", VOLUNTEER, LATER)
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        None,
+        member("p-repair-3", community_id="jinning"),
+        member("p-repair-3", active=False),
+    ],
+    ids=["unknown", "of-another-community", "inactive"],
+)
+def test_staff_assign_only_to_an_active_person_of_the_cases_community(person):
+    escalated = lifecycle.escalate(triaged(), "grid_leader", "no rota", STAFF, LATER).case
+    with pytest.raises(InvalidRequest) as refused:
+        lifecycle.assign(escalated, person, "严师傅", "", STAFF, LATER)
+    assert refused.value.field_name == "person_id"
+
+
+def test_whoever_resolved_a_case_cannot_verify_it_even_as_a_checker():
+    resolver = replace(VOLUNTEER, role="grid_worker")
+    accepted_case = lifecycle.accept(dispatched(), resolver, LATER).case
+    case = lifecycle.resolve(accepted_case, resolver, "换了灯泡", 1.0, (), LATER).case
+    with pytest.raises(NotPermitted, match="resolved"):
+        lifecycle.verify(case, resolver, "ok", LATER)
+    assert lifecycle.verify(case, GRID_WORKER, "ok", LATER).case.state == "closed"
 
 
 def test_an_offer_expiry_only_counts_for_the_offer_the_case_holds():
@@ -289,7 +315,7 @@ def run(case: Case, step: str, by: By, at):
         "dispatch": lambda: lifecycle.dispatch(case, {**OFFER, "offer_id": f"OF-{at.minute}"}, at),
         "expire": lambda: lifecycle.expire(case, {**OFFER, "offer_id": case.offer_id or "-"}, at),
         "escalate": lambda: lifecycle.escalate(case, lifecycle.next_level(case), "x", by, at),
-        "assign": lambda: lifecycle.assign(case, "p-repair-1", "石师傅", "", by, at),
+        "assign": lambda: lifecycle.assign(case, member("p-repair-1"), "石师傅", "", by, at),
         "accept": lambda: lifecycle.accept(case, by, at),
         "decline": lambda: lifecycle.decline(case, by, "busy", at),
         "resolve": lambda: lifecycle.resolve(case, by, "done", 1.0, (), at),

@@ -149,3 +149,21 @@ def test_a_merged_hotline_order_is_answered_when_the_case_it_joined_closes():
     assert [(reply["order_no"], reply["number"]) for reply in replies] == [
         ("GD-2", "JX-20260306-0002")
     ]
+
+
+def test_absorbing_the_same_duplicate_again_changes_nothing():
+    """A merge retried after the open case took note of the duplicate, but before the
+    duplicate's own write, must not count it twice nor answer its hotline order twice."""
+    from dataclasses import replace
+
+    original = report().case
+    duplicate = replace(
+        report(hotline={"hotline_id": "cs-12345", "order_no": "GD-3", "deadline": None}).case,
+        id="LX-3",
+        number="JX-20260306-0003",
+    )
+    merged = lifecycle.merge(duplicate, original, REPORTER, AT).case
+    once = lifecycle.absorb(original, merged, AT)
+    twice = lifecycle.absorb(once, merged, AT)
+    assert twice == once
+    assert (twice.duplicates, len(twice.followers), twice.absorbed) == (1, 1, ("LX-3",))

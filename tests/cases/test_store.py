@@ -17,7 +17,7 @@ from lianxin.mongo import build_context, ensure_indexes
 from services.cases import handlers, intake
 from services.cases.duplicates import place_of
 from services.cases.store import CaseStore, from_document, map_from_document, map_to_document
-from tests.cases.factories import AT, REPORTER, community, triaged
+from tests.cases.factories import AT, REPORTER, STAFF, community, triaged
 
 pytestmark = pytest.mark.integration
 
@@ -190,8 +190,54 @@ def test_a_retried_report_whose_first_case_write_failed_after_claiming_its_place
 
     with armed("aggregate.before_write", fail), pytest.raises(WriteFailed):
         report_now()
-    assert store.get(handlers.case_id_for("retry-1")) is None
+    case_id = handlers.case_id_for("retry-1", REPORTER.key_id)
+    assert store.get(case_id) is None
     case, created = report_now()
-    assert created and case.id == handlers.case_id_for("retry-1") and case.state == "triaged"
+    assert created and case.id == case_id and case.state == "triaged"
     assert store.places.find(case.place_key)["case_id"] == case.id
     assert report_now() == (case, False)
+
+
+def test_a_merge_retried_after_its_duplicates_write_failed_counts_and_answers_it_once(
+    store, monkeypatch
+):
+    """Staff merge a hotline order's case into the open case it repeats. The open case
+    takes note of it under its own lease, then the duplicate's write fails (503): the
+    retry must neither count the duplicate twice nor queue a second hotline reply."""
+    with store.area_change("jingxiang") as change:
+        change.save(map_to_document(community()))
+
+    def order(order_no: str, description: str):
+        received = intake.Intake(
+            community_id="jingxiang",
+            description=description,
+            channel="hotline",
+            location={"grid_id": "g1"},
+            hotline={"hotline_id": "cs-12345", "order_no": order_no, "deadline": None},
+        )
+        return handlers.hotline_order(store, received, REPORTER, lambda _: True, None, AT)[0]
+
+    original = order(f"GD-{uuid.uuid4().hex[:6]}", "5栋2单元楼道灯坏了")
+    duplicate = order(f"GD-{uuid.uuid4().hex[:6]}", "5栋楼道里灯不亮")
+    staff = replace(STAFF, key_id="k-staff")
+    writes = []
+
+    def second_write_fails(name: str) -> None:
+        if name == "aggregate.before_write":
+            writes.append(name)
+            if len(writes) == 2:
+                raise WriteFailed()
+
+    def merge():
+        return handlers.merge(store, duplicate.id, original.id, staff, lambda _: True, None, AT)
+
+    monkeypatch.setattr("lianxin.aggregates.fault_point", second_write_fails)
+    with pytest.raises(WriteFailed):
+        merge()
+    assert store.get(duplicate.id).state == "triaged"
+    assert store.get(original.id).duplicates == 1
+    monkeypatch.undo()
+    assert merge().state == "merged"
+    joined = store.get(original.id)
+    assert joined.duplicates == 1 and joined.absorbed == (duplicate.id,)
+    assert [follower["case_id"] for follower in joined.followers] == [duplicate.id]

@@ -16,28 +16,56 @@ from kombu import Connection, Exchange, Queue, binding
 from tests.e2e.conftest import (
     community,
     ensure_community,
+    ensure_people,
     get_case,
+    person_changed,
     publish_events,
     report_body,
     wait_until,
 )
 
+HOTLINE = "changsha-12345"
+CREW = {
+    "staff-1": ("staff",),
+    "leader-1": ("grid_leader",),
+    "gw-1": ("grid_worker",),
+    **{f"repair-{n}": ("volunteer",) for n in range(1, 8)},
+}
+
 
 @dataclass
 class People:
-    """Keys and tokens for the people of one community: staff, a volunteer, a reporter."""
+    """Keys and tokens for the people of one community: staff, volunteers, a reporter.
+    Its people are in the roster as roster publishes them (`person.changed`), with ids
+    of the community's own (`<community>-repair-1`): a person belongs to one community."""
 
     stack: Any
     keys: Any
     place: str
 
     def __post_init__(self):
+        ensure_people(
+            self.stack,
+            self.keys.db,
+            [person_changed(self.id(name), self.place, roles) for name, roles in CREW.items()],
+        )
         self.app_key = self.keys.issue(["act", "read"], [self.place], name="volunteer-app")
-        self.hotline_key = self.keys.issue(["report", "read"], [self.place], name="hotline")
+        self.hotline_key = self.keys.issue(
+            ["report", "read"],
+            [self.place],
+            name="hotline",
+            hotline_id=HOTLINE,
+            channels=["hotline", "app"],
+        )
+        self.staff_id = self.id("staff-1")
         self.staff_key = self.keys.issue(
-            ["act", "read"], [self.place], person_id="p-staff-1", role="staff", name="staff-1"
+            ["act", "read"], [self.place], person_id=self.staff_id, role="staff", name="staff-1"
         )
         self._tokens: dict[str, str] = {}
+
+    def id(self, name: str) -> str:
+        """The id of one of the crew (CREW), in this community."""
+        return f"{self.place}-{name}"
 
     def volunteer(self, person_id: str) -> dict[str, str]:
         """What a volunteer's app sends: its key and the volunteer's person token."""
@@ -89,7 +117,10 @@ class People:
         case = self.settled(case_id)
         if case["state"] == "escalated":
             answer = self.post(
-                case_id, "assign", self.staff, {"person_id": "p-repair-1", "display_name": "石师傅"}
+                case_id,
+                "assign",
+                self.staff,
+                {"person_id": self.id("repair-1"), "display_name": "石师傅"},
             )
             assert answer.status_code == 200, answer.text
             case = answer.json()
@@ -124,7 +155,7 @@ def envelope(type_: str, payload: dict, case_id: str | None = None) -> dict:
     }
 
 
-def offer(case_id: str, person_id: str = "p-repair-2", attempt: int = 1) -> dict:
+def offer(case_id: str, person_id: str, attempt: int = 1) -> dict:
     """`offer.made` as roster publishes it."""
     return envelope(
         "offer.made",

@@ -20,6 +20,7 @@ import pytest
 import requests
 from kombu import Connection, Queue
 
+from lianxin.auth import CHANNELS
 from lianxin.consumer import dead_letter_queue_name
 from scripts.stack import SERVICES, Stack
 from scripts.webhook_sink import Sink, handler_for
@@ -267,6 +268,14 @@ class Keys:
         self._admin = admin_key
         self._db = db
 
+    @property
+    def db(self) -> Callable[[str], Any]:
+        return self._db
+
+    @property
+    def admin(self) -> str:
+        return self._admin
+
     def issue(
         self,
         scopes: Iterable[str],
@@ -274,7 +283,11 @@ class Keys:
         person_id: str | None = None,
         role: str | None = None,
         name: str = "e2e",
+        channels: Iterable[str] | None = None,
+        hotline_id: str | None = None,
+        by: str | None = None,
     ) -> str:
+        """A key from the admin API (or from the key `by`), once every service has it."""
         body: dict[str, Any] = {
             "name": name,
             "scopes": list(scopes),
@@ -282,10 +295,14 @@ class Keys:
         }
         if person_id:
             body |= {"person_id": person_id, "role": role}
+        if channels is not None:
+            body["channels"] = list(channels)
+        if hotline_id is not None:
+            body["hotline_id"] = hotline_id
         response = requests.post(
             f"{self._stack.url('cases')}/v1/keys",
             json=body,
-            headers={"X-Api-Key": self._admin},
+            headers={"X-Api-Key": by or self._admin},
             timeout=10,
         )
         assert response.status_code == 201, response.text
@@ -343,10 +360,11 @@ def client(key: str, person_token: str | None = None) -> requests.Session:
 
 
 # The helpers above (report_case, get_case, stats) act through one key per stack, issued
-# the first time one is used: scopes report, read and act in every community (no admin,
-# so what they see is masked). And a test community exists only once its areas are
-# published: ensure_community publishes them as roster does (`area.changed`), from
-# sample_areas.yaml, and waits until cases knows every one. Any test may use both.
+# the first time one is used: scopes report, read and act in every community, every
+# channel, bound to a hotline of its own (no admin, so what they see is masked). And a
+# test community exists only once its areas are published: ensure_community publishes
+# them as roster does (`area.changed`), from sample_areas.yaml, and waits until cases
+# knows every one. Any test may use both.
 
 SAMPLE_AREAS = Path(__file__).with_name("sample_areas.yaml")
 
@@ -354,9 +372,11 @@ SAMPLE_AREAS = Path(__file__).with_name("sample_areas.yaml")
 def helper_headers(stack: Stack) -> dict[str, str]:
     key = getattr(stack, "helper_key", None)
     if key is None:
+        channels = [arg for channel in CHANNELS for arg in ("--channel", channel)]
         made = admin_cli(
             stack, "keys", "create", "--name", "e2e-helpers", "--community", "*",
             "--scope", "report", "--scope", "read", "--scope", "act",
+            "--hotline", "e2e-12345", *channels,
         )  # fmt: skip
         assert made.returncode == 0, made.stderr
         key = stack.helper_key = made.stdout.strip().splitlines()[-1]
@@ -417,6 +437,61 @@ def publish_events(amqp_uri: str, source: str, messages: Iterable[dict[str, Any]
                 declare=[exchange],
                 retry=True,
             )
+
+
+def person_changed(
+    person_id: str,
+    community: str,
+    roles: Iterable[str],
+    *,
+    active: bool = True,
+    version: int = 1,
+    access_since: str | None = None,
+) -> dict[str, Any]:
+    """`person.changed` as roster publishes it, for a person of a test community."""
+    payload = {
+        "person_id": person_id,
+        "community_id": community,
+        "display_name": "测**",
+        "roles": list(roles),
+        "teams": ["repair_crew"],
+        "home_grids": ["jingxiang-g1"],
+        "contacts": [],
+        "quiet_hours": None,
+        "active": active,
+        "person_version": version,
+        "access_since": access_since,
+    }
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": "person.changed",
+        "version": 1,
+        "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "correlation_id": f"people-{community}",
+        "case_id": None,
+        "payload": payload,
+    }
+
+
+def ensure_people(
+    stack: Stack, db: Callable[[str], Any], events: Iterable[dict[str, Any]]
+) -> None:
+    """Publish people as roster does and wait until every service's access replica has
+    them at that version: a person token, a person-bound key or an assignment names
+    someone the roster knows."""
+    events = list(events)
+    publish_events(stack.amqp_uri, "roster", events)
+
+    def replicated() -> bool:
+        return all(
+            (db(service)["person_access"].find_one({"_id": event["payload"]["person_id"]}) or {})
+            .get("person_version", 0)
+            >= event["payload"]["person_version"]
+            for service in SERVICES
+            for event in events
+        )
+
+    wait_until("the people in every service's access replica", replicated)
 
 
 def ensure_community(stack: Stack, community: str) -> None:

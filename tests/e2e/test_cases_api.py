@@ -152,7 +152,7 @@ def test_what_cannot_be_mapped_waits_for_staff_to_triage_it(stack, crew):
         timeout=5,
     ).json()["cases"]
     assert case["id"] in [item["id"] for item in queue]
-    volunteer = crew.volunteer("p-repair-1")
+    volunteer = crew.volunteer(crew.id("repair-1"))
     assert (
         crew.post(case["id"], "triage", volunteer, {"category": "general.other"}).status_code == 403
     )
@@ -184,7 +184,8 @@ def test_a_case_goes_from_dispatch_to_rating_with_each_person_from_their_credent
     rated = crew.post(case["id"], "rate", crew.hotline, {"rating": 5, "comment": "很及时"})
     assert rated.status_code == 200 and rated.json()["rating"] == 5
     steps = [(step["action"], step["by"], step["channel"]) for step in rated.json()["timeline"]]
-    assert ("accept", case["assignee"], "api") in steps and ("verify", "p-staff-1", "api") in steps
+    assert ("accept", case["assignee"], "api") in steps
+    assert ("verify", crew.staff_id, "api") in steps
     assert rated.json()["timeline"][-2]["attachments"] == []
     resolve_step = next(step for step in rated.json()["timeline"] if step["action"] == "resolve")
     assert resolve_step["attachments"] == ["https://img.example.cn/after.jpg"]
@@ -197,7 +198,7 @@ def test_the_person_is_never_taken_from_the_body(stack, crew):
     assert no_person.status_code == 400  # person_id is not a field of the body
     no_person = crew.post(case["id"], "accept", {"X-Api-Key": crew.app_key})
     assert no_person.status_code == 403  # a key alone names no person
-    stranger = crew.post(case["id"], "accept", crew.volunteer("p-repair-7"))
+    stranger = crew.post(case["id"], "accept", crew.volunteer(crew.id("repair-7")))
     assert stranger.status_code == 403 and stranger.json()["error"]["code"] == "not_assignee"
     assert get_case(stack, case["id"])["state"] == "dispatched"
 
@@ -231,7 +232,7 @@ def test_a_decline_goes_back_to_roster_and_the_next_offer_dispatches_it_again(st
     case, volunteer = crew.taken(crew.report()["id"])
     declined = crew.post(case["id"], "decline", volunteer, {"reason": "在外地"})
     assert declined.json()["state"] == "declined" and declined.json()["assignee"] is None
-    as_roster(stack, offer(case["id"], person_id="p-repair-2", attempt=2))  # or roster's own
+    as_roster(stack, offer(case["id"], person_id=crew.id("repair-2"), attempt=2))  # or roster
 
     def dispatched_again():
         current = get_case(stack, case["id"])
@@ -380,6 +381,50 @@ def test_an_intake_retried_with_one_key_returns_one_case_and_another_body_is_a_4
         timeout=10,
     )
     assert other.status_code == 422
+
+
+def test_an_idempotency_key_belongs_to_the_api_key_that_sent_it(stack, crew, keys):
+    """Another integration sending the same Idempotency-Key gets a case of its own, never
+    the first one's (once, any key could reach any case by guessing its key)."""
+    ensure_community(stack, crew.place)
+    key = f"app-{uuid.uuid4()}"
+    body = report_body(crew.place, description="19栋楼道灯坏了", channel="app")
+    other_app = keys.issue(["report", "read"], [crew.place], name="other-app")
+    first = requests.post(
+        cases_url(stack), json=body, headers={**crew.hotline, "Idempotency-Key": key}, timeout=10
+    )
+    second = requests.post(
+        cases_url(stack),
+        json={**body, "description": "别的事"},
+        headers={"X-Api-Key": other_app, "Idempotency-Key": key},
+        timeout=10,
+    )
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["id"] != second.json()["id"]
+
+
+@pytest.mark.parametrize("channel", ["hotline", "patrol"])
+def test_a_report_cannot_claim_a_channel_its_key_does_not_hold(stack, crew, keys, db, channel):
+    """A resident app's key once filed reports as `channel: hotline`, moving the hotline
+    complaint figures: a key declares the channels it may claim."""
+    ensure_community(stack, crew.place)
+    app = keys.issue(["report", "read"], [crew.place], name="resident-app")
+    before = count(db, crew.place)
+    answer = requests.post(
+        cases_url(stack),
+        json=report_body(crew.place, channel=channel),
+        headers={"X-Api-Key": app},
+        timeout=10,
+    )
+    assert answer.status_code == 403 and "channel" in answer.json()["error"]["fields"]
+    assert count(db, crew.place) == before
+    allowed = requests.post(
+        cases_url(stack),
+        json=report_body(crew.place, channel="app"),
+        headers={"X-Api-Key": app},
+        timeout=10,
+    )
+    assert allowed.status_code == 201 and allowed.json()["channel"] == "app"
 
 
 # Bad input: refused with a clear 4xx, nothing stored

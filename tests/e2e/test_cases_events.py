@@ -27,7 +27,7 @@ def handled_offers(stack) -> float:
 def test_an_offer_dispatches_the_case_and_its_redelivery_changes_nothing(stack, crew):
     case = crew.settled(crew.report()["id"])
     before = handled_offers(stack)
-    made = offer(case["id"], person_id="p-repair-6", attempt=97)
+    made = offer(case["id"], person_id=crew.id("repair-6"), attempt=97)
     as_roster(stack, made, made)  # delivered twice, as at-least-once delivery may
     wait_until("both copies to be handled", lambda: handled_offers(stack) >= before + 2)
     shown = get_case(stack, case["id"])
@@ -38,17 +38,18 @@ def test_an_offer_dispatches_the_case_and_its_redelivery_changes_nothing(stack, 
 
 def test_an_expired_offer_sends_the_case_back_to_waiting_and_a_stale_one_is_ignored(stack, crew):
     case = crew.settled(crew.report()["id"])
-    made = offer(case["id"], person_id="p-repair-3")
+    person = crew.id("repair-3")
+    made = offer(case["id"], person_id=person)
     as_roster(stack, made)
-    wait_until("the offer", lambda: get_case(stack, case["id"])["assignee"] == "p-repair-3")
+    wait_until("the offer", lambda: get_case(stack, case["id"])["assignee"] == person)
     stale = envelope(
         "offer.expired",
-        {"case_id": case["id"], "offer_id": "OF-NOT-THIS", "person_id": "p-repair-3", "attempt": 1},
+        {"case_id": case["id"], "offer_id": "OF-NOT-THIS", "person_id": person, "attempt": 1},
         case["id"],
     )
     expired = envelope(
         "offer.expired",
-        {"case_id": case["id"], "offer_id": made["payload"]["offer_id"], "person_id": "p-repair-3"},
+        {"case_id": case["id"], "offer_id": made["payload"]["offer_id"], "person_id": person},
         case["id"],
     )
     as_roster(stack, stale, expired)
@@ -85,19 +86,20 @@ def test_an_escalation_names_its_level_and_target_and_staff_take_it_out_again(st
         ),
     )
     assert escalated["state"] == "escalated" and escalated["escalation"]["step"] == 2
+    chosen = crew.id("repair-4")
     assigned = crew.post(
-        case["id"], "assign", crew.staff, {"person_id": "p-repair-4", "display_name": "孔师傅"}
+        case["id"], "assign", crew.staff, {"person_id": chosen, "display_name": "孔师傅"}
     )
-    assert assigned.json()["state"] == "dispatched" and assigned.json()["assignee"] == "p-repair-4"
-    as_roster(stack, offer(case["id"], person_id="p-repair-1"))  # a late offer: staff decided
-    accepted = crew.post(case["id"], "accept", crew.volunteer("p-repair-4"))
+    assert assigned.json()["state"] == "dispatched" and assigned.json()["assignee"] == chosen
+    as_roster(stack, offer(case["id"], person_id=crew.id("repair-1")))  # late: staff decided
+    accepted = crew.post(case["id"], "accept", crew.volunteer(chosen))
     assert accepted.status_code == 200, accepted.text
 
 
 def test_an_event_for_a_case_that_does_not_exist_is_parked_not_dropped(stack, amqp_uri):
     from tests.e2e.conftest import parked_message, payload_of
 
-    ghost = offer("LX-00000000DEADBEEF")
+    ghost = offer("LX-00000000DEADBEEF", person_id="p-repair-2")
     as_roster(stack, ghost)
     parked = wait_until(
         "the offer for no case in the dead-letter queue",
@@ -158,7 +160,7 @@ def test_a_signed_action_link_runs_the_same_use_case_over_rpc(stack, crew):
     person = case["assignee"]
     with ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}, timeout=30) as rpc:
         act = rpc.cases.perform_action
-        stranger = act(case["id"], "accept", "p-repair-7", "volunteer", None)
+        stranger = act(case["id"], "accept", crew.id("repair-7"), "volunteer", None)
         accepted = act(case["id"], "accept", person, "volunteer", None)
         again = act(case["id"], "accept", person, "volunteer", None)
         resolved = act(case["id"], "resolve", person, "volunteer", "修好了")

@@ -74,11 +74,68 @@ def test_a_work_order_opens_a_case_and_every_resend_finds_it(stack, crew):
     assert found.json()["id"] == case["id"]
 
 
-def test_the_same_order_number_of_another_hotline_is_another_case(stack, crew):
+def test_the_same_order_number_of_another_hotline_is_another_case(stack, crew, keys):
     body = order(crew)
     first = send(stack, crew, body).json()
-    other = send(stack, crew, {**body, "hotline_id": "zhuzhou-12345"}).json()
+    zhuzhou = keys.issue(["report"], [crew.place], name="zhuzhou", hotline_id="zhuzhou-12345")
+    other = requests.post(
+        f"{stack.url('cases')}/v1/hotline/orders",
+        json={**body, "hotline_id": "zhuzhou-12345"},
+        headers={"X-Api-Key": zhuzhou},
+        timeout=30,
+    ).json()
     assert first["id"] != other["id"]
+
+
+# Who may file a hotline's orders: only a key bound to that hotline
+
+
+def order_case(stack, crew: People, hotline_id: str, order_no: str) -> requests.Response:
+    return requests.get(
+        f"{stack.url('cases')}/v1/hotline/orders/{hotline_id}/{order_no}",
+        headers=crew.hotline,
+        timeout=5,
+    )
+
+
+def test_an_app_key_cannot_file_or_squat_a_work_order(stack, crew, keys):
+    """A resident app's report key once filed `POST /v1/hotline/orders` (201), taking the
+    case id of a future 12345 order number: the real order then met the squatter's case."""
+    app = keys.issue(["report", "read"], [crew.place], name="resident-app")
+    body = order(crew)
+    ensure_community(stack, crew.place)
+    squat = requests.post(
+        f"{stack.url('cases')}/v1/hotline/orders",
+        json=body,
+        headers={"X-Api-Key": app},
+        timeout=10,
+    )
+    assert squat.status_code == 403 and "hotline_id" in squat.json()["error"]["fields"]
+    assert order_case(stack, crew, "changsha-12345", body["order_no"]).status_code == 404
+    real = send(stack, crew, body)
+    assert real.status_code == 201 and real.json()["description"] == body["description"]
+
+
+def test_a_key_bound_to_one_hotline_files_only_that_hotlines_orders(stack, crew, keys):
+    zhuzhou = keys.issue(["report"], [crew.place], name="zhuzhou-2", hotline_id="zhuzhou-12345")
+    body = order(crew)
+    ensure_community(stack, crew.place)
+    posing = requests.post(
+        f"{stack.url('cases')}/v1/hotline/orders",
+        json=body,  # says changsha-12345
+        headers={"X-Api-Key": zhuzhou},
+        timeout=10,
+    )
+    assert posing.status_code == 403
+    assert order_case(stack, crew, "changsha-12345", body["order_no"]).status_code == 404
+    unnamed = requests.post(
+        f"{stack.url('cases')}/v1/hotline/orders",
+        json={key: value for key, value in body.items() if key != "hotline_id"},
+        headers={"X-Api-Key": zhuzhou},
+        timeout=10,
+    )
+    assert unnamed.status_code == 201 and unnamed.json()["hotline"]["hotline_id"] == "zhuzhou-12345"
+    assert order_case(stack, crew, "changsha-12345", body["order_no"]).status_code == 404
 
 
 def test_returning_an_order_tells_the_hotline_why(stack, crew, replies):
@@ -166,7 +223,7 @@ def test_bad_work_orders_are_refused_on_their_field(stack, crew):
         ({**order(crew), "order_no": "GD 1"}, "order_no"),
         ({**order(crew), "deadline": "2020-01-01T00:00:00+08:00"}, "deadline"),
         ({**order(crew), "community_id": "nowhere"}, "community_id"),
-        ({k: v for k, v in order(crew).items() if k != "hotline_id"}, "hotline_id"),
+        ({**order(crew), "hotline_id": "Not A Slug"}, "hotline_id"),
     ):
         answer = send(stack, crew, body)
         assert answer.status_code == 400 and field in answer.json()["error"]["fields"], answer.text

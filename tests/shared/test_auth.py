@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import itsdangerous.timed
@@ -19,6 +19,7 @@ from lianxin.auth import (
     Actor,
     Forbidden,
     KeyRecord,
+    PersonClaims,
     PersonTokens,
     Unauthenticated,
     combine,
@@ -108,6 +109,28 @@ def test_an_actor_sees_its_communities_or_all_of_them():
     assert every.sees("jinning") and every.visible_communities() is None
 
 
+def test_a_key_covers_communities_within_its_own_and_all_only_when_it_has_all():
+    one = actor(communities=("jingxiang", "jinning"))
+    assert one.covers(["jingxiang"]) and one.covers(["jingxiang", "jinning"])
+    assert not one.covers(["xinning"]) and not one.covers([ALL_COMMUNITIES])
+    assert actor(communities=(ALL_COMMUNITIES,)).covers([ALL_COMMUNITIES, "x"])
+
+
+def test_a_report_may_claim_only_the_channels_of_its_key_and_the_hotline_only_when_bound():
+    app = actor(scopes=("report",), channels=frozenset({"app", "wechat"}))
+    assert app.may_claim("app") and app.may_claim("wechat") and not app.may_claim("patrol")
+    assert not actor(scopes=("report",), channels=frozenset({"hotline"})).may_claim("hotline")
+    bound = actor(scopes=("report",), channels=frozenset({"hotline"}), hotline_id="cs-12345")
+    assert bound.may_claim("hotline") and not bound.may_claim("app")
+    assert actor(scopes=("admin",)).may_claim("hotline")  # admin holds everything
+
+
+def test_a_person_through_a_key_keeps_the_keys_channels_and_hotline():
+    key = actor(scopes=("report",), channels=frozenset({"hotline"}), hotline_id="cs-12345")
+    person = combine(key, PersonClaims("p", "staff", frozenset({"jingxiang"}), None))
+    assert person.channels == key.channels and person.hotline_id == "cs-12345"
+
+
 def test_roles_are_required_of_people_but_an_unbound_admin_key_passes():
     staff = actor(scopes=("act",), person_id="p-1", role="staff")
     staff.require_role("staff", "grid_leader")
@@ -124,7 +147,7 @@ def test_roles_are_required_of_people_but_an_unbound_admin_key_passes():
 )
 def test_a_person_through_a_key_sees_only_what_both_allow(key_communities, token_communities):
     key = actor(scopes=("act",), communities=tuple(key_communities))
-    person = combine(key, {"person_id": "p", "role": "volunteer", "communities": token_communities})
+    person = combine(key, PersonClaims("p", "volunteer", frozenset(token_communities), None))
     for community in ("a", "b", "c"):
         allowed_by_key = ALL_COMMUNITIES in key_communities or community in key_communities
         allowed_by_token = ALL_COMMUNITIES in token_communities or community in token_communities
@@ -135,16 +158,30 @@ def test_a_person_through_a_key_sees_only_what_both_allow(key_communities, token
 def test_a_person_bound_key_cannot_carry_someone_elses_token():
     bound = actor(scopes=("act",), person_id="p-1", role="volunteer")
     with pytest.raises(Unauthenticated):
-        combine(bound, {"person_id": "p-2", "role": "staff", "communities": ["*"]})
+        combine(bound, PersonClaims("p-2", "staff", frozenset({"*"}), None))
 
 
 # Person tokens
 
 
-def test_a_person_token_round_trips():
+def test_a_person_token_round_trips_with_the_moment_of_its_issue():
     tokens = PersonTokens(SECRET)
+    before = datetime.now(UTC)
     claims = tokens.verify(tokens.issue("p-1", "staff", ["jingxiang"]), max_age_seconds=60)
-    assert claims == {"person_id": "p-1", "role": "staff", "communities": ["jingxiang"]}
+    assert (claims.person_id, claims.role, claims.communities) == (
+        "p-1",
+        "staff",
+        frozenset({"jingxiang"}),
+    )
+    assert claims.issued_at is not None
+    assert before - timedelta(milliseconds=1) <= claims.issued_at <= datetime.now(UTC)
+
+
+def test_a_token_issued_before_issue_times_were_kept_has_none():
+    legacy = URLSafeTimedSerializer(SECRET, salt=TOKEN_SALT).dumps(
+        {"p": "p-1", "r": "staff", "c": ["jingxiang"]}
+    )
+    assert PersonTokens(SECRET).verify(legacy, 60).issued_at is None
 
 
 def test_a_tampered_or_foreign_token_is_refused():
@@ -187,3 +224,13 @@ def test_dev_mode_allows_the_development_default():
 def test_revocation_is_part_of_the_record():
     revoked = record(revoked_at=datetime(2026, 11, 21, tzinfo=UTC), version=2)
     assert KeyRecord.from_document(revoked.to_document()) == revoked
+
+
+def test_channels_and_hotline_travel_with_the_key_and_a_record_without_them_claims_app():
+    bound = record(channels=("hotline",), hotline_id="cs-12345")
+    assert KeyRecord.from_document(bound.to_document()) == bound
+    payload = {k: v for k, v in bound.to_document().items() if k != "_id"}
+    event = KEY_EVENTS.new_event("apikey.changed", {"id": bound.id, **payload}, correlation_id="c")
+    assert KEY_EVENTS.read(event.to_message()).payload == bound
+    older = {k: v for k, v in bound.to_document().items() if k not in ("channels", "hotline_id")}
+    assert KeyRecord.from_document(older).actor().channels == frozenset({"app"})
