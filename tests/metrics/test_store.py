@@ -126,6 +126,55 @@ def test_a_crash_after_the_totals_but_before_the_marker_is_repaired_by_the_next_
     assert test_db["leases"].count_documents({}) == 0
 
 
+def take_over_by_the_sweeper(store: MetricsStore) -> int:
+    """Each taker returns the facts it counted itself."""
+    assert store.recover() == 1
+    return 0
+
+
+def take_over_by_another_batch(store: MetricsStore) -> int:
+    return fold(store, reported(1))
+
+
+def take_over_by_the_rebuild(store: MetricsStore) -> int:
+    assert handlers.rebuild(store, apply=True) == []
+    return 0
+
+
+@pytest.mark.parametrize(
+    "take_over", [take_over_by_the_sweeper, take_over_by_another_batch, take_over_by_the_rebuild]
+)
+def test_whoever_takes_a_crashed_fold_over_writes_its_marker_so_a_redelivery_adds_nothing(
+    store, clock, test_db, take_over
+):
+    """The outbox sweeper is a taker like any other: it releases the lease, so the
+    fold after it takes nothing over and must find the batch marked already."""
+    facts = reported(3)
+    with armed("metrics.before_commit_marker", crash), pytest.raises(Crash):
+        fold(store, facts)  # totals written: the batch counted, but unmarked
+    clock.advance(TTL + 1)
+    added = take_over(store)
+    assert test_db["leases"].count_documents({}) == 0
+    assert fold(store, facts) == 0  # the messages come back
+    assert counted(store) == 3 + added
+    assert handlers.rebuild(store, apply=False) == []
+
+
+def test_a_taker_that_fails_to_write_the_marker_leaves_the_lease_for_the_next(
+    store, clock, test_db
+):
+    facts = reported(2)
+    with armed("metrics.before_commit_marker", crash), pytest.raises(Crash):
+        fold(store, facts)
+    clock.advance(TTL + 1)
+    with armed("metrics.before_commit_marker", crash), pytest.raises(Crash):
+        store.recover()
+    assert test_db["leases"].count_documents({"expires_at": 0.0}) == 1
+    assert store.recover() == 1
+    assert fold(store, facts) == 0
+    assert counted(store) == 2
+
+
 def test_a_stalled_fold_that_lost_its_lease_counts_nothing(store, clock):
     facts = reported(3)
 
