@@ -36,7 +36,7 @@ from lianxin.aggregates import AggregateStore, recover_all, visible
 from lianxin.clock import utc_now
 from lianxin.faults import fault_point
 from lianxin.mongo import StoreContext
-from services.metrics.domain import Cell, Fact, Level, Partition, Totals
+from services.metrics.domain import Cell, Fact, Level, Partition, Totals, kept
 
 DUPLICATE_KEY = 11000
 CONCURRENT_READS = 8
@@ -47,7 +47,7 @@ def cells_to_document(cells: Mapping[Cell, int]) -> str:
     reads and writes one string many times faster than an array of small documents (2 ms
     against 20 ms for a day of 300 cells), takes no nested arrays, and no field name may
     hold the dots of category codes."""
-    rows = [[*cell, count] for cell, count in sorted(cells.items()) if count]
+    rows = [[*cell, count] for cell, count in sorted(cells.items()) if kept(cell[2], count)]
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
