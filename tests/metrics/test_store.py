@@ -14,25 +14,21 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lianxin.aggregates import LeaseLost
-from lianxin.config import Settings
-from lianxin.engine import ConditionalWrites, Engine
 from lianxin.faults import armed
-from lianxin.lease import Leases
-from lianxin.mongo import StoreContext, ensure_indexes
 from services.metrics import handlers, places, reports
 from services.metrics.domain import ALL, Fact, Partition
 from services.metrics.measures import facts_of
 from services.metrics.store import MetricsStore
 from services.metrics.zones import ZoneBook
+from tests.metrics.conftest import METRICS_LEASE_TTL
 from tests.metrics.sequences import lifecycle, opened
 from tests.metrics.test_measures import area, duty
-from tests.shared.conftest import FakeClock
 
 pytestmark = pytest.mark.integration
 
 DAY = date(2026, 3, 6)
 AT = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
-TTL = 10.0
+TTL = METRICS_LEASE_TTL
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -42,23 +38,6 @@ class Crash(Exception):
 
 def crash():
     raise Crash
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(test_db, clock) -> MetricsStore:
-    writes = ConditionalWrites(Engine.detect(test_db))
-    leases = Leases(test_db["leases"], writes, ttl_seconds=TTL, wait_seconds=5, clock=clock)
-    context = StoreContext(
-        test_db, writes.engine, writes, leases, lambda message: None, Settings("metrics"), {}
-    )
-    metrics = MetricsStore(context)
-    ensure_indexes(context, metrics)
-    return metrics
 
 
 def reported(count: int) -> list[Fact]:
