@@ -139,11 +139,18 @@ class Folded:
         return self.partitions.get(Partition(community))
 
 
-def hours_entry(case: str, amount: float, at: datetime, kind: str = "credit", **about_fields):
+def hours_entry(
+    case: str,
+    amount: float,
+    at: datetime,
+    kind: str = "credit",
+    person: str = "p-1",
+    **about_fields: Any,
+) -> Event:
     """Roster's ledger line for a case's resolver, as `hours.credited` carries it."""
     payload = {
         "entry_id": str(uuid.uuid4()),
-        "person_id": "p-1",
+        "person_id": person,
         "case_id": case,
         "community_id": about_fields.get("community_id", "jingxiang"),
         "household_id": None,
