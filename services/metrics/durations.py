@@ -3,7 +3,7 @@
 A median cannot be summed, but bucket counts can: each case adds 1 to the bucket
 its time falls in, so days, grids and redeliveries add up like any other cell. Each
 case also adds its time (whole seconds) to a sum and to the least and greatest of
-its dimension (extremes fold by min and max: lianxin's domain, services.metrics.domain).
+its dimension (services.metrics.domain folds such extremes by min and max).
 The bounds follow the time limits the field works to: minutes for an accept, hours
 to days for a resolution.
 
@@ -130,21 +130,25 @@ class Times:
         return [least, middle, greatest] if least <= middle <= greatest else None
 
     def _interpolated(self, q: float) -> float:
-        spans = _spans(self.counts)
-        occupied = [span for span in spans if span.count]
+        occupied = [span for span in _spans(self.counts) if span.count]
         rank = q * self.count
         cumulative = 0
-        for span in occupied:
+        for span in occupied[:-1]:
             if cumulative + span.count >= rank:
-                low = self.least if span is occupied[0] and self.least is not None else span.lower
-                high = span.upper
-                if span is occupied[-1] and self.greatest is not None:
-                    high = self.greatest
-                if math.isinf(high):
-                    return low  # no greatest known: the last finite bound, as Prometheus
-                return round(low + (high - low) * (rank - cumulative) / span.count, 1)
+                return self._within(span, rank - cumulative, occupied)
             cumulative += span.count
-        return occupied[-1].lower  # pragma: no cover - rank ≤ count always finds a span
+        return self._within(occupied[-1], rank - cumulative, occupied)
+
+    def _within(self, span: Span, rank: float, occupied: list[Span]) -> float:
+        """Linear within `span`, whose edges are the extremes where it holds them."""
+        low, high = span.lower, span.upper
+        if span is occupied[0] and self.least is not None:
+            low = self.least
+        if span is occupied[-1] and self.greatest is not None:
+            high = self.greatest
+        if math.isinf(high):
+            return low  # no greatest known: the last finite bound, as Prometheus answers
+        return round(low + (high - low) * rank / span.count, 1)
 
 
 def _spans(counts: Sequence[tuple[float, int]]) -> list[Span]:
