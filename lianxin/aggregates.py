@@ -21,6 +21,12 @@ no write is spent clearing it. A lease left behind (crash, failed publish) is
 taken over by the next command or by the sweeper, which publishes the outbox
 again if the stale holder was the last to write the document. Consumers are
 idempotent, so a repeat is harmless.
+
+Takeover. A `then` step (Change.save) that a crashed holder never ran cannot be
+stored like an event, so a store that uses one names the repair, `on_takeover`,
+and every taker runs it before anything else: a command's change and the
+sweeper's alike. The sweeper releases the lease, so the command after it takes
+nothing over and would not get another chance.
 """
 
 from __future__ import annotations
@@ -66,12 +72,11 @@ def visible(stored: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 class Change:
-    """What a command sees: the current document, whether its lease was taken over from a
-    crashed holder, and the one place to stage its new state."""
+    """What a command sees: the current document, and the one place to stage its new
+    state."""
 
-    def __init__(self, document: dict[str, Any] | None, taken_over: bool = False):
+    def __init__(self, document: dict[str, Any] | None):
         self.document = document
-        self.taken_over = taken_over
         self.staged: dict[str, Any] | None = None
         self.events: list[dict[str, Any]] = []
         self.then: Callable[[], None] | None = None
@@ -84,7 +89,8 @@ class Change:
         then: Callable[[], None] | None = None,
     ) -> None:
         """Stage the new state and its events. `then` runs after the write, still under the
-        lease; if it fails, the lease is left behind so the next holder sees a takeover."""
+        lease; if it fails (or the holder dies first), the lease is left behind and whoever
+        takes it over runs the store's `on_takeover`, which must finish the step."""
         self.staged = {key: value for key, value in document.items() if key not in INTERNAL_FIELDS}
         self.events = [event.to_message() for event in events]
         self.then = then
@@ -112,6 +118,9 @@ def recover_all(stores: Iterable[AggregateStore]) -> int:
     return recovered
 
 
+TakeoverRepair = Callable[[dict[str, Any] | None], None]
+
+
 class AggregateStore:
     def __init__(
         self,
@@ -119,11 +128,17 @@ class AggregateStore:
         leases: Leases,
         writes: ConditionalWrites,
         publish: outbox.Publish,
+        on_takeover: TakeoverRepair | None = None,
     ):
+        """`on_takeover(document)` finishes what a crashed holder's `then` step may have
+        left undone, given the document as the crashed holder left it. It runs under the
+        lease on every takeover, so it must be idempotent; if it fails, the lease is left
+        behind for the next taker."""
         self.collection = collection
         self._leases = leases
         self._writes = writes
         self._publish = publish
+        self._on_takeover = on_takeover
 
     @contextmanager
     def change(self, aggregate_id: str) -> Iterator[Change]:
@@ -132,10 +147,12 @@ class AggregateStore:
         )
         try:
             stored, fence, pending = self._load(lease, aggregate_id)
+            if lease.taken_over and self._on_takeover is not None:
+                self._on_takeover(visible(stored))
         except BaseException:
             self._leases.abandon(lease)  # whatever the stale holder left stays for the sweeper
             raise
-        change = Change(visible(stored), lease.taken_over)
+        change = Change(visible(stored))
         fault_point("aggregate.after_load")
         try:
             yield change
@@ -160,8 +177,9 @@ class AggregateStore:
         self._finish(lease, pending)
 
     def recover(self) -> int:
-        """Publish what crashed or failed commands left in their outboxes. Returns aggregates
-        recovered. Taking the abandoned lease over is what makes this safe beside live writers."""
+        """Publish what crashed or failed commands left in their outboxes, and run the
+        store's `on_takeover` for them. Returns aggregates recovered. Taking the abandoned
+        lease over is what makes this safe beside live writers."""
         recovered = 0
         stale_leases = self._leases.stale(collection=self.collection.name)
         instrumentation.OUTBOX_BACKLOG.labels(self.collection.name).set(len(stale_leases))

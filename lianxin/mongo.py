@@ -19,7 +19,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, MongoClient, monitoring
 from pymongo.database import Database
 
-from lianxin.aggregates import AggregateStore
+from lianxin.aggregates import AggregateStore, TakeoverRepair
 from lianxin.config import Settings
 from lianxin.engine import ConditionalWrites, Engine
 from lianxin.lease import Leases
@@ -36,8 +36,12 @@ class StoreContext:
     settings: Settings
     config: dict[str, Any]
 
-    def aggregates(self, collection: str) -> AggregateStore:
-        return AggregateStore(self.db[collection], self.leases, self.writes, self.publish)
+    def aggregates(
+        self, collection: str, on_takeover: TakeoverRepair | None = None
+    ) -> AggregateStore:
+        return AggregateStore(
+            self.db[collection], self.leases, self.writes, self.publish, on_takeover
+        )
 
 
 class Repository(Protocol):

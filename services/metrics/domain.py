@@ -12,7 +12,10 @@ Every event metrics counts becomes one *fact* per partition it touches:
 A fact adds to *cells*, each a (dimension, value, measure) triple with a count.
 Sums do not care about order or batching, so redelivered and out-of-order events
 fold to the same totals, and a rebuild from the stored facts gives the same
-numbers. A *level* is a value that replaces rather than adds (42 people on duty);
+numbers. A measure named `*_min` or `*_max` is an *extreme* instead (the shortest
+time to accept, ...): it keeps the least or greatest value folded into it, which
+cares no more about order or batching than a sum, and its zero is a value, not an
+empty cell. A *level* is a value that replaces rather than adds (42 people on duty);
 the latest by its own order wins, which is just as indifferent to delivery order.
 
 Documents stay bounded: a totals document has a cell per dimension value and
@@ -23,16 +26,39 @@ one per case or per event.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 ALL = ("all", "")  # the dimension and value of a community's overall totals
 LIVE = "live"
+K = TypeVar("K", bound=Hashable)
 
 Cell = tuple[str, str, str]  # (dimension, value, measure)
+EXTREMES: Mapping[str, Callable[[int, int], int]] = {"_min": min, "_max": max}
+
+
+def extreme_of(measure: str) -> Callable[[int, int], int] | None:
+    """min or max for an extreme measure; None for a sum."""
+    return next((pick for suffix, pick in EXTREMES.items() if measure.endswith(suffix)), None)
+
+
+def merge(found: MutableMapping[K, int], key: K, measure: str, value: int) -> None:
+    """Fold one cell's value into `found[key]`: a sum adds, an extreme keeps the least
+    or greatest (its first value is taken as it is)."""
+    pick = extreme_of(measure)
+    if pick is None:
+        found[key] = found.get(key, 0) + value
+    else:
+        found[key] = pick(found[key], value) if key in found else value
+
+
+def kept(measure: str, value: int) -> bool:
+    """Whether a cell is worth storing: a sum of zero is as good as no cell (documents do
+    not fill with zeros); an extreme of zero is a value (a case accepted at once)."""
+    return value != 0 or extreme_of(measure) is not None
 
 
 @dataclass(frozen=True)
@@ -97,14 +123,16 @@ class Totals:
         return dict(self.cells) == dict(other.cells) and dict(self.levels) == dict(other.levels)
 
     def fold(self, facts: Iterable[Fact]) -> Totals:
-        cells = Counter(self.cells)
+        cells = dict(self.cells)
         levels = dict(self.levels)
         for fact in facts:
-            cells.update(fact.cells)
+            for cell, n in fact.cells.items():
+                merge(cells, cell, cell[2], n)
             for key, level in fact.levels.items():
                 if level.newer_than(levels.get(key)):
                     levels[key] = level
-        return Totals(self.partition, {cell: n for cell, n in cells.items() if n}, levels)
+        kept_cells = {cell: n for cell, n in cells.items() if kept(cell[2], n)}
+        return Totals(self.partition, kept_cells, levels)
 
     def measures(self, dimension: tuple[str, str] = ALL) -> Counter[str]:
         """Every measure of one dimension value, e.g. ("grid", "jingxiang-g1")."""
@@ -130,7 +158,8 @@ def add_up(totals: Iterable[Totals], dimension: tuple[str, str] = ALL) -> Counte
     """One dimension value's measures summed over several partitions (days)."""
     found: Counter[str] = Counter()
     for each in totals:
-        found.update(each.measures(dimension))
+        for measure, n in each.measures(dimension).items():
+            merge(found, measure, measure, n)
     return found
 
 
@@ -138,7 +167,9 @@ def add_up_by(totals: Iterable[Totals], dimension: str) -> dict[str, Counter[str
     found: dict[str, Counter[str]] = {}
     for each in totals:
         for value, measures in each.by(dimension).items():
-            found.setdefault(value, Counter()).update(measures)
+            summed = found.setdefault(value, Counter())
+            for measure, n in measures.items():
+                merge(summed, measure, measure, n)
     return found
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.metrics.domain import ALL, Cell, Fact, Level, Partition, local_day
+from services.metrics.domain import ALL, Cell, Fact, Level, Partition, kept, local_day, merge
 from services.metrics.durations import timing_measures
 
 CASE_MEASURES: Mapping[str, str] = {
@@ -121,7 +121,8 @@ def _case_facts(
 
     day_cells: Counter[Cell] = Counter()
     for dimension in dimensions:
-        _add(day_cells, dimension, flows + timed)
+        _add(day_cells, dimension, flows)
+        _add(day_cells, dimension, timed)
     if event_type == "case.reported" and p.get("grid_id") and p.get("channel"):
         _add(day_cells, ("grid_channel", grid_channel(p["grid_id"], p["channel"])), flows)
     person = p.get("person_id")
@@ -130,7 +131,8 @@ def _case_facts(
         _add(day_cells, ("person", person), mine)
 
     live_cells: Counter[Cell] = Counter()
-    _add(live_cells, ALL, flows + timed)
+    _add(live_cells, ALL, flows)
+    _add(live_cells, ALL, timed)
     if p.get("category"):
         _add(live_cells, ("category_group", top_category(p["category"])), flows)
     if p.get("channel"):
@@ -170,15 +172,15 @@ def _extras(event_type: str, p: Mapping[str, Any]) -> Counter[str]:
     return +extra
 
 
-def _timings(event_type: str, p: Mapping[str, Any]) -> Counter[str]:
+def _timings(event_type: str, p: Mapping[str, Any]) -> dict[str, int]:
+    """The time to accept or resolve, as its bucket, count, sum and extremes (which may
+    be zero: not to be summed with Counter's `+`, which drops them)."""
     reported = p.get("reported_at")
     if event_type == "case.accepted" and reported and p.get("accepted_at"):
-        seconds = (p["accepted_at"] - reported).total_seconds()
-        return Counter(timing_measures("accept", seconds))
+        return timing_measures("accept", (p["accepted_at"] - reported).total_seconds())
     if event_type == "case.resolved" and reported and p.get("resolved_at"):
-        seconds = (p["resolved_at"] - reported).total_seconds()
-        return Counter(timing_measures("resolve", seconds))
-    return Counter()
+        return timing_measures("resolve", (p["resolved_at"] - reported).total_seconds())
+    return {}
 
 
 def _stock_changes(event_type: str, p: Mapping[str, Any]) -> Counter[str]:
@@ -303,5 +305,5 @@ def _instant(at: datetime) -> str:
 
 def _add(cells: Counter[Cell], dimension: tuple[str, str], measures: Mapping[str, int]) -> None:
     for measure, count in measures.items():
-        if count:
-            cells[(dimension[0], dimension[1], measure)] += count
+        if kept(measure, count):
+            merge(cells, (dimension[0], dimension[1], measure), measure, count)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lianxin.privacy import mask_phone
 from services.metrics.domain import Totals
 from services.metrics.measures import AREA, DUTY
 
@@ -33,7 +34,9 @@ def timezone_name(live: Totals | None, community_id: str) -> str | None:
 
 
 def grid_names(live: Totals | None) -> dict[str, str]:
-    return {code: area["name"] for code, area in areas(live, "grid").items()}
+    """Names as the statistics show them: an area's name is free text from an import, so
+    a phone number in it (a grid named with its leader's) is masked."""
+    return {code: mask_phone(area["name"]) for code, area in areas(live, "grid").items()}
 
 
 def on_duty(live: Totals | None) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from lianxin.privacy import mask_phone
 from services.metrics.domain import ALL, Totals, add_up, add_up_by, rate
 from services.metrics.durations import timing
 from services.metrics.measures import (
@@ -235,12 +236,13 @@ def hotline(
 
 def volunteers(days: Iterable[Totals]) -> dict[str, Any]:
     """Each volunteer's hours and cases in the period, most hours first. People appear by
-    id only: names never reach statistics."""
+    id only: names never reach statistics, and an id that holds a phone number (a mobile
+    is a valid roster id) shows it masked, as everywhere in statistics."""
     rows = []
     for person, flows in add_up_by(days, "person").items():
         rows.append(
             {
-                "person_id": person,
+                "person_id": mask_phone(person),
                 "hours": flows.get("hours_milli", 0) / 1000,
                 "pending_hours": flows.get("hours_pending_milli", 0) / 1000,
                 "accepted": flows.get("accepted", 0),

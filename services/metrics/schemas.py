@@ -154,11 +154,37 @@ class EvaluationQuery(Schema):
 # -- responses --------------------------------------------------------------------------
 
 
+QUANTILE_METHOD = (
+    "Exact for up to three cases (linear between order statistics, numpy's default); "
+    "beyond that, interpolated within its histogram bucket, the lowest occupied bucket "
+    "starting at the shortest time and the highest ending at the longest: always between "
+    "min_seconds and max_seconds. Null with no cases."
+)
+
+
 class Timing(Schema):
-    count = fields.Integer()
-    median_seconds = fields.Float(allow_none=True)
-    p90_seconds = fields.Float(allow_none=True)
-    mean_seconds = fields.Float(allow_none=True)
+    """Time from report to accept or to resolve over the period, in seconds."""
+
+    count = fields.Integer(metadata={"description": "cases timed"})
+    median_seconds = fields.Float(
+        allow_none=True, metadata={"description": f"the median. {QUANTILE_METHOD}"}
+    )
+    p90_seconds = fields.Float(
+        allow_none=True, metadata={"description": f"the 90th percentile. {QUANTILE_METHOD}"}
+    )
+    mean_seconds = fields.Float(
+        allow_none=True, metadata={"description": "exact, of the times in whole seconds"}
+    )
+    min_seconds = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "the shortest time; null with no cases, or for a period that "
+            "includes days counted before extremes were kept"
+        },
+    )
+    max_seconds = fields.Integer(
+        allow_none=True, metadata={"description": "the longest time; null as min_seconds is"}
+    )
 
 
 class Backlog(Schema):
@@ -174,7 +200,9 @@ class Brief(Schema):
     on_time_rate = fields.Float(allow_none=True)
     satisfaction_rate = fields.Float(allow_none=True)
     overdue = fields.Integer()
-    median_resolve_seconds = fields.Float(allow_none=True)
+    median_resolve_seconds = fields.Float(
+        allow_none=True, metadata={"description": f"time to resolve. {QUANTILE_METHOD}"}
+    )
 
 
 class ReportHead(Schema):
@@ -283,7 +311,9 @@ class EvaluatedUnit(Schema):
     on_time_rate = fields.Float(allow_none=True)
     satisfaction_rate = fields.Float(allow_none=True)
     first_time_rate = fields.Float(allow_none=True)
-    median_resolve_seconds = fields.Float(allow_none=True)
+    median_resolve_seconds = fields.Float(
+        allow_none=True, metadata={"description": f"time to resolve. {QUANTILE_METHOD}"}
+    )
     score = fields.Float(allow_none=True)
     ranked = fields.Boolean()
     rank = fields.Integer(allow_none=True)

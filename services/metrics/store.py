@@ -11,7 +11,10 @@ Exactly once, with no document that grows with the events (DESIGN.md rule 4):
   write that also names the batch: that write is the commit point of the batch.
 - `batches`: a marker per committed batch, inserted after that write and before
   the lease is released. A holder that crashed in between leaves its lease
-  behind; whoever takes it over writes the missing marker first.
+  behind; whoever takes it over writes the missing marker first: a fold, a
+  rebuild or the outbox sweeper (the aggregate store's `on_takeover`). The
+  sweeper releases the lease, so a fold after it takes nothing over; had the
+  sweeper skipped the marker, the redelivered facts would count again.
 
 A fact that already exists (a redelivered event) counts again only if its batch
 never committed; it is then re-stamped with the batch that counts it.
@@ -33,7 +36,7 @@ from lianxin.aggregates import AggregateStore, recover_all, visible
 from lianxin.clock import utc_now
 from lianxin.faults import fault_point
 from lianxin.mongo import StoreContext
-from services.metrics.domain import Cell, Fact, Level, Partition, Totals
+from services.metrics.domain import Cell, Fact, Level, Partition, Totals, kept
 
 DUPLICATE_KEY = 11000
 CONCURRENT_READS = 8
@@ -44,7 +47,7 @@ def cells_to_document(cells: Mapping[Cell, int]) -> str:
     reads and writes one string many times faster than an array of small documents (2 ms
     against 20 ms for a day of 300 cells), takes no nested arrays, and no field name may
     hold the dots of category codes."""
-    rows = [[*cell, count] for cell, count in sorted(cells.items()) if count]
+    rows = [[*cell, count] for cell, count in sorted(cells.items()) if kept(cell[2], count)]
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -81,8 +84,8 @@ class MetricsStore:
     def __init__(self, context: StoreContext):
         self.facts = context.db["facts"]
         self.batches = context.db["batches"]
-        self.days = context.aggregates("days")
-        self.live = context.aggregates("live")
+        self.days = context.aggregates("days", on_takeover=self._commit_last_batch)
+        self.live = context.aggregates("live", on_takeover=self._commit_last_batch)
 
     def ensure_indexes(self) -> None:
         # the rebuild reads one partition's facts (admin work; MongoDB serves it by index)
@@ -101,8 +104,6 @@ class MetricsStore:
         Returns how many counted now; the others had been counted before."""
         with self._aggregates(partition).change(partition.id) as change:
             stored = change.document
-            if change.taken_over and stored and stored.get("last_batch"):
-                self._commit(stored["last_batch"])  # the crashed holder had written its batch
             fresh = self._record(facts, batch_id)
             if not fresh:
                 return 0
@@ -134,6 +135,13 @@ class MetricsStore:
         # another (a community's time zone learned in between)
         self.facts.replace_one({"_id": fact.id}, _fact_document(fact, batch_id))
         return True
+
+    def _commit_last_batch(self, stored: Mapping[str, Any] | None) -> None:
+        """On any takeover: the totals name the last batch folded into them, and that
+        write was its commit point, so its marker is due even if the crashed holder never
+        wrote it (a marker written already is left as it is)."""
+        if stored and stored.get("last_batch"):
+            self._commit(stored["last_batch"])
 
     def _commit(self, batch_id: str) -> None:
         fault_point("metrics.before_commit_marker")
@@ -188,8 +196,6 @@ class MetricsStore:
         (indexed on MongoDB): admin work."""
         with self._aggregates(partition).change(partition.id) as change:
             stored = change.document
-            if change.taken_over and stored and stored.get("last_batch"):
-                self._commit(stored["last_batch"])
             facts = list(self.facts.find({"partition": partition.id}))
             counted = [_fact(doc) for doc in facts if self._committed(doc["batch"])]
             recomputed = Totals(partition).fold(counted)

@@ -19,7 +19,7 @@ from services.metrics.measures import CASE_MEASURES
 from services.roster.ledger import award
 from services.roster.policy import policy_from
 from tests.e2e.conftest import admin_cli, client, community, wait_until
-from tests.metrics.sequences import SHANGHAI, T0, Event, lifecycle, opened
+from tests.metrics.sequences import SHANGHAI, T0, Event, lifecycle, opened, step
 
 pytestmark = pytest.mark.e2e
 
@@ -178,12 +178,15 @@ def test_the_summary_of_a_known_sequence_redelivered_and_out_of_order(known):
     assert summary["satisfaction_rate"] == 1.0 and summary["satisfaction_mean"] == 4.0
     assert summary["overdue"] == 3
     assert summary["backlog"] == {"total": 1, "by_state": {"dispatched": 1}, "overdue": 0}
-    # three accepted after 20 minutes: all in the 15–30 minute bucket
+    # three accepted after 20 minutes: every quantile is 20 minutes (once it read 1350 and
+    # 1710 s, the middle of the 15–30 minute bucket, beside a mean of 1200)
     assert summary["time_to_accept"] == {
         "count": 3,
-        "median_seconds": 1350.0,
-        "p90_seconds": 1710.0,
+        "median_seconds": 1200.0,
+        "p90_seconds": 1200.0,
         "mean_seconds": 1200.0,
+        "min_seconds": 1200,
+        "max_seconds": 1200,
     }
     assert summary["time_to_resolve"]["mean_seconds"] == 30 * 3600
     assert summary["by_channel"]["hotline"]["collected"] == 3
@@ -359,3 +362,38 @@ def test_the_community_time_zone_cuts_its_days(stack, amqp_uri, keys, db):
     assert on(date(2026, 3, 7)) == 0
     summary = get(reader, stack, "summary", community_id=place).json()
     assert summary["timezone"] == "Asia/Urumqi"
+
+
+def test_two_accepts_within_a_second_have_a_median_within_that_second(stack, amqp_uri, keys):
+    """Issue 15: the summary said a median of 150 s beside a mean of 1 s (half the first
+    bucket's bound). A time of 0 s is kept as the shortest, not dropped as an empty cell."""
+    place = community("t")
+    accepts = [
+        step(
+            "case.accepted",
+            "accepted",
+            "dispatched",
+            T0 + timedelta(seconds=seconds),
+            case=case_id(),
+            about={"community_id": place},
+            person_id="p-1",
+            reported_at=T0,
+            accepted_at=T0 + timedelta(seconds=seconds),
+        )
+        for seconds in (0.3, 0.8)  # stored as 0 and 1 whole seconds
+    ]
+    publish(amqp_uri, accepts)
+    reader = client(keys.issue(["read"], [place]))
+
+    def timed():
+        summary = get(reader, stack, "summary", community_id=place, **MARCH).json()
+        return summary["time_to_accept"]["count"] == 2 and summary["time_to_accept"]
+
+    assert wait_until("both accepts counted", timed) == {
+        "count": 2,
+        "median_seconds": 0.5,
+        "p90_seconds": 0.9,
+        "mean_seconds": 0.5,
+        "min_seconds": 0,
+        "max_seconds": 1,
+    }

@@ -137,3 +137,80 @@ class Folded:
 
     def live(self, community: str = "jingxiang") -> Totals | None:
         return self.partitions.get(Partition(community))
+
+
+def hours_entry(
+    case: str,
+    amount: float,
+    at: datetime,
+    kind: str = "credit",
+    person: str = "p-1",
+    **about_fields: Any,
+) -> Event:
+    """Roster's ledger line for a case's resolver, as `hours.credited` carries it."""
+    payload = {
+        "entry_id": str(uuid.uuid4()),
+        "person_id": person,
+        "case_id": case,
+        "community_id": about_fields.get("community_id", "jingxiang"),
+        "household_id": None,
+        "hours": amount,
+        "kind": kind,
+        "state": "approved",
+    }
+    return Event("hours.credited", payload, at)
+
+
+def reopened_lifecycle(
+    case: str = "LX-1", reported: datetime = T0, **about_fields: Any
+) -> list[Event]:
+    """lifecycle() with roster's credit, then reopened two days after the report (the
+    credit reversed), dispatched, accepted and resolved again on time, credited again,
+    closed and rated 2 (not satisfied): a case's events over three days."""
+    reopened_at = reported + timedelta(hours=50)
+    accepted = reopened_at + timedelta(hours=1)
+    resolved = reopened_at + timedelta(hours=4)
+    common = {"case": case, "about": about_fields}
+    first = lifecycle(case, reported, **about_fields)
+    first_resolved = next(event.at for event in first if event.type == "case.resolved")
+    return [
+        *first,
+        hours_entry(case, 1.5, first_resolved, **about_fields),
+        step(
+            "case.reopened",
+            "reopened",
+            "closed",
+            reopened_at,
+            reason="the light went out again",
+            reopen_count=1,
+            person_id="p-1",
+            **common,
+        ),
+        hours_entry(case, 1.5, reopened_at, kind="reversal", **about_fields),
+        step("case.dispatched", "dispatched", "reopened", reopened_at, person_id="p-1", **common),
+        step(
+            "case.accepted",
+            "accepted",
+            "dispatched",
+            accepted,
+            person_id="p-1",
+            reported_at=reported,
+            accepted_at=accepted,
+            **common,
+        ),
+        step(
+            "case.resolved",
+            "resolved",
+            "accepted",
+            resolved,
+            person_id="p-1",
+            reported_at=reported,
+            resolved_at=resolved,
+            on_time=True,
+            first_time=False,
+            **common,
+        ),
+        hours_entry(case, 1.5, resolved, **about_fields),
+        step("case.closed", "closed", "resolved", resolved, on_time=True, **common),
+        step("case.rated", "closed", "closed", resolved, rating=2, satisfied=False, **common),
+    ]

@@ -98,6 +98,31 @@ def test_any_order_and_any_split_into_batches_folds_to_the_same_sums(changes, rn
 
 
 @given(
+    st.lists(st.integers(0, 100), min_size=1, max_size=30), st.randoms(use_true_random=False)
+)
+def test_extremes_keep_the_least_and_the_greatest_whatever_the_order_and_batches(values, rng):
+    facts = [cells_fact(n, t_min=value, t_max=value) for n, value in enumerate(values)]
+    shuffled = facts[:]
+    rng.shuffle(shuffled)
+    days = []
+    while shuffled:  # a few days, each folded in batches
+        size = rng.randint(1, 5)
+        days.append(Totals(Partition("jx", DAY)).fold(shuffled[:size]))
+        shuffled = shuffled[size:]
+    extremes = {"t_min": min(values), "t_max": max(values)}
+    assert Totals(Partition("jx", DAY)).fold(facts).measures() == extremes
+    assert dict(add_up(days)) == extremes
+    assert {value: dict(c) for value, c in add_up_by(days, ALL[0]).items()} == {"": extremes}
+
+
+def test_an_extreme_of_zero_is_a_value_and_a_sum_of_zero_no_cell():
+    totals = Totals(Partition("jx", DAY)).fold(
+        [cells_fact(1, t_min=0, moved=1), cells_fact(2, t_min=5, moved=-1)]
+    )
+    assert totals.cells == {(*ALL, "t_min"): 0}
+
+
+@given(
     st.lists(st.tuples(st.integers(0, 50), st.integers(0, 9)), min_size=1, max_size=20),
     st.randoms(use_true_random=False),
 )

@@ -14,25 +14,21 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lianxin.aggregates import LeaseLost
-from lianxin.config import Settings
-from lianxin.engine import ConditionalWrites, Engine
 from lianxin.faults import armed
-from lianxin.lease import Leases
-from lianxin.mongo import StoreContext, ensure_indexes
 from services.metrics import handlers, places, reports
 from services.metrics.domain import ALL, Fact, Partition
 from services.metrics.measures import facts_of
 from services.metrics.store import MetricsStore
 from services.metrics.zones import ZoneBook
+from tests.metrics.conftest import METRICS_LEASE_TTL
 from tests.metrics.sequences import lifecycle, opened
 from tests.metrics.test_measures import area, duty
-from tests.shared.conftest import FakeClock
 
 pytestmark = pytest.mark.integration
 
 DAY = date(2026, 3, 6)
 AT = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
-TTL = 10.0
+TTL = METRICS_LEASE_TTL
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -42,23 +38,6 @@ class Crash(Exception):
 
 def crash():
     raise Crash
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(test_db, clock) -> MetricsStore:
-    writes = ConditionalWrites(Engine.detect(test_db))
-    leases = Leases(test_db["leases"], writes, ttl_seconds=TTL, wait_seconds=5, clock=clock)
-    context = StoreContext(
-        test_db, writes.engine, writes, leases, lambda message: None, Settings("metrics"), {}
-    )
-    metrics = MetricsStore(context)
-    ensure_indexes(context, metrics)
-    return metrics
 
 
 def reported(count: int) -> list[Fact]:
@@ -124,6 +103,55 @@ def test_a_crash_after_the_totals_but_before_the_marker_is_repaired_by_the_next_
     assert fold(store, facts) == 0  # taking the lease over writes the marker first
     assert counted(store) == 3
     assert test_db["leases"].count_documents({}) == 0
+
+
+def take_over_by_the_sweeper(store: MetricsStore) -> int:
+    """Each taker returns the facts it counted itself."""
+    assert store.recover() == 1
+    return 0
+
+
+def take_over_by_another_batch(store: MetricsStore) -> int:
+    return fold(store, reported(1))
+
+
+def take_over_by_the_rebuild(store: MetricsStore) -> int:
+    assert handlers.rebuild(store, apply=True) == []
+    return 0
+
+
+@pytest.mark.parametrize(
+    "take_over", [take_over_by_the_sweeper, take_over_by_another_batch, take_over_by_the_rebuild]
+)
+def test_whoever_takes_a_crashed_fold_over_writes_its_marker_so_a_redelivery_adds_nothing(
+    store, clock, test_db, take_over
+):
+    """The outbox sweeper is a taker like any other: it releases the lease, so the
+    fold after it takes nothing over and must find the batch marked already."""
+    facts = reported(3)
+    with armed("metrics.before_commit_marker", crash), pytest.raises(Crash):
+        fold(store, facts)  # totals written: the batch counted, but unmarked
+    clock.advance(TTL + 1)
+    added = take_over(store)
+    assert test_db["leases"].count_documents({}) == 0
+    assert fold(store, facts) == 0  # the messages come back
+    assert counted(store) == 3 + added
+    assert handlers.rebuild(store, apply=False) == []
+
+
+def test_a_taker_that_fails_to_write_the_marker_leaves_the_lease_for_the_next(
+    store, clock, test_db
+):
+    facts = reported(2)
+    with armed("metrics.before_commit_marker", crash), pytest.raises(Crash):
+        fold(store, facts)
+    clock.advance(TTL + 1)
+    with armed("metrics.before_commit_marker", crash), pytest.raises(Crash):
+        store.recover()
+    assert test_db["leases"].count_documents({"expires_at": 0.0}) == 1
+    assert store.recover() == 1
+    assert fold(store, facts) == 0
+    assert counted(store) == 2
 
 
 def test_a_stalled_fold_that_lost_its_lease_counts_nothing(store, clock):

@@ -334,3 +334,38 @@ def test_a_remover_stalled_before_its_delete_deletes_nothing_after_a_takeover(
     assert test_db["counters"].find_one({"_id": "F"})["value"] == 2
     assert published_values(amqp_uri, bound_queue) == [1, 2]
     assert test_db["leases"].count_documents({}) == 0
+
+
+def test_every_taker_runs_the_takeover_repair_the_sweeper_included(
+    test_db, amqp_uri, service_name, bound_queue, writes, clock
+):
+    """A `then` step a crashed holder never ran is finished by whoever takes its lease
+    over: the sweeper releases the lease, so the next command takes nothing over."""
+    leases = Leases(test_db["leases"], writes, ttl_seconds=TTL, **_clock(clock))
+    repaired: list[dict | None] = []
+    store = AggregateStore(
+        test_db["counters"],
+        leases,
+        writes,
+        OutboxPublisher(amqp_uri, service_name),
+        on_takeover=repaired.append,
+    )
+
+    def crash_in_then():
+        raise RuntimeError("the holder dies after its write")
+
+    def write_then_crash(value: int) -> None:
+        with pytest.raises(RuntimeError), store.change("T") as change:
+            change.save({"_id": "T", "value": value}, then=crash_in_then)
+
+    increment(store, "T")
+    assert repaired == []  # a lease acquired normally repairs nothing
+    write_then_crash(2)
+    assert store.recover() == 1  # its lease was left expired: no clock needed
+    assert repaired == [{"_id": "T", "value": 2}]
+    assert increment(store, "T") == 3
+    write_then_crash(4)
+    clock.advance(TTL + 1)
+    assert increment(store, "T") == 5  # a command's takeover repairs too
+    assert repaired == [{"_id": "T", "value": 2}, {"_id": "T", "value": 4}]
+    assert test_db["leases"].count_documents({}) == 0
