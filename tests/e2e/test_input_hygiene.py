@@ -12,7 +12,7 @@ import requests
 
 from lianxin.web import MAX_DEPTH
 from scripts.stack import SERVICES
-from tests.e2e.conftest import community, ensure_community, helper_headers
+from tests.e2e.conftest import community, ensure_community, helper_headers, report_body
 
 pytestmark = pytest.mark.e2e
 
@@ -148,3 +148,29 @@ def test_a_control_character_in_a_hotline_order_is_refused_naming_the_field(
         "caller": {"name": [REFUSED]},
     }
     assert count(db, place) == 0
+
+
+def test_a_phone_number_however_written_is_masked_for_a_report_key(stack, keys, place):
+    key = keys.issue(["report", "read"], [place], name="resident-app")
+    written = ["138-1234-5678", "138 1234 5678", "138.1234.5678", "１３８１２３４５６７８"]
+    body = report_body(
+        place,
+        description="楼道灯坏了，电话 " + "、".join(written) + "，或 +86 139 8765 4321",
+        location={"lat": 28.136, "lon": 113.014, "address": "路灯下 座机0731-8888 6666"},
+    )
+    created = requests.post(
+        f"{stack.url('cases')}/v1/cases", json=body, headers={"X-Api-Key": key}, timeout=10
+    )
+    assert created.status_code == 201, created.text
+    shown = requests.get(
+        f"{stack.url('cases')}/v1/cases/{created.json()['id']}",
+        headers={"X-Api-Key": key},
+        timeout=5,
+    ).json()
+    assert shown["description"] == (
+        "楼道灯坏了，电话 138-****-5678、138 **** 5678、138.****.5678、１３８****５６７８，"
+        "或 +86 139 **** 4321"
+    )
+    assert shown["location"]["address"] == "路灯下 座机0731-**** **66"
+    assert shown["place"] == "路灯下 座机0731-**** **66"
+    assert shown["reporter"]["phone"] == "138****5678"
