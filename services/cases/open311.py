@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
+from lianxin.privacy import mask_phone
 from services.cases.domain import Case
 from services.cases.triage import Category, Taxonomy
 
@@ -30,6 +31,9 @@ MEDIA_TYPES = {"json": "application/json", "xml": "text/xml"}
 CLOSED = frozenset({"resolved", "closed", "rated", "rejected", "merged", "withdrawn"})
 MAX_ROWS = 1000
 DEFAULT_DAYS = 90
+TEXT_FIELDS = ("status_notes", "description", "agency_responsible", "service_notice", "address")
+# What XML 1.0 cannot carry, whatever a document holds from before intake refused it
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 LIST_ITEMS = {
     "services": "service",
     "service_requests": "request",
@@ -146,7 +150,17 @@ def status(state: str) -> str:
     return "closed" if state in CLOSED else "open"
 
 
-def request_view(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
+def request_view(
+    case: Case, taxonomy: Taxonomy, lang: str, unmasked: bool = False
+) -> dict[str, Any]:
+    """A request as a key reads it: every text masked (phone numbers) but for an admin."""
+    view = _request(case, taxonomy, lang)
+    if not unmasked:
+        view |= {name: mask_phone(view[name]) for name in TEXT_FIELDS if view[name]}
+    return view
+
+
+def _request(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
     category = taxonomy.categories.get(case.category)
     location = case.location
     return {
@@ -158,7 +172,7 @@ def request_view(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
         if category
         else None,
         "service_code": case.category or None,
-        "description": case.masked_description,
+        "description": case.description,
         "agency_responsible": agency(case, taxonomy, lang),
         "service_notice": notice(case, lang),
         "requested_datetime": _time(case.reported_at),
@@ -240,7 +254,7 @@ def _fill(element: ElementTree.Element, tag: str, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_XML.sub("\ufffd", str(value))
 
 
 def _time(moment: datetime | None) -> str | None:

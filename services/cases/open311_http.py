@@ -3,8 +3,9 @@
 Requests are form-encoded, answers JSON or XML by the path's suffix, errors the spec's
 error arrays. The API key travels as the `api_key` parameter (or the X-Api-Key header):
 creating a request needs the `report` scope, reading requests the `read` scope; the
-discovery and service documents are open. Choices where the spec leaves room are
-listed in open311.py.
+discovery and service documents are open. What a key reads is masked but for an
+admin's. Text with control characters is refused (400) in every parameter, as in the
+JSON API. Choices where the spec leaves room are listed in open311.py.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from lianxin.clock import utc_now
 from lianxin.config import Settings
 from lianxin.consumer import quiet_expected_worker_errors
 from lianxin.lease import LeaseBusy
-from lianxin.web import json_response
+from lianxin.web import json_response, refused_text
 from services.cases import handlers, open311
 from services.cases.areas import UnknownArea
 from services.cases.domain import STATES, CaseNotFound, InvalidRequest
@@ -165,6 +166,9 @@ class Open311Route(HttpRequestHandler):
             actor = self.keyring.authenticate(key)
             actor.require(self.scope)
             kwargs["actor"] = actor
+        refused = refused_text({name: v if len(v) > 1 else v[0] for name, v in values.lists()})
+        if refused:
+            raise ValidationError(refused)
         kwargs["params"] = self.params().load(values.to_dict())
         kwargs["language"] = open311.language(request.headers.get("Accept-Language"))
         if request.method == "POST":
@@ -335,7 +339,10 @@ class Open311Http:
             if params.get("service_request_id")
             else _search(self.store, params, actor)
         )
-        return 200, [open311.request_view(case, self.store.taxonomy, language) for case in cases]
+        return 200, [
+            open311.request_view(case, self.store.taxonomy, language, unmasked=actor.is_admin)
+            for case in cases
+        ]
 
     @open311_route(
         "GET",
@@ -348,7 +355,8 @@ class Open311Http:
     )
     def open311_request(self, request, params, language, actor, request_id):
         case = handlers.get(self.store, request_id, actor.sees)
-        return 200, [open311.request_view(case, self.store.taxonomy, language)]
+        taxonomy = self.store.taxonomy
+        return 200, [open311.request_view(case, taxonomy, language, unmasked=actor.is_admin)]
 
     @open311_route(
         "GET",

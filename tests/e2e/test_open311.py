@@ -222,3 +222,118 @@ def test_a_json_body_is_not_a_form(stack, civic):
         url(stack, "requests.json"), json={"api_key": civic.hotline_key}, timeout=10
     )
     assert answer.status_code == 415 and answer.json()[0]["code"] == 415
+
+
+# Masking, control characters, XML safety
+
+PHONE = "138-1234-5678"
+
+
+@pytest.fixture(scope="module")
+def town(stack, keys) -> People:
+    """A community of its own for these tests."""
+    team = People(stack, keys, community("pub"))
+    ensure_community(stack, team.place)
+    return team
+
+
+def report_311(stack, team: People, service_code: str, **extra) -> dict:
+    data = {
+        "api_key": team.hotline_key,
+        "jurisdiction_id": team.place,
+        "service_code": service_code,
+        "address_id": "jx-e1-b5-u1",
+        "description": f"楼道灯坏了，请打{PHONE}",
+        "first_name": "明",
+        "last_name": "李",
+        "phone": "13974120001",
+        "email": "li.ming@example.cn",
+        "media_url": "https://img.example.cn/private.jpg",
+        **extra,
+    }
+    created = requests.post(url(stack, "requests.json"), data=data, timeout=10)
+    assert created.status_code == 201, created.text
+    return created.json()[0]
+
+
+def test_every_open311_text_is_masked_for_a_key_that_is_not_an_admin(stack, town, admin_key):
+    created = report_311(  # located by a point: its address is the place shown
+        stack,
+        town,
+        "facility.lighting",
+        address_id="",
+        lat="28.1360",
+        long="113.0140",
+        address_string=f"路灯下 电话{PHONE}",
+    )
+    returned = town.post(
+        created["token"], "reject", town.staff, {"reason": f"不属于本社区，请致电{PHONE}"}
+    )
+    assert returned.status_code == 200, returned.text
+    number = created["service_request_id"]
+    for params in ({"api_key": town.hotline_key},):
+        (shown,) = requests.get(url(stack, f"requests/{number}.json"), params=params).json()
+        assert shown["status_notes"] == "已退回：不属于本社区，请致电138-****-5678"
+        assert shown["address"] == "路灯下 电话138-****-5678"
+        assert PHONE not in str(shown)
+    (admin,) = requests.get(
+        url(stack, f"requests/{number}.json"), params={"api_key": admin_key}
+    ).json()
+    assert PHONE in admin["status_notes"] and PHONE in admin["address"]
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\x85"])
+def test_a_control_character_in_an_open311_form_is_refused_naming_the_field(stack, town, db, char):
+    before = db("cases")["cases"].count_documents({"community_id": town.place})
+    answer = requests.post(
+        url(stack, "requests.xml"),
+        data={
+            "api_key": town.hotline_key,
+            "service_code": "facility.lighting",
+            "address_id": "jx-e1-b5-u1",
+            "description": f"楼道{char}灯坏了",
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    description = ElementTree.fromstring(answer.content).findtext("error/description")
+    assert description.startswith("description: No control characters")
+    assert db("cases")["cases"].count_documents({"community_id": town.place}) == before
+    query = requests.get(
+        url(stack, "requests.json"),
+        params={"api_key": town.hotline_key, "jurisdiction_id": f"x{char}"},
+    )
+    assert query.status_code == 400 and query.json()[0]["description"].startswith(
+        "jurisdiction_id: No control characters"
+    )
+
+
+def test_tab_and_newlines_are_taken_in_an_open311_description(stack, town):
+    created = report_311(stack, town, "facility.lighting", description="第一行\r\n第二行\t完")
+    case = get_case(stack, created["token"])
+    assert case["description"] == "第一行\r\n第二行\t完"
+
+
+def test_the_xml_listing_stays_parseable_with_text_stored_before_intake_refused_it(stack, town, db):
+    created = report_311(stack, town, "environment.litter")
+    db("cases")["cases"].update_one(
+        {"_id": created["token"]}, {"$set": {"description": "旧数据\x00\x1b<b>&"}}
+    )
+    for params in ({"api_key": town.hotline_key},):
+        listed = requests.get(url(stack, "requests.xml"), params=params, timeout=10)
+        assert listed.status_code == 200
+        descriptions = [
+            request.findtext("description")
+            for request in ElementTree.fromstring(listed.content).findall("request")
+        ]
+        assert "旧数据\ufffd\ufffd<b>&" in descriptions
+
+
+def test_a_deeply_nested_json_body_to_open311_is_refused_as_not_a_form(stack, town):
+    answer = requests.post(
+        url(stack, "requests.json"),
+        data="[" * 20_000 + "]" * 20_000,
+        headers={"Content-Type": "application/json", "X-Api-Key": town.hotline_key},
+        timeout=10,
+    )
+    assert answer.status_code == 415 and answer.json()[0]["code"] == 415
