@@ -10,7 +10,12 @@ Where the spec leaves room, the choices are:
   `status_notes` says which, `agency_responsible` is the team (or the department a case
   was referred to), `expected_datetime` the time limit to resolve;
 - names and notes are Chinese, English with `Accept-Language: en`;
-- an `email` or `phone` given with a request means the resident wants progress messages.
+- an `email` or `phone` given with a request means the resident wants progress messages;
+- requests are read with a key (its communities, masked but for an admin's) or without
+  one: the public view, per `jurisdiction_id`, masked, without the token, never a case of
+  a private category (disputes, care) nor one not sorted yet, PUBLIC_ROWS at most. The
+  private categories stay in the services list: a resident may report them, they are
+  only never published, and their description says so.
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ FORMATS = ("json", "xml")
 MEDIA_TYPES = {"json": "application/json", "xml": "text/xml"}
 CLOSED = frozenset({"resolved", "closed", "rated", "rejected", "merged", "withdrawn"})
 MAX_ROWS = 1000
-DEFAULT_DAYS = 90
+PUBLIC_ROWS = 50  # a public listing's page: dumping a community costs many requests
+DEFAULT_DAYS = 90  # also the most a public listing may span, as the spec has it
 TEXT_FIELDS = ("status_notes", "description", "agency_responsible", "service_notice", "address")
+NOT_PUBLISHED = "；不公开 / not published"
 # What XML 1.0 cannot carry, whatever a document holds from before intake refused it
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 LIST_ITEMS = {
@@ -76,7 +83,8 @@ def service(category: Category, lang: str) -> dict[str, Any]:
     return {
         "service_code": category.code,
         "service_name": category.name_en if lang == "en" else category.name_zh,
-        "description": f"{category.name_zh} / {category.name_en}",
+        "description": f"{category.name_zh} / {category.name_en}"
+        + (NOT_PUBLISHED if category.private else ""),
         "metadata": bool(category.attributes),
         "type": "realtime",
         "keywords": ", ".join(category.code.split(".")),
@@ -148,6 +156,18 @@ def form_attributes(form: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 def status(state: str) -> str:
     return "closed" if state in CLOSED else "open"
+
+
+def is_public(case: Case, taxonomy: Taxonomy) -> bool:
+    """Whether the public may see the case: sorted, and into a category that is not private."""
+    return case.category in taxonomy.public_categories
+
+
+def public_view(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
+    """A request as anyone may read it: masked, and without the token (the case's id)."""
+    view = request_view(case, taxonomy, lang)
+    del view["token"]
+    return view
 
 
 def request_view(

@@ -110,7 +110,7 @@ def test_a_key_reporter_is_who_rates_through_open311():
     assert lifecycle.rate(closed(), REPORTER, 5, "", closed().reported_at).case.rating == 5
 
 
-# What leaves through Open311: masked but to admins, escaped for XML
+# What leaves through Open311: masked but to admins, public only where it may be, escaped
 
 PHONE = "138-1234-5678"
 LANDLINE = "0731-8888 6666"
@@ -141,6 +141,37 @@ def test_an_admin_reads_requests_unmasked():
     view = open311.request_view(talkative_case(), TAXONOMY, "zh", unmasked=True)
     assert PHONE in view["description"] and PHONE in view["status_notes"]
     assert LANDLINE in view["address"]
+
+
+def test_the_public_view_is_masked_and_carries_no_token():
+    case = talkative_case()
+    view = open311.public_view(case, TAXONOMY, "zh")
+    assert "token" not in view and case.id not in str(view)
+    assert view == {
+        key: value
+        for key, value in open311.request_view(case, TAXONOMY, "zh").items()
+        if key != "token"
+    }
+
+
+def test_disputes_and_care_are_private_and_everything_else_public():
+    private = {code for code, category in TAXONOMY.categories.items() if category.private}
+    assert private == {
+        "dispute.neighbour",
+        "dispute.family",
+        "dispute.property_management",
+        "care.elderly_alone",
+    }
+    assert set(TAXONOMY.public_categories) == set(TAXONOMY.categories) - private
+    assert open311.is_public(triaged(), TAXONOMY)
+    assert not open311.is_public(triaged(category="dispute.neighbour"), TAXONOMY)
+    assert not open311.is_public(replace(triaged(), category=""), TAXONOMY)  # not sorted yet
+
+
+def test_private_services_are_offered_and_say_they_are_not_published():
+    services = {service["service_code"]: service for service in open311.services(TAXONOMY, "zh")}
+    assert "不公开" in services["care.elderly_alone"]["description"]
+    assert "不公开" not in services["facility.lighting"]["description"]
 
 
 XML_FORBIDDEN = ["\x00", "\x08", "\x0b", "\x1b", "\ufffe", "\uffff", "\ud800"]
