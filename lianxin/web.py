@@ -200,11 +200,15 @@ def error_response(
     return json_response(status, {"error": {"code": code, "message": message, **details}}, headers)
 
 
+# On every answer that carries what someone wrote: a browser must not take it for a page
+NO_SNIFFING = {"X-Content-Type-Options": "nosniff"}
+
+
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, default=str),
         status=status,
-        headers=headers,
+        headers={**NO_SNIFFING, **(headers or {})},
         mimetype="application/json",
     )
 

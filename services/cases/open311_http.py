@@ -45,7 +45,7 @@ from lianxin.clock import utc_now
 from lianxin.config import Settings
 from lianxin.consumer import quiet_expected_worker_errors
 from lianxin.lease import LeaseBusy
-from lianxin.web import json_response, refused_text
+from lianxin.web import NO_SNIFFING, json_response, refused_text
 from services.cases import handlers, open311
 from services.cases.areas import UnknownArea
 from services.cases.domain import STATES, CaseNotFound, InvalidRequest
@@ -248,7 +248,12 @@ def _fields_text(messages: Any) -> str:
 
 def render(status: int, payload: Any, fmt: str, root: str) -> Response:
     if fmt == "xml":
-        return Response(open311.to_xml(root, payload), status=status, mimetype=MEDIA_TYPES["xml"])
+        return Response(
+            open311.to_xml(root, payload),
+            status=status,
+            mimetype=MEDIA_TYPES["xml"],
+            headers=NO_SNIFFING,
+        )
     return json_response(status, payload)
 
 

@@ -412,6 +412,14 @@ def test_the_xml_listing_stays_parseable_with_text_stored_before_intake_refused_
         assert "旧数据\ufffd\ufffd<b>&" in descriptions
 
 
+def test_open311_answers_tell_browsers_not_to_guess_their_type(stack, town):
+    for fmt in ("json", "xml"):
+        answer = requests.get(url(stack, f"requests.{fmt}"), params={"jurisdiction_id": town.place})
+        assert answer.status_code == 200
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Content-Type"] in ("application/json", "text/xml; charset=utf-8")
+
+
 def test_a_deeply_nested_json_body_to_open311_is_refused_as_not_a_form(stack, town):
     answer = requests.post(
         url(stack, "requests.json"),

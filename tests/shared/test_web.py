@@ -19,6 +19,7 @@ from lianxin.web import (
     REFUSED_CHARACTER,
     JsonHttp,
     forbidden_keys,
+    json_response,
     read_json,
     read_query,
     refused_text,
@@ -227,3 +228,10 @@ def test_arguments_that_do_not_fit_the_route_method_are_refused_every_time():
     for _ in range(2):
         with pytest.raises(IncorrectSignature):
             entrypoint.check_signature(("request",), {"number": "c1"})
+
+
+def test_a_json_answer_tells_browsers_not_to_guess_its_type():
+    """Text a resident wrote rides in JSON: a browser must never take it for a page."""
+    answer = json_response(200, {"description": "<script>alert(1)</script>"}, {"X-A": "1"})
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-A"] == "1" and answer.mimetype == "application/json"
