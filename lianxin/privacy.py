@@ -44,7 +44,8 @@ LONG_NUMBER = 12
 
 
 def mask_phone(text: str) -> str:
-    """The text with the identifying digits of every phone number starred (see above)."""
+    """The text with the identifying digits of every phone number starred (see above):
+    enough for staff to recognise a caller, useless to a scraper."""
     if not text or not DIGIT.search(text):
         return text
     hidden = [position for run in RUN.finditer(text) for position in _hidden_in_run(text, run)]

@@ -280,7 +280,7 @@ REFUSED_TEXT = "No control characters: only tab, line feed and carriage return."
 
 
 @dataclass(frozen=True)
-class Entry:
+class BodyValue:
     """A value within a parsed body: its path (keys and list indexes), the path as text
     (`location.address`, `tags[1]`), and its key when it is an object's member."""
 
@@ -290,10 +290,10 @@ class Entry:
     value: Any
 
 
-def entries(data: Any) -> Iterator[Entry]:
+def _values(data: Any) -> Iterator[BodyValue]:
     """Every value within a parsed body, in document order. Without recursion, and no
     deeper than MAX_DEPTH (a 400 beyond): how deep a body goes is the sender's choice."""
-    stack = [Entry((), "", False, data)]
+    stack = [BodyValue((), "", False, data)]
     while stack:
         entry = stack.pop()
         if entry.path:
@@ -303,12 +303,12 @@ def entries(data: Any) -> Iterator[Entry]:
             raise ValidationError({"_body": [TOO_DEEP]})
         if isinstance(value, dict):
             children = [
-                Entry((*path, key), f"{where}.{key}" if where else str(key), True, item)
+                BodyValue((*path, key), f"{where}.{key}" if where else str(key), True, item)
                 for key, item in value.items()
             ]
         elif isinstance(value, list):
             children = [
-                Entry((*path, index), f"{where}[{index}]", False, item)
+                BodyValue((*path, index), f"{where}[{index}]", False, item)
                 for index, item in enumerate(value)
             ]
         else:
@@ -321,7 +321,7 @@ def forbidden_keys(data: Any) -> list[str]:
     hold a refused character, each named by its path."""
     return [
         f"Key not allowed: {entry.where!r}"
-        for entry in entries(data)
+        for entry in _values(data)
         if entry.is_member and not _allowed_key(entry.path[-1])
     ]
 
@@ -338,7 +338,7 @@ def _allowed_key(key: Any) -> bool:
 def refused_text(data: Any) -> dict[Any, Any]:
     """Field errors, shaped as marshmallow's, for every text that holds a refused character."""
     errors: dict[Any, Any] = {}
-    for entry in entries(data):
+    for entry in _values(data):
         if isinstance(entry.value, str) and REFUSED_CHARACTER.search(entry.value):
             *within, name = entry.path
             node = errors
