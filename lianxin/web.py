@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -135,7 +136,7 @@ class JsonHttp(HttpRequestHandler):
         if self._body_schema is not None:
             kwargs["body"] = read_json(request, self._body_schema)
         if self._query_schema is not None:
-            kwargs["query"] = self._query_schema.load(request.args.to_dict())
+            kwargs["query"] = read_query(request, self._query_schema)
         return args, kwargs
 
     def handle_request(self, request):
@@ -199,11 +200,15 @@ def error_response(
     return json_response(status, {"error": {"code": code, "message": message, **details}}, headers)
 
 
+# On every answer that carries what someone wrote: a browser must not take it for a page
+NO_SNIFFING = {"X-Content-Type-Options": "nosniff"}
+
+
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, default=str),
         status=status,
-        headers=headers,
+        headers={**NO_SNIFFING, **(headers or {})},
         mimetype="application/json",
     )
 
@@ -245,25 +250,102 @@ def read_json(request, schema: Schema) -> Any:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError({"_body": [f"Not valid JSON: {exc}"]}) from None
+    except RecursionError:  # deeper than the parser goes: deeper than anything we take
+        raise ValidationError({"_body": [TOO_DEEP]}) from None
     problems = forbidden_keys(data)
     if problems:
         raise ValidationError({"_body": problems})
+    refused = refused_text(data)
+    if refused:
+        raise ValidationError(refused)
     return schema.load(data)
 
 
-def forbidden_keys(data: Any, path: str = "") -> list[str]:
-    """Keys that could reach MongoDB as operators or paths: `$`-prefixed, dotted, or NUL."""
-    found: list[str] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            where = f"{path}.{key}" if path else str(key)
-            if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
-                found.append(f"Key not allowed: {where!r}")
-            found.extend(forbidden_keys(value, where))
-    elif isinstance(data, list):
-        for index, item in enumerate(data):
-            found.extend(forbidden_keys(item, f"{path}[{index}]"))
-    return found
+def read_query(request, schema: Schema) -> Any:
+    """Validate the query string's parameters, by the same rule for text as a body's."""
+    parameters = request.args.to_dict()
+    refused = refused_text(parameters)
+    if refused:
+        raise ValidationError(refused)
+    return schema.load(parameters)
+
+
+MAX_DEPTH = 32  # lists and objects within each other; no body of ours needs a tenth of it
+TOO_DEEP = f"Nested deeper than {MAX_DEPTH} levels."
+# Refused in any text we take in: control characters (Unicode Cc) but tab, LF and CR, lone
+# surrogates, U+FFFE and U+FFFF. XML 1.0 cannot carry most of them, terminals and logs act
+# on them, and no resident types them.
+REFUSED_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+REFUSED_TEXT = "No control characters: only tab, line feed and carriage return."
+
+
+@dataclass(frozen=True)
+class BodyValue:
+    """A value within a parsed body: its path (keys and list indexes), the path as text
+    (`location.address`, `tags[1]`), and its key when it is an object's member."""
+
+    path: tuple[Any, ...]
+    where: str
+    is_member: bool
+    value: Any
+
+
+def _values(data: Any) -> Iterator[BodyValue]:
+    """Every value within a parsed body, in document order. Without recursion, and no
+    deeper than MAX_DEPTH (a 400 beyond): how deep a body goes is the sender's choice."""
+    stack = [BodyValue((), "", False, data)]
+    while stack:
+        entry = stack.pop()
+        if entry.path:
+            yield entry
+        value, path, where = entry.value, entry.path, entry.where
+        if isinstance(value, dict | list) and len(path) >= MAX_DEPTH:
+            raise ValidationError({"_body": [TOO_DEEP]})
+        if isinstance(value, dict):
+            children = [
+                BodyValue((*path, key), f"{where}.{key}" if where else str(key), True, item)
+                for key, item in value.items()
+            ]
+        elif isinstance(value, list):
+            children = [
+                BodyValue((*path, index), f"{where}[{index}]", False, item)
+                for index, item in enumerate(value)
+            ]
+        else:
+            continue
+        stack.extend(reversed(children))
+
+
+def forbidden_keys(data: Any) -> list[str]:
+    """Keys that could reach MongoDB as operators or paths (`$`-prefixed, dotted) or that
+    hold a refused character, each named by its path."""
+    return [
+        f"Key not allowed: {entry.where!r}"
+        for entry in _values(data)
+        if entry.is_member and not _allowed_key(entry.path[-1])
+    ]
+
+
+def _allowed_key(key: Any) -> bool:
+    return (
+        isinstance(key, str)
+        and not key.startswith("$")
+        and "." not in key
+        and not REFUSED_CHARACTER.search(key)
+    )
+
+
+def refused_text(data: Any) -> dict[Any, Any]:
+    """Field errors, shaped as marshmallow's, for every text that holds a refused character."""
+    errors: dict[Any, Any] = {}
+    for entry in _values(data):
+        if isinstance(entry.value, str) and REFUSED_CHARACTER.search(entry.value):
+            *within, name = entry.path
+            node = errors
+            for part in within:
+                node = node.setdefault(part, {})
+            node[name] = [REFUSED_TEXT]
+    return errors
 
 
 def _message(exc: BaseException, status: int) -> str:

@@ -181,7 +181,14 @@ def _operation(name: str, route: Open311Route, path: str) -> dict[str, Any]:
         }
     else:
         parameters.append({"in": "query", "schema": route.params})
-    if route.scope:
+    if route.public:
+        operation["description"] = (
+            f"With an api_key (`{route.scope}` scope): the key's communities, masked but for "
+            "an admin's. Without one: the public view, masked, without tokens, never a private "
+            "category (disputes, care); a listing needs jurisdiction_id and answers 50 rows "
+            "over 90 days at most."
+        )
+    elif route.scope:
         operation["description"] = f"Needs an api_key with the `{route.scope}` scope."
     operation["parameters"] = parameters
     operation["responses"] = {

@@ -10,7 +10,12 @@ Where the spec leaves room, the choices are:
   `status_notes` says which, `agency_responsible` is the team (or the department a case
   was referred to), `expected_datetime` the time limit to resolve;
 - names and notes are Chinese, English with `Accept-Language: en`;
-- an `email` or `phone` given with a request means the resident wants progress messages.
+- an `email` or `phone` given with a request means the resident wants progress messages;
+- requests are read with a key (its communities, masked but for an admin's) or without
+  one: the public view, per `jurisdiction_id`, masked, without the token, never a case of
+  a private category (disputes, care) nor one not sorted yet, PUBLIC_ROWS at most. The
+  private categories stay in the services list: a resident may report them, they are
+  only never published, and their description says so.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
+from lianxin.privacy import mask_phone
 from services.cases.domain import Case
 from services.cases.triage import Category, Taxonomy
 
@@ -29,7 +35,12 @@ FORMATS = ("json", "xml")
 MEDIA_TYPES = {"json": "application/json", "xml": "text/xml"}
 CLOSED = frozenset({"resolved", "closed", "rated", "rejected", "merged", "withdrawn"})
 MAX_ROWS = 1000
-DEFAULT_DAYS = 90
+PUBLIC_ROWS = 50  # a public listing's page: dumping a community costs many requests
+DEFAULT_DAYS = 90  # also the most a public listing may span, as the spec has it
+TEXT_FIELDS = ("status_notes", "description", "agency_responsible", "service_notice", "address")
+NOT_PUBLISHED = "；不公开 / not published"
+# What XML 1.0 cannot carry, whatever a document holds from before intake refused it
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 LIST_ITEMS = {
     "services": "service",
     "service_requests": "request",
@@ -72,7 +83,8 @@ def service(category: Category, lang: str) -> dict[str, Any]:
     return {
         "service_code": category.code,
         "service_name": category.name_en if lang == "en" else category.name_zh,
-        "description": f"{category.name_zh} / {category.name_en}",
+        "description": f"{category.name_zh} / {category.name_en}"
+        + (NOT_PUBLISHED if category.private else ""),
         "metadata": bool(category.attributes),
         "type": "realtime",
         "keywords": ", ".join(category.code.split(".")),
@@ -146,7 +158,29 @@ def status(state: str) -> str:
     return "closed" if state in CLOSED else "open"
 
 
-def request_view(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
+def is_public(case: Case, taxonomy: Taxonomy) -> bool:
+    """Whether the public may see the case: sorted, and into a category that is not private."""
+    return case.category in taxonomy.public_categories
+
+
+def public_view(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
+    """A request as anyone may read it: masked, and without the token (the case's id)."""
+    view = request_view(case, taxonomy, lang)
+    del view["token"]
+    return view
+
+
+def request_view(
+    case: Case, taxonomy: Taxonomy, lang: str, unmasked: bool = False
+) -> dict[str, Any]:
+    """A request as a key reads it: every text masked (phone numbers) but for an admin."""
+    view = _request(case, taxonomy, lang)
+    if not unmasked:
+        view |= {name: mask_phone(view[name]) for name in TEXT_FIELDS if view[name]}
+    return view
+
+
+def _request(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
     category = taxonomy.categories.get(case.category)
     location = case.location
     return {
@@ -158,7 +192,7 @@ def request_view(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
         if category
         else None,
         "service_code": case.category or None,
-        "description": case.masked_description,
+        "description": case.description,
         "agency_responsible": agency(case, taxonomy, lang),
         "service_notice": notice(case, lang),
         "requested_datetime": _time(case.reported_at),
@@ -240,7 +274,7 @@ def _fill(element: ElementTree.Element, tag: str, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_XML.sub("\ufffd", str(value))
 
 
 def _time(moment: datetime | None) -> str | None:

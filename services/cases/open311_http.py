@@ -2,9 +2,19 @@
 
 Requests are form-encoded, answers JSON or XML by the path's suffix, errors the spec's
 error arrays. The API key travels as the `api_key` parameter (or the X-Api-Key header):
-creating a request needs the `report` scope, reading requests the `read` scope; the
-discovery and service documents are open. Choices where the spec leaves room are
-listed in open311.py.
+creating a request needs the `report` scope, reading by token the `read` scope; the
+discovery and service documents are open. Requests are read with a `read` key (the key's
+communities, masked but for an admin's) or, as the spec has it, without a key: the
+public view (open311.py says what it shows). A key that is sent must be valid: a bad
+one is a 403, not the public view. Text with control characters is refused (400) in
+every parameter, as in the JSON API. Choices where the spec leaves room are listed in
+open311.py.
+
+A public listing is bounded, not rate-limited: it needs `jurisdiction_id`, answers at
+most PUBLIC_ROWS requests over at most DEFAULT_DAYS, through the JSON API's listing (on
+MongoDB about PUBLIC_ROWS + 1 cases fetched by index). A per-client rate belongs to the
+reverse proxy, which knows the client; on the embedded store every listing reads every
+case (docs/store-queries.md).
 """
 
 from __future__ import annotations
@@ -35,13 +45,13 @@ from lianxin.clock import utc_now
 from lianxin.config import Settings
 from lianxin.consumer import quiet_expected_worker_errors
 from lianxin.lease import LeaseBusy
-from lianxin.web import json_response
+from lianxin.web import NO_SNIFFING, json_response, refused_text
 from services.cases import handlers, open311
 from services.cases.areas import UnknownArea
 from services.cases.domain import STATES, CaseNotFound, InvalidRequest
 from services.cases.http import idempotency_key
 from services.cases.intake import Intake
-from services.cases.open311 import FORMATS, MEDIA_TYPES, Open311Error
+from services.cases.open311 import FORMATS, MEDIA_TYPES, PUBLIC_ROWS, Open311Error
 from services.cases.schemas import CATEGORY, CODE, SLUG, URL
 from services.cases.triage import UnknownCategory
 
@@ -121,15 +131,19 @@ class Open311Route(HttpRequestHandler):
         params: type[Schema],
         root: str,
         scope: str | None = None,
+        public: bool = False,
         statuses: tuple[int, ...] = (200,),
         documented: bool = True,
         **kwargs,
     ):
+        """`scope` is what a key must allow; with `public`, a call without a key is made
+        too, with `actor` None (the public view)."""
         kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
         self.summary = summary
         self.params = params
         self.root = root
         self.scope = scope
+        self.public = public
         self.statuses = statuses
         self.documented = documented
         super().__init__(method, url, **kwargs)
@@ -162,9 +176,10 @@ class Open311Route(HttpRequestHandler):
         kwargs.pop("fmt", None)
         if self.scope is not None:  # the spec's 403 comes before any field's 400
             key = values.get("api_key") or key_from_headers(request.headers)
-            actor = self.keyring.authenticate(key)
-            actor.require(self.scope)
-            kwargs["actor"] = actor
+            kwargs["actor"] = self._actor(key)
+        refused = refused_text({name: v if len(v) > 1 else v[0] for name, v in values.lists()})
+        if refused:
+            raise ValidationError(refused)
         kwargs["params"] = self.params().load(values.to_dict())
         kwargs["language"] = open311.language(request.headers.get("Accept-Language"))
         if request.method == "POST":
@@ -178,6 +193,14 @@ class Open311Route(HttpRequestHandler):
             handle_result=partial(self._done, event),
         )
         return event.wait()
+
+    def _actor(self, key: str | None):
+        """Who reads or writes: the key's actor, or None (the public) where that may be."""
+        if key is None and self.public:
+            return None
+        actor = self.keyring.authenticate(key)
+        actor.require(self.scope)
+        return actor
 
     def _done(self, event, worker_ctx, result, exc_info):
         event.send(result, exc_info)
@@ -225,7 +248,12 @@ def _fields_text(messages: Any) -> str:
 
 def render(status: int, payload: Any, fmt: str, root: str) -> Response:
     if fmt == "xml":
-        return Response(open311.to_xml(root, payload), status=status, mimetype=MEDIA_TYPES["xml"])
+        return Response(
+            open311.to_xml(root, payload),
+            status=status,
+            mimetype=MEDIA_TYPES["xml"],
+            headers=NO_SNIFFING,
+        )
     return json_response(status, payload)
 
 
@@ -323,32 +351,53 @@ class Open311Http:
     @open311_route(
         "GET",
         f"{BASE}/requests.{FORMAT}",
-        summary="Open311: requests, newest first (90 days and 1,000 rows unless told)",
+        summary="Open311: requests, newest first (90 days and 1,000 rows unless told); without "
+        "an api_key the public view of one jurisdiction_id (50 rows, 90 days at most)",
         params=RequestsQuery,
         root="service_requests",
         scope="read",
+        public=True,
         statuses=(200, 400, 403, 414, 503),
     )
     def open311_requests(self, request, params, language, actor):
+        store, taxonomy = self.store, self.store.taxonomy
+        if actor is None:
+            cases = (
+                _public_by_ids(store, params)
+                if params.get("service_request_id")
+                else _public_search(store, params)
+            )
+            return 200, [open311.public_view(case, taxonomy, language) for case in cases]
         cases = (
-            _by_ids(self.store, params["service_request_id"], actor)
+            _by_ids(store, params["service_request_id"], actor.sees, open311.MAX_ROWS)
             if params.get("service_request_id")
-            else _search(self.store, params, actor)
+            else store.listing(
+                _filters(params), actor.visible_communities(), open311.MAX_ROWS, None
+            ).cases
         )
-        return 200, [open311.request_view(case, self.store.taxonomy, language) for case in cases]
+        return 200, [
+            open311.request_view(case, taxonomy, language, unmasked=actor.is_admin)
+            for case in cases
+        ]
 
     @open311_route(
         "GET",
         f"{BASE}/requests/<string:request_id>.{FORMAT}",
-        summary="Open311: one request, by its service_request_id",
+        summary="Open311: one request, by its service_request_id; without an api_key its "
+        "public view (404 for a private one)",
         params=Params,
         root="service_requests",
         scope="read",
+        public=True,
         statuses=(200, 403, 404, 503),
     )
     def open311_request(self, request, params, language, actor, request_id):
+        taxonomy = self.store.taxonomy
+        if actor is None:
+            case = _public_case(self.store, request_id, params.get("jurisdiction_id"))
+            return 200, [open311.public_view(case, taxonomy, language)]
         case = handlers.get(self.store, request_id, actor.sees)
-        return 200, [open311.request_view(case, self.store.taxonomy, language)]
+        return 200, [open311.request_view(case, taxonomy, language, unmasked=actor.is_admin)]
 
     @open311_route(
         "GET",
@@ -393,19 +442,23 @@ def _reporter(params: dict[str, Any]) -> dict[str, Any]:
     return {**reporter, "consent": bool(reporter.get("email") or reporter.get("phone"))}
 
 
-def _by_ids(store, ids: str, actor) -> list:
+def _by_ids(store, ids: str, visible, rows: int) -> list:
+    """The cases of a comma-separated list of ids or numbers that `visible` allows; at most
+    `rows` are looked up."""
     found = []
-    for reference in dict.fromkeys(part.strip() for part in ids.split(",") if part.strip()):
+    references = dict.fromkeys(part.strip() for part in ids.split(",") if part.strip())
+    for reference in list(references)[:rows]:
         try:
-            found.append(handlers.get(store, reference, actor.sees))
+            found.append(handlers.get(store, reference, visible))
         except CaseNotFound:
             continue
-    return found[: open311.MAX_ROWS]
+    return found
 
 
-def _search(store, params: dict[str, Any], actor) -> list:
-    now = utc_now()
-    until = params.get("end_date") or now
+def _filters(params: dict[str, Any]) -> dict[str, Any]:
+    """The listing's filters: from `start_date` to `end_date` (the last DEFAULT_DAYS until
+    now unless told), the community, the services and the status asked for."""
+    until = params.get("end_date") or utc_now()
     since = params.get("start_date") or until - timedelta(days=open311.DEFAULT_DAYS)
     filters: dict[str, Any] = {"since": since, "until": until}
     if params.get("jurisdiction_id"):
@@ -415,4 +468,46 @@ def _search(store, params: dict[str, Any], actor) -> list:
     if params.get("status"):
         wanted = set(params["status"].split(","))
         filters["state"] = [state for state in sorted(STATES) if open311.status(state) in wanted]
-    return store.listing(filters, actor.visible_communities(), open311.MAX_ROWS, None).cases
+    return filters
+
+
+def _public_search(store, params: dict[str, Any]) -> list:
+    """The public listing: one community's cases of public categories, newest first,
+    PUBLIC_ROWS at most, over DEFAULT_DAYS at most."""
+    if not params.get("jurisdiction_id"):
+        raise Open311Error(400, "jurisdiction_id (the community) is required without an api_key.")
+    filters = _filters(params)
+    if filters["until"] - filters["since"] > timedelta(days=open311.DEFAULT_DAYS):
+        raise Open311Error(
+            400, f"start_date to end_date may span {open311.DEFAULT_DAYS} days at most."
+        )
+    asked = filters.get("category")
+    filters["category"] = [
+        code for code in store.taxonomy.public_categories if asked is None or code in asked
+    ]
+    if not filters["category"]:  # only private services asked for: nothing to show
+        return []
+    return store.listing(filters, None, PUBLIC_ROWS, None).cases
+
+
+def _public_by_ids(store, params: dict[str, Any]) -> list:
+    return [
+        case
+        for case in _by_ids(
+            store, params["service_request_id"], _in(params.get("jurisdiction_id")), PUBLIC_ROWS
+        )
+        if open311.is_public(case, store.taxonomy)
+    ]
+
+
+def _public_case(store, reference: str, jurisdiction_id: str | None):
+    """One case as the public may see it; a private one is not found, as a missing one is."""
+    case = handlers.get(store, reference, _in(jurisdiction_id))
+    if not open311.is_public(case, store.taxonomy):
+        raise CaseNotFound(reference)
+    return case
+
+
+def _in(jurisdiction_id: str | None):
+    """Which communities the public reads: the one asked for, or any."""
+    return lambda community_id: jurisdiction_id is None or community_id == jurisdiction_id

@@ -54,6 +54,7 @@ class Category:
     duplicate_radius_m: float
     duplicate_window: timedelta
     attributes: tuple[Attribute, ...] = ()
+    private: bool = False  # about a household, not a place: never shown to the public
 
     @property
     def label(self) -> dict[str, str]:
@@ -113,6 +114,11 @@ class Taxonomy:
 
     def team_name(self, team: str, language: str = "zh") -> str:
         return ((self.teams or {}).get(team) or {}).get(language) or team
+
+    @functools.cached_property
+    def public_categories(self) -> tuple[str, ...]:
+        """The codes of the categories whose cases the public may see."""
+        return tuple(code for code, category in self.categories.items() if not category.private)
 
     def category(self, code: str, field_name: str = "category") -> Category:
         if code not in self.categories:
@@ -233,6 +239,7 @@ def _category(
             _attribute(index, attribute)
             for index, attribute in enumerate(entry.get("attributes", ()), start=1)
         ),
+        private=bool(entry.get("private", False)),
     )
 
 

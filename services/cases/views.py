@@ -33,7 +33,7 @@ def case_view(case: Case, unmasked: bool = False) -> dict[str, Any]:
             for key in LOCATION_FIELDS
             if (value := case.location.get(key)) is not None or key == "grid_id"
         },
-        "place": case.place,
+        "place": text(case.place),
         "reporter": {
             "name": reporter.get("name") if unmasked else mask_name(reporter.get("name") or ""),
             "phone": reporter.get("phone") if unmasked else mask_phone(reporter.get("phone") or ""),

@@ -108,3 +108,85 @@ def test_xml_repeats_list_items_under_their_singular_name():
 
 def test_a_key_reporter_is_who_rates_through_open311():
     assert lifecycle.rate(closed(), REPORTER, 5, "", closed().reported_at).case.rating == 5
+
+
+# What leaves through Open311: masked but to admins, public only where it may be, escaped
+
+PHONE = "138-1234-5678"
+LANDLINE = "0731-8888 6666"
+TEXT_FIELDS = ("status_notes", "description", "address", "agency_responsible", "service_notice")
+
+
+def talkative_case():
+    """A case whose every text holds a phone number: the description, the address, the
+    reason it was returned (status_notes) and the department it went to."""
+    case = triaged(
+        description=f"楼道灯坏了，请打{PHONE}",
+        location={"grid_id": "g1", "address": f"井湘小区5栋 联系{LANDLINE}"},
+    )
+    case = replace(case, place="", escalation={"target": {"department": f"区住建局 {LANDLINE}"}})
+    return lifecycle.reject(case, STAFF, f"不属于本社区，请致电{PHONE}", case.reported_at).case
+
+
+def test_every_text_of_a_request_is_masked_for_a_reader_who_is_not_an_admin():
+    view = open311.request_view(talkative_case(), TAXONOMY, "zh")
+    shown = " ".join(str(view[name]) for name in TEXT_FIELDS)
+    assert "1234" not in shown and "8888 66" not in shown
+    assert "138-****-5678" in view["description"] and "138-****-5678" in view["status_notes"]
+    assert view["address"] == "井湘小区5栋 联系0731-**** **66"
+    assert view["agency_responsible"] == "区住建局 0731-**** **66"
+
+
+def test_an_admin_reads_requests_unmasked():
+    view = open311.request_view(talkative_case(), TAXONOMY, "zh", unmasked=True)
+    assert PHONE in view["description"] and PHONE in view["status_notes"]
+    assert LANDLINE in view["address"]
+
+
+def test_the_public_view_is_masked_and_carries_no_token():
+    case = talkative_case()
+    view = open311.public_view(case, TAXONOMY, "zh")
+    assert "token" not in view and case.id not in str(view)
+    assert view == {
+        key: value
+        for key, value in open311.request_view(case, TAXONOMY, "zh").items()
+        if key != "token"
+    }
+
+
+def test_disputes_and_care_are_private_and_everything_else_public():
+    private = {code for code, category in TAXONOMY.categories.items() if category.private}
+    assert private == {
+        "dispute.neighbour",
+        "dispute.family",
+        "dispute.property_management",
+        "care.elderly_alone",
+    }
+    assert set(TAXONOMY.public_categories) == set(TAXONOMY.categories) - private
+    assert open311.is_public(triaged(), TAXONOMY)
+    assert not open311.is_public(triaged(category="dispute.neighbour"), TAXONOMY)
+    assert not open311.is_public(replace(triaged(), category=""), TAXONOMY)  # not sorted yet
+
+
+def test_private_services_are_offered_and_say_they_are_not_published():
+    services = {service["service_code"]: service for service in open311.services(TAXONOMY, "zh")}
+    assert "不公开" in services["care.elderly_alone"]["description"]
+    assert "不公开" not in services["facility.lighting"]["description"]
+
+
+XML_FORBIDDEN = ["\x00", "\x08", "\x0b", "\x1b", "\ufffe", "\uffff", "\ud800"]
+
+
+@pytest.mark.parametrize("char", XML_FORBIDDEN)
+def test_xml_never_carries_a_character_xml_forbids(char):
+    stored = replace(triaged(), description=f"楼道{char}灯坏了\t第二行\r\n")
+    xml = open311.to_xml("service_requests", [open311.request_view(stored, TAXONOMY, "zh")])
+    (request,) = ElementTree.fromstring(xml).findall("request")
+    assert request.findtext("description") == "楼道\ufffd灯坏了\t第二行\n"  # parsers fold CRLF
+
+
+def test_xml_text_is_escaped_where_it_lands():
+    markup = "<b>x</b> & \"y\" 'z' ]]> <![CDATA[ <!-- -->"
+    xml = open311.to_xml("errors", open311.errors(400, markup))
+    assert b"<b>" not in xml and b"<![CDATA[" not in xml
+    assert ElementTree.fromstring(xml).findtext("error/description") == markup

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from marshmallow import Schema, ValidationError, fields
 from nameko.exceptions import IncorrectSignature
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from lianxin.privacy import mask_name, mask_phone
-from lianxin.web import JsonHttp, forbidden_keys
+from lianxin.web import (
+    MAX_DEPTH,
+    REFUSED_CHARACTER,
+    JsonHttp,
+    forbidden_keys,
+    json_response,
+    read_json,
+    read_query,
+    refused_text,
+)
 
 # Forbidden keys
 
@@ -47,7 +60,7 @@ def test_a_dollar_inside_a_key_or_in_a_value_is_allowed():
 
 
 safe_keys = st.text(min_size=1, max_size=8).filter(
-    lambda key: not key.startswith("$") and "." not in key and "\x00" not in key
+    lambda key: not key.startswith("$") and "." not in key and not REFUSED_CHARACTER.search(key)
 )
 json_like = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
@@ -66,6 +79,100 @@ def test_bodies_with_only_safe_keys_pass(body):
 @given(json_like, st.sampled_from(["$where", "a.b", "\x00"]))
 def test_a_bad_key_is_found_wherever_it_is_nested(body, bad_key):
     assert forbidden_keys({"outer": [body, {bad_key: body}]}) != []
+
+
+# Nesting and control characters
+
+
+class Anything(Schema):
+    """A schema that takes any body: what read_json refuses, it refuses before the schema."""
+
+    class Meta:
+        unknown = "include"
+
+    description = fields.Raw()
+
+
+def json_request(raw: bytes | str) -> Request:
+    return Request(
+        EnvironBuilder(method="POST", data=raw, content_type="application/json").get_environ()
+    )
+
+
+def refused(raw: bytes | str) -> dict:
+    with pytest.raises(ValidationError) as error:
+        read_json(json_request(raw), Anything())
+    return error.value.messages
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 900, 20_000])
+@pytest.mark.parametrize("brackets", ["[]", "{}"])
+def test_a_body_nested_too_deep_is_a_field_error_not_a_crash(depth, brackets):
+    opening, closing = brackets
+    inner = '"a"' if opening == "[" else ""
+    if opening == "{":
+        raw = '{"a":' * depth + "1" + "}" * depth
+    else:
+        raw = opening * depth + inner + closing * depth
+    assert refused(raw) == {"_body": [f"Nested deeper than {MAX_DEPTH} levels."]}
+
+
+def test_a_body_as_deep_as_allowed_is_read():
+    raw = '{"description": ' + "[" * (MAX_DEPTH - 1) + "1" + "]" * (MAX_DEPTH - 1) + "}"
+    assert read_json(json_request(raw), Anything())["description"] is not None
+
+
+@pytest.mark.parametrize("char", ["u0000", "u0007", "u001b", "u007f", "u0085", "u009f"])
+def test_a_control_character_in_text_is_refused_naming_the_field(char):
+    char = "\\" + char  # as JSON escapes it: a raw one below U+0020 is not valid JSON
+    body = (
+        f'{{"description": "楼道{char}灯坏了", "location": {{"address": "5栋{char}"}},'
+        f' "attachments": ["https://a.example/1.jpg", "x{char}"]}}'
+    )
+    message = "No control characters: only tab, line feed and carriage return."
+    assert refused(body) == {
+        "description": [message],
+        "location": {"address": [message]},
+        "attachments": {1: [message]},
+    }
+
+
+def test_a_lone_surrogate_is_refused():
+    assert set(refused('{"description": "a\\ud800b"}')) == {"description"}
+
+
+def test_tab_and_newlines_are_kept_in_free_text():
+    body = {"description": "第一行\r\n第二行\n\t缩进"}
+    assert read_json(json_request(json.dumps(body)), Anything()) == body
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=50))
+def test_text_without_control_characters_passes(text):
+    assert refused_text({"description": text, "tags": [text]}) == {}
+
+
+@given(
+    st.text(max_size=20),
+    st.characters(whitelist_categories=("Cc", "Cs")).filter(lambda c: c not in "\t\n\r"),
+    st.text(max_size=20),
+)
+def test_any_control_character_anywhere_is_found(before, char, after):
+    assert refused_text({"outer": [{"note": before + char + after}]}) == {
+        "outer": {0: {"note": ["No control characters: only tab, line feed and carriage return."]}}
+    }
+
+
+def test_a_control_character_in_a_query_parameter_is_refused_naming_it():
+    request = Request(EnvironBuilder(query_string="grid_id=g%001&state=open").get_environ())
+    with pytest.raises(ValidationError) as error:
+        read_query(request, Anything())
+    assert error.value.messages == {
+        "grid_id": ["No control characters: only tab, line feed and carriage return."]
+    }
+
+
+def test_a_control_character_in_a_key_is_a_forbidden_key():
+    assert forbidden_keys({"a\x1bb": 1}) == ["Key not allowed: 'a\\x1bb'"]
 
 
 # Masking
@@ -121,3 +228,10 @@ def test_arguments_that_do_not_fit_the_route_method_are_refused_every_time():
     for _ in range(2):
         with pytest.raises(IncorrectSignature):
             entrypoint.check_signature(("request",), {"number": "c1"})
+
+
+def test_a_json_answer_tells_browsers_not_to_guess_its_type():
+    """Text a resident wrote rides in JSON: a browser must never take it for a page."""
+    answer = json_response(200, {"description": "<script>alert(1)</script>"}, {"X-A": "1"})
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-A"] == "1" and answer.mimetype == "application/json"
