@@ -217,6 +217,12 @@ class Case:
     def masked_description(self) -> str:
         return mask_phone(self.description)
 
+    @property
+    def masked_place(self) -> str:
+        """A place named from the resident's own address (a report located by a point)
+        can hold what they typed there."""
+        return mask_phone(self.place)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -295,7 +301,7 @@ def about(case: Case, previous_state: str | None) -> dict[str, Any]:
         "case_version": case.version,
         "overdue": bool(case.overdue),  # a limit was breached (counts cases closed late)
         # what every message about the case shows, so no consumer keeps its own copy
-        "place": case.place or None,
+        "place": case.masked_place or None,
         "category_label": dict(case.category_label) or None,
         "assignee": (
             {"person_id": case.assignee, "display_name": case.assignee_name or ""}

@@ -24,7 +24,7 @@ from services.cases.domain import (
     transition,
     with_timers,
 )
-from services.cases.lifecycle import escalate, triaged_payload
+from services.cases.lifecycle import escalate, location_payload, triaged_payload
 from services.cases.timelimits import clock
 from services.cases.triage import Triage
 
@@ -108,10 +108,7 @@ def receive(
             "case.reported",
             {
                 "reported_at": now,
-                "location": {
-                    key: location.get(key)
-                    for key in ("estate", "building", "unit", "address", "lat", "lon")
-                },
+                "location": location_payload(case),
                 "description": case.masked_description,
                 "hotline": (
                     {key: hotline.get(key) for key in ("hotline_id", "order_no", "deadline")}

@@ -72,7 +72,7 @@ def triage_by_hand(
 def triaged_payload(case: Case) -> dict[str, Any]:
     return {
         "location": location_payload(case),
-        "place": case.place,
+        "place": case.masked_place,
         "category_label": dict(case.category_label),
         "description": case.masked_description,
         "accept_by": case.accept_by,
@@ -82,10 +82,15 @@ def triaged_payload(case: Case) -> dict[str, Any]:
 
 
 def location_payload(case: Case) -> dict[str, Any]:
-    return {
+    """Where the case is, as events carry it: a phone number a resident typed into the
+    address is masked like one in the description."""
+    location = {
         key: case.location.get(key)
         for key in ("estate", "building", "unit", "address", "lat", "lon")
     }
+    if location["address"]:
+        location["address"] = mask_phone(location["address"])
+    return location
 
 
 def dispatch(case: Case, offer: Mapping[str, Any], now: datetime) -> Outcome:
@@ -119,7 +124,7 @@ def dispatch(case: Case, offer: Mapping[str, Any], now: datetime) -> Outcome:
                 "accept_by": case.accept_by,
                 "resolve_by": case.resolve_by,
                 "attempt": dispatched.attempt,
-                "place": case.place,
+                "place": case.masked_place,
                 "category_label": dict(case.category_label),
                 "description": case.masked_description,
             },

@@ -167,3 +167,14 @@ def test_absorbing_the_same_duplicate_again_changes_nothing():
     twice = lifecycle.absorb(once, merged, AT)
     assert twice == once
     assert (twice.duplicates, len(twice.followers), twice.absorbed) == (1, 1, ("LX-3",))
+
+
+def test_a_phone_number_typed_into_the_address_leaves_in_no_event_unmasked():
+    outcome = report(
+        location={"grid_id": "g1", "area_code": "e1-b5-u2", "address": "5栋 联系 138 1234 5678"}
+    )
+    for kind, payload in outcome.facts:
+        text = str(payload)
+        assert "1234 5678" not in text and "138 1234" not in text, kind
+    reported = dict(outcome.facts)["case.reported"]
+    assert reported["location"]["address"].startswith("5栋 联系 138")
