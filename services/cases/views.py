@@ -3,6 +3,7 @@ admin's (the reporter's name and phone, and phone numbers written into the text)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lianxin.privacy import mask_name, mask_phone
@@ -10,6 +11,18 @@ from services.cases.domain import Case
 from services.cases.triage import Category
 
 LOCATION_FIELDS = ("grid_id", "area_code", "estate", "building", "unit", "address", "lat", "lon")
+
+
+def _with_reason(
+    record: Mapping[str, Any] | None, text: Callable[[str], str]
+) -> dict[str, Any] | None:
+    """An escalation or extension as shown: its reason is free text like any note."""
+    if not record:
+        return None
+    shown = dict(record)
+    if shown.get("reason"):
+        shown["reason"] = text(shown["reason"])
+    return shown
 
 
 def case_view(case: Case, unmasked: bool = False) -> dict[str, Any]:
@@ -52,8 +65,8 @@ def case_view(case: Case, unmasked: bool = False) -> dict[str, Any]:
         "resolve_by": case.resolve_by,
         "overdue": list(case.overdue),
         "suspended": case.suspended_since is not None,
-        "escalation": dict(case.escalation) if case.escalation else None,
-        "extension": dict(case.extension) if case.extension else None,
+        "escalation": _with_reason(case.escalation, text),
+        "extension": _with_reason(case.extension, text),
         "assignee": case.assignee,
         "assignee_name": case.assignee_name,
         "resolution": text(case.resolution) if case.resolution else case.resolution,

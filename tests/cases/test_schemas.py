@@ -130,6 +130,19 @@ def test_a_shown_case_masks_the_reporter_and_phone_numbers_in_its_text_except_to
     assert full["reporter"]["phone"] == "13912345678" and "13912345678" in full["description"]
 
 
+def test_escalation_and_extension_reasons_are_masked_as_any_text_is():
+    from dataclasses import replace
+
+    case = replace(
+        report().case,
+        escalation={"level": "grid_leader", "reason": "找不到人，电话 139 1234 5678"},
+        extension={"state": "pending", "reason": "等物业回电 13912345678"},
+    )
+    masked = json.dumps(shown(case), ensure_ascii=False)
+    assert "1234 5678" not in masked and "13912345678" not in masked
+    assert "13912345678" in json.dumps(shown(case, unmasked=True), ensure_ascii=False)
+
+
 def test_a_shown_case_names_its_readable_number_and_its_time():
     case = report().case
     assert shown(case)["reported_at"] == case.reported_at.isoformat()
