@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.notify.harness import NotifyRun, envelope, wait_until
+from tests.notify.peers import HttpPeer
 from tests.notify.scenario import add_person, dispatched, sent
 
 pytestmark = pytest.mark.e2e
@@ -260,3 +261,46 @@ def test_a_bad_alertmanager_payload_is_refused_and_stores_nothing(notify, scenar
     )
     assert answer.status_code == status and answer.json()["error"]["code"] == "invalid_request"
     assert notify.db["deliveries"].count_documents({}) == before
+
+
+def test_a_webhook_pointed_at_an_internal_address_reaches_nothing_and_the_next_channel_follows(
+    notify, scenario, peer
+):
+    """As an admin import could set it: a person's webhook at a loopback service notify's
+    allow-list does not name. No request reaches it, nothing of it is shown, the
+    delivery dies at once for good and the person's SMS follows."""
+    internal = HttpPeer()
+    try:
+        internal.behave("/v1/keys", ok_body=b'{"admin": "INTERNAL-ANSWER-TEXT"}')
+        add_person(
+            notify,
+            scenario,
+            "p-ssrf",
+            [("webhook", internal.url("/v1/keys")), ("sms", "13912340077")],
+        )
+        event = dispatched(scenario, "p-ssrf")
+        notify.publish("cases", event)
+        [fallback] = sent(notify, event["case_id"])
+        assert fallback["contact"]["channel"] == "sms"
+        [dead] = notify.deliveries(case_id=event["case_id"], state="dead")
+        assert dead["attempts"] == 1, "refused for good, not retried"
+        assert "not allowed" in dead["history"][-1]["error"]
+        assert internal.received() == []
+        assert "INTERNAL-ANSWER-TEXT" not in str(notify.deliveries(case_id=event["case_id"]))
+    finally:
+        internal.stop()
+
+
+def test_what_a_receiver_answers_is_not_kept_beyond_its_status(notify, scenario, peer):
+    peer.behave("/chatty", ok_body=b'{"errcode": 0, "token": "INTERNAL-ANSWER-TEXT"}')
+    add_person(notify, scenario, "p-chatty", [("webhook", peer.url("/chatty"))])
+    event = dispatched(scenario, "p-chatty")
+    notify.publish("cases", event)
+    [delivery] = sent(notify, event["case_id"])
+    assert delivery["history"][-1]["response"] == "HTTP 200"
+    admin = notify.issue_key(["admin"], ["*"])
+    shown = requests.get(
+        f"{notify.url()}/v1/deliveries/{delivery['_id']}", headers={"X-Api-Key": admin}, timeout=5
+    )
+    assert shown.json()["provider_response"] == "HTTP 200"
+    assert "INTERNAL-ANSWER-TEXT" not in shown.text

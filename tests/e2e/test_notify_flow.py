@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     community,
     get_case,
     report_case,
+    sink_address,
     wait_for_state,
     wait_until,
 )
@@ -29,7 +30,7 @@ LINK = re.compile(r"https?://\S+/v1/links/[A-Za-z0-9._-]+")
 
 
 @pytest.fixture(scope="module")
-def gateway(stack):
+def gateway(stack, sink):
     """An SMS gateway on loopback, and notify restarted to use it."""
     peer = HttpPeer()
     stack.stop("notify")
@@ -38,6 +39,7 @@ def gateway(stack):
         NOTIFY_SMS_URL=peer.url("/sms"),
         NOTIFY_SMS_API_KEY=SMS_KEY,
         NOTIFY_PUBLIC_URL=stack.url("notify"),
+        NOTIFY_EGRESS_ALLOW=f"{sink_address(sink)}, {peer.address}",
     )
     stack.wait_ready(["notify"])
     yield peer

@@ -87,6 +87,8 @@ class Scenario:
             "NOTIFY_RETRY_CAP_SECONDS": "2",
             "NOTIFY_RATE_COUNT": "3",
             "NOTIFY_RATE_WINDOW_SECONDS": "6",
+            # the peer is the one private address notify may send to
+            "NOTIFY_EGRESS_ALLOW": self.peer.address,
             **overrides,
         }
 

@@ -40,15 +40,16 @@ class Channels:
 
     @classmethod
     def from_settings(cls, settings: NotifySettings, routes: Routes) -> Channels:
+        egress = settings.egress
         adapters: dict[str, Channel] = {
-            "webhook": WebhookChannel(),
-            "wecom": WeComChannel(),
-            "dingtalk": DingTalkChannel(),
-            "hotline": HotlineChannel(),
+            "webhook": WebhookChannel(egress),
+            "wecom": WeComChannel(egress),
+            "dingtalk": DingTalkChannel(egress),
+            "hotline": HotlineChannel(egress),
         }
         if settings.sms:
             adapters["sms"] = SmsChannel(
-                settings.sms.url, settings.sms.api_key, settings.sms.sign_name
+                settings.sms.url, settings.sms.api_key, settings.sms.sign_name, egress
             )
         if settings.smtp:
             smtp = settings.smtp

@@ -16,6 +16,7 @@ import hmac
 import time
 from urllib.parse import quote_plus, urlencode, urlsplit, urlunsplit
 
+from lianxin.egress import EgressRule
 from services.notify.channels.base import Target
 from services.notify.channels.transport import Reply, post_json
 from services.notify.domain import Delivery, DeliveryFailed, PermanentFailure
@@ -42,9 +43,14 @@ def _link(action: str, url: str) -> str:
 
 
 def _errcode(reply: Reply, retryable: frozenset[int], who: str) -> str:
+    """The robot's verdict as a number; anything else it says is not kept."""
     code = reply.json().get("errcode", 0)
-    if code in (0, "0"):
-        return reply.body
+    if isinstance(code, str) and code.lstrip("-").isdigit():
+        code = int(code)
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise PermanentFailure(f"{who} answered {reply.summary} without a numeric errcode")
+    if code == 0:
+        return f"{reply.summary}, errcode 0"
     error = f"{who} errcode {code}"
     if code in retryable:
         raise DeliveryFailed(error)
@@ -54,9 +60,13 @@ def _errcode(reply: Reply, retryable: frozenset[int], who: str) -> str:
 class WeComChannel:
     name = "wecom"
 
+    def __init__(self, egress: EgressRule):
+        self._egress = egress
+
     def send(self, delivery: Delivery, message: Message, target: Target, budget: float) -> str:
         body = {"msgtype": "markdown", "markdown": {"content": markdown(message)}}
-        return _errcode(post_json(target.address, body, budget), WECOM_RETRYABLE, "WeCom")
+        reply = post_json(target.address, body, budget, egress=self._egress)
+        return _errcode(reply, WECOM_RETRYABLE, "WeCom")
 
 
 def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
@@ -71,6 +81,9 @@ def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
 
 class DingTalkChannel:
     name = "dingtalk"
+
+    def __init__(self, egress: EgressRule):
+        self._egress = egress
 
     def send(self, delivery: Delivery, message: Message, target: Target, budget: float) -> str:
         url = target.address
@@ -95,4 +108,5 @@ class DingTalkChannel:
                 "msgtype": "markdown",
                 "markdown": {"title": message.subject, "text": markdown(message)},
             }
-        return _errcode(post_json(url, body, budget), DINGTALK_RETRYABLE, "DingTalk")
+        reply = post_json(url, body, budget, egress=self._egress)
+        return _errcode(reply, DINGTALK_RETRYABLE, "DingTalk")
