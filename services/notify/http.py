@@ -112,7 +112,7 @@ class NotifyHttp:
         body=AlertmanagerWebhook,
         responses={200: AlertsAcceptedSchema},
         raises=(LeaseBusy,),
-        scope="report",
+        scope="alerts",  # Alertmanager's own key: a report key cannot page the staff
     )
     def alertmanager(self, request, actor, body):
         outcome = alerting.receive_alerts(self.store, self.outbound, actor, body, utc_now)

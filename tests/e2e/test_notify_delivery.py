@@ -193,7 +193,7 @@ def test_a_resident_without_consent_is_told_nothing(notify, scenario, peer):
 
 def test_an_alertmanager_payload_reaches_the_staff_and_their_group(notify, scenario, peer, smtp):
     add_person(notify, scenario, "p-staff", [("email", "staff@test.cn")], roles=("staff",))
-    key = notify.issue_key(["report"], [scenario.community])
+    key = notify.issue_key(["alerts"], [scenario.community])
     fingerprint = threading.get_ident() % 100000
     payload = {
         "version": "4",
@@ -254,7 +254,7 @@ def test_an_alertmanager_payload_reaches_the_staff_and_their_group(notify, scena
     [({"alerts": []}, 400), ({"alerts": [{"labels": {}}]}, 400), ({"status": "firing"}, 400)],
 )
 def test_a_bad_alertmanager_payload_is_refused_and_stores_nothing(notify, scenario, body, status):
-    key = notify.issue_key(["report"], [scenario.community])
+    key = notify.issue_key(["alerts"], [scenario.community])
     before = notify.db["deliveries"].count_documents({})
     answer = requests.post(
         f"{notify.url()}/v1/alertmanager", json=body, headers={"X-Api-Key": key}, timeout=10
@@ -304,3 +304,23 @@ def test_what_a_receiver_answers_is_not_kept_beyond_its_status(notify, scenario,
     )
     assert shown.json()["provider_response"] == "HTTP 200"
     assert "INTERNAL-ANSWER-TEXT" not in shown.text
+
+
+@pytest.mark.parametrize("scopes", [["report"], ["report", "read", "act", "tokens"]])
+def test_only_an_alerts_key_may_post_alerts(notify, scenario, scopes):
+    """A resident app's key (report) could otherwise page every staff member, urgently,
+    past their quiet hours; only Alertmanager's key (alerts, or admin) may."""
+    key = notify.issue_key(scopes, [scenario.community])
+    before = notify.db["deliveries"].count_documents({})
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": "Fake", "severity": "critical", "community": scenario.community},
+    }
+    answer = requests.post(
+        f"{notify.url()}/v1/alertmanager",
+        json={"alerts": [alert]},
+        headers={"X-Api-Key": key},
+        timeout=10,
+    )
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
+    assert notify.db["deliveries"].count_documents({}) == before
