@@ -10,6 +10,7 @@ in the shipped one. E-mail gets an HTML part from `message.html.j2` (escaped).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from lianxin.privacy import mask_phone
 TEMPLATES = Path(__file__).parent / "data" / "templates"
 SECTIONS = ("subject", "zh", "en", "short")
 SEPARATOR = "\x1f"  # between the sections base.j2 renders; never in a message
+LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 PRIORITY_LABELS = {
     "low": ("低", "low"),
     "normal": ("普通", "normal"),
@@ -82,6 +84,7 @@ class Messages:
         if len(parts) != len(SECTIONS):
             raise ValueError(f"template {kind} must extend base.j2 (got {len(parts)} sections)")
         subject, zh, en, short = parts
+        subject = one_line(subject)  # it becomes a header (e-mail) or a title (robots)
         text = f"{zh}\n\n{en}".strip()
         links = dict(context.get("links") or {})
         html = self._env.select_template(
@@ -105,6 +108,12 @@ LINK_LABELS = {
     "resolve": ("已处置", "Mark resolved"),
     "rate": ("评价", "Rate"),
 }
+
+
+def one_line(text: str) -> str:
+    """Text fit for a header: control characters and line breaks (CR, LF, U+2028, …),
+    which would end a header and start another, become single spaces."""
+    return LINE_BREAKS.sub(" ", text).strip()
 
 
 def local_time(at: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:

@@ -201,6 +201,11 @@ def _send(outbound: Outbound, delivery: Delivery, clock: Clock) -> Delivery:
     except DeliveryFailed as exc:
         permanent = isinstance(exc, PermanentFailure)
         return delivery.failed(clock(), outbound.redact(str(exc)), outbound.back_off, permanent)
+    except Exception as exc:  # a library's refusal or a bug: no retry mends it; the next may
+        error = f"the {delivery.contact.channel} channel failed ({type(exc).__name__})"
+        log.error("delivery %s: %s; the next channel follows", delivery.id, error)
+        log.debug("delivery %s: the failure", delivery.id, exc_info=exc)  # may hold its text
+        return delivery.failed(clock(), error, outbound.back_off, permanent=True)
     return delivery.succeeded(clock(), outbound.redact(response))
 
 

@@ -324,3 +324,29 @@ def test_only_an_alerts_key_may_post_alerts(notify, scenario, scopes):
     )
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
     assert notify.db["deliveries"].count_documents({}) == before
+
+
+def test_an_alert_name_with_a_line_break_still_reaches_the_staff_by_email(notify, scenario, smtp):
+    """It made the e-mail channel fail until the alert was dead-lettered, with no fallback."""
+    add_person(notify, scenario, "p-staff-2", [("email", "staff2@test.cn")], roles=("staff",))
+    key = notify.issue_key(["alerts"], [scenario.community])
+    name = f"Disk{threading.get_ident() % 1000}\r\nBcc: spy@evil.cn"
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": name, "severity": "critical", "community": scenario.community},
+        "startsAt": datetime.now(UTC).isoformat(),
+    }
+    answer = requests.post(
+        f"{notify.url()}/v1/alertmanager",
+        json={"alerts": [alert]},
+        headers={"X-Api-Key": key},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    [mail] = wait_until(
+        "the staff e-mail",
+        lambda: [m for m in smtp.messages if m["To"] == "staff2@test.cn"],
+    )
+    assert "\n" not in mail["Subject"] and "Bcc: spy@evil.cn" in mail["Subject"]
+    assert mail["Bcc"] is None
+    assert all("spy@evil.cn" not in envelope.rcpt_tos for envelope, _ in smtp.mailbox.messages)

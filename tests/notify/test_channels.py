@@ -340,3 +340,19 @@ def test_a_long_text_is_cut_before_the_action_links_never_through_them():
     content = markdown(long)
     assert len(content.encode()) <= 4096
     assert content.endswith("[接单 Accept](https://lx/a) [拒单 Decline](https://lx/d)")
+
+
+# Headers: a CR/LF in text from outside never reaches one
+
+
+def test_a_line_break_in_a_subject_never_reaches_an_email_header(smtp):
+    injected = Message(
+        "【连心·告警】Disk\r\nBcc: spy@evil.cn\r\n\r\nbody", "text", "<p>x</p>", "short"
+    )
+    channel = EmailChannel("127.0.0.1", smtp.port, "lianxin@test.local")
+    channel.send(DELIVERY, injected, Target("hou@test.cn"), 2)
+    [mail] = smtp.messages
+    assert "\n" not in mail["Subject"] and "\r" not in mail["Subject"]
+    assert mail["Subject"].startswith("【连心·告警】Disk") and mail["Bcc"] is None
+    [(envelope, _)] = smtp.mailbox.messages
+    assert envelope.rcpt_tos == ["hou@test.cn"]
