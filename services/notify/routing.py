@@ -24,13 +24,15 @@ from services.notify.domain import Contact, Recipient
 
 PERSON_CHANNELS = ("sms", "email", "wecom", "dingtalk", "webhook")
 QUIET_SPAN = re.compile(r"^\s*(\d{2}:\d{2})\s*-\s*(\d{2}:\d{2})\s*$")
+ROBOT = re.compile(r"^(https?://\S+|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")  # a URL, or an id
 ADDRESSES = {  # what an address must look like on each channel this service sends on
     "sms": re.compile(r"^\+?\d{5,20}$"),
     "email": re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-    "wecom": re.compile(r"^https?://\S+$"),  # a group robot; a WeCom user id is not one
-    "dingtalk": re.compile(r"^https?://\S+$"),
+    "wecom": ROBOT,  # a robot's URL, or the id of one in the routes (`wecom:g1-leader`)
+    "dingtalk": ROBOT,
     "webhook": re.compile(r"^https?://\S+$"),
 }
+ROBOT_CHANNELS = ("wecom", "dingtalk")
 GROUP_CHANNELS = ("wecom", "dingtalk", "webhook")
 RESIDENT_CHANNELS = ("sms", "email")
 URGENT_PRIORITIES = frozenset({"urgent"})

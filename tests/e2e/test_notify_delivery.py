@@ -343,10 +343,38 @@ def test_an_alert_name_with_a_line_break_still_reaches_the_staff_by_email(notify
         timeout=10,
     )
     assert answer.status_code == 200, answer.text
-    [mail] = wait_until(
+    first_line = name.split("\r")[0]
+    mail = wait_until(
         "the staff e-mail",
-        lambda: [m for m in smtp.messages if m["To"] == "staff2@test.cn"],
-    )
+        lambda: [m for m in smtp.messages if f"{first_line} Bcc" in m["Subject"]],
+    )[0]
     assert "\n" not in mail["Subject"] and "Bcc: spy@evil.cn" in mail["Subject"]
     assert mail["Bcc"] is None
     assert all("spy@evil.cn" not in envelope.rcpt_tos for envelope, _ in smtp.mailbox.messages)
+
+
+def test_a_contact_naming_a_robot_by_id_reaches_that_robot_and_an_unknown_id_falls_back(
+    notify, scenario, peer, tap
+):
+    """The sample's `wecom:g1-leader` contacts were silently skipped."""
+    add_person(notify, scenario, "p-robot", [("wecom", "r-own")])
+    add_person(notify, scenario, "p-no-robot", [("wecom", "r-missing"), ("sms", "13912340088")])
+    reached, missing = dispatched(scenario, "p-robot"), dispatched(scenario, "p-no-robot")
+    notify.publish("cases", reached)
+    notify.publish("cases", missing)
+
+    [robot] = sent(notify, reached["case_id"])
+    assert robot["contact"] == {"channel": "wecom", "address": "r-own"}
+    [posted] = [
+        r for r in peer.received("/robot-own") if reached["payload"]["number"] in r.body.decode()
+    ]
+    assert posted.json["msgtype"] == "markdown"
+
+    [fallback] = sent(notify, missing["case_id"])
+    assert fallback["contact"]["channel"] == "sms"
+    [dead] = notify.deliveries(case_id=missing["case_id"], state="dead")
+    assert dead["attempts"] == 1 and "no wecom robot 'r-missing'" in dead["history"][-1]["error"]
+    assert wait_until("the failure counted", lambda: tap.about(dead["_id"])) == [
+        "notification.failed",
+        "notification.dead",
+    ]

@@ -61,6 +61,9 @@ class Scenario:
                                     "url": peer.url(f"/staff?token={self.secrets['staff_token']}"),
                                 },
                             },
+                            "robots": {  # a person's own robot, named by id in a contact
+                                "r-own": {"channel": "wecom", "url": peer.url("/robot-own?key=k")}
+                            },
                         }
                     },
                     "hotlines": {

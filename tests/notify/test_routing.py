@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from services.notify.domain import Contact
 from services.notify.routing import (
+    PERSON_CHANNELS,
     Person,
     QuietHours,
     RateLimit,
@@ -171,12 +172,20 @@ def test_a_group_falls_back_to_the_community_default_then_the_deployment_default
 
 
 def test_a_contact_this_service_cannot_address_is_passed_over():
-    """roster may list a WeCom user id or a phone line: robots take URLs, SMS takes digits."""
+    """roster may list a phone line or a malformed address: SMS takes digits, e-mail an
+    address, a robot a URL or the id of a robot in the routes."""
     contacts = [
-        Contact("wecom", "g1-leader"),
         Contact("phone", "13807310336"),
         Contact("sms", "call me"),
         Contact("email", "not-an-address"),
+        Contact("wecom", "not an id"),
         SMS,
     ]
     assert REACH.direct(contacts, ("wecom", "phone", "sms", "email")) == [SMS]
+
+
+def test_a_robot_named_by_id_stays_in_the_chain_to_be_resolved_when_sent():
+    """The sample's `wecom:g1-leader` was silently skipped; now it is tried (and, if the
+    routes name no such robot, fails for good and the next channel follows)."""
+    robot = Contact("wecom", "g1-leader")
+    assert REACH.direct([robot, SMS], PERSON_CHANNELS) == [robot, SMS]
