@@ -76,6 +76,7 @@ class JsonHttp(HttpRequestHandler):
         *,
         summary: str = "",
         body: type[Schema] | None = None,
+        form: type[Schema] | None = None,
         query: type[Schema] | None = None,
         responses: Mapping[int, type[Schema] | None] | None = None,
         headers: list[dict[str, Any]] | None = None,
@@ -86,12 +87,15 @@ class JsonHttp(HttpRequestHandler):
         **kwargs,
     ):
         """`scope` is what the caller's key must allow (lianxin.auth); None leaves the route
-        open (health, the OpenAPI document). The method then gets `actor`."""
+        open (health, the OpenAPI document). The method then gets `actor`. `form` is a body
+        a browser's HTML form may send (form-encoded) as well as an app (JSON), read as
+        `body`; it may be empty."""
         kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
         self.errors = {**BASE_ERRORS, **(errors or {})}
         self.scope = scope
         self.summary = summary
         self.body = body
+        self.form = form
         self.query = query
         self.responses = dict(responses or {200: None})
         self.headers = headers or []
@@ -110,6 +114,7 @@ class JsonHttp(HttpRequestHandler):
         self.max_body_bytes = settings.max_body_bytes
         # built once: constructing a schema copies its fields, more work than a small load
         self._body_schema = self.body() if self.body is not None else None
+        self._form_schema = self.form() if self.form is not None else None
         self._query_schema = self.query() if self.query is not None else None
 
     def check_signature(self, args, kwargs) -> None:
@@ -134,6 +139,8 @@ class JsonHttp(HttpRequestHandler):
             kwargs["actor"] = actor
         if self._body_schema is not None:
             kwargs["body"] = read_json(request, self._body_schema)
+        if self._form_schema is not None:
+            kwargs["body"] = read_form(request, self._form_schema)
         if self._query_schema is not None:
             kwargs["query"] = self._query_schema.load(request.args.to_dict())
         return args, kwargs
@@ -249,6 +256,25 @@ def read_json(request, schema: Schema) -> Any:
     if problems:
         raise ValidationError({"_body": problems})
     return schema.load(data)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def read_form(request, schema: Schema) -> Any:
+    """A body from an HTML form (form-encoded) or an app (JSON), validated alike; an empty
+    body is an empty form. Raises ValidationError (400) or UnsupportedMediaType (415)."""
+    if not request.get_data(cache=True):
+        return schema.load({})
+    if request.mimetype in FORM_TYPES:
+        data = request.form.to_dict()
+        problems = forbidden_keys(data)
+        if problems:
+            raise ValidationError({"_body": problems})
+        return schema.load(data)
+    if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
+        return read_json(request, schema)
+    raise UnsupportedMediaType("Send the body form-encoded or as application/json.")
 
 
 def forbidden_keys(data: Any, path: str = "") -> list[str]:

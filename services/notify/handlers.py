@@ -19,6 +19,7 @@ from lianxin.idempotency import already_applied, record_applied
 from services.notify import pipeline
 from services.notify.domain import Contact, Delivery, Recipient, delivery_id
 from services.notify.facts import case_context, hotline_context
+from services.notify.links import lifetimes
 from services.notify.outbound import Outbound
 from services.notify.routing import (
     Person,
@@ -143,7 +144,7 @@ def _deliver_all(
     names = _names(store, payload)
     created = 0
     for plan in plans:
-        links = _links(outbound, plan, payload, now)
+        links = _links(outbound, plan, cause_id, payload, now)
         context = case_context(payload, names, zone, outbound.words, links)
         message = outbound.messages.render(plan.template, community, context)
         created += create_delivery(
@@ -183,24 +184,29 @@ def create_delivery(
 
 
 def _links(
-    outbound: Outbound, plan: Plan, payload: Mapping[str, Any], now: datetime
+    outbound: Outbound, plan: Plan, cause_id: str, payload: Mapping[str, Any], now: datetime
 ) -> dict[str, str]:
-    """Action links for the person a case is dispatched or assigned to; a rating link for
-    the resident when the case is closed."""
+    """Accept and decline links for the person a case is offered or assigned to, good
+    until the offer expires (links.lifetimes), named after the delivery that carries them
+    (its page shows what it said); a rating link for the resident when the case is closed.
+    A group never gets them (pipeline.create)."""
     if plan.template == "progress.closed":
         url = outbound.routes.community(payload["community_id"]).rating_url
         number = payload.get("number") or payload["case_id"]
         return {"rate": url.format(number=number, case_id=payload["case_id"])} if url else {}
-    if plan.recipient.kind != "person" or plan.template not in ("case.dispatched", "case.assigned"):
+    if plan.recipient.kind != "person":
         return {}
-    later = now + timedelta(days=outbound.link_days)
-    accept_until = payload.get("offer_expires_at") or payload.get("accept_by") or later
-    actions = {"accept": accept_until, "decline": accept_until, "resolve": later}
-    if plan.template == "case.assigned":
-        actions = {"resolve": later}
+    until = lifetimes(
+        plan.template,
+        payload,
+        now,
+        timedelta(hours=outbound.accept_link_hours),
+        timedelta(days=outbound.link_days),
+    )
+    key = delivery_id(cause_id, plan.recipient, plan.chain[0])
     return {
-        action: outbound.links.issue(payload["case_id"], action, plan.recipient.key, until)
-        for action, until in actions.items()
+        action: outbound.links.issue(key, payload["case_id"], action, plan.recipient.key, now, end)
+        for action, end in until.items()
     }
 
 

@@ -9,7 +9,8 @@ DELIVERIES = Counter(
 )
 LINKS_OPENED = Counter(
     "lianxin_notify_action_links_total",
-    "Action links opened, by action and result (done, expired, used, invalid, ...).",
+    "Action links shown (GET) or confirmed (POST), by action and result (shown, done, "
+    "expired, used, revoked, unconfirmed, invalid, ...).",
     ["action", "result"],
 )
 ALERTS = Counter(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,7 +50,11 @@ def create(
     """Store a new delivery. Due now, it is attempted at once in the same change (one
     lease, one write: the fast path); otherwise, or when a person's rate limit must be
     consulted first, its first attempt is a Deadline. False when the delivery exists:
-    its cause was redelivered, and nothing more is sent."""
+    its cause was redelivered, and nothing more is sent. A group's copy of a message never
+    holds an action link (Message.for_group)."""
+    if delivery.contact.address.startswith("group:"):
+        message = Message.from_dict(delivery.message).for_group(delivery.case_id is not None)
+        delivery = replace(delivery, message=message.to_dict())
     with store.delivery_change(delivery.id) as change:
         if change.delivery is not None:
             return False

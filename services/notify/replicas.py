@@ -38,6 +38,8 @@ def apply_person(store: NotifyStore, payload: Mapping[str, Any]) -> None:
                 "contacts": [dict(contact) for contact in payload.get("contacts", [])],
                 "quiet_hours": payload.get("quiet_hours"),
                 "active": bool(payload.get("active", True)),
+                # links issued before it are void (a role change, a revocation in roster)
+                "access_since": payload.get("access_since"),
                 "version": version,
             }
         )

@@ -59,6 +59,7 @@ class NotifySettings:
     rate_limit: RateLimit
     send_budget_seconds: float
     link_days: int
+    accept_link_hours: float
     egress: EgressRule
 
     @classmethod
@@ -113,6 +114,7 @@ class NotifySettings:
             ),
             send_budget_seconds=budget,
             link_days=int(value("NOTIFY_LINK_DAYS") or 7),
+            accept_link_hours=float(value("NOTIFY_ACCEPT_LINK_HOURS") or 24),
             egress=_egress(value("NOTIFY_EGRESS_ALLOW")),
         )
 
