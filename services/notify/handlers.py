@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 from lianxin.auth import Actor
 from lianxin.envelope import Envelope
-from lianxin.idempotency import already_applied, record_applied
-from services.notify import pipeline
+from services.notify import follows, pipeline
 from services.notify.domain import Contact, Delivery, Recipient, delivery_id
 from services.notify.facts import case_context, hotline_context
 from services.notify.links import lifetimes
@@ -33,12 +32,16 @@ from services.notify.routing import (
 from services.notify.store import NotifyStore
 
 Clock = Callable[[], datetime]
-# The events whose news the follow keeps: the first (description, place, the resident's
-# contact) and the last (the contact is let go). Everything else a message shows (number,
-# place, labels, who has the case now) every case event carries itself.
-FOLLOWED = frozenset({"case.reported", "case.closed"})
-APPLIED_LIMIT = 20
-APPLIED_FIELD = "applied"  # a follow's applied case events (the name stored documents use)
+# What residents are told, by event: their case's progress and its end. Everything else a
+# message shows (number, place, labels, who has the case now) every case event carries
+# itself; the follow (follows.py) keeps the rest and whom to tell.
+RESIDENT_NEWS = {
+    "case.dispatched": "progress.dispatched",
+    "case.resolved": "progress.resolved",
+    "case.closed": "progress.closed",
+    "case.rejected": "progress.rejected",
+    "case.merged": "progress.merged",
+}
 
 
 class DeliveryNotFound(Exception):
@@ -59,8 +62,9 @@ class NotDead(Exception):
 
 def on_case_event(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
     """Plan and create the deliveries a case event calls for. Returns how many were new."""
-    follow = _follow(store, event)
-    payload = {**_known(follow), **{k: v for k, v in event.payload.items() if v not in (None, "")}}
+    follow = follows.follow(store, event)
+    told = {k: v for k, v in event.payload.items() if v not in (None, "")}
+    payload = {**follows.known(follow), **told}
     plans = dedupe(_case_plans(store, outbound, event.type, payload, follow, event.payload))
     return _deliver_all(store, outbound, event.event_id, plans, payload, clock)
 
@@ -73,6 +77,29 @@ def _case_plans(
     follow: Mapping[str, Any],
     told: Mapping[str, Any],
 ) -> list[Plan | None]:
+    """The residents a case event is news for, then the volunteers, staff and groups."""
+    template = RESIDENT_NEWS.get(event_type)
+    if event_type == "case.reported" and "into_number" in payload:
+        template = "progress.merged"  # the report was read after its case's merge
+    residents = follows.residents(payload["case_id"], follow) if template else {}
+    return [
+        *(
+            for_resident(case, contact, outbound.reach, template)
+            for case, contact in residents.items()
+        ),
+        *_staff_plans(store, outbound, event_type, payload, follow, told),
+    ]
+
+
+def _staff_plans(
+    store: NotifyStore,
+    outbound: Outbound,
+    event_type: str,
+    payload: Mapping[str, Any],
+    follow: Mapping[str, Any],
+    told: Mapping[str, Any],
+) -> list[Plan | None]:
+    """Who of the volunteers, staff and groups an event is told to."""
     community, grid = payload["community_id"], payload.get("grid_id", "")
     reach, urgent = outbound.reach, is_urgent(payload)
     assignee = _assignee(told, follow)
@@ -86,13 +113,9 @@ def _case_plans(
     def assignee_plan(template: str) -> Plan | None:
         return person(assignee.get("person_id"), assignee.get("display_name", ""), template)
 
-    def resident(template: str) -> Plan | None:
-        return for_resident(payload["case_id"], follow.get("contact"), reach, template)
-
     if event_type == "case.dispatched":
         return [
-            person(payload.get("person_id"), payload.get("display_name", ""), "case.dispatched"),
-            resident("progress.dispatched"),
+            person(payload.get("person_id"), payload.get("display_name", ""), "case.dispatched")
         ]
     if event_type == "case.assigned":
         return [person(payload.get("person_id"), payload.get("display_name", ""), "case.assigned")]
@@ -117,9 +140,7 @@ def _case_plans(
             assignee_plan("case.overdue"),
             for_group(community, [grid], reach, "case.overdue", urgent),
         ]
-    if event_type in ("case.resolved", "case.closed"):
-        return [resident(f"progress.{event_type.removeprefix('case.')}")]
-    return []  # reported (kept in the follow), accepted, rejected, merged: no message
+    return []  # reported (kept in the follow), accepted: no message to staff
 
 
 def _assignee(told: Mapping[str, Any], follow: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -221,69 +242,6 @@ def dedupe(plans: list[Plan | None]) -> list[Plan]:
             continue
         kept.append(plan)
     return kept
-
-
-def _follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
-    """What later messages about the case need and later events do not carry, kept from
-    the events that tell it: the description, the location and the resident's contact
-    (with consent, and only until the case is closed). Returns it as it was before a
-    closing.
-
-    A case's first event usually finds no follow yet: then one unique insert creates
-    it, instead of a change under a lease (five commands on FerretDB)."""
-    case_id = event.payload["case_id"]
-    if event.type not in FOLLOWED:
-        return store.record("follows", case_id) or {}
-    if event.type == "case.reported":
-        created = _followed({}, event)
-        if store.create_record("follows", case_id, created):
-            return created
-    with store.record_change("follows", case_id) as change:
-        document = change.document
-        if already_applied(document, event.event_id, field=APPLIED_FIELD):
-            return document
-        before = dict(document)
-        document = _followed(document, event)
-        change.save(document)
-    return (
-        {**document, "contact": before.get("contact")} if event.type == "case.closed" else document
-    )
-
-
-FOLLOWED_FIELDS = (
-    "number",
-    "community_id",
-    "grid_id",
-    "category",
-    "team",
-    "priority",
-    "place",
-    "location",
-    "description",
-)
-
-
-def _followed(follow: Mapping[str, Any], event: Envelope) -> dict[str, Any]:
-    """The follow with what `event` tells."""
-    document = dict(follow)
-    payload = event.payload
-    for key in FOLLOWED_FIELDS:
-        if payload.get(key) not in (None, ""):
-            document[key] = payload[key]
-    if payload.get("category_label"):
-        document["category_label"] = dict(payload["category_label"])
-    contact = payload.get("contact")
-    if event.type == "case.reported" and contact and contact.get("consent"):
-        document["contact"] = dict(contact)
-    if event.type == "case.closed":
-        document["contact"] = None  # told for the last time now: not kept longer
-    return record_applied(document, event.event_id, keep=APPLIED_LIMIT, field=APPLIED_FIELD)
-
-
-def _known(follow: Mapping[str, Any]) -> dict[str, Any]:
-    """What the follow keeps, for an event that does not tell it itself."""
-    keys = (*FOLLOWED_FIELDS, "category_label")
-    return {key: follow[key] for key in keys if follow.get(key) not in (None, "")}
 
 
 def _names(store: NotifyStore, payload: Mapping[str, Any]) -> dict[str, str]:

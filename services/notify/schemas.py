@@ -78,6 +78,9 @@ class CaseEvent(_Tolerant):
     due_at = _instant()
     until = _instant()
     approved = fields.Boolean(allow_none=True, load_default=None)
+    returned_to = _text()  # case.rejected: hotline or reporter
+    into_case_id = _text()  # case.merged: the case it joined
+    into_number = _text()
 
     @post_load
     def not_triaged_yet(self, data: dict, **kwargs) -> dict:

@@ -378,3 +378,77 @@ def test_a_contact_naming_a_robot_by_id_reaches_that_robot_and_an_unknown_id_fal
         "notification.failed",
         "notification.dead",
     ]
+
+
+# Residents: told of a rejection and of a merge, and a merged reporter follows on
+
+
+def report(notify, scenario, phone: str, **overrides) -> dict:
+    about = scenario.case(**overrides)
+    contact = {"phone": phone, "email": None, "consent": True}
+    return envelope(
+        "case.reported", {**about, "contact": contact, "state": "reported"}, about["case_id"]
+    )
+
+
+def texts_to(peer, phone: str) -> list[str]:
+    return [r.json["text"] for r in peer.received("/sms") if r.json["to"] == phone]
+
+
+def test_a_rejected_case_tells_its_resident_why(notify, scenario, peer):
+    reported = report(notify, scenario, "13700003333")
+    notify.publish("cases", reported)
+    about = reported["payload"]
+    wait_until("the follow", lambda: notify.db["follows"].find_one({"_id": about["case_id"]}))
+    reason = "不属本社区辖区，已转交物业（电话13812345678）"
+    rejected = {**about, "state": "rejected", "reason": reason, "returned_to": "reporter"}
+    notify.publish("cases", envelope("case.rejected", rejected, about["case_id"]))
+    [told] = wait_until("the rejection", lambda: texts_to(peer, "13700003333"))
+    assert about["number"] in told and "不属本社区辖区" in told and "138****5678" in told
+    follow = notify.db["follows"].find_one({"_id": about["case_id"]})
+    assert follow["contact"] is None, "the contact is let go once told of the end"
+
+
+def merged(into: dict, duplicate: dict) -> dict:
+    payload = {
+        **duplicate,
+        "state": "merged",
+        "into_case_id": into["case_id"],
+        "into_number": into["number"],
+    }
+    payload.pop("contact", None)
+    return envelope("case.merged", payload, duplicate["case_id"])
+
+
+@pytest.mark.parametrize("order", ["reported-first", "merged-first"])
+def test_a_merged_reporter_is_told_and_follows_the_case_it_joined(notify, scenario, peer, order):
+    first, second = (f"1370000{order == 'merged-first':d}{n}44" for n in (1, 2))
+    original = report(notify, scenario, first)
+    duplicate = report(notify, scenario, second)
+    notify.publish("cases", original)
+    wait_until(
+        "the original's follow", lambda: notify.db["follows"].find_one({"_id": original["case_id"]})
+    )
+    into, dup = original["payload"], duplicate["payload"]
+    events = [duplicate, merged(into, dup)]
+    for event in events if order == "reported-first" else reversed(events):
+        notify.publish("cases", event)
+    [told] = wait_until("the merge notice", lambda: texts_to(peer, second))
+    assert into["number"] in told and "合并" in told
+
+    notify.publish("cases", dispatched(scenario, "p-nobody", **into))
+    for phone in (first, second):
+        wait_until(
+            f"the dispatch progress to {phone}",
+            lambda phone=phone: [
+                t for t in texts_to(peer, phone) if "已派单" in t and into["number"] in t
+            ],
+        )
+    notify.publish("cases", envelope("case.closed", {**into, "state": "closed"}, into["case_id"]))
+    for phone in (first, second):
+        wait_until(
+            f"the closing to {phone}",
+            lambda phone=phone: [t for t in texts_to(peer, phone) if "已办结" in t],
+        )
+    assert notify.db["follows"].find_one({"_id": into["case_id"]})["followers"] == {}
+    assert notify.db["follows"].find_one({"_id": dup["case_id"]})["contact"] is None
