@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from lianxin.auth import Actor
 from lianxin.envelope import Envelope
-from services.notify import follows, pipeline
+from services.notify import follows, instruments, pipeline
 from services.notify.domain import Contact, Delivery, Recipient, delivery_id
 from services.notify.facts import case_context, hotline_context
 from services.notify.links import lifetimes
@@ -27,6 +27,7 @@ from services.notify.routing import (
     for_person,
     for_resident,
     is_urgent,
+    own_channels,
     staff_plans,
 )
 from services.notify.store import NotifyStore
@@ -185,6 +186,8 @@ def create_delivery(
     clock: Clock,
 ) -> bool:
     now = clock()
+    for robot in plan.unresolved:
+        instruments.unresolved_robot(plan.recipient.key, robot.channel, robot.address)
     contact, rest = plan.chain[0], plan.chain[1:]
     delivery = Delivery(
         id=delivery_id(cause_id, plan.recipient, contact),
@@ -305,12 +308,12 @@ def on_shift_starting(store: NotifyStore, outbound: Outbound, event: Envelope, c
     person = person_by_id(store, payload["person_id"])
     if person is None or not person.active:
         return 0
-    chain = tuple(
-        outbound.reach.direct(person.contacts, ("sms", "email", "wecom", "dingtalk", "webhook"))
-    )
+    chain, unresolved = own_channels(person, outbound.reach)
     if not chain:
         return 0
-    plan = Plan(person.recipient, chain, "shift.starting", urgent=True)
+    plan = Plan(
+        person.recipient, tuple(chain), "shift.starting", urgent=True, unresolved=tuple(unresolved)
+    )
     context = {**payload, "display_name": person.display_name}
     return _deliver_all(store, outbound, event.event_id, [plan], context, clock)
 

@@ -129,7 +129,11 @@ class Routes:
             community_id: {name: group.channel for name, group in routes.groups.items()}
             for community_id, routes in self.communities.items()
         }
-        return Reachable(channels, groups, bool(self.default_webhook))
+        robots = {
+            community_id: {robot_id: robot.channel for robot_id, robot in routes.robots.items()}
+            for community_id, routes in self.communities.items()
+        }
+        return Reachable(channels, groups, bool(self.default_webhook), robots)
 
     def secrets(self) -> tuple[str, ...]:
         """Robot keys (the query of their URLs), robot and hotline secrets: for redaction."""

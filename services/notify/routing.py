@@ -123,13 +123,16 @@ class Person:
 @dataclass(frozen=True)
 class Reachable:
     """The channels this deployment can send on (gateways configured), and the groups
-    of the routes file, to build chains that only hold what can be sent."""
+    and robots of the routes file, to build chains that only hold what can be sent."""
 
     channels: frozenset[str]
     groups: Mapping[str, Mapping[str, str]] = field(
         default_factory=dict
     )  # community → name → channel
     default_webhook: bool = False
+    robots: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict
+    )  # community → id → channel
 
     def group(self, community_id: str, *names: str) -> Contact | None:
         """The first configured group among `names` in the community, else the
@@ -142,7 +145,29 @@ class Reachable:
             return Contact("webhook", group_address(EVERY_COMMUNITY, DEFAULT_GROUP))
         return None
 
-    def direct(self, contacts: Iterable[Contact], allowed: Sequence[str]) -> list[Contact]:
+    def direct(
+        self, contacts: Iterable[Contact], allowed: Sequence[str], community_id: str = ""
+    ) -> list[Contact]:
+        """The contacts a message can be sent to, in order; a robot named by id only when
+        the community's routes name it (see `unresolved`)."""
+        return [
+            contact
+            for contact in self._addressable(contacts, allowed)
+            if self._resolves(contact, community_id)
+        ]
+
+    def unresolved(
+        self, contacts: Iterable[Contact], allowed: Sequence[str], community_id: str
+    ) -> list[Contact]:
+        """Robots a person's contacts name by id that the routes do not: passed over for
+        the next contact, and reported (handlers count and log them), never in silence."""
+        return [
+            contact
+            for contact in self._addressable(contacts, allowed)
+            if not self._resolves(contact, community_id)
+        ]
+
+    def _addressable(self, contacts: Iterable[Contact], allowed: Sequence[str]) -> list[Contact]:
         return [
             contact
             for contact in contacts
@@ -150,6 +175,11 @@ class Reachable:
             and contact.channel in self.channels
             and ADDRESSES[contact.channel].match(contact.address)
         ]
+
+    def _resolves(self, contact: Contact, community_id: str) -> bool:
+        if contact.channel not in ROBOT_CHANNELS or "://" in contact.address:
+            return True
+        return self.robots.get(community_id, {}).get(contact.address) == contact.channel
 
 
 @dataclass(frozen=True)
@@ -161,6 +191,7 @@ class Plan:
     template: str
     urgent: bool = False
     person: Person | None = None  # quiet hours and the rate limit apply to people
+    unresolved: tuple[Contact, ...] = ()  # robots named by id the routes do not name
 
 
 def for_person(
@@ -174,13 +205,24 @@ def for_person(
     urgent: bool,
 ) -> Plan | None:
     """A person by their own channels, then their grid's group as the last resort."""
-    direct = reach.direct(person.contacts, PERSON_CHANNELS) if person and person.active else []
+    direct, unresolved = own_channels(person, reach) if person and person.active else ([], [])
     group = reach.group(community_id, grid_id)
     chain = (*direct, *([group] if group else []))
     if not chain:
         return None
     recipient = Recipient("person", person_id, display_name or (person and person.display_name))
-    return Plan(recipient, chain, template, urgent, person if direct else None)
+    return Plan(recipient, chain, template, urgent, person if direct else None, tuple(unresolved))
+
+
+def own_channels(
+    person: Person, reach: Reachable, allowed: Sequence[str] = PERSON_CHANNELS
+) -> tuple[list[Contact], list[Contact]]:
+    """A person's contacts that can be sent to, and the robots they name that the routes
+    of their community do not."""
+    return (
+        reach.direct(person.contacts, allowed, person.community_id),
+        reach.unresolved(person.contacts, allowed, person.community_id),
+    )
 
 
 def for_group(
@@ -218,9 +260,11 @@ def staff_plans(
 ) -> list[Plan]:
     """The community's staff one by one, and the staff group (or grid's, or default)."""
     plans = [
-        Plan(person.recipient, tuple(direct), template, urgent, person)
+        Plan(person.recipient, tuple(direct), template, urgent, person, tuple(unresolved))
         for person in staff
-        if person.active and (direct := reach.direct(person.contacts, PERSON_CHANNELS))
+        if person.active
+        for direct, unresolved in [own_channels(person, reach)]
+        if direct
     ]
     group = for_group(community_id, [STAFF_GROUP, grid_id], reach, template, urgent)
     return [*plans, *([group] if group else [])]

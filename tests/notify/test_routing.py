@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from services.notify.domain import Contact
 from services.notify.routing import (
-    PERSON_CHANNELS,
     Person,
     QuietHours,
     RateLimit,
@@ -184,8 +183,23 @@ def test_a_contact_this_service_cannot_address_is_passed_over():
     assert REACH.direct(contacts, ("wecom", "phone", "sms", "email")) == [SMS]
 
 
-def test_a_robot_named_by_id_stays_in_the_chain_to_be_resolved_when_sent():
-    """The sample's `wecom:g1-leader` was silently skipped; now it is tried (and, if the
-    routes name no such robot, fails for good and the next channel follows)."""
+def test_a_robot_named_by_id_is_tried_when_the_routes_name_it_and_reported_when_not():
+    """The sample's `wecom:g1-leader` was silently skipped: now it is sent to when the
+    community's routes name that robot, and otherwise listed as unresolved (handlers
+    count and log it) while the next channel takes the message."""
     robot = Contact("wecom", "g1-leader")
-    assert REACH.direct([robot, SMS], PERSON_CHANNELS) == [robot, SMS]
+    named = Reachable(REACH.channels, REACH.groups, True, {"jx": {"g1-leader": "wecom"}})
+    leader = person(robot, SMS)
+    plan = for_person(leader, "p-1", "石**", "jx", "jx-g1", named, "t", False)
+    assert plan.chain[:2] == (robot, SMS) and plan.unresolved == ()
+
+    unnamed = for_person(leader, "p-1", "石**", "jx", "jx-g1", REACH, "t", False)
+    assert unnamed.chain[0] == SMS and unnamed.unresolved == (robot,)
+    dingtalk_only = Reachable(REACH.channels, REACH.groups, True, {"jx": {"g1-leader": "dingtalk"}})
+    assert for_person(leader, "p-1", "", "jx", "jx-g1", dingtalk_only, "t", False).unresolved == (
+        robot,
+    ), "a WeCom id never resolves to a DingTalk robot"
+    elsewhere = Reachable(REACH.channels, REACH.groups, True, {"other": {"g1-leader": "wecom"}})
+    assert for_person(leader, "p-1", "", "jx", "jx-g1", elsewhere, "t", False).unresolved == (
+        robot,
+    ), "nor to another community's"

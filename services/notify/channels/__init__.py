@@ -88,7 +88,9 @@ class Channels:
 
     def _robot(self, delivery: Delivery, robot_id: str) -> Target:
         """A robot a person's contact names by id: from the routes of the delivery's
-        community, looked up when sent (a fixed routes file applies to retries)."""
+        community, looked up when sent. Planning passes over an id the routes do not name
+        (routing.Reachable); one that is gone by the time it is sent (the routes file
+        changed across a restart) fails for good and the next channel follows."""
         channel = delivery.contact.channel
         robot = self._routes.robot(delivery.community_id, channel, robot_id)
         if robot is None:
