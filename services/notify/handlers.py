@@ -2,8 +2,9 @@
 
 An event is turned into plans (routing.py: who, over which channels), each plan
 into a rendered message and a delivery (pipeline.py sends it). Beside this module:
-replicas.py keeps roster's people and places, alerting.py takes Alertmanager's
-alerts, actions.py does what an opened action link says.
+replicas.py keeps roster's people and places, follows.py what residents are told of
+their case, alerting.py takes Alertmanager's alerts, actions.py shows an action link and
+does what its confirmation says.
 """
 
 from __future__ import annotations
@@ -78,17 +79,18 @@ def _case_plans(
     follow: Mapping[str, Any],
     told: Mapping[str, Any],
 ) -> list[Plan | None]:
-    """The residents a case event is news for, then the volunteers, staff and groups."""
+    """The volunteers, staff and groups a case event is for, then the residents it is news
+    for (after them: an offer is the more pressing message)."""
     template = RESIDENT_NEWS.get(event_type)
     if event_type == "case.reported" and "into_number" in payload:
         template = "progress.merged"  # the report was read after its case's merge
     residents = follows.residents(payload["case_id"], follow) if template else {}
     return [
+        *_staff_plans(store, outbound, event_type, payload, follow, told),
         *(
             for_resident(case, contact, outbound.reach, template)
             for case, contact in residents.items()
         ),
-        *_staff_plans(store, outbound, event_type, payload, follow, told),
     ]
 
 
