@@ -119,6 +119,14 @@ def _operation(route, path: str) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": route.body}},
         }
+    if route.form is not None:
+        operation["requestBody"] = {
+            "required": False,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": route.form},
+                "application/json": {"schema": route.form},
+            },
+        }
     for status, schema in route.responses.items():
         if isinstance(schema, MediaType):
             content = {schema.mimetype: {"schema": {"type": "string"}}}
@@ -144,9 +152,9 @@ def _error_statuses(route) -> set[int]:
             for kind, (status, _) in route.errors.items()
             if any(issubclass(error, kind) for error in route.raises)
         }
-    if route.body is not None or route.query is not None:
+    if route.body is not None or route.form is not None or route.query is not None:
         statuses.add(400)
-    if route.body is not None:
+    if route.body is not None or route.form is not None:
         statuses.update({413, 415})
     if route.scope is not None:
         statuses.update({401, 403})

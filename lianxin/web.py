@@ -77,6 +77,7 @@ class JsonHttp(HttpRequestHandler):
         *,
         summary: str = "",
         body: type[Schema] | None = None,
+        form: type[Schema] | None = None,
         query: type[Schema] | None = None,
         responses: Mapping[int, type[Schema] | None] | None = None,
         headers: list[dict[str, Any]] | None = None,
@@ -87,12 +88,15 @@ class JsonHttp(HttpRequestHandler):
         **kwargs,
     ):
         """`scope` is what the caller's key must allow (lianxin.auth); None leaves the route
-        open (health, the OpenAPI document). The method then gets `actor`."""
+        open (health, the OpenAPI document). The method then gets `actor`. `form` is a body
+        a browser's HTML form may send (form-encoded) as well as an app (JSON), read as
+        `body`; it may be empty."""
         kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
         self.errors = {**BASE_ERRORS, **(errors or {})}
         self.scope = scope
         self.summary = summary
         self.body = body
+        self.form = form
         self.query = query
         self.responses = dict(responses or {200: None})
         self.headers = headers or []
@@ -111,6 +115,7 @@ class JsonHttp(HttpRequestHandler):
         self.max_body_bytes = settings.max_body_bytes
         # built once: constructing a schema copies its fields, more work than a small load
         self._body_schema = self.body() if self.body is not None else None
+        self._form_schema = self.form() if self.form is not None else None
         self._query_schema = self.query() if self.query is not None else None
 
     def check_signature(self, args, kwargs) -> None:
@@ -135,6 +140,8 @@ class JsonHttp(HttpRequestHandler):
             kwargs["actor"] = actor
         if self._body_schema is not None:
             kwargs["body"] = read_json(request, self._body_schema)
+        if self._form_schema is not None:
+            kwargs["body"] = read_form(request, self._form_schema)
         if self._query_schema is not None:
             kwargs["query"] = read_query(request, self._query_schema)
         return args, kwargs
@@ -252,6 +259,12 @@ def read_json(request, schema: Schema) -> Any:
         raise ValidationError({"_body": [f"Not valid JSON: {exc}"]}) from None
     except RecursionError:  # deeper than the parser goes: deeper than anything we take
         raise ValidationError({"_body": [TOO_DEEP]}) from None
+    return _load_checked(data, schema)
+
+
+def _load_checked(data: Any, schema: Schema) -> Any:
+    """A parsed body through the rules every body meets before its schema: no key that
+    could reach MongoDB as an operator or path, no refused character in any text."""
     problems = forbidden_keys(data)
     if problems:
         raise ValidationError({"_body": problems})
@@ -346,6 +359,21 @@ def refused_text(data: Any) -> dict[Any, Any]:
                 node = node.setdefault(part, {})
             node[name] = [REFUSED_TEXT]
     return errors
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def read_form(request, schema: Schema) -> Any:
+    """A body from an HTML form (form-encoded) or an app (JSON), validated alike; an empty
+    body is an empty form. Raises ValidationError (400) or UnsupportedMediaType (415)."""
+    if not request.get_data(cache=True):
+        return schema.load({})
+    if request.mimetype in FORM_TYPES:
+        return _load_checked(request.form.to_dict(), schema)
+    if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
+        return read_json(request, schema)
+    raise UnsupportedMediaType("Send the body form-encoded or as application/json.")
 
 
 def _message(exc: BaseException, status: int) -> str:

@@ -452,8 +452,8 @@ def volunteer_message(tour: Tour, case: dict) -> str | None:
     detail(f"{why}: notify used the group's webhook, the last resort")
     body = received["body"]
     quote(body["subject"], body["text"])
-    detail("with signed action links, one use each: " + ", ".join(body.get("links") or {}))
-    return (body.get("links") or {}).get("accept")
+    detail("no action link in a group (anyone there could use it): the volunteer's own SMS has it")
+    return None
 
 
 def _deliveries(tour: Tour, case: dict, kinds: set[str], person: str | None = None) -> list | None:
@@ -518,10 +518,14 @@ def work_the_case(tour: Tour, case: dict, accept_link: str | None) -> dict:
     hours = token["expires_in"] // 3600
     say(f"the admin key issues a person token for {case['assignee']} (volunteer, {hours} h)")
     if accept_link:
-        opened = _open_link(tour, accept_link, (200,))
-        say(f"the volunteer opens the accept link → 200 {_shown(opened)}")
-        again = _open_link(tour, accept_link, range(600))
-        detail(f"the same link again → {again.status_code} {_shown(again)}")
+        shown = _open_link(tour, accept_link)
+        still = cases.json("GET", url, tour.keys["demo-resident-app"])["state"]
+        say(f"the volunteer opens the accept link → the case and a confirm button; still {still}")
+        confirmation = shown.json()["confirm"]
+        opened = _confirm_link(tour, accept_link, confirmation, (200,))
+        say(f"and confirms on its page (POST) → 200 {_shown(opened)}")
+        again = _confirm_link(tour, accept_link, confirmation, range(600))
+        detail(f"the same confirmation again → {again.status_code} {_shown(again)}")
     else:
         accepted = cases.json("POST", f"{url}/accept", **volunteer, json={})
         say(f"accepts in the volunteer app (key + X-Lianxin-Person) → {accepted['state']}")
@@ -541,10 +545,20 @@ def work_the_case(tour: Tour, case: dict, accept_link: str | None) -> dict:
     return case
 
 
-def _open_link(tour: Tour, url: str, expect: Iterable[int]) -> requests.Response:
-    """GET a signed action link as an app does (Accept: application/json)."""
+def _open_link(tour: Tour, url: str) -> requests.Response:
+    """GET a signed action link as an app does (Accept: application/json): it shows the
+    case and the confirmation its POST needs, and changes nothing."""
     accept = {"Accept": "application/json"}
-    return tour.api["notify"].call("GET", url, expect=expect, headers=accept)
+    return tour.api["notify"].call("GET", url, expect=(200,), headers=accept)
+
+
+def _confirm_link(
+    tour: Tour, url: str, confirmation: str, expect: Iterable[int]
+) -> requests.Response:
+    """POST the link's confirmation back, as its page's button does: this acts, once."""
+    accept = {"Accept": "application/json"}
+    body = {"confirm": confirmation}
+    return tour.api["notify"].call("POST", url, expect=expect, headers=accept, json=body)
 
 
 def _shown(answer: requests.Response) -> str:

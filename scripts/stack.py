@@ -600,10 +600,12 @@ def _alive(pid: int) -> bool:
 def development_gateways(sink_port: int) -> dict[str, str]:
     """The local stack sends SMS to the webhook sink, which keeps what a phone would show
     (GET /messages), so volunteers' and residents' messages can be read without a real
-    gateway; NOTIFY_SMS_URL and NOTIFY_SMS_API_KEY in the environment win."""
+    gateway; NOTIFY_SMS_URL and NOTIFY_SMS_API_KEY in the environment win. The sink is the
+    one loopback address notify may send to (NOTIFY_EGRESS_ALLOW, lianxin/egress.py)."""
     return {
         "NOTIFY_SMS_URL": os.environ.get("NOTIFY_SMS_URL", f"http://127.0.0.1:{sink_port}/sms"),
         "NOTIFY_SMS_API_KEY": os.environ.get("NOTIFY_SMS_API_KEY", "development-sms-gateway"),
+        "NOTIFY_EGRESS_ALLOW": os.environ.get("NOTIFY_EGRESS_ALLOW", f"127.0.0.1:{sink_port}"),
     }
 
 

@@ -290,11 +290,13 @@ TOKEN_SECRET = secrets.token_urlsafe(24)  # signs person tokens, where the servi
 def service_env(
     webhook_url: str, secret: str, log_level: str, command_log: Path | None = None
 ) -> dict[str, str]:
-    """Production-like: real secrets, no dev mode; only the webhook goes to the bench.
-    Each setting is given under the variable(s) deploy/config/*.yaml read it from."""
+    """Production-like: real secrets, no dev mode; only the webhook goes to the bench (the
+    one loopback address notify may send to). Each setting is given under the variable(s)
+    deploy/config/*.yaml read it from."""
     env = {"LOG_LEVEL": log_level}
     for setting, value in (
         ("NOTIFY_WEBHOOK_URL", webhook_url),
+        ("NOTIFY_EGRESS_ALLOW", webhook_url.split("/")[2]),
         ("NOTIFY_SIGNING_SECRET", secret),
         ("TOKEN_SECRET", TOKEN_SECRET),
         ("QUERY_LOG", str(command_log or "")),

@@ -32,6 +32,20 @@ DELIVERY_HEADER = "X-Lianxin-Delivery"
 DEV_SIGNING_SECRET = "dev-only-signing-secret"  # accepted in dev mode only (lianxin.config)
 
 OPEN_STATES = frozenset({"pending", "failed"})
+# Messages whose worth runs out with a deadline (an offer's, a time limit's) or that ask
+# for action now: never held back for a digest, whatever the rate. A digest may bundle
+# the rest (decisions, notices, non-urgent alerts).
+TIME_CRITICAL = frozenset(
+    {
+        "case.dispatched",
+        "case.assigned",
+        "case.escalated",
+        "case.emergency",
+        "case.warning",
+        "case.overdue",
+        "shift.starting",
+    }
+)
 DELIVERY_NAMESPACE = uuid.UUID("a3d2e1f0-5b6c-4d7e-8f90-1a2b3c4d5e6f")
 ERROR_LIMIT = 300
 HISTORY_LIMIT = 12  # attempts kept per delivery; max_attempts stays below it
@@ -201,6 +215,19 @@ class Delivery:
     @property
     def open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def may_wait_for_a_digest(self) -> bool:
+        """Whether a person's rate limit may bundle it: a first attempt of a message that
+        is not urgent nor time-critical, to the person's own channel."""
+        return (
+            self.recipient.kind == "person"
+            and not self.urgent
+            and self.kind not in TIME_CRITICAL
+            and self.kind != "digest"
+            and self.attempts == 0
+            and not self.contact.address.startswith("group:")
+        )
 
     def due(self, at: datetime, deadline_id: str) -> Delivery:
         """The next attempt is scheduled: only the deadline `deadline_id` may make it."""

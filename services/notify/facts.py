@@ -96,6 +96,7 @@ def case_context(
         "which": words.of("which", payload.get("which")),
         "kind": words.of("emergencies", payload.get("kind")),
         "call": payload.get("call") or "",
+        "into_number": payload.get("into_number") or "",
         "approved": bool(payload.get("approved")),
         "links": dict(links or {}),
         "facts": {

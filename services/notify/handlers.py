@@ -2,8 +2,9 @@
 
 An event is turned into plans (routing.py: who, over which channels), each plan
 into a rendered message and a delivery (pipeline.py sends it). Beside this module:
-replicas.py keeps roster's people and places, alerting.py takes Alertmanager's
-alerts, actions.py does what an opened action link says.
+replicas.py keeps roster's people and places, follows.py what residents are told of
+their case, alerting.py takes Alertmanager's alerts, actions.py shows an action link and
+does what its confirmation says.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from lianxin.auth import Actor
 from lianxin.envelope import Envelope
-from lianxin.idempotency import already_applied, record_applied
-from services.notify import pipeline
+from services.notify import follows, instruments, pipeline
 from services.notify.domain import Contact, Delivery, Recipient, delivery_id
 from services.notify.facts import case_context, hotline_context
+from services.notify.links import lifetimes
 from services.notify.outbound import Outbound
 from services.notify.routing import (
     Person,
@@ -27,17 +28,22 @@ from services.notify.routing import (
     for_person,
     for_resident,
     is_urgent,
+    own_channels,
     staff_plans,
 )
 from services.notify.store import NotifyStore
 
 Clock = Callable[[], datetime]
-# The events whose news the follow keeps: the first (description, place, the resident's
-# contact) and the last (the contact is let go). Everything else a message shows (number,
-# place, labels, who has the case now) every case event carries itself.
-FOLLOWED = frozenset({"case.reported", "case.closed"})
-APPLIED_LIMIT = 20
-APPLIED_FIELD = "applied"  # a follow's applied case events (the name stored documents use)
+# What residents are told, by event: their case's progress and its end. Everything else a
+# message shows (number, place, labels, who has the case now) every case event carries
+# itself; the follow (follows.py) keeps the rest and whom to tell.
+RESIDENT_NEWS = {
+    "case.dispatched": "progress.dispatched",
+    "case.resolved": "progress.resolved",
+    "case.closed": "progress.closed",
+    "case.rejected": "progress.rejected",
+    "case.merged": "progress.merged",
+}
 
 
 class DeliveryNotFound(Exception):
@@ -58,8 +64,9 @@ class NotDead(Exception):
 
 def on_case_event(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
     """Plan and create the deliveries a case event calls for. Returns how many were new."""
-    follow = _follow(store, event)
-    payload = {**_known(follow), **{k: v for k, v in event.payload.items() if v not in (None, "")}}
+    follow = follows.follow(store, event)
+    told = {k: v for k, v in event.payload.items() if v not in (None, "")}
+    payload = {**follows.known(follow), **told}
     plans = dedupe(_case_plans(store, outbound, event.type, payload, follow, event.payload))
     return _deliver_all(store, outbound, event.event_id, plans, payload, clock)
 
@@ -72,6 +79,30 @@ def _case_plans(
     follow: Mapping[str, Any],
     told: Mapping[str, Any],
 ) -> list[Plan | None]:
+    """The volunteers, staff and groups a case event is for, then the residents it is news
+    for (after them: an offer is the more pressing message)."""
+    template = RESIDENT_NEWS.get(event_type)
+    if event_type == "case.reported" and "into_number" in payload:
+        template = "progress.merged"  # the report was read after its case's merge
+    residents = follows.residents(payload["case_id"], follow) if template else {}
+    return [
+        *_staff_plans(store, outbound, event_type, payload, follow, told),
+        *(
+            for_resident(case, contact, outbound.reach, template)
+            for case, contact in residents.items()
+        ),
+    ]
+
+
+def _staff_plans(
+    store: NotifyStore,
+    outbound: Outbound,
+    event_type: str,
+    payload: Mapping[str, Any],
+    follow: Mapping[str, Any],
+    told: Mapping[str, Any],
+) -> list[Plan | None]:
+    """Who of the volunteers, staff and groups an event is told to."""
     community, grid = payload["community_id"], payload.get("grid_id", "")
     reach, urgent = outbound.reach, is_urgent(payload)
     assignee = _assignee(told, follow)
@@ -85,13 +116,9 @@ def _case_plans(
     def assignee_plan(template: str) -> Plan | None:
         return person(assignee.get("person_id"), assignee.get("display_name", ""), template)
 
-    def resident(template: str) -> Plan | None:
-        return for_resident(payload["case_id"], follow.get("contact"), reach, template)
-
     if event_type == "case.dispatched":
         return [
-            person(payload.get("person_id"), payload.get("display_name", ""), "case.dispatched"),
-            resident("progress.dispatched"),
+            person(payload.get("person_id"), payload.get("display_name", ""), "case.dispatched")
         ]
     if event_type == "case.assigned":
         return [person(payload.get("person_id"), payload.get("display_name", ""), "case.assigned")]
@@ -116,9 +143,7 @@ def _case_plans(
             assignee_plan("case.overdue"),
             for_group(community, [grid], reach, "case.overdue", urgent),
         ]
-    if event_type in ("case.resolved", "case.closed"):
-        return [resident(f"progress.{event_type.removeprefix('case.')}")]
-    return []  # reported (kept in the follow), accepted, rejected, merged: no message
+    return []  # reported (kept in the follow), accepted: no message to staff
 
 
 def _assignee(told: Mapping[str, Any], follow: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -143,7 +168,7 @@ def _deliver_all(
     names = _names(store, payload)
     created = 0
     for plan in plans:
-        links = _links(outbound, plan, payload, now)
+        links = _links(outbound, plan, cause_id, payload, now)
         context = case_context(payload, names, zone, outbound.words, links)
         message = outbound.messages.render(plan.template, community, context)
         created += create_delivery(
@@ -163,6 +188,8 @@ def create_delivery(
     clock: Clock,
 ) -> bool:
     now = clock()
+    for robot in plan.unresolved:
+        instruments.unresolved_robot(plan.recipient.key, robot.channel, robot.address)
     contact, rest = plan.chain[0], plan.chain[1:]
     delivery = Delivery(
         id=delivery_id(cause_id, plan.recipient, contact),
@@ -183,24 +210,29 @@ def create_delivery(
 
 
 def _links(
-    outbound: Outbound, plan: Plan, payload: Mapping[str, Any], now: datetime
+    outbound: Outbound, plan: Plan, cause_id: str, payload: Mapping[str, Any], now: datetime
 ) -> dict[str, str]:
-    """Action links for the person a case is dispatched or assigned to; a rating link for
-    the resident when the case is closed."""
+    """Accept and decline links for the person a case is offered or assigned to, good
+    until the offer expires (links.lifetimes), named after the delivery that carries them
+    (its page shows what it said); a rating link for the resident when the case is closed.
+    A group never gets them (pipeline.create)."""
     if plan.template == "progress.closed":
         url = outbound.routes.community(payload["community_id"]).rating_url
         number = payload.get("number") or payload["case_id"]
         return {"rate": url.format(number=number, case_id=payload["case_id"])} if url else {}
-    if plan.recipient.kind != "person" or plan.template not in ("case.dispatched", "case.assigned"):
+    if plan.recipient.kind != "person":
         return {}
-    later = now + timedelta(days=outbound.link_days)
-    accept_until = payload.get("offer_expires_at") or payload.get("accept_by") or later
-    actions = {"accept": accept_until, "decline": accept_until, "resolve": later}
-    if plan.template == "case.assigned":
-        actions = {"resolve": later}
+    until = lifetimes(
+        plan.template,
+        payload,
+        now,
+        timedelta(hours=outbound.accept_link_hours),
+        timedelta(days=outbound.link_days),
+    )
+    key = delivery_id(cause_id, plan.recipient, plan.chain[0])
     return {
-        action: outbound.links.issue(payload["case_id"], action, plan.recipient.key, until)
-        for action, until in actions.items()
+        action: outbound.links.issue(key, payload["case_id"], action, plan.recipient.key, now, end)
+        for action, end in until.items()
     }
 
 
@@ -215,69 +247,6 @@ def dedupe(plans: list[Plan | None]) -> list[Plan]:
             continue
         kept.append(plan)
     return kept
-
-
-def _follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
-    """What later messages about the case need and later events do not carry, kept from
-    the events that tell it: the description, the location and the resident's contact
-    (with consent, and only until the case is closed). Returns it as it was before a
-    closing.
-
-    A case's first event usually finds no follow yet: then one unique insert creates
-    it, instead of a change under a lease (five commands on FerretDB)."""
-    case_id = event.payload["case_id"]
-    if event.type not in FOLLOWED:
-        return store.record("follows", case_id) or {}
-    if event.type == "case.reported":
-        created = _followed({}, event)
-        if store.create_record("follows", case_id, created):
-            return created
-    with store.record_change("follows", case_id) as change:
-        document = change.document
-        if already_applied(document, event.event_id, field=APPLIED_FIELD):
-            return document
-        before = dict(document)
-        document = _followed(document, event)
-        change.save(document)
-    return (
-        {**document, "contact": before.get("contact")} if event.type == "case.closed" else document
-    )
-
-
-FOLLOWED_FIELDS = (
-    "number",
-    "community_id",
-    "grid_id",
-    "category",
-    "team",
-    "priority",
-    "place",
-    "location",
-    "description",
-)
-
-
-def _followed(follow: Mapping[str, Any], event: Envelope) -> dict[str, Any]:
-    """The follow with what `event` tells."""
-    document = dict(follow)
-    payload = event.payload
-    for key in FOLLOWED_FIELDS:
-        if payload.get(key) not in (None, ""):
-            document[key] = payload[key]
-    if payload.get("category_label"):
-        document["category_label"] = dict(payload["category_label"])
-    contact = payload.get("contact")
-    if event.type == "case.reported" and contact and contact.get("consent"):
-        document["contact"] = dict(contact)
-    if event.type == "case.closed":
-        document["contact"] = None  # told for the last time now: not kept longer
-    return record_applied(document, event.event_id, keep=APPLIED_LIMIT, field=APPLIED_FIELD)
-
-
-def _known(follow: Mapping[str, Any]) -> dict[str, Any]:
-    """What the follow keeps, for an event that does not tell it itself."""
-    keys = (*FOLLOWED_FIELDS, "category_label")
-    return {key: follow[key] for key in keys if follow.get(key) not in (None, "")}
 
 
 def _names(store: NotifyStore, payload: Mapping[str, Any]) -> dict[str, str]:
@@ -341,12 +310,12 @@ def on_shift_starting(store: NotifyStore, outbound: Outbound, event: Envelope, c
     person = person_by_id(store, payload["person_id"])
     if person is None or not person.active:
         return 0
-    chain = tuple(
-        outbound.reach.direct(person.contacts, ("sms", "email", "wecom", "dingtalk", "webhook"))
-    )
+    chain, unresolved = own_channels(person, outbound.reach)
     if not chain:
         return 0
-    plan = Plan(person.recipient, chain, "shift.starting", urgent=True)
+    plan = Plan(
+        person.recipient, tuple(chain), "shift.starting", urgent=True, unresolved=tuple(unresolved)
+    )
     context = {**payload, "display_name": person.display_name}
     return _deliver_all(store, outbound, event.event_id, [plan], context, clock)
 

@@ -20,8 +20,10 @@ from services.notify.links import (
     LinkExpired,
     LinkInvalid,
     LinkRefused,
+    LinkRevoked,
     LinkUsed,
     NotPossible,
+    Unconfirmed,
     WrongPerson,
 )
 from services.notify.schemas import (
@@ -31,6 +33,8 @@ from services.notify.schemas import (
     DeadQuery,
     DeliveryListSchema,
     DeliverySchema,
+    LinkConfirmSchema,
+    LinkPreviewSchema,
     LinkResultSchema,
 )
 
@@ -41,16 +45,30 @@ ERRORS = {
     handlers.NotDead: (409, "not_dead"),
     LinkInvalid: (404, "link_invalid"),
     LinkExpired: (410, "link_expired"),
+    LinkRevoked: (403, "link_revoked"),
+    Unconfirmed: (403, "link_unconfirmed"),
     LinkUsed: (409, "link_used"),
     WrongPerson: (403, "wrong_person"),
     NotPossible: (409, "not_possible"),
     CasesUnavailable: (503, "cases_unavailable"),
 }
 http = route(ERRORS)
-# How long an opened link waits for cases.perform_action; the call expires in the broker
+# How long a confirmed link waits for cases.perform_action; the call expires in the broker
 # then too, so a cases service that was away does not act on it later.
 ACTION_TIMEOUT_SECONDS = 5.0
-LINK_ERRORS = (LinkInvalid, LinkExpired, LinkUsed, WrongPerson, NotPossible, CasesUnavailable)
+TOKEN_LIMIT = 2000
+SHOW_ERRORS = (LinkInvalid, LinkExpired, LinkRevoked, LinkUsed)
+ACT_ERRORS = (*SHOW_ERRORS, Unconfirmed, WrongPerson, NotPossible, CasesUnavailable)
+# A link's page and answers: no framing (a one-button page must not be clickjacked), no
+# outside resource, the link's own URL never sent on as a Referer, nothing cached.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 class NotifyHttp:
@@ -112,7 +130,7 @@ class NotifyHttp:
         body=AlertmanagerWebhook,
         responses={200: AlertsAcceptedSchema},
         raises=(LeaseBusy,),
-        scope="report",
+        scope="alerts",  # Alertmanager's own key: a report key cannot page the staff
     )
     def alertmanager(self, request, actor, body):
         outcome = alerting.receive_alerts(self.store, self.outbound, actor, body, utc_now)
@@ -121,22 +139,61 @@ class NotifyHttp:
     @http(
         "GET",
         "/v1/links/<string:token>",
-        summary="Open an action link: accept, decline or resolve, once; HTML or JSON by Accept",
-        responses={200: LinkResultSchema},
-        raises=LINK_ERRORS,
+        summary="Show an action link: the case and a confirm button (HTML or JSON by Accept); "
+        "changes nothing",
+        responses={200: LinkPreviewSchema},
+        raises=SHOW_ERRORS,
     )
-    def open_link(self, request, token):
+    def show_link(self, request, token):
+        try:
+            shown = actions.preview(self.store, self.outbound, token[:TOKEN_LIMIT], utc_now)
+        except LinkRefused as refused:
+            return self._refused(request, refused)
+        if wants_html(request):
+            return page(self.outbound.messages.page(shown, "confirm"), 200)
+        return 200, SECURITY_HEADERS, LinkPreviewSchema().dump(shown)
+
+    @http(
+        "POST",
+        "/v1/links/<string:token>",
+        summary="Act on an action link, once: accept, decline or resolve; the body carries the "
+        "confirmation its GET gave (the page's form sends it)",
+        form=LinkConfirmSchema,
+        responses={200: LinkResultSchema},
+        raises=ACT_ERRORS,
+    )
+    def act_on_link(self, request, token, body):
         perform = cases_caller(self.cases, ACTION_TIMEOUT_SECONDS)
         try:
-            result = actions.open_link(self.store, self.outbound, token[:2000], perform, utc_now)
+            if not same_origin(request, self.outbound.links.origin):
+                raise Unconfirmed("Confirm on the link's own page.")
+            result = actions.confirm(
+                self.store,
+                self.outbound,
+                token[:TOKEN_LIMIT],
+                body["confirm"],
+                perform,
+                utc_now,
+            )
         except LinkRefused as refused:
-            if not wants_html(request):
-                raise
-            status = next(s for kind, (s, _) in ERRORS.items() if isinstance(refused, kind))
-            return page(self.outbound.messages.page(refused_result(refused)), status)
+            return self._refused(request, refused)
         if wants_html(request):
-            return page(self.outbound.messages.page(result), 200)
-        return 200, LinkResultSchema().dump(result)
+            return page(self.outbound.messages.page(result, "result"), 200)
+        return 200, SECURITY_HEADERS, LinkResultSchema().dump(result)
+
+    def _refused(self, request, refused: LinkRefused):
+        """A refusal as the error table says (JSON), or as a page for a browser."""
+        if not wants_html(request):
+            raise refused
+        status, code = next(entry for kind, entry in ERRORS.items() if isinstance(refused, kind))
+        log.info("%s /v1/links/… → %d %s", request.method, status, code)  # the token is a key
+        shown = {
+            "ok": False,
+            "reason": refused.reason,
+            "state": refused.state,
+            "links": getattr(refused, "follow_up", {}),
+        }
+        return page(self.outbound.messages.page(shown, "result"), status)
 
 
 def view(delivery: Delivery) -> dict[str, Any]:
@@ -173,16 +230,26 @@ def view(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-def refused_result(refused: LinkRefused) -> dict[str, Any]:
-    return {"ok": False, "reason": refused.reason, "state": refused.state, "message": str(refused)}
-
-
 def wants_html(request) -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def page(html: str, status: int) -> Response:
-    return Response(html, status=status, mimetype="text/html")
+    return Response(html, status=status, mimetype="text/html", headers=SECURITY_HEADERS)
+
+
+def same_origin(request, public_origin: str) -> bool:
+    """Whether a POST came from a page of this service, as far as the browser tells:
+    `Sec-Fetch-Site` (same-origin only) and `Origin` (this service's public origin or the
+    address it was reached at) when sent. An app sends neither; the confirmation it got
+    from the GET is then what binds the POST to the link."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site != "same-origin":
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return origin in (public_origin, request.host_url.rstrip("/"))
 
 
 def cases_caller(rpc, timeout: float) -> Callable[..., Mapping[str, Any]]:

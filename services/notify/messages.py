@@ -10,8 +10,9 @@ in the shipped one. E-mail gets an HTML part from `message.html.j2` (escaped).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,19 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 
 from lianxin.documents import document_of
 from lianxin.privacy import mask_phone
+from services.notify.links import LINK_PATH
 
 TEMPLATES = Path(__file__).parent / "data" / "templates"
 SECTIONS = ("subject", "zh", "en", "short")
 SEPARATOR = "\x1f"  # between the sections base.j2 renders; never in a message
+LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+ACTION_URL = re.compile(r"\S*" + re.escape(LINK_PATH) + r"\S*")
+GROUP_NOTICE = (
+    "处理方式：接单、处置等操作链接只发给本人，不在群内发送。"
+    "请本人查看个人短信或邮件中的链接，或由工作人员在连心工作台处理。",
+    "Where to act: action links go only to the person concerned, never to a group; they act "
+    "from their own message, or staff act in the Lianxin console.",
+)
 PRIORITY_LABELS = {
     "low": ("低", "low"),
     "normal": ("普通", "normal"),
@@ -51,6 +61,19 @@ class Message:
 
     def to_dict(self) -> dict[str, Any]:
         return {**document_of(self), "links": dict(self.links), "facts": dict(self.facts)}
+
+    def for_group(self, about_a_case: bool) -> Message:
+        """The message as a group chat or the default webhook gets it: no action link
+        anywhere (a link in a group is anyone's to use), and, about a case, where to act."""
+        notice = "\n\n" + "\n".join(GROUP_NOTICE) if about_a_case else ""
+        return replace(
+            self,
+            subject=ACTION_URL.sub("", self.subject),
+            text=ACTION_URL.sub("", self.text) + notice,
+            html=ACTION_URL.sub("", self.html),
+            short=ACTION_URL.sub("", self.short),
+            links={},
+        )
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> Message:
@@ -82,6 +105,7 @@ class Messages:
         if len(parts) != len(SECTIONS):
             raise ValueError(f"template {kind} must extend base.j2 (got {len(parts)} sections)")
         subject, zh, en, short = parts
+        subject = one_line(subject)  # it becomes a header (e-mail) or a title (robots)
         text = f"{zh}\n\n{en}".strip()
         links = dict(context.get("links") or {})
         html = self._env.select_template(
@@ -89,9 +113,12 @@ class Messages:
         ).render(subject=subject, zh=zh, en=en, links=links, labels=LINK_LABELS)
         return Message(subject, text, html, short, links, context.get("facts", {}))
 
-    def page(self, result: Mapping[str, Any]) -> str:
-        """The small page an opened action link answers with."""
-        return self._env.get_template("link.html.j2").render(result=result, labels=LINK_LABELS)
+    def page(self, result: Mapping[str, Any], mode: str) -> str:
+        """An action link's page: `confirm` (the case and the button that acts) or
+        `result` (what happened, and what may follow). Autoescaped."""
+        return self._env.get_template("link.html.j2").render(
+            result=result, mode=mode, labels=LINK_LABELS
+        )
 
     def check(self) -> None:
         """Compile every template now, so a broken one stops the service at start."""
@@ -105,6 +132,12 @@ LINK_LABELS = {
     "resolve": ("已处置", "Mark resolved"),
     "rate": ("评价", "Rate"),
 }
+
+
+def one_line(text: str) -> str:
+    """Text fit for a header: control characters and line breaks (CR, LF, U+2028, …),
+    which would end a header and start another, become single spaces."""
+    return LINE_BREAKS.sub(" ", text).strip()
 
 
 def local_time(at: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:

@@ -29,6 +29,7 @@ class Outbound:
     back_off: BackOff
     rate_limit: RateLimit
     link_days: int
+    accept_link_hours: float
     secrets: tuple[str, ...]
 
     @classmethod
@@ -45,6 +46,7 @@ class Outbound:
             back_off=settings.back_off,
             rate_limit=settings.rate_limit,
             link_days=settings.link_days,
+            accept_link_hours=settings.accept_link_hours,
             secrets=(*settings.secrets(), *routes.secrets()),
         )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 ATTEMPT = "notify.attempt"
 FALLBACK = "notify.fallback"
 DIGEST = "notify.digest"
-BUNDLE_LIMIT = 100  # deliveries listed in one digest; more are bundled and counted
+BUNDLE_LIMIT = 20  # deliveries in one digest, each named; past it one goes on its own
 Clock = Callable[[], datetime]
 
 
@@ -49,7 +50,11 @@ def create(
     """Store a new delivery. Due now, it is attempted at once in the same change (one
     lease, one write: the fast path); otherwise, or when a person's rate limit must be
     consulted first, its first attempt is a Deadline. False when the delivery exists:
-    its cause was redelivered, and nothing more is sent."""
+    its cause was redelivered, and nothing more is sent. A group's copy of a message never
+    holds an action link (Message.for_group)."""
+    if delivery.contact.address.startswith("group:"):
+        message = Message.from_dict(delivery.message).for_group(delivery.case_id is not None)
+        delivery = replace(delivery, message=message.to_dict())
     with store.delivery_change(delivery.id) as change:
         if change.delivery is not None:
             return False
@@ -120,7 +125,7 @@ def flush_digest(store: NotifyStore, outbound: Outbound, deadline: Deadline, clo
     now = clock()
     items = [found for item in bundle["items"] if (found := store.delivery(item)) is not None]
     if items:
-        digest = _digest(outbound, digest_id, items, stored, int(bundle.get("more", 0)), now)
+        digest = _digest(outbound, digest_id, items, stored, now)
         create(store, outbound, digest, now, clock)
     included = {item.id for item in items}
     with store.record_change("people", key) as change:
@@ -201,6 +206,11 @@ def _send(outbound: Outbound, delivery: Delivery, clock: Clock) -> Delivery:
     except DeliveryFailed as exc:
         permanent = isinstance(exc, PermanentFailure)
         return delivery.failed(clock(), outbound.redact(str(exc)), outbound.back_off, permanent)
+    except Exception as exc:  # a library's refusal or a bug: no retry mends it; the next may
+        error = f"the {delivery.contact.channel} channel failed ({type(exc).__name__})"
+        log.error("delivery %s: %s; the next channel follows", delivery.id, error)
+        log.debug("delivery %s: the failure", delivery.id, exc_info=exc)  # may hold its text
+        return delivery.failed(clock(), error, outbound.back_off, permanent=True)
     return delivery.succeeded(clock(), outbound.redact(response))
 
 
@@ -274,13 +284,7 @@ def _report(delivery: Delivery) -> None:
 
 
 def _rate_limited(delivery: Delivery) -> bool:
-    return (
-        delivery.recipient.kind == "person"
-        and not delivery.urgent
-        and delivery.kind != "digest"
-        and delivery.attempts == 0
-        and not delivery.contact.address.startswith("group:")
-    )
+    return delivery.may_wait_for_a_digest
 
 
 def _reserve(
@@ -307,10 +311,9 @@ def _reserve(
         events: list[Deadline] = []
         if not bundle:
             bundle, events = _new_bundle(key, free_at)
-        if len(bundle["items"]) < BUNDLE_LIMIT:
-            bundle["items"] = [*bundle["items"], delivery.id]
-        else:
-            bundle["more"] = int(bundle.get("more", 0)) + 1
+        if len(bundle["items"]) >= BUNDLE_LIMIT:
+            return None  # a digest names every case it holds: past that, sent on its own
+        bundle["items"] = [*bundle["items"], delivery.id]
         document["bundle"] = bundle
         change.save(document, events)
         return bundle["digest_id"]
@@ -319,7 +322,7 @@ def _reserve(
 def _new_bundle(key: str, due: datetime) -> tuple[dict[str, Any], list[Deadline]]:
     digest_id = "DG-" + uuid.uuid4().hex[:20].upper()
     deadline = Deadline(DIGEST, key, due, {"digest_id": digest_id})
-    return {"digest_id": digest_id, "items": [], "more": 0, "due_at": due}, [deadline]
+    return {"digest_id": digest_id, "items": [], "due_at": due}, [deadline]
 
 
 def _keep(outbound: Outbound, recent: list[dict[str, Any]], now: datetime) -> list[dict]:
@@ -340,28 +343,25 @@ def _digest(
     digest_id: str,
     items: list[Delivery],
     person: dict[str, Any],
-    more: int,
     now: datetime,
 ) -> Delivery:
+    """One message naming every bundled case (its number) and what was said of it. No
+    action link rides in one: messages with links are time-critical, never bundled."""
     first = items[0]
     listed = [
         {
             "delivery_id": item.id,
             "case_id": item.case_id,
+            "number": ((item.message or {}).get("facts") or {}).get("number") or "",
             "category": item.category,
             "subject": (item.message or {}).get("subject", ""),
-            "link": next(iter(((item.message or {}).get("links") or {}).values()), ""),
         }
         for item in items
-    ]
-    shown = [
-        *listed,
-        *([{"subject": f"……另有 {more} 条 / {more} more", "link": ""}] if more else []),
     ]
     message = outbound.messages.render(
         "digest",
         first.community_id,
-        {"display_name": person.get("display_name", ""), "items": shown, "links": {}, "facts": {}},
+        {"display_name": person.get("display_name", ""), "items": listed, "links": {}, "facts": {}},
     )
     return Delivery(
         id=digest_id,

@@ -14,6 +14,8 @@ communities:
         url: "https://oapi.dingtalk.com/robot/send?access_token=${DT_G2_TOKEN}"
         secret: "${DT_G2_SECRET}"
       staff: {channel: webhook, url: "https://ops.example.cn/hooks/lianxin"}
+    robots:                          # a person's contact naming a robot by id (`wecom:g1-leader`)
+      g1-leader: {channel: wecom, url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${WECOM_G1_LEADER_KEY}"}
 hotlines:
   changsha-12345: {url: "https://12345.example.cn/callback", secret: "${HOTLINE_SECRET}"}
 ```
@@ -36,7 +38,13 @@ import yaml
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from lianxin.config import Settings
-from services.notify.routing import DEFAULT_GROUP, EVERY_COMMUNITY, GROUP_CHANNELS, Reachable
+from services.notify.routing import (
+    DEFAULT_GROUP,
+    EVERY_COMMUNITY,
+    GROUP_CHANNELS,
+    ROBOT_CHANNELS,
+    Reachable,
+)
 from services.notify.settings import ConfigurationError
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -63,6 +71,7 @@ class CommunityRoutes:
     timezone: str = DEFAULT_ZONE
     rating_url: str = ""
     groups: Mapping[str, GroupRoute] = field(default_factory=dict)
+    robots: Mapping[str, GroupRoute] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,7 @@ class Routes:
                 timezone=entry.get("timezone", DEFAULT_ZONE),
                 rating_url=entry.get("rating_url", ""),
                 groups={name: GroupRoute(**group) for name, group in entry["groups"].items()},
+                robots={name: GroupRoute(**robot) for name, robot in entry["robots"].items()},
             )
             for community_id, entry in data["communities"].items()
         }
@@ -108,17 +118,31 @@ class Routes:
             return GroupRoute("webhook", self.default_webhook)
         return self.community(community_id).groups.get(name)
 
+    def robot(self, community_id: str, channel: str, robot_id: str) -> GroupRoute | None:
+        """The robot a person's contact names by id, in the person's community and on the
+        contact's channel: a WeCom id never resolves to a DingTalk robot."""
+        found = self.community(community_id).robots.get(robot_id)
+        return found if found is not None and found.channel == channel else None
+
     def reachable(self, channels: frozenset[str]) -> Reachable:
         groups = {
             community_id: {name: group.channel for name, group in routes.groups.items()}
             for community_id, routes in self.communities.items()
         }
-        return Reachable(channels, groups, bool(self.default_webhook))
+        robots = {
+            community_id: {robot_id: robot.channel for robot_id, robot in routes.robots.items()}
+            for community_id, routes in self.communities.items()
+        }
+        return Reachable(channels, groups, bool(self.default_webhook), robots)
 
     def secrets(self) -> tuple[str, ...]:
         """Robot keys (the query of their URLs), robot and hotline secrets: for redaction."""
         found: list[str] = []
-        groups = [group for routes in self.communities.values() for group in routes.groups.values()]
+        groups = [
+            route
+            for routes in self.communities.values()
+            for route in (*routes.groups.values(), *routes.robots.values())
+        ]
         for url, secret in (
             [(g.url, g.secret) for g in groups]
             + [(h.url, h.secret) for h in self.hotlines.values()]
@@ -141,6 +165,10 @@ class GroupSchema(Schema):
     secret = fields.String(load_default="", validate=validate.Length(max=200))
 
 
+class RobotSchema(GroupSchema):
+    channel = fields.String(required=True, validate=validate.OneOf(ROBOT_CHANNELS))
+
+
 class CommunitySchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -149,6 +177,11 @@ class CommunitySchema(Schema):
     timezone = fields.String(validate=lambda zone: _zone_exists(zone))
     rating_url = fields.String(validate=validate.Length(max=300))
     groups = fields.Dict(keys=fields.String(), values=fields.Nested(GroupSchema), load_default={})
+    robots = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")),
+        values=fields.Nested(RobotSchema),
+        load_default={},
+    )
 
 
 class HotlineSchema(Schema):

@@ -24,13 +24,15 @@ from services.notify.domain import Contact, Recipient
 
 PERSON_CHANNELS = ("sms", "email", "wecom", "dingtalk", "webhook")
 QUIET_SPAN = re.compile(r"^\s*(\d{2}:\d{2})\s*-\s*(\d{2}:\d{2})\s*$")
+ROBOT = re.compile(r"^(https?://\S+|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")  # a URL, or an id
 ADDRESSES = {  # what an address must look like on each channel this service sends on
     "sms": re.compile(r"^\+?\d{5,20}$"),
     "email": re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-    "wecom": re.compile(r"^https?://\S+$"),  # a group robot; a WeCom user id is not one
-    "dingtalk": re.compile(r"^https?://\S+$"),
+    "wecom": ROBOT,  # a robot's URL, or the id of one in the routes (`wecom:g1-leader`)
+    "dingtalk": ROBOT,
     "webhook": re.compile(r"^https?://\S+$"),
 }
+ROBOT_CHANNELS = ("wecom", "dingtalk")
 GROUP_CHANNELS = ("wecom", "dingtalk", "webhook")
 RESIDENT_CHANNELS = ("sms", "email")
 URGENT_PRIORITIES = frozenset({"urgent"})
@@ -121,13 +123,16 @@ class Person:
 @dataclass(frozen=True)
 class Reachable:
     """The channels this deployment can send on (gateways configured), and the groups
-    of the routes file, to build chains that only hold what can be sent."""
+    and robots of the routes file, to build chains that only hold what can be sent."""
 
     channels: frozenset[str]
     groups: Mapping[str, Mapping[str, str]] = field(
         default_factory=dict
     )  # community → name → channel
     default_webhook: bool = False
+    robots: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict
+    )  # community → id → channel
 
     def group(self, community_id: str, *names: str) -> Contact | None:
         """The first configured group among `names` in the community, else the
@@ -140,7 +145,29 @@ class Reachable:
             return Contact("webhook", group_address(EVERY_COMMUNITY, DEFAULT_GROUP))
         return None
 
-    def direct(self, contacts: Iterable[Contact], allowed: Sequence[str]) -> list[Contact]:
+    def direct(
+        self, contacts: Iterable[Contact], allowed: Sequence[str], community_id: str = ""
+    ) -> list[Contact]:
+        """The contacts a message can be sent to, in order; a robot named by id only when
+        the community's routes name it (see `unresolved`)."""
+        return [
+            contact
+            for contact in self._addressable(contacts, allowed)
+            if self._resolves(contact, community_id)
+        ]
+
+    def unresolved(
+        self, contacts: Iterable[Contact], allowed: Sequence[str], community_id: str
+    ) -> list[Contact]:
+        """Robots a person's contacts name by id that the routes do not: passed over for
+        the next contact, and reported (handlers count and log them), never in silence."""
+        return [
+            contact
+            for contact in self._addressable(contacts, allowed)
+            if not self._resolves(contact, community_id)
+        ]
+
+    def _addressable(self, contacts: Iterable[Contact], allowed: Sequence[str]) -> list[Contact]:
         return [
             contact
             for contact in contacts
@@ -148,6 +175,11 @@ class Reachable:
             and contact.channel in self.channels
             and ADDRESSES[contact.channel].match(contact.address)
         ]
+
+    def _resolves(self, contact: Contact, community_id: str) -> bool:
+        if contact.channel not in ROBOT_CHANNELS or "://" in contact.address:
+            return True
+        return self.robots.get(community_id, {}).get(contact.address) == contact.channel
 
 
 @dataclass(frozen=True)
@@ -159,6 +191,7 @@ class Plan:
     template: str
     urgent: bool = False
     person: Person | None = None  # quiet hours and the rate limit apply to people
+    unresolved: tuple[Contact, ...] = ()  # robots named by id the routes do not name
 
 
 def for_person(
@@ -172,13 +205,24 @@ def for_person(
     urgent: bool,
 ) -> Plan | None:
     """A person by their own channels, then their grid's group as the last resort."""
-    direct = reach.direct(person.contacts, PERSON_CHANNELS) if person and person.active else []
+    direct, unresolved = own_channels(person, reach) if person and person.active else ([], [])
     group = reach.group(community_id, grid_id)
     chain = (*direct, *([group] if group else []))
     if not chain:
         return None
     recipient = Recipient("person", person_id, display_name or (person and person.display_name))
-    return Plan(recipient, chain, template, urgent, person if direct else None)
+    return Plan(recipient, chain, template, urgent, person if direct else None, tuple(unresolved))
+
+
+def own_channels(
+    person: Person, reach: Reachable, allowed: Sequence[str] = PERSON_CHANNELS
+) -> tuple[list[Contact], list[Contact]]:
+    """A person's contacts that can be sent to, and the robots they name that the routes
+    of their community do not."""
+    return (
+        reach.direct(person.contacts, allowed, person.community_id),
+        reach.unresolved(person.contacts, allowed, person.community_id),
+    )
 
 
 def for_group(
@@ -216,9 +260,11 @@ def staff_plans(
 ) -> list[Plan]:
     """The community's staff one by one, and the staff group (or grid's, or default)."""
     plans = [
-        Plan(person.recipient, tuple(direct), template, urgent, person)
+        Plan(person.recipient, tuple(direct), template, urgent, person, tuple(unresolved))
         for person in staff
-        if person.active and (direct := reach.direct(person.contacts, PERSON_CHANNELS))
+        if person.active
+        for direct, unresolved in [own_channels(person, reach)]
+        if direct
     ]
     group = for_group(community_id, [STAFF_GROUP, grid_id], reach, template, urgent)
     return [*plans, *([group] if group else [])]

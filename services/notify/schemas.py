@@ -78,6 +78,9 @@ class CaseEvent(_Tolerant):
     due_at = _instant()
     until = _instant()
     approved = fields.Boolean(allow_none=True, load_default=None)
+    returned_to = _text()  # case.rejected: hotline or reporter
+    into_case_id = _text()  # case.merged: the case it joined
+    into_number = _text()
 
     @post_load
     def not_triaged_yet(self, data: dict, **kwargs) -> dict:
@@ -119,6 +122,8 @@ class PersonChanged(_Tolerant):
         allow_none=True, load_default=None, validate=validate.Regexp(r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     )
     active = fields.Boolean(load_default=True)
+    # any action link issued before it is void (roster sets it on a role change or reset)
+    access_since = fields.AwareDateTime(allow_none=True, load_default=None)
     person_version = fields.Integer(required=True)
 
 
@@ -275,12 +280,39 @@ class AlertsAcceptedSchema(Schema):
     deliveries = fields.List(fields.String())
 
 
+class LinkPreviewSchema(Schema):
+    """What an action link's page shows, before anything is done."""
+
+    action = fields.String(metadata={"enum": ["accept", "decline", "resolve"]})
+    case = fields.String(metadata={"description": "the case number"})
+    category = fields.String()
+    place = fields.String()
+    description = fields.String(metadata={"description": "phone numbers masked"})
+    deadline = fields.String(metadata={"description": "in the community's local time"})
+    expires_at = fields.AwareDateTime(metadata={"description": "until when the link acts"})
+    used = fields.Boolean()
+    confirm = fields.String(
+        metadata={"description": "send it back in the POST that acts (the page's form does)"}
+    )
+
+
+class LinkConfirmSchema(_Tolerant):
+    """The POST that acts: the confirmation the link's page (or its JSON) carried."""
+
+    confirm = fields.String(
+        load_default="", validate=validate.Length(max=100), metadata={"description": "from the GET"}
+    )
+
+
 class LinkResultSchema(Schema):
     ok = fields.Boolean(required=True)
     action = fields.String()
     case = fields.String(metadata={"description": "the case number"})
     state = fields.String(allow_none=True, metadata={"description": "the case's state now"})
-    reason = fields.String(
-        metadata={"enum": ["done", "invalid", "expired", "used", "wrong_person", "not_possible"]}
-    )
+    reason = fields.String(metadata={"enum": ["done"]})
     message = fields.String()
+    links = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "what may follow: `resolve` once a case is accepted"},
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lianxin.config import DEV_TOKEN_SECRET, Settings
+from lianxin.egress import EgressRule
 from services.notify.domain import DEV_SIGNING_SECRET, BackOff
 from services.notify.routing import RateLimit
 
@@ -58,6 +59,8 @@ class NotifySettings:
     rate_limit: RateLimit
     send_budget_seconds: float
     link_days: int
+    accept_link_hours: float
+    egress: EgressRule
 
     @classmethod
     def from_config(cls, service: str, config: Mapping[str, Any]) -> NotifySettings:
@@ -111,6 +114,8 @@ class NotifySettings:
             ),
             send_budget_seconds=budget,
             link_days=int(value("NOTIFY_LINK_DAYS") or 7),
+            accept_link_hours=float(value("NOTIFY_ACCEPT_LINK_HOURS") or 24),
+            egress=_egress(value("NOTIFY_EGRESS_ALLOW")),
         )
 
     def secrets(self) -> tuple[str, ...]:
@@ -121,6 +126,15 @@ class NotifySettings:
         if self.sms:
             found.append(self.sms.api_key)
         return tuple(secret for secret in found if secret)
+
+
+def _egress(allow: str) -> EgressRule:
+    """NOTIFY_EGRESS_ALLOW: the private addresses webhooks, robots, the SMS gateway and
+    hotline callbacks may reach (lianxin.egress); public ones always may."""
+    try:
+        return EgressRule.parse(allow)
+    except ValueError as exc:
+        raise ConfigurationError(f"NOTIFY_EGRESS_ALLOW: {exc}") from None
 
 
 def _reader(config: Mapping[str, Any]):

@@ -9,7 +9,8 @@
 - follows         `<case>`: what later messages about a case need and its events do
                   not carry (description, location, the resident's contact when
                   they consented), written by case.reported and case.closed
-- link_uses       `<link id>`: one insert per action link, the single use
+- link_uses       `<delivery id>:<action>`: one insert per action of a delivery's links,
+                  the single use
 
 Filtered queries serve listings only, each with its index (ensure_indexes):
 dead deliveries for the admin API, and a case's deliveries.
@@ -178,6 +179,10 @@ class NotifyStore:
         except DuplicateKeyError:
             return self._link_uses.find_one({"_id": link_id}) or {}
         return None
+
+    def link_use(self, use_id: str) -> dict[str, Any] | None:
+        """The earlier use of a link, if any (its page is shown only while there is none)."""
+        return self._link_uses.find_one({"_id": use_id})
 
     def record_link_outcome(self, link_id: str, outcome: Mapping[str, Any]) -> None:
         self._link_uses.update_one({"_id": link_id}, {"$set": {"outcome": dict(outcome)}})

@@ -68,6 +68,11 @@ def sink():
     server.shutdown()
 
 
+def sink_address(sink: Sink) -> str:
+    """`127.0.0.1:<port>` of the sink, as notify's egress allow-list names it."""
+    return sink.url.split("/")[2]
+
+
 def new_stack(amqp_uri: str, mongo_uri: str, db_prefix: str, state_dir, sink: Sink) -> Stack:
     """The services under a supervisord of their own, started as `make up` starts them,
     two replicas each. Without autorestart: a process a test kills stays dead until the
@@ -79,6 +84,7 @@ def new_stack(amqp_uri: str, mongo_uri: str, db_prefix: str, state_dir, sink: Si
         state_dir=state_dir,
         env={
             "NOTIFY_WEBHOOK_URL": sink.url,
+            "NOTIFY_EGRESS_ALLOW": sink_address(sink),  # the one loopback address it may send to
             "NOTIFY_SIGNING_SECRET": SIGNING_SECRET,
             "LEASE_TTL_SECONDS": "3",
             "HANDLER_RETRY_BASE_SECONDS": "0.2",

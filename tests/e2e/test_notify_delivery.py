@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.notify.harness import NotifyRun, envelope, wait_until
+from tests.notify.peers import HttpPeer
 from tests.notify.scenario import add_person, dispatched, sent
 
 pytestmark = pytest.mark.e2e
@@ -192,7 +193,7 @@ def test_a_resident_without_consent_is_told_nothing(notify, scenario, peer):
 
 def test_an_alertmanager_payload_reaches_the_staff_and_their_group(notify, scenario, peer, smtp):
     add_person(notify, scenario, "p-staff", [("email", "staff@test.cn")], roles=("staff",))
-    key = notify.issue_key(["report"], [scenario.community])
+    key = notify.issue_key(["alerts"], [scenario.community])
     fingerprint = threading.get_ident() % 100000
     payload = {
         "version": "4",
@@ -253,10 +254,211 @@ def test_an_alertmanager_payload_reaches_the_staff_and_their_group(notify, scena
     [({"alerts": []}, 400), ({"alerts": [{"labels": {}}]}, 400), ({"status": "firing"}, 400)],
 )
 def test_a_bad_alertmanager_payload_is_refused_and_stores_nothing(notify, scenario, body, status):
-    key = notify.issue_key(["report"], [scenario.community])
+    key = notify.issue_key(["alerts"], [scenario.community])
     before = notify.db["deliveries"].count_documents({})
     answer = requests.post(
         f"{notify.url()}/v1/alertmanager", json=body, headers={"X-Api-Key": key}, timeout=10
     )
     assert answer.status_code == status and answer.json()["error"]["code"] == "invalid_request"
     assert notify.db["deliveries"].count_documents({}) == before
+
+
+def test_a_webhook_pointed_at_an_internal_address_reaches_nothing_and_the_next_channel_follows(
+    notify, scenario, peer
+):
+    """As an admin import could set it: a person's webhook at a loopback service notify's
+    allow-list does not name. No request reaches it, nothing of it is shown, the
+    delivery dies at once for good and the person's SMS follows."""
+    internal = HttpPeer()
+    try:
+        internal.behave("/v1/keys", ok_body=b'{"admin": "INTERNAL-ANSWER-TEXT"}')
+        add_person(
+            notify,
+            scenario,
+            "p-ssrf",
+            [("webhook", internal.url("/v1/keys")), ("sms", "13912340077")],
+        )
+        event = dispatched(scenario, "p-ssrf")
+        notify.publish("cases", event)
+        [fallback] = sent(notify, event["case_id"])
+        assert fallback["contact"]["channel"] == "sms"
+        [dead] = notify.deliveries(case_id=event["case_id"], state="dead")
+        assert dead["attempts"] == 1, "refused for good, not retried"
+        assert "not allowed" in dead["history"][-1]["error"]
+        assert internal.received() == []
+        assert "INTERNAL-ANSWER-TEXT" not in str(notify.deliveries(case_id=event["case_id"]))
+    finally:
+        internal.stop()
+
+
+def test_what_a_receiver_answers_is_not_kept_beyond_its_status(notify, scenario, peer):
+    peer.behave("/chatty", ok_body=b'{"errcode": 0, "token": "INTERNAL-ANSWER-TEXT"}')
+    add_person(notify, scenario, "p-chatty", [("webhook", peer.url("/chatty"))])
+    event = dispatched(scenario, "p-chatty")
+    notify.publish("cases", event)
+    [delivery] = sent(notify, event["case_id"])
+    assert delivery["history"][-1]["response"] == "HTTP 200"
+    admin = notify.issue_key(["admin"], ["*"])
+    shown = requests.get(
+        f"{notify.url()}/v1/deliveries/{delivery['_id']}", headers={"X-Api-Key": admin}, timeout=5
+    )
+    assert shown.json()["provider_response"] == "HTTP 200"
+    assert "INTERNAL-ANSWER-TEXT" not in shown.text
+
+
+@pytest.mark.parametrize("scopes", [["report"], ["report", "read", "act", "tokens"]])
+def test_only_an_alerts_key_may_post_alerts(notify, scenario, scopes):
+    """A resident app's key (report) could otherwise page every staff member, urgently,
+    past their quiet hours; only Alertmanager's key (alerts, or admin) may."""
+    key = notify.issue_key(scopes, [scenario.community])
+    before = notify.db["deliveries"].count_documents({})
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": "Fake", "severity": "critical", "community": scenario.community},
+    }
+    answer = requests.post(
+        f"{notify.url()}/v1/alertmanager",
+        json={"alerts": [alert]},
+        headers={"X-Api-Key": key},
+        timeout=10,
+    )
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
+    assert notify.db["deliveries"].count_documents({}) == before
+
+
+def test_an_alert_name_with_a_line_break_still_reaches_the_staff_by_email(notify, scenario, smtp):
+    """It made the e-mail channel fail until the alert was dead-lettered, with no fallback."""
+    add_person(notify, scenario, "p-staff-2", [("email", "staff2@test.cn")], roles=("staff",))
+    key = notify.issue_key(["alerts"], [scenario.community])
+    name = f"Disk{threading.get_ident() % 1000}\r\nBcc: spy@evil.cn"
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": name, "severity": "critical", "community": scenario.community},
+        "startsAt": datetime.now(UTC).isoformat(),
+    }
+    answer = requests.post(
+        f"{notify.url()}/v1/alertmanager",
+        json={"alerts": [alert]},
+        headers={"X-Api-Key": key},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    first_line = name.split("\r")[0]
+    mail = wait_until(
+        "the staff e-mail",
+        lambda: [m for m in smtp.messages if f"{first_line} Bcc" in m["Subject"]],
+    )[0]
+    assert "\n" not in mail["Subject"] and "Bcc: spy@evil.cn" in mail["Subject"]
+    assert mail["Bcc"] is None
+    assert all("spy@evil.cn" not in envelope.rcpt_tos for envelope, _ in smtp.mailbox.messages)
+
+
+def test_a_contact_naming_a_robot_by_id_reaches_that_robot_and_an_unknown_id_falls_back(
+    notify, scenario, peer
+):
+    """The sample's `wecom:g1-leader` contacts were silently skipped. A robot the routes
+    name is sent to; one they do not is counted as a failed delivery (`unresolved`),
+    logged, and the person's next channel takes the message."""
+    add_person(notify, scenario, "p-robot", [("wecom", "r-own")])
+    add_person(notify, scenario, "p-no-robot", [("wecom", "r-missing"), ("sms", "13912340088")])
+    before = unresolved_count(notify)
+    reached, missing = dispatched(scenario, "p-robot"), dispatched(scenario, "p-no-robot")
+    notify.publish("cases", reached)
+    notify.publish("cases", missing)
+
+    [robot] = sent(notify, reached["case_id"])
+    assert robot["contact"] == {"channel": "wecom", "address": "r-own"}
+    number = reached["payload"]["number"]
+    [posted] = [r for r in peer.received("/robot-own") if number in r.body.decode()]
+    assert posted.json["msgtype"] == "markdown" and "/v1/links/" in posted.body.decode()
+
+    [fallback] = sent(notify, missing["case_id"])
+    assert fallback["contact"] == {"channel": "sms", "address": "13912340088"}
+    assert wait_until("the failure counted", lambda: unresolved_count(notify) == before + 1)
+    assert "no wecom robot 'r-missing'" in notify.logs()
+
+
+def unresolved_count(notify) -> float:
+    wanted = 'lianxin_notify_deliveries_total{channel="wecom",outcome="unresolved"} '
+    total = 0.0
+    for replica, (_, metrics) in enumerate(notify.ports):
+        if f"notify-{replica}" in notify.processes:
+            text = requests.get(f"http://127.0.0.1:{metrics}/metrics", timeout=5).text
+            total += sum(
+                float(line.split()[-1]) for line in text.splitlines() if line.startswith(wanted)
+            )
+    return total
+
+
+# Residents: told of a rejection and of a merge, and a merged reporter follows on
+
+
+def report(notify, scenario, phone: str, **overrides) -> dict:
+    about = scenario.case(**overrides)
+    contact = {"phone": phone, "email": None, "consent": True}
+    return envelope(
+        "case.reported", {**about, "contact": contact, "state": "reported"}, about["case_id"]
+    )
+
+
+def texts_to(peer, phone: str) -> list[str]:
+    return [r.json["text"] for r in peer.received("/sms") if r.json["to"] == phone]
+
+
+def test_a_rejected_case_tells_its_resident_why(notify, scenario, peer):
+    reported = report(notify, scenario, "13700003333")
+    notify.publish("cases", reported)
+    about = reported["payload"]
+    wait_until("the follow", lambda: notify.db["follows"].find_one({"_id": about["case_id"]}))
+    reason = "不属本社区辖区，已转交物业（电话13812345678）"
+    rejected = {**about, "state": "rejected", "reason": reason, "returned_to": "reporter"}
+    notify.publish("cases", envelope("case.rejected", rejected, about["case_id"]))
+    [told] = wait_until("the rejection", lambda: texts_to(peer, "13700003333"))
+    assert about["number"] in told and "不属本社区辖区" in told and "138****5678" in told
+    follow = notify.db["follows"].find_one({"_id": about["case_id"]})
+    assert follow["contact"] is None, "the contact is let go once told of the end"
+
+
+def merged(into: dict, duplicate: dict) -> dict:
+    payload = {
+        **duplicate,
+        "state": "merged",
+        "into_case_id": into["case_id"],
+        "into_number": into["number"],
+    }
+    payload.pop("contact", None)
+    return envelope("case.merged", payload, duplicate["case_id"])
+
+
+@pytest.mark.parametrize("order", ["reported-first", "merged-first"])
+def test_a_merged_reporter_is_told_and_follows_the_case_it_joined(notify, scenario, peer, order):
+    first, second = (f"1370000{order == 'merged-first':d}{n}44" for n in (1, 2))
+    original = report(notify, scenario, first)
+    duplicate = report(notify, scenario, second)
+    notify.publish("cases", original)
+    wait_until(
+        "the original's follow", lambda: notify.db["follows"].find_one({"_id": original["case_id"]})
+    )
+    into, dup = original["payload"], duplicate["payload"]
+    events = [duplicate, merged(into, dup)]
+    for event in events if order == "reported-first" else reversed(events):
+        notify.publish("cases", event)
+    [told] = wait_until("the merge notice", lambda: texts_to(peer, second))
+    assert into["number"] in told and "合并" in told
+
+    notify.publish("cases", dispatched(scenario, "p-nobody", **into))
+    for phone in (first, second):
+        wait_until(
+            f"the dispatch progress to {phone}",
+            lambda phone=phone: [
+                t for t in texts_to(peer, phone) if "已派单" in t and into["number"] in t
+            ],
+        )
+    notify.publish("cases", envelope("case.closed", {**into, "state": "closed"}, into["case_id"]))
+    for phone in (first, second):
+        wait_until(
+            f"the closing to {phone}",
+            lambda phone=phone: [t for t in texts_to(peer, phone) if "已办结" in t],
+        )
+    assert notify.db["follows"].find_one({"_id": into["case_id"]})["followers"] == {}
+    assert notify.db["follows"].find_one({"_id": dup["case_id"]})["contact"] is None

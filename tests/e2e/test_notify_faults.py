@@ -18,7 +18,7 @@ import requests
 from kombu import Connection, Queue
 
 from lianxin.consumer import dead_letter_queue_name
-from tests.notify.harness import ROOT, NotifyRun, wait_until
+from tests.notify.harness import ROOT, NotifyRun, envelope, wait_until
 from tests.notify.scenario import add_person, dispatched, sent
 
 pytestmark = pytest.mark.e2e
@@ -189,9 +189,37 @@ def test_quiet_hours_hold_a_volunteer_message_and_an_urgent_one_goes_at_once(
     assert [r.json["case_id"] for r in peer.received("/quiet")] == [urgent["case_id"]]
 
 
-def test_a_burst_to_one_person_is_bundled_into_a_digest(notify, scenario, peer):
-    add_person(notify, scenario, "p-burst", [("webhook", peer.url("/burst"))])
-    events = [dispatched(scenario, "p-burst") for _ in range(5)]
+def test_a_burst_of_offers_to_one_person_is_never_bundled(notify, scenario, peer):
+    """An offer bundled into a digest arrived after its accept deadline, its links gone:
+    offers (and every time-critical message) go at once, whatever the rate."""
+    add_person(notify, scenario, "p-offers", [("webhook", peer.url("/offers"))])
+    events = [dispatched(scenario, "p-offers") for _ in range(5)]  # over NOTIFY_RATE_COUNT 3
+    for event in events:
+        notify.publish("cases", event)
+    for event in events:
+        [delivery] = sent(notify, event["case_id"])
+        assert delivery["attempts"] == 1 and delivery.get("bundled_into") is None
+    bodies = [r.json for r in peer.received("/offers")]
+    assert sorted(b["case_id"] for b in bodies) == sorted(e["case_id"] for e in events)
+    assert all(b["kind"] == "case.dispatched" and b["links"] for b in bodies)
+
+
+def extension_decided(scenario, person_id: str) -> dict:
+    about = scenario.case(assignee={"person_id": person_id, "display_name": "侯**"})
+    return envelope(
+        "case.extension_decided",
+        {**about, "approved": True, "until": (datetime.now(UTC) + timedelta(days=2)).isoformat()},
+        about["case_id"],
+    )
+
+
+def test_a_burst_of_news_to_one_person_is_bundled_into_a_digest_naming_its_cases(
+    notify, scenario, peer
+):
+    add_person(
+        notify, scenario, "p-burst", [("sms", "13911112222"), ("webhook", peer.url("/burst"))]
+    )
+    events = [extension_decided(scenario, "p-burst") for _ in range(5)]
     for event in events:
         notify.publish("cases", event)
 
@@ -207,9 +235,12 @@ def test_a_burst_to_one_person_is_bundled_into_a_digest(notify, scenario, peer):
         timeout=30,
     )
     assert {item["case_id"] for item in digest["bundle"]} == {d["case_id"] for d in bundled}
-    bodies = [r.json for r in peer.received("/burst")]
-    assert len(bodies) == 4 and bodies[-1]["kind"] == "digest"
-    assert "2 条新消息汇总" in bodies[-1]["subject"]
+    [sms] = [r.json for r in peer.received("/sms") if r.json["reference"] == digest_id]
+    numbers = [
+        e["payload"]["number"] for e in events if e["case_id"] in {d["case_id"] for d in bundled}
+    ]
+    assert all(number in sms["text"] for number in numbers), sms["text"]
+    assert "2" in sms["text"] and "条" in sms["text"]
 
 
 def test_no_secret_appears_in_logs_events_dead_letters_or_answers(notify, scenario, tap, answers):

@@ -1,6 +1,7 @@
 """Notify with the other three services: a reported case reaches the volunteer roster put
-on duty, by the SMS number roster published for them, and the accept and resolve links
-in that SMS act on the case through the real cases service.
+on duty, by the SMS number roster published for them; the accept link in that SMS shows
+the case, and its confirmation (then the resolve link it offers) acts on the case through
+the real cases service.
 
 Depends on roster's `person.changed` (contacts) and cases' `perform_action` RPC. notify's
 replicas are restarted here with an SMS gateway (a local peer) and put back as they were.
@@ -17,6 +18,7 @@ from tests.e2e.conftest import (
     community,
     get_case,
     report_case,
+    sink_address,
     wait_for_state,
     wait_until,
 )
@@ -29,7 +31,7 @@ LINK = re.compile(r"https?://\S+/v1/links/[A-Za-z0-9._-]+")
 
 
 @pytest.fixture(scope="module")
-def gateway(stack):
+def gateway(stack, sink):
     """An SMS gateway on loopback, and notify restarted to use it."""
     peer = HttpPeer()
     stack.stop("notify")
@@ -38,6 +40,7 @@ def gateway(stack):
         NOTIFY_SMS_URL=peer.url("/sms"),
         NOTIFY_SMS_API_KEY=SMS_KEY,
         NOTIFY_PUBLIC_URL=stack.url("notify"),
+        NOTIFY_EGRESS_ALLOW=f"{sink_address(sink)}, {peer.address}",
     )
     stack.wait_ready(["notify"])
     yield peer
@@ -68,19 +71,23 @@ def test_a_dispatch_reaches_the_volunteer_by_sms_and_its_links_act_on_the_case(s
     assert sms["to"] == phone
     assert "消防通道" in sms["text"], "the category in words"
     accept = LINK.search(sms["text"]).group()
-    opened = requests.get(accept, headers={"Accept": "application/json"}, timeout=15)
+    shown = requests.get(accept, headers={"Accept": "application/json"}, timeout=15)
+    assert shown.status_code == 200, shown.text
+    assert get_case(stack, case["id"])["state"] == "dispatched", "opening a link does nothing"
+    confirm = {"confirm": shown.json()["confirm"]}
+    opened = requests.post(accept, json=confirm, headers={"Accept": "application/json"}, timeout=15)
     assert opened.status_code == 200, opened.text
     assert opened.json()["state"] == "accepted"
     assert get_case(stack, case["id"])["state"] == "accepted"
-    reused = requests.get(accept, headers={"Accept": "application/json"}, timeout=15)
+    reused = requests.post(accept, json=confirm, headers={"Accept": "application/json"}, timeout=15)
     assert reused.status_code == 409 and reused.json()["error"]["code"] == "link_used"
 
-    [delivery] = [
-        d
-        for d in db("notify")["deliveries"].find({"case_id": case["id"]})
-        if d["recipient"]["key"] == case["assignee"]
-    ]
-    resolve = delivery["message"]["links"]["resolve"]
-    done = requests.get(resolve, headers={"Accept": "text/html"}, timeout=15)
+    resolve = opened.json()["links"]["resolve"]
+    page = requests.get(resolve, headers={"Accept": "text/html"}, timeout=15)
+    assert page.status_code == 200 and "确认已处置" in page.text
+    confirmation = re.search(r'name="confirm" value="([^"]+)"', page.text).group(1)
+    done = requests.post(
+        resolve, data={"confirm": confirmation}, headers={"Accept": "text/html"}, timeout=15
+    )
     assert done.status_code == 200 and "已处置：已完成" in done.text
     assert get_case(stack, case["id"])["state"] == "resolved"

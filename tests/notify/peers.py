@@ -73,8 +73,13 @@ class HttpPeer:
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    @property
+    def address(self) -> str:
+        """`127.0.0.1:<port>`, as an egress allow-list names it."""
+        return f"127.0.0.1:{self.server.server_address[1]}"
+
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+        return f"http://{self.address}{path}"
 
     def behave(self, path: str, **rule: Any) -> None:
         with self.lock:

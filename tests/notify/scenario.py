@@ -61,6 +61,9 @@ class Scenario:
                                     "url": peer.url(f"/staff?token={self.secrets['staff_token']}"),
                                 },
                             },
+                            "robots": {  # a person's own robot, named by id in a contact
+                                "r-own": {"channel": "wecom", "url": peer.url("/robot-own?key=k")}
+                            },
                         }
                     },
                     "hotlines": {
@@ -87,6 +90,8 @@ class Scenario:
             "NOTIFY_RETRY_CAP_SECONDS": "2",
             "NOTIFY_RATE_COUNT": "3",
             "NOTIFY_RATE_WINDOW_SECONDS": "6",
+            # the peer is the one private address notify may send to
+            "NOTIFY_EGRESS_ALLOW": self.peer.address,
             **overrides,
         }
 

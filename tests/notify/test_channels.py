@@ -7,16 +7,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 import urllib.parse
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from lianxin.egress import EgressRule
 from services.notify.channels.base import Target
 from services.notify.channels.email import EmailChannel
 from services.notify.channels.hotline import HotlineChannel
-from services.notify.channels.robots import DingTalkChannel, WeComChannel, dingtalk_signed_url
+from services.notify.channels.robots import (
+    DingTalkChannel,
+    WeComChannel,
+    dingtalk_signed_url,
+    markdown,
+)
 from services.notify.channels.sms import SmsChannel
 from services.notify.channels.transport import SendTimedOut
 from services.notify.channels.webhook import WebhookChannel
@@ -31,6 +39,7 @@ from services.notify.messages import Message
 from tests.notify.peers import HttpPeer, SmtpPeer, free_port
 
 SECRET = "channel-test-secret-0123456789"
+LOOPBACK = EgressRule.parse("127.0.0.1")  # the peers of these tests
 MESSAGE = Message(
     subject="【连心】新案件待接单 JX-20261121-0042 · New case for you",
     text="侯**，您好：有一件新案件派给您。\n案件编号：JX-20261121-0042\n\nA new case.",
@@ -60,7 +69,7 @@ def peer():
 
 
 def test_a_webhook_is_signed_names_its_delivery_and_carries_the_message(peer):
-    WebhookChannel().send(DELIVERY, MESSAGE, Target(peer.url("/hook"), SECRET), 2)
+    WebhookChannel(LOOPBACK).send(DELIVERY, MESSAGE, Target(peer.url("/hook"), SECRET), 2)
     [received] = peer.received("/hook")
     assert received.signed_by(SECRET) and not received.signed_by("another-secret")
     assert received.delivery_id == "DL-TEST"
@@ -77,7 +86,7 @@ def test_a_webhook_is_signed_names_its_delivery_and_carries_the_message(peer):
 def test_a_wecom_robot_gets_markdown_with_the_links(peer):
     peer.behave("/cgi-bin/webhook/send")
     url = peer.url("/cgi-bin/webhook/send?key=ROBOT-KEY")
-    WeComChannel().send(DELIVERY, MESSAGE, Target(url), 2)
+    WeComChannel(LOOPBACK).send(DELIVERY, MESSAGE, Target(url), 2)
     [received] = peer.received("/cgi-bin/webhook/send")
     assert received.query == {"key": ["ROBOT-KEY"]}
     content = received.json["markdown"]["content"]
@@ -93,13 +102,13 @@ def test_a_wecom_robot_gets_markdown_with_the_links(peer):
 def test_a_robot_errcode_is_a_retry_or_a_refusal(peer, errcode, error):
     peer.behave("/robot", ok_body=f'{{"errcode": {errcode}, "errmsg": "x"}}'.encode())
     with pytest.raises(error) as raised:
-        WeComChannel().send(DELIVERY, MESSAGE, Target(peer.url("/robot?key=K")), 2)
+        WeComChannel(LOOPBACK).send(DELIVERY, MESSAGE, Target(peer.url("/robot?key=K")), 2)
     assert type(raised.value) is error and str(raised.value) == f"WeCom errcode {errcode}"
 
 
 def test_a_dingtalk_robot_gets_a_signed_url_and_an_action_card(peer):
     url = peer.url("/robot/send?access_token=TOKEN")
-    DingTalkChannel().send(DELIVERY, MESSAGE, Target(url, "SECabc123"), 2)
+    DingTalkChannel(LOOPBACK).send(DELIVERY, MESSAGE, Target(url, "SECabc123"), 2)
     [received] = peer.received("/robot/send")
     assert received.query["access_token"] == ["TOKEN"]
     assert received.dingtalk_signed_by("SECabc123") and not received.dingtalk_signed_by("SECx")
@@ -127,7 +136,7 @@ def test_the_dingtalk_signature_is_the_documented_one():
 
 
 def test_an_sms_gateway_gets_the_short_text_with_its_key(peer):
-    SmsChannel(peer.url("/sms"), "GATEWAY-KEY", "连心").send(
+    SmsChannel(peer.url("/sms"), "GATEWAY-KEY", "连心", LOOPBACK).send(
         DELIVERY, MESSAGE, Target("13912345678"), 2
     )
     [received] = peer.received("/sms")
@@ -141,7 +150,9 @@ def test_an_sms_gateway_gets_the_short_text_with_its_key(peer):
 
 
 def test_the_hotline_gets_the_structured_reply_signed_with_its_secret(peer):
-    HotlineChannel().send(DELIVERY, MESSAGE, Target(peer.url("/reply"), "HOTLINE-SECRET"), 2)
+    HotlineChannel(LOOPBACK).send(
+        DELIVERY, MESSAGE, Target(peer.url("/reply"), "HOTLINE-SECRET"), 2
+    )
     [received] = peer.received("/reply")
     assert received.signed_by("HOTLINE-SECRET")
     assert received.json["order_no"] == "GD-1" and received.json["delivery_id"] == "DL-TEST"
@@ -160,7 +171,9 @@ def test_the_hotline_gets_the_structured_reply_signed_with_its_secret(peer):
 def test_a_5xx_or_429_is_worth_retrying_and_any_other_4xx_is_not(peer, status, error):
     peer.behave("/hook", fail=1, status=status)
     with pytest.raises(error) as raised:
-        WebhookChannel().send(DELIVERY, MESSAGE, Target(peer.url("/hook?token=T0P"), SECRET), 2)
+        WebhookChannel(LOOPBACK).send(
+            DELIVERY, MESSAGE, Target(peer.url("/hook?token=T0P"), SECRET), 2
+        )
     assert type(raised.value) is error
     assert str(raised.value) == f"HTTP {status} from {peer.url('/hook')}?…"
 
@@ -168,7 +181,7 @@ def test_a_5xx_or_429_is_worth_retrying_and_any_other_4xx_is_not(peer, status, e
 def test_a_receiver_that_is_not_there_fails_without_showing_the_url_query():
     url = f"http://127.0.0.1:{free_port()}/hook?key=ROBOT-KEY"
     with pytest.raises(DeliveryFailed) as raised:
-        WeComChannel().send(DELIVERY, MESSAGE, Target(url), 2)
+        WeComChannel(LOOPBACK).send(DELIVERY, MESSAGE, Target(url), 2)
     assert "ConnectionRefusedError" in str(raised.value) and "ROBOT-KEY" not in str(raised.value)
 
 
@@ -179,7 +192,7 @@ def test_a_receiver_that_hangs_or_trickles_cannot_hold_a_send_past_its_budget(pe
     peer.behave("/slow", **rule)
     started = time.monotonic()
     with pytest.raises(SendTimedOut):
-        WebhookChannel().send(DELIVERY, MESSAGE, Target(peer.url("/slow"), SECRET), 1.0)
+        WebhookChannel(LOOPBACK).send(DELIVERY, MESSAGE, Target(peer.url("/slow"), SECRET), 1.0)
     assert 1.0 <= time.monotonic() - started < 1.5
 
 
@@ -215,3 +228,131 @@ def test_an_smtp_server_that_is_not_there_is_worth_retrying():
     with pytest.raises(DeliveryFailed) as raised:
         channel.send(DELIVERY, MESSAGE, Target("a@test.cn"), 1)
     assert not isinstance(raised.value, PermanentFailure)
+
+
+# Egress: where a send may go, and what of the answer is kept
+
+
+def test_an_address_the_allow_list_does_not_name_is_refused_before_any_request(peer):
+    """An imported webhook pointing at an internal service (here: another port on
+    loopback) reaches nothing, and the refusal is for good (the next channel follows)."""
+    only_the_sink = EgressRule.parse("127.0.0.1:1")
+    with pytest.raises(PermanentFailure) as refused:
+        WebhookChannel(only_the_sink).send(DELIVERY, MESSAGE, Target(peer.url("/internal")), 2)
+    assert peer.received() == []
+    assert "not allowed" in str(refused.value) and "127.0.0.1" not in str(refused.value)
+
+
+def test_the_request_goes_to_the_address_that_was_checked(peer):
+    """The name is resolved once, checked, and connected to by that address: a second
+    answer of the resolver (DNS rebinding) is never asked for."""
+    port = peer.server.server_address[1]
+    answers = iter([["127.0.0.1"], ["10.0.0.1"]])
+    asked: list[str] = []
+
+    def resolve(host: str, _port: int) -> list[str]:
+        asked.append(host)
+        return next(answers)
+
+    rule = EgressRule.parse(f"127.0.0.1:{port}", resolve)
+    WebhookChannel(rule).send(
+        DELIVERY, MESSAGE, Target(f"http://robot.example.test:{port}/hook", SECRET), 2
+    )
+    [received] = peer.received("/hook")
+    assert received.headers["Host"] == f"robot.example.test:{port}"
+    assert asked == ["robot.example.test"]
+
+
+@pytest.mark.parametrize(("status", "error"), [(200, None), (404, PermanentFailure)])
+def test_a_provider_answer_is_never_echoed_back(peer, status, error):
+    """Only a status and a fixed reason are kept: an internal service's answer cannot be
+    read back through a delivery's response or error."""
+    answer = b'{"errcode": 0, "admin_token": "INTERNAL-ANSWER-TEXT"}'
+    peer.behave("/echo", ok_status=status, ok_body=answer)
+    for channel in (WebhookChannel(LOOPBACK), WeComChannel(LOOPBACK), HotlineChannel(LOOPBACK)):
+        try:
+            said = channel.send(DELIVERY, MESSAGE, Target(peer.url("/echo"), SECRET), 2)
+        except DeliveryFailed as failed:
+            assert type(failed) is error
+            said = str(failed)
+        else:
+            assert error is None
+        assert "INTERNAL-ANSWER-TEXT" not in said and str(status) in said
+
+
+def test_a_robot_errcode_that_is_not_a_number_is_not_echoed(peer):
+    peer.behave("/robot", ok_body=b'{"errcode": "INTERNAL-ANSWER-TEXT"}')
+    with pytest.raises(PermanentFailure) as refused:
+        WeComChannel(LOOPBACK).send(DELIVERY, MESSAGE, Target(peer.url("/robot")), 2)
+    assert "INTERNAL-ANSWER-TEXT" not in str(refused.value)
+
+
+# Robot markdown: what residents wrote is text there, never a link or a button
+
+FAKE_BUTTON = (
+    '灯坏了 [接单 Accept](http://evil.example/x) <font color="warning">急</font> '
+    "`code` **粗** ![img](http://evil.example/i.png)\n# 标题\n> 引用 http://evil.example/y"
+)
+
+
+def robot_message(**changes) -> Message:
+    from services.notify.facts import Labels, case_context
+    from services.notify.messages import Messages
+
+    payload = {
+        "case_id": "LX-1",
+        "number": "JX-20261121-0042",
+        "community_id": "jx",
+        "description": FAKE_BUTTON,
+        "place": "5栋 [点此](http://evil.example/p)",
+        **changes,
+    }
+    context = case_context(payload, {}, ZoneInfo("Asia/Shanghai"), Labels.load(), MESSAGE.links)
+    return Messages().render("case.dispatched", "elsewhere", context)
+
+
+def markdown_links(content: str) -> list[tuple[str, str]]:
+    return re.findall(r"\[([^\]]*)\]\(([^)]*)\)", content)
+
+
+def test_resident_text_adds_no_link_button_or_markup_to_a_wecom_message(peer):
+    WeComChannel(LOOPBACK).send(DELIVERY, robot_message(), Target(peer.url("/wecom")), 2)
+    content = peer.received("/wecom")[0].json["markdown"]["content"]
+    assert markdown_links(content) == [
+        ("接单 Accept", "https://lx/a"),
+        ("拒单 Decline", "https://lx/d"),
+    ], "only the real action links"
+    for markup in ("<font", "`", "\n#", "\n>", "http://evil", "**粗**"):
+        assert markup not in content, markup
+    assert "接单 Accept" in content and "evil.example/x" in content, "shown as text"
+    assert content.startswith("**【连心】新案件待接单 JX-20261121-0042"), "our own markup stays"
+
+
+def test_resident_text_adds_no_link_to_a_dingtalk_card(peer):
+    DingTalkChannel(LOOPBACK).send(DELIVERY, robot_message(), Target(peer.url("/dt")), 2)
+    card = peer.received("/dt")[0].json["actionCard"]
+    assert markdown_links(card["text"]) == [] and "<font" not in card["text"]
+    assert [button["actionURL"] for button in card["btns"]] == ["https://lx/a", "https://lx/d"]
+
+
+def test_a_long_text_is_cut_before_the_action_links_never_through_them():
+    long = Message(MESSAGE.subject, "很长的描述" * 2000, "", "", MESSAGE.links)
+    content = markdown(long)
+    assert len(content.encode()) <= 4096
+    assert content.endswith("[接单 Accept](https://lx/a) [拒单 Decline](https://lx/d)")
+
+
+# Headers: a CR/LF in text from outside never reaches one
+
+
+def test_a_line_break_in_a_subject_never_reaches_an_email_header(smtp):
+    injected = Message(
+        "【连心·告警】Disk\r\nBcc: spy@evil.cn\r\n\r\nbody", "text", "<p>x</p>", "short"
+    )
+    channel = EmailChannel("127.0.0.1", smtp.port, "lianxin@test.local")
+    channel.send(DELIVERY, injected, Target("hou@test.cn"), 2)
+    [mail] = smtp.messages
+    assert "\n" not in mail["Subject"] and "\r" not in mail["Subject"]
+    assert mail["Subject"].startswith("【连心·告警】Disk") and mail["Bcc"] is None
+    [(envelope, _)] = smtp.mailbox.messages
+    assert envelope.rcpt_tos == ["hou@test.cn"]

@@ -221,3 +221,27 @@ def test_the_back_off_grows_is_capped_and_stops_at_the_limit(attempts, base, cap
         assert delay is not None and delay.total_seconds() <= cap + 1e-6  # µs rounding
         following = back_off.delay(attempts + 1)
         assert following is None or following >= delay
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "case.dispatched",
+        "case.assigned",
+        "case.escalated",
+        "case.emergency",
+        "case.warning",
+        "case.overdue",
+        "shift.starting",
+    ],
+)
+def test_an_offer_or_any_time_critical_message_never_waits_for_a_digest(kind):
+    assert not pending(kind=kind).may_wait_for_a_digest
+
+
+def test_news_to_a_person_may_wait_for_a_digest_but_not_when_urgent_or_to_a_group():
+    news = pending(kind="case.extension_decided")
+    assert news.may_wait_for_a_digest
+    assert not pending(kind="case.extension_decided", urgent=True).may_wait_for_a_digest
+    assert not pending(kind="case.extension_decided", contact=GROUP).may_wait_for_a_digest
+    assert not pending(kind="digest").may_wait_for_a_digest

@@ -1,4 +1,5 @@
-"""Action link tokens: signed, expiring, and no substitute for a person token."""
+"""Action link tokens: signed, expiring, tied to the delivery that carried them, no
+substitute for a person token; and how long each lives."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lianxin.auth import PersonTokens, Unauthenticated
-from services.notify.links import ActionLinks, LinkExpired, LinkInvalid
+from services.notify.links import ActionLinks, LinkExpired, LinkInvalid, lifetimes
 
 SECRET = "link-secret-0123456789abcdef"
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 LINKS = ActionLinks(SECRET, "https://lianxin.example.cn/")
+KEY = "DL-0123456789ABCDEF0123"
 
 
 def token_of(url: str) -> str:
@@ -19,23 +21,29 @@ def token_of(url: str) -> str:
     return url.rpartition("/")[2]
 
 
-def issue(action: str = "accept", expires: timedelta = timedelta(minutes=30)) -> str:
-    return token_of(LINKS.issue("LX-1", action, "p-repair-1", NOW + expires))
+def issue(
+    action: str = "accept", expires: timedelta = timedelta(minutes=30), key: str = KEY
+) -> str:
+    return token_of(LINKS.issue(key, "LX-1", action, "p-repair-1", NOW, NOW + expires))
 
 
-def test_a_link_says_who_may_do_what_to_which_case_until_when():
+def test_a_link_says_who_may_do_what_to_which_case_from_when_until_when():
     link = LINKS.read(issue(), NOW)
-    assert (link.case_id, link.action, link.person_id, link.role) == (
+    assert (link.key, link.case_id, link.action, link.person_id, link.role) == (
+        KEY,
         "LX-1",
         "accept",
         "p-repair-1",
         "volunteer",
     )
-    assert link.expires_at == NOW + timedelta(minutes=30)
+    assert (link.issued_at, link.expires_at) == (NOW, NOW + timedelta(minutes=30))
 
 
-def test_every_link_has_its_own_id_for_its_single_use():
-    assert LINKS.read(issue(), NOW).id != LINKS.read(issue(), NOW).id
+def test_each_action_of_a_delivery_is_used_once():
+    accept, decline = LINKS.read(issue("accept"), NOW), LINKS.read(issue("decline"), NOW)
+    assert accept.use_id != decline.use_id
+    assert LINKS.read(issue("accept"), NOW).use_id == accept.use_id, "a repeat is the same use"
+    assert LINKS.read(issue(key="DL-OTHER"), NOW).use_id != accept.use_id
 
 
 def test_a_link_expires_at_its_time():
@@ -62,7 +70,7 @@ def altered(token: str) -> str:
         "x.y",
         token_of(
             ActionLinks("another-secret-0123456789", "https://lianxin.example.cn").issue(
-                "LX-1", "accept", "p-repair-1", NOW + timedelta(days=1)
+                KEY, "LX-1", "accept", "p-repair-1", NOW, NOW + timedelta(days=1)
             )
         ),
     ],
@@ -82,17 +90,68 @@ def test_a_link_and_a_person_token_cannot_stand_for_each_other():
 
 
 def test_a_link_is_short_enough_for_an_sms():
-    url = LINKS.issue("LX-5FDAC5396A635920", "accept", "p-g1-leader", NOW)
+    url = LINKS.issue(
+        "DL-5FDAC5396A635920ABCD", "LX-5FDAC5396A635920", "accept", "p-g1-leader", NOW, NOW
+    )
     assert len(url) < 200
 
 
 def test_a_link_for_someone_other_than_a_volunteer_carries_their_role():
     url = LINKS.issue(
-        "LX-1", "resolve", "p-g1-leader", NOW + timedelta(hours=1), role="grid_leader"
+        KEY, "LX-1", "resolve", "p-g1-leader", NOW, NOW + timedelta(hours=1), role="grid_leader"
     )
     assert LINKS.read(token_of(url), NOW).role == "grid_leader"
 
 
 def test_there_is_no_link_for_another_action():
     with pytest.raises(ValueError):
-        LINKS.issue("LX-1", "close", "p-1", NOW)
+        LINKS.issue(KEY, "LX-1", "close", "p-1", NOW, NOW)
+
+
+# the confirmation its page posts back
+
+
+def test_a_confirmation_is_the_links_own_and_only_the_services_can_make_it():
+    accept, decline = LINKS.read(issue("accept"), NOW), LINKS.read(issue("decline"), NOW)
+    given = LINKS.confirmation(accept)
+    assert LINKS.confirms(accept, given)
+    assert not LINKS.confirms(decline, given), "another link's"
+    other = ActionLinks("another-secret-0123456789", "https://lianxin.example.cn")
+    assert not LINKS.confirms(accept, other.confirmation(accept)), "another secret's"
+    assert not LINKS.confirms(accept, "") and not LINKS.confirms(accept, None)
+
+
+# how long links live
+
+ACCEPT_FOR, LONGEST = timedelta(hours=24), timedelta(days=7)
+
+
+def test_an_offers_links_live_until_the_offer_expires_not_seven_days():
+    expires = NOW + timedelta(minutes=30)
+    until = lifetimes(
+        "case.dispatched",
+        {"offer_expires_at": expires, "accept_by": NOW + timedelta(hours=2)},
+        NOW,
+        ACCEPT_FOR,
+        LONGEST,
+    )
+    assert until == {"accept": expires, "decline": expires}, "no resolve link rides along"
+
+
+def test_an_assignments_links_live_until_its_accept_deadline_or_a_day():
+    by = NOW + timedelta(hours=3)
+    assert lifetimes("case.assigned", {"accept_by": by}, NOW, ACCEPT_FOR, LONGEST) == {
+        "accept": by,
+        "decline": by,
+    }
+    assert lifetimes("case.assigned", {}, NOW, ACCEPT_FOR, LONGEST)["accept"] == NOW + ACCEPT_FOR
+
+
+def test_no_link_lives_past_the_longest_lifetime():
+    far = {"offer_expires_at": NOW + timedelta(days=30)}
+    assert lifetimes("case.dispatched", far, NOW, ACCEPT_FOR, LONGEST)["accept"] == NOW + LONGEST
+
+
+@pytest.mark.parametrize("template", ["case.escalated", "case.warning", "progress.resolved"])
+def test_other_messages_carry_no_action_link(template):
+    assert lifetimes(template, {}, NOW, ACCEPT_FOR, LONGEST) == {}

@@ -236,3 +236,16 @@ def test_a_case_not_triaged_yet_is_read_and_told_without_a_category(template):
     assert (untriaged["category"], untriaged["team"], untriaged["priority"]) == ("", "", "normal")
     message = render(template, untriaged)
     assert message.subject and CASE["number"] in message.text
+
+
+def test_a_digest_names_every_case_it_holds_even_in_its_sms_text():
+    items = [
+        {"number": f"JX-20261121-00{n:02d}", "subject": f"【连心】延期已批准 JX-20261121-00{n:02d}"}
+        for n in range(20)
+    ]
+    message = Messages().render(
+        "digest", "jx", {"display_name": "侯**", "items": items, "links": {}, "facts": {}}
+    )
+    for item in items:
+        assert item["number"] in message.short and item["subject"] in message.text
+    assert message.short.startswith("【连心】20条消息汇总") and "另有" not in message.short

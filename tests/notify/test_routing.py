@@ -171,12 +171,35 @@ def test_a_group_falls_back_to_the_community_default_then_the_deployment_default
 
 
 def test_a_contact_this_service_cannot_address_is_passed_over():
-    """roster may list a WeCom user id or a phone line: robots take URLs, SMS takes digits."""
+    """roster may list a phone line or a malformed address: SMS takes digits, e-mail an
+    address, a robot a URL or the id of a robot in the routes."""
     contacts = [
-        Contact("wecom", "g1-leader"),
         Contact("phone", "13807310336"),
         Contact("sms", "call me"),
         Contact("email", "not-an-address"),
+        Contact("wecom", "not an id"),
         SMS,
     ]
     assert REACH.direct(contacts, ("wecom", "phone", "sms", "email")) == [SMS]
+
+
+def test_a_robot_named_by_id_is_tried_when_the_routes_name_it_and_reported_when_not():
+    """The sample's `wecom:g1-leader` was silently skipped: now it is sent to when the
+    community's routes name that robot, and otherwise listed as unresolved (handlers
+    count and log it) while the next channel takes the message."""
+    robot = Contact("wecom", "g1-leader")
+    named = Reachable(REACH.channels, REACH.groups, True, {"jx": {"g1-leader": "wecom"}})
+    leader = person(robot, SMS)
+    plan = for_person(leader, "p-1", "石**", "jx", "jx-g1", named, "t", False)
+    assert plan.chain[:2] == (robot, SMS) and plan.unresolved == ()
+
+    unnamed = for_person(leader, "p-1", "石**", "jx", "jx-g1", REACH, "t", False)
+    assert unnamed.chain[0] == SMS and unnamed.unresolved == (robot,)
+    dingtalk_only = Reachable(REACH.channels, REACH.groups, True, {"jx": {"g1-leader": "dingtalk"}})
+    assert for_person(leader, "p-1", "", "jx", "jx-g1", dingtalk_only, "t", False).unresolved == (
+        robot,
+    ), "a WeCom id never resolves to a DingTalk robot"
+    elsewhere = Reachable(REACH.channels, REACH.groups, True, {"other": {"g1-leader": "wecom"}})
+    assert for_person(leader, "p-1", "", "jx", "jx-g1", elsewhere, "t", False).unresolved == (
+        robot,
+    ), "nor to another community's"

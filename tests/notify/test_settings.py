@@ -4,12 +4,20 @@ and every secret known for redaction. Plain Python: the routes files are written
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from lianxin.config import InsecureSecret, Settings
-from services.notify.domain import DEV_SIGNING_SECRET
+from services.notify.channels import Channels, Target
+from services.notify.domain import (
+    DEV_SIGNING_SECRET,
+    Contact,
+    Delivery,
+    PermanentFailure,
+    Recipient,
+)
 from services.notify.routes import Routes
 from services.notify.settings import ConfigurationError, NotifySettings
 
@@ -67,6 +75,20 @@ ROUTES = {
         }
     },
     "hotlines": {"hl": {"url": "https://12345.example/reply", "secret": "${NT_HL_SECRET}"}},
+}
+ROBOTS = {
+    "communities": {
+        "jx": {
+            "robots": {
+                "g1-leader": {"channel": "wecom", "url": "https://qyapi.example/send?key=R1KEY0"},
+                "g2-leader": {
+                    "channel": "dingtalk",
+                    "url": "https://oapi.example/send?access_token=R2TOKEN",
+                    "secret": "SEC-robot-two",
+                },
+            }
+        }
+    }
 }
 
 
@@ -130,3 +152,43 @@ def test_the_shipped_routes_file_loads():
     settings = NotifySettings.from_config("notify", GOOD)
     routes = Routes.load(settings.routes_file, "", settings.base)
     assert routes.community("jingxiang").timezone == "Asia/Shanghai"
+
+
+def robot_delivery(channel: str, robot_id: str, community: str = "jx") -> Delivery:
+    return Delivery(
+        id="DL-R",
+        cause_id="e-1",
+        kind="case.dispatched",
+        recipient=Recipient("person", "p-g1-leader"),
+        contact=Contact(channel, robot_id),
+        message={},
+        created_at=datetime(2026, 11, 21, tzinfo=UTC),
+        community_id=community,
+    )
+
+
+def test_a_robot_named_by_id_resolves_to_its_url_through_the_routes(tmp_path):
+    settings = NotifySettings.from_config("notify", GOOD)
+    routes = Routes.load(write(tmp_path, ROBOTS), "", settings.base)
+    channels = Channels.from_settings(settings, routes)
+    assert channels.target(robot_delivery("wecom", "g1-leader")) == Target(
+        "https://qyapi.example/send?key=R1KEY0", ""
+    )
+    assert channels.target(robot_delivery("dingtalk", "g2-leader")) == Target(
+        "https://oapi.example/send?access_token=R2TOKEN", "SEC-robot-two"
+    )
+    assert {"R1KEY0", "R2TOKEN", "SEC-robot-two"} <= set(routes.secrets())
+
+
+@pytest.mark.parametrize(
+    ("channel", "robot_id", "community"),
+    [("wecom", "nobody", "jx"), ("dingtalk", "g1-leader", "jx"), ("wecom", "g1-leader", "other")],
+    ids=["unknown-id", "other-channel", "other-community"],
+)
+def test_a_robot_id_the_routes_do_not_name_fails_for_good(tmp_path, channel, robot_id, community):
+    settings = NotifySettings.from_config("notify", GOOD)
+    channels = Channels.from_settings(
+        settings, Routes.load(write(tmp_path, ROBOTS), "", settings.base)
+    )
+    with pytest.raises(PermanentFailure, match=f"no {channel} robot"):
+        channels.target(robot_delivery(channel, robot_id, community))

@@ -2,7 +2,8 @@
 
 `Channels` knows which adapters this deployment can use (SMS only with a gateway,
 e-mail only with an SMTP server), resolves a delivery's address (a group name is
-looked up in the routes when sent, so a rotated robot key applies to retries),
+looked up in the routes when sent, so a rotated robot key applies to retries; so is a
+robot a person's contact names by id),
 and sends with one total budget per send.
 """
 
@@ -19,7 +20,7 @@ from services.notify.channels.webhook import WebhookChannel
 from services.notify.domain import Delivery, PermanentFailure
 from services.notify.messages import Message
 from services.notify.routes import Routes
-from services.notify.routing import parse_group_address
+from services.notify.routing import ROBOT_CHANNELS, parse_group_address
 from services.notify.settings import NotifySettings
 
 __all__ = ["Channel", "Channels", "Target"]
@@ -40,15 +41,16 @@ class Channels:
 
     @classmethod
     def from_settings(cls, settings: NotifySettings, routes: Routes) -> Channels:
+        egress = settings.egress
         adapters: dict[str, Channel] = {
-            "webhook": WebhookChannel(),
-            "wecom": WeComChannel(),
-            "dingtalk": DingTalkChannel(),
-            "hotline": HotlineChannel(),
+            "webhook": WebhookChannel(egress),
+            "wecom": WeComChannel(egress),
+            "dingtalk": DingTalkChannel(egress),
+            "hotline": HotlineChannel(egress),
         }
         if settings.sms:
             adapters["sms"] = SmsChannel(
-                settings.sms.url, settings.sms.api_key, settings.sms.sign_name
+                settings.sms.url, settings.sms.api_key, settings.sms.sign_name, egress
             )
         if settings.smtp:
             smtp = settings.smtp
@@ -80,4 +82,17 @@ class Channels:
                 raise PermanentFailure(f"no route for {address}")
             fallback = self._signing_secret if group.channel == "webhook" else ""
             return Target(group.url, group.secret or fallback)
+        if delivery.contact.channel in ROBOT_CHANNELS and "://" not in address:
+            return self._robot(delivery, address)
         return Target(address, self._signing_secret)
+
+    def _robot(self, delivery: Delivery, robot_id: str) -> Target:
+        """A robot a person's contact names by id: from the routes of the delivery's
+        community, looked up when sent. Planning passes over an id the routes do not name
+        (routing.Reachable); one that is gone by the time it is sent (the routes file
+        changed across a restart) fails for good and the next channel follows."""
+        channel = delivery.contact.channel
+        robot = self._routes.robot(delivery.community_id, channel, robot_id)
+        if robot is None:
+            raise PermanentFailure(f"no {channel} robot {robot_id!r} in the routes")
+        return Target(robot.url, robot.secret)

@@ -15,7 +15,7 @@ from eventlet import patcher
 
 from services.notify.channels.base import Target
 from services.notify.domain import DELIVERY_HEADER, Delivery, DeliveryFailed, PermanentFailure
-from services.notify.messages import Message
+from services.notify.messages import Message, one_line
 
 
 class EmailChannel:
@@ -52,7 +52,7 @@ class EmailChannel:
 
     def compose(self, delivery: Delivery, message: Message, to: str) -> EmailMessage:
         email = EmailMessage()
-        email["Subject"] = message.subject
+        email["Subject"] = one_line(message.subject)  # a stored message may predate one_line
         email["From"] = formataddr(("连心 Lianxin", self._sender))
         email["To"] = to
         email["Message-ID"] = make_msgid(idstring=delivery.id, domain="lianxin.local")

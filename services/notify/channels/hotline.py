@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+from lianxin.egress import EgressRule
 from services.notify.channels.base import Target
 from services.notify.channels.transport import post_json
 from services.notify.domain import DELIVERY_HEADER, SIGNATURE_HEADER, Delivery, sign
@@ -14,6 +15,9 @@ from services.notify.messages import Message
 
 class HotlineChannel:
     name = "hotline"
+
+    def __init__(self, egress: EgressRule):
+        self._egress = egress
 
     def send(self, delivery: Delivery, message: Message, target: Target, budget: float) -> str:
         reply = dict(message.facts.get("reply") or {})
@@ -26,4 +30,4 @@ class HotlineChannel:
             DELIVERY_HEADER: delivery.id,
             SIGNATURE_HEADER: sign(target.secret, int(time.time()), body),
         }
-        return post_json(target.address, body, budget, headers).body
+        return post_json(target.address, body, budget, headers, egress=self._egress).summary

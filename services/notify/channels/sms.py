@@ -3,6 +3,7 @@ key as a bearer token and the delivery id as the gateway's de-duplication key.""
 
 from __future__ import annotations
 
+from lianxin.egress import EgressRule
 from services.notify.channels.base import Target
 from services.notify.channels.transport import post_json
 from services.notify.domain import DELIVERY_HEADER, Delivery
@@ -12,8 +13,9 @@ from services.notify.messages import Message
 class SmsChannel:
     name = "sms"
 
-    def __init__(self, gateway_url: str, api_key: str, sign_name: str):
+    def __init__(self, gateway_url: str, api_key: str, sign_name: str, egress: EgressRule):
         self._url = gateway_url
+        self._egress = egress
         self._api_key = api_key
         self._sign = sign_name
 
@@ -25,4 +27,4 @@ class SmsChannel:
             "reference": delivery.id,
         }
         headers = {"Authorization": f"Bearer {self._api_key}", DELIVERY_HEADER: delivery.id}
-        return post_json(self._url, body, budget, headers).body
+        return post_json(self._url, body, budget, headers, egress=self._egress).summary

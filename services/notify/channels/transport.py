@@ -1,4 +1,4 @@
-"""JSON over HTTP with one total deadline per send.
+"""JSON over HTTP with one total deadline per send, only where egress allows.
 
 A receiver that answers a byte at a time defeats a per-read timeout: every byte
 restarts it. Here the whole exchange — connect, send, status, headers, body —
@@ -6,6 +6,12 @@ runs under one `eventlet.Timeout`, over eventlet's green HTTP client, so the
 deadline holds whether or not the process is monkey-patched (the services are;
 the tests are not). A send must end inside its budget: it runs under the
 delivery's lease, and a send that outran the lease could be made a second time.
+
+Before any request the URL passes lianxin.egress: its host is resolved, every address
+checked against the allow-list, and the connection made to the address checked (never
+to a second resolution). What a receiver answers is read for its status (and a robot's
+errcode) only: a delivery keeps "HTTP 200", never the body, so a URL pointed at an
+internal service cannot be used to read that service's answers.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import eventlet
+from eventlet.green import socket as green_socket
 from eventlet.green.http import client as http_client
 
+from lianxin.egress import Destination, EgressRefused, EgressRule, HostUnresolved
 from services.notify.domain import DeliveryFailed, PermanentFailure, redact_url
 
 RESPONSE_LIMIT = 4096  # of a provider's answer kept for the delivery log
@@ -30,6 +38,11 @@ RETRYABLE_STATUSES = frozenset({408, 425, 429})
 class Reply:
     status: int
     body: str
+
+    @property
+    def summary(self) -> str:
+        """What a delivery keeps of the answer: its status, never its body."""
+        return f"HTTP {self.status}"
 
     def json(self) -> dict[str, Any]:
         try:
@@ -48,17 +61,24 @@ def post_json(
     payload: Mapping[str, Any] | bytes,
     budget: float,
     headers: Mapping[str, str] | None = None,
+    *,
+    egress: EgressRule,
 ) -> Reply:
     """POST `payload` and return the answer; 2xx or raise. A 5xx, 408, 429, a refused
-    connection or the deadline are worth another attempt (DeliveryFailed); any other
-    4xx is not (PermanentFailure). No error text carries the URL's query."""
+    connection, a name that does not resolve or the deadline are worth another attempt
+    (DeliveryFailed); any other 4xx, or an address egress refuses, is not
+    (PermanentFailure). No error text carries the URL's query or the answer's body."""
     body = payload if isinstance(payload, bytes) else _encode(payload)
     shown = redact_url(url)
     try:
         with eventlet.Timeout(budget, SendTimedOut(f"no answer from {shown} within {budget:g}s")):
-            reply = _exchange(url, body, headers or {}, budget)
+            reply = _exchange(url, egress.check(url), body, headers or {}, budget)
     except SendTimedOut:
         raise
+    except EgressRefused as refused:
+        raise PermanentFailure(f"{refused} (egress allow-list)") from None
+    except HostUnresolved:
+        raise DeliveryFailed(f"the host of {shown} did not resolve") from None
     except (OSError, http_client.HTTPException, ValueError) as exc:
         raise DeliveryFailed(f"{type(exc).__name__} talking to {shown}") from None
     if 200 <= reply.status < 300:
@@ -69,16 +89,17 @@ def post_json(
     raise PermanentFailure(error)
 
 
-def _exchange(url: str, body: bytes, headers: Mapping[str, str], budget: float) -> Reply:
+def _exchange(
+    url: str, to: Destination, body: bytes, headers: Mapping[str, str], budget: float
+) -> Reply:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PermanentFailure(f"not an http(s) URL: {redact_url(url)}")
-    if parts.scheme == "https":
+    if to.scheme == "https":
         connection = http_client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=budget, context=ssl.create_default_context()
+            to.host, to.port, timeout=budget, context=ssl.create_default_context()
         )
     else:
-        connection = http_client.HTTPConnection(parts.hostname, parts.port, timeout=budget)
+        connection = http_client.HTTPConnection(to.host, to.port, timeout=budget)
+    connection._create_connection = _pinned(to.address)  # the address checked, not a new lookup
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -94,6 +115,16 @@ def _exchange(url: str, body: bytes, headers: Mapping[str, str], budget: float) 
         return Reply(response.status, text)
     finally:
         connection.close()
+
+
+def _pinned(address: str):
+    """http.client's connect, to `address` whatever the host name says (the Host header
+    and TLS's server name stay the name's)."""
+
+    def connect(where: tuple[str, int], timeout: float, source=None):
+        return green_socket.create_connection((address, where[1]), timeout, source)
+
+    return connect
 
 
 def _encode(payload: Mapping[str, Any]) -> bytes:

@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from lianxin.egress import EgressRule
 from services.notify.channels.base import Target
 from services.notify.channels.transport import post_json
 from services.notify.domain import DELIVERY_HEADER, SIGNATURE_HEADER, Delivery, sign
@@ -16,13 +17,16 @@ from services.notify.messages import Message
 class WebhookChannel:
     name = "webhook"
 
+    def __init__(self, egress: EgressRule):
+        self._egress = egress
+
     def send(self, delivery: Delivery, message: Message, target: Target, budget: float) -> str:
         body = json.dumps(self.body(delivery, message), ensure_ascii=False, default=str).encode()
         headers = {
             DELIVERY_HEADER: delivery.id,  # receivers de-duplicate on it: at-least-once
             SIGNATURE_HEADER: sign(target.secret, int(time.time()), body),
         }
-        return post_json(target.address, body, budget, headers).body
+        return post_json(target.address, body, budget, headers, egress=self._egress).summary
 
     @staticmethod
     def body(delivery: Delivery, message: Message) -> dict[str, Any]:
