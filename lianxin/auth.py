@@ -59,7 +59,7 @@ from lianxin.person_access import (
     PERSON_ACCESS_COLLECTION,
     PersonAccess,
     PersonAccessChanged,
-    newer,
+    merged,
     refusal,
 )
 
@@ -464,8 +464,10 @@ class AccessReplicaStore(DependencyProvider):
 
     def apply_person(self, access: PersonAccess) -> None:
         with self._people.change(access.person_id) as change:
-            if newer(change.document, access):
-                change.save(access.to_document())
+            stored = PersonAccess.from_document(change.document) if change.document else None
+            kept = merged(stored, access)
+            if kept is not None:
+                change.save(kept.to_document())
 
     def person(self, person_id: str) -> PersonAccess | None:
         return self.keyring.person(person_id)

@@ -17,7 +17,7 @@ aggregate store, so that two replicas applying two versions at once keep the new
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -76,9 +76,14 @@ def refusal(
     return None
 
 
-def newer(stored: Mapping[str, Any] | None, access: PersonAccess) -> bool:
-    """Events arrive in any order: a replica only moves forward by `person_version`."""
-    return stored is None or int(stored.get("person_version", 0)) < access.person_version
+def merged(stored: PersonAccess | None, told: PersonAccess) -> PersonAccess | None:
+    """What a replica keeps once told of a person: nothing new (None) unless the version is
+    newer, as events arrive in any order. `access_since` only moves forward: an event that
+    leaves it out, or names an earlier one, does not bring void credentials back."""
+    if stored is not None and stored.person_version >= told.person_version:
+        return None
+    since = [at for at in (stored and stored.access_since, told.access_since) if at is not None]
+    return replace(told, access_since=max(since, default=None))
 
 
 class PersonAccessChanged(Schema):

@@ -2,8 +2,9 @@
 that page, once, through the cases service.
 
 A GET never changes anything: link previews in chats and mail scanners fetch every
-link. Both refuse a link whose person is inactive in notify's replica of roster's
-people, or whose access was reset (`access_since`) after the link was issued.
+link. Both refuse a link whose person the people's access (lianxin.person_access, the
+replica every service keeps) no longer admits: inactive, no longer in the link's role,
+or whose access changed (`access_since`) after the link was issued.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from lianxin.person_access import PersonAccess, refusal
 from services.notify import instruments
 from services.notify.handlers import Clock
 from services.notify.links import (
@@ -30,10 +32,15 @@ from services.notify.store import NotifyStore
 SHOWN_FACTS = ("number", "category_label", "place", "description", "deadline_local")
 
 
-def preview(store: NotifyStore, outbound: Outbound, token: str, clock: Clock) -> dict[str, Any]:
+People = Callable[[str], PersonAccess | None]  # the people's access, by person id
+
+
+def preview(
+    store: NotifyStore, outbound: Outbound, people: People, token: str, clock: Clock
+) -> dict[str, Any]:
     """What the link's page shows: the case as the person's message told it (masked), the
     action, until when, and the confirmation its POST must carry. Changes nothing."""
-    link = _usable(store, outbound, token, clock())
+    link = _usable(store, outbound, people, token, clock())
     facts = _facts(store, link)
     _count(link.action, "shown")
     label = facts.get("category_label") or {}
@@ -53,6 +60,7 @@ def preview(store: NotifyStore, outbound: Outbound, token: str, clock: Clock) ->
 def confirm(
     store: NotifyStore,
     outbound: Outbound,
+    people: People,
     token: str,
     confirmation: str | None,
     perform: Callable[..., Mapping[str, Any]],
@@ -65,7 +73,7 @@ def confirm(
     if not outbound.links.confirms(link, confirmation):
         _count(link.action, "unconfirmed")
         raise Unconfirmed("Confirm on the link's own page.")
-    _check_person(store, link)
+    _check_person(people, link)
     earlier = store.claim_link(link.use_id, _claim(link, now))
     if earlier is not None:
         _count(link.action, "used")
@@ -98,9 +106,11 @@ def confirm(
 # the checks both make
 
 
-def _usable(store: NotifyStore, outbound: Outbound, token: str, now: datetime) -> ActionLink:
+def _usable(
+    store: NotifyStore, outbound: Outbound, people: People, token: str, now: datetime
+) -> ActionLink:
     link = _read(outbound, token, now)
-    _check_person(store, link)
+    _check_person(people, link)
     earlier = store.link_use(link.use_id)
     if earlier is not None:
         raise _used(outbound, link, earlier, now)
@@ -115,12 +125,10 @@ def _read(outbound: Outbound, token: str, now: datetime) -> ActionLink:
         raise
 
 
-def _check_person(store: NotifyStore, link: ActionLink) -> None:
-    """The person must still be active, and the link newer than their last access reset
-    (a role change or a revocation in roster)."""
-    person = store.record("people", link.person_id)
-    since = (person or {}).get("access_since")
-    if person is None or not person.get("active", True) or (since and link.issued_at < since):
+def _check_person(people: People, link: ActionLink) -> None:
+    """The person must still be active in the link's role, and the link newer than their
+    last change of access (a deactivation, a change of role in roster)."""
+    if refusal(people(link.person_id), link.role, link.issued_at) is not None:
         _count(link.action, "revoked")
         raise LinkRevoked("This link is no longer valid for this person.")
 

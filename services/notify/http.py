@@ -146,7 +146,13 @@ class NotifyHttp:
     )
     def show_link(self, request, token):
         try:
-            shown = actions.preview(self.store, self.outbound, token[:TOKEN_LIMIT], utc_now)
+            shown = actions.preview(
+                self.store,
+                self.outbound,
+                self.access_replica.person,
+                token[:TOKEN_LIMIT],
+                utc_now,
+            )
         except LinkRefused as refused:
             return self._refused(request, refused)
         if wants_html(request):
@@ -170,6 +176,7 @@ class NotifyHttp:
             result = actions.confirm(
                 self.store,
                 self.outbound,
+                self.access_replica.person,
                 token[:TOKEN_LIMIT],
                 body["confirm"],
                 perform,

@@ -4,7 +4,6 @@ their events arrive in."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from services.notify.store import NotifyStore, is_after
@@ -39,19 +38,9 @@ def apply_person(store: NotifyStore, payload: Mapping[str, Any]) -> None:
                 "contacts": [dict(contact) for contact in payload.get("contacts", [])],
                 "quiet_hours": payload.get("quiet_hours"),
                 "active": bool(payload.get("active", True)),
-                "access_since": latest(
-                    change.document.get("access_since"), payload.get("access_since")
-                ),
                 "version": version,
             }
         )
-
-
-def latest(stored: datetime | None, told: datetime | None) -> datetime | None:
-    """A person's access reset: action links issued before it are void (a role change,
-    a revocation in roster). It only moves forward: a later event that leaves it out
-    does not bring old links back to life."""
-    return max((at for at in (stored, told) if at is not None), default=None)
 
 
 def _index_staff(

@@ -122,8 +122,6 @@ class PersonChanged(_Tolerant):
         allow_none=True, load_default=None, validate=validate.Regexp(r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     )
     active = fields.Boolean(load_default=True)
-    # any action link issued before it is void (roster sets it on a role change or reset)
-    access_since = fields.AwareDateTime(allow_none=True, load_default=None)
     person_version = fields.Integer(required=True)
 
 

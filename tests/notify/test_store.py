@@ -111,16 +111,3 @@ def test_dead_deliveries_are_listed_newest_first_and_counted_per_community(store
     count, listed = store.dead(None, limit=50)
     assert count == 4
     assert [d.id for d in store.of_case("LX-2")] == ["DL-2"]
-
-
-def test_an_access_reset_is_kept_and_only_moves_forward(store):
-    """Links issued before `access_since` are void; a later person.changed that leaves it
-    out (or names an older one) does not bring them back to life."""
-    reset = AT + timedelta(hours=1)
-    replicas.apply_person(store, {**person(1), "access_since": reset})
-    assert store.record("people", "p-1")["access_since"] == reset
-    replicas.apply_person(store, {**person(2), "access_since": None})
-    replicas.apply_person(store, {**person(3), "access_since": AT})
-    assert store.record("people", "p-1")["access_since"] == reset
-    replicas.apply_person(store, {**person(4), "access_since": reset + timedelta(hours=1)})
-    assert store.record("people", "p-1")["access_since"] == reset + timedelta(hours=1)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lianxin.person_access import PersonAccess, PersonAccessChanged, newer, refusal
+from lianxin.person_access import PersonAccess, PersonAccessChanged, merged, refusal
 
 CHANGED = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 
@@ -55,11 +55,22 @@ def test_only_credentials_issued_before_the_change_fall(offset_ms):
 
 
 def test_a_replica_moves_forward_by_version_whatever_order_events_arrive_in():
-    stored = person(person_version=3).to_document()
-    assert newer(None, person(person_version=1))
-    assert newer(stored, person(person_version=4))
-    assert not newer(stored, person(person_version=3))
-    assert not newer(stored, person(person_version=2))
+    stored = person(person_version=3)
+    assert merged(None, person(person_version=1)) == person(person_version=1)
+    assert merged(stored, person(person_version=4, active=False)).active is False
+    assert merged(stored, person(person_version=3)) is None
+    assert merged(stored, person(person_version=2)) is None
+
+
+def test_an_access_reset_only_moves_forward():
+    """Credentials issued before a reset stay void: a later event that leaves the reset
+    out, or names an earlier one, does not revive them."""
+    later = CHANGED + timedelta(hours=1)
+    stored = person(person_version=1, access_since=later)
+    assert merged(stored, person(person_version=2, access_since=None)).access_since == later
+    assert merged(stored, person(person_version=2, access_since=CHANGED)).access_since == later
+    newest = CHANGED + timedelta(hours=2)
+    assert merged(stored, person(person_version=2, access_since=newest)).access_since == newest
 
 
 def test_the_replica_document_round_trips():
