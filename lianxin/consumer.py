@@ -5,7 +5,11 @@ RabbitMQ cluster, declared with
 - `x-delivery-limit`: a message whose worker died mid-way (no ack: the broker takes
   it back) is redelivered at most that many times, then dead-lettered by the broker;
 - at-least-once dead-lettering into `<queue>.dead`, declared up front so operators
-  see (and alert on) an empty one.
+  see (and alert on) an empty one;
+- bindings to the events exchanges of their sources, which they never declare (only the
+  source and the deploy step may: deploy/rabbitmq/definitions.sh), and to the service's
+  own `<service>.queues` under their own name, the only way back in for a retry, a
+  deadline or a replay (lianxin.delays).
 
 Outcomes. A message is acked only after its handler's effect is stored.
 - A handler's own failure counts as an attempt: the message is republished to a
@@ -52,7 +56,6 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-lianxin-attempts"
 ERROR_HEADER = "x-lianxin-error"
-DEFAULT_EXCHANGE = Exchange("")
 # Deliveries of one message whose worker died before acking it (a crash loop), after which
 # the broker parks it. A constant, not a setting: every declarer must agree on it.
 DELIVERY_LIMIT = 10
@@ -71,22 +74,31 @@ class Source:
     pattern: str
 
 
-def consumer_queue(name: str, sources: Iterable[Source]) -> Queue:
-    """A consumer's quorum queue bound to its sources on their event exchanges."""
+def source_exchange(service: str) -> Exchange:
+    """A source's events exchange as a consumer binds to it: declared passively, since only
+    the source (and the deploy step) may declare it; missing, it fails the bind plainly."""
+    exchange = get_event_exchange(service, {})
+    exchange.passive = True
+    return exchange
+
+
+def consumer_queue(service: str, name: str, sources: Iterable[Source]) -> Queue:
+    """A service's quorum queue bound to its sources on their event exchanges, and to the
+    service's own exchange under its name; it dead-letters there, into `<name>.dead`."""
+    own = delays.queues_exchange(service)
     bindings = [
-        binding(get_event_exchange(source.service, {}), routing_key=source.pattern)
-        for source in sources
+        binding(source_exchange(source.service), routing_key=source.pattern) for source in sources
     ]
     return Queue(
         name,
-        bindings=bindings,
+        bindings=[*bindings, binding(own, routing_key=name)],
         durable=True,
         auto_delete=False,
         exclusive=False,
         queue_arguments={
             "x-queue-type": "quorum",
             "x-delivery-limit": DELIVERY_LIMIT,
-            "x-dead-letter-exchange": "",
+            "x-dead-letter-exchange": own.name,
             "x-dead-letter-routing-key": dead_letter_queue_name(name),
             "x-dead-letter-strategy": "at-least-once",
             "x-overflow": "reject-publish",
@@ -94,10 +106,10 @@ def consumer_queue(name: str, sources: Iterable[Source]) -> Queue:
     )
 
 
-def dead_letter_queue(name: str) -> Queue:
+def dead_letter_queue(service: str, name: str) -> Queue:
     return Queue(
         dead_letter_queue_name(name),
-        exchange=DEFAULT_EXCHANGE,
+        exchange=delays.queues_exchange(service),
         routing_key=dead_letter_queue_name(name),
         durable=True,
         queue_arguments={"x-queue-type": "quorum"},
@@ -142,22 +154,25 @@ class ReliableEventHandler(EventHandler):
     def declared_queues(self, service_name: str, method_name: str) -> list[Queue]:
         """What this consumer needs to exist, for the topology step and for setup()."""
         name = self.queue_name(service_name, method_name)
-        return [consumer_queue(name, self.sources()), dead_letter_queue(name)]
+        return [
+            consumer_queue(service_name, name, self.sources()),
+            dead_letter_queue(service_name, name),
+        ]
 
     def setup(self) -> None:
         quiet_expected_worker_errors()
-        settings = Settings.from_config(self.container.service_name, self.container.config)
+        service = self.container.service_name
+        settings = Settings.from_config(service, self.container.config)
         self._amqp_uri = settings.amqp_uri
+        self._service = service
         self._policy = RetryPolicy(
             max_attempts=settings.handler_max_attempts,
             base_delay=settings.handler_retry_base_seconds,
         )
-        self.queue, self._dead_queue = self.declared_queues(
-            self.container.service_name, self.method_name
-        )
+        self.queue, self._dead_queue = self.declared_queues(service, self.method_name)
         with get_connection(self._amqp_uri) as connection:
-            reach_broker(connection, f"{self.container.service_name}.{self.method_name}")
-            for queue in (self.queue, self._dead_queue, *delays.tiers()):
+            reach_broker(connection, f"{service}.{self.method_name}")
+            for queue in (self.queue, self._dead_queue, *delays.tiers(service)):
                 queue.maybe_bind(connection)
                 queue.declare()
         self.queue_consumer.register_provider(self)  # what nameko's Consumer.setup does
@@ -276,6 +291,7 @@ class ReliableEventHandler(EventHandler):
         after a delay tier (None: at once)."""
         delays.publish(
             self._amqp_uri,
+            self._service,
             message.body,
             queue or self.queue.name,
             tier,
