@@ -143,7 +143,7 @@ def offer(case_id: str, person_id: str = "p-repair-2", attempt: int = 1) -> dict
 
 
 def as_roster(stack, *messages: dict) -> None:
-    publish_events(stack.amqp_uri, "roster", messages)
+    publish_events(stack, "roster", messages)
 
 
 class Probe:

@@ -21,6 +21,7 @@ import requests
 from kombu import Connection, Queue
 
 from lianxin.consumer import dead_letter_queue_name
+from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES, Stack
 from scripts.webhook_sink import Sink, handler_for
 from tests.conftest import MONGO_URI
@@ -67,12 +68,21 @@ def sink():
     server.shutdown()
 
 
-def new_stack(amqp_uri: str, mongo_uri: str, db_prefix: str, state_dir, sink: Sink) -> Stack:
+def new_stack(
+    amqp_uri: str,
+    broker_users: BrokerUsers,
+    mongo_uri: str,
+    db_prefix: str,
+    state_dir,
+    sink: Sink,
+) -> Stack:
     """The services under a supervisord of their own, started as `make up` starts them,
-    two replicas each. Without autorestart: a process a test kills stays dead until the
-    test starts it again, so no test races supervisord's restart."""
+    two replicas each, each service as its own broker user (granted on `amqp_uri`'s vhost).
+    Without autorestart: a process a test kills stays dead until the test starts it again,
+    so no test races supervisord's restart."""
     stack = Stack(
         amqp_uri=amqp_uri,
+        broker_users=broker_users,
         mongo_uri=mongo_uri,
         db_prefix=db_prefix,
         state_dir=state_dir,
@@ -98,9 +108,10 @@ def new_stack(amqp_uri: str, mongo_uri: str, db_prefix: str, state_dir, sink: Si
 
 
 @pytest.fixture(scope="session")
-def stack(amqp_uri, db_prefix, mongo_client, sink, tmp_path_factory):
+def stack(amqp_uri, broker_users, db_prefix, mongo_client, sink, tmp_path_factory):
     """The session's stack, on the shared broker vhost and database of the session."""
-    stack = new_stack(amqp_uri, MONGO_URI, db_prefix, tmp_path_factory.mktemp("stack"), sink)
+    state_dir = tmp_path_factory.mktemp("stack")
+    stack = new_stack(amqp_uri, broker_users, MONGO_URI, db_prefix, state_dir, sink)
     try:
         stack.up()
         import_sample_community(stack)
@@ -228,7 +239,8 @@ def parked_about(amqp_uri: str, queues: Iterable[str], case_ids: set[str]) -> li
 
 
 def admin_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess:
-    """`python -m scripts.admin ...` against the test stack's broker and databases."""
+    """`python -m scripts.admin ...` against the test stack's broker (as its administrator)
+    and databases."""
     env = {
         **os.environ,
         "AMQP_URI": stack.amqp_uri,
@@ -401,12 +413,14 @@ def area_events(community: str, version: int = 1) -> list[dict[str, Any]]:
     ]
 
 
-def publish_events(amqp_uri: str, source: str, messages: Iterable[dict[str, Any]]) -> None:
-    """Put events on the bus as the source service's relay would, with confirms."""
+def publish_events(stack: Stack, source: str, messages: Iterable[dict[str, Any]]) -> None:
+    """Put events on the bus as the source service's relay would: as its broker user,
+    with `user_id` and confirms."""
     from kombu import Exchange
 
     exchange = Exchange(f"{source}.events", type="topic", durable=True)
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+    uri = stack.broker_users.uri(stack.amqp_uri, source)
+    with Connection(uri, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
         for message in messages:
             producer.publish(
@@ -414,7 +428,7 @@ def publish_events(amqp_uri: str, source: str, messages: Iterable[dict[str, Any]
                 exchange=exchange,
                 routing_key=message["type"],
                 serializer="json",
-                declare=[exchange],
+                user_id=stack.broker_users.user(source),
                 retry=True,
             )
 
@@ -425,7 +439,7 @@ def ensure_community(stack: Stack, community: str) -> None:
     if community in known:
         return
     expected = {event["payload"]["node"]["code"] for event in area_events(community)}
-    publish_events(stack.amqp_uri, "roster", area_events(community))
+    publish_events(stack, "roster", area_events(community))
 
     def listed() -> bool:
         answer = requests.get(
