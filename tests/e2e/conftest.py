@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 from kombu import Connection, Queue
+from pymongo import MongoClient
 
 from lianxin.consumer import dead_letter_queue_name
 from scripts.broker_users import BrokerUsers
@@ -268,7 +269,9 @@ def admin_key(stack) -> str:
         stack, "keys", "create", "--name", "e2e-admin", "--scope", "admin", "--community", "*"
     )
     assert made.returncode == 0, made.stderr
-    return made.stdout.strip().splitlines()[-1]
+    key = made.stdout.strip().splitlines()[-1]
+    wait_replicated(stack, key.split("_")[1])  # cases publishes it, within a second
+    return key
 
 
 class Keys:
@@ -332,12 +335,7 @@ class Keys:
         return response.json()["token"]
 
     def wait_replicated(self, key_id: str) -> None:
-        wait_until(
-            f"key {key_id} in every service",
-            lambda: all(
-                self._db(service)["api_keys"].find_one({"_id": key_id}) for service in SERVICES
-            ),
-        )
+        wait_replicated(self._stack, key_id)
 
 
 @pytest.fixture(scope="session")
@@ -371,8 +369,23 @@ def helper_headers(stack: Stack) -> dict[str, str]:
             "--scope", "report", "--scope", "read", "--scope", "act",
         )  # fmt: skip
         assert made.returncode == 0, made.stderr
-        key = stack.helper_key = made.stdout.strip().splitlines()[-1]
+        key = made.stdout.strip().splitlines()[-1]
+        wait_replicated(stack, key.split("_")[1])  # cases publishes it, within a second
+        stack.helper_key = key
     return {"X-Api-Key": key}
+
+
+def wait_replicated(stack: Stack, key_id: str) -> None:
+    """Until every service has the key: the CLI writes it to cases' database, and cases'
+    own relay publishes `apikey.changed` to the others."""
+    with MongoClient(stack.mongo_uri) as client:
+        wait_until(
+            f"key {key_id} in every service",
+            lambda: all(
+                client[f"{stack.db_prefix}{service}"]["api_keys"].find_one({"_id": key_id})
+                for service in SERVICES
+            ),
+        )
 
 
 def area_events(community: str, version: int = 1) -> list[dict[str, Any]]:
