@@ -17,8 +17,10 @@ request body. The actor then has the key's scopes, the token's person and role,
 and the communities both allow.
 
 The cases service owns the keys and publishes `apikey.changed`; every other
-service keeps a replica in its own database (KeyReplica). Either way the keys
-are read by `_id` on every request, with a short cache.
+service keeps a replica in its own database (KeyReplica), fed only by events that
+cases' broker user published (lianxin.consumer, `from_source_only`): anyone else who
+could put one on the bus would otherwise mint keys. Either way the keys are read by
+`_id` on every request, with a short cache.
 """
 
 from __future__ import annotations
@@ -337,7 +339,7 @@ class KeyReplica:
 
     key_replica = KeyReplicaStore()
 
-    @event_handler("cases", "apikey.changed")
+    @event_handler("cases", "apikey.changed", from_source_only=True)
     def on_api_key_changed(self, message):
         self.key_replica.apply(KEY_EVENTS.read(message).payload)
 

@@ -21,6 +21,9 @@ Outcomes. A message is acked only after its handler's effect is stored.
   counted against the message, nothing is parked.
 - A message that cannot be decoded, or whose envelope or payload is invalid, goes
   straight to `<queue>.dead`.
+- A consumer of control events (`from_source_only=True`: keys, people's access) refuses,
+  and parks, a message its source service's broker user did not publish; see
+  `publisher_of` for how its retries and replays keep their first publisher.
 
 Logging. nameko logs every failed worker with a traceback; these entrypoints log
 instead: a retry as one warning line, a dead-lettered message once as an error
@@ -29,6 +32,7 @@ with its event id, an outage once per message.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import traceback
@@ -56,6 +60,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-lianxin-attempts"
 ERROR_HEADER = "x-lianxin-error"
+PUBLISHER_HEADER = "x-lianxin-publisher"  # the broker user who first published the message
 # Deliveries of one message whose worker died before acking it (a crash loop), after which
 # the broker parks it. A constant, not a setting: every declarer must agree on it.
 DELIVERY_LIMIT = 10
@@ -116,6 +121,23 @@ def dead_letter_queue(service: str, name: str) -> Queue:
     )
 
 
+def publisher_of(message, source_exchanges: Iterable[str]) -> str:
+    """The broker user who first published `message` ("" when none is known).
+
+    A message that arrives from a source's events exchange (first delivered, or redelivered
+    by the broker) carries `user_id`, which RabbitMQ checks against the publishing
+    connection's user, and which the outbox relay always sets (lianxin.producers). Any
+    other way in is the consumer's own path: its retries, through its own delay tiers and
+    `<service>.queues`, or the operator's replay; only the service itself and the
+    administrator may write there. On that path the first publisher travels in
+    PUBLISHER_HEADER, set when the consumer republished the message and kept by a replay."""
+    properties = message.properties or {}
+    if (message.delivery_info or {}).get("exchange") in set(source_exchanges):
+        return str(properties.get("user_id") or "")
+    headers = message.headers or {}
+    return str(headers.get(PUBLISHER_HEADER, properties.get("user_id")) or "")
+
+
 class ReliableQueueConsumer(QueueConsumer):
     """nameko's queue consumer, but a message kombu cannot decode is handed to its
     entrypoint to park, instead of breaking the consume loop."""
@@ -135,8 +157,11 @@ class ReliableEventHandler(EventHandler):
 
     queue_consumer = ReliableQueueConsumer()
 
-    def __init__(self, source_service: str, event_type: str, **kwargs: Any):
+    def __init__(
+        self, source_service: str, event_type: str, from_source_only: bool = False, **kwargs: Any
+    ):
         kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
+        self.from_source_only = from_source_only
         super().__init__(source_service, event_type, **kwargs)
 
     def sources(self) -> list[Source]:
@@ -169,6 +194,8 @@ class ReliableEventHandler(EventHandler):
             max_attempts=settings.handler_max_attempts,
             base_delay=settings.handler_retry_base_seconds,
         )
+        self._source_exchanges = {source_exchange(s.service).name for s in self.sources()}
+        self._trusted = frozenset(settings.broker_user(s.service) for s in self.sources())
         self.queue, self._dead_queue = self.declared_queues(service, self.method_name)
         with get_connection(self._amqp_uri) as connection:
             reach_broker(connection, f"{service}.{self.method_name}")
@@ -178,7 +205,29 @@ class ReliableEventHandler(EventHandler):
         self.queue_consumer.register_provider(self)  # what nameko's Consumer.setup does
 
     def handle_message(self, body, message) -> None:
+        if self.from_source_only:
+            publisher = publisher_of(message, self._source_exchanges)
+            if publisher not in self._trusted:
+                self._refuse(message, publisher)
+                return
         self._run(body, message, outage_attempts=0)
+
+    def _refuse(self, message, publisher: str) -> None:
+        """Park a control event its source did not publish: it is never handled, and a
+        replay keeps its publisher, so it is refused again."""
+        trusted = " or ".join(sorted(self._trusted))
+        reason = f"refused: published by {publisher or 'an unknown user'}, not {trusted}"
+        headers = {**(message.headers or {}), ERROR_HEADER: reason}
+        try:
+            self._delay(message, None, headers, self._dead_queue.name)
+        except Exception:
+            log.warning("could not park a refused message; returning it to %s", self.queue.name)
+            self.queue_consumer.requeue_message(message)
+            return
+        log.error("%s on %s %s", _describe(message), self.queue.name, reason)
+        instrumentation.EVENTS_REFUSED.labels(self.queue.name).inc()
+        instrumentation.EVENTS_DEAD_LETTERED.labels(self.queue.name).inc()
+        self.queue_consumer.ack_message(message)
 
     def _run(self, body, message, outage_attempts: int) -> None:
         handle_result = partial(self._after_work, body, message, outage_attempts)
@@ -288,14 +337,14 @@ class ReliableEventHandler(EventHandler):
 
     def _delay(self, message, tier: int | None, headers: Mapping, queue: str | None = None) -> None:
         """Send the message, as received, to `queue` (this consumer's own by default)
-        after a delay tier (None: at once)."""
+        after a delay tier (None: at once), noting who first published it."""
         delays.publish(
             self._amqp_uri,
             self._service,
             message.body,
             queue or self.queue.name,
             tier,
-            headers,
+            {**headers, PUBLISHER_HEADER: publisher_of(message, self._source_exchanges)},
             content_type=message.content_type,
             content_encoding=message.content_encoding,
         )
@@ -368,6 +417,17 @@ class DeadlineHandler(ReliableEventHandler):
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+
+
+def _describe(message) -> str:
+    """`event <id> (<type>)` of a message, read without trusting it to decode."""
+    try:
+        body = json.loads(message.body)
+    except (TypeError, ValueError):
+        return "a message"
+    if not isinstance(body, Mapping):
+        return "a message"
+    return f"event {str(body.get('event_id', '?'))[:64]} ({str(body.get('type', '?'))[:64]})"
 
 
 def _event_id(body: Any) -> str:

@@ -44,7 +44,8 @@ def pending(document: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 class OutboxPublisher:
     """Publishes what an outbox holds: events to the service's nameko event exchange,
     `<service>.events`, with the event type as routing key (so nameko event handlers
-    bind to it); deadlines into the service's own delay tiers, towards its own queue."""
+    bind to it); deadlines into the service's own delay tiers, towards its own queue.
+    Either carries the service's broker user as `user_id` (lianxin.producers)."""
 
     def __init__(self, amqp_uri: str, service_name: str):
         self._amqp_uri = amqp_uri

@@ -436,6 +436,7 @@ class Stack:
             users = self.broker_users or BrokerUsers.from_file(SERVICES)
             env |= {
                 "AMQP_URI": users.uri(self.amqp_uri, service),
+                "BROKER_USER_PREFIX": users.prefix,
                 "MONGO_URI": self.mongo_uri,
                 "MONGO_DB_PREFIX": self.db_prefix,
                 "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.http_port(service, replica)}",

@@ -98,6 +98,7 @@ class NotifyRun:
         env = {
             **os.environ,
             "AMQP_URI": self.users.uri(self.amqp_uri, "notify"),
+            "BROKER_USER_PREFIX": self.users.prefix,
             "MONGO_URI": MONGO_URI,
             "MONGO_DB_PREFIX": self.prefix,
             "WEB_SERVER_ADDRESS": f"127.0.0.1:{http}",

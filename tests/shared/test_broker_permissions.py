@@ -1,14 +1,17 @@
 """What each service's RabbitMQ user may do, read from deploy/rabbitmq/definitions.sh and
 checked against what the code declares, publishes and consumes (no broker: the test of
-the same users on a real one is test_broker_access.py)."""
+the same users on a real one is test_broker_access.py); and how a consumer tells who
+first published a message."""
 
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
 from lianxin import delays, topology
+from lianxin.consumer import PUBLISHER_HEADER, publisher_of
 from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES, service_classes
 
@@ -75,3 +78,32 @@ def test_rpc_is_open_to_notify_and_cases_only(permissions):
     for service in SERVICES:
         reaches = allows(permissions[service]["write"], "nameko-rpc")
         assert reaches is (service in ("cases", "notify")), service
+
+
+def message(exchange: str, user_id: str | None = None, **headers):
+    properties = {"user_id": user_id} if user_id is not None else {}
+    return SimpleNamespace(
+        properties=properties, headers=headers, delivery_info={"exchange": exchange}
+    )
+
+
+SOURCES = ["cases.events"]
+
+
+def test_a_first_delivery_is_from_whoever_the_broker_says_published_it():
+    assert publisher_of(message("cases.events", "lianxin-cases"), SOURCES) == "lianxin-cases"
+    assert publisher_of(message("cases.events"), SOURCES) == ""
+
+
+def test_a_first_delivery_cannot_name_its_publisher_in_a_header():
+    forged = message("cases.events", "guest", **{PUBLISHER_HEADER: "lianxin-cases"})
+    assert publisher_of(forged, SOURCES) == "guest"
+
+
+def test_on_the_consumers_own_path_the_first_publisher_travels_in_the_header():
+    retried = message("notify.queues", "lianxin-notify", **{PUBLISHER_HEADER: "lianxin-cases"})
+    assert publisher_of(retried, SOURCES) == "lianxin-cases"
+    refused = message("", None, **{PUBLISHER_HEADER: ""})  # a replayed refusal
+    assert publisher_of(refused, SOURCES) == ""
+    parked_by_broker = message("", "lianxin-cases")  # its delivery limit, then replayed
+    assert publisher_of(parked_by_broker, SOURCES) == "lianxin-cases"
