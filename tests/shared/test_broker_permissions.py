@@ -1,20 +1,23 @@
 """What each service's RabbitMQ user may do, read from deploy/rabbitmq/definitions.sh and
 checked against what the code declares, publishes and consumes (no broker: the test of
-the same users on a real one is test_broker_access.py); and how a consumer tells who
-first published a message."""
+the same users on a real one is test_broker_access.py); the compose file's users; and
+how a consumer tells who first published a message."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import yaml
 
 from lianxin import delays, topology
 from lianxin.consumer import PUBLISHER_HEADER, publisher_of
 from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES, service_classes
 
+ROOT = Path(__file__).resolve().parents[2]
 RPC = {"cases": ["rpc-cases", "nameko-rpc"], "notify": ["rpc.reply-notify-1f2e", "nameko-rpc"]}
 
 
@@ -78,6 +81,23 @@ def test_rpc_is_open_to_notify_and_cases_only(permissions):
     for service in SERVICES:
         reaches = allows(permissions[service]["write"], "nameko-rpc")
         assert reaches is (service in ("cases", "notify")), service
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_compose_runs_each_service_as_its_own_broker_user_and_knows_no_guest():
+    services = compose()["services"]
+    assert "guest" not in yaml.safe_dump(compose())  # comments aside
+    for service in SERVICES:
+        uri = services[service]["environment"]["AMQP_URI"]
+        variable = f"RABBITMQ_{service.upper()}_PASSWORD"
+        assert uri == f"amqp://lianxin-{service}:${{{variable}:-}}@rabbitmq:5672/"
+        assert services[service]["environment"]["BROKER_USER_PREFIX"] == "lianxin-"
+        assert variable in services["rabbitmq"]["environment"]
+    assert services["topology"]["environment"]["AMQP_URI"].startswith("amqp://lianxin-admin:")
+    assert "AMQP_URI" not in services["roster-import"]["environment"]  # roster publishes
 
 
 def message(exchange: str, user_id: str | None = None, **headers):
