@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,7 @@ from services.roster.cli import roster
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console()
+notes = Console(stderr=True)  # progress; stdout keeps what a script reads (a key, a table)
 
 
 def service_config(service: str) -> dict[str, Any]:
@@ -71,16 +73,35 @@ def broker_admin_uri() -> str:
 @contextmanager
 def service_context(service: str) -> Iterator[StoreContext]:
     """A service's store context, opened as the service opens it, whose changes leave
-    their events to the service's own relay."""
+    their events to the service's own relay; done once the service has published them."""
     from lianxin.mongo import build_context, connect
 
     config = service_config(service)
     service_settings = Settings.from_config(service, config)
     client = connect(service_settings)
     try:
-        yield build_context(service_settings, config, client, publish=leave_to_service)
+        context = build_context(service_settings, config, client, publish=leave_to_service)
+        yield context
+        await_published(context, service)
     finally:
         client.close()
+
+
+def await_published(context: StoreContext, service: str, timeout: float = 60.0) -> None:
+    """Return once the service's own sweep has published what the command changed (no
+    lease is left behind), so that what an operator does next (use a new key at another
+    service, report in an imported grid) finds it there; after `timeout`, say so."""
+    deadline = time.monotonic() + timeout
+    waiting = False
+    while left := len(context.leases.stale()):
+        if time.monotonic() > deadline:
+            notes.print(f"[yellow]{service} has not yet published {left} change(s)[/]: it will")
+            notes.print(f"once it runs (is {service} running?)")
+            return
+        if not waiting:
+            notes.print(f"waiting for {service} to publish what this changed ({left})…")
+            waiting = True
+        time.sleep(0.2)
 
 
 def all_queues() -> list[str]:
