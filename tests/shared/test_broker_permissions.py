@@ -127,3 +127,26 @@ def test_on_the_consumers_own_path_the_first_publisher_travels_in_the_header():
     assert publisher_of(refused, SOURCES) == ""
     parked_by_broker = message("", "lianxin-cases")  # its delivery limit, then replayed
     assert publisher_of(parked_by_broker, SOURCES) == "lianxin-cases"
+
+
+def test_a_services_uri_keeps_the_brokers_host_and_vhost_with_the_services_own_user():
+    users = BrokerUsers("lianxin-t1-", {"cases": "p@ss/word", "roster": "x" * 32})
+    uri = users.uri("amqp://guest:guest@127.0.0.1:5672/lianxin-test-1", "cases")
+    assert uri == "amqp://lianxin-t1-cases:p%40ss%2Fword@127.0.0.1:5672/lianxin-test-1"
+    assert users.uri("amqp://rabbitmq:5672/", "roster").startswith("amqp://lianxin-t1-roster:")
+
+
+def test_the_local_passwords_are_read_as_infra_sh_writes_them(tmp_path):
+    path = tmp_path / "broker-passwords.env"
+    path.write_text(
+        "# RabbitMQ passwords of the local services' users (deploy/local/infra.sh)\n"
+        + "".join(f"RABBITMQ_{s.upper()}_PASSWORD={s}-0123456789abcdef\n" for s in SERVICES)
+    )
+    users = BrokerUsers.from_file(SERVICES, path)
+    assert users.user("notify") == "lianxin-notify"
+    assert users.passwords["notify"] == "notify-0123456789abcdef"
+    path.write_text("RABBITMQ_CASES_PASSWORD=only-one-of-them-here\n")
+    with pytest.raises(RuntimeError, match="make infra"):
+        BrokerUsers.from_file(SERVICES, path)
+    with pytest.raises(RuntimeError, match="make infra"):
+        BrokerUsers.from_file(SERVICES, tmp_path / "missing.env")
