@@ -420,14 +420,19 @@ class DeadlineHandler(ReliableEventHandler):
 
 
 def _describe(message) -> str:
-    """`event <id> (<type>)` of a message, read without trusting it to decode."""
+    """`event <id> (<type>)` of a message, read without trusting it: it may not decode, and
+    what it says goes into one log line, printable and short."""
     try:
         body = json.loads(message.body)
     except (TypeError, ValueError):
         return "a message"
     if not isinstance(body, Mapping):
         return "a message"
-    return f"event {str(body.get('event_id', '?'))[:64]} ({str(body.get('type', '?'))[:64]})"
+    return f"event {_printable(body.get('event_id'))} ({_printable(body.get('type'))})"
+
+
+def _printable(value: Any) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in str(value))[:64]
 
 
 def _event_id(body: Any) -> str:

@@ -10,7 +10,7 @@ declares every service's events exchange, which no other service may declare
 Queues declared by an earlier release with other arguments (classic queues; queues
 that dead-lettered to the default exchange) are replaced here, messages included,
 since a queue's arguments cannot change in place. The delay tiers all services
-shared until 2026-11 (`lianxin.delay.<n>s`, dead-lettering to the default exchange)
+shared until 2026-12 (`lianxin.delay.<n>s`, dead-lettering to the default exchange)
 are removed once empty: what waits in them still expires into its queue meanwhile,
 within the longest tier's delay.
 """
