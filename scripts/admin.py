@@ -15,9 +15,10 @@ Settings come from deploy/config/<service>.yaml, which the environment overrides
 
 The commands that change a service's data (keys, roster import, metrics rebuild) write to
 its database and publish nothing: the service's own outbox sweep publishes the events
-they cause within a second or so, as the service's broker user, the only one allowed on
-its exchange (lianxin.outbox.leave_to_service). The dead-letter commands speak to the
-broker as its administrator, AMQP_URI (the local default: guest, from localhost only).
+they cause, as the service's broker user, the only one allowed on its exchange
+(lianxin.outbox.leave_to_service), and the command returns once it has. The dead-letter
+commands speak to the broker as its administrator, AMQP_URI (the local default: guest,
+from localhost only).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from lianxin import deadletters
 from lianxin.auth import ROLES, SCOPES, IssuedKey, KeyRecord
 from lianxin.clock import utc_now
 from lianxin.config import Settings
-from lianxin.mongo import StoreContext
+from lianxin.mongo import StoreContext, build_context, connect
 from lianxin.outbox import leave_to_service
 from scripts.stack import SERVICES, consumed_queues
 from services.cases import keys
@@ -74,8 +75,6 @@ def broker_admin_uri() -> str:
 def service_context(service: str) -> Iterator[StoreContext]:
     """A service's store context, opened as the service opens it, whose changes leave
     their events to the service's own relay; done once the service has published them."""
-    from lianxin.mongo import build_context, connect
-
     config = service_config(service)
     service_settings = Settings.from_config(service, config)
     client = connect(service_settings)
