@@ -302,6 +302,9 @@ class AggregateStore:
             try:
                 for message in events:
                     self._publish(message)
+            except outbox.LeftToService:
+                self._leases.abandon(lease)  # the owning service's sweeper publishes them
+                return
             except Exception as exc:
                 log.warning(
                     "outbox of %s not published (%s: %s); left for the sweeper",

@@ -26,8 +26,10 @@ person's access last changed (lianxin.person_access).
 
 The cases service owns the keys and publishes `apikey.changed`; every other
 service keeps a replica in its own database (KeyReplica), and every service keeps
-one of the people's access (PersonAccessReplica). Either way keys and people are
-read by `_id` on every request, with a short cache.
+one of the people's access (PersonAccessReplica), each fed only by events that the
+source's broker user published (lianxin.consumer, `from_source_only`): anyone else who
+could put one on the bus would otherwise mint keys or make someone staff. Either way
+keys and people are read by `_id` on every request, with a short cache.
 """
 
 from __future__ import annotations
@@ -487,7 +489,7 @@ class PersonAccessReplica:
 
     access_replica = AccessReplicaStore()
 
-    @event_handler("roster", "person.changed")
+    @event_handler("roster", "person.changed", from_source_only=True)
     def on_person_access_changed(self, message):
         self.access_replica.apply_person(PERSON_EVENTS.read(message).payload)
 
@@ -496,7 +498,7 @@ class KeyReplica(PersonAccessReplica):
     """Mixed into every service but cases: keeps the key replica up to date. A revoked
     key is refused as soon as the event is applied and the KeyRing's short cache ends."""
 
-    @event_handler("cases", "apikey.changed")
+    @event_handler("cases", "apikey.changed", from_source_only=True)
     def on_api_key_changed(self, message):
         self.access_replica.apply_key(KEY_EVENTS.read(message).payload)
 

@@ -40,6 +40,7 @@ class Settings:
     dev_mode: bool = False
     token_secret: str = ""  # signs person tokens; the same in every service
     person_token_max_age_seconds: int = 12 * 3600
+    broker_user_prefix: str = "lianxin-"  # service S publishes as the RabbitMQ user <prefix>S
 
     @classmethod
     def from_config(cls, service: str, config: Mapping[str, Any]) -> Settings:
@@ -64,6 +65,7 @@ class Settings:
             person_token_max_age_seconds=int(
                 config.get("PERSON_TOKEN_MAX_AGE_SECONDS", cls.person_token_max_age_seconds)
             ),
+            broker_user_prefix=str(config.get("BROKER_USER_PREFIX", cls.broker_user_prefix)),
         )
 
     def secret(self, name: str, value: str, dev_default: str) -> str:
@@ -80,6 +82,11 @@ class Settings:
                 "default (or run with DEV_MODE=true for development)"
             )
         return value
+
+    def broker_user(self, service: str) -> str:
+        """The RabbitMQ user `service` runs as: the only one the broker lets publish on its
+        exchange, and the `user_id` its control events must carry (lianxin.consumer)."""
+        return f"{self.broker_user_prefix}{service}"
 
     @property
     def database(self) -> str:

@@ -5,7 +5,11 @@ RabbitMQ cluster, declared with
 - `x-delivery-limit`: a message whose worker died mid-way (no ack: the broker takes
   it back) is redelivered at most that many times, then dead-lettered by the broker;
 - at-least-once dead-lettering into `<queue>.dead`, declared up front so operators
-  see (and alert on) an empty one.
+  see (and alert on) an empty one;
+- bindings to the events exchanges of their sources, which they never declare (only the
+  source and the deploy step may: deploy/rabbitmq/definitions.sh), and to the service's
+  own `<service>.queues` under their own name, the only way back in for a retry, a
+  deadline or a replay (lianxin.delays).
 
 Outcomes. A message is acked only after its handler's effect is stored.
 - A handler's own failure counts as an attempt: the message is republished to a
@@ -17,6 +21,9 @@ Outcomes. A message is acked only after its handler's effect is stored.
   counted against the message, nothing is parked.
 - A message that cannot be decoded, or whose envelope or payload is invalid, goes
   straight to `<queue>.dead`.
+- A consumer of control events (`from_source_only=True`: keys, people's access) refuses,
+  and parks, a message its source service's broker user did not publish; see
+  `publisher_of` for how its retries and replays keep their first publisher.
 
 Logging. nameko logs every failed worker with a traceback; these entrypoints log
 instead: a retry as one warning line, a dead-lettered message once as an error
@@ -25,6 +32,7 @@ with its event id, an outage once per message.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import traceback
@@ -52,7 +60,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-lianxin-attempts"
 ERROR_HEADER = "x-lianxin-error"
-DEFAULT_EXCHANGE = Exchange("")
+PUBLISHER_HEADER = "x-lianxin-publisher"  # the broker user who first published the message
 # Deliveries of one message whose worker died before acking it (a crash loop), after which
 # the broker parks it. A constant, not a setting: every declarer must agree on it.
 DELIVERY_LIMIT = 10
@@ -71,22 +79,31 @@ class Source:
     pattern: str
 
 
-def consumer_queue(name: str, sources: Iterable[Source]) -> Queue:
-    """A consumer's quorum queue bound to its sources on their event exchanges."""
+def source_exchange(service: str) -> Exchange:
+    """A source's events exchange as a consumer binds to it: declared passively, since only
+    the source (and the deploy step) may declare it; missing, it fails the bind plainly."""
+    exchange = get_event_exchange(service, {})
+    exchange.passive = True
+    return exchange
+
+
+def consumer_queue(service: str, name: str, sources: Iterable[Source]) -> Queue:
+    """A service's quorum queue bound to its sources on their event exchanges, and to the
+    service's own exchange under its name; it dead-letters there, into `<name>.dead`."""
+    own = delays.queues_exchange(service)
     bindings = [
-        binding(get_event_exchange(source.service, {}), routing_key=source.pattern)
-        for source in sources
+        binding(source_exchange(source.service), routing_key=source.pattern) for source in sources
     ]
     return Queue(
         name,
-        bindings=bindings,
+        bindings=[*bindings, binding(own, routing_key=name)],
         durable=True,
         auto_delete=False,
         exclusive=False,
         queue_arguments={
             "x-queue-type": "quorum",
             "x-delivery-limit": DELIVERY_LIMIT,
-            "x-dead-letter-exchange": "",
+            "x-dead-letter-exchange": own.name,
             "x-dead-letter-routing-key": dead_letter_queue_name(name),
             "x-dead-letter-strategy": "at-least-once",
             "x-overflow": "reject-publish",
@@ -94,14 +111,31 @@ def consumer_queue(name: str, sources: Iterable[Source]) -> Queue:
     )
 
 
-def dead_letter_queue(name: str) -> Queue:
+def dead_letter_queue(service: str, name: str) -> Queue:
     return Queue(
         dead_letter_queue_name(name),
-        exchange=DEFAULT_EXCHANGE,
+        exchange=delays.queues_exchange(service),
         routing_key=dead_letter_queue_name(name),
         durable=True,
         queue_arguments={"x-queue-type": "quorum"},
     )
+
+
+def publisher_of(message, source_exchanges: Iterable[str]) -> str:
+    """The broker user who first published `message` ("" when none is known).
+
+    A message that arrives from a source's events exchange (first delivered, or redelivered
+    by the broker) carries `user_id`, which RabbitMQ checks against the publishing
+    connection's user, and which the outbox relay always sets (lianxin.producers). Any
+    other way in is the consumer's own path: its retries, through its own delay tiers and
+    `<service>.queues`, or the operator's replay; only the service itself and the
+    administrator may write there. On that path the first publisher travels in
+    PUBLISHER_HEADER, set when the consumer republished the message and kept by a replay."""
+    properties = message.properties or {}
+    if (message.delivery_info or {}).get("exchange") in set(source_exchanges):
+        return str(properties.get("user_id") or "")
+    headers = message.headers or {}
+    return str(headers.get(PUBLISHER_HEADER, properties.get("user_id")) or "")
 
 
 class ReliableQueueConsumer(QueueConsumer):
@@ -123,8 +157,11 @@ class ReliableEventHandler(EventHandler):
 
     queue_consumer = ReliableQueueConsumer()
 
-    def __init__(self, source_service: str, event_type: str, **kwargs: Any):
+    def __init__(
+        self, source_service: str, event_type: str, from_source_only: bool = False, **kwargs: Any
+    ):
         kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
+        self.from_source_only = from_source_only
         super().__init__(source_service, event_type, **kwargs)
 
     def sources(self) -> list[Source]:
@@ -142,28 +179,55 @@ class ReliableEventHandler(EventHandler):
     def declared_queues(self, service_name: str, method_name: str) -> list[Queue]:
         """What this consumer needs to exist, for the topology step and for setup()."""
         name = self.queue_name(service_name, method_name)
-        return [consumer_queue(name, self.sources()), dead_letter_queue(name)]
+        return [
+            consumer_queue(service_name, name, self.sources()),
+            dead_letter_queue(service_name, name),
+        ]
 
     def setup(self) -> None:
         quiet_expected_worker_errors()
-        settings = Settings.from_config(self.container.service_name, self.container.config)
+        service = self.container.service_name
+        settings = Settings.from_config(service, self.container.config)
         self._amqp_uri = settings.amqp_uri
+        self._service = service
         self._policy = RetryPolicy(
             max_attempts=settings.handler_max_attempts,
             base_delay=settings.handler_retry_base_seconds,
         )
-        self.queue, self._dead_queue = self.declared_queues(
-            self.container.service_name, self.method_name
-        )
+        self._source_exchanges = {source_exchange(s.service).name for s in self.sources()}
+        self._trusted = frozenset(settings.broker_user(s.service) for s in self.sources())
+        self.queue, self._dead_queue = self.declared_queues(service, self.method_name)
         with get_connection(self._amqp_uri) as connection:
-            reach_broker(connection, f"{self.container.service_name}.{self.method_name}")
-            for queue in (self.queue, self._dead_queue, *delays.tiers()):
+            reach_broker(connection, f"{service}.{self.method_name}")
+            for queue in (self.queue, self._dead_queue, *delays.tiers(service)):
                 queue.maybe_bind(connection)
                 queue.declare()
         self.queue_consumer.register_provider(self)  # what nameko's Consumer.setup does
 
     def handle_message(self, body, message) -> None:
+        if self.from_source_only:
+            publisher = publisher_of(message, self._source_exchanges)
+            if publisher not in self._trusted:
+                self._refuse(message, publisher)
+                return
         self._run(body, message, outage_attempts=0)
+
+    def _refuse(self, message, publisher: str) -> None:
+        """Park a control event its source did not publish: it is never handled, and a
+        replay keeps its publisher, so it is refused again."""
+        trusted = " or ".join(sorted(self._trusted))
+        reason = f"refused: published by {publisher or 'an unknown user'}, not {trusted}"
+        headers = {**(message.headers or {}), ERROR_HEADER: reason}
+        try:
+            self._delay(message, None, headers, self._dead_queue.name)
+        except Exception:
+            log.warning("could not park a refused message; returning it to %s", self.queue.name)
+            self.queue_consumer.requeue_message(message)
+            return
+        log.error("%s on %s %s", _describe(message), self.queue.name, reason)
+        instrumentation.EVENTS_REFUSED.labels(self.queue.name).inc()
+        instrumentation.EVENTS_DEAD_LETTERED.labels(self.queue.name).inc()
+        self.queue_consumer.ack_message(message)
 
     def _run(self, body, message, outage_attempts: int) -> None:
         handle_result = partial(self._after_work, body, message, outage_attempts)
@@ -273,13 +337,14 @@ class ReliableEventHandler(EventHandler):
 
     def _delay(self, message, tier: int | None, headers: Mapping, queue: str | None = None) -> None:
         """Send the message, as received, to `queue` (this consumer's own by default)
-        after a delay tier (None: at once)."""
+        after a delay tier (None: at once), noting who first published it."""
         delays.publish(
             self._amqp_uri,
+            self._service,
             message.body,
             queue or self.queue.name,
             tier,
-            headers,
+            {**headers, PUBLISHER_HEADER: publisher_of(message, self._source_exchanges)},
             content_type=message.content_type,
             content_encoding=message.content_encoding,
         )
@@ -352,6 +417,22 @@ class DeadlineHandler(ReliableEventHandler):
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+
+
+def _describe(message) -> str:
+    """`event <id> (<type>)` of a message, read without trusting it: it may not decode, and
+    what it says goes into one log line, printable and short."""
+    try:
+        body = json.loads(message.body)
+    except (TypeError, ValueError):
+        return "a message"
+    if not isinstance(body, Mapping):
+        return "a message"
+    return f"event {_printable(body.get('event_id'))} ({_printable(body.get('type'))})"
+
+
+def _printable(value: Any) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in str(value))[:64]
 
 
 def _event_id(body: Any) -> str:

@@ -1,10 +1,15 @@
 """Dead-lettered messages: list, inspect and replay them (DESIGN.md rule 5).
 
 A message lands in `<queue>.dead` when its handler failed on every attempt,
-when it could not be decoded, or when its worker died more often than the
-queue's delivery limit. Replaying moves it back to `<queue>` with its attempt
-count reset, once the cause is fixed; the handlers are idempotent, so replaying
-a message whose effect did land changes nothing.
+when it could not be decoded, when its worker died more often than the
+queue's delivery limit, or when it is a control event its source did not publish.
+Replaying moves it back to `<queue>` with its attempt count reset, once the cause
+is fixed; the handlers are idempotent, so replaying a message whose effect did land
+changes nothing. A replayed message keeps its first publisher (PUBLISHER_HEADER),
+so a refused control event is refused again.
+
+The operator runs this as the broker's administrator: replaying goes through the
+default exchange, which no service's user may write to.
 """
 
 from __future__ import annotations
@@ -17,7 +22,12 @@ from typing import Any
 from amqp.exceptions import NotFound
 from kombu import Connection, Queue
 
-from lianxin.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
+from lianxin.consumer import (
+    ATTEMPTS_HEADER,
+    ERROR_HEADER,
+    PUBLISHER_HEADER,
+    dead_letter_queue_name,
+)
 
 REPLAYED_HEADER = "x-lianxin-replayed"
 ANY_CONTENT = [
@@ -80,22 +90,29 @@ def inspect(amqp_uri: str, queue: str, limit: int = 20) -> list[Parked]:
 
 
 def replay(amqp_uri: str, queue: str, event_ids: set[str] | None = None) -> int:
-    """Move parked messages (all, or those with the given event ids) back to `queue`.
-    Returns how many moved. Each is published with confirms before it is taken off."""
+    """Move the messages parked now (all, or those with the given event ids) back to
+    `queue`. Returns how many moved. Each is published with confirms before it is taken
+    off."""
     moved = 0
     dead = dead_letter_queue_name(queue)
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         channel = connection.channel()
         producer = connection.Producer(channel)
         parked = Queue(dead, no_declare=True)(channel)
-        while (message := parked.get(no_ack=False)) is not None:
+        # only what is parked now: a message refused again at once (a control event its
+        # source did not publish, an undecodable one) is parked behind them, not replayed
+        # round and round
+        for _ in range(channel.queue_declare(dead, passive=True).message_count):
+            message = parked.get(no_ack=False)
+            if message is None:
+                break
             if event_ids is not None and _parked(queue, message).event_id not in event_ids:
                 continue
             producer.publish(
                 message.body,
                 exchange="",
                 routing_key=queue,
-                headers=_fresh_headers(message.headers or {}),
+                headers=_fresh_headers(message.headers or {}, message.properties or {}),
                 content_type=message.content_type,
                 content_encoding=message.content_encoding,
                 delivery_mode=2,
@@ -106,13 +123,17 @@ def replay(amqp_uri: str, queue: str, event_ids: set[str] | None = None) -> int:
     return moved
 
 
-def _fresh_headers(headers: dict[str, Any]) -> dict[str, Any]:
+def _fresh_headers(headers: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """The headers a replayed message goes back with: attempts and errors cleared, and its
+    first publisher kept (the broker parked it as published, `user_id` included, when it
+    parked it for its delivery limit; the consumer noted it in the header otherwise)."""
     kept = {
         key: value
         for key, value in headers.items()
         if key not in (ATTEMPTS_HEADER, ERROR_HEADER, *BROKER_HEADERS)
     }
     kept[REPLAYED_HEADER] = int(headers.get(REPLAYED_HEADER, 0)) + 1
+    kept[PUBLISHER_HEADER] = str(headers.get(PUBLISHER_HEADER, properties.get("user_id")) or "")
     return kept
 
 

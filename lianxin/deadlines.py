@@ -2,8 +2,8 @@
 
 An SLA breach, an offer's expiry, the next escalation step, a shift reminder: each
 is a Deadline, saved in the aggregate's outbox with the change that sets it, so it
-exists exactly when that change does. The outbox relay sends it through the delay
-tiers (lianxin.delays) to the owning service's queue `<service>.deadline.<kind>`,
+exists exactly when that change does. The outbox relay sends it through the service's
+own delay tiers (lianxin.delays) to its queue `<service>.deadline.<kind>`,
 hopping tier by tier until it is due; an early arrival goes round again.
 
 A deadline is never cancelled. When it fires, its handler (lianxin.consumer's
@@ -77,6 +77,7 @@ def send(amqp_uri: str, service: str, message: Mapping[str, Any], now: datetime)
     tier = delays.tier_at_most(remaining) if remaining > EARLY_TOLERANCE_SECONDS else None
     delays.publish(
         amqp_uri,
+        service,
         json.dumps(dict(message), ensure_ascii=False),
         queue_name(service, deadline.kind),
         tier,

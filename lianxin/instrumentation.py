@@ -37,6 +37,11 @@ EVENTS_DEFERRED = Counter(
 EVENTS_DEAD_LETTERED = Counter(
     "lianxin_events_dead_lettered_total", "Events parked in a dead-letter queue.", ["queue"]
 )
+EVENTS_REFUSED = Counter(
+    "lianxin_events_refused_total",
+    "Control events parked unhandled: their source service's broker user did not publish them.",
+    ["queue"],
+)
 EVENTS_PUBLISHED = Counter("lianxin_events_published_total", "Events published from outboxes.")
 OUTBOX_PUBLISH_FAILURES = Counter(
     "lianxin_outbox_publish_failures_total",

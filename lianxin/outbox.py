@@ -24,6 +24,19 @@ SWEEP_INTERVAL_SECONDS = 1.0  # how often each service looks for outboxes left b
 Publish = Callable[[Mapping[str, Any]], None]
 
 
+class LeftToService(Exception):
+    """Not published here: the owning service's relay publishes it (leave_to_service)."""
+
+
+def leave_to_service(message: Mapping[str, Any]) -> None:
+    """The Publish of a process that changes a service's data without being the service
+    (the admin CLI). Only the service's broker user may publish on its exchange and its
+    delay tiers, so nothing is published here: the change leaves its lease behind,
+    expired, and the service's own outbox sweep (each second) publishes the events as the
+    service (lianxin.aggregates)."""
+    raise LeftToService()
+
+
 def pending(document: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return list(document.get(OUTBOX, [])) if document else []
 
@@ -31,7 +44,8 @@ def pending(document: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 class OutboxPublisher:
     """Publishes what an outbox holds: events to the service's nameko event exchange,
     `<service>.events`, with the event type as routing key (so nameko event handlers
-    bind to it); deadlines into the delay tiers, towards the service's own queue."""
+    bind to it); deadlines into the service's own delay tiers, towards its own queue.
+    Either carries the service's broker user as `user_id` (lianxin.producers)."""
 
     def __init__(self, amqp_uri: str, service_name: str):
         self._amqp_uri = amqp_uri

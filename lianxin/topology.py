@@ -1,11 +1,18 @@
-"""Declare every consumer's queues before any service publishes (a deploy step).
+"""Declare every exchange and consumer queue before any service publishes (a deploy step,
+run as the broker's administrator).
 
 Outboxes publish with `mandatory=True`, which only proves that *some* queue is
 bound: on a first deployment an event could reach roster's queue while metrics'
-queue does not exist yet. Declaring all of them first closes that gap.
+queue does not exist yet. Declaring all of them first closes that gap. It also
+declares every service's events exchange, which no other service may declare
+(deploy/rabbitmq/definitions.sh): a consumer binds to its sources' exchanges passively.
 
-Queues declared by an earlier release as classic queues are moved to quorum
-queues here, messages included, since a queue's type cannot change in place.
+Queues declared by an earlier release with other arguments (classic queues; queues
+that dead-lettered to the default exchange) are replaced here, messages included,
+since a queue's arguments cannot change in place. The delay tiers all services
+shared until 2026-12 (`lianxin.delay.<n>s`, dead-lettering to the default exchange)
+are removed once empty: what waits in them still expires into its queue meanwhile,
+within the longest tier's delay.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 
-from amqp.exceptions import PreconditionFailed
+from amqp.exceptions import NotFound, PreconditionFailed
 from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
 
@@ -22,6 +29,8 @@ from lianxin.consumer import ReliableEventHandler, Source
 from lianxin.outages import reach_broker
 
 log = logging.getLogger(__name__)
+
+RETIRED_TIERS = tuple(f"lianxin.delay.{seconds}s" for seconds in delays.DELAY_TIERS_SECONDS)
 
 
 def consumers(service_cls: type) -> list[tuple[str, ReliableEventHandler]]:
@@ -59,13 +68,18 @@ def _match(pattern: list[str], words: list[str]) -> bool:
 
 
 def declare(amqp_uri: str, services: Mapping[str, type]) -> int:
-    """Declare the delay tiers and every consumer queue with its dead-letter queue.
-    Safe to repeat. Returns the number of consumer queues."""
+    """Declare every service's events exchange, own exchange and delay tiers, then every
+    consumer queue with its dead-letter queue. Safe to repeat. Returns the number of
+    consumer queues."""
     declared = 0
     with Connection(amqp_uri) as connection:
         reach_broker(connection, "declaring the topology")
-        for queue in delays.tiers():
-            _declare(connection, queue)
+        for service in _publishers(services):
+            get_event_exchange(service, {})(connection.default_channel).declare()
+        for service_name in services:
+            delays.queues_exchange(service_name)(connection.default_channel).declare()
+            for queue in delays.tiers(service_name):
+                _declare(connection, queue)
         for service_name, service_cls in services.items():
             for method, consumer in consumers(service_cls):
                 main, dead = consumer.declared_queues(service_name, method)
@@ -73,7 +87,37 @@ def declare(amqp_uri: str, services: Mapping[str, type]) -> int:
                 _declare(connection, main)
                 _unbind(connection, main.name, consumer.retired_sources())
                 declared += 1
+        _retire_shared_tiers(connection)
     return declared
+
+
+def _publishers(services: Mapping[str, type]) -> set[str]:
+    """The services given, and every source their consumers name."""
+    named = {
+        source.service
+        for service_name, service_cls in services.items()
+        for bound in consumed_sources(service_name, service_cls).values()
+        for source in bound
+    }
+    return set(services) | named
+
+
+def _retire_shared_tiers(connection: Connection) -> None:
+    """Remove the shared delay tiers of earlier releases that are empty; a tier still
+    holding messages stays until a later run (quorum queues cannot be deleted if-empty)."""
+    for name in RETIRED_TIERS:
+        try:
+            waiting = connection.default_channel.queue_declare(name, passive=True).message_count
+        except NotFound:
+            connection.release()
+            connection.connect()
+            continue
+        if waiting:
+            log.warning("retired delay tier %s still holds %d message(s); kept", name, waiting)
+            continue
+        connection.default_channel.queue_delete(name)
+        connection.default_channel.exchange_delete(name)
+        log.warning("retired delay tier %s removed", name)
 
 
 def _unbind(connection: Connection, queue: str, retired: Iterable[Source]) -> None:

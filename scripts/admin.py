@@ -11,12 +11,21 @@
     .venv/bin/python -m scripts.admin roster check jingxiang [--days 7]
 
 Settings come from deploy/config/<service>.yaml, which the environment overrides
-(AMQP_URI, MONGO_URI, MONGO_DB_PREFIX, ...), exactly as the services read them.
+(MONGO_URI, MONGO_DB_PREFIX, ...), exactly as the services read them.
+
+The commands that change a service's data (keys, roster import, metrics rebuild) write to
+its database and publish nothing: the service's own outbox sweep publishes the events
+they cause, as the service's broker user, the only one allowed on its exchange
+(lianxin.outbox.leave_to_service), and the command returns once it has. The dead-letter
+commands speak to the broker as its administrator, AMQP_URI (the local default: guest,
+from localhost only).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +40,8 @@ from lianxin import deadletters
 from lianxin.auth import CHANNELS, ROLES, SCOPES, IssuedKey, KeyRecord
 from lianxin.clock import utc_now
 from lianxin.config import Settings
+from lianxin.mongo import StoreContext, build_context, connect
+from lianxin.outbox import leave_to_service
 from scripts.stack import SERVICES, consumed_queues
 from services.cases import keys
 from services.cases.store import KeyStore
@@ -38,6 +49,7 @@ from services.roster.cli import roster
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console()
+notes = Console(stderr=True)  # progress; stdout keeps what a script reads (a key, a table)
 
 
 def service_config(service: str) -> dict[str, Any]:
@@ -53,6 +65,44 @@ def settings(service: str) -> Settings:
     return Settings.from_config(service, service_config(service))
 
 
+def broker_admin_uri() -> str:
+    """The broker's administrator: replaying goes through the default exchange, which no
+    service's user may write to."""
+    return os.environ.get("AMQP_URI", Settings.amqp_uri)
+
+
+@contextmanager
+def service_context(service: str) -> Iterator[StoreContext]:
+    """A service's store context, opened as the service opens it, whose changes leave
+    their events to the service's own relay; done once the service has published them."""
+    config = service_config(service)
+    service_settings = Settings.from_config(service, config)
+    client = connect(service_settings)
+    try:
+        context = build_context(service_settings, config, client, publish=leave_to_service)
+        yield context
+        await_published(context, service)
+    finally:
+        client.close()
+
+
+def await_published(context: StoreContext, service: str, timeout: float = 60.0) -> None:
+    """Return once the service's own sweep has published what the command changed (no
+    lease is left behind), so that what an operator does next (use a new key at another
+    service, report in an imported grid) finds it there; after `timeout`, say so."""
+    deadline = time.monotonic() + timeout
+    waiting = False
+    while left := len(context.leases.stale()):
+        if time.monotonic() > deadline:
+            notes.print(f"[yellow]{service} has not yet published {left} change(s)[/]: it will")
+            notes.print(f"once it runs (is {service} running?)")
+            return
+        if not waiting:
+            notes.print(f"waiting for {service} to publish what this changed ({left})…")
+            waiting = True
+        time.sleep(0.2)
+
+
 def all_queues() -> list[str]:
     return [queue for service in SERVICES for queue in consumed_queues(service)]
 
@@ -65,15 +115,8 @@ def cli() -> None:
 @contextmanager
 def cases_keys() -> Iterator[KeyStore]:
     """The cases service's key store, as the service itself opens it."""
-    from lianxin.mongo import build_context, connect
-
-    config = service_config("cases")
-    cases_settings = Settings.from_config("cases", config)
-    client = connect(cases_settings)
-    try:
-        yield KeyStore(build_context(cases_settings, config, client))
-    finally:
-        client.close()
+    with service_context("cases") as context:
+        yield KeyStore(context)
 
 
 def issue_key(grant: keys.Grant) -> tuple[KeyRecord, IssuedKey]:
@@ -159,7 +202,7 @@ def deadletters_group() -> None:
 @deadletters_group.command(name="list")
 def list_parked() -> None:
     """How many messages each consumer queue has parked."""
-    depths = deadletters.depths(settings("cases").amqp_uri, all_queues())
+    depths = deadletters.depths(broker_admin_uri(), all_queues())
     table = Table("queue", "parked")
     for queue, count in depths.items():
         table.add_row(queue, f"[red]{count}[/]" if count else "0")
@@ -172,7 +215,7 @@ def list_parked() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON lines.")
 def show(queue: str, limit: int, as_json: bool) -> None:
     """The parked messages of QUEUE, left where they are."""
-    parked = deadletters.inspect(settings("cases").amqp_uri, _known(queue), limit)
+    parked = deadletters.inspect(broker_admin_uri(), _known(queue), limit)
     if as_json:
         for entry in parked:
             click.echo(json.dumps(entry.__dict__, ensure_ascii=False, default=str))
@@ -193,7 +236,7 @@ def replay(queue: str, event_ids: tuple[str, ...], everything: bool) -> None:
     if not event_ids and not everything:
         raise click.UsageError("Name --event-id (repeatable) or --all.")
     chosen = None if everything else set(event_ids)
-    moved = deadletters.replay(settings("cases").amqp_uri, _known(queue), chosen)
+    moved = deadletters.replay(broker_admin_uri(), _known(queue), chosen)
     console.print(f"replayed {moved} message(s) to {queue}")
 
 
@@ -213,18 +256,11 @@ def metrics_group() -> None:
 @click.option("--apply", is_flag=True, help="Write the recomputed totals where they differ.")
 def rebuild(apply: bool) -> None:
     """Recompute every day's totals from the stored facts and compare."""
-    from lianxin.mongo import build_context, connect
     from services.metrics.handlers import rebuild as rebuild_totals
     from services.metrics.store import MetricsStore
 
-    config = service_config("metrics")
-    metrics_settings = Settings.from_config("metrics", config)
-    client = connect(metrics_settings)
-    try:
-        store = MetricsStore(build_context(metrics_settings, config, client))
-        differences = rebuild_totals(store, apply)
-    finally:
-        client.close()
+    with service_context("metrics") as context:
+        differences = rebuild_totals(MetricsStore(context), apply)
     if not differences:
         console.print("[green]every day's totals match its facts[/]")
         return

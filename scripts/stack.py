@@ -3,6 +3,10 @@
 Used by `make up` / `make run` / `make stop`, and by the end-to-end tests, which
 give each run its own state directory, ports, RabbitMQ vhost and database prefix.
 
+Broker users: each service connects as its own RabbitMQ user (scripts/broker_users.py),
+for `make up` the ones deploy/local/infra.sh made; `amqp_uri` is the administrator's,
+which declares the topology and watches the queues.
+
 One supervisord runs per state directory (`var/` for `make up`, a temporary
 directory per test session), started when first needed. Its config is generated
 into `<state_dir>/run/supervisord.conf`: one program per service replica
@@ -46,6 +50,8 @@ from supervisor.xmlrpc import Faults, SupervisorTransport
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # eventlet's deprecation banner: lianxin.consumer imports it
     from lianxin import topology as queues
+
+from scripts.broker_users import BrokerUsers
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {
@@ -97,9 +103,11 @@ class Stack:
     `autorestart`: supervisord starts a program again when it dies; the tests turn
     it off, so that a process a test kills stays dead until the test starts it.
     `sink_port`: run the dev webhook sink there (None: no sink program).
+    `broker_users`: the users the services connect as, on `amqp_uri`'s host and vhost
+    (default: the local development users, var/broker-passwords.env).
     """
 
-    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"  # the administrator
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
     db_prefix: str = "lianxin_"
     base_port: int = 8000
@@ -108,6 +116,7 @@ class Stack:
     replicas: int | dict[str, int] = 1
     autorestart: bool = True
     sink_port: int | None = SINK_PORT
+    broker_users: BrokerUsers | None = None
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir).resolve()
@@ -424,8 +433,10 @@ class Stack:
         dev_mode = {"LIANXIN_DEV_MODE": os.environ.get("LIANXIN_DEV_MODE", "true")}
         env = {**dev_mode, **self.env, **extra, "PYTHONUNBUFFERED": "1"}
         if service != SINK:
+            users = self.broker_users or BrokerUsers.from_file(SERVICES)
             env |= {
-                "AMQP_URI": self.amqp_uri,
+                "AMQP_URI": users.uri(self.amqp_uri, service),
+                "BROKER_USER_PREFIX": users.prefix,
                 "MONGO_URI": self.mongo_uri,
                 "MONGO_DB_PREFIX": self.db_prefix,
                 "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.http_port(service, replica)}",

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Local infrastructure for development and tests: RabbitMQ (Debian package),
-# FerretDB v1.24.2 (built from the Go module, SQLite backend, data under var/), and
-# Prometheus with promtool and amtool (Debian packages, for the rule and e2e tests).
-# Installs what is missing, starts what is down, waits until both answer.
+# Local infrastructure for development and tests: RabbitMQ (Debian package) with a user
+# per service, FerretDB v1.24.2 (built from the Go module, SQLite backend, data under
+# var/), and Prometheus with promtool and amtool (Debian packages, for the rule and e2e
+# tests). Installs what is missing, starts what is down, waits until both answer.
 # Idempotent: a second run with both up takes about a second.
 #
 #   deploy/local/infra.sh start | stop | status
@@ -15,6 +15,7 @@ FERRETDB_DEBUG_ADDR="${FERRETDB_DEBUG_ADDR:-127.0.0.1:8088}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 var="$root/var"
+broker_passwords="$var/broker-passwords.env"
 ferretdb_bin="$var/bin/ferretdb"
 ferretdb_pid="$var/run/ferretdb.pid"
 
@@ -92,6 +93,37 @@ start_rabbitmq() {
     as_root rabbitmq-server -detached
     wait_for 90 "RabbitMQ" rabbitmq-diagnostics -q ping
     as_root rabbitmqctl -q await_startup
+}
+
+# The services' RabbitMQ users, `lianxin-<service>`, with what deploy/rabbitmq/definitions.sh
+# grants each on the vhost `make up` uses. Their passwords are made once, at random, and kept
+# in var/broker-passwords.env (readable by its owner only), which scripts/stack.py reads:
+# the broker listens on every interface, so no password here is one anyone else knows.
+# The administrator stays Debian's `guest`, whom RabbitMQ admits from localhost only.
+# Importing again resets the same passwords and permissions, so this runs every time.
+random_password() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }  # 32 hex digits
+
+ensure_broker_users() {
+    local service
+    if [[ ! -f $broker_passwords ]]; then
+        say "making passwords for the services' RabbitMQ users ($broker_passwords)"
+        mkdir -p "$var"
+        (
+            umask 077  # before the file is opened: its owner alone reads it
+            {
+                echo "# RabbitMQ passwords of the local services' users (deploy/local/infra.sh)"
+                for service in cases roster notify metrics; do
+                    echo "RABBITMQ_${service^^}_PASSWORD=$(random_password)"
+                done
+            } > "$broker_passwords"
+        )
+    fi
+    (
+        set -a
+        # shellcheck source=/dev/null
+        . "$broker_passwords"
+        "$root/deploy/rabbitmq/definitions.sh" --vhost / --prefix lianxin-
+    ) | as_root rabbitmqctl -q import_definitions
 }
 
 # `go install $FERRETDB_MODULE/cmd/ferretdb@$FERRETDB_VERSION` cannot be used as is:
@@ -195,8 +227,9 @@ case "${1:-start}" in
         install_prometheus
         build_ferretdb
         start_rabbitmq
+        ensure_broker_users
         start_ferretdb
-        say "RabbitMQ and FerretDB $FERRETDB_VERSION are up"
+        say "RabbitMQ (users lianxin-<service>) and FerretDB $FERRETDB_VERSION are up"
         ;;
     stop) stop_ferretdb; stop_rabbitmq ;;
     status)

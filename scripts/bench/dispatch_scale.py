@@ -225,7 +225,8 @@ def main(sizes: str, samples: int, seed: int, amqp_uri: str, mongo_uri: str, out
     result: dict[str, Any] = {"samples": samples, "sizes": {}, "started_at": str(date.today())}
     try:
         with Connection(isolation.amqp_uri) as connection:
-            for queue in delays.tiers():
+            delays.queues_exchange("roster")(connection.channel()).declare()
+            for queue in delays.tiers("roster"):
                 queue(connection.channel()).declare()
             sink = Queue("scale-sink", Exchange("roster.events", type="topic", durable=True), "#")
             sink(connection.channel()).declare()

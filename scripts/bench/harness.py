@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -26,6 +26,7 @@ from kombu import Connection
 from pymongo import MongoClient
 
 from scripts.bench import chain
+from scripts.broker_users import BrokerUsers
 from scripts.stack import ROOT, SERVICES, Stack, consumed_queues
 
 
@@ -34,6 +35,10 @@ class Isolation:
     run_id: str
     host_amqp_uri: str
     mongo_uri: str
+    broker_users: BrokerUsers = field(init=False)  # the services' users, the run's own
+
+    def __post_init__(self) -> None:
+        self.broker_users = BrokerUsers.fresh(f"lianxin-bench{self.run_id}-", SERVICES)
 
     @property
     def vhost(self) -> str:
@@ -66,6 +71,7 @@ class Isolation:
             client.close()
         _rabbitmqctl("add_vhost", self.vhost)
         _rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
+        self.broker_users.grant(self.vhost)
 
     def destroy(self) -> list[str]:
         """Delete the vhost and the databases, retrying a while (the broker may be in the
@@ -84,6 +90,7 @@ class Isolation:
                 pass
         else:
             left.append(f"RabbitMQ vhost {self.vhost} (rabbitmqctl delete_vhost {self.vhost})")
+        self.broker_users.remove()
         client = MongoClient(self.mongo_uri, serverSelectionTimeoutMS=5000)
         try:
             for name in client.list_database_names():
@@ -185,6 +192,7 @@ def start_pipeline(
     with `command_log`, each writes the shape of every command it sends there."""
     stack = Stack(
         amqp_uri=isolation.amqp_uri,
+        broker_users=isolation.broker_users,
         mongo_uri=isolation.mongo_uri,
         db_prefix=isolation.db_prefix,
         base_port=free_base_port(),

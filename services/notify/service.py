@@ -47,6 +47,7 @@ class NotifyService(NotifyHttp, KeyReplica, HealthCheck):
         Source("roster", "person.changed"),
         Source("roster", "area.changed"),
         Source("roster", "shift.starting"),
+        from_source_only=True,  # person.changed says who may act, and where links go
     )
     def on_roster_event(self, message):
         event = EVENTS.read(message)

@@ -30,21 +30,14 @@ OPERATOR = Actor("cli", "operator", frozenset({"admin"}), frozenset({"*"}))
 
 @contextmanager
 def roster_store() -> Iterator[RosterStore]:
-    """The roster service's store, opened as the service opens it (events it causes are
-    published to the roster exchange, deadlines sent through the delay tiers)."""
-    from lianxin.config import Settings
-    from lianxin.mongo import build_context, connect
-    from scripts.admin import service_config
+    """The roster service's store, opened as the service opens it; the events and deadlines
+    its changes cause are published by the roster service itself (scripts.admin)."""
+    from scripts.admin import service_context
 
-    config = service_config("roster")
-    settings = Settings.from_config("roster", config)
-    client = connect(settings)
-    try:
-        store = RosterStore(build_context(settings, config, client))
+    with service_context("roster") as context:
+        store = RosterStore(context)
         store.ensure_indexes()
         yield store
-    finally:
-        client.close()
 
 
 @click.group(name="roster")

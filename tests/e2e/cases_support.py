@@ -174,7 +174,7 @@ def offer(case_id: str, person_id: str, attempt: int = 1) -> dict:
 
 
 def as_roster(stack, *messages: dict) -> None:
-    publish_events(stack.amqp_uri, "roster", messages)
+    publish_events(stack, "roster", messages)
 
 
 class Probe:

@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 import requests
 from kombu import Connection, Queue
+from pymongo import MongoClient
 
 from lianxin.auth import CHANNELS
 from lianxin.consumer import dead_letter_queue_name
+from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES, Stack
 from scripts.webhook_sink import Sink, handler_for
 from tests.conftest import MONGO_URI
@@ -73,12 +75,21 @@ def sink_address(sink: Sink) -> str:
     return sink.url.split("/")[2]
 
 
-def new_stack(amqp_uri: str, mongo_uri: str, db_prefix: str, state_dir, sink: Sink) -> Stack:
+def new_stack(
+    amqp_uri: str,
+    broker_users: BrokerUsers,
+    mongo_uri: str,
+    db_prefix: str,
+    state_dir,
+    sink: Sink,
+) -> Stack:
     """The services under a supervisord of their own, started as `make up` starts them,
-    two replicas each. Without autorestart: a process a test kills stays dead until the
-    test starts it again, so no test races supervisord's restart."""
+    two replicas each, each service as its own broker user (granted on `amqp_uri`'s vhost).
+    Without autorestart: a process a test kills stays dead until the test starts it again,
+    so no test races supervisord's restart."""
     stack = Stack(
         amqp_uri=amqp_uri,
+        broker_users=broker_users,
         mongo_uri=mongo_uri,
         db_prefix=db_prefix,
         state_dir=state_dir,
@@ -105,9 +116,10 @@ def new_stack(amqp_uri: str, mongo_uri: str, db_prefix: str, state_dir, sink: Si
 
 
 @pytest.fixture(scope="session")
-def stack(amqp_uri, db_prefix, mongo_client, sink, tmp_path_factory):
+def stack(amqp_uri, broker_users, db_prefix, mongo_client, sink, tmp_path_factory):
     """The session's stack, on the shared broker vhost and database of the session."""
-    stack = new_stack(amqp_uri, MONGO_URI, db_prefix, tmp_path_factory.mktemp("stack"), sink)
+    state_dir = tmp_path_factory.mktemp("stack")
+    stack = new_stack(amqp_uri, broker_users, MONGO_URI, db_prefix, state_dir, sink)
     try:
         stack.up()
         import_sample_community(stack)
@@ -235,7 +247,8 @@ def parked_about(amqp_uri: str, queues: Iterable[str], case_ids: set[str]) -> li
 
 
 def admin_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess:
-    """`python -m scripts.admin ...` against the test stack's broker and databases."""
+    """`python -m scripts.admin ...` against the test stack's broker (as its administrator)
+    and databases."""
     env = {
         **os.environ,
         "AMQP_URI": stack.amqp_uri,
@@ -263,7 +276,9 @@ def admin_key(stack) -> str:
         stack, "keys", "create", "--name", "e2e-admin", "--scope", "admin", "--community", "*"
     )
     assert made.returncode == 0, made.stderr
-    return made.stdout.strip().splitlines()[-1]
+    key = made.stdout.strip().splitlines()[-1]
+    wait_replicated(stack, key.split("_")[1])  # cases publishes it, within a second
+    return key
 
 
 class Keys:
@@ -343,12 +358,7 @@ class Keys:
         return response.json()["token"]
 
     def wait_replicated(self, key_id: str) -> None:
-        wait_until(
-            f"key {key_id} in every service",
-            lambda: all(
-                self._db(service)["api_keys"].find_one({"_id": key_id}) for service in SERVICES
-            ),
-        )
+        wait_replicated(self._stack, key_id)
 
 
 @pytest.fixture(scope="session")
@@ -385,8 +395,23 @@ def helper_headers(stack: Stack) -> dict[str, str]:
             "--hotline", "e2e-12345", *channels,
         )  # fmt: skip
         assert made.returncode == 0, made.stderr
-        key = stack.helper_key = made.stdout.strip().splitlines()[-1]
+        key = made.stdout.strip().splitlines()[-1]
+        wait_replicated(stack, key.split("_")[1])  # cases publishes it, within a second
+        stack.helper_key = key
     return {"X-Api-Key": key}
+
+
+def wait_replicated(stack: Stack, key_id: str) -> None:
+    """Until every service has the key: the CLI writes it to cases' database, and cases'
+    own relay publishes `apikey.changed` to the others."""
+    with MongoClient(stack.mongo_uri) as client:
+        wait_until(
+            f"key {key_id} in every service",
+            lambda: all(
+                client[f"{stack.db_prefix}{service}"]["api_keys"].find_one({"_id": key_id})
+                for service in SERVICES
+            ),
+        )
 
 
 def area_events(community: str, version: int = 1) -> list[dict[str, Any]]:
@@ -427,12 +452,14 @@ def area_events(community: str, version: int = 1) -> list[dict[str, Any]]:
     ]
 
 
-def publish_events(amqp_uri: str, source: str, messages: Iterable[dict[str, Any]]) -> None:
-    """Put events on the bus as the source service's relay would, with confirms."""
+def publish_events(stack: Stack, source: str, messages: Iterable[dict[str, Any]]) -> None:
+    """Put events on the bus as the source service's relay would: as its broker user,
+    with `user_id` and confirms."""
     from kombu import Exchange
 
     exchange = Exchange(f"{source}.events", type="topic", durable=True)
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+    uri = stack.broker_users.uri(stack.amqp_uri, source)
+    with Connection(uri, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
         for message in messages:
             producer.publish(
@@ -440,7 +467,7 @@ def publish_events(amqp_uri: str, source: str, messages: Iterable[dict[str, Any]
                 exchange=exchange,
                 routing_key=message["type"],
                 serializer="json",
-                declare=[exchange],
+                user_id=stack.broker_users.user(source),
                 retry=True,
             )
 
@@ -486,7 +513,7 @@ def ensure_people(
     them at that version: a person token, a person-bound key or an assignment names
     someone the roster knows."""
     events = list(events)
-    publish_events(stack.amqp_uri, "roster", events)
+    publish_events(stack, "roster", events)
 
     def replicated() -> bool:
         return all(
@@ -506,7 +533,7 @@ def ensure_community(stack: Stack, community: str) -> None:
     if community in known:
         return
     expected = {event["payload"]["node"]["code"] for event in area_events(community)}
-    publish_events(stack.amqp_uri, "roster", area_events(community))
+    publish_events(stack, "roster", area_events(community))
 
     def listed() -> bool:
         answer = requests.get(

@@ -111,8 +111,9 @@ def test_the_declared_topology_keeps_an_event_for_every_consumer_not_yet_running
         for queue in expected:
             line = next(row for row in listed.splitlines() if row.startswith(queue + "\t"))
             assert "\tquorum\t" in line and f'"x-delivery-limit",{DELIVERY_LIMIT}' in line
-        for seconds in DELAY_TIERS_SECONDS:
-            assert tier_name(seconds) in listed
+        for name in SERVICES:  # each service's own tiers (lianxin.delays)
+            for seconds in DELAY_TIERS_SECONDS:
+                assert f"{tier_name(name, seconds)}\tquorum\t" in listed
     finally:
         rabbitmqctl("delete_vhost", vhost)
 
@@ -162,11 +163,14 @@ def test_the_topology_step_removes_a_binding_an_earlier_release_left():
             for name, bound in consumed_sources("notify", service_classes()["notify"]).items()
             if Source("cases", "case.dispatched") in bound
         ]
+        exchange = Exchange("cases.events", type="topic", durable=True)
         with Connection(uri) as connection:
-            consumer_queue(queue, [Source("cases", "case.#")])(connection.channel()).declare()
+            exchange(connection.channel()).declare()
+            consumer_queue("notify", queue, [Source("cases", "case.#")])(
+                connection.channel()
+            ).declare()
         declare_topology(uri)
         declare_topology(uri)  # and again: removing a binding that is gone is no error
-        exchange = Exchange("cases.events", type="topic", durable=True)
         with Connection(uri, transport_options={"confirm_publish": True}) as connection:
             for routing_key in ("case.triaged", "case.dispatched"):
                 connection.Producer().publish(

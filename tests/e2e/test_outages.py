@@ -25,7 +25,7 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from scripts.stack import SERVICES, consumed_queues
-from tests.conftest import AMQP_HOST_URI, rabbitmqctl
+from tests.conftest import add_vhost, rabbitmqctl
 from tests.e2e.conftest import (
     community,
     helper_headers,
@@ -107,13 +107,13 @@ def ferretdb(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def outage_stack(ferretdb, sink, tmp_path_factory):
+def outage_stack(ferretdb, broker_users, sink, tmp_path_factory):
     """The services on the module's own FerretDB and broker vhost."""
     vhost = f"lianxin-outage-{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    amqp_uri = AMQP_HOST_URI.rstrip("/") + "/" + vhost
-    stack = new_stack(amqp_uri, ferretdb.uri, "outage_", tmp_path_factory.mktemp("stack"), sink)
+    amqp_uri = add_vhost(vhost)
+    broker_users.grant(vhost)
+    state_dir = tmp_path_factory.mktemp("stack")
+    stack = new_stack(amqp_uri, broker_users, ferretdb.uri, "outage_", state_dir, sink)
     try:
         stack.up()
         import_sample_community(stack)

@@ -35,7 +35,7 @@ def test_depths_count_what_waits_in_each_dead_letter_queue(quiet_amqp_uri):
     amqp_uri = quiet_amqp_uri
     depths = DeadLetterDepths(amqp_uri, {"metrics": WATCHED["metrics"]})
     with Connection(amqp_uri) as connection:
-        dead = dead_letter_queue("metrics.facts")(connection.default_channel)
+        dead = dead_letter_queue("metrics", "metrics.facts")(connection.default_channel)
         dead.declare()
         for number in range(3):
             connection.Producer().publish(

@@ -1,7 +1,7 @@
 """notify as real processes (`nameko run`, as supervisord starts it) on a RabbitMQ vhost
 and database prefix of their own, so its tests need no other service: they put the
-events of docs/events.md on the bus themselves, and a small `cases` RPC peer answers
-action links (tests/notify/cases_peer.py)."""
+events of docs/events.md on the bus themselves, as the source service's broker user, and
+a small `cases` RPC peer answers action links (tests/notify/cases_peer.py) as cases'."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ from kombu.exceptions import OperationalError
 from pymongo import MongoClient
 
 from lianxin import topology
-from tests.conftest import AMQP_HOST_URI, MONGO_URI, RUN_ID, rabbitmqctl
+from scripts.broker_users import BrokerUsers
+from scripts.stack import SERVICES
+from tests.conftest import MONGO_URI, RUN_ID, add_vhost, rabbitmqctl
 from tests.notify.peers import free_port
 from tests.waiting import wait_until
 
@@ -51,22 +53,24 @@ class NotifyRun:
 
     def __init__(self, tmp: Path, env: dict[str, str], replicas: int = 2):
         self.tmp = tmp
+        run = uuid.uuid4().hex[:6]
         self.vhost = f"lianxin-notify-{uuid.uuid4().hex[:8]}"
-        self.amqp_uri = AMQP_HOST_URI.rstrip("/") + "/" + self.vhost
-        self.prefix = f"t{RUN_ID}n{uuid.uuid4().hex[:6]}_"
+        self.amqp_uri = ""  # the administrator's, once the vhost is made
+        self.users = BrokerUsers.fresh(f"lianxin-t{RUN_ID}n{run}-", SERVICES)
+        self.prefix = f"t{RUN_ID}n{run}_"
         self.env = env
         self.replicas = replicas
         self.ports = [(free_port(), free_port()) for _ in range(replicas)]
         self.processes: dict[str, subprocess.Popen] = {}
         self.client = MongoClient(MONGO_URI, tz_aware=True)
         self.db = self.client[f"{self.prefix}notify"]
-        self._publisher: Connection | None = None
+        self._publishers: dict[str, Connection] = {}
 
     # lifecycle
 
     def __enter__(self) -> NotifyRun:
-        rabbitmqctl("add_vhost", self.vhost)
-        rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
+        self.amqp_uri = add_vhost(self.vhost)
+        self.users.grant(self.vhost)
         from services.notify.service import NotifyService
 
         topology.declare(self.amqp_uri, {"notify": NotifyService})
@@ -77,12 +81,13 @@ class NotifyRun:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._publisher is not None:
-            self._publisher.release()
+        for publisher in self._publishers.values():
+            publisher.release()
         for name in list(self.processes):
             self.stop(name)
         with contextlib.suppress(Exception):
             rabbitmqctl("delete_vhost", self.vhost)
+        self.users.remove()
         for name in self.client.list_database_names():
             if name.startswith(self.prefix):
                 self.client.drop_database(name)
@@ -92,7 +97,8 @@ class NotifyRun:
         http, metrics = self.ports[replica]
         env = {
             **os.environ,
-            "AMQP_URI": self.amqp_uri,
+            "AMQP_URI": self.users.uri(self.amqp_uri, "notify"),
+            "BROKER_USER_PREFIX": self.users.prefix,
             "MONGO_URI": MONGO_URI,
             "MONGO_DB_PREFIX": self.prefix,
             "WEB_SERVER_ADDRESS": f"127.0.0.1:{http}",
@@ -127,7 +133,7 @@ class NotifyRun:
         config.write_text(
             json.dumps(
                 {
-                    "AMQP_URI": self.amqp_uri,
+                    "AMQP_URI": self.users.uri(self.amqp_uri, "cases"),
                     "MONGO_URI": MONGO_URI,
                     "PEER_DB": f"{self.prefix}cases",
                     "max_workers": 4,
@@ -207,19 +213,22 @@ class NotifyRun:
         return "\n".join(self.log(path.stem) for path in self.tmp.glob("*.log"))
 
     def publish(self, source: str, message: dict[str, Any]) -> None:
-        """As the source's outbox relay would: confirmed, mandatory. One connection for the
-        run, so a busy machine does not have a handshake time out per event."""
+        """As the source's outbox relay would: as its broker user, with `user_id`,
+        confirmed, mandatory. One connection per source for the run, so a busy machine
+        does not have a handshake time out per event."""
         exchange = Exchange(f"{source}.events", type="topic", durable=True)
-        if self._publisher is None:
-            self._publisher = Connection(
-                self.amqp_uri, connect_timeout=30, transport_options={"confirm_publish": True}
+        if source not in self._publishers:
+            self._publishers[source] = Connection(
+                self.users.uri(self.amqp_uri, source),
+                connect_timeout=30,
+                transport_options={"confirm_publish": True},
             )
-        self._publisher.Producer().publish(
+        self._publishers[source].Producer().publish(
             message,
             exchange=exchange,
             routing_key=message["type"],
             serializer="json",
-            declare=[exchange],
+            user_id=self.users.user(source),
             mandatory=True,
             retry=True,
             retry_policy={"max_retries": 5, "interval_start": 0.5, "interval_step": 1},

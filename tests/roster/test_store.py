@@ -15,16 +15,19 @@ from kombu import Connection, Exchange, Queue
 
 from lianxin import delays
 from lianxin.config import Settings
+from lianxin.consumer import DeadlineHandler
 from lianxin.engine import ConditionalWrites, Engine
 from lianxin.envelope import Envelope
 from lianxin.lease import Leases
 from lianxin.mongo import StoreContext, ensure_indexes
 from lianxin.outbox import OutboxPublisher
+from lianxin.topology import consumers
 from services.roster import duty, handlers, hours, registry, views
 from services.roster.cli import OPERATOR
 from services.roster.domain import CaseRef, Dispatch
 from services.roster.imports import read, rows_from_document
 from services.roster.ledger import AlreadyDecided
+from services.roster.service import RosterService
 from services.roster.store import RosterStore
 
 pytestmark = pytest.mark.integration
@@ -35,11 +38,16 @@ FRIDAY_NOON_UTC = datetime(2026, 3, 6, 4, 0, tzinfo=UTC)  # 12:00 in Changsha
 
 @pytest.fixture
 def service(amqp_uri):
-    """A name of its own, so that its event exchange is this test's."""
+    """A name of its own, so that its event exchange is this test's; its delay tiers and
+    deadline queues declared, as roster's are, so its deadlines have somewhere to go."""
     name = f"roster{uuid.uuid4().hex[:6]}"
     with Connection(amqp_uri) as connection:
-        for queue in delays.tiers():
+        for queue in delays.tiers(name):
             queue(connection.channel()).declare()
+        for method, consumer in consumers(RosterService):
+            if isinstance(consumer, DeadlineHandler):
+                for queue in consumer.declared_queues(name, method):
+                    queue(connection.channel()).declare()
     return name
 
 

@@ -17,7 +17,7 @@ from lianxin.engine import FERRETDB, ConditionalWrites
 from lianxin.envelope import Envelope
 from lianxin.faults import armed
 from lianxin.lease import HELD_MARGIN, Leases
-from lianxin.outbox import OutboxPublisher
+from lianxin.outbox import OutboxPublisher, leave_to_service
 from tests.shared.conftest import CountedReads, FakeClock, drain
 
 pytestmark = pytest.mark.integration
@@ -369,3 +369,19 @@ def test_every_taker_runs_the_takeover_repair_the_sweeper_included(
     assert increment(store, "T") == 5  # a command's takeover repairs too
     assert repaired == [{"_id": "T", "value": 2}, {"_id": "T", "value": 4}]
     assert test_db["leases"].count_documents({}) == 0
+
+
+def test_a_change_left_to_the_service_is_published_by_the_services_own_sweep_once(
+    test_db, amqp_uri, service_name, bound_queue, writes
+):
+    """The admin CLI changes a service's data but may not publish as the service: its change
+    publishes nothing and leaves its lease behind, expired, for the service's sweeper."""
+    leases = Leases(test_db["leases"], writes, ttl_seconds=TTL)
+    cli = AggregateStore(test_db["counters"], leases, writes, leave_to_service)
+    assert increment(cli, "K") == 1  # the change is stored and the caller goes on
+    assert drain(amqp_uri, bound_queue) == []
+    service = counter_store(test_db, amqp_uri, service_name, writes)
+    assert service.recover() == 1  # its next sweep, at once: the lease is already expired
+    assert published_values(amqp_uri, bound_queue) == [1]
+    assert service.recover() == 0
+    assert drain(amqp_uri, bound_queue) == []

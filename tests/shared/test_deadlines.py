@@ -106,7 +106,7 @@ def nothing_in_flight(amqp_uri: str) -> bool:
     """No deadline waits in a delay tier or in the probe's queue (once acknowledged, a
     message is gone for good, so nothing can fire again after this)."""
     names = [
-        *(delays.tier_name(seconds) for seconds in delays.DELAY_TIERS_SECONDS),
+        *(delays.tier_name("deadlineprobe", s) for s in delays.DELAY_TIERS_SECONDS),
         queue_name("deadlineprobe", "probe.due"),
     ]
     with Connection(amqp_uri) as connection:
@@ -119,7 +119,11 @@ def test_a_deadline_arriving_early_goes_round_again(probe, quiet_amqp_uri):
     due = datetime.now(UTC) + timedelta(seconds=3)
     deadline = Deadline("probe.due", "item-early", due)
     delays.publish(
-        amqp_uri, json.dumps(deadline.to_message()), queue_name("deadlineprobe", "probe.due"), None
+        amqp_uri,
+        "deadlineprobe",
+        json.dumps(deadline.to_message()),
+        queue_name("deadlineprobe", "probe.due"),
+        None,
     )  # straight to the queue, 3 s early
     entry = wait_until("the early deadline", lambda: probe.find_one({"deadline_id": deadline.id}))
     assert entry["fired_at"] >= due - timedelta(seconds=0.25)
