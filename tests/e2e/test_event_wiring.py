@@ -37,12 +37,14 @@ def consumes(name: str, source: str, event_type: str) -> bool:
 
 
 def emitted(name: str) -> set[str]:
-    """The event types with a payload schema in the service that it does not consume itself."""
+    """The event types with a payload schema in the service that it does not consume from
+    another service (a service may read its own events too: roster its `person.changed`,
+    for the people's access every service keeps)."""
     schemas = importlib.import_module(f"services.{name}.schemas")
     return {
         event
         for event in schemas.EVENTS.types
-        if not any(consumes(name, source, event) for source in SERVICES)
+        if not any(consumes(name, source, event) for source in SERVICES if source != name)
     }
 
 
