@@ -155,6 +155,7 @@ def test_a_phone_number_however_written_is_masked_for_a_report_key(stack, keys, 
     written = ["138-1234-5678", "138 1234 5678", "138.1234.5678", "１３８１２３４５６７８"]
     body = report_body(
         place,
+        channel="app",
         description="楼道灯坏了，电话 " + "、".join(written) + "，或 +86 139 8765 4321",
         location={"lat": 28.136, "lon": 113.014, "address": "路灯下 座机0731-8888 6666"},
     )
