@@ -14,9 +14,10 @@ so the ledger must be exact and auditable:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -220,43 +221,45 @@ def reverse(credited: Entry, entry_id: str, at: datetime, note: str) -> Entry:
     )
 
 
-def csv_rows(entries: Sequence[Entry]) -> list[list[str]]:
-    """The ledger as an auditor reads it: one row per entry; `minutes` is the exact
-    amount, `hours` the same to two places."""
-    header = [
-        "entry_id",
-        "at",
-        "person_id",
-        "household_id",
-        "community_id",
-        "case_id",
-        "kind",
-        "state",
-        "minutes",
-        "hours",
-        "refers_to",
-        "rule",
-        "note",
-        "by",
-    ]
-    rows = [header]
-    for entry in entries:
-        rows.append(
-            [
-                entry.id,
-                entry.at.isoformat(),
-                entry.person_id,
-                entry.household_id or "",
-                entry.community_id,
-                entry.case_id or "",
-                entry.kind,
-                entry.state,
-                str(entry.minutes),
-                f"{entry.minutes / 60:.2f}",
-                entry.refers_to or "",
-                entry.rule,
-                entry.note,
-                entry.by,
-            ]
-        )
-    return rows
+CSV_COLUMNS = (
+    "entry_id",
+    "at",
+    "person_id",
+    "household_id",
+    "community_id",
+    "case_id",
+    "kind",
+    "state",
+    "minutes",
+    "hours",
+    "refers_to",
+    "rule",
+    "note",
+    "by",
+)
+
+
+def csv_row(entry: Entry) -> dict[str, object]:
+    """An entry as an auditor reads it: `minutes` is the exact amount, `hours` the same to
+    two places (a Decimal, so that it is written as a number, never quoted as text)."""
+    return {
+        "entry_id": entry.id,
+        "at": entry.at.isoformat(),
+        "person_id": entry.person_id,
+        "household_id": entry.household_id,
+        "community_id": entry.community_id,
+        "case_id": entry.case_id,
+        "kind": entry.kind,
+        "state": entry.state,
+        "minutes": entry.minutes,
+        "hours": in_hours(entry.minutes),
+        "refers_to": entry.refers_to,
+        "rule": entry.rule,
+        "note": entry.note,
+        "by": entry.by,
+    }
+
+
+def in_hours(minutes: int) -> Decimal:
+    """Minutes as hours to two places, exactly as written: 45 → 0.75, -30 → -0.50."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

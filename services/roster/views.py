@@ -4,14 +4,13 @@ data is "not found", never "forbidden")."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
 from lianxin.auth import Actor
 from lianxin.privacy import mask_name, mask_phone
+from lianxin.spreadsheets import to_csv
 from services.roster import hours, ledger
 from services.roster import rota as rotas
 from services.roster.duty import PersonNotFound, duty_of
@@ -143,21 +142,24 @@ def rota_check(
 
 def hours_csv(store: RosterStore, community_id: str, by: str, actor: Actor) -> str:
     """The community's ledger as CSV: every entry, or the exact balance per person or
-    per household (hours credited in place of part of the estate fund)."""
+    per household (hours credited in place of part of the estate fund). Text is quoted
+    where a spreadsheet would run it (lianxin.spreadsheets)."""
     _visible(actor, community_id, f"community {community_id}")
     entries = store.entries("community_id", community_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
     if by == "entries":
-        writer.writerows(ledger.csv_rows(entries))
-        return out.getvalue()
+        return to_csv(ledger.CSV_COLUMNS, [ledger.csv_row(entry) for entry in entries])
     key = "person_id" if by == "people" else "household_id"
     grouped: dict[str, list[ledger.Entry]] = defaultdict(list)
     for entry in entries:
         if getattr(entry, key):
             grouped[getattr(entry, key)].append(entry)
-    writer.writerow([key, "balance_minutes", "balance_hours", "entries"])
-    for owner, owned in sorted(grouped.items()):
-        minutes = ledger.balance(owned)
-        writer.writerow([owner, minutes, f"{minutes / 60:.2f}", len(owned)])
-    return out.getvalue()
+    rows = [
+        {
+            key: owner,
+            "balance_minutes": ledger.balance(owned),
+            "balance_hours": ledger.in_hours(ledger.balance(owned)),
+            "entries": len(owned),
+        }
+        for owner, owned in sorted(grouped.items())
+    ]
+    return to_csv([key, "balance_minutes", "balance_hours", "entries"], rows)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lianxin.spreadsheets import to_csv
 from services.roster import ledger
 from services.roster.ledger import Entry, HoursPolicy, HoursRule, NightWork, award, balance
 from services.roster.policy import duration, policy_from
@@ -108,9 +109,10 @@ def test_a_decision_is_one_entry_with_a_known_id_and_only_for_a_pending_credit()
 
 
 def test_the_csv_export_gives_exact_minutes_and_hours():
-    rows = ledger.csv_rows([entry("H-1", 90), entry("HR-1", -90, kind="reversal")])
-    assert rows[0][:3] == ["entry_id", "at", "person_id"]
-    assert [(row[8], row[9]) for row in rows[1:]] == [("90", "1.50"), ("-90", "-1.50")]
+    rows = [ledger.csv_row(e) for e in (entry("H-1", 90), entry("HR-1", -90, kind="reversal"))]
+    lines = to_csv(ledger.CSV_COLUMNS, rows).splitlines()
+    assert lines[0].startswith("entry_id,at,person_id,")
+    assert [line.split(",")[8:10] for line in lines[1:]] == [["90", "1.50"], ["-90", "-1.50"]]
 
 
 # -- the policy held in data ------------------------------------------------------------------

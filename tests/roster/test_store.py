@@ -6,6 +6,8 @@ where a probe queue bound to the roster's exchange reads it back.
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -407,3 +409,14 @@ def test_a_resolution_handled_twice_credits_once_under_one_event_id(store, commu
     _, again = hours.credit_resolution(store, dispatch, resolved)
     assert first[0].event_id == again[0].event_id
     assert store.db["hours"].count_documents({"case_id": "LX-HOURS"}) == 1
+
+
+def test_the_hours_csv_quotes_text_a_spreadsheet_would_run_and_keeps_numbers(store, community):
+    """A note or a key's name comes from people: `=`, `+`, `-` or `@` first is quoted with an
+    apostrophe, so a spreadsheet shows it instead of running it; minutes stay numbers."""
+    now = FRIDAY_NOON_UTC
+    hours.correct(store, "p-repair-2", -30, '=HYPERLINK("http://x.example")', None, "@k", now, "c")
+    exported = views.hours_csv(store, "jingxiang", "entries", OPERATOR)
+    (row,) = [r for r in csv.DictReader(io.StringIO(exported)) if r["kind"] == "correction"]
+    assert (row["note"], row["by"]) == ('\'=HYPERLINK("http://x.example")', "'@k")
+    assert (row["minutes"], row["hours"]) == ("-30", "-0.50")
