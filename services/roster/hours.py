@@ -189,9 +189,9 @@ def _entry(store: RosterStore, entry_id: str, visible: Iterable[str] | None) -> 
     return entry_from(stored)
 
 
-def ledger_of(store: RosterStore, field: str, value: str) -> dict:
-    """A person's or household's ledger: every entry, the exact balance, what waits."""
-    entries = store.entries(field, value)
+def ledger_of(store: RosterStore, **match: str) -> dict:
+    """A person's or a household's ledger: every entry, the exact balance, what waits."""
+    entries = store.entries(**match)
     pending = [e for e in entries if e.state == "pending_approval" and not _decided(e, entries)]
     return {
         "entries": entries,

@@ -15,6 +15,7 @@ from services.roster.schemas import (
     DecisionBody,
     EntrySchema,
     ExportQuery,
+    HouseholdQuery,
     LedgerSchema,
 )
 
@@ -34,13 +35,16 @@ class LedgerHttp:
     @http(
         "GET",
         "/v1/households/<string:household_id>/hours",
-        summary="A household's hours (credited in place of part of the estate fund)",
+        summary="A household's hours in its community (credited in place of part of the "
+        "estate fund)",
+        query=HouseholdQuery,
         responses={200: LedgerSchema},
         raises=(views.NotFound,),
         scope="read",
     )
-    def household_hours(self, request, actor, household_id):
-        return 200, LedgerSchema().dump(views.household_ledger(self.store, household_id, actor))
+    def household_hours(self, request, actor, household_id, query):
+        found = views.household_ledger(self.store, query["community_id"], household_id, actor)
+        return 200, LedgerSchema().dump(found)
 
     @http(
         "GET",

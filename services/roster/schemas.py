@@ -54,6 +54,12 @@ class ExportQuery(Schema):
     )
 
 
+class HouseholdQuery(Schema):
+    community_id = fields.String(
+        required=True, validate=SLUG, metadata={"description": "the household's community"}
+    )
+
+
 class FeedQuery(Schema):
     token = fields.String(required=True, validate=validate.Length(min=10, max=500))
 
@@ -286,6 +292,7 @@ class EntrySchema(Schema):
 
 class LedgerSchema(Schema):
     person_id = fields.String()
+    community_id = fields.String(metadata={"description": "a household's community"})
     household_id = fields.String()
     total = fields.Float(metadata={"description": "approved hours: the balance"})
     balance_minutes = fields.Integer()

@@ -69,7 +69,9 @@ class RosterStore:
             self.db[collection].create_index([("community_id", ASCENDING)])
         self.db["offers"].create_index([("person_id", ASCENDING), ("made_at", DESCENDING)])
         self.db["hours"].create_index([("person_id", ASCENDING), ("at", ASCENDING)])
-        self.db["hours"].create_index([("household_id", ASCENDING), ("at", ASCENDING)])
+        self.db["hours"].create_index(
+            [("community_id", ASCENDING), ("household_id", ASCENDING), ("at", ASCENDING)]
+        )
         self.db["hours"].create_index([("community_id", ASCENDING), ("at", ASCENDING)])
         self.db["no_shows"].create_index([("person_id", ASCENDING), ("start", DESCENDING)])
 
@@ -168,9 +170,11 @@ class RosterStore:
         found = self.db["offers"].find({"person_id": person_id})
         return list(found.sort("made_at", DESCENDING).limit(limit))
 
-    def entries(self, field: str, value: str) -> list[Entry]:
-        """Index (person_id | household_id | community_id, at): ledger lines, oldest first."""
-        found = self.db["hours"].find({field: value}).sort("at", ASCENDING)
+    def entries(self, **match: str) -> list[Entry]:
+        """Index (person_id, at), (community_id, at) or (community_id, household_id, at):
+        a person's, a community's or a household's ledger lines, oldest first. A household
+        is one community's: its id is only unique there."""
+        found = self.db["hours"].find(dict(match)).sort("at", ASCENDING)
         return [entry_from(document) for document in found]
 
     def no_shows_of(self, person_id: str, limit: int = 50) -> list[dict[str, Any]]:

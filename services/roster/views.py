@@ -76,16 +76,25 @@ def open_cases(store: RosterStore, person_id: str, actor: Actor) -> dict[str, An
 
 def person_ledger(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
     person(store, person_id, actor)
-    found = hours.ledger_of(store, "person_id", person_id)
+    found = hours.ledger_of(store, person_id=person_id)
     return {"person_id": person_id, "total": found["balance_minutes"] / 60, **found}
 
 
-def household_ledger(store: RosterStore, household_id: str, actor: Actor) -> dict[str, Any]:
-    found = hours.ledger_of(store, "household_id", household_id)
-    entries = [e for e in found["entries"] if actor.sees(e.community_id)]
-    if not entries:
+def household_ledger(
+    store: RosterStore, community_id: str, household_id: str, actor: Actor
+) -> dict[str, Any]:
+    """A household of one community: household ids are written by each community's staff,
+    so the same id elsewhere is another household, never summed with this one."""
+    _visible(actor, community_id, f"community {community_id}")
+    found = hours.ledger_of(store, community_id=community_id, household_id=household_id)
+    if not found["entries"]:
         raise NotFound(f"No hours for household {household_id}.")
-    return {"household_id": household_id, "total": found["balance_minutes"] / 60, **found}
+    return {
+        "community_id": community_id,
+        "household_id": household_id,
+        "total": found["balance_minutes"] / 60,
+        **found,
+    }
 
 
 def dispatch(store: RosterStore, case_id: str, actor: Actor) -> dict[str, Any]:
@@ -145,7 +154,7 @@ def hours_csv(store: RosterStore, community_id: str, by: str, actor: Actor) -> s
     per household (hours credited in place of part of the estate fund). Text is quoted
     where a spreadsheet would run it (lianxin.spreadsheets)."""
     _visible(actor, community_id, f"community {community_id}")
-    entries = store.entries("community_id", community_id)
+    entries = store.entries(community_id=community_id)
     if by == "entries":
         return to_csv(ledger.CSV_COLUMNS, [ledger.csv_row(entry) for entry in entries])
     key = "person_id" if by == "people" else "household_id"

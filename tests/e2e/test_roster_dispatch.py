@@ -436,7 +436,11 @@ def test_hours_are_credited_once_when_resolved_arrives_twice_and_reversed_on_reo
     assert ledger["total"] == 0
     household = (
         client(reader)
-        .get(f"{stack.url('roster')}/v1/households/{place}-h1/hours", timeout=5)
+        .get(
+            f"{stack.url('roster')}/v1/households/{place}-h1/hours",
+            params={"community_id": place},
+            timeout=5,
+        )
         .json()
     )
     assert household["balance_minutes"] == 0 and len(household["entries"]) == 2

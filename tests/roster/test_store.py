@@ -253,14 +253,14 @@ def test_hours_are_credited_once_and_a_reopening_reverses_them(store, community,
     )
     handlers.on_case_event(store, resolved, now)
     handlers.on_case_event(store, resolved, now)  # delivered twice
-    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]] == [("credit", 90)]
     assert store.find("people", "p-repair-2")["open_cases"] == []
 
     reopened = case_event("case.reopened", "LX-H1", 6, person_id="p-repair-2", reason="灯又坏了")
     handlers.on_case_event(store, reopened, now)
     handlers.on_case_event(store, reopened, now)
-    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]] == [("credit", 90), ("reversal", -90)]
     assert ledger["balance_minutes"] == 0
     events = probe()
@@ -289,7 +289,7 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
         "LX-H2",
     )
     handlers.on_case_event(store, resolved, now)
-    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
     (pending,) = ledger["entries"]
     assert (pending.state, ledger["balance_minutes"], ledger["pending_minutes"]) == (
         "pending_approval",
@@ -302,10 +302,10 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
         hours.decide(store, pending.id, False, None, "p-staff-2", "", now, None)
     with pytest.raises(hours.EntryNotFound):  # a key of another community
         hours.decide(store, pending.id, True, None, "p-staff-1", "", now, ["elsewhere"])
-    assert hours.ledger_of(store, "person_id", "p-repair-2")["pending_minutes"] == 0
+    assert hours.ledger_of(store, person_id="p-repair-2")["pending_minutes"] == 0
 
     handlers.on_case_event(store, case_event("case.reopened", "LX-H2", 5, reason="没修好"), now)
-    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]][-1] == ("reversal", -60)
     assert ledger["balance_minutes"] == 0
 

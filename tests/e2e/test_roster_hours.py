@@ -1,0 +1,61 @@
+"""The hours ledger's API end to end: households per community, staff decisions and
+corrections bound to who asks, and each change told once.
+
+Each test imports small communities of its own (test_roster_dispatch.small_community)
+into the running stack and acts through keys of those communities.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import client
+from tests.e2e.test_roster_dispatch import import_community, new_code, small_community
+
+pytestmark = pytest.mark.e2e
+
+
+def two_communities_sharing_a_household_id(stack, admin_key) -> tuple[str, str, str]:
+    """Communities A and B whose first volunteers both give household `<A>-h1`: household
+    ids are written by each community's staff, so two may well be spelt alike."""
+    first, second = new_code("rha"), new_code("rhb")
+    household = f"{first}-h1"
+    other = small_community(second)
+    for person in other["people"]:
+        if person["id"] == f"{second}-v1":
+            person["household"] = household
+    for document in (small_community(first), other):
+        imported = import_community(stack, admin_key, document)
+        assert imported.status_code == 200, imported.text
+    return first, second, household
+
+
+def correct(stack, key: str, person_id: str, hours: float, idempotency_key: str):
+    return client(key).post(
+        f"{stack.url('roster')}/v1/people/{person_id}/hours/corrections",
+        json={"hours": hours, "reason": "补录"},
+        headers={"Idempotency-Key": idempotency_key},
+        timeout=5,
+    )
+
+
+def test_a_household_ledger_is_one_communitys_and_another_communitys_key_cannot_read_it(
+    stack, admin_key, keys
+):
+    first, second, household = two_communities_sharing_a_household_id(stack, admin_key)
+    assert correct(stack, admin_key, f"{first}-v1", 1.5, "a").status_code == 201
+    assert correct(stack, admin_key, f"{second}-v1", 2.0, "b").status_code == 201
+
+    mine = client(keys.issue(["read"], [first]))
+    url = f"{stack.url('roster')}/v1/households/{household}/hours"
+    found = mine.get(url, params={"community_id": first}, timeout=5)
+    assert found.status_code == 200, found.text
+    assert (found.json()["balance_minutes"], found.json()["total"]) == (90, 1.5)
+    assert [e["person_id"] for e in found.json()["entries"]] == [f"{first}-v1"]
+
+    theirs = mine.get(url, params={"community_id": second}, timeout=5)
+    assert theirs.status_code == 404
+    unnamed = mine.get(url, timeout=5)
+    assert unnamed.status_code == 400 and "community_id" in unnamed.json()["error"]["fields"]
+    both = client(admin_key).get(url, params={"community_id": second}, timeout=5).json()
+    assert (both["community_id"], both["balance_minutes"]) == (second, 120)
