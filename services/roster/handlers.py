@@ -102,14 +102,12 @@ def _taken(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetim
 
 def _resolved(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
     moved, effects = domain.resolve(dispatch)
-    credited, entry_events = hours.credit_resolution(store, moved, event)
-    return credited, [*effects, *entry_events]
+    return hours.credit_resolution(store, moved, event), effects
 
 
 def _reopened(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    reversed_, entry_events = hours.reverse_resolution(store, dispatch, event)
-    after, effects = offer_round(store, domain.reopen(reversed_), now)
-    return after, [*entry_events, *effects]
+    reversed_ = hours.reverse_resolution(store, dispatch, event)
+    return offer_round(store, domain.reopen(reversed_), now)
 
 
 def _ended(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:

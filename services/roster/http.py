@@ -45,6 +45,7 @@ ERRORS = {
     duty.NotInTeam: (409, "not_in_team"),
     ledger.AlreadyDecided: (409, "already_decided"),
     ledger.NotPending: (409, "not_pending"),
+    hours.CorrectionKeyReused: (422, "idempotency_key_reused"),
     ImportRejected: (422, "import_rejected"),
 }
 http = route(ERRORS)

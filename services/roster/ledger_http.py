@@ -3,6 +3,10 @@ and corrections."""
 
 from __future__ import annotations
 
+import re
+
+from marshmallow import ValidationError
+
 from lianxin.auth import Actor, Forbidden
 from lianxin.clock import utc_now
 from lianxin.lease import LeaseBusy
@@ -18,6 +22,9 @@ from services.roster.schemas import (
     HouseholdQuery,
     LedgerSchema,
 )
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 
 
 class LedgerHttp:
@@ -115,7 +122,16 @@ class LedgerHttp:
         summary="A staff correction to a person's hours (an entry of its own)",
         body=CorrectionBody,
         responses={201: EntrySchema},
-        raises=(*PERSON, Forbidden, LeaseBusy),
+        headers=[
+            {
+                "name": IDEMPOTENCY_HEADER,
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "names the request: a retry makes the same entry",
+            }
+        ],
+        raises=(*PERSON, hours.CorrectionKeyReused, Forbidden, LeaseBusy),
         scope="act",
     )
     def correct_hours(self, request, actor, person_id, body):
@@ -129,8 +145,17 @@ class LedgerHttp:
             body.get("case_id"),
             actor.person_id or actor.key_name,
             utc_now(),
-            request.headers.get("Idempotency-Key"),
+            f"{actor.key_id}:{idempotency_key(request)}",
         )
         return 201, EntrySchema().dump(entry)
 
-    # -- import ------------------------------------------------------------------------------
+
+def idempotency_key(request) -> str:
+    """A correction names its request, so that a retry makes the same entry: without one,
+    a retry after a lost answer would count twice."""
+    value = request.headers.get(IDEMPOTENCY_HEADER)
+    if value is None or not IDEMPOTENCY_KEY.match(value):
+        raise ValidationError(
+            {IDEMPOTENCY_HEADER: ["Send 1–100 printable ASCII characters naming this request."]}
+        )
+    return value

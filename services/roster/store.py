@@ -2,12 +2,15 @@
 
 Aggregates (changed under their lease, events in their outbox):
   areas/<code>, people/<person>, teams/<community>:<team>, rotas/<rota>,
-  policies/<community>, rota_overrides/<rota>, rota_clocks/<rota>, dispatches/<case>.
+  policies/<community>, rota_overrides/<rota>, rota_clocks/<rota>, dispatches/<case>,
+  hours/<entry>.
 Derived documents, rebuilt after an import: lookups/grid:<grid> (the rotas that can
 take a case in a grid, its own first, then its neighbours') and lookups/team:<team>.
 Hints: last_offers/<person> (when each was last offered a case, for the fair choice).
-Append-only: offers/<offer> (a person's offers), hours/<entry> (the ledger),
-no_shows/<rota>:<person>:<start>, attendance/<id> (sign-ins and sign-outs).
+Ledger lines, hours/<entry>: each written once, with its event, as an aggregate of
+its own, and never changed after (services.roster.hours).
+Append-only: offers/<offer> (a person's offers), no_shows/<rota>:<person>:<start>,
+attendance/<id> (sign-ins and sign-outs).
 
 Dispatching a case reads the grid's lookup, the rotas it names and their overrides,
 and the people on duty: a handful of documents whatever the number of people.
@@ -47,6 +50,7 @@ AGGREGATES = (
     "rota_overrides",
     "rota_clocks",
     "dispatches",
+    "hours",
 )
 LISTING_LIMIT = 200
 

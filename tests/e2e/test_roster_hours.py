@@ -59,3 +59,31 @@ def test_a_household_ledger_is_one_communitys_and_another_communitys_key_cannot_
     assert unnamed.status_code == 400 and "community_id" in unnamed.json()["error"]["fields"]
     both = client(admin_key).get(url, params={"community_id": second}, timeout=5).json()
     assert (both["community_id"], both["balance_minutes"]) == (second, 120)
+
+
+def test_a_correction_names_its_request_and_a_retry_makes_the_same_entry(stack, admin_key, keys):
+    place = new_code("rhc")
+    assert import_community(stack, admin_key, small_community(place)).status_code == 200
+    staff = client(
+        keys.issue(["act", "read"], [place]),
+        keys.person_token(f"{place}-staff", "staff", [place]),
+    )
+    url = f"{stack.url('roster')}/v1/people/{place}-v1/hours/corrections"
+    unnamed = staff.post(url, json={"hours": 1.0, "reason": "补录"}, timeout=5)
+    assert unnamed.status_code == 400
+    assert "Idempotency-Key" in unnamed.json()["error"]["fields"]
+
+    first = staff.post(
+        url, json={"hours": 1.0, "reason": "补录"}, headers={"Idempotency-Key": "r-1"}, timeout=5
+    )
+    retry = staff.post(
+        url, json={"hours": 1.0, "reason": "补录"}, headers={"Idempotency-Key": "r-1"}, timeout=5
+    )
+    assert first.status_code == retry.status_code == 201
+    assert retry.json()["entry_id"] == first.json()["entry_id"]
+    other = staff.post(
+        url, json={"hours": 2.0, "reason": "补录"}, headers={"Idempotency-Key": "r-1"}, timeout=5
+    )
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    ledger = staff.get(f"{stack.url('roster')}/v1/people/{place}-v1/hours", timeout=5).json()
+    assert (len(ledger["entries"]), ledger["balance_minutes"]) == (1, 60)

@@ -16,9 +16,11 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 from lianxin import delays
+from lianxin.aggregates import LeaseExpired
 from lianxin.config import Settings
 from lianxin.engine import ConditionalWrites, Engine
 from lianxin.envelope import Envelope
+from lianxin.faults import armed
 from lianxin.lease import Leases
 from lianxin.mongo import StoreContext, ensure_indexes
 from lianxin.outbox import OutboxPublisher
@@ -394,9 +396,9 @@ def test_a_rota_left_from_the_pre_import_seed_does_not_stop_an_import(store, com
     assert lookup["rotas"]  # the registry's own rotas are all still there
 
 
-def test_a_resolution_handled_twice_credits_once_under_one_event_id(store, community):
+def test_a_resolution_handled_twice_credits_once_under_one_event_id(store, community, probe):
     """roster remembers only the last events of a case: a very late redelivery of
-    case.resolved inserts no second ledger line and repeats the same hours.credited."""
+    case.resolved finds its ledger line there, and tells hours.credited no second time."""
     case = CaseRef(
         "LX-HOURS", "jingxiang", "jingxiang-g1", "facility.lighting", "repair_crew", "normal", "c"
     )
@@ -405,10 +407,11 @@ def test_a_resolution_handled_twice_credits_once_under_one_event_id(store, commu
         "case.resolved", "LX-HOURS", 7, person_id="p-repair-2",
         accepted_at=FRIDAY_NOON_UTC, resolved_at=FRIDAY_NOON_UTC + timedelta(hours=1),
     )  # fmt: skip
-    _, first = hours.credit_resolution(store, dispatch, resolved)
-    _, again = hours.credit_resolution(store, dispatch, resolved)
-    assert first[0].event_id == again[0].event_id
+    hours.credit_resolution(store, dispatch, resolved)
+    hours.credit_resolution(store, dispatch, resolved)
     assert store.db["hours"].count_documents({"case_id": "LX-HOURS"}) == 1
+    (credited,) = by_type(probe(), "hours.credited")
+    assert credited["payload"]["entry_id"] == f"H-{resolved.event_id}"
 
 
 def test_the_hours_csv_quotes_text_a_spreadsheet_would_run_and_keeps_numbers(store, community):
@@ -420,3 +423,63 @@ def test_the_hours_csv_quotes_text_a_spreadsheet_would_run_and_keeps_numbers(sto
     (row,) = [r for r in csv.DictReader(io.StringIO(exported)) if r["kind"] == "correction"]
     assert (row["note"], row["by"]) == ('\'=HYPERLINK("http://x.example")', "'@k")
     assert (row["minutes"], row["hours"]) == ("-30", "-0.50")
+
+
+def stricter_approval(store) -> None:
+    """Credits over an hour wait for staff in jingxiang."""
+    stricter = rows_from_document(
+        {"policies": [{"community": "jingxiang", "hours": {"approval_above": "1h"}}]}, "p.yaml"
+    )
+    assert registry.import_rows(store, stricter, dry_run=False, now=FRIDAY_NOON_UTC).applied
+
+
+def resolved_lighting(case_id: str, version: int, person_id: str = "p-repair-2") -> Envelope:
+    """facility.lighting credits a fixed 90 minutes, by day."""
+    return case_event(
+        "case.resolved", case_id, version, person_id=person_id,
+        accepted_at=FRIDAY_NOON_UTC, resolved_at=FRIDAY_NOON_UTC + timedelta(minutes=20),
+    )  # fmt: skip
+
+
+def lease_expired() -> None:
+    raise LeaseExpired("the write outran its lease")
+
+
+def told(events: list[dict], entry_id: str) -> list[dict]:
+    return [e for e in by_type(events, "hours.credited") if e["payload"]["entry_id"] == entry_id]
+
+
+def test_an_approval_whose_write_failed_is_retried_told_once_and_reversed_on_reopening(
+    store, community, probe
+):
+    stricter_approval(store)
+    now = FRIDAY_NOON_UTC
+    handlers.on_case_event(
+        store, case_event("case.accepted", "LX-F3", 3, person_id="p-repair-2"), now
+    )
+    handlers.on_case_event(store, resolved_lighting("LX-F3", 4), now)
+    (pending,) = hours.ledger_of(store, person_id="p-repair-2")["entries"]
+    probe()
+    with armed("aggregate.before_write", lease_expired), pytest.raises(LeaseExpired):
+        hours.decide(store, pending.id, True, 60, "p-staff-1", "", now, None)
+    decided = hours.decide(store, pending.id, True, 60, "p-staff-1", "", now, None)  # the retry
+    assert (decided.kind, decided.minutes) == ("credit", 60)
+    assert len(told(probe(), decided.id)) == 1
+
+    handlers.on_case_event(store, case_event("case.reopened", "LX-F3", 5, reopen_count=1), now)
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
+    assert [(e.kind, e.minutes) for e in ledger["entries"]][-1] == ("reversal", -60)
+    assert ledger["balance_minutes"] == 0
+
+
+def test_a_correction_whose_write_failed_is_retried_with_its_key_once_and_told_once(
+    store, community, probe
+):
+    now = FRIDAY_NOON_UTC
+    with armed("aggregate.before_write", lease_expired), pytest.raises(LeaseExpired):
+        hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-retry")
+    entry = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-retry")
+    again = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-retry")
+    assert again.id == entry.id
+    assert hours.ledger_of(store, person_id="p-repair-2")["balance_minutes"] == 45
+    assert len(told(probe(), entry.id)) == 1
