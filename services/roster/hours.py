@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -147,24 +147,35 @@ def counted_minutes(store: RosterStore, credit: Entry) -> int | None:
     return entry_from(decided).minutes if decided else None
 
 
+@dataclass(frozen=True)
+class Staff:
+    """Who decides or corrects: the name the ledger records, and the person acting (None
+    for an integration's key), who may not touch their own hours."""
+
+    name: str
+    person_id: str | None
+    communities: Iterable[str] | None  # what the key may see; None for all
+
+
 def decide(
     store: RosterStore,
     entry_id: str,
     approve: bool,
     minutes: int | None,
-    by: str,
     note: str,
+    staff: Staff,
     now: datetime,
-    visible: Iterable[str] | None,
 ) -> Entry:
     """Staff approve or reject a credit that waits for them, once. Under the case's lease,
     so that a reopening of the case never voids or reverses it halfway. The same decision
     asked again (a retry) answers what was decided."""
-    pending = _entry(store, entry_id, visible)
+    pending = _entry(store, entry_id, staff.communities)
     if pending.case_id is None:
         raise ledger.NotPending(entry_id)
     with store.change("dispatches", pending.case_id):
-        decision = ledger.decide(pending, approve, minutes, by, note, now)
+        decision = ledger.decide(
+            pending, approve, minutes, staff.name, note, now, acting=staff.person_id
+        )
         recorded, _ = record(store, decision, f"hours-{entry_id}")
     if _as_decided(recorded) != _as_decided(decision):
         raise AlreadyDecided(entry_id)
@@ -181,7 +192,7 @@ def correct(
     minutes: int,
     reason: str,
     case_id: str | None,
-    by: str,
+    staff: Staff,
     now: datetime,
     request_id: str,
 ) -> Entry:
@@ -191,18 +202,8 @@ def correct(
     if person is None:
         raise PersonNotFound(person_id)
     entry_id = "HX-" + uuid.uuid5(CORRECTION_NAMESPACE, f"{person_id}:{request_id}").hex[:16]
-    entry = Entry(
-        id=entry_id,
-        kind="correction",
-        state="approved",
-        person_id=person_id,
-        community_id=person["community_id"],
-        minutes=minutes,
-        at=now,
-        case_id=case_id,
-        household_id=person.get("household_id"),
-        note=reason,
-        by=by,
+    entry = ledger.correction(
+        entry_id, person, minutes, reason, case_id, staff.name, now, acting=staff.person_id
     )
     recorded, _ = record(store, entry, f"hours-{entry_id}")
     if (recorded.minutes, recorded.note, recorded.case_id) != (minutes, reason, case_id):

@@ -46,6 +46,8 @@ ERRORS = {
     ledger.AlreadyDecided: (409, "already_decided"),
     ledger.NotPending: (409, "not_pending"),
     hours.CorrectionKeyReused: (422, "idempotency_key_reused"),
+    ledger.OwnHours: (403, "own_hours"),
+    ledger.ExceedsCredit: (400, "invalid_request"),
     ImportRejected: (422, "import_rejected"),
 }
 http = route(ERRORS)

@@ -76,6 +76,8 @@ class LedgerHttp:
             hours.EntryNotFound,
             ledger.AlreadyDecided,
             ledger.NotPending,
+            ledger.OwnHours,
+            ledger.ExceedsCredit,
             Forbidden,
             LeaseBusy,
         ),
@@ -94,6 +96,8 @@ class LedgerHttp:
             hours.EntryNotFound,
             ledger.AlreadyDecided,
             ledger.NotPending,
+            ledger.OwnHours,
+            ledger.ExceedsCredit,
             Forbidden,
             LeaseBusy,
         ),
@@ -106,14 +110,7 @@ class LedgerHttp:
         actor.require_role("staff")
         minutes = round(body["hours"] * 60) if "hours" in body else None
         return hours.decide(
-            self.store,
-            entry_id,
-            approve,
-            minutes,
-            actor.person_id or actor.key_name,
-            body["note"],
-            utc_now(),
-            actor.visible_communities(),
+            self.store, entry_id, approve, minutes, body["note"], staff(actor), utc_now()
         )
 
     @http(
@@ -131,7 +128,7 @@ class LedgerHttp:
                 "description": "names the request: a retry makes the same entry",
             }
         ],
-        raises=(*PERSON, hours.CorrectionKeyReused, Forbidden, LeaseBusy),
+        raises=(*PERSON, hours.CorrectionKeyReused, ledger.OwnHours, Forbidden, LeaseBusy),
         scope="act",
     )
     def correct_hours(self, request, actor, person_id, body):
@@ -143,11 +140,17 @@ class LedgerHttp:
             round(body["hours"] * 60),
             body["reason"],
             body.get("case_id"),
-            actor.person_id or actor.key_name,
+            staff(actor),
             utc_now(),
             f"{actor.key_id}:{idempotency_key(request)}",
         )
         return 201, EntrySchema().dump(entry)
+
+
+def staff(actor: Actor) -> hours.Staff:
+    return hours.Staff(
+        actor.person_id or actor.key_name, actor.person_id, actor.visible_communities()
+    )
 
 
 def idempotency_key(request) -> str:

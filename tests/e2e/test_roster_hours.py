@@ -7,10 +7,19 @@ into the running stack and acts through keys of those communities.
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from tests.e2e.conftest import client
-from tests.e2e.test_roster_dispatch import import_community, new_code, small_community
+from tests.e2e.conftest import client, wait_until
+from tests.e2e.test_roster_dispatch import (
+    case_event,
+    import_community,
+    new_code,
+    publish,
+    small_community,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -87,3 +96,44 @@ def test_a_correction_names_its_request_and_a_retry_makes_the_same_entry(stack, 
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
     ledger = staff.get(f"{stack.url('roster')}/v1/people/{place}-v1/hours", timeout=5).json()
     assert (len(ledger["entries"]), ledger["balance_minutes"]) == (1, 60)
+
+
+def test_nobody_approves_or_corrects_their_own_hours_and_an_approval_never_exceeds_the_credit(
+    stack, amqp_uri, admin_key, keys
+):
+    place = new_code("rhs")
+    community = small_community(place, hours={"approval_above": "15m"})
+    assert import_community(stack, admin_key, community).status_code == 200
+    staff_id = f"{place}-staff"
+    staff = client(
+        keys.issue(["act", "read"], [place]), keys.person_token(staff_id, "staff", [place])
+    )
+    roster = stack.url("roster")
+    own = staff.post(
+        f"{roster}/v1/people/{staff_id}/hours/corrections",
+        json={"hours": 8.0, "reason": "加班"},
+        headers={"Idempotency-Key": "mine"},
+        timeout=5,
+    )
+    assert own.status_code == 403, own.text
+
+    case_id = f"LX-{uuid.uuid4().hex[:16].upper()}"
+    morning = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0)
+    resolved = case_event(
+        "case.resolved", case_id, place, 4, person_id=staff_id, resolution="修好了",
+        accepted_at=morning.isoformat(), resolved_at=(morning + timedelta(hours=1)).isoformat(),
+        on_time=True, first_time=True,
+    )  # fmt: skip
+    publish(amqp_uri, resolved)
+    ledger_url = f"{roster}/v1/people/{staff_id}/hours"
+    (pending,) = wait_until(
+        "the pending credit", lambda: staff.get(ledger_url, timeout=5).json()["entries"]
+    )
+    assert (pending["state"], pending["minutes"]) == ("pending_approval", 90)
+    approve = f"{roster}/v1/hours/{pending['entry_id']}/approve"
+    assert staff.post(approve, json={}, timeout=5).status_code == 403
+    more = client(admin_key).post(approve, json={"hours": 2.0}, timeout=5)
+    assert more.status_code == 400 and "hours" in more.json()["error"]["fields"]
+    assert staff.get(ledger_url, timeout=5).json()["pending_minutes"] == 90  # nothing decided
+    granted = client(admin_key).post(approve, json={"hours": 1.5}, timeout=5)
+    assert granted.status_code == 200 and granted.json()["minutes"] == 90

@@ -108,6 +108,32 @@ def test_a_decision_is_one_entry_with_a_known_id_and_only_for_a_pending_credit()
         ledger.decide(entry("H-1", 90), True, None, "staff", "", at(10))
 
 
+def test_an_approval_never_exceeds_the_credit():
+    pending = entry("H-2", 300, "pending_approval")
+    with pytest.raises(ledger.ExceedsCredit) as raised:
+        ledger.decide(pending, True, 315, "staff", "", at(10))
+    assert "hours" in raised.value.details()["fields"]
+    assert ledger.decide(pending, True, 300, "staff", "", at(10)).minutes == 300
+
+
+def test_nobody_decides_on_or_corrects_their_own_hours():
+    pending = entry("H-2", 300, "pending_approval")  # person "p"
+    for approve in (True, False):
+        with pytest.raises(ledger.OwnHours):
+            ledger.decide(pending, approve, None, "p", "", at(10), acting="p")
+    assert ledger.decide(pending, True, None, "staff", "", at(10), acting="s").by == "staff"
+    person = {"_id": "p", "community_id": "c", "household_id": "h"}
+    with pytest.raises(ledger.OwnHours):
+        ledger.correction("HX-1", person, 60, "加班", None, "p", at(10), acting="p")
+    made = ledger.correction("HX-1", person, 60, "补录", None, "key", at(10), acting=None)
+    assert (made.kind, made.state, made.household_id, made.by) == (
+        "correction",
+        "approved",
+        "h",
+        "key",
+    )
+
+
 def test_the_csv_export_gives_exact_minutes_and_hours():
     rows = [ledger.csv_row(e) for e in (entry("H-1", 90), entry("HR-1", -90, kind="reversal"))]
     lines = to_csv(ledger.CSV_COLUMNS, rows).splitlines()

@@ -106,6 +106,10 @@ def case_event(type_: str, case_id: str, version: int, **payload) -> Envelope:
     return Envelope(type_, {**about, **payload}, "test", case_id)
 
 
+def staff(person_id: str, communities: list[str] | None = None) -> hours.Staff:
+    return hours.Staff(person_id, person_id, communities)
+
+
 def by_type(events: list[dict], type_: str) -> list[dict]:
     return [event for event in events if event["type"] == type_]
 
@@ -298,12 +302,12 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
         0,
         90,
     )
-    decided = hours.decide(store, pending.id, True, 60, "p-staff-1", "one hour", now, None)
+    decided = hours.decide(store, pending.id, True, 60, "one hour", staff("p-staff-1"), now)
     assert (decided.kind, decided.minutes, decided.refers_to) == ("credit", 60, pending.id)
     with pytest.raises(AlreadyDecided):
-        hours.decide(store, pending.id, False, None, "p-staff-2", "", now, None)
+        hours.decide(store, pending.id, False, None, "", staff("p-staff-2"), now)
     with pytest.raises(hours.EntryNotFound):  # a key of another community
-        hours.decide(store, pending.id, True, None, "p-staff-1", "", now, ["elsewhere"])
+        hours.decide(store, pending.id, True, None, "", staff("p-staff-1", ["elsewhere"]), now)
     assert hours.ledger_of(store, person_id="p-repair-2")["pending_minutes"] == 0
 
     handlers.on_case_event(store, case_event("case.reopened", "LX-H2", 5, reason="没修好"), now)
@@ -311,8 +315,10 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
     assert [(e.kind, e.minutes) for e in ledger["entries"]][-1] == ("reversal", -60)
     assert ledger["balance_minutes"] == 0
 
-    correction = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-1")
-    again = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-1")
+    correction = hours.correct(
+        store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-1"
+    )
+    again = hours.correct(store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-1")
     assert correction.id == again.id  # the same Idempotency-Key, the same entry
     csv_text = views.hours_csv(store, "jingxiang", "people", OPERATOR)
     assert "p-repair-2,45,0.75,4" in csv_text.splitlines()
@@ -418,7 +424,8 @@ def test_the_hours_csv_quotes_text_a_spreadsheet_would_run_and_keeps_numbers(sto
     """A note or a key's name comes from people: `=`, `+`, `-` or `@` first is quoted with an
     apostrophe, so a spreadsheet shows it instead of running it; minutes stay numbers."""
     now = FRIDAY_NOON_UTC
-    hours.correct(store, "p-repair-2", -30, '=HYPERLINK("http://x.example")', None, "@k", now, "c")
+    key = hours.Staff("@k", None, None)
+    hours.correct(store, "p-repair-2", -30, '=HYPERLINK("http://x.example")', None, key, now, "c")
     exported = views.hours_csv(store, "jingxiang", "entries", OPERATOR)
     (row,) = [r for r in csv.DictReader(io.StringIO(exported)) if r["kind"] == "correction"]
     assert (row["note"], row["by"]) == ('\'=HYPERLINK("http://x.example")', "'@k")
@@ -461,8 +468,8 @@ def test_an_approval_whose_write_failed_is_retried_told_once_and_reversed_on_reo
     (pending,) = hours.ledger_of(store, person_id="p-repair-2")["entries"]
     probe()
     with armed("aggregate.before_write", lease_expired), pytest.raises(LeaseExpired):
-        hours.decide(store, pending.id, True, 60, "p-staff-1", "", now, None)
-    decided = hours.decide(store, pending.id, True, 60, "p-staff-1", "", now, None)  # the retry
+        hours.decide(store, pending.id, True, 60, "", staff("p-staff-1"), now)
+    decided = hours.decide(store, pending.id, True, 60, "", staff("p-staff-1"), now)  # the retry
     assert (decided.kind, decided.minutes) == ("credit", 60)
     assert len(told(probe(), decided.id)) == 1
 
@@ -477,9 +484,9 @@ def test_a_correction_whose_write_failed_is_retried_with_its_key_once_and_told_o
 ):
     now = FRIDAY_NOON_UTC
     with armed("aggregate.before_write", lease_expired), pytest.raises(LeaseExpired):
-        hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-retry")
-    entry = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-retry")
-    again = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-retry")
+        hours.correct(store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-retry")
+    entry = hours.correct(store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-retry")
+    again = hours.correct(store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-retry")
     assert again.id == entry.id
     assert hours.ledger_of(store, person_id="p-repair-2")["balance_minutes"] == 45
     assert len(told(probe(), entry.id)) == 1
