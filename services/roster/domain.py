@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from services.roster.credits import Credits
+
 PRIORITIES = ("urgent", "high", "normal", "low")
 LEVELS = ("grid_leader", "community_staff", "department")
 APPLIED_KEPT = 16  # event ids a dispatch remembers: a case sees a few dozen events at most
@@ -111,16 +113,6 @@ class Offer:
 
 
 @dataclass(frozen=True)
-class Credit:
-    """The hours a resolution credited, as the ledger holds them."""
-
-    entry_id: str
-    person_id: str
-    minutes: int
-    state: str  # approved | pending_approval | void
-
-
-@dataclass(frozen=True)
 class Dispatch:
     case: CaseRef
     state: str  # offered | escalated | accepted | resolved | ended
@@ -130,25 +122,24 @@ class Dispatch:
     passed: tuple[str, ...] = ()
     step: int = 0  # escalation steps taken in this round
     holder: str | None = None  # who has the case open
-    accepted_at: datetime | None = None
     case_version: int = 0
-    credit: Credit | None = None
+    credits: Credits = field(default_factory=Credits)
     applied: tuple[str, ...] = field(default_factory=tuple)
 
     def seen(self, event_id: str) -> bool:
         return event_id in self.applied
 
-    def remember(self, event_id: str, case_version: int | None) -> Dispatch:
-        version = (
-            self.case_version if case_version is None else max(case_version, self.case_version)
-        )
+    def remember(self, event_id: str, case_version: int) -> Dispatch:
         return replace(
-            self, applied=(*self.applied, event_id)[-APPLIED_KEPT:], case_version=version
+            self,
+            applied=(*self.applied, event_id)[-APPLIED_KEPT:],
+            case_version=max(case_version, self.case_version),
         )
 
-    def is_stale(self, case_version: int | None) -> bool:
-        """An event older than one already applied (events may arrive out of order)."""
-        return case_version is not None and case_version <= self.case_version
+    def is_stale(self, case_version: int) -> bool:
+        """An event older than one already applied (events may arrive out of order): too
+        old to move the dispatch, though its hours still count (services.roster.credits)."""
+        return case_version <= self.case_version
 
 
 # Effects: what a rule asks the handler to do besides storing the new Dispatch.
@@ -257,7 +248,13 @@ def next_step(
     return escalate(dispatch, "no one took the case at the previous level", policy)
 
 
-def take(dispatch: Dispatch, person_id: str, at: datetime) -> tuple[Dispatch, list[Effect]]:
+# Who holds the case open follows the newest event alone: each event that moves the
+# dispatch says who holds it after (the person accepting or assigned; after any other,
+# nobody), releasing whoever held it before. So an event that arrives late, and is
+# stale for the dispatch, can never leave someone holding a case they no longer have.
+
+
+def take(dispatch: Dispatch, person_id: str) -> tuple[Dispatch, list[Effect]]:
     """Accepted by the offered person, or assigned by staff: the chain stops."""
     effects: list[Effect] = []
     if dispatch.offer is not None:
@@ -266,28 +263,50 @@ def take(dispatch: Dispatch, person_id: str, at: datetime) -> tuple[Dispatch, li
     if dispatch.holder and dispatch.holder != person_id:
         effects.append(Release(dispatch.holder))
     effects.append(Hold(person_id))
-    moved = replace(dispatch, state="accepted", offer=None, holder=person_id, accepted_at=at)
-    return moved, effects
+    return replace(dispatch, state="accepted", offer=None, holder=person_id), effects
 
 
-def resolve(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
-    effects: list[Effect] = [Release(dispatch.holder)] if dispatch.holder else []
-    return replace(dispatch, state="resolved", holder=None, offer=None), effects
-
-
-def end(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
-    """Withdrawn or closed: nothing more to offer, nobody holds it."""
+def let_go(dispatch: Dispatch) -> list[Effect]:
+    """What a change that leaves nobody with the case causes: the open offer ends, whoever
+    held the case no longer does."""
     effects: list[Effect] = []
     if dispatch.offer is not None:
         effects.append(EndOffer(dispatch.offer, "withdrawn"))
     if dispatch.holder:
         effects.append(Release(dispatch.holder))
-    return replace(dispatch, state="ended", holder=None, offer=None), effects
+    return effects
 
 
-def reopen(dispatch: Dispatch) -> Dispatch:
+def resolve(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
+    return replace(dispatch, state="resolved", holder=None, offer=None), let_go(dispatch)
+
+
+def end(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
+    """Closed, withdrawn, returned (退单) or merged: nothing more to offer or escalate,
+    nobody holds it."""
+    return replace(dispatch, state="ended", holder=None, offer=None), let_go(dispatch)
+
+
+def decline(
+    dispatch: Dispatch, person_id: str, offer_id: str | None
+) -> tuple[Dispatch, list[Effect]]:
+    """The person offered the case, or assigned it, passes on it: they are not asked again
+    this round, and nobody holds it. An open offer to someone else stays open."""
+    effects: list[Effect] = []
+    offer = dispatch.offer
+    if offer is not None and offer.person_id == person_id and offer_id in (None, offer.id):
+        effects.append(EndOffer(offer, "declined"))
+        offer = None
+    if dispatch.holder:
+        effects.append(Release(dispatch.holder))
+    passed = dispatch.passed if person_id in dispatch.passed else (*dispatch.passed, person_id)
+    state = "offered" if dispatch.state in ("offered", "accepted") else dispatch.state
+    return replace(dispatch, state=state, offer=offer, holder=None, passed=passed), effects
+
+
+def reopen(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
     """A new round: everyone may be offered the case again, the chain starts afresh."""
-    return replace(
+    moved = replace(
         dispatch,
         state="offered",
         round=dispatch.round + 1,
@@ -296,8 +315,8 @@ def reopen(dispatch: Dispatch) -> Dispatch:
         step=0,
         offer=None,
         holder=None,
-        accepted_at=None,
     )
+    return moved, let_go(dispatch)
 
 
 def handles(entry: Mapping[str, object], category: str, taxonomy_team: str) -> bool:

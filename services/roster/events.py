@@ -24,7 +24,7 @@ class _About(_Tolerant):
     category = fields.String(required=True)
     team = fields.String(required=True)
     priority = fields.String(required=True)
-    case_version = fields.Integer(load_default=None, allow_none=True)
+    case_version = fields.Integer(required=True)  # orders a case's events
 
 
 class CaseTriaged(_About):
@@ -39,7 +39,6 @@ class CaseDeclined(_About):
 
 class CaseAccepted(_About):
     person_id = fields.String(required=True)
-    accepted_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class CaseAssigned(_About):
@@ -54,7 +53,7 @@ class CaseResolved(_About):
 
 class CaseReopened(_About):
     reason = fields.String(load_default="", allow_none=True)
-    person_id = fields.String(load_default=None, allow_none=True)
+    reopen_count = fields.Integer(required=True)  # the k-th reopening undoes the k-th resolution
 
 
 class CaseEnded(_About):

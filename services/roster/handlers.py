@@ -55,24 +55,29 @@ def offer_id_for(case_id: str, round: int, attempt: int) -> str:
 
 
 def on_case_event(store: RosterStore, event: Envelope, now: datetime) -> None:
-    """Apply one case event to the case's dispatch, once, in case-version order."""
+    """Apply one case event to the case's dispatch, once. The hours it credits or takes
+    back count whatever order the events arrive in (DESIGN.md rule 7); the dispatch
+    itself (offers, the chain, who holds the case) moves on only for an event newer than
+    any it has seen, by case version: an older one is stale for offering."""
     payload = event.payload
     with store.change("dispatches", payload["case_id"]) as change:
         current = dispatch_from(change.document)
         if current is not None and current.seen(event.event_id):
             return
-        if current is not None and current.is_stale(payload.get("case_version")):
+        dispatch = hours.count(
+            store, current or domain.start(_case_ref(payload, event.correlation_id)), event
+        )
+        effects: list = []
+        if current is not None and current.is_stale(payload["case_version"]):
             log.info(
-                "%s %s is older than what case %s has seen; ignored",
+                "%s %s is older than what case %s has seen: its hours count, no dispatch",
                 event.type,
                 event.event_id,
                 payload["case_id"],
             )
-            _save(store, change, current.remember(event.event_id, None), [], event, now)
-            return
-        dispatch = current or domain.start(_case_ref(payload, event.correlation_id))
-        moved, effects = REACTIONS[event.type](store, dispatch, event, now)
-        moved = moved.remember(event.event_id, payload.get("case_version"))
+        else:
+            dispatch, effects = REACTIONS[event.type](store, dispatch, event, now)
+        moved = dispatch.remember(event.event_id, payload["case_version"])
         _save(store, change, moved, effects, event, now)
 
 
@@ -83,31 +88,26 @@ def _triaged(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datet
 
 
 def _declined(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    offer = dispatch.offer
-    offer_id = event.payload.get("offer_id") or (offer.id if offer else None)
-    if offer is None or offer.person_id != event.payload["person_id"]:
-        return dispatch, []
-    passed = domain.pass_on(dispatch, offer_id, "declined")
-    if passed is None:
-        return dispatch, []
-    moved, effects = passed
+    payload = event.payload
+    moved, effects = domain.decline(dispatch, payload["person_id"], payload.get("offer_id"))
+    if moved.offer is not None or moved.state != "offered":
+        return moved, effects  # an offer to someone else is open, or the chain runs
     after, more = offer_round(store, moved, now)
     return after, [*effects, *more]
 
 
 def _taken(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    at = event.payload.get("accepted_at") or event.occurred_at
-    return domain.take(dispatch, event.payload["person_id"], at)
+    return domain.take(dispatch, event.payload["person_id"])
 
 
 def _resolved(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    moved, effects = domain.resolve(dispatch)
-    return hours.credit_resolution(store, moved, event), effects
+    return domain.resolve(dispatch)
 
 
 def _reopened(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    reversed_ = hours.reverse_resolution(store, dispatch, event)
-    return offer_round(store, domain.reopen(reversed_), now)
+    moved, effects = domain.reopen(dispatch)
+    after, more = offer_round(store, moved, now)
+    return after, [*effects, *more]
 
 
 def _ended(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:

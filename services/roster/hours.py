@@ -7,8 +7,9 @@ rule 3), and its id says what caused it, so a repeat finds it there and changes
 nothing. A credit's id is `H-<case.resolved event id>`; a reversal's
 `HR-<case.reopened event id>`; a staff decision on a pending credit is
 `<credit id>:decision` (one per credit); a correction's id comes from the caller's
-Idempotency-Key. What a reopening takes back is read from the ledger itself (the
-credit and its decision), under the case's lease, which staff decisions also take.
+Idempotency-Key. Which credit a reopening takes back is kept on the case's dispatch
+(services.roster.credits); what that credit counted for is read from the ledger itself
+(the credit and its decision), under the case's lease, which staff decisions also take.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from lianxin.envelope import Envelope
 from services.roster import ledger
-from services.roster.domain import Credit, Dispatch
+from services.roster.credits import Reopening, Resolution
+from services.roster.domain import CaseRef, Dispatch
 from services.roster.duty import PersonNotFound
 from services.roster.events import EVENTS
 from services.roster.ledger import AlreadyDecided, Entry, decision_id
@@ -64,27 +66,60 @@ class CorrectionKeyReused(Exception):
         super().__init__("This Idempotency-Key was used for another correction.")
 
 
-def record(store: RosterStore, entry: Entry, correlation_id: str) -> tuple[Entry, bool]:
+def record(store: RosterStore, entry: Entry, correlation_id: str) -> Entry:
     """Write a ledger line with its event in one change. A line already there is returned
-    as it stands, with False: its event went out with it, and is not told again."""
+    as it stands: its event went out with it, and is not told again."""
     with store.change("hours", entry.id) as change:
         if change.document is not None:
-            return entry_from(change.document), False
+            return entry_from(change.document)
         change.save(entry_document(entry), [credited_event(entry, correlation_id)])
-    return entry, True
+    return entry
 
 
-def credit_resolution(store: RosterStore, dispatch: Dispatch, event: Envelope) -> Dispatch:
-    """The hours a resolution earns, by the community's rule (never what a request
-    claims). Returns the dispatch remembering the credit."""
+def count(store: RosterStore, dispatch: Dispatch, event: Envelope) -> Dispatch:
+    """The hours a case event credits or takes back, whatever order the case's events
+    arrive in (services.roster.credits): a resolution is credited when it arrives, and
+    each reopening takes its resolution's credit back as soon as that is known."""
     payload = event.payload
-    case = dispatch.case
+    credits = dispatch.credits
+    if event.type == "case.resolved":
+        credit_id = credit_resolution(store, dispatch.case, event)
+        credits = credits.resolved(Resolution(payload["case_version"], credit_id))
+    elif event.type == "case.reopened":
+        reopening = Reopening(
+            count=payload["reopen_count"],
+            version=payload["case_version"],
+            reversal_id=f"HR-{event.event_id}",
+            at=event.occurred_at,
+            reason=payload.get("reason") or "",
+        )
+        credits = credits.reopened(reopening)
+    else:
+        return dispatch
+    for reopening, resolution in credits.due():
+        note = f"case reopened: {reopening.reason or 'no reason given'}"
+        take_back(
+            store,
+            resolution.credit_id,
+            reopening.reversal_id,
+            reopening.at,
+            note,
+            event.correlation_id,
+        )
+        credits = credits.took_back(reopening, resolution)
+    return replace(dispatch, credits=credits)
+
+
+def credit_resolution(store: RosterStore, case: CaseRef, event: Envelope) -> str:
+    """The hours a resolution earns, by the community's rule (never what a request
+    claims), from the times the event carries. Returns the credit's entry id."""
+    payload = event.payload
     person = store.find("people", payload["person_id"]) or {}
     community = store.definition("areas", case.community_id) or {}
     award = ledger.award(
         store.policy(case.community_id).hours,
         case.category,
-        payload.get("accepted_at") or dispatch.accepted_at,
+        payload.get("accepted_at"),
         payload.get("resolved_at") or event.occurred_at,
         ZoneInfo(community.get("timezone") or "Asia/Shanghai"),
     )
@@ -101,22 +136,7 @@ def credit_resolution(store: RosterStore, dispatch: Dispatch, event: Envelope) -
         rule=award.rule,
     )
     record(store, entry, event.correlation_id)
-    return replace(dispatch, credit=Credit(entry.id, entry.person_id, entry.minutes, entry.state))
-
-
-def reverse_resolution(store: RosterStore, dispatch: Dispatch, event: Envelope) -> Dispatch:
-    """A reopened case takes back what its resolution credited."""
-    if dispatch.credit is not None:
-        note = f"case reopened: {event.payload.get('reason') or 'no reason given'}"
-        take_back(
-            store,
-            dispatch.credit.entry_id,
-            f"HR-{event.event_id}",
-            event.occurred_at,
-            note,
-            event.correlation_id,
-        )
-    return replace(dispatch, credit=None)
+    return entry.id
 
 
 def take_back(
@@ -176,7 +196,7 @@ def decide(
         decision = ledger.decide(
             pending, approve, minutes, staff.name, note, now, acting=staff.person_id
         )
-        recorded, _ = record(store, decision, f"hours-{entry_id}")
+        recorded = record(store, decision, f"hours-{entry_id}")
     if _as_decided(recorded) != _as_decided(decision):
         raise AlreadyDecided(entry_id)
     return recorded
@@ -205,7 +225,7 @@ def correct(
     entry = ledger.correction(
         entry_id, person, minutes, reason, case_id, staff.name, now, acting=staff.person_id
     )
-    recorded, _ = record(store, entry, f"hours-{entry_id}")
+    recorded = record(store, entry, f"hours-{entry_id}")
     if (recorded.minutes, recorded.note, recorded.case_id) != (minutes, reason, case_id):
         raise CorrectionKeyReused()
     return recorded

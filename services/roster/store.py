@@ -35,7 +35,8 @@ from pymongo.errors import DuplicateKeyError
 from lianxin.aggregates import Change, recover_all
 from lianxin.documents import document_of
 from lianxin.mongo import StoreContext
-from services.roster.domain import CaseRef, Credit, Dispatch, Offer
+from services.roster.credits import Credits, Reopening, Resolution
+from services.roster.domain import CaseRef, Dispatch, Offer
 from services.roster.ledger import Entry
 from services.roster.policy import Policy, from_storable, policy_from
 from services.roster.rota import Override, Plan, PlannedShift, Rota
@@ -275,7 +276,6 @@ def dispatch_from(document: Mapping[str, Any] | None) -> Dispatch | None:
     if not document:
         return None
     offer = document.get("offer")
-    credit = document.get("credit")
     return Dispatch(
         case=CaseRef(**document["case"]),
         state=document["state"],
@@ -285,10 +285,16 @@ def dispatch_from(document: Mapping[str, Any] | None) -> Dispatch | None:
         passed=tuple(document.get("passed", ())),
         step=document.get("step", 0),
         holder=document.get("holder"),
-        accepted_at=document.get("accepted_at"),
         case_version=document.get("case_version", 0),
-        credit=Credit(**credit) if credit else None,
+        credits=credits_from(document.get("credits") or {}),
         applied=tuple(document.get("applied", ())),
+    )
+
+
+def credits_from(document: Mapping[str, Any]) -> Credits:
+    return Credits(
+        resolutions=tuple(Resolution(**found) for found in document.get("resolutions", ())),
+        reopenings=tuple(Reopening(**found) for found in document.get("reopenings", ())),
     )
 
 
@@ -303,9 +309,8 @@ def dispatch_document(dispatch: Dispatch) -> dict[str, Any]:
         "passed": list(dispatch.passed),
         "step": dispatch.step,
         "holder": dispatch.holder,
-        "accepted_at": dispatch.accepted_at,
         "case_version": dispatch.case_version,
-        "credit": document_of(dispatch.credit),
+        "credits": document_of(dispatch.credits),
         "applied": list(dispatch.applied),
     }
 

@@ -420,7 +420,15 @@ def test_hours_are_credited_once_when_resolved_arrives_twice_and_reversed_on_reo
 
     publish(
         amqp_uri,
-        case_event("case.reopened", case_id, place, 5, person_id=volunteer, reason="灯又坏了"),
+        case_event(
+            "case.reopened",
+            case_id,
+            place,
+            5,
+            reopen_count=1,
+            person_id=volunteer,
+            reason="灯又坏了",
+        ),
     )
     ledger = wait_until(
         "the reversal",

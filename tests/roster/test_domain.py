@@ -168,11 +168,11 @@ def test_each_step_fires_once_in_order_and_the_chain_ends():
 
 def test_acceptance_stops_the_chain_and_expiry():
     dispatch, effects = offer_to(domain.start(CASE), [person("a")])
-    taken, taken_effects = domain.take(dispatch, "a", NOW)
+    taken, taken_effects = domain.take(dispatch, "a")
     assert taken_effects == [EndOffer(effects[0].offer, "accepted"), Hold("a")]
     assert domain.pass_on(taken, effects[0].offer.id, "expired") is None
     escalated, _ = offer_to(domain.start(CASE), [])
-    assigned, _ = domain.take(escalated, "leader", NOW)
+    assigned, _ = domain.take(escalated, "leader")
     assert domain.next_step(assigned, 2, 1, POLICY) is None
 
 
@@ -184,11 +184,12 @@ def test_a_decline_of_an_offer_no_longer_open_changes_nothing():
 
 def test_resolution_and_withdrawal_release_the_holder_and_reopening_starts_a_new_round():
     dispatch, _ = offer_to(domain.start(CASE), [person("a")])
-    dispatch, _ = domain.take(dispatch, "a", NOW)
+    dispatch, _ = domain.take(dispatch, "a")
     resolved, effects = domain.resolve(dispatch)
     assert effects == [Release("a")] and resolved.holder is None
-    reopened = domain.reopen(resolved)
+    reopened, effects = domain.reopen(resolved)
     assert (reopened.round, reopened.attempt, reopened.passed, reopened.step) == (2, 0, (), 0)
+    assert effects == []
     withdrawn, effects = domain.end(dispatch)
     assert effects == [Release("a")] and withdrawn.state == "ended"
 
@@ -198,4 +199,34 @@ def test_events_older_than_the_last_applied_are_stale_and_ids_are_bounded():
     for index in range(40):
         dispatch = dispatch.remember(f"e{index}", index)
     assert len(dispatch.applied) == domain.APPLIED_KEPT and dispatch.seen("e39")
-    assert dispatch.is_stale(39) and not dispatch.is_stale(40) and not dispatch.is_stale(None)
+    assert dispatch.is_stale(39) and not dispatch.is_stale(40)
+
+
+def test_every_change_that_leaves_nobody_with_the_case_ends_its_offer_and_releases_its_holder():
+    """Events arrive out of order: a resolution or a reopening may meet an open offer or a
+    holder that an earlier event would have ended, and must end them itself."""
+    offered, made = offer_to(domain.start(CASE), [person("a")])
+    offer = made[0].offer
+    for change in (domain.resolve, domain.reopen, domain.end):
+        moved, effects = change(offered)
+        assert (moved.offer, effects) == (None, [EndOffer(offer, "withdrawn")]), change
+    held, _ = domain.take(offered, "a")
+    for change in (domain.resolve, domain.reopen, domain.end):
+        moved, effects = change(held)
+        assert (moved.holder, effects) == (None, [Release("a")]), change
+
+
+def test_a_decline_by_the_person_assigned_releases_them_and_passes_them_over():
+    escalated, _ = offer_to(domain.start(CASE), [])
+    assigned, _ = domain.take(escalated, "b")
+    declined, effects = domain.decline(assigned, "b", None)
+    assert effects == [Release("b")]
+    assert (declined.state, declined.holder, declined.passed) == ("offered", None, ("b",))
+
+
+def test_a_decline_of_the_open_offer_ends_it_and_one_of_another_leaves_it_open():
+    dispatch, made = offer_to(domain.start(CASE), [person("a")])
+    declined, effects = domain.decline(dispatch, "a", made[0].offer.id)
+    assert effects == [EndOffer(made[0].offer, "declined")] and declined.offer is None
+    untouched, effects = domain.decline(dispatch, "z", "OF-OLD")
+    assert effects == [] and untouched.offer == made[0].offer and "z" in untouched.passed

@@ -8,89 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
-from kombu import Connection, Exchange, Queue
 
-from lianxin import delays
 from lianxin.aggregates import LeaseExpired
-from lianxin.config import Settings
-from lianxin.engine import ConditionalWrites, Engine
 from lianxin.envelope import Envelope
 from lianxin.faults import armed
-from lianxin.lease import Leases
-from lianxin.mongo import StoreContext, ensure_indexes
-from lianxin.outbox import OutboxPublisher
 from services.roster import duty, handlers, hours, registry, views
 from services.roster.cli import OPERATOR
-from services.roster.domain import CaseRef, Dispatch
+from services.roster.domain import CaseRef
 from services.roster.imports import read, rows_from_document
 from services.roster.ledger import AlreadyDecided
-from services.roster.store import RosterStore
+from tests.roster.conftest import FRIDAY_NOON_UTC, SAMPLE
 
 pytestmark = pytest.mark.integration
-
-SAMPLE = Path(__file__).parents[2] / "services" / "roster" / "data" / "jingxiang"
-FRIDAY_NOON_UTC = datetime(2026, 3, 6, 4, 0, tzinfo=UTC)  # 12:00 in Changsha
-
-
-@pytest.fixture
-def service(amqp_uri):
-    """A name of its own, so that its event exchange is this test's."""
-    name = f"roster{uuid.uuid4().hex[:6]}"
-    with Connection(amqp_uri) as connection:
-        for queue in delays.tiers():
-            queue(connection.channel()).declare()
-    return name
-
-
-@pytest.fixture
-def probe(amqp_uri, service):
-    """Everything the store publishes on its exchange."""
-    exchange = Exchange(f"{service}.events", type="topic", durable=True)
-    queue = Queue(f"{service}-probe", exchange, routing_key="#", durable=False, auto_delete=False)
-    with Connection(amqp_uri) as connection:
-        queue(connection.channel()).declare()
-
-    def drained() -> list[dict]:
-        with Connection(amqp_uri) as connection:
-            bound = queue(connection.channel())
-            found = []
-            while (message := bound.get(no_ack=True)) is not None:
-                found.append(message.payload)
-            return found
-
-    yield drained
-    with Connection(amqp_uri) as connection:
-        queue(connection.channel()).delete()
-
-
-@pytest.fixture
-def store(test_db, amqp_uri, service) -> RosterStore:
-    writes = ConditionalWrites(Engine.detect(test_db))
-    context = StoreContext(
-        test_db,
-        writes.engine,
-        writes,
-        Leases(test_db["leases"], writes, ttl_seconds=10),
-        OutboxPublisher(amqp_uri, service),
-        Settings("roster"),
-        {},
-    )
-    roster = RosterStore(context)
-    ensure_indexes(context, roster)
-    return roster
-
-
-@pytest.fixture
-def community(store, probe):
-    result = registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC)
-    assert result.applied, result.plan.rejected[:3]
-    probe()
-    return result
 
 
 def case_event(type_: str, case_id: str, version: int, **payload) -> Envelope:
@@ -263,7 +195,9 @@ def test_hours_are_credited_once_and_a_reopening_reverses_them(store, community,
     assert [(e.kind, e.minutes) for e in ledger["entries"]] == [("credit", 90)]
     assert store.find("people", "p-repair-2")["open_cases"] == []
 
-    reopened = case_event("case.reopened", "LX-H1", 6, person_id="p-repair-2", reason="灯又坏了")
+    reopened = case_event(
+        "case.reopened", "LX-H1", 6, reopen_count=1, person_id="p-repair-2", reason="灯又坏了"
+    )
     handlers.on_case_event(store, reopened, now)
     handlers.on_case_event(store, reopened, now)
     ledger = hours.ledger_of(store, person_id="p-repair-2")
@@ -310,7 +244,8 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
         hours.decide(store, pending.id, True, None, "", staff("p-staff-1", ["elsewhere"]), now)
     assert hours.ledger_of(store, person_id="p-repair-2")["pending_minutes"] == 0
 
-    handlers.on_case_event(store, case_event("case.reopened", "LX-H2", 5, reason="没修好"), now)
+    reopened = case_event("case.reopened", "LX-H2", 5, reopen_count=1, reason="没修好")
+    handlers.on_case_event(store, reopened, now)
     ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]][-1] == ("reversal", -60)
     assert ledger["balance_minutes"] == 0
@@ -408,13 +343,12 @@ def test_a_resolution_handled_twice_credits_once_under_one_event_id(store, commu
     case = CaseRef(
         "LX-HOURS", "jingxiang", "jingxiang-g1", "facility.lighting", "repair_crew", "normal", "c"
     )
-    dispatch = Dispatch(case=case, state="accepted", holder="p-repair-2")
     resolved = case_event(
         "case.resolved", "LX-HOURS", 7, person_id="p-repair-2",
         accepted_at=FRIDAY_NOON_UTC, resolved_at=FRIDAY_NOON_UTC + timedelta(hours=1),
     )  # fmt: skip
-    hours.credit_resolution(store, dispatch, resolved)
-    hours.credit_resolution(store, dispatch, resolved)
+    hours.credit_resolution(store, case, resolved)
+    hours.credit_resolution(store, case, resolved)
     assert store.db["hours"].count_documents({"case_id": "LX-HOURS"}) == 1
     (credited,) = by_type(probe(), "hours.credited")
     assert credited["payload"]["entry_id"] == f"H-{resolved.event_id}"
