@@ -57,7 +57,8 @@ class CaseReopened(_About):
 
 
 class CaseEnded(_About):
-    """case.withdrawn and case.closed: nothing more to dispatch."""
+    """case.closed, case.withdrawn, case.rejected (returned, 退单) and case.merged: nothing
+    more to offer or escalate, nobody holds it."""
 
 
 CONSUMED = {
@@ -69,6 +70,8 @@ CONSUMED = {
     "case.reopened": CaseReopened,
     "case.withdrawn": CaseEnded,
     "case.closed": CaseEnded,
+    "case.rejected": CaseEnded,
+    "case.merged": CaseEnded,
 }
 
 

@@ -123,6 +123,8 @@ REACTIONS: dict[str, Callable[[RosterStore, Dispatch, Envelope, datetime], Move]
     "case.reopened": _reopened,
     "case.withdrawn": _ended,
     "case.closed": _ended,
+    "case.rejected": _ended,
+    "case.merged": _ended,
 }
 
 

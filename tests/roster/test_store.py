@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from lianxin.aggregates import LeaseExpired
+from lianxin.deadlines import Deadline
 from lianxin.envelope import Envelope
 from lianxin.faults import armed
 from services.roster import duty, handlers, hours, registry, views
@@ -424,3 +425,32 @@ def test_a_correction_whose_write_failed_is_retried_with_its_key_once_and_told_o
     assert again.id == entry.id
     assert hours.ledger_of(store, person_id="p-repair-2")["balance_minutes"] == 45
     assert len(told(probe(), entry.id)) == 1
+
+
+@pytest.mark.parametrize("ending", ["case.rejected", "case.merged", "case.withdrawn"])
+def test_a_returned_or_merged_case_is_offered_no_more_and_its_chain_stops(
+    store, community, probe, ending
+):
+    now = FRIDAY_NOON_UTC
+    offered, escalated = f"LX-OFFERED-{ending[5:9]}", f"LX-ESCALATED-{ending[5:9]}"
+    handlers.on_case_event(store, case_event("case.triaged", offered, 2), now)
+    nobody = case_event("case.triaged", escalated, 2)  # nobody mediates on a Friday noon
+    nobody.payload.update(category="dispute.neighbour", team="mediation_desk")
+    handlers.on_case_event(store, nobody, now)
+    events = probe()
+    (made,) = by_type(events, "offer.made")
+    (step,) = by_type(events, "escalation.required")
+    assert step["payload"]["case_id"] == escalated
+
+    for case_id in (offered, escalated):
+        handlers.on_case_event(store, case_event(ending, case_id, 3), now)
+        assert store.find("dispatches", case_id)["state"] == "ended"
+    offer = store.find("offers", made["payload"]["offer_id"])
+    assert offer["state"] == "withdrawn"
+    later = now + timedelta(minutes=20)
+    expiry = Deadline(handlers.OFFER_EXPIRY, offered, later, {"offer_id": offer["_id"]})
+    handlers.on_offer_expiry(store, expiry, later)
+    next_step = Deadline(handlers.ESCALATION_STEP, escalated, later, {"step": 2, "round": 1})
+    handlers.on_escalation_step(store, next_step, later)
+    events = probe()
+    assert by_type(events, "offer.made") == [] and by_type(events, "escalation.required") == []
