@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.roster.credits import Credits
 
@@ -36,9 +37,15 @@ class DispatchPolicy:
     attempts: int  # offers per round before the chain starts
     escalation: tuple[EscalationStep, ...]
     default_cap: int  # open cases a person may hold unless their profile says otherwise
+    offer_caps: Mapping[str, int]  # by role: offers a person may have open at once
 
     def window(self, priority: str) -> timedelta:
         return self.offer_window.get(priority) or self.offer_window["normal"]
+
+    def offer_cap(self, roles: Iterable[str]) -> int:
+        """The largest of the person's roles' caps; with no role, a volunteer's."""
+        caps = [self.offer_caps[role] for role in roles if role in self.offer_caps]
+        return max(caps, default=self.offer_caps["volunteer"])
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,9 @@ class Candidate:
     distance: int  # 0: on duty for the case's grid; 1: for a neighbouring grid
     open_cases: int
     cap: int
-    last_offer_at: datetime | None = None
+    last_offer_at: datetime | None
+    open_offers: int  # offered other cases and not yet answered
+    offer_cap: int
 
 
 def rank(candidate: Candidate, case_id: str) -> tuple:
@@ -65,12 +74,14 @@ def rank(candidate: Candidate, case_id: str) -> tuple:
 
 
 def eligible(candidates: Iterable[Candidate], passed: Iterable[str]) -> list[Candidate]:
-    """Under their cap and not among those who passed on this case; each person once,
-    at their nearest."""
+    """Under their caps (open cases, open offers) and not among those who passed on this
+    case; each person once, at their nearest."""
     excluded = set(passed)
     best: dict[str, Candidate] = {}
     for candidate in candidates:
         if candidate.person_id in excluded or candidate.open_cases >= candidate.cap:
+            continue
+        if candidate.open_offers >= candidate.offer_cap:
             continue
         known = best.get(candidate.person_id)
         if known is None or candidate.distance < known.distance:
@@ -175,6 +186,59 @@ class Release:
 
 
 Effect = MakeOffer | EndOffer | Escalate | Hold | Release
+
+
+def open_offers(held: Iterable[Mapping[str, Any]], now: datetime) -> list[str]:
+    """The offers a person has open now: an offer counts until it ends or its window is
+    over, so one whose end was never recorded stops counting when it lapses."""
+    return [entry["offer_id"] for entry in held if entry["expires_at"] > now]
+
+
+def person_after(
+    person: Mapping[str, Any], effects: Iterable[Effect], case_id: str, now: datetime
+) -> dict[str, Any] | None:
+    """A person's open cases, open offers and last offer after a dispatch's effects on
+    them: set operations keyed by case and offer id, so a repeat changes nothing; offers
+    past their window are dropped on the way. None when nothing changes."""
+    before = (
+        list(person.get("open_cases", ())),
+        list(person.get("open_offers", ())),
+        person.get("last_offer_at"),
+    )
+    open_cases, last_offer_at = list(before[0]), before[2]
+    held = [entry for entry in before[1] if entry["expires_at"] > now]
+    for effect in effects:
+        if isinstance(effect, Hold) and case_id not in open_cases:
+            open_cases.append(case_id)
+        elif isinstance(effect, Release) and case_id in open_cases:
+            open_cases.remove(case_id)
+        elif isinstance(effect, MakeOffer):
+            held = [*_without(held, effect.offer.id), _held(effect.offer)]
+            made = effect.offer.made_at
+            last_offer_at = made if last_offer_at is None else max(last_offer_at, made)
+        elif isinstance(effect, EndOffer):
+            held = _without(held, effect.offer.id)
+    after = (open_cases, held, last_offer_at)
+    if after == before:
+        return None
+    return {**person, "open_cases": open_cases, "open_offers": held, "last_offer_at": last_offer_at}
+
+
+def _held(offer: Offer) -> dict[str, Any]:
+    return {"offer_id": offer.id, "case_id": offer.case_id, "expires_at": offer.expires_at}
+
+
+def _without(held: list[dict[str, Any]], offer_id: str) -> list[dict[str, Any]]:
+    return [entry for entry in held if entry["offer_id"] != offer_id]
+
+
+def affected(effect: Effect) -> str | None:
+    """Whose document an effect changes, if anyone's."""
+    if isinstance(effect, MakeOffer | EndOffer):
+        return effect.offer.person_id
+    if isinstance(effect, Hold | Release):
+        return effect.person_id
+    return None
 
 
 def start(case: CaseRef) -> Dispatch:

@@ -3,11 +3,13 @@
 Every case event and every deadline of a case changes its Dispatch (dispatches/<case>)
 under the case's lease: one offer at a time per case, however many replicas run,
 and a step of the escalation chain never fires twice. The events and deadlines a
-change causes ride in the same write (the outbox). Who holds how many open cases
-is kept on each person (people/<person>, under their lease), changed by set
-operations keyed by case id, so a repeat changes nothing. When each person was
-last offered a case is a hint for fairness only (last_offers/<person>): it is
-written without a lease, so that dispatches to the same person never queue.
+change causes ride in the same write (the outbox). What a person holds is kept on
+their document (people/<person>, under their lease, one change per person a
+dispatch's change touches): their open cases and open offers, changed by set
+operations keyed by case and offer id so that a repeat changes nothing, and when
+they were last offered a case (for the fair choice). The caps are read without a
+lease when candidates are ranked, so two dispatches at the same instant may each
+give the last offer a cap allows: a cap may be passed by as many as run at once.
 """
 
 from __future__ import annotations
@@ -210,7 +212,7 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
             for person_id in on_duty_now(store, rota, now, people):
                 person = people[person_id]
                 if person and person.get("active", True):
-                    pool.candidates.append(_candidate(store, person, entry, distance, policy))
+                    pool.candidates.append(_candidate(person, entry, distance, policy, now))
         if domain.eligible(pool.candidates, dispatch.passed):
             break
     if pool.candidates and not domain.eligible(pool.candidates, dispatch.passed):
@@ -218,7 +220,7 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
     return pool
 
 
-def _candidate(store: RosterStore, person: dict, entry: dict, distance: int, policy) -> Candidate:
+def _candidate(person: dict, entry: dict, distance: int, policy, now: datetime) -> Candidate:
     return Candidate(
         person_id=person["_id"],
         display_name=mask_name(person["name"]),
@@ -227,7 +229,9 @@ def _candidate(store: RosterStore, person: dict, entry: dict, distance: int, pol
         distance=distance,
         open_cases=len(person.get("open_cases", ())),
         cap=person.get("max_open_cases") or policy.dispatch.default_cap,
-        last_offer_at=store.last_offer_at(person["_id"]),
+        last_offer_at=person.get("last_offer_at"),
+        open_offers=len(domain.open_offers(person.get("open_offers", ()), now)),
+        offer_cap=policy.dispatch.offer_cap(person.get("roles", ())),
     )
 
 
@@ -241,7 +245,24 @@ def _save(
     correlation = cause.correlation_id if cause else dispatch.case.correlation_id
     for effect in effects:
         outbox.extend(_carry_out(store, dispatch, effect, correlation, now))
+    _people(store, effects, dispatch.case.case_id, now)
     change.save(dispatch_document(dispatch), outbox)
+
+
+def _people(store: RosterStore, effects, case_id: str, now: datetime) -> None:
+    """What the effects change of each person they touch: one change per person."""
+    touched: dict[str, list] = {}
+    for effect in effects:
+        person_id = domain.affected(effect)
+        if person_id:
+            touched.setdefault(person_id, []).append(effect)
+    for person_id, theirs in touched.items():
+        with store.change("people", person_id) as change:
+            if change.document is None:
+                continue
+            after = domain.person_after(change.document, theirs, case_id, now)
+            if after is not None:
+                change.save(after)
 
 
 def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetime) -> list:
@@ -249,7 +270,6 @@ def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetim
     if isinstance(effect, MakeOffer):
         offer = effect.offer
         store.put("offers", offer_document(offer, "open", now))
-        store.offered(offer.person_id, offer.made_at)
         return [
             _event(
                 "offer.made",
@@ -276,8 +296,7 @@ def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetim
     if isinstance(effect, Escalate):
         return _escalation(store, dispatch, effect, correlation, now)
     if isinstance(effect, Hold | Release):
-        _hold(store, effect, case_id)
-        return []
+        return []  # on the person's document (_people)
     if isinstance(effect, Envelope):
         return [effect]
     raise TypeError(f"unknown effect {effect!r}")
@@ -360,24 +379,6 @@ def _person_target(store: RosterStore, person_id: str | None, note: str):
         "display_name": mask_name(person["name"]),
         "department": None,
     }, note
-
-
-def _hold(store: RosterStore, effect: Hold | Release, case_id: str) -> None:
-    """The person's open cases, as a set of case ids: adding or removing one twice is
-    the same as once."""
-    with store.change("people", effect.person_id) as change:
-        person = change.document
-        if person is None:
-            return
-        open_cases = list(person.get("open_cases", ()))
-        holding = case_id in open_cases
-        if isinstance(effect, Hold) and not holding:
-            open_cases.append(case_id)
-        elif isinstance(effect, Release) and holding:
-            open_cases.remove(case_id)
-        else:
-            return
-        change.save({**person, "open_cases": open_cases})
 
 
 def _event(type_: str, payload: dict, correlation: str, case_id: str | None, now: datetime):

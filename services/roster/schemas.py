@@ -272,6 +272,10 @@ class OpenCasesSchema(Schema):
     person_id = fields.String()
     open_cases = fields.List(fields.String())
     cap = fields.Integer()
+    open_offers = fields.List(
+        fields.String(), metadata={"description": "offers not yet answered nor lapsed"}
+    )
+    offer_cap = fields.Integer(metadata={"description": "open offers allowed, by role"})
 
 
 class EntrySchema(Schema):

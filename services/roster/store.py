@@ -6,7 +6,6 @@ Aggregates (changed under their lease, events in their outbox):
   hours/<entry>.
 Derived documents, rebuilt after an import: lookups/grid:<grid> (the rotas that can
 take a case in a grid, its own first, then its neighbours') and lookups/team:<team>.
-Hints: last_offers/<person> (when each was last offered a case, for the fair choice).
 Ledger lines, hours/<entry>: each written once, with its event, as an aggregate of
 its own, and never changed after (services.roster.hours).
 Append-only: offers/<offer> (a person's offers), no_shows/<rota>:<person>:<start>,
@@ -113,15 +112,6 @@ class RosterStore:
             return rota_from_document(stored) if stored else None
 
         return self._cached(("rota", rota_id), load)
-
-    def last_offer_at(self, person_id: str) -> datetime | None:
-        found = self.db["last_offers"].find_one({"_id": person_id})
-        return found["at"] if found else None
-
-    def offered(self, person_id: str, at: datetime) -> None:
-        """When the person was last offered a case: only ever moves forward, and needs no
-        lease (two writers both write "about now")."""
-        self.db["last_offers"].update_one({"_id": person_id}, {"$max": {"at": at}}, upsert=True)
 
     def overrides(self, rota_id: str) -> list[Override]:
         stored = self.find("rota_overrides", rota_id)

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lianxin.auth import Actor
+from lianxin.clock import utc_now
 from lianxin.privacy import mask_name, mask_phone
 from lianxin.spreadsheets import to_csv
-from services.roster import hours, ledger
+from services.roster import domain, hours, ledger
 from services.roster import rota as rotas
 from services.roster.duty import PersonNotFound, duty_of
 from services.roster.store import RosterStore, dispatch_from, rota_from_document
@@ -69,9 +70,16 @@ def offers(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
 
 
 def open_cases(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    """What a person holds against their caps: open cases, and offers not yet answered."""
     found = person(store, person_id, actor)
-    cap = found.get("max_open_cases") or store.policy(found["community_id"]).dispatch.default_cap
-    return {"person_id": person_id, "open_cases": found.get("open_cases", []), "cap": cap}
+    policy = store.policy(found["community_id"]).dispatch
+    return {
+        "person_id": person_id,
+        "open_cases": found.get("open_cases", []),
+        "cap": found.get("max_open_cases") or policy.default_cap,
+        "open_offers": domain.open_offers(found.get("open_offers", ()), utc_now()),
+        "offer_cap": policy.offer_cap(found.get("roles", ())),
+    }
 
 
 def person_ledger(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:

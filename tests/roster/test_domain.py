@@ -33,12 +33,18 @@ POLICY = DispatchPolicy(
         EscalationStep("department"),
     ),
     default_cap=5,
+    offer_caps={"volunteer": 3},
 )
 CASE = CaseRef("LX-1", "jx", "g1", "facility.lighting", "repair_crew", "normal", "corr")
 
 
-def person(name: str, distance: int = 0, open_cases: int = 0, cap: int = 5, last=None) -> Candidate:
-    return Candidate(name, name.upper(), "repair_crew", "g1", distance, open_cases, cap, last)
+def person(
+    name: str, distance=0, open_cases=0, cap=5, last=None, open_offers=0, offer_cap=3
+) -> Candidate:
+    return Candidate(
+        name, name.upper(), "repair_crew", "g1", distance, open_cases, cap, last,
+        open_offers=open_offers, offer_cap=offer_cap,
+    )  # fmt: skip
 
 
 # -- the fair choice -----------------------------------------------------------------------------
@@ -65,6 +71,21 @@ def test_nobody_at_their_cap_or_who_passed_is_chosen():
     assert choose([full, passed, person("free", distance=1)], ["passed"], "C").person_id == "free"
 
 
+def test_nobody_with_as_many_open_offers_as_their_role_allows_is_offered_another():
+    busy = person("busy", open_offers=3, offer_cap=3)
+    assert choose([busy], (), "C") is None
+    assert choose([busy, person("far", distance=1)], (), "C").person_id == "far"
+    assert choose([person("busy", open_offers=2, offer_cap=3)], (), "C").person_id == "busy"
+
+
+def test_an_open_offer_counts_until_it_expires():
+    held = [
+        {"offer_id": "OF-1", "case_id": "C-1", "expires_at": NOW + timedelta(minutes=1)},
+        {"offer_id": "OF-2", "case_id": "C-2", "expires_at": NOW},  # its expiry is due
+    ]
+    assert domain.open_offers(held, NOW) == ["OF-1"]
+
+
 def test_someone_on_two_rotas_counts_at_their_nearest():
     found = domain.eligible([person("a", distance=1), person("a", distance=0)], ())
     assert [(c.person_id, c.distance) for c in found] == [("a", 0)]
@@ -72,7 +93,13 @@ def test_someone_on_two_rotas_counts_at_their_nearest():
 
 @given(
     people=st.lists(
-        st.tuples(st.integers(0, 1), st.integers(0, 6), st.integers(1, 6), st.integers(0, 100)),
+        st.tuples(
+            st.integers(0, 1),
+            st.integers(0, 6),
+            st.integers(1, 6),
+            st.integers(0, 100),
+            st.integers(0, 3),
+        ),
         min_size=1,
         max_size=8,
     ),
@@ -81,12 +108,16 @@ def test_someone_on_two_rotas_counts_at_their_nearest():
 )
 def test_the_choice_is_always_an_eligible_person_ranked_first(people, passed, case_id):
     candidates = [
-        person(f"p{i}", distance, open_, cap, NOW - timedelta(minutes=minutes))
-        for i, (distance, open_, cap, minutes) in enumerate(people)
+        person(f"p{i}", distance, open_, cap, NOW - timedelta(minutes=minutes), offers)
+        for i, (distance, open_, cap, minutes, offers) in enumerate(people)
     ]
     passed_ids = {f"p{i}" for i in passed}
     chosen = choose(candidates, passed_ids, case_id)
-    eligible = [c for c in candidates if c.person_id not in passed_ids and c.open_cases < c.cap]
+    eligible = [
+        c
+        for c in candidates
+        if c.person_id not in passed_ids and c.open_cases < c.cap and c.open_offers < c.offer_cap
+    ]
     if not eligible:
         assert chosen is None
         return

@@ -167,3 +167,13 @@ def test_a_community_overrides_one_rule_and_keeps_the_others():
     assert policy.department_for("parking.fire_lane").code == "fire_rescue"
     assert policy.department_for("parking.zombie_car").code == "urban_management"
     assert policy.department_for("unknown.thing").code == "subdistrict_office"
+
+
+def test_the_cap_on_open_offers_is_per_role_and_a_community_may_change_one_role():
+    defaults = policy_from(None).dispatch
+    assert defaults.offer_cap(["volunteer"]) < defaults.offer_cap(["grid_leader"])
+    mine = policy_from({"max_open_offers": {"volunteer": 1}}).dispatch
+    assert mine.offer_cap(["volunteer"]) == 1
+    assert mine.offer_cap(["grid_worker"]) == defaults.offer_cap(["grid_worker"])
+    assert mine.offer_cap(["volunteer", "staff"]) == defaults.offer_cap(["staff"])  # the largest
+    assert mine.offer_cap([]) == 1  # no role: a volunteer's

@@ -138,7 +138,32 @@ def test_a_triaged_case_is_offered_once_to_someone_on_duty_in_the_grid(store, co
     assert made["payload"]["person_id"] == "p-repair-2"
     assert made["payload"]["attempt"] == 1 and made["correlation_id"] == "test"
     assert store.db["offers"].count_documents({"case_id": "LX-T1"}) == 1
-    assert store.last_offer_at("p-repair-2") == now
+    assert store.find("people", "p-repair-2")["last_offer_at"] == now
+
+
+def test_a_volunteer_at_their_cap_of_open_offers_is_passed_over_until_one_ends(
+    store, community, probe
+):
+    one = rows_from_document(
+        {"policies": [{"community": "jingxiang", "max_open_offers": {"volunteer": 1}}]}, "p.yaml"
+    )
+    assert registry.import_rows(store, one, dry_run=False, now=FRIDAY_NOON_UTC).applied
+    now = FRIDAY_NOON_UTC  # p-repair-2 alone is on duty for grid 1's repairs
+    for case_id in ("LX-CAP1", "LX-CAP2"):
+        handlers.on_case_event(store, case_event("case.triaged", case_id, 2), now)
+    first, second = (made["payload"] for made in by_type(probe(), "offer.made"))
+    assert first["person_id"] == "p-repair-2" and second["person_id"] != "p-repair-2"
+    assert second["grid_id"] in ("jingxiang-g2", "jingxiang-g3")
+    assert [o["offer_id"] for o in store.find("people", "p-repair-2")["open_offers"]] == [
+        first["offer_id"]
+    ]
+
+    accepted = case_event("case.accepted", "LX-CAP1", 4, person_id="p-repair-2")
+    handlers.on_case_event(store, accepted, now)
+    assert store.find("people", "p-repair-2")["open_offers"] == []
+    handlers.on_case_event(store, case_event("case.triaged", "LX-CAP3", 2), now)
+    (third,) = by_type(probe(), "offer.made")
+    assert third["payload"]["person_id"] == "p-repair-2"
 
 
 def test_leave_sends_the_case_to_a_neighbouring_grid(store, community, probe):
