@@ -146,6 +146,9 @@ class PersonChanged(Schema):
     contacts = fields.List(fields.Nested(Contact), required=True)
     quiet_hours = fields.String(allow_none=True)
     active = fields.Boolean(required=True)
+    # when the person's access last changed (first import, community, roles, active): a
+    # person token, signed link or session issued before it is void
+    access_since = fields.AwareDateTime(required=True)
     person_version = fields.Integer(required=True)
 
 

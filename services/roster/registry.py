@@ -37,6 +37,8 @@ PROFILE = (
     "active",
 )
 
+ACCESS = ("community_id", "roles", "active")  # what a person may do, and where
+
 
 class StoredDefinitions:
     """What an import's rows may refer to besides each other: the stored documents."""
@@ -134,10 +136,26 @@ def _save_person(store: RosterStore, document: Mapping[str, Any], now: datetime)
         current = change.document or {}
         if all(current.get(field) == document.get(field) for field in PROFILE):
             return False
-        version = current.get("version", 0) + 1
-        person = {**current, **document, "version": version}
+        person = {
+            **current,
+            **document,
+            "version": current.get("version", 0) + 1,
+            "access_since": access_since(current, document, now),
+        }
         change.save(person, [person_changed(person, now)])
     return True
+
+
+def access_since(current: Mapping[str, Any], document: Mapping[str, Any], now: datetime):
+    """When the person's access last changed: now, on their first import or when their
+    community, roles or `active` change; otherwise as it was (a new phone number or name
+    changes nothing of what they may do). Person tokens, signed links and sessions issued
+    before it are void."""
+    if "access_since" not in current or any(
+        current.get(field) != document.get(field) for field in ACCESS
+    ):
+        return now
+    return current["access_since"]
 
 
 def person_changed(person: Mapping[str, Any], now: datetime):
@@ -154,6 +172,7 @@ def person_changed(person: Mapping[str, Any], now: datetime):
             "contacts": list(person["contacts"]),
             "quiet_hours": person.get("quiet_hours"),
             "active": person["active"],
+            "access_since": person["access_since"],
             "person_version": person["version"],
         },
         correlation_id=f"person-{person['_id']}",

@@ -479,3 +479,36 @@ def test_a_returned_or_merged_case_is_offered_no_more_and_its_chain_stops(
     handlers.on_escalation_step(store, next_step, later)
     events = probe()
     assert by_type(events, "offer.made") == [] and by_type(events, "escalation.required") == []
+
+
+def test_access_since_moves_when_roles_or_active_change_and_not_for_a_contact_or_name(
+    store, community, probe
+):
+    """person.changed carries when the person's access last changed: tokens, links and
+    sessions issued before it are void (lianxin.auth), so a new phone number must not
+    sign a volunteer out, and a role taken away must."""
+    assert store.find("people", "p-repair-2")["access_since"] == FRIDAY_NOON_UTC
+    row = {
+        "id": "p-repair-2",
+        "community": "jingxiang",
+        "name": "吕桂英",
+        "roles": ["volunteer"],
+        "teams": ["repair_crew"],
+        "home_grids": ["jingxiang-g1"],
+        "contacts": [{"channel": "sms", "address": "13807310999"}],
+    }
+
+    def imported(at, **changes) -> dict:
+        rows = rows_from_document({"people": [{**row, **changes}]}, "people.yaml")
+        assert registry.import_rows(store, rows, dry_run=False, now=at).applied
+        (changed,) = by_type(probe(), "person.changed")
+        return changed["payload"]
+
+    hour = timedelta(hours=1)
+    same = imported(FRIDAY_NOON_UTC + hour, name="吕桂芳")  # a new number and name
+    assert same["access_since"] == FRIDAY_NOON_UTC.isoformat()
+    promoted = imported(FRIDAY_NOON_UTC + 2 * hour, name="吕桂芳", roles=["grid_worker"])
+    assert promoted["access_since"] == (FRIDAY_NOON_UTC + 2 * hour).isoformat()
+    gone = imported(FRIDAY_NOON_UTC + 3 * hour, name="吕桂芳", roles=["grid_worker"], active=False)
+    assert gone["access_since"] == (FRIDAY_NOON_UTC + 3 * hour).isoformat()
+    assert store.find("people", "p-repair-2")["access_since"] == FRIDAY_NOON_UTC + 3 * hour
