@@ -342,6 +342,40 @@ def test_each_person_has_an_icalendar_feed_behind_a_signed_url(stack, keys, plac
     assert other.status_code == 403
 
 
+def test_a_rota_feed_url_can_be_reset_by_its_person_or_staff_and_the_old_one_stops(
+    stack, admin_key, keys, place
+):
+    mine = keys.issue(["read", "act"], [place])
+    own = client(mine, keys.person_token(f"{place}-v1", "volunteer", [place]))
+    feed = f"{roster(stack)}/v1/people/{place}-v1/rota-feed"
+    first = own.get(feed, timeout=5).json()["url"]
+    assert requests.get(first, timeout=10).status_code == 200
+
+    neighbour = client(mine, keys.person_token(f"{place}-v2", "volunteer", [place]))
+    assert neighbour.post(f"{feed}/reset", timeout=5).status_code == 403
+    elsewhere = client(
+        keys.issue(["read", "act"], ["jingxiang"]),
+        keys.person_token("p-staff-1", "staff", ["jingxiang"]),
+    )
+    assert elsewhere.post(f"{feed}/reset", timeout=5).status_code == 404
+    assert requests.get(first, timeout=10).status_code == 200  # neither changed it
+
+    reset = own.post(f"{feed}/reset", timeout=5)
+    assert reset.status_code == 200, reset.text
+    second = reset.json()["url"]
+    assert second != first and requests.get(first, timeout=10).status_code == 401
+    assert requests.get(second, timeout=10).status_code == 200
+    staff = client(mine, keys.person_token(f"{place}-staff", "staff", [place]))
+    third = staff.post(f"{feed}/reset", timeout=5).json()["url"]
+    assert requests.get(second, timeout=10).status_code == 401
+    assert requests.get(third, timeout=10).status_code == 200
+
+    (row,) = [p for p in small_community(place)["people"] if p["id"] == f"{place}-v1"]
+    left = import_community(stack, admin_key, {"people": [{**row, "active": False}]})
+    assert left.status_code == 200, left.text
+    assert requests.get(third, timeout=10).status_code == 401  # no longer with the community
+
+
 # -- the data layer's rule -------------------------------------------------------------------
 
 
