@@ -10,11 +10,12 @@ which live beside the definitions, not in them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from lianxin.auth import Forbidden
 from lianxin.privacy import mask_name
 from services.roster import imports
 from services.roster.duty import restart_clock
@@ -58,9 +59,21 @@ class ImportResult:
 
 
 def import_rows(
-    store: RosterStore, rows: Iterable[Row], dry_run: bool, now: datetime
+    store: RosterStore,
+    rows: Iterable[Row],
+    *,
+    dry_run: bool,
+    now: datetime,
+    communities: Collection[str] | None,
 ) -> ImportResult:
+    """Check the rows, and store them unless one is rejected or it is a dry run.
+    `communities` are those the caller may change (None: all, the operator's CLI): an
+    import that would change or move a record of any other community is refused
+    (Forbidden) before anything is stored, dry run or not (imports: how ids are
+    namespaced)."""
     plan = imports.plan(rows, StoredDefinitions(store))
+    if communities is not None and not plan.communities() <= set(communities):
+        raise Forbidden("This key may import only into its own communities, and move nothing in.")
     if dry_run or not plan.ok:
         return ImportResult(plan, applied=False, changed={})
     return ImportResult(plan, applied=True, changed=apply(store, plan, now))

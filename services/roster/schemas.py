@@ -352,12 +352,23 @@ class RejectedSchema(Schema):
     reasons = fields.List(fields.String())
 
 
+class MovedSchema(Schema):
+    kind = fields.String()
+    key = fields.String()
+    from_ = fields.String(data_key="from", allow_none=True)
+    to = fields.String(allow_none=True)
+
+
 class ImportResultSchema(Schema):
     dry_run = fields.Boolean()
     applied = fields.Boolean()
     accepted = fields.Dict(keys=fields.String(), values=fields.Integer())
     changed = fields.Dict(keys=fields.String(), values=fields.Integer())
     rejected = fields.List(fields.Nested(RejectedSchema))
+    moved = fields.List(
+        fields.Nested(MovedSchema),
+        metadata={"description": "stored records taken from one community into another"},
+    )
 
 
 class ImportErrorDetail(Schema):

@@ -133,6 +133,65 @@ def test_the_http_import_checks_first_refuses_rejected_rows_and_keeps_to_the_key
     assert done.json()["changed"]["rotas"] == 3
 
 
+def test_a_community_admin_cannot_move_another_communitys_records_into_its_own(
+    stack, admin_key, keys
+):
+    """Area codes, person ids and rota ids are one namespace for all communities: a row
+    naming one of another community would move it (with its signed links and duty)."""
+    theirs, mine = new_code("rmt"), new_code("rmm")
+    for code in (theirs, mine):
+        assert import_community(stack, admin_key, small_community(code)).status_code == 200
+    document = small_community(theirs)
+    (person,) = [p for p in document["people"] if p["id"] == f"{theirs}-v1"]
+    (grid,) = [a for a in document["areas"] if a["code"] == f"{theirs}-g2"]
+    (rota,) = [r for r in document["rotas"] if r["id"] == f"{theirs}:fix-g2"]
+    rehomed = {
+        "people": {
+            **person,
+            "community": mine,
+            "home_grids": [f"{mine}-g1"],
+            "contacts": [{"channel": "webhook", "address": "https://attacker.example/x"}],
+        },
+        "areas": {**grid, "parent": mine},
+        "rotas": {**rota, "community": mine, "grids": [f"{mine}-g2"], "crews": [[f"{mine}-v4"]]},
+    }
+    limited = keys.issue(["admin"], [mine])
+    for section, row in rehomed.items():
+        for dry_run in (True, False):
+            answer = import_community(stack, limited, {section: [row]}, dry_run=dry_run)
+            assert answer.status_code == 403, (section, dry_run, answer.text)
+            assert theirs not in answer.text  # the other community is not named
+    admin = client(admin_key)
+    stored = admin.get(f"{roster(stack)}/v1/people/{theirs}-v1", timeout=5).json()
+    assert (stored["community_id"], stored["contacts"]) == (theirs, person["contacts"])
+    area = admin.get(f"{roster(stack)}/v1/areas/{theirs}-g2", timeout=5).json()
+    assert (area["parent"], area["community_id"]) == (theirs, theirs)
+
+    both = keys.issue(["admin"], [mine, theirs])
+    moved = import_community(stack, both, {"people": [rehomed["people"]]}, dry_run=True)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["moved"] == [
+        {"kind": "people", "key": f"{theirs}-v1", "from": theirs, "to": mine}
+    ]
+
+
+def test_the_cli_lists_the_records_an_import_moves_and_its_dry_run_moves_none(
+    stack, admin_key, tmp_path
+):
+    theirs, mine = new_code("rct"), new_code("rcm")
+    for code in (theirs, mine):
+        assert import_community(stack, admin_key, small_community(code)).status_code == 200
+    (person,) = [p for p in small_community(theirs)["people"] if p["id"] == f"{theirs}-v1"]
+    row = {**person, "community": mine, "home_grids": [f"{mine}-g1"]}
+    (tmp_path / "move.yaml").write_text(yaml.safe_dump({"people": [row]}, allow_unicode=True))
+    for args in (("--dry-run",), ()):
+        ran = admin_cli(stack, "roster", "import", str(tmp_path), *args)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert "records moved between communities" in ran.stdout and f"{theirs}-v1" in ran.stdout
+        moved = client(admin_key).get(f"{roster(stack)}/v1/people/{theirs}-v1", timeout=5)
+        assert moved.json()["community_id"] == (theirs if args else mine), args
+
+
 # -- leave, covers, a restart -----------------------------------------------------------------
 
 

@@ -74,7 +74,9 @@ def store(test_db, amqp_uri, service) -> RosterStore:
 
 @pytest.fixture
 def community(store, probe):
-    result = registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC)
+    result = registry.import_rows(
+        store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    )
     assert result.applied, result.plan.rejected[:3]
     probe()
     return result

@@ -124,7 +124,9 @@ def test_a_pending_credit_whose_reopening_came_first_is_voided_not_left_to_appro
     stricter = rows_from_document(
         {"policies": [{"community": "jingxiang", "hours": {"approval_above": "1h"}}]}, "p.yaml"
     )
-    assert registry.import_rows(store, stricter, dry_run=False, now=FRIDAY_NOON_UTC).applied
+    assert registry.import_rows(
+        store, stricter, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
     case_id = "LX-EARLY-REOPENED-PENDING"
     apply(store, reopened(case_id, 5, 1, P), resolved(case_id, 4, P, FRIDAY_NOON_UTC, 20))
     ledger = hours.ledger_of(store, person_id=P)

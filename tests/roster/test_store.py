@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from lianxin.aggregates import LeaseExpired
+from lianxin.auth import Forbidden
 from lianxin.deadlines import Deadline
 from lianxin.envelope import Envelope
 from lianxin.faults import armed
@@ -52,11 +53,11 @@ def by_type(events: list[dict], type_: str) -> list[dict]:
 
 def test_a_dry_run_stores_nothing_and_a_real_run_stores_and_publishes_once(store, probe):
     rows = read([SAMPLE])
-    dry = registry.import_rows(store, rows, dry_run=True, now=FRIDAY_NOON_UTC)
+    dry = registry.import_rows(store, rows, dry_run=True, now=FRIDAY_NOON_UTC, communities=None)
     assert dry.plan.ok and not dry.applied
     assert store.db["areas"].count_documents({}) == 0 and probe() == []
 
-    real = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC)
+    real = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC, communities=None)
     assert real.applied and real.changed["areas"] == dry.plan.counts()["areas"]
     events = probe()
     assert len(by_type(events, "area.changed")) == real.changed["areas"]
@@ -66,7 +67,7 @@ def test_a_dry_run_stores_nothing_and_a_real_run_stores_and_publishes_once(store
     assert sample["display_name"].endswith("*") and sample["contacts"][0]["channel"] == "wecom"
     assert store.find("lookups", "grid:jingxiang-g1")["rotas"]
 
-    again = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC)
+    again = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC, communities=None)
     assert sum(again.changed.values()) == 0
     assert by_type(probe(), "area.changed") == []
 
@@ -75,7 +76,7 @@ def test_nothing_is_stored_while_a_row_is_rejected(store):
     rows = rows_from_document(
         {"areas": [{"code": "x", "kind": "grid", "name": "孤网格"}]}, "bad.yaml"
     )
-    result = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC)
+    result = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC, communities=None)
     assert not result.applied and result.plan.rejected[0].source == "bad.yaml: areas #1"
     assert store.find("areas", "x") is None
 
@@ -118,8 +119,12 @@ def test_importing_again_keeps_leave_overrides_and_open_cases(store, community):
         },
         "people.yaml",
     )
-    assert registry.import_rows(store, changed, dry_run=False, now=FRIDAY_NOON_UTC).applied
-    assert registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC).applied
+    assert registry.import_rows(
+        store, changed, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
+    assert registry.import_rows(
+        store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
     person = store.find("people", "p-repair-2")
     assert [entry["id"] for entry in person["leave"]] == [leave["id"]]
     assert [o.id for o in store.overrides("jingxiang-g1:repair_crew")] == [cover.id]
@@ -147,7 +152,9 @@ def test_a_volunteer_at_their_cap_of_open_offers_is_passed_over_until_one_ends(
     one = rows_from_document(
         {"policies": [{"community": "jingxiang", "max_open_offers": {"volunteer": 1}}]}, "p.yaml"
     )
-    assert registry.import_rows(store, one, dry_run=False, now=FRIDAY_NOON_UTC).applied
+    assert registry.import_rows(
+        store, one, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
     now = FRIDAY_NOON_UTC  # p-repair-2 alone is on duty for grid 1's repairs
     for case_id in ("LX-CAP1", "LX-CAP2"):
         handlers.on_case_event(store, case_event("case.triaged", case_id, 2), now)
@@ -239,7 +246,9 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
     stricter = rows_from_document(
         {"policies": [{"community": "jingxiang", "hours": {"approval_above": "1h"}}]}, "p.yaml"
     )
-    assert registry.import_rows(store, stricter, dry_run=False, now=FRIDAY_NOON_UTC).applied
+    assert registry.import_rows(
+        store, stricter, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
     now = FRIDAY_NOON_UTC
     handlers.on_case_event(
         store, case_event("case.accepted", "LX-H2", 3, person_id="p-repair-2"), now
@@ -324,7 +333,11 @@ def test_equal_people_take_turns_the_longest_waiting_first(store):
         ],
     }
     assert registry.import_rows(
-        store, rows_from_document(document, "c1.yaml"), dry_run=False, now=FRIDAY_NOON_UTC
+        store,
+        rows_from_document(document, "c1.yaml"),
+        dry_run=False,
+        now=FRIDAY_NOON_UTC,
+        communities=None,
     ).applied
     offered = []
     for n in range(6):
@@ -356,7 +369,9 @@ def test_a_rota_left_from_the_pre_import_seed_does_not_stop_an_import(store, com
             "shifts": [],
         }
     )
-    again = registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC)
+    again = registry.import_rows(
+        store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    )
     assert again.applied
     lookup = store.find("lookups", "grid:jingxiang-g1")
     assert "jingxiang-g1:mediation_desk" not in {entry["rota_id"] for entry in lookup["rotas"]}
@@ -397,7 +412,9 @@ def stricter_approval(store) -> None:
     stricter = rows_from_document(
         {"policies": [{"community": "jingxiang", "hours": {"approval_above": "1h"}}]}, "p.yaml"
     )
-    assert registry.import_rows(store, stricter, dry_run=False, now=FRIDAY_NOON_UTC).applied
+    assert registry.import_rows(
+        store, stricter, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
 
 
 def resolved_lighting(case_id: str, version: int, person_id: str = "p-repair-2") -> Envelope:
@@ -500,7 +517,7 @@ def test_access_since_moves_when_roles_or_active_change_and_not_for_a_contact_or
 
     def imported(at, **changes) -> dict:
         rows = rows_from_document({"people": [{**row, **changes}]}, "people.yaml")
-        assert registry.import_rows(store, rows, dry_run=False, now=at).applied
+        assert registry.import_rows(store, rows, dry_run=False, now=at, communities=None).applied
         (changed,) = by_type(probe(), "person.changed")
         return changed["payload"]
 
@@ -512,3 +529,41 @@ def test_access_since_moves_when_roles_or_active_change_and_not_for_a_contact_or
     gone = imported(FRIDAY_NOON_UTC + 3 * hour, name="吕桂芳", roles=["grid_worker"], active=False)
     assert gone["access_since"] == (FRIDAY_NOON_UTC + 3 * hour).isoformat()
     assert store.find("people", "p-repair-2")["access_since"] == FRIDAY_NOON_UTC + 3 * hour
+
+
+def test_an_import_moves_another_communitys_record_only_with_both_communities(store, community):
+    """The CLI's path (registry.import_rows), dry run or not: the operator covers every
+    community and sees the move listed; a caller of one community is refused."""
+    now = FRIDAY_NOON_UTC
+    second = rows_from_document(
+        {
+            "areas": [
+                {
+                    "code": "c2",
+                    "kind": "community",
+                    "parent": "yuhuating",
+                    "name": "二社区",
+                    "timezone": "Asia/Shanghai",
+                },
+                {"code": "c2-g1", "kind": "grid", "parent": "c2", "name": "一网格"},
+            ]
+        },
+        "c2.yaml",
+    )
+    assert registry.import_rows(store, second, dry_run=False, now=now, communities=None).applied
+    move = rows_from_document(
+        {"people": [{"id": "p-repair-2", "community": "c2", "name": "吕桂英"}]}, "move.yaml"
+    )
+    for dry_run in (True, False):
+        with pytest.raises(Forbidden):
+            registry.import_rows(store, move, dry_run=dry_run, now=now, communities={"c2"})
+    assert store.find("people", "p-repair-2")["community_id"] == "jingxiang"
+
+    checked = registry.import_rows(store, move, dry_run=True, now=now, communities=None)
+    assert [(m.kind, m.key, m.source, m.destination) for m in checked.plan.moves] == [
+        ("people", "p-repair-2", "jingxiang", "c2")
+    ]
+    assert store.find("people", "p-repair-2")["community_id"] == "jingxiang"
+    both = {"jingxiang", "c2"}
+    assert registry.import_rows(store, move, dry_run=False, now=now, communities=both).applied
+    assert store.find("people", "p-repair-2")["community_id"] == "c2"
