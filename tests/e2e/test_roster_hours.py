@@ -94,8 +94,13 @@ def test_a_correction_names_its_request_and_a_retry_makes_the_same_entry(stack, 
         url, json={"hours": 2.0, "reason": "补录"}, headers={"Idempotency-Key": "r-1"}, timeout=5
     )
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    another_key = client(keys.issue(["admin"], [place]))  # Idempotency-Keys are per API key
+    theirs = another_key.post(
+        url, json={"hours": 0.5, "reason": "补录"}, headers={"Idempotency-Key": "r-1"}, timeout=5
+    )
+    assert theirs.status_code == 201 and theirs.json()["entry_id"] != first.json()["entry_id"]
     ledger = staff.get(f"{stack.url('roster')}/v1/people/{place}-v1/hours", timeout=5).json()
-    assert (len(ledger["entries"]), ledger["balance_minutes"]) == (1, 60)
+    assert (len(ledger["entries"]), ledger["balance_minutes"]) == (2, 90)
 
 
 def test_nobody_approves_or_corrects_their_own_hours_and_an_approval_never_exceeds_the_credit(
