@@ -147,6 +147,11 @@ class Dispatch:
             case_version=max(case_version, self.case_version),
         )
 
+    def version_of(self, case_version: int | None) -> int:
+        """An event's case version; for one without (a producer older than the contract),
+        the next after the newest seen: its arrival order stands for it."""
+        return self.case_version + 1 if case_version is None else case_version
+
     def is_stale(self, case_version: int) -> bool:
         """An event older than one already applied (events may arrive out of order): too
         old to move the dispatch, though its hours still count (services.roster.credits)."""

@@ -24,7 +24,7 @@ class _About(_Tolerant):
     category = fields.String(required=True)
     team = fields.String(required=True)
     priority = fields.String(required=True)
-    case_version = fields.Integer(required=True)  # orders a case's events
+    case_version = fields.Integer(load_default=None, allow_none=True)  # orders a case's events
 
 
 class CaseTriaged(_About):

@@ -66,11 +66,11 @@ def on_case_event(store: RosterStore, event: Envelope, now: datetime) -> None:
         current = dispatch_from(change.document)
         if current is not None and current.seen(event.event_id):
             return
-        dispatch = hours.count(
-            store, current or domain.start(_case_ref(payload, event.correlation_id)), event
-        )
+        dispatch = current or domain.start(_case_ref(payload, event.correlation_id))
+        version = dispatch.version_of(payload.get("case_version"))
+        dispatch = hours.count(store, dispatch, event, version)
         effects: list = []
-        if current is not None and current.is_stale(payload["case_version"]):
+        if current is not None and current.is_stale(version):
             log.info(
                 "%s %s is older than what case %s has seen: its hours count, no dispatch",
                 event.type,
@@ -79,7 +79,7 @@ def on_case_event(store: RosterStore, event: Envelope, now: datetime) -> None:
             )
         else:
             dispatch, effects = REACTIONS[event.type](store, dispatch, event, now)
-        moved = dispatch.remember(event.event_id, payload["case_version"])
+        moved = dispatch.remember(event.event_id, version)
         _save(store, change, moved, effects, event, now)
 
 

@@ -76,19 +76,20 @@ def record(store: RosterStore, entry: Entry, correlation_id: str) -> Entry:
     return entry
 
 
-def count(store: RosterStore, dispatch: Dispatch, event: Envelope) -> Dispatch:
-    """The hours a case event credits or takes back, whatever order the case's events
-    arrive in (services.roster.credits): a resolution is credited when it arrives, and
-    each reopening takes its resolution's credit back as soon as that is known."""
+def count(store: RosterStore, dispatch: Dispatch, event: Envelope, version: int) -> Dispatch:
+    """The hours a case event (of case version `version`) credits or takes back, whatever
+    order the case's events arrive in (services.roster.credits): a resolution is credited
+    when it arrives, and each reopening takes its resolution's credit back as soon as that
+    is known."""
     payload = event.payload
     credits = dispatch.credits
     if event.type == "case.resolved":
         credit_id = credit_resolution(store, dispatch.case, event)
-        credits = credits.resolved(Resolution(payload["case_version"], credit_id))
+        credits = credits.resolved(Resolution(version, credit_id))
     elif event.type == "case.reopened":
         reopening = Reopening(
             count=payload["reopen_count"],
-            version=payload["case_version"],
+            version=version,
             reversal_id=f"HR-{event.event_id}",
             at=event.occurred_at,
             reason=payload.get("reason") or "",

@@ -231,6 +231,7 @@ def test_events_older_than_the_last_applied_are_stale_and_ids_are_bounded():
         dispatch = dispatch.remember(f"e{index}", index)
     assert len(dispatch.applied) == domain.APPLIED_KEPT and dispatch.seen("e39")
     assert dispatch.is_stale(39) and not dispatch.is_stale(40)
+    assert dispatch.version_of(None) == 40  # no version: in the order it arrives
 
 
 def test_every_change_that_leaves_nobody_with_the_case_ends_its_offer_and_releases_its_holder():
