@@ -201,7 +201,6 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
     entries = [e for e in lookup["rotas"] if domain.handles(e, case.category, case.team)]
     if not entries:
         return Pool(nobody=f"no rota for {case.category} serves grid {case.grid_id}")
-    policy = store.policy(case.community_id)
     pool = Pool(nobody=f"nobody on duty for {case.category} in {case.grid_id} or next to it")
     people: dict[str, dict | None] = {}
     for distance in sorted({entry["distance"] for entry in entries}):
@@ -212,7 +211,7 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
             for person_id in on_duty_now(store, rota, now, people):
                 person = people[person_id]
                 if person and person.get("active", True):
-                    pool.candidates.append(_candidate(person, entry, distance, policy, now))
+                    pool.candidates.append(_candidate(store, person, entry, distance, now))
         if domain.eligible(pool.candidates, dispatch.passed):
             break
     if pool.candidates and not domain.eligible(pool.candidates, dispatch.passed):
@@ -220,7 +219,11 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
     return pool
 
 
-def _candidate(person: dict, entry: dict, distance: int, policy, now: datetime) -> Candidate:
+def _candidate(
+    store: RosterStore, person: dict, entry: dict, distance: int, now: datetime
+) -> Candidate:
+    """Someone on duty, with their caps as their own community's policy sets them."""
+    policy = store.policy(person["community_id"])
     return Candidate(
         person_id=person["_id"],
         display_name=mask_name(person["name"]),

@@ -116,7 +116,7 @@ class PolicySchema(_Strict):
     max_open_cases = fields.Integer(strict=True, validate=validate.Range(1, 200))
     max_open_offers = fields.Dict(
         keys=fields.String(validate=validate.OneOf(ROLES)),
-        values=fields.Integer(strict=True, validate=validate.Range(1, 100)),
+        values=fields.Integer(strict=True, validate=validate.Range(1, 200)),
     )
     escalation = fields.List(fields.Nested(StepSchema), validate=validate.Length(max=len(LEVELS)))
     staff_team = fields.String(validate=SLUG)
