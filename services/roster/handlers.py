@@ -300,8 +300,6 @@ def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetim
         return _escalation(store, dispatch, effect, correlation, now)
     if isinstance(effect, Hold | Release):
         return []  # on the person's document (_people)
-    if isinstance(effect, Envelope):
-        return [effect]
     raise TypeError(f"unknown effect {effect!r}")
 
 
