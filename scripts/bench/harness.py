@@ -25,6 +25,7 @@ import yaml
 from kombu import Connection
 from pymongo import MongoClient
 
+from lianxin.auth import ROLES
 from scripts.bench import chain
 from scripts.broker_users import BrokerUsers
 from scripts.stack import ROOT, SERVICES, Stack, consumed_queues
@@ -214,9 +215,9 @@ def start_pipeline(
 SAMPLE_COMMUNITY = ROOT / "services" / "roster" / "data" / "jingxiang"
 
 
-# Nobody accepts in the bench, so the sample's caps on open cases per person (8–12)
-# would send every case after the first few hundred up the escalation chain: the bench
-# measures the pipeline, not a community's capacity, so its copy lifts them.
+# Nobody accepts in the bench, so the sample's caps on open cases per person (8–12) and on
+# open offers per role (3–5) would send every case after the first few up the escalation
+# chain: the bench measures the pipeline, not a community's capacity, so its copy lifts them.
 BENCH_CAP = 200  # the most a profile or policy may say
 
 
@@ -248,7 +249,7 @@ def rename(folder: Path, old_id: str, new_id: str) -> None:
 
 
 def uncapped_copy(source: Path, target: Path) -> Path:
-    """The sample community with every open-case cap at BENCH_CAP."""
+    """The sample community with every cap on open cases and open offers at BENCH_CAP."""
     shutil.copytree(source, target)
     people = target / "people.csv"
     with people.open(encoding="utf-8", newline="") as rows:
@@ -260,8 +261,15 @@ def uncapped_copy(source: Path, target: Path) -> Path:
         writer.writerows(lifted)
     community = target / "community.yaml"
     text = community.read_text(encoding="utf-8")
+    offers = ", ".join(f"{role}: {BENCH_CAP}" for role in ROLES)
     community.write_text(
-        re.sub(r"max_open_cases: \d+", f"max_open_cases: {BENCH_CAP}", text), encoding="utf-8"
+        re.sub(
+            r"^( *)max_open_cases: \d+$",
+            rf"\1max_open_cases: {BENCH_CAP}\n\1max_open_offers: {{{offers}}}",
+            text,
+            flags=re.MULTILINE,
+        ),
+        encoding="utf-8",
     )
     return target
 

@@ -6,12 +6,11 @@ with a leading apostrophe: ids and names come from other systems.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from lianxin.spreadsheets import to_csv
+
 BRIEF = (
     "collected",
     "resolved",
@@ -21,23 +20,6 @@ BRIEF = (
     "overdue",
     "median_resolve_seconds",
 )
-
-
-def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def summary_csv(summary: Mapping[str, Any]) -> str:

@@ -52,17 +52,25 @@ def import_community(paths: tuple[Path, ...], dry_run: bool) -> None:
     """Import areas, people, teams, rotas and policies from CSV/YAML files or folders.
 
     Nothing is stored while any row is rejected; each rejected row is listed with
-    where it is and why. Importing the same files again changes nothing."""
+    where it is and why. A row naming a record of another community moves it there,
+    and is listed. Importing the same files again changes nothing."""
     try:
         rows = imports.read(paths)
     except imports.ImportFileError as exc:
         raise click.BadParameter(str(exc)) from None
     with roster_store() as store:
-        result = registry.import_rows(store, rows, dry_run, utc_now())
+        result = registry.import_rows(
+            store, rows, dry_run=dry_run, now=utc_now(), communities=OPERATOR.visible_communities()
+        )
     table = Table("kind", "rows accepted", *(() if dry_run else ("changed",)))
     for kind, count in result.plan.counts().items():
         table.add_row(kind, str(count), *(() if dry_run else (str(result.changed.get(kind, 0)),)))
     console.print(table)
+    if result.plan.moves:
+        moved = Table("kind", "id", "from", "to", title="records moved between communities")
+        for move in result.plan.moves:
+            moved.add_row(move.kind, move.key, move.source or "", move.destination or "")
+        console.print(moved)
     if result.plan.rejected:
         rejected = Table("where", "kind", "id", "why", title="rejected rows")
         for row in result.plan.rejected:

@@ -14,6 +14,9 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
+
+from services.roster.credits import Credits
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 LEVELS = ("grid_leader", "community_staff", "department")
@@ -34,9 +37,15 @@ class DispatchPolicy:
     attempts: int  # offers per round before the chain starts
     escalation: tuple[EscalationStep, ...]
     default_cap: int  # open cases a person may hold unless their profile says otherwise
+    offer_caps: Mapping[str, int]  # by role: offers a person may have open at once
 
     def window(self, priority: str) -> timedelta:
         return self.offer_window.get(priority) or self.offer_window["normal"]
+
+    def offer_cap(self, roles: Iterable[str]) -> int:
+        """The largest of the person's roles' caps; with no role, a volunteer's."""
+        caps = [self.offer_caps[role] for role in roles if role in self.offer_caps]
+        return max(caps, default=self.offer_caps["volunteer"])
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,9 @@ class Candidate:
     distance: int  # 0: on duty for the case's grid; 1: for a neighbouring grid
     open_cases: int
     cap: int
-    last_offer_at: datetime | None = None
+    last_offer_at: datetime | None
+    open_offers: int  # offered other cases and not yet answered
+    offer_cap: int
 
 
 def rank(candidate: Candidate, case_id: str) -> tuple:
@@ -63,12 +74,14 @@ def rank(candidate: Candidate, case_id: str) -> tuple:
 
 
 def eligible(candidates: Iterable[Candidate], passed: Iterable[str]) -> list[Candidate]:
-    """Under their cap and not among those who passed on this case; each person once,
-    at their nearest."""
+    """Under their caps (open cases, open offers) and not among those who passed on this
+    case; each person once, at their nearest."""
     excluded = set(passed)
     best: dict[str, Candidate] = {}
     for candidate in candidates:
         if candidate.person_id in excluded or candidate.open_cases >= candidate.cap:
+            continue
+        if candidate.open_offers >= candidate.offer_cap:
             continue
         known = best.get(candidate.person_id)
         if known is None or candidate.distance < known.distance:
@@ -111,16 +124,6 @@ class Offer:
 
 
 @dataclass(frozen=True)
-class Credit:
-    """The hours a resolution credited, as the ledger holds them."""
-
-    entry_id: str
-    person_id: str
-    minutes: int
-    state: str  # approved | pending_approval | void
-
-
-@dataclass(frozen=True)
 class Dispatch:
     case: CaseRef
     state: str  # offered | escalated | accepted | resolved | ended
@@ -130,25 +133,29 @@ class Dispatch:
     passed: tuple[str, ...] = ()
     step: int = 0  # escalation steps taken in this round
     holder: str | None = None  # who has the case open
-    accepted_at: datetime | None = None
     case_version: int = 0
-    credit: Credit | None = None
+    credits: Credits = field(default_factory=Credits)
     applied: tuple[str, ...] = field(default_factory=tuple)
 
     def seen(self, event_id: str) -> bool:
         return event_id in self.applied
 
-    def remember(self, event_id: str, case_version: int | None) -> Dispatch:
-        version = (
-            self.case_version if case_version is None else max(case_version, self.case_version)
-        )
+    def remember(self, event_id: str, case_version: int) -> Dispatch:
         return replace(
-            self, applied=(*self.applied, event_id)[-APPLIED_KEPT:], case_version=version
+            self,
+            applied=(*self.applied, event_id)[-APPLIED_KEPT:],
+            case_version=max(case_version, self.case_version),
         )
 
-    def is_stale(self, case_version: int | None) -> bool:
-        """An event older than one already applied (events may arrive out of order)."""
-        return case_version is not None and case_version <= self.case_version
+    def version_of(self, case_version: int | None) -> int:
+        """An event's case version; for one without (a producer older than the contract),
+        the next after the newest seen: its arrival order stands for it."""
+        return self.case_version + 1 if case_version is None else case_version
+
+    def is_stale(self, case_version: int) -> bool:
+        """An event older than one already applied (events may arrive out of order): too
+        old to move the dispatch, though its hours still count (services.roster.credits)."""
+        return case_version <= self.case_version
 
 
 # Effects: what a rule asks the handler to do besides storing the new Dispatch.
@@ -184,6 +191,59 @@ class Release:
 
 
 Effect = MakeOffer | EndOffer | Escalate | Hold | Release
+
+
+def open_offers(held: Iterable[Mapping[str, Any]], now: datetime) -> list[str]:
+    """The offers a person has open now: an offer counts until it ends or its window is
+    over, so one whose end was never recorded stops counting when it lapses."""
+    return [entry["offer_id"] for entry in held if entry["expires_at"] > now]
+
+
+def person_after(
+    person: Mapping[str, Any], effects: Iterable[Effect], case_id: str, now: datetime
+) -> dict[str, Any] | None:
+    """A person's open cases, open offers and last offer after a dispatch's effects on
+    them: set operations keyed by case and offer id, so a repeat changes nothing; offers
+    past their window are dropped on the way. None when nothing changes."""
+    before = (
+        list(person.get("open_cases", ())),
+        list(person.get("open_offers", ())),
+        person.get("last_offer_at"),
+    )
+    open_cases, last_offer_at = list(before[0]), before[2]
+    held = [entry for entry in before[1] if entry["expires_at"] > now]
+    for effect in effects:
+        if isinstance(effect, Hold) and case_id not in open_cases:
+            open_cases.append(case_id)
+        elif isinstance(effect, Release) and case_id in open_cases:
+            open_cases.remove(case_id)
+        elif isinstance(effect, MakeOffer):
+            held = [*_without(held, effect.offer.id), _held(effect.offer)]
+            made = effect.offer.made_at
+            last_offer_at = made if last_offer_at is None else max(last_offer_at, made)
+        elif isinstance(effect, EndOffer):
+            held = _without(held, effect.offer.id)
+    after = (open_cases, held, last_offer_at)
+    if after == before:
+        return None
+    return {**person, "open_cases": open_cases, "open_offers": held, "last_offer_at": last_offer_at}
+
+
+def _held(offer: Offer) -> dict[str, Any]:
+    return {"offer_id": offer.id, "case_id": offer.case_id, "expires_at": offer.expires_at}
+
+
+def _without(held: list[dict[str, Any]], offer_id: str) -> list[dict[str, Any]]:
+    return [entry for entry in held if entry["offer_id"] != offer_id]
+
+
+def affected(effect: Effect) -> str | None:
+    """Whose document an effect changes, if anyone's."""
+    if isinstance(effect, MakeOffer | EndOffer):
+        return effect.offer.person_id
+    if isinstance(effect, Hold | Release):
+        return effect.person_id
+    return None
 
 
 def start(case: CaseRef) -> Dispatch:
@@ -257,7 +317,13 @@ def next_step(
     return escalate(dispatch, "no one took the case at the previous level", policy)
 
 
-def take(dispatch: Dispatch, person_id: str, at: datetime) -> tuple[Dispatch, list[Effect]]:
+# Who holds the case open follows the newest event alone: each event that moves the
+# dispatch says who holds it after (the person accepting or assigned; after any other,
+# nobody), releasing whoever held it before. So an event that arrives late, and is
+# stale for the dispatch, can never leave someone holding a case they no longer have.
+
+
+def take(dispatch: Dispatch, person_id: str) -> tuple[Dispatch, list[Effect]]:
     """Accepted by the offered person, or assigned by staff: the chain stops."""
     effects: list[Effect] = []
     if dispatch.offer is not None:
@@ -266,28 +332,50 @@ def take(dispatch: Dispatch, person_id: str, at: datetime) -> tuple[Dispatch, li
     if dispatch.holder and dispatch.holder != person_id:
         effects.append(Release(dispatch.holder))
     effects.append(Hold(person_id))
-    moved = replace(dispatch, state="accepted", offer=None, holder=person_id, accepted_at=at)
-    return moved, effects
+    return replace(dispatch, state="accepted", offer=None, holder=person_id), effects
 
 
-def resolve(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
-    effects: list[Effect] = [Release(dispatch.holder)] if dispatch.holder else []
-    return replace(dispatch, state="resolved", holder=None, offer=None), effects
-
-
-def end(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
-    """Withdrawn or closed: nothing more to offer, nobody holds it."""
+def let_go(dispatch: Dispatch) -> list[Effect]:
+    """What a change that leaves nobody with the case causes: the open offer ends, whoever
+    held the case no longer does."""
     effects: list[Effect] = []
     if dispatch.offer is not None:
         effects.append(EndOffer(dispatch.offer, "withdrawn"))
     if dispatch.holder:
         effects.append(Release(dispatch.holder))
-    return replace(dispatch, state="ended", holder=None, offer=None), effects
+    return effects
 
 
-def reopen(dispatch: Dispatch) -> Dispatch:
+def resolve(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
+    return replace(dispatch, state="resolved", holder=None, offer=None), let_go(dispatch)
+
+
+def end(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
+    """Closed, withdrawn, returned (退单) or merged: nothing more to offer or escalate,
+    nobody holds it."""
+    return replace(dispatch, state="ended", holder=None, offer=None), let_go(dispatch)
+
+
+def decline(
+    dispatch: Dispatch, person_id: str, offer_id: str | None
+) -> tuple[Dispatch, list[Effect]]:
+    """The person offered the case, or assigned it, passes on it: they are not asked again
+    this round, and nobody holds it. An open offer to someone else stays open."""
+    effects: list[Effect] = []
+    offer = dispatch.offer
+    if offer is not None and offer.person_id == person_id and offer_id in (None, offer.id):
+        effects.append(EndOffer(offer, "declined"))
+        offer = None
+    if dispatch.holder:
+        effects.append(Release(dispatch.holder))
+    passed = dispatch.passed if person_id in dispatch.passed else (*dispatch.passed, person_id)
+    state = "offered" if dispatch.state in ("offered", "accepted") else dispatch.state
+    return replace(dispatch, state=state, offer=offer, holder=None, passed=passed), effects
+
+
+def reopen(dispatch: Dispatch) -> tuple[Dispatch, list[Effect]]:
     """A new round: everyone may be offered the case again, the chain starts afresh."""
-    return replace(
+    moved = replace(
         dispatch,
         state="offered",
         round=dispatch.round + 1,
@@ -296,8 +384,8 @@ def reopen(dispatch: Dispatch) -> Dispatch:
         step=0,
         offer=None,
         holder=None,
-        accepted_at=None,
     )
+    return moved, let_go(dispatch)
 
 
 def handles(entry: Mapping[str, object], category: str, taxonomy_team: str) -> bool:

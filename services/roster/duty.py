@@ -264,6 +264,18 @@ def remove_leave(store: RosterStore, person_id: str, leave_id: str, now: datetim
         restart_clock(store, rota_id, now)
 
 
+def reset_feed(store: RosterStore, person_id: str) -> int:
+    """A new version of the person's feed URL (services.roster.feeds): every URL signed for
+    an older one is turned away from now on. Returns the new version."""
+    with store.change("people", person_id) as change:
+        person = change.document
+        if person is None:
+            raise PersonNotFound(person_id)
+        version = person.get("feed_version", 0) + 1
+        change.save({**person, "feed_version": version})
+    return version
+
+
 def rotas_of(store: RosterStore, person: Mapping[str, Any]) -> list[str]:
     """The rotas of the person's teams (lookups/team:<community>:<team>)."""
     found: list[str] = []

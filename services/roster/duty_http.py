@@ -39,6 +39,13 @@ def _acting(actor: Actor, person_id: str | None) -> str:
     return person_id
 
 
+def _own_or_staff(store, actor: Actor, person_id: str) -> dict:
+    """The person's own feed, or staff and grid leaders for someone of their community."""
+    if actor.person_id != person_id:
+        actor.require_role("staff", "grid_leader")
+    return views.person(store, person_id, actor)
+
+
 def _rota_visible(store, rota_id: str, actor: Actor) -> None:
     rota = store.find("rotas", rota_id)
     if rota is None or not actor.sees(rota["community_id"]):
@@ -205,12 +212,25 @@ class DutyHttp:
         scope="read",
     )
     def rota_feed(self, request, actor, person_id):
-        if actor.person_id != person_id:
-            actor.require_role("staff", "grid_leader")
-        person = views.person(self.store, person_id, actor)
-        token = self.feeds.issue(person_id, person.get("feed_version", 0))
-        url = f"{request.host_url.rstrip('/')}/v1/people/{person_id}/rota.ics?token={token}"
-        return 200, {"url": url}
+        person = _own_or_staff(self.store, actor, person_id)
+        return 200, {"url": self._feed_url(request, person_id, person.get("feed_version", 0))}
+
+    @http(
+        "POST",
+        "/v1/people/<string:person_id>/rota-feed/reset",
+        summary="A new URL for the person's iCalendar feed; every older URL stops working",
+        responses={200: FeedSchema},
+        raises=(*PERSON, Forbidden, LeaseBusy),
+        scope="act",
+    )
+    def reset_rota_feed(self, request, actor, person_id):
+        _own_or_staff(self.store, actor, person_id)
+        version = duty.reset_feed(self.store, person_id)
+        return 200, {"url": self._feed_url(request, person_id, version)}
+
+    def _feed_url(self, request, person_id: str, version: int) -> str:
+        token = self.feeds.issue(person_id, version)
+        return f"{request.host_url.rstrip('/')}/v1/people/{person_id}/rota.ics?token={token}"
 
     @http(
         "GET",
@@ -222,7 +242,7 @@ class DutyHttp:
     )
     def rota_ics(self, request, person_id, query):
         person = self.store.find("people", person_id)
-        if person is None:
+        if person is None or not person.get("active", True):
             raise Unauthenticated("The feed token is not valid.")
         self.feeds.verify(query["token"], person_id, person.get("feed_version", 0))
         body = feeds.calendar(self.store, person, utc_now())

@@ -24,7 +24,7 @@ class _About(_Tolerant):
     category = fields.String(required=True)
     team = fields.String(required=True)
     priority = fields.String(required=True)
-    case_version = fields.Integer(load_default=None, allow_none=True)
+    case_version = fields.Integer(load_default=None, allow_none=True)  # orders a case's events
 
 
 class CaseTriaged(_About):
@@ -39,7 +39,6 @@ class CaseDeclined(_About):
 
 class CaseAccepted(_About):
     person_id = fields.String(required=True)
-    accepted_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class CaseAssigned(_About):
@@ -54,11 +53,12 @@ class CaseResolved(_About):
 
 class CaseReopened(_About):
     reason = fields.String(load_default="", allow_none=True)
-    person_id = fields.String(load_default=None, allow_none=True)
+    reopen_count = fields.Integer(required=True)  # the k-th reopening undoes the k-th resolution
 
 
 class CaseEnded(_About):
-    """case.withdrawn and case.closed: nothing more to dispatch."""
+    """case.closed, case.withdrawn, case.rejected (returned, 退单) and case.merged: nothing
+    more to offer or escalate, nobody holds it."""
 
 
 CONSUMED = {
@@ -70,6 +70,8 @@ CONSUMED = {
     "case.reopened": CaseReopened,
     "case.withdrawn": CaseEnded,
     "case.closed": CaseEnded,
+    "case.rejected": CaseEnded,
+    "case.merged": CaseEnded,
 }
 
 
@@ -144,6 +146,9 @@ class PersonChanged(Schema):
     contacts = fields.List(fields.Nested(Contact), required=True)
     quiet_hours = fields.String(allow_none=True)
     active = fields.Boolean(required=True)
+    # when the person's access last changed (first import, community, roles, active): a
+    # person token, signed link or session issued before it is void
+    access_since = fields.AwareDateTime(required=True)
     person_version = fields.Integer(required=True)
 
 

@@ -3,11 +3,13 @@
 Every case event and every deadline of a case changes its Dispatch (dispatches/<case>)
 under the case's lease: one offer at a time per case, however many replicas run,
 and a step of the escalation chain never fires twice. The events and deadlines a
-change causes ride in the same write (the outbox). Who holds how many open cases
-is kept on each person (people/<person>, under their lease), changed by set
-operations keyed by case id, so a repeat changes nothing. When each person was
-last offered a case is a hint for fairness only (last_offers/<person>): it is
-written without a lease, so that dispatches to the same person never queue.
+change causes ride in the same write (the outbox). What a person holds is kept on
+their document (people/<person>, under their lease, one change per person a
+dispatch's change touches): their open cases and open offers, changed by set
+operations keyed by case and offer id so that a repeat changes nothing, and when
+they were last offered a case (for the fair choice). The caps are read without a
+lease when candidates are ranked, so two dispatches at the same instant may each
+give the last offer a cap allows: a cap may be passed by as many as run at once.
 """
 
 from __future__ import annotations
@@ -55,24 +57,29 @@ def offer_id_for(case_id: str, round: int, attempt: int) -> str:
 
 
 def on_case_event(store: RosterStore, event: Envelope, now: datetime) -> None:
-    """Apply one case event to the case's dispatch, once, in case-version order."""
+    """Apply one case event to the case's dispatch, once. The hours it credits or takes
+    back count whatever order the events arrive in (DESIGN.md rule 7); the dispatch
+    itself (offers, the chain, who holds the case) moves on only for an event newer than
+    any it has seen, by case version: an older one is stale for offering."""
     payload = event.payload
     with store.change("dispatches", payload["case_id"]) as change:
         current = dispatch_from(change.document)
         if current is not None and current.seen(event.event_id):
             return
-        if current is not None and current.is_stale(payload.get("case_version")):
+        dispatch = current or domain.start(_case_ref(payload, event.correlation_id))
+        version = dispatch.version_of(payload.get("case_version"))
+        dispatch = hours.count(store, dispatch, event, version)
+        effects: list = []
+        if current is not None and current.is_stale(version):
             log.info(
-                "%s %s is older than what case %s has seen; ignored",
+                "%s %s is older than what case %s has seen: its hours count, no dispatch",
                 event.type,
                 event.event_id,
                 payload["case_id"],
             )
-            _save(store, change, current.remember(event.event_id, None), [], event, now)
-            return
-        dispatch = current or domain.start(_case_ref(payload, event.correlation_id))
-        moved, effects = REACTIONS[event.type](store, dispatch, event, now)
-        moved = moved.remember(event.event_id, payload.get("case_version"))
+        else:
+            dispatch, effects = REACTIONS[event.type](store, dispatch, event, now)
+        moved = dispatch.remember(event.event_id, version)
         _save(store, change, moved, effects, event, now)
 
 
@@ -83,33 +90,26 @@ def _triaged(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datet
 
 
 def _declined(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    offer = dispatch.offer
-    offer_id = event.payload.get("offer_id") or (offer.id if offer else None)
-    if offer is None or offer.person_id != event.payload["person_id"]:
-        return dispatch, []
-    passed = domain.pass_on(dispatch, offer_id, "declined")
-    if passed is None:
-        return dispatch, []
-    moved, effects = passed
+    payload = event.payload
+    moved, effects = domain.decline(dispatch, payload["person_id"], payload.get("offer_id"))
+    if moved.offer is not None or moved.state != "offered":
+        return moved, effects  # an offer to someone else is open, or the chain runs
     after, more = offer_round(store, moved, now)
     return after, [*effects, *more]
 
 
 def _taken(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    at = event.payload.get("accepted_at") or event.occurred_at
-    return domain.take(dispatch, event.payload["person_id"], at)
+    return domain.take(dispatch, event.payload["person_id"])
 
 
 def _resolved(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    moved, effects = domain.resolve(dispatch)
-    credited, entry_events = hours.credit_resolution(store, moved, event)
-    return credited, [*effects, *entry_events]
+    return domain.resolve(dispatch)
 
 
 def _reopened(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    reversed_, entry_events = hours.reverse_resolution(store, dispatch, event)
-    after, effects = offer_round(store, domain.reopen(reversed_), now)
-    return after, [*entry_events, *effects]
+    moved, effects = domain.reopen(dispatch)
+    after, more = offer_round(store, moved, now)
+    return after, [*effects, *more]
 
 
 def _ended(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
@@ -125,6 +125,8 @@ REACTIONS: dict[str, Callable[[RosterStore, Dispatch, Envelope, datetime], Move]
     "case.reopened": _reopened,
     "case.withdrawn": _ended,
     "case.closed": _ended,
+    "case.rejected": _ended,
+    "case.merged": _ended,
 }
 
 
@@ -199,7 +201,6 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
     entries = [e for e in lookup["rotas"] if domain.handles(e, case.category, case.team)]
     if not entries:
         return Pool(nobody=f"no rota for {case.category} serves grid {case.grid_id}")
-    policy = store.policy(case.community_id)
     pool = Pool(nobody=f"nobody on duty for {case.category} in {case.grid_id} or next to it")
     people: dict[str, dict | None] = {}
     for distance in sorted({entry["distance"] for entry in entries}):
@@ -210,7 +211,7 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
             for person_id in on_duty_now(store, rota, now, people):
                 person = people[person_id]
                 if person and person.get("active", True):
-                    pool.candidates.append(_candidate(store, person, entry, distance, policy))
+                    pool.candidates.append(_candidate(store, person, entry, distance, now))
         if domain.eligible(pool.candidates, dispatch.passed):
             break
     if pool.candidates and not domain.eligible(pool.candidates, dispatch.passed):
@@ -218,7 +219,11 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
     return pool
 
 
-def _candidate(store: RosterStore, person: dict, entry: dict, distance: int, policy) -> Candidate:
+def _candidate(
+    store: RosterStore, person: dict, entry: dict, distance: int, now: datetime
+) -> Candidate:
+    """Someone on duty, with their caps as their own community's policy sets them."""
+    policy = store.policy(person["community_id"])
     return Candidate(
         person_id=person["_id"],
         display_name=mask_name(person["name"]),
@@ -227,7 +232,9 @@ def _candidate(store: RosterStore, person: dict, entry: dict, distance: int, pol
         distance=distance,
         open_cases=len(person.get("open_cases", ())),
         cap=person.get("max_open_cases") or policy.dispatch.default_cap,
-        last_offer_at=store.last_offer_at(person["_id"]),
+        last_offer_at=person.get("last_offer_at"),
+        open_offers=len(domain.open_offers(person.get("open_offers", ()), now)),
+        offer_cap=policy.dispatch.offer_cap(person.get("roles", ())),
     )
 
 
@@ -241,7 +248,24 @@ def _save(
     correlation = cause.correlation_id if cause else dispatch.case.correlation_id
     for effect in effects:
         outbox.extend(_carry_out(store, dispatch, effect, correlation, now))
+    _people(store, effects, dispatch.case.case_id, now)
     change.save(dispatch_document(dispatch), outbox)
+
+
+def _people(store: RosterStore, effects, case_id: str, now: datetime) -> None:
+    """What the effects change of each person they touch: one change per person."""
+    touched: dict[str, list] = {}
+    for effect in effects:
+        person_id = domain.affected(effect)
+        if person_id:
+            touched.setdefault(person_id, []).append(effect)
+    for person_id, theirs in touched.items():
+        with store.change("people", person_id) as change:
+            if change.document is None:
+                continue
+            after = domain.person_after(change.document, theirs, case_id, now)
+            if after is not None:
+                change.save(after)
 
 
 def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetime) -> list:
@@ -249,7 +273,6 @@ def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetim
     if isinstance(effect, MakeOffer):
         offer = effect.offer
         store.put("offers", offer_document(offer, "open", now))
-        store.offered(offer.person_id, offer.made_at)
         return [
             _event(
                 "offer.made",
@@ -276,10 +299,7 @@ def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetim
     if isinstance(effect, Escalate):
         return _escalation(store, dispatch, effect, correlation, now)
     if isinstance(effect, Hold | Release):
-        _hold(store, effect, case_id)
-        return []
-    if isinstance(effect, Envelope):
-        return [effect]
+        return []  # on the person's document (_people)
     raise TypeError(f"unknown effect {effect!r}")
 
 
@@ -360,24 +380,6 @@ def _person_target(store: RosterStore, person_id: str | None, note: str):
         "display_name": mask_name(person["name"]),
         "department": None,
     }, note
-
-
-def _hold(store: RosterStore, effect: Hold | Release, case_id: str) -> None:
-    """The person's open cases, as a set of case ids: adding or removing one twice is
-    the same as once."""
-    with store.change("people", effect.person_id) as change:
-        person = change.document
-        if person is None:
-            return
-        open_cases = list(person.get("open_cases", ()))
-        holding = case_id in open_cases
-        if isinstance(effect, Hold) and not holding:
-            open_cases.append(case_id)
-        elif isinstance(effect, Release) and holding:
-            open_cases.remove(case_id)
-        else:
-            return
-        change.save({**person, "open_cases": open_cases})
 
 
 def _event(type_: str, payload: dict, correlation: str, case_id: str | None, now: datetime):

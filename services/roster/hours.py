@@ -1,34 +1,33 @@
 """Ledger use cases: credit a resolution, reverse it on reopening, staff decisions and
 corrections, balances and exports.
 
-A credit is written under the case's lease, as an insert keyed by the event that
-caused it (`H-<case.resolved event id>`): a redelivered event finds it there. The
-case's dispatch remembers what its last resolution credited, so a reopening
-reverses exactly that, and a staff decision on a pending credit is taken once
-(its entry's `_id` is the credit's, plus `:decision`).
+Each ledger line is an aggregate of its own (hours/<entry id>): the line and its
+`hours.credited` event are one document write, its event in its outbox (DESIGN.md
+rule 3), and its id says what caused it, so a repeat finds it there and changes
+nothing. A credit's id is `H-<case.resolved event id>`; a reversal's
+`HR-<case.reopened event id>`; a staff decision on a pending credit is
+`<credit id>:decision` (one per credit); a correction's id comes from the caller's
+Idempotency-Key. Which credit a reopening takes back is kept on the case's dispatch
+(services.roster.credits); what that credit counted for is read from the ledger itself
+(the credit and its decision), under the case's lease, which staff decisions also take.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from lianxin.envelope import Envelope
 from services.roster import ledger
-from services.roster.domain import Credit, Dispatch
+from services.roster.credits import Reopening, Resolution
+from services.roster.domain import CaseRef, Dispatch
 from services.roster.duty import PersonNotFound
 from services.roster.events import EVENTS
-from services.roster.ledger import AlreadyDecided, Entry
-from services.roster.store import (
-    RosterStore,
-    dispatch_document,
-    dispatch_from,
-    entry_document,
-    entry_from,
-)
+from services.roster.ledger import AlreadyDecided, Entry, decision_id
+from services.roster.store import RosterStore, entry_document, entry_from
 
 CORRECTION_NAMESPACE = uuid.UUID("3c0a5e12-9f4b-4d3e-8a61-2b7c9d0e4f15")
 
@@ -60,17 +59,68 @@ def credited_event(entry: Entry, correlation_id: str) -> Envelope:
     )
 
 
-def credit_resolution(store: RosterStore, dispatch: Dispatch, event: Envelope):
-    """The hours a resolution earns, by the community's rule (never what a request
-    claims). Returns the dispatch remembering the credit, and the event to emit."""
+class CorrectionKeyReused(Exception):
+    """An Idempotency-Key already made a different correction."""
+
+    def __init__(self):
+        super().__init__("This Idempotency-Key was used for another correction.")
+
+
+def record(store: RosterStore, entry: Entry, correlation_id: str) -> Entry:
+    """Write a ledger line with its event in one change. A line already there is returned
+    as it stands: its event went out with it, and is not told again."""
+    with store.change("hours", entry.id) as change:
+        if change.document is not None:
+            return entry_from(change.document)
+        change.save(entry_document(entry), [credited_event(entry, correlation_id)])
+    return entry
+
+
+def count(store: RosterStore, dispatch: Dispatch, event: Envelope, version: int) -> Dispatch:
+    """The hours a case event (of case version `version`) credits or takes back, whatever
+    order the case's events arrive in (services.roster.credits): a resolution is credited
+    when it arrives, and each reopening takes its resolution's credit back as soon as that
+    is known."""
     payload = event.payload
-    case = dispatch.case
+    credits = dispatch.credits
+    if event.type == "case.resolved":
+        credit_id = credit_resolution(store, dispatch.case, event)
+        credits = credits.resolved(Resolution(version, credit_id))
+    elif event.type == "case.reopened":
+        reopening = Reopening(
+            count=payload["reopen_count"],
+            version=version,
+            reversal_id=f"HR-{event.event_id}",
+            at=event.occurred_at,
+            reason=payload.get("reason") or "",
+        )
+        credits = credits.reopened(reopening)
+    else:
+        return dispatch
+    for reopening, resolution in credits.due():
+        note = f"case reopened: {reopening.reason or 'no reason given'}"
+        take_back(
+            store,
+            resolution.credit_id,
+            reopening.reversal_id,
+            reopening.at,
+            note,
+            event.correlation_id,
+        )
+        credits = credits.took_back(reopening, resolution)
+    return replace(dispatch, credits=credits)
+
+
+def credit_resolution(store: RosterStore, case: CaseRef, event: Envelope) -> str:
+    """The hours a resolution earns, by the community's rule (never what a request
+    claims), from the times the event carries. Returns the credit's entry id."""
+    payload = event.payload
     person = store.find("people", payload["person_id"]) or {}
     community = store.definition("areas", case.community_id) or {}
     award = ledger.award(
         store.policy(case.community_id).hours,
         case.category,
-        payload.get("accepted_at") or dispatch.accepted_at,
+        payload.get("accepted_at"),
         payload.get("resolved_at") or event.occurred_at,
         ZoneInfo(community.get("timezone") or "Asia/Shanghai"),
     )
@@ -86,30 +136,46 @@ def credit_resolution(store: RosterStore, dispatch: Dispatch, event: Envelope):
         household_id=person.get("household_id"),
         rule=award.rule,
     )
-    store.insert("hours", entry_document(entry))
-    credit = Credit(entry.id, entry.person_id, entry.minutes, entry.state)
-    return replace(dispatch, credit=credit), [credited_event(entry, event.correlation_id)]
+    record(store, entry, event.correlation_id)
+    return entry.id
 
 
-def reverse_resolution(store: RosterStore, dispatch: Dispatch, event: Envelope):
-    """A reopened case takes back what its resolution credited: an approved credit gets a
-    reversal entry; a pending one is voided, so it can no longer be approved. The entry
-    is dated when the case was reopened."""
-    credit = dispatch.credit
-    if credit is None or credit.state == "void":
-        return replace(dispatch, credit=None), []
-    credited = store.find("hours", credit.entry_id)
-    if credited is None:
-        return replace(dispatch, credit=None), []
-    original = entry_from(credited)
-    note = f"case reopened: {event.payload.get('reason') or 'no reason given'}"
+def take_back(
+    store: RosterStore, credit_id: str, reversal_id: str, at: datetime, note: str, correlation: str
+) -> None:
+    """What a credit counted for, as the ledger holds it now: an approved credit (or an
+    approved decision on it) gets a reversal entry; a pending one is voided, so that it
+    can no longer be approved; a rejected one counted nothing. Dated when the case was
+    reopened."""
+    stored = store.find("hours", credit_id)
+    if stored is None:
+        raise EntryNotFound(credit_id)
+    credit = entry_from(stored)
+    counted = counted_minutes(store, credit)
+    if counted is None:
+        void = ledger.decide(credit, False, None, "roster", f"void: {note}", at)
+        record(store, void, correlation)
+    elif counted:
+        counted_credit = replace(credit, minutes=counted)
+        record(store, ledger.reverse(counted_credit, reversal_id, at, note), correlation)
+
+
+def counted_minutes(store: RosterStore, credit: Entry) -> int | None:
+    """What a credit counts for: its minutes once approved; None while it waits."""
     if credit.state == "approved":
-        counted = replace(original, minutes=credit.minutes)
-        entry = ledger.reverse(counted, f"HR-{event.event_id}", event.occurred_at, note)
-    else:
-        entry = ledger.decide(original, False, None, "roster", f"void: {note}", event.occurred_at)
-    store.insert("hours", entry_document(entry))
-    return replace(dispatch, credit=None), [credited_event(entry, event.correlation_id)]
+        return credit.minutes
+    decided = store.find("hours", decision_id(credit.id))
+    return entry_from(decided).minutes if decided else None
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who decides or corrects: the name the ledger records, and the person acting (None
+    for an integration's key), who may not touch their own hours."""
+
+    name: str
+    person_id: str | None
+    communities: Iterable[str] | None  # what the key may see; None for all
 
 
 def decide(
@@ -117,30 +183,28 @@ def decide(
     entry_id: str,
     approve: bool,
     minutes: int | None,
-    by: str,
     note: str,
+    staff: Staff,
     now: datetime,
-    visible: Iterable[str] | None,
 ) -> Entry:
-    """Staff approve or reject a credit that waits for them, under the case's lease."""
-    pending = _entry(store, entry_id, visible)
+    """Staff approve or reject a credit that waits for them, once. Under the case's lease,
+    so that a reopening of the case never voids or reverses it halfway. The same decision
+    asked again (a retry) answers what was decided."""
+    pending = _entry(store, entry_id, staff.communities)
     if pending.case_id is None:
         raise ledger.NotPending(entry_id)
-    with store.change("dispatches", pending.case_id) as change:
-        decision = ledger.decide(pending, approve, minutes, by, note, now)
-        if not store.insert("hours", entry_document(decision)):
-            raise AlreadyDecided(entry_id)
-        dispatch = dispatch_from(change.document)
-        if dispatch is not None:
-            if dispatch.credit is not None and dispatch.credit.entry_id == entry_id:
-                state = "approved" if approve else "void"
-                dispatch = replace(
-                    dispatch, credit=replace(dispatch.credit, minutes=decision.minutes, state=state)
-                )
-            change.save(
-                dispatch_document(dispatch), [credited_event(decision, f"hours-{entry_id}")]
-            )
-    return decision
+    with store.change("dispatches", pending.case_id):
+        decision = ledger.decide(
+            pending, approve, minutes, staff.name, note, now, acting=staff.person_id
+        )
+        recorded = record(store, decision, f"hours-{entry_id}")
+    if _as_decided(recorded) != _as_decided(decision):
+        raise AlreadyDecided(entry_id)
+    return recorded
+
+
+def _as_decided(entry: Entry) -> tuple:
+    return (entry.kind, entry.minutes, entry.by, entry.note)
 
 
 def correct(
@@ -149,37 +213,23 @@ def correct(
     minutes: int,
     reason: str,
     case_id: str | None,
-    by: str,
+    staff: Staff,
     now: datetime,
-    idempotency_key: str | None,
+    request_id: str,
 ) -> Entry:
-    """A staff correction: an entry of its own, counted at once. The same
-    Idempotency-Key makes the same entry."""
-    entry_id = "HX-" + (
-        uuid.uuid5(CORRECTION_NAMESPACE, f"{person_id}:{idempotency_key}").hex[:16]
-        if idempotency_key
-        else uuid.uuid4().hex[:16]
+    """A staff correction: an entry of its own, counted at once. The same request (the
+    caller's Idempotency-Key, scoped to its API key) makes the same entry, once."""
+    person = store.find("people", person_id)
+    if person is None:
+        raise PersonNotFound(person_id)
+    entry_id = "HX-" + uuid.uuid5(CORRECTION_NAMESPACE, f"{person_id}:{request_id}").hex[:16]
+    entry = ledger.correction(
+        entry_id, person, minutes, reason, case_id, staff.name, now, acting=staff.person_id
     )
-    with store.change("people", person_id) as change:
-        person = change.document
-        if person is None:
-            raise PersonNotFound(person_id)
-        entry = Entry(
-            id=entry_id,
-            kind="correction",
-            state="approved",
-            person_id=person_id,
-            community_id=person["community_id"],
-            minutes=minutes,
-            at=now,
-            case_id=case_id,
-            household_id=person.get("household_id"),
-            note=reason,
-            by=by,
-        )
-        if store.insert("hours", entry_document(entry)):
-            change.save(person, [credited_event(entry, f"hours-{entry_id}")])
-    return entry_from(store.find("hours", entry_id))
+    recorded = record(store, entry, f"hours-{entry_id}")
+    if (recorded.minutes, recorded.note, recorded.case_id) != (minutes, reason, case_id):
+        raise CorrectionKeyReused()
+    return recorded
 
 
 def _entry(store: RosterStore, entry_id: str, visible: Iterable[str] | None) -> Entry:
@@ -189,9 +239,9 @@ def _entry(store: RosterStore, entry_id: str, visible: Iterable[str] | None) -> 
     return entry_from(stored)
 
 
-def ledger_of(store: RosterStore, field: str, value: str) -> dict:
-    """A person's or household's ledger: every entry, the exact balance, what waits."""
-    entries = store.entries(field, value)
+def ledger_of(store: RosterStore, **match: str) -> dict:
+    """A person's or a household's ledger: every entry, the exact balance, what waits."""
+    entries = store.entries(**match)
     pending = [e for e in entries if e.state == "pending_approval" and not _decided(e, entries)]
     return {
         "entries": entries,

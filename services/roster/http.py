@@ -4,7 +4,7 @@ others; the service class combines them."""
 
 from __future__ import annotations
 
-from lianxin.auth import Actor, Forbidden
+from lianxin.auth import Forbidden
 from lianxin.clock import utc_now
 from lianxin.lease import LeaseBusy
 from lianxin.web import route
@@ -45,6 +45,9 @@ ERRORS = {
     duty.NotInTeam: (409, "not_in_team"),
     ledger.AlreadyDecided: (409, "already_decided"),
     ledger.NotPending: (409, "not_pending"),
+    hours.CorrectionKeyReused: (422, "idempotency_key_reused"),
+    ledger.OwnHours: (403, "own_hours"),
+    ledger.ExceedsCredit: (400, "invalid_request"),
     ImportRejected: (422, "import_rejected"),
 }
 http = route(ERRORS)
@@ -138,29 +141,16 @@ class RegistryHttp:
         scope="admin",
     )
     def import_rows(self, request, actor, body, query):
-        checked = registry.import_rows(
-            self.store, rows_from_document(body, "body"), dry_run=True, now=utc_now()
+        result = registry.import_rows(
+            self.store,
+            rows_from_document(body, "body"),
+            dry_run=query["dry_run"],
+            now=utc_now(),
+            communities=actor.visible_communities(),
         )
-        _require_communities(actor, checked)
-        result = checked
-        if not query["dry_run"]:
-            if not checked.plan.ok:
-                raise ImportRejected(checked)
-            changed = registry.apply(self.store, checked.plan, utc_now())
-            result = registry.ImportResult(checked.plan, applied=True, changed=changed)
+        if not query["dry_run"] and not result.plan.ok:
+            raise ImportRejected(result)
         return 200, ImportResultSchema().dump(_import_answer(result, query["dry_run"]))
-
-
-def _require_communities(actor: Actor, result: registry.ImportResult) -> None:
-    if actor.all_communities:
-        return
-    touched = {
-        document["_id"] if kind == "policies" else document.get("community_id")
-        for kind, documents in result.plan.documents.items()
-        for document in documents
-    }
-    if not touched <= set(actor.communities):
-        raise Forbidden("This key may import only into its own communities.")
 
 
 def _import_answer(result: registry.ImportResult, dry_run: bool) -> dict:
@@ -170,4 +160,8 @@ def _import_answer(result: registry.ImportResult, dry_run: bool) -> dict:
         "accepted": result.plan.counts(),
         "changed": dict(result.changed),
         "rejected": [rejected.__dict__ for rejected in result.plan.rejected],
+        "moved": [
+            {"kind": move.kind, "key": move.key, "from_": move.source, "to": move.destination}
+            for move in result.plan.moves
+        ],
     }

@@ -5,6 +5,17 @@ stores it only when no row is rejected (a dry run stops at the plan).
 A row is checked on its own (its columns) and against the others (its parent
 area, its community, its team, the people in its crews), in the file or already
 stored. A row that leans on a rejected one is rejected too, with that reason.
+
+How ids are namespaced. Area codes, person ids and rota ids are one namespace for
+every community (one registry, read by `_id`): a row naming an id that is stored
+already changes that record, wherever it is. Team ids are `<community>:<code>` and
+a policy is its community's, so those never reach into another community. A row
+that would change a record of another community moves it: the plan lists each
+such move (`moves`), and the import is allowed only to a caller that may change
+both communities (registry.import_rows), which the operator's CLI may and a key of
+one community may not. Household ids are written by each community's staff and
+are unique only within it: the same household id in two communities is two
+households (their ledgers are per community), never one.
 """
 
 from __future__ import annotations
@@ -48,10 +59,21 @@ class Rejected:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Move:
+    """A stored record the import would take from one community into another."""
+
+    kind: str
+    key: str
+    source: str | None
+    destination: str | None
+
+
 @dataclass
 class ImportPlan:
     documents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     rejected: list[Rejected] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -59,6 +81,16 @@ class ImportPlan:
 
     def counts(self) -> dict[str, int]:
         return {kind: len(self.documents.get(kind, [])) for kind in SECTIONS}
+
+    def communities(self) -> set[str | None]:
+        """Every community the import would change: where its records go, and where those
+        it moves come from (None: a subdistrict, which belongs to no one community)."""
+        found = {
+            document["_id"] if kind == "policies" else document.get("community_id")
+            for kind, documents in self.documents.items()
+            for document in documents
+        }
+        return found | {move.source for move in self.moves}
 
 
 class Existing(Protocol):
@@ -219,8 +251,23 @@ def plan(rows: Iterable[Row], existing: Existing) -> ImportPlan:
         if kind == "areas":
             entries.sort(key=lambda area: KINDS.index(area["kind"]))
         result.documents[kind] = entries
+        result.moves.extend(moves(kind, entries, existing))
     result.rejected.sort(key=lambda rejected: rejected.source)
     return result
+
+
+def moves(kind: str, documents: Iterable[Mapping[str, Any]], existing: Existing) -> list[Move]:
+    """The stored records of another community these documents would take over."""
+    if kind in ("teams", "policies"):  # their ids carry their community
+        return []
+    found = []
+    for document in documents:
+        stored = existing.find(kind, document["_id"])
+        if stored is not None and stored.get("community_id") != document.get("community_id"):
+            found.append(
+                Move(kind, document["_id"], stored.get("community_id"), document["community_id"])
+            )
+    return found
 
 
 def _raw_key(row: Row) -> str:

@@ -14,10 +14,12 @@ so the ledger must be exact and auditable:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.roster.intervals import intersect, total
@@ -37,6 +39,24 @@ class AlreadyDecided(Exception):
 class NotPending(Exception):
     def __init__(self, entry_id: str):
         super().__init__(f"Hours entry {entry_id} is not waiting for approval.")
+
+
+class OwnHours(Exception):
+    """Nobody approves, rejects or corrects their own hours: someone else must."""
+
+    def __init__(self):
+        super().__init__("Nobody decides on or corrects their own hours.")
+
+
+class ExceedsCredit(Exception):
+    """An approval grants at most what the rule credited."""
+
+    def __init__(self, credited_minutes: int):
+        super().__init__(f"At most the {credited_minutes / 60:g} hours credited.")
+        self.credited_minutes = credited_minutes
+
+    def details(self) -> dict:
+        return {"fields": {"hours": [str(self)]}}
 
 
 @dataclass(frozen=True)
@@ -180,12 +200,24 @@ def decision_id(credit_id: str) -> str:
 
 
 def decide(
-    pending: Entry, approve: bool, minutes: int | None, by: str, note: str, at: datetime
+    pending: Entry,
+    approve: bool,
+    minutes: int | None,
+    by: str,
+    note: str,
+    at: datetime,
+    acting: str | None = None,
 ) -> Entry:
-    """Staff approve (possibly fewer minutes) or reject a pending credit."""
+    """Staff approve (at most the minutes credited) or reject a pending credit. `by` is
+    recorded; `acting` is the person deciding (None for an integration's key), who may
+    not be the person credited."""
     if pending.state != "pending_approval":
         raise NotPending(pending.id)
+    if acting is not None and acting == pending.person_id:
+        raise OwnHours()
     granted = pending.minutes if minutes is None else minutes
+    if approve and granted > pending.minutes:
+        raise ExceedsCredit(pending.minutes)
     return Entry(
         id=decision_id(pending.id),
         kind="credit" if approve else "correction",
@@ -200,6 +232,34 @@ def decide(
         note=note or ("approved" if approve else "rejected"),
         by=by,
         rule=pending.rule,
+    )
+
+
+def correction(
+    entry_id: str,
+    person: Mapping[str, Any],
+    minutes: int,
+    reason: str,
+    case_id: str | None,
+    by: str,
+    at: datetime,
+    acting: str | None,
+) -> Entry:
+    """A staff correction to a person's hours, counted at once; never by that person."""
+    if acting is not None and acting == person["_id"]:
+        raise OwnHours()
+    return Entry(
+        id=entry_id,
+        kind="correction",
+        state="approved",
+        person_id=person["_id"],
+        community_id=person["community_id"],
+        minutes=minutes,
+        at=at,
+        case_id=case_id,
+        household_id=person.get("household_id"),
+        note=reason,
+        by=by,
     )
 
 
@@ -220,43 +280,45 @@ def reverse(credited: Entry, entry_id: str, at: datetime, note: str) -> Entry:
     )
 
 
-def csv_rows(entries: Sequence[Entry]) -> list[list[str]]:
-    """The ledger as an auditor reads it: one row per entry; `minutes` is the exact
-    amount, `hours` the same to two places."""
-    header = [
-        "entry_id",
-        "at",
-        "person_id",
-        "household_id",
-        "community_id",
-        "case_id",
-        "kind",
-        "state",
-        "minutes",
-        "hours",
-        "refers_to",
-        "rule",
-        "note",
-        "by",
-    ]
-    rows = [header]
-    for entry in entries:
-        rows.append(
-            [
-                entry.id,
-                entry.at.isoformat(),
-                entry.person_id,
-                entry.household_id or "",
-                entry.community_id,
-                entry.case_id or "",
-                entry.kind,
-                entry.state,
-                str(entry.minutes),
-                f"{entry.minutes / 60:.2f}",
-                entry.refers_to or "",
-                entry.rule,
-                entry.note,
-                entry.by,
-            ]
-        )
-    return rows
+CSV_COLUMNS = (
+    "entry_id",
+    "at",
+    "person_id",
+    "household_id",
+    "community_id",
+    "case_id",
+    "kind",
+    "state",
+    "minutes",
+    "hours",
+    "refers_to",
+    "rule",
+    "note",
+    "by",
+)
+
+
+def csv_row(entry: Entry) -> dict[str, object]:
+    """An entry as an auditor reads it: `minutes` is the exact amount, `hours` the same to
+    two places (a Decimal, so that it is written as a number, never quoted as text)."""
+    return {
+        "entry_id": entry.id,
+        "at": entry.at.isoformat(),
+        "person_id": entry.person_id,
+        "household_id": entry.household_id,
+        "community_id": entry.community_id,
+        "case_id": entry.case_id,
+        "kind": entry.kind,
+        "state": entry.state,
+        "minutes": entry.minutes,
+        "hours": in_hours(entry.minutes),
+        "refers_to": entry.refers_to,
+        "rule": entry.rule,
+        "note": entry.note,
+        "by": entry.by,
+    }
+
+
+def in_hours(minutes: int) -> Decimal:
+    """Minutes as hours to two places, exactly as written: 45 → 0.75, -30 → -0.50."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

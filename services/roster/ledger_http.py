@@ -3,6 +3,10 @@ and corrections."""
 
 from __future__ import annotations
 
+import re
+
+from marshmallow import ValidationError
+
 from lianxin.auth import Actor, Forbidden
 from lianxin.clock import utc_now
 from lianxin.lease import LeaseBusy
@@ -15,8 +19,12 @@ from services.roster.schemas import (
     DecisionBody,
     EntrySchema,
     ExportQuery,
+    HouseholdQuery,
     LedgerSchema,
 )
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 
 
 class LedgerHttp:
@@ -34,13 +42,16 @@ class LedgerHttp:
     @http(
         "GET",
         "/v1/households/<string:household_id>/hours",
-        summary="A household's hours (credited in place of part of the estate fund)",
+        summary="A household's hours in its community (credited in place of part of the "
+        "estate fund)",
+        query=HouseholdQuery,
         responses={200: LedgerSchema},
         raises=(views.NotFound,),
         scope="read",
     )
-    def household_hours(self, request, actor, household_id):
-        return 200, LedgerSchema().dump(views.household_ledger(self.store, household_id, actor))
+    def household_hours(self, request, actor, household_id, query):
+        found = views.household_ledger(self.store, query["community_id"], household_id, actor)
+        return 200, LedgerSchema().dump(found)
 
     @http(
         "GET",
@@ -65,6 +76,8 @@ class LedgerHttp:
             hours.EntryNotFound,
             ledger.AlreadyDecided,
             ledger.NotPending,
+            ledger.OwnHours,
+            ledger.ExceedsCredit,
             Forbidden,
             LeaseBusy,
         ),
@@ -83,6 +96,8 @@ class LedgerHttp:
             hours.EntryNotFound,
             ledger.AlreadyDecided,
             ledger.NotPending,
+            ledger.OwnHours,
+            ledger.ExceedsCredit,
             Forbidden,
             LeaseBusy,
         ),
@@ -95,14 +110,7 @@ class LedgerHttp:
         actor.require_role("staff")
         minutes = round(body["hours"] * 60) if "hours" in body else None
         return hours.decide(
-            self.store,
-            entry_id,
-            approve,
-            minutes,
-            actor.person_id or actor.key_name,
-            body["note"],
-            utc_now(),
-            actor.visible_communities(),
+            self.store, entry_id, approve, minutes, body["note"], staff(actor), utc_now()
         )
 
     @http(
@@ -111,7 +119,16 @@ class LedgerHttp:
         summary="A staff correction to a person's hours (an entry of its own)",
         body=CorrectionBody,
         responses={201: EntrySchema},
-        raises=(*PERSON, Forbidden, LeaseBusy),
+        headers=[
+            {
+                "name": IDEMPOTENCY_HEADER,
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "names the request: a retry makes the same entry",
+            }
+        ],
+        raises=(*PERSON, hours.CorrectionKeyReused, ledger.OwnHours, Forbidden, LeaseBusy),
         scope="act",
     )
     def correct_hours(self, request, actor, person_id, body):
@@ -123,10 +140,25 @@ class LedgerHttp:
             round(body["hours"] * 60),
             body["reason"],
             body.get("case_id"),
-            actor.person_id or actor.key_name,
+            staff(actor),
             utc_now(),
-            request.headers.get("Idempotency-Key"),
+            f"{actor.key_id}:{idempotency_key(request)}",
         )
         return 201, EntrySchema().dump(entry)
 
-    # -- import ------------------------------------------------------------------------------
+
+def staff(actor: Actor) -> hours.Staff:
+    return hours.Staff(
+        actor.person_id or actor.key_name, actor.person_id, actor.visible_communities()
+    )
+
+
+def idempotency_key(request) -> str:
+    """A correction names its request, so that a retry makes the same entry: without one,
+    a retry after a lost answer would count twice."""
+    value = request.headers.get(IDEMPOTENCY_HEADER)
+    if value is None or not IDEMPOTENCY_KEY.match(value):
+        raise ValidationError(
+            {IDEMPOTENCY_HEADER: ["Send 1–100 printable ASCII characters naming this request."]}
+        )
+    return value

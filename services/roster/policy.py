@@ -1,5 +1,6 @@
 """A community's rules, held in data: offer windows, attempts, the escalation chain,
-caps, reminders, the hours rules and department referrals.
+caps (open cases; open offers by role), reminders, the hours rules and department
+referrals.
 
 data/policy.yaml holds the defaults; a community's `policy` in its import file
 overrides any key of them (one rule of `hours.rules` or `departments` at a time).
@@ -19,6 +20,7 @@ from typing import Any
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from lianxin.auth import ROLES
 from services.roster.domain import LEVELS, PRIORITIES, DispatchPolicy, EscalationStep
 from services.roster.ledger import HoursPolicy, HoursRule, NightWork
 
@@ -112,6 +114,10 @@ class PolicySchema(_Strict):
     )
     attempts = fields.Integer(strict=True, validate=validate.Range(1, 20))
     max_open_cases = fields.Integer(strict=True, validate=validate.Range(1, 200))
+    max_open_offers = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(ROLES)),
+        values=fields.Integer(strict=True, validate=validate.Range(1, 200)),
+    )
     escalation = fields.List(fields.Nested(StepSchema), validate=validate.Length(max=len(LEVELS)))
     staff_team = fields.String(validate=SLUG)
     shift_reminder = Duration(minimum=timedelta())
@@ -177,6 +183,7 @@ def policy_from(overrides: Mapping[str, Any] | None) -> Policy:
         attempts=raw["attempts"],
         escalation=escalation,
         default_cap=raw["max_open_cases"],
+        offer_caps={**defaults()["max_open_offers"], **raw["max_open_offers"]},
     )
     return Policy(
         dispatch=dispatch,

@@ -10,11 +10,12 @@ which live beside the definitions, not in them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from lianxin.auth import Forbidden
 from lianxin.privacy import mask_name
 from services.roster import imports
 from services.roster.duty import restart_clock
@@ -37,6 +38,8 @@ PROFILE = (
     "active",
 )
 
+ACCESS = ("community_id", "roles", "active")  # what a person may do, and where
+
 
 class StoredDefinitions:
     """What an import's rows may refer to besides each other: the stored documents."""
@@ -56,9 +59,21 @@ class ImportResult:
 
 
 def import_rows(
-    store: RosterStore, rows: Iterable[Row], dry_run: bool, now: datetime
+    store: RosterStore,
+    rows: Iterable[Row],
+    *,
+    dry_run: bool,
+    now: datetime,
+    communities: Collection[str] | None,
 ) -> ImportResult:
+    """Check the rows, and store them unless one is rejected or it is a dry run.
+    `communities` are those the caller may change (None: all, the operator's CLI): an
+    import that would change or move a record of any other community is refused
+    (Forbidden) before anything is stored, dry run or not (imports: how ids are
+    namespaced)."""
     plan = imports.plan(rows, StoredDefinitions(store))
+    if communities is not None and not plan.communities() <= set(communities):
+        raise Forbidden("This key may import only into its own communities, and move nothing in.")
     if dry_run or not plan.ok:
         return ImportResult(plan, applied=False, changed={})
     return ImportResult(plan, applied=True, changed=apply(store, plan, now))
@@ -134,10 +149,26 @@ def _save_person(store: RosterStore, document: Mapping[str, Any], now: datetime)
         current = change.document or {}
         if all(current.get(field) == document.get(field) for field in PROFILE):
             return False
-        version = current.get("version", 0) + 1
-        person = {**current, **document, "version": version}
+        person = {
+            **current,
+            **document,
+            "version": current.get("version", 0) + 1,
+            "access_since": access_since(current, document, now),
+        }
         change.save(person, [person_changed(person, now)])
     return True
+
+
+def access_since(current: Mapping[str, Any], document: Mapping[str, Any], now: datetime):
+    """When the person's access last changed: now, on their first import or when their
+    community, roles or `active` change; otherwise as it was (a new phone number or name
+    changes nothing of what they may do). Person tokens, signed links and sessions issued
+    before it are void."""
+    if "access_since" not in current or any(
+        current.get(field) != document.get(field) for field in ACCESS
+    ):
+        return now
+    return current["access_since"]
 
 
 def person_changed(person: Mapping[str, Any], now: datetime):
@@ -154,6 +185,7 @@ def person_changed(person: Mapping[str, Any], now: datetime):
             "contacts": list(person["contacts"]),
             "quiet_hours": person.get("quiet_hours"),
             "active": person["active"],
+            "access_since": person["access_since"],
             "person_version": person["version"],
         },
         correlation_id=f"person-{person['_id']}",

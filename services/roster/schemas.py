@@ -54,6 +54,12 @@ class ExportQuery(Schema):
     )
 
 
+class HouseholdQuery(Schema):
+    community_id = fields.String(
+        required=True, validate=SLUG, metadata={"description": "the household's community"}
+    )
+
+
 class FeedQuery(Schema):
     token = fields.String(required=True, validate=validate.Length(min=10, max=500))
 
@@ -266,6 +272,10 @@ class OpenCasesSchema(Schema):
     person_id = fields.String()
     open_cases = fields.List(fields.String())
     cap = fields.Integer()
+    open_offers = fields.List(
+        fields.String(), metadata={"description": "offers not yet answered nor lapsed"}
+    )
+    offer_cap = fields.Integer(metadata={"description": "open offers allowed, by role"})
 
 
 class EntrySchema(Schema):
@@ -286,6 +296,7 @@ class EntrySchema(Schema):
 
 class LedgerSchema(Schema):
     person_id = fields.String()
+    community_id = fields.String(metadata={"description": "a household's community"})
     household_id = fields.String()
     total = fields.Float(metadata={"description": "approved hours: the balance"})
     balance_minutes = fields.Integer()
@@ -341,12 +352,23 @@ class RejectedSchema(Schema):
     reasons = fields.List(fields.String())
 
 
+class MovedSchema(Schema):
+    kind = fields.String()
+    key = fields.String()
+    from_ = fields.String(data_key="from", allow_none=True)
+    to = fields.String(allow_none=True)
+
+
 class ImportResultSchema(Schema):
     dry_run = fields.Boolean()
     applied = fields.Boolean()
     accepted = fields.Dict(keys=fields.String(), values=fields.Integer())
     changed = fields.Dict(keys=fields.String(), values=fields.Integer())
     rejected = fields.List(fields.Nested(RejectedSchema))
+    moved = fields.List(
+        fields.Nested(MovedSchema),
+        metadata={"description": "stored records taken from one community into another"},
+    )
 
 
 class ImportErrorDetail(Schema):

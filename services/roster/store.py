@@ -2,12 +2,14 @@
 
 Aggregates (changed under their lease, events in their outbox):
   areas/<code>, people/<person>, teams/<community>:<team>, rotas/<rota>,
-  policies/<community>, rota_overrides/<rota>, rota_clocks/<rota>, dispatches/<case>.
+  policies/<community>, rota_overrides/<rota>, rota_clocks/<rota>, dispatches/<case>,
+  hours/<entry>.
 Derived documents, rebuilt after an import: lookups/grid:<grid> (the rotas that can
 take a case in a grid, its own first, then its neighbours') and lookups/team:<team>.
-Hints: last_offers/<person> (when each was last offered a case, for the fair choice).
-Append-only: offers/<offer> (a person's offers), hours/<entry> (the ledger),
-no_shows/<rota>:<person>:<start>, attendance/<id> (sign-ins and sign-outs).
+Ledger lines, hours/<entry>: each written once, with its event, as an aggregate of
+its own, and never changed after (services.roster.hours).
+Append-only: offers/<offer> (a person's offers), no_shows/<rota>:<person>:<start>,
+attendance/<id> (sign-ins and sign-outs).
 
 Dispatching a case reads the grid's lookup, the rotas it names and their overrides,
 and the people on duty: a handful of documents whatever the number of people.
@@ -32,7 +34,8 @@ from pymongo.errors import DuplicateKeyError
 from lianxin.aggregates import Change, recover_all
 from lianxin.documents import document_of
 from lianxin.mongo import StoreContext
-from services.roster.domain import CaseRef, Credit, Dispatch, Offer
+from services.roster.credits import Credits, Reopening, Resolution
+from services.roster.domain import CaseRef, Dispatch, Offer
 from services.roster.ledger import Entry
 from services.roster.policy import Policy, from_storable, policy_from
 from services.roster.rota import Override, Plan, PlannedShift, Rota
@@ -47,6 +50,7 @@ AGGREGATES = (
     "rota_overrides",
     "rota_clocks",
     "dispatches",
+    "hours",
 )
 LISTING_LIMIT = 200
 
@@ -69,7 +73,9 @@ class RosterStore:
             self.db[collection].create_index([("community_id", ASCENDING)])
         self.db["offers"].create_index([("person_id", ASCENDING), ("made_at", DESCENDING)])
         self.db["hours"].create_index([("person_id", ASCENDING), ("at", ASCENDING)])
-        self.db["hours"].create_index([("household_id", ASCENDING), ("at", ASCENDING)])
+        self.db["hours"].create_index(
+            [("community_id", ASCENDING), ("household_id", ASCENDING), ("at", ASCENDING)]
+        )
         self.db["hours"].create_index([("community_id", ASCENDING), ("at", ASCENDING)])
         self.db["no_shows"].create_index([("person_id", ASCENDING), ("start", DESCENDING)])
 
@@ -106,15 +112,6 @@ class RosterStore:
             return rota_from_document(stored) if stored else None
 
         return self._cached(("rota", rota_id), load)
-
-    def last_offer_at(self, person_id: str) -> datetime | None:
-        found = self.db["last_offers"].find_one({"_id": person_id})
-        return found["at"] if found else None
-
-    def offered(self, person_id: str, at: datetime) -> None:
-        """When the person was last offered a case: only ever moves forward, and needs no
-        lease (two writers both write "about now")."""
-        self.db["last_offers"].update_one({"_id": person_id}, {"$max": {"at": at}}, upsert=True)
 
     def overrides(self, rota_id: str) -> list[Override]:
         stored = self.find("rota_overrides", rota_id)
@@ -168,9 +165,11 @@ class RosterStore:
         found = self.db["offers"].find({"person_id": person_id})
         return list(found.sort("made_at", DESCENDING).limit(limit))
 
-    def entries(self, field: str, value: str) -> list[Entry]:
-        """Index (person_id | household_id | community_id, at): ledger lines, oldest first."""
-        found = self.db["hours"].find({field: value}).sort("at", ASCENDING)
+    def entries(self, **match: str) -> list[Entry]:
+        """Index (person_id, at), (community_id, at) or (community_id, household_id, at):
+        a person's, a community's or a household's ledger lines, oldest first. A household
+        is one community's: its id is only unique there."""
+        found = self.db["hours"].find(dict(match)).sort("at", ASCENDING)
         return [entry_from(document) for document in found]
 
     def no_shows_of(self, person_id: str, limit: int = 50) -> list[dict[str, Any]]:
@@ -267,7 +266,6 @@ def dispatch_from(document: Mapping[str, Any] | None) -> Dispatch | None:
     if not document:
         return None
     offer = document.get("offer")
-    credit = document.get("credit")
     return Dispatch(
         case=CaseRef(**document["case"]),
         state=document["state"],
@@ -277,10 +275,16 @@ def dispatch_from(document: Mapping[str, Any] | None) -> Dispatch | None:
         passed=tuple(document.get("passed", ())),
         step=document.get("step", 0),
         holder=document.get("holder"),
-        accepted_at=document.get("accepted_at"),
         case_version=document.get("case_version", 0),
-        credit=Credit(**credit) if credit else None,
+        credits=credits_from(document.get("credits") or {}),
         applied=tuple(document.get("applied", ())),
+    )
+
+
+def credits_from(document: Mapping[str, Any]) -> Credits:
+    return Credits(
+        resolutions=tuple(Resolution(**found) for found in document.get("resolutions", ())),
+        reopenings=tuple(Reopening(**found) for found in document.get("reopenings", ())),
     )
 
 
@@ -295,9 +299,8 @@ def dispatch_document(dispatch: Dispatch) -> dict[str, Any]:
         "passed": list(dispatch.passed),
         "step": dispatch.step,
         "holder": dispatch.holder,
-        "accepted_at": dispatch.accepted_at,
         "case_version": dispatch.case_version,
-        "credit": document_of(dispatch.credit),
+        "credits": document_of(dispatch.credits),
         "applied": list(dispatch.applied),
     }
 

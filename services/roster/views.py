@@ -4,15 +4,15 @@ data is "not found", never "forbidden")."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
 from lianxin.auth import Actor
+from lianxin.clock import utc_now
 from lianxin.privacy import mask_name, mask_phone
-from services.roster import hours, ledger
+from lianxin.spreadsheets import to_csv
+from services.roster import domain, hours, ledger
 from services.roster import rota as rotas
 from services.roster.duty import PersonNotFound, duty_of
 from services.roster.store import RosterStore, dispatch_from, rota_from_document
@@ -70,23 +70,39 @@ def offers(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
 
 
 def open_cases(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    """What a person holds against their caps: open cases, and offers not yet answered."""
     found = person(store, person_id, actor)
-    cap = found.get("max_open_cases") or store.policy(found["community_id"]).dispatch.default_cap
-    return {"person_id": person_id, "open_cases": found.get("open_cases", []), "cap": cap}
+    policy = store.policy(found["community_id"]).dispatch
+    return {
+        "person_id": person_id,
+        "open_cases": found.get("open_cases", []),
+        "cap": found.get("max_open_cases") or policy.default_cap,
+        "open_offers": domain.open_offers(found.get("open_offers", ()), utc_now()),
+        "offer_cap": policy.offer_cap(found.get("roles", ())),
+    }
 
 
 def person_ledger(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
     person(store, person_id, actor)
-    found = hours.ledger_of(store, "person_id", person_id)
+    found = hours.ledger_of(store, person_id=person_id)
     return {"person_id": person_id, "total": found["balance_minutes"] / 60, **found}
 
 
-def household_ledger(store: RosterStore, household_id: str, actor: Actor) -> dict[str, Any]:
-    found = hours.ledger_of(store, "household_id", household_id)
-    entries = [e for e in found["entries"] if actor.sees(e.community_id)]
-    if not entries:
+def household_ledger(
+    store: RosterStore, community_id: str, household_id: str, actor: Actor
+) -> dict[str, Any]:
+    """A household of one community: household ids are written by each community's staff,
+    so the same id elsewhere is another household, never summed with this one."""
+    _visible(actor, community_id, f"community {community_id}")
+    found = hours.ledger_of(store, community_id=community_id, household_id=household_id)
+    if not found["entries"]:
         raise NotFound(f"No hours for household {household_id}.")
-    return {"household_id": household_id, "total": found["balance_minutes"] / 60, **found}
+    return {
+        "community_id": community_id,
+        "household_id": household_id,
+        "total": found["balance_minutes"] / 60,
+        **found,
+    }
 
 
 def dispatch(store: RosterStore, case_id: str, actor: Actor) -> dict[str, Any]:
@@ -143,21 +159,24 @@ def rota_check(
 
 def hours_csv(store: RosterStore, community_id: str, by: str, actor: Actor) -> str:
     """The community's ledger as CSV: every entry, or the exact balance per person or
-    per household (hours credited in place of part of the estate fund)."""
+    per household (hours credited in place of part of the estate fund). Text is quoted
+    where a spreadsheet would run it (lianxin.spreadsheets)."""
     _visible(actor, community_id, f"community {community_id}")
-    entries = store.entries("community_id", community_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
+    entries = store.entries(community_id=community_id)
     if by == "entries":
-        writer.writerows(ledger.csv_rows(entries))
-        return out.getvalue()
+        return to_csv(ledger.CSV_COLUMNS, [ledger.csv_row(entry) for entry in entries])
     key = "person_id" if by == "people" else "household_id"
     grouped: dict[str, list[ledger.Entry]] = defaultdict(list)
     for entry in entries:
         if getattr(entry, key):
             grouped[getattr(entry, key)].append(entry)
-    writer.writerow([key, "balance_minutes", "balance_hours", "entries"])
-    for owner, owned in sorted(grouped.items()):
-        minutes = ledger.balance(owned)
-        writer.writerow([owner, minutes, f"{minutes / 60:.2f}", len(owned)])
-    return out.getvalue()
+    rows = [
+        {
+            key: owner,
+            "balance_minutes": ledger.balance(owned),
+            "balance_hours": ledger.in_hours(ledger.balance(owned)),
+            "entries": len(owned),
+        }
+        for owner, owned in sorted(grouped.items())
+    ]
+    return to_csv([key, "balance_minutes", "balance_hours", "entries"], rows)

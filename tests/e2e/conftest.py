@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 from kombu import Connection, Queue
 from pymongo import MongoClient
 
-from lianxin.auth import CHANNELS
+from lianxin.auth import CHANNELS, ROLES
 from lianxin.consumer import dead_letter_queue_name
 from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES, Stack
@@ -133,9 +134,21 @@ SAMPLE_COMMUNITY = ROOT / "services" / "roster" / "data" / "jingxiang"
 
 def import_sample_community(stack: Stack) -> None:
     """The sample community (grids jingxiang-g1..g3, its teams, people and rotas), imported
-    as an operator does once the services run: `scripts.admin roster import`."""
-    imported = admin_cli(stack, "roster", "import", str(SAMPLE_COMMUNITY))
-    assert imported.returncode == 0, imported.stdout[-3000:] + imported.stderr[-3000:]
+    as an operator does once the services run: `scripts.admin roster import`.
+
+    Every test of the session reports in grid jingxiang-g1, so the few people on duty there
+    are offered the cases of all of them, and most offers are never answered: the policy
+    after it lifts the sample's caps on open offers (3–5 by role), which would otherwise
+    send one test's cases up the escalation chain for another's. The cap itself is tested
+    in communities of their own (test_roster_dispatch, tests/roster)."""
+    sample = yaml.safe_load((SAMPLE_COMMUNITY / "community.yaml").read_text(encoding="utf-8"))
+    (policy,) = sample["policies"]  # a community's policy is replaced whole: keep the sample's
+    lifted = stack.state_dir / "e2e-offer-caps.yaml"
+    caps = {"max_open_offers": dict.fromkeys(ROLES, 200)}
+    lifted.write_text(yaml.safe_dump({"policies": [{**policy, **caps}]}, allow_unicode=True))
+    for path in (SAMPLE_COMMUNITY, lifted):
+        imported = admin_cli(stack, "roster", "import", str(path))
+        assert imported.returncode == 0, imported.stdout[-3000:] + imported.stderr[-3000:]
 
 
 @pytest.fixture(scope="session")

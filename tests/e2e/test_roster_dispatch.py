@@ -420,7 +420,15 @@ def test_hours_are_credited_once_when_resolved_arrives_twice_and_reversed_on_reo
 
     publish(
         amqp_uri,
-        case_event("case.reopened", case_id, place, 5, person_id=volunteer, reason="灯又坏了"),
+        case_event(
+            "case.reopened",
+            case_id,
+            place,
+            5,
+            reopen_count=1,
+            person_id=volunteer,
+            reason="灯又坏了",
+        ),
     )
     ledger = wait_until(
         "the reversal",
@@ -436,9 +444,37 @@ def test_hours_are_credited_once_when_resolved_arrives_twice_and_reversed_on_reo
     assert ledger["total"] == 0
     household = (
         client(reader)
-        .get(f"{stack.url('roster')}/v1/households/{place}-h1/hours", timeout=5)
+        .get(
+            f"{stack.url('roster')}/v1/households/{place}-h1/hours",
+            params={"community_id": place},
+            timeout=5,
+        )
         .json()
     )
     assert household["balance_minutes"] == 0 and len(household["entries"]) == 2
     roster_events.wait("the reopened case offered again", "offer.made", about_case(case_id))
     assert len(roster_events.of("hours.credited", about_case(case_id))) == 2
+
+
+@pytest.mark.parametrize("ending", ["case.rejected", "case.merged"])
+def test_a_returned_or_merged_case_is_no_longer_offered(
+    stack, amqp_uri, keys, place, roster_events, ending
+):
+    reader = keys.issue(["read"], [place])
+    case_id = f"LX-{uuid.uuid4().hex[:16].upper()}"
+    publish(amqp_uri, case_event("case.triaged", case_id, place, 2))
+    (offer,) = roster_events.wait("the offer", "offer.made", about_case(case_id))
+    publish(amqp_uri, case_event(ending, case_id, place, 3))
+    wait_until(
+        "the dispatch to end", lambda: dispatch_of(stack, reader, case_id)["state"] == "ended"
+    )
+    offers = (
+        client(reader)
+        .get(f"{stack.url('roster')}/v1/people/{offer['person_id']}/offers", timeout=5)
+        .json()["offers"]
+    )
+    assert [o["state"] for o in offers if o["case_id"] == case_id] == ["withdrawn"]
+    past_the_offer_window = datetime.now(UTC) + timedelta(seconds=4)
+    wait_until("the offer window to pass", lambda: datetime.now(UTC) > past_the_offer_window)
+    assert roster_events.of("offer.expired", about_case(case_id)) == []
+    assert len(roster_events.of("offer.made", about_case(case_id))) == 1

@@ -133,6 +133,65 @@ def test_the_http_import_checks_first_refuses_rejected_rows_and_keeps_to_the_key
     assert done.json()["changed"]["rotas"] == 3
 
 
+def test_a_community_admin_cannot_move_another_communitys_records_into_its_own(
+    stack, admin_key, keys
+):
+    """Area codes, person ids and rota ids are one namespace for all communities: a row
+    naming one of another community would move it (with its signed links and duty)."""
+    theirs, mine = new_code("rmt"), new_code("rmm")
+    for code in (theirs, mine):
+        assert import_community(stack, admin_key, small_community(code)).status_code == 200
+    document = small_community(theirs)
+    (person,) = [p for p in document["people"] if p["id"] == f"{theirs}-v1"]
+    (grid,) = [a for a in document["areas"] if a["code"] == f"{theirs}-g2"]
+    (rota,) = [r for r in document["rotas"] if r["id"] == f"{theirs}:fix-g2"]
+    rehomed = {
+        "people": {
+            **person,
+            "community": mine,
+            "home_grids": [f"{mine}-g1"],
+            "contacts": [{"channel": "webhook", "address": "https://attacker.example/x"}],
+        },
+        "areas": {**grid, "parent": mine},
+        "rotas": {**rota, "community": mine, "grids": [f"{mine}-g2"], "crews": [[f"{mine}-v4"]]},
+    }
+    limited = keys.issue(["admin"], [mine])
+    for section, row in rehomed.items():
+        for dry_run in (True, False):
+            answer = import_community(stack, limited, {section: [row]}, dry_run=dry_run)
+            assert answer.status_code == 403, (section, dry_run, answer.text)
+            assert theirs not in answer.text  # the other community is not named
+    admin = client(admin_key)
+    stored = admin.get(f"{roster(stack)}/v1/people/{theirs}-v1", timeout=5).json()
+    assert (stored["community_id"], stored["contacts"]) == (theirs, person["contacts"])
+    area = admin.get(f"{roster(stack)}/v1/areas/{theirs}-g2", timeout=5).json()
+    assert (area["parent"], area["community_id"]) == (theirs, theirs)
+
+    both = keys.issue(["admin"], [mine, theirs])
+    moved = import_community(stack, both, {"people": [rehomed["people"]]}, dry_run=True)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["moved"] == [
+        {"kind": "people", "key": f"{theirs}-v1", "from": theirs, "to": mine}
+    ]
+
+
+def test_the_cli_lists_the_records_an_import_moves_and_its_dry_run_moves_none(
+    stack, admin_key, tmp_path
+):
+    theirs, mine = new_code("rct"), new_code("rcm")
+    for code in (theirs, mine):
+        assert import_community(stack, admin_key, small_community(code)).status_code == 200
+    (person,) = [p for p in small_community(theirs)["people"] if p["id"] == f"{theirs}-v1"]
+    row = {**person, "community": mine, "home_grids": [f"{mine}-g1"]}
+    (tmp_path / "move.yaml").write_text(yaml.safe_dump({"people": [row]}, allow_unicode=True))
+    for args in (("--dry-run",), ()):
+        ran = admin_cli(stack, "roster", "import", str(tmp_path), *args)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert "records moved between communities" in ran.stdout and f"{theirs}-v1" in ran.stdout
+        moved = client(admin_key).get(f"{roster(stack)}/v1/people/{theirs}-v1", timeout=5)
+        assert moved.json()["community_id"] == (theirs if args else mine), args
+
+
 # -- leave, covers, a restart -----------------------------------------------------------------
 
 
@@ -340,6 +399,40 @@ def test_each_person_has_an_icalendar_feed_behind_a_signed_url(stack, keys, plac
     assert requests.get(url[:-3] + "xyz", timeout=5).status_code == 401
     other = own.get(f"{roster(stack)}/v1/people/{place}-v2/rota-feed", timeout=5)
     assert other.status_code == 403
+
+
+def test_a_rota_feed_url_can_be_reset_by_its_person_or_staff_and_the_old_one_stops(
+    stack, admin_key, keys, place
+):
+    mine = keys.issue(["read", "act"], [place])
+    own = client(mine, keys.person_token(f"{place}-v1", "volunteer", [place]))
+    feed = f"{roster(stack)}/v1/people/{place}-v1/rota-feed"
+    first = own.get(feed, timeout=5).json()["url"]
+    assert requests.get(first, timeout=10).status_code == 200
+
+    neighbour = client(mine, keys.person_token(f"{place}-v2", "volunteer", [place]))
+    assert neighbour.post(f"{feed}/reset", timeout=5).status_code == 403
+    elsewhere = client(
+        keys.issue(["read", "act"], ["jingxiang"]),
+        keys.person_token("p-staff-1", "staff", ["jingxiang"]),
+    )
+    assert elsewhere.post(f"{feed}/reset", timeout=5).status_code == 404
+    assert requests.get(first, timeout=10).status_code == 200  # neither changed it
+
+    reset = own.post(f"{feed}/reset", timeout=5)
+    assert reset.status_code == 200, reset.text
+    second = reset.json()["url"]
+    assert second != first and requests.get(first, timeout=10).status_code == 401
+    assert requests.get(second, timeout=10).status_code == 200
+    staff = client(mine, keys.person_token(f"{place}-staff", "staff", [place]))
+    third = staff.post(f"{feed}/reset", timeout=5).json()["url"]
+    assert requests.get(second, timeout=10).status_code == 401
+    assert requests.get(third, timeout=10).status_code == 200
+
+    (row,) = [p for p in small_community(place)["people"] if p["id"] == f"{place}-v1"]
+    left = import_community(stack, admin_key, {"people": [{**row, "active": False}]})
+    assert left.status_code == 200, left.text
+    assert requests.get(third, timeout=10).status_code == 401  # no longer with the community
 
 
 # -- the data layer's rule -------------------------------------------------------------------

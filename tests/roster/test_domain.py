@@ -33,12 +33,18 @@ POLICY = DispatchPolicy(
         EscalationStep("department"),
     ),
     default_cap=5,
+    offer_caps={"volunteer": 3},
 )
 CASE = CaseRef("LX-1", "jx", "g1", "facility.lighting", "repair_crew", "normal", "corr")
 
 
-def person(name: str, distance: int = 0, open_cases: int = 0, cap: int = 5, last=None) -> Candidate:
-    return Candidate(name, name.upper(), "repair_crew", "g1", distance, open_cases, cap, last)
+def person(
+    name: str, distance=0, open_cases=0, cap=5, last=None, open_offers=0, offer_cap=3
+) -> Candidate:
+    return Candidate(
+        name, name.upper(), "repair_crew", "g1", distance, open_cases, cap, last,
+        open_offers=open_offers, offer_cap=offer_cap,
+    )  # fmt: skip
 
 
 # -- the fair choice -----------------------------------------------------------------------------
@@ -65,6 +71,21 @@ def test_nobody_at_their_cap_or_who_passed_is_chosen():
     assert choose([full, passed, person("free", distance=1)], ["passed"], "C").person_id == "free"
 
 
+def test_nobody_with_as_many_open_offers_as_their_role_allows_is_offered_another():
+    busy = person("busy", open_offers=3, offer_cap=3)
+    assert choose([busy], (), "C") is None
+    assert choose([busy, person("far", distance=1)], (), "C").person_id == "far"
+    assert choose([person("busy", open_offers=2, offer_cap=3)], (), "C").person_id == "busy"
+
+
+def test_an_open_offer_counts_until_it_expires():
+    held = [
+        {"offer_id": "OF-1", "case_id": "C-1", "expires_at": NOW + timedelta(minutes=1)},
+        {"offer_id": "OF-2", "case_id": "C-2", "expires_at": NOW},  # its expiry is due
+    ]
+    assert domain.open_offers(held, NOW) == ["OF-1"]
+
+
 def test_someone_on_two_rotas_counts_at_their_nearest():
     found = domain.eligible([person("a", distance=1), person("a", distance=0)], ())
     assert [(c.person_id, c.distance) for c in found] == [("a", 0)]
@@ -72,7 +93,13 @@ def test_someone_on_two_rotas_counts_at_their_nearest():
 
 @given(
     people=st.lists(
-        st.tuples(st.integers(0, 1), st.integers(0, 6), st.integers(1, 6), st.integers(0, 100)),
+        st.tuples(
+            st.integers(0, 1),
+            st.integers(0, 6),
+            st.integers(1, 6),
+            st.integers(0, 100),
+            st.integers(0, 3),
+        ),
         min_size=1,
         max_size=8,
     ),
@@ -81,12 +108,16 @@ def test_someone_on_two_rotas_counts_at_their_nearest():
 )
 def test_the_choice_is_always_an_eligible_person_ranked_first(people, passed, case_id):
     candidates = [
-        person(f"p{i}", distance, open_, cap, NOW - timedelta(minutes=minutes))
-        for i, (distance, open_, cap, minutes) in enumerate(people)
+        person(f"p{i}", distance, open_, cap, NOW - timedelta(minutes=minutes), offers)
+        for i, (distance, open_, cap, minutes, offers) in enumerate(people)
     ]
     passed_ids = {f"p{i}" for i in passed}
     chosen = choose(candidates, passed_ids, case_id)
-    eligible = [c for c in candidates if c.person_id not in passed_ids and c.open_cases < c.cap]
+    eligible = [
+        c
+        for c in candidates
+        if c.person_id not in passed_ids and c.open_cases < c.cap and c.open_offers < c.offer_cap
+    ]
     if not eligible:
         assert chosen is None
         return
@@ -168,11 +199,11 @@ def test_each_step_fires_once_in_order_and_the_chain_ends():
 
 def test_acceptance_stops_the_chain_and_expiry():
     dispatch, effects = offer_to(domain.start(CASE), [person("a")])
-    taken, taken_effects = domain.take(dispatch, "a", NOW)
+    taken, taken_effects = domain.take(dispatch, "a")
     assert taken_effects == [EndOffer(effects[0].offer, "accepted"), Hold("a")]
     assert domain.pass_on(taken, effects[0].offer.id, "expired") is None
     escalated, _ = offer_to(domain.start(CASE), [])
-    assigned, _ = domain.take(escalated, "leader", NOW)
+    assigned, _ = domain.take(escalated, "leader")
     assert domain.next_step(assigned, 2, 1, POLICY) is None
 
 
@@ -184,11 +215,12 @@ def test_a_decline_of_an_offer_no_longer_open_changes_nothing():
 
 def test_resolution_and_withdrawal_release_the_holder_and_reopening_starts_a_new_round():
     dispatch, _ = offer_to(domain.start(CASE), [person("a")])
-    dispatch, _ = domain.take(dispatch, "a", NOW)
+    dispatch, _ = domain.take(dispatch, "a")
     resolved, effects = domain.resolve(dispatch)
     assert effects == [Release("a")] and resolved.holder is None
-    reopened = domain.reopen(resolved)
+    reopened, effects = domain.reopen(resolved)
     assert (reopened.round, reopened.attempt, reopened.passed, reopened.step) == (2, 0, (), 0)
+    assert effects == []
     withdrawn, effects = domain.end(dispatch)
     assert effects == [Release("a")] and withdrawn.state == "ended"
 
@@ -198,4 +230,35 @@ def test_events_older_than_the_last_applied_are_stale_and_ids_are_bounded():
     for index in range(40):
         dispatch = dispatch.remember(f"e{index}", index)
     assert len(dispatch.applied) == domain.APPLIED_KEPT and dispatch.seen("e39")
-    assert dispatch.is_stale(39) and not dispatch.is_stale(40) and not dispatch.is_stale(None)
+    assert dispatch.is_stale(39) and not dispatch.is_stale(40)
+    assert dispatch.version_of(None) == 40  # no version: in the order it arrives
+
+
+def test_every_change_that_leaves_nobody_with_the_case_ends_its_offer_and_releases_its_holder():
+    """Events arrive out of order: a resolution or a reopening may meet an open offer or a
+    holder that an earlier event would have ended, and must end them itself."""
+    offered, made = offer_to(domain.start(CASE), [person("a")])
+    offer = made[0].offer
+    for change in (domain.resolve, domain.reopen, domain.end):
+        moved, effects = change(offered)
+        assert (moved.offer, effects) == (None, [EndOffer(offer, "withdrawn")]), change
+    held, _ = domain.take(offered, "a")
+    for change in (domain.resolve, domain.reopen, domain.end):
+        moved, effects = change(held)
+        assert (moved.holder, effects) == (None, [Release("a")]), change
+
+
+def test_a_decline_by_the_person_assigned_releases_them_and_passes_them_over():
+    escalated, _ = offer_to(domain.start(CASE), [])
+    assigned, _ = domain.take(escalated, "b")
+    declined, effects = domain.decline(assigned, "b", None)
+    assert effects == [Release("b")]
+    assert (declined.state, declined.holder, declined.passed) == ("offered", None, ("b",))
+
+
+def test_a_decline_of_the_open_offer_ends_it_and_one_of_another_leaves_it_open():
+    dispatch, made = offer_to(domain.start(CASE), [person("a")])
+    declined, effects = domain.decline(dispatch, "a", made[0].offer.id)
+    assert effects == [EndOffer(made[0].offer, "declined")] and declined.offer is None
+    untouched, effects = domain.decline(dispatch, "z", "OF-OLD")
+    assert effects == [] and untouched.offer == made[0].offer and "z" in untouched.passed

@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.roster.imports import ImportFileError, plan, read, rows_from_csv, rows_from_document
+from services.roster.imports import (
+    ImportFileError,
+    Move,
+    plan,
+    read,
+    rows_from_csv,
+    rows_from_document,
+)
 from services.roster.rota import on_duty
 from services.roster.store import rota_from_document
 
@@ -166,6 +173,20 @@ def test_rows_may_refer_to_what_is_stored_already():
     )
     result = plan(rows_from_document({"people": PEOPLE}, "people.yaml"), stored)
     assert result.ok and result.counts()["people"] == 2
+
+
+def test_a_row_naming_a_record_of_another_community_moves_it_and_touches_both():
+    stored = Stored(
+        areas={
+            "c1": {"_id": "c1", "kind": "community", "community_id": "c1"},
+            "c1-g1": {"_id": "c1-g1", "kind": "grid", "community_id": "c1"},
+        },
+        teams={"c1:fix": {"_id": "c1:fix", "grids": ["c1-g1"], "community_id": "c1"}},
+        people={"p-a": {"_id": "p-a", "community_id": "c2"}, "p-lead": {"community_id": "c1"}},
+    )
+    result = plan(rows_from_document({"people": PEOPLE}, "people.yaml"), stored)
+    assert result.ok and result.moves == [Move("people", "p-a", "c2", "c1")]
+    assert result.communities() == {"c1", "c2"}
 
 
 def test_csv_cells_spell_out_lists_contacts_shifts_and_crews(tmp_path):

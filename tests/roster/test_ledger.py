@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lianxin.spreadsheets import to_csv
 from services.roster import ledger
 from services.roster.ledger import Entry, HoursPolicy, HoursRule, NightWork, award, balance
 from services.roster.policy import duration, policy_from
@@ -107,10 +108,37 @@ def test_a_decision_is_one_entry_with_a_known_id_and_only_for_a_pending_credit()
         ledger.decide(entry("H-1", 90), True, None, "staff", "", at(10))
 
 
+def test_an_approval_never_exceeds_the_credit():
+    pending = entry("H-2", 300, "pending_approval")
+    with pytest.raises(ledger.ExceedsCredit) as raised:
+        ledger.decide(pending, True, 315, "staff", "", at(10))
+    assert "hours" in raised.value.details()["fields"]
+    assert ledger.decide(pending, True, 300, "staff", "", at(10)).minutes == 300
+
+
+def test_nobody_decides_on_or_corrects_their_own_hours():
+    pending = entry("H-2", 300, "pending_approval")  # person "p"
+    for approve in (True, False):
+        with pytest.raises(ledger.OwnHours):
+            ledger.decide(pending, approve, None, "p", "", at(10), acting="p")
+    assert ledger.decide(pending, True, None, "staff", "", at(10), acting="s").by == "staff"
+    person = {"_id": "p", "community_id": "c", "household_id": "h"}
+    with pytest.raises(ledger.OwnHours):
+        ledger.correction("HX-1", person, 60, "加班", None, "p", at(10), acting="p")
+    made = ledger.correction("HX-1", person, 60, "补录", None, "key", at(10), acting=None)
+    assert (made.kind, made.state, made.household_id, made.by) == (
+        "correction",
+        "approved",
+        "h",
+        "key",
+    )
+
+
 def test_the_csv_export_gives_exact_minutes_and_hours():
-    rows = ledger.csv_rows([entry("H-1", 90), entry("HR-1", -90, kind="reversal")])
-    assert rows[0][:3] == ["entry_id", "at", "person_id"]
-    assert [(row[8], row[9]) for row in rows[1:]] == [("90", "1.50"), ("-90", "-1.50")]
+    rows = [ledger.csv_row(e) for e in (entry("H-1", 90), entry("HR-1", -90, kind="reversal"))]
+    lines = to_csv(ledger.CSV_COLUMNS, rows).splitlines()
+    assert lines[0].startswith("entry_id,at,person_id,")
+    assert [line.split(",")[8:10] for line in lines[1:]] == [["90", "1.50"], ["-90", "-1.50"]]
 
 
 # -- the policy held in data ------------------------------------------------------------------
@@ -139,3 +167,13 @@ def test_a_community_overrides_one_rule_and_keeps_the_others():
     assert policy.department_for("parking.fire_lane").code == "fire_rescue"
     assert policy.department_for("parking.zombie_car").code == "urban_management"
     assert policy.department_for("unknown.thing").code == "subdistrict_office"
+
+
+def test_the_cap_on_open_offers_is_per_role_and_a_community_may_change_one_role():
+    defaults = policy_from(None).dispatch
+    assert defaults.offer_cap(["volunteer"]) < defaults.offer_cap(["grid_leader"])
+    mine = policy_from({"max_open_offers": {"volunteer": 1}}).dispatch
+    assert mine.offer_cap(["volunteer"]) == 1
+    assert mine.offer_cap(["grid_worker"]) == defaults.offer_cap(["grid_worker"])
+    assert mine.offer_cap(["volunteer", "staff"]) == defaults.offer_cap(["staff"])  # the largest
+    assert mine.offer_cap([]) == 1  # no role: a volunteer's

@@ -6,95 +6,25 @@ where a probe queue bound to the roster's exchange reads it back.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+import csv
+import io
+from datetime import timedelta
 
 import pytest
-from kombu import Connection, Exchange, Queue
 
-from lianxin import delays
-from lianxin.config import Settings
-from lianxin.consumer import DeadlineHandler
-from lianxin.engine import ConditionalWrites, Engine
+from lianxin.aggregates import LeaseExpired
+from lianxin.auth import Forbidden
+from lianxin.deadlines import Deadline
 from lianxin.envelope import Envelope
-from lianxin.lease import Leases
-from lianxin.mongo import StoreContext, ensure_indexes
-from lianxin.outbox import OutboxPublisher
-from lianxin.topology import consumers
+from lianxin.faults import armed
 from services.roster import duty, handlers, hours, registry, views
 from services.roster.cli import OPERATOR
-from services.roster.domain import CaseRef, Dispatch
+from services.roster.domain import CaseRef
 from services.roster.imports import read, rows_from_document
 from services.roster.ledger import AlreadyDecided
-from services.roster.service import RosterService
-from services.roster.store import RosterStore
+from tests.roster.conftest import FRIDAY_NOON_UTC, SAMPLE
 
 pytestmark = pytest.mark.integration
-
-SAMPLE = Path(__file__).parents[2] / "services" / "roster" / "data" / "jingxiang"
-FRIDAY_NOON_UTC = datetime(2026, 3, 6, 4, 0, tzinfo=UTC)  # 12:00 in Changsha
-
-
-@pytest.fixture
-def service(amqp_uri):
-    """A name of its own, so that its event exchange is this test's; its delay tiers and
-    deadline queues declared, as roster's are, so its deadlines have somewhere to go."""
-    name = f"roster{uuid.uuid4().hex[:6]}"
-    with Connection(amqp_uri) as connection:
-        for queue in delays.tiers(name):
-            queue(connection.channel()).declare()
-        for method, consumer in consumers(RosterService):
-            if isinstance(consumer, DeadlineHandler):
-                for queue in consumer.declared_queues(name, method):
-                    queue(connection.channel()).declare()
-    return name
-
-
-@pytest.fixture
-def probe(amqp_uri, service):
-    """Everything the store publishes on its exchange."""
-    exchange = Exchange(f"{service}.events", type="topic", durable=True)
-    queue = Queue(f"{service}-probe", exchange, routing_key="#", durable=False, auto_delete=False)
-    with Connection(amqp_uri) as connection:
-        queue(connection.channel()).declare()
-
-    def drained() -> list[dict]:
-        with Connection(amqp_uri) as connection:
-            bound = queue(connection.channel())
-            found = []
-            while (message := bound.get(no_ack=True)) is not None:
-                found.append(message.payload)
-            return found
-
-    yield drained
-    with Connection(amqp_uri) as connection:
-        queue(connection.channel()).delete()
-
-
-@pytest.fixture
-def store(test_db, amqp_uri, service) -> RosterStore:
-    writes = ConditionalWrites(Engine.detect(test_db))
-    context = StoreContext(
-        test_db,
-        writes.engine,
-        writes,
-        Leases(test_db["leases"], writes, ttl_seconds=10),
-        OutboxPublisher(amqp_uri, service),
-        Settings("roster"),
-        {},
-    )
-    roster = RosterStore(context)
-    ensure_indexes(context, roster)
-    return roster
-
-
-@pytest.fixture
-def community(store, probe):
-    result = registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC)
-    assert result.applied, result.plan.rejected[:3]
-    probe()
-    return result
 
 
 def case_event(type_: str, case_id: str, version: int, **payload) -> Envelope:
@@ -110,6 +40,10 @@ def case_event(type_: str, case_id: str, version: int, **payload) -> Envelope:
     return Envelope(type_, {**about, **payload}, "test", case_id)
 
 
+def staff(person_id: str, communities: list[str] | None = None) -> hours.Staff:
+    return hours.Staff(person_id, person_id, communities)
+
+
 def by_type(events: list[dict], type_: str) -> list[dict]:
     return [event for event in events if event["type"] == type_]
 
@@ -119,11 +53,11 @@ def by_type(events: list[dict], type_: str) -> list[dict]:
 
 def test_a_dry_run_stores_nothing_and_a_real_run_stores_and_publishes_once(store, probe):
     rows = read([SAMPLE])
-    dry = registry.import_rows(store, rows, dry_run=True, now=FRIDAY_NOON_UTC)
+    dry = registry.import_rows(store, rows, dry_run=True, now=FRIDAY_NOON_UTC, communities=None)
     assert dry.plan.ok and not dry.applied
     assert store.db["areas"].count_documents({}) == 0 and probe() == []
 
-    real = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC)
+    real = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC, communities=None)
     assert real.applied and real.changed["areas"] == dry.plan.counts()["areas"]
     events = probe()
     assert len(by_type(events, "area.changed")) == real.changed["areas"]
@@ -133,7 +67,7 @@ def test_a_dry_run_stores_nothing_and_a_real_run_stores_and_publishes_once(store
     assert sample["display_name"].endswith("*") and sample["contacts"][0]["channel"] == "wecom"
     assert store.find("lookups", "grid:jingxiang-g1")["rotas"]
 
-    again = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC)
+    again = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC, communities=None)
     assert sum(again.changed.values()) == 0
     assert by_type(probe(), "area.changed") == []
 
@@ -142,7 +76,7 @@ def test_nothing_is_stored_while_a_row_is_rejected(store):
     rows = rows_from_document(
         {"areas": [{"code": "x", "kind": "grid", "name": "孤网格"}]}, "bad.yaml"
     )
-    result = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC)
+    result = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC, communities=None)
     assert not result.applied and result.plan.rejected[0].source == "bad.yaml: areas #1"
     assert store.find("areas", "x") is None
 
@@ -185,8 +119,12 @@ def test_importing_again_keeps_leave_overrides_and_open_cases(store, community):
         },
         "people.yaml",
     )
-    assert registry.import_rows(store, changed, dry_run=False, now=FRIDAY_NOON_UTC).applied
-    assert registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC).applied
+    assert registry.import_rows(
+        store, changed, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
+    assert registry.import_rows(
+        store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
     person = store.find("people", "p-repair-2")
     assert [entry["id"] for entry in person["leave"]] == [leave["id"]]
     assert [o.id for o in store.overrides("jingxiang-g1:repair_crew")] == [cover.id]
@@ -205,7 +143,34 @@ def test_a_triaged_case_is_offered_once_to_someone_on_duty_in_the_grid(store, co
     assert made["payload"]["person_id"] == "p-repair-2"
     assert made["payload"]["attempt"] == 1 and made["correlation_id"] == "test"
     assert store.db["offers"].count_documents({"case_id": "LX-T1"}) == 1
-    assert store.last_offer_at("p-repair-2") == now
+    assert store.find("people", "p-repair-2")["last_offer_at"] == now
+
+
+def test_a_volunteer_at_their_cap_of_open_offers_is_passed_over_until_one_ends(
+    store, community, probe
+):
+    one = rows_from_document(
+        {"policies": [{"community": "jingxiang", "max_open_offers": {"volunteer": 1}}]}, "p.yaml"
+    )
+    assert registry.import_rows(
+        store, one, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
+    now = FRIDAY_NOON_UTC  # p-repair-2 alone is on duty for grid 1's repairs
+    for case_id in ("LX-CAP1", "LX-CAP2"):
+        handlers.on_case_event(store, case_event("case.triaged", case_id, 2), now)
+    first, second = (made["payload"] for made in by_type(probe(), "offer.made"))
+    assert first["person_id"] == "p-repair-2" and second["person_id"] != "p-repair-2"
+    assert second["grid_id"] in ("jingxiang-g2", "jingxiang-g3")
+    assert [o["offer_id"] for o in store.find("people", "p-repair-2")["open_offers"]] == [
+        first["offer_id"]
+    ]
+
+    accepted = case_event("case.accepted", "LX-CAP1", 4, person_id="p-repair-2")
+    handlers.on_case_event(store, accepted, now)
+    assert store.find("people", "p-repair-2")["open_offers"] == []
+    handlers.on_case_event(store, case_event("case.triaged", "LX-CAP3", 2), now)
+    (third,) = by_type(probe(), "offer.made")
+    assert third["payload"]["person_id"] == "p-repair-2"
 
 
 def test_leave_sends_the_case_to_a_neighbouring_grid(store, community, probe):
@@ -259,14 +224,16 @@ def test_hours_are_credited_once_and_a_reopening_reverses_them(store, community,
     )
     handlers.on_case_event(store, resolved, now)
     handlers.on_case_event(store, resolved, now)  # delivered twice
-    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]] == [("credit", 90)]
     assert store.find("people", "p-repair-2")["open_cases"] == []
 
-    reopened = case_event("case.reopened", "LX-H1", 6, person_id="p-repair-2", reason="灯又坏了")
+    reopened = case_event(
+        "case.reopened", "LX-H1", 6, reopen_count=1, person_id="p-repair-2", reason="灯又坏了"
+    )
     handlers.on_case_event(store, reopened, now)
     handlers.on_case_event(store, reopened, now)
-    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]] == [("credit", 90), ("reversal", -90)]
     assert ledger["balance_minutes"] == 0
     events = probe()
@@ -279,7 +246,9 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
     stricter = rows_from_document(
         {"policies": [{"community": "jingxiang", "hours": {"approval_above": "1h"}}]}, "p.yaml"
     )
-    assert registry.import_rows(store, stricter, dry_run=False, now=FRIDAY_NOON_UTC).applied
+    assert registry.import_rows(
+        store, stricter, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
     now = FRIDAY_NOON_UTC
     handlers.on_case_event(
         store, case_event("case.accepted", "LX-H2", 3, person_id="p-repair-2"), now
@@ -295,28 +264,31 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
         "LX-H2",
     )
     handlers.on_case_event(store, resolved, now)
-    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
     (pending,) = ledger["entries"]
     assert (pending.state, ledger["balance_minutes"], ledger["pending_minutes"]) == (
         "pending_approval",
         0,
         90,
     )
-    decided = hours.decide(store, pending.id, True, 60, "p-staff-1", "one hour", now, None)
+    decided = hours.decide(store, pending.id, True, 60, "one hour", staff("p-staff-1"), now)
     assert (decided.kind, decided.minutes, decided.refers_to) == ("credit", 60, pending.id)
     with pytest.raises(AlreadyDecided):
-        hours.decide(store, pending.id, False, None, "p-staff-2", "", now, None)
+        hours.decide(store, pending.id, False, None, "", staff("p-staff-2"), now)
     with pytest.raises(hours.EntryNotFound):  # a key of another community
-        hours.decide(store, pending.id, True, None, "p-staff-1", "", now, ["elsewhere"])
-    assert hours.ledger_of(store, "person_id", "p-repair-2")["pending_minutes"] == 0
+        hours.decide(store, pending.id, True, None, "", staff("p-staff-1", ["elsewhere"]), now)
+    assert hours.ledger_of(store, person_id="p-repair-2")["pending_minutes"] == 0
 
-    handlers.on_case_event(store, case_event("case.reopened", "LX-H2", 5, reason="没修好"), now)
-    ledger = hours.ledger_of(store, "person_id", "p-repair-2")
+    reopened = case_event("case.reopened", "LX-H2", 5, reopen_count=1, reason="没修好")
+    handlers.on_case_event(store, reopened, now)
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]][-1] == ("reversal", -60)
     assert ledger["balance_minutes"] == 0
 
-    correction = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-1")
-    again = hours.correct(store, "p-repair-2", 45, "补录", None, "p-staff-1", now, "k-1")
+    correction = hours.correct(
+        store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-1"
+    )
+    again = hours.correct(store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-1")
     assert correction.id == again.id  # the same Idempotency-Key, the same entry
     csv_text = views.hours_csv(store, "jingxiang", "people", OPERATOR)
     assert "p-repair-2,45,0.75,4" in csv_text.splitlines()
@@ -361,7 +333,11 @@ def test_equal_people_take_turns_the_longest_waiting_first(store):
         ],
     }
     assert registry.import_rows(
-        store, rows_from_document(document, "c1.yaml"), dry_run=False, now=FRIDAY_NOON_UTC
+        store,
+        rows_from_document(document, "c1.yaml"),
+        dry_run=False,
+        now=FRIDAY_NOON_UTC,
+        communities=None,
     ).applied
     offered = []
     for n in range(6):
@@ -393,25 +369,201 @@ def test_a_rota_left_from_the_pre_import_seed_does_not_stop_an_import(store, com
             "shifts": [],
         }
     )
-    again = registry.import_rows(store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC)
+    again = registry.import_rows(
+        store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    )
     assert again.applied
     lookup = store.find("lookups", "grid:jingxiang-g1")
     assert "jingxiang-g1:mediation_desk" not in {entry["rota_id"] for entry in lookup["rotas"]}
     assert lookup["rotas"]  # the registry's own rotas are all still there
 
 
-def test_a_resolution_handled_twice_credits_once_under_one_event_id(store, community):
+def test_a_resolution_handled_twice_credits_once_under_one_event_id(store, community, probe):
     """roster remembers only the last events of a case: a very late redelivery of
-    case.resolved inserts no second ledger line and repeats the same hours.credited."""
+    case.resolved finds its ledger line there, and tells hours.credited no second time."""
     case = CaseRef(
         "LX-HOURS", "jingxiang", "jingxiang-g1", "facility.lighting", "repair_crew", "normal", "c"
     )
-    dispatch = Dispatch(case=case, state="accepted", holder="p-repair-2")
     resolved = case_event(
         "case.resolved", "LX-HOURS", 7, person_id="p-repair-2",
         accepted_at=FRIDAY_NOON_UTC, resolved_at=FRIDAY_NOON_UTC + timedelta(hours=1),
     )  # fmt: skip
-    _, first = hours.credit_resolution(store, dispatch, resolved)
-    _, again = hours.credit_resolution(store, dispatch, resolved)
-    assert first[0].event_id == again[0].event_id
+    hours.credit_resolution(store, case, resolved)
+    hours.credit_resolution(store, case, resolved)
     assert store.db["hours"].count_documents({"case_id": "LX-HOURS"}) == 1
+    (credited,) = by_type(probe(), "hours.credited")
+    assert credited["payload"]["entry_id"] == f"H-{resolved.event_id}"
+
+
+def test_the_hours_csv_quotes_text_a_spreadsheet_would_run_and_keeps_numbers(store, community):
+    """A note or a key's name comes from people: `=`, `+`, `-` or `@` first is quoted with an
+    apostrophe, so a spreadsheet shows it instead of running it; minutes stay numbers."""
+    now = FRIDAY_NOON_UTC
+    key = hours.Staff("@k", None, None)
+    hours.correct(store, "p-repair-2", -30, '=HYPERLINK("http://x.example")', None, key, now, "c")
+    exported = views.hours_csv(store, "jingxiang", "entries", OPERATOR)
+    (row,) = [r for r in csv.DictReader(io.StringIO(exported)) if r["kind"] == "correction"]
+    assert (row["note"], row["by"]) == ('\'=HYPERLINK("http://x.example")', "'@k")
+    assert (row["minutes"], row["hours"]) == ("-30", "-0.50")
+
+
+def stricter_approval(store) -> None:
+    """Credits over an hour wait for staff in jingxiang."""
+    stricter = rows_from_document(
+        {"policies": [{"community": "jingxiang", "hours": {"approval_above": "1h"}}]}, "p.yaml"
+    )
+    assert registry.import_rows(
+        store, stricter, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    ).applied
+
+
+def resolved_lighting(case_id: str, version: int, person_id: str = "p-repair-2") -> Envelope:
+    """facility.lighting credits a fixed 90 minutes, by day."""
+    return case_event(
+        "case.resolved", case_id, version, person_id=person_id,
+        accepted_at=FRIDAY_NOON_UTC, resolved_at=FRIDAY_NOON_UTC + timedelta(minutes=20),
+    )  # fmt: skip
+
+
+def lease_expired() -> None:
+    raise LeaseExpired("the write outran its lease")
+
+
+def told(events: list[dict], entry_id: str) -> list[dict]:
+    return [e for e in by_type(events, "hours.credited") if e["payload"]["entry_id"] == entry_id]
+
+
+def test_an_approval_whose_write_failed_is_retried_told_once_and_reversed_on_reopening(
+    store, community, probe
+):
+    stricter_approval(store)
+    now = FRIDAY_NOON_UTC
+    handlers.on_case_event(
+        store, case_event("case.accepted", "LX-F3", 3, person_id="p-repair-2"), now
+    )
+    handlers.on_case_event(store, resolved_lighting("LX-F3", 4), now)
+    (pending,) = hours.ledger_of(store, person_id="p-repair-2")["entries"]
+    probe()
+    with armed("aggregate.before_write", lease_expired), pytest.raises(LeaseExpired):
+        hours.decide(store, pending.id, True, 60, "", staff("p-staff-1"), now)
+    decided = hours.decide(store, pending.id, True, 60, "", staff("p-staff-1"), now)  # the retry
+    assert (decided.kind, decided.minutes) == ("credit", 60)
+    assert len(told(probe(), decided.id)) == 1
+
+    handlers.on_case_event(store, case_event("case.reopened", "LX-F3", 5, reopen_count=1), now)
+    ledger = hours.ledger_of(store, person_id="p-repair-2")
+    assert [(e.kind, e.minutes) for e in ledger["entries"]][-1] == ("reversal", -60)
+    assert ledger["balance_minutes"] == 0
+
+
+def test_a_correction_whose_write_failed_is_retried_with_its_key_once_and_told_once(
+    store, community, probe
+):
+    now = FRIDAY_NOON_UTC
+    with armed("aggregate.before_write", lease_expired), pytest.raises(LeaseExpired):
+        hours.correct(store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-retry")
+    entry = hours.correct(store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-retry")
+    again = hours.correct(store, "p-repair-2", 45, "补录", None, staff("p-staff-1"), now, "k-retry")
+    assert again.id == entry.id
+    assert hours.ledger_of(store, person_id="p-repair-2")["balance_minutes"] == 45
+    assert len(told(probe(), entry.id)) == 1
+
+
+@pytest.mark.parametrize("ending", ["case.rejected", "case.merged", "case.withdrawn"])
+def test_a_returned_or_merged_case_is_offered_no_more_and_its_chain_stops(
+    store, community, probe, ending
+):
+    now = FRIDAY_NOON_UTC
+    offered, escalated = f"LX-OFFERED-{ending[5:9]}", f"LX-ESCALATED-{ending[5:9]}"
+    handlers.on_case_event(store, case_event("case.triaged", offered, 2), now)
+    nobody = case_event("case.triaged", escalated, 2)  # nobody mediates on a Friday noon
+    nobody.payload.update(category="dispute.neighbour", team="mediation_desk")
+    handlers.on_case_event(store, nobody, now)
+    events = probe()
+    (made,) = by_type(events, "offer.made")
+    (step,) = by_type(events, "escalation.required")
+    assert step["payload"]["case_id"] == escalated
+
+    for case_id in (offered, escalated):
+        handlers.on_case_event(store, case_event(ending, case_id, 3), now)
+        assert store.find("dispatches", case_id)["state"] == "ended"
+    offer = store.find("offers", made["payload"]["offer_id"])
+    assert offer["state"] == "withdrawn"
+    later = now + timedelta(minutes=20)
+    expiry = Deadline(handlers.OFFER_EXPIRY, offered, later, {"offer_id": offer["_id"]})
+    handlers.on_offer_expiry(store, expiry, later)
+    next_step = Deadline(handlers.ESCALATION_STEP, escalated, later, {"step": 2, "round": 1})
+    handlers.on_escalation_step(store, next_step, later)
+    events = probe()
+    assert by_type(events, "offer.made") == [] and by_type(events, "escalation.required") == []
+
+
+def test_access_since_moves_when_roles_or_active_change_and_not_for_a_contact_or_name(
+    store, community, probe
+):
+    """person.changed carries when the person's access last changed: tokens, links and
+    sessions issued before it are void (lianxin.auth), so a new phone number must not
+    sign a volunteer out, and a role taken away must."""
+    assert store.find("people", "p-repair-2")["access_since"] == FRIDAY_NOON_UTC
+    row = {
+        "id": "p-repair-2",
+        "community": "jingxiang",
+        "name": "吕桂英",
+        "roles": ["volunteer"],
+        "teams": ["repair_crew"],
+        "home_grids": ["jingxiang-g1"],
+        "contacts": [{"channel": "sms", "address": "13807310999"}],
+    }
+
+    def imported(at, **changes) -> dict:
+        rows = rows_from_document({"people": [{**row, **changes}]}, "people.yaml")
+        assert registry.import_rows(store, rows, dry_run=False, now=at, communities=None).applied
+        (changed,) = by_type(probe(), "person.changed")
+        return changed["payload"]
+
+    hour = timedelta(hours=1)
+    same = imported(FRIDAY_NOON_UTC + hour, name="吕桂芳")  # a new number and name
+    assert same["access_since"] == FRIDAY_NOON_UTC.isoformat()
+    promoted = imported(FRIDAY_NOON_UTC + 2 * hour, name="吕桂芳", roles=["grid_worker"])
+    assert promoted["access_since"] == (FRIDAY_NOON_UTC + 2 * hour).isoformat()
+    gone = imported(FRIDAY_NOON_UTC + 3 * hour, name="吕桂芳", roles=["grid_worker"], active=False)
+    assert gone["access_since"] == (FRIDAY_NOON_UTC + 3 * hour).isoformat()
+    assert store.find("people", "p-repair-2")["access_since"] == FRIDAY_NOON_UTC + 3 * hour
+
+
+def test_an_import_moves_another_communitys_record_only_with_both_communities(store, community):
+    """The CLI's path (registry.import_rows), dry run or not: the operator covers every
+    community and sees the move listed; a caller of one community is refused."""
+    now = FRIDAY_NOON_UTC
+    second = rows_from_document(
+        {
+            "areas": [
+                {
+                    "code": "c2",
+                    "kind": "community",
+                    "parent": "yuhuating",
+                    "name": "二社区",
+                    "timezone": "Asia/Shanghai",
+                },
+                {"code": "c2-g1", "kind": "grid", "parent": "c2", "name": "一网格"},
+            ]
+        },
+        "c2.yaml",
+    )
+    assert registry.import_rows(store, second, dry_run=False, now=now, communities=None).applied
+    move = rows_from_document(
+        {"people": [{"id": "p-repair-2", "community": "c2", "name": "吕桂英"}]}, "move.yaml"
+    )
+    for dry_run in (True, False):
+        with pytest.raises(Forbidden):
+            registry.import_rows(store, move, dry_run=dry_run, now=now, communities={"c2"})
+    assert store.find("people", "p-repair-2")["community_id"] == "jingxiang"
+
+    checked = registry.import_rows(store, move, dry_run=True, now=now, communities=None)
+    assert [(m.kind, m.key, m.source, m.destination) for m in checked.plan.moves] == [
+        ("people", "p-repair-2", "jingxiang", "c2")
+    ]
+    assert store.find("people", "p-repair-2")["community_id"] == "jingxiang"
+    both = {"jingxiang", "c2"}
+    assert registry.import_rows(store, move, dry_run=False, now=now, communities=both).applied
+    assert store.find("people", "p-repair-2")["community_id"] == "c2"

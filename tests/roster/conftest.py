@@ -1,0 +1,90 @@
+"""Fixtures for the roster's integration tests: a store of its own on the real FerretDB,
+publishing to the real RabbitMQ, where a probe queue reads back what it publishes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from kombu import Connection, Exchange, Queue
+
+from lianxin import delays
+from lianxin.config import Settings
+from lianxin.consumer import DeadlineHandler
+from lianxin.engine import ConditionalWrites, Engine
+from lianxin.lease import Leases
+from lianxin.mongo import StoreContext, ensure_indexes
+from lianxin.outbox import OutboxPublisher
+from lianxin.topology import consumers
+from services.roster import registry
+from services.roster.imports import read
+from services.roster.service import RosterService
+from services.roster.store import RosterStore
+
+SAMPLE = Path(__file__).parents[2] / "services" / "roster" / "data" / "jingxiang"
+FRIDAY_NOON_UTC = datetime(2026, 3, 6, 4, 0, tzinfo=UTC)  # 12:00 in Changsha
+
+
+@pytest.fixture
+def service(amqp_uri):
+    """A name of its own, so that its event exchange is this test's; its delay tiers and
+    deadline queues declared, as roster's are, so its deadlines have somewhere to go."""
+    name = f"roster{uuid.uuid4().hex[:6]}"
+    with Connection(amqp_uri) as connection:
+        for queue in delays.tiers(name):
+            queue(connection.channel()).declare()
+        for method, consumer in consumers(RosterService):
+            if isinstance(consumer, DeadlineHandler):
+                for queue in consumer.declared_queues(name, method):
+                    queue(connection.channel()).declare()
+    return name
+
+
+@pytest.fixture
+def probe(amqp_uri, service):
+    """Everything the store publishes on its exchange."""
+    exchange = Exchange(f"{service}.events", type="topic", durable=True)
+    queue = Queue(f"{service}-probe", exchange, routing_key="#", durable=False, auto_delete=False)
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).declare()
+
+    def drained() -> list[dict]:
+        with Connection(amqp_uri) as connection:
+            bound = queue(connection.channel())
+            found = []
+            while (message := bound.get(no_ack=True)) is not None:
+                found.append(message.payload)
+            return found
+
+    yield drained
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).delete()
+
+
+@pytest.fixture
+def store(test_db, amqp_uri, service) -> RosterStore:
+    writes = ConditionalWrites(Engine.detect(test_db))
+    context = StoreContext(
+        test_db,
+        writes.engine,
+        writes,
+        Leases(test_db["leases"], writes, ttl_seconds=10),
+        OutboxPublisher(amqp_uri, service),
+        Settings("roster"),
+        {},
+    )
+    roster = RosterStore(context)
+    ensure_indexes(context, roster)
+    return roster
+
+
+@pytest.fixture
+def community(store, probe):
+    result = registry.import_rows(
+        store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    )
+    assert result.applied, result.plan.rejected[:3]
+    probe()
+    return result
