@@ -1,13 +1,13 @@
-"""Lianxin shared package: what all four services need and nothing more.
+"""Lianxin shared package: what several services need and nothing more.
 
-envelope   the event envelope every message carries
-config     settings read from the nameko config (YAML with ${ENV:default})
-lease      one writer per aggregate, built on unique inserts only
-aggregates load / save-with-outbox / publish under a lease
-outbox     the in-document outbox and its relay to RabbitMQ
-consumer   event handlers that ack after work, retry, and dead-letter
-idempotency  remembering which events an aggregate already applied
-instrumentation  Prometheus metrics every service exposes
-web        JSON HTTP entrypoints with an error table and input guards
-faults     named crash points for fault tests
+Rooms, each named for its role:
+store/     storing aggregates safely: engine, lease, aggregate store, the Mongo client
+bus/       events on RabbitMQ: envelope, outbox relay, consumers, delays, dead letters
+http/      the HTTP entrypoint pipeline, its error table, input checks, OpenAPI, health
+access/    keys, actors, person tokens, the key ring and the access replicas
+contracts/ the event payload schemas producers and consumers share
+
+At the top, what is small and used across rooms: config (settings from the nameko
+config), clock, privacy (masking), faults (crash points for tests), instrumentation
+(Prometheus), spreadsheets (CSV), egress (where outbound requests may go).
 """

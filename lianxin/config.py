@@ -28,9 +28,9 @@ class Settings:
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
     mongo_db_prefix: str = "lianxin_"
-    mongo_engine: str = "auto"  # auto | mongodb | ferretdb (lianxin.engine)
+    mongo_engine: str = "auto"  # auto | mongodb | ferretdb (lianxin.store.engine)
     mongo_timeout_ms: int = 3000
-    query_log: str = ""  # a file to record the shape of every filter sent (lianxin.mongo)
+    query_log: str = ""  # a file to record the shape of every filter sent (lianxin.store.query_log)
     metrics_address: str = ""
     lease_ttl_seconds: float = 10.0
     lease_wait_seconds: float = 5.0
@@ -85,7 +85,7 @@ class Settings:
 
     def broker_user(self, service: str) -> str:
         """The RabbitMQ user `service` runs as: the only one the broker lets publish on its
-        exchange, and the `user_id` its control events must carry (lianxin.consumer)."""
+        exchange, and the `user_id` its control events must carry (lianxin.bus.consumer)."""
         return f"{self.broker_user_prefix}{service}"
 
     @property

@@ -16,7 +16,7 @@ Settings come from deploy/config/<service>.yaml, which the environment overrides
 The commands that change a service's data (keys, roster import, metrics rebuild) write to
 its database and publish nothing: the service's own outbox sweep publishes the events
 they cause, as the service's broker user, the only one allowed on its exchange
-(lianxin.outbox.leave_to_service), and the command returns once it has. The dead-letter
+(lianxin.bus.outbox.leave_to_service), and the command returns once it has. The dead-letter
 commands speak to the broker as its administrator, AMQP_URI (the local default: guest,
 from localhost only).
 """
@@ -36,12 +36,14 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from lianxin import deadletters
-from lianxin.auth import CHANNELS, ROLES, SCOPES, IssuedKey, KeyRecord
+from lianxin.access.actors import CHANNELS, ROLES, SCOPES
+from lianxin.access.keys import IssuedKey, KeyRecord
+from lianxin.bus import deadletters
+from lianxin.bus.outbox import leave_to_service
 from lianxin.clock import utc_now
 from lianxin.config import Settings
-from lianxin.mongo import StoreContext, build_context, connect
-from lianxin.outbox import leave_to_service
+from lianxin.store.database import connect
+from lianxin.store.repository import StoreContext, build_context
 from scripts.stack import SERVICES, consumed_queues
 from services.cases import keys
 from services.cases.store import KeyStore

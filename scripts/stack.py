@@ -48,8 +48,8 @@ from rich.console import Console
 from supervisor.xmlrpc import Faults, SupervisorTransport
 
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # eventlet's deprecation banner: lianxin.consumer imports it
-    from lianxin import topology as queues
+    warnings.simplefilter("ignore")  # eventlet's deprecation banner: lianxin.bus imports it
+    from lianxin.bus import topology as queues
 
 from scripts.broker_users import BrokerUsers
 
@@ -86,12 +86,12 @@ def service_classes() -> dict[str, type]:
 
 
 def consumed_queues(service: str) -> list[str]:
-    """The queues a service consumes (lianxin.topology names them)."""
+    """The queues a service consumes (lianxin.bus.topology names them)."""
     return list(queues.consumed_sources(service, service_classes()[service]))
 
 
 def declare_topology(amqp_uri: str) -> int:
-    """Declare every consumer queue of the four services; see lianxin.topology."""
+    """Declare every consumer queue of the four services; see lianxin.bus.topology."""
     return queues.declare(amqp_uri, service_classes())
 
 

@@ -11,7 +11,7 @@
 #   RABBITMQ_METRICS_PASSWORD=… [RABBITMQ_ADMIN_PASSWORD=… [RABBITMQ_ADMIN_USER=…]] \
 #       deploy/rabbitmq/definitions.sh [--vhost /] [--prefix lianxin-]
 #
-# What a service owns (lianxin.delays, lianxin.consumer name it all after the service):
+# What a service owns (lianxin.bus.delays, lianxin.bus.consumer name it all after the service):
 #   <service>.events        its events exchange: only it publishes there (its outbox relay)
 #   <service>.queues        the direct exchange its own queues are bound to, each by its name
 #   <service>.delay.<n>s    its delay tiers, which dead-letter into <service>.queues only

@@ -16,7 +16,7 @@ measured (build FerretDB with and without it and compare).
 measures instead, in turns within one run, a collection with only the `_id` index and
 one with the cases listing's seven indexes as well, on documents that carry the listed
 fields: what SQLite's upkeep of indexes FerretDB never reads costs each write (the
-reason lianxin.mongo.ensure_indexes makes none on FerretDB).
+reason lianxin.store.repository.ensure_indexes makes none on FerretDB).
 """
 
 from __future__ import annotations

@@ -33,13 +33,13 @@ from kombu import Connection, Exchange, Queue
 from pymongo import MongoClient
 from rich.console import Console
 
-from lianxin import delays
+from lianxin.bus import delays
+from lianxin.bus.envelope import Envelope
+from lianxin.bus.outbox import OutboxPublisher
 from lianxin.config import Settings
-from lianxin.engine import ConditionalWrites, Engine
-from lianxin.envelope import Envelope
-from lianxin.lease import Leases
-from lianxin.mongo import StoreContext, ensure_indexes
-from lianxin.outbox import OutboxPublisher
+from lianxin.store.engine import ConditionalWrites, Engine
+from lianxin.store.lease import Leases
+from lianxin.store.repository import StoreContext, ensure_indexes
 from scripts.bench.harness import Isolation
 from services.roster import domain, handlers, registry
 from services.roster.imports import plan, rows_from_document

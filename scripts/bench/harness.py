@@ -25,7 +25,7 @@ import yaml
 from kombu import Connection
 from pymongo import MongoClient
 
-from lianxin.auth import ROLES
+from lianxin.access.actors import ROLES
 from scripts.bench import chain
 from scripts.broker_users import BrokerUsers
 from scripts.stack import ROOT, SERVICES, Stack, consumed_queues

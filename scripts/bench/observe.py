@@ -261,7 +261,7 @@ def commands_by_service(
 ) -> dict[str, dict[str, float]] | None:
     """What each service sent its database per case between two moments, by collection
     and command ("leases insert"), from the services' query log (`--command-log`,
-    lianxin.mongo.QueryLog): where a case's commands go, which FerretDB's own count
+    lianxin.store.query_log.QueryLog): where a case's commands go, which FerretDB's own count
     does not tell. Commands without a filter or document (hello, getMore) are not in
     the log; an update or delete counts once per statement (the repositories send one)."""
     if not cases or not log.exists():

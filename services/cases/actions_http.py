@@ -4,7 +4,7 @@ acting comes from the key or the person token, never from the body."""
 from __future__ import annotations
 
 from lianxin.clock import utc_now
-from lianxin.web import correlation_id
+from lianxin.http.reading import correlation_id
 from services.cases import handlers, lifecycle, timekeeping
 from services.cases.domain import STAFF, InvalidRequest, require_role
 from services.cases.http import ACTION_ERRORS, CORRELATION_HEADER, act, http, shown

@@ -1,4 +1,4 @@
-"""The cases service's OpenAPI document: the JSON routes, as lianxin.openapi builds them,
+"""The cases service's OpenAPI document: the JSON routes, as lianxin.http.openapi builds them,
 and the Open311 routes, whose form bodies, XML answers and error arrays the shared
 builder does not speak. A generated client and a fuzzer read both from one document.
 """
@@ -12,8 +12,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from lianxin import openapi
-from lianxin.web import JsonHttp
+from lianxin.http import openapi
+from lianxin.http.entrypoint import JsonHttp
 from services.cases.open311 import FORMATS, MEDIA_TYPES
 from services.cases.open311_http import Open311Route
 

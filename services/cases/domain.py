@@ -78,7 +78,7 @@ MAX_ABSORBED = 200
 
 @dataclass(frozen=True)
 class Timer:
-    """A deadline to schedule (lianxin.deadlines): `kind` names its handler, the payload
+    """A deadline to schedule (lianxin.bus.deadlines): `kind` names its handler, the payload
     what it checks when it fires."""
 
     kind: str

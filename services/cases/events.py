@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from lianxin.auth import KEY_EVENTS
-from lianxin.envelope import PayloadSchemas
+from lianxin.access.keys import KEY_EVENTS
+from lianxin.bus.envelope import PayloadSchemas
 from services.cases.areas import KINDS
 from services.cases.domain import ESCALATION_LEVELS, STATES
 

@@ -14,8 +14,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from lianxin.auth import Actor, Forbidden
-from lianxin.envelope import Envelope
+from lianxin.access.actors import Actor, Forbidden
+from lianxin.bus.envelope import Envelope
 from services.cases import areas, duplicates, intake, lifecycle
 from services.cases.case_numbers import is_number, local_day, prefix_for
 from services.cases.domain import (
@@ -48,7 +48,7 @@ class IdempotencyKeyReused(Exception):
 
 
 class ChannelNotAllowed(Forbidden):
-    """The report claims a channel its key may not (lianxin.auth.Actor.may_claim): a
+    """The report claims a channel its key may not (lianxin.access.actors.Actor.may_claim): a
     resident's app cannot pass its reports off as the hotline's and move its KPI."""
 
     def __init__(self, channel: str):

@@ -7,8 +7,8 @@ time (延期) by the order's own number. What the hotline must hear back travels
 from __future__ import annotations
 
 from lianxin.clock import utc_now
-from lianxin.lease import LeaseBusy
-from lianxin.web import correlation_id
+from lianxin.http.reading import correlation_id
+from lianxin.store.lease import LeaseBusy
 from services.cases import handlers, lifecycle, timekeeping
 from services.cases.areas import UnknownArea
 from services.cases.domain import CaseNotFound, InvalidRequest

@@ -12,8 +12,9 @@ import re
 from marshmallow import ValidationError
 
 from lianxin.clock import utc_now
-from lianxin.lease import LeaseBusy
-from lianxin.web import correlation_id, route
+from lianxin.http.entrypoint import route
+from lianxin.http.reading import correlation_id
+from lianxin.store.lease import LeaseBusy
 from services.cases import handlers, keys, timekeeping
 from services.cases.areas import UnknownArea
 from services.cases.areas import listing as area_listing

@@ -26,20 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from lianxin.auth import (
-    ALL_COMMUNITIES,
-    DEFAULT_CHANNELS,
-    KEY_EVENTS,
-    Actor,
-    Forbidden,
-    IssuedKey,
-    KeyRecord,
-    PersonTokens,
-    new_key,
-    secret_hash,
-)
-from lianxin.envelope import Envelope
-from lianxin.person_access import PersonAccess, refusal
+from lianxin.access.actors import ALL_COMMUNITIES, DEFAULT_CHANNELS, Actor, Forbidden
+from lianxin.access.keys import KEY_EVENTS, IssuedKey, KeyRecord, new_key, secret_hash
+from lianxin.access.person_access import PersonAccess, refusal
+from lianxin.access.tokens import PersonTokens
+from lianxin.bus.envelope import Envelope
 
 if TYPE_CHECKING:
     from services.cases.store import KeyStore

@@ -5,7 +5,7 @@ sees or revokes stays within what it holds (services/cases/keys.py)."""
 from __future__ import annotations
 
 from lianxin.clock import utc_now
-from lianxin.lease import LeaseBusy
+from lianxin.store.lease import LeaseBusy
 from services.cases import keys
 from services.cases.http import http
 from services.cases.schemas import (

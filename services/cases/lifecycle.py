@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from lianxin.person_access import PersonAccess
+from lianxin.access.person_access import PersonAccess
 from lianxin.privacy import mask_name, mask_phone
 from services.cases import timelimits
 from services.cases.domain import (

@@ -39,13 +39,16 @@ from pymongo.errors import ConnectionFailure
 from werkzeug.wrappers import Response
 
 from lianxin import instrumentation
-from lianxin.aggregates import LeaseExpired, LeaseLost
-from lianxin.auth import Forbidden, KeyRing, Unauthenticated, key_from_headers
+from lianxin.access.actors import Forbidden, Unauthenticated
+from lianxin.access.keyring import KeyRing
+from lianxin.access.keys import key_from_headers
+from lianxin.bus.consumer import quiet_expected_worker_errors
 from lianxin.clock import utc_now
 from lianxin.config import Settings
-from lianxin.consumer import quiet_expected_worker_errors
-from lianxin.lease import LeaseBusy
-from lianxin.web import NO_SNIFFING, json_response, refused_text
+from lianxin.http.reading import refused_text
+from lianxin.http.responses import NO_SNIFFING, json_response
+from lianxin.store.aggregates import LeaseExpired, LeaseLost
+from lianxin.store.lease import LeaseBusy
 from services.cases import handlers, open311
 from services.cases.areas import UnknownArea
 from services.cases.domain import STATES, CaseNotFound, InvalidRequest

@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from lianxin.deadlines import Deadline
-from lianxin.envelope import Envelope
-from lianxin.retry import PermanentError
+from lianxin.bus.deadlines import Deadline
+from lianxin.bus.envelope import Envelope
+from lianxin.bus.retry import PermanentError
 from services.cases import lifecycle, timekeeping
 from services.cases.areas import AreaNode
 from services.cases.domain import DONE, SYSTEM_ROSTER, Case, InvalidTransition, Outcome

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from lianxin.auth import CHANNELS, ROLES, SCOPES
+from lianxin.access.actors import CHANNELS, ROLES, SCOPES
 from services.cases.domain import ESCALATION_LEVELS, STATES
 from services.cases.events import EVENTS as EVENTS  # the event catalogue, as in every service
 

@@ -3,14 +3,15 @@
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from lianxin.auth import PersonAccessReplica, TokenIssuer
+from lianxin.access.replicas import PersonAccessReplica
+from lianxin.access.tokens import TokenIssuer
+from lianxin.bus.consumer import Source, event_handler, event_stream, on_deadline
+from lianxin.bus.outages import Sweeper
+from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.clock import utc_now
-from lianxin.consumer import Source, event_handler, event_stream, on_deadline
+from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.mongo import StoreProvider
-from lianxin.outages import Sweeper
-from lianxin.outbox import SWEEP_INTERVAL_SECONDS
-from lianxin.web import HealthCheck
+from lianxin.store.repository import StoreProvider
 from services.cases import handlers, reactions, timelimits
 from services.cases.actions_http import ActionsHttp
 from services.cases.api_document import CasesDocument

@@ -32,13 +32,13 @@ import yaml
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from lianxin import deadlines
-from lianxin.aggregates import recover_all
-from lianxin.auth import KEYS_COLLECTION, KeyRecord
-from lianxin.documents import document_of
-from lianxin.envelope import Envelope
-from lianxin.idempotency import already_applied, record_applied
-from lianxin.mongo import StoreContext
+from lianxin.access.keys import KEYS_COLLECTION, KeyRecord
+from lianxin.bus import deadlines
+from lianxin.bus.envelope import Envelope
+from lianxin.store.aggregates import recover_all
+from lianxin.store.documents import document_of
+from lianxin.store.idempotency import already_applied, record_applied
+from lianxin.store.repository import StoreContext
 from services.cases.areas import AreaNode, CommunityMap
 from services.cases.case_numbers import case_number
 from services.cases.domain import Case, Step, Timer

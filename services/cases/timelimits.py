@@ -2,7 +2,7 @@
 and the clock that stops while the case waits on an outside department (挂起).
 
 Deadlines are never scanned for: each limit rides in the case's outbox as a timer
-(lianxin.deadlines) with the change that sets it. Every change that moves a limit
+(lianxin.bus.deadlines) with the change that sets it. Every change that moves a limit
 (suspension, resumption, an approved extension, a reopening) starts a new clock
 generation; a timer of an older generation finds nothing to do. Plain Python.
 """

@@ -2,7 +2,7 @@
 community's day, or its live totals) and batch instead of one per event.
 
 Each worker (one message) hands its facts over and waits until the batches holding
-them are stored; only then is its message acked (lianxin.consumer), so a crash loses
+them are stored; only then is its message acked (lianxin.bus.consumer), so a crash loses
 nothing. A batch closes after a short window or when full. A failure fails the
 waiters of that partition only; their messages are retried on their own.
 """
@@ -19,7 +19,7 @@ from eventlet.event import Event
 from eventlet.queue import Empty, LightQueue
 from nameko.extensions import DependencyProvider
 
-from lianxin.mongo import StoreProvider
+from lianxin.store.repository import StoreProvider
 from services.metrics.domain import Fact
 
 log = logging.getLogger(__name__)

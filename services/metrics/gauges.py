@@ -28,7 +28,7 @@ from prometheus_client.core import (
 
 from lianxin.config import Settings
 from lianxin.instrumentation import register_collector
-from lianxin.mongo import StoreProvider
+from lianxin.store.repository import StoreProvider
 from services.metrics import places, reports
 from services.metrics.domain import ALL, Totals, add_up_by, days_between
 from services.metrics.durations import BOUNDS_SECONDS, KINDS, buckets

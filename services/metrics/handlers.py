@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 
-from lianxin.auth import Actor
-from lianxin.envelope import Envelope
+from lianxin.access.actors import Actor
+from lianxin.bus.envelope import Envelope
 from services.metrics import places, reports
 from services.metrics.domain import Fact, add_up_by, days_between
 from services.metrics.evaluation import evaluate, load_policy, quarter_of, quarter_range

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from lianxin.clock import utc_now
-from lianxin.openapi import CSV
-from lianxin.web import csv_response, route
+from lianxin.http.entrypoint import route
+from lianxin.http.openapi import CSV
+from lianxin.http.responses import csv_response
 from services.metrics import export, handlers
 from services.metrics.handlers import CommunityNotFound
 from services.metrics.schemas import (

@@ -1,6 +1,6 @@
 """The consumer queues whose dead letters the business metrics count.
 
-Their names are those lianxin.topology gives the consumers each service declares,
+Their names are those lianxin.bus.topology gives the consumers each service declares,
 read from the service classes named in the config (DEAD_LETTER_WATCH).
 """
 
@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
-from lianxin import deadletters
+from lianxin.bus import deadletters
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 QUEUE_NAMES = """
 import importlib, json, sys, warnings
 warnings.simplefilter("ignore")
-from lianxin import topology
+from lianxin.bus import topology
 queues = []
 for name, path in json.loads(sys.argv[1]).items():
     module, _, attribute = path.partition(":")
@@ -33,7 +33,7 @@ print(json.dumps(queues))
 
 class DeadLetterDepths:
     """The depth of every consumer queue's dead-letter queue. The queues are those the
-    watched services declare (name → `module:Class`), as lianxin.topology names them,
+    watched services declare (name → `module:Class`), as lianxin.bus.topology names them,
     read once, on first use."""
 
     def __init__(self, amqp_uri: str, services: Mapping[str, str]):

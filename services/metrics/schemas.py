@@ -10,7 +10,7 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from lianxin.envelope import PayloadSchemas
+from lianxin.bus.envelope import PayloadSchemas
 from services.metrics.evaluation import UNIT_KINDS
 from services.metrics.measures import CASE_MEASURES, NOTIFICATION_MEASURES
 from services.metrics.reports import INTERVALS

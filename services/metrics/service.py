@@ -2,13 +2,13 @@
 
 from nameko.timer import timer
 
-from lianxin.auth import KeyReplica
-from lianxin.consumer import Source, event_stream
+from lianxin.access.replicas import KeyReplica
+from lianxin.bus.consumer import Source, event_stream
+from lianxin.bus.outages import Sweeper
+from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
+from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.mongo import StoreProvider
-from lianxin.outages import Sweeper
-from lianxin.outbox import SWEEP_INTERVAL_SECONDS
-from lianxin.web import HealthCheck
+from lianxin.store.repository import StoreProvider
 from services.metrics import handlers
 from services.metrics.batching import FactBatches
 from services.metrics.gauges import REFRESH_SECONDS, BusinessGauges

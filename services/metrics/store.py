@@ -32,10 +32,10 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from lianxin.aggregates import AggregateStore, recover_all, visible
 from lianxin.clock import utc_now
 from lianxin.faults import fault_point
-from lianxin.mongo import StoreContext
+from lianxin.store.aggregates import AggregateStore, recover_all, visible
+from lianxin.store.repository import StoreContext
 from services.metrics.domain import Cell, Fact, Level, Partition, Totals, kept
 
 DUPLICATE_KEY = 11000

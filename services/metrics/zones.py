@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nameko.extensions import DependencyProvider
 
-from lianxin.mongo import StoreProvider
+from lianxin.store.repository import StoreProvider
 from services.metrics import places
 from services.metrics.store import MetricsStore
 

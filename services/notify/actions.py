@@ -2,7 +2,7 @@
 that page, once, through the cases service.
 
 A GET never changes anything: link previews in chats and mail scanners fetch every
-link. Both refuse a link whose person the people's access (lianxin.person_access, the
+link. Both refuse a link whose person the people's access (lianxin.access.person_access, the
 replica every service keeps) no longer admits: inactive, no longer in the link's role,
 or whose access changed (`access_since`) after the link was issued.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from lianxin.person_access import PersonAccess, refusal
+from lianxin.access.person_access import PersonAccess, refusal
 from services.notify import instruments
 from services.notify.handlers import Clock
 from services.notify.links import (

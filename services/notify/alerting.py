@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lianxin.auth import Actor
+from lianxin.access.actors import Actor
 from services.notify import instruments, pipeline
 from services.notify.domain import delivery_id
 from services.notify.facts import alert_context

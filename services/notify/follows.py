@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lianxin.envelope import Envelope
-from lianxin.idempotency import already_applied, record_applied
+from lianxin.bus.envelope import Envelope
+from lianxin.store.idempotency import already_applied, record_applied
 from services.notify.store import NotifyStore
 
 # The events whose news the follow keeps; the last three end the case for its residents.

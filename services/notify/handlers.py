@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lianxin.auth import Actor
-from lianxin.envelope import Envelope
+from lianxin.access.actors import Actor
+from lianxin.bus.envelope import Envelope
 from services.notify import follows, instruments, pipeline
 from services.notify.domain import Contact, Delivery, Recipient, delivery_id
 from services.notify.facts import case_context, hotline_context

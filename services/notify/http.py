@@ -11,8 +11,8 @@ from nameko.exceptions import RemoteError, UnknownService
 from werkzeug.wrappers import Response
 
 from lianxin.clock import utc_now
-from lianxin.lease import LeaseBusy
-from lianxin.web import route
+from lianxin.http.entrypoint import route
+from lianxin.store.lease import LeaseBusy
 from services.notify import actions, alerting, handlers
 from services.notify.domain import Delivery, show_address
 from services.notify.links import (

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from lianxin.documents import document_of
 from lianxin.privacy import mask_phone
+from lianxin.store.documents import document_of
 from services.notify.links import LINK_PATH
 
 TEMPLATES = Path(__file__).parent / "data" / "templates"

@@ -2,7 +2,7 @@
 with back-off, go dead, fall back to the next channel, and bundle bursts.
 
 Every step is driven by a Deadline saved in the delivery's (or person's) outbox
-with the change that calls for it (lianxin.deadlines): nothing waits in memory,
+with the change that calls for it (lianxin.bus.deadlines): nothing waits in memory,
 nothing scans the database, and a restart loses no retry. A deadline that
 arrives twice, or late after the delivery moved on, finds the delivery no longer
 expecting it and does nothing.
@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lianxin.deadlines import Deadline
-from lianxin.envelope import Envelope
+from lianxin.bus.deadlines import Deadline
+from lianxin.bus.envelope import Envelope
 from services.notify import instruments
 from services.notify.domain import (
     Contact,

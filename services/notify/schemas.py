@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
-from lianxin.envelope import PayloadSchemas
+from lianxin.bus.envelope import PayloadSchemas
 
 SLUG = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 

@@ -3,14 +3,14 @@
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from lianxin.auth import KeyReplica
+from lianxin.access.replicas import KeyReplica
+from lianxin.bus.consumer import Source, event_handler, event_stream, on_deadline
+from lianxin.bus.outages import Sweeper
+from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.clock import utc_now
-from lianxin.consumer import Source, event_handler, event_stream, on_deadline
+from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.mongo import StoreProvider
-from lianxin.outages import Sweeper
-from lianxin.outbox import SWEEP_INTERVAL_SECONDS
-from lianxin.web import HealthCheck
+from lianxin.store.repository import StoreProvider
 from services.notify import handlers, pipeline, replicas
 from services.notify.http import ACTION_TIMEOUT_SECONDS, NotifyHttp
 from services.notify.outbound import OutboundProvider

@@ -26,11 +26,11 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from lianxin.aggregates import Change, recover_all
-from lianxin.deadlines import Deadline
-from lianxin.documents import document_of
-from lianxin.envelope import Envelope
-from lianxin.mongo import StoreContext
+from lianxin.bus.deadlines import Deadline
+from lianxin.bus.envelope import Envelope
+from lianxin.store.aggregates import Change, recover_all
+from lianxin.store.documents import document_of
+from lianxin.store.repository import StoreContext
 from services.notify.domain import Attempt, Contact, Delivery, Recipient
 
 LISTING_LIMIT = 200

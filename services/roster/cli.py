@@ -19,7 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from lianxin.auth import Actor
+from lianxin.access.actors import Actor
 from lianxin.clock import utc_now
 from services.roster import imports, registry, views
 from services.roster.store import RosterStore

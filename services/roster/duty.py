@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from lianxin.deadlines import Deadline
+from lianxin.bus.deadlines import Deadline
 from lianxin.privacy import mask_name
 from services.roster import rota as rotas
 from services.roster.intervals import Interval

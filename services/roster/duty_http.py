@@ -6,9 +6,9 @@ from __future__ import annotations
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from lianxin.auth import Actor, Forbidden, Unauthenticated
+from lianxin.access.actors import Actor, Forbidden, Unauthenticated
 from lianxin.clock import utc_now
-from lianxin.lease import LeaseBusy
+from lianxin.store.lease import LeaseBusy
 from services.roster import duty, feeds, views
 from services.roster.http import PERSON, ROTA, http
 from services.roster.schemas import (

@@ -3,7 +3,7 @@ cases, and what it emits."""
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from lianxin.envelope import PayloadSchemas
+from lianxin.bus.envelope import PayloadSchemas
 from services.roster.areas import KINDS
 from services.roster.domain import LEVELS
 from services.roster.ledger import KINDS as ENTRY_KINDS

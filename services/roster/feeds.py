@@ -14,7 +14,7 @@ from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from nameko.extensions import DependencyProvider
 
-from lianxin.auth import Unauthenticated
+from lianxin.access.actors import Unauthenticated
 from lianxin.config import DEV_TOKEN_SECRET, Settings
 from lianxin.privacy import mask_name
 from services.roster.duty import duty_of, rotas_of

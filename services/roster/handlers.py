@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from lianxin.deadlines import Deadline
-from lianxin.envelope import Envelope
+from lianxin.bus.deadlines import Deadline
+from lianxin.bus.envelope import Envelope
 from lianxin.privacy import mask_name
 from services.roster import domain, hours
 from services.roster.domain import (

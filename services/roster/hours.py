@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from lianxin.envelope import Envelope
+from lianxin.bus.envelope import Envelope
 from services.roster import ledger
 from services.roster.credits import Reopening, Resolution
 from services.roster.domain import CaseRef, Dispatch

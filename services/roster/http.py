@@ -4,10 +4,10 @@ others; the service class combines them."""
 
 from __future__ import annotations
 
-from lianxin.auth import Forbidden
+from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
-from lianxin.lease import LeaseBusy
-from lianxin.web import route
+from lianxin.http.entrypoint import route
+from lianxin.store.lease import LeaseBusy
 from services.roster import duty, hours, ledger, registry, views
 from services.roster.imports import rows_from_document
 from services.roster.schemas import (

@@ -7,11 +7,11 @@ import re
 
 from marshmallow import ValidationError
 
-from lianxin.auth import Actor, Forbidden
+from lianxin.access.actors import Actor, Forbidden
 from lianxin.clock import utc_now
-from lianxin.lease import LeaseBusy
-from lianxin.openapi import CSV
-from lianxin.web import csv_response
+from lianxin.http.openapi import CSV
+from lianxin.http.responses import csv_response
+from lianxin.store.lease import LeaseBusy
 from services.roster import hours, ledger, views
 from services.roster.http import PERSON, http
 from services.roster.schemas import (

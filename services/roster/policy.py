@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from lianxin.auth import ROLES
+from lianxin.access.actors import ROLES
 from services.roster.domain import LEVELS, PRIORITIES, DispatchPolicy, EscalationStep
 from services.roster.ledger import HoursPolicy, HoursRule, NightWork
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lianxin.auth import Forbidden
+from lianxin.access.actors import Forbidden
 from lianxin.privacy import mask_name
 from services.roster import imports
 from services.roster.duty import restart_clock

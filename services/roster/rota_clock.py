@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from lianxin.deadlines import Deadline
+from lianxin.bus.deadlines import Deadline
 from services.roster import rota as rotas
 from services.roster.duty import (
     EPSILON,

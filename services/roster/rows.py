@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from lianxin.auth import ROLES
+from lianxin.access.actors import ROLES
 from services.roster.areas import KINDS
 from services.roster.policy import CATEGORY_PATTERN, SLUG, PolicySchema, duration
 

@@ -2,14 +2,14 @@
 
 from nameko.timer import timer
 
-from lianxin.auth import KeyReplica
+from lianxin.access.replicas import KeyReplica
+from lianxin.bus.consumer import Source, event_stream, on_deadline
+from lianxin.bus.outages import Sweeper
+from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.clock import utc_now
-from lianxin.consumer import Source, event_stream, on_deadline
+from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.mongo import StoreProvider
-from lianxin.outages import Sweeper
-from lianxin.outbox import SWEEP_INTERVAL_SECONDS
-from lianxin.web import HealthCheck
+from lianxin.store.repository import StoreProvider
 from services.roster import handlers, rota_clock
 from services.roster.duty_http import DutyHttp
 from services.roster.events import CONSUMED, EVENTS

@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from lianxin.aggregates import Change, recover_all
-from lianxin.documents import document_of
-from lianxin.mongo import StoreContext
+from lianxin.store.aggregates import Change, recover_all
+from lianxin.store.documents import document_of
+from lianxin.store.repository import StoreContext
 from services.roster.credits import Credits, Reopening, Resolution
 from services.roster.domain import CaseRef, Dispatch, Offer
 from services.roster.ledger import Entry

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from lianxin.auth import Actor
+from lianxin.access.actors import Actor
 from lianxin.clock import utc_now
 from lianxin.privacy import mask_name, mask_phone
 from lianxin.spreadsheets import to_csv

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from lianxin.person_access import PersonAccess
+from lianxin.access.person_access import PersonAccess
 from services.cases import areas, intake, lifecycle
 from services.cases.areas import AreaNode, CommunityMap
 from services.cases.domain import By, Case, Outcome

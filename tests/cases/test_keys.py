@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lianxin.auth import ALL_COMMUNITIES, Actor, Forbidden, KeyRecord, PersonTokens
-from lianxin.person_access import PersonAccess
+from lianxin.access.actors import ALL_COMMUNITIES, Actor, Forbidden
+from lianxin.access.keys import KeyRecord
+from lianxin.access.person_access import PersonAccess
+from lianxin.access.tokens import PersonTokens
 from services.cases import keys
 from services.cases.keys import Grant, KeyExists, KeyNotFound, UnknownPerson
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lianxin.auth import Actor
+from lianxin.access.actors import Actor
 from services.cases.domain import Case, CaseNotFound
 from services.cases.open311 import DEFAULT_DAYS, PUBLIC_ROWS, Open311Error
 from services.cases.open311_http import Open311Http

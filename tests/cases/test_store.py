@@ -13,7 +13,7 @@ import pytest
 
 from lianxin.config import Settings
 from lianxin.faults import armed
-from lianxin.mongo import build_context, ensure_indexes
+from lianxin.store.repository import build_context, ensure_indexes
 from services.cases import handlers, intake
 from services.cases.duplicates import place_of
 from services.cases.store import CaseStore, from_document, map_from_document, map_to_document
@@ -231,7 +231,7 @@ def test_a_merge_retried_after_its_duplicates_write_failed_counts_and_answers_it
     def merge():
         return handlers.merge(store, duplicate.id, original.id, staff, lambda _: True, None, AT)
 
-    monkeypatch.setattr("lianxin.aggregates.fault_point", second_write_fails)
+    monkeypatch.setattr("lianxin.store.aggregates.fault_point", second_write_fails)
     with pytest.raises(WriteFailed):
         merge()
     assert store.get(duplicate.id).state == "triaged"

@@ -22,8 +22,8 @@ import yaml
 from kombu import Connection, Queue
 from pymongo import MongoClient
 
-from lianxin.auth import CHANNELS, ROLES
-from lianxin.consumer import dead_letter_queue_name
+from lianxin.access.actors import CHANNELS, ROLES
+from lianxin.bus.consumer import dead_letter_queue_name
 from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES, Stack
 from scripts.webhook_sink import Sink, handler_for

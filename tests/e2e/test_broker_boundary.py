@@ -14,7 +14,7 @@ from amqp.exceptions import AccessRefused
 from kombu import Connection, Exchange
 from nameko.standalone.rpc import ClusterRpcProxy, StandaloneProxyBase
 
-from lianxin.consumer import ERROR_HEADER
+from lianxin.bus.consumer import ERROR_HEADER
 from tests.e2e.conftest import parked_message, payload_of, wait_until
 from tests.e2e.test_faults import counter
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from lianxin.auth import TOKEN_SALT
+from lianxin.access.tokens import TOKEN_SALT
 from tests.e2e.cases_support import People, as_roster, offer
 from tests.e2e.conftest import (
     TOKEN_SECRET,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from kombu import Connection, Exchange
 
-from lianxin.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
+from lianxin.bus.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
 from tests.e2e.conftest import community, parked_message, stats, wait_until
 from tests.e2e.test_faults import counter
 
@@ -83,7 +83,7 @@ def test_a_message_that_cannot_be_decoded_is_parked_and_counted(
 
 def park(amqp_uri: str, queue: str, message: dict, error: str) -> None:
     """Leave `message` in `queue`'s dead-letter queue as a handler that failed on every
-    attempt leaves it (lianxin.consumer): the body as sent, the attempts and the error."""
+    attempt leaves it (lianxin.bus.consumer): the body as sent, the attempts and the error."""
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         connection.Producer().publish(
             json.dumps(message),

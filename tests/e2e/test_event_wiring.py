@@ -15,9 +15,9 @@ import uuid
 import pytest
 from kombu import Connection, Exchange
 
-from lianxin.consumer import DELIVERY_LIMIT, Source, consumer_queue
-from lianxin.delays import DELAY_TIERS_SECONDS, tier_name
-from lianxin.topology import consumed_sources, topic_matches
+from lianxin.bus.consumer import DELIVERY_LIMIT, Source, consumer_queue
+from lianxin.bus.delays import DELAY_TIERS_SECONDS, tier_name
+from lianxin.bus.topology import consumed_sources, topic_matches
 from scripts.stack import ROOT, SERVICES, declare_topology, service_classes
 from services.notify.schemas import EVENTS as NOTIFY_EVENTS
 from tests.conftest import AMQP_HOST_URI, rabbitmqctl
@@ -113,7 +113,7 @@ def test_the_declared_topology_keeps_an_event_for_every_consumer_not_yet_running
         for queue in expected:
             line = next(row for row in listed.splitlines() if row.startswith(queue + "\t"))
             assert "\tquorum\t" in line and f'"x-delivery-limit",{DELIVERY_LIMIT}' in line
-        for name in SERVICES:  # each service's own tiers (lianxin.delays)
+        for name in SERVICES:  # each service's own tiers (lianxin.bus.delays)
             for seconds in DELAY_TIERS_SECONDS:
                 assert f"{tier_name(name, seconds)}\tquorum\t" in listed
     finally:

@@ -10,7 +10,7 @@ import pytest
 import requests
 from kombu import Connection, Exchange
 
-from lianxin.consumer import ATTEMPTS_HEADER
+from lianxin.bus.consumer import ATTEMPTS_HEADER
 from tests.conftest import rabbitmqctl
 from tests.e2e.conftest import (
     community,

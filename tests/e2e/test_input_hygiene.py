@@ -10,7 +10,7 @@ import re
 import pytest
 import requests
 
-from lianxin.web import MAX_DEPTH
+from lianxin.http.reading import MAX_DEPTH
 from scripts.stack import SERVICES
 from tests.e2e.conftest import community, ensure_community, helper_headers, report_body
 

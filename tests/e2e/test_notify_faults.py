@@ -17,7 +17,7 @@ import pytest
 import requests
 from kombu import Connection, Queue
 
-from lianxin.consumer import dead_letter_queue_name
+from lianxin.bus.consumer import dead_letter_queue_name
 from tests.notify.harness import ROOT, NotifyRun, envelope, wait_until
 from tests.notify.scenario import add_person, dispatched, sent
 

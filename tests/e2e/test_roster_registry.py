@@ -439,7 +439,7 @@ def test_a_rota_feed_url_can_be_reset_by_its_person_or_staff_and_the_old_one_sto
 
 
 def test_a_dispatch_reads_and_writes_by_id_only(stack, amqp_uri, place, roster_events):
-    """The query log of the stack (lianxin.mongo.QueryLog) shows the shape of every filter
+    """The query log of the stack (lianxin.store.query_log.QueryLog) shows the shape of every filter
     roster sends: while a case is dispatched, declined and offered again, none but `_id`
     (the shared lease sweeper's look at its own small collection aside; inserts, logged
     for the bench's counts, have no filter)."""

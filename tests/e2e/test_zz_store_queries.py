@@ -2,7 +2,7 @@
 an index that MongoDB serves it from (DESIGN.md rule 7).
 
 The e2e stack writes the shape of every filter its services and the admin CLI send to
-`<state_dir>/queries.jsonl` (lianxin.mongo.QueryLog). The stack lives for the session and
+`<state_dir>/queries.jsonl` (lianxin.store.query_log.QueryLog). The stack lives for the session and
 this file's name sorts last in tests/e2e, so when the e2e tests run together the log holds
 all of their queries; the test also drives a short flow of its own (report, dispatch,
 accept, resolve, the listings) so that it checks something when run alone.
@@ -22,7 +22,7 @@ on FerretDB, so it is listed like any other):
     no sort). Each index the row names (`name_1_...`) must exist.
 
 The stack runs on FerretDB, where the services make no secondary index (it would read
-none: lianxin.mongo.ensure_indexes). The indexes checked are the ones the same code makes
+none: lianxin.store.repository.ensure_indexes). The indexes checked are the ones the same code makes
 on MongoDB, made here in scratch databases by each service's repository.
 """
 
@@ -40,7 +40,8 @@ import pytest
 import requests
 
 from lianxin.config import Settings
-from lianxin.mongo import QueryLog, build_context, ensure_indexes
+from lianxin.store.query_log import QueryLog
+from lianxin.store.repository import build_context, ensure_indexes
 from scripts.stack import SERVICES
 from services.cases.store import CaseStore
 from services.metrics.store import MetricsStore
@@ -255,7 +256,7 @@ def problems_with(shapes: Iterable[Shape], rows: list[Row], indexes_of) -> list[
 
 
 def _owner(service: str, collection: str) -> str:
-    return "lianxin/mongo.py" if collection == "leases" else f"services/{service}/store.py"
+    return "lianxin/store/repository.py" if collection == "leases" else f"services/{service}/store.py"
 
 
 # -- the stack's own flow, then the check --------------------------------------------------
@@ -385,7 +386,7 @@ def test_the_check_fails_on_a_query_the_document_or_the_indexes_miss():
     no_index = problems(ok[1], {"_id_": [("_id", 1)]})
     assert "served 'none'" in no_index and "names index community_id_1_reported_at_-1" in no_index
     leases = problems(shape("leases", {"collection": "$eq"}, service="notify"))
-    assert "served 'none'" in leases and "lianxin/mongo.py" in leases
+    assert "served 'none'" in leases and "lianxin/store/repository.py" in leases
 
 
 def test_the_log_holds_inserts_but_the_audit_reads_only_queries(tmp_path):

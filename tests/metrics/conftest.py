@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from lianxin.config import Settings
-from lianxin.engine import ConditionalWrites, Engine
-from lianxin.lease import Leases
-from lianxin.mongo import StoreContext, ensure_indexes
+from lianxin.store.engine import ConditionalWrites, Engine
+from lianxin.store.lease import Leases
+from lianxin.store.repository import StoreContext, ensure_indexes
 from services.metrics.store import MetricsStore
 from tests.shared.conftest import FakeClock
 

@@ -46,5 +46,5 @@ def test_notify_is_called_at_its_receiver_with_a_key_from_a_file_never_inline():
     (hook,) = receiver["webhook_configs"]
     assert hook["url"].endswith("/v1/alertmanager") and hook["send_resolved"] is True
     authorization = hook["http_config"]["authorization"]
-    assert authorization["type"] == "ApiKey"  # lianxin.auth: `Authorization: ApiKey <key>`
+    assert authorization["type"] == "ApiKey"  # lianxin.access.keys: `Authorization: ApiKey <key>`
     assert "credentials" not in authorization and authorization["credentials_file"]

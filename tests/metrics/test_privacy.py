@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from lianxin.auth import Actor
+from lianxin.access.actors import Actor
 from services.metrics import export, handlers
 from services.metrics.gauges import BusinessMetrics
 from services.metrics.zones import ZoneBook

@@ -1,4 +1,4 @@
-"""The dead-letter queues the business metrics watch: named as lianxin.topology names the
+"""The dead-letter queues the business metrics watch: named as lianxin.bus.topology names the
 consumers of every service, and their depths read from the real broker."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 import yaml
 from kombu import Connection, Exchange
 
-from lianxin.consumer import dead_letter_queue
+from lianxin.bus.consumer import dead_letter_queue
 from scripts.stack import SERVICES, consumed_queues
 from services.metrics.queues import DeadLetterDepths
 from tests.metrics.queries import ROOT

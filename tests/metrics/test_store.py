@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lianxin.aggregates import LeaseLost
 from lianxin.faults import armed
+from lianxin.store.aggregates import LeaseLost
 from services.metrics import handlers, places, reports
 from services.metrics.domain import ALL, Fact, Partition
 from services.metrics.measures import facts_of

@@ -24,7 +24,7 @@ from kombu import Connection, Exchange
 from kombu.exceptions import OperationalError
 from pymongo import MongoClient
 
-from lianxin import topology
+from lianxin.bus import topology
 from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES
 from tests.conftest import MONGO_URI, RUN_ID, add_vhost, rabbitmqctl

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lianxin.auth import PersonTokens, Unauthenticated
+from lianxin.access.actors import Unauthenticated
+from lianxin.access.tokens import PersonTokens
 from services.notify.links import ActionLinks, LinkExpired, LinkInvalid, lifetimes
 
 SECRET = "link-secret-0123456789abcdef"

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lianxin import topology
+from lianxin.bus import topology
 from lianxin.config import Settings
-from lianxin.mongo import build_context, ensure_indexes
+from lianxin.store.repository import build_context, ensure_indexes
 from services.notify import pipeline, replicas
 from services.notify.domain import Contact, Delivery, Recipient
 from services.notify.store import NotifyStore

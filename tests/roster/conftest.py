@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from lianxin import delays
+from lianxin.bus import delays
+from lianxin.bus.consumer import DeadlineHandler
+from lianxin.bus.outbox import OutboxPublisher
+from lianxin.bus.topology import consumers
 from lianxin.config import Settings
-from lianxin.consumer import DeadlineHandler
-from lianxin.engine import ConditionalWrites, Engine
-from lianxin.lease import Leases
-from lianxin.mongo import StoreContext, ensure_indexes
-from lianxin.outbox import OutboxPublisher
-from lianxin.topology import consumers
+from lianxin.store.engine import ConditionalWrites, Engine
+from lianxin.store.lease import Leases
+from lianxin.store.repository import StoreContext, ensure_indexes
 from services.roster import registry
 from services.roster.imports import read
 from services.roster.service import RosterService

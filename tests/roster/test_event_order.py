@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from lianxin.envelope import Envelope
+from lianxin.bus.envelope import Envelope
 from services.roster import handlers, hours, registry
 from services.roster.imports import rows_from_document
 from tests.roster.conftest import FRIDAY_NOON_UTC

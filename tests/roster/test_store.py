@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import pytest
 
-from lianxin.aggregates import LeaseExpired
-from lianxin.auth import Forbidden
-from lianxin.deadlines import Deadline
-from lianxin.envelope import Envelope
+from lianxin.access.actors import Forbidden
+from lianxin.bus.deadlines import Deadline
+from lianxin.bus.envelope import Envelope
 from lianxin.faults import armed
+from lianxin.store.aggregates import LeaseExpired
 from services.roster import duty, handlers, hours, registry, views
 from services.roster.cli import OPERATOR
 from services.roster.domain import CaseRef
@@ -502,8 +502,8 @@ def test_access_since_moves_when_roles_or_active_change_and_not_for_a_contact_or
     store, community, probe
 ):
     """person.changed carries when the person's access last changed: tokens, links and
-    sessions issued before it are void (lianxin.auth), so a new phone number must not
-    sign a volunteer out, and a role taken away must."""
+    sessions issued before it are void (lianxin.access.person_access), so a new phone number
+    must not sign a volunteer out, and a role taken away must."""
     assert store.find("people", "p-repair-2")["access_since"] == FRIDAY_NOON_UTC
     row = {
         "id": "p-repair-2",

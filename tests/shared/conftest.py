@@ -7,7 +7,7 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from lianxin.engine import FERRETDB, MONGODB, ConditionalWrites, Engine
+from lianxin.store.engine import FERRETDB, MONGODB, ConditionalWrites, Engine
 
 
 class FakeClock:

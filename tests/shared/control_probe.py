@@ -9,7 +9,7 @@ from nameko.dependency_providers import Config
 from pymongo import MongoClient
 from pymongo.errors import DuplicateKeyError
 
-from lianxin.consumer import event_handler
+from lianxin.bus.consumer import event_handler
 
 
 class ControlProbe:

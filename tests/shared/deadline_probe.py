@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from nameko.dependency_providers import Config
 from pymongo import MongoClient
 
-from lianxin.consumer import on_deadline
+from lianxin.bus.consumer import on_deadline
 
 
 class DeadlineProbe:

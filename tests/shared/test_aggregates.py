@@ -12,12 +12,12 @@ import threading
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from lianxin.aggregates import FENCE, AggregateStore, LeaseExpired, LeaseLost, recover_all
-from lianxin.engine import FERRETDB, ConditionalWrites
-from lianxin.envelope import Envelope
+from lianxin.bus.envelope import Envelope
+from lianxin.bus.outbox import OutboxPublisher, leave_to_service
 from lianxin.faults import armed
-from lianxin.lease import HELD_MARGIN, Leases
-from lianxin.outbox import OutboxPublisher, leave_to_service
+from lianxin.store.aggregates import FENCE, AggregateStore, LeaseExpired, LeaseLost, recover_all
+from lianxin.store.engine import FERRETDB, ConditionalWrites
+from lianxin.store.lease import HELD_MARGIN, Leases
 from tests.shared.conftest import CountedReads, FakeClock, drain
 
 pytestmark = pytest.mark.integration

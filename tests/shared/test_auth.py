@@ -12,22 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 
-from lianxin.auth import (
-    ALL_COMMUNITIES,
+from lianxin.access.actors import ALL_COMMUNITIES, Actor, Forbidden, Unauthenticated
+from lianxin.access.keys import (
     KEY_EVENTS,
-    TOKEN_SALT,
-    Actor,
-    Forbidden,
     KeyRecord,
-    PersonClaims,
-    PersonTokens,
-    Unauthenticated,
-    combine,
     key_from_headers,
     new_key,
     parse_key,
     secret_hash,
 )
+from lianxin.access.tokens import TOKEN_SALT, PersonClaims, PersonTokens, combine
 from lianxin.config import InsecureSecret, Settings
 
 SECRET = "a-token-secret-for-tests-0123"

@@ -16,8 +16,8 @@ import pytest
 from amqp.exceptions import AccessRefused, NotFound
 from kombu import Connection, Exchange, Queue
 
-from lianxin import delays, topology
-from lianxin.consumer import dead_letter_queue_name
+from lianxin.bus import delays, topology
+from lianxin.bus.consumer import dead_letter_queue_name
 from scripts.stack import SERVICES, service_classes
 from tests.conftest import RUN_ID, add_vhost, rabbitmqctl
 from tests.waiting import wait_until

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from lianxin import delays, topology
-from lianxin.consumer import PUBLISHER_HEADER, publisher_of
+from lianxin.bus import delays, topology
+from lianxin.bus.consumer import PUBLISHER_HEADER, publisher_of
 from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES, service_classes
 

@@ -11,7 +11,7 @@ import pytest
 from kombu import Connection
 from kombu.exceptions import OperationalError
 
-from lianxin.outages import reach_broker
+from lianxin.bus.outages import reach_broker
 
 pytestmark = pytest.mark.integration
 

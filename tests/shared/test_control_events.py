@@ -19,8 +19,8 @@ import pytest
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Queue
 
-from lianxin import deadletters, topology
-from lianxin.consumer import ERROR_HEADER, dead_letter_queue_name
+from lianxin.bus import deadletters, topology
+from lianxin.bus.consumer import ERROR_HEADER, dead_letter_queue_name
 from tests.conftest import RUN_ID, add_vhost, rabbitmqctl
 from tests.shared.control_probe import ControlProbe
 from tests.waiting import wait_until

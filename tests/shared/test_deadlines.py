@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from lianxin import delays, topology
-from lianxin.aggregates import AggregateStore
-from lianxin.deadlines import EARLY_TOLERANCE_SECONDS, Deadline, queue_name
-from lianxin.engine import ConditionalWrites, Engine
-from lianxin.lease import Leases
-from lianxin.outbox import OutboxPublisher
+from lianxin.bus import delays, topology
+from lianxin.bus.deadlines import EARLY_TOLERANCE_SECONDS, Deadline, queue_name
+from lianxin.bus.outbox import OutboxPublisher
+from lianxin.store.aggregates import AggregateStore
+from lianxin.store.engine import ConditionalWrites, Engine
+from lianxin.store.lease import Leases
 from tests.shared.deadline_probe import DeadlineProbe
 from tests.waiting import wait_until
 

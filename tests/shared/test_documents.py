@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lianxin.documents import document_of
+from lianxin.store.documents import document_of
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError, fields
 
-from lianxin.envelope import PayloadSchemas
+from lianxin.bus.envelope import PayloadSchemas
 
 SHANGHAI_OFFSET = timezone(timedelta(hours=8))
 AT = datetime(2026, 3, 6, 9, 30, tzinfo=SHANGHAI_OFFSET)

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from lianxin.engine import FERRETDB, ConditionalWrites
-from lianxin.lease import HELD_MARGIN, LeaseBusy, Leases
+from lianxin.store.engine import FERRETDB, ConditionalWrites
+from lianxin.store.lease import HELD_MARGIN, LeaseBusy, Leases
 from tests.shared.conftest import CountedReads
 
 pytestmark = pytest.mark.integration

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lianxin.envelope import Envelope
-from lianxin.idempotency import APPLIED, already_applied, record_applied
-from lianxin.outbox import OUTBOX, pending
+from lianxin.bus.envelope import Envelope
+from lianxin.bus.outbox import OUTBOX, pending
+from lianxin.store.idempotency import APPLIED, already_applied, record_applied
 
 
 def event(type_: str = "case.accepted", **payload) -> Envelope:

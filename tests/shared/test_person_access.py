@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lianxin.person_access import PersonAccess, PersonAccessChanged, merged, refusal
+from lianxin.access.person_access import PersonAccess, PersonAccessChanged, merged, refusal
 
 CHANGED = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from lianxin.retry import DeadLetter, PermanentError, Retry, RetryPolicy
+from lianxin.bus.retry import DeadLetter, PermanentError, Retry, RetryPolicy
 
 POLICY = RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=60.0)
 

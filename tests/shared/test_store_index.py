@@ -17,12 +17,12 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from pymongo import MongoClient, monitoring
 
-from lianxin.aggregates import AggregateStore
+from lianxin.bus.envelope import Envelope
 from lianxin.config import Settings
-from lianxin.engine import ConditionalWrites, Engine
-from lianxin.envelope import Envelope
-from lianxin.lease import Leases
-from lianxin.mongo import build_context, ensure_indexes
+from lianxin.store.aggregates import AggregateStore
+from lianxin.store.engine import ConditionalWrites, Engine
+from lianxin.store.lease import Leases
+from lianxin.store.repository import build_context, ensure_indexes
 from tests.conftest import MONGO_URI
 
 pytestmark = pytest.mark.integration

@@ -1,6 +1,6 @@
 """The topology step moves a broker set up by an earlier release, whose queues dead-lettered
 to the default exchange and whose delay tiers all services shared, to per-service routes
-(lianxin.delays) without losing a message: what waits in a queue stays, what waits in an
+(lianxin.bus.delays) without losing a message: what waits in a queue stays, what waits in an
 old tier still arrives, and an old tier goes once it is empty."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from amqp.exceptions import NotFound
 from kombu import Connection, Exchange, Queue, binding
 
-from lianxin import topology
+from lianxin.bus import topology
 from services.notify.service import NotifyService
 from tests.waiting import wait_until
 

@@ -13,17 +13,17 @@ from nameko.exceptions import IncorrectSignature
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from lianxin.privacy import mask_name, mask_phone
-from lianxin.web import (
+from lianxin.http.entrypoint import JsonHttp
+from lianxin.http.reading import (
     MAX_DEPTH,
     REFUSED_CHARACTER,
-    JsonHttp,
     forbidden_keys,
-    json_response,
     read_json,
     read_query,
     refused_text,
 )
+from lianxin.http.responses import json_response
+from lianxin.privacy import mask_name, mask_phone
 
 # Forbidden keys
 

@@ -12,11 +12,11 @@ decision that must be exclusive is therefore an insert with a unique `_id`:
   holder crashed is itself taken over the same way.
 
 Release and abandon change the lease only while it still carries the holder's
-token (lianxin.engine: atomic on MongoDB, read-then-write by `_id` on FerretDB),
+token (lianxin.store.engine: atomic on MongoDB, read-then-write by `_id` on FerretDB),
 so a holder that was taken over never releases the new holder's lease. One
 shortcut on FerretDB: a holder with at least HELD_MARGIN of its lease left
 (`surely_held`) deletes it by `_id` alone, and writes its aggregate by `_id`
-without reading the fence first (lianxin.aggregates), since nobody takes a lease
+without reading the fence first (lianxin.store.aggregates), since nobody takes a lease
 over before it expires. That saves two of the six commands a change cost there,
 and needs a stall of HELD_MARGIN between the clock read and the write or delete
 to go wrong, where the token read needs a stall only past what is left of the
@@ -42,7 +42,7 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
 
-from lianxin.engine import ConditionalWrites, ConditionFailed
+from lianxin.store.engine import ConditionalWrites, ConditionFailed
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 CLAIM_SEPARATOR = ">"

@@ -3,10 +3,10 @@
 An SLA breach, an offer's expiry, the next escalation step, a shift reminder: each
 is a Deadline, saved in the aggregate's outbox with the change that sets it, so it
 exists exactly when that change does. The outbox relay sends it through the service's
-own delay tiers (lianxin.delays) to its queue `<service>.deadline.<kind>`,
+own delay tiers (lianxin.bus.delays) to its queue `<service>.deadline.<kind>`,
 hopping tier by tier until it is due; an early arrival goes round again.
 
-A deadline is never cancelled. When it fires, its handler (lianxin.consumer's
+A deadline is never cancelled. When it fires, its handler (lianxin.bus.consumer's
 `on_deadline`) changes the aggregate under its lease and decides from the state
 whether the deadline still matters: an offer already accepted ignores its expiry.
 Two replicas compete on the same queue, so each deadline fires on one of them; a
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lianxin import delays
+from lianxin.bus import delays
 
 ROUTE = "route"
 DEADLINE = "deadline"

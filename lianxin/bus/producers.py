@@ -7,7 +7,7 @@ parameters), so how a pooled producer recovers from a lost connection is unchang
 
 Every message carries `user_id`, the broker user it is published as: RabbitMQ refuses a
 message whose `user_id` is not the connection's user, so a consumer can tell which
-service published an event (lianxin.consumer refuses control events from any other).
+service published an event (lianxin.bus.consumer refuses control events from any other).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ store.py wraps it with the service's own load/save types.
 
 Fencing. Every stored aggregate carries `_fence`, the token of the lease under
 which it was last written, and every write is conditional on the fence read at
-load (lianxin.engine). A holder that takes a stale lease over first rewrites the
+load (lianxin.store.engine). A holder that takes a stale lease over first rewrites the
 fence to its own token, before it reads the state it will act on. So a holder
 whose lease expired and was taken over writes nothing: its condition no longer
 holds. It also clears no outbox and releases no lease but its own. On FerretDB,
@@ -40,12 +40,13 @@ from typing import Any
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from lianxin import instrumentation, outbox
-from lianxin.deadlines import Deadline
-from lianxin.engine import ConditionalWrites, ConditionFailed
-from lianxin.envelope import Envelope
+from lianxin import instrumentation
+from lianxin.bus import outbox
+from lianxin.bus.deadlines import Deadline
+from lianxin.bus.envelope import Envelope
 from lianxin.faults import fault_point
-from lianxin.lease import Lease, LeaseBusy, Leases
+from lianxin.store.engine import ConditionalWrites, ConditionFailed
+from lianxin.store.lease import Lease, LeaseBusy, Leases
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +259,8 @@ class AggregateStore:
     def _replace_held(self, lease: Lease, aggregate_id: str, document: dict) -> None:
         """FerretDB, far from expiry: nobody can have taken the lease over, so nobody has
         rewritten the fence, and the by-`_id` read that would check it is skipped (one of
-        the five commands of a change). Same window as the release shortcut (lianxin.lease)."""
+        the five commands of a change). Same window as the release shortcut
+        (lianxin.store.lease)."""
         body = {**document, "_id": aggregate_id}
         replaced = self.collection.replace_one({"_id": aggregate_id}, body)
         if replaced.matched_count == 0:

@@ -3,7 +3,7 @@
 The events a change causes are stored in the aggregate's own document, in the
 same write as the change, under the `outbox` field. They are published with
 publisher confirms and `mandatory=True` (an event no queue is bound to raises
-instead of vanishing) before the writer's lease is released; lianxin.aggregates
+instead of vanishing) before the writer's lease is released; lianxin.store.aggregates
 says how a lease left behind gets them published, and why no write clears them.
 A crash between publish and release republishes; consumers are idempotent.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from nameko.standalone.events import get_event_exchange
 
-from lianxin import deadlines, producers
+from lianxin.bus import deadlines, producers
 
 OUTBOX = "outbox"
 SWEEP_INTERVAL_SECONDS = 1.0  # how often each service looks for outboxes left behind
@@ -33,7 +33,7 @@ def leave_to_service(message: Mapping[str, Any]) -> None:
     (the admin CLI). Only the service's broker user may publish on its exchange and its
     delay tiers, so nothing is published here: the change leaves its lease behind,
     expired, and the service's own outbox sweep (each second) publishes the events as the
-    service (lianxin.aggregates)."""
+    service (lianxin.store.aggregates)."""
     raise LeftToService()
 
 
@@ -45,7 +45,7 @@ class OutboxPublisher:
     """Publishes what an outbox holds: events to the service's nameko event exchange,
     `<service>.events`, with the event type as routing key (so nameko event handlers
     bind to it); deadlines into the service's own delay tiers, towards its own queue.
-    Either carries the service's broker user as `user_id` (lianxin.producers)."""
+    Either carries the service's broker user as `user_id` (lianxin.bus.producers)."""
 
     def __init__(self, amqp_uri: str, service_name: str):
         self._amqp_uri = amqp_uri

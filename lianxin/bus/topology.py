@@ -24,9 +24,9 @@ from amqp.exceptions import NotFound, PreconditionFailed
 from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
 
-from lianxin import delays
-from lianxin.consumer import ReliableEventHandler, Source
-from lianxin.outages import reach_broker
+from lianxin.bus import delays
+from lianxin.bus.consumer import ReliableEventHandler, Source
+from lianxin.bus.outages import reach_broker
 
 log = logging.getLogger(__name__)
 

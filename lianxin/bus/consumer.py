@@ -9,7 +9,7 @@ RabbitMQ cluster, declared with
 - bindings to the events exchanges of their sources, which they never declare (only the
   source and the deploy step may: deploy/rabbitmq/definitions.sh), and to the service's
   own `<service>.queues` under their own name, the only way back in for a retry, a
-  deadline or a replay (lianxin.delays).
+  deadline or a replay (lianxin.bus.delays).
 
 Outcomes. A message is acked only after its handler's effect is stored.
 - A handler's own failure counts as an attempt: the message is republished to a
@@ -51,10 +51,11 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from nameko.standalone.events import get_event_exchange
 
-from lianxin import deadlines, delays, instrumentation
+from lianxin import instrumentation
+from lianxin.bus import deadlines, delays
+from lianxin.bus.outages import is_infrastructure, reach_broker
+from lianxin.bus.retry import DeadLetter, RetryPolicy
 from lianxin.config import Settings
-from lianxin.outages import is_infrastructure, reach_broker
-from lianxin.retry import DeadLetter, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def publisher_of(message, source_exchanges: Iterable[str]) -> str:
 
     A message that arrives from a source's events exchange (first delivered, or redelivered
     by the broker) carries `user_id`, which RabbitMQ checks against the publishing
-    connection's user, and which the outbox relay always sets (lianxin.producers). Any
+    connection's user, and which the outbox relay always sets (lianxin.bus.producers). Any
     other way in is the consumer's own path: its retries, through its own delay tiers and
     `<service>.queues`, or the operator's replay; only the service itself and the
     administrator may write there. On that path the first publisher travels in
@@ -383,7 +384,7 @@ class EventStream(ReliableEventHandler):
 
 class DeadlineHandler(ReliableEventHandler):
     """`@on_deadline("case.accept_due")`: the method receives the Deadline once it is due
-    (lianxin.deadlines). An early arrival is sent round the delay tiers again; a failure
+    (lianxin.bus.deadlines). An early arrival is sent round the delay tiers again; a failure
     is retried and finally parked like any event."""
 
     def __init__(self, kind: str, **kwargs: Any):

@@ -15,7 +15,9 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from lianxin.auth import KEY_HEADER, PERSON_HEADER
+from lianxin.access.keys import KEY_HEADER
+from lianxin.access.tokens import PERSON_HEADER
+from lianxin.http.entrypoint import JsonHttp
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,6 @@ def document(service_cls: type, title: str, version: str = "1.0.0") -> dict[str,
 
 
 def _routes(service_cls: type) -> list:
-    from lianxin.web import JsonHttp  # web imports this module for its endpoint
-
     found = []
     for name in dir(service_cls):
         for entrypoint in getattr(getattr(service_cls, name), "nameko_entrypoints", ()):

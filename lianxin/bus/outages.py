@@ -2,7 +2,7 @@
 
 A database or broker that is away, or an aggregate another writer holds, is not
 the fault of the message or request at hand: consumers hold the message and try
-again (lianxin.consumer), HTTP answers 503 with Retry-After (lianxin.web), and the
+again (lianxin.bus.consumer), HTTP answers 503 with Retry-After (lianxin.http), and the
 outbox sweeper skips a tick.
 """
 
@@ -17,8 +17,8 @@ from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError
 from pymongo.errors import ConnectionFailure
 
-from lianxin.aggregates import LeaseExpired, LeaseLost
-from lianxin.lease import LeaseBusy
+from lianxin.store.aggregates import LeaseExpired, LeaseLost
+from lianxin.store.lease import LeaseBusy
 
 log = logging.getLogger(__name__)
 

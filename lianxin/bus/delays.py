@@ -6,7 +6,7 @@ by its own name (consumer queues, deadline queues, dead-letter queues). Each del
 message is published to the tier's fanout exchange with the routing key of the queue it
 should reach, and when it expires the broker dead-letters it, keeping that routing key,
 into `<service>.queues`. A fixed TTL per queue means no message waits behind a longer one.
-Retries (lianxin.consumer) and deadlines (lianxin.deadlines) both travel this way; a wait
+Retries (lianxin.bus.consumer) and deadlines (lianxin.bus.deadlines) both travel this way; a wait
 longer than the longest tier takes several hops.
 
 Why per service: the broker grants each service's user these exchanges and tiers only
@@ -23,7 +23,7 @@ from typing import Any
 
 from kombu import Exchange, Queue
 
-from lianxin import producers
+from lianxin.bus import producers
 
 DELAY_TIERS_SECONDS = (1, 5, 30, 120, 600, 3600, 21600)
 

@@ -22,7 +22,7 @@ from typing import Any
 from amqp.exceptions import NotFound
 from kombu import Connection, Queue
 
-from lianxin.consumer import (
+from lianxin.bus.consumer import (
     ATTEMPTS_HEADER,
     ERROR_HEADER,
     PUBLISHER_HEADER,
