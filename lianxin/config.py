@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "deploy" / "config"
 DEV_TOKEN_SECRET = "dev-only-token-secret"  # accepted only in dev mode
 MIN_SECRET_LENGTH = 16
 KNOWN_DEFAULTS = frozenset(
@@ -96,3 +100,13 @@ class Settings:
 
 def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def service_config(service: str) -> dict[str, Any]:
+    """A service's nameko config, as a process other than the service reads it (the admin
+    CLI): deploy/config/<service>.yaml, with `${ENV:default}` resolved as nameko does."""
+    from nameko.cli.main import setup_yaml_parser  # the `${ENV}` tag: only this reader needs it
+
+    setup_yaml_parser()
+    path = CONFIG_DIR / f"{service}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))

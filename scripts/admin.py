@@ -15,94 +15,42 @@ Settings come from deploy/config/<service>.yaml, which the environment overrides
 
 The commands that change a service's data (keys, roster import, metrics rebuild) write to
 its database and publish nothing: the service's own outbox sweep publishes the events
-they cause, as the service's broker user, the only one allowed on its exchange
-(lianxin.bus.outbox.leave_to_service), and the command returns once it has. The dead-letter
-commands speak to the broker as its administrator, AMQP_URI (the local default: guest,
-from localhost only).
+they cause, as the service's broker user, the only one allowed on its exchange, and the
+command returns once it has (lianxin.store.admin). The roster's commands are the roster
+service's own (services/roster/cli.py), mounted here. The dead-letter commands speak to
+the broker as its administrator, AMQP_URI (the local default: guest, from localhost only).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
 
 import click
-import yaml
 from rich.console import Console
 from rich.table import Table
 
 from lianxin.access.actors import CHANNELS, ROLES, SCOPES
 from lianxin.access.keys import IssuedKey, KeyRecord
 from lianxin.bus import deadletters
-from lianxin.bus.outbox import leave_to_service
 from lianxin.clock import utc_now
 from lianxin.config import Settings
-from lianxin.store.database import connect
-from lianxin.store.repository import StoreContext, build_context
+from lianxin.store.admin import service_context
 from scripts.stack import SERVICES, consumed_queues
 from services.cases import keys
 from services.cases.store import KeyStore
 from services.roster.cli import roster
 
-ROOT = Path(__file__).resolve().parent.parent
 console = Console()
 notes = Console(stderr=True)  # progress; stdout keeps what a script reads (a key, a table)
-
-
-def service_config(service: str) -> dict[str, Any]:
-    """The service's nameko config, with `${ENV:default}` resolved as nameko does."""
-    from nameko.cli.main import setup_yaml_parser
-
-    setup_yaml_parser()
-    path = ROOT / "deploy" / "config" / f"{service}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def settings(service: str) -> Settings:
-    return Settings.from_config(service, service_config(service))
 
 
 def broker_admin_uri() -> str:
     """The broker's administrator: replaying goes through the default exchange, which no
     service's user may write to."""
     return os.environ.get("AMQP_URI", Settings.amqp_uri)
-
-
-@contextmanager
-def service_context(service: str) -> Iterator[StoreContext]:
-    """A service's store context, opened as the service opens it, whose changes leave
-    their events to the service's own relay; done once the service has published them."""
-    config = service_config(service)
-    service_settings = Settings.from_config(service, config)
-    client = connect(service_settings)
-    try:
-        context = build_context(service_settings, config, client, publish=leave_to_service)
-        yield context
-        await_published(context, service)
-    finally:
-        client.close()
-
-
-def await_published(context: StoreContext, service: str, timeout: float = 60.0) -> None:
-    """Return once the service's own sweep has published what the command changed (no
-    lease is left behind), so that what an operator does next (use a new key at another
-    service, report in an imported grid) finds it there; after `timeout`, say so."""
-    deadline = time.monotonic() + timeout
-    waiting = False
-    while left := len(context.leases.stale()):
-        if time.monotonic() > deadline:
-            notes.print(f"[yellow]{service} has not yet published {left} change(s)[/]: it will")
-            notes.print(f"once it runs (is {service} running?)")
-            return
-        if not waiting:
-            notes.print(f"waiting for {service} to publish what this changed ({left})…")
-            waiting = True
-        time.sleep(0.2)
 
 
 def all_queues() -> list[str]:
@@ -117,7 +65,7 @@ def cli() -> None:
 @contextmanager
 def cases_keys() -> Iterator[KeyStore]:
     """The cases service's key store, as the service itself opens it."""
-    with service_context("cases") as context:
+    with service_context("cases", notes.print) as context:
         yield KeyStore(context)
 
 
@@ -261,7 +209,7 @@ def rebuild(apply: bool) -> None:
     from services.metrics.handlers import rebuild as rebuild_totals
     from services.metrics.store import MetricsStore
 
-    with service_context("metrics") as context:
+    with service_context("metrics", notes.print) as context:
         differences = rebuild_totals(MetricsStore(context), apply)
     if not differences:
         console.print("[green]every day's totals match its facts[/]")

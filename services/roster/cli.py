@@ -21,20 +21,20 @@ from rich.table import Table
 
 from lianxin.access.actors import Actor
 from lianxin.clock import utc_now
+from lianxin.store.admin import service_context
 from services.roster import imports, registry, views
 from services.roster.store import RosterStore
 
 console = Console()
+notes = Console(stderr=True)  # progress; stdout keeps the tables
 OPERATOR = Actor("cli", "operator", frozenset({"admin"}), frozenset({"*"}))
 
 
 @contextmanager
 def roster_store() -> Iterator[RosterStore]:
     """The roster service's store, opened as the service opens it; the events and deadlines
-    its changes cause are published by the roster service itself (scripts.admin)."""
-    from scripts.admin import service_context
-
-    with service_context("roster") as context:
+    its changes cause are published by the roster service itself (lianxin.store.admin)."""
+    with service_context("roster", notes.print) as context:
         store = RosterStore(context)
         store.ensure_indexes()
         yield store
