@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from lianxin.access.actors import ALL_COMMUNITIES, DEFAULT_CHANNELS, Actor, Forbidden
 from lianxin.access.keys import KEY_EVENTS, IssuedKey, KeyRecord, new_key, secret_hash
@@ -32,8 +32,14 @@ from lianxin.access.person_access import PersonAccess, refusal
 from lianxin.access.tokens import PersonTokens
 from lianxin.bus.envelope import Envelope
 
-if TYPE_CHECKING:
-    from services.cases.store import KeyStore
+
+class KeyRepository(Protocol):
+    """What issuing, listing and revoking need of the keys' store (store.KeyStore): the
+    store imports this module's errors, so this module names no store class."""
+
+    def save(self, record: KeyRecord, event: Envelope, expect_new: bool) -> KeyRecord: ...
+    def get(self, key_id: str) -> KeyRecord | None: ...
+    def all(self) -> list[KeyRecord]: ...
 
 
 class KeyNotFound(Exception):
@@ -136,7 +142,7 @@ def _require_member(
     return person
 
 
-def issue(store: KeyStore, grant: Grant, now: datetime) -> tuple[KeyRecord, IssuedKey]:
+def issue(store: KeyRepository, grant: Grant, now: datetime) -> tuple[KeyRecord, IssuedKey]:
     """A new key; its secret is in the IssuedKey and nowhere else."""
     issued = new_key()
     record = KeyRecord(
@@ -160,11 +166,13 @@ def visible_to(issuer: Actor, record: KeyRecord) -> bool:
     return issuer.covers(record.communities)
 
 
-def listing(store: KeyStore, issuer: Actor) -> list[KeyRecord]:
+def listing(store: KeyRepository, issuer: Actor) -> list[KeyRecord]:
     return [record for record in store.all() if visible_to(issuer, record)]
 
 
-def revoke(store: KeyStore, key_id: str, now: datetime, issuer: Actor | None = None) -> KeyRecord:
+def revoke(
+    store: KeyRepository, key_id: str, now: datetime, issuer: Actor | None = None
+) -> KeyRecord:
     """Revoke for good. `issuer` None is the operator's CLI, which may revoke any key."""
     current = store.get(key_id)
     if current is None or (issuer is not None and not visible_to(issuer, current)):
