@@ -256,7 +256,9 @@ def problems_with(shapes: Iterable[Shape], rows: list[Row], indexes_of) -> list[
 
 
 def _owner(service: str, collection: str) -> str:
-    return "lianxin/store/repository.py" if collection == "leases" else f"services/{service}/store.py"
+    if collection == "leases":
+        return "lianxin/store/repository.py"
+    return f"services/{service}/store.py"
 
 
 # -- the stack's own flow, then the check --------------------------------------------------
