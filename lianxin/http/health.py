@@ -12,35 +12,30 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pymongo
 from kombu import Connection
 from marshmallow import Schema, fields
 from nameko.extensions import DependencyProvider
-from pymongo import MongoClient
 
-from lianxin.config import Settings
 from lianxin.http import openapi
 from lianxin.http.entrypoint import JsonHttp
 from lianxin.http.errors import RouteNotFound
+from lianxin.store.database import ServiceDatabase
 
 CHECK_TIMEOUT_SECONDS = 1.0
 CACHE_SECONDS = 2.0
 
 
 class Readiness(DependencyProvider):
+    """Whether the process reaches its database (on its one client, within
+    CHECK_TIMEOUT_SECONDS however long its own timeouts are) and its broker."""
+
+    database = ServiceDatabase()
+
     def setup(self) -> None:
-        self._settings = Settings.from_config(self.container.service_name, self.container.config)
-        timeout_ms = int(CHECK_TIMEOUT_SECONDS * 1000)
-        self._client = MongoClient(
-            self._settings.mongo_uri,
-            serverSelectionTimeoutMS=timeout_ms,
-            connectTimeoutMS=timeout_ms,
-            connect=False,
-        )
+        self.database.open()
         self._checked_at = float("-inf")
         self._checks: dict[str, dict[str, Any]] = {}
-
-    def stop(self) -> None:
-        self._client.close()
 
     def get_dependency(self, worker_ctx) -> Readiness:
         return self
@@ -55,7 +50,8 @@ class Readiness(DependencyProvider):
     def _database(self) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            self._client.admin.command("ping")
+            with pymongo.timeout(CHECK_TIMEOUT_SECONDS):
+                self.database.client.admin.command("ping")
         except Exception as exc:
             return {"ok": False, "error": type(exc).__name__}
         return {"ok": True, "seconds": round(time.perf_counter() - started, 4)}
@@ -63,7 +59,9 @@ class Readiness(DependencyProvider):
     def _broker(self) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            with Connection(self._settings.amqp_uri, connect_timeout=CHECK_TIMEOUT_SECONDS) as conn:
+            with Connection(
+                self.database.settings.amqp_uri, connect_timeout=CHECK_TIMEOUT_SECONDS
+            ) as conn:
                 conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
         except Exception as exc:
             return {"ok": False, "error": type(exc).__name__}

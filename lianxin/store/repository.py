@@ -1,9 +1,10 @@
 """A service's repository, built once per process from its StoreContext.
 
 `StoreProvider(factory)` builds the service's repository from a `StoreContext`
-at container start, creates its indexes, and injects it into workers. The
-repository gets leases and an outbox publisher bound to the service's own
-event exchange, so it can offer `AggregateStore`s.
+at container start, on the process's one client (lianxin.store.database), creates
+its indexes, and injects it into workers. The repository gets leases and an outbox
+publisher bound to the service's own event exchange, so it can offer
+`AggregateStore`s.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pymongo.database import Database
 from lianxin.bus.outbox import OutboxPublisher, Publish
 from lianxin.config import Settings
 from lianxin.store.aggregates import AggregateStore, TakeoverRepair
-from lianxin.store.database import connect
+from lianxin.store.database import ServiceDatabase
 from lianxin.store.engine import ConditionalWrites, Engine
 from lianxin.store.lease import Leases
 
@@ -48,10 +49,15 @@ class Repository(Protocol):
 
 
 def build_context(
-    settings: Settings, config: dict[str, Any], client: MongoClient, publish: Publish | None = None
+    settings: Settings,
+    config: dict[str, Any],
+    client: MongoClient,
+    publish: Publish | None = None,
+    engine: Engine | None = None,
 ) -> StoreContext:
+    """`engine`: what the engine guarantees, when the caller knows (asked otherwise)."""
     db = client[settings.database]
-    engine = Engine.detect(db, settings.mongo_engine)
+    engine = engine or Engine.detect(db, settings.mongo_engine)
     writes = ConditionalWrites(engine)
     leases = Leases(db["leases"], writes, settings.lease_ttl_seconds, settings.lease_wait_seconds)
     publish = publish or OutboxPublisher(settings.amqp_uri, settings.service)
@@ -73,18 +79,23 @@ def ensure_indexes(context: StoreContext, repository: Repository) -> None:
 
 
 class StoreProvider(DependencyProvider):
+    """The service's repository, on the process's one client (ServiceDatabase)."""
+
+    database = ServiceDatabase()
+
     def __init__(self, factory: Callable[[StoreContext], Repository]):
         self.factory = factory
 
     def setup(self) -> None:
-        settings = Settings.from_config(self.container.service_name, self.container.config)
-        self.client = connect(settings)
-        context = build_context(settings, dict(self.container.config), self.client)
+        self.database.open()
+        context = build_context(
+            self.database.settings,
+            dict(self.container.config),
+            self.database.client,
+            engine=self.database.engine(),
+        )
         self.repository = self.factory(context)
         ensure_indexes(context, self.repository)
-
-    def stop(self) -> None:
-        self.client.close()
 
     def get_dependency(self, worker_ctx) -> Repository:
         return self.repository

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from lianxin.access.keyring import CACHE_SECONDS
+from lianxin.access.store import CACHE_SECONDS
 from scripts.stack import SERVICES
 from tests.e2e.conftest import (
     admin_cli,
