@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ from nameko.messaging import QueueConsumer
 from nameko.standalone.events import get_event_exchange
 
 from lianxin import instrumentation
+from lianxin.backoff import BackOff
 from lianxin.bus import deadlines, delays
 from lianxin.bus.outages import is_infrastructure, reach_broker
 from lianxin.bus.retry import DeadLetter, RetryPolicy
@@ -65,7 +65,7 @@ PUBLISHER_HEADER = "x-lianxin-publisher"  # the broker user who first published 
 # Deliveries of one message whose worker died before acking it (a crash loop), after which
 # the broker parks it. A constant, not a setting: every declarer must agree on it.
 DELIVERY_LIMIT = 10
-OUTAGE_BACKOFF_CAP_SECONDS = 10.0
+OUTAGE_BACK_OFF = BackOff(base_seconds=0.25, cap_seconds=10.0)  # then ±20 %, unlimited
 
 
 def dead_letter_queue_name(queue: str) -> str:
@@ -262,8 +262,7 @@ class ReliableEventHandler(EventHandler):
 
     def _wait_out(self, body, message, outage_attempts: int, error: BaseException) -> None:
         """Hold the message and run it again once the outage may be over."""
-        delay = min(OUTAGE_BACKOFF_CAP_SECONDS, 0.25 * 2 ** min(outage_attempts, 8))
-        delay *= random.uniform(0.8, 1.2)
+        delay = OUTAGE_BACK_OFF.spread(outage_attempts + 1, 0.2)
         level = logging.WARNING if outage_attempts == 0 else logging.DEBUG
         log.log(
             level,

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from marshmallow import ValidationError
 
+from lianxin.backoff import BackOff
+
 
 class PermanentError(Exception):
     """A failure that retrying cannot cure; the message goes straight to the dead-letter queue."""
@@ -25,6 +27,9 @@ class DeadLetter:
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """A failed handler's message: parked at once when retrying cannot cure it, else
+    retried after the back-off (lianxin.backoff) until `max_attempts`, then parked."""
+
     max_attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 60.0
@@ -33,8 +38,8 @@ class RetryPolicy:
         """`attempts_so_far` counts the attempt that just failed."""
         if isinstance(error, (ValidationError, PermanentError)):
             return DeadLetter(f"permanent: {type(error).__name__}", attempts_so_far)
-        if attempts_so_far >= self.max_attempts:
+        back_off = BackOff(self.max_attempts, self.base_delay, self.max_delay)
+        delay = back_off.seconds(attempts_so_far)
+        if delay is None:
             return DeadLetter(f"gave up after {attempts_so_far} attempts", attempts_so_far)
-        doublings = min(attempts_so_far - 1, 32)  # past that the cap rules; no float overflow
-        delay = min(self.max_delay, self.base_delay * 2**doublings)
         return Retry(delay, attempts_so_far)

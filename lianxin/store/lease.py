@@ -40,13 +40,15 @@ from typing import Any
 
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay
 
+from lianxin.backoff import BackOff
 from lianxin.store.engine import ConditionalWrites, ConditionFailed
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 CLAIM_SEPARATOR = ">"
 HELD_MARGIN = 0.2  # of the TTL: 2 s of a 10 s lease
+WAITING = BackOff(base_seconds=0.005, cap_seconds=0.1)  # for a lease another writer holds
 
 
 class LeaseBusy(Exception):
@@ -94,7 +96,7 @@ class Leases:
         """Take the lease, waiting with jittered back-off while another writer holds it."""
         for attempt in Retrying(
             retry=retry_if_exception_type(LeaseBusy),
-            wait=wait_random_exponential(multiplier=0.005, max=0.1),
+            wait=WAITING.random_wait(),
             stop=stop_after_delay(self._wait),
             reraise=True,
         ):

@@ -28,8 +28,8 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import math
 import queue
-import random
 import threading
 import time
 from collections import Counter
@@ -37,12 +37,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lianxin.backoff import BackOff
 from scripts.bench.workload import Report, Workload
 
 RETRY_STATUSES = range(500, 600)
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 0.05
-BACKOFF_CAP_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 1.0  # after the spread and the server's Retry-After
+BACK_OFF = BackOff(base_seconds=BACKOFF_BASE_SECONDS, cap_seconds=math.inf)
 
 
 class Client:
@@ -286,7 +288,7 @@ def send_report(
 
 
 def _backoff(attempt: int, retry_after: str | None) -> float:
-    delay = BACKOFF_BASE_SECONDS * 2**attempt * random.uniform(0.5, 1.5)
+    delay = BACK_OFF.spread(attempt + 1, 0.5)  # attempt counts from 0
     if retry_after:
         with contextlib.suppress(ValueError):
             delay = max(delay, float(retry_after))

@@ -23,9 +23,11 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from lianxin.backoff import BackOff
 
 SIGNATURE_HEADER = "X-Lianxin-Signature"
 DELIVERY_HEADER = "X-Lianxin-Delivery"
@@ -149,21 +151,6 @@ class Contact:
 
     def to_dict(self) -> dict[str, str]:
         return {"channel": self.channel, "address": self.address}
-
-
-@dataclass(frozen=True)
-class BackOff:
-    """When the next attempt is due: base·2^(n-1), capped; after `max_attempts`, none."""
-
-    max_attempts: int = 6
-    base_seconds: float = 5.0
-    cap_seconds: float = 600.0
-
-    def delay(self, attempts_so_far: int) -> timedelta | None:
-        if attempts_so_far >= self.max_attempts:
-            return None
-        seconds = self.base_seconds * 2 ** min(attempts_so_far - 1, 20)
-        return timedelta(seconds=min(self.cap_seconds, seconds))
 
 
 def delivery_id(cause_id: str, recipient: Recipient, contact: Contact) -> str:

@@ -9,8 +9,9 @@ from functools import cached_property
 
 from nameko.extensions import DependencyProvider
 
+from lianxin.backoff import BackOff
 from services.notify.channels import Channels
-from services.notify.domain import BackOff, redact
+from services.notify.domain import redact
 from services.notify.facts import Labels
 from services.notify.links import ActionLinks
 from services.notify.messages import Messages

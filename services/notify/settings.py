@@ -14,9 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from lianxin.backoff import BackOff
 from lianxin.config import DEV_TOKEN_SECRET, Settings
 from lianxin.egress import EgressRule
-from services.notify.domain import DEV_SIGNING_SECRET, BackOff
+from services.notify.domain import DEV_SIGNING_SECRET
 from services.notify.routing import RateLimit
 
 DEFAULT_ROUTES = Path(__file__).parent / "data" / "routes.yaml"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lianxin.backoff import BackOff
 from services.notify.domain import (
     HISTORY_LIMIT,
-    BackOff,
     Contact,
     Delivery,
     Recipient,

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from lianxin.backoff import BackOff
 from services.notify import pipeline
-from services.notify.domain import BackOff, Contact, Delivery, Recipient, redact
+from services.notify.domain import Contact, Delivery, Recipient, redact
 from services.notify.facts import Labels, alert_context
 from services.notify.messages import Message, Messages
 
