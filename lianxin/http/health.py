@@ -18,7 +18,7 @@ from marshmallow import Schema, fields
 from nameko.extensions import DependencyProvider
 
 from lianxin.http import openapi
-from lianxin.http.entrypoint import JsonHttp
+from lianxin.http.entrypoint import HttpRoute
 from lianxin.http.errors import RouteNotFound
 from lianxin.store.database import ServiceDatabase
 
@@ -92,7 +92,7 @@ class HealthCheck:
     name: str
     readiness = Readiness()
 
-    @JsonHttp.decorator(
+    @HttpRoute.decorator(
         "GET",
         "/healthz",
         summary="Readiness: 200 when the database and the broker answer, else 503",
@@ -106,7 +106,7 @@ class HealthCheck:
         body = {"status": "ok" if ready else "unavailable", "service": self.name, "checks": checks}
         return (200 if ready else 503), body
 
-    @JsonHttp.decorator(
+    @HttpRoute.decorator(
         "GET",
         "/livez",
         summary="Liveness: the process serves",
@@ -116,13 +116,13 @@ class HealthCheck:
     def livez(self, request):
         return 200, {"status": "alive", "service": self.name}
 
-    @JsonHttp.decorator(
+    @HttpRoute.decorator(
         "GET", "/v1/openapi.json", summary="This OpenAPI document", raises=(), uses_database=False
     )
     def openapi_document(self, request):
         return 200, openapi.document(type(self), title=f"Lianxin {self.name} API")
 
-    @JsonHttp.decorator(
+    @HttpRoute.decorator(
         "GET,POST,PUT,PATCH,DELETE",
         "/<path:unknown>",
         errors={RouteNotFound: (404, "not_found")},

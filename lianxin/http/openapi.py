@@ -1,15 +1,17 @@
 """The OpenAPI document of a service, generated from its route declarations.
 
-Each JSON route declares the marshmallow schemas it validates with (`body`,
-`query`) and answers with (`responses`); the same schemas build the document,
-so what is documented is what is enforced.
+Each route declares the marshmallow schemas it validates with (`body`, `form`,
+`query`) and answers with (`responses`), and the errors it can raise; the same
+declarations build its operation, so what is documented is what is enforced. A route
+of another kind than the JSON API's (Open311) builds its own operation; this module
+gathers every route's into one document.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -17,7 +19,6 @@ from marshmallow import Schema, fields
 
 from lianxin.access.keys import KEY_HEADER
 from lianxin.access.tokens import PERSON_HEADER
-from lianxin.http.entrypoint import JsonHttp
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,32 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorDetail, required=True)
 
 
+class DocumentedRoute(Protocol):
+    """What the document reads of a route (lianxin.http.entrypoint.HttpRoute)."""
+
+    method: str
+    url: str
+    documented: bool
+
+    def documented_path(self) -> str: ...
+    def operation(self, path: str) -> dict[str, Any]: ...
+
+
+class JsonRoute(Protocol):
+    """What a JSON route's operation is built from."""
+
+    summary: str
+    scope: str | None
+    body: type[Schema] | None
+    form: type[Schema] | None
+    query: type[Schema] | None
+    responses: dict[int, Any]
+    headers: list[dict[str, Any]]
+    errors: dict[type[BaseException], tuple[int | None, str]]
+    raises: tuple[type[BaseException], ...] | None
+    uses_database: bool
+
+
 def document(service_cls: type, title: str, version: str = "1.0.0") -> dict[str, Any]:
     spec = APISpec(
         title=title, version=version, openapi_version="3.0.3", plugins=[MarshmallowPlugin()]
@@ -83,22 +110,30 @@ def document(service_cls: type, title: str, version: str = "1.0.0") -> dict[str,
         },
     )
     for route in _routes(service_cls):
-        path = PATH_PARAMETER.sub(r"{\1}", route.url)
-        operations = {method.lower(): _operation(route, path) for method in route.method.split(",")}
+        path = route.documented_path()
+        operations = {method.lower(): route.operation(path) for method in route.method.split(",")}
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _routes(service_cls: type) -> list:
+def _routes(service_cls: type) -> list[DocumentedRoute]:
+    """The service's documented routes: its entrypoints that document themselves."""
     found = []
     for name in dir(service_cls):
         for entrypoint in getattr(getattr(service_cls, name), "nameko_entrypoints", ()):
-            if isinstance(entrypoint, JsonHttp) and entrypoint.documented:
+            if getattr(entrypoint, "documented", False):
                 found.append(entrypoint)
     return sorted(found, key=lambda route: (route.url, route.method))
 
 
-def _operation(route, path: str) -> dict[str, Any]:
+def path_of(url: str) -> str:
+    """A werkzeug rule as an OpenAPI path: `/v1/cases/<case_id>` is `/v1/cases/{case_id}`."""
+    return PATH_PARAMETER.sub(r"{\1}", url)
+
+
+def json_operation(route: JsonRoute, path: str) -> dict[str, Any]:
+    """A JSON route's operation: its parameters, body and answers from its schemas, and
+    every status it can answer with from its scope, its input and its errors."""
     operation: dict[str, Any] = {"summary": route.summary, "responses": {}}
     parameters = [
         {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
@@ -143,14 +178,14 @@ def _operation(route, path: str) -> dict[str, Any]:
     return operation
 
 
-def _error_statuses(route) -> set[int]:
+def _error_statuses(route: JsonRoute) -> set[int]:
     if route.raises is None:
-        statuses = {status for status, _ in route.errors.values()}
+        statuses = {status for status, _ in route.errors.values() if status is not None}
     else:
         statuses = {
             status
             for kind, (status, _) in route.errors.items()
-            if any(issubclass(error, kind) for error in route.raises)
+            if status is not None and any(issubclass(error, kind) for error in route.raises)
         }
     if route.body is not None or route.form is not None or route.query is not None:
         statuses.add(400)

@@ -8,7 +8,10 @@ communities, masked but for an admin's) or, as the spec has it, without a key: t
 public view (open311.py says what it shows). A key that is sent must be valid: a bad
 one is a 403, not the public view. Text with control characters is refused (400) in
 every parameter, as in the JSON API. Choices where the spec leaves room are listed in
-open311.py.
+open311.py. Each route is a variant of the entrypoint every route shares
+(lianxin.http.entrypoint), which authenticates, maps errors, logs and counts as for any
+route; only where the key comes from, how the parameters are read and how answers,
+errors and the route's documentation look are Open311's own.
 
 A public listing is bounded, not rate-limited: it needs `jurisdiction_id`, answers at
 most PUBLIC_ROWS requests over at most DEFAULT_DAYS, through the JSON API's listing (on
@@ -19,12 +22,9 @@ case (docs/store-queries.md).
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, timedelta
-from functools import partial
 from typing import Any
 
-from eventlet.event import Event
 from marshmallow import (
     EXCLUDE,
     Schema,
@@ -34,37 +34,51 @@ from marshmallow import (
     validate,
     validates_schema,
 )
-from nameko.web.handlers import HttpRequestHandler
-from pymongo.errors import ConnectionFailure
 from werkzeug.wrappers import Response
 
-from lianxin import instrumentation
 from lianxin.access.actors import Forbidden, Unauthenticated
-from lianxin.access.keyring import KeyRing
 from lianxin.access.keys import key_from_headers
-from lianxin.bus.consumer import quiet_expected_worker_errors
 from lianxin.clock import utc_now
-from lianxin.config import Settings
-from lianxin.http.reading import refused_text
+from lianxin.http import openapi
+from lianxin.http.entrypoint import HttpRoute
+from lianxin.http.errors import ErrorTable, Failure, UnsupportedMediaType
+from lianxin.http.reading import FORM_TYPES, refused_text
 from lianxin.http.responses import NO_SNIFFING, json_response
-from lianxin.store.aggregates import LeaseExpired, LeaseLost
-from lianxin.store.lease import LeaseBusy
-from services.cases import handlers, open311
+from services.cases import handlers, open311, open311_document
 from services.cases.areas import UnknownArea
 from services.cases.domain import STATES, CaseNotFound, InvalidRequest
 from services.cases.http import idempotency_key
 from services.cases.intake import Intake
 from services.cases.open311 import FORMATS, MEDIA_TYPES, PUBLIC_ROWS, Open311Error
+from services.cases.open311_document import (
+    Open311CreatedSchema,
+    Open311DefinitionSchema,
+    Open311DiscoverySchema,
+    Open311RequestSchema,
+    Open311ServiceSchema,
+    Open311TokenSchema,
+    listed,
+)
 from services.cases.schemas import CATEGORY, CODE, SLUG, URL
 from services.cases.triage import UnknownCategory
 
-log = logging.getLogger(__name__)
-
 FORMAT = f"<any({', '.join(FORMATS)}):fmt>"
 BASE = "/open311/v2"
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-BAD_INPUT = (ValidationError, UnknownArea, UnknownCategory, InvalidRequest)
-BUSY = (LeaseBusy, LeaseExpired, LeaseLost)
+# The spec's statuses: a missing, unknown or insufficient key is its 403 (it has no 401)
+OPEN311_ERRORS: ErrorTable = {
+    Open311Error: (None, "open311"),  # its own status
+    Unauthenticated: (403, "forbidden"),
+    Forbidden: (403, "forbidden"),
+    UnknownArea: (400, "invalid_request"),
+    UnknownCategory: (400, "invalid_request"),
+    InvalidRequest: (400, "invalid_request"),
+    handlers.IdempotencyKeyReused: (400, "invalid_request"),
+    CaseNotFound: (404, "not_found"),
+}
+DESCRIPTIONS = {  # by code: what the spec's error array says instead of the error's text
+    "forbidden": "api_key was not provided, is not valid, or may not do this.",
+    "busy": "Busy; retry shortly.",
+}
 
 
 class Params(Schema):
@@ -119,11 +133,14 @@ class RequestsQuery(Params):
     status = fields.String(validate=validate.Regexp(r"^(open|closed)(,(open|closed))?$"))
 
 
-class Open311Route(HttpRequestHandler):
-    """One Open311 route: parameters from the query or the form, validated; the key from
-    `api_key`; the answer rendered as the path's suffix asks; errors as arrays."""
+class Open311Route(HttpRoute):
+    """One Open311 route, on the pipeline every route shares (lianxin.http.entrypoint): its
+    parameters from the query or the form (form-encoded only), validated by `params`; the
+    key from `api_key` (or the X-Api-Key header); the answer in JSON, or in XML under
+    `root`, as the path's suffix asks; errors as the spec's arrays. `answer` is the JSON
+    schema of a success, `statuses` what the route can answer, for its documentation."""
 
-    keyring = KeyRing()
+    too_large = "The request is over {limit} bytes."
 
     def __init__(
         self,
@@ -133,6 +150,7 @@ class Open311Route(HttpRequestHandler):
         summary: str,
         params: type[Schema],
         root: str,
+        answer: Any = None,
         scope: str | None = None,
         public: bool = False,
         statuses: tuple[int, ...] = (200,),
@@ -141,104 +159,82 @@ class Open311Route(HttpRequestHandler):
     ):
         """`scope` is what a key must allow; with `public`, a call without a key is made
         too, with `actor` None (the public view)."""
-        kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
-        self.summary = summary
         self.params = params
         self.root = root
-        self.scope = scope
-        self.public = public
+        self.answer = answer
         self.statuses = statuses
-        self.documented = documented
-        super().__init__(method, url, **kwargs)
+        super().__init__(
+            method,
+            url,
+            OPEN311_ERRORS,
+            summary=summary,
+            scope=scope,
+            public=public,
+            documented=documented,
+            **kwargs,
+        )
 
     def setup(self) -> None:
         super().setup()
-        quiet_expected_worker_errors()
-        settings = Settings.from_config(self.container.service_name, self.container.config)
-        self.max_body_bytes = settings.max_body_bytes
+        self._params = self.params()
 
-    def handle_request(self, request):
-        request.shallow = False  # as nameko's own handler: the form may be read
-        fmt = request.path_values.get("fmt", "json")
-        try:
-            status, payload = self._run(request)
-            response = render(status, payload, fmt, self.root)
-        except Exception as exc:
-            response = self._error(exc, fmt)
-        instrumentation.HTTP_REQUESTS.labels(request.method, self.url, response.status_code).inc()
-        return response
+    def credentials(self, request) -> tuple[str | None, str | None]:
+        """The spec's `api_key` parameter, or the header; never a person token."""
+        return _values(request).get("api_key") or key_from_headers(request.headers), None
 
-    def _run(self, request) -> tuple[int, Any]:
-        if (request.content_length or 0) > self.max_body_bytes:
-            raise Open311Error(413, f"The request is over {self.max_body_bytes} bytes.")
-        request.max_content_length = self.max_body_bytes
-        if request.method == "POST" and request.mimetype not in FORM_TYPES:
-            raise Open311Error(415, "Send the request form-encoded.")
-        values = request.form if request.method == "POST" else request.args
-        kwargs = dict(request.path_values)
-        kwargs.pop("fmt", None)
-        if self.scope is not None:  # the spec's 403 comes before any field's 400
-            key = values.get("api_key") or key_from_headers(request.headers)
-            kwargs["actor"] = self._actor(key)
+    def arguments(self, request) -> dict[str, Any]:
+        """The path's values but the format, `params`, the reader's `language`, and for a
+        POST the `answers` to the service's attributes. Text with control characters is
+        refused in every parameter, as in the JSON API."""
+        values = _values(request)
         refused = refused_text({name: v if len(v) > 1 else v[0] for name, v in values.lists()})
         if refused:
             raise ValidationError(refused)
-        kwargs["params"] = self.params().load(values.to_dict())
-        kwargs["language"] = open311.language(request.headers.get("Accept-Language"))
+        found = {name: value for name, value in request.path_values.items() if name != "fmt"}
+        found["params"] = self._params.load(values.to_dict())
+        found["language"] = open311.language(request.headers.get("Accept-Language"))
         if request.method == "POST":
-            kwargs["answers"] = open311.form_attributes(values.items(multi=True))
-        event = Event()
-        self.container.spawn_worker(
-            self,
-            (request,),
-            kwargs,
-            context_data=self.server.context_data_from_headers(request),
-            handle_result=partial(self._done, event),
-        )
-        return event.wait()
+            found["answers"] = open311.form_attributes(values.items(multi=True))
+        return found
 
-    def _actor(self, key: str | None):
-        """Who reads or writes: the key's actor, or None (the public) where that may be."""
-        if key is None and self.public:
-            return None
-        actor = self.keyring.authenticate(key)
-        actor.require(self.scope)
-        return actor
-
-    def _done(self, event, worker_ctx, result, exc_info):
-        event.send(result, exc_info)
-        return result, exc_info
-
-    def _error(self, exc: Exception, fmt: str) -> Response:
-        status, description, headers = describe(exc)
-        if status >= 500 and status != 503:
-            log.error("unhandled error on %s %s", self.method, self.url, exc_info=exc)
-        else:
-            log.info("%s %s → %d", self.method, self.url, status)
-        response = render(status, open311.errors(status, description), fmt, "errors")
-        response.headers.update(headers)
+    def render(self, status: int, body: Any, headers, request) -> Response:
+        response = render(status, body, _format(request), self.root)
+        response.headers.update(headers or {})
         return response
 
+    def render_failure(self, failure: Failure, request) -> Response:
+        errors = open311.errors(failure.status, _description(failure))
+        response = render(failure.status, errors, _format(request), "errors")
+        response.headers.update(failure.headers)
+        return response
 
-def describe(exc: Exception) -> tuple[int, str, dict[str, str]]:
-    """The status and text an error is shown with; never a driver's or a key's text."""
-    if isinstance(exc, Open311Error):
-        return exc.status, str(exc), {}
-    if isinstance(exc, ValidationError):
-        return 400, _fields_text(exc.messages), {}
-    if isinstance(exc, BAD_INPUT):
-        return 400, str(exc), {}
-    if isinstance(exc, (Unauthenticated, Forbidden)):
-        return 403, "api_key was not provided, is not valid, or may not do this.", {}
-    if isinstance(exc, CaseNotFound):
-        return 404, str(exc), {}
-    if isinstance(exc, handlers.IdempotencyKeyReused):
-        return 400, str(exc), {}
-    if isinstance(exc, BUSY):
-        return 503, "Busy; retry shortly.", {"Retry-After": "1"}
-    if isinstance(exc, ConnectionFailure):
-        return 503, "The database is unavailable; retry shortly.", {"Retry-After": "5"}
-    return 500, "Internal error; it has been logged.", {}
+    def documented_path(self) -> str:
+        return openapi.path_of(self.url.replace(FORMAT, "<fmt>"))
+
+    def operation(self, path: str) -> dict[str, Any]:
+        return open311_document.operation(self, path)
+
+
+def _values(request):
+    """What a call carries: a POST's form, which must be form-encoded, or the query."""
+    if request.method != "POST":
+        return request.args
+    if request.mimetype not in FORM_TYPES:
+        raise UnsupportedMediaType("Send the request form-encoded.")
+    return request.form
+
+
+def _format(request) -> str:
+    return request.path_values.get("fmt", "json")
+
+
+def _description(failure: Failure) -> str:
+    """The text an error array shows: the fields and their problems for a 400, a fixed
+    text for a refused key or a busy case, else what the error says (never a driver's or
+    a key's text: lianxin.http.errors)."""
+    if "fields" in failure.details:
+        return _fields_text(failure.details["fields"])
+    return DESCRIPTIONS.get(failure.code, failure.message)
 
 
 def _fields_text(messages: Any) -> str:
@@ -281,6 +277,7 @@ class Open311Http:
         summary="Open311 discovery: where the endpoint is and what it speaks",
         params=Params,
         root="discovery",
+        answer=Open311DiscoverySchema,
     )
     def open311_discovery(self, request, params, language):
         return 200, open311.discovery(f"{request.host_url.rstrip('/')}{BASE}")
@@ -291,6 +288,7 @@ class Open311Http:
         summary="Open311 services: the categories one can report",
         params=Params,
         root="services",
+        answer=listed(Open311ServiceSchema),
     )
     def open311_services(self, request, params, language):
         return 200, open311.services(self.store.taxonomy, language)
@@ -301,6 +299,7 @@ class Open311Http:
         summary="Open311 service definition: the attributes a service asks for",
         params=Params,
         root="service_definition",
+        answer=Open311DefinitionSchema,
         statuses=(200, 404),
     )
     def open311_service(self, request, params, language, service_code):
@@ -315,6 +314,7 @@ class Open311Http:
         summary="Open311: report a problem (form-encoded)",
         params=RequestForm,
         root="service_requests",
+        answer=listed(Open311CreatedSchema),
         scope="report",
         statuses=(201, 200, 400, 403, 413, 415, 503),
     )
@@ -358,6 +358,7 @@ class Open311Http:
         "an api_key the public view of one jurisdiction_id (50 rows, 90 days at most)",
         params=RequestsQuery,
         root="service_requests",
+        answer=listed(Open311RequestSchema),
         scope="read",
         public=True,
         statuses=(200, 400, 403, 414, 503),
@@ -390,6 +391,7 @@ class Open311Http:
         "public view (404 for a private one)",
         params=Params,
         root="service_requests",
+        answer=listed(Open311RequestSchema),
         scope="read",
         public=True,
         statuses=(200, 403, 404, 503),
@@ -408,6 +410,7 @@ class Open311Http:
         summary="Open311: the service_request_id a token became",
         params=Params,
         root="service_requests",
+        answer=listed(Open311TokenSchema),
         scope="read",
         statuses=(200, 403, 404, 503),
     )

@@ -14,7 +14,6 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import StoreProvider
 from services.cases import handlers, reactions, timelimits
 from services.cases.actions_http import ActionsHttp
-from services.cases.api_document import CasesDocument
 from services.cases.events import EVENTS
 from services.cases.hotline_http import HotlineHttp
 from services.cases.http import CasesHttp
@@ -29,7 +28,6 @@ class CasesService(
     HotlineHttp,
     Open311Http,
     KeysHttp,
-    CasesDocument,
     PersonAccessReplica,
     HealthCheck,
 ):

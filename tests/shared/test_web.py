@@ -13,7 +13,8 @@ from nameko.exceptions import IncorrectSignature
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from lianxin.http.entrypoint import JsonHttp
+from lianxin.access.actors import Unauthenticated
+from lianxin.http.entrypoint import HttpRoute
 from lianxin.http.reading import (
     MAX_DEPTH,
     REFUSED_CHARACTER,
@@ -23,6 +24,7 @@ from lianxin.http.reading import (
     refused_text,
 )
 from lianxin.http.responses import json_response
+from lianxin.instrumentation import HTTP_REQUESTS
 from lianxin.privacy import mask_name, mask_phone
 
 # Forbidden keys
@@ -220,7 +222,7 @@ def test_arguments_that_do_not_fit_the_route_method_are_refused_every_time():
         def route(self, request, case_id):
             pass
 
-    entrypoint = JsonHttp("GET", "/v1/cases/<case_id>")
+    entrypoint = HttpRoute("GET", "/v1/cases/<case_id>")
     entrypoint.container = SimpleNamespace(service_cls=Service)
     entrypoint.method_name = "route"
     entrypoint.check_signature(("request",), {"case_id": "c1"})
@@ -235,3 +237,38 @@ def test_a_json_answer_tells_browsers_not_to_guess_its_type():
     answer = json_response(200, {"description": "<script>alert(1)</script>"}, {"X-A": "1"})
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["X-A"] == "1" and answer.mimetype == "application/json"
+
+
+# The pipeline's answers, for the JSON API's routes
+
+
+def test_an_unknown_key_is_a_401_that_names_the_scheme():
+    entrypoint = HttpRoute("GET", "/v1/cases", scope="read")
+    answer = entrypoint.render_failure(entrypoint.failure(Unauthenticated("No key.")), None)
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == 'ApiKey realm="lianxin", header="X-Api-Key"'
+    assert json.loads(answer.get_data()) == {
+        "error": {"code": "unauthenticated", "message": "No key."}
+    }
+
+
+def test_field_errors_travel_in_the_error_and_a_fault_tells_nothing_of_itself():
+    entrypoint = HttpRoute("POST", "/v1/cases")
+    invalid = entrypoint.failure(ValidationError({"description": ["Missing data."]}))
+    assert (invalid.status, invalid.details) == (
+        400,
+        {"fields": {"description": ["Missing data."]}},
+    )
+    fault = entrypoint.render_failure(entrypoint.failure(KeyError("secret")), None)
+    assert fault.status_code == 500 and b"secret" not in fault.get_data()
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read_and_counted():
+    entrypoint = HttpRoute("POST", "/v1/cases")
+    entrypoint.max_body_bytes = 10
+    counted = HTTP_REQUESTS.labels("POST", "/v1/cases", 413)
+    before = counted._value.get()
+    environ = EnvironBuilder(method="POST", data="x" * 11, content_type="application/json")
+    answer = entrypoint.handle_request(Request(environ.get_environ()))
+    assert answer.status_code == 413 and counted._value.get() == before + 1
+    assert json.loads(answer.get_data())["error"]["code"] == "body_too_large"

@@ -1,21 +1,18 @@
-"""The cases service's OpenAPI document: the JSON routes, as lianxin.http.openapi builds them,
-and the Open311 routes, whose form bodies, XML answers and error arrays the shared
-builder does not speak. A generated client and a fuzzer read both from one document.
+"""How an Open311 route is documented in the cases service's OpenAPI document: its form
+body, its answers in JSON or XML, and the spec's error arrays, which the JSON API's
+operation (lianxin.http.openapi) does not speak. Each Open311 route (open311_http.py)
+builds its operation here; the shared document gathers it with the JSON routes', so a
+generated client and a fuzzer read both from one document.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from lianxin.http import openapi
-from lianxin.http.entrypoint import JsonHttp
 from services.cases.open311 import FORMATS, MEDIA_TYPES
-from services.cases.open311_http import Open311Route
 
 STATUS_TEXT = {
     200: "OK",
@@ -114,51 +111,36 @@ class Open311DiscoverySchema(Schema):
     endpoints = fields.List(fields.Nested(Open311EndpointSchema))
 
 
-ANSWERS: dict[str, tuple[type[Schema], bool]] = {  # root element → schema, is a list
-    "discovery": (Open311DiscoverySchema, False),
-    "services": (Open311ServiceSchema, True),
-    "service_definition": (Open311DefinitionSchema, False),
-}
-TOKEN = "open311_token"
+def listed(schema: type[Schema]) -> dict[str, Any]:
+    """An answer that is a list of `schema`, as Open311 answers most."""
+    return {"type": "array", "items": schema}
+
+
 IDEMPOTENCY_HEADER = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
     "description": "Beyond the spec: a retry with the same key returns the same request.",
-}  # the one GET that answers tokens, not requests
+}
+ERRORS = listed(Open311ErrorSchema)
 
 
-def document(service_cls: type, title: str) -> dict[str, Any]:
-    shared = openapi.document(service_cls, title=title)
-    spec = APISpec(
-        title=title, version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()]
-    )
-    spec.components.schema("Open311Error", schema=Open311ErrorSchema)
-    for name, route in _routes(service_cls):
-        path = openapi.PATH_PARAMETER.sub(r"{\1}", route.url.replace(_FORMAT_RULE, "<fmt>"))
-        spec.path(path=path, operations={route.method.lower(): _operation(name, route, path)})
-    extra = spec.to_dict()
-    shared["paths"].update(extra["paths"])
-    shared.setdefault("components", {}).setdefault("schemas", {}).update(
-        extra["components"]["schemas"]
-    )
-    return shared
+class Open311Declaration(Protocol):
+    """What an Open311 route declares (open311_http.Open311Route)."""
+
+    method: str
+    summary: str
+    params: type[Schema]
+    answer: Any
+    scope: str | None
+    public: bool
+    statuses: tuple[int, ...]
 
 
-_FORMAT_RULE = f"<any({', '.join(FORMATS)}):fmt>"
-
-
-def _routes(service_cls: type) -> list[tuple[str, Open311Route]]:
-    found = []
-    for name in dir(service_cls):
-        for entrypoint in getattr(getattr(service_cls, name), "nameko_entrypoints", ()):
-            if isinstance(entrypoint, Open311Route) and entrypoint.documented:
-                found.append((name, entrypoint))
-    return sorted(found, key=lambda pair: (pair[1].url, pair[1].method))
-
-
-def _operation(name: str, route: Open311Route, path: str) -> dict[str, Any]:
+def operation(route: Open311Declaration, path: str) -> dict[str, Any]:
+    """The route's operation: its format and path parameters, its parameters (a form for
+    a POST, the query otherwise), its answer and its error arrays."""
     parameters: list[dict[str, Any]] = [
         {
             "in": "path",
@@ -172,62 +154,39 @@ def _operation(name: str, route: Open311Route, path: str) -> dict[str, Any]:
         for name in re.findall(r"{([a-z_]+)}", path)
         if name != "fmt"
     ]
-    operation: dict[str, Any] = {"summary": route.summary, "tags": ["Open311 GeoReport v2"]}
+    found: dict[str, Any] = {"summary": route.summary, "tags": ["Open311 GeoReport v2"]}
     if route.method == "POST":
         parameters.append(IDEMPOTENCY_HEADER)
-        operation["requestBody"] = {
+        found["requestBody"] = {
             "required": True,
             "content": {"application/x-www-form-urlencoded": {"schema": route.params}},
         }
     else:
         parameters.append({"in": "query", "schema": route.params})
     if route.public:
-        operation["description"] = (
+        found["description"] = (
             f"With an api_key (`{route.scope}` scope): the key's communities, masked but for "
             "an admin's. Without one: the public view, masked, without tokens, never a private "
             "category (disputes, care); a listing needs jurisdiction_id and answers 50 rows "
             "over 90 days at most."
         )
     elif route.scope:
-        operation["description"] = f"Needs an api_key with the `{route.scope}` scope."
-    operation["parameters"] = parameters
-    operation["responses"] = {
-        str(status): _response(name, route, status)
+        found["description"] = f"Needs an api_key with the `{route.scope}` scope."
+    found["parameters"] = parameters
+    found["responses"] = {
+        str(status): _response(route, status)
         for status in sorted(set(route.statuses) | {400, 404})  # 404: an unknown format
     }
-    return operation
+    return found
 
 
-def _response(name: str, route: Open311Route, status: int) -> dict[str, Any]:
+def _response(route: Open311Declaration, status: int) -> dict[str, Any]:
     if status == 414:  # eventlet's own answer, before any route: no body
         return {"description": STATUS_TEXT[status]}
-    if status >= 400:
-        schema: Any = {"type": "array", "items": "Open311Error"}
-    elif route.method == "POST":
-        schema = {"type": "array", "items": Open311CreatedSchema}
-    elif name == TOKEN:
-        schema = {"type": "array", "items": Open311TokenSchema}
-    elif route.root in ANSWERS:
-        answer, is_list = ANSWERS[route.root]
-        schema = {"type": "array", "items": answer} if is_list else answer
-    else:
-        schema = {"type": "array", "items": Open311RequestSchema}
     return {
         "description": STATUS_TEXT.get(status, ""),
         "content": {
-            MEDIA_TYPES["json"]: {"schema": schema},
+            MEDIA_TYPES["json"]: {"schema": ERRORS if status >= 400 else route.answer},
             MEDIA_TYPES["xml"]: {"schema": {"type": "string"}},
         },
     }
-
-
-class CasesDocument:
-    """Replaces the shared `/v1/openapi.json` route with the one that knows Open311."""
-
-    name: str
-
-    @JsonHttp.decorator(
-        "GET", "/v1/openapi.json", summary="This OpenAPI document", raises=(), uses_database=False
-    )
-    def openapi_document(self, request):
-        return 200, document(type(self), title=f"Lianxin {self.name} API")
