@@ -9,5 +9,6 @@ contracts/ the event payload schemas producers and consumers share
 
 At the top, what is small and used across rooms: config (settings from the nameko
 config), clock, privacy (masking), faults (crash points for tests), instrumentation
-(Prometheus), spreadsheets (CSV), egress (where outbound requests may go).
+(Prometheus), spreadsheets (CSV), egress (where outbound requests may go), backoff (how
+long every retry waits).
 """

@@ -17,7 +17,7 @@ Outcomes. A message is acked only after its handler's effect is stored.
   fixed delay) or, after the last attempt, to `<queue>.dead`; then acked.
 - An infrastructure failure (database or broker away, another writer holding the
   aggregate) is not the message's fault: the worker keeps the message and runs the
-  handler again with capped back-off for as long as the outage lasts. Nothing is
+  handler again with capped back-off (lianxin.backoff) for as long as the outage lasts. Nothing is
   counted against the message, nothing is parked.
 - A message that cannot be decoded, or whose envelope or payload is invalid, goes
   straight to `<queue>.dead`.
