@@ -22,6 +22,7 @@ case (docs/store-queries.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -34,7 +35,8 @@ from marshmallow import (
     validate,
     validates_schema,
 )
-from werkzeug.wrappers import Response
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Request, Response
 
 from lianxin.access.actors import Forbidden, Unauthenticated
 from lianxin.access.keys import key_from_headers
@@ -178,11 +180,11 @@ class Open311Route(HttpRoute):
         super().setup()
         self._params = self.params()
 
-    def credentials(self, request) -> tuple[str | None, str | None]:
+    def credentials(self, request: Request) -> tuple[str | None, str | None]:
         """The spec's `api_key` parameter, or the header; never a person token."""
         return _values(request).get("api_key") or key_from_headers(request.headers), None
 
-    def arguments(self, request) -> dict[str, Any]:
+    def arguments(self, request: Request) -> dict[str, Any]:
         """The path's values but the format, `params`, the reader's `language`, and for a
         POST the `answers` to the service's attributes. Text with control characters is
         refused in every parameter, as in the JSON API."""
@@ -197,14 +199,16 @@ class Open311Route(HttpRoute):
             found["answers"] = open311.form_attributes(values.items(multi=True))
         return found
 
-    def render(self, status: int, body: Any, headers, request) -> Response:
-        response = render(status, body, _format(request), self.root)
+    def render(
+        self, status: int, body: Any, headers: Mapping[str, str] | None, request: Request
+    ) -> Response:
+        response = _rendered(status, body, _format(request), self.root)
         response.headers.update(headers or {})
         return response
 
-    def render_failure(self, failure: Failure, request) -> Response:
+    def render_failure(self, failure: Failure, request: Request) -> Response:
         errors = open311.errors(failure.status, _description(failure))
-        response = render(failure.status, errors, _format(request), "errors")
+        response = _rendered(failure.status, errors, _format(request), "errors")
         response.headers.update(failure.headers)
         return response
 
@@ -215,7 +219,7 @@ class Open311Route(HttpRoute):
         return open311_document.operation(self, path)
 
 
-def _values(request):
+def _values(request: Request) -> MultiDict:
     """What a call carries: a POST's form, which must be form-encoded, or the query."""
     if request.method != "POST":
         return request.args
@@ -224,7 +228,7 @@ def _values(request):
     return request.form
 
 
-def _format(request) -> str:
+def _format(request: Request) -> str:
     return request.path_values.get("fmt", "json")
 
 
@@ -245,7 +249,8 @@ def _fields_text(messages: Any) -> str:
     return str(messages)
 
 
-def render(status: int, payload: Any, fmt: str, root: str) -> Response:
+def _rendered(status: int, payload: Any, fmt: str, root: str) -> Response:
+    """`payload` in the format asked: XML under `root`, or JSON."""
     if fmt == "xml":
         return Response(
             open311.to_xml(root, payload),
