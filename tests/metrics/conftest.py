@@ -9,14 +9,8 @@ from lianxin.store.engine import ConditionalWrites, Engine
 from lianxin.store.lease import Leases
 from lianxin.store.repository import StoreContext, ensure_indexes
 from services.metrics.store import MetricsStore
-from tests.shared.conftest import FakeClock
 
 METRICS_LEASE_TTL = 10.0
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
