@@ -31,6 +31,7 @@ from lianxin.config import Settings
 from lianxin.store.engine import Engine
 from lianxin.store.memory import MemoryClient
 from lianxin.store.repository import StoreContext
+from tests.conftest import connect
 
 BACKENDS = (
     pytest.param("memory"),
@@ -131,11 +132,7 @@ def ferretdb_database(
 @pytest.fixture(scope="session")
 def ferretdb_client() -> Iterator[MongoClient]:
     """FerretDB beside the MongoDB that TEST_MONGO_URI names."""
-    client = MongoClient(FERRETDB_URI, serverSelectionTimeoutMS=5000, tz_aware=True)
-    try:
-        client.admin.command("ping")
-    except Exception as exc:
-        pytest.fail(f"FerretDB is not reachable at {FERRETDB_URI} ({exc}); run `make infra`")
+    client = connect(FERRETDB_URI)
     yield client
     client.close()
 
