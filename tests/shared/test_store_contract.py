@@ -228,9 +228,7 @@ def fenced(backend, clock) -> Aggregates[Counter]:
     return counters(backend, clock)
 
 
-def test_a_writer_stalled_before_its_write_writes_nothing_after_a_takeover(
-    fenced, backend, clock
-):
+def test_a_writer_stalled_before_its_write_writes_nothing_after_a_takeover(fenced, backend, clock):
     increment(fenced, "F")  # value 1, published, lease released
     b_increments = stall_then(clock, lambda: increment(fenced, "F"))
     with armed("aggregate.before_write", b_increments), pytest.raises(LeaseLost):
@@ -253,9 +251,7 @@ def test_a_writer_stalled_after_load_sees_its_lease_expired_and_writes_nothing(
     assert leases_left(backend) == 0
 
 
-def test_a_writer_stalled_before_publishing_leaves_its_events_to_the_taker(
-    fenced, backend, clock
-):
+def test_a_writer_stalled_before_publishing_leaves_its_events_to_the_taker(fenced, backend, clock):
     increment(fenced, "F")
     with armed("outbox.before_publish", stall_then(clock, lambda: increment(fenced, "F"))):
         increment(fenced, "F")  # A wrote 2; B takes over, publishes A's 2, writes 3
