@@ -21,6 +21,7 @@ from lianxin.bus.envelope import Envelope
 from lianxin.bus.outbox import leave_to_service
 from lianxin.faults import armed
 from lianxin.store.aggregates import FENCE, LeaseExpired, LeaseLost, recover_all
+from lianxin.store.engine import ConditionalWrites
 from lianxin.store.lease import LeaseBusy, Leases
 from lianxin.store.typed import Aggregates, AppliedEvents, Codec
 from tests.backends import Backend, FakeClock
@@ -302,7 +303,7 @@ def test_a_stale_holders_write_that_lands_before_the_fence_is_read_not_lost(back
     a = store.leases.acquire("counters:R")
     clock.advance(TTL + 1)
     before = stored(backend, "R")
-    writes = store.store._writes
+    writes = ConditionalWrites(backend.engine)
 
     def a_writes_late():  # between B's read and B's fence rewrite
         seven = Envelope("counter.incremented", {"value": 7}, correlation_id="test")
