@@ -32,7 +32,7 @@ class Settings:
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
     mongo_db_prefix: str = "lianxin_"
-    mongo_engine: str = "auto"  # auto | mongodb | ferretdb (lianxin.store.engine)
+    mongo_engine: str = "auto"  # auto | mongodb | ferretdb | memory (lianxin.store.engine)
     mongo_timeout_ms: int = 3000
     query_log: str = ""  # a file to record the shape of every filter sent (lianxin.store.query_log)
     metrics_address: str = ""

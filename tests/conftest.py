@@ -21,7 +21,10 @@ from scripts.broker_users import BrokerUsers
 
 AMQP_HOST_URI = os.environ.get("TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 MONGO_URI = os.environ.get("TEST_MONGO_URI", "mongodb://127.0.0.1:27017/")
-pytest_plugins = ["tests.notify.fixtures"]  # notify's real peers, for its e2e modules
+pytest_plugins = [
+    "tests.notify.fixtures",  # notify's real peers, for its e2e modules
+    "tests.backends",  # the store backends: memory, FerretDB, MongoDB
+]
 
 RUN_ID = uuid.uuid4().hex[:8]
 
@@ -73,13 +76,19 @@ def quiet_amqp_uri(amqp_uri: str) -> str:
     rabbitmqctl("delete_vhost", vhost)
 
 
-@pytest.fixture(scope="session")
-def mongo_client() -> MongoClient:
-    client = MongoClient(MONGO_URI, serverSelectionTimeoutMS=5000, tz_aware=True)
+def connect(uri: str) -> MongoClient:
+    """A client of a test database server; the run fails at once while it is away."""
+    client = MongoClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True)
     try:
         client.admin.command("ping")
     except Exception as exc:
-        pytest.fail(f"FerretDB/MongoDB is not reachable at {MONGO_URI} ({exc}); run `make infra`")
+        pytest.fail(f"FerretDB/MongoDB is not reachable at {uri} ({exc}); run `make infra`")
+    return client
+
+
+@pytest.fixture(scope="session")
+def mongo_client() -> MongoClient:
+    client = connect(MONGO_URI)
     yield client
     for name in client.list_database_names():
         if name.startswith(f"t{RUN_ID}"):

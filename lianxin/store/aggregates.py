@@ -2,8 +2,8 @@
 
 Timers, HTTP actions and event handlers all change aggregates through
 `AggregateStore.change`, so two of them never interleave on one document
-(DESIGN.md rules 2 and 3). Domain code never sees this module; each service's
-store.py wraps it with the service's own load/save types.
+(DESIGN.md rules 2 and 3). It works on plain documents; a repository reaches it through
+its typed face, lianxin.store.typed.Aggregates, and domain code never sees either.
 
 Fencing. Every stored aggregate carries `_fence`, the token of the lease under
 which it was last written, and every write is conditional on the fence read at
@@ -35,7 +35,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
@@ -73,11 +73,12 @@ def visible(stored: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 class Change:
-    """What a command sees: the current document, and the one place to stage its new
-    state."""
+    """What a command sees: the current document, whether its lease was taken over from a
+    holder that crashed or stalled, and the one place to stage its new state."""
 
-    def __init__(self, document: dict[str, Any] | None):
+    def __init__(self, document: dict[str, Any] | None, taken_over: bool = False):
         self.document = document
+        self.taken_over = taken_over
         self.staged: dict[str, Any] | None = None
         self.events: list[dict[str, Any]] = []
         self.then: Callable[[], None] | None = None
@@ -103,7 +104,19 @@ class Change:
         self.staged, self.events, self.removed = None, [], True
 
 
-def recover_all(stores: Iterable[AggregateStore]) -> int:
+class Recoverable(Protocol):
+    """What the outbox sweep needs of an aggregate store, plain or typed."""
+
+    @property
+    def collection(self) -> Collection: ...
+
+    @property
+    def leases(self) -> Leases: ...
+
+    def recover(self) -> int: ...
+
+
+def recover_all(stores: Iterable[Recoverable]) -> int:
     """A service's outbox sweep: one read of its (small) leases collection, then only the
     collections with a lease left behind are recovered, instead of two reads per
     collection every sweep. The stores share the service's leases. Returns aggregates
@@ -153,7 +166,7 @@ class AggregateStore:
         except BaseException:
             self._leases.abandon(lease)  # whatever the stale holder left stays for the sweeper
             raise
-        change = Change(visible(stored))
+        change = Change(visible(stored), taken_over=lease.taken_over)
         fault_point("aggregate.after_load")
         try:
             yield change

@@ -14,6 +14,9 @@ So every conditional write here comes in two shapes:
 
 Inserts with a unique `_id` are atomic on both, so creating a document that must
 not exist yet is always an insert.
+
+The third engine is the in-memory twin tests build repositories on (lianxin.store.memory):
+every call into it holds one lock, so it writes conditionally the MongoDB way.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from pymongo.errors import DuplicateKeyError
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("auto", "mongodb", "ferretdb")
+ENGINES = ("auto", "mongodb", "ferretdb", "memory")
+MEMORY_BUILD_INFO = "lianxinMemory"  # what the in-memory twin's buildInfo carries
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,20 @@ class Engine:
 
     @classmethod
     def detect(cls, db: Database, configured: str = "auto") -> Engine:
-        """FerretDB announces itself in buildInfo; anything else is taken for MongoDB."""
+        """FerretDB and the in-memory twin announce themselves in buildInfo; anything else
+        is taken for MongoDB."""
         if configured not in ENGINES:
             raise ValueError(f"MONGO_ENGINE is one of {', '.join(ENGINES)}, not {configured!r}")
         if configured == "auto":
-            info = db.client.admin.command("buildInfo")
-            configured = "ferretdb" if "ferretdbVersion" in info else "mongodb"
-        return cls(configured, atomic_conditional_writes=configured == "mongodb")
+            configured = cls._announced(db)
+        return cls(configured, atomic_conditional_writes=configured != "ferretdb")
+
+    @staticmethod
+    def _announced(db: Database) -> str:
+        info = db.client.admin.command("buildInfo")
+        if "ferretdbVersion" in info:
+            return "ferretdb"
+        return "memory" if MEMORY_BUILD_INFO in info else "mongodb"
 
     @property
     def reads_secondary_indexes(self) -> bool:
@@ -55,6 +66,7 @@ class Engine:
 
 MONGODB = Engine("mongodb", atomic_conditional_writes=True)
 FERRETDB = Engine("ferretdb", atomic_conditional_writes=False)
+MEMORY = Engine("memory", atomic_conditional_writes=True)
 
 
 class ConditionFailed(Exception):

@@ -4,7 +4,8 @@ The effect of an event and the record that it was applied land in the same
 document write, so a redelivered event is recognised and changes nothing. The
 record keeps the last `keep` ids only, so no document grows with the number of
 events: a consumer that also orders events (a case's version) needs no more than
-the few that may still be redelivered.
+the few that may still be redelivered. Typed aggregates keep this record for every
+change that names the event it applies (lianxin.store.typed).
 """
 
 from __future__ import annotations

@@ -3,12 +3,14 @@
 `StoreProvider(factory)` builds the service's repository from a `StoreContext`
 at container start, on the process's one client (lianxin.store.database), creates
 its indexes, and injects it into workers. The repository gets leases and an outbox
-publisher bound to the service's own event exchange, so it can offer
-`AggregateStore`s.
+publisher bound to the service's own event exchange, so it can keep its aggregates
+(lianxin.store.typed.Aggregates). A test builds the same repository on a context of
+the in-memory twin (`StoreContext.on` a lianxin.store.memory database).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -35,9 +37,28 @@ class StoreContext:
     settings: Settings
     config: dict[str, Any]
 
+    @classmethod
+    def on(
+        cls,
+        db: Database,
+        engine: Engine,
+        settings: Settings,
+        config: dict[str, Any],
+        publish: Publish,
+        clock: Callable[[], float] = time.time,
+    ) -> StoreContext:
+        """The context of a service's database, leases timed by `clock`."""
+        writes = ConditionalWrites(engine)
+        leases = Leases(
+            db["leases"], writes, settings.lease_ttl_seconds, settings.lease_wait_seconds, clock
+        )
+        return cls(db, engine, writes, leases, publish, settings, config)
+
     def aggregates(
         self, collection: str, on_takeover: TakeoverRepair | None = None
     ) -> AggregateStore:
+        """A collection's aggregates as plain documents; a repository keeps them through
+        their typed face, lianxin.store.typed.Aggregates, which is built on this."""
         return AggregateStore(
             self.db[collection], self.leases, self.writes, self.publish, on_takeover
         )
@@ -58,10 +79,8 @@ def build_context(
     """`engine`: what the engine guarantees, when the caller knows (asked otherwise)."""
     db = client[settings.database]
     engine = engine or Engine.detect(db, settings.mongo_engine)
-    writes = ConditionalWrites(engine)
-    leases = Leases(db["leases"], writes, settings.lease_ttl_seconds, settings.lease_wait_seconds)
     publish = publish or OutboxPublisher(settings.amqp_uri, settings.service)
-    return StoreContext(db, engine, writes, leases, publish, settings, config)
+    return StoreContext.on(db, engine, settings, config, publish)
 
 
 def ensure_indexes(context: StoreContext, repository: Repository) -> None:

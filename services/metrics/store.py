@@ -5,14 +5,15 @@ Exactly once, with no document that grows with the events (DESIGN.md rule 4):
 - `facts`: one document per fact (an event's part in one partition), `_id` = the
   fact id. Its unique insert is the de-duplication, and the facts are what a
   rebuild recomputes the totals from.
-- `days` and `live`: one totals document per partition (a community's day, or its
-  running totals), changed under its lease. A batch of facts for one partition is
-  inserted (stamped with the batch id) and folded into the totals in one fenced
-  write that also names the batch: that write is the commit point of the batch.
+- `days` and `live`: one totals aggregate per partition (a community's day, or its
+  running totals: `StoredTotals`, lianxin.store.typed.Aggregates), changed under its
+  lease. A batch of facts for one partition is inserted (stamped with the batch id)
+  and folded into the totals in one fenced write that also names the batch: that
+  write is the commit point of the batch.
 - `batches`: a marker per committed batch, inserted after that write and before
   the lease is released. A holder that crashed in between leaves its lease
   behind; whoever takes it over writes the missing marker first: a fold, a
-  rebuild or the outbox sweeper (the aggregate store's `on_takeover`). The
+  rebuild or the outbox sweeper (the aggregates' `on_takeover`). The
   sweeper releases the lease, so a fold after it takes nothing over; had the
   sweeper skipped the marker, the redelivered facts would count again.
 
@@ -26,6 +27,7 @@ import contextlib
 import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,8 +36,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from lianxin.clock import utc_now
 from lianxin.faults import fault_point
-from lianxin.store.aggregates import AggregateStore, recover_all, visible
+from lianxin.store.aggregates import recover_all
 from lianxin.store.repository import StoreContext
+from lianxin.store.typed import Aggregates, Codec
 from services.metrics.domain import Cell, Fact, Level, Partition, Totals, kept
 
 DUPLICATE_KEY = 11000
@@ -80,12 +83,39 @@ def totals_from_document(document: Mapping[str, Any]) -> Totals:
     )
 
 
+@dataclass(frozen=True)
+class StoredTotals:
+    """A partition's totals as stored, with the batch last folded into them: the write
+    that named it was that batch's commit point."""
+
+    totals: Totals
+    last_batch: str | None = None
+
+
+def stored_totals_to_document(stored: StoredTotals) -> dict[str, Any]:
+    partition = stored.totals.partition
+    return {
+        "community_id": partition.community_id,
+        "day": partition.day.isoformat() if partition.day else None,
+        "cells": cells_to_document(stored.totals.cells),
+        "levels": levels_to_document(stored.totals.levels),
+        "last_batch": stored.last_batch,
+    }
+
+
+def stored_totals_from_document(document: Mapping[str, Any]) -> StoredTotals:
+    return StoredTotals(totals_from_document(document), document.get("last_batch"))
+
+
+TOTALS = Codec(stored_totals_to_document, stored_totals_from_document)
+
+
 class MetricsStore:
     def __init__(self, context: StoreContext):
         self.facts = context.db["facts"]
         self.batches = context.db["batches"]
-        self.days = context.aggregates("days", on_takeover=self._commit_last_batch)
-        self.live = context.aggregates("live", on_takeover=self._commit_last_batch)
+        self.days = Aggregates(context, "days", TOTALS, on_takeover=self._commit_last_batch)
+        self.live = Aggregates(context, "live", TOTALS, on_takeover=self._commit_last_batch)
 
     def ensure_indexes(self) -> None:
         # the rebuild reads one partition's facts (admin work; MongoDB serves it by index)
@@ -94,7 +124,7 @@ class MetricsStore:
     def recover(self) -> int:
         return recover_all((self.days, self.live))
 
-    def _aggregates(self, partition: Partition) -> AggregateStore:
+    def _aggregates(self, partition: Partition) -> Aggregates[StoredTotals]:
         return self.live if partition.is_live else self.days
 
     # -- counting ---------------------------------------------------------------------
@@ -103,14 +133,12 @@ class MetricsStore:
         """Count `facts` (all of one partition) into its totals, each exactly once.
         Returns how many counted now; the others had been counted before."""
         with self._aggregates(partition).change(partition.id) as change:
-            stored = change.document
             fresh = self._record(facts, batch_id)
             if not fresh:
                 return 0
-            totals = totals_from_document(stored) if stored else Totals(partition)
-            change.save(
-                self._document(totals.fold(fresh), batch_id), then=lambda: self._commit(batch_id)
-            )
+            totals = change.value.totals if change.value else Totals(partition)
+            folded = StoredTotals(totals.fold(fresh), batch_id)
+            change.save(folded, then=lambda: self._commit(batch_id))
         return len(fresh)
 
     def _record(self, facts: list[Fact], batch_id: str) -> list[Fact]:
@@ -136,12 +164,12 @@ class MetricsStore:
         self.facts.replace_one({"_id": fact.id}, _fact_document(fact, batch_id))
         return True
 
-    def _commit_last_batch(self, stored: Mapping[str, Any] | None) -> None:
+    def _commit_last_batch(self, stored: StoredTotals | None) -> None:
         """On any takeover: the totals name the last batch folded into them, and that
         write was its commit point, so its marker is due even if the crashed holder never
         wrote it (a marker written already is left as it is)."""
-        if stored and stored.get("last_batch"):
-            self._commit(stored["last_batch"])
+        if stored and stored.last_batch:
+            self._commit(stored.last_batch)
 
     def _commit(self, batch_id: str) -> None:
         fault_point("metrics.before_commit_marker")
@@ -151,18 +179,6 @@ class MetricsStore:
     def _committed(self, batch_id: str) -> bool:
         return self.batches.find_one({"_id": batch_id}) is not None
 
-    @staticmethod
-    def _document(totals: Totals, batch_id: str) -> dict[str, Any]:
-        partition = totals.partition
-        return {
-            "_id": totals.id,
-            "community_id": partition.community_id,
-            "day": partition.day.isoformat() if partition.day else None,
-            "cells": cells_to_document(totals.cells),
-            "levels": levels_to_document(totals.levels),
-            "last_batch": batch_id,
-        }
-
     # -- reading ----------------------------------------------------------------------
 
     def days_of(self, community_id: str, days: Iterable[date]) -> dict[date, Totals]:
@@ -171,21 +187,18 @@ class MetricsStore:
         366 round trips; a filter on `_id` with `$in` would scan the collection on FerretDB."""
         wanted = list(days)
         with ThreadPoolExecutor(max_workers=CONCURRENT_READS) as pool:
-            documents = pool.map(
-                lambda day: self.days.find(Partition(community_id, day).id), wanted
-            )
-            found = zip(wanted, documents, strict=True)
-            return {day: totals_from_document(doc) for day, doc in found if doc}
+            stored = pool.map(lambda day: self.days.get(Partition(community_id, day).id), wanted)
+            found = zip(wanted, stored, strict=True)
+            return {day: totals.totals for day, totals in found if totals}
 
     def live_of(self, community_id: str) -> Totals | None:
-        document = self.live.find(Partition(community_id).id)
-        return totals_from_document(document) if document else None
+        stored = self.live.get(Partition(community_id).id)
+        return stored.totals if stored else None
 
     def all_live(self) -> list[Totals]:
         """Every community's running totals: one small document per community, so a full
         read stays small (the gauges' timer, not a request)."""
-        found = (visible(document) for document in self.live.collection.find())
-        return [totals_from_document(document) for document in found if document]
+        return [stored.totals for stored in self.live.query()]
 
     # -- rebuilding (admin work) --------------------------------------------------------
 
@@ -195,15 +208,13 @@ class MetricsStore:
         change, so a batch folded meanwhile is never overwritten. A scan of the facts
         (indexed on MongoDB): admin work."""
         with self._aggregates(partition).change(partition.id) as change:
-            stored = change.document
             facts = list(self.facts.find({"partition": partition.id}))
             counted = [_fact(doc) for doc in facts if self._committed(doc["batch"])]
             recomputed = Totals(partition).fold(counted)
-            current = totals_from_document(stored) if stored else Totals(partition)
-            if apply and not current.same_as(recomputed):
-                last_batch = (stored or {}).get("last_batch", "rebuild")
-                change.save(self._document(recomputed, last_batch))
-        return current, recomputed
+            stored = change.value or StoredTotals(Totals(partition))
+            if apply and not stored.totals.same_as(recomputed):
+                change.save(StoredTotals(recomputed, stored.last_batch or "rebuild"))
+        return stored.totals, recomputed
 
     def partitions(self) -> list[Partition]:
         """Every partition that has facts (a scan, for the rebuild)."""

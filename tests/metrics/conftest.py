@@ -1,33 +1,30 @@
-"""The metrics store on the real FerretDB, with a lease clock a test moves by hand."""
+"""The metrics repository on a store backend, with a lease clock a test moves by hand:
+`store` on every backend (its contract, test_store.py), `memory_store` in memory alone
+(use-case tests, in milliseconds)."""
 
 from __future__ import annotations
 
 import pytest
 
-from lianxin.config import Settings
-from lianxin.store.engine import ConditionalWrites, Engine
-from lianxin.store.lease import Leases
-from lianxin.store.repository import StoreContext, ensure_indexes
+from lianxin.store.repository import ensure_indexes
 from services.metrics.store import MetricsStore
-from tests.shared.conftest import FakeClock
+from tests.backends import Backend, FakeClock
 
 METRICS_LEASE_TTL = 10.0
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(test_db, clock) -> MetricsStore:
-    writes = ConditionalWrites(Engine.detect(test_db))
-    leases = Leases(
-        test_db["leases"], writes, ttl_seconds=METRICS_LEASE_TTL, wait_seconds=5, clock=clock
-    )
-    context = StoreContext(
-        test_db, writes.engine, writes, leases, lambda message: None, Settings("metrics"), {}
-    )
+def metrics_store(backend: Backend, clock: FakeClock) -> MetricsStore:
+    context = backend.context("metrics", lease_ttl_seconds=METRICS_LEASE_TTL, clock=clock)
     metrics = MetricsStore(context)
     ensure_indexes(context, metrics)
     return metrics
+
+
+@pytest.fixture
+def store(backend, clock) -> MetricsStore:
+    return metrics_store(backend, clock)
+
+
+@pytest.fixture
+def memory_store(memory_backend, clock) -> MetricsStore:
+    return metrics_store(memory_backend, clock)

@@ -1,12 +1,13 @@
 """A case's events in every order, some delivered twice, through metrics' real counting
-code on FerretDB: each event read as the service reads it (the envelope and payload
+code on its repository in memory (the repository's contract on FerretDB is
+test_store.py's): each event read as the service reads it (the envelope and payload
 schemas), turned into facts, batched by partition and folded by the store. Whatever
 the order, redeliveries and batching, the stored totals of every day and of the live
 partition, the summary and the Prometheus families are those of the events counted
 once each in their own order (DESIGN.md rules 4 and 7).
 
-Examples are few (each folds a few dozen batches on FerretDB); the pure fold's order
-indifference is tested with many more in test_domain.py.
+Each example folds a few dozen batches; the pure fold's order indifference is tested
+with many more examples in test_domain.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from datetime import date, timedelta
 from itertools import pairwise
 from uuid import uuid4
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,8 +27,6 @@ from services.metrics.store import MetricsStore
 from services.metrics.zones import ZoneBook
 from tests.metrics.sequences import DAY, SHANGHAI, T0, Event, Folded, reopened_lifecycle
 from tests.metrics.test_gauges import FoldedStore, scrape
-
-pytestmark = pytest.mark.integration
 
 DAYS = days_between(DAY - timedelta(days=1), DAY + timedelta(days=4))
 IN_MARCH = (T0 + timedelta(days=3)).timestamp()  # the evaluation's quarter holds the days
@@ -113,26 +111,26 @@ def deliveries(draw, count: int) -> tuple[list[int], list[int]]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.data())
-def test_every_order_of_a_cases_events_some_twice_counts_the_same(store, data):
+def test_every_order_of_a_cases_events_some_twice_counts_the_same(memory_store, data):
     community = f"c{uuid4().hex[:10]}"  # fresh events and totals for each example
     events = a_case_with_its_offers_and_messages("LX-1", community)
     order, cuts = data.draw(deliveries(len(events)))
     delivered = [events[index] for index in order]
     bounds = [0, *cuts, len(delivered)]
-    deliver(store, [delivered[a:b] for a, b in pairwise(bounds)])
+    deliver(memory_store, [delivered[a:b] for a, b in pairwise(bounds)])
 
     expected = Folded().fold(events)  # each once, in the case's own order
-    stored_days = store.days_of(community, DAYS)
+    stored_days = memory_store.days_of(community, DAYS)
     assert {day: t.cells for day, t in stored_days.items()} == {
         day: t.cells for day, t in expected.days(community).items()
     }
-    live = store.live_of(community)
+    live = memory_store.live_of(community)
     assert live.cells == expected.live(community).cells
     summary = reports.summarise(list(stored_days.values()), live)
     assert summary == reports.summarise(
         list(expected.days(community).values()), expected.live(community)
     )
-    assert gauges(OneCommunity(store, community), community) == gauges(
+    assert gauges(OneCommunity(memory_store, community), community) == gauges(
         FoldedStore(expected), community
     )
 

@@ -1,5 +1,7 @@
-"""The fold protocol on the real FerretDB: every fact counted exactly once, whatever
-crashes, redeliveries and stalled writers, and a rebuild agrees with the running totals.
+"""The metrics repository's contract, on every store backend (tests/backends.py: memory,
+FerretDB, MongoDB when given): every fact counted exactly once, whatever crashes,
+redeliveries and stalled writers, the days and live totals read back, and a rebuild
+that agrees with the running totals.
 
 A crash is simulated by raising at a named fault point: the command stops there
 and, as after a real crash, its lease stays behind until its TTL has passed.
@@ -23,8 +25,6 @@ from services.metrics.zones import ZoneBook
 from tests.metrics.conftest import METRICS_LEASE_TTL
 from tests.metrics.sequences import lifecycle, opened
 from tests.metrics.test_measures import area, duty
-
-pytestmark = pytest.mark.integration
 
 DAY = date(2026, 3, 6)
 AT = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
@@ -72,13 +72,14 @@ def test_one_event_twice_in_the_same_batch_counts_once(store):
     assert counted(store) == 2
 
 
-def test_no_document_grows_with_the_number_of_events(store, test_db):
+def test_no_document_grows_with_the_number_of_events(store, backend):
+    days = backend.database["days"]
     fold(store, reported(50))
-    size_after_50 = len(str(test_db["days"].find_one({"_id": "jx:2026-03-06"})))
+    size_after_50 = len(str(days.find_one({"_id": "jx:2026-03-06"})))
     for _ in range(5):
         fold(store, reported(50))
     assert counted(store) == 300
-    assert len(str(test_db["days"].find_one({"_id": "jx:2026-03-06"}))) <= size_after_50 + 8
+    assert len(str(days.find_one({"_id": "jx:2026-03-06"}))) <= size_after_50 + 8
 
 
 def test_a_crash_before_the_totals_are_written_counts_the_batch_when_redelivered(store, clock):
@@ -93,7 +94,7 @@ def test_a_crash_before_the_totals_are_written_counts_the_batch_when_redelivered
 
 
 def test_a_crash_after_the_totals_but_before_the_marker_is_repaired_by_the_next_holder(
-    store, clock, test_db
+    store, clock, backend
 ):
     facts = reported(3)
     with armed("metrics.before_commit_marker", crash), pytest.raises(Crash):
@@ -102,7 +103,7 @@ def test_a_crash_after_the_totals_but_before_the_marker_is_repaired_by_the_next_
     clock.advance(TTL + 1)
     assert fold(store, facts) == 0  # taking the lease over writes the marker first
     assert counted(store) == 3
-    assert test_db["leases"].count_documents({}) == 0
+    assert backend.database["leases"].count_documents({}) == 0
 
 
 def take_over_by_the_sweeper(store: MetricsStore) -> int:
@@ -124,7 +125,7 @@ def take_over_by_the_rebuild(store: MetricsStore) -> int:
     "take_over", [take_over_by_the_sweeper, take_over_by_another_batch, take_over_by_the_rebuild]
 )
 def test_whoever_takes_a_crashed_fold_over_writes_its_marker_so_a_redelivery_adds_nothing(
-    store, clock, test_db, take_over
+    store, clock, backend, take_over
 ):
     """The outbox sweeper is a taker like any other: it releases the lease, so the
     fold after it takes nothing over and must find the batch marked already."""
@@ -133,14 +134,14 @@ def test_whoever_takes_a_crashed_fold_over_writes_its_marker_so_a_redelivery_add
         fold(store, facts)  # totals written: the batch counted, but unmarked
     clock.advance(TTL + 1)
     added = take_over(store)
-    assert test_db["leases"].count_documents({}) == 0
+    assert backend.database["leases"].count_documents({}) == 0
     assert fold(store, facts) == 0  # the messages come back
     assert counted(store) == 3 + added
     assert handlers.rebuild(store, apply=False) == []
 
 
 def test_a_taker_that_fails_to_write_the_marker_leaves_the_lease_for_the_next(
-    store, clock, test_db
+    store, clock, backend
 ):
     facts = reported(2)
     with armed("metrics.before_commit_marker", crash), pytest.raises(Crash):
@@ -148,7 +149,7 @@ def test_a_taker_that_fails_to_write_the_marker_leaves_the_lease_for_the_next(
     clock.advance(TTL + 1)
     with armed("metrics.before_commit_marker", crash), pytest.raises(Crash):
         store.recover()
-    assert test_db["leases"].count_documents({"expires_at": 0.0}) == 1
+    assert backend.database["leases"].count_documents({"expires_at": 0.0}) == 1
     assert store.recover() == 1
     assert fold(store, facts) == 0
     assert counted(store) == 2
@@ -168,11 +169,11 @@ def test_a_stalled_fold_that_lost_its_lease_counts_nothing(store, clock):
     assert fold(store, facts) == 0
 
 
-def test_the_rebuild_recomputes_the_same_totals_and_repairs_a_damaged_day(store, test_db):
+def test_the_rebuild_recomputes_the_same_totals_and_repairs_a_damaged_day(store, backend):
     for size in (3, 4, 5):
         fold(store, reported(size))
     assert handlers.rebuild(store, apply=False) == []
-    test_db["days"].update_one(
+    backend.database["days"].update_one(
         {"_id": "jx:2026-03-06"},
         {"$set": {"cells": '[["all", "", "reported", 1]]'}},
     )
@@ -213,10 +214,11 @@ def test_the_live_totals_keep_the_backlog_and_the_latest_levels(store):
     assert ZoneBook(store, ZONE)("elsewhere") == ZONE
 
 
-def test_the_rebuild_recomputes_live_totals_and_levels_too(store, test_db):
+def test_the_rebuild_recomputes_live_totals_and_levels_too(store, backend):
     fold_events(store, [*lifecycle("LX-1"), *opened("LX-2"), duty(2, AT)])
     assert handlers.rebuild(store, apply=False) == []
-    test_db["live"].update_one({"_id": "jingxiang:live"}, {"$set": {"cells": "[]", "levels": "[]"}})
+    damage = {"$set": {"cells": "[]", "levels": "[]"}}
+    backend.database["live"].update_one({"_id": "jingxiang:live"}, damage)
     differences = handlers.rebuild(store, apply=True)
     assert [difference["day"] for difference in differences] == ["jingxiang:live"]
     live = store.live_of("jingxiang")

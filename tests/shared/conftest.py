@@ -1,4 +1,5 @@
-"""Fixtures for the shared package's tests against the real FerretDB and RabbitMQ."""
+"""Fixtures for the shared package's tests against the real FerretDB and RabbitMQ (the
+store backends, memory included, are tests/backends.py's)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,7 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from lianxin.store.engine import FERRETDB, MONGODB, ConditionalWrites, Engine
-
-
-class FakeClock:
-    """Lease time that a test moves on by hand, so 'past its TTL' needs no sleeping."""
-
-    def __init__(self, now: float = 1_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from lianxin.store.engine import FERRETDB, MONGODB, ConditionalWrites
 
 
 class CountedReads:
@@ -36,18 +24,6 @@ class CountedReads:
 
     def __getattr__(self, name):
         return getattr(self._collection, name)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def detected_writes(test_db) -> ConditionalWrites:
-    """The conditional writes of the engine under test (FerretDB here, MongoDB when
-    TEST_MONGO_URI points at one): for tests where writers really race."""
-    return ConditionalWrites(Engine.detect(test_db))
 
 
 @pytest.fixture(params=[FERRETDB, MONGODB], ids=lambda engine: engine.name)
