@@ -21,7 +21,10 @@ from scripts.broker_users import BrokerUsers
 
 AMQP_HOST_URI = os.environ.get("TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 MONGO_URI = os.environ.get("TEST_MONGO_URI", "mongodb://127.0.0.1:27017/")
-pytest_plugins = ["tests.notify.fixtures"]  # notify's real peers, for its e2e modules
+pytest_plugins = [
+    "tests.notify.fixtures",  # notify's real peers, for its e2e modules
+    "tests.workers",  # how make test's workers share the tests
+]
 
 RUN_ID = uuid.uuid4().hex[:8]
 
