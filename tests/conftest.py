@@ -24,6 +24,7 @@ MONGO_URI = os.environ.get("TEST_MONGO_URI", "mongodb://127.0.0.1:27017/")
 pytest_plugins = [
     "tests.notify.fixtures",  # notify's real peers, for its e2e modules
     "tests.backends",  # the store backends: memory, FerretDB, MongoDB
+    "tests.workers",  # how make test's workers share the tests
 ]
 
 RUN_ID = uuid.uuid4().hex[:8]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +26,7 @@ from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES, Stack
 from scripts.webhook_sink import Sink, handler_for
 from tests.conftest import MONGO_URI
+from tests.ports import free_base
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,27 +35,6 @@ TOKEN_SECRET = "test-token-secret-0123456789"
 # every service runs as two processes competing on the same queues (1 to tell whether a
 # failure has to do with replicas)
 REPLICAS = int(os.environ.get("LIANXIN_E2E_REPLICAS", "2"))
-
-
-def free_base_port(stack: Stack) -> int:
-    """A base port with which every port of the stack's replicas is free. Kept below the
-    kernel's ephemeral range (32768+ on Linux), where a connection the services open while
-    starting could take a port between this check and the replica's bind."""
-    for _ in range(50):
-        base = random.randrange(20000, 31000)
-        ports = [port - stack.base_port + base for port in stack.ports()]
-        if all(_free(port) for port in ports):
-            return base
-    raise RuntimeError("no free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +90,7 @@ def new_stack(
         autorestart=False,
         sink_port=None,  # webhooks go to the `sink` fixture, in this process
     )
-    stack.base_port = free_base_port(stack)
+    stack.base_port = free_base([port - stack.base_port for port in stack.ports()])
     return stack
 
 

@@ -11,7 +11,6 @@ import requests
 from kombu import Connection, Exchange
 
 from lianxin.bus.consumer import ATTEMPTS_HEADER
-from tests.conftest import rabbitmqctl
 from tests.e2e.conftest import (
     community,
     ensure_community,
@@ -256,24 +255,3 @@ def delivery_of(stack, delivery_id: str) -> dict:
         timeout=5,
     )
     return answer.json() if answer.status_code == 200 else {"state": None}
-
-
-def test_a_broker_restart_loses_nothing_and_doubles_nothing(stack, sink, db):
-    """Kept last in this file: it stops the broker every test shares."""
-    place = community("f")
-    ensure_community(stack, place)  # its areas reach cases before the broker goes
-    helper_headers(stack)
-    rabbitmqctl("stop_app")
-    try:
-        case_id = report_case(stack, place)["id"]  # accepted while the broker is down: events wait
-        stored = db("cases")["cases"].find_one({"_id": case_id})
-        assert events_in(stored["outbox"]) == ["case.reported", "case.triaged"]
-    finally:
-        rabbitmqctl("start_app")
-
-    wait_for_state(stack, case_id, "dispatched", timeout=90)
-    wait_until("the dispatch webhook", lambda: webhooks_for(sink, case_id), timeout=60)
-    wait_until("the statistics", lambda: stats(stack, place)["dispatched"] == 1, timeout=60)
-    assert stats(stack, place)["reported"] == 1
-    assert db("roster")["offers"].count_documents({"case_id": case_id}) == 1
-    assert len(webhooks_for(sink, case_id)) == 1

@@ -16,7 +16,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from scripts.stack import SERVICES
-from tests.e2e.conftest import _free, community, wait_until
+from tests.e2e.conftest import community, wait_until
 from tests.e2e.test_metrics_stats import area, case_id, publish
 from tests.metrics.queries import (
     RULE_FILES,
@@ -26,15 +26,9 @@ from tests.metrics.queries import (
     service_metric_names,
 )
 from tests.metrics.sequences import Event, lifecycle, opened
+from tests.ports import free_port
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    for port in range(32000, 32500):
-        if _free(port):
-            return port
-    raise RuntimeError("no free port for Prometheus")
 
 
 @pytest.fixture(scope="module")

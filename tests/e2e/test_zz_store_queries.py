@@ -2,10 +2,12 @@
 an index that MongoDB serves it from (DESIGN.md rule 7).
 
 The e2e stack writes the shape of every filter its services and the admin CLI send to
-`<state_dir>/queries.jsonl` (lianxin.store.query_log.QueryLog). The stack lives for the session and
-this file's name sorts last in tests/e2e, so when the e2e tests run together the log holds
-all of their queries; the test also drives a short flow of its own (report, dispatch,
-accept, resolve, the listings) so that it checks something when run alone.
+`<state_dir>/queries.jsonl` (lianxin.store.query_log.QueryLog). The stack lives for the
+session (a stack per `make test` worker), and the check runs once for each group of e2e
+modules on the stack, last in the group and on the worker that ran it (tests/workers.py):
+the log it reads holds the queries of every test of its group, so together the runs check
+every query the e2e tests make. The test also drives a short flow of its own (report,
+dispatch, accept, resolve, the listings) so that it checks something when run alone.
 
 A shape is the collection and the field names of the filter, operators stripped. For each
 shape other than a lone `_id` compared for equality (`_id` with `$in` or a range is a scan
@@ -56,6 +58,7 @@ from tests.e2e.conftest import (
     wait_for_state,
     wait_until,
 )
+from tests.workers import STACK_GROUPS
 
 pytestmark = pytest.mark.e2e
 
@@ -326,7 +329,12 @@ def indexes_on_mongodb(mongo_client, db_prefix, amqp_uri):
         mongo_client.drop_database(database.name)
 
 
-def test_every_query_not_by_id_is_documented_and_indexed(stack, keys, indexes_on_mongodb):
+@pytest.mark.parametrize("stack_group", STACK_GROUPS)
+def test_every_query_not_by_id_is_documented_and_indexed(
+    stack, keys, indexes_on_mongodb, stack_group
+):
+    """Run last in each stack group, on the worker that ran the group (tests/workers.py):
+    its stack's log then holds the queries of every test of the group."""
     log = stack.state_dir / "queries.jsonl"
     drive_a_case(stack, keys)
     shapes = read_log(log, stack.db_prefix)

@@ -28,7 +28,7 @@ from lianxin.bus import topology
 from scripts.broker_users import BrokerUsers
 from scripts.stack import SERVICES
 from tests.conftest import MONGO_URI, RUN_ID, add_vhost, rabbitmqctl
-from tests.notify.peers import free_port
+from tests.ports import free_port
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

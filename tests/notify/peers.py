@@ -5,7 +5,6 @@ or trickle its answer), and an SMTP server (aiosmtpd)."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from aiosmtpd.smtp import Envelope
 
 from scripts.webhook_sink import dingtalk_signature_ok
 from services.notify.domain import DELIVERY_HEADER, SIGNATURE_HEADER, verify
+from tests.ports import free_port
 
 
 @dataclass
@@ -143,12 +143,6 @@ class HttpPeer:
                 pass
 
         return Handler
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class _Mailbox:

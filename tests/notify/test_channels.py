@@ -36,7 +36,8 @@ from services.notify.domain import (
     Recipient,
 )
 from services.notify.messages import Message
-from tests.notify.peers import HttpPeer, SmtpPeer, free_port
+from tests.notify.peers import HttpPeer, SmtpPeer
+from tests.ports import free_port
 
 SECRET = "channel-test-secret-0123456789"
 LOOPBACK = EgressRule.parse("127.0.0.1")  # the peers of these tests

@@ -61,11 +61,21 @@ def probe(quiet_amqp_uri, test_db, tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
+        # before the first deadline goes out: one due at once would otherwise wait, and
+        # count late, for as long as the process takes to start (seconds on a busy machine)
+        wait_until("the probe to consume its deadlines", lambda: consuming(amqp_uri), timeout=60)
         yield test_db["fired"]
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def consuming(amqp_uri: str) -> bool:
+    """Whether the probe consumes its deadline queue."""
+    with Connection(amqp_uri) as connection:
+        queue = queue_name("deadlineprobe", "probe.due")
+        return connection.channel().queue_declare(queue, passive=True).consumer_count > 0
 
 
 def schedule(test_db, amqp_uri, deadlines: list[Deadline]) -> None:
