@@ -8,9 +8,11 @@ The producer emits with `Contract.new_event`: the payload is validated against t
 whole schema, so a producer bug fails there and then, not in every consumer.
 
 A consumer reads through a `Reading` of the same schema, made by `Contract.reading`,
-which names what the consumer `needs`. Unknown fields are excluded (a producer may add
-fields later: a tolerant reader); a field the consumer needs must be there and not null
-(an event without it is refused, and parked at once, as a poison message); every other
+which names what the consumer `needs`, by dotted path. Unknown fields are excluded (a
+producer may add fields later: a tolerant reader); a field the consumer needs must be
+there and not null (an event without it is refused, and parked at once, as a poison
+message), a nested one wherever what holds it is there (`node.polygon.lat`: every point
+has a latitude; name `node.polygon` too if the outline itself is needed); every other
 field is checked against the schema when it is there and may be missing, which the
 consumer's own code allows for (`payload.get`). A consumer can only need what the
 contract guarantees: `Reading` refuses, when it is made, to need a field that is not
@@ -142,17 +144,16 @@ class Reading:
     _may_be_null: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        needed = self.needs | {ancestor for path in self.needs for ancestor in _ancestors(path)}
-        unsure = needed - guaranteed(self.schema)
+        unsure = self.needs - guaranteed(self.schema)
         if unsure:
             raise ValueError(
                 f"a reader of {self.source}'s {self.type} v{self.version} needs "
                 f"{sorted(unsure)}, which the contract does not guarantee"
             )
         paths = [path for path, _ in field_paths(self.schema)]
-        object.__setattr__(self, "_partial", tuple(p for p in paths if p not in needed))
+        object.__setattr__(self, "_partial", tuple(p for p in paths if p not in self.needs))
         # needed, yet the contract lets it be null: the reader refuses a null itself
-        may_be_null = sorted(needed & nullable(self.schema))
+        may_be_null = sorted(self.needs & nullable(self.schema))
         object.__setattr__(self, "_may_be_null", tuple(may_be_null))
 
     @property
@@ -164,27 +165,21 @@ class Reading:
         needs is missing or null, or a field it carries is not what the contract says."""
         data = self.schema.load(payload, partial=self._partial)
         nulls = {
-            path: ["Field may not be null."] for path in self._may_be_null if _is_null(data, path)
+            path: ["Field may not be null."] for path in self._may_be_null if _null_at(data, path)
         }
         if nulls:
             raise ValidationError(nulls)
         return data
 
 
-def _ancestors(path: str) -> Iterator[str]:
-    parts = path.split(".")
-    for end in range(1, len(parts)):
-        yield ".".join(parts[:end])
-
-
-def _is_null(data: Mapping[str, Any], path: str) -> bool:
-    """Whether the value at `path` is null (a list on the way is not looked into)."""
+def _null_at(data: Mapping[str, Any], path: str) -> bool:
+    """Whether `path` is there and null (what holds it missing or null, or a list on
+    the way, is not this path's business)."""
+    *holders, name = path.split(".")
     value: Any = data
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return False
-        value = value.get(part)
-    return value is None
+    for part in holders:
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return isinstance(value, Mapping) and name in value and value[name] is None
 
 
 class Reader:

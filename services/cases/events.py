@@ -22,6 +22,13 @@ READS = Reader(
     *ROSTER.reading("escalation.required", needs=("case_id", "level", "reason")),
     *ROSTER.reading(
         "area.changed",
-        needs=("node.code", "node.kind", "node.polygon.lat", "node.polygon.lon", "area_version"),
+        needs=(
+            "node",
+            "node.code",
+            "node.kind",
+            "node.polygon.lat",
+            "node.polygon.lon",
+            "area_version",
+        ),
     ),
 )

@@ -24,5 +24,5 @@ READS = Reader(
     *ROSTER.reading("duty.changed", needs=("community_id", "grid_id", "team", "on_duty", "at")),
     # no community yet (docs/events.md): counted once roster sends one
     *ROSTER.reading("offer.expired", needs=("case_id", "offer_id")),
-    *ROSTER.reading("area.changed", needs=("node.code", "node.kind", "area_version")),
+    *ROSTER.reading("area.changed", needs=("node", "node.code", "node.kind", "area_version")),
 )

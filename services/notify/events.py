@@ -43,8 +43,17 @@ ROSTER_EVENTS = ("person.changed", "area.changed", "shift.starting")
 READS = Reader(
     *CASES.reading(*CASE_EVENTS, needs=("case_id", "community_id")),
     *CASES.reading("hotline.reply", needs=("hotline_id", "order_no", "kind")),
-    *ROSTER.reading("person.changed", needs=("person_id", "community_id", "person_version")),
-    *ROSTER.reading("area.changed", needs=("node.code", "area_version")),
+    *ROSTER.reading(
+        "person.changed",
+        needs=(
+            "person_id",
+            "community_id",
+            "person_version",
+            "contacts.channel",
+            "contacts.address",
+        ),
+    ),
+    *ROSTER.reading("area.changed", needs=("node", "node.code", "area_version")),
     *ROSTER.reading("shift.starting", needs=("person_id", "community_id", "starts_at")),
 )
 

@@ -55,7 +55,7 @@ def test_a_consumer_cannot_need_what_the_contract_does_not_guarantee(need):
 
 
 def test_a_field_the_consumer_does_not_need_may_be_missing_and_stays_missing():
-    assert reading("node.code").load({"node": {"code": "g1"}}) == {"node": {"code": "g1"}}
+    assert reading("node", "node.code").load({"node": {"code": "g1"}}) == {"node": {"code": "g1"}}
 
 
 def test_unknown_fields_are_left_out_at_every_level():
@@ -69,17 +69,27 @@ def test_what_the_consumer_needs_must_be_there():
     assert refused.value.messages == {"version": ["Missing data for required field."]}
 
 
-def test_needing_a_nested_field_needs_what_holds_it():
+def test_a_nested_need_holds_wherever_what_holds_it_is_there():
+    every_point_whole = reading("node", "node.polygon.lat", "node.polygon.lon")
+    assert every_point_whole.load({"node": {"code": "g1"}}) == {"node": {"code": "g1"}}
     with pytest.raises(ValidationError) as refused:
-        reading("node.code").load({"version": 2})
+        every_point_whole.load({"node": {"polygon": [{"lat": 28.1}]}})
+    assert refused.value.messages == {
+        "node": {"polygon": {0: {"lon": ["Missing data for required field."]}}}
+    }
+    with pytest.raises(ValidationError) as refused:
+        reading("node", "node.code").load({"version": 2})
     assert "node" in refused.value.messages
+    assert reading("node.code").load({"version": 2}) == {"version": 2}  # node not needed
 
 
 def test_a_needed_field_the_contract_lets_be_null_is_refused_when_null():
     with pytest.raises(ValidationError) as refused:
-        reading("node.name").load({"node": {"name": None}})
+        reading("node", "node.name").load({"node": {"name": None}})
     assert refused.value.messages == {"node.name": ["Field may not be null."]}
-    assert reading("node.code").load({"node": {"code": "g1", "name": None}})["node"]["name"] is None
+    assert reading("node.name").load({"version": 2}) == {"version": 2}
+    read = reading("node", "node.code").load({"node": {"code": "g1", "name": None}})
+    assert read["node"]["name"] is None
 
 
 def test_a_field_that_is_there_is_checked_whether_needed_or_not():
