@@ -7,8 +7,9 @@ optionally its hotline and person (lianxin.access.actors). A key issued by anoth
 (and a person token issued by one) holds a subset of what the issuer holds: its scopes,
 communities, channels and hotline (services/cases/keys.py).
 
-The cases service owns the keys and publishes `apikey.changed` (KeyChanged); every other
-service keeps a replica in its own database (lianxin.access.replicas).
+The cases service owns the keys and publishes `apikey.changed` (its contract:
+lianxin.contracts.cases); every other service keeps a replica in its own database
+(lianxin.access.replicas).
 """
 
 from __future__ import annotations
@@ -21,10 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields, post_load, validate
-
-from lianxin.access.actors import CHANNELS, DEFAULT_CHANNELS, ROLES, SCOPES, Actor
-from lianxin.bus.envelope import PayloadSchemas
+from lianxin.access.actors import DEFAULT_CHANNELS, Actor
 
 KEY_PREFIX = "lx"
 KEYS_COLLECTION = "api_keys"
@@ -92,6 +90,12 @@ class KeyRecord:
             hotline_id=document.get("hotline_id"),
         )
 
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> KeyRecord:
+        """The key an `apikey.changed` tells of; an event from before channels were
+        told reads as the app's channel, as a stored record does."""
+        return cls.from_document({**payload, "_id": payload["id"]})
+
     def to_document(self) -> dict[str, Any]:
         return {
             "_id": self.id,
@@ -130,36 +134,3 @@ def key_from_headers(headers: Mapping[str, str]) -> str | None:
         return headers[KEY_HEADER]
     scheme, _, value = (headers.get("Authorization") or "").partition(" ")
     return value.strip() if scheme.lower() == "apikey" else None
-
-
-class KeyChanged(Schema):
-    """`apikey.changed`: a key's whole state, never its secret (only the secret's hash)."""
-
-    id = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    secret_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True)
-    communities = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True)
-    person_id = fields.String(allow_none=True, load_default=None)
-    role = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(ROLES))
-    created_at = fields.AwareDateTime(allow_none=True, load_default=None)
-    revoked_at = fields.AwareDateTime(allow_none=True, load_default=None)
-    version = fields.Integer(required=True, strict=True)
-    channels = fields.List(
-        fields.String(validate=validate.OneOf(CHANNELS)), load_default=list(DEFAULT_CHANNELS)
-    )
-    hotline_id = fields.String(allow_none=True, load_default=None)
-
-    @post_load
-    def record(self, data: dict[str, Any], **kwargs: Any) -> KeyRecord:
-        return KeyRecord(
-            **{
-                **data,
-                "scopes": tuple(data["scopes"]),
-                "communities": tuple(data["communities"]),
-                "channels": tuple(data["channels"]),
-            }
-        )
-
-
-KEY_EVENTS = PayloadSchemas({("apikey.changed", 1): KeyChanged()})

@@ -21,8 +21,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, post_load
-
 PERSON_ACCESS_COLLECTION = "person_access"
 
 
@@ -47,6 +45,12 @@ class PersonAccess:
             person_version=int(document.get("person_version", 0)),
             access_since=document.get("access_since"),
         )
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> PersonAccess:
+        """What roster's `person.changed` says of the person's access (the contacts and
+        the rest are roster's and notify's business)."""
+        return cls.from_document({**payload, "_id": payload["person_id"]})
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -84,22 +88,3 @@ def merged(stored: PersonAccess | None, told: PersonAccess) -> PersonAccess | No
         return None
     since = [at for at in (stored and stored.access_since, told.access_since) if at is not None]
     return replace(told, access_since=max(since, default=None))
-
-
-class PersonAccessChanged(Schema):
-    """The part of roster's `person.changed` that access needs (a tolerant reader: the
-    contacts and the rest are roster's and notify's business)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    person_id = fields.String(required=True)
-    community_id = fields.String(required=True)
-    roles = fields.List(fields.String(), required=True)
-    active = fields.Boolean(required=True)
-    person_version = fields.Integer(required=True)
-    access_since = fields.AwareDateTime(allow_none=True, load_default=None)
-
-    @post_load
-    def access(self, data: dict[str, Any], **kwargs: Any) -> PersonAccess:
-        return PersonAccess(**{**data, "roles": tuple(data["roles"])})

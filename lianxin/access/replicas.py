@@ -9,13 +9,26 @@ the bus would otherwise mint keys or make someone staff.
 
 from __future__ import annotations
 
-from lianxin.access.keys import KEY_EVENTS
-from lianxin.access.person_access import PersonAccessChanged
+from lianxin.access.keys import KeyRecord
+from lianxin.access.person_access import PersonAccess
 from lianxin.access.store import AccessReplicaStore
 from lianxin.bus.consumer import event_handler
-from lianxin.bus.envelope import PayloadSchemas
+from lianxin.contracts.cases import CASES
+from lianxin.contracts.contract import Reader
+from lianxin.contracts.roster import ROSTER
 
-PERSON_EVENTS = PayloadSchemas({("person.changed", 1): PersonAccessChanged()})
+# What the replicas need of their events: a person's access, and a key's identity and grant
+PERSON_ACCESS = Reader(
+    *ROSTER.reading(
+        "person.changed", needs=("person_id", "community_id", "roles", "active", "person_version")
+    )
+)
+KEY_CHANGES = Reader(
+    *CASES.reading(
+        "apikey.changed",
+        needs=("id", "name", "secret_sha256", "scopes", "communities", "version"),
+    )
+)
 
 
 class PersonAccessReplica:
@@ -27,7 +40,9 @@ class PersonAccessReplica:
 
     @event_handler("roster", "person.changed", from_source_only=True)
     def on_person_access_changed(self, message):
-        self.access_replica.apply_person(PERSON_EVENTS.read(message).payload)
+        self.access_replica.apply_person(
+            PersonAccess.from_payload(PERSON_ACCESS.read(message).payload)
+        )
 
 
 class KeyReplica(PersonAccessReplica):
@@ -36,4 +51,4 @@ class KeyReplica(PersonAccessReplica):
 
     @event_handler("cases", "apikey.changed", from_source_only=True)
     def on_api_key_changed(self, message):
-        self.access_replica.apply_key(KEY_EVENTS.read(message).payload)
+        self.access_replica.apply_key(KeyRecord.from_payload(KEY_CHANGES.read(message).payload))

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-KINDS = ("subdistrict", "community", "grid", "estate", "building", "unit")
+from lianxin.contracts.roster import AREA_KINDS
+
 BELOW_GRID = ("estate", "building", "unit")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 MAX_DEPTH = 8  # more parents than the hierarchy has levels: a cycle in bad data
@@ -293,7 +294,9 @@ def listing(area: CommunityMap) -> dict[str, Any]:
                 "name": node.name,
                 "grid_id": grid.code if (grid := area.grid_of(node.code)) else None,
             }
-            for node in sorted(area.nodes.values(), key=lambda n: (KINDS.index(n.kind), n.code))
+            for node in sorted(
+                area.nodes.values(), key=lambda n: (AREA_KINDS.index(n.kind), n.code)
+            )
             if not node.removed and node.kind in ("grid", *BELOW_GRID)
         ],
     }

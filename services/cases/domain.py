@@ -69,7 +69,6 @@ DONE = frozenset({"resolved", "closed", "rated"}) | FINAL  # no longer being wor
 WORKING = frozenset({"dispatched", "declined", "escalated", "accepted", "reopened", "triaged"})
 STAFF = ("staff", "grid_leader")
 CHECKERS = ("staff", "grid_leader", "grid_worker")  # verify, triage by hand
-ESCALATION_LEVELS = ("grid_leader", "community_staff", "department")
 MAX_FOLLOWERS = 50  # the merged reports a case remembers (its hotline orders answer with it)
 # the duplicates a case remembers having absorbed, so that a retried merge is not counted
 # twice (DESIGN.md rule 4: a case keeps the few ids it applied, never an unbounded list)

@@ -30,7 +30,7 @@ from services.cases.domain import (
     Outcome,
     require_role,
 )
-from services.cases.events import EVENTS
+from services.cases.events import EMITS
 from services.cases.store import CaseChange, CaseStore, Listing
 from services.cases.triage import Category, Triage
 
@@ -361,7 +361,7 @@ def perform_action(
 
 def envelopes(outcome: Outcome, correlation_id: str, now: datetime) -> list[Envelope]:
     return [
-        EVENTS.new_event(
+        EMITS.new_event(
             kind, payload, correlation_id=correlation_id, case_id=outcome.case.id, at=now
         )
         for kind, payload in outcome.facts

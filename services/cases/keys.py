@@ -27,10 +27,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from lianxin.access.actors import ALL_COMMUNITIES, DEFAULT_CHANNELS, Actor, Forbidden
-from lianxin.access.keys import KEY_EVENTS, IssuedKey, KeyRecord, new_key, secret_hash
+from lianxin.access.keys import IssuedKey, KeyRecord, new_key, secret_hash
 from lianxin.access.person_access import PersonAccess, refusal
 from lianxin.access.tokens import PersonTokens
 from lianxin.bus.envelope import Envelope
+from services.cases.events import EMITS
 
 
 class KeyRepository(Protocol):
@@ -224,6 +225,4 @@ def _fields(record: KeyRecord) -> dict[str, Any]:
 
 def _changed(record: KeyRecord, now: datetime) -> Envelope:
     payload = _fields(record)
-    return KEY_EVENTS.new_event(
-        "apikey.changed", payload, correlation_id=f"key-{record.id}", at=now
-    )
+    return EMITS.new_event("apikey.changed", payload, correlation_id=f"key-{record.id}", at=now)

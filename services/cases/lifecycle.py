@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from lianxin.access.person_access import PersonAccess
+from lianxin.contracts.roster import ESCALATION_LEVELS
 from lianxin.privacy import mask_name, mask_phone
 from services.cases import timelimits
 from services.cases.domain import (
     CHECKERS,
-    ESCALATION_LEVELS,
     MAX_ABSORBED,
     MAX_FOLLOWERS,
     STAFF,

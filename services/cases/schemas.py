@@ -1,5 +1,5 @@
-"""Request and response schemas of the cases API. Event payloads are in events.py;
-EVENTS, the catalogue every service's schemas.py names, is re-exported here."""
+"""Request and response schemas of the cases API (event payloads: events.py, from the
+shared contracts)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from lianxin.access.actors import CHANNELS, ROLES, SCOPES
-from services.cases.domain import ESCALATION_LEVELS, STATES
-from services.cases.events import EVENTS as EVENTS  # the event catalogue, as in every service
+from lianxin.contracts.roster import ESCALATION_LEVELS
+from services.cases.domain import STATES
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error="Use 1–64 of a-z, 0-9, _ and -.")
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", error="Use 1–64 of A-Z, 0-9, _ . -")

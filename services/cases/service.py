@@ -14,7 +14,7 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import StoreProvider
 from services.cases import handlers, reactions, timelimits
 from services.cases.actions_http import ActionsHttp
-from services.cases.events import EVENTS
+from services.cases.events import DISPATCH, READS
 from services.cases.hotline_http import HotlineHttp
 from services.cases.http import CasesHttp
 from services.cases.keys_http import KeysHttp
@@ -38,18 +38,13 @@ class CasesService(
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
-    @event_stream(
-        "roster-dispatch",
-        Source("roster", "offer.made"),
-        Source("roster", "offer.expired"),
-        Source("roster", "escalation.required"),
-    )
+    @event_stream("roster-dispatch", *(Source("roster", event_type) for event_type in DISPATCH))
     def on_roster_dispatch(self, message):
-        reactions.record_dispatch(self.store, EVENTS.read(message), utc_now())
+        reactions.record_dispatch(self.store, READS.read(message), utc_now())
 
     @event_handler("roster", "area.changed")
     def on_area_changed(self, message):
-        reactions.record_area(self.store, EVENTS.read(message))
+        reactions.record_area(self.store, READS.read(message))
 
     @on_deadline(timelimits.TIMER)
     def on_timer(self, deadline):

@@ -1,120 +1,14 @@
-"""Event payload, request and response schemas of the metrics service.
-
-The event schemas are tolerant readers of docs/events.md: only what every count
-needs is required (the case and its community); the rest is checked for its type
-when present, so a producer that does not send a field yet leaves a number (a time,
-a cohort) uncounted rather than its event parked.
-"""
+"""Request and response schemas of the metrics service's HTTP API (the events it reads:
+events.py, from the shared contracts)."""
 
 from datetime import date
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from lianxin.bus.envelope import PayloadSchemas
 from services.metrics.evaluation import UNIT_KINDS
-from services.metrics.measures import CASE_MEASURES, NOTIFICATION_MEASURES
 from services.metrics.reports import INTERVALS
 
 ID = validate.Length(min=1, max=64)
-
-
-class _Tolerant(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-def _optional(field_class, **kwargs):
-    return field_class(load_default=None, allow_none=True, **kwargs)
-
-
-class CaseFact(_Tolerant):
-    """The `about` block every case event starts with, and the fields metrics reads from
-    the rest of any case event's payload."""
-
-    case_id = fields.String(required=True, validate=ID)
-    community_id = fields.String(required=True, validate=ID)
-    grid_id = _optional(fields.String, validate=ID)
-    category = _optional(fields.String, validate=validate.Length(max=100))
-    team = _optional(fields.String, validate=ID)
-    channel = _optional(fields.String, validate=ID)
-    priority = _optional(fields.String)
-    state = _optional(fields.String, validate=ID)
-    previous_state = _optional(fields.String, validate=ID)
-    case_version = _optional(fields.Integer, strict=True)
-    person_id = _optional(fields.String, validate=ID)
-    reported_at = _optional(fields.AwareDateTime)
-    accepted_at = _optional(fields.AwareDateTime)
-    resolved_at = _optional(fields.AwareDateTime)
-    on_time = _optional(fields.Boolean)
-    first_time = _optional(fields.Boolean)
-    which = _optional(fields.String, validate=validate.OneOf(["accept", "resolve"]))
-    rating = _optional(fields.Integer, strict=True, validate=validate.Range(min=1, max=5))
-    satisfied = _optional(fields.Boolean)
-    approved = _optional(fields.Boolean)
-
-
-class NotificationOutcome(_Tolerant):
-    delivery_id = fields.String(required=True)
-    community_id = fields.String(required=True, validate=ID)
-    category = _optional(fields.String, validate=validate.Length(max=100))
-    channel = fields.String(required=True, validate=ID)
-    kind = _optional(fields.String)
-
-
-class HoursCredited(_Tolerant):
-    entry_id = fields.String(required=True)
-    person_id = fields.String(required=True, validate=ID)
-    community_id = fields.String(required=True, validate=ID)
-    case_id = _optional(fields.String)
-    hours = fields.Float(required=True, allow_nan=False, validate=validate.Range(-1000, 1000))
-    kind = fields.String(load_default="credit")
-    state = fields.String(load_default="approved")
-
-
-class OfferExpired(_Tolerant):
-    """docs/events.md gives no community: counted only when the producer adds one."""
-
-    case_id = fields.String(required=True)
-    offer_id = fields.String(required=True)
-    person_id = _optional(fields.String, validate=ID)
-    community_id = _optional(fields.String, validate=ID)
-    grid_id = _optional(fields.String, validate=ID)
-    team = _optional(fields.String, validate=ID)
-
-
-class DutyChanged(_Tolerant):
-    community_id = fields.String(required=True, validate=ID)
-    grid_id = fields.String(required=True, validate=ID)
-    team = fields.String(required=True, validate=ID)
-    on_duty = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    at = fields.AwareDateTime(required=True)
-
-
-class AreaNode(_Tolerant):
-    code = fields.String(required=True, validate=ID)
-    kind = fields.String(required=True)
-    community_id = _optional(fields.String, validate=ID)  # none above a community
-    name = _optional(fields.String, validate=validate.Length(max=200))
-    households = _optional(fields.Integer, strict=True, validate=validate.Range(min=0))
-    timezone = _optional(fields.String, validate=validate.Length(max=64))
-
-
-class AreaChanged(_Tolerant):
-    node = fields.Nested(AreaNode, required=True)
-    removed = fields.Boolean(load_default=False)
-    area_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-
-
-EVENTS = PayloadSchemas(
-    {
-        **{(event_type, 1): CaseFact() for event_type in CASE_MEASURES},
-        **{(event_type, 1): NotificationOutcome() for event_type in NOTIFICATION_MEASURES},
-        ("hours.credited", 1): HoursCredited(),
-        ("offer.expired", 1): OfferExpired(),
-        ("duty.changed", 1): DutyChanged(),
-        ("area.changed", 1): AreaChanged(),
-    }
-)
 
 
 # -- requests ---------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import StoreProvider
 from services.metrics import handlers
 from services.metrics.batching import FactBatches
+from services.metrics.events import READS, ROSTER_EVENTS
 from services.metrics.gauges import REFRESH_SECONDS, BusinessGauges
 from services.metrics.http import MetricsHttp
-from services.metrics.schemas import EVENTS
 from services.metrics.store import MetricsStore
 from services.metrics.zones import CommunityZones
 
@@ -22,10 +22,7 @@ from services.metrics.zones import CommunityZones
 SOURCES = (
     Source("cases", "case.#"),
     Source("notify", "notification.#"),
-    Source("roster", "hours.credited"),
-    Source("roster", "duty.changed"),
-    Source("roster", "offer.expired"),
-    Source("roster", "area.changed"),
+    *(Source("roster", event_type) for event_type in ROSTER_EVENTS),
 )
 
 
@@ -41,7 +38,7 @@ class MetricsService(MetricsHttp, KeyReplica, HealthCheck):
 
     @event_stream("facts", *SOURCES)
     def count_event(self, message):
-        event = EVENTS.read_if_known(message)
+        event = READS.read_if_known(message)
         if event is not None:
             handlers.count_event(self.facts, self.zones, event)
 

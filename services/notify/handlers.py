@@ -10,6 +10,7 @@ does what its confirmation says.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from lianxin.access.actors import Actor
 from lianxin.bus.envelope import Envelope
 from services.notify import follows, instruments, pipeline
 from services.notify.domain import Contact, Delivery, Recipient, delivery_id
+from services.notify.events import as_told
 from services.notify.facts import case_context, hotline_context
 from services.notify.links import lifetimes
 from services.notify.outbound import Outbound
@@ -64,6 +66,7 @@ class NotDead(Exception):
 
 def on_case_event(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
     """Plan and create the deliveries a case event calls for. Returns how many were new."""
+    event = replace(event, payload=as_told(event.payload))
     follow = follows.follow(store, event)
     told = {k: v for k, v in event.payload.items() if v not in (None, "")}
     payload = {**follows.known(follow), **told}

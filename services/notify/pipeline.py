@@ -28,11 +28,11 @@ from services.notify.domain import (
     PermanentFailure,
     delivery_id,
 )
+from services.notify.events import EMITS
 from services.notify.messages import Message
 from services.notify.outbound import Outbound
 from services.notify.routes import zone_of
 from services.notify.routing import Person, QuietHours
-from services.notify.schemas import EVENTS
 from services.notify.store import NotifyStore
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ def _send(outbound: Outbound, delivery: Delivery, clock: Clock) -> Delivery:
 
 def _follow_ups(delivery: Delivery, now: datetime) -> tuple[Delivery, list[Envelope | Deadline]]:
     """The outcome events, and the next step: a retry when due, or the next channel."""
-    events: list[Envelope | Deadline] = list(_outcomes(delivery))
+    events: list[Envelope | Deadline] = list(outcome_events(delivery))
     if delivery.state == "failed" and delivery.next_attempt_at is not None:
         delivery, deadline = _schedule(delivery, delivery.next_attempt_at)
         events.append(deadline)
@@ -230,7 +230,7 @@ def _schedule(delivery: Delivery, due: datetime) -> tuple[Delivery, Deadline]:
     return delivery.due(due, deadline.id), deadline
 
 
-def _outcomes(delivery: Delivery) -> list[Envelope]:
+def outcome_events(delivery: Delivery) -> list[Envelope]:
     """notification.* events for metrics: one per case the delivery was about."""
     kind = {"sent": "notification.delivered", "failed": "notification.failed"}.get(
         delivery.state, "notification.failed"
@@ -240,7 +240,7 @@ def _outcomes(delivery: Delivery) -> list[Envelope]:
     )
     types = [kind] + (["notification.dead"] if delivery.state == "dead" else [])
     return [
-        EVENTS.new_event(
+        EMITS.new_event(
             event_type,
             {
                 "delivery_id": item["delivery_id"],

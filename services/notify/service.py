@@ -12,9 +12,9 @@ from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import StoreProvider
 from services.notify import handlers, pipeline, replicas
+from services.notify.events import CASE_EVENTS, READS, ROSTER_EVENTS
 from services.notify.http import ACTION_TIMEOUT_SECONDS, NotifyHttp
 from services.notify.outbound import OutboundProvider
-from services.notify.schemas import CASE_EVENTS, EVENTS
 from services.notify.store import NotifyStore
 
 
@@ -34,23 +34,21 @@ class NotifyService(NotifyHttp, KeyReplica, HealthCheck):
         label="case.#",  # its metrics' name for it, as before: notify's case events
     )
     def on_case_event(self, message):
-        event = EVENTS.read_if_known(message)
+        event = READS.read_if_known(message)
         if event is not None:
             handlers.on_case_event(self.store, self.outbound, event, utc_now)
 
     @event_handler("cases", "hotline.reply")
     def on_hotline_reply(self, message):
-        handlers.on_hotline_reply(self.store, self.outbound, EVENTS.read(message), utc_now)
+        handlers.on_hotline_reply(self.store, self.outbound, READS.read(message), utc_now)
 
     @event_stream(
         "roster",
-        Source("roster", "person.changed"),
-        Source("roster", "area.changed"),
-        Source("roster", "shift.starting"),
+        *(Source("roster", event_type) for event_type in ROSTER_EVENTS),
         from_source_only=True,  # person.changed says who may act, and where links go
     )
     def on_roster_event(self, message):
-        event = EVENTS.read(message)
+        event = READS.read(message)
         if event.type == "person.changed":
             replicas.apply_person(self.store, event.payload)
         elif event.type == "area.changed":

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-KINDS = ("subdistrict", "community", "grid", "estate", "building", "unit")
 PARENT_KIND = {
     "community": "subdistrict",
     "grid": "community",

@@ -19,7 +19,6 @@ from typing import Any
 from services.roster.credits import Credits
 
 PRIORITIES = ("urgent", "high", "normal", "low")
-LEVELS = ("grid_leader", "community_staff", "department")
 APPLIED_KEPT = 16  # event ids a dispatch remembers: a case sees a few dozen events at most
 
 

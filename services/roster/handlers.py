@@ -35,7 +35,7 @@ from services.roster.domain import (
     Release,
 )
 from services.roster.duty import on_duty_now
-from services.roster.events import EVENTS
+from services.roster.events import EMITS
 from services.roster.store import RosterStore, dispatch_document, dispatch_from, offer_document
 
 log = logging.getLogger(__name__)
@@ -274,33 +274,35 @@ def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetim
         offer = effect.offer
         store.put("offers", offer_document(offer, "open", now))
         return [
-            _event(
-                "offer.made",
-                {
-                    **_offer_payload(offer),
-                    "display_name": offer.display_name,
-                    "team": offer.team,
-                    "grid_id": offer.grid_id,
-                    "expires_at": offer.expires_at,
-                },
-                correlation,
-                case_id,
-                now,
-            ),
+            offer_made(offer, correlation, case_id, now),
             Deadline(OFFER_EXPIRY, case_id, offer.expires_at, {"offer_id": offer.id}),
         ]
     if isinstance(effect, EndOffer):
         store.put("offers", offer_document(effect.offer, effect.outcome, now))
         if effect.outcome == "expired":
-            return [
-                _event("offer.expired", _offer_payload(effect.offer), correlation, case_id, now)
-            ]
+            return [offer_expired(effect.offer, correlation, case_id, now)]
         return []
     if isinstance(effect, Escalate):
         return _escalation(store, dispatch, effect, correlation, now)
     if isinstance(effect, Hold | Release):
         return []  # on the person's document (_people)
     raise TypeError(f"unknown effect {effect!r}")
+
+
+def offer_made(offer: domain.Offer, correlation: str, case_id: str, now: datetime) -> Envelope:
+    """`offer.made`: cases records the dispatch and tells the volunteer (through notify)."""
+    payload = {
+        **_offer_payload(offer),
+        "display_name": offer.display_name,
+        "team": offer.team,
+        "grid_id": offer.grid_id,
+        "expires_at": offer.expires_at,
+    }
+    return _event("offer.made", payload, correlation, case_id, now)
+
+
+def offer_expired(offer: domain.Offer, correlation: str, case_id: str, now: datetime) -> Envelope:
+    return _event("offer.expired", _offer_payload(offer), correlation, case_id, now)
 
 
 def _offer_payload(offer: domain.Offer) -> dict:
@@ -312,27 +314,27 @@ def _offer_payload(offer: domain.Offer) -> dict:
     }
 
 
+def escalation_required(
+    case: CaseRef, effect: Escalate, target: dict, reason: str, correlation: str, now: datetime
+) -> Envelope:
+    """`escalation.required`: a step of the chain, to `target` (escalation_target)."""
+    payload = {
+        "case_id": case.case_id,
+        "community_id": case.community_id,
+        "grid_id": case.grid_id,
+        "level": effect.level,
+        "step": effect.step,
+        "reason": reason,
+        "target": target,
+    }
+    return _event("escalation.required", payload, correlation, case.case_id, now)
+
+
 def _escalation(store, dispatch: Dispatch, effect: Escalate, correlation: str, now: datetime):
     case = dispatch.case
     target, note = escalation_target(store, case, effect.level, now)
     reason = f"{effect.reason}; {note}" if note else effect.reason
-    events: list = [
-        _event(
-            "escalation.required",
-            {
-                "case_id": case.case_id,
-                "community_id": case.community_id,
-                "grid_id": case.grid_id,
-                "level": effect.level,
-                "step": effect.step,
-                "reason": reason,
-                "target": target,
-            },
-            correlation,
-            case.case_id,
-            now,
-        )
-    ]
+    events: list = [escalation_required(case, effect, target, reason, correlation, now)]
     if effect.wait is not None:
         events.append(
             Deadline(
@@ -383,4 +385,4 @@ def _person_target(store: RosterStore, person_id: str | None, note: str):
 
 
 def _event(type_: str, payload: dict, correlation: str, case_id: str | None, now: datetime):
-    return EVENTS.new_event(type_, payload, correlation_id=correlation, case_id=case_id, at=now)
+    return EMITS.new_event(type_, payload, correlation_id=correlation, case_id=case_id, at=now)

@@ -25,7 +25,7 @@ from services.roster import ledger
 from services.roster.credits import Reopening, Resolution
 from services.roster.domain import CaseRef, Dispatch
 from services.roster.duty import PersonNotFound
-from services.roster.events import EVENTS
+from services.roster.events import EMITS
 from services.roster.ledger import AlreadyDecided, Entry, decision_id
 from services.roster.store import RosterStore, entry_document, entry_from
 
@@ -38,7 +38,7 @@ class EntryNotFound(Exception):
 
 
 def credited_event(entry: Entry, correlation_id: str) -> Envelope:
-    return EVENTS.new_event(
+    return EMITS.new_event(
         "hours.credited",
         {
             "entry_id": entry.id,

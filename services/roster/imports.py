@@ -31,7 +31,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from marshmallow import ValidationError
 
-from services.roster.areas import KINDS, AreaNode, Point, community_of, problems
+from lianxin.contracts.roster import AREA_KINDS
+from services.roster.areas import AreaNode, Point, community_of, problems
 from services.roster.policy import storable
 from services.roster.rota import InvalidRota, Slot, compile_plan
 from services.roster.rows import ROWS
@@ -193,7 +194,7 @@ class _Registry:
         self, code: str | None, depth: int = 0, removed: bool = False
     ) -> dict[str, Any] | None:
         """The area as it would be stored; a removed one only when asked for."""
-        if code is None or depth > len(KINDS):
+        if code is None or depth > len(AREA_KINDS):
             return None
         if code not in self._areas:
             if code in self.alive["areas"]:
@@ -249,7 +250,7 @@ def plan(rows: Iterable[Row], existing: Existing) -> ImportPlan:
     for kind in SECTIONS:
         entries = [document(kind, clean, registry) for _, clean in alive[kind].values()]
         if kind == "areas":
-            entries.sort(key=lambda area: KINDS.index(area["kind"]))
+            entries.sort(key=lambda area: AREA_KINDS.index(area["kind"]))
         result.documents[kind] = entries
         result.moves.extend(moves(kind, entries, existing))
     result.rejected.sort(key=lambda rejected: rejected.source)

@@ -24,8 +24,6 @@ from zoneinfo import ZoneInfo
 
 from services.roster.intervals import intersect, total
 
-KINDS = ("credit", "reversal", "correction")
-STATES = ("approved", "pending_approval")
 MAX_ENTRY_MINUTES = 24 * 60
 
 

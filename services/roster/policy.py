@@ -21,7 +21,8 @@ import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from lianxin.access.actors import ROLES
-from services.roster.domain import LEVELS, PRIORITIES, DispatchPolicy, EscalationStep
+from lianxin.contracts.roster import ESCALATION_LEVELS
+from services.roster.domain import PRIORITIES, DispatchPolicy, EscalationStep
 from services.roster.ledger import HoursPolicy, HoursRule, NightWork
 
 DEFAULTS = Path(__file__).parent / "data" / "policy.yaml"
@@ -66,7 +67,7 @@ class _Strict(Schema):
 
 
 class StepSchema(_Strict):
-    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    level = fields.String(required=True, validate=validate.OneOf(ESCALATION_LEVELS))
     wait = Duration(load_default=None, allow_none=True)
 
 
@@ -118,7 +119,9 @@ class PolicySchema(_Strict):
         keys=fields.String(validate=validate.OneOf(ROLES)),
         values=fields.Integer(strict=True, validate=validate.Range(1, 200)),
     )
-    escalation = fields.List(fields.Nested(StepSchema), validate=validate.Length(max=len(LEVELS)))
+    escalation = fields.List(
+        fields.Nested(StepSchema), validate=validate.Length(max=len(ESCALATION_LEVELS))
+    )
     staff_team = fields.String(validate=SLUG)
     shift_reminder = Duration(minimum=timedelta())
     no_show_after = Duration(minimum=timedelta())

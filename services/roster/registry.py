@@ -19,7 +19,7 @@ from lianxin.access.actors import Forbidden
 from lianxin.privacy import mask_name
 from services.roster import imports
 from services.roster.duty import restart_clock
-from services.roster.events import EVENTS
+from services.roster.events import EMITS
 from services.roster.imports import ImportPlan, Row
 from services.roster.store import RosterStore
 
@@ -135,7 +135,7 @@ def area_changed(document: Mapping[str, Any], version: int, now: datetime):
         "polygon": document.get("polygon") or [],
         "timezone": document.get("timezone"),
     }
-    return EVENTS.new_event(
+    return EMITS.new_event(
         "area.changed",
         {"node": node, "removed": bool(document.get("removed")), "area_version": version},
         correlation_id=f"area-{document['_id']}",
@@ -173,7 +173,7 @@ def access_since(current: Mapping[str, Any], document: Mapping[str, Any], now: d
 
 def person_changed(person: Mapping[str, Any], now: datetime):
     """For notify's addressing: the only event that carries a person's contacts."""
-    return EVENTS.new_event(
+    return EMITS.new_event(
         "person.changed",
         {
             "person_id": person["_id"],

@@ -22,7 +22,7 @@ from services.roster.duty import (
     save_overrides,
     who_is_on_duty,
 )
-from services.roster.events import EVENTS
+from services.roster.events import EMITS
 from services.roster.rota import Override, Rota
 from services.roster.store import RosterStore, rota_from_document
 
@@ -46,13 +46,13 @@ def on_rota_tick(store: RosterStore, deadline: Deadline, now: datetime) -> None:
             _record_no_shows(store, rota, clock.get("checked_until"), now - grace, now)
         found = duty_of(store, rota, (now - EPSILON, now + timedelta(days=2)))
         reminded = clock.get("reminded_until") or now
-        events.extend(_reminders(rota, found, reminded, now + lead, now))
+        events.extend(shift_reminders(rota, found, reminded, now + lead, now))
         counts = dict(clock.get("counts") or {})
         for grid in rota.grids:
             count = _on_duty_count(store, grid, rota.team, now)
             if counts.get(grid) != count:
                 counts[grid] = count
-                events.append(_duty_changed(rota, grid, count, now))
+                events.append(duty_changed(rota, grid, count, now))
         due = _next_tick(rota, found, now, lead, grace)
         events.append(Deadline(ROTA_TICK, rota_id, due, {"generation": clock["generation"]}))
         change.save(
@@ -67,7 +67,7 @@ def on_rota_tick(store: RosterStore, deadline: Deadline, now: datetime) -> None:
         )
 
 
-def _reminders(rota: Rota, found: rotas.Duty, after: datetime, until: datetime, now: datetime):
+def shift_reminders(rota: Rota, found: rotas.Duty, after: datetime, until: datetime, now: datetime):
     """shift.starting for everyone coming on duty in (after, until]."""
     events = []
     for person, spans in found.intervals.items():
@@ -75,7 +75,7 @@ def _reminders(rota: Rota, found: rotas.Duty, after: datetime, until: datetime, 
             if after < start <= until:
                 for grid in rota.grids:
                     events.append(
-                        EVENTS.new_event(
+                        EMITS.new_event(
                             "shift.starting",
                             {
                                 "person_id": person,
@@ -96,8 +96,8 @@ def _on_duty_count(store: RosterStore, grid: str, team: str, at: datetime) -> in
     return len(who_is_on_duty(store, grid, team, at))
 
 
-def _duty_changed(rota: Rota, grid: str, count: int, now: datetime):
-    return EVENTS.new_event(
+def duty_changed(rota: Rota, grid: str, count: int, now: datetime):
+    return EMITS.new_event(
         "duty.changed",
         {
             "community_id": rota.community_id,

@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from lianxin.access.actors import ROLES
-from services.roster.areas import KINDS
+from lianxin.contracts.roster import AREA_KINDS
 from services.roster.policy import CATEGORY_PATTERN, SLUG, PolicySchema, duration
 
 ROTA_ID = validate.Regexp(r"^[a-z0-9][a-z0-9_:-]{0,99}$", error="Use a-z, 0-9, _, - and :.")
@@ -64,7 +64,7 @@ class AreaRow(_Row):
     LISTS = ("neighbours", "workers", "staff")
 
     code = fields.String(required=True, validate=SLUG)
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(AREA_KINDS))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     parent = fields.String(validate=SLUG)
     households = fields.Integer(validate=validate.Range(0, 1_000_000))

@@ -1,6 +1,6 @@
 """Request and response schemas of the roster HTTP API (the OpenAPI document is built
-from these, and requests are validated with them). Event payloads are in events.py;
-EVENTS, the catalogue every service's schemas.py names, is re-exported here."""
+from these, and requests are validated with them). Event payloads: events.py, from the
+shared contracts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.roster.areas import KINDS
-from services.roster.events import EVENTS as EVENTS  # the event catalogue, as in every service
+from lianxin.contracts.roster import AREA_KINDS
 from services.roster.policy import SLUG
 from services.roster.rows import ROTA_ID
 
@@ -35,7 +34,7 @@ class OnDutyQuery(Schema):
 
 class AreaQuery(Schema):
     community_id = fields.String(required=True, validate=SLUG)
-    kind = fields.String(validate=validate.OneOf(KINDS))
+    kind = fields.String(validate=validate.OneOf(AREA_KINDS))
     after = fields.String(
         validate=SLUG, metadata={"description": "the last code of the previous page"}
     )

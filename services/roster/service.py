@@ -12,14 +12,13 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import StoreProvider
 from services.roster import handlers, rota_clock
 from services.roster.duty_http import DutyHttp
-from services.roster.events import CONSUMED, EVENTS
+from services.roster.events import CASE_EVENTS, READS
 from services.roster.feeds import FeedTokens
 from services.roster.http import RegistryHttp
 from services.roster.ledger_http import LedgerHttp
 from services.roster.store import RosterStore
 
-# case.triaged first: the stream's metrics are labelled with its first event type
-CASE_EVENTS = [Source("cases", event_type) for event_type in CONSUMED]
+CASE_SOURCES = [Source("cases", event_type) for event_type in CASE_EVENTS]
 
 
 class RosterService(RegistryHttp, DutyHttp, LedgerHttp, KeyReplica, HealthCheck):
@@ -30,11 +29,11 @@ class RosterService(RegistryHttp, DutyHttp, LedgerHttp, KeyReplica, HealthCheck)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
-    @event_stream("cases", *CASE_EVENTS)
+    @event_stream("cases", *CASE_SOURCES)
     def on_case_event(self, message):
         """One queue for the case events roster follows, so a case's events mostly
         arrive in the order they happened; the dispatch orders them by case version."""
-        handlers.on_case_event(self.store, EVENTS.read(message), utc_now())
+        handlers.on_case_event(self.store, READS.read(message), utc_now())
 
     @on_deadline(handlers.OFFER_EXPIRY)
     def on_offer_expiry(self, deadline):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from lianxin.access.keys import KeyRecord
 from lianxin.access.person_access import PersonAccess
 from services.cases import areas, intake, lifecycle
 from services.cases.areas import AreaNode, CommunityMap
 from services.cases.domain import By, Case, Outcome
+from services.cases.keys import KeyExists, KeyNotFound
 from services.cases.store import load_taxonomy
 
 TAXONOMY = load_taxonomy()
@@ -116,3 +118,26 @@ def resolved(**fields) -> Case:
 
 def closed(**fields) -> Case:
     return lifecycle.verify(resolved(**fields), STAFF, "查验合格", AT + timedelta(hours=3)).case
+
+
+class Keys:
+    """KeyStore's contract, in memory."""
+
+    def __init__(self):
+        self.records: dict[str, KeyRecord] = {}
+        self.events: list = []
+
+    def save(self, record: KeyRecord, event, expect_new: bool) -> KeyRecord:
+        if expect_new and record.id in self.records:
+            raise KeyExists(record.id)
+        if not expect_new and record.id not in self.records:
+            raise KeyNotFound(record.id)
+        self.records[record.id] = record
+        self.events.append(event)
+        return record
+
+    def get(self, key_id: str) -> KeyRecord | None:
+        return self.records.get(key_id)
+
+    def all(self) -> list[KeyRecord]:
+        return list(self.records.values())

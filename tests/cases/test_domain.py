@@ -27,7 +27,7 @@ from services.cases.domain import (
     Step,
     transition,
 )
-from services.cases.events import EVENTS
+from services.cases.events import EMITS
 from tests.cases.factories import (
     ADMIN,
     AT,
@@ -351,7 +351,7 @@ def test_any_sequence_of_actions_keeps_the_case_consistent_and_every_event_valid
         ]
         assert versions == list(range(before.version + 1, case.version + 1))
         for kind, payload in outcome.facts:
-            EVENTS.new_event(kind, payload, correlation_id="c", case_id=case.id)  # validates
+            EMITS.new_event(kind, payload, correlation_id="c", case_id=case.id)  # validates
             if kind != "hotline.reply":
                 assert payload["state"] == case.state and payload["previous_state"] == before.state
         if case.state != before.state:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.cases import lifecycle
-from services.cases.events import EVENTS
+from services.cases.events import EMITS
 from tests.cases.factories import AT, REPORTER, STAFF, TAXONOMY, report
 
 
@@ -17,7 +17,7 @@ def kinds(outcome) -> list[str]:
 def valid(outcome) -> list[dict]:
     """Every fact as its event, validated as the outbox validates it."""
     return [
-        EVENTS.new_event(kind, payload, correlation_id="c", case_id="LX-1").payload
+        EMITS.new_event(kind, payload, correlation_id="c", case_id="LX-1").payload
         for kind, payload in outcome.facts
     ]
 

@@ -14,33 +14,11 @@ from lianxin.access.keys import KeyRecord
 from lianxin.access.person_access import PersonAccess
 from lianxin.access.tokens import PersonTokens
 from services.cases import keys
-from services.cases.keys import Grant, KeyExists, KeyNotFound, UnknownPerson
+from services.cases.keys import Grant, KeyNotFound, UnknownPerson
+from tests.cases.factories import Keys
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 TOKENS = PersonTokens("a-token-secret-for-tests-0123")
-
-
-class Keys:
-    """KeyStore's contract, in memory."""
-
-    def __init__(self):
-        self.records: dict[str, KeyRecord] = {}
-        self.events: list = []
-
-    def save(self, record: KeyRecord, event, expect_new: bool) -> KeyRecord:
-        if expect_new and record.id in self.records:
-            raise KeyExists(record.id)
-        if not expect_new and record.id not in self.records:
-            raise KeyNotFound(record.id)
-        self.records[record.id] = record
-        self.events.append(event)
-        return record
-
-    def get(self, key_id: str) -> KeyRecord | None:
-        return self.records.get(key_id)
-
-    def all(self) -> list[KeyRecord]:
-        return list(self.records.values())
 
 
 def admin(*communities: str, hotline_id: str | None = None) -> Actor:

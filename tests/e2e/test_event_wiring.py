@@ -2,13 +2,12 @@
 
 Outboxes publish with `mandatory=True`: an event type no queue is bound to is
 refused by the broker, and the outbox holding it is retried forever. The first
-checks read the services' declarations (no I/O), so a new event type without a
-consumer fails here instead of piling up in production.
+checks read the services' declarations and the contracts (no I/O), so a new event type
+without a consumer fails here instead of piling up in production.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 import uuid
 
@@ -19,8 +18,9 @@ from lianxin.bus.consumer import DELIVERY_LIMIT, Source, consumer_queue
 from lianxin.bus.delays import DELAY_TIERS_SECONDS, tier_name
 from lianxin.bus.topology import consumed_sources, topic_matches
 from scripts.stack import ROOT, SERVICES, declare_topology, service_classes
-from services.notify.schemas import EVENTS as NOTIFY_EVENTS
+from services.notify.events import READS as NOTIFY_READS
 from tests.conftest import AMQP_HOST_URI, rabbitmqctl
+from tests.contracts.catalogue import emitted
 
 
 def sources(name: str) -> list[tuple[str, str]]:
@@ -34,18 +34,6 @@ def consumes(name: str, source: str, event_type: str) -> bool:
         service == source and topic_matches(pattern, event_type)
         for service, pattern in sources(name)
     )
-
-
-def emitted(name: str) -> set[str]:
-    """The event types with a payload schema in the service that it does not consume from
-    another service (a service may read its own events too: roster its `person.changed`,
-    for the people's access every service keeps)."""
-    schemas = importlib.import_module(f"services.{name}.schemas")
-    return {
-        event
-        for event in schemas.EVENTS.types
-        if not any(consumes(name, source, event) for source in SERVICES if source != name)
-    }
 
 
 @pytest.mark.parametrize(
@@ -148,7 +136,7 @@ def test_notify_is_bound_to_exactly_the_case_events_the_docs_name_it_for():
     }
     assert bound == documented_consumers("notify")
     assert "case.triaged" not in bound  # roster's and metrics', the busiest of all
-    assert bound <= NOTIFY_EVENTS.types, "bound but read as unknown: dropped unread"
+    assert bound <= NOTIFY_READS.types, "bound but read as unknown: dropped unread"
 
 
 @pytest.mark.integration

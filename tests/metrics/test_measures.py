@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from services.metrics import places, reports
 from services.metrics.domain import ALL, Partition
+from services.metrics.events import READS
 from services.metrics.measures import CASE_MEASURES, facts_of, top_category
-from services.metrics.schemas import AreaChanged
 from tests.metrics.sequences import DAY, SHANGHAI, T0, Event, Folded, about, lifecycle, opened
 
 
@@ -203,7 +203,7 @@ def test_a_subdistrict_above_the_communities_counts_nowhere():
         "node": {"code": "yuhua", "kind": "subdistrict", "community_id": None},
         "area_version": 1,
     }
-    node = AreaChanged().load(payload)
+    node = READS.readings[("area.changed", 1)].load(payload)
     assert facts_of("E-1", "area.changed", T0, node, lambda _: SHANGHAI) == []
 
 

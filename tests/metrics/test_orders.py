@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from services.metrics import handlers, reports
 from services.metrics.domain import Fact, Totals, days_between
+from services.metrics.events import READS
 from services.metrics.gauges import BusinessMetrics
-from services.metrics.schemas import EVENTS
 from services.metrics.store import MetricsStore
 from services.metrics.zones import ZoneBook
 from tests.metrics.sequences import DAY, SHANGHAI, T0, Event, Folded, reopened_lifecycle
@@ -51,13 +51,13 @@ class OneCommunity:
 
 
 def deliver(store: MetricsStore, batches: list[list[Event]]) -> None:
-    """As the service does: each message read by the payload schemas and turned into
+    """As the service does: each message read through its contract and turned into
     facts (handlers.count_event), a batch's facts folded per partition."""
     zone_of = ZoneBook(store, SHANGHAI)
     for batch in batches:
         facts: list[Fact] = []
         for event in batch:
-            envelope = EVENTS.read_if_known(event.message())
+            envelope = READS.read_if_known(event.message())
             assert envelope is not None, event.type
             handlers.count_event(facts.extend, zone_of, envelope)
         by_partition: dict[str, list[Fact]] = {}

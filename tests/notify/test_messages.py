@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from jinja2.exceptions import UndefinedError
 
+from services.notify.events import READS, as_told
 from services.notify.facts import Labels, alert_context, case_context, hotline_context
 from services.notify.messages import TEMPLATES, Messages, local_time
-from services.notify.schemas import CaseEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WORDS = Labels.load()
@@ -200,11 +200,10 @@ def test_every_shipped_template_compiles():
 
 @pytest.mark.parametrize("template", CASE_TEMPLATES)
 def test_every_case_message_renders_from_the_least_an_event_may_carry(template):
-    """What the schema accepts, the templates render: an event with only its required
-    fields is a message, not a handler failure retried until it is parked."""
-    from services.notify.schemas import CaseEvent
-
-    least = CaseEvent().load({"case_id": "LX-1", "community_id": "jx"})
+    """What notify's reading accepts, the templates render: an event with only what
+    notify needs of it is a message, not a handler failure retried until it is parked."""
+    reading = READS.readings[("case.reported", 1)]
+    least = as_told(reading.load({"case_id": "LX-1", "community_id": "jx"}))
     message = render(template, {**least, "starts_at": None}, links={})
     assert message.subject and message.short
 
@@ -220,7 +219,7 @@ def test_a_place_is_completed_with_what_the_location_adds_and_not_repeated():
 def test_a_case_not_triaged_yet_is_read_and_told_without_a_category(template):
     """cases sends category, team and priority as null before triage; notify reads them
     as not known yet instead of refusing the event."""
-    untriaged = CaseEvent().load(
+    read = READS.readings[(template, 1)].load(
         {
             **CASE,
             "category": None,
@@ -233,6 +232,7 @@ def test_a_case_not_triaged_yet_is_read_and_told_without_a_category(template):
             "until": None,
         }
     )
+    untriaged = as_told(read)
     assert (untriaged["category"], untriaged["team"], untriaged["priority"]) == ("", "", "normal")
     message = render(template, untriaged)
     assert message.subject and CASE["number"] in message.text

@@ -14,15 +14,16 @@ from itsdangerous import URLSafeTimedSerializer
 
 from lianxin.access.actors import ALL_COMMUNITIES, Actor, Forbidden, Unauthenticated
 from lianxin.access.keys import (
-    KEY_EVENTS,
     KeyRecord,
     key_from_headers,
     new_key,
     parse_key,
     secret_hash,
 )
+from lianxin.access.replicas import KEY_CHANGES
 from lianxin.access.tokens import TOKEN_SALT, PersonClaims, PersonTokens, combine
 from lianxin.config import InsecureSecret, Settings
+from lianxin.contracts.cases import CASES
 
 SECRET = "a-token-secret-for-tests-0123"
 
@@ -79,9 +80,9 @@ def test_a_key_change_event_carries_its_state_and_hash_but_no_secret():
     issued = new_key()
     stored = record(id=issued.id, secret_sha256=secret_hash(issued.secret))
     payload = {k: v for k, v in stored.to_document().items() if k != "_id"}
-    event = KEY_EVENTS.new_event("apikey.changed", {"id": stored.id, **payload}, correlation_id="c")
+    event = CASES.new_event("apikey.changed", {"id": stored.id, **payload}, correlation_id="c")
     assert issued.secret not in str(event.to_message())
-    assert KEY_EVENTS.read(event.to_message()).payload == stored
+    assert KeyRecord.from_payload(KEY_CHANGES.read(event.to_message()).payload) == stored
 
 
 # Scopes and communities
@@ -224,7 +225,7 @@ def test_channels_and_hotline_travel_with_the_key_and_a_record_without_them_clai
     bound = record(channels=("hotline",), hotline_id="cs-12345")
     assert KeyRecord.from_document(bound.to_document()) == bound
     payload = {k: v for k, v in bound.to_document().items() if k != "_id"}
-    event = KEY_EVENTS.new_event("apikey.changed", {"id": bound.id, **payload}, correlation_id="c")
-    assert KEY_EVENTS.read(event.to_message()).payload == bound
+    event = CASES.new_event("apikey.changed", {"id": bound.id, **payload}, correlation_id="c")
+    assert KeyRecord.from_payload(KEY_CHANGES.read(event.to_message()).payload) == bound
     older = {k: v for k, v in bound.to_document().items() if k not in ("channels", "hotline_id")}
     assert KeyRecord.from_document(older).actor().channels == frozenset({"app"})

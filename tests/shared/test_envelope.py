@@ -1,4 +1,5 @@
-"""The event envelope: validated on the way out and on the way in (DESIGN.md rule 1)."""
+"""The event envelope: validated on the way out (a contract's `new_event`) and on the way
+in (a reader's `read`), DESIGN.md rule 1."""
 
 from __future__ import annotations
 
@@ -9,36 +10,40 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import ValidationError, fields
 
-from lianxin.bus.envelope import PayloadSchemas
+from lianxin.contracts.contract import Contract, Payload, Reader
 
 SHANGHAI_OFFSET = timezone(timedelta(hours=8))
 AT = datetime(2026, 3, 6, 9, 30, tzinfo=SHANGHAI_OFFSET)
 
 
-class Accepted(Schema):
+class Accepted(Payload):
     case_id = fields.String(required=True)
     person_id = fields.String(required=True)
 
 
-class Triaged(Schema):
+class Triaged(Payload):
     case_id = fields.String(required=True)
     accept_by = fields.AwareDateTime(required=True)
 
 
-SCHEMAS = PayloadSchemas({("case.accepted", 1): Accepted(), ("case.triaged", 1): Triaged()})
+CONTRACT = Contract("cases", {("case.accepted", 1): Accepted(), ("case.triaged", 1): Triaged()})
+READER = Reader(
+    *CONTRACT.reading("case.accepted", needs=("case_id", "person_id")),
+    *CONTRACT.reading("case.triaged", needs=("case_id", "accept_by")),
+)
 ACCEPTED = {"case_id": "C-1", "person_id": "p-repair-1"}
 
 
 def message(**changes) -> dict:
-    event = SCHEMAS.new_event("case.accepted", ACCEPTED, correlation_id="corr-1", case_id="C-1")
+    event = CONTRACT.new_event("case.accepted", ACCEPTED, correlation_id="corr-1", case_id="C-1")
     return {**event.to_message(), **changes}
 
 
 def refusal(received) -> dict:
     with pytest.raises(ValidationError) as refused:
-        SCHEMAS.read(received)
+        READER.read(received)
     return refused.value.messages
 
 
@@ -47,32 +52,32 @@ def refusal(received) -> dict:
 
 def test_a_new_event_with_a_missing_payload_field_is_refused():
     with pytest.raises(ValidationError) as refused:
-        SCHEMAS.new_event("case.accepted", {"case_id": "C-1"}, correlation_id="corr-1")
+        CONTRACT.new_event("case.accepted", {"case_id": "C-1"}, correlation_id="corr-1")
     assert "person_id" in refused.value.messages
 
 
 def test_a_new_event_of_a_type_without_schema_is_refused():
     with pytest.raises(ValidationError) as refused:
-        SCHEMAS.new_event("case.teleported", ACCEPTED, correlation_id="corr-1")
+        CONTRACT.new_event("case.teleported", ACCEPTED, correlation_id="corr-1")
     assert "type" in refused.value.messages
 
 
 def test_a_new_event_drops_fields_its_schema_does_not_know():
     payload = {**ACCEPTED, "phone": "13807310001"}
-    event = SCHEMAS.new_event("case.accepted", payload, correlation_id="c")
+    event = CONTRACT.new_event("case.accepted", payload, correlation_id="c")
     assert event.payload == ACCEPTED
 
 
 def test_a_new_event_has_a_fresh_uuid_and_an_aware_time():
-    first = SCHEMAS.new_event("case.accepted", ACCEPTED, correlation_id="c")
-    second = SCHEMAS.new_event("case.accepted", ACCEPTED, correlation_id="c")
+    first = CONTRACT.new_event("case.accepted", ACCEPTED, correlation_id="c")
+    second = CONTRACT.new_event("case.accepted", ACCEPTED, correlation_id="c")
     assert first.event_id != second.event_id
     assert uuid.UUID(first.event_id).version == 4
     assert first.occurred_at.tzinfo is not None
 
 
 def test_the_message_is_json_with_utc_time():
-    event = SCHEMAS.new_event(
+    event = CONTRACT.new_event(
         "case.triaged", {"case_id": "C-1", "accept_by": AT}, correlation_id="c", at=AT
     )
     wire = json.loads(json.dumps(event.to_message()))
@@ -93,10 +98,10 @@ def test_the_message_is_json_with_utc_time():
 
 
 def test_a_message_round_trips():
-    event = SCHEMAS.new_event(
+    event = CONTRACT.new_event(
         "case.accepted", ACCEPTED, correlation_id="corr-1", case_id="C-1", at=AT
     )
-    received = SCHEMAS.read(json.loads(json.dumps(event.to_message())))
+    received = READER.read(json.loads(json.dumps(event.to_message())))
     assert received.event_id == event.event_id
     assert received.type == "case.accepted"
     assert received.payload == ACCEPTED
@@ -112,8 +117,8 @@ def test_a_message_round_trips():
 )
 def test_a_payload_time_comes_back_as_the_same_instant(accept_by):
     payload = {"case_id": "C-1", "accept_by": accept_by}
-    event = SCHEMAS.new_event("case.triaged", payload, correlation_id="c")
-    received = SCHEMAS.read(json.loads(json.dumps(event.to_message())))
+    event = CONTRACT.new_event("case.triaged", payload, correlation_id="c")
+    received = READER.read(json.loads(json.dumps(event.to_message())))
     assert received.payload == payload
 
 
@@ -166,16 +171,16 @@ def test_a_message_with_a_bad_payload_is_refused():
 def test_a_naive_occurred_at_is_read_as_utc():
     # The envelope schema declares default_timezone=UTC: a producer that drops the
     # offset is taken to mean UTC, as DESIGN.md rule 1 says occurred_at is.
-    received = SCHEMAS.read(message(occurred_at="2026-03-06T01:30:00"))
+    received = READER.read(message(occurred_at="2026-03-06T01:30:00"))
     assert received.occurred_at == datetime(2026, 3, 6, 1, 30, tzinfo=UTC)
 
 
 def test_extra_envelope_fields_from_a_newer_producer_are_ignored():
-    received = SCHEMAS.read(message(trace_id="abc"))
+    received = READER.read(message(trace_id="abc"))
     assert received.payload == ACCEPTED
 
 
 def test_a_message_without_case_id_reads_as_none():
     received = message()
     del received["case_id"]
-    assert SCHEMAS.read(received).case_id is None
+    assert READER.read(received).case_id is None

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lianxin.access.person_access import PersonAccess, PersonAccessChanged, merged, refusal
+from lianxin.access.person_access import PersonAccess, merged, refusal
+from lianxin.access.replicas import PERSON_ACCESS
 
 CHANGED = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 
@@ -91,7 +92,8 @@ def test_person_changed_is_read_for_access_alone_and_access_since_may_be_absent(
         "active": True,
         "person_version": 2,
     }
-    read = PersonAccessChanged().load(payload)
+    reading = PERSON_ACCESS.readings[("person.changed", 1)]
+    read = PersonAccess.from_payload(reading.load(payload))
     assert read == person(roles=("volunteer",), person_version=2, access_since=None)
-    dated = PersonAccessChanged().load({**payload, "access_since": CHANGED.isoformat()})
-    assert dated.access_since == CHANGED
+    dated = reading.load({**payload, "access_since": CHANGED.isoformat()})
+    assert PersonAccess.from_payload(dated).access_since == CHANGED

@@ -1,0 +1,152 @@
+"""The events roster publishes on `roster.events` (docs/events.md, "roster emits").
+
+Read by cases (the dispatch's offers, expiries and escalations; the areas), notify (the
+people's addresses, place names, shift reminders), metrics (hours, duty, expiries,
+areas) and every service's access replica (`person.changed`).
+
+The words these events carry are declared here, once: the kinds of area, the levels of
+the escalation chain and the kinds and states of an hours entry. The services that use
+them import them from here.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from lianxin.contracts.contract import Contract, Payload
+
+AREA_KINDS = ("subdistrict", "community", "grid", "estate", "building", "unit")  # top down
+ESCALATION_LEVELS = ("grid_leader", "community_staff", "department")  # the chain, in order
+HOURS_KINDS = ("credit", "reversal", "correction")
+HOURS_STATES = ("approved", "pending_approval")
+
+ID = validate.Length(min=1, max=64)  # area codes, person ids, team ids: bounded everywhere
+QUIET_HOURS = validate.Regexp(r"^\d{2}:\d{2}-\d{2}:\d{2}$")  # `22:30-06:30`, local time
+
+
+class OfferMade(Payload):
+    case_id = fields.String(required=True)
+    offer_id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    team = fields.String(required=True)
+    grid_id = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    attempt = fields.Integer(required=True)
+
+
+class OfferExpired(Payload):
+    case_id = fields.String(required=True)
+    offer_id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    attempt = fields.Integer(required=True)
+    # Not sent yet: metrics counts an expiry only where they are (docs/events.md).
+    community_id = fields.String(validate=ID)
+    grid_id = fields.String(validate=ID)
+    team = fields.String(validate=ID)
+
+
+class Target(Payload):
+    person_id = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+
+
+class EscalationRequired(Payload):
+    case_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    grid_id = fields.String(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(ESCALATION_LEVELS))
+    step = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    target = fields.Nested(Target, required=True)
+
+
+class Point(Payload):
+    lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+
+
+class AreaNode(Payload):
+    code = fields.String(required=True, validate=ID)
+    kind = fields.String(required=True, validate=validate.OneOf(AREA_KINDS))
+    parent = fields.String(allow_none=True)
+    community_id = fields.String(
+        allow_none=True, validate=ID, metadata={"description": "null for a subdistrict"}
+    )
+    name = fields.String(required=True, validate=validate.Length(max=100))
+    households = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
+    polygon = fields.List(
+        fields.Nested(Point), required=True, metadata={"description": "a grid's outline"}
+    )
+    timezone = fields.String(allow_none=True, validate=validate.Length(max=64))
+
+
+class AreaChanged(Payload):
+    node = fields.Nested(AreaNode, required=True)
+    removed = fields.Boolean(required=True)
+    area_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class Contact(Payload):
+    channel = fields.String(required=True)
+    address = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PersonChanged(Payload):
+    person_id = fields.String(required=True, validate=ID)
+    community_id = fields.String(required=True, validate=ID)
+    display_name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    teams = fields.List(fields.String(), required=True)
+    home_grids = fields.List(fields.String(), required=True)
+    contacts = fields.List(fields.Nested(Contact), required=True)  # in preference order
+    quiet_hours = fields.String(allow_none=True, validate=QUIET_HOURS)
+    active = fields.Boolean(required=True)
+    # when the person's access last changed (first import, community, roles, active): a
+    # person token, signed link or session issued before it is void
+    access_since = fields.AwareDateTime(required=True)
+    person_version = fields.Integer(required=True)
+
+
+class HoursCredited(Payload):
+    entry_id = fields.String(required=True)
+    person_id = fields.String(required=True, validate=ID)
+    case_id = fields.String(allow_none=True)
+    community_id = fields.String(required=True, validate=ID)
+    household_id = fields.String(allow_none=True)
+    hours = fields.Float(required=True, allow_nan=False, validate=validate.Range(-1000, 1000))
+    kind = fields.String(required=True, validate=validate.OneOf(HOURS_KINDS))
+    state = fields.String(required=True, validate=validate.OneOf(HOURS_STATES))
+
+
+class ShiftStarting(Payload):
+    person_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    grid_id = fields.String(required=True)
+    team = fields.String(required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+
+
+class DutyChanged(Payload):
+    community_id = fields.String(required=True, validate=ID)
+    grid_id = fields.String(required=True, validate=ID)
+    team = fields.String(required=True, validate=ID)
+    on_duty = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    at = fields.AwareDateTime(required=True)
+
+
+ROSTER = Contract(
+    "roster",
+    {
+        ("offer.made", 1): OfferMade(),
+        ("offer.expired", 1): OfferExpired(),
+        ("escalation.required", 1): EscalationRequired(),
+        ("area.changed", 1): AreaChanged(),
+        ("person.changed", 1): PersonChanged(),
+        ("hours.credited", 1): HoursCredited(),
+        ("shift.starting", 1): ShiftStarting(),
+        ("duty.changed", 1): DutyChanged(),
+    },
+)

@@ -1,0 +1,28 @@
+"""The events metrics reads, from the shared contracts (lianxin.contracts); it emits none.
+
+Every count needs only the case (or delivery, entry) and its community; the rest of an
+event is checked against the contract when it is there and counted where it is, so an
+event that lacks a field leaves a number (a time, a cohort) uncounted rather than its
+event parked. An event type metrics does not count is left alone (`read_if_known`).
+"""
+
+from __future__ import annotations
+
+from lianxin.contracts.cases import CASES
+from lianxin.contracts.contract import Reader
+from lianxin.contracts.notify import NOTIFY
+from lianxin.contracts.roster import ROSTER
+from services.metrics.measures import CASE_MEASURES, NOTIFICATION_MEASURES
+
+# roster's events metrics counts: hours, duty, expiries and the areas' households and zones
+ROSTER_EVENTS = ("hours.credited", "duty.changed", "offer.expired", "area.changed")
+
+READS = Reader(
+    *CASES.reading(*CASE_MEASURES, needs=("case_id", "community_id")),
+    *NOTIFY.reading(*NOTIFICATION_MEASURES, needs=("delivery_id", "community_id", "channel")),
+    *ROSTER.reading("hours.credited", needs=("entry_id", "person_id", "community_id", "hours")),
+    *ROSTER.reading("duty.changed", needs=("community_id", "grid_id", "team", "on_duty", "at")),
+    # no community yet (docs/events.md): counted once roster sends one
+    *ROSTER.reading("offer.expired", needs=("case_id", "offer_id")),
+    *ROSTER.reading("area.changed", needs=("node", "node.code", "node.kind", "area_version")),
+)
