@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import random
 import re
 import secrets
 import shutil
@@ -115,9 +116,15 @@ def free_port() -> int:
 
 
 def free_base_port() -> int:
-    """A base port whose service ports (base+1..4, base+1101..1104) are all free."""
+    """A base port whose service ports (base+1..4, base+1101..1104) are all free.
+
+    Drawn from 10000–18899: below the tests' ports (tests/ports.py hands out 20000–31999,
+    which make test's workers may hold at any moment, bound or not yet) and below the
+    kernel's ephemeral range, where any outgoing connection may take a port between this
+    check and the service's bind.
+    """
     for _ in range(50):
-        base = free_port() % 20000 + 20000
+        base = random.randrange(10000, 18900 - 1104)
         if all(_free(base + offset) for offset in (1, 2, 3, 4, 1101, 1102, 1103, 1104)):
             return base
     raise RuntimeError("no free ports")
