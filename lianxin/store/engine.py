@@ -10,7 +10,7 @@ So every conditional write here comes in two shapes:
 - on MongoDB, one atomic write whose filter carries the condition;
 - on FerretDB, a by-`_id` read, the comparison in Python, and a by-`_id` write.
   Cost stays flat with the size of the collection; the residual window is the
-  gap between that read and that write (README, "How data stays safe").
+  gap between that read and that write (docs/data-safety.md).
 
 Inserts with a unique `_id` are atomic on both, so creating a document that must
 not exist yet is always an insert.
