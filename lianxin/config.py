@@ -94,7 +94,8 @@ class Settings:
 
     @property
     def database(self) -> str:
-        """One database per service (DESIGN.md: each service owns its data)."""
+        """One database per service: each is the only writer of its own
+        (docs/architecture.md)."""
         return f"{self.mongo_db_prefix}{self.service}"
 
 

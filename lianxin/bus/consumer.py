@@ -1,4 +1,4 @@
-"""Event handlers that never drop a message (DESIGN.md rule 5).
+"""Event handlers that never drop a message (docs/architecture.md rule 5).
 
 Queues. Every consumer queue is a quorum queue, so the same topology runs on a
 RabbitMQ cluster, declared with

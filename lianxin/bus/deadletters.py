@@ -1,4 +1,4 @@
-"""Dead-lettered messages: list, inspect and replay them (DESIGN.md rule 5).
+"""Dead-lettered messages: list, inspect and replay them (docs/architecture.md rule 5).
 
 A message lands in `<queue>.dead` when its handler failed on every attempt,
 when it could not be decoded, when its worker died more often than the

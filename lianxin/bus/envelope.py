@@ -1,4 +1,4 @@
-"""The event envelope: the one shape every event on the bus has (DESIGN.md rule 1)."""
+"""The event envelope: the one shape every event on the bus has (docs/architecture.md rule 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The in-document outbox (DESIGN.md rule 3).
+"""The in-document outbox (docs/architecture.md rule 3).
 
 The events a change causes are stored in the aggregate's own document, in the
 same write as the change, under the `outbox` field. They are published with

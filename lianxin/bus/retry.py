@@ -1,4 +1,5 @@
-"""What to do with a message whose handler failed: retry later, or park it (DESIGN.md rule 5)."""
+"""What to do with a message whose handler failed: retry later, or park it (rule 5 of
+docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Storing aggregates safely on every MongoDB-compatible engine (DESIGN.md rules 2–4, 6, 8).
+"""Storing aggregates safely on every MongoDB-compatible engine (rules 2–4, 6 and 8 of
+docs/architecture.md).
 
 What the engine guarantees and conditional writes on top of it, the lease that keeps one
 writer per aggregate, the aggregate store (load, fenced save with outbox, publish) and

@@ -2,7 +2,7 @@
 
 Timers, HTTP actions and event handlers all change aggregates through
 `AggregateStore.change`, so two of them never interleave on one document
-(DESIGN.md rules 2 and 3). It works on plain documents; a repository reaches it through
+(docs/architecture.md rules 2 and 3). It works on plain documents; a repository reaches it through
 its typed face, lianxin.store.typed.Aggregates, and domain code never sees either.
 
 Fencing. Every stored aggregate carries `_fence`, the token of the lease under

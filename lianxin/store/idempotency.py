@@ -1,4 +1,4 @@
-"""Remembering applied events inside the aggregate (DESIGN.md rule 4).
+"""Remembering applied events inside the aggregate (docs/architecture.md rule 4).
 
 The effect of an event and the record that it was applied land in the same
 document write, so a redelivered event is recognised and changes nothing. The

@@ -1,4 +1,4 @@
-"""One writer per aggregate at a time (DESIGN.md rule 2), decided by unique inserts.
+"""One writer per aggregate at a time (docs/architecture.md rule 2), decided by unique inserts.
 
 FerretDB 1.x runs a filtered update or delete as read-modify-write, so "take over
 the lease if its token is still T" cannot be one conditional update there. Every

@@ -88,9 +88,9 @@ def ensure_indexes(context: StoreContext, repository: Repository) -> None:
     engine reads them. Not on FerretDB: it reads none there, yet SQLite keeps each up to
     date on every write (`python -m scripts.bench.command_cost --listing-indexes`: 1.25
     against 0.97 ms of FerretDB's CPU per by-`_id` command with the cases listing's seven).
-    The `_id` index is the engine's own. DESIGN.md has the service make every index on
-    every engine; that FerretDB accepts them is checked by tests/e2e/test_zz_store_queries.py,
-    which makes them there through the MongoDB path."""
+    The `_id` index is the engine's own. The original design had every service make every
+    index on every engine; that FerretDB accepts them is checked by
+    tests/e2e/test_zz_store_queries.py, which makes them there through the MongoDB path."""
     if not context.engine.reads_secondary_indexes:
         return
     context.db["leases"].create_index([("collection", ASCENDING)])  # Leases.stale

@@ -1,4 +1,4 @@
-"""Typed aggregates: the one way a repository keeps its aggregates (DESIGN.md rules 2–4).
+"""Typed aggregates: the one way a repository keeps its aggregates (docs/architecture.md rules 2–4).
 
 `Aggregates[T]` is one kind of aggregate in one collection: a case, a delivery, a day's
 totals. A `Codec[T]` turns the domain value into its document and back, and the
@@ -160,7 +160,8 @@ class Aggregates(Generic[T]):
         self, where: Mapping[str, Any] | None = None, *, sort: Sort | None = None, limit: int = 0
     ) -> list[T]:
         """The aggregates a filter finds, in `sort` order, at most `limit` (0: all): for
-        listings, reports and admin work, each filter with its index (DESIGN.md rule 8)."""
+        listings, reports and admin work, each filter with its index (rule 8 of
+        docs/architecture.md)."""
         found = self.collection.find(dict(where or {}), sort=sort, limit=limit)
         decoded = (self._decode(visible(document)) for document in found)
         return [value for value in decoded if value is not None]

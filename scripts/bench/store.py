@@ -4,7 +4,7 @@ In a scratch database, case-like documents (~1.5 KB of BSON: Chinese text, a
 location, a reporter, a timeline) are inserted up to the first size, then the
 second. At each size, a few hundred random ids are read, replaced, updated and
 deleted by `_id` (every delete is put back, untimed, so the size holds), and
-the median of each operation is taken. DESIGN.md rule 7 wants hot paths to stay
+the median of each operation is taken. docs/architecture.md rule 8 wants hot paths to stay
 flat with the size; the ratio big/small says whether they do. FerretDB's own
 `explain` of a by-`_id` find shows whether SQLite uses the `_id` index.
 """

@@ -1,4 +1,5 @@
-"""Faults lose nothing and double nothing (DESIGN.md rules 3–5), shown on the running system."""
+"""Faults lose nothing and double nothing (rules 3–5 of docs/architecture.md), shown on the
+running system."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every query that is not a lone `{_id: value}` is listed in docs/store-queries.md and has
-an index that MongoDB serves it from (DESIGN.md rule 7).
+an index that MongoDB serves it from (docs/architecture.md rule 8).
 
 The e2e stack writes the shape of every filter its services and the admin CLI send to
 `<state_dir>/queries.jsonl` (lianxin.store.query_log.QueryLog). The stack lives for the

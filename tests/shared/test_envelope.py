@@ -1,5 +1,5 @@
 """The event envelope: validated on the way out (a contract's `new_event`) and on the way
-in (a reader's `read`), DESIGN.md rule 1."""
+in (a reader's `read`), docs/architecture.md rule 1."""
 
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ def test_a_message_with_a_bad_payload_is_refused():
 
 def test_a_naive_occurred_at_is_read_as_utc():
     # The envelope schema declares default_timezone=UTC: a producer that drops the
-    # offset is taken to mean UTC, as DESIGN.md rule 1 says occurred_at is.
+    # offset is taken to mean UTC, as docs/architecture.md rule 1 says occurred_at is.
     received = READER.read(message(occurred_at="2026-03-06T01:30:00"))
     assert received.occurred_at == datetime(2026, 3, 6, 1, 30, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""The in-document outbox and the applied-events record (DESIGN.md rules 3 and 4)."""
+"""The in-document outbox and the applied-events record (docs/architecture.md rules 3 and 4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retry with back-off, or park the message (DESIGN.md rule 5)."""
+"""Retry with back-off, or park the message (docs/architecture.md rule 5)."""
 
 from __future__ import annotations
 
