@@ -2,7 +2,8 @@
 
 An API key names its scopes: `report` (file cases), `read` (see cases, statistics,
 ledgers), `act` (volunteer and staff actions), `tokens` (issue person tokens: an app's
-back end), `alerts` (post Alertmanager's alerts), `admin` (everything, keys included);
+back end), `alerts` (post Alertmanager's alerts), `sign_in` (have notify send a person
+their console sign-in code: the console's key), `admin` (everything, keys included);
 its communities, or `*` for all: a key never sees another community's data, and is told
 "not found" rather than "forbidden", so it cannot probe for ids; the intake channels it
 may claim for a report (`app`, `wechat`, `patrol`, …); optionally the 12345 hotline it
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SCOPES = ("report", "read", "act", "tokens", "alerts", "admin")
+SCOPES = ("report", "read", "act", "tokens", "alerts", "sign_in", "admin")
 ROLES = ("volunteer", "grid_worker", "unit_leader", "grid_leader", "staff")
 ALL_COMMUNITIES = "*"
 # what a report may say it came through; `hotline` only from a key bound to a hotline

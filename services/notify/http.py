@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from lianxin.clock import utc_now
 from lianxin.http.entrypoint import route
 from lianxin.store.lease import LeaseBusy
-from services.notify import actions, alerting, handlers
+from services.notify import actions, alerting, handlers, sign_in_codes
 from services.notify.domain import Delivery, show_address
 from services.notify.links import (
     CasesUnavailable,
@@ -36,6 +36,7 @@ from services.notify.schemas import (
     LinkConfirmSchema,
     LinkPreviewSchema,
     LinkResultSchema,
+    SignInCodeSchema,
 )
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ ERRORS = {
     WrongPerson: (403, "wrong_person"),
     NotPossible: (409, "not_possible"),
     CasesUnavailable: (503, "cases_unavailable"),
+    sign_in_codes.NoSmsNumber: (404, "not_found"),
 }
 http = route(ERRORS)
 # How long a confirmed link waits for cases.perform_action; the call expires in the broker
@@ -135,6 +137,22 @@ class NotifyHttp:
     def alertmanager(self, request, actor, body):
         outcome = alerting.receive_alerts(self.store, self.outbound, actor, body, utc_now)
         return 200, AlertsAcceptedSchema().dump(outcome)
+
+    @http(
+        "POST",
+        "/v1/sign-in-codes",
+        summary="Send a person their console sign-in code by SMS, once; the delivery keeps "
+        "the code masked (the console's key only)",
+        body=SignInCodeSchema,
+        responses={202: DeliverySchema},
+        raises=(sign_in_codes.NoSmsNumber, LeaseBusy),
+        scope="sign_in",
+    )
+    def send_sign_in_code(self, request, actor, body):
+        sent = sign_in_codes.send_code(
+            self.store, self.outbound, body["person_id"], body["code"], utc_now()
+        )
+        return 202, DeliverySchema().dump(view(sent))
 
     @http(
         "GET",

@@ -130,3 +130,10 @@ class LinkResultSchema(Schema):
         values=fields.String(),
         metadata={"description": "what may follow: `resolve` once a case is accepted"},
     )
+
+
+class SignInCodeSchema(Schema):
+    """The staff console asks for a person's sign-in code to be sent to them."""
+
+    person_id = fields.String(required=True, validate=SLUG)
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
