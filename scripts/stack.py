@@ -1,4 +1,4 @@
-"""Run the four services (and a dev webhook sink) under supervisord, and wait until they are ready.
+"""Run the services (and a dev webhook sink) under supervisord, and wait until they are ready.
 
 Used by `make up` / `make run` / `make stop`, and by the end-to-end tests, which
 give each run its own state directory, ports, RabbitMQ vhost and database prefix.
@@ -17,9 +17,14 @@ config. Logs go to `<state_dir>/log/<program>.log`, supervisord's own to
 `<state_dir>/log/supervisord.log`; `supervisorctl -c <state_dir>/run/supervisord.conf`
 works as usual.
 
-Ports: replica r of the i-th service (cases, roster, notify, metrics) serves HTTP
-on base_port + 1 + i + 10·r and Prometheus metrics on base_port + 1101 + i + 10·r,
-so 8001–8004 / 9101–9104 for replica 0 and 8011–8014 / 9111–9114 for replica 1.
+Ports: replica r of the i-th service (cases, roster, notify, metrics, console) serves
+HTTP on base_port + 1 + i + 10·r and Prometheus metrics on base_port + 1101 + i + 10·r,
+so 8001–8005 / 9101–9105 for replica 0 and 8011–8015 / 9111–9115 for replica 1.
+
+The console starts last: it acts through the others' APIs with a key of its own, which
+`up` makes with the admin CLI once cases runs (cases' relay publishes it to the others)
+and keeps, with the console's secret, in `<state_dir>/run/console.env` (its owner alone
+reads it) for the next start, as long as cases still knows the key.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import contextlib
 import importlib
 import os
 import re
+import secrets
 import shlex
 import signal
 import subprocess
@@ -44,6 +50,7 @@ from xmlrpc.client import Fault, ProtocolError, ServerProxy
 import click
 import requests
 from kombu import Connection
+from pymongo import MongoClient
 from rich.console import Console
 from supervisor.xmlrpc import Faults, SupervisorTransport
 
@@ -59,7 +66,12 @@ SERVICES = {
     "roster": "services.roster.service:RosterService",
     "notify": "services.notify.service:NotifyService",
     "metrics": "services.metrics.service:MetricsService",
+    "console": "services.console.service:ConsoleService",
 }
+CONSOLE = "console"
+# what the console's key holds: it reads and acts only as the signed-in person (their token
+# narrows it to their community), mints their tokens, and has notify send sign-in codes
+CONSOLE_KEY_SCOPES = ("read", "act", "tokens", "sign_in")
 SINK = "webhook-sink"
 SINK_PORT = 8099
 MAX_REPLICAS = 9  # replica ports step by 10: replica 9 of metrics is base+94, below the sink
@@ -91,7 +103,7 @@ def consumed_queues(service: str) -> list[str]:
 
 
 def declare_topology(amqp_uri: str) -> int:
-    """Declare every consumer queue of the four services; see lianxin.bus.topology."""
+    """Declare every consumer queue of the services; see lianxin.bus.topology."""
     return queues.declare(amqp_uri, service_classes())
 
 
@@ -210,14 +222,17 @@ class Stack:
         rpc = self._supervisord()
         declare_topology(self.amqp_uri)
         done = {}
-        for program in self.programs():
-            state = rpc.getProcessInfo(program)["statename"]
-            if state in STARTED:
-                done[program] = state.lower()
-            else:
-                self._start(rpc, program, {})
-                done[program] = "started"
-        self._await(self.programs(), timeout, restarts=2)
+        programs = self.programs()
+        others = [program for program in programs if self._parse(program)[0] != CONSOLE]
+        for wave in (others, [program for program in programs if program not in others]):
+            for program in wave:  # the console's wave after the others are ready (its key)
+                state = rpc.getProcessInfo(program)["statename"]
+                if state in STARTED:
+                    done[program] = state.lower()
+                else:
+                    self._start(rpc, program, {})
+                    done[program] = "started"
+            self._await(wave, timeout, restarts=2)
         return done
 
     def down(self, timeout: float = 60.0) -> list[str]:
@@ -431,7 +446,8 @@ class Stack:
         service, replica = self._parse(program)
         # a local stack is a development stack: default secrets allowed unless said otherwise
         dev_mode = {"LIANXIN_DEV_MODE": os.environ.get("LIANXIN_DEV_MODE", "true")}
-        env = {**dev_mode, **self.env, **extra, "PYTHONUNBUFFERED": "1"}
+        console = self.console_environment() if service == CONSOLE else {}
+        env = {**dev_mode, **console, **self.env, **extra, "PYTHONUNBUFFERED": "1"}
         if service != SINK:
             users = self.broker_users or BrokerUsers.from_file(SERVICES)
             env |= {
@@ -443,6 +459,53 @@ class Stack:
                 "METRICS_ADDRESS": f"127.0.0.1:{self.metrics_port(service, replica)}",
             }
         return env
+
+    def console_environment(self) -> dict[str, str]:
+        """The console's key and secret (made once, kept in run/console.env) and where the
+        services it acts through answer."""
+        kept = self.state_dir / "run" / "console.env"
+        found = _read_env(kept)
+        if not self._key_stands(found.get("CONSOLE_API_KEY", "")):
+            found = {
+                "CONSOLE_API_KEY": self._make_console_key(),
+                "CONSOLE_SECRET": found.get("CONSOLE_SECRET") or secrets.token_urlsafe(24),
+            }
+            descriptor = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:  # its owner alone reads it
+                out.write(_env_text("the console's key and secret", found))
+        return {
+            **found,
+            "CONSOLE_PUBLIC_URL": self.url(CONSOLE),
+            **{f"CONSOLE_{s.upper()}_URL": self.url(s) for s in SERVICES if s != CONSOLE},
+        }
+
+    def _key_stands(self, key: str) -> bool:
+        """Whether cases (whose database may have been wiped since) still knows the key."""
+        parts = key.split("_")
+        if len(parts) != 3:
+            return False
+        with MongoClient(self.mongo_uri, serverSelectionTimeoutMS=5000) as client:
+            record = client[f"{self.db_prefix}cases"]["api_keys"].find_one({"_id": parts[1]})
+        return record is not None and record.get("revoked_at") is None
+
+    def _make_console_key(self) -> str:
+        """With the admin CLI, as an operator makes a key; it returns once cases' relay has
+        published it. Cases must be running."""
+        scopes = [arg for scope in CONSOLE_KEY_SCOPES for arg in ("--scope", scope)]
+        made = subprocess.run(
+            [sys.executable, "-W", "ignore", "-m", "scripts.admin", "keys", "create",
+             "--name", "console", "--community", "*", *scopes],
+            cwd=ROOT,
+            env={**os.environ, **self.env, "AMQP_URI": self.amqp_uri,
+                 "MONGO_URI": self.mongo_uri, "MONGO_DB_PREFIX": self.db_prefix},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )  # fmt: skip
+        if made.returncode != 0:
+            raise RuntimeError(f"the console's key was not made:\n{made.stderr[-2000:]}")
+        return made.stdout.strip().splitlines()[-1]
 
     def _start(self, rpc, program: str, extra_env: dict[str, str]) -> int:
         deadline = time.monotonic() + 30
@@ -580,6 +643,15 @@ def _env_text(program: str, env: dict[str, str]) -> str:
             raise ValueError(f"not an environment variable name: {key!r}")
         lines.append(f"{key}={shlex.quote(str(value))}")
     return "\n".join(lines) + "\n"
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    """What _env_text wrote (values without quotes or spaces only)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
 
 
 def _write(path: Path, text: str) -> None:

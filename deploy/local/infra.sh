@@ -104,20 +104,22 @@ start_rabbitmq() {
 random_password() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }  # 32 hex digits
 
 ensure_broker_users() {
-    local service
-    if [[ ! -f $broker_passwords ]]; then
-        say "making passwords for the services' RabbitMQ users ($broker_passwords)"
-        mkdir -p "$var"
-        (
-            umask 077  # before the file is opened: its owner alone reads it
-            {
-                echo "# RabbitMQ passwords of the local services' users (deploy/local/infra.sh)"
-                for service in cases roster notify metrics; do
-                    echo "RABBITMQ_${service^^}_PASSWORD=$(random_password)"
-                done
-            } > "$broker_passwords"
-        )
-    fi
+    local service variable
+    mkdir -p "$var"
+    (
+        umask 077  # before the file is opened: its owner alone reads it
+        if [[ ! -f $broker_passwords ]]; then
+            say "making passwords for the services' RabbitMQ users ($broker_passwords)"
+            echo "# RabbitMQ passwords of the local services' users (deploy/local/infra.sh)" \
+                > "$broker_passwords"
+        fi
+        # a service added since the file was made gets its password now
+        for service in cases roster notify metrics console; do
+            variable="RABBITMQ_${service^^}_PASSWORD"
+            grep -q "^$variable=" "$broker_passwords" \
+                || echo "$variable=$(random_password)" >> "$broker_passwords"
+        done
+    )
     (
         set -a
         # shellcheck source=/dev/null

@@ -8,7 +8,8 @@
 # permissions.
 #
 #   RABBITMQ_CASES_PASSWORD=… RABBITMQ_ROSTER_PASSWORD=… RABBITMQ_NOTIFY_PASSWORD=… \
-#   RABBITMQ_METRICS_PASSWORD=… [RABBITMQ_ADMIN_PASSWORD=… [RABBITMQ_ADMIN_USER=…]] \
+#   RABBITMQ_METRICS_PASSWORD=… RABBITMQ_CONSOLE_PASSWORD=… \
+#   [RABBITMQ_ADMIN_PASSWORD=… [RABBITMQ_ADMIN_USER=…]] \
 #       deploy/rabbitmq/definitions.sh [--vhost /] [--prefix lianxin-]
 #
 # What a service owns (lianxin.bus.delays, lianxin.bus.consumer name it all after the service):
@@ -55,6 +56,7 @@ rows=(
     "roster    -                                         cases[.]events"
     "notify    rpc[.]reply-notify-.*|nameko-rpc          (cases|roster)[.]events"
     "metrics   -                                         (cases|notify|roster)[.]events"
+    "console   -                                         roster[.]events"
 )
 
 users=() permissions=()

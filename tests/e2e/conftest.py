@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -23,7 +24,7 @@ from pymongo import MongoClient
 from lianxin.access.actors import CHANNELS, ROLES
 from lianxin.bus.consumer import dead_letter_queue_name
 from scripts.broker_users import BrokerUsers
-from scripts.stack import SERVICES, Stack
+from scripts.stack import SERVICES, Stack, service_classes
 from scripts.webhook_sink import Sink, handler_for
 from tests.conftest import MONGO_URI
 from tests.ports import free_base
@@ -334,7 +335,7 @@ class Keys:
             "the revocation in every service",
             lambda: all(
                 (self._db(service)["api_keys"].find_one({"_id": key_id}) or {}).get("revoked_at")
-                for service in SERVICES
+                for service in key_holders()
             ),
         )
 
@@ -392,15 +393,26 @@ def helper_headers(stack: Stack) -> dict[str, str]:
     return {"X-Api-Key": key}
 
 
+@functools.cache
+def key_holders() -> tuple[str, ...]:
+    """The services that know API keys: cases, which issues them, and each that keeps a
+    replica (lianxin.access.replicas.KeyReplica). The console takes no key: it keeps none."""
+    return tuple(
+        service
+        for service, cls in service_classes().items()
+        if service == "cases" or hasattr(cls, "on_api_key_changed")
+    )
+
+
 def wait_replicated(stack: Stack, key_id: str) -> None:
-    """Until every service has the key: the CLI writes it to cases' database, and cases'
-    own relay publishes `apikey.changed` to the others."""
+    """Until every service that takes keys has the key: the CLI writes it to cases'
+    database, and cases' own relay publishes `apikey.changed` to the others."""
     with MongoClient(stack.mongo_uri) as client:
         wait_until(
             f"key {key_id} in every service",
             lambda: all(
                 client[f"{stack.db_prefix}{service}"]["api_keys"].find_one({"_id": key_id})
-                for service in SERVICES
+                for service in key_holders()
             ),
         )
 

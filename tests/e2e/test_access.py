@@ -9,12 +9,12 @@ import pytest
 import requests
 
 from lianxin.access.store import CACHE_SECONDS
-from scripts.stack import SERVICES
 from tests.e2e.conftest import (
     admin_cli,
     client,
     community,
     ensure_people,
+    key_holders,
     person_changed,
     wait_until,
 )
@@ -39,7 +39,7 @@ def test_the_admin_key_from_the_cli_manages_keys_and_nothing_is_ever_shown_twice
     mine = next(entry for entry in listed if entry["id"] == key["id"])
     assert "key" not in mine and "secret_sha256" not in mine
     secret = key["key"].split("_", 2)[2]
-    for service in SERVICES:
+    for service in key_holders():
         stored = db(service)["api_keys"].find_one({"_id": key["id"]})
         assert stored["scopes"] == ["read", "report"] and secret not in str(stored)
 

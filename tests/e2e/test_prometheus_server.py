@@ -105,7 +105,7 @@ def test_prometheus_scrapes_every_replica_of_every_service(stack, prometheus):
     expected = sum(len(stack.replica_ids(service)) for service in SERVICES)
     wait_until(
         "every target up",
-        lambda: value(prometheus, 'count(up{job=~"cases|roster|notify|metrics"} == 1)') == expected,
+        lambda: value(prometheus, f'count(up{{job=~"{"|".join(SERVICES)}"}} == 1)') == expected,
     )
 
 

@@ -46,6 +46,7 @@ from lianxin.store.query_log import QueryLog
 from lianxin.store.repository import build_context, ensure_indexes
 from scripts.stack import SERVICES
 from services.cases.store import CaseStore
+from services.console.store import ConsoleStore
 from services.metrics.store import MetricsStore
 from services.notify.store import NotifyStore
 from services.roster.store import RosterStore
@@ -307,6 +308,7 @@ REPOSITORIES = {
     "roster": RosterStore,
     "notify": NotifyStore,
     "metrics": MetricsStore,
+    "console": ConsoleStore,
 }
 
 

@@ -1,0 +1,32 @@
+"""The home page's figures (domain/figures.py), gathered from metrics and cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.console.app.desk import Desk
+from services.console.domain.figures import LIST_LIMIT, WORKLISTS, counted, shown, today_and_month
+
+
+def figures(desk: Desk, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    community = desk.session.scope.community_id
+    today, month = today_and_month(now, zone)
+    day = desk.services.summary(desk.token, community, str(today.since), str(today.until))
+    span = desk.services.summary(desk.token, community, str(month.since), str(month.until))
+    waiting = {
+        name: shown(len(counted(worklist, desk.listing(LIST_LIMIT, **worklist.query))))
+        for name, worklist in WORKLISTS.items()
+    }
+    return {
+        "timezone": day.get("timezone") or str(zone),
+        "today": {"collected": day.get("collected", 0), "resolved": day.get("resolved", 0)},
+        "month": {"collected": span.get("collected", 0), "resolved": span.get("resolved", 0)},
+        "waiting": waiting,
+    }
+
+
+def worklist(desk: Desk, name: str) -> list[dict[str, Any]]:
+    chosen = WORKLISTS[name]
+    return list(counted(chosen, desk.listing(LIST_LIMIT, **chosen.query)))

@@ -1,0 +1,81 @@
+"""One-time sign-in codes: six digits, valid five minutes, five tries.
+
+A code is stored only as a keyed digest (with the phone's digest mixed in, so one code's
+digest says nothing of another number's), beside who it signs in (None when the number
+belongs to nobody who may sign in: the code is then never sent, but the record is kept
+the same way, so that asking for a code answers the same whether or not the number is
+known and a wrong guess counts the same). A fifth wrong try locks the code; a new code
+replaces the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import Enum
+
+CODE_DIGITS = 6
+CODE_LIFETIME = timedelta(minutes=5)
+MAX_TRIES = 5
+
+
+class Outcome(Enum):
+    ACCEPTED = "accepted"
+    WRONG = "wrong"  # tries left
+    LOCKED = "locked"  # the fifth wrong try, or a try after it
+    EXPIRED = "expired"
+    NONE = "none"  # no code was asked for this number, or it was used
+
+
+@dataclass(frozen=True)
+class SignInCode:
+    phone_digest: str
+    code_digest: str
+    person_id: str | None
+    issued_at: datetime
+    tries: int = 0
+    used: bool = False
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.issued_at + CODE_LIFETIME
+
+    @property
+    def locked(self) -> bool:
+        return self.tries >= MAX_TRIES
+
+
+def new_code() -> str:
+    """Six random digits, leading zeros kept."""
+    return str(secrets.randbelow(10**CODE_DIGITS)).zfill(CODE_DIGITS)
+
+
+def code_digest(secret: str, phone_digest: str, code: str) -> str:
+    message = f"code:{phone_digest}:{code}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def issue(secret: str, phone_digest: str, person_id: str | None, code: str, now: datetime):
+    """The record of a new code for this number (it replaces any earlier one)."""
+    return SignInCode(phone_digest, code_digest(secret, phone_digest, code), person_id, now)
+
+
+def attempt(
+    stored: SignInCode | None, secret: str, code: str, now: datetime
+) -> tuple[SignInCode | None, Outcome]:
+    """Try `code` against the stored record: the record as it must be kept (a try counted,
+    or the code used up) and the outcome. Only a code issued for a person is accepted."""
+    if stored is None or stored.used:
+        return stored, Outcome.NONE
+    if stored.locked:
+        return stored, Outcome.LOCKED
+    if now >= stored.expires_at:
+        return stored, Outcome.EXPIRED
+    given = code_digest(secret, stored.phone_digest, code.strip())
+    if hmac.compare_digest(given, stored.code_digest) and stored.person_id is not None:
+        return replace(stored, used=True), Outcome.ACCEPTED
+    tried = replace(stored, tries=stored.tries + 1)
+    return tried, (Outcome.LOCKED if tried.locked else Outcome.WRONG)

@@ -1,0 +1,47 @@
+"""The console's words in its two languages, from one YAML table (data/labels.yaml), and
+times shown in the community's zone with the zone named.
+
+Chinese is the default; a cookie (`lx_lang=en`) switches to English. A key the table lacks
+shows as itself, so a missing label is visible on the page rather than an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+LANGUAGE_COOKIE = "lx_lang"
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+@dataclass(frozen=True)
+class Labels:
+    table: Mapping[str, Mapping[str, str]]
+
+    def check(self) -> None:
+        """Every label in every language: a table with a hole stops the service at start."""
+        for key, texts in self.table.items():
+            missing = [lang for lang in LANGUAGES if not texts.get(lang)]
+            if missing:
+                raise ValueError(f"label {key!r} has no {', '.join(missing)} text")
+
+    def text(self, key: str, language: str) -> str:
+        texts = self.table.get(key)
+        return texts.get(language, key) if texts else key
+
+
+def language_of(cookie: str | None) -> str:
+    return cookie if cookie in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def local_time(at: datetime | str | None, zone: ZoneInfo) -> str:
+    """`2026-03-06 10:00` in the community's zone (the page names the zone once)."""
+    if at is None or at == "":
+        return ""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")

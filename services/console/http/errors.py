@@ -1,0 +1,33 @@
+"""The console's error table: what each refusal answers, as a page.
+
+The statuses are the APIs' own: another community's case is 404, a form without its CSRF
+token 403, an action that does not fit the case's state 409 (the page names the state).
+An answer of another service's keeps its status (ApiError, `None` below).
+"""
+
+from __future__ import annotations
+
+from services.console.apis import ApiError, ApiUnavailable
+from services.console.domain.queue import NotVisible
+
+
+class SignInRequired(Exception):
+    """No session, or it ended: the browser is sent to the sign-in page."""
+
+
+class CsrfRefused(Exception):
+    """A form without its session's (or the sign-in cookie's) CSRF token."""
+
+
+class PageNotFound(Exception):
+    pass
+
+
+ERRORS = {
+    SignInRequired: (401, "sign_in_required"),
+    CsrfRefused: (403, "csrf"),
+    NotVisible: (404, "not_found"),
+    PageNotFound: (404, "not_found"),
+    ApiUnavailable: (503, "unavailable"),
+    ApiError: (None, "refused"),
+}

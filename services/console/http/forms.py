@@ -1,0 +1,70 @@
+"""The console's forms, read by marshmallow as every other body is (lianxin.http.reading): an
+unknown field, a control character or an over-long value is refused before anything acts.
+
+Every form carries `csrf` (domain/csrf.py); it is checked by the page route, so a form
+without it is refused with 403 whatever else it holds.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.console.domain.codes import CODE_DIGITS
+from services.console.domain.labels import LANGUAGES
+
+
+def _text(max_length: int, required: bool = False) -> fields.String:
+    return fields.String(required=required, validate=validate.Length(max=max_length))
+
+
+class Form(Schema):
+    csrf = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class PhoneForm(Form):
+    phone = _text(30, required=True)
+
+
+class CodeForm(PhoneForm):
+    code = fields.String(
+        required=True, validate=validate.Regexp(rf"^\s*\d{{{CODE_DIGITS}}}\s*$")
+    )
+
+
+class LanguageForm(Form):
+    lang = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    next = fields.String(load_default="/", validate=validate.Regexp(r"^/[A-Za-z0-9/_\-.]*$"))
+
+
+class TriageForm(Form):
+    category = fields.String(
+        required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+    )
+    priority = fields.String(
+        load_default="", validate=validate.OneOf(["", "low", "normal", "high", "urgent"])
+    )
+
+
+class AssignForm(Form):
+    assignee = _text(120, required=True)  # `<person id>|<masked name>` from the on-duty list
+    note = _text(1000)
+
+
+class VerifyForm(Form):
+    note = _text(1000)
+
+
+class RejectForm(Form):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+ACTION_FORMS = {
+    "triage": TriageForm,
+    "assign": AssignForm,
+    "verify": VerifyForm,
+    "reject": RejectForm,
+}
+
+
+class SignOutForm(Form):
+    pass

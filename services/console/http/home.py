@@ -1,0 +1,43 @@
+"""The home page (工作台) and its figures, which htmx refreshes without a reload."""
+
+from __future__ import annotations
+
+from lianxin.clock import utc_now
+from services.console.app import home
+from services.console.app.desk import Desk
+from services.console.domain.figures import WORKLISTS
+from services.console.http.errors import PageNotFound
+from services.console.http.pages import Pages, page
+
+REFRESH_SECONDS = 30
+
+
+class HomePages(Pages):
+    @page("GET", "/")
+    def home(self, request):
+        session = self.signed_in(request)
+        figures = self._figures(session)
+        return self.render(request, "home.html", session, figures=figures,
+                           refresh_seconds=REFRESH_SECONDS)  # fmt: skip
+
+    @page("GET", "/home/figures")
+    def home_figures(self, request):
+        """The figures alone: what htmx swaps in every REFRESH_SECONDS."""
+        session = self.signed_in(request)
+        return self.render(request, "_figures.html", session, figures=self._figures(session),
+                           refresh_seconds=REFRESH_SECONDS)  # fmt: skip
+
+    @page("GET", "/lists/<string:name>")
+    def worklist(self, request, name):
+        session = self.signed_in(request)
+        if name not in WORKLISTS:
+            raise PageNotFound(f"No list {name}.")
+        cases = home.worklist(Desk.of(self.console.services, session), name)
+        return self.render(request, "cases/list.html", session, name=name, cases=cases)
+
+    def _figures(self, session):
+        community = session.scope.community_id
+        desk = Desk.of(self.console.services, session)
+        figures = home.figures(desk, utc_now(), self.console.zone_of(community))
+        self.console.learn_zone(community, figures["timezone"])
+        return figures

@@ -1,0 +1,182 @@
+"""The page route: lianxin's one HTTP pipeline (HttpRoute) answering HTML, and what every
+page shares — the session from its cookie, the CSRF check, the language, rendering.
+
+A page is never in the OpenAPI document (it is not an API). A GET only reads: every change
+is a POST of a form that carries its CSRF token, answered by a redirect (303) to a page
+that shows the outcome. Errors answer as pages, in both languages; an ended session sends
+the browser to the sign-in page (htmx's requests are told so by `HX-Redirect`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.wrappers import Request, Response
+
+from lianxin.clock import utc_now
+from lianxin.http.entrypoint import HttpRoute
+from lianxin.http.errors import Failure
+from services.console.app import sign_in
+from services.console.compose import Console, load_labels
+from services.console.domain import csrf
+from services.console.domain.labels import (
+    HTML_LANG,
+    LANGUAGE_COOKIE,
+    LANGUAGES,
+    language_of,
+    local_time,
+)
+from services.console.domain.sessions import LIFETIME, Session
+from services.console.http.errors import ERRORS, CsrfRefused, SignInRequired
+
+SESSION_COOKIE = "lx_session"
+SIGN_IN_PATH = "/sign-in"
+# No framing, scripts and styles only from the console itself, forms only to itself
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+ERROR_LABELS = {  # code → (title, text) label keys
+    "not_found": ("not_found_title", "not_found_text"),
+    "route_not_found": ("not_found_title", "not_found_text"),
+    "csrf": ("forbidden_title", "forbidden_text"),
+    "invalid_request": ("invalid_title", "invalid_title"),
+    "unavailable": ("unavailable_title", "unavailable_text"),
+}
+
+
+class PageRoute(HttpRoute):
+    """An HTML page. A worker returns `(status, html)`, `(status, headers, html)` or a
+    Response (a redirect)."""
+
+    def __init__(self, method: str, url: str, errors=None, **kwargs: Any):
+        kwargs.setdefault("documented", False)
+        super().__init__(method, url, errors, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        self._labels = load_labels()  # the error pages' words: read once, as compose reads them
+
+    def render(self, status, body, headers, request) -> Response:
+        return Response(
+            body, status=status, headers={**SECURITY_HEADERS, **(headers or {})},
+            mimetype="text/html",
+        )  # fmt: skip
+
+    def render_failure(self, failure: Failure, request: Request) -> Response:
+        if failure.status == 401:  # no session, or another service no longer takes the token
+            return to_sign_in(request)
+        language = language_of(request.cookies.get(LANGUAGE_COOKIE))
+        title, text = ERROR_LABELS.get(failure.code, ("refused", "refused"))
+        words = self._labels.text
+        detail = failure.message
+        if "state" in failure.details:
+            detail += f" ({failure.details['state']})"
+        html = (
+            f'<!doctype html><html lang="{HTML_LANG[language]}"><head><meta charset="utf-8">'
+            f"<title>{escape(words(title, language))}</title>"
+            '<link rel="stylesheet" href="/static/console.css"></head><body><main>'
+            f'<h1>{escape(words(title, language))}</h1><p class="error" role="alert">'
+            f"{escape(words(text, language))}</p><p class=\"muted\">{escape(detail)}</p>"
+            f'<p><a href="/">{escape(words("back_home", language))}</a></p></main></body></html>'
+        )
+        return Response(html, status=failure.status, headers=SECURITY_HEADERS, mimetype="text/html")
+
+
+def to_sign_in(request: Request) -> Response:
+    if request.headers.get("HX-Request"):
+        return Response("", status=200, headers={"HX-Redirect": SIGN_IN_PATH})
+    return redirect(SIGN_IN_PATH)
+
+
+def redirect(location: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Response("", status=303, headers={"Location": location, **(headers or {})})
+
+
+page = partial(PageRoute.decorator, errors=ERRORS)
+
+
+class Pages:
+    """Mixed into the console's service: what every page handler uses."""
+
+    console: Console
+    access_replica: Any  # lianxin.access.store.AccessReplicaStore, from PersonAccessReplica
+
+    def session_of(self, request: Request) -> Session | None:
+        """The session the request's cookie names, while it stands."""
+        return sign_in.current(
+            self.console.store,
+            request.cookies.get(SESSION_COOKIE),
+            self.access_replica.person,
+            utc_now(),
+        )
+
+    def signed_in(self, request: Request, form: Mapping[str, Any] | None = None) -> Session:
+        """The request's session, or SignInRequired; a form must carry its CSRF token."""
+        session = self.session_of(request)
+        if session is None:
+            raise SignInRequired("Sign in first.")
+        if form is not None and not csrf.matches(session.csrf, form.get("csrf")):
+            raise CsrfRefused("The form's token is missing or wrong.")
+        return session
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        session: Session | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        **context: Any,
+    ) -> tuple[int, Mapping[str, str], str]:
+        language = language_of(request.cookies.get(LANGUAGE_COOKIE))
+        zone = self.console.zone_of(session.scope.community_id if session else None)
+        words = self.console.labels.text
+        html = self.console.templates.get_template(template).render(
+            lang=language,
+            html_lang=HTML_LANG[language],
+            other_lang=next(lang for lang in LANGUAGES if lang != language),
+            t=lambda key: words(key, language),
+            when=lambda at: local_time(at, zone),
+            zone=str(zone),
+            session=session,
+            csrf_token=context.pop("csrf_token", None) or form_token(request, session),
+            path=quote(request.path),
+            **context,
+        )
+        return status, dict(headers or {}), html
+
+    def session_cookie(self, session_id: str) -> str:
+        """The session's cookie: it outlives the idle limit; the session's end is the
+        store's to say (domain/sessions.py)."""
+        lifetime = int(LIFETIME.total_seconds())
+        return cookie(SESSION_COOKIE, session_id, self.console.settings.secure_cookies, lifetime)
+
+    def cleared_session_cookie(self) -> str:
+        return cookie(SESSION_COOKIE, "", self.console.settings.secure_cookies, max_age=0)
+
+
+def form_token(request: Request, session: Session | None) -> str:
+    """The CSRF token a page's forms carry: the session's, or before sign-in the sign-in
+    cookie's (domain/csrf.py)."""
+    return session.csrf if session else request.cookies.get(csrf.SIGN_IN_COOKIE, "")
+
+
+def cookie(name: str, value: str, secure: bool, max_age: int, http_only: bool = True) -> str:
+    """A Set-Cookie value: HttpOnly and SameSite=Lax; Secure when the console is served
+    over https."""
+    parts = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", "SameSite=Lax"]
+    if http_only:
+        parts.append("HttpOnly")
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+

@@ -1,0 +1,37 @@
+"""The console service: a thin shell over app/ (the pages are the mixins of http/)."""
+
+from nameko.timer import timer
+
+from lianxin.access.replicas import PersonAccessReplica
+from lianxin.bus.consumer import event_handler
+from lianxin.bus.outages import Sweeper
+from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
+from lianxin.http.health import HealthCheck
+from lianxin.instrumentation import Instrumentation
+from lianxin.store.repository import StoreProvider
+from services.console import compose
+from services.console.app import people
+from services.console.events import READS
+from services.console.http.assets import AssetRoutes
+from services.console.http.cases import CasePages
+from services.console.http.home import HomePages
+from services.console.http.sign_in import SignInPages
+
+
+class ConsoleService(
+    SignInPages, HomePages, CasePages, AssetRoutes, PersonAccessReplica, HealthCheck
+):
+    name = "console"
+
+    console = StoreProvider(compose.build)
+    instrumentation = Instrumentation()
+    sweeper = Sweeper()
+
+    @event_handler("roster", "person.changed", from_source_only=True)
+    def on_person_changed(self, message):
+        payload = READS.read(message).payload
+        people.on_person_changed(self.console.store, self.console.settings.secret, payload)
+
+    @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
+    def sweep_leases(self):
+        self.sweeper.tick(self.console.recover)

@@ -1,0 +1,193 @@
+"""The console's repository: the only module that speaks Mongo. Everything by `_id`
+(rule 8 of docs/architecture.md): nothing the console keeps is ever listed.
+
+- `sessions`: a signed-in browser, `_id` = the SHA-256 of its session id;
+- `sign_in_codes`: the current code of a phone number, `_id` = the phone's digest;
+- `people` and `phones`: who may sign in, from roster's `person.changed`, and the index of
+  them by the digest of their SMS number (domain/phones.py);
+- `rate_windows`: one counter per limit, who it counts and window (domain/limits.py).
+
+Each is changed under its lease (lianxin.store.typed.Aggregates); none causes an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from lianxin.store.repository import StoreContext
+from lianxin.store.typed import DOCUMENTS, AggregateChange, Aggregates, Codec
+from services.console.domain.codes import SignInCode
+from services.console.domain.limits import Limit
+from services.console.domain.sessions import Scope, Session
+from services.console.domain.staff import StaffMember
+
+
+def _session_document(session: Session) -> Mapping[str, Any]:
+    grids = session.scope.grids
+    return {
+        "person_id": session.person_id,
+        "display_name": session.display_name,
+        "role": session.role,
+        "community_id": session.scope.community_id,
+        "grids": None if grids is None else sorted(grids),
+        "csrf": session.csrf,
+        "created_at": session.created_at,
+        "last_seen": session.last_seen,
+    }
+
+
+def _session_from(document: Mapping[str, Any]) -> Session:
+    grids = document.get("grids")
+    return Session(
+        id_digest=document["_id"],
+        person_id=document["person_id"],
+        display_name=document.get("display_name", ""),
+        role=document["role"],
+        scope=Scope(document["community_id"], None if grids is None else frozenset(grids)),
+        csrf=document["csrf"],
+        created_at=_aware(document["created_at"]),
+        last_seen=_aware(document["last_seen"]),
+    )
+
+
+def _code_document(code: SignInCode) -> Mapping[str, Any]:
+    return {
+        "code_digest": code.code_digest,
+        "person_id": code.person_id,
+        "issued_at": code.issued_at,
+        "tries": code.tries,
+        "used": code.used,
+    }
+
+
+def _code_from(document: Mapping[str, Any]) -> SignInCode:
+    return SignInCode(
+        phone_digest=document["_id"],
+        code_digest=document["code_digest"],
+        person_id=document.get("person_id"),
+        issued_at=_aware(document["issued_at"]),
+        tries=int(document.get("tries", 0)),
+        used=bool(document.get("used", False)),
+    )
+
+
+def _member_document(member: StaffMember) -> Mapping[str, Any]:
+    return {
+        "community_id": member.community_id,
+        "display_name": member.display_name,
+        "roles": list(member.roles),
+        "home_grids": list(member.home_grids),
+        "active": member.active,
+        "person_version": member.person_version,
+        "phone_digest": member.phone_digest,
+    }
+
+
+def _member_from(document: Mapping[str, Any]) -> StaffMember:
+    return StaffMember(
+        person_id=document["_id"],
+        community_id=document["community_id"],
+        display_name=document.get("display_name", ""),
+        roles=tuple(document.get("roles", ())),
+        home_grids=tuple(document.get("home_grids", ())),
+        active=bool(document.get("active", False)),
+        person_version=int(document.get("person_version", 0)),
+        phone_digest=document.get("phone_digest"),
+    )
+
+
+SESSIONS = Codec(_session_document, _session_from)
+CODES = Codec(_code_document, _code_from)
+MEMBERS = Codec(_member_document, _member_from)
+
+
+class ConsoleStore:
+    def __init__(self, context: StoreContext):
+        self.sessions = Aggregates(context, "sessions", SESSIONS)
+        self.codes = Aggregates(context, "sign_in_codes", CODES)
+        self.people = Aggregates(context, "people", MEMBERS)
+        self.phones = Aggregates(context, "phones", DOCUMENTS)
+        self.windows = Aggregates(context, "rate_windows", DOCUMENTS)
+
+    def ensure_indexes(self) -> None:
+        """None: every read is by `_id`."""
+
+    def recover(self) -> int:
+        """Leases left by a crash; nothing here has an outbox to publish."""
+        return sum(
+            aggregates.recover()
+            for aggregates in (self.sessions, self.codes, self.people, self.phones, self.windows)
+        )
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def session(self, id_digest: str) -> Session | None:
+        return self.sessions.get(id_digest)
+
+    def start_session(self, session: Session) -> None:
+        self.sessions.create(session.id_digest, session)
+
+    def touch_session(self, session: Session) -> None:
+        """Save its `last_seen`, unless it ended meanwhile (signed out in another tab)."""
+        with self.sessions.change(session.id_digest) as change:
+            if change.value is not None:
+                change.save(session)
+
+    def end_session(self, id_digest: str) -> None:
+        with self.sessions.change(id_digest) as change:
+            if change.value is not None:
+                change.remove()
+
+    # -- codes -----------------------------------------------------------------------------
+
+    @contextmanager
+    def code_change(self, phone_digest: str) -> Iterator[AggregateChange[SignInCode]]:
+        with self.codes.change(phone_digest) as change:
+            yield change
+
+    # -- people ----------------------------------------------------------------------------
+
+    @contextmanager
+    def member_change(self, person_id: str) -> Iterator[AggregateChange[StaffMember]]:
+        with self.people.change(person_id) as change:
+            yield change
+
+    def member(self, person_id: str) -> StaffMember | None:
+        return self.people.get(person_id)
+
+    def member_by_phone(self, phone_digest: str) -> StaffMember | None:
+        entry = self.phones.get(phone_digest)
+        return self.member(entry["person_id"]) if entry else None
+
+    def index_phone(self, phone_digest: str, person_id: str, version: int) -> None:
+        """The number now belongs to this person, unless a newer version gave it to
+        someone else meanwhile."""
+        with self.phones.change(phone_digest) as change:
+            kept = change.value
+            if kept is None or int(kept.get("person_version", -1)) <= version:
+                change.save({"person_id": person_id, "person_version": version})
+
+    def unindex_phone(self, phone_digest: str, person_id: str) -> None:
+        with self.phones.change(phone_digest) as change:
+            if change.value is not None and change.value.get("person_id") == person_id:
+                change.remove()
+
+    # -- rate limits -----------------------------------------------------------------------
+
+    def count(self, limit: Limit, who: str, now: datetime) -> bool:
+        """Count one more in the current window of `limit` for `who`; False (and nothing
+        counted) when the window is full."""
+        with self.windows.change(limit.window_id(who, now)) as change:
+            used = int((change.value or {}).get("used", 0))
+            if not limit.allows(used):
+                return False
+            change.save({"used": used + 1})
+            return True
+
+
+def _aware(at: datetime) -> datetime:
+    """Datetimes come back naive from the engines: they are UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
