@@ -47,6 +47,7 @@ OTHERS = frozenset(
 OWN_SERVERS = frozenset(
     {
         "test_bench_smoke.py",
+        "test_console_pages.py",
         "test_notify_delivery.py",
         "test_notify_faults.py",
         "test_notify_links.py",

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Local infrastructure for development and tests: RabbitMQ (Debian package) with a user
 # per service, FerretDB v1.24.2 (built from the Go module, SQLite backend, data under
-# var/), and Prometheus with promtool and amtool (Debian packages, for the rule and e2e
-# tests). Installs what is missing, starts what is down, waits until both answer.
+# var/), Prometheus with promtool and amtool (Debian packages, for the rule and e2e
+# tests), and Debian's Chromium with a CJK font (the console's browser tests). Installs
+# what is missing, starts what is down, waits until both answer.
 # Idempotent: a second run with both up takes about a second.
 #
 #   deploy/local/infra.sh start | stop | status
@@ -50,6 +51,17 @@ install_prometheus() {
         prometheus prometheus-alertmanager >/dev/null
     # where systemd runs, the packages start system-wide servers on :9090 and :9093; the
     # tests start their own on free ports and use neither
+}
+
+# Debian's Chromium and a CJK font for the console's browser tests (tests/e2e/test_console_*):
+# Playwright drives /usr/bin/chromium and never downloads a browser; without fonts-noto-cjk
+# every Chinese character renders as an empty box in the screenshots.
+install_browser() {
+    command -v chromium >/dev/null && dpkg -s fonts-noto-cjk >/dev/null 2>&1 && return
+    say "installing chromium and fonts-noto-cjk from Debian's packages"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        chromium fonts-noto-cjk >/dev/null
 }
 
 # Every service replica holds a connection per consumer, and the tests run several stacks
@@ -227,6 +239,7 @@ case "${1:-start}" in
     start)
         install_rabbitmq
         install_prometheus
+        install_browser
         build_ferretdb
         start_rabbitmq
         ensure_broker_users
