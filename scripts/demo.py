@@ -14,6 +14,7 @@ same problem at the same place would swallow the new one as a duplicate).
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -34,6 +35,7 @@ import requests
 from rich.console import Console
 from rich.markup import escape
 
+from lianxin.privacy import mask_name
 from scripts.stack import ROOT, SERVICES, SINK, SINK_PORT, Stack
 
 console = Console(highlight=False, soft_wrap=True)  # the terminal wraps
@@ -697,6 +699,23 @@ def where_things_are(tour: Tour, began: float) -> None:
     say(f"keys     {tour.state_file.relative_to(ROOT)}  [dim]python -m scripts.admin keys list[/]")
     say("Grafana :3000, Prometheus :9090, Mailpit :8025  [dim]with docker compose only[/]")
     say("make stop  [dim]stops the services; make infra-stop RabbitMQ and FerretDB too[/]")
+    name, phone = console_sign_in()
+    console.print(
+        f"[bold]The staff console:[/] {tour.stack.url('console')}/sign-in — sign in as {name} "
+        f"with [bold]{phone}[/]; the SMS code shows in the sink, {SINK_URL}/messages"
+    )
+
+
+def console_sign_in() -> tuple[str, str]:
+    """A staff member of the sample community to sign in to the console as: the first
+    `staff` in its people.csv with an SMS contact (their name masked, their number as the
+    sample file has it)."""
+    with (ROOT / SAMPLE / "people.csv").open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            sms = [c.split(":", 1)[1] for c in row["contacts"].split(";") if c.startswith("sms:")]
+            if "staff" in row["roles"].split(";") and sms:
+                return mask_name(row["name"]), sms[0]
+    raise DemoError("the sample community has no staff member with an SMS number")
 
 
 def tour_of(tour: Tour, area: str) -> None:
