@@ -205,6 +205,18 @@ def test_staff_sign_in_with_the_code_from_the_sink_and_see_the_home_page(
     expect(page.locator("#figures")).to_have_attribute("hx-trigger", re.compile(r"every \d+s"))
     expect(page.get_by_text("Asia/Shanghai")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "console-home.png"), full_page=True)
+    # new work appears without a reload: htmx swaps the figures in (as its poll does)
+    waiting = int(page.locator("#figure-triage strong").inner_text())
+    page.evaluate("window.notReloaded = true")
+    report(console_stack, "楼下有个东西不知道是什么 something left downstairs")
+    page.evaluate("htmx.ajax('GET', '/home/figures', '#figures')")
+    expect(page.locator("#figure-triage strong")).to_have_text(str(waiting + 1))
+    assert page.evaluate("window.notReloaded") is True
+    # each figure is a link to its list
+    page.locator("#figure-today").click()
+    expect(page.get_by_role("heading", name="今日受理")).to_be_visible()
+    expect(page.locator("#list-today")).to_contain_text("楼下有个东西")
+    page.go_back()
     # notify kept the delivery, the code masked; the console kept no number and no code
     database = mongo_client[f"{console_stack.db_prefix}notify"]["deliveries"]
     kept = list(database.find({"kind": "sign_in_code"}))

@@ -7,7 +7,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.console.app.desk import Desk
-from services.console.domain.figures import LIST_LIMIT, WORKLISTS, counted, shown, today_and_month
+from services.console.domain.figures import (
+    LIST_LIMIT,
+    PERIOD_LISTS,
+    WORKLISTS,
+    counted,
+    period_query,
+    shown,
+    today_and_month,
+)
 
 
 def figures(desk: Desk, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
@@ -27,6 +35,10 @@ def figures(desk: Desk, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def worklist(desk: Desk, name: str) -> list[dict[str, Any]]:
+def worklist(desk: Desk, name: str, now: datetime, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The cases behind a figure: a list of waiting work, or those reported today or this
+    month (within the person's scope)."""
+    if name in PERIOD_LISTS:
+        return desk.listing(LIST_LIMIT, **period_query(name, now, zone))
     chosen = WORKLISTS[name]
     return list(counted(chosen, desk.listing(LIST_LIMIT, **chosen.query)))

@@ -51,6 +51,19 @@ class Period:
     until: date
 
 
+# the lists behind today's and this month's figures: the cases reported since the day's or
+# the month's start in the community's zone
+PERIOD_LISTS = ("today", "month")
+
+
+def period_query(name: str, now: datetime, zone: ZoneInfo) -> dict[str, str]:
+    """The cases API's filter for a period's list: reported from its first moment on."""
+    today, month = today_and_month(now, zone)
+    first = (today if name == "today" else month).since
+    start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+    return {"from": start.isoformat()}
+
+
 def today_and_month(now: datetime, zone: ZoneInfo) -> tuple[Period, Period]:
     """Today, and this month up to today, in the community's zone."""
     today = now.astimezone(zone).date()

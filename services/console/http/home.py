@@ -5,7 +5,7 @@ from __future__ import annotations
 from lianxin.clock import utc_now
 from services.console.app import home
 from services.console.app.desk import Desk
-from services.console.domain.figures import WORKLISTS
+from services.console.domain.figures import PERIOD_LISTS, WORKLISTS
 from services.console.http.errors import PageNotFound
 from services.console.http.pages import Pages, page
 
@@ -30,9 +30,10 @@ class HomePages(Pages):
     @page("GET", "/lists/<string:name>")
     def worklist(self, request, name):
         session = self.signed_in(request)
-        if name not in WORKLISTS:
+        if name not in WORKLISTS and name not in PERIOD_LISTS:
             raise PageNotFound(f"No list {name}.")
-        cases = home.worklist(Desk.of(self.console.services, session), name)
+        zone = self.console.zone_of(session.scope.community_id)
+        cases = home.worklist(Desk.of(self.console.services, session), name, utc_now(), zone)
         return self.render(request, "cases/list.html", session, name=name, cases=cases)
 
     def _figures(self, session):

@@ -64,3 +64,4 @@ def test_the_forms_a_role_sees_fit_the_state():
     assert actions_for("grid_worker", "reported") == ("triage",)
     assert actions_for("staff", "resolved") == ("verify",)
     assert actions_for("staff", "closed") == ()
+
