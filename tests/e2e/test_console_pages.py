@@ -403,6 +403,28 @@ def test_a_form_without_its_csrf_token_is_refused(page, console, sms, console_st
     assert requests_case(console_stack, case["id"])["state"] == "reported"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/"),
+        ("GET", "/home/figures"),
+        ("GET", "/triage"),
+        ("GET", "/lists/overdue"),
+        ("GET", "/cases/x1"),
+        ("POST", "/cases/x1/verify"),
+        ("POST", "/sign-out"),
+    ],
+)
+def test_every_page_but_sign_in_needs_a_session(console, method, path):
+    """The console's pages take no API key: without a session each sends the browser to
+    sign in (htmx's requests are told so in a header), and nothing acts."""
+    answer = requests.request(method, f"{console}{path}", allow_redirects=False, timeout=10)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/sign-in"
+    polled = requests.get(f"{console}{path}", headers={"HX-Request": "true"}, timeout=10)
+    if method == "GET":
+        assert polled.headers.get("HX-Redirect") == "/sign-in"
+
+
 def test_the_vendored_htmx_is_served_as_checked(console):
     answer = requests.get(f"{console}/static/htmx-2.0.4.min.js", timeout=10)
     assert answer.status_code == 200 and answer.text.startswith("var htmx=")

@@ -2,16 +2,16 @@
 one, and a key of one community neither sees nor touches another community's data —
 it is told "not found" (404), never "forbidden", so it cannot probe for ids. Each
 check is paired with the same request by a key that may see it (200), so a 404 here
-is isolation, not a broken route."""
+is isolation, not a broken route. (The console takes no key: its pages need a session,
+tests/e2e/test_console_pages.py.)"""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
-from scripts.stack import SERVICES
 from tests.e2e.cases_support import People
-from tests.e2e.conftest import community, wait_until, webhooks_for
+from tests.e2e.conftest import community, key_holders, wait_until, webhooks_for
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ def their_case(theirs, sink) -> dict:
     return resolved.json()
 
 
-@pytest.mark.parametrize("service", list(SERVICES))
+@pytest.mark.parametrize("service", key_holders())
 def test_every_route_that_needs_a_key_refuses_none(stack, service):
     document = requests.get(f"{stack.url(service)}/v1/openapi.json", timeout=5).json()
     checked = 0
