@@ -20,7 +20,7 @@ from eventlet.queue import Empty, LightQueue
 from nameko.extensions import DependencyProvider
 
 from lianxin.store.repository import StoreProvider
-from services.metrics.domain import Fact
+from services.metrics.domain.totals import Fact
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class FactBatches(DependencyProvider):
 
     def start(self) -> None:
         store = next(
-            dependency.repository
+            dependency.repository.store  # the parts compose.py built
             for dependency in self.container.dependencies
             if isinstance(dependency, StoreProvider)
         )

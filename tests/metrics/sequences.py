@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.metrics.domain import Fact, Partition, Totals
-from services.metrics.measures import facts_of
+from services.metrics.domain.measures import facts_of
+from services.metrics.domain.totals import Fact, Partition, Totals
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # 09:00 in Changsha, 6 March 2026

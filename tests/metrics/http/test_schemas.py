@@ -9,9 +9,9 @@ import pytest
 from marshmallow import ValidationError
 
 from lianxin.contracts.cases import CASES
+from services.metrics.domain.measures import facts_of
 from services.metrics.events import READS
-from services.metrics.measures import facts_of
-from services.metrics.schemas import AreaPeriodQuery, EvaluationQuery, TrendQuery
+from services.metrics.http.schemas import AreaPeriodQuery, EvaluationQuery, TrendQuery
 from tests.metrics.sequences import SHANGHAI, lifecycle
 
 

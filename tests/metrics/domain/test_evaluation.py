@@ -8,8 +8,9 @@ from datetime import date
 
 import pytest
 
-from services.metrics import export
-from services.metrics.evaluation import Policy, evaluate, load_policy, quarter_of, quarter_range
+from services.metrics.compose import load_policy
+from services.metrics.domain.evaluation import Policy, evaluate, quarter_of, quarter_range
+from services.metrics.http import exports
 
 POLICY = Policy(
     weights={"resolution_rate": 50, "satisfaction_rate": 50},
@@ -106,7 +107,7 @@ def test_quarters(day, quarter, first, last):
 
 def test_the_evaluation_csv_marks_the_lists_and_carries_the_formula():
     report = evaluate(POLICY, {"g1": unit(10, 10, 10, 9), "g4": unit(10, 5, 10, 5)}, {})
-    rows = list(csv.DictReader(io.StringIO(export.evaluation_csv(report))))
+    rows = list(csv.DictReader(io.StringIO(exports.evaluation_csv(report))))
     assert [(row["unit"], row["list"], row["score"]) for row in rows] == [
         ("g1", "red", "95.0"),
         ("g4", "black", "50.0"),

@@ -1,7 +1,7 @@
 """HTTP entrypoints of the metrics service: the statistics, as JSON and as CSV.
 
 Every route needs a key with the `read` scope; a community the key does not cover
-is answered 404, as one that does not exist.
+is answered 404, as one that does not exist (errors.py).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from lianxin.clock import utc_now
 from lianxin.http.entrypoint import route
 from lianxin.http.openapi import CSV
 from lianxin.http.responses import csv_response
-from services.metrics import export, handlers
-from services.metrics.handlers import CommunityNotFound
-from services.metrics.schemas import (
+from services.metrics.app import stats
+from services.metrics.http import exports
+from services.metrics.http.errors import ERRORS, RAISES
+from services.metrics.http.schemas import (
     AreaPeriodQuery,
     EvaluationQuery,
     EvaluationSchema,
@@ -27,16 +28,20 @@ from services.metrics.schemas import (
     VolunteersSchema,
 )
 
-ERRORS = {CommunityNotFound: (404, "not_found")}
-RAISES = (CommunityNotFound,)
 CSV_NOTE = " as CSV (UTF-8 with a byte-order mark, so spreadsheets read the Chinese text)"
 
 http = route(ERRORS)
 
 
-class MetricsHttp:
+class StatsHttp:
+    """The statistics routes; `parts` is the service's (compose.Parts)."""
+
     def _report(self, use_case: Callable[..., dict], actor, query) -> dict[str, Any]:
-        return use_case(self.store, self.zones, actor, query, utc_now())
+        return use_case(self.parts.store, self.parts.zones, actor, query, utc_now())
+
+    def _evaluation(self, actor, query) -> dict[str, Any]:
+        parts = self.parts
+        return stats.evaluation(parts.store, parts.zones, parts.policy, actor, query, utc_now())
 
     @http(
         "GET",
@@ -48,7 +53,7 @@ class MetricsHttp:
         scope="read",
     )
     def stats_summary(self, request, actor, query):
-        return 200, self._report(handlers.summary, actor, query)
+        return 200, self._report(stats.summary, actor, query)
 
     @http(
         "GET",
@@ -60,8 +65,8 @@ class MetricsHttp:
         scope="read",
     )
     def stats_summary_csv(self, request, actor, query):
-        report = self._report(handlers.summary, actor, query)
-        return csv_response(export.summary_csv(report), "summary")
+        report = self._report(stats.summary, actor, query)
+        return csv_response(exports.summary_csv(report), "summary")
 
     @http(
         "GET",
@@ -73,7 +78,7 @@ class MetricsHttp:
         scope="read",
     )
     def stats_trend(self, request, actor, query):
-        return 200, self._report(handlers.trend, actor, query)
+        return 200, self._report(stats.trend, actor, query)
 
     @http(
         "GET",
@@ -85,7 +90,7 @@ class MetricsHttp:
         scope="read",
     )
     def stats_trend_csv(self, request, actor, query):
-        return csv_response(export.trend_csv(self._report(handlers.trend, actor, query)), "trend")
+        return csv_response(exports.trend_csv(self._report(stats.trend, actor, query)), "trend")
 
     @http(
         "GET",
@@ -97,7 +102,7 @@ class MetricsHttp:
         scope="read",
     )
     def stats_hotline(self, request, actor, query):
-        return 200, self._report(handlers.hotline, actor, query)
+        return 200, self._report(stats.hotline, actor, query)
 
     @http(
         "GET",
@@ -109,8 +114,8 @@ class MetricsHttp:
         scope="read",
     )
     def stats_hotline_csv(self, request, actor, query):
-        report = self._report(handlers.hotline, actor, query)
-        return csv_response(export.hotline_csv(report), "hotline")
+        report = self._report(stats.hotline, actor, query)
+        return csv_response(exports.hotline_csv(report), "hotline")
 
     @http(
         "GET",
@@ -122,7 +127,7 @@ class MetricsHttp:
         scope="read",
     )
     def stats_evaluation(self, request, actor, query):
-        return 200, self._report(handlers.evaluation, actor, query)
+        return 200, self._evaluation(actor, query)
 
     @http(
         "GET",
@@ -134,8 +139,8 @@ class MetricsHttp:
         scope="read",
     )
     def stats_evaluation_csv(self, request, actor, query):
-        report = self._report(handlers.evaluation, actor, query)
-        return csv_response(export.evaluation_csv(report), "evaluation")
+        report = self._evaluation(actor, query)
+        return csv_response(exports.evaluation_csv(report), "evaluation")
 
     @http(
         "GET",
@@ -147,7 +152,7 @@ class MetricsHttp:
         scope="read",
     )
     def stats_volunteers(self, request, actor, query):
-        return 200, self._report(handlers.volunteers, actor, query)
+        return 200, self._report(stats.volunteers, actor, query)
 
     @http(
         "GET",
@@ -159,5 +164,5 @@ class MetricsHttp:
         scope="read",
     )
     def stats_volunteers_csv(self, request, actor, query):
-        report = self._report(handlers.volunteers, actor, query)
-        return csv_response(export.volunteers_csv(report), "volunteers")
+        report = self._report(stats.volunteers, actor, query)
+        return csv_response(exports.volunteers_csv(report), "volunteers")

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.metrics import export, reports
-from services.metrics.domain import ALL, Partition, Totals
+from services.metrics.domain import reports
+from services.metrics.domain.totals import ALL, Partition, Totals
+from services.metrics.http import exports
 from tests.metrics.sequences import DAY, Folded, lifecycle, opened
 
 
@@ -212,7 +213,7 @@ def test_the_summary_csv_has_the_community_first_then_each_breakdown():
         "grid_id": None,
         **reports.summarise(list(folded.days().values()), folded.live()),
     }
-    rows = parse(export.summary_csv(summary))
+    rows = parse(exports.summary_csv(summary))
     assert (rows[0]["scope"], rows[0]["value"], rows[0]["collected"]) == (
         "community",
         "jingxiang",
@@ -225,6 +226,6 @@ def test_the_summary_csv_has_the_community_first_then_each_breakdown():
 
 @pytest.mark.parametrize("dangerous", ["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)"])
 def test_text_a_spreadsheet_would_run_is_quoted(dangerous):
-    rows = parse(export.volunteers_csv({"volunteers": [{"person_id": dangerous, "hours": 1.5}]}))
+    rows = parse(exports.volunteers_csv({"volunteers": [{"person_id": dangerous, "hours": 1.5}]}))
     assert rows[0]["person_id"] == "'" + dangerous
     assert rows[0]["hours"] == "1.5"

@@ -20,14 +20,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from lianxin.privacy import mask_phone
-from services.metrics.domain import ALL, Totals, add_up, add_up_by, rate
-from services.metrics.durations import timing
-from services.metrics.measures import (
+from services.metrics.domain.durations import timing
+from services.metrics.domain.measures import (
     CASE_MEASURES,
     CLOSED_STATES,
     NOTIFICATION_MEASURES,
     grid_channel,
 )
+from services.metrics.domain.totals import ALL, Totals, add_up, add_up_by, rate
 
 TOTALS = (
     *CASE_MEASURES.values(),

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.metrics.domain import ALL, Cell, Fact, Level, Partition, kept, local_day, merge
-from services.metrics.durations import timing_measures
+from services.metrics.domain.durations import timing_measures
+from services.metrics.domain.totals import ALL, Cell, Fact, Level, Partition, kept, local_day, merge
 
 CASE_MEASURES: Mapping[str, str] = {
     "case.reported": "reported",
