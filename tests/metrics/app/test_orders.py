@@ -1,13 +1,13 @@
 """A case's events in every order, some delivered twice, through metrics' real counting
-code on its repository in memory (the repository's contract on FerretDB is
-test_store.py's): each event read as the service reads it (the envelope and payload
-schemas), turned into facts, batched by partition and folded by the store. Whatever
-the order, redeliveries and batching, the stored totals of every day and of the live
-partition, the summary and the Prometheus families are those of the events counted
-once each in their own order (DESIGN.md rules 4 and 7).
+code on its repository in memory (the repository's contract on every backend is
+tests/metrics/test_store.py's): each event read as the service reads it (the envelope
+and payload schemas), turned into facts, batched by partition and folded by the store.
+Whatever the order, redeliveries and batching, the stored totals of every day and of
+the live partition, the summary and the Prometheus families are those of the events
+counted once each in their own order (DESIGN.md rules 4 and 7).
 
 Each example folds a few dozen batches; the pure fold's order indifference is tested
-with many more examples in test_domain.py.
+with many more examples in tests/metrics/domain/test_totals.py.
 """
 
 from __future__ import annotations
