@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from lianxin.store.repository import StoreContext
+from lianxin.store.repository import StoreContext, StoreProvider
 from services.metrics.app.zones import ZoneBook
 from services.metrics.domain.evaluation import Policy
 from services.metrics.gauges.dead_letters import DeadLetterDepths
@@ -52,6 +52,17 @@ def build(context: StoreContext) -> Parts:
         policy=load_policy(),
         zones=ZoneBook(store, default_zone(context.config)),
         dead_letters=DeadLetterDepths(context.settings.amqp_uri, watched),
+    )
+
+
+def parts_of(container) -> Parts:
+    """The parts StoreProvider built for this service container: the dependencies that
+    share them (the fact batches, the gauges) take them from there rather than make
+    their own."""
+    return next(
+        dependency.repository
+        for dependency in container.dependencies
+        if isinstance(dependency, StoreProvider)
     )
 
 

@@ -13,7 +13,7 @@ from lianxin.store.repository import StoreProvider
 from services.metrics import compose
 from services.metrics.app import counting
 from services.metrics.batching import FactBatches
-from services.metrics.events import READS, ROSTER_EVENTS
+from services.metrics.events import ROSTER_EVENTS
 from services.metrics.gauges.collector import REFRESH_SECONDS, BusinessGauges
 from services.metrics.http.stats import StatsHttp
 
@@ -37,9 +37,7 @@ class MetricsService(StatsHttp, KeyReplica, HealthCheck):
 
     @event_stream("facts", *SOURCES)
     def count_event(self, message):
-        event = READS.read_if_known(message)
-        if event is not None:
-            counting.count_event(self.facts, self.parts.zones, event)
+        counting.count_message(self.facts, self.parts.zones, message)
 
     @timer(interval=REFRESH_SECONDS, eager=True)
     def refresh_gauges(self):

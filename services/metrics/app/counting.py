@@ -3,15 +3,24 @@ and the rebuild of every partition's totals from the stored facts (admin work)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from zoneinfo import ZoneInfo
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from lianxin.bus.envelope import Envelope
+from services.metrics.app.zones import ZoneOf
 from services.metrics.domain.measures import facts_of
 from services.metrics.domain.totals import Fact
+from services.metrics.events import READS
 from services.metrics.store import MetricsStore
 
-ZoneOf = Callable[[str], ZoneInfo]
+
+def count_message(
+    count: Callable[[list[Fact]], None], zone_of: ZoneOf, message: Mapping[str, Any]
+) -> int:
+    """Read a message as metrics reads its events (events.READS) and count it; a type
+    metrics does not count is left alone. Returns the facts counted."""
+    event = READS.read_if_known(message)
+    return 0 if event is None else count_event(count, zone_of, event)
 
 
 def count_event(count: Callable[[list[Fact]], None], zone_of: ZoneOf, event: Envelope) -> int:

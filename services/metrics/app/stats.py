@@ -6,7 +6,6 @@ clock's now; the numbers themselves are domain/reports.py's and domain/evaluatio
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import ValidationError
 
 from lianxin.access.actors import Actor
+from services.metrics.app.zones import ZoneOf
 from services.metrics.domain import places, reports
 from services.metrics.domain.evaluation import Policy, evaluate, quarter_of, quarter_range
 from services.metrics.domain.totals import add_up_by, days_between
@@ -21,7 +21,6 @@ from services.metrics.store import MetricsStore
 
 MAX_RANGE_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
-ZoneOf = Callable[[str], ZoneInfo]
 
 
 class CommunityNotFound(Exception):

@@ -19,6 +19,7 @@ from services.metrics.store import MetricsStore
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60.0
+ZoneOf = Callable[[str], ZoneInfo]  # a community's zone: a ZoneBook, or a stand-in in tests
 
 
 def zone_named(name: str | None, default: ZoneInfo) -> ZoneInfo:

@@ -21,8 +21,8 @@ from nameko.extensions import DependencyProvider
 from prometheus_client.core import Metric
 
 from lianxin.instrumentation import register_collector
-from lianxin.store.repository import StoreProvider
 from services.metrics.app.zones import ZoneBook
+from services.metrics.compose import parts_of
 from services.metrics.domain import places
 from services.metrics.domain.evaluation import (
     UNIT_KINDS,
@@ -105,11 +105,7 @@ class BusinessGauges(DependencyProvider):
     refreshes."""
 
     def start(self) -> None:
-        parts = next(
-            dependency.repository
-            for dependency in self.container.dependencies
-            if isinstance(dependency, StoreProvider)
-        )
+        parts = parts_of(self.container)
         self.metrics = BusinessMetrics(parts.store, parts.zones, parts.policy, parts.dead_letters)
         register_collector(self.metrics)
 
