@@ -15,6 +15,7 @@ from marshmallow import Schema
 from werkzeug.wrappers import Request, Response
 
 from lianxin.http.entrypoint import HttpRoute
+from lianxin.http.errors import ErrorTable
 from lianxin.http.openapi import CSV
 from lianxin.http.responses import csv_response
 from services.metrics.http.errors import ERRORS, RAISES
@@ -29,7 +30,14 @@ class CsvRoute(HttpRoute):
     download named `filename`.csv. Errors stay JSON, as on every route."""
 
     def __init__(
-        self, method: str, url: str, errors=None, *, table: Table, filename: str, **kwargs
+        self,
+        method: str,
+        url: str,
+        errors: ErrorTable | None = None,
+        *,
+        table: Table,
+        filename: str,
+        **kwargs: Any,
     ):
         self.table = table
         self.filename = filename
