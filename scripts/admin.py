@@ -101,9 +101,7 @@ def create_key(name, scopes, communities, channels, hotline_id, person_id, role)
         raise click.UsageError("--person and --role go together.")
     if "hotline" in channels and hotline_id is None:
         raise click.UsageError("--channel hotline needs --hotline.")
-    grant = keys.Grant.of(
-        name, scopes, communities, channels or None, hotline_id, person_id, role
-    )
+    grant = keys.Grant.of(name, scopes, communities, channels or None, hotline_id, person_id, role)
     record, issued = issue_key(grant)
     console.print(
         f"key [bold]{record.id}[/] for {name}: scopes {', '.join(record.scopes)}, "
@@ -206,11 +204,11 @@ def metrics_group() -> None:
 @click.option("--apply", is_flag=True, help="Write the recomputed totals where they differ.")
 def rebuild(apply: bool) -> None:
     """Recompute every day's totals from the stored facts and compare."""
-    from services.metrics.handlers import rebuild as rebuild_totals
-    from services.metrics.store import MetricsStore
+    from services.metrics.app.counting import rebuild as rebuild_totals
+    from services.metrics.compose import build
 
     with service_context("metrics", notes.print) as context:
-        differences = rebuild_totals(MetricsStore(context), apply)
+        differences = rebuild_totals(build(context).store, apply)
     if not differences:
         console.print("[green]every day's totals match its facts[/]")
         return

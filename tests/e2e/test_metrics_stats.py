@@ -14,8 +14,8 @@ import pytest
 import requests
 from kombu import Connection, Exchange
 
-from services.metrics.domain import local_day
-from services.metrics.measures import CASE_MEASURES
+from services.metrics.domain.measures import CASE_MEASURES
+from services.metrics.domain.totals import local_day
 from services.roster.ledger import award
 from services.roster.policy import policy_from
 from tests.e2e.conftest import admin_cli, client, community, wait_until

@@ -1,13 +1,13 @@
 """A case's events in every order, some delivered twice, through metrics' real counting
-code on its repository in memory (the repository's contract on FerretDB is
-test_store.py's): each event read as the service reads it (the envelope and payload
-schemas), turned into facts, batched by partition and folded by the store. Whatever
-the order, redeliveries and batching, the stored totals of every day and of the live
-partition, the summary and the Prometheus families are those of the events counted
-once each in their own order (DESIGN.md rules 4 and 7).
+code on its repository in memory (the repository's contract on every backend is
+tests/metrics/test_store.py's): each event read as the service reads it (the envelope
+and payload schemas), turned into facts, batched by partition and folded by the store.
+Whatever the order, redeliveries and batching, the stored totals of every day and of
+the live partition, the summary and the Prometheus families are those of the events
+counted once each in their own order (DESIGN.md rules 4 and 7).
 
 Each example folds a few dozen batches; the pure fold's order indifference is tested
-with many more examples in test_domain.py.
+with many more examples in tests/metrics/domain/test_totals.py.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ from uuid import uuid4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.metrics import handlers, reports
-from services.metrics.domain import Fact, Totals, days_between
+from services.metrics.app import counting
+from services.metrics.app.zones import ZoneBook
+from services.metrics.compose import load_policy
+from services.metrics.domain import reports
+from services.metrics.domain.totals import Fact, Totals, days_between
 from services.metrics.events import READS
-from services.metrics.gauges import BusinessMetrics
+from services.metrics.gauges.collector import BusinessMetrics
 from services.metrics.store import MetricsStore
-from services.metrics.zones import ZoneBook
+from tests.metrics.gauges.test_collector import FoldedStore, scrape
 from tests.metrics.sequences import DAY, SHANGHAI, T0, Event, Folded, reopened_lifecycle
-from tests.metrics.test_gauges import FoldedStore, scrape
 
 DAYS = days_between(DAY - timedelta(days=1), DAY + timedelta(days=4))
 IN_MARCH = (T0 + timedelta(days=3)).timestamp()  # the evaluation's quarter holds the days
@@ -52,23 +54,25 @@ class OneCommunity:
 
 def deliver(store: MetricsStore, batches: list[list[Event]]) -> None:
     """As the service does: each message read through its contract and turned into
-    facts (handlers.count_event), a batch's facts folded per partition."""
+    facts (counting.count_event), a batch's facts folded per partition."""
     zone_of = ZoneBook(store, SHANGHAI)
     for batch in batches:
         facts: list[Fact] = []
         for event in batch:
             envelope = READS.read_if_known(event.message())
             assert envelope is not None, event.type
-            handlers.count_event(facts.extend, zone_of, envelope)
+            counting.count_event(facts.extend, zone_of, envelope)
         by_partition: dict[str, list[Fact]] = {}
         for fact in facts:
             by_partition.setdefault(fact.partition.id, []).append(fact)
         for group in by_partition.values():
-            handlers.fold_facts(store, group, uuid4().hex)
+            counting.fold_facts(store, group, uuid4().hex)
 
 
 def gauges(reader, community: str) -> dict[str, list]:
-    metrics = BusinessMetrics(reader, ZoneBook(reader, SHANGHAI), dict, clock=lambda: IN_MARCH)
+    metrics = BusinessMetrics(
+        reader, ZoneBook(reader, SHANGHAI), load_policy(), dict, clock=lambda: IN_MARCH
+    )
     metrics.refresh_aggregates()
     return {
         name: sorted((s.name, sorted(s.labels.items()), s.value) for s in samples)

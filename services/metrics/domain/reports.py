@@ -20,14 +20,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from lianxin.privacy import mask_phone
-from services.metrics.domain import ALL, Totals, add_up, add_up_by, rate
-from services.metrics.durations import timing
-from services.metrics.measures import (
+from services.metrics.domain.durations import timing
+from services.metrics.domain.measures import (
     CASE_MEASURES,
     CLOSED_STATES,
     NOTIFICATION_MEASURES,
     grid_channel,
 )
+from services.metrics.domain.totals import ALL, Totals, add_up, add_up_by, rate
 
 TOTALS = (
     *CASE_MEASURES.values(),
@@ -41,6 +41,16 @@ TOTALS = (
     "extensions_approved",
     "offers_expired",
     *NOTIFICATION_MEASURES.values(),
+)
+# The figures of a breakdown's or a period's row (a brief), in the order they are shown
+BRIEF = (
+    "collected",
+    "resolved",
+    "resolution_rate",
+    "on_time_rate",
+    "satisfaction_rate",
+    "overdue",
+    "median_resolve_seconds",
 )
 BREAKDOWNS = {name: f"by_{name}" for name in ("category", "channel", "grid", "team")}
 INTERVALS = ("day", "week", "month")
@@ -106,17 +116,8 @@ def summarise(days: list[Totals], live: Totals | None, grid_id: str | None = Non
 
 def _brief(flows: Mapping[str, int]) -> dict[str, Any]:
     full = figures(flows)
-    return {
-        key: full[key]
-        for key in (
-            "collected",
-            "resolved",
-            "resolution_rate",
-            "on_time_rate",
-            "satisfaction_rate",
-            "overdue",
-        )
-    } | {"median_resolve_seconds": full["time_to_resolve"]["median_seconds"]}
+    full["median_resolve_seconds"] = full["time_to_resolve"]["median_seconds"]
+    return {key: full[key] for key in BRIEF}
 
 
 # -- trends -------------------------------------------------------------------------------

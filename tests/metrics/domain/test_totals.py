@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.metrics.domain import (
+from services.metrics.domain.totals import (
     ALL,
     Fact,
     Level,
@@ -97,9 +97,7 @@ def test_any_order_and_any_split_into_batches_folds_to_the_same_sums(changes, rn
         assert at_once.measures().get(f"m{kind}", 0) == expected
 
 
-@given(
-    st.lists(st.integers(0, 100), min_size=1, max_size=30), st.randoms(use_true_random=False)
-)
+@given(st.lists(st.integers(0, 100), min_size=1, max_size=30), st.randoms(use_true_random=False))
 def test_extremes_keep_the_least_and_the_greatest_whatever_the_order_and_batches(values, rng):
     facts = [cells_fact(n, t_min=value, t_max=value) for n, value in enumerate(values)]
     shuffled = facts[:]

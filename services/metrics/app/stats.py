@@ -1,8 +1,11 @@
-"""Use cases of the metrics service: count an event; answer the statistics; rebuild."""
+"""Use cases of the statistics: each report of a community (or grid) over its days.
+
+Each takes the repository, the community's zone (the ZoneBook), the caller and the
+clock's now; the numbers themselves are domain/reports.py's and domain/evaluation.py's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,37 +13,18 @@ from zoneinfo import ZoneInfo
 from marshmallow import ValidationError
 
 from lianxin.access.actors import Actor
-from lianxin.bus.envelope import Envelope
-from services.metrics import places, reports
-from services.metrics.domain import Fact, add_up_by, days_between
-from services.metrics.evaluation import evaluate, load_policy, quarter_of, quarter_range
-from services.metrics.measures import facts_of
+from services.metrics.app.zones import ZoneOf
+from services.metrics.domain import places, reports
+from services.metrics.domain.evaluation import Policy, evaluate, quarter_of, quarter_range
+from services.metrics.domain.totals import add_up_by, days_between
 from services.metrics.store import MetricsStore
 
 MAX_RANGE_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
-ZoneOf = Callable[[str], ZoneInfo]
 
 
 class CommunityNotFound(Exception):
     """A community this key may not see: told as not found, so ids cannot be probed."""
-
-
-def count_event(count: Callable[[list[Fact]], None], zone_of: ZoneOf, event: Envelope) -> int:
-    """Turn an event into its facts and wait until batches have stored them; events
-    metrics does not count are acknowledged and forgotten. Returns the facts counted."""
-    facts = facts_of(event.event_id, event.type, event.occurred_at, event.payload, zone_of)
-    if facts:
-        count(facts)
-    return len(facts)
-
-
-def fold_facts(store: MetricsStore, facts: list[Fact], batch_id: str) -> int:
-    """Store one partition's facts of a batch (FactBatches calls this)."""
-    return store.fold(facts[0].partition, facts, batch_id)
-
-
-# -- the statistics -------------------------------------------------------------------
 
 
 def _visible(actor: Actor, community_id: str) -> None:
@@ -119,7 +103,7 @@ def volunteers(
 
 
 def evaluation(
-    store: MetricsStore, zone_of: ZoneOf, actor: Actor, query: dict, now: datetime
+    store: MetricsStore, zone_of: ZoneOf, policy: Policy, actor: Actor, query: dict, now: datetime
 ) -> dict:
     """A quarter's evaluation of the community's grids or teams (this quarter by default)."""
     community = query["community_id"]
@@ -129,7 +113,7 @@ def evaluation(
     year, quarter = query.get("year", year), query.get("quarter", quarter)
     since, until = quarter_range(year, quarter)
     kind = query.get("of", "grid")
-    report = evaluate_quarter(store, community, kind, since, until)
+    report = evaluate_quarter(store, policy, community, kind, since, until)
     return {
         "community_id": community,
         "of": kind,
@@ -143,24 +127,8 @@ def evaluation(
 
 
 def evaluate_quarter(
-    store: MetricsStore, community: str, kind: str, since: date, until: date
+    store: MetricsStore, policy: Policy, community: str, kind: str, since: date, until: date
 ) -> dict[str, Any]:
     days = store.days_of(community, days_between(since, until))
     names = places.grid_names(store.live_of(community)) if kind == "grid" else {}
-    return evaluate(load_policy(), add_up_by(days.values(), kind), names)
-
-
-# -- admin ------------------------------------------------------------------------------
-
-
-def rebuild(store: MetricsStore, apply: bool) -> list[dict]:
-    """Recompute every partition's totals from the stored facts; list those that differ
-    and, with `apply`, write the recomputed totals."""
-    differences = []
-    for partition in store.partitions():
-        stored, recomputed = store.recount(partition, apply)
-        if not stored.same_as(recomputed):
-            differences.append(
-                {"day": partition.id, "stored": stored.cells, "recomputed": recomputed.cells}
-            )
-    return differences
+    return evaluate(policy, add_up_by(days.values(), kind), names)

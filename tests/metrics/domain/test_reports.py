@@ -1,15 +1,12 @@
-"""Summaries, trends, the hotline rate, volunteers, times and CSV. Plain Python, no I/O."""
+"""Summaries, trends, the hotline rate, volunteers and times (domain/reports.py; their CSV
+is http/test_exports.py's). Plain Python, no I/O."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
-import pytest
-
-from services.metrics import export, reports
-from services.metrics.domain import ALL, Partition, Totals
+from services.metrics.domain import reports
+from services.metrics.domain.totals import ALL, Partition, Totals
 from tests.metrics.sequences import DAY, Folded, lifecycle, opened
 
 
@@ -196,35 +193,3 @@ def test_volunteers_are_listed_by_hours_with_their_cases():
     assert [row["person_id"] for row in report["volunteers"]] == ["p-2", "p-1", "p-3"]
     assert report["volunteers"][0]["hours"] == 3.25
     assert (report["people"], report["hours"], report["resolved"]) == (3, 4.75, 2)
-
-
-# CSV
-
-
-def parse(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
-
-
-def test_the_summary_csv_has_the_community_first_then_each_breakdown():
-    folded = Folded().fold([*lifecycle("LX-1"), *opened("LX-2")])
-    summary = {
-        "community_id": "jingxiang",
-        "grid_id": None,
-        **reports.summarise(list(folded.days().values()), folded.live()),
-    }
-    rows = parse(export.summary_csv(summary))
-    assert (rows[0]["scope"], rows[0]["value"], rows[0]["collected"]) == (
-        "community",
-        "jingxiang",
-        "2",
-    )
-    assert rows[0]["backlog"] == "1"
-    scopes = {(row["scope"], row["value"]) for row in rows[1:]}
-    assert ("channel", "wechat") in scopes and ("grid", "jingxiang-g1") in scopes
-
-
-@pytest.mark.parametrize("dangerous", ["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)"])
-def test_text_a_spreadsheet_would_run_is_quoted(dangerous):
-    rows = parse(export.volunteers_csv({"volunteers": [{"person_id": dangerous, "hours": 1.5}]}))
-    assert rows[0]["person_id"] == "'" + dangerous
-    assert rows[0]["hours"] == "1.5"

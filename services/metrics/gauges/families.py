@@ -1,11 +1,5 @@
-"""Business metrics for Prometheus, from the stored aggregates.
-
-Reading the aggregates (not counting in process memory) means every replica
-reports the same numbers, so several replicas never double count: rules and
-dashboards take `max without (instance)` across them. A timer rereads the
-aggregates every few seconds (`refresh_aggregates`) and the dead-letter queues'
-depths (`refresh_dead_letters`); a scrape only reads what the last refresh found,
-so it never waits on the database or the broker, even while they are away.
+"""The Prometheus families of the business metrics: what a scrape reads, built from
+the last refresh's Snapshot (gauges/collector.py makes it).
 
 Label values are bounded: community, top-level category, channel, state, grid and
 team codes from the area registry; never a case or person id.
@@ -13,12 +7,9 @@ team codes from the area registry; never a case or person id.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
-from nameko.extensions import DependencyProvider
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -26,26 +17,11 @@ from prometheus_client.core import (
     Metric,
 )
 
-from lianxin.config import Settings
-from lianxin.instrumentation import register_collector
-from lianxin.store.repository import StoreProvider
-from services.metrics import places, reports
-from services.metrics.domain import ALL, Totals, add_up_by, days_between
-from services.metrics.durations import BOUNDS_SECONDS, KINDS, buckets
-from services.metrics.evaluation import (
-    UNIT_KINDS,
-    evaluate,
-    load_policy,
-    quarter_of,
-    quarter_range,
-)
-from services.metrics.measures import CLOSED_STATES, NOTIFICATION_MEASURES, OPEN_STATES
-from services.metrics.queues import DeadLetterDepths
-from services.metrics.store import MetricsStore
-from services.metrics.zones import ZoneBook, default_zone
+from services.metrics.domain import places, reports
+from services.metrics.domain.durations import BOUNDS_SECONDS, KINDS, buckets
+from services.metrics.domain.measures import CLOSED_STATES, NOTIFICATION_MEASURES, OPEN_STATES
+from services.metrics.domain.totals import ALL, Totals
 
-REFRESH_SECONDS = 5.0
-EVALUATION_REFRESH_SECONDS = 600.0  # a quarter's scores move slowly; each costs ~92 reads
 COUNTED_MEASURES = (
     "reported",
     "triaged",
@@ -82,87 +58,29 @@ class Snapshot:
     broker_at: float | None = None
 
 
-class BusinessMetrics:
-    """A Prometheus collector over the metrics service's aggregates."""
-
-    def __init__(
-        self,
-        store: MetricsStore,
-        zones: ZoneBook,
-        depths: Callable[[], Mapping[str, int]],
-        clock: Callable[[], float] = time.time,
-    ):
-        self._store = store
-        self._zones = zones
-        self._depths = depths
-        self._clock = clock
-        self._snapshot = Snapshot()
-        self._scored_at = float("-inf")
-
-    def refresh_aggregates(self) -> int:
-        """Reread every community's live totals (and, every ten minutes, this quarter's
-        evaluation). Returns the communities read."""
-        live = self._store.all_live()
-        scores = self._snapshot.scores
-        if self._clock() - self._scored_at >= EVALUATION_REFRESH_SECONDS:
-            scores = self._scores(live)
-            self._scored_at = self._clock()
-        self._snapshot = replace(
-            self._snapshot, live=live, scores=scores, aggregates_at=self._clock()
-        )
-        return len(live)
-
-    def refresh_dead_letters(self) -> int:
-        """Reread the depth of every dead-letter queue. Returns the queues read."""
-        depths = dict(self._depths())
-        self._snapshot = replace(self._snapshot, depths=depths, broker_at=self._clock())
-        return len(depths)
-
-    def _scores(self, live: list[Totals]) -> dict[tuple[str, str, str], float]:
-        scores = {}
-        policy = load_policy()
-        for totals in live:
-            community = totals.partition.community_id
-            now = datetime.fromtimestamp(self._clock(), UTC)
-            today = now.astimezone(self._zones(community)).date()
-            since, until = quarter_range(*quarter_of(today))
-            days = self._store.days_of(community, days_between(since, until)).values()
-            for kind in UNIT_KINDS:
-                names = places.grid_names(totals) if kind == "grid" else {}
-                for row in evaluate(policy, add_up_by(days, kind), names)["units"]:
-                    if row["ranked"] and row["score"] is not None:
-                        scores[(community, kind, row["unit"])] = row["score"]
-        return scores
-
-    def describe(self) -> list[Metric]:
-        """What registration asks for, without reading the store."""
-        return list(self._families(Snapshot()))
-
-    def collect(self) -> Iterator[Metric]:
-        yield from self._families(self._snapshot)
-
-    def _families(self, snapshot: Snapshot) -> Iterator[Metric]:
-        yield from _case_families(snapshot.live)
-        yield from _stock_families(snapshot.live)
-        yield from _duration_families(snapshot.live)
-        yield from _people_families(snapshot.live, snapshot.scores)
-        dead = GaugeMetricFamily(
-            "lianxin_dead_letter_messages",
-            "Messages parked in each consumer queue's dead-letter queue (<queue>.dead).",
-            labels=["queue"],
-        )
-        for queue, depth in sorted(snapshot.depths.items()):
-            dead.add_metric([queue], depth)
-        yield dead
-        refreshed = GaugeMetricFamily(
-            "lianxin_stats_refreshed_timestamp_seconds",
-            "When the business metrics were last read from their source (Unix time).",
-            labels=["source"],
-        )
-        for source, at in (("aggregates", snapshot.aggregates_at), ("broker", snapshot.broker_at)):
-            if at is not None:
-                refreshed.add_metric([source], at)
-        yield refreshed
+def families(snapshot: Snapshot) -> Iterator[Metric]:
+    """Every family a scrape reads, from what the last refresh found."""
+    yield from _case_families(snapshot.live)
+    yield from _stock_families(snapshot.live)
+    yield from _duration_families(snapshot.live)
+    yield from _people_families(snapshot.live, snapshot.scores)
+    dead = GaugeMetricFamily(
+        "lianxin_dead_letter_messages",
+        "Messages parked in each consumer queue's dead-letter queue (<queue>.dead).",
+        labels=["queue"],
+    )
+    for queue, depth in sorted(snapshot.depths.items()):
+        dead.add_metric([queue], depth)
+    yield dead
+    refreshed = GaugeMetricFamily(
+        "lianxin_stats_refreshed_timestamp_seconds",
+        "When the business metrics were last read from their source (Unix time).",
+        labels=["source"],
+    )
+    for source, at in (("aggregates", snapshot.aggregates_at), ("broker", snapshot.broker_at)):
+        if at is not None:
+            refreshed.add_metric([source], at)
+    yield refreshed
 
 
 def _community(totals: Totals) -> str:
@@ -290,23 +208,3 @@ def _people_families(
     for (community, kind, unit), score in sorted(scores.items()):
         evaluation.add_metric([community, kind, unit], score)
     yield from (duty, households, hours, evaluation)
-
-
-class BusinessGauges(DependencyProvider):
-    """Registers the collector over the service's store; a timer calls its refreshes."""
-
-    def start(self) -> None:
-        store = next(
-            dependency.repository
-            for dependency in self.container.dependencies
-            if isinstance(dependency, StoreProvider)
-        )
-        config = self.container.config
-        amqp_uri = Settings.from_config(self.container.service_name, config).amqp_uri
-        depths = DeadLetterDepths(amqp_uri, config.get("DEAD_LETTER_WATCH") or {})
-        zones = ZoneBook(store, default_zone(config))
-        self.metrics = BusinessMetrics(store, zones, depths)
-        register_collector(self.metrics)
-
-    def get_dependency(self, worker_ctx) -> BusinessMetrics:
-        return self.metrics

@@ -9,11 +9,12 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.metrics.domain import Totals
-from services.metrics.gauges import BusinessMetrics
-from services.metrics.zones import ZoneBook
+from services.metrics.app.zones import ZoneBook
+from services.metrics.compose import load_policy
+from services.metrics.domain.totals import Totals
+from services.metrics.gauges.collector import BusinessMetrics
+from tests.metrics.domain.test_measures import area, duty
 from tests.metrics.sequences import SHANGHAI, T0, Folded, lifecycle, opened
-from tests.metrics.test_measures import area, duty
 
 
 class FoldedStore:
@@ -72,7 +73,9 @@ def folded() -> Folded:
 
 
 def metrics_over(store) -> BusinessMetrics:
-    return BusinessMetrics(store, ZoneBook(store, SHANGHAI), lambda: {"metrics.facts": 2})
+    return BusinessMetrics(
+        store, ZoneBook(store, SHANGHAI), load_policy(), lambda: {"metrics.facts": 2}
+    )
 
 
 def test_the_gauges_show_the_backlog_overdue_duty_and_counts_of_the_aggregates(folded):
@@ -147,7 +150,9 @@ def test_this_quarters_evaluation_scores_ranked_grids(folded):
     later = [e for n in range(10, 13) for e in lifecycle(f"LX-{n}", T0 + timedelta(minutes=n))]
     store = FoldedStore(folded.fold(later))
     in_march = (T0 + timedelta(days=2)).timestamp()
-    metrics = BusinessMetrics(store, ZoneBook(store, SHANGHAI), dict, clock=lambda: in_march)
+    metrics = BusinessMetrics(
+        store, ZoneBook(store, SHANGHAI), load_policy(), dict, clock=lambda: in_march
+    )
     metrics.refresh_aggregates()
     families = scrape(metrics)
     # grid 1: four of five resolved, all late, first time and satisfied: 30×0.8 + 30×0 + 25 + 15

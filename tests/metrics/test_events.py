@@ -1,17 +1,14 @@
-"""The events metrics reads and its queries: tolerant of what producers do not send yet,
-strict on what would corrupt a count. Plain Python, no I/O."""
+"""The events metrics reads (events.py, from lianxin.contracts): tolerant of what
+producers do not send yet, strict on what would corrupt a count. Plain Python, no I/O."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pytest
 from marshmallow import ValidationError
 
 from lianxin.contracts.cases import CASES
+from services.metrics.domain.measures import facts_of
 from services.metrics.events import READS
-from services.metrics.measures import facts_of
-from services.metrics.schemas import AreaPeriodQuery, EvaluationQuery, TrendQuery
 from tests.metrics.sequences import SHANGHAI, lifecycle
 
 
@@ -54,28 +51,3 @@ def test_what_would_corrupt_a_count_is_refused(change, field):
 def test_an_event_type_metrics_does_not_count_is_left_alone():
     unknown = lifecycle()[0].message() | {"type": "case.commented"}
     assert READS.read_if_known(unknown) is None
-
-
-def test_a_period_query_reads_from_and_to_and_bounds_them():
-    query = AreaPeriodQuery().load({"community_id": "jx", "from": "2026-01-01", "to": "2026-03-31"})
-    assert (query["since"], query["until"]) == (date(2026, 1, 1), date(2026, 3, 31))
-    assert "grid_id" not in query
-    with pytest.raises(ValidationError) as refused:
-        AreaPeriodQuery().load({"community_id": "jx", "from": "0001-01-01"})
-    assert "from" in refused.value.messages
-
-
-@pytest.mark.parametrize(
-    ("schema", "query", "field"),
-    [
-        (AreaPeriodQuery, {}, "community_id"),
-        (AreaPeriodQuery, {"community_id": "x" * 65}, "community_id"),
-        (TrendQuery, {"community_id": "jx", "interval": "year"}, "interval"),
-        (EvaluationQuery, {"community_id": "jx", "quarter": 0}, "quarter"),
-        (EvaluationQuery, {"community_id": "jx", "of": "volunteer"}, "of"),
-    ],
-)
-def test_a_bad_query_is_a_field_error(schema, query, field):
-    with pytest.raises(ValidationError) as refused:
-        schema().load(query)
-    assert field in refused.value.messages

@@ -11,8 +11,14 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.metrics.domain import ALL, Fact, Partition, Totals, add_up
-from services.metrics.durations import BOUNDS_SECONDS, Times, buckets, timing, timing_measures
+from services.metrics.domain.durations import (
+    BOUNDS_SECONDS,
+    Times,
+    buckets,
+    timing,
+    timing_measures,
+)
+from services.metrics.domain.totals import ALL, Fact, Partition, Totals, add_up
 
 DAY = date(2026, 3, 6)
 QUANTILES = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.metrics.domain import ALL, Cell, Fact, Level, Partition, kept, local_day, merge
-from services.metrics.durations import timing_measures
+from services.metrics.domain.durations import timing_measures
+from services.metrics.domain.totals import ALL, Cell, Fact, Level, Partition, kept, local_day, merge
 
 CASE_MEASURES: Mapping[str, str] = {
     "case.reported": "reported",
@@ -141,12 +141,17 @@ def _case_facts(
     for dimension in (ALL, *[d for d in dimensions if d[0] == "grid"]):
         _add(live_cells, dimension, stocks)
 
-    facts = [
-        Fact(event_id, day, dict(day_cells)),
-        Fact(f"{event_id}:live", Partition(community), dict(live_cells)),
-    ]
+    facts = _day_and_live(event_id, day, day_cells, live_cells)
     cohort = _cohort_fact(event_id, event_type, p, dimensions, zone)
     return [*facts, cohort] if cohort else facts
+
+
+def _day_and_live(
+    event_id: str, day: Partition, day_cells: Mapping[Cell, int], live_cells: Mapping[Cell, int]
+) -> list[Fact]:
+    """An event's fact for the community's day and its fact for the running totals."""
+    live = Partition(day.community_id)
+    return [Fact(event_id, day, dict(day_cells)), Fact(f"{event_id}:live", live, dict(live_cells))]
 
 
 def _case_dimensions(p: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -232,10 +237,8 @@ def _notification_facts(
     if p.get("category"):
         _add(day_cells, ("category", p["category"]), measure)
         _add(live_cells, ("category_group", top_category(p["category"])), measure)
-    return [
-        Fact(event_id, Partition(community, local_day(occurred_at, zone)), dict(day_cells)),
-        Fact(f"{event_id}:live", Partition(community), dict(live_cells)),
-    ]
+    day = Partition(community, local_day(occurred_at, zone))
+    return _day_and_live(event_id, day, day_cells, live_cells)
 
 
 def _hours_facts(
@@ -254,26 +257,21 @@ def _hours_facts(
     live_cells: Counter[Cell] = Counter()
     _add(live_cells, ALL, {measure: milli})
     community = p["community_id"]
-    return [
-        Fact(event_id, Partition(community, local_day(occurred_at, zone)), dict(day_cells)),
-        Fact(f"{event_id}:live", Partition(community), dict(live_cells)),
-    ]
+    day = Partition(community, local_day(occurred_at, zone))
+    return _day_and_live(event_id, day, day_cells, live_cells)
 
 
 def _expiry_facts(
     event_id: str, occurred_at: datetime, p: Mapping[str, Any], zone: ZoneInfo
 ) -> list[Fact]:
     community = p["community_id"]
-    dimensions = [ALL, *[(name, str(p[key])) for key, name in DAY_DIMENSIONS.items() if p.get(key)]]
     day_cells: Counter[Cell] = Counter()
-    for dimension in dimensions:
+    for dimension in _case_dimensions(p):
         _add(day_cells, dimension, {"offers_expired": 1})
     if p.get("person_id"):
         _add(day_cells, ("person", p["person_id"]), {"offers_expired": 1})
-    return [
-        Fact(event_id, Partition(community, local_day(occurred_at, zone)), dict(day_cells)),
-        Fact(f"{event_id}:live", Partition(community), {(*ALL, "offers_expired"): 1}),
-    ]
+    day = Partition(community, local_day(occurred_at, zone))
+    return _day_and_live(event_id, day, day_cells, {(*ALL, "offers_expired"): 1})
 
 
 def _duty_fact(event_id: str, p: Mapping[str, Any]) -> Fact:

@@ -10,16 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lianxin.spreadsheets import to_csv
-
-BRIEF = (
-    "collected",
-    "resolved",
-    "resolution_rate",
-    "on_time_rate",
-    "satisfaction_rate",
-    "overdue",
-    "median_resolve_seconds",
-)
+from services.metrics.domain.reports import BRIEF
 
 
 def summary_csv(summary: Mapping[str, Any]) -> str:

@@ -5,8 +5,8 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
-from services.metrics.evaluation import UNIT_KINDS
-from services.metrics.reports import INTERVALS
+from services.metrics.domain.evaluation import UNIT_KINDS
+from services.metrics.domain.reports import INTERVALS
 
 ID = validate.Length(min=1, max=64)
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.metrics import places, reports
-from services.metrics.domain import ALL, Partition
+from services.metrics.domain import places, reports
+from services.metrics.domain.measures import CASE_MEASURES, facts_of, top_category
+from services.metrics.domain.totals import ALL, Partition
 from services.metrics.events import READS
-from services.metrics.measures import CASE_MEASURES, facts_of, top_category
 from tests.metrics.sequences import DAY, SHANGHAI, T0, Event, Folded, about, lifecycle, opened
 
 

@@ -1,7 +1,7 @@
 """The quarterly evaluation of grids and teams (季度考评) and the red/black list (红黑榜).
 
-The weights and thresholds are data (data/evaluation.yaml), and the formula is
-returned beside the scores, so a grid leader can check a score by hand.
+The weights and thresholds are data (data/evaluation.yaml, read by compose.py), and
+the formula is returned beside the scores, so a grid leader can check a score by hand.
 """
 
 from __future__ import annotations
@@ -9,15 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from services.metrics.domain.reports import figures
 
-from services.metrics.reports import figures
-
-POLICY_FILE = Path(__file__).parent / "data" / "evaluation.yaml"
 UNIT_KINDS = ("grid", "team")
 
 
@@ -71,11 +66,6 @@ class Policy:
             return None
         weighted = sum(w * float(rates[name]) for name, w in counted.items())  # type: ignore[arg-type]
         return round(100 * weighted / sum(counted.values()), 1)
-
-
-@cache
-def load_policy(path: Path = POLICY_FILE) -> Policy:
-    return Policy.from_mapping(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 def quarter_of(day: date) -> tuple[int, int]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from lianxin.privacy import mask_phone
-from services.metrics.domain import Totals
-from services.metrics.measures import AREA, DUTY
+from services.metrics.domain.measures import AREA, DUTY
+from services.metrics.domain.totals import Totals
 
 
 def areas(live: Totals | None, kind: str) -> dict[str, dict[str, Any]]:

@@ -3,27 +3,23 @@
 Roster's `area.changed` carries a community's zone; metrics keeps it in the
 community's live totals. Counting an event needs it at once, so each process
 caches it and reads it again (by `_id`) at most once a minute per community;
-until a zone is known, the configured default (Asia/Shanghai) cuts the days.
+until a zone is known, the configured default (compose.default_zone) cuts the days.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nameko.extensions import DependencyProvider
-
-from lianxin.store.repository import StoreProvider
-from services.metrics import places
+from services.metrics.domain import places
 from services.metrics.store import MetricsStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ZONE = "Asia/Shanghai"
 CACHE_SECONDS = 60.0
+ZoneOf = Callable[[str], ZoneInfo]  # a community's zone: a ZoneBook, or a stand-in in tests
 
 
 def zone_named(name: str | None, default: ZoneInfo) -> ZoneInfo:
@@ -37,13 +33,9 @@ def zone_named(name: str | None, default: ZoneInfo) -> ZoneInfo:
         return default
 
 
-def default_zone(config: Mapping[str, Any]) -> ZoneInfo:
-    """DEFAULT_TIMEZONE of the service's config: the zone of a community roster has not
-    described yet."""
-    return ZoneInfo(str(config.get("DEFAULT_TIMEZONE") or DEFAULT_ZONE))
-
-
 class ZoneBook:
+    """A community's zone, cached for CACHE_SECONDS per process (compose.py builds one)."""
+
     def __init__(
         self,
         store: MetricsStore,
@@ -64,18 +56,3 @@ class ZoneBook:
         zone = zone_named(places.timezone_name(live, community_id), self._default)
         self._known[community_id] = (now, zone)
         return zone
-
-
-class CommunityZones(DependencyProvider):
-    """Injects the process's ZoneBook."""
-
-    def start(self) -> None:
-        store = next(
-            dependency.repository
-            for dependency in self.container.dependencies
-            if isinstance(dependency, StoreProvider)
-        )
-        self.book = ZoneBook(store, default_zone(self.container.config))
-
-    def get_dependency(self, worker_ctx) -> ZoneBook:
-        return self.book

@@ -9,7 +9,7 @@ from kombu import Connection, Exchange
 
 from lianxin.bus.consumer import dead_letter_queue
 from scripts.stack import SERVICES, consumed_queues
-from services.metrics.queues import DeadLetterDepths
+from services.metrics.gauges.dead_letters import DeadLetterDepths
 from tests.metrics.queries import ROOT
 
 WATCHED = dict(SERVICES)

@@ -9,12 +9,14 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from lianxin.access.actors import Actor
-from services.metrics import export, handlers
-from services.metrics.gauges import BusinessMetrics
-from services.metrics.zones import ZoneBook
+from services.metrics.app import stats
+from services.metrics.app.zones import ZoneBook
+from services.metrics.compose import load_policy
+from services.metrics.gauges.collector import BusinessMetrics
+from services.metrics.http import exports
+from tests.metrics.domain.test_measures import area
+from tests.metrics.gauges.test_collector import FoldedStore, scrape
 from tests.metrics.sequences import SHANGHAI, T0, Event, Folded, hours_entry, lifecycle
-from tests.metrics.test_gauges import FoldedStore, scrape
-from tests.metrics.test_measures import area
 
 PHONE = "13807310336"  # a volunteer whose roster id is her mobile number (a valid slug)
 GRID_PHONE = "13807310343"  # a grid named with its leader's number
@@ -44,19 +46,19 @@ def reports_of(store: FoldedStore) -> dict[str, str]:
     period = {"community_id": "jingxiang", "since": T0.date(), "until": NOW.date()}
     found = {}
     for name, use_case, to_csv in (
-        ("summary", handlers.summary, export.summary_csv),
-        ("trend", handlers.trend, export.trend_csv),
-        ("hotline", handlers.hotline, export.hotline_csv),
-        ("volunteers", handlers.volunteers, export.volunteers_csv),
+        ("summary", stats.summary, exports.summary_csv),
+        ("trend", stats.trend, exports.trend_csv),
+        ("hotline", stats.hotline, exports.hotline_csv),
+        ("volunteers", stats.volunteers, exports.volunteers_csv),
     ):
         report = use_case(store, zone_of, READER, period, NOW)
         found[name] = json.dumps(report, ensure_ascii=False, default=str)
         found[f"{name}.csv"] = to_csv(report)
     quarter = {"community_id": "jingxiang", "of": "grid", "year": 2026, "quarter": 1}
-    evaluation = handlers.evaluation(store, zone_of, READER, quarter, NOW)
+    evaluation = stats.evaluation(store, zone_of, load_policy(), READER, quarter, NOW)
     found["evaluation"] = json.dumps(evaluation, ensure_ascii=False, default=str)
-    found["evaluation.csv"] = export.evaluation_csv(evaluation)
-    metrics = BusinessMetrics(store, zone_of, dict, clock=NOW.timestamp)
+    found["evaluation.csv"] = exports.evaluation_csv(evaluation)
+    metrics = BusinessMetrics(store, zone_of, load_policy(), dict, clock=NOW.timestamp)
     metrics.refresh_aggregates()
     found["prometheus"] = str(scrape(metrics))
     return found

@@ -3,7 +3,7 @@
 A median cannot be summed, but bucket counts can: each case adds 1 to the bucket
 its time falls in, so days, grids and redeliveries add up like any other cell. Each
 case also adds its time (whole seconds) to a sum and to the least and greatest of
-its dimension (services.metrics.domain folds such extremes by min and max).
+its dimension (domain/totals.py folds such extremes by min and max).
 The bounds follow the time limits the field works to: minutes for an accept, hours
 to days for a resolution.
 
