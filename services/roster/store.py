@@ -7,7 +7,7 @@ Aggregates (changed under their lease, events in their outbox):
 Derived documents, rebuilt after an import: lookups/grid:<grid> (the rotas that can
 take a case in a grid, its own first, then its neighbours') and lookups/team:<team>.
 Ledger lines, hours/<entry>: each written once, with its event, as an aggregate of
-its own, and never changed after (services.roster.hours).
+its own, and never changed after (services.roster.app.hours).
 Append-only: offers/<offer> (a person's offers), no_shows/<rota>:<person>:<start>,
 attendance/<id> (sign-ins and sign-outs).
 
@@ -34,11 +34,11 @@ from pymongo.errors import DuplicateKeyError
 from lianxin.store.aggregates import Change, recover_all
 from lianxin.store.documents import document_of
 from lianxin.store.repository import StoreContext
-from services.roster.credits import Credits, Reopening, Resolution
-from services.roster.domain import CaseRef, Dispatch, Offer
-from services.roster.ledger import Entry
-from services.roster.policy import Policy, from_storable, policy_from
-from services.roster.rota import Override, Plan, PlannedShift, Rota
+from services.roster.domain.credits import Credits, Reopening, Resolution
+from services.roster.domain.dispatch import CaseRef, Dispatch, Offer
+from services.roster.domain.ledger import Entry
+from services.roster.domain.policy import Policy, from_storable, policy_from
+from services.roster.domain.rota import Override, Plan, PlannedShift, Rota
 
 DEFINITIONS_SECONDS = 3.0  # how long a replica may act on a definition an import replaced
 AGGREGATES = (
@@ -56,8 +56,10 @@ LISTING_LIMIT = 200
 
 
 class RosterStore:
-    def __init__(self, context: StoreContext):
+    def __init__(self, context: StoreContext, policy_defaults: Mapping[str, Any]):
+        """`policy_defaults`: data/policy.yaml as services.roster.compose reads it once."""
         self.db = context.db
+        self.policy_defaults = policy_defaults
         self.config = context.config
         self.aggregates = {name: context.aggregates(name) for name in AGGREGATES}
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
@@ -102,7 +104,8 @@ class RosterStore:
     def policy(self, community_id: str) -> Policy:
         def load() -> Policy:
             stored = self.find("policies", community_id)
-            return policy_from(from_storable(stored["policy"]) if stored else None)
+            overrides = from_storable(stored["policy"]) if stored else None
+            return policy_from(self.policy_defaults, overrides)
 
         return self._cached(("policy", community_id), load)
 

@@ -18,8 +18,9 @@ from lianxin.config import Settings
 from lianxin.store.engine import ConditionalWrites, Engine
 from lianxin.store.lease import Leases
 from lianxin.store.repository import StoreContext, ensure_indexes
-from services.roster import registry
-from services.roster.imports import read
+from services.roster import compose
+from services.roster.admin import read
+from services.roster.app import registry
 from services.roster.service import RosterService
 from services.roster.store import RosterStore
 
@@ -75,7 +76,7 @@ def store(test_db, amqp_uri, service) -> RosterStore:
         Settings("roster"),
         {},
     )
-    roster = RosterStore(context)
+    roster = compose.build(context)
     ensure_indexes(context, roster)
     return roster
 

@@ -17,11 +17,11 @@ from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
 from lianxin.faults import armed
 from lianxin.store.aggregates import LeaseExpired
-from services.roster import duty, handlers, hours, registry, views
-from services.roster.cli import OPERATOR
-from services.roster.domain import CaseRef
-from services.roster.imports import read, rows_from_document
-from services.roster.ledger import AlreadyDecided
+from services.roster.admin import OPERATOR, read
+from services.roster.app import dispatch, duty, hours, registry, views
+from services.roster.domain.dispatch import CaseRef
+from services.roster.domain.imports import rows_from_document
+from services.roster.domain.ledger import AlreadyDecided
 from tests.roster.conftest import FRIDAY_NOON_UTC, SAMPLE
 
 pytestmark = pytest.mark.integration
@@ -102,7 +102,7 @@ def test_importing_again_keeps_leave_overrides_and_open_cases(store, community):
         "换班",
         FRIDAY_NOON_UTC,
     )
-    handlers.on_case_event(
+    dispatch.on_case_event(
         store, case_event("case.accepted", "LX-KEEP", 1, person_id="p-repair-1"), FRIDAY_NOON_UTC
     )
     changed = rows_from_document(
@@ -137,8 +137,8 @@ def test_importing_again_keeps_leave_overrides_and_open_cases(store, community):
 def test_a_triaged_case_is_offered_once_to_someone_on_duty_in_the_grid(store, community, probe):
     now = FRIDAY_NOON_UTC  # 12:00 local: the 08–16 shift, p-repair-2 in grid 1
     triaged = case_event("case.triaged", "LX-T1", 2)
-    handlers.on_case_event(store, triaged, now)
-    handlers.on_case_event(store, triaged, now)  # redelivered
+    dispatch.on_case_event(store, triaged, now)
+    dispatch.on_case_event(store, triaged, now)  # redelivered
     (made,) = by_type(probe(), "offer.made")
     assert made["payload"]["person_id"] == "p-repair-2"
     assert made["payload"]["attempt"] == 1 and made["correlation_id"] == "test"
@@ -157,7 +157,7 @@ def test_a_volunteer_at_their_cap_of_open_offers_is_passed_over_until_one_ends(
     ).applied
     now = FRIDAY_NOON_UTC  # p-repair-2 alone is on duty for grid 1's repairs
     for case_id in ("LX-CAP1", "LX-CAP2"):
-        handlers.on_case_event(store, case_event("case.triaged", case_id, 2), now)
+        dispatch.on_case_event(store, case_event("case.triaged", case_id, 2), now)
     first, second = (made["payload"] for made in by_type(probe(), "offer.made"))
     assert first["person_id"] == "p-repair-2" and second["person_id"] != "p-repair-2"
     assert second["grid_id"] in ("jingxiang-g2", "jingxiang-g3")
@@ -166,9 +166,9 @@ def test_a_volunteer_at_their_cap_of_open_offers_is_passed_over_until_one_ends(
     ]
 
     accepted = case_event("case.accepted", "LX-CAP1", 4, person_id="p-repair-2")
-    handlers.on_case_event(store, accepted, now)
+    dispatch.on_case_event(store, accepted, now)
     assert store.find("people", "p-repair-2")["open_offers"] == []
-    handlers.on_case_event(store, case_event("case.triaged", "LX-CAP3", 2), now)
+    dispatch.on_case_event(store, case_event("case.triaged", "LX-CAP3", 2), now)
     (third,) = by_type(probe(), "offer.made")
     assert third["payload"]["person_id"] == "p-repair-2"
 
@@ -176,14 +176,14 @@ def test_a_volunteer_at_their_cap_of_open_offers_is_passed_over_until_one_ends(
 def test_leave_sends_the_case_to_a_neighbouring_grid(store, community, probe):
     now = FRIDAY_NOON_UTC
     duty.add_leave(store, "p-repair-2", now, now + timedelta(hours=1), "", "staff", now)
-    handlers.on_case_event(store, case_event("case.triaged", "LX-T2", 2), now)
+    dispatch.on_case_event(store, case_event("case.triaged", "LX-T2", 2), now)
     (made,) = by_type(probe(), "offer.made")
     assert made["payload"]["grid_id"] in ("jingxiang-g2", "jingxiang-g3")
 
 
 def test_a_decline_passes_the_case_on_and_the_chain_follows_the_attempts(store, community, probe):
     now = FRIDAY_NOON_UTC
-    handlers.on_case_event(store, case_event("case.triaged", "LX-T3", 2), now)
+    dispatch.on_case_event(store, case_event("case.triaged", "LX-T3", 2), now)
     offered = []
     for version in (3, 4, 5):
         (made,) = by_type(probe(), "offer.made")
@@ -195,7 +195,7 @@ def test_a_decline_passes_the_case_on_and_the_chain_follows_the_attempts(store, 
             person_id=made["payload"]["person_id"],
             offer_id=made["payload"]["offer_id"],
         )
-        handlers.on_case_event(store, declined, now)
+        dispatch.on_case_event(store, declined, now)
     assert len(set(offered)) == 3 and offered[0] == "p-repair-2"
     (escalation,) = by_type(probe(), "escalation.required")
     assert escalation["payload"]["level"] == "grid_leader"
@@ -205,9 +205,9 @@ def test_a_decline_passes_the_case_on_and_the_chain_follows_the_attempts(store, 
 
 def test_hours_are_credited_once_and_a_reopening_reverses_them(store, community, probe):
     now = FRIDAY_NOON_UTC
-    handlers.on_case_event(store, case_event("case.triaged", "LX-H1", 2), now)
+    dispatch.on_case_event(store, case_event("case.triaged", "LX-H1", 2), now)
     accepted = case_event("case.accepted", "LX-H1", 4, person_id="p-repair-2")
-    handlers.on_case_event(store, accepted, now)
+    dispatch.on_case_event(store, accepted, now)
     resolved = case_event(
         "case.resolved",
         "LX-H1",
@@ -222,8 +222,8 @@ def test_hours_are_credited_once_and_a_reopening_reverses_them(store, community,
         "test",
         "LX-H1",
     )
-    handlers.on_case_event(store, resolved, now)
-    handlers.on_case_event(store, resolved, now)  # delivered twice
+    dispatch.on_case_event(store, resolved, now)
+    dispatch.on_case_event(store, resolved, now)  # delivered twice
     ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]] == [("credit", 90)]
     assert store.find("people", "p-repair-2")["open_cases"] == []
@@ -231,8 +231,8 @@ def test_hours_are_credited_once_and_a_reopening_reverses_them(store, community,
     reopened = case_event(
         "case.reopened", "LX-H1", 6, reopen_count=1, person_id="p-repair-2", reason="灯又坏了"
     )
-    handlers.on_case_event(store, reopened, now)
-    handlers.on_case_event(store, reopened, now)
+    dispatch.on_case_event(store, reopened, now)
+    dispatch.on_case_event(store, reopened, now)
     ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]] == [("credit", 90), ("reversal", -90)]
     assert ledger["balance_minutes"] == 0
@@ -250,7 +250,7 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
         store, stricter, dry_run=False, now=FRIDAY_NOON_UTC, communities=None
     ).applied
     now = FRIDAY_NOON_UTC
-    handlers.on_case_event(
+    dispatch.on_case_event(
         store, case_event("case.accepted", "LX-H2", 3, person_id="p-repair-2"), now
     )
     resolved = Envelope(
@@ -263,7 +263,7 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
         "test",
         "LX-H2",
     )
-    handlers.on_case_event(store, resolved, now)
+    dispatch.on_case_event(store, resolved, now)
     ledger = hours.ledger_of(store, person_id="p-repair-2")
     (pending,) = ledger["entries"]
     assert (pending.state, ledger["balance_minutes"], ledger["pending_minutes"]) == (
@@ -280,7 +280,7 @@ def test_a_credit_over_the_threshold_waits_for_staff_who_decide_it_once(store, c
     assert hours.ledger_of(store, person_id="p-repair-2")["pending_minutes"] == 0
 
     reopened = case_event("case.reopened", "LX-H2", 5, reopen_count=1, reason="没修好")
-    handlers.on_case_event(store, reopened, now)
+    dispatch.on_case_event(store, reopened, now)
     ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]][-1] == ("reversal", -60)
     assert ledger["balance_minutes"] == 0
@@ -352,7 +352,7 @@ def test_equal_people_take_turns_the_longest_waiting_first(store):
             "test",
             case_id,
         )
-        handlers.on_case_event(store, triaged, FRIDAY_NOON_UTC + timedelta(minutes=n))
+        dispatch.on_case_event(store, triaged, FRIDAY_NOON_UTC + timedelta(minutes=n))
         offered.append(store.find("dispatches", case_id)["offer"]["person_id"])
     assert sorted(offered[:3]) == ["p1", "p2", "p3"] and offered[3:] == offered[:3]
 
@@ -438,10 +438,10 @@ def test_an_approval_whose_write_failed_is_retried_told_once_and_reversed_on_reo
 ):
     stricter_approval(store)
     now = FRIDAY_NOON_UTC
-    handlers.on_case_event(
+    dispatch.on_case_event(
         store, case_event("case.accepted", "LX-F3", 3, person_id="p-repair-2"), now
     )
-    handlers.on_case_event(store, resolved_lighting("LX-F3", 4), now)
+    dispatch.on_case_event(store, resolved_lighting("LX-F3", 4), now)
     (pending,) = hours.ledger_of(store, person_id="p-repair-2")["entries"]
     probe()
     with armed("aggregate.before_write", lease_expired), pytest.raises(LeaseExpired):
@@ -450,7 +450,7 @@ def test_an_approval_whose_write_failed_is_retried_told_once_and_reversed_on_reo
     assert (decided.kind, decided.minutes) == ("credit", 60)
     assert len(told(probe(), decided.id)) == 1
 
-    handlers.on_case_event(store, case_event("case.reopened", "LX-F3", 5, reopen_count=1), now)
+    dispatch.on_case_event(store, case_event("case.reopened", "LX-F3", 5, reopen_count=1), now)
     ledger = hours.ledger_of(store, person_id="p-repair-2")
     assert [(e.kind, e.minutes) for e in ledger["entries"]][-1] == ("reversal", -60)
     assert ledger["balance_minutes"] == 0
@@ -475,25 +475,25 @@ def test_a_returned_or_merged_case_is_offered_no_more_and_its_chain_stops(
 ):
     now = FRIDAY_NOON_UTC
     offered, escalated = f"LX-OFFERED-{ending[5:9]}", f"LX-ESCALATED-{ending[5:9]}"
-    handlers.on_case_event(store, case_event("case.triaged", offered, 2), now)
+    dispatch.on_case_event(store, case_event("case.triaged", offered, 2), now)
     nobody = case_event("case.triaged", escalated, 2)  # nobody mediates on a Friday noon
     nobody.payload.update(category="dispute.neighbour", team="mediation_desk")
-    handlers.on_case_event(store, nobody, now)
+    dispatch.on_case_event(store, nobody, now)
     events = probe()
     (made,) = by_type(events, "offer.made")
     (step,) = by_type(events, "escalation.required")
     assert step["payload"]["case_id"] == escalated
 
     for case_id in (offered, escalated):
-        handlers.on_case_event(store, case_event(ending, case_id, 3), now)
+        dispatch.on_case_event(store, case_event(ending, case_id, 3), now)
         assert store.find("dispatches", case_id)["state"] == "ended"
     offer = store.find("offers", made["payload"]["offer_id"])
     assert offer["state"] == "withdrawn"
     later = now + timedelta(minutes=20)
-    expiry = Deadline(handlers.OFFER_EXPIRY, offered, later, {"offer_id": offer["_id"]})
-    handlers.on_offer_expiry(store, expiry, later)
-    next_step = Deadline(handlers.ESCALATION_STEP, escalated, later, {"step": 2, "round": 1})
-    handlers.on_escalation_step(store, next_step, later)
+    expiry = Deadline(dispatch.OFFER_EXPIRY, offered, later, {"offer_id": offer["_id"]})
+    dispatch.on_offer_expiry(store, expiry, later)
+    next_step = Deadline(dispatch.ESCALATION_STEP, escalated, later, {"step": 2, "round": 1})
+    dispatch.on_escalation_step(store, next_step, later)
     events = probe()
     assert by_type(events, "offer.made") == [] and by_type(events, "escalation.required") == []
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.roster import domain
-from services.roster.domain import (
+from services.roster.domain import dispatch as dispatching
+from services.roster.domain.dispatch import (
     Candidate,
     CaseRef,
     DispatchPolicy,
@@ -83,11 +83,11 @@ def test_an_open_offer_counts_until_it_expires():
         {"offer_id": "OF-1", "case_id": "C-1", "expires_at": NOW + timedelta(minutes=1)},
         {"offer_id": "OF-2", "case_id": "C-2", "expires_at": NOW},  # its expiry is due
     ]
-    assert domain.open_offers(held, NOW) == ["OF-1"]
+    assert dispatching.open_offers(held, NOW) == ["OF-1"]
 
 
 def test_someone_on_two_rotas_counts_at_their_nearest():
-    found = domain.eligible([person("a", distance=1), person("a", distance=0)], ())
+    found = dispatching.eligible([person("a", distance=1), person("a", distance=0)], ())
     assert [(c.person_id, c.distance) for c in found] == [("a", 0)]
 
 
@@ -154,11 +154,11 @@ def test_a_rota_takes_its_teams_categories_and_the_taxonomys_choice(
 
 def offer_to(dispatch, people, now=NOW, nobody="nobody on duty"):
     offer_id = f"OF-{dispatch.round}-{dispatch.attempt + 1}"
-    return domain.next_move(dispatch, people, offer_id, now, POLICY, nobody)
+    return dispatching.next_move(dispatch, people, offer_id, now, POLICY, nobody)
 
 
 def test_an_offer_goes_to_the_best_candidate_and_expires_after_the_window():
-    moved, effects = offer_to(domain.start(CASE), [person("a"), person("b", open_cases=1)])
+    moved, effects = offer_to(dispatching.start(CASE), [person("a"), person("b", open_cases=1)])
     (make,) = effects
     assert isinstance(make, MakeOffer)
     assert (make.offer.person_id, make.offer.attempt) == ("a", 1)
@@ -167,12 +167,12 @@ def test_an_offer_goes_to_the_best_candidate_and_expires_after_the_window():
 
 
 def test_decline_and_expiry_pass_to_the_next_and_the_chain_starts_after_the_attempts():
-    dispatch = domain.start(CASE)
+    dispatch = dispatching.start(CASE)
     people = [person(name, last=NOW - timedelta(hours=4 - i)) for i, name in enumerate("abcd")]
     for outcome, expected in (("declined", "a"), ("expired", "b"), ("declined", "c")):
         dispatch, effects = offer_to(dispatch, people)
         assert effects[0].offer.person_id == expected
-        dispatch, ended = domain.pass_on(dispatch, effects[0].offer.id, outcome)
+        dispatch, ended = dispatching.pass_on(dispatch, effects[0].offer.id, outcome)
         assert ended == [EndOffer(effects[0].offer, outcome)]
     assert dispatch.passed == ("a", "b", "c")
     dispatch, effects = offer_to(dispatch, people)  # three attempts made: d is not tried
@@ -183,53 +183,53 @@ def test_decline_and_expiry_pass_to_the_next_and_the_chain_starts_after_the_atte
 
 
 def test_nobody_on_duty_escalates_at_once_with_the_reason():
-    _, effects = offer_to(domain.start(CASE), [], nobody="no rota serves grid g9")
+    _, effects = offer_to(dispatching.start(CASE), [], nobody="no rota serves grid g9")
     assert effects == [Escalate(1, "grid_leader", "no rota serves grid g9", timedelta(minutes=15))]
 
 
 def test_each_step_fires_once_in_order_and_the_chain_ends():
-    dispatch, _ = offer_to(domain.start(CASE), [])
-    dispatch, effects = domain.next_step(dispatch, 2, 1, POLICY)
+    dispatch, _ = offer_to(dispatching.start(CASE), [])
+    dispatch, effects = dispatching.next_step(dispatch, 2, 1, POLICY)
     assert effects[0].level == "community_staff" and effects[0].wait == timedelta(minutes=30)
-    assert domain.next_step(dispatch, 2, 1, POLICY) is None  # the same step again: nothing
-    dispatch, effects = domain.next_step(dispatch, 3, 1, POLICY)
+    assert dispatching.next_step(dispatch, 2, 1, POLICY) is None  # the same step again: nothing
+    dispatch, effects = dispatching.next_step(dispatch, 3, 1, POLICY)
     assert effects == [Escalate(3, "department", effects[0].reason, None)]
-    assert domain.next_step(dispatch, 4, 1, POLICY) is None
+    assert dispatching.next_step(dispatch, 4, 1, POLICY) is None
 
 
 def test_acceptance_stops_the_chain_and_expiry():
-    dispatch, effects = offer_to(domain.start(CASE), [person("a")])
-    taken, taken_effects = domain.take(dispatch, "a")
+    dispatch, effects = offer_to(dispatching.start(CASE), [person("a")])
+    taken, taken_effects = dispatching.take(dispatch, "a")
     assert taken_effects == [EndOffer(effects[0].offer, "accepted"), Hold("a")]
-    assert domain.pass_on(taken, effects[0].offer.id, "expired") is None
-    escalated, _ = offer_to(domain.start(CASE), [])
-    assigned, _ = domain.take(escalated, "leader")
-    assert domain.next_step(assigned, 2, 1, POLICY) is None
+    assert dispatching.pass_on(taken, effects[0].offer.id, "expired") is None
+    escalated, _ = offer_to(dispatching.start(CASE), [])
+    assigned, _ = dispatching.take(escalated, "leader")
+    assert dispatching.next_step(assigned, 2, 1, POLICY) is None
 
 
 def test_a_decline_of_an_offer_no_longer_open_changes_nothing():
-    dispatch, effects = offer_to(domain.start(CASE), [person("a"), person("b")])
-    passed, _ = domain.pass_on(dispatch, effects[0].offer.id, "declined")
-    assert domain.pass_on(passed, effects[0].offer.id, "expired") is None
+    dispatch, effects = offer_to(dispatching.start(CASE), [person("a"), person("b")])
+    passed, _ = dispatching.pass_on(dispatch, effects[0].offer.id, "declined")
+    assert dispatching.pass_on(passed, effects[0].offer.id, "expired") is None
 
 
 def test_resolution_and_withdrawal_release_the_holder_and_reopening_starts_a_new_round():
-    dispatch, _ = offer_to(domain.start(CASE), [person("a")])
-    dispatch, _ = domain.take(dispatch, "a")
-    resolved, effects = domain.resolve(dispatch)
+    dispatch, _ = offer_to(dispatching.start(CASE), [person("a")])
+    dispatch, _ = dispatching.take(dispatch, "a")
+    resolved, effects = dispatching.resolve(dispatch)
     assert effects == [Release("a")] and resolved.holder is None
-    reopened, effects = domain.reopen(resolved)
+    reopened, effects = dispatching.reopen(resolved)
     assert (reopened.round, reopened.attempt, reopened.passed, reopened.step) == (2, 0, (), 0)
     assert effects == []
-    withdrawn, effects = domain.end(dispatch)
+    withdrawn, effects = dispatching.end(dispatch)
     assert effects == [Release("a")] and withdrawn.state == "ended"
 
 
 def test_events_older_than_the_last_applied_are_stale_and_ids_are_bounded():
-    dispatch = domain.start(CASE)
+    dispatch = dispatching.start(CASE)
     for index in range(40):
         dispatch = dispatch.remember(f"e{index}", index)
-    assert len(dispatch.applied) == domain.APPLIED_KEPT and dispatch.seen("e39")
+    assert len(dispatch.applied) == dispatching.APPLIED_KEPT and dispatch.seen("e39")
     assert dispatch.is_stale(39) and not dispatch.is_stale(40)
     assert dispatch.version_of(None) == 40  # no version: in the order it arrives
 
@@ -237,28 +237,28 @@ def test_events_older_than_the_last_applied_are_stale_and_ids_are_bounded():
 def test_every_change_that_leaves_nobody_with_the_case_ends_its_offer_and_releases_its_holder():
     """Events arrive out of order: a resolution or a reopening may meet an open offer or a
     holder that an earlier event would have ended, and must end them itself."""
-    offered, made = offer_to(domain.start(CASE), [person("a")])
+    offered, made = offer_to(dispatching.start(CASE), [person("a")])
     offer = made[0].offer
-    for change in (domain.resolve, domain.reopen, domain.end):
+    for change in (dispatching.resolve, dispatching.reopen, dispatching.end):
         moved, effects = change(offered)
         assert (moved.offer, effects) == (None, [EndOffer(offer, "withdrawn")]), change
-    held, _ = domain.take(offered, "a")
-    for change in (domain.resolve, domain.reopen, domain.end):
+    held, _ = dispatching.take(offered, "a")
+    for change in (dispatching.resolve, dispatching.reopen, dispatching.end):
         moved, effects = change(held)
         assert (moved.holder, effects) == (None, [Release("a")]), change
 
 
 def test_a_decline_by_the_person_assigned_releases_them_and_passes_them_over():
-    escalated, _ = offer_to(domain.start(CASE), [])
-    assigned, _ = domain.take(escalated, "b")
-    declined, effects = domain.decline(assigned, "b", None)
+    escalated, _ = offer_to(dispatching.start(CASE), [])
+    assigned, _ = dispatching.take(escalated, "b")
+    declined, effects = dispatching.decline(assigned, "b", None)
     assert effects == [Release("b")]
     assert (declined.state, declined.holder, declined.passed) == ("offered", None, ("b",))
 
 
 def test_a_decline_of_the_open_offer_ends_it_and_one_of_another_leaves_it_open():
-    dispatch, made = offer_to(domain.start(CASE), [person("a")])
-    declined, effects = domain.decline(dispatch, "a", made[0].offer.id)
+    dispatch, made = offer_to(dispatching.start(CASE), [person("a")])
+    declined, effects = dispatching.decline(dispatch, "a", made[0].offer.id)
     assert effects == [EndOffer(made[0].offer, "declined")] and declined.offer is None
-    untouched, effects = domain.decline(dispatch, "z", "OF-OLD")
+    untouched, effects = dispatching.decline(dispatch, "z", "OF-OLD")
     assert effects == [] and untouched.offer == made[0].offer and "z" in untouched.passed

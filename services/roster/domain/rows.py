@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 
 from lianxin.access.actors import ROLES
 from lianxin.contracts.roster import AREA_KINDS
-from services.roster.policy import CATEGORY_PATTERN, SLUG, PolicySchema, duration
+from services.roster.domain.policy import CATEGORY_PATTERN, SLUG, PolicySchema, duration
 
 ROTA_ID = validate.Regexp(r"^[a-z0-9][a-z0-9_:-]{0,99}$", error="Use a-z, 0-9, _, - and :.")
 CHANNELS = ("wecom", "dingtalk", "sms", "email", "phone", "webhook")

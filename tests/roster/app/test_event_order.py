@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from lianxin.bus.envelope import Envelope
-from services.roster import handlers, hours, registry
-from services.roster.imports import rows_from_document
+from services.roster.app import dispatch, hours, registry
+from services.roster.domain.imports import rows_from_document
 from tests.roster.conftest import FRIDAY_NOON_UTC
 from tests.roster.test_store import case_event
 
@@ -60,7 +60,7 @@ def reopened(case_id: str, version: int, count: int, person: str, category=FIXED
 
 def apply(store, *events: Envelope, now: datetime = FRIDAY_NOON_UTC) -> None:
     for event in events:
-        handlers.on_case_event(store, event, now)
+        dispatch.on_case_event(store, event, now)
 
 
 def ledger_of(store, case_id: str) -> list[tuple[str, str, int, str]]:

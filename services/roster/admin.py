@@ -1,4 +1,5 @@
-"""`python -m scripts.admin roster ...`: import a community, check its rotas.
+"""The roster's operator CLI, `python -m scripts.admin roster ...`: import a community,
+check its rotas.
 
     roster import services/roster/data/jingxiang --dry-run  # every rejected row and why
     roster import services/roster/data/jingxiang            # store it, unless a row is rejected
@@ -10,19 +11,23 @@ service starting: a restart keeps leave, overrides and whatever the API changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import yaml
 from rich.console import Console
 from rich.table import Table
 
 from lianxin.access.actors import Actor
 from lianxin.clock import utc_now
 from lianxin.store.admin import service_context
-from services.roster import imports, registry, views
+from services.roster import compose
+from services.roster.app import registry, views
+from services.roster.domain.imports import ImportFileError, Row, rows_from_csv, rows_from_document
+from services.roster.domain.rows import ROWS
 from services.roster.store import RosterStore
 
 console = Console()
@@ -30,12 +35,43 @@ notes = Console(stderr=True)  # progress; stdout keeps the tables
 OPERATOR = Actor("cli", "operator", frozenset({"admin"}), frozenset({"*"}))
 
 
+# -- reading the files an operator names (the checking is services.roster.domain.imports) --
+
+
+def read(paths: Iterable[Path]) -> list[Row]:
+    """The rows of the given files, or of every .csv/.yaml file in a given directory."""
+    rows: list[Row] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in (".csv", ".yaml", ".yml"))
+        else:
+            files = [path]
+        for file in files:
+            rows.extend(read_file(file))
+    return rows
+
+
+def read_file(path: Path) -> list[Row]:
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix == ".csv":
+        if path.stem not in ROWS or path.stem == "policies":
+            raise ImportFileError(f"{path.name}: name a CSV file areas, people, teams or rotas.")
+        return rows_from_csv(path.stem, text, path.name)
+    if path.suffix in (".yaml", ".yml"):
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ImportFileError(f"{path.name}: not valid YAML ({exc}).") from None
+        return rows_from_document(document, path.name)
+    raise ImportFileError(f"{path.name}: import .csv or .yaml files.")
+
+
 @contextmanager
 def roster_store() -> Iterator[RosterStore]:
     """The roster service's store, opened as the service opens it; the events and deadlines
     its changes cause are published by the roster service itself (lianxin.store.admin)."""
     with service_context("roster", notes.print) as context:
-        store = RosterStore(context)
+        store = compose.build(context)
         store.ensure_indexes()
         yield store
 
@@ -55,8 +91,8 @@ def import_community(paths: tuple[Path, ...], dry_run: bool) -> None:
     where it is and why. A row naming a record of another community moves it there,
     and is listed. Importing the same files again changes nothing."""
     try:
-        rows = imports.read(paths)
-    except imports.ImportFileError as exc:
+        rows = read(paths)
+    except ImportFileError as exc:
         raise click.BadParameter(str(exc)) from None
     with roster_store() as store:
         result = registry.import_rows(

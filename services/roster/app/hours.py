@@ -8,7 +8,7 @@ nothing. A credit's id is `H-<case.resolved event id>`; a reversal's
 `HR-<case.reopened event id>`; a staff decision on a pending credit is
 `<credit id>:decision` (one per credit); a correction's id comes from the caller's
 Idempotency-Key. Which credit a reopening takes back is kept on the case's dispatch
-(services.roster.credits); what that credit counted for is read from the ledger itself
+(services.roster.domain.credits); what that credit counted for is read from the ledger itself
 (the credit and its decision), under the case's lease, which staff decisions also take.
 """
 
@@ -21,12 +21,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from lianxin.bus.envelope import Envelope
-from services.roster import ledger
-from services.roster.credits import Reopening, Resolution
-from services.roster.domain import CaseRef, Dispatch
-from services.roster.duty import PersonNotFound
+from services.roster.app.duty import PersonNotFound
+from services.roster.domain import ledger
+from services.roster.domain.credits import Reopening, Resolution
+from services.roster.domain.dispatch import CaseRef, Dispatch
+from services.roster.domain.ledger import AlreadyDecided, Entry, decision_id
 from services.roster.events import EMITS
-from services.roster.ledger import AlreadyDecided, Entry, decision_id
 from services.roster.store import RosterStore, entry_document, entry_from
 
 CORRECTION_NAMESPACE = uuid.UUID("3c0a5e12-9f4b-4d3e-8a61-2b7c9d0e4f15")
@@ -78,7 +78,7 @@ def record(store: RosterStore, entry: Entry, correlation_id: str) -> Entry:
 
 def count(store: RosterStore, dispatch: Dispatch, event: Envelope, version: int) -> Dispatch:
     """The hours a case event (of case version `version`) credits or takes back, whatever
-    order the case's events arrive in (services.roster.credits): a resolution is credited
+    order the case's events arrive in (services.roster.domain.credits): a resolution is credited
     when it arrives, and each reopening takes its resolution's credit back as soon as that
     is known."""
     payload = event.payload

@@ -1,16 +1,16 @@
-"""HTTP entrypoints of the roster service: the error → status table, and the registry's
-routes (areas, people, dispatches, imports). duty_http.py and ledger_http.py hold the
-others; the service class combines them."""
+"""HTTP entrypoints of the registry: areas, people, their offers and open cases,
+dispatches, imports. duty.py and ledger.py hold the others, errors.py the error table;
+the service class combines them."""
 
 from __future__ import annotations
 
 from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
-from lianxin.http.entrypoint import route
 from lianxin.store.lease import LeaseBusy
-from services.roster import duty, hours, ledger, registry, views
-from services.roster.imports import rows_from_document
-from services.roster.schemas import (
+from services.roster.app import registry, views
+from services.roster.domain.imports import rows_from_document
+from services.roster.http.errors import PERSON, ImportRejected, http
+from services.roster.http.schemas import (
     AreaListSchema,
     AreaQuery,
     AreaSchema,
@@ -23,36 +23,6 @@ from services.roster.schemas import (
     OpenCasesSchema,
     PersonSchema,
 )
-
-
-class ImportRejected(Exception):
-    """Rows were rejected: nothing was stored."""
-
-    def __init__(self, result: registry.ImportResult):
-        super().__init__("Rows were rejected; nothing was imported.")
-        self.result = result
-
-    def details(self) -> dict:
-        return {"rejected": [rejected.__dict__ for rejected in self.result.plan.rejected]}
-
-
-ERRORS = {
-    views.NotFound: (404, "not_found"),
-    duty.PersonNotFound: (404, "not_found"),
-    duty.RotaNotFound: (404, "not_found"),
-    duty.OverrideNotFound: (404, "not_found"),
-    hours.EntryNotFound: (404, "not_found"),
-    duty.NotInTeam: (409, "not_in_team"),
-    ledger.AlreadyDecided: (409, "already_decided"),
-    ledger.NotPending: (409, "not_pending"),
-    hours.CorrectionKeyReused: (422, "idempotency_key_reused"),
-    ledger.OwnHours: (403, "own_hours"),
-    ledger.ExceedsCredit: (400, "invalid_request"),
-    ImportRejected: (422, "import_rejected"),
-}
-http = route(ERRORS)
-PERSON = (duty.PersonNotFound, views.NotFound)
-ROTA = (duty.RotaNotFound, duty.PersonNotFound, duty.NotInTeam, views.NotFound, LeaseBusy)
 
 
 class RegistryHttp:

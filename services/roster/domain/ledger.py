@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.roster.intervals import intersect, total
+from services.roster.domain.intervals import intersect, total
 
 MAX_ENTRY_MINUTES = 24 * 60
 

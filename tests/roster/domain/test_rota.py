@@ -11,8 +11,8 @@ from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.roster.intervals import merge, subtract
-from services.roster.rota import (
+from services.roster.domain.intervals import merge, subtract
+from services.roster.domain.rota import (
     InvalidRota,
     Override,
     Rota,

@@ -1,6 +1,8 @@
-"""Importing a community: read CSV and YAML rows, check every one, and say why any is
-rejected. Nothing here writes: the plan says what would be stored, and handlers.py
-stores it only when no row is rejected (a dry run stops at the plan).
+"""Importing a community: turn CSV text and YAML documents into rows, check every one,
+and say why any is rejected. Nothing here reads a file or writes: the operator's CLI
+reads the files (services.roster.admin), the plan says what would be stored, and
+services.roster.app.registry stores it only when no row is rejected (a dry run stops at
+the plan).
 
 A row is checked on its own (its columns) and against the others (its parent
 area, its community, its team, the people in its crews), in the file or already
@@ -24,18 +26,16 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-import yaml
 from marshmallow import ValidationError
 
 from lianxin.contracts.roster import AREA_KINDS
-from services.roster.areas import AreaNode, Point, community_of, problems
-from services.roster.policy import storable
-from services.roster.rota import InvalidRota, Slot, compile_plan
-from services.roster.rows import ROWS
+from services.roster.domain.areas import AreaNode, Point, community_of, problems
+from services.roster.domain.policy import storable
+from services.roster.domain.rota import InvalidRota, Slot, compile_plan
+from services.roster.domain.rows import ROWS
 
 SECTIONS = ("policies", "areas", "people", "teams", "rotas")  # the order they are stored in
 MAX_ROWS = 200_000
@@ -102,34 +102,6 @@ class Existing(Protocol):
 
 
 # -- reading --------------------------------------------------------------------------------
-
-
-def read(paths: Iterable[Path]) -> list[Row]:
-    """The rows of the given files, or of every .csv/.yaml file in a given directory."""
-    rows: list[Row] = []
-    for path in paths:
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix in (".csv", ".yaml", ".yml"))
-        else:
-            files = [path]
-        for file in files:
-            rows.extend(read_file(file))
-    return rows
-
-
-def read_file(path: Path) -> list[Row]:
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix == ".csv":
-        if path.stem not in ROWS or path.stem == "policies":
-            raise ImportFileError(f"{path.name}: name a CSV file areas, people, teams or rotas.")
-        return rows_from_csv(path.stem, text, path.name)
-    if path.suffix in (".yaml", ".yml"):
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ImportFileError(f"{path.name}: not valid YAML ({exc}).") from None
-        return rows_from_document(document, path.name)
-    raise ImportFileError(f"{path.name}: import .csv or .yaml files.")
 
 
 def rows_from_csv(kind: str, text: str, name: str) -> list[Row]:

@@ -11,9 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lianxin.spreadsheets import to_csv
-from services.roster import ledger
-from services.roster.ledger import Entry, HoursPolicy, HoursRule, NightWork, award, balance
-from services.roster.policy import duration, policy_from
+from services.roster.domain import ledger
+from services.roster.domain.ledger import Entry, HoursPolicy, HoursRule, NightWork, award, balance
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POLICY = HoursPolicy(
@@ -139,41 +138,3 @@ def test_the_csv_export_gives_exact_minutes_and_hours():
     lines = to_csv(ledger.CSV_COLUMNS, rows).splitlines()
     assert lines[0].startswith("entry_id,at,person_id,")
     assert [line.split(",")[8:10] for line in lines[1:]] == [["90", "1.50"], ["-90", "-1.50"]]
-
-
-# -- the policy held in data ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172800)]
-)
-def test_durations_in_data(text, seconds):
-    assert duration(text).total_seconds() == seconds
-
-
-@pytest.mark.parametrize("text", ["", "15", "m", "1.5h", "-3m"])
-def test_a_bad_duration_says_so(text):
-    with pytest.raises(ValueError, match="Not a duration"):
-        duration(text)
-
-
-def test_a_community_overrides_one_rule_and_keeps_the_others():
-    policy = policy_from(
-        {"attempts": 2, "hours": {"rules": {"facility.lighting": {"fixed": "2h"}}}}
-    )
-    assert policy.dispatch.attempts == 2
-    assert policy.hours.rule_for("facility.lighting").fixed_minutes == 120
-    assert policy.hours.rule_for("care.elderly_alone").fixed_minutes == 120  # the default's
-    assert policy.department_for("parking.fire_lane").code == "fire_rescue"
-    assert policy.department_for("parking.zombie_car").code == "urban_management"
-    assert policy.department_for("unknown.thing").code == "subdistrict_office"
-
-
-def test_the_cap_on_open_offers_is_per_role_and_a_community_may_change_one_role():
-    defaults = policy_from(None).dispatch
-    assert defaults.offer_cap(["volunteer"]) < defaults.offer_cap(["grid_leader"])
-    mine = policy_from({"max_open_offers": {"volunteer": 1}}).dispatch
-    assert mine.offer_cap(["volunteer"]) == 1
-    assert mine.offer_cap(["grid_worker"]) == defaults.offer_cap(["grid_worker"])
-    assert mine.offer_cap(["volunteer", "staff"]) == defaults.offer_cap(["staff"])  # the largest
-    assert mine.offer_cap([]) == 1  # no role: a volunteer's

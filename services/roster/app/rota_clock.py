@@ -12,8 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from lianxin.bus.deadlines import Deadline
-from services.roster import rota as rotas
-from services.roster.duty import (
+from services.roster.app.duty import (
     EPSILON,
     ROTA_TICK,
     duty_of,
@@ -22,8 +21,9 @@ from services.roster.duty import (
     save_overrides,
     who_is_on_duty,
 )
+from services.roster.domain import rota as rotas
+from services.roster.domain.rota import Override, Rota
 from services.roster.events import EMITS
-from services.roster.rota import Override, Rota
 from services.roster.store import RosterStore, rota_from_document
 
 LONGEST_TICK = timedelta(hours=6)  # the chain looks in at least this often

@@ -9,9 +9,9 @@ from werkzeug.wrappers import Response
 from lianxin.access.actors import Actor, Forbidden, Unauthenticated
 from lianxin.clock import utc_now
 from lianxin.store.lease import LeaseBusy
-from services.roster import duty, feeds, views
-from services.roster.http import PERSON, ROTA, http
-from services.roster.schemas import (
+from services.roster.app import duty, feeds, views
+from services.roster.http.errors import PERSON, ROTA, http
+from services.roster.http.schemas import (
     DutyAnswer,
     DutyBody,
     FeedQuery,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.roster.credits import Credits, Reopening, Resolution
+from services.roster.domain.credits import Credits, Reopening, Resolution
 
 AT = datetime(2026, 3, 6, 4, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from lianxin.contracts.roster import AREA_KINDS
-from services.roster.policy import SLUG
-from services.roster.rows import ROTA_ID
+from services.roster.domain.policy import SLUG
+from services.roster.domain.rows import ROTA_ID
 
 ID = validate.Length(min=1, max=100)
 HOURS = validate.Range(min=-24, max=24)

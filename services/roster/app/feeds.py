@@ -1,8 +1,7 @@
 """Each person's rota as an iCalendar feed (RFC 5545, built with `icalendar`).
 
 Calendar apps subscribe to a URL and cannot send an API key, so the feed's URL
-carries a signed token naming the person and their feed version; resetting the
-feed (a new version) turns every older URL away.
+carries a signed token (services.roster.http.feed_tokens).
 """
 
 from __future__ import annotations
@@ -11,41 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar, Event
-from itsdangerous import BadSignature, URLSafeSerializer
-from nameko.extensions import DependencyProvider
 
-from lianxin.access.actors import Unauthenticated
-from lianxin.config import DEV_TOKEN_SECRET, Settings
 from lianxin.privacy import mask_name
-from services.roster.duty import duty_of, rotas_of
+from services.roster.app.duty import duty_of, rotas_of
 from services.roster.store import RosterStore
 
-FEED_SALT = "lianxin.rota-feed"
 PAST = timedelta(days=7)
 AHEAD = timedelta(days=42)
-
-
-class FeedTokens(DependencyProvider):
-    """Signs and checks feed tokens with the secret that signs person tokens."""
-
-    def setup(self) -> None:
-        settings = Settings.from_config(self.container.service_name, self.container.config)
-        secret = settings.secret("TOKEN_SECRET", settings.token_secret, DEV_TOKEN_SECRET)
-        self._serializer = URLSafeSerializer(secret, salt=FEED_SALT)
-
-    def get_dependency(self, worker_ctx) -> FeedTokens:
-        return self
-
-    def issue(self, person_id: str, version: int) -> str:
-        return self._serializer.dumps({"p": person_id, "v": version})
-
-    def verify(self, token: str, person_id: str, version: int) -> None:
-        try:
-            claims = self._serializer.loads(token)
-        except BadSignature:
-            raise Unauthenticated("The feed token is not valid.") from None
-        if claims != {"p": person_id, "v": version}:
-            raise Unauthenticated("The feed token is not valid for this feed.")
 
 
 def calendar(store: RosterStore, person: dict[str, Any], now: datetime) -> bytes:

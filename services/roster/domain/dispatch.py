@@ -5,7 +5,8 @@ to the next candidate; after the community's number of attempts, or when nobody
 can take it, the escalation chain starts: grid leader, community staff on duty,
 then a department referral, each step with its own wait. Acceptance (or a staff
 assignment) stops the chain. Every rule is a function of the current Dispatch and
-returns the next one with the effects it causes; handlers.py carries them out.
+returns the next one with the effects it causes; services.roster.app.dispatch carries
+them out.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.roster.credits import Credits
+from services.roster.domain.credits import Credits
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 APPLIED_KEPT = 16  # event ids a dispatch remembers: a case sees a few dozen events at most
@@ -153,7 +154,7 @@ class Dispatch:
 
     def is_stale(self, case_version: int) -> bool:
         """An event older than one already applied (events may arrive out of order): too
-        old to move the dispatch, though its hours still count (services.roster.credits)."""
+        old to move the dispatch, though its hours still count (services.roster.domain.credits)."""
         return case_version <= self.case_version
 
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-from services.roster.intervals import Interval, contains, intersect, merge, subtract, total
+from services.roster.domain.intervals import Interval, contains, intersect, merge, subtract, total
 
 MINUTES_PER_DAY = 1440
 PERIOD_MINUTES = {"DAILY": MINUTES_PER_DAY, "WEEKLY": 7 * MINUTES_PER_DAY, "HOURLY": 60}

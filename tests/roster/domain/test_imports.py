@@ -9,18 +9,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.roster.imports import (
+from services.roster.admin import read
+from services.roster.domain.imports import (
     ImportFileError,
     Move,
     plan,
-    read,
     rows_from_csv,
     rows_from_document,
 )
-from services.roster.rota import on_duty
+from services.roster.domain.rota import on_duty
 from services.roster.store import rota_from_document
 
-SAMPLE = Path(__file__).parents[2] / "services" / "roster" / "data" / "jingxiang"
+SAMPLE = Path(__file__).parents[3] / "services" / "roster" / "data" / "jingxiang"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

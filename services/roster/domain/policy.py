@@ -2,8 +2,9 @@
 caps (open cases; open offers by role), reminders, the hours rules and department
 referrals.
 
-data/policy.yaml holds the defaults; a community's `policy` in its import file
-overrides any key of them (one rule of `hours.rules` or `departments` at a time).
+data/policy.yaml holds the defaults (read once by services.roster.compose and checked
+by `PolicySchema`); a community's `policy` in its import file overrides any key of them
+(one rule of `hours.rules` or `departments` at a time).
 """
 
 from __future__ import annotations
@@ -13,19 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time, timedelta
 from fractions import Fraction
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from lianxin.access.actors import ROLES
 from lianxin.contracts.roster import ESCALATION_LEVELS
-from services.roster.domain import PRIORITIES, DispatchPolicy, EscalationStep
-from services.roster.ledger import HoursPolicy, HoursRule, NightWork
+from services.roster.domain.dispatch import PRIORITIES, DispatchPolicy, EscalationStep
+from services.roster.domain.ledger import HoursPolicy, HoursRule, NightWork
 
-DEFAULTS = Path(__file__).parent / "data" / "policy.yaml"
 DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 CATEGORY_PATTERN = validate.Regexp(
     r"^(\*|[a-z_]+\.\*|[a-z_]+\.[a-z_]+)$", error="A category code, prefix.*, or *."
@@ -155,14 +152,9 @@ class Policy:
         return Department("subdistrict_office", "街道办事处")
 
 
-@cache
-def defaults() -> dict[str, Any]:
-    return PolicySchema().load(yaml.safe_load(DEFAULTS.read_text(encoding="utf-8")))
-
-
-def merged(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+def merged(defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """The defaults with a community's overrides laid over them."""
-    base = defaults()
+    base = defaults
     mine = dict(overrides or {})
     result = {**base, **mine}
     hours = {**base["hours"], **mine.get("hours", {})}
@@ -172,8 +164,10 @@ def merged(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     return result
 
 
-def policy_from(overrides: Mapping[str, Any] | None) -> Policy:
-    raw = merged(overrides)
+def policy_from(defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> Policy:
+    """A community's policy: `defaults` (data/policy.yaml, as `PolicySchema` loads it) with
+    its overrides laid over them."""
+    raw = merged(defaults, overrides)
     escalation = tuple(
         EscalationStep(step["level"], duration(step["wait"]) if step.get("wait") else None)
         for step in raw["escalation"]
@@ -181,12 +175,12 @@ def policy_from(overrides: Mapping[str, Any] | None) -> Policy:
     dispatch = DispatchPolicy(
         offer_window={
             priority: duration(text)
-            for priority, text in {**defaults()["offer_window"], **raw["offer_window"]}.items()
+            for priority, text in {**defaults["offer_window"], **raw["offer_window"]}.items()
         },
         attempts=raw["attempts"],
         escalation=escalation,
         default_cap=raw["max_open_cases"],
-        offer_caps={**defaults()["max_open_offers"], **raw["max_open_offers"]},
+        offer_caps={**defaults["max_open_offers"], **raw["max_open_offers"]},
     )
     return Policy(
         dispatch=dispatch,

@@ -12,9 +12,9 @@ from typing import Any
 
 from lianxin.bus.deadlines import Deadline
 from lianxin.privacy import mask_name
-from services.roster import rota as rotas
-from services.roster.intervals import Interval
-from services.roster.rota import Override, Rota
+from services.roster.domain import rota as rotas
+from services.roster.domain.intervals import Interval
+from services.roster.domain.rota import Override, Rota
 from services.roster.store import (
     RosterStore,
     override_document,
@@ -265,8 +265,8 @@ def remove_leave(store: RosterStore, person_id: str, leave_id: str, now: datetim
 
 
 def reset_feed(store: RosterStore, person_id: str) -> int:
-    """A new version of the person's feed URL (services.roster.feeds): every URL signed for
-    an older one is turned away from now on. Returns the new version."""
+    """A new version of the person's feed URL (services.roster.http.feed_tokens): every URL
+    signed for an older one is turned away from now on. Returns the new version."""
     with store.change("people", person_id) as change:
         person = change.document
         if person is None:

@@ -23,8 +23,10 @@ from datetime import datetime
 from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
 from lianxin.privacy import mask_name
-from services.roster import domain, hours
-from services.roster.domain import (
+from services.roster.app import hours
+from services.roster.app.duty import on_duty_now
+from services.roster.domain import dispatch as dispatching
+from services.roster.domain.dispatch import (
     Candidate,
     CaseRef,
     Dispatch,
@@ -34,7 +36,6 @@ from services.roster.domain import (
     MakeOffer,
     Release,
 )
-from services.roster.duty import on_duty_now
 from services.roster.events import EMITS
 from services.roster.store import RosterStore, dispatch_document, dispatch_from, offer_document
 
@@ -66,7 +67,7 @@ def on_case_event(store: RosterStore, event: Envelope, now: datetime) -> None:
         current = dispatch_from(change.document)
         if current is not None and current.seen(event.event_id):
             return
-        dispatch = current or domain.start(_case_ref(payload, event.correlation_id))
+        dispatch = current or dispatching.start(_case_ref(payload, event.correlation_id))
         version = dispatch.version_of(payload.get("case_version"))
         dispatch = hours.count(store, dispatch, event, version)
         effects: list = []
@@ -91,7 +92,7 @@ def _triaged(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datet
 
 def _declined(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
     payload = event.payload
-    moved, effects = domain.decline(dispatch, payload["person_id"], payload.get("offer_id"))
+    moved, effects = dispatching.decline(dispatch, payload["person_id"], payload.get("offer_id"))
     if moved.offer is not None or moved.state != "offered":
         return moved, effects  # an offer to someone else is open, or the chain runs
     after, more = offer_round(store, moved, now)
@@ -99,21 +100,21 @@ def _declined(store: RosterStore, dispatch: Dispatch, event: Envelope, now: date
 
 
 def _taken(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    return domain.take(dispatch, event.payload["person_id"])
+    return dispatching.take(dispatch, event.payload["person_id"])
 
 
 def _resolved(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    return domain.resolve(dispatch)
+    return dispatching.resolve(dispatch)
 
 
 def _reopened(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    moved, effects = domain.reopen(dispatch)
+    moved, effects = dispatching.reopen(dispatch)
     after, more = offer_round(store, moved, now)
     return after, [*effects, *more]
 
 
 def _ended(store: RosterStore, dispatch: Dispatch, event: Envelope, now: datetime) -> Move:
-    return domain.end(dispatch)
+    return dispatching.end(dispatch)
 
 
 REACTIONS: dict[str, Callable[[RosterStore, Dispatch, Envelope, datetime], Move]] = {
@@ -150,7 +151,9 @@ def on_offer_expiry(store: RosterStore, deadline: Deadline, now: datetime) -> No
     with store.change("dispatches", deadline.aggregate_id) as change:
         dispatch = dispatch_from(change.document)
         passed = (
-            domain.pass_on(dispatch, deadline.payload["offer_id"], "expired") if dispatch else None
+            dispatching.pass_on(dispatch, deadline.payload["offer_id"], "expired")
+            if dispatch
+            else None
         )
         if passed is None:
             return
@@ -166,7 +169,7 @@ def on_escalation_step(store: RosterStore, deadline: Deadline, now: datetime) ->
         if dispatch is None:
             return
         policy = store.policy(dispatch.case.community_id).dispatch
-        step = domain.next_step(
+        step = dispatching.next_step(
             dispatch, deadline.payload["step"], deadline.payload["round"], policy
         )
         if step is None:
@@ -188,7 +191,7 @@ def offer_round(store: RosterStore, dispatch: Dispatch, now: datetime) -> Move:
     policy = store.policy(dispatch.case.community_id).dispatch
     offer_id = offer_id_for(dispatch.case.case_id, dispatch.round, dispatch.attempt + 1)
     pool = candidates(store, dispatch, now)
-    return domain.next_move(dispatch, pool.candidates, offer_id, now, policy, pool.nobody)
+    return dispatching.next_move(dispatch, pool.candidates, offer_id, now, policy, pool.nobody)
 
 
 def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
@@ -198,7 +201,7 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
     lookup = store.definition("lookups", f"grid:{case.grid_id}")
     if lookup is None:
         return Pool(nobody=f"no rota serves grid {case.grid_id}")
-    entries = [e for e in lookup["rotas"] if domain.handles(e, case.category, case.team)]
+    entries = [e for e in lookup["rotas"] if dispatching.handles(e, case.category, case.team)]
     if not entries:
         return Pool(nobody=f"no rota for {case.category} serves grid {case.grid_id}")
     pool = Pool(nobody=f"nobody on duty for {case.category} in {case.grid_id} or next to it")
@@ -212,9 +215,9 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
                 person = people[person_id]
                 if person and person.get("active", True):
                     pool.candidates.append(_candidate(store, person, entry, distance, now))
-        if domain.eligible(pool.candidates, dispatch.passed):
+        if dispatching.eligible(pool.candidates, dispatch.passed):
             break
-    if pool.candidates and not domain.eligible(pool.candidates, dispatch.passed):
+    if pool.candidates and not dispatching.eligible(pool.candidates, dispatch.passed):
         pool.nobody = "everyone on duty has passed on it or is at their cap"
     return pool
 
@@ -233,7 +236,7 @@ def _candidate(
         open_cases=len(person.get("open_cases", ())),
         cap=person.get("max_open_cases") or policy.dispatch.default_cap,
         last_offer_at=person.get("last_offer_at"),
-        open_offers=len(domain.open_offers(person.get("open_offers", ()), now)),
+        open_offers=len(dispatching.open_offers(person.get("open_offers", ()), now)),
         offer_cap=policy.dispatch.offer_cap(person.get("roles", ())),
     )
 
@@ -256,14 +259,14 @@ def _people(store: RosterStore, effects, case_id: str, now: datetime) -> None:
     """What the effects change of each person they touch: one change per person."""
     touched: dict[str, list] = {}
     for effect in effects:
-        person_id = domain.affected(effect)
+        person_id = dispatching.affected(effect)
         if person_id:
             touched.setdefault(person_id, []).append(effect)
     for person_id, theirs in touched.items():
         with store.change("people", person_id) as change:
             if change.document is None:
                 continue
-            after = domain.person_after(change.document, theirs, case_id, now)
+            after = dispatching.person_after(change.document, theirs, case_id, now)
             if after is not None:
                 change.save(after)
 
@@ -289,7 +292,7 @@ def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetim
     raise TypeError(f"unknown effect {effect!r}")
 
 
-def offer_made(offer: domain.Offer, correlation: str, case_id: str, now: datetime) -> Envelope:
+def offer_made(offer: dispatching.Offer, correlation: str, case_id: str, now: datetime) -> Envelope:
     """`offer.made`: cases records the dispatch and tells the volunteer (through notify)."""
     payload = {
         **_offer_payload(offer),
@@ -301,11 +304,13 @@ def offer_made(offer: domain.Offer, correlation: str, case_id: str, now: datetim
     return _event("offer.made", payload, correlation, case_id, now)
 
 
-def offer_expired(offer: domain.Offer, correlation: str, case_id: str, now: datetime) -> Envelope:
+def offer_expired(
+    offer: dispatching.Offer, correlation: str, case_id: str, now: datetime
+) -> Envelope:
     return _event("offer.expired", _offer_payload(offer), correlation, case_id, now)
 
 
-def _offer_payload(offer: domain.Offer) -> dict:
+def _offer_payload(offer: dispatching.Offer) -> dict:
     return {
         "case_id": offer.case_id,
         "offer_id": offer.id,

@@ -12,9 +12,10 @@ from lianxin.clock import utc_now
 from lianxin.http.openapi import CSV
 from lianxin.http.responses import csv_response
 from lianxin.store.lease import LeaseBusy
-from services.roster import hours, ledger, views
-from services.roster.http import PERSON, http
-from services.roster.schemas import (
+from services.roster.app import hours, views
+from services.roster.domain import ledger
+from services.roster.http.errors import PERSON, http
+from services.roster.http.schemas import (
     CorrectionBody,
     DecisionBody,
     EntrySchema,

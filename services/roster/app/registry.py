@@ -1,7 +1,7 @@
 """Registry use cases: importing areas, people, teams, rotas and policies, and the
 lookups dispatch reads.
 
-An import is checked whole (services.roster.imports) and stored only when no row
+An import is checked whole (services.roster.domain.imports) and stored only when no row
 is rejected. Storing it again changes nothing: a document equal to the stored one
 is not written and publishes nothing. What an import does not name it leaves
 alone; in particular it never touches leave, overrides, open cases or the ledger,
@@ -17,10 +17,10 @@ from typing import Any
 
 from lianxin.access.actors import Forbidden
 from lianxin.privacy import mask_name
-from services.roster import imports
-from services.roster.duty import restart_clock
+from services.roster.app.duty import restart_clock
+from services.roster.domain import imports
+from services.roster.domain.imports import ImportPlan, Row
 from services.roster.events import EMITS
-from services.roster.imports import ImportPlan, Row
 from services.roster.store import RosterStore
 
 PROFILE = (
