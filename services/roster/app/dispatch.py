@@ -37,7 +37,7 @@ from services.roster.domain.dispatch import (
     Release,
 )
 from services.roster.events import EMITS
-from services.roster.store import RosterStore, dispatch_document, dispatch_from, offer_document
+from services.roster.store import RosterStore, offer_document
 
 log = logging.getLogger(__name__)
 Move = tuple[Dispatch, list]  # the dispatch after a change, and what it causes
@@ -63,8 +63,8 @@ def on_case_event(store: RosterStore, event: Envelope, now: datetime) -> None:
     itself (offers, the chain, who holds the case) moves on only for an event newer than
     any it has seen, by case version: an older one is stale for offering."""
     payload = event.payload
-    with store.change("dispatches", payload["case_id"]) as change:
-        current = dispatch_from(change.document)
+    with store.dispatches.change(payload["case_id"]) as change:
+        current = change.value
         if current is not None and current.seen(event.event_id):
             return
         dispatch = current or dispatching.start(_case_ref(payload, event.correlation_id))
@@ -148,8 +148,8 @@ def _case_ref(payload: dict, correlation_id: str) -> CaseRef:
 
 def on_offer_expiry(store: RosterStore, deadline: Deadline, now: datetime) -> None:
     """An offer's time is up: unless it was answered meanwhile, the next candidate."""
-    with store.change("dispatches", deadline.aggregate_id) as change:
-        dispatch = dispatch_from(change.document)
+    with store.dispatches.change(deadline.aggregate_id) as change:
+        dispatch = change.value
         passed = (
             dispatching.pass_on(dispatch, deadline.payload["offer_id"], "expired")
             if dispatch
@@ -164,8 +164,8 @@ def on_offer_expiry(store: RosterStore, deadline: Deadline, now: datetime) -> No
 
 def on_escalation_step(store: RosterStore, deadline: Deadline, now: datetime) -> None:
     """A step's wait is over: unless someone took the case, the next level."""
-    with store.change("dispatches", deadline.aggregate_id) as change:
-        dispatch = dispatch_from(change.document)
+    with store.dispatches.change(deadline.aggregate_id) as change:
+        dispatch = change.value
         if dispatch is None:
             return
         policy = store.policy(dispatch.case.community_id).dispatch
@@ -252,7 +252,7 @@ def _save(
     for effect in effects:
         outbox.extend(_carry_out(store, dispatch, effect, correlation, now))
     _people(store, effects, dispatch.case.case_id, now)
-    change.save(dispatch_document(dispatch), outbox)
+    change.save(dispatch, outbox)
 
 
 def _people(store: RosterStore, effects, case_id: str, now: datetime) -> None:
@@ -264,9 +264,9 @@ def _people(store: RosterStore, effects, case_id: str, now: datetime) -> None:
             touched.setdefault(person_id, []).append(effect)
     for person_id, theirs in touched.items():
         with store.change("people", person_id) as change:
-            if change.document is None:
+            if change.value is None:
                 continue
-            after = dispatching.person_after(change.document, theirs, case_id, now)
+            after = dispatching.person_after(change.value, theirs, case_id, now)
             if after is not None:
                 change.save(after)
 

@@ -17,8 +17,6 @@ from services.roster.domain.intervals import Interval
 from services.roster.domain.rota import Override, Rota
 from services.roster.store import (
     RosterStore,
-    override_document,
-    override_from,
     rota_from_document,
 )
 
@@ -57,7 +55,7 @@ def on_duty_now(
     """The rota's people on duty at `at`, overrides and leave applied, in rota order.
     `people` caches the person documents read (dispatch uses them next)."""
     found = []
-    for person_id in rotas.on_duty(rota, at, store.overrides(rota.id)):
+    for person_id in rotas.on_duty(rota, at, store.overrides_of(rota.id)):
         if person_id not in people:
             people[person_id] = store.find("people", person_id)
         if not any(start <= at < end for start, end in leave_of(people[person_id])):
@@ -91,7 +89,7 @@ def who_is_on_duty(store: RosterStore, grid_id: str, team: str, at: datetime) ->
 
 def duty_of(store: RosterStore, rota: Rota, window: Interval) -> rotas.Duty:
     """A rota's duty over a window, with every override and everyone's leave."""
-    overrides = store.overrides(rota.id)
+    overrides = store.overrides_of(rota.id)
     people = dict.fromkeys([*rota.members, *(o.person_id for o in overrides)])
     leave = {person: leave_of(store.find("people", person)) for person in people}
     return rotas.duty(rota, window, overrides, leave)
@@ -121,15 +119,15 @@ def check_in(store: RosterStore, rota_id: str, person_id: str, now: datetime) ->
     is signing in once."""
     rota = fresh_rota(store, rota_id)
     _require_member(store, rota, person_id)
-    with store.change("rota_overrides", rota_id) as change:
-        current = overrides_in(change.document)
+    with store.overrides.change(rota_id) as change:
+        current = overrides_in(change.value)
         open_ = _open_check_in(current, person_id, now)
         if open_ is not None:
             return open_
         signed = Override(
             new_id(), "check_in", person_id, now, now + timedelta(hours=CHECK_IN_HOURS)
         )
-        save_overrides(change, rota_id, [*current, signed], now)
+        save_overrides(change, [*current, signed], now)
     store.insert("attendance", _attendance(rota, person_id, "check_in", now))
     restart_clock(store, rota_id, now)
     return signed
@@ -139,8 +137,8 @@ def check_out(store: RosterStore, rota_id: str, person_id: str, now: datetime) -
     """签退: off duty from now, whether signed in ad hoc or scheduled for a shift."""
     rota = fresh_rota(store, rota_id)
     _require_member(store, rota, person_id)
-    with store.change("rota_overrides", rota_id) as change:
-        current = overrides_in(change.document)
+    with store.overrides.change(rota_id) as change:
+        current = overrides_in(change.value)
         kept = [
             Override(o.id, o.kind, o.person_id, o.start, now, o.replaces, o.note)
             if o.kind in ("check_in", "extra")
@@ -155,7 +153,7 @@ def check_out(store: RosterStore, rota_id: str, person_id: str, now: datetime) -
         ending = [end for start, end in scheduled if start <= now < end]
         if ending:
             kept.append(Override(new_id(), "check_out", person_id, now, ending[0]))
-        save_overrides(change, rota_id, kept, now)
+        save_overrides(change, kept, now)
     store.insert("attendance", _attendance(rota, person_id, "check_out", now))
     restart_clock(store, rota_id, now)
     return [o for o in kept if o.person_id == person_id and o.end >= now]
@@ -179,32 +177,33 @@ def add_override(
     if replaces:
         _require_member(store, rota, replaces)
     override = Override(new_id(), kind, person_id, start, end, replaces, note)
-    with store.change("rota_overrides", rota_id) as change:
-        save_overrides(change, rota_id, [*overrides_in(change.document), override], now)
+    with store.overrides.change(rota_id) as change:
+        save_overrides(change, [*overrides_in(change.value), override], now)
     restart_clock(store, rota_id, now)
     return override
 
 
 def remove_override(store: RosterStore, rota_id: str, override_id: str, now: datetime) -> None:
     fresh_rota(store, rota_id)
-    with store.change("rota_overrides", rota_id) as change:
-        current = overrides_in(change.document)
+    with store.overrides.change(rota_id) as change:
+        current = overrides_in(change.value)
         kept = [o for o in current if o.id != override_id]
         if len(kept) == len(current):
             raise OverrideNotFound(f"No override {override_id} on {rota_id}.")
-        save_overrides(change, rota_id, kept, now)
+        save_overrides(change, kept, now)
     restart_clock(store, rota_id, now)
 
 
-def overrides_in(document: Mapping[str, Any] | None) -> list[Override]:
-    return [override_from(entry) for entry in (document or {}).get("overrides", [])]
+def overrides_in(stored: Iterable[Override] | None) -> list[Override]:
+    """A rota's overrides as its change holds them (None before the first)."""
+    return list(stored or ())
 
 
-def save_overrides(change, rota_id: str, overrides: Iterable[Override], now: datetime) -> None:
+def save_overrides(change, overrides: Iterable[Override], now: datetime) -> None:
     """Overrides that ended a while ago go: the document stays small; attendance and
     no-shows keep their own records."""
     kept = [o for o in overrides if o.end > now - KEEP_OVERRIDES]
-    change.save({"_id": rota_id, "overrides": [override_document(o) for o in kept]})
+    change.save(tuple(kept))
 
 
 def _open_check_in(overrides: Iterable[Override], person_id: str, now: datetime) -> Override | None:
@@ -241,7 +240,7 @@ def add_leave(
     """Leave (请假) takes the person off every rota from start to end."""
     entry = {"id": new_id(), "start": start, "end": end, "reason": reason, "by": by}
     with store.change("people", person_id) as change:
-        person = change.document
+        person = change.value
         if person is None:
             raise PersonNotFound(person_id)
         kept = [e for e in person.get("leave", ()) if e["end"] > now - KEEP_LEAVE]
@@ -253,7 +252,7 @@ def add_leave(
 
 def remove_leave(store: RosterStore, person_id: str, leave_id: str, now: datetime) -> None:
     with store.change("people", person_id) as change:
-        person = change.document
+        person = change.value
         if person is None:
             raise PersonNotFound(person_id)
         kept = [e for e in person.get("leave", ()) if e["id"] != leave_id]
@@ -268,7 +267,7 @@ def reset_feed(store: RosterStore, person_id: str) -> int:
     """A new version of the person's feed URL (services.roster.http.feed_tokens): every URL
     signed for an older one is turned away from now on. Returns the new version."""
     with store.change("people", person_id) as change:
-        person = change.document
+        person = change.value
         if person is None:
             raise PersonNotFound(person_id)
         version = person.get("feed_version", 0) + 1
@@ -292,7 +291,7 @@ def restart_clock(store: RosterStore, rota_id: str, now: datetime) -> None:
     """A new chain for the rota's clock, firing now; the old chain's next deadline will
     find its generation superseded."""
     with store.change("rota_clocks", rota_id) as change:
-        clock = change.document or {"_id": rota_id, "generation": 0}
+        clock = change.value or {"_id": rota_id, "generation": 0}
         generation = clock.get("generation", 0) + 1
         change.save(
             {**clock, "generation": generation},

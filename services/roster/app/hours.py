@@ -27,7 +27,7 @@ from services.roster.domain.credits import Reopening, Resolution
 from services.roster.domain.dispatch import CaseRef, Dispatch
 from services.roster.domain.ledger import AlreadyDecided, Entry, decision_id
 from services.roster.events import EMITS
-from services.roster.store import RosterStore, entry_document, entry_from
+from services.roster.store import RosterStore
 
 CORRECTION_NAMESPACE = uuid.UUID("3c0a5e12-9f4b-4d3e-8a61-2b7c9d0e4f15")
 
@@ -69,10 +69,10 @@ class CorrectionKeyReused(Exception):
 def record(store: RosterStore, entry: Entry, correlation_id: str) -> Entry:
     """Write a ledger line with its event in one change. A line already there is returned
     as it stands: its event went out with it, and is not told again."""
-    with store.change("hours", entry.id) as change:
-        if change.document is not None:
-            return entry_from(change.document)
-        change.save(entry_document(entry), [credited_event(entry, correlation_id)])
+    with store.ledger.change(entry.id) as change:
+        if change.value is not None:
+            return change.value
+        change.save(entry, [credited_event(entry, correlation_id)])
     return entry
 
 
@@ -147,10 +147,9 @@ def take_back(
     approved decision on it) gets a reversal entry; a pending one is voided, so that it
     can no longer be approved; a rejected one counted nothing. Dated when the case was
     reopened."""
-    stored = store.find("hours", credit_id)
-    if stored is None:
+    credit = store.ledger.get(credit_id)
+    if credit is None:
         raise EntryNotFound(credit_id)
-    credit = entry_from(stored)
     counted = counted_minutes(store, credit)
     if counted is None:
         void = ledger.decide(credit, False, None, "roster", f"void: {note}", at)
@@ -164,8 +163,8 @@ def counted_minutes(store: RosterStore, credit: Entry) -> int | None:
     """What a credit counts for: its minutes once approved; None while it waits."""
     if credit.state == "approved":
         return credit.minutes
-    decided = store.find("hours", decision_id(credit.id))
-    return entry_from(decided).minutes if decided else None
+    decided = store.ledger.get(decision_id(credit.id))
+    return decided.minutes if decided else None
 
 
 @dataclass(frozen=True)
@@ -193,7 +192,7 @@ def decide(
     pending = _entry(store, entry_id, staff.communities)
     if pending.case_id is None:
         raise ledger.NotPending(entry_id)
-    with store.change("dispatches", pending.case_id):
+    with store.dispatches.change(pending.case_id):
         decision = ledger.decide(
             pending, approve, minutes, staff.name, note, now, acting=staff.person_id
         )
@@ -233,10 +232,10 @@ def correct(
 
 
 def _entry(store: RosterStore, entry_id: str, visible: Iterable[str] | None) -> Entry:
-    stored = store.find("hours", entry_id)
-    if stored is None or (visible is not None and stored["community_id"] not in set(visible)):
+    entry = store.ledger.get(entry_id)
+    if entry is None or (visible is not None and entry.community_id not in set(visible)):
         raise EntryNotFound(entry_id)
-    return entry_from(stored)
+    return entry
 
 
 def ledger_of(store: RosterStore, **match: str) -> dict:

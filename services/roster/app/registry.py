@@ -108,7 +108,7 @@ def apply(store: RosterStore, plan: ImportPlan, now: datetime) -> dict[str, int]
 
 def _replace(store: RosterStore, collection: str, document: Mapping[str, Any]) -> bool:
     with store.change(collection, document["_id"]) as change:
-        if change.document == dict(document):
+        if change.value == dict(document):
             return False
         change.save(document)
     return True
@@ -116,7 +116,7 @@ def _replace(store: RosterStore, collection: str, document: Mapping[str, Any]) -
 
 def _save_area(store: RosterStore, document: Mapping[str, Any], now: datetime) -> bool:
     with store.change("areas", document["_id"]) as change:
-        current = change.document or {}
+        current = change.value or {}
         if {k: v for k, v in current.items() if k != "version"} == dict(document):
             return False
         version = current.get("version", 0) + 1
@@ -146,7 +146,7 @@ def area_changed(document: Mapping[str, Any], version: int, now: datetime):
 def _save_person(store: RosterStore, document: Mapping[str, Any], now: datetime) -> bool:
     """The profile is replaced; leave, open cases and offers stay as they are."""
     with store.change("people", document["_id"]) as change:
-        current = change.document or {}
+        current = change.value or {}
         if all(current.get(field) == document.get(field) for field in PROFILE):
             return False
         person = {

@@ -32,7 +32,7 @@ LONGEST_TICK = timedelta(hours=6)  # the chain looks in at least this often
 def on_rota_tick(store: RosterStore, deadline: Deadline, now: datetime) -> None:
     rota_id = deadline.aggregate_id
     with store.change("rota_clocks", rota_id) as change:
-        clock = change.document or {}
+        clock = change.value or {}
         if deadline.payload.get("generation") != clock.get("generation"):
             return  # superseded by a newer chain
         stored = store.find("rotas", rota_id)
@@ -118,7 +118,7 @@ def _record_no_shows(
     is recorded once (its `_id` says which shift) and takes the person off that shift."""
     if since is None or since >= until:
         return
-    overrides = store.overrides(rota.id)
+    overrides = store.overrides_of(rota.id)
     missing = []
     for shift in rota.shifts(since, until + EPSILON):
         if not since < shift.start <= until:
@@ -136,8 +136,8 @@ def _record_no_shows(
                 missing.append((person, shift))
     if not missing:
         return
-    with store.change("rota_overrides", rota.id) as change:
-        current = overrides_in(change.document)
+    with store.overrides.change(rota.id) as change:
+        current = overrides_in(change.value)
         for person, shift in missing:
             store.insert(
                 "no_shows",
@@ -151,7 +151,7 @@ def _record_no_shows(
                 },
             )
             current.append(Override(new_id(), "no_show", person, shift.start, shift.end))
-        save_overrides(change, rota.id, current, now)
+        save_overrides(change, current, now)
 
 
 def _next_tick(

@@ -17,7 +17,7 @@ from services.roster.app.duty import PersonNotFound, duty_of
 from services.roster.domain import dispatch as dispatching
 from services.roster.domain import ledger
 from services.roster.domain import rota as rotas
-from services.roster.store import RosterStore, dispatch_from, rota_from_document
+from services.roster.store import RosterStore, rota_from_document
 
 
 class NotFound(Exception):
@@ -108,7 +108,7 @@ def household_ledger(
 
 
 def dispatch(store: RosterStore, case_id: str, actor: Actor) -> dict[str, Any]:
-    found = dispatch_from(store.find("dispatches", case_id))
+    found = store.dispatches.get(case_id)
     if found is None:
         raise NotFound(f"No dispatch for case {case_id}.")
     _visible(actor, found.case.community_id, f"dispatch for case {case_id}")

@@ -1,5 +1,5 @@
-"""Effects never depend on arrival order (DESIGN.md rule 7): roster's handlers on the real
-FerretDB and RabbitMQ, fed a case's events in orders other than the one they happened in.
+"""Effects never depend on arrival order (DESIGN.md rule 7): roster's use cases on the
+in-memory store, fed a case's events in orders other than the one they happened in.
 
 With two replicas, retry tiers or a redelivery, `case.closed` can land before
 `case.resolved`, and a reopening after the next assignment: the hours a resolution
@@ -14,17 +14,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from lianxin.bus.envelope import Envelope
 from services.roster.app import dispatch, hours, registry
 from services.roster.domain.imports import rows_from_document
+from tests.roster.app.case_events import case_event
 from tests.roster.conftest import FRIDAY_NOON_UTC
-from tests.roster.test_store import case_event
-
-pytestmark = pytest.mark.integration
 
 P, Q = "p-repair-1", "p-repair-2"
 
