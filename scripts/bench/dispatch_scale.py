@@ -44,7 +44,8 @@ from scripts.bench.harness import Isolation
 from services.roster import compose
 from services.roster.app import dispatch, registry
 from services.roster.domain import dispatch as dispatching
-from services.roster.domain.imports import plan, rows_from_document
+from services.roster.domain.imports import plan
+from services.roster.domain.rows import rows_from_document
 from services.roster.store import RosterStore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,8 +26,13 @@ from lianxin.clock import utc_now
 from lianxin.store.admin import service_context
 from services.roster import compose
 from services.roster.app import registry, views
-from services.roster.domain.imports import ImportFileError, Row, rows_from_csv, rows_from_document
-from services.roster.domain.rows import ROWS
+from services.roster.domain.rows import (
+    ROWS,
+    ImportFileError,
+    Row,
+    rows_from_csv,
+    rows_from_document,
+)
 from services.roster.store import RosterStore
 
 console = Console()

@@ -19,7 +19,8 @@ from lianxin.access.actors import Forbidden
 from lianxin.privacy import mask_name
 from services.roster.app.duty import restart_clock
 from services.roster.domain import imports
-from services.roster.domain.imports import ImportPlan, Row
+from services.roster.domain.imports import ImportPlan
+from services.roster.domain.rows import SECTIONS, Row
 from services.roster.events import EMITS
 from services.roster.store import RosterStore
 
@@ -80,7 +81,7 @@ def import_rows(
 
 
 def apply(store: RosterStore, plan: ImportPlan, now: datetime) -> dict[str, int]:
-    changed = dict.fromkeys(imports.SECTIONS, 0)
+    changed = dict.fromkeys(SECTIONS, 0)
     communities: set[str] = set()
     changed_rotas: list[str] = []
     for document in plan.documents["policies"]:

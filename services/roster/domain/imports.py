@@ -22,8 +22,6 @@ households (their ledgers are per community), never one.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -35,21 +33,7 @@ from lianxin.contracts.roster import AREA_KINDS
 from services.roster.domain.areas import AreaNode, Point, community_of, problems
 from services.roster.domain.policy import storable
 from services.roster.domain.rota import InvalidRota, Slot, compile_plan
-from services.roster.domain.rows import ROWS
-
-SECTIONS = ("policies", "areas", "people", "teams", "rotas")  # the order they are stored in
-MAX_ROWS = 200_000
-
-
-class ImportFileError(Exception):
-    """A file that is not an import file at all (unknown name, not a mapping, ...)."""
-
-
-@dataclass(frozen=True)
-class Row:
-    kind: str
-    source: str  # where it came from: `people.csv:12`, `community.yaml: rotas #3`
-    data: Any
+from services.roster.domain.rows import ROWS, SECTIONS, Row
 
 
 @dataclass(frozen=True)
@@ -102,36 +86,6 @@ class Existing(Protocol):
 
 
 # -- reading --------------------------------------------------------------------------------
-
-
-def rows_from_csv(kind: str, text: str, name: str) -> list[Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    rows = []
-    for row in reader:
-        if None in row:
-            rows.append(Row(kind, f"{name}:{reader.line_num}", {"_extra": row.pop(None)}))
-            continue
-        cells = {key.strip(): (value or "").strip() for key, value in row.items()}
-        rows.append(Row(kind, f"{name}:{reader.line_num}", cells))
-    return rows
-
-
-def rows_from_document(document: Any, name: str) -> list[Row]:
-    """A YAML file (or a JSON body) with a list per section: areas, people, teams, ..."""
-    if not isinstance(document, Mapping):
-        raise ImportFileError(f"{name}: expected sections ({', '.join(SECTIONS)}).")
-    unknown = set(document) - set(SECTIONS)
-    if unknown:
-        raise ImportFileError(f"{name}: unknown sections {', '.join(sorted(map(str, unknown)))}.")
-    rows = []
-    for kind in SECTIONS:
-        entries = document.get(kind) or []
-        if not isinstance(entries, list):
-            raise ImportFileError(f"{name}: {kind} is a list of rows.")
-        rows.extend(Row(kind, f"{name}: {kind} #{i + 1}", entry) for i, entry in enumerate(entries))
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(f"{name}: at most {MAX_ROWS} rows at a time.")
-    return rows
 
 
 # -- checking -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The rows of an import: areas, people, teams, rotas and policies, as CSV or YAML.
+"""The rows of an import: areas, people, teams, rotas and policies, as CSV or YAML; their
+columns, and the rows read from a CSV text or a YAML (or JSON) document.
 
 The same columns serve both formats. In YAML a list is a list; in a CSV cell it is
 written out: `a;b` for a list, `wecom:ljg;sms:13807310001` for contacts,
@@ -9,7 +10,11 @@ turn order with `|`).
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
@@ -29,6 +34,21 @@ ADDRESS = {
     "wecom": re.compile(r"^\S{1,64}$"),
     "dingtalk": re.compile(r"^\S{1,64}$"),
 }
+
+
+SECTIONS = ("policies", "areas", "people", "teams", "rotas")  # the order they are stored in
+MAX_ROWS = 200_000
+
+
+class ImportFileError(Exception):
+    """A file that is not an import file at all (unknown name, not a mapping, ...)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    kind: str
+    source: str  # where it came from: `people.csv:12`, `community.yaml: rotas #3`
+    data: Any
 
 
 def _split(value: Any, separator: str) -> Any:
@@ -194,3 +214,36 @@ ROWS: dict[str, type[Schema]] = {
     "rotas": RotaRow,
     "policies": PolicyRow,
 }
+
+
+# -- rows from CSV text and YAML (or JSON) documents ---------------------------------------
+
+
+def rows_from_csv(kind: str, text: str, name: str) -> list[Row]:
+    reader = csv.DictReader(io.StringIO(text))
+    rows = []
+    for row in reader:
+        if None in row:
+            rows.append(Row(kind, f"{name}:{reader.line_num}", {"_extra": row.pop(None)}))
+            continue
+        cells = {key.strip(): (value or "").strip() for key, value in row.items()}
+        rows.append(Row(kind, f"{name}:{reader.line_num}", cells))
+    return rows
+
+
+def rows_from_document(document: Any, name: str) -> list[Row]:
+    """A YAML file (or a JSON body) with a list per section: areas, people, teams, ..."""
+    if not isinstance(document, Mapping):
+        raise ImportFileError(f"{name}: expected sections ({', '.join(SECTIONS)}).")
+    unknown = set(document) - set(SECTIONS)
+    if unknown:
+        raise ImportFileError(f"{name}: unknown sections {', '.join(sorted(map(str, unknown)))}.")
+    rows = []
+    for kind in SECTIONS:
+        entries = document.get(kind) or []
+        if not isinstance(entries, list):
+            raise ImportFileError(f"{name}: {kind} is a list of rows.")
+        rows.extend(Row(kind, f"{name}: {kind} #{i + 1}", entry) for i, entry in enumerate(entries))
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(f"{name}: at most {MAX_ROWS} rows at a time.")
+    return rows

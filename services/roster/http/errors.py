@@ -4,6 +4,7 @@ of errors routes name in their OpenAPI `raises`."""
 
 from __future__ import annotations
 
+from lianxin.access.actors import Forbidden
 from lianxin.http.entrypoint import route
 from lianxin.store.lease import LeaseBusy
 from services.roster.app import duty, hours, registry, views
@@ -37,4 +38,14 @@ ERRORS = {
 }
 http = route(ERRORS)
 PERSON = (duty.PersonNotFound, views.NotFound)
+# what a staff decision on a pending credit may raise
+DECISION = (
+    hours.EntryNotFound,
+    ledger.AlreadyDecided,
+    ledger.NotPending,
+    ledger.OwnHours,
+    ledger.ExceedsCredit,
+    Forbidden,
+    LeaseBusy,
+)
 ROTA = (duty.RotaNotFound, duty.PersonNotFound, duty.NotInTeam, views.NotFound, LeaseBusy)

@@ -14,7 +14,7 @@ from lianxin.http.responses import csv_response
 from lianxin.store.lease import LeaseBusy
 from services.roster.app import hours, views
 from services.roster.domain import ledger
-from services.roster.http.errors import PERSON, http
+from services.roster.http.errors import DECISION, PERSON, http
 from services.roster.http.schemas import (
     CorrectionBody,
     DecisionBody,
@@ -73,15 +73,7 @@ class LedgerHttp:
         summary="Approve a pending credit",
         body=DecisionBody,
         responses={200: EntrySchema},
-        raises=(
-            hours.EntryNotFound,
-            ledger.AlreadyDecided,
-            ledger.NotPending,
-            ledger.OwnHours,
-            ledger.ExceedsCredit,
-            Forbidden,
-            LeaseBusy,
-        ),
+        raises=DECISION,
         scope="act",
     )
     def approve_hours(self, request, actor, entry_id, body):
@@ -93,15 +85,7 @@ class LedgerHttp:
         summary="Reject a pending credit",
         body=DecisionBody,
         responses={200: EntrySchema},
-        raises=(
-            hours.EntryNotFound,
-            ledger.AlreadyDecided,
-            ledger.NotPending,
-            ledger.OwnHours,
-            ledger.ExceedsCredit,
-            Forbidden,
-            LeaseBusy,
-        ),
+        raises=DECISION,
         scope="act",
     )
     def reject_hours(self, request, actor, entry_id, body):

@@ -8,7 +8,7 @@ from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
 from lianxin.store.lease import LeaseBusy
 from services.roster.app import registry, views
-from services.roster.domain.imports import rows_from_document
+from services.roster.domain.rows import rows_from_document
 from services.roster.http.errors import PERSON, ImportRejected, http
 from services.roster.http.schemas import (
     AreaListSchema,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from lianxin.bus.envelope import Envelope
 from services.roster.app import hours, registry
-from services.roster.domain.imports import rows_from_document
+from services.roster.domain.rows import rows_from_document
 from tests.roster.conftest import FRIDAY_NOON_UTC
 
 

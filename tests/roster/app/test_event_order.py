@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from lianxin.bus.envelope import Envelope
 from services.roster.app import dispatch, hours, registry
-from services.roster.domain.imports import rows_from_document
+from services.roster.domain.rows import rows_from_document
 from tests.roster.app.case_events import case_event
 from tests.roster.conftest import FRIDAY_NOON_UTC
 

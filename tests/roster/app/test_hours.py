@@ -13,8 +13,8 @@ from lianxin.bus.envelope import Envelope
 from services.roster.admin import OPERATOR
 from services.roster.app import dispatch, hours, registry, views
 from services.roster.domain.dispatch import CaseRef
-from services.roster.domain.imports import rows_from_document
 from services.roster.domain.ledger import AlreadyDecided
+from services.roster.domain.rows import rows_from_document
 from tests.roster.app.case_events import (
     by_type,
     case_event,

@@ -11,7 +11,7 @@ import pytest
 from lianxin.access.actors import Forbidden
 from services.roster.admin import read
 from services.roster.app import dispatch, duty, registry
-from services.roster.domain.imports import rows_from_document
+from services.roster.domain.rows import rows_from_document
 from tests.roster.app.case_events import (
     by_type,
     case_event,

@@ -10,14 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.roster.admin import read
-from services.roster.domain.imports import (
-    ImportFileError,
-    Move,
-    plan,
-    rows_from_csv,
-    rows_from_document,
-)
+from services.roster.domain.imports import Move, plan
 from services.roster.domain.rota import on_duty
+from services.roster.domain.rows import ImportFileError, rows_from_csv, rows_from_document
 from services.roster.store import rota_from_document
 
 SAMPLE = Path(__file__).parents[3] / "services" / "roster" / "data" / "jingxiang"
