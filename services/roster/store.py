@@ -23,9 +23,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import date, datetime
 from datetime import time as clock_time
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pymongo import ASCENDING, DESCENDING
@@ -45,6 +46,7 @@ DEFINITIONS_SECONDS = 3.0  # how long a replica may act on a definition an impor
 # the registry's records and each rota's clock: plain documents, no domain type of their own
 RECORDS = ("areas", "people", "teams", "rotas", "policies", "rota_clocks")
 LISTING_LIMIT = 200
+T = TypeVar("T")
 
 
 class RosterStore:
@@ -202,63 +204,26 @@ def rota_from_document(document: Mapping[str, Any]) -> Rota:
 
 
 def override_from(document: Mapping[str, Any]) -> Override:
-    return Override(
-        id=document["id"],
-        kind=document["kind"],
-        person_id=document["person_id"],
-        start=document["start"],
-        end=document["end"],
-        replaces=document.get("replaces"),
-        note=document.get("note", ""),
-    )
+    return _from_fields(Override, document)
 
 
 def override_document(override: Override) -> dict[str, Any]:
-    return {
-        "id": override.id,
-        "kind": override.kind,
-        "person_id": override.person_id,
-        "start": override.start,
-        "end": override.end,
-        "replaces": override.replaces,
-        "note": override.note,
-    }
+    return document_of(override)
 
 
 def entry_from(document: Mapping[str, Any]) -> Entry:
-    return Entry(
-        id=document["_id"],
-        kind=document["kind"],
-        state=document["state"],
-        person_id=document["person_id"],
-        community_id=document["community_id"],
-        minutes=document["minutes"],
-        at=document["at"],
-        case_id=document.get("case_id"),
-        household_id=document.get("household_id"),
-        rule=document.get("rule", ""),
-        refers_to=document.get("refers_to"),
-        note=document.get("note", ""),
-        by=document.get("by", "roster"),
-    )
+    return _from_fields(Entry, document, id=document["_id"])
 
 
 def entry_document(entry: Entry) -> dict[str, Any]:
-    return {
-        "_id": entry.id,
-        "kind": entry.kind,
-        "state": entry.state,
-        "person_id": entry.person_id,
-        "community_id": entry.community_id,
-        "minutes": entry.minutes,
-        "at": entry.at,
-        "case_id": entry.case_id,
-        "household_id": entry.household_id,
-        "rule": entry.rule,
-        "refers_to": entry.refers_to,
-        "note": entry.note,
-        "by": entry.by,
-    }
+    return {"_id": entry.id, **{k: v for k, v in document_of(entry).items() if k != "id"}}
+
+
+def _from_fields(kind: type[T], document: Mapping[str, Any], **given: Any) -> T:
+    """A dataclass from the document's fields of the same names; a field the document
+    lacks (a record stored before the field existed) takes the dataclass's default."""
+    names = {field.name for field in fields(kind)} - set(given)
+    return kind(**given, **{name: document[name] for name in names if name in document})
 
 
 def dispatch_from(document: Mapping[str, Any]) -> Dispatch:
