@@ -17,7 +17,7 @@ The commands that change a service's data (keys, roster import, metrics rebuild)
 its database and publish nothing: the service's own outbox sweep publishes the events
 they cause, as the service's broker user, the only one allowed on its exchange, and the
 command returns once it has (lianxin.store.admin). The roster's commands are the roster
-service's own (services/roster/cli.py), mounted here. The dead-letter commands speak to
+service's own (services/roster/admin.py), mounted here. The dead-letter commands speak to
 the broker as its administrator, AMQP_URI (the local default: guest, from localhost only).
 """
 
@@ -41,7 +41,7 @@ from lianxin.store.admin import service_context
 from scripts.stack import SERVICES, consumed_queues
 from services.cases import keys
 from services.cases.store import KeyStore
-from services.roster.cli import roster
+from services.roster.admin import roster
 
 console = Console()
 notes = Console(stderr=True)  # progress; stdout keeps what a script reads (a key, a table)

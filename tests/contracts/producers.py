@@ -17,12 +17,12 @@ from services.cases import keys, lifecycle, timekeeping
 from services.cases.domain import Case, Outcome
 from services.notify.domain import Attempt, Contact, Delivery, Recipient
 from services.notify.pipeline import outcome_events
-from services.roster import handlers as roster_handlers
-from services.roster import hours, registry, rota_clock
-from services.roster import rota as rotas
-from services.roster.domain import CaseRef, Escalate, Offer
-from services.roster.ledger import Entry
-from services.roster.rota import Rota, Slot, compile_plan
+from services.roster.app import dispatch as roster_dispatch
+from services.roster.app import hours, registry, rota_clock
+from services.roster.domain import rota as rotas
+from services.roster.domain.dispatch import CaseRef, Escalate, Offer
+from services.roster.domain.ledger import Entry
+from services.roster.domain.rota import Rota, Slot, compile_plan
 from tests.cases.factories import (
     AT,
     OFFER,
@@ -174,9 +174,9 @@ def roster_events() -> list[Envelope]:
     )
     found = rotas.duty(rota, (now, now + timedelta(days=2)))
     return [
-        roster_handlers.offer_made(offer, "c", "LX-1", now),
-        roster_handlers.offer_expired(offer, "c", "LX-1", now),
-        roster_handlers.escalation_required(
+        roster_dispatch.offer_made(offer, "c", "LX-1", now),
+        roster_dispatch.offer_expired(offer, "c", "LX-1", now),
+        roster_dispatch.escalation_required(
             case, Escalate(1, "grid_leader", "nobody accepted", None), leader, "why", "c", now
         ),
         registry.area_changed(area, 1, now),

@@ -48,7 +48,7 @@ from scripts.stack import SERVICES
 from services.cases.store import CaseStore
 from services.metrics.store import MetricsStore
 from services.notify.store import NotifyStore
-from services.roster.store import RosterStore
+from services.roster import compose as roster_compose
 from tests.e2e.conftest import (
     ROOT,
     client,
@@ -304,7 +304,7 @@ def drive_a_case(stack, keys) -> None:
 
 REPOSITORIES = {
     "cases": CaseStore,
-    "roster": RosterStore,
+    "roster": roster_compose.build,
     "notify": NotifyStore,
     "metrics": MetricsStore,
 }
