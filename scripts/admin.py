@@ -39,7 +39,7 @@ from lianxin.clock import utc_now
 from lianxin.config import Settings
 from lianxin.store.admin import service_context
 from scripts.stack import SERVICES, consumed_queues
-from services.cases import keys
+from services.cases.app import keys
 from services.cases.store import KeyStore
 from services.roster.cli import roster
 
@@ -101,9 +101,7 @@ def create_key(name, scopes, communities, channels, hotline_id, person_id, role)
         raise click.UsageError("--person and --role go together.")
     if "hotline" in channels and hotline_id is None:
         raise click.UsageError("--channel hotline needs --hotline.")
-    grant = keys.Grant.of(
-        name, scopes, communities, channels or None, hotline_id, person_id, role
-    )
+    grant = keys.Grant.of(name, scopes, communities, channels or None, hotline_id, person_id, role)
     record, issued = issue_key(grant)
     console.print(
         f"key [bold]{record.id}[/] for {name}: scopes {', '.join(record.scopes)}, "

@@ -23,12 +23,10 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -39,15 +37,12 @@ from lianxin.store.aggregates import recover_all
 from lianxin.store.documents import document_of
 from lianxin.store.idempotency import already_applied, record_applied
 from lianxin.store.repository import StoreContext
-from services.cases.areas import AreaNode, CommunityMap
-from services.cases.case_numbers import case_number
-from services.cases.domain import Case, Step, Timer
-from services.cases.duplicates import Place, within
-from services.cases.keys import KeyExists, KeyNotFound
-from services.cases.triage import Taxonomy
+from services.cases.app.keys import KeyExists, KeyNotFound
+from services.cases.domain.areas import AreaNode, CommunityMap
+from services.cases.domain.case import Case, Step, Timer
+from services.cases.domain.case_numbers import case_number
+from services.cases.domain.duplicates import Place, within
 
-DATA = Path(__file__).parent / "data"
-DEFAULT_WARNING_SHARE = 0.8  # of a time limit used, when the assignee is warned
 AREA_CACHE_SECONDS = 5.0  # how long an area change may take to reach intake, at most
 MAX_APPLIED_EVENTS = 20  # the roster events a case remembers having applied
 NEWEST_FIRST = [("reported_at", DESCENDING), ("_id", DESCENDING)]
@@ -60,20 +55,6 @@ LISTING_INDEXES = (  # the listing's filters, each with the listing's order
     [("community_id", ASCENDING), ("is_overdue", ASCENDING), *NEWEST_FIRST],
     NEWEST_FIRST,  # an all-communities key listing without a community
 )
-
-
-def load_taxonomy(folder: Path = DATA) -> Taxonomy:
-    def read(name: str) -> Any:
-        return yaml.safe_load((folder / name).read_text(encoding="utf-8"))
-
-    return Taxonomy.from_data(
-        read("taxonomy.yaml"), read("keywords.yaml"), read("emergencies.yaml")
-    )
-
-
-def load_prefixes(folder: Path = DATA) -> dict[str, str]:
-    raw = yaml.safe_load((folder / "case_numbers.yaml").read_text(encoding="utf-8"))
-    return dict(raw.get("prefixes") or {})
 
 
 # Case documents
@@ -151,15 +132,8 @@ class CaseStore:
         self.cases = context.aggregates("cases")
         self.places = context.aggregates("case_places")
         self.areas = context.aggregates("areas")
-        self.keys = KeyStore(context)
         self._slots = context.db["case_numbers"]
         self._counters = context.db["case_number_counters"]
-        folder = Path(context.config.get("CASES_DATA_DIR") or DATA)
-        share = float(context.config.get("TIME_WARNING_SHARE") or DEFAULT_WARNING_SHARE)
-        if not 0 < share < 1:
-            raise ValueError(f"TIME_WARNING_SHARE is a share of the time, not {share}")
-        self.taxonomy = replace(load_taxonomy(folder), warning_share=share)
-        self.prefixes = load_prefixes(folder)
         self._maps: dict[str, tuple[float, CommunityMap]] = {}
         self._hints: dict[str, int] = {}
         self._area_locks: dict[str, threading.Lock] = {}
@@ -170,7 +144,7 @@ class CaseStore:
             self.cases.collection.create_index(keys)
 
     def recover(self) -> int:
-        return recover_all((self.cases, self.places, self.areas, self.keys.keys))
+        return recover_all((self.cases, self.places, self.areas))
 
     # One case
 
@@ -399,6 +373,9 @@ class KeyStore:
                 raise KeyNotFound(record.id)
             change.save(record.to_document(), [event])
         return record
+
+    def recover(self) -> int:
+        return self.keys.recover()
 
     def get(self, key_id: str) -> KeyRecord | None:
         document = self.keys.find(key_id)

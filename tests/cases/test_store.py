@@ -1,6 +1,7 @@
-"""The cases repository on the real FerretDB: readable numbers unique under concurrent
-intake, the listing's cursor stable under inserts, the area replica and the duplicate
-index changed under their leases."""
+"""The cases repository's contract, on every store backend (tests/backends.py: memory,
+FerretDB, MongoDB when given): readable numbers unique under concurrent intake, the
+listing's cursor stable under inserts, the area replica and the duplicate index changed
+under their leases, and intake and merging safe when a write fails half-way."""
 
 from __future__ import annotations
 
@@ -11,43 +12,36 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lianxin.config import Settings
 from lianxin.faults import armed
-from lianxin.store.repository import build_context, ensure_indexes
-from services.cases import handlers, intake
-from services.cases.duplicates import place_of
-from services.cases.store import CaseStore, from_document, map_from_document, map_to_document
+from lianxin.store.repository import ensure_indexes
+from services.cases import compose
+from services.cases.app import actions
+from services.cases.app.intake import case_id_for
+from services.cases.domain import intake
+from services.cases.domain.duplicates import place_of
+from services.cases.store import from_document, map_from_document, map_to_document
 from tests.cases.factories import AT, REPORTER, STAFF, community, triaged
 
-pytestmark = pytest.mark.integration
+
+@pytest.fixture
+def parts(backend):
+    """The repository and the intake as the service builds them (compose.py), on each
+    backend (tests/backends.py)."""
+    context = backend.context("cases", lease_ttl_seconds=5)
+    built = compose.build(context)
+    ensure_indexes(context, built)
+    return built
 
 
 @pytest.fixture
-def settings(mongo_client, db_prefix, amqp_uri):
-    """A database of the test's own, dropped afterwards."""
-    settings = Settings(
-        service="cases",
-        amqp_uri=amqp_uri,
-        mongo_db_prefix=f"{db_prefix}{uuid.uuid4().hex[:6]}_",
-        lease_ttl_seconds=5,
-    )
-    yield settings
-    mongo_client.drop_database(settings.database)
+def store(parts):
+    return parts.store
 
 
 @pytest.fixture
-def store(settings, mongo_client):
-    """The repository as the service builds it."""
-    context = build_context(settings, {}, mongo_client)
-    repository = CaseStore(context)
-    ensure_indexes(context, repository)
-    return repository
-
-
-@pytest.fixture
-def replica(settings, mongo_client, store):
+def replica(backend, store):
     """A second process's repository on the same database."""
-    return CaseStore(build_context(settings, {}, mongo_client))
+    return compose.build(backend.context("cases", lease_ttl_seconds=5)).store
 
 
 def test_concurrent_intakes_each_get_their_own_number_in_sequence(store):
@@ -166,16 +160,17 @@ class WriteFailed(Exception):
 
 
 def test_a_retried_report_whose_first_case_write_failed_after_claiming_its_place_opens_once(
-    settings, mongo_client
+    backend,
 ):
     """The first attempt claimed the place for its case id, then died before writing the
     case. The retry (same Idempotency-Key, so the same case id) takes the dead attempt's
     lease over once it expires, and finds its own claim at the place: it takes the place
     again instead of waiting on its own case's lease, which it holds."""
-    store = CaseStore(build_context(replace(settings, lease_ttl_seconds=1), {}, mongo_client))
+    parts = compose.build(backend.context("cases", lease_ttl_seconds=1))
+    store = parts.store
     with store.area_change("jingxiang") as change:
         change.save(map_to_document(community()))
-    received = intake.Intake(
+    received = intake.Report(
         community_id="jingxiang",
         description=f"5栋2单元楼道灯坏了 {uuid.uuid4().hex[:6]}",
         channel="hotline",
@@ -183,14 +178,14 @@ def test_a_retried_report_whose_first_case_write_failed_after_claiming_its_place
     )
 
     def report_now():
-        return handlers.report(store, received, REPORTER, lambda _: True, "retry-1", None, AT)
+        return parts.intake.report(received, REPORTER, lambda _: True, "retry-1", None, AT)
 
     def fail():
         raise WriteFailed()
 
     with armed("aggregate.before_write", fail), pytest.raises(WriteFailed):
         report_now()
-    case_id = handlers.case_id_for("retry-1", REPORTER.key_id)
+    case_id = case_id_for("retry-1", REPORTER.key_id)
     assert store.get(case_id) is None
     case, created = report_now()
     assert created and case.id == case_id and case.state == "triaged"
@@ -199,7 +194,7 @@ def test_a_retried_report_whose_first_case_write_failed_after_claiming_its_place
 
 
 def test_a_merge_retried_after_its_duplicates_write_failed_counts_and_answers_it_once(
-    store, monkeypatch
+    store, parts, monkeypatch
 ):
     """Staff merge a hotline order's case into the open case it repeats. The open case
     takes note of it under its own lease, then the duplicate's write fails (503): the
@@ -208,14 +203,14 @@ def test_a_merge_retried_after_its_duplicates_write_failed_counts_and_answers_it
         change.save(map_to_document(community()))
 
     def order(order_no: str, description: str):
-        received = intake.Intake(
+        received = intake.Report(
             community_id="jingxiang",
             description=description,
             channel="hotline",
             location={"grid_id": "g1"},
             hotline={"hotline_id": "cs-12345", "order_no": order_no, "deadline": None},
         )
-        return handlers.hotline_order(store, received, REPORTER, lambda _: True, None, AT)[0]
+        return parts.intake.hotline_order(received, REPORTER, lambda _: True, None, AT)[0]
 
     original = order(f"GD-{uuid.uuid4().hex[:6]}", "5栋2单元楼道灯坏了")
     duplicate = order(f"GD-{uuid.uuid4().hex[:6]}", "5栋楼道里灯不亮")
@@ -229,7 +224,7 @@ def test_a_merge_retried_after_its_duplicates_write_failed_counts_and_answers_it
                 raise WriteFailed()
 
     def merge():
-        return handlers.merge(store, duplicate.id, original.id, staff, lambda _: True, None, AT)
+        return actions.merge(store, duplicate.id, original.id, staff, lambda _: True, None, AT)
 
     monkeypatch.setattr("lianxin.store.aggregates.fault_point", second_write_fails)
     with pytest.raises(WriteFailed):
