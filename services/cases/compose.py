@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from lianxin.store.aggregates import recover_all
 from lianxin.store.repository import StoreContext
 from services.cases.app.intake import Intake
 from services.cases.domain.triage import Taxonomy
@@ -63,7 +64,8 @@ class Parts:
         self.store.ensure_indexes()
 
     def recover(self) -> int:
-        return self.store.recover() + self.keys.recover()
+        """The outbox sweep over every aggregate of the service: one read of the leases."""
+        return recover_all((*self.store.aggregates, self.keys.keys))
 
 
 def build(context: StoreContext) -> Parts:

@@ -19,7 +19,7 @@ from services.cases.app import actions
 from services.cases.app.intake import case_id_for
 from services.cases.domain import intake
 from services.cases.domain.duplicates import place_of
-from services.cases.store import from_document, map_from_document, map_to_document
+from services.cases.store import from_document
 from tests.cases.factories import AT, REPORTER, STAFF, community, triaged
 
 
@@ -106,12 +106,9 @@ def test_the_listing_never_shows_another_communitys_cases(store):
 def test_the_area_replica_round_trips_through_its_document(store):
     area = community()
     with store.area_change("jingxiang") as change:
-        change.save(map_to_document(area))
+        change.save(area)
     assert store.community_map("jingxiang") == area
-    assert (
-        map_from_document("jingxiang", store.areas.find("jingxiang")).grid_at(113.018, 28.136).code
-        == "g2"
-    )
+    assert store.areas.get("jingxiang").grid_at(113.018, 28.136).code == "g2"
 
 
 def test_a_case_stored_before_readable_numbers_is_listed_under_its_id():
@@ -138,11 +135,11 @@ def test_a_free_place_is_claimed_once_and_freed_when_its_case_closes(store):
 
     assert store.claim_place(place, entry("LX-FIRST"), 30, since)
     assert not store.claim_place(place, entry("LX-SECOND"), 30, since), "an open case is there"
-    assert store.open_case_near(place, store.places.find(place.key), 30, since) == ["LX-FIRST"]
+    assert store.open_case_near(place, store.places.get(place.key), 30, since) == ["LX-FIRST"]
     store.forget_place(replace(triaged(), id="LX-SECOND", place_key=place.key))
-    assert store.places.find(place.key)["case_id"] == "LX-FIRST", "only its own case frees it"
+    assert store.places.get(place.key)["case_id"] == "LX-FIRST", "only its own case frees it"
     store.forget_place(replace(triaged(), id="LX-FIRST", place_key=place.key))
-    assert store.places.find(place.key) is None
+    assert store.places.get(place.key) is None
     assert store.claim_place(place, entry("LX-THIRD"), 30, since)
 
 
@@ -169,7 +166,7 @@ def test_a_retried_report_whose_first_case_write_failed_after_claiming_its_place
     parts = compose.build(backend.context("cases", lease_ttl_seconds=1))
     store = parts.store
     with store.area_change("jingxiang") as change:
-        change.save(map_to_document(community()))
+        change.save(community())
     received = intake.Report(
         community_id="jingxiang",
         description=f"5栋2单元楼道灯坏了 {uuid.uuid4().hex[:6]}",
@@ -189,7 +186,7 @@ def test_a_retried_report_whose_first_case_write_failed_after_claiming_its_place
     assert store.get(case_id) is None
     case, created = report_now()
     assert created and case.id == case_id and case.state == "triaged"
-    assert store.places.find(case.place_key)["case_id"] == case.id
+    assert store.places.get(case.place_key)["case_id"] == case.id
     assert report_now() == (case, False)
 
 
@@ -200,7 +197,7 @@ def test_a_merge_retried_after_its_duplicates_write_failed_counts_and_answers_it
     takes note of it under its own lease, then the duplicate's write fails (503): the
     retry must neither count the duplicate twice nor queue a second hotline reply."""
     with store.area_change("jingxiang") as change:
-        change.save(map_to_document(community()))
+        change.save(community())
 
     def order(order_no: str, description: str):
         received = intake.Report(

@@ -95,7 +95,7 @@ def act(
         if change.case is None or not visible(change.case.community_id):
             raise CaseNotFound(reference)
         outcome = decide(change.case, now)
-        correlation = correlation_id or change.document.get("correlation_id") or case_id
+        correlation = correlation_id or change.correlation_id or case_id
         change.save(outcome.case, envelopes(outcome, correlation, now), outcome.timers)
     if outcome.case.state in DONE:
         store.forget_place(outcome.case)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -102,6 +102,19 @@ def _fingerprint(received: Report) -> str:
 
 
 @dataclass(frozen=True)
+class Sending:
+    """One sending of a report: the case it names, who sent it and when (as stored, to
+    the millisecond), and its fingerprint (None for a work order)."""
+
+    case_id: str
+    received: Report
+    by: By
+    correlation_id: str | None
+    now: datetime
+    fingerprint: str | None
+
+
+@dataclass(frozen=True)
 class Intake:
     """The one intake of the service: the repository, the taxonomy (which carries the
     time-limit policy) and the number prefixes, handed to every channel."""
@@ -123,46 +136,47 @@ class Intake:
         _require_visible(received, visible)
         case_id = case_id_for(idempotency_key, by.key_id)
         fingerprint = _fingerprint(received)
-        with self.store.change(case_id) as change:
-            if change.case is not None:
-                if not visible(change.case.community_id):
-                    raise IdempotencyKeyReused(None)
-                if change.document.get("intake_fingerprint") != fingerprint:
-                    raise IdempotencyKeyReused(case_id)
-                return change.case, False
-            return self._open(change, case_id, received, by, correlation_id, now, fingerprint), True
+
+        def same_report(found: Case, found_fingerprint: str | None) -> None:
+            if not visible(found.community_id):
+                raise IdempotencyKeyReused(None)
+            if found_fingerprint != fingerprint:
+                raise IdempotencyKeyReused(case_id)
+
+        sending = Sending(case_id, received, by, correlation_id, milliseconds(now), fingerprint)
+        return self._open_once(sending, same_report)
 
     def hotline_order(
-        self,
-        received: Report,
-        by: By,
-        visible: Visible,
-        correlation_id: str | None,
-        now: datetime,
+        self, received: Report, by: By, visible: Visible, correlation_id: str | None, now: datetime
     ) -> tuple[Case, bool]:
         """A 12345 work order: its number is unique per hotline, so a resend returns the
         case the first sending opened, whatever it says this time."""
         _require_visible(received, visible)
         hotline = received.hotline or {}
         case_id = hotline_case_id(hotline["hotline_id"], hotline["order_no"])
-        with self.store.change(case_id) as change:
-            if change.case is not None:
-                if change.case.community_id != received.community_id:
-                    raise IdempotencyKeyReused(None)
-                return change.case, False
-            return self._open(change, case_id, received, by, correlation_id, now, None), True
 
-    def _open(
-        self,
-        change: CaseChange,
-        case_id: str,
-        received: Report,
-        by: By,
-        correlation_id: str | None,
-        now: datetime,
-        fingerprint: str | None,
-    ) -> Case:
-        now = milliseconds(now)
+        def same_order(found: Case, _: str | None) -> None:
+            if found.community_id != received.community_id:
+                raise IdempotencyKeyReused(None)
+
+        sending = Sending(case_id, received, by, correlation_id, milliseconds(now), None)
+        return self._open_once(sending, same_order)
+
+    def _open_once(
+        self, sending: Sending, same: Callable[[Case, str | None], None]
+    ) -> tuple[Case, bool]:
+        """Under the case's lease: open it, or return the case a first sending opened
+        once `same` (given it and its fingerprint) has found it is the same report."""
+        with self.store.change(sending.case_id) as change:
+            if change.case is not None:
+                same(change.case, change.intake_fingerprint)
+                return change.case, False
+            return self._open(change, sending), True
+
+    def _open(self, change: CaseChange, sending: Sending) -> Case:
+        """The case as reported and triaged (or folded into the open case at its place),
+        numbered, and saved with its events: the first write under its lease."""
+        case_id, received, now = sending.case_id, sending.received, sending.now
         area = self.store.community_map(received.community_id)
         located = areas.locate(area, received.location)
         decided = self.taxonomy.triage(
@@ -174,19 +188,19 @@ class Intake:
             case_id,
             now,
         )
-        outcome = receive(case_id, number, received, located, decided, by, now)
+        outcome = receive(case_id, number, received, located, decided, sending.by, now)
         place = _place(received, located, decided)
         if place is not None and decided.category is not None:
             outcome = self._merge_or_register(outcome, place, decided.category, decided, now)
         else:
             outcome = outcome.then(triage(outcome.case, decided, self.taxonomy.warning_share, now))
-        correlation = correlation_id or case_id
-        change.save(
+        correlation = sending.correlation_id or case_id
+        change.open(
             outcome.case,
             envelopes(outcome, correlation, now),
             outcome.timers,
-            intake_fingerprint=fingerprint,
             correlation_id=correlation,
+            intake_fingerprint=sending.fingerprint,
         )
         return outcome.case
 
@@ -224,7 +238,7 @@ class Intake:
             return self._registered(received, decided, place, now)
         while True:
             with store.place(place) as slot:
-                original_id = self._open_case_at(place, slot.document, category, since, case)
+                original_id = self._open_case_at(place, slot.value, category, since, case)
                 if original_id is None:
                     registered = self._registered(received, decided, place, now)
                     slot.save(entry)

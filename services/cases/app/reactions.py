@@ -14,10 +14,10 @@ from lianxin.bus.envelope import Envelope
 from lianxin.bus.retry import PermanentError
 from services.cases.app.actions import envelopes, milliseconds
 from services.cases.domain import clock_actions, lifecycle
-from services.cases.domain.areas import AreaNode
+from services.cases.domain.areas import AreaNode, CommunityMap
 from services.cases.domain.case import DONE, SYSTEM_ROSTER, Case, InvalidTransition, Outcome
 from services.cases.domain.triage import Taxonomy
-from services.cases.store import CaseStore, map_from_document, map_to_document
+from services.cases.store import CaseStore
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def on_timer(
         outcome = decide(change.case, deadline.payload, now)
         if outcome is None:
             return
-        correlation = change.document.get("correlation_id") or change.case.id
+        correlation = change.correlation_id or change.case.id
         change.save(
             outcome.case,
             envelopes(outcome, correlation, now),
@@ -139,8 +139,9 @@ def record_area(store: CaseStore, event: Envelope) -> bool:
         removed=bool(payload.get("removed")),
     )
     with store.area_change(community_id) as change:
-        updated = map_from_document(community_id, change.document).applied(node)
+        known = change.value or CommunityMap(community_id, {})
+        updated = known.applied(node)
         if updated is None:
             return False
-        change.save(map_to_document(updated))
+        change.save(updated)
     return True
