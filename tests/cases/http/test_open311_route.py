@@ -16,7 +16,7 @@ from lianxin.instrumentation import HTTP_REQUESTS
 from lianxin.store.lease import LeaseBusy
 from services.cases.domain.case import CaseNotFound
 from services.cases.domain.open311 import Open311Error
-from services.cases.http.open311 import BASE, FORMAT, Open311Route, Params
+from services.cases.http.open311_route import BASE, FORMAT, Open311Route, Params
 
 URL = f"{BASE}/requests.{FORMAT}"
 
