@@ -1,5 +1,5 @@
-"""The actions on a case after intake: each checks the state (domain.TRANSITIONS) and who
-acts, and returns an Outcome with the events of docs/events.md. Plain Python.
+"""The actions on a case after intake: each checks the state (TRANSITIONS, domain/case.py)
+and who acts, and returns an Outcome with the events of docs/events.md. Plain Python.
 """
 
 from __future__ import annotations

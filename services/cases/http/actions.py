@@ -106,16 +106,29 @@ def _assign(asked: Asked, case: Case, at: datetime) -> Outcome:
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where an action's path names its case, and the channel it acts through."""
+
+    url: str
+    channel: str
+    case_id: Callable[[Mapping[str, str]], str]  # from the path's variables
+
+
+ON_CASE = Where("/v1/cases/<string:case_id>", "api", lambda path: path["case_id"])
+
+
+@dataclass(frozen=True)
 class CaseAction:
     """One action on a case as the API declares it."""
 
     method: str  # the entrypoint's name on the service
-    path: str  # after /v1/cases/<case_id>/
+    path: str  # after the case's own path (`where`)
     summary: str
     body: type[Schema]
     perform: Callable[[Asked], Case]
     scope: str = "act"
     raises: tuple[type[BaseException], ...] = ()
+    where: Where = ON_CASE
 
 
 CASE_ACTIONS = (
@@ -269,11 +282,14 @@ CASE_ACTIONS = (
 
 
 def entrypoint(action: CaseAction) -> Callable[..., Any]:
-    """The one route every action on a case is: POST its body, answer the case."""
+    """The one route every action on a case is: POST its body, answer the case. Its case
+    is named by the path (`where`): by id or number, or by a hotline's work order."""
+
+    where = action.where
 
     @http(
         "POST",
-        f"/v1/cases/<string:case_id>/{action.path}",
+        f"{where.url}/{action.path}",
         summary=action.summary,
         body=action.body,
         responses={200: CaseSchema},
@@ -281,11 +297,11 @@ def entrypoint(action: CaseAction) -> Callable[..., Any]:
         headers=[CORRELATION_HEADER],
         scope=action.scope,
     )
-    def run(self, request, actor, case_id, body):
+    def run(self, request, actor, body, **path):
         asked = Asked(
             parts=self.cases,
-            reference=case_id,
-            by=actions.by_actor(actor, "api"),
+            reference=where.case_id(path),
+            by=actions.by_actor(actor, where.channel),
             body=body,
             visible=actor.sees,
             correlation_id=correlation_id(request),

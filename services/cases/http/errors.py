@@ -1,6 +1,6 @@
 """The error → status table of the cases API, and the route decorator it is bound into:
 a use case raises a domain error, the one entrypoint (lianxin.http.entrypoint) answers
-with its status. Open311 answers with the spec's own table (http/open311.py)."""
+with its status. Open311 answers with the spec's own table (http/open311_route.py)."""
 
 from __future__ import annotations
 

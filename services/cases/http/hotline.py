@@ -20,8 +20,9 @@ from services.cases.domain import clock_actions, lifecycle
 from services.cases.domain.areas import UnknownArea
 from services.cases.domain.case import CaseNotFound, InvalidRequest
 from services.cases.domain.intake import Report
-from services.cases.http.cases import CORRELATION_HEADER, act, shown
-from services.cases.http.errors import ACTION_ERRORS, http
+from services.cases.http.actions import CaseAction, Where, decided, entrypoint
+from services.cases.http.cases import CORRELATION_HEADER, shown
+from services.cases.http.errors import http
 from services.cases.http.schemas import (
     CaseSchema,
     HotlineExtensionSchema,
@@ -32,10 +33,11 @@ from services.cases.http.schemas import (
 ORDER = "/v1/hotline/orders/<string:hotline_id>/<string:order_no>"
 
 
-def order_case_id(store, hotline_id: str, order_no: str, actor) -> str:
-    case_id = hotline_case_id(hotline_id, order_no)
-    actions.get(store, case_id, actor.sees)  # 404 unless it exists and the key sees it
-    return case_id
+# The actions on a case by its work order's number: a case of a community the key does
+# not cover is not found (404), as by its id
+ON_ORDER = Where(
+    ORDER, "hotline", lambda path: hotline_case_id(path["hotline_id"], path["order_no"])
+)
 
 
 class HotlineHttp:
@@ -90,40 +92,28 @@ class HotlineHttp:
         case_id = hotline_case_id(hotline_id, order_no)
         return 200, shown(actions.get(self.cases.store, case_id, actor.sees), actor)
 
-    @http(
-        "POST",
-        f"{ORDER}/return",
-        summary="Return the work order to the hotline (退单), with the reason",
-        body=ReasonSchema,
-        responses={200: CaseSchema},
-        raises=ACTION_ERRORS,
-        headers=[CORRELATION_HEADER],
-        scope="act",
+    return_order = entrypoint(
+        CaseAction(
+            "return_order",
+            "return",
+            "Return the work order to the hotline (退单), with the reason",
+            ReasonSchema,
+            decided(lambda a, case, at: lifecycle.reject(case, a.by, a.body["reason"], at)),
+            where=ON_ORDER,
+        )
     )
-    def return_order(self, request, actor, hotline_id, order_no, body):
-        case_id = order_case_id(self.cases.store, hotline_id, order_no, actor)
-        by = actions.by_actor(actor, "hotline")
-
-        def decide(case, at):
-            return lifecycle.reject(case, by, body["reason"], at)
-
-        return act(self.cases.store, request, actor, case_id, decide)
-
-    @http(
-        "POST",
-        f"{ORDER}/extension",
-        summary="Ask the hotline for more time (延期); staff decide on the case",
-        body=HotlineExtensionSchema,
-        responses={200: CaseSchema},
-        raises=(*ACTION_ERRORS, InvalidRequest),
-        headers=[CORRELATION_HEADER],
-        scope="act",
+    extend_order = entrypoint(
+        CaseAction(
+            "extend_order",
+            "extension",
+            "Ask the hotline for more time (延期); staff decide on the case",
+            HotlineExtensionSchema,
+            decided(
+                lambda a, case, at: clock_actions.request_extension(
+                    case, a.by, a.body["until"], a.body["reason"], at
+                )
+            ),
+            raises=(InvalidRequest,),
+            where=ON_ORDER,
+        )
     )
-    def extend_order(self, request, actor, hotline_id, order_no, body):
-        case_id = order_case_id(self.cases.store, hotline_id, order_no, actor)
-        by = actions.by_actor(actor, "hotline")
-
-        def decide(case, at):
-            return clock_actions.request_extension(case, by, body["until"], body["reason"], at)
-
-        return act(self.cases.store, request, actor, case_id, decide)

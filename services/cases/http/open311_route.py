@@ -42,15 +42,14 @@ from services.cases.http.schemas import CATEGORY, CODE, SLUG, URL
 
 FORMAT = f"<any({', '.join(FORMATS)}):fmt>"
 BASE = "/open311/v2"
+# What the spec calls a bad request (400): all a request can say wrong, a reused key too
+BAD_REQUESTS = (UnknownArea, UnknownCategory, InvalidRequest, IdempotencyKeyReused)
 # The spec's statuses: a missing, unknown or insufficient key is its 403 (it has no 401)
 OPEN311_ERRORS: ErrorTable = {
     Open311Error: (None, "open311"),  # its own status
     Unauthenticated: (403, "forbidden"),
     Forbidden: (403, "forbidden"),
-    UnknownArea: (400, "invalid_request"),
-    UnknownCategory: (400, "invalid_request"),
-    InvalidRequest: (400, "invalid_request"),
-    IdempotencyKeyReused: (400, "invalid_request"),
+    **{refused: (400, "invalid_request") for refused in BAD_REQUESTS},
     CaseNotFound: (404, "not_found"),
 }
 DESCRIPTIONS = {  # by code: what the spec's error array says instead of the error's text

@@ -34,3 +34,12 @@ def test_only_the_reporters_actions_take_the_report_scope():
     scopes = {action.path: action.scope for action in CASE_ACTIONS}
     assert {path for path, scope in scopes.items() if scope == "report"} == {"rate", "withdraw"}
     assert set(scopes.values()) == {"act", "report"}
+
+
+def test_a_work_orders_actions_are_the_same_route_on_the_orders_path():
+    from services.cases.http.hotline import ORDER, HotlineHttp
+
+    for method, path in (("return_order", "return"), ("extend_order", "extension")):
+        (route,) = getattr(HotlineHttp, method).nameko_entrypoints
+        assert route.method == "POST" and route.url == f"{ORDER}/{path}"
+        assert route.scope == "act" and route.responses == {200: CaseSchema}
