@@ -42,7 +42,6 @@ from lianxin.store.aggregates import recover_all
 from lianxin.store.documents import document_of
 from lianxin.store.repository import StoreContext
 from lianxin.store.typed import DOCUMENTS, AggregateChange, Aggregates, AppliedEvents, Codec
-from services.cases.app.keys import KeyExists, KeyNotFound
 from services.cases.domain.areas import AreaNode, CommunityMap
 from services.cases.domain.case import Case, Step, Timer
 from services.cases.domain.case_numbers import case_number
@@ -432,6 +431,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 KEY_RECORDS = Codec(KeyRecord.to_document, KeyRecord.from_document)
+
+
+class KeyNotFound(Exception):
+    def __init__(self, key_id: str):
+        super().__init__(f"No key {key_id}.")
+
+
+class KeyExists(Exception):
+    pass
 
 
 class KeyStore:

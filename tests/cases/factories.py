@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from lianxin.access.keys import KeyRecord
 from lianxin.access.person_access import PersonAccess
-from services.cases.app.keys import KeyExists, KeyNotFound
 from services.cases.compose import load_taxonomy
 from services.cases.domain import areas, intake, lifecycle
 from services.cases.domain.areas import AreaNode, CommunityMap
 from services.cases.domain.case import By, Case, Outcome
+from services.cases.store import KeyExists, KeyNotFound
 
 TAXONOMY = load_taxonomy()
 AT = datetime(2026, 3, 6, 1, 30, tzinfo=UTC)

@@ -32,24 +32,16 @@ from lianxin.access.person_access import PersonAccess, refusal
 from lianxin.access.tokens import PersonTokens
 from lianxin.bus.envelope import Envelope
 from services.cases.events import EMITS
+from services.cases.store import KeyNotFound
 
 
 class KeyRepository(Protocol):
-    """What issuing, listing and revoking need of the keys' store (store.KeyStore): the
-    store imports this module's errors, so this module names no store class."""
+    """What issuing, listing and revoking need of the keys' store (store.KeyStore, or
+    a fake of it in a test)."""
 
     def save(self, record: KeyRecord, event: Envelope, expect_new: bool) -> KeyRecord: ...
     def get(self, key_id: str) -> KeyRecord | None: ...
     def all(self) -> list[KeyRecord]: ...
-
-
-class KeyNotFound(Exception):
-    def __init__(self, key_id: str):
-        super().__init__(f"No key {key_id}.")
-
-
-class KeyExists(Exception):
-    pass
 
 
 class UnknownPerson(Exception):

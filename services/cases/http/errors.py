@@ -19,7 +19,7 @@ from services.cases.domain.case import (
 )
 from services.cases.domain.clock_actions import ExtensionNotPending
 from services.cases.domain.triage import UnknownCategory
-from services.cases.store import BadCursor
+from services.cases.store import BadCursor, KeyNotFound
 
 ERRORS: ErrorTable = {
     UnknownArea: (400, "invalid_request"),
@@ -29,7 +29,7 @@ ERRORS: ErrorTable = {
     NotAssignee: (403, "not_assignee"),
     NotPermitted: (403, "forbidden"),
     keys.UnknownPerson: (400, "invalid_request"),
-    keys.KeyNotFound: (404, "not_found"),
+    KeyNotFound: (404, "not_found"),
     CaseNotFound: (404, "not_found"),
     InvalidTransition: (409, "invalid_transition"),
     ExtensionNotPending: (409, "invalid_transition"),

@@ -16,6 +16,7 @@ from services.cases.http.schemas import (
     PersonTokenRequestSchema,
     PersonTokenSchema,
 )
+from services.cases.store import KeyNotFound
 
 
 class KeysHttp:
@@ -64,7 +65,7 @@ class KeysHttp:
         summary="Revoke a key within the caller's communities, for good; every service "
         "refuses it within seconds",
         responses={200: KeySchema},
-        raises=(keys.KeyNotFound, LeaseBusy),
+        raises=(KeyNotFound, LeaseBusy),
         scope="admin",
     )
     def revoke_key(self, request, actor, key_id):

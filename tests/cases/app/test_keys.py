@@ -14,7 +14,8 @@ from lianxin.access.keys import KeyRecord
 from lianxin.access.person_access import PersonAccess
 from lianxin.access.tokens import PersonTokens
 from services.cases.app import keys
-from services.cases.app.keys import Grant, KeyNotFound, UnknownPerson
+from services.cases.app.keys import Grant, UnknownPerson
+from services.cases.store import KeyNotFound
 from tests.cases.factories import Keys
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
