@@ -105,6 +105,15 @@ def _assign(asked: Asked, case: Case, at: datetime) -> Outcome:
     return lifecycle.assign(case, person, body["display_name"], asked.note, asked.by, at)
 
 
+# The use cases of two routes each: on the case's own path and on a work order's
+reject = decided(lambda a, case, at: lifecycle.reject(case, a.by, a.body["reason"], at))
+request_extension = decided(
+    lambda a, case, at: clock_actions.request_extension(
+        case, a.by, a.body["until"], a.body["reason"], at
+    )
+)
+
+
 @dataclass(frozen=True)
 class Where:
     """Where an action's path names its case, and the channel it acts through."""
@@ -202,7 +211,7 @@ CASE_ACTIONS = (
         "reject",
         "Staff reject the case, or return it to the hotline (退单)",
         ReasonSchema,
-        decided(lambda a, case, at: lifecycle.reject(case, a.by, a.body["reason"], at)),
+        reject,
     ),
     CaseAction(
         "merge_case",
@@ -239,11 +248,7 @@ CASE_ACTIONS = (
         "extension",
         "The assignee or staff ask for more time (延期)",
         ExtensionRequestSchema,
-        decided(
-            lambda a, case, at: clock_actions.request_extension(
-                case, a.by, a.body["until"], a.body["reason"], at
-            )
-        ),
+        request_extension,
         raises=(InvalidRequest,),
     ),
     CaseAction(

@@ -16,11 +16,16 @@ from services.cases.app.intake import (
     bound_hotline,
     hotline_case_id,
 )
-from services.cases.domain import clock_actions, lifecycle
 from services.cases.domain.areas import UnknownArea
 from services.cases.domain.case import CaseNotFound, InvalidRequest
 from services.cases.domain.intake import Report
-from services.cases.http.actions import CaseAction, Where, decided, entrypoint
+from services.cases.http.actions import (
+    CaseAction,
+    Where,
+    entrypoint,
+    reject,
+    request_extension,
+)
 from services.cases.http.cases import CORRELATION_HEADER, shown
 from services.cases.http.errors import http
 from services.cases.http.schemas import (
@@ -98,7 +103,7 @@ class HotlineHttp:
             "return",
             "Return the work order to the hotline (退单), with the reason",
             ReasonSchema,
-            decided(lambda a, case, at: lifecycle.reject(case, a.by, a.body["reason"], at)),
+            reject,
             where=ON_ORDER,
         )
     )
@@ -108,11 +113,7 @@ class HotlineHttp:
             "extension",
             "Ask the hotline for more time (延期); staff decide on the case",
             HotlineExtensionSchema,
-            decided(
-                lambda a, case, at: clock_actions.request_extension(
-                    case, a.by, a.body["until"], a.body["reason"], at
-                )
-            ),
+            request_extension,
             raises=(InvalidRequest,),
             where=ON_ORDER,
         )
