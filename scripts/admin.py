@@ -39,8 +39,8 @@ from lianxin.clock import utc_now
 from lianxin.config import Settings
 from lianxin.store.admin import service_context
 from scripts.stack import SERVICES, consumed_queues
-from services.cases import keys
-from services.cases.store import KeyStore
+from services.cases.app import keys
+from services.cases.store import KeyNotFound, KeyStore
 from services.roster.admin import roster
 
 console = Console()
@@ -137,7 +137,7 @@ def revoke_key(key_id: str) -> None:
     with cases_keys() as store:
         try:
             record = keys.revoke(store, key_id, utc_now())
-        except keys.KeyNotFound as exc:
+        except KeyNotFound as exc:
             raise click.BadParameter(str(exc)) from None
     console.print(f"key {record.id} ({record.name}) revoked at {record.revoked_at}")
 

@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from lianxin.bus.envelope import Envelope
-from services.cases import handlers as case_handlers
-from services.cases import keys, lifecycle, timekeeping
-from services.cases.domain import Case, Outcome
+from services.cases.app import actions as case_actions
+from services.cases.app import keys
+from services.cases.domain import clock_actions, lifecycle
+from services.cases.domain.case import Case, Outcome
 from services.notify.domain import Attempt, Contact, Delivery, Recipient
 from services.notify.pipeline import outcome_events
 from services.roster.app import dispatch as roster_dispatch
@@ -53,7 +54,7 @@ class Walk:
     def take(self, outcome: Outcome | None) -> Case | None:
         if outcome is None:
             return None
-        self.envelopes += case_handlers.envelopes(outcome, "contract-test", AT)
+        self.envelopes += case_actions.envelopes(outcome, "contract-test", AT)
         return outcome.case
 
     def fire_timers(self, outcome: Outcome, count: int = 4) -> Case:
@@ -64,7 +65,7 @@ class Walk:
             if not timers:
                 break
             timer = min(timers, key=lambda timer: timer.due_at)
-            fired = timekeeping.fired(case, timer.payload, timer.due_at, SHARE)
+            fired = clock_actions.fired(case, timer.payload, timer.due_at, SHARE)
             if fired is None:
                 break
             case = self.take(fired) or case
@@ -90,10 +91,10 @@ def cases_events() -> list[Envelope]:
     case = walk.take(lifecycle.accept(case, VOLUNTEER, at(4)))
     case = walk.take(lifecycle.escalate(case, "grid_leader", "slow", STAFF, at(5)))
     until = at(6) + timedelta(days=9)
-    case = walk.take(timekeeping.request_extension(case, VOLUNTEER, until, "parts", at(6)))
-    case = walk.take(timekeeping.decide_extension(case, TAXONOMY, STAFF, True, "", at(7)))
-    case = walk.take(timekeeping.suspend(case, STAFF, "water company", at(8)))
-    case = walk.take(timekeeping.resume(case, TAXONOMY, STAFF, "", at(9)))
+    case = walk.take(clock_actions.request_extension(case, VOLUNTEER, until, "parts", at(6)))
+    case = walk.take(clock_actions.decide_extension(case, TAXONOMY, STAFF, True, "", at(7)))
+    case = walk.take(clock_actions.suspend(case, STAFF, "water company", at(8)))
+    case = walk.take(clock_actions.resume(case, TAXONOMY, STAFF, "", at(9)))
     case = walk.take(lifecycle.resolve(case, VOLUNTEER, "换了灯泡", 1.5, (), at(10)))
     case = walk.take(lifecycle.verify(case, STAFF, "查验合格", at(11)))
     case = walk.take(lifecycle.rate(case, REPORTER, 4, "", at(12)))
