@@ -15,8 +15,8 @@ from lianxin.bus.envelope import Envelope
 from services.cases import handlers as case_handlers
 from services.cases import keys, lifecycle, timekeeping
 from services.cases.domain import Case, Outcome
-from services.notify.domain import Attempt, Contact, Delivery, Recipient
-from services.notify.pipeline import outcome_events
+from services.notify.app.pipeline import outcome_events
+from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
 from services.roster import handlers as roster_handlers
 from services.roster import hours, registry, rota_clock
 from services.roster import rota as rotas

@@ -17,25 +17,22 @@ import pytest
 
 from lianxin.egress import EgressRule
 from services.notify.channels.base import Target
+from services.notify.channels.dingtalk import DingTalkChannel, dingtalk_signed_url
 from services.notify.channels.email import EmailChannel
 from services.notify.channels.hotline import HotlineChannel
-from services.notify.channels.robots import (
-    DingTalkChannel,
-    WeComChannel,
-    dingtalk_signed_url,
-    markdown,
-)
+from services.notify.channels.robots import markdown
 from services.notify.channels.sms import SmsChannel
 from services.notify.channels.transport import SendTimedOut
 from services.notify.channels.webhook import WebhookChannel
-from services.notify.domain import (
+from services.notify.channels.wecom import WeComChannel
+from services.notify.domain.delivery import (
     Contact,
     Delivery,
     DeliveryFailed,
     PermanentFailure,
     Recipient,
 )
-from services.notify.messages import Message
+from services.notify.domain.messages import Message
 from tests.notify.peers import HttpPeer, SmtpPeer
 from tests.ports import free_port
 
@@ -297,8 +294,9 @@ FAKE_BUTTON = (
 
 
 def robot_message(**changes) -> Message:
-    from services.notify.facts import Labels, case_context
-    from services.notify.messages import Messages
+    from services.notify.compose import load_labels
+    from services.notify.domain.facts import case_context
+    from services.notify.domain.messages import Messages
 
     payload = {
         "case_id": "LX-1",
@@ -308,7 +306,7 @@ def robot_message(**changes) -> Message:
         "place": "5栋 [点此](http://evil.example/p)",
         **changes,
     }
-    context = case_context(payload, {}, ZoneInfo("Asia/Shanghai"), Labels.load(), MESSAGE.links)
+    context = case_context(payload, {}, ZoneInfo("Asia/Shanghai"), load_labels(), MESSAGE.links)
     return Messages().render("case.dispatched", "elsewhere", context)
 
 

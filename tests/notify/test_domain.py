@@ -9,18 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lianxin.backoff import BackOff
-from services.notify.domain import (
-    HISTORY_LIMIT,
-    Contact,
-    Delivery,
-    Recipient,
-    delivery_id,
-    redact,
-    redact_url,
-    show_address,
-    sign,
-    verify,
-)
+from services.notify.domain.delivery import HISTORY_LIMIT, Contact, Delivery, Recipient, delivery_id
+from services.notify.domain.redaction import redact, redact_url, show_address
+from services.notify.domain.signatures import sign, verify
 
 SECRET = "s3cret"
 BODY = b'{"case_id": "C-1"}'

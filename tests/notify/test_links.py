@@ -9,7 +9,7 @@ import pytest
 
 from lianxin.access.actors import Unauthenticated
 from lianxin.access.tokens import PersonTokens
-from services.notify.links import ActionLinks, LinkExpired, LinkInvalid, lifetimes
+from services.notify.domain.links import ActionLinks, LinkExpired, LinkInvalid, lifetimes
 
 SECRET = "link-secret-0123456789abcdef"
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from jinja2.exceptions import UndefinedError
 
+from services.notify.compose import load_labels
+from services.notify.domain.facts import alert_context, case_context, hotline_context
+from services.notify.domain.messages import TEMPLATES, Messages, local_time
 from services.notify.events import READS, as_told
-from services.notify.facts import Labels, alert_context, case_context, hotline_context
-from services.notify.messages import TEMPLATES, Messages, local_time
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-WORDS = Labels.load()
+WORDS = load_labels()
 NAMES = {"jingxiang-g1": "第一网格（1–16栋）", "jx-estate-1": "井湘小区"}
 CASE = {
     "case_id": "LX-5FDAC5396A635920",

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 import pytest
 
 from lianxin.backoff import BackOff
-from services.notify import pipeline
-from services.notify.domain import Contact, Delivery, Recipient, redact
-from services.notify.facts import Labels, alert_context
-from services.notify.messages import Message, Messages
+from services.notify.app import pipeline
+from services.notify.compose import load_labels
+from services.notify.domain.delivery import Contact, Delivery, Recipient
+from services.notify.domain.facts import alert_context
+from services.notify.domain.messages import Message, Messages
+from services.notify.domain.redaction import redact
 
 AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 MESSAGE = Message("s", "t", "<p>t</p>", "short")
@@ -72,6 +74,6 @@ def test_an_alert_name_with_a_line_break_makes_a_one_line_subject():
         "labels": {"alertname": "Disk\r\nBcc: spy@evil.cn", "severity": "critical"},
         "annotations": {"summary": "满了\u2028第二行"},
     }
-    context = alert_context(alert, pipeline.zone_of("Asia/Shanghai"), Labels.load())
+    context = alert_context(alert, pipeline.zone_of("Asia/Shanghai"), load_labels())
     message = Messages().render("alert", "jx", context)
     assert message.subject == "【连心·告警】严重 Disk Bcc: spy@evil.cn · Alert"

@@ -9,17 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.notify.domain import Contact
-from services.notify.routing import (
-    Person,
-    QuietHours,
-    RateLimit,
-    Reachable,
-    for_group,
-    for_person,
-    for_resident,
-    staff_plans,
-)
+from services.notify.domain.delivery import Contact
+from services.notify.domain.people import Person, QuietHours, RateLimit
+from services.notify.domain.plans import Reachable, for_group, for_person, for_resident, staff_plans
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NIGHT = QuietHours(time(22, 0), time(7, 0))

@@ -10,15 +10,11 @@ from pathlib import Path
 import pytest
 
 from lianxin.config import InsecureSecret, Settings
-from services.notify.channels import Channels, Target
-from services.notify.domain import (
-    DEV_SIGNING_SECRET,
-    Contact,
-    Delivery,
-    PermanentFailure,
-    Recipient,
-)
-from services.notify.routes import Routes
+from services.notify.channels.base import Target
+from services.notify.channels.registry import Channels
+from services.notify.compose import load_routes
+from services.notify.domain.delivery import Contact, Delivery, PermanentFailure, Recipient
+from services.notify.domain.signatures import DEV_SIGNING_SECRET
 from services.notify.settings import ConfigurationError, NotifySettings
 
 GOOD = {"NOTIFY_SIGNING_SECRET": "s" * 32, "TOKEN_SECRET": "t" * 32, "LEASE_TTL_SECONDS": 10}
@@ -98,7 +94,7 @@ def test_routes_read_secrets_from_the_environment_and_know_them_for_redaction(
     monkeypatch.setenv("NT_KEY", "wecom-robot-key-1")
     monkeypatch.setenv("NT_DT_SECRET", "SEC-dingtalk-secret")
     monkeypatch.setenv("NT_HL_SECRET", "hotline-secret-0123456789")
-    routes = Routes.load(
+    routes = load_routes(
         write(tmp_path, ROUTES), "https://hooks.example/x?token=tok123", Settings("notify")
     )
     assert routes.group("jx", "jx-g1").url.endswith("key=wecom-robot-key-1")
@@ -118,7 +114,7 @@ def test_routes_read_secrets_from_the_environment_and_know_them_for_redaction(
 def test_a_variable_not_set_stops_the_service(tmp_path, monkeypatch):
     monkeypatch.delenv("NT_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="NT_KEY"):
-        Routes.load(write(tmp_path, ROUTES), "", Settings("notify"))
+        load_routes(write(tmp_path, ROUTES), "", Settings("notify"))
 
 
 def test_a_hotline_secret_is_held_to_the_same_rule_as_every_secret(tmp_path, monkeypatch):
@@ -126,7 +122,7 @@ def test_a_hotline_secret_is_held_to_the_same_rule_as_every_secret(tmp_path, mon
     monkeypatch.setenv("NT_DT_SECRET", "s")
     monkeypatch.setenv("NT_HL_SECRET", "change-me")
     with pytest.raises(InsecureSecret):
-        Routes.load(write(tmp_path, ROUTES), "", Settings("notify"))
+        load_routes(write(tmp_path, ROUTES), "", Settings("notify"))
 
 
 @pytest.mark.parametrize(
@@ -145,12 +141,12 @@ def test_a_hotline_secret_is_held_to_the_same_rule_as_every_secret(tmp_path, mon
 )
 def test_a_routes_file_that_cannot_work_stops_the_service(tmp_path, routes):
     with pytest.raises(ConfigurationError):
-        Routes.load(write(tmp_path, routes), "", Settings("notify"))
+        load_routes(write(tmp_path, routes), "", Settings("notify"))
 
 
 def test_the_shipped_routes_file_loads():
     settings = NotifySettings.from_config("notify", GOOD)
-    routes = Routes.load(settings.routes_file, "", settings.base)
+    routes = load_routes(settings.routes_file, "", settings.base)
     assert routes.community("jingxiang").timezone == "Asia/Shanghai"
 
 
@@ -169,7 +165,7 @@ def robot_delivery(channel: str, robot_id: str, community: str = "jx") -> Delive
 
 def test_a_robot_named_by_id_resolves_to_its_url_through_the_routes(tmp_path):
     settings = NotifySettings.from_config("notify", GOOD)
-    routes = Routes.load(write(tmp_path, ROBOTS), "", settings.base)
+    routes = load_routes(write(tmp_path, ROBOTS), "", settings.base)
     channels = Channels.from_settings(settings, routes)
     assert channels.target(robot_delivery("wecom", "g1-leader")) == Target(
         "https://qyapi.example/send?key=R1KEY0", ""
@@ -188,7 +184,7 @@ def test_a_robot_named_by_id_resolves_to_its_url_through_the_routes(tmp_path):
 def test_a_robot_id_the_routes_do_not_name_fails_for_good(tmp_path, channel, robot_id, community):
     settings = NotifySettings.from_config("notify", GOOD)
     channels = Channels.from_settings(
-        settings, Routes.load(write(tmp_path, ROBOTS), "", settings.base)
+        settings, load_routes(write(tmp_path, ROBOTS), "", settings.base)
     )
     with pytest.raises(PermanentFailure, match=f"no {channel} robot"):
         channels.target(robot_delivery(channel, robot_id, community))

@@ -3,7 +3,7 @@
 Events carry codes (`facility.lighting`, `jingxiang-g1`, `repair_crew`) and UTC
 instants; a volunteer reads 楼道灯坏, 第一网格, 维修队 and 11月21日 16:30（北京时间
 UTC+08:00）. The context built here feeds the templates (messages.py) and the
-structured `facts` of JSON bodies. Plain Python: no I/O once the labels are loaded.
+structured `facts` of JSON bodies. Plain Python: no I/O (compose.py loads the labels).
 """
 
 from __future__ import annotations
@@ -11,14 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from lianxin.privacy import mask_phone
-from services.notify.messages import (
+from services.notify.domain.messages import (
     LEVEL_LABELS,
     PRIORITY_LABELS,
     category_label,
@@ -27,7 +24,6 @@ from services.notify.messages import (
     place_text,
 )
 
-LABELS = Path(__file__).parent / "data" / "labels.yaml"
 TIME_FIELDS = (
     "accept_by",
     "resolve_by",
@@ -41,17 +37,9 @@ TIME_FIELDS = (
 
 @dataclass(frozen=True)
 class Labels:
-    tables: Mapping[str, Mapping[str, tuple[str, str]]]
+    """Tables of codes and their words, `(zh, en)` (data/labels.yaml, compose.load_labels)."""
 
-    @classmethod
-    def load(cls, path: Path = LABELS) -> Labels:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(
-            {
-                table: {code: tuple(pair) for code, pair in rows.items()}
-                for table, rows in raw.items()
-            }
-        )
+    tables: Mapping[str, Mapping[str, tuple[str, str]]]
 
     def of(self, table: str, code: str | None) -> dict[str, str]:
         return labels(self.tables.get(table, {}), code or "")

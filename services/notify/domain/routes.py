@@ -21,35 +21,28 @@ hotlines:
 ```
 
 Secrets stay out of the file: `${NAME}` is read from the environment, and a name that
-is not set stops the service at start.
+is not set stops the service at start (compose.load_routes reads the file; this module
+holds what it says, and its schema).
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from lianxin.config import Settings
-from services.notify.routing import (
+from services.notify.domain.plans import (
     DEFAULT_GROUP,
     EVERY_COMMUNITY,
     GROUP_CHANNELS,
     ROBOT_CHANNELS,
     Reachable,
 )
-from services.notify.settings import ConfigurationError
 
 DEFAULT_ZONE = "Asia/Shanghai"
-UNSET = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
-DEV_HOTLINE_SECRET = "dev-only-hotline-secret"
 
 
 @dataclass(frozen=True)
@@ -81,14 +74,14 @@ class Routes:
     default_webhook: str = ""
 
     @classmethod
-    def load(cls, path: Path, default_webhook: str, settings: Settings) -> Routes:
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            data = RoutesFile().load(_expand(raw))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigurationError(f"routes file {path}: {type(exc).__name__}") from None
-        except ValidationError as exc:
-            raise ConfigurationError(f"routes file {path}: {exc.messages}") from None
+    def from_document(
+        cls,
+        data: Mapping[str, Any],
+        default_webhook: str,
+        hotline_secret: Callable[[str, str], str],
+    ) -> Routes:
+        """The routes of a file RoutesFile loaded; `hotline_secret(hotline_id, given)` is
+        the secret a hotline signs with (compose.py checks it as every secret is)."""
         communities = {
             community_id: CommunityRoutes(
                 name=entry.get("name", ""),
@@ -100,12 +93,7 @@ class Routes:
             for community_id, entry in data["communities"].items()
         }
         hotlines = {
-            hotline_id: Endpoint(
-                entry["url"],
-                settings.secret(
-                    f"hotlines.{hotline_id}.secret", entry["secret"], DEV_HOTLINE_SECRET
-                ),
-            )
+            hotline_id: Endpoint(entry["url"], hotline_secret(hotline_id, entry["secret"]))
             for hotline_id, entry in data["hotlines"].items()
         }
         return cls(communities, hotlines, default_webhook)
@@ -204,21 +192,6 @@ def _zone_exists(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"unknown time zone {name!r}") from None
     return True
-
-
-def _expand(value: Any) -> Any:
-    """`${NAME}` from the environment in every string; a name not set is an error."""
-    if isinstance(value, dict):
-        return {key: _expand(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_expand(item) for item in value]
-    if not isinstance(value, str):
-        return value
-    expanded = os.path.expandvars(value)
-    missing = UNSET.search(expanded) if "$" in expanded else None
-    if missing:
-        raise ConfigurationError(f"environment variable {missing.group(1)} is not set")
-    return expanded
 
 
 def _query_values(url: str) -> list[str]:

@@ -15,8 +15,9 @@ from typing import Any
 
 from lianxin.access.person_access import PersonAccess, refusal
 from services.notify import instruments
-from services.notify.handlers import Clock
-from services.notify.links import (
+from services.notify.app.deliveries import Clock
+from services.notify.compose import Outbound
+from services.notify.domain.links import (
     ActionLink,
     CasesUnavailable,
     LinkRefused,
@@ -26,7 +27,6 @@ from services.notify.links import (
     Unconfirmed,
     WrongPerson,
 )
-from services.notify.outbound import Outbound
 from services.notify.store import NotifyStore
 
 SHOWN_FACTS = ("number", "category_label", "place", "description", "deadline_local")

@@ -1,4 +1,5 @@
-"""HTTP entrypoints of the notify service and its error → status table."""
+"""Action links over HTTP: a GET shows the link's page (or JSON), the POST of that page
+acts once through the cases service (app/action_links.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,8 @@ from nameko.exceptions import RemoteError, UnknownService
 from werkzeug.wrappers import Response
 
 from lianxin.clock import utc_now
-from lianxin.http.entrypoint import route
-from lianxin.store.lease import LeaseBusy
-from services.notify import actions, alerting, handlers
-from services.notify.domain import Delivery, show_address
-from services.notify.links import (
+from services.notify.app import action_links
+from services.notify.domain.links import (
     CasesUnavailable,
     LinkExpired,
     LinkInvalid,
@@ -26,33 +24,11 @@ from services.notify.links import (
     Unconfirmed,
     WrongPerson,
 )
-from services.notify.schemas import (
-    AlertmanagerWebhook,
-    AlertsAcceptedSchema,
-    CaseDeliveriesQuery,
-    DeadQuery,
-    DeliveryListSchema,
-    DeliverySchema,
-    LinkConfirmSchema,
-    LinkPreviewSchema,
-    LinkResultSchema,
-)
+from services.notify.http.errors import ERRORS, http
+from services.notify.http.schemas import LinkConfirmSchema, LinkPreviewSchema, LinkResultSchema
 
 log = logging.getLogger(__name__)
 
-ERRORS = {
-    handlers.DeliveryNotFound: (404, "not_found"),
-    handlers.NotDead: (409, "not_dead"),
-    LinkInvalid: (404, "link_invalid"),
-    LinkExpired: (410, "link_expired"),
-    LinkRevoked: (403, "link_revoked"),
-    Unconfirmed: (403, "link_unconfirmed"),
-    LinkUsed: (409, "link_used"),
-    WrongPerson: (403, "wrong_person"),
-    NotPossible: (409, "not_possible"),
-    CasesUnavailable: (503, "cases_unavailable"),
-}
-http = route(ERRORS)
 # How long a confirmed link waits for cases.perform_action; the call expires in the broker
 # then too, so a cases service that was away does not act on it later.
 ACTION_TIMEOUT_SECONDS = 5.0
@@ -71,71 +47,7 @@ SECURITY_HEADERS = {
 }
 
 
-class NotifyHttp:
-    @http(
-        "GET",
-        "/v1/deliveries/<string:delivery_id>",
-        summary="A delivery: its status, attempts and last error (secrets redacted)",
-        responses={200: DeliverySchema},
-        raises=(handlers.DeliveryNotFound,),
-        scope="read",
-    )
-    def get_delivery(self, request, actor, delivery_id):
-        return 200, DeliverySchema().dump(
-            view(handlers.get_delivery(self.store, actor, delivery_id))
-        )
-
-    @http(
-        "GET",
-        "/v1/deliveries",
-        summary="What was sent about one case, oldest first",
-        query=CaseDeliveriesQuery,
-        responses={200: DeliveryListSchema},
-        raises=(),
-        scope="read",
-    )
-    def case_deliveries(self, request, actor, query):
-        found = handlers.of_case(self.store, actor, query["case_id"])
-        return 200, DeliveryListSchema().dump({"count": len(found), "deliveries": map(view, found)})
-
-    @http(
-        "GET",
-        "/v1/deliveries/dead",
-        summary="Dead deliveries (every attempt on every channel failed), newest first",
-        query=DeadQuery,
-        responses={200: DeliveryListSchema},
-        raises=(),
-        scope="admin",
-    )
-    def dead_deliveries(self, request, actor, query):
-        count, found = handlers.dead(self.store, actor, query.get("community_id"), query["limit"])
-        return 200, DeliveryListSchema().dump({"count": count, "deliveries": map(view, found)})
-
-    @http(
-        "POST",
-        "/v1/deliveries/<string:delivery_id>/retry",
-        summary="Send a dead delivery again, once its cause is fixed",
-        responses={200: DeliverySchema},
-        raises=(handlers.DeliveryNotFound, handlers.NotDead, LeaseBusy),
-        scope="admin",
-    )
-    def retry_delivery(self, request, actor, delivery_id):
-        revived = handlers.send_again(self.store, actor, delivery_id, utc_now())
-        return 200, DeliverySchema().dump(view(revived))
-
-    @http(
-        "POST",
-        "/v1/alertmanager",
-        summary="Alertmanager's webhook: each alert to its community's staff, by its labels",
-        body=AlertmanagerWebhook,
-        responses={200: AlertsAcceptedSchema},
-        raises=(LeaseBusy,),
-        scope="alerts",  # Alertmanager's own key: a report key cannot page the staff
-    )
-    def alertmanager(self, request, actor, body):
-        outcome = alerting.receive_alerts(self.store, self.outbound, actor, body, utc_now)
-        return 200, AlertsAcceptedSchema().dump(outcome)
-
+class LinksHttp:
     @http(
         "GET",
         "/v1/links/<string:token>",
@@ -146,7 +58,7 @@ class NotifyHttp:
     )
     def show_link(self, request, token):
         try:
-            shown = actions.preview(
+            shown = action_links.preview(
                 self.store,
                 self.outbound,
                 self.access_replica.person,
@@ -173,7 +85,7 @@ class NotifyHttp:
         try:
             if not same_origin(request, self.outbound.links.origin):
                 raise Unconfirmed("Confirm on the link's own page.")
-            result = actions.confirm(
+            result = action_links.confirm(
                 self.store,
                 self.outbound,
                 self.access_replica.person,
@@ -201,40 +113,6 @@ class NotifyHttp:
             "links": getattr(refused, "follow_up", {}),
         }
         return page(self.outbound.messages.page(shown, "result"), status)
-
-
-def view(delivery: Delivery) -> dict[str, Any]:
-    """What the API shows of a delivery: the address masked, URL queries cut."""
-    return {
-        "id": delivery.id,
-        "kind": delivery.kind,
-        "case_id": delivery.case_id,
-        "community_id": delivery.community_id,
-        "category": delivery.category,
-        "recipient": {
-            "kind": delivery.recipient.kind,
-            "id": delivery.recipient.key,
-            "name": delivery.recipient.name,
-        },
-        "channel": delivery.contact.channel,
-        "address": show_address(delivery.contact.channel, delivery.contact.address),
-        "state": delivery.state,
-        "urgent": delivery.urgent,
-        "subject": (delivery.message or {}).get("subject", ""),
-        "attempts": delivery.attempts,
-        "last_error": delivery.last_error,
-        "provider_response": delivery.provider_response,
-        "history": [
-            {"at": attempt.at, "ok": attempt.ok, "error": attempt.error}
-            for attempt in delivery.history
-        ],
-        "next_channels": [contact.channel for contact in delivery.fallbacks],
-        "next_attempt_at": delivery.next_attempt_at if delivery.open else None,
-        "created_at": delivery.created_at,
-        "sent_at": delivery.sent_at,
-        "dead_at": delivery.dead_at,
-        "bundled_into": delivery.bundled_into,
-    }
 
 
 def wants_html(request) -> bool:

@@ -1,30 +1,25 @@
-"""Use cases of the notify service: what each event makes happen, and what the API reads.
-
-An event is turned into plans (routing.py: who, over which channels), each plan
-into a rendered message and a delivery (pipeline.py sends it). Beside this module:
-replicas.py keeps roster's people and places, follows.py what residents are told of
-their case, alerting.py takes Alertmanager's alerts, actions.py shows an action link and
-does what its confirmation says.
+"""What each event notify reads makes happen: a case event, a hotline reply, a shift
+reminder turned into plans (domain/plans.py: who, over which channels), each plan into a
+rendered message and a delivery (deliveries.py creates it, pipeline.py sends it). The
+follow of a case (follows.py) keeps what later messages to its residents need.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from lianxin.access.actors import Actor
 from lianxin.bus.envelope import Envelope
-from services.notify import follows, instruments, pipeline
-from services.notify.domain import Contact, Delivery, Recipient, delivery_id
-from services.notify.events import as_told
-from services.notify.facts import case_context, hotline_context
-from services.notify.links import lifetimes
-from services.notify.outbound import Outbound
-from services.notify.routing import (
-    Person,
+from services.notify.app import follows
+from services.notify.app.deliveries import Clock, create_delivery, dedupe
+from services.notify.app.pipeline import zone_for
+from services.notify.compose import Outbound
+from services.notify.domain.delivery import Contact, Recipient, delivery_id
+from services.notify.domain.facts import case_context, hotline_context
+from services.notify.domain.links import lifetimes
+from services.notify.domain.plans import (
     Plan,
     for_group,
     for_person,
@@ -33,9 +28,9 @@ from services.notify.routing import (
     own_channels,
     staff_plans,
 )
+from services.notify.events import as_told
 from services.notify.store import NotifyStore
 
-Clock = Callable[[], datetime]
 # What residents are told, by event: their case's progress and its end. Everything else a
 # message shows (number, place, labels, who has the case now) every case event carries
 # itself; the follow (follows.py) keeps the rest and whom to tell.
@@ -48,20 +43,18 @@ RESIDENT_NEWS = {
 }
 
 
-class DeliveryNotFound(Exception):
-    pass
-
-
-class NotDead(Exception):
-    def __init__(self, state: str):
-        super().__init__(f"Only a dead delivery can be sent again; this one is {state}.")
-        self.state = state
-
-    def details(self) -> dict[str, str]:
-        return {"state": self.state}
-
-
 # case events
+
+
+@dataclass(frozen=True)
+class CaseNews:
+    """A case event as its messages read it: its type, what it tells with what the
+    follow keeps (`payload`), the follow, and what the event itself told (`told`)."""
+
+    type: str
+    payload: Mapping[str, Any]
+    follow: Mapping[str, Any]
+    told: Mapping[str, Any]
 
 
 def on_case_event(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
@@ -69,27 +62,20 @@ def on_case_event(store: NotifyStore, outbound: Outbound, event: Envelope, clock
     event = replace(event, payload=as_told(event.payload))
     follow = follows.follow(store, event)
     told = {k: v for k, v in event.payload.items() if v not in (None, "")}
-    payload = {**follows.known(follow), **told}
-    plans = dedupe(_case_plans(store, outbound, event.type, payload, follow, event.payload))
-    return _deliver_all(store, outbound, event.event_id, plans, payload, clock)
+    news = CaseNews(event.type, {**follows.known(follow), **told}, follow, event.payload)
+    plans = dedupe(_case_plans(store, outbound, news))
+    return _deliver_all(store, outbound, event.event_id, plans, news.payload, clock)
 
 
-def _case_plans(
-    store: NotifyStore,
-    outbound: Outbound,
-    event_type: str,
-    payload: Mapping[str, Any],
-    follow: Mapping[str, Any],
-    told: Mapping[str, Any],
-) -> list[Plan | None]:
+def _case_plans(store: NotifyStore, outbound: Outbound, news: CaseNews) -> list[Plan | None]:
     """The volunteers, staff and groups a case event is for, then the residents it is news
     for (after them: an offer is the more pressing message)."""
-    template = RESIDENT_NEWS.get(event_type)
-    if event_type == "case.reported" and "into_number" in payload:
+    template = RESIDENT_NEWS.get(news.type)
+    if news.type == "case.reported" and "into_number" in news.payload:
         template = "progress.merged"  # the report was read after its case's merge
-    residents = follows.residents(payload["case_id"], follow) if template else {}
+    residents = follows.residents(news.payload["case_id"], news.follow) if template else {}
     return [
-        *_staff_plans(store, outbound, event_type, payload, follow, told),
+        *_staff_plans(store, outbound, news),
         *(
             for_resident(case, contact, outbound.reach, template)
             for case, contact in residents.items()
@@ -97,23 +83,17 @@ def _case_plans(
     ]
 
 
-def _staff_plans(
-    store: NotifyStore,
-    outbound: Outbound,
-    event_type: str,
-    payload: Mapping[str, Any],
-    follow: Mapping[str, Any],
-    told: Mapping[str, Any],
-) -> list[Plan | None]:
+def _staff_plans(store: NotifyStore, outbound: Outbound, news: CaseNews) -> list[Plan | None]:
     """Who of the volunteers, staff and groups an event is told to."""
+    event_type, payload = news.type, news.payload
     community, grid = payload["community_id"], payload.get("grid_id", "")
     reach, urgent = outbound.reach, is_urgent(payload)
-    assignee = _assignee(told, follow)
+    assignee = _assignee(news.told, news.follow)
 
     def person(person_id: str | None, name: str, template: str, urgent: bool = urgent):
         if not person_id:
             return None
-        found = person_by_id(store, person_id)
+        found = store.person(person_id)
         return for_person(found, person_id, name, community, grid, reach, template, urgent)
 
     def assignee_plan(template: str) -> Plan | None:
@@ -132,7 +112,7 @@ def _staff_plans(
             for_group(community, [grid], reach, "case.escalated", urgent),
         ]
     if event_type == "case.emergency":
-        staff = staff_of(store, community)
+        staff = store.staff_of(community)
         return [
             *staff_plans(community, staff, grid, reach, "case.emergency", True),
             for_group(community, [grid], reach, "case.emergency", True),
@@ -167,7 +147,7 @@ def _deliver_all(
 ) -> int:
     now = clock()
     community = payload["community_id"]
-    zone = pipeline.zone_for(store, outbound, community)
+    zone = zone_for(store, outbound, community)
     names = _names(store, payload)
     created = 0
     for plan in plans:
@@ -178,38 +158,6 @@ def _deliver_all(
             store, outbound, plan, cause_id, message.to_dict(), payload, zone, clock
         )
     return created
-
-
-def create_delivery(
-    store: NotifyStore,
-    outbound: Outbound,
-    plan: Plan,
-    cause_id: str,
-    message: Mapping[str, Any],
-    about: Mapping[str, Any],
-    zone: ZoneInfo,
-    clock: Clock,
-) -> bool:
-    now = clock()
-    for robot in plan.unresolved:
-        instruments.unresolved_robot(plan.recipient.key, robot.channel, robot.address)
-    contact, rest = plan.chain[0], plan.chain[1:]
-    delivery = Delivery(
-        id=delivery_id(cause_id, plan.recipient, contact),
-        cause_id=cause_id,
-        kind=plan.template,
-        recipient=plan.recipient,
-        contact=contact,
-        message=message,
-        created_at=now,
-        community_id=about.get("community_id") or "",
-        case_id=about.get("case_id"),
-        category=about.get("category") or "",
-        urgent=plan.urgent,
-        fallbacks=tuple(rest),
-    )
-    due = pipeline.hold(delivery, plan.person, zone, now)
-    return pipeline.create(store, outbound, delivery, due, clock)
 
 
 def _links(
@@ -239,40 +187,16 @@ def _links(
     }
 
 
-def dedupe(plans: list[Plan | None]) -> list[Plan]:
-    """Drop empty plans, and a plan that would only reach a group already told."""
-    kept: list[Plan] = []
-    for plan in plans:
-        if plan is None:
-            continue
-        groups_told = {p.chain[0] for p in kept if p.chain[0].address.startswith("group:")}
-        if len(plan.chain) == 1 and plan.chain[0] in groups_told:
-            continue
-        kept.append(plan)
-    return kept
-
-
 def _names(store: NotifyStore, payload: Mapping[str, Any]) -> dict[str, str]:
     """Area names by code for the grid, community and estate of a case (by `_id`)."""
     location = payload.get("location") or {}
     codes = {payload.get("grid_id"), payload.get("community_id"), location.get("estate")}
     names = {}
     for code in filter(None, codes):
-        node = store.replica("places", str(code))
+        node = store.place(str(code))
         if node and node.get("name") and not node.get("removed"):
             names[str(code)] = node["name"]
     return names
-
-
-def person_by_id(store: NotifyStore, person_id: str) -> Person | None:
-    document = store.replica("people", person_id)  # roster's ids are unique everywhere
-    return pipeline.person_from(document) if document else None
-
-
-def staff_of(store: NotifyStore, community_id: str) -> list[Person]:
-    index = store.replica("staff", community_id) or {}
-    found = (person_by_id(store, member["id"]) for member in index.get("members", []))
-    return [person for person in found if person is not None]
 
 
 # other events
@@ -283,7 +207,7 @@ def on_hotline_reply(store: NotifyStore, outbound: Outbound, event: Envelope, cl
     callback configured gets a delivery that dies at once: listed for operators."""
     payload = event.payload
     community = payload.get("community_id") or ""
-    zone = pipeline.zone_for(store, outbound, community)
+    zone = zone_for(store, outbound, community)
     context = hotline_context(payload, zone, outbound.words)
     reply = {
         key: payload.get(key)
@@ -310,7 +234,7 @@ def on_hotline_reply(store: NotifyStore, outbound: Outbound, event: Envelope, cl
 def on_shift_starting(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
     """A reminder to the person over their own channels only: a group is not told."""
     payload = event.payload
-    person = person_by_id(store, payload["person_id"])
+    person = store.person(payload["person_id"])
     if person is None or not person.active:
         return 0
     chain, unresolved = own_channels(person, outbound.reach)
@@ -321,44 +245,3 @@ def on_shift_starting(store: NotifyStore, outbound: Outbound, event: Envelope, c
     )
     context = {**payload, "display_name": person.display_name}
     return _deliver_all(store, outbound, event.event_id, [plan], context, clock)
-
-
-# queries
-
-
-def get_delivery(store: NotifyStore, actor: Actor, delivery_id_: str) -> Delivery:
-    delivery = store.delivery(delivery_id_)
-    if delivery is None or not _visible(actor, delivery):
-        raise DeliveryNotFound(f"No delivery {delivery_id_}.")
-    return delivery
-
-
-def of_case(store: NotifyStore, actor: Actor, case_id: str) -> list[Delivery]:
-    return [delivery for delivery in store.of_case(case_id) if _visible(actor, delivery)]
-
-
-def dead(
-    store: NotifyStore, actor: Actor, community_id: str | None, limit: int
-) -> tuple[int, list[Delivery]]:
-    communities = actor.visible_communities()
-    if community_id is not None:
-        if not actor.sees(community_id):
-            return 0, []
-        communities = frozenset({community_id})
-    return store.dead(communities, limit)
-
-
-def send_again(store: NotifyStore, actor: Actor, delivery_id_: str, now: datetime) -> Delivery:
-    get_delivery(store, actor, delivery_id_)
-    revived = pipeline.revive(store, delivery_id_, now)
-    if revived is None:
-        raise DeliveryNotFound(f"No delivery {delivery_id_}.")
-    if revived.state != "pending":
-        raise NotDead(revived.state)
-    return revived
-
-
-def _visible(actor: Actor, delivery: Delivery) -> bool:
-    if delivery.community_id:
-        return actor.sees(delivery.community_id)
-    return actor.all_communities

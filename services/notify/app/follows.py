@@ -18,14 +18,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from lianxin.bus.envelope import Envelope
-from lianxin.store.idempotency import already_applied, record_applied
 from services.notify.store import NotifyStore
 
 # The events whose news the follow keeps; the last three end the case for its residents.
 FOLLOWED = frozenset({"case.reported", "case.closed", "case.rejected", "case.merged"})
 ENDING = frozenset({"case.closed", "case.rejected", "case.merged"})
-APPLIED_LIMIT = 20
-APPLIED_FIELD = "applied"  # a follow's applied case events (the name stored documents use)
 FOLLOWER_LIMIT = 20  # reporters of duplicates a case keeps telling; more are not followed
 FOLLOWED_FIELDS = (
     "number",
@@ -48,23 +45,24 @@ def follow(store: NotifyStore, event: Envelope) -> dict[str, Any]:
     it, instead of a change under a lease (five commands on FerretDB)."""
     case_id = event.payload["case_id"]
     if event.type not in FOLLOWED:
-        return store.record("follows", case_id) or {}
+        return store.follows.get(case_id) or {}
     if event.type == "case.reported":
         created = _followed({}, event)
-        if store.create_record("follows", case_id, created):
+        if store.create_follow(case_id, created, applied=event.event_id):
             return created
-    with store.record_change("follows", case_id) as change:
-        document = change.document
-        if already_applied(document, event.event_id, field=APPLIED_FIELD):
+    with store.follows.change(case_id) as change:
+        document = change.value or {}
+        if change.has_applied(event.event_id):
             return document
         told = _followed(document, event)
         if not _ended(told):
-            change.save(told)
+            change.save(told, applied=event.event_id)
             return told
         into = (told.get("merged_into") or {}).get("case_id")
         if into:
             _hand_over(store, into, residents(case_id, told))
-        change.save({**told, "contact": None, "followers": {}})  # told for the last time
+        last = {**told, "contact": None, "followers": {}}  # told for the last time
+        change.save(last, applied=event.event_id)
     return told
 
 
@@ -105,7 +103,7 @@ def _followed(document: Mapping[str, Any], event: Envelope) -> dict[str, Any]:
         }
     if event.type in ENDING:
         changed["ended"] = event.type
-    return record_applied(changed, event.event_id, keep=APPLIED_LIMIT, field=APPLIED_FIELD)
+    return changed
 
 
 def _ended(document: Mapping[str, Any]) -> bool:
@@ -119,11 +117,12 @@ def _hand_over(store: NotifyStore, into: str, reporters: Mapping[str, Mapping[st
     reported (a repeat adds nobody twice); not once that case has ended."""
     if not reporters:
         return
-    with store.record_change("follows", into) as change:
-        if _ended(change.document):
+    with store.follows.change(into) as change:
+        document = change.value or {}
+        if _ended(document):
             return
-        followers = dict(change.document.get("followers") or {})
+        followers = dict(document.get("followers") or {})
         for case_id, contact in reporters.items():
             if case_id in followers or len(followers) < FOLLOWER_LIMIT:
                 followers[case_id] = dict(contact)
-        change.save({**change.document, "followers": followers})
+        change.save({**document, "followers": followers})

@@ -9,29 +9,17 @@ the delivery it already made and sends nothing twice.
        │  └─ retry due ─┐
        └─fail─► failed ─┘──last attempt──► dead ──► the next channel in the chain
     pending ──burst──► bundled (into one digest delivery)
-
-Webhook bodies are signed like Stripe's: HMAC-SHA256 over "<timestamp>.<body>",
-sent as `X-Lianxin-Signature: t=<timestamp>,v1=<hex>`, so a receiver can check
-both who sent it and that it is fresh.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from lianxin.backoff import BackOff
-
-SIGNATURE_HEADER = "X-Lianxin-Signature"
-DELIVERY_HEADER = "X-Lianxin-Delivery"
-DEV_SIGNING_SECRET = "dev-only-signing-secret"  # accepted in dev mode only (lianxin.config)
 
 OPEN_STATES = frozenset({"pending", "failed"})
 # Messages whose worth runs out with a deadline (an offer's, a time limit's) or that ask
@@ -62,69 +50,19 @@ class PermanentFailure(DeliveryFailed):
     the delivery goes dead at once and the next channel is tried."""
 
 
-# Signatures
+class DeliveryNotFound(Exception):
+    pass
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+class NotDead(Exception):
+    """Only a dead delivery may be sent again (an operator's retry)."""
 
+    def __init__(self, state: str):
+        super().__init__(f"Only a dead delivery can be sent again; this one is {state}.")
+        self.state = state
 
-def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300) -> bool:
-    """True when the signature matches and is no older than `tolerance` seconds."""
-    try:
-        parts = dict(item.split("=", 1) for item in header.split(","))
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs(now - timestamp) > tolerance:
-        return False
-    return hmac.compare_digest(sign(secret, timestamp, body).encode(), header.encode())
-
-
-# Redaction: what may be shown of an address or an error
-
-
-URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
-SECRET_PARAMETER = re.compile(
-    r"((?:access_token|token|key|secret|sign|signature|password|passwd|api_key|apikey)=)"
-    r"[^&\s'\"]+",
-    re.IGNORECASE,
-)
-
-
-def redact_url(url: str) -> str:
-    """scheme://host/path with the query (robot keys, DingTalk signatures) and any user
-    info cut: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…`."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "…" if parts.query else "", ""))
-
-
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """An error or provider answer fit for the API, events, headers and logs: URLs without
-    their query, `key=…` parameters blanked, and every known secret replaced."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
-    text = URL.sub(lambda match: redact_url(match.group()), text)
-    return SECRET_PARAMETER.sub(r"\1[redacted]", text)[:ERROR_LIMIT]
-
-
-def show_address(channel: str, address: str) -> str:
-    """An address as the API shows it: phones and e-mail masked, URLs without secrets."""
-    if address.startswith("group:"):
-        return address
-    if channel == "sms":
-        return address[:3] + "****" + address[-4:] if len(address) >= 7 else "****"
-    if channel == "email":
-        local, _, domain = address.partition("@")
-        return f"{local[:1]}***@{domain}"
-    return redact_url(address) if "://" in address else address
-
-
-# Deliveries
+    def details(self) -> dict[str, str]:
+        return {"state": self.state}
 
 
 @dataclass(frozen=True)
@@ -191,6 +129,39 @@ class Delivery:
     bundled_into: str | None = None
     bundle: tuple[Mapping[str, Any], ...] = field(default=())  # a digest's items
 
+    @classmethod
+    def over(
+        cls,
+        chain: Sequence[Contact],
+        cause_id: str,
+        kind: str,
+        recipient: Recipient,
+        message: Mapping[str, Any],
+        created_at: datetime,
+        about: Mapping[str, Any],
+        *,
+        urgent: bool = False,
+        bundle: tuple[Mapping[str, Any], ...] = (),
+    ) -> Delivery:
+        """A new delivery over the first channel of `chain`, the rest to follow should it
+        die; `about` names its community, case and category."""
+        contact = chain[0]
+        return cls(
+            id=delivery_id(cause_id, recipient, contact),
+            cause_id=cause_id,
+            kind=kind,
+            recipient=recipient,
+            contact=contact,
+            message=message,
+            created_at=created_at,
+            community_id=about.get("community_id") or "",
+            case_id=about.get("case_id"),
+            category=about.get("category") or "",
+            urgent=urgent,
+            fallbacks=tuple(chain[1:]),
+            bundle=bundle,
+        )
+
     @property
     def last_error(self) -> str:
         return next((attempt.error for attempt in reversed(self.history) if not attempt.ok), "")
@@ -215,6 +186,11 @@ class Delivery:
             and self.attempts == 0
             and not self.contact.address.startswith("group:")
         )
+
+    def expects(self, deadline_id: str) -> bool:
+        """Whether an attempt deadline may act on it: one that arrives twice, or late after
+        the delivery moved on, finds it no longer expecting it and does nothing."""
+        return self.open and self.expected_deadline in (None, deadline_id)
 
     def due(self, at: datetime, deadline_id: str) -> Delivery:
         """The next attempt is scheduled: only the deadline `deadline_id` may make it."""
@@ -265,6 +241,24 @@ class Delivery:
 
     def next_in_chain(self) -> tuple[Contact, tuple[Contact, ...]] | None:
         return (self.fallbacks[0], self.fallbacks[1:]) if self.fallbacks else None
+
+    def on_next_channel(self, at: datetime) -> Delivery | None:
+        """The same message to the same recipient over the next channel of its chain, once
+        this one died; None when no channel is left."""
+        if not self.fallbacks:
+            return None
+        about = {"community_id": self.community_id, "case_id": self.case_id}
+        return Delivery.over(
+            self.fallbacks,
+            self.cause_id,
+            self.kind,
+            self.recipient,
+            self.message,
+            at,
+            {**about, "category": self.category},
+            urgent=self.urgent,
+            bundle=self.bundle,
+        )
 
     def _with(self, attempt: Attempt) -> tuple[Attempt, ...]:
         return (*self.history, attempt)[-HISTORY_LIMIT:]

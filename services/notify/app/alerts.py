@@ -9,12 +9,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from lianxin.access.actors import Actor
-from services.notify import instruments, pipeline
-from services.notify.domain import delivery_id
-from services.notify.facts import alert_context
-from services.notify.handlers import Clock, create_delivery, dedupe, staff_of
-from services.notify.outbound import Outbound
-from services.notify.routing import EVERY_COMMUNITY, staff_plans
+from services.notify import instruments
+from services.notify.app import pipeline
+from services.notify.app.deliveries import Clock, create_delivery, dedupe
+from services.notify.compose import Outbound
+from services.notify.domain.delivery import delivery_id
+from services.notify.domain.facts import alert_context
+from services.notify.domain.plans import EVERY_COMMUNITY, staff_plans
 from services.notify.store import NotifyStore
 
 URGENT_SEVERITIES = frozenset({"critical", "page", "emergency"})
@@ -38,7 +39,7 @@ def receive_alerts(
         grid = labels.get("grid") or labels.get("grid_id") or ""
         urgent = labels.get("severity", "") in URGENT_SEVERITIES and alert["status"] == "firing"
         plans = staff_plans(
-            community, staff_of(store, community), grid, outbound.reach, "alert", urgent
+            community, store.staff_of(community), grid, outbound.reach, "alert", urgent
         )
         zone = pipeline.zone_for(store, outbound, community)
         context = alert_context(alert, zone, outbound.words)

@@ -22,9 +22,9 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 
 from lianxin.privacy import mask_phone
 from lianxin.store.documents import document_of
-from services.notify.links import LINK_PATH
+from services.notify.domain.links import LINK_PATH
 
-TEMPLATES = Path(__file__).parent / "data" / "templates"
+TEMPLATES = Path(__file__).parents[1] / "data" / "templates"  # compose.py checks them at start
 SECTIONS = ("subject", "zh", "en", "short")
 SEPARATOR = "\x1f"  # between the sections base.j2 renders; never in a message
 LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")

@@ -1,4 +1,5 @@
-"""Who is told what, over which channels, and when. Plain Python: no nameko, no pymongo.
+"""Who is told what, over which channels: a message's plans. Plain Python: no nameko, no
+pymongo. (Where a group, robot or hotline is reached is the routes file's: routes.py.)
 
 - A person is reached by their contacts in their order of preference; when every
   one of them fails for good, the grid's group (or the community's, or the
@@ -7,8 +8,8 @@
   routes file (routes.py).
 - Residents are told of progress only over the contact they gave with consent,
   and never through a group.
-- Quiet hours hold a non-urgent message to a person until they end; a burst to one
-  person beyond the rate limit is bundled into one digest.
+- Quiet hours and the rate limit of a person (people.py) apply to the plans that
+  reach them by their own channels.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from services.notify.domain import Contact, Recipient
+from services.notify.domain.delivery import Contact, Recipient
+from services.notify.domain.people import Person
 
 PERSON_CHANNELS = ("sms", "email", "wecom", "dingtalk", "webhook")
-QUIET_SPAN = re.compile(r"^\s*(\d{2}:\d{2})\s*-\s*(\d{2}:\d{2})\s*$")
 ROBOT = re.compile(r"^(https?://\S+|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")  # a URL, or an id
 ADDRESSES = {  # what an address must look like on each channel this service sends on
     "sms": re.compile(r"^\+?\d{5,20}$"),
@@ -48,76 +47,6 @@ def group_address(community_id: str, name: str) -> str:
 def parse_group_address(address: str) -> tuple[str, str]:
     community_id, _, name = address.removeprefix("group:").partition("/")
     return community_id, name
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    """A daily span in the community's local time, e.g. 22:00–07:00 (it may wrap midnight)."""
-
-    start: time
-    end: time
-
-    @classmethod
-    def parse(cls, raw: str | None) -> QuietHours | None:
-        """roster's form, `22:30-06:30`; None or an empty span for none."""
-        match = QUIET_SPAN.match(raw or "")
-        if match is None:
-            return None
-        start, end = time.fromisoformat(match.group(1)), time.fromisoformat(match.group(2))
-        return None if start == end else cls(start, end)
-
-    def holds(self, local: time) -> bool:
-        if self.start < self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
-
-    def hold_until(self, now: datetime, zone: ZoneInfo) -> datetime | None:
-        """When a message sent at `now` may go out: None if at once, else the end of the
-        quiet span as an aware instant (on a DST gap, the first valid minute after)."""
-        local = now.astimezone(zone)
-        if not self.holds(local.time()):
-            return None
-        day = local.date() if local.time() < self.end else local.date() + timedelta(days=1)
-        ends = datetime.combine(day, self.end, tzinfo=zone)
-        return max(ends, now)
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """At most `count` messages to one person per `window`; more are bundled."""
-
-    count: int = 5
-    window: timedelta = timedelta(minutes=10)
-
-    def next_free(self, recent: Sequence[datetime], now: datetime) -> datetime | None:
-        """None when a message may go now, else when a slot frees up."""
-        inside = sorted(at for at in recent if now - at < self.window)
-        if len(inside) < self.count:
-            return None
-        return inside[-self.count] + self.window
-
-    def keep(self, recent: Iterable[datetime], now: datetime) -> list[datetime]:
-        """The sends that still count, newest last: bounded by `count`."""
-        return sorted(at for at in recent if now - at < self.window)[-self.count :]
-
-
-@dataclass(frozen=True)
-class Person:
-    """notify's replica of a person (roster's `person.changed`)."""
-
-    person_id: str
-    community_id: str
-    display_name: str = ""
-    roles: tuple[str, ...] = ()
-    home_grids: tuple[str, ...] = ()
-    contacts: tuple[Contact, ...] = ()
-    quiet_hours: QuietHours | None = None
-    active: bool = True
-    version: int = 0
-
-    @property
-    def recipient(self) -> Recipient:
-        return Recipient("person", self.person_id, self.display_name)
 
 
 @dataclass(frozen=True)
@@ -160,7 +89,8 @@ class Reachable:
         self, contacts: Iterable[Contact], allowed: Sequence[str], community_id: str
     ) -> list[Contact]:
         """Robots a person's contacts name by id that the routes do not: passed over for
-        the next contact, and reported (handlers count and log them), never in silence."""
+        the next contact, and reported (app/deliveries.py counts and logs them), never in
+        silence."""
         return [
             contact
             for contact in self._addressable(contacts, allowed)

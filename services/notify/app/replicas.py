@@ -15,7 +15,7 @@ def apply_person(store: NotifyStore, payload: Mapping[str, Any]) -> None:
     community, person_id = payload["community_id"], payload["person_id"]
     version = int(payload["person_version"])
     key = person_id
-    if not is_after(store.record("people", key), version):
+    if not is_after(store.people.get(key), version):
         return
     _index_staff(
         store,
@@ -24,12 +24,12 @@ def apply_person(store: NotifyStore, payload: Mapping[str, Any]) -> None:
         version,
         "staff" in payload.get("roles", []) and payload.get("active", True),
     )
-    with store.record_change("people", key) as change:
-        if not is_after(change.document if change.exists else None, version):
+    with store.people.change(key) as change:
+        if not is_after(change.value, version):
             return
         change.save(
             {
-                **change.document,  # keeps the person's recent sends and pending bundle
+                **(change.value or {}),  # keeps the person's recent sends and pending bundle
                 "person_id": person_id,
                 "community_id": community,
                 "display_name": payload.get("display_name", ""),
@@ -46,11 +46,10 @@ def apply_person(store: NotifyStore, payload: Mapping[str, Any]) -> None:
 def _index_staff(
     store: NotifyStore, community: str, person_id: str, version: int, is_staff: bool
 ) -> None:
-    with store.record_change("staff", community) as change:
-        members = [m for m in change.document.get("members", []) if m["id"] != person_id]
-        previous = next(
-            (m for m in change.document.get("members", []) if m["id"] == person_id), None
-        )
+    with store.staff.change(community) as change:
+        stored = (change.value or {}).get("members", [])
+        members = [m for m in stored if m["id"] != person_id]
+        previous = next((m for m in stored if m["id"] == person_id), None)
         if previous is not None and previous["version"] >= version:
             return
         if is_staff:
@@ -62,7 +61,7 @@ def _index_staff(
 
 def apply_area(store: NotifyStore, payload: Mapping[str, Any]) -> None:
     node, version = payload["node"], int(payload["area_version"])
-    with store.record_change("places", node["code"]) as change:
-        if not is_after(change.document if change.exists else None, version):
+    with store.places.change(node["code"]) as change:
+        if not is_after(change.value, version):
             return
         change.save({**node, "removed": bool(payload.get("removed")), "version": version})
