@@ -160,7 +160,7 @@ def _follow_up(
 
 def _facts(store: NotifyStore, link: ActionLink) -> Mapping[str, Any]:
     """What the message that carried the link told its person (masked when it was made)."""
-    delivery = store.delivery(link.key)
+    delivery = store.deliveries.get(link.key)
     if delivery is None or delivery.recipient.key != link.person_id:
         return {}
     facts = (delivery.message or {}).get("facts") or {}
