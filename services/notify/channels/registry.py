@@ -3,7 +3,8 @@
 CHANNELS lists one module per channel (channels/<name>.py): each defines its adapter
 (base.Channel: `name`, `send`) and `from_settings(settings)`, which builds it, or None
 when this deployment cannot send on it (SMS only with a gateway, e-mail only with an
-SMTP server). A new channel is one module and one line here; compose.py reads the
+SMTP server). A new channel is one module and one line here (and, when people, groups
+or residents are reached on it, its line in domain/addresses.py); compose.py reads the
 registry once at start.
 
 `Channels` resolves a delivery's address when it is sent (a group name is looked up in
@@ -18,9 +19,10 @@ from types import ModuleType
 
 from services.notify.channels import dingtalk, email, hotline, sms, webhook, wecom
 from services.notify.channels.base import Channel, Target
+from services.notify.domain.addresses import ROBOT_CHANNELS
 from services.notify.domain.delivery import Delivery, PermanentFailure
 from services.notify.domain.messages import Message
-from services.notify.domain.plans import ROBOT_CHANNELS, parse_group_address
+from services.notify.domain.plans import parse_group_address
 from services.notify.domain.routes import Routes
 from services.notify.settings import NotifySettings
 

@@ -14,26 +14,19 @@ pymongo. (Where a group, robot or hotline is reached is the routes file's: route
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.notify.domain.addresses import (
+    ADDRESSES,
+    PERSON_CHANNELS,
+    RESIDENT_CHANNELS,
+    ROBOT_CHANNELS,
+)
 from services.notify.domain.delivery import Contact, Recipient
 from services.notify.domain.people import Person
 
-PERSON_CHANNELS = ("sms", "email", "wecom", "dingtalk", "webhook")
-ROBOT = re.compile(r"^(https?://\S+|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")  # a URL, or an id
-ADDRESSES = {  # what an address must look like on each channel this service sends on
-    "sms": re.compile(r"^\+?\d{5,20}$"),
-    "email": re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-    "wecom": ROBOT,  # a robot's URL, or the id of one in the routes (`wecom:g1-leader`)
-    "dingtalk": ROBOT,
-    "webhook": re.compile(r"^https?://\S+$"),
-}
-ROBOT_CHANNELS = ("wecom", "dingtalk")
-GROUP_CHANNELS = ("wecom", "dingtalk", "webhook")
-RESIDENT_CHANNELS = ("sms", "email")
 URGENT_PRIORITIES = frozenset({"urgent"})
 DEFAULT_GROUP = "default"
 STAFF_GROUP = "staff"

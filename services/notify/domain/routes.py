@@ -34,13 +34,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from services.notify.domain.plans import (
-    DEFAULT_GROUP,
-    EVERY_COMMUNITY,
-    GROUP_CHANNELS,
-    ROBOT_CHANNELS,
-    Reachable,
-)
+from services.notify.domain.addresses import GROUP_CHANNELS, ROBOT_CHANNELS
+from services.notify.domain.plans import DEFAULT_GROUP, EVERY_COMMUNITY, Reachable
 
 DEFAULT_ZONE = "Asia/Shanghai"
 
