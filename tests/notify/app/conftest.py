@@ -150,19 +150,15 @@ def person_changed(
 
 
 def case(case_id: str = "LX-1", **overrides: Any) -> dict[str, Any]:
+    """What a case event tells of its case, as far as the messages show it."""
     return {
         "case_id": case_id,
-        "number": "NT-20261121-0001",
         "community_id": COMMUNITY,
         "grid_id": GRID,
+        "number": "NT-20261121-0001",
         "category": "facility.lighting",
         "category_label": {"zh": "楼道灯坏", "en": "broken stair light"},
-        "team": "repair_crew",
         "priority": "normal",
-        "channel": "hotline",
-        "state": "dispatched",
-        "previous_state": "triaged",
-        "case_version": 3,
         "place": "5栋2单元",
         "description": "5栋2单元楼道灯坏了",
         **overrides,

@@ -9,23 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.notify.domain.delivery import Contact
-from services.notify.domain.people import Person, QuietHours, RateLimit
-from services.notify.domain.plans import Reachable
+from services.notify.domain.people import QuietHours, RateLimit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NIGHT = QuietHours(time(22, 0), time(7, 0))
-REACH = Reachable(
-    channels=frozenset({"sms", "email", "webhook", "wecom", "dingtalk"}),
-    groups={"jx": {"jx-g1": "wecom", "staff": "webhook"}},
-    default_webhook=True,
-)
-SMS = Contact("sms", "13912345678")
-MAIL = Contact("email", "a@b.cn")
-
-
-def person(*contacts: Contact, active: bool = True, roles=("volunteer",)) -> Person:
-    return Person("p-1", "jx", "石**", tuple(roles), ("jx-g1",), tuple(contacts), NIGHT, active)
 
 
 @pytest.mark.parametrize(

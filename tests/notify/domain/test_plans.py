@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import time
-from zoneinfo import ZoneInfo
 
 from services.notify.domain.delivery import Contact
 from services.notify.domain.people import Person, QuietHours
 from services.notify.domain.plans import Reachable, for_group, for_person, for_resident, staff_plans
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 NIGHT = QuietHours(time(22, 0), time(7, 0))
 REACH = Reachable(
     channels=frozenset({"sms", "email", "webhook", "wecom", "dingtalk"}),
