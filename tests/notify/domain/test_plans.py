@@ -88,8 +88,8 @@ def test_a_contact_this_service_cannot_address_is_passed_over():
 
 def test_a_robot_named_by_id_is_tried_when_the_routes_name_it_and_reported_when_not():
     """The sample's `wecom:g1-leader` was silently skipped: now it is sent to when the
-    community's routes name that robot, and otherwise listed as unresolved (handlers
-    count and log it) while the next channel takes the message."""
+    community's routes name that robot, and otherwise listed as unresolved (app/deliveries.py
+    counts and logs it) while the next channel takes the message."""
     robot = Contact("wecom", "g1-leader")
     named = Reachable(REACH.channels, REACH.groups, True, {"jx": {"g1-leader": "wecom"}})
     leader = person(robot, SMS)
