@@ -12,7 +12,7 @@ from lianxin.clock import utc_now
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import StoreProvider
-from services.notify.app import digests, pipeline, reactions, replicas
+from services.notify.app import digests, pipeline, reactions
 from services.notify.compose import OutboundProvider, build_store
 from services.notify.events import CASE_EVENTS, READS, ROSTER_EVENTS
 from services.notify.http.alerts import AlertsHttp
@@ -50,13 +50,7 @@ class NotifyService(DeliveriesHttp, AlertsHttp, LinksHttp, KeyReplica, HealthChe
         from_source_only=True,  # person.changed says who may act, and where links go
     )
     def on_roster_event(self, message):
-        event = READS.read(message)
-        if event.type == "person.changed":
-            replicas.apply_person(self.store, event.payload)
-        elif event.type == "area.changed":
-            replicas.apply_area(self.store, event.payload)
-        else:
-            reactions.on_shift_starting(self.store, self.outbound, event, utc_now)
+        reactions.on_roster_event(self.store, self.outbound, READS.read(message), utc_now)
 
     @on_deadline(pipeline.ATTEMPT)
     def attempt_delivery(self, deadline):

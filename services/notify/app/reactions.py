@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lianxin.bus.envelope import Envelope
-from services.notify.app import follows
+from services.notify.app import follows, replicas
 from services.notify.app.deliveries import Clock, create_delivery, dedupe
 from services.notify.app.pipeline import zone_for
 from services.notify.compose import Outbound
@@ -229,6 +229,18 @@ def on_hotline_reply(store: NotifyStore, outbound: Outbound, event: Envelope, cl
             store, outbound, plan, event.event_id, message.to_dict(), about, zone, clock
         )
     )
+
+
+def on_roster_event(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
+    """roster's people and places are kept (replicas.py: who may act, where links go, a
+    community's zone); a shift reminder is sent. Returns how many deliveries were new."""
+    if event.type == "person.changed":
+        replicas.apply_person(store, event.payload)
+        return 0
+    if event.type == "area.changed":
+        replicas.apply_area(store, event.payload)
+        return 0
+    return on_shift_starting(store, outbound, event, clock)
 
 
 def on_shift_starting(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:

@@ -111,3 +111,15 @@ def test_a_shift_reminder_goes_to_the_person_s_own_channels_only(store, outbound
     assert reactions.on_shift_starting(store, outbound, starting("p-1"), now) == 1
     assert [d.kind for d, _, _ in receivers["email"].sent] == ["shift.starting"]
     assert receivers["wecom"].sent == [], "a group is not told"
+
+
+def test_roster_s_people_and_places_are_kept_and_named_in_messages(store, outbound, receivers, now):
+    grid = {"code": GRID, "kind": "grid", "parent": COMMUNITY, "community_id": COMMUNITY}
+    area = event("area.changed", {"node": {**grid, "name": "第一网格"}, "area_version": 1})
+    volunteer = person_changed("p-1", [("sms", "13912345678")])
+    assert reactions.on_roster_event(store, outbound, area, now) == 0
+    assert reactions.on_roster_event(store, outbound, volunteer, now) == 0
+    assert store.person("p-1").contacts[0].address == "13912345678"
+    reactions.on_case_event(store, outbound, dispatched("p-1"), now)
+    [(_, message, _)] = receivers["sms"].sent
+    assert "第一网格" in message.text, "the grid by its name"
