@@ -16,8 +16,8 @@ from services.cases.app import actions as case_actions
 from services.cases.app import keys
 from services.cases.domain import clock_actions, lifecycle
 from services.cases.domain.case import Case, Outcome
-from services.notify.domain import Attempt, Contact, Delivery, Recipient
-from services.notify.pipeline import outcome_events
+from services.notify.app.pipeline import outcome_events
+from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
 from services.roster.app import dispatch as roster_dispatch
 from services.roster.app import hours, registry, rota_clock
 from services.roster.domain import rota as rotas
