@@ -245,8 +245,9 @@ def main(sizes: str, samples: int, seed: int, amqp_uri: str, mongo_uri: str, out
                 Settings("roster"),
                 {},
             )
-            store = compose.build(context)
-            ensure_indexes(context, store)
+            parts = compose.build(context)
+            ensure_indexes(context, parts)
+            store = parts.store
             console.print(f"{people:,} people, {grids:,} grids: filling")
             setup = fill(store, people, grids)
             console.print(f"  filled in {setup['store_seconds']:.0f}s; dispatching {samples} cases")

@@ -7,7 +7,7 @@ which the assignee is warned) and the readable numbers' prefixes, from `data/` o
 folder CASES_DATA_DIR names. The repository (store.py) only speaks Mongo; `Intake`
 (app/intake.py) is built here with both, and every channel uses that one.
 
-`build(context)` is what lianxin's StoreProvider calls at container start; a test
+`build(context)` is what lianxin's PartsProvider calls at container start; a test
 builds the same parts on a context of the in-memory store.
 """
 

@@ -13,7 +13,7 @@ from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.clock import utc_now
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.store.repository import StoreProvider
+from lianxin.store.repository import PartsProvider
 from services.cases import compose
 from services.cases.app import actions, reactions
 from services.cases.domain import time_limits
@@ -36,30 +36,30 @@ class CasesService(
 ):
     name = "cases"
 
-    cases = StoreProvider(compose.build)
+    parts = PartsProvider(compose.build)
     tokens = TokenIssuer()
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
     @event_stream("roster-dispatch", *(Source("roster", event_type) for event_type in DISPATCH))
     def on_roster_dispatch(self, message):
-        reactions.record_dispatch(self.cases.store, READS.read(message), utc_now())
+        reactions.record_dispatch(self.parts.store, READS.read(message), utc_now())
 
     @event_handler("roster", "area.changed")
     def on_area_changed(self, message):
-        reactions.record_area(self.cases.store, READS.read(message))
+        reactions.record_area(self.parts.store, READS.read(message))
 
     @on_deadline(time_limits.TIMER)
     def on_timer(self, deadline):
-        reactions.time_is_up(self.cases.store, self.cases.taxonomy, deadline, utc_now())
+        reactions.time_is_up(self.parts.store, self.parts.taxonomy, deadline, utc_now())
 
     @rpc
     def perform_action(self, case_id, action, person_id, role, note=None):
         """What a signed action link does (notify): accept, decline or resolve."""
         return actions.perform_action(
-            self.cases.store, case_id, action, person_id, role, note or "", utc_now()
+            self.parts.store, case_id, action, person_id, role, note or "", utc_now()
         )
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.sweeper.tick(self.cases.recover)
+        self.sweeper.tick(self.parts.recover)

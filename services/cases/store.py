@@ -188,7 +188,7 @@ class BadCursor(Exception):
 
 class CaseStore:
     def __init__(self, context: StoreContext):
-        self.cases = Aggregates(context, "cases", CASES, applied=APPLIED_ROSTER_EVENTS)
+        self.parts = Aggregates(context, "cases", CASES, applied=APPLIED_ROSTER_EVENTS)
         self.places = Aggregates(context, "case_places", DOCUMENTS)
         self.areas = Aggregates(context, "areas", AREAS)
         self._slots = context.db["case_numbers"]
@@ -200,12 +200,12 @@ class CaseStore:
 
     def ensure_indexes(self) -> None:
         for keys in LISTING_INDEXES:
-            self.cases.collection.create_index(keys)
+            self.parts.collection.create_index(keys)
 
     @property
     def aggregates(self) -> tuple[Aggregates[Any], ...]:
         """Every kind of aggregate it keeps, for the outbox sweep (lianxin.store.aggregates)."""
-        return (self.cases, self.places, self.areas)
+        return (self.parts, self.places, self.areas)
 
     def recover(self) -> int:
         return recover_all(self.aggregates)
@@ -214,11 +214,11 @@ class CaseStore:
 
     @contextmanager
     def change(self, case_id: str) -> Iterator[CaseChange]:
-        with self.cases.change(case_id) as change:
+        with self.parts.change(case_id) as change:
             yield CaseChange(change)
 
     def get(self, case_id: str) -> Case | None:
-        record = self.cases.get(case_id)
+        record = self.parts.get(case_id)
         return record.case if record else None
 
     def case_id_of_number(self, number: str) -> str | None:
@@ -387,7 +387,7 @@ class CaseStore:
                     },
                 ]
             }
-        found = self.cases.query(query, sort=NEWEST_FIRST, limit=limit + 1)
+        found = self.parts.query(query, sort=NEWEST_FIRST, limit=limit + 1)
         cases = [record.case for record in found]
         more = len(cases) > limit
         cases = cases[:limit]

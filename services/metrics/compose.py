@@ -1,6 +1,6 @@
 """The composition root of the metrics service: what a process builds once.
 
-`build(context)` is given to lianxin's StoreProvider: at container start it makes the
+`build(context)` is given to lianxin's PartsProvider: at container start it makes the
 repository on the process's store context, reads the evaluation policy (data/), and
 makes the caches and readers the entrypoints and gauges share. Nothing else builds
 them: the consumer, the HTTP routes, the gauges and the operator CLI all take them
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from lianxin.store.repository import StoreContext, StoreProvider
+from lianxin.store.repository import PartsProvider, StoreContext
 from services.metrics.app.zones import ZoneBook
 from services.metrics.domain.evaluation import Policy
 from services.metrics.gauges.dead_letters import DeadLetterDepths
@@ -30,7 +30,7 @@ DEFAULT_ZONE = "Asia/Shanghai"
 @dataclass(frozen=True)
 class Parts:
     """The metrics process's repository, reference data and shared readers. It is what
-    StoreProvider injects, so it answers the repository's start-up calls itself."""
+    PartsProvider injects, so it answers the repository's start-up calls itself."""
 
     store: MetricsStore
     policy: Policy
@@ -56,13 +56,13 @@ def build(context: StoreContext) -> Parts:
 
 
 def parts_of(container) -> Parts:
-    """The parts StoreProvider built for this service container: the dependencies that
+    """The parts PartsProvider built for this service container: the dependencies that
     share them (the fact batches, the gauges) take them from there rather than make
     their own."""
     return next(
-        dependency.repository
+        dependency.parts
         for dependency in container.dependencies
-        if isinstance(dependency, StoreProvider)
+        if isinstance(dependency, PartsProvider)
     )
 
 

@@ -9,7 +9,7 @@ from lianxin.bus.outages import Sweeper
 from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.store.repository import StoreProvider
+from lianxin.store.repository import PartsProvider
 from services.metrics import compose
 from services.metrics.app import counting
 from services.metrics.batching import FactBatches
@@ -29,7 +29,7 @@ SOURCES = (
 class MetricsService(StatsHttp, KeyReplica, HealthCheck):
     name = "metrics"
 
-    parts = StoreProvider(compose.build)
+    parts = PartsProvider(compose.build)
     gauges = BusinessGauges()
     facts = FactBatches(counting.fold_facts)
     instrumentation = Instrumentation()

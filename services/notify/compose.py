@@ -1,13 +1,13 @@
 """notify's composition root: the reference data and the repository, built once per
 process, and nothing else builds them.
 
-At container start `OutboundProvider` reads the settings (settings.py) and builds the
-Outbound: the routes file (data/routes.yaml, or NOTIFY_ROUTES_FILE), the message
-templates (data/templates/, over NOTIFY_TEMPLATE_DIR) checked whole, the labels
+At container start lianxin's PartsProvider calls `build`, which reads the settings
+(settings.py) and builds the repository and the Outbound: the routes file
+(data/routes.yaml, or NOTIFY_ROUTES_FILE), the message templates (data/templates/, over
+NOTIFY_TEMPLATE_DIR) checked whole, the labels
 (data/labels.yaml), the channels this deployment can send on (channels/registry.py),
 action links, and the retry and rate policies. A missing or default secret, an unset
-`${VAR}` in the routes file or a bad template stops the service here. The repository is
-built by lianxin's StoreProvider from `build_store`.
+`${VAR}` in the routes file or a bad template stops the service here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from typing import Any
 
 import yaml
 from marshmallow import ValidationError
-from nameko.extensions import DependencyProvider
 
 from lianxin.backoff import BackOff
 from lianxin.config import Settings
@@ -84,9 +83,24 @@ def build_outbound(settings: NotifySettings) -> Outbound:
     )
 
 
-def build_store(context: StoreContext) -> NotifyStore:
-    """The repository: it needs no reference data."""
-    return NotifyStore(context)
+@dataclass(frozen=True)
+class Parts:
+    """What the entrypoints use: the repository and how messages leave."""
+
+    store: NotifyStore
+    outbound: Outbound
+
+    def ensure_indexes(self) -> None:
+        self.store.ensure_indexes()
+
+    def recover(self) -> int:
+        return self.store.recover()
+
+
+def build(context: StoreContext) -> Parts:
+    """notify's parts on `context`, its settings read from the service's config."""
+    settings = NotifySettings.from_config(context.settings.service, context.config)
+    return Parts(NotifyStore(context), build_outbound(settings))
 
 
 def load_labels(path: Path = LABELS) -> Labels:
@@ -126,16 +140,3 @@ def _expand(value: Any) -> Any:
     if missing:
         raise ConfigurationError(f"environment variable {missing.group(1)} is not set")
     return expanded
-
-
-class OutboundProvider(DependencyProvider):
-    """The Outbound, built once at container start (build_outbound)."""
-
-    def setup(self) -> None:
-        self.settings = NotifySettings.from_config(
-            self.container.service_name, self.container.config
-        )
-        self.outbound = build_outbound(self.settings)
-
-    def get_dependency(self, worker_ctx) -> Outbound:
-        return self.outbound

@@ -11,9 +11,9 @@ from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.clock import utc_now
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.store.repository import StoreProvider
+from lianxin.store.repository import PartsProvider
+from services.notify import compose
 from services.notify.app import digests, pipeline, reactions
-from services.notify.compose import OutboundProvider, build_store
 from services.notify.events import CASE_EVENTS, READS, ROSTER_EVENTS
 from services.notify.http.alerts import AlertsHttp
 from services.notify.http.deliveries import DeliveriesHttp
@@ -23,8 +23,7 @@ from services.notify.http.links import ACTION_TIMEOUT_SECONDS, LinksHttp
 class NotifyService(DeliveriesHttp, AlertsHttp, LinksHttp, KeyReplica, HealthCheck):
     name = "notify"
 
-    store = StoreProvider(build_store)
-    outbound = OutboundProvider()
+    parts = PartsProvider(compose.build)
     cases = RpcProxy("cases", expiration=ACTION_TIMEOUT_SECONDS)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
@@ -38,11 +37,13 @@ class NotifyService(DeliveriesHttp, AlertsHttp, LinksHttp, KeyReplica, HealthChe
     def on_case_event(self, message):
         event = READS.read_if_known(message)
         if event is not None:
-            reactions.on_case_event(self.store, self.outbound, event, utc_now)
+            reactions.on_case_event(self.parts.store, self.parts.outbound, event, utc_now)
 
     @event_handler("cases", "hotline.reply")
     def on_hotline_reply(self, message):
-        reactions.on_hotline_reply(self.store, self.outbound, READS.read(message), utc_now)
+        reactions.on_hotline_reply(
+            self.parts.store, self.parts.outbound, READS.read(message), utc_now
+        )
 
     @event_stream(
         "roster",
@@ -50,20 +51,22 @@ class NotifyService(DeliveriesHttp, AlertsHttp, LinksHttp, KeyReplica, HealthChe
         from_source_only=True,  # person.changed says who may act, and where links go
     )
     def on_roster_event(self, message):
-        reactions.on_roster_event(self.store, self.outbound, READS.read(message), utc_now)
+        reactions.on_roster_event(
+            self.parts.store, self.parts.outbound, READS.read(message), utc_now
+        )
 
     @on_deadline(pipeline.ATTEMPT)
     def attempt_delivery(self, deadline):
-        pipeline.attempt(self.store, self.outbound, deadline, utc_now)
+        pipeline.attempt(self.parts.store, self.parts.outbound, deadline, utc_now)
 
     @on_deadline(pipeline.FALLBACK)
     def fall_back(self, deadline):
-        pipeline.fall_back(self.store, self.outbound, deadline, utc_now)
+        pipeline.fall_back(self.parts.store, self.parts.outbound, deadline, utc_now)
 
     @on_deadline(digests.DIGEST)
     def flush_digest(self, deadline):
-        pipeline.flush_digest(self.store, self.outbound, deadline, utc_now)
+        pipeline.flush_digest(self.parts.store, self.parts.outbound, deadline, utc_now)
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.sweeper.tick(self.store.recover)
+        self.sweeper.tick(self.parts.store.recover)

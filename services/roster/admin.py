@@ -76,9 +76,9 @@ def roster_store() -> Iterator[RosterStore]:
     """The roster service's store, opened as the service opens it; the events and deadlines
     its changes cause are published by the roster service itself (lianxin.store.admin)."""
     with service_context("roster", notes.print) as context:
-        store = compose.build(context)
-        store.ensure_indexes()
-        yield store
+        parts = compose.build(context)
+        parts.ensure_indexes()
+        yield parts.store
 
 
 @click.group(name="roster")

@@ -3,13 +3,14 @@
 Roster's reference data is the policy every community starts from (data/policy.yaml;
 a community's import overrides any key of it). It is read and checked here, once per
 process, and handed to the repository, which builds each community's Policy from it and
-the overrides it stores; nothing else reads data/. The nameko service gets the
-repository through lianxin's StoreProvider(build), the operator's CLI through
-lianxin.store.admin, a test through `build(backend.context(...))`.
+the overrides it stores; nothing else reads data/. The nameko service gets the parts
+through lianxin's PartsProvider(build), the operator's CLI through lianxin.store.admin,
+a test through `build(backend.context(...))`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,20 @@ def policy_defaults() -> dict[str, Any]:
     return PolicySchema().load(raw)
 
 
-def build(context: StoreContext) -> RosterStore:
-    """The roster repository on `context`, with the policy defaults it builds policies on."""
-    return RosterStore(context, policy_defaults())
+@dataclass(frozen=True)
+class Parts:
+    """What the entrypoints use: the repository, which holds the policy defaults it builds
+    each community's policy on (roster has no other reference data)."""
+
+    store: RosterStore
+
+    def ensure_indexes(self) -> None:
+        self.store.ensure_indexes()
+
+    def recover(self) -> int:
+        return self.store.recover()
+
+
+def build(context: StoreContext) -> Parts:
+    """The roster's parts on `context`."""
+    return Parts(RosterStore(context, policy_defaults()))

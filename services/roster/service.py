@@ -10,7 +10,7 @@ from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.clock import utc_now
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.store.repository import StoreProvider
+from lianxin.store.repository import PartsProvider
 from services.roster import compose
 from services.roster.app import dispatch, rota_clock
 from services.roster.events import CASE_EVENTS, READS
@@ -25,7 +25,7 @@ CASE_SOURCES = [Source("cases", event_type) for event_type in CASE_EVENTS]
 class RosterService(RegistryHttp, DutyHttp, LedgerHttp, KeyReplica, HealthCheck):
     name = "roster"
 
-    store = StoreProvider(compose.build)
+    parts = PartsProvider(compose.build)
     feeds = FeedTokens()
     instrumentation = Instrumentation()
     sweeper = Sweeper()
@@ -34,20 +34,20 @@ class RosterService(RegistryHttp, DutyHttp, LedgerHttp, KeyReplica, HealthCheck)
     def on_case_event(self, message):
         """One queue for the case events roster follows, so a case's events mostly
         arrive in the order they happened; the dispatch orders them by case version."""
-        dispatch.on_case_event(self.store, READS.read(message), utc_now())
+        dispatch.on_case_event(self.parts.store, READS.read(message), utc_now())
 
     @on_deadline(dispatch.OFFER_EXPIRY)
     def on_offer_expiry(self, deadline):
-        dispatch.on_offer_expiry(self.store, deadline, utc_now())
+        dispatch.on_offer_expiry(self.parts.store, deadline, utc_now())
 
     @on_deadline(dispatch.ESCALATION_STEP)
     def on_escalation_step(self, deadline):
-        dispatch.on_escalation_step(self.store, deadline, utc_now())
+        dispatch.on_escalation_step(self.parts.store, deadline, utc_now())
 
     @on_deadline(rota_clock.ROTA_TICK)
     def on_rota_tick(self, deadline):
-        rota_clock.on_rota_tick(self.store, deadline, utc_now())
+        rota_clock.on_rota_tick(self.parts.store, deadline, utc_now())
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.sweeper.tick(self.store.recover)
+        self.sweeper.tick(self.parts.store.recover)

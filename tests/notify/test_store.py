@@ -11,7 +11,6 @@ import pytest
 
 from lianxin.store.repository import ensure_indexes
 from services.notify.app import pipeline, replicas
-from services.notify.compose import build_store
 from services.notify.domain.delivery import Contact, Delivery, Recipient
 from services.notify.store import NotifyStore
 
@@ -22,7 +21,7 @@ AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 def store(backend) -> NotifyStore:
     """The repository on the backend's database, as the service builds it."""
     context = backend.context("notify")
-    repository = build_store(context)
+    repository = NotifyStore(context)
     ensure_indexes(context, repository)
     return repository
 

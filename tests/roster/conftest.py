@@ -44,9 +44,9 @@ FRIDAY_NOON_UTC = datetime(2026, 3, 6, 4, 0, tzinfo=UTC)  # 12:00 in Changsha
 @pytest.fixture
 def store(memory_backend: Backend) -> RosterStore:
     context = memory_backend.context("roster")
-    roster = compose.build(context)
-    ensure_indexes(context, roster)
-    return roster
+    parts = compose.build(context)
+    ensure_indexes(context, parts)
+    return parts.store
 
 
 @pytest.fixture
@@ -125,9 +125,9 @@ def broker_store(test_db, amqp_uri, service) -> RosterStore:
         Settings("roster"),
         {},
     )
-    roster = compose.build(context)
-    ensure_indexes(context, roster)
-    return roster
+    parts = compose.build(context)
+    ensure_indexes(context, parts)
+    return parts.store
 
 
 @pytest.fixture

@@ -35,9 +35,9 @@ def store(backend: Backend, clock) -> RosterStore:
 def roster(backend: Backend, clock, **lease) -> RosterStore:
     """One process of the roster service on the backend; another call, another process."""
     context = backend.context("roster", lease_ttl_seconds=TTL, clock=clock, **lease)
-    built = compose.build(context)
-    built.ensure_indexes()
-    return built
+    parts = compose.build(context)
+    parts.ensure_indexes()
+    return parts.store
 
 
 def offered() -> Dispatch:

@@ -304,7 +304,7 @@ def entrypoint(action: CaseAction) -> Callable[..., Any]:
     )
     def run(self, request, actor, body, **path):
         asked = Asked(
-            parts=self.cases,
+            parts=self.parts,
             reference=where.case_id(path),
             by=actions.by_actor(actor, where.channel),
             body=body,

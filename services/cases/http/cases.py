@@ -104,7 +104,7 @@ class CasesHttp:
             category=body.get("category"),
             attachments=tuple(body["attachments"]),
         )
-        case, created = self.cases.intake.report(
+        case, created = self.parts.intake.report(
             received,
             actions.by_actor(actor, body["channel"]),
             actor.sees,
@@ -125,7 +125,7 @@ class CasesHttp:
         scope="read",
     )
     def list_cases(self, request, actor, query):
-        page = actions.listing(self.cases.store, query, actor.visible_communities())
+        page = actions.listing(self.parts.store, query, actor.visible_communities())
         return 200, {
             "cases": [shown(case, actor) for case in page.cases],
             "next_cursor": page.next_cursor,
@@ -140,7 +140,7 @@ class CasesHttp:
         scope="read",
     )
     def get_case(self, request, actor, case_id):
-        return 200, shown(actions.get(self.cases.store, case_id, actor.sees), actor)
+        return 200, shown(actions.get(self.parts.store, case_id, actor.sees), actor)
 
     @http(
         "GET",
@@ -152,7 +152,7 @@ class CasesHttp:
         uses_database=False,
     )
     def list_categories(self, request, actor):
-        categories = self.cases.taxonomy.categories.values()
+        categories = self.parts.taxonomy.categories.values()
         return 200, {"categories": [category_view(category) for category in categories]}
 
     @http(
@@ -164,7 +164,7 @@ class CasesHttp:
         scope="read",
     )
     def list_areas(self, request, actor, community_id):
-        area = self.cases.store.community_map(community_id)
+        area = self.parts.store.community_map(community_id)
         if not area.known or not actor.sees(community_id):
             raise CaseNotFound(community_id)
         return 200, area_listing(area)

@@ -75,7 +75,7 @@ class HotlineHttp:
                 "category_text": body.get("category_text"),
             },
         )
-        case, created = self.cases.intake.hotline_order(
+        case, created = self.parts.intake.hotline_order(
             received,
             actions.by_actor(actor, "hotline"),
             actor.sees,
@@ -95,7 +95,7 @@ class HotlineHttp:
     )
     def get_order(self, request, actor, hotline_id, order_no):
         case_id = hotline_case_id(hotline_id, order_no)
-        return 200, shown(actions.get(self.cases.store, case_id, actor.sees), actor)
+        return 200, shown(actions.get(self.parts.store, case_id, actor.sees), actor)
 
     return_order = entrypoint(
         CaseAction(

@@ -44,7 +44,7 @@ class KeysHttp:
             body.get("role"),
         )
         person = self.access_replica.person(wanted.person_id) if wanted.person_id else None
-        record, issued = keys.issue(self.cases.keys, keys.vetted(actor, wanted, person, now), now)
+        record, issued = keys.issue(self.parts.keys, keys.vetted(actor, wanted, person, now), now)
         return 201, IssuedKeySchema().dump({**keys.describe(record), "key": issued.text})
 
     @http(
@@ -56,7 +56,7 @@ class KeysHttp:
         scope="admin",
     )
     def list_keys(self, request, actor):
-        listed = [keys.describe(record) for record in keys.listing(self.cases.keys, actor)]
+        listed = [keys.describe(record) for record in keys.listing(self.parts.keys, actor)]
         return 200, KeyListSchema().dump({"keys": listed})
 
     @http(
@@ -69,7 +69,7 @@ class KeysHttp:
         scope="admin",
     )
     def revoke_key(self, request, actor, key_id):
-        revoked = keys.revoke(self.cases.keys, key_id, utc_now(), actor)
+        revoked = keys.revoke(self.parts.keys, key_id, utc_now(), actor)
         return 200, KeySchema().dump(keys.describe(revoked))
 
     @http(

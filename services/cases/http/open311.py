@@ -82,7 +82,7 @@ class Open311Http:
         answer=listed(Open311ServiceSchema),
     )
     def open311_services(self, request, params, language):
-        return 200, open311.services(self.cases.taxonomy, language)
+        return 200, open311.services(self.parts.taxonomy, language)
 
     @open311_route(
         "GET",
@@ -94,7 +94,7 @@ class Open311Http:
         statuses=(200, 404),
     )
     def open311_service(self, request, params, language, service_code):
-        category = self.cases.taxonomy.categories.get(service_code)
+        category = self.parts.taxonomy.categories.get(service_code)
         if category is None:
             raise Open311Error(404, f"No service {service_code}.")
         return 200, open311.definition(category)
@@ -110,7 +110,7 @@ class Open311Http:
         statuses=(201, 200, 400, 403, 413, 415, 503),
     )
     def open311_create(self, request, params, language, answers, actor):
-        category = self.cases.taxonomy.categories.get(params["service_code"])
+        category = self.parts.taxonomy.categories.get(params["service_code"])
         if category is None:
             raise Open311Error(400, f"service_code {params['service_code']} is not a service.")
         answered, said = open311.attributes(category, answers)
@@ -125,7 +125,7 @@ class Open311Http:
             attachments=(params["media_url"],) if params.get("media_url") else (),
             attributes=answered,
         )
-        case, created = self.cases.intake.report(
+        case, created = self.parts.intake.report(
             received,
             actions.by_actor(actor, "open311"),
             actor.sees,
@@ -154,7 +154,7 @@ class Open311Http:
         statuses=(200, 400, 403, 414, 503),
     )
     def open311_requests(self, request, params, language, actor):
-        parts = self.cases
+        parts = self.parts
         store, taxonomy = parts.store, parts.taxonomy
         if actor is None:
             cases = (
@@ -188,11 +188,11 @@ class Open311Http:
         statuses=(200, 403, 404, 503),
     )
     def open311_request(self, request, params, language, actor, request_id):
-        taxonomy = self.cases.taxonomy
+        taxonomy = self.parts.taxonomy
         if actor is None:
-            case = _public_case(self.cases, request_id, params.get("jurisdiction_id"))
+            case = _public_case(self.parts, request_id, params.get("jurisdiction_id"))
             return 200, [open311.public_view(case, taxonomy, language)]
-        case = actions.get(self.cases.store, request_id, actor.sees)
+        case = actions.get(self.parts.store, request_id, actor.sees)
         return 200, [open311.request_view(case, taxonomy, language, unmasked=actor.is_admin)]
 
     @open311_route(
@@ -206,7 +206,7 @@ class Open311Http:
         statuses=(200, 403, 404, 503),
     )
     def open311_token(self, request, params, language, actor, token):
-        case = actions.get(self.cases.store, token, actor.sees)
+        case = actions.get(self.parts.store, token, actor.sees)
         return 200, [{"service_request_id": case.number, "token": case.id}]
 
 

@@ -20,5 +20,5 @@ class AlertsHttp:
         scope="alerts",  # Alertmanager's own key: a report key cannot page the staff
     )
     def alertmanager(self, request, actor, body):
-        outcome = alerts.receive_alerts(self.store, self.outbound, actor, body, utc_now)
+        outcome = alerts.receive_alerts(self.parts.store, self.parts.outbound, actor, body, utc_now)
         return 200, AlertsAcceptedSchema().dump(outcome)

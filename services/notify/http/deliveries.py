@@ -30,7 +30,7 @@ class DeliveriesHttp:
     )
     def get_delivery(self, request, actor, delivery_id):
         return 200, DeliverySchema().dump(
-            view(deliveries.get_delivery(self.store, actor, delivery_id))
+            view(deliveries.get_delivery(self.parts.store, actor, delivery_id))
         )
 
     @http(
@@ -43,7 +43,7 @@ class DeliveriesHttp:
         scope="read",
     )
     def case_deliveries(self, request, actor, query):
-        found = deliveries.of_case(self.store, actor, query["case_id"])
+        found = deliveries.of_case(self.parts.store, actor, query["case_id"])
         return 200, DeliveryListSchema().dump({"count": len(found), "deliveries": map(view, found)})
 
     @http(
@@ -56,7 +56,9 @@ class DeliveriesHttp:
         scope="admin",
     )
     def dead_deliveries(self, request, actor, query):
-        count, found = deliveries.dead(self.store, actor, query.get("community_id"), query["limit"])
+        count, found = deliveries.dead(
+            self.parts.store, actor, query.get("community_id"), query["limit"]
+        )
         return 200, DeliveryListSchema().dump({"count": count, "deliveries": map(view, found)})
 
     @http(
@@ -68,7 +70,7 @@ class DeliveriesHttp:
         scope="admin",
     )
     def retry_delivery(self, request, actor, delivery_id):
-        revived = deliveries.send_again(self.store, actor, delivery_id, utc_now())
+        revived = deliveries.send_again(self.parts.store, actor, delivery_id, utc_now())
         return 200, DeliverySchema().dump(view(revived))
 
 

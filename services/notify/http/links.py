@@ -59,8 +59,8 @@ class LinksHttp:
     def show_link(self, request, token):
         try:
             shown = action_links.preview(
-                self.store,
-                self.outbound,
+                self.parts.store,
+                self.parts.outbound,
                 self.access_replica.person,
                 token[:TOKEN_LIMIT],
                 utc_now,
@@ -68,7 +68,7 @@ class LinksHttp:
         except LinkRefused as refused:
             return self._refused(request, refused)
         if wants_html(request):
-            return page(self.outbound.messages.page(shown, "confirm"), 200)
+            return page(self.parts.outbound.messages.page(shown, "confirm"), 200)
         return 200, SECURITY_HEADERS, LinkPreviewSchema().dump(shown)
 
     @http(
@@ -83,11 +83,11 @@ class LinksHttp:
     def act_on_link(self, request, token, body):
         perform = cases_caller(self.cases, ACTION_TIMEOUT_SECONDS)
         try:
-            if not same_origin(request, self.outbound.links.origin):
+            if not same_origin(request, self.parts.outbound.links.origin):
                 raise Unconfirmed("Confirm on the link's own page.")
             result = action_links.confirm(
-                self.store,
-                self.outbound,
+                self.parts.store,
+                self.parts.outbound,
                 self.access_replica.person,
                 token[:TOKEN_LIMIT],
                 body["confirm"],
@@ -97,7 +97,7 @@ class LinksHttp:
         except LinkRefused as refused:
             return self._refused(request, refused)
         if wants_html(request):
-            return page(self.outbound.messages.page(result, "result"), 200)
+            return page(self.parts.outbound.messages.page(result, "result"), 200)
         return 200, SECURITY_HEADERS, LinkResultSchema().dump(result)
 
     def _refused(self, request, refused: LinkRefused):
@@ -112,7 +112,7 @@ class LinksHttp:
             "state": refused.state,
             "links": getattr(refused, "follow_up", {}),
         }
-        return page(self.outbound.messages.page(shown, "result"), status)
+        return page(self.parts.outbound.messages.page(shown, "result"), status)
 
 
 def wants_html(request) -> bool:

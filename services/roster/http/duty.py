@@ -63,11 +63,11 @@ class DutyHttp:
         scope="read",
     )
     def on_duty(self, request, actor, query):
-        grid = self.store.definition("areas", query["grid_id"])
+        grid = self.parts.store.definition("areas", query["grid_id"])
         if grid is None or not actor.sees(grid.get("community_id") or ""):
             raise views.NotFound(f"No grid {query['grid_id']}.")
         at = query.get("at") or utc_now()
-        people = duty.who_is_on_duty(self.store, query["grid_id"], query["team"], at)
+        people = duty.who_is_on_duty(self.parts.store, query["grid_id"], query["team"], at)
         return 200, OnDutySchema().dump({**query, "at": at, "on_duty": people})
 
     @http(
@@ -81,7 +81,9 @@ class DutyHttp:
     )
     def rota_check(self, request, actor, query):
         start = query.get("start") or utc_now()
-        found = views.rota_check(self.store, query["community_id"], start, query["days"], actor)
+        found = views.rota_check(
+            self.parts.store, query["community_id"], start, query["days"], actor
+        )
         return 200, RotaCheckSchema().dump(found)
 
     @http(
@@ -95,8 +97,8 @@ class DutyHttp:
     )
     def check_in(self, request, actor, body):
         person_id = _acting(actor, body.get("person_id"))
-        _rota_visible(self.store, body["rota_id"], actor)
-        signed = duty.check_in(self.store, body["rota_id"], person_id, utc_now())
+        _rota_visible(self.parts.store, body["rota_id"], actor)
+        signed = duty.check_in(self.parts.store, body["rota_id"], person_id, utc_now())
         return 200, DutyAnswer().dump({**body, "person_id": person_id, "overrides": [signed]})
 
     @http(
@@ -110,8 +112,8 @@ class DutyHttp:
     )
     def check_out(self, request, actor, body):
         person_id = _acting(actor, body.get("person_id"))
-        _rota_visible(self.store, body["rota_id"], actor)
-        changed = duty.check_out(self.store, body["rota_id"], person_id, utc_now())
+        _rota_visible(self.parts.store, body["rota_id"], actor)
+        changed = duty.check_out(self.parts.store, body["rota_id"], person_id, utc_now())
         return 200, DutyAnswer().dump({**body, "person_id": person_id, "overrides": changed})
 
     @http(
@@ -125,9 +127,9 @@ class DutyHttp:
     )
     def add_leave(self, request, actor, person_id, body):
         actor.require_role("staff", "grid_leader")
-        views.person(self.store, person_id, actor)
+        views.person(self.parts.store, person_id, actor)
         entry = duty.add_leave(
-            self.store,
+            self.parts.store,
             person_id,
             body["start"],
             body["end"],
@@ -147,8 +149,8 @@ class DutyHttp:
     )
     def remove_leave(self, request, actor, person_id, leave_id):
         actor.require_role("staff", "grid_leader")
-        views.person(self.store, person_id, actor)
-        duty.remove_leave(self.store, person_id, leave_id, utc_now())
+        views.person(self.parts.store, person_id, actor)
+        duty.remove_leave(self.parts.store, person_id, leave_id, utc_now())
         return Response(status=204)
 
     @http(
@@ -162,9 +164,9 @@ class DutyHttp:
     )
     def add_override(self, request, actor, rota_id, body):
         actor.require_role("staff", "grid_leader")
-        _rota_visible(self.store, rota_id, actor)
+        _rota_visible(self.parts.store, rota_id, actor)
         override = duty.add_override(
-            self.store,
+            self.parts.store,
             rota_id,
             body["kind"],
             body["person_id"],
@@ -186,8 +188,8 @@ class DutyHttp:
     )
     def remove_override(self, request, actor, rota_id, override_id):
         actor.require_role("staff", "grid_leader")
-        _rota_visible(self.store, rota_id, actor)
-        duty.remove_override(self.store, rota_id, override_id, utc_now())
+        _rota_visible(self.parts.store, rota_id, actor)
+        duty.remove_override(self.parts.store, rota_id, override_id, utc_now())
         return Response(status=204)
 
     @http(
@@ -199,8 +201,8 @@ class DutyHttp:
         scope="read",
     )
     def no_shows(self, request, actor, person_id):
-        views.person(self.store, person_id, actor)
-        found = self.store.no_shows_of(person_id)
+        views.person(self.parts.store, person_id, actor)
+        found = self.parts.store.no_shows_of(person_id)
         return 200, NoShowsSchema().dump({"person_id": person_id, "no_shows": found})
 
     @http(
@@ -212,7 +214,7 @@ class DutyHttp:
         scope="read",
     )
     def rota_feed(self, request, actor, person_id):
-        person = _own_or_staff(self.store, actor, person_id)
+        person = _own_or_staff(self.parts.store, actor, person_id)
         return 200, {"url": self._feed_url(request, person_id, person.get("feed_version", 0))}
 
     @http(
@@ -224,8 +226,8 @@ class DutyHttp:
         scope="act",
     )
     def reset_rota_feed(self, request, actor, person_id):
-        _own_or_staff(self.store, actor, person_id)
-        version = duty.reset_feed(self.store, person_id)
+        _own_or_staff(self.parts.store, actor, person_id)
+        version = duty.reset_feed(self.parts.store, person_id)
         return 200, {"url": self._feed_url(request, person_id, version)}
 
     def _feed_url(self, request, person_id: str, version: int) -> str:
@@ -241,11 +243,11 @@ class DutyHttp:
         raises=(Unauthenticated,),
     )
     def rota_ics(self, request, person_id, query):
-        person = self.store.find("people", person_id)
+        person = self.parts.store.find("people", person_id)
         if person is None or not person.get("active", True):
             raise Unauthenticated("The feed token is not valid.")
         self.feeds.verify(query["token"], person_id, person.get("feed_version", 0))
-        body = feeds.calendar(self.store, person, utc_now())
+        body = feeds.calendar(self.parts.store, person, utc_now())
         return Response(body, status=200, mimetype="text/calendar")
 
     # -- dispatch and the ledger -------------------------------------------------------------

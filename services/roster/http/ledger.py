@@ -38,7 +38,7 @@ class LedgerHttp:
         scope="read",
     )
     def volunteer_hours(self, request, actor, person_id):
-        return 200, LedgerSchema().dump(views.person_ledger(self.store, person_id, actor))
+        return 200, LedgerSchema().dump(views.person_ledger(self.parts.store, person_id, actor))
 
     @http(
         "GET",
@@ -51,7 +51,7 @@ class LedgerHttp:
         scope="read",
     )
     def household_hours(self, request, actor, household_id, query):
-        found = views.household_ledger(self.store, query["community_id"], household_id, actor)
+        found = views.household_ledger(self.parts.store, query["community_id"], household_id, actor)
         return 200, LedgerSchema().dump(found)
 
     @http(
@@ -64,7 +64,7 @@ class LedgerHttp:
         scope="read",
     )
     def export_hours(self, request, actor, query):
-        text = views.hours_csv(self.store, query["community_id"], query["by"], actor)
+        text = views.hours_csv(self.parts.store, query["community_id"], query["by"], actor)
         return csv_response(text, f"hours-{query['community_id']}-{query['by']}")
 
     @http(
@@ -95,7 +95,7 @@ class LedgerHttp:
         actor.require_role("staff")
         minutes = round(body["hours"] * 60) if "hours" in body else None
         return hours.decide(
-            self.store, entry_id, approve, minutes, body["note"], staff(actor), utc_now()
+            self.parts.store, entry_id, approve, minutes, body["note"], staff(actor), utc_now()
         )
 
     @http(
@@ -118,9 +118,9 @@ class LedgerHttp:
     )
     def correct_hours(self, request, actor, person_id, body):
         actor.require_role("staff")
-        views.person(self.store, person_id, actor)
+        views.person(self.parts.store, person_id, actor)
         entry = hours.correct(
-            self.store,
+            self.parts.store,
             person_id,
             round(body["hours"] * 60),
             body["reason"],

@@ -39,7 +39,7 @@ class RegistryHttp:
         scope="read",
     )
     def get_area(self, request, actor, code):
-        return 200, AreaSchema().dump(views.area(self.store, code, actor))
+        return 200, AreaSchema().dump(views.area(self.parts.store, code, actor))
 
     @http(
         "GET",
@@ -51,7 +51,7 @@ class RegistryHttp:
         scope="read",
     )
     def list_areas(self, request, actor, query):
-        return 200, AreaListSchema().dump(views.areas(self.store, query, actor))
+        return 200, AreaListSchema().dump(views.areas(self.parts.store, query, actor))
 
     @http(
         "GET",
@@ -62,7 +62,7 @@ class RegistryHttp:
         scope="read",
     )
     def get_person(self, request, actor, person_id):
-        return 200, PersonSchema().dump(views.person(self.store, person_id, actor))
+        return 200, PersonSchema().dump(views.person(self.parts.store, person_id, actor))
 
     @http(
         "GET",
@@ -73,7 +73,7 @@ class RegistryHttp:
         scope="read",
     )
     def person_offers(self, request, actor, person_id):
-        return 200, OffersSchema().dump(views.offers(self.store, person_id, actor))
+        return 200, OffersSchema().dump(views.offers(self.parts.store, person_id, actor))
 
     @http(
         "GET",
@@ -84,7 +84,7 @@ class RegistryHttp:
         scope="read",
     )
     def person_cases(self, request, actor, person_id):
-        return 200, OpenCasesSchema().dump(views.open_cases(self.store, person_id, actor))
+        return 200, OpenCasesSchema().dump(views.open_cases(self.parts.store, person_id, actor))
 
     # -- duty --------------------------------------------------------------------------------
 
@@ -97,7 +97,7 @@ class RegistryHttp:
         scope="read",
     )
     def get_dispatch(self, request, actor, case_id):
-        return 200, DispatchSchema().dump(views.dispatch(self.store, case_id, actor))
+        return 200, DispatchSchema().dump(views.dispatch(self.parts.store, case_id, actor))
 
     @http(
         "POST",
@@ -112,7 +112,7 @@ class RegistryHttp:
     )
     def import_rows(self, request, actor, body, query):
         result = registry.import_rows(
-            self.store,
+            self.parts.store,
             rows_from_document(body, "body"),
             dry_run=query["dry_run"],
             now=utc_now(),

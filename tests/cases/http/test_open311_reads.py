@@ -67,7 +67,7 @@ LIGHT, DISPUTE, CARE, UNSORTED, ELSEWHERE = (
 @pytest.fixture
 def service():
     store = MemoryStore({item.id: item for item in (LIGHT, DISPUTE, CARE, UNSORTED, ELSEWHERE)})
-    return type("Service", (), {"cases": SimpleNamespace(store=store, taxonomy=TAXONOMY)})()
+    return type("Service", (), {"parts": SimpleNamespace(store=store, taxonomy=TAXONOMY)})()
 
 
 def read(service, actor=None, **params) -> list[dict[str, Any]]:
@@ -85,7 +85,7 @@ def test_the_public_lists_one_community_of_public_categories_through_the_bounded
 ):
     body = read(service, jurisdiction_id="jingxiang")
     assert numbers(body) == {LIGHT.number}
-    (listing,) = service.cases.store.listings
+    (listing,) = service.parts.store.listings
     assert listing["limit"] == PUBLIC_ROWS and listing["communities"] is None
     assert listing["filters"]["community_id"] == "jingxiang"
     assert set(listing["filters"]["category"]) == set(TAXONOMY.public_categories)
@@ -97,10 +97,10 @@ def test_the_public_lists_one_community_of_public_categories_through_the_bounded
 def test_asking_the_public_listing_for_private_services_shows_nothing(service):
     wanted = "dispute.neighbour,care.elderly_alone"
     assert read(service, jurisdiction_id="jingxiang", service_code=wanted) == []
-    assert service.cases.store.listings == []  # not even a query
+    assert service.parts.store.listings == []  # not even a query
     mixed = read(service, jurisdiction_id="jingxiang", service_code=f"{wanted},facility.lighting")
     assert numbers(mixed) == {LIGHT.number}
-    assert service.cases.store.listings[-1]["filters"]["category"] == ["facility.lighting"]
+    assert service.parts.store.listings[-1]["filters"]["category"] == ["facility.lighting"]
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_asking_the_public_listing_for_private_services_shows_nothing(service):
 def test_a_public_listing_needs_a_jurisdiction_and_spans_90_days_at_most(service, params):
     with pytest.raises(Open311Error) as refused:
         read(service, **params)
-    assert refused.value.status == 400 and service.cases.store.listings == []
+    assert refused.value.status == 400 and service.parts.store.listings == []
 
 
 def test_the_public_reads_by_id_only_public_cases_of_the_jurisdiction_asked(service):
@@ -146,7 +146,7 @@ def test_a_key_reads_its_communities_private_cases_too_masked_but_for_an_admin(s
     body = read(service, key("read"))
     assert numbers(body) == {item.number for item in (LIGHT, DISPUTE, CARE, UNSORTED)}
     assert all("token" in request and PHONE not in str(request) for request in body)
-    (listing,) = service.cases.store.listings
+    (listing,) = service.parts.store.listings
     assert listing["communities"] == {"jingxiang"} and listing["limit"] == 1000
     admin = read(service, key("admin", communities=("*",)), service_request_id=DISPUTE.number)
     assert PHONE in admin[0]["description"]

@@ -17,7 +17,7 @@ from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
 from services.notify.channels.base import Target
 from services.notify.channels.registry import Channels
-from services.notify.compose import Outbound, build_store, load_labels
+from services.notify.compose import Outbound, load_labels
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.links import ActionLinks
 from services.notify.domain.messages import Message, Messages
@@ -81,7 +81,7 @@ def now() -> Clock:
 
 @pytest.fixture
 def store(memory_backend: Backend) -> NotifyStore:
-    return build_store(memory_backend.context("notify"))
+    return NotifyStore(memory_backend.context("notify"))
 
 
 @pytest.fixture
