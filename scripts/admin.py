@@ -17,7 +17,7 @@ The commands that change a service's data (keys, roster import, metrics rebuild)
 its database and publish nothing: the service's own outbox sweep publishes the events
 they cause, as the service's broker user, the only one allowed on its exchange, and the
 command returns once it has (lianxin.store.admin). The roster's commands are the roster
-service's own (services/roster/cli.py), mounted here. The dead-letter commands speak to
+service's own (services/roster/admin.py), mounted here. The dead-letter commands speak to
 the broker as its administrator, AMQP_URI (the local default: guest, from localhost only).
 """
 
@@ -39,9 +39,9 @@ from lianxin.clock import utc_now
 from lianxin.config import Settings
 from lianxin.store.admin import service_context
 from scripts.stack import SERVICES, consumed_queues
-from services.cases import keys
-from services.cases.store import KeyStore
-from services.roster.cli import roster
+from services.cases.app import keys
+from services.cases.store import KeyNotFound, KeyStore
+from services.roster.admin import roster
 
 console = Console()
 notes = Console(stderr=True)  # progress; stdout keeps what a script reads (a key, a table)
@@ -101,9 +101,7 @@ def create_key(name, scopes, communities, channels, hotline_id, person_id, role)
         raise click.UsageError("--person and --role go together.")
     if "hotline" in channels and hotline_id is None:
         raise click.UsageError("--channel hotline needs --hotline.")
-    grant = keys.Grant.of(
-        name, scopes, communities, channels or None, hotline_id, person_id, role
-    )
+    grant = keys.Grant.of(name, scopes, communities, channels or None, hotline_id, person_id, role)
     record, issued = issue_key(grant)
     console.print(
         f"key [bold]{record.id}[/] for {name}: scopes {', '.join(record.scopes)}, "
@@ -139,7 +137,7 @@ def revoke_key(key_id: str) -> None:
     with cases_keys() as store:
         try:
             record = keys.revoke(store, key_id, utc_now())
-        except keys.KeyNotFound as exc:
+        except KeyNotFound as exc:
             raise click.BadParameter(str(exc)) from None
     console.print(f"key {record.id} ({record.name}) revoked at {record.revoked_at}")
 
@@ -206,11 +204,11 @@ def metrics_group() -> None:
 @click.option("--apply", is_flag=True, help="Write the recomputed totals where they differ.")
 def rebuild(apply: bool) -> None:
     """Recompute every day's totals from the stored facts and compare."""
-    from services.metrics.handlers import rebuild as rebuild_totals
-    from services.metrics.store import MetricsStore
+    from services.metrics.app.counting import rebuild as rebuild_totals
+    from services.metrics.compose import build
 
     with service_context("metrics", notes.print) as context:
-        differences = rebuild_totals(MetricsStore(context), apply)
+        differences = rebuild_totals(build(context).store, apply)
     if not differences:
         console.print("[green]every day's totals match its facts[/]")
         return

@@ -26,7 +26,12 @@ from urllib.parse import parse_qs, urlsplit
 import click
 
 from lianxin.privacy import mask_phone
-from services.notify.domain import DELIVERY_HEADER, DEV_SIGNING_SECRET, SIGNATURE_HEADER, verify
+from services.notify.domain.signatures import (
+    DELIVERY_HEADER,
+    DEV_SIGNING_SECRET,
+    SIGNATURE_HEADER,
+    verify,
+)
 
 
 def dingtalk_signature_ok(query: dict[str, list[str]], secret: str, now_ms: int) -> bool:

@@ -5,7 +5,7 @@ the secret is 32 random bytes, so no password stretching is needed, and it is
 compared in constant time. A key names its scopes, communities, channels, and
 optionally its hotline and person (lianxin.access.actors). A key issued by another key
 (and a person token issued by one) holds a subset of what the issuer holds: its scopes,
-communities, channels and hotline (services/cases/keys.py).
+communities, channels and hotline (services/cases/app/keys.py).
 
 The cases service owns the keys and publishes `apikey.changed` (its contract:
 lianxin.contracts.cases); every other service keeps a replica in its own database

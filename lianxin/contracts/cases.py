@@ -5,7 +5,7 @@ Every case event starts with the case's `about` block (About) and adds its own f
 whole state, for every other service's key replica (lianxin.access.replicas): cases
 owns the keys, so its exchange carries them.
 
-The case states are the lifecycle's (services/cases/domain.py, whose table may reach no
+The case states are the lifecycle's (services/cases/domain/case.py, whose table may reach no
 other: a contract test holds the two together).
 """
 

@@ -2,7 +2,7 @@
 
 A MongoClient is a pool of connections with its own monitor of the servers: one per
 process is what pymongo is built for. `ServiceDatabase` is that one, a nameko shared
-extension: the repository (lianxin.store.repository.StoreProvider), the key ring and the
+extension: the repository (lianxin.store.repository.PartsProvider), the key ring and the
 access replicas (lianxin.access) and the readiness probe (lianxin.http.health) each
 declare it, and nameko gives them all the same instance. A command run outside the
 services (lianxin.store.admin) makes its own with `connect`.

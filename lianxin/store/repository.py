@@ -1,11 +1,13 @@
-"""A service's repository, built once per process from its StoreContext.
+"""A service's parts, built once per process from its StoreContext.
 
-`StoreProvider(factory)` builds the service's repository from a `StoreContext`
-at container start, on the process's one client (lianxin.store.database), creates
-its indexes, and injects it into workers. The repository gets leases and an outbox
+Every service has one composition root, `services/<name>/compose.py`, whose
+`build(context)` returns the service's `Parts`: its repository (`.store`) and the reference
+data and collaborators built with it. `PartsProvider(build)` calls it at container start,
+on the process's one client (lianxin.store.database), makes the indexes, and injects the
+parts into workers (`self.parts.store`). The repository gets leases and an outbox
 publisher bound to the service's own event exchange, so it can keep its aggregates
-(lianxin.store.typed.Aggregates). A test builds the same repository on a context of
-the in-memory twin (`StoreContext.on` a lianxin.store.memory database).
+(lianxin.store.typed.Aggregates). A test builds the same parts on a context of the
+in-memory twin (`StoreContext.on` a lianxin.store.memory database).
 """
 
 from __future__ import annotations
@@ -64,7 +66,10 @@ class StoreContext:
         )
 
 
-class Repository(Protocol):
+class Parts(Protocol):
+    """What a composition root builds: at start its indexes are made (where the engine
+    reads them) and, on every sweep, the outboxes its aggregates left are published."""
+
     def ensure_indexes(self) -> None: ...
     def recover(self) -> int: ...
 
@@ -83,7 +88,7 @@ def build_context(
     return StoreContext.on(db, engine, settings, config, publish)
 
 
-def ensure_indexes(context: StoreContext, repository: Repository) -> None:
+def ensure_indexes(context: StoreContext, parts: Parts) -> None:
     """The secondary indexes that serve the queries docs/store-queries.md lists, where the
     engine reads them. Not on FerretDB: it reads none there, yet SQLite keeps each up to
     date on every write (`python -m scripts.bench.command_cost --listing-indexes`: 1.25
@@ -94,16 +99,17 @@ def ensure_indexes(context: StoreContext, repository: Repository) -> None:
     if not context.engine.reads_secondary_indexes:
         return
     context.db["leases"].create_index([("collection", ASCENDING)])  # Leases.stale
-    repository.ensure_indexes()
+    parts.ensure_indexes()
 
 
-class StoreProvider(DependencyProvider):
-    """The service's repository, on the process's one client (ServiceDatabase)."""
+class PartsProvider(DependencyProvider):
+    """The service's parts as its composition root builds them, on the process's one
+    client (ServiceDatabase)."""
 
     database = ServiceDatabase()
 
-    def __init__(self, factory: Callable[[StoreContext], Repository]):
-        self.factory = factory
+    def __init__(self, build: Callable[[StoreContext], Parts]):
+        self.build = build
 
     def setup(self) -> None:
         self.database.open()
@@ -113,8 +119,8 @@ class StoreProvider(DependencyProvider):
             self.database.client,
             engine=self.database.engine(),
         )
-        self.repository = self.factory(context)
-        ensure_indexes(context, self.repository)
+        self.parts = self.build(context)
+        ensure_indexes(context, self.parts)
 
-    def get_dependency(self, worker_ctx) -> Repository:
-        return self.repository
+    def get_dependency(self, worker_ctx) -> Parts:
+        return self.parts

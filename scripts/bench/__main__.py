@@ -31,7 +31,7 @@ with warnings.catch_warnings():
     from scripts.bench import chain, cpu, harness, load, observe, report, store
     from scripts.bench.workload import CHANNELS, Workload, community_ids
     from scripts.stack import ROOT, SERVICES, declare_topology
-    from services.cases.handlers import case_id_for
+    from services.cases.app.intake import case_id_for
 
 SECRET = secrets.token_urlsafe(24)  # the webhook signing secret, as in production
 PHASES = ("bare", "throughput", "latency", "store")

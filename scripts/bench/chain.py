@@ -2,7 +2,7 @@
 
 The pipeline's path from report to `case.dispatched` (counted in the code):
 
-  HTTP   POST /v1/cases                  → cases.create_case (services/cases/http.py)
+  HTTP   POST /v1/cases                  → cases.create_case (services/cases/http/cases.py)
   hop 1  case.triaged on cases.events     → roster.on_case_triaged (services/roster/service.py)
   hop 2  offer.made on roster.events      → cases.on_offer_made (services/cases/service.py)
   hop 3  case.dispatched on cases.events  → the bench's probe; notify, which posts the webhook

@@ -7,7 +7,7 @@ For each size a scratch database is filled with a synthetic registry as the impo
 stores it (communities of ten grids on a lattice, five teams, a rota per grid and
 team, a hundred people per grid), then cases are dispatched one at a time at random
 grids and categories, each on a cold replica (no cached definitions):
-- `choice`: reading who is on duty and choosing (handlers.candidates + domain.choose);
+- `choice`: reading who is on duty and choosing (dispatch.candidates + dispatching.choose);
 - `dispatch`: the whole use case for a `case.triaged` event: lease, choice, the chosen
   person reserved, the offer and the dispatch written, offer.made published.
 The medians, 95th percentiles and the ratio big/small are printed and written to
@@ -41,8 +41,11 @@ from lianxin.store.engine import ConditionalWrites, Engine
 from lianxin.store.lease import Leases
 from lianxin.store.repository import StoreContext, ensure_indexes
 from scripts.bench.harness import Isolation
-from services.roster import domain, handlers, registry
-from services.roster.imports import plan, rows_from_document
+from services.roster import compose
+from services.roster.app import dispatch, registry
+from services.roster.domain import dispatch as dispatching
+from services.roster.domain.imports import plan
+from services.roster.domain.rows import rows_from_document
 from services.roster.store import RosterStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,7 +176,7 @@ def measure(store: RosterStore, grids: int, samples: int, rng: random.Random) ->
     for sample in range(samples + 10):  # the first ten warm the connection
         grid = f"g{rng.randrange(grids):05d}"
         category = rng.choice(list(CATEGORIES))
-        case = domain.CaseRef(
+        case = dispatching.CaseRef(
             f"LX-{uuid.uuid4().hex[:16].upper()}",
             f"c{int(grid[1:]) // GRIDS_PER_COMMUNITY:04d}",
             grid,
@@ -184,8 +187,8 @@ def measure(store: RosterStore, grids: int, samples: int, rng: random.Random) ->
         )
         store.forget()
         began = time.perf_counter()
-        pool = handlers.candidates(store, domain.start(case), now)
-        chosen = domain.choose(pool.candidates, (), case.case_id)
+        pool = dispatch.candidates(store, dispatching.start(case), now)
+        chosen = dispatching.choose(pool.candidates, (), case.case_id)
         chose = time.perf_counter() - began
         if chosen is None:
             raise SystemExit(f"nobody on duty in {grid} for {category}: the registry is wrong")
@@ -194,7 +197,7 @@ def measure(store: RosterStore, grids: int, samples: int, rng: random.Random) ->
         )
         store.forget()
         began = time.perf_counter()
-        handlers.on_case_event(store, triaged, now)
+        dispatch.on_case_event(store, triaged, now)
         dispatched = time.perf_counter() - began
         if sample >= 10:
             timings["choice"].append(chose)
@@ -242,8 +245,9 @@ def main(sizes: str, samples: int, seed: int, amqp_uri: str, mongo_uri: str, out
                 Settings("roster"),
                 {},
             )
-            store = RosterStore(context)
-            ensure_indexes(context, store)
+            parts = compose.build(context)
+            ensure_indexes(context, parts)
+            store = parts.store
             console.print(f"{people:,} people, {grids:,} grids: filling")
             setup = fill(store, people, grids)
             console.print(f"  filled in {setup['store_seconds']:.0f}s; dispatching {samples} cases")

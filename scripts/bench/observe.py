@@ -29,7 +29,7 @@ import requests
 from kombu import Connection, Consumer, Exchange, Queue, binding
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.notify.domain import SIGNATURE_HEADER, verify
+from services.notify.domain.signatures import SIGNATURE_HEADER, verify
 
 OnEvent = Callable[[str, Any, float], None]
 

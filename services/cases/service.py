@@ -1,4 +1,6 @@
-"""The cases service: a thin shell over handlers.py and reactions.py."""
+"""The cases service: the nameko class, a thin shell. Each entrypoint calls one use case
+(app/) on the parts compose.py built once: the repositories, the reference data and
+the intake. HTTP entrypoints are the mixins of http/."""
 
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -11,15 +13,16 @@ from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.clock import utc_now
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.store.repository import StoreProvider
-from services.cases import handlers, reactions, timelimits
-from services.cases.actions_http import ActionsHttp
+from lianxin.store.repository import PartsProvider
+from services.cases import compose
+from services.cases.app import actions, reactions
+from services.cases.domain import time_limits
 from services.cases.events import DISPATCH, READS
-from services.cases.hotline_http import HotlineHttp
-from services.cases.http import CasesHttp
-from services.cases.keys_http import KeysHttp
-from services.cases.open311_http import Open311Http
-from services.cases.store import CaseStore
+from services.cases.http.actions import ActionsHttp
+from services.cases.http.cases import CasesHttp
+from services.cases.http.hotline import HotlineHttp
+from services.cases.http.keys import KeysHttp
+from services.cases.http.open311 import Open311Http
 
 
 class CasesService(
@@ -33,30 +36,30 @@ class CasesService(
 ):
     name = "cases"
 
-    store = StoreProvider(CaseStore)
+    parts = PartsProvider(compose.build)
     tokens = TokenIssuer()
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
     @event_stream("roster-dispatch", *(Source("roster", event_type) for event_type in DISPATCH))
     def on_roster_dispatch(self, message):
-        reactions.record_dispatch(self.store, READS.read(message), utc_now())
+        reactions.record_dispatch(self.parts.store, READS.read(message), utc_now())
 
     @event_handler("roster", "area.changed")
     def on_area_changed(self, message):
-        reactions.record_area(self.store, READS.read(message))
+        reactions.record_area(self.parts.store, READS.read(message))
 
-    @on_deadline(timelimits.TIMER)
+    @on_deadline(time_limits.TIMER)
     def on_timer(self, deadline):
-        reactions.time_is_up(self.store, deadline, utc_now())
+        reactions.time_is_up(self.parts.store, self.parts.taxonomy, deadline, utc_now())
 
     @rpc
     def perform_action(self, case_id, action, person_id, role, note=None):
         """What a signed action link does (notify): accept, decline or resolve."""
-        return handlers.perform_action(
-            self.store, case_id, action, person_id, role, note or "", utc_now()
+        return actions.perform_action(
+            self.parts.store, case_id, action, person_id, role, note or "", utc_now()
         )
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.sweeper.tick(self.store.recover)
+        self.sweeper.tick(self.parts.recover)

@@ -1,14 +1,19 @@
 """The cases repository. Every hot path reads and writes by `_id`:
 
-- `cases`: one document per case, changed under its lease (AggregateStore), its
-  events and timers in its outbox;
+- `cases`: one document per case (a `CaseRecord`: the case, its correlation id and
+  intake fingerprint), changed under its lease, its events and timers in its outbox;
 - `case_numbers`: one slot per readable number, `_id` = the number: the unique insert
   that makes a number unique under concurrent intake; `case_number_counters` holds
   the last number handed out per prefix and day, a hint where to start looking;
 - `case_places`: the duplicate index, one small document per community, category
   and place while a case is open there, naming it: created by a unique insert where
   no case is open, changed under its own lease where one is, removed at closing;
-- `areas`: the replica of roster's area registry, one map per community.
+- `areas`: the replica of roster's area registry, one map per community;
+- `api_keys`: the keys this service owns (KeyStore).
+
+Each is a typed aggregate (lianxin.store.typed.Aggregates) with its codec here, so the
+lease, the fence, the outbox and the applied-event record are the shared store's; this
+module only says how each value is stored and which queries serve which use.
 
 Filtered queries serve only the listing (GET /v1/cases, Open311's GET requests) and
 admin work; each has an index created at start (ensure_indexes).
@@ -23,12 +28,10 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -37,17 +40,13 @@ from lianxin.bus import deadlines
 from lianxin.bus.envelope import Envelope
 from lianxin.store.aggregates import recover_all
 from lianxin.store.documents import document_of
-from lianxin.store.idempotency import already_applied, record_applied
 from lianxin.store.repository import StoreContext
-from services.cases.areas import AreaNode, CommunityMap
-from services.cases.case_numbers import case_number
-from services.cases.domain import Case, Step, Timer
-from services.cases.duplicates import Place, within
-from services.cases.keys import KeyExists, KeyNotFound
-from services.cases.triage import Taxonomy
+from lianxin.store.typed import DOCUMENTS, AggregateChange, Aggregates, AppliedEvents, Codec
+from services.cases.domain.areas import AreaNode, CommunityMap
+from services.cases.domain.case import Case, Step, Timer
+from services.cases.domain.case_numbers import case_number
+from services.cases.domain.duplicates import Place, within
 
-DATA = Path(__file__).parent / "data"
-DEFAULT_WARNING_SHARE = 0.8  # of a time limit used, when the assignee is warned
 AREA_CACHE_SECONDS = 5.0  # how long an area change may take to reach intake, at most
 MAX_APPLIED_EVENTS = 20  # the roster events a case remembers having applied
 NEWEST_FIRST = [("reported_at", DESCENDING), ("_id", DESCENDING)]
@@ -60,20 +59,6 @@ LISTING_INDEXES = (  # the listing's filters, each with the listing's order
     [("community_id", ASCENDING), ("is_overdue", ASCENDING), *NEWEST_FIRST],
     NEWEST_FIRST,  # an all-communities key listing without a community
 )
-
-
-def load_taxonomy(folder: Path = DATA) -> Taxonomy:
-    def read(name: str) -> Any:
-        return yaml.safe_load((folder / name).read_text(encoding="utf-8"))
-
-    return Taxonomy.from_data(
-        read("taxonomy.yaml"), read("keywords.yaml"), read("emergencies.yaml")
-    )
-
-
-def load_prefixes(folder: Path = DATA) -> dict[str, str]:
-    raw = yaml.safe_load((folder / "case_numbers.yaml").read_text(encoding="utf-8"))
-    return dict(raw.get("prefixes") or {})
 
 
 # Case documents
@@ -101,19 +86,53 @@ def from_document(document: Mapping[str, Any]) -> Case:
     return Case(**values)
 
 
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case as stored: the case, the correlation id its events carry (the intake's,
+    which every later event repeats) and the fingerprint of the report that opened it
+    (a retry with the same Idempotency-Key must say the same; None for a work order)."""
+
+    case: Case
+    correlation_id: str | None = None
+    intake_fingerprint: str | None = None
+
+
+def record_to_document(record: CaseRecord) -> dict[str, Any]:
+    return {
+        **to_document(record.case),
+        "correlation_id": record.correlation_id,
+        "intake_fingerprint": record.intake_fingerprint,
+    }
+
+
+def record_from_document(document: Mapping[str, Any]) -> CaseRecord:
+    return CaseRecord(
+        from_document(document), document.get("correlation_id"), document.get("intake_fingerprint")
+    )
+
+
+CASES = Codec(record_to_document, record_from_document)
+APPLIED_ROSTER_EVENTS = AppliedEvents(keep=MAX_APPLIED_EVENTS)
+
+
 class CaseChange:
     """A case under its lease: what the command sees and the one way to save it."""
 
-    def __init__(self, change):
+    def __init__(self, change: AggregateChange[CaseRecord]):
         self._change = change
-        self.case = from_document(change.document) if change.document else None
+        self.record = change.value
+        self.case = self.record.case if self.record else None
 
     @property
-    def document(self) -> Mapping[str, Any]:
-        return self._change.document or {}
+    def correlation_id(self) -> str | None:
+        return self.record.correlation_id if self.record else None
+
+    @property
+    def intake_fingerprint(self) -> str | None:
+        return self.record.intake_fingerprint if self.record else None
 
     def applied(self, event_id: str) -> bool:
-        return already_applied(self._change.document, event_id)
+        return self._change.has_applied(event_id)
 
     def save(
         self,
@@ -122,15 +141,36 @@ class CaseChange:
         timers: Iterable[Timer] = (),
         *,
         applied_event: str | None = None,
-        **extra: Any,
     ) -> None:
-        document = {**self.document, **to_document(case), **extra}
-        if applied_event:
-            document = record_applied(document, applied_event, keep=MAX_APPLIED_EVENTS)
+        """The case after the change, with the events and timers it caused; the
+        correlation id and fingerprint stay as intake wrote them."""
+        record = CaseRecord(case, self.correlation_id, self.intake_fingerprint)
+        self._save(record, events, timers, applied_event)
+
+    def open(
+        self,
+        case: Case,
+        events: Iterable[Envelope],
+        timers: Iterable[Timer],
+        *,
+        correlation_id: str,
+        intake_fingerprint: str | None,
+    ) -> None:
+        """The first write of a case, at intake."""
+        self._save(CaseRecord(case, correlation_id, intake_fingerprint), events, timers, None)
+
+    def _save(
+        self,
+        record: CaseRecord,
+        events: Iterable[Envelope],
+        timers: Iterable[Timer],
+        applied_event: str | None,
+    ) -> None:
+        case = record.case
         scheduled = [
             deadlines.Deadline(timer.kind, case.id, timer.due_at, timer.payload) for timer in timers
         ]
-        self._change.save(document, [*events, *scheduled])
+        self._change.save(record, [*events, *scheduled], applied=applied_event)
 
 
 @dataclass(frozen=True)
@@ -148,18 +188,11 @@ class BadCursor(Exception):
 
 class CaseStore:
     def __init__(self, context: StoreContext):
-        self.cases = context.aggregates("cases")
-        self.places = context.aggregates("case_places")
-        self.areas = context.aggregates("areas")
-        self.keys = KeyStore(context)
+        self.parts = Aggregates(context, "cases", CASES, applied=APPLIED_ROSTER_EVENTS)
+        self.places = Aggregates(context, "case_places", DOCUMENTS)
+        self.areas = Aggregates(context, "areas", AREAS)
         self._slots = context.db["case_numbers"]
         self._counters = context.db["case_number_counters"]
-        folder = Path(context.config.get("CASES_DATA_DIR") or DATA)
-        share = float(context.config.get("TIME_WARNING_SHARE") or DEFAULT_WARNING_SHARE)
-        if not 0 < share < 1:
-            raise ValueError(f"TIME_WARNING_SHARE is a share of the time, not {share}")
-        self.taxonomy = replace(load_taxonomy(folder), warning_share=share)
-        self.prefixes = load_prefixes(folder)
         self._maps: dict[str, tuple[float, CommunityMap]] = {}
         self._hints: dict[str, int] = {}
         self._area_locks: dict[str, threading.Lock] = {}
@@ -167,21 +200,26 @@ class CaseStore:
 
     def ensure_indexes(self) -> None:
         for keys in LISTING_INDEXES:
-            self.cases.collection.create_index(keys)
+            self.parts.collection.create_index(keys)
+
+    @property
+    def aggregates(self) -> tuple[Aggregates[Any], ...]:
+        """Every kind of aggregate it keeps, for the outbox sweep (lianxin.store.aggregates)."""
+        return (self.parts, self.places, self.areas)
 
     def recover(self) -> int:
-        return recover_all((self.cases, self.places, self.areas, self.keys.keys))
+        return recover_all(self.aggregates)
 
     # One case
 
     @contextmanager
     def change(self, case_id: str) -> Iterator[CaseChange]:
-        with self.cases.change(case_id) as change:
+        with self.parts.change(case_id) as change:
             yield CaseChange(change)
 
     def get(self, case_id: str) -> Case | None:
-        document = self.cases.find(case_id)
-        return from_document(document) if document else None
+        record = self.parts.get(case_id)
+        return record.case if record else None
 
     def case_id_of_number(self, number: str) -> str | None:
         slot = self._slots.find_one({"_id": number})
@@ -243,7 +281,7 @@ class CaseStore:
     # The duplicate index
 
     @contextmanager
-    def place(self, place: Place) -> Iterator[Any]:
+    def place(self, place: Place) -> Iterator[AggregateChange[dict[str, Any]]]:
         with self.places.change(place.key) as change:
             yield change
 
@@ -254,7 +292,7 @@ class CaseStore:
         key first. Whether each is still open is for the caller to check under its lease."""
         found = []
         for key in place.neighbours:
-            entry = own if key == place.key else self.places.find(key)
+            entry = own if key == place.key else self.places.get(key)
             if not entry or entry.get("reported_at") is None or entry["reported_at"] < since:
                 continue
             if within(place, entry.get("lat"), entry.get("lon"), radius_m):
@@ -277,13 +315,13 @@ class CaseStore:
         if not case.place_key:
             return
         with self.places.change(case.place_key) as change:
-            if change.document and change.document.get("case_id") == case.id:
+            if change.value and change.value.get("case_id") == case.id:
                 change.remove()
 
     # The area replica
 
     @contextmanager
-    def area_change(self, community_id: str) -> Iterator[Any]:
+    def area_change(self, community_id: str) -> Iterator[AggregateChange[CommunityMap]]:
         """Under the community map's lease. A registry import sends hundreds of nodes of
         one community at once: the workers of one process take turns here first, so
         only the replicas compete for the lease, not every worker of each."""
@@ -301,7 +339,7 @@ class CaseStore:
         cached = self._maps.get(community_id)
         if cached is not None and now - cached[0] < AREA_CACHE_SECONDS:
             return cached[1]
-        area = map_from_document(community_id, self.areas.find(community_id))
+        area = self.areas.get(community_id) or CommunityMap(community_id, {})
         if area.known:
             if len(self._maps) > 10_000:
                 self._maps.clear()
@@ -349,8 +387,8 @@ class CaseStore:
                     },
                 ]
             }
-        found = self.cases.collection.find(query, sort=NEWEST_FIRST, limit=limit + 1)
-        cases = [from_document(document) for document in found]
+        found = self.parts.query(query, sort=NEWEST_FIRST, limit=limit + 1)
+        cases = [record.case for record in found]
         more = len(cases) > limit
         cases = cases[:limit]
         last = cases[-1] if more and cases else None
@@ -366,6 +404,13 @@ def map_from_document(community_id: str, document: Mapping[str, Any] | None) -> 
 
 def map_to_document(area: CommunityMap) -> dict[str, Any]:
     return {"nodes": [node.to_document() for node in area.nodes.values()]}
+
+
+def area_from_document(document: Mapping[str, Any]) -> CommunityMap:
+    return map_from_document(document["_id"], document)
+
+
+AREAS = Codec(map_to_document, area_from_document)
 
 
 def encode_cursor(at: datetime, case_id: str) -> str:
@@ -385,27 +430,37 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise BadCursor("The cursor is not valid.") from None
 
 
+KEY_RECORDS = Codec(KeyRecord.to_document, KeyRecord.from_document)
+
+
+class KeyNotFound(Exception):
+    def __init__(self, key_id: str):
+        super().__init__(f"No key {key_id}.")
+
+
+class KeyExists(Exception):
+    pass
+
+
 class KeyStore:
     """The owner's keys: one aggregate per key, changed under its lease, with its event."""
 
     def __init__(self, context: StoreContext):
-        self.keys = context.aggregates(KEYS_COLLECTION)
+        self.keys = Aggregates(context, KEYS_COLLECTION, KEY_RECORDS)
 
     def save(self, record: KeyRecord, event: Envelope, expect_new: bool) -> KeyRecord:
         with self.keys.change(record.id) as change:
-            if expect_new and change.document is not None:
+            if expect_new and change.value is not None:
                 raise KeyExists(record.id)
-            if not expect_new and change.document is None:
+            if not expect_new and change.value is None:
                 raise KeyNotFound(record.id)
-            change.save(record.to_document(), [event])
+            change.save(record, [event])
         return record
 
     def get(self, key_id: str) -> KeyRecord | None:
-        document = self.keys.find(key_id)
-        return KeyRecord.from_document(document) if document else None
+        return self.keys.get(key_id)
 
     def all(self) -> list[KeyRecord]:
         """Every key, newest first: a scan of a small collection (admin work)."""
-        found = self.keys.collection.find({"secret_sha256": {"$exists": True}})
-        records = [KeyRecord.from_document(document) for document in found]
+        records = self.keys.query({"secret_sha256": {"$exists": True}})
         return sorted(records, key=lambda record: record.created_at or datetime.min, reverse=True)

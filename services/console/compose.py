@@ -1,5 +1,11 @@
 """The console's composition root: its settings, labels, templates, the client of the other
-services and its repository, built once per process (StoreProvider(build) in service.py).
+services and its repository, built once per process.
+
+At container start lianxin's PartsProvider calls `build` (`parts = PartsProvider(
+compose.build)` in service.py), which reads the settings from the service's config, the
+labels (data/labels.yaml, checked whole) and the page templates (templates/), and makes
+the repository and the client of the other services' APIs (apis.py). The pages and
+handlers take them from there as `self.parts`.
 """
 
 from __future__ import annotations
@@ -55,8 +61,8 @@ class ConsoleSettings:
         return self.public_url.startswith("https://")
 
 
-@dataclass
-class Console:
+@dataclass(frozen=True)
+class Parts:
     """What the pages and handlers share: built once, read by every worker."""
 
     store: ConsoleStore
@@ -75,7 +81,7 @@ class Console:
             self.zones[community_id] = ZoneInfo(name)
         return self.zone_of(community_id)
 
-    # the repository protocol of lianxin.store.repository, for StoreProvider
+    # what PartsProvider asks of the parts at start and on every sweep
     def ensure_indexes(self) -> None:
         self.store.ensure_indexes()
 
@@ -99,11 +105,11 @@ def template_environment() -> Environment:
     )
 
 
-def build(context: StoreContext) -> Console:
+def build(context: StoreContext) -> Parts:
     settings = ConsoleSettings.from_config(context.settings, context.config)
     if not settings.api_key:  # it serves, and every page that needs another service says so
         log.error("CONSOLE_API_KEY is not set: the console cannot act (`make up` makes it)")
-    return Console(
+    return Parts(
         store=ConsoleStore(context),
         settings=settings,
         services=Services(settings.urls, settings.api_key),

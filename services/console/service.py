@@ -8,7 +8,7 @@ from lianxin.bus.outages import Sweeper
 from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.store.repository import StoreProvider
+from lianxin.store.repository import PartsProvider
 from services.console import compose
 from services.console.app import people
 from services.console.events import READS
@@ -23,15 +23,15 @@ class ConsoleService(
 ):
     name = "console"
 
-    console = StoreProvider(compose.build)
+    parts = PartsProvider(compose.build)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
     @event_handler("roster", "person.changed", from_source_only=True)
     def on_person_changed(self, message):
         payload = READS.read(message).payload
-        people.on_person_changed(self.console.store, self.console.settings.secret, payload)
+        people.on_person_changed(self.parts.store, self.parts.settings.secret, payload)
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def sweep_leases(self):
-        self.sweeper.tick(self.console.recover)
+        self.sweeper.tick(self.parts.store.recover)

@@ -19,8 +19,8 @@ from eventlet.event import Event
 from eventlet.queue import Empty, LightQueue
 from nameko.extensions import DependencyProvider
 
-from lianxin.store.repository import StoreProvider
-from services.metrics.domain import Fact
+from services.metrics.compose import parts_of
+from services.metrics.domain.totals import Fact
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,7 @@ class FactBatches(DependencyProvider):
         self._queue: LightQueue = LightQueue()
 
     def start(self) -> None:
-        store = next(
-            dependency.repository
-            for dependency in self.container.dependencies
-            if isinstance(dependency, StoreProvider)
-        )
+        store = parts_of(self.container).store
         self.container.spawn_managed_thread(lambda: self._run(store), identifier="fact-batches")
 
     def get_dependency(self, worker_ctx) -> Callable[[list[Fact]], None]:

@@ -12,7 +12,7 @@ from lianxin.contracts.cases import CASES
 from lianxin.contracts.contract import Reader
 from lianxin.contracts.notify import NOTIFY
 from lianxin.contracts.roster import ROSTER
-from services.metrics.measures import CASE_MEASURES, NOTIFICATION_MEASURES
+from services.metrics.domain.measures import CASE_MEASURES, NOTIFICATION_MEASURES
 
 # roster's events metrics counts: hours, duty, expiries and the areas' households and zones
 ROSTER_EVENTS = ("hours.credited", "duty.changed", "offer.expired", "area.changed")

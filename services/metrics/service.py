@@ -1,4 +1,5 @@
-"""The metrics service: a thin shell over handlers.py."""
+"""The metrics service: a thin shell over its use cases (app/) and the parts compose.py
+builds once (the repository, the evaluation policy, the zone book)."""
 
 from nameko.timer import timer
 
@@ -8,14 +9,13 @@ from lianxin.bus.outages import Sweeper
 from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.store.repository import StoreProvider
-from services.metrics import handlers
+from lianxin.store.repository import PartsProvider
+from services.metrics import compose
+from services.metrics.app import counting
 from services.metrics.batching import FactBatches
-from services.metrics.events import READS, ROSTER_EVENTS
-from services.metrics.gauges import REFRESH_SECONDS, BusinessGauges
-from services.metrics.http import MetricsHttp
-from services.metrics.store import MetricsStore
-from services.metrics.zones import CommunityZones
+from services.metrics.events import ROSTER_EVENTS
+from services.metrics.gauges.collector import REFRESH_SECONDS, BusinessGauges
+from services.metrics.http.stats import StatsHttp
 
 # Everything metrics counts arrives on one queue (docs/events.md): the case events, the
 # notification outcomes, and roster's hours, duty, expiries and areas.
@@ -26,21 +26,18 @@ SOURCES = (
 )
 
 
-class MetricsService(MetricsHttp, KeyReplica, HealthCheck):
+class MetricsService(StatsHttp, KeyReplica, HealthCheck):
     name = "metrics"
 
-    store = StoreProvider(MetricsStore)
-    zones = CommunityZones()
+    parts = PartsProvider(compose.build)
     gauges = BusinessGauges()
-    facts = FactBatches(handlers.fold_facts)
+    facts = FactBatches(counting.fold_facts)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 
     @event_stream("facts", *SOURCES)
     def count_event(self, message):
-        event = READS.read_if_known(message)
-        if event is not None:
-            handlers.count_event(self.facts, self.zones, event)
+        counting.count_message(self.facts, self.parts.zones, message)
 
     @timer(interval=REFRESH_SECONDS, eager=True)
     def refresh_gauges(self):
@@ -49,4 +46,4 @@ class MetricsService(MetricsHttp, KeyReplica, HealthCheck):
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.sweeper.tick(self.store.recover)
+        self.sweeper.tick(self.parts.recover)

@@ -39,7 +39,7 @@ from lianxin.faults import fault_point
 from lianxin.store.aggregates import recover_all
 from lianxin.store.repository import StoreContext
 from lianxin.store.typed import Aggregates, Codec
-from services.metrics.domain import Cell, Fact, Level, Partition, Totals, kept
+from services.metrics.domain.totals import Cell, Fact, Level, Partition, Totals, kept
 
 DUPLICATE_KEY = 11000
 CONCURRENT_READS = 8

@@ -1,4 +1,5 @@
-"""The notify service: a thin shell over handlers.py and pipeline.py."""
+"""The notify service: a thin shell over its use cases (app/): names, dependencies and
+entrypoints, each one call."""
 
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
@@ -10,19 +11,22 @@ from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.clock import utc_now
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.store.repository import StoreProvider
-from services.notify import handlers, pipeline, replicas
+from lianxin.store.repository import PartsProvider
+from services.notify import compose
+from services.notify.app import digests, pipeline, reactions
 from services.notify.events import CASE_EVENTS, READS, ROSTER_EVENTS
-from services.notify.http import ACTION_TIMEOUT_SECONDS, NotifyHttp
-from services.notify.outbound import OutboundProvider
-from services.notify.store import NotifyStore
+from services.notify.http.alerts import AlertsHttp
+from services.notify.http.deliveries import DeliveriesHttp
+from services.notify.http.links import ACTION_TIMEOUT_SECONDS, LinksHttp
+from services.notify.http.sign_in_codes import SignInCodesHttp
 
 
-class NotifyService(NotifyHttp, KeyReplica, HealthCheck):
+class NotifyService(
+    DeliveriesHttp, AlertsHttp, LinksHttp, SignInCodesHttp, KeyReplica, HealthCheck
+):
     name = "notify"
 
-    store = StoreProvider(NotifyStore)
-    outbound = OutboundProvider()
+    parts = PartsProvider(compose.build)
     cases = RpcProxy("cases", expiration=ACTION_TIMEOUT_SECONDS)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
@@ -36,11 +40,13 @@ class NotifyService(NotifyHttp, KeyReplica, HealthCheck):
     def on_case_event(self, message):
         event = READS.read_if_known(message)
         if event is not None:
-            handlers.on_case_event(self.store, self.outbound, event, utc_now)
+            reactions.on_case_event(self.parts.store, self.parts.outbound, event, utc_now)
 
     @event_handler("cases", "hotline.reply")
     def on_hotline_reply(self, message):
-        handlers.on_hotline_reply(self.store, self.outbound, READS.read(message), utc_now)
+        reactions.on_hotline_reply(
+            self.parts.store, self.parts.outbound, READS.read(message), utc_now
+        )
 
     @event_stream(
         "roster",
@@ -48,26 +54,22 @@ class NotifyService(NotifyHttp, KeyReplica, HealthCheck):
         from_source_only=True,  # person.changed says who may act, and where links go
     )
     def on_roster_event(self, message):
-        event = READS.read(message)
-        if event.type == "person.changed":
-            replicas.apply_person(self.store, event.payload)
-        elif event.type == "area.changed":
-            replicas.apply_area(self.store, event.payload)
-        else:
-            handlers.on_shift_starting(self.store, self.outbound, event, utc_now)
+        reactions.on_roster_event(
+            self.parts.store, self.parts.outbound, READS.read(message), utc_now
+        )
 
     @on_deadline(pipeline.ATTEMPT)
     def attempt_delivery(self, deadline):
-        pipeline.attempt(self.store, self.outbound, deadline, utc_now)
+        pipeline.attempt(self.parts.store, self.parts.outbound, deadline, utc_now)
 
     @on_deadline(pipeline.FALLBACK)
     def fall_back(self, deadline):
-        pipeline.fall_back(self.store, self.outbound, deadline, utc_now)
+        pipeline.fall_back(self.parts.store, self.parts.outbound, deadline, utc_now)
 
-    @on_deadline(pipeline.DIGEST)
+    @on_deadline(digests.DIGEST)
     def flush_digest(self, deadline):
-        pipeline.flush_digest(self.store, self.outbound, deadline, utc_now)
+        pipeline.flush_digest(self.parts.store, self.parts.outbound, deadline, utc_now)
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.sweeper.tick(self.store.recover)
+        self.sweeper.tick(self.parts.store.recover)

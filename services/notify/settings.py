@@ -17,8 +17,8 @@ from typing import Any
 from lianxin.backoff import BackOff
 from lianxin.config import DEV_TOKEN_SECRET, Settings
 from lianxin.egress import EgressRule
-from services.notify.domain import DEV_SIGNING_SECRET
-from services.notify.routing import RateLimit
+from services.notify.domain.people import RateLimit
+from services.notify.domain.signatures import DEV_SIGNING_SECRET
 
 DEFAULT_ROUTES = Path(__file__).parent / "data" / "routes.yaml"
 DEV_SMS_KEY = "dev-only-sms-gateway-key"

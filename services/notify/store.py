@@ -1,4 +1,6 @@
-"""The notify repository. Every hot path reads and writes by `_id`:
+"""The notify repository, the only module of notify that speaks Mongo: its aggregates
+(lianxin.store.typed), roster's replicas and the single use of action links. Every hot
+path reads and writes by `_id`:
 
 - deliveries      one per (cause, recipient, channel), changed under a lease, with the
                   outcome events and the next attempt's Deadline in its outbox
@@ -8,7 +10,8 @@
 - staff           `<community>`: the ids of its staff (a small index document)
 - follows         `<case>`: what later messages about a case need and its events do
                   not carry (description, location, the resident's contact when
-                  they consented), written by case.reported and case.closed
+                  they consented), written by case.reported and the case's end, with
+                  the ids of the case events it applied (app/follows.py)
 - link_uses       `<delivery id>:<action>`: one insert per action of a delivery's links,
                   the single use
 
@@ -19,22 +22,23 @@ dead deliveries for the admin API, and a case's deliveries.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from lianxin.bus.deadlines import Deadline
-from lianxin.bus.envelope import Envelope
-from lianxin.store.aggregates import Change, recover_all
+from lianxin.store.aggregates import recover_all
 from lianxin.store.documents import document_of
 from lianxin.store.repository import StoreContext
-from services.notify.domain import Attempt, Contact, Delivery, Recipient
+from lianxin.store.typed import DOCUMENTS, Aggregates, AppliedEvents, Codec
+from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
+from services.notify.domain.people import Person, QuietHours
 
 LISTING_LIMIT = 200
 REPLICA_CACHE_SECONDS = 2.0
+# A follow keeps the ids of the case events it applied under the name stored documents use
+FOLLOW_EVENTS = AppliedEvents(field="applied", keep=20)
 
 
 def delivery_document(delivery: Delivery) -> dict[str, Any]:
@@ -69,36 +73,34 @@ def delivery_from(document: Mapping[str, Any]) -> Delivery:
     )
 
 
-class DeliveryChange:
-    """A delivery under its lease: the current one (None when new) and where to save."""
-
-    def __init__(self, change: Change):
-        self._change = change
-        self.delivery = delivery_from(change.document) if change.document else None
-
-    def save(self, delivery: Delivery, events: Iterable[Envelope | Deadline] = ()) -> None:
-        self._change.save(delivery_document(delivery), list(events))
+DELIVERIES: Codec[Delivery] = Codec(delivery_document, delivery_from)
 
 
-class RecordChange:
-    """Any other aggregate of this store under its lease: a plain document."""
-
-    def __init__(self, change: Change):
-        self._change = change
-        self.document: dict[str, Any] = dict(change.document or {})
-        self.exists = change.document is not None
-
-    def save(self, document: Mapping[str, Any], events: Iterable[Envelope | Deadline] = ()) -> None:
-        self._change.save(dict(document), list(events))
+def person_from(document: Mapping[str, Any]) -> Person:
+    """A person as roster last told it (`people/<person id>`, app/replicas.py)."""
+    return Person(
+        person_id=document["person_id"],
+        community_id=document["community_id"],
+        display_name=document.get("display_name", ""),
+        roles=tuple(document.get("roles", ())),
+        home_grids=tuple(document.get("home_grids", ())),
+        contacts=tuple(Contact(**contact) for contact in document.get("contacts", ())),
+        quiet_hours=QuietHours.parse(document.get("quiet_hours")),
+        active=bool(document.get("active", True)),
+        version=int(document.get("version", 0)),
+    )
 
 
 class NotifyStore:
+    """notify's aggregates, each changed under its lease (`<aggregates>.change(id)`):
+    deliveries as Delivery values, the rest as plain documents."""
+
     def __init__(self, context: StoreContext):
-        self.deliveries = context.aggregates("deliveries")
-        self.people = context.aggregates("people")
-        self.places = context.aggregates("places")
-        self.staff = context.aggregates("staff")
-        self.follows = context.aggregates("follows")
+        self.deliveries = Aggregates(context, "deliveries", DELIVERIES)
+        self.people = Aggregates(context, "people", DOCUMENTS)
+        self.places = Aggregates(context, "places", DOCUMENTS)
+        self.staff = Aggregates(context, "staff", DOCUMENTS)
+        self.follows = Aggregates(context, "follows", DOCUMENTS, applied=FOLLOW_EVENTS)
         self._link_uses = context.db["link_uses"]
         self._all = (self.deliveries, self.people, self.places, self.staff, self.follows)
         self._cache: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
@@ -115,56 +117,61 @@ class NotifyStore:
     def recover(self) -> int:
         return recover_all(self._all)
 
-    # deliveries
-
-    @contextmanager
-    def delivery_change(self, delivery_id: str) -> Iterator[DeliveryChange]:
-        with self.deliveries.change(delivery_id) as change:
-            yield DeliveryChange(change)
-
-    def delivery(self, delivery_id: str) -> Delivery | None:
-        document = self.deliveries.find(delivery_id)
-        return delivery_from(document) if document else None
+    # deliveries: listings, each with its index
 
     def dead(self, communities: frozenset[str] | None, limit: int) -> tuple[int, list[Delivery]]:
         """Dead deliveries, newest first, and how many there are (admin listing)."""
         query: dict[str, Any] = {"state": "dead"}
         if communities is not None:
             query["community_id"] = {"$in": sorted(communities)}
-        collection = self.deliveries.collection
-        count = collection.count_documents(query)
-        found = collection.find(query).sort("dead_at", DESCENDING).limit(min(limit, LISTING_LIMIT))
-        return count, [delivery_from(document) for document in found]
+        found = self.deliveries.query(
+            query, sort=[("dead_at", DESCENDING)], limit=min(limit, LISTING_LIMIT)
+        )
+        return self.deliveries.count(query), found
 
     def of_case(self, case_id: str) -> list[Delivery]:
-        found = self.deliveries.collection.find({"case_id": case_id}).limit(LISTING_LIMIT)
-        return sorted((delivery_from(d) for d in found), key=lambda d: d.created_at)
+        found = self.deliveries.query({"case_id": case_id}, limit=LISTING_LIMIT)
+        return sorted(found, key=lambda delivery: delivery.created_at)
 
-    # replicas and small index documents, all changed under a lease
+    # follows
 
-    @contextmanager
-    def record_change(self, aggregates_name: str, record_id: str) -> Iterator[RecordChange]:
-        with getattr(self, aggregates_name).change(record_id) as change:
-            yield RecordChange(change)
+    def create_follow(self, case_id: str, follow: Mapping[str, Any], applied: str) -> bool:
+        """A case's first follow, by one unique insert naming the event that made it;
+        False if the case has one."""
+        return self.follows.create(case_id, {**follow, FOLLOW_EVENTS.field: [applied]})
 
-    def create_record(
-        self, aggregates_name: str, record_id: str, document: Mapping[str, Any]
-    ) -> bool:
-        """Store a record that does not exist yet, by one unique insert; False if it does."""
-        return getattr(self, aggregates_name).create(record_id, document)
+    # roster's replicas, read for composing a message
 
-    def record(self, aggregates_name: str, record_id: str) -> dict[str, Any] | None:
-        return getattr(self, aggregates_name).find(record_id)
+    def person(self, person_id: str) -> Person | None:
+        document = self._replica(self.people, person_id)  # roster's ids are unique everywhere
+        return person_from(document) if document else None
 
-    def replica(self, aggregates_name: str, record_id: str) -> dict[str, Any] | None:
-        """A replica of roster's (a place, a person, a staff list) for composing a message,
-        read by `_id` and kept for a moment: every message about a case reads the same few,
-        and a change from roster may take REPLICA_CACHE_SECONDS to show."""
-        key, now = (aggregates_name, record_id), time.monotonic()
+    def current_person(self, person_id: str) -> Person | None:
+        """The person as last stored, not the moment-old copy `person` may give: who may
+        be sent a sign-in code must be current (app/sign_in_codes.py)."""
+        document = self.people.get(person_id)
+        return person_from(document) if document else None
+
+    def staff_of(self, community_id: str) -> list[Person]:
+        index = self._replica(self.staff, community_id) or {}
+        found = (self.person(member["id"]) for member in index.get("members", []))
+        return [person for person in found if person is not None]
+
+    def place(self, code: str) -> dict[str, Any] | None:
+        """An area node by its code (a grid, a community, an estate): its name, zone."""
+        return self._replica(self.places, code)
+
+    def _replica(
+        self, aggregates: Aggregates[dict[str, Any]], record_id: str
+    ) -> dict[str, Any] | None:
+        """A replica of roster's (a place, a person, a staff list), read by `_id` and kept
+        for a moment: every message about a case reads the same few, and a change from
+        roster may take REPLICA_CACHE_SECONDS to show."""
+        key, now = (aggregates.collection.name, record_id), time.monotonic()
         cached = self._cache.get(key)
         if cached is not None and now - cached[0] < REPLICA_CACHE_SECONDS:
             return cached[1]
-        found = self.record(aggregates_name, record_id)
+        found = aggregates.get(record_id)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key] = (now, found)

@@ -1,4 +1,5 @@
-"""The roster service: a thin shell over handlers.py, rota_clock.py and the HTTP routes."""
+"""The roster service: a thin shell over its use cases (app/) and HTTP routes (http/);
+its repository is built by compose.py."""
 
 from nameko.timer import timer
 
@@ -9,14 +10,14 @@ from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.clock import utc_now
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
-from lianxin.store.repository import StoreProvider
-from services.roster import handlers, rota_clock
-from services.roster.duty_http import DutyHttp
+from lianxin.store.repository import PartsProvider
+from services.roster import compose
+from services.roster.app import dispatch, rota_clock
 from services.roster.events import CASE_EVENTS, READS
-from services.roster.feeds import FeedTokens
-from services.roster.http import RegistryHttp
-from services.roster.ledger_http import LedgerHttp
-from services.roster.store import RosterStore
+from services.roster.http.duty import DutyHttp
+from services.roster.http.feed_tokens import FeedTokens
+from services.roster.http.ledger import LedgerHttp
+from services.roster.http.registry import RegistryHttp
 
 CASE_SOURCES = [Source("cases", event_type) for event_type in CASE_EVENTS]
 
@@ -24,7 +25,7 @@ CASE_SOURCES = [Source("cases", event_type) for event_type in CASE_EVENTS]
 class RosterService(RegistryHttp, DutyHttp, LedgerHttp, KeyReplica, HealthCheck):
     name = "roster"
 
-    store = StoreProvider(RosterStore)
+    parts = PartsProvider(compose.build)
     feeds = FeedTokens()
     instrumentation = Instrumentation()
     sweeper = Sweeper()
@@ -33,20 +34,20 @@ class RosterService(RegistryHttp, DutyHttp, LedgerHttp, KeyReplica, HealthCheck)
     def on_case_event(self, message):
         """One queue for the case events roster follows, so a case's events mostly
         arrive in the order they happened; the dispatch orders them by case version."""
-        handlers.on_case_event(self.store, READS.read(message), utc_now())
+        dispatch.on_case_event(self.parts.store, READS.read(message), utc_now())
 
-    @on_deadline(handlers.OFFER_EXPIRY)
+    @on_deadline(dispatch.OFFER_EXPIRY)
     def on_offer_expiry(self, deadline):
-        handlers.on_offer_expiry(self.store, deadline, utc_now())
+        dispatch.on_offer_expiry(self.parts.store, deadline, utc_now())
 
-    @on_deadline(handlers.ESCALATION_STEP)
+    @on_deadline(dispatch.ESCALATION_STEP)
     def on_escalation_step(self, deadline):
-        handlers.on_escalation_step(self.store, deadline, utc_now())
+        dispatch.on_escalation_step(self.parts.store, deadline, utc_now())
 
     @on_deadline(rota_clock.ROTA_TICK)
     def on_rota_tick(self, deadline):
-        rota_clock.on_rota_tick(self.store, deadline, utc_now())
+        rota_clock.on_rota_tick(self.parts.store, deadline, utc_now())
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):
-        self.sweeper.tick(self.store.recover)
+        self.sweeper.tick(self.parts.store.recover)

@@ -1,13 +1,13 @@
 """The roster repository: every hot path reads and writes by `_id`.
 
-Aggregates (changed under their lease, events in their outbox):
-  areas/<code>, people/<person>, teams/<community>:<team>, rotas/<rota>,
-  policies/<community>, rota_overrides/<rota>, rota_clocks/<rota>, dispatches/<case>,
-  hours/<entry>.
+Aggregates (changed under their lease, events in their outbox; lianxin.store.typed):
+  dispatches/<case> (a Dispatch), hours/<entry> (a ledger Entry), rota_overrides/<rota>
+  (its Overrides), and, as plain documents, areas/<code>, people/<person>,
+  teams/<community>:<team>, rotas/<rota>, policies/<community>, rota_clocks/<rota>.
 Derived documents, rebuilt after an import: lookups/grid:<grid> (the rotas that can
 take a case in a grid, its own first, then its neighbours') and lookups/team:<team>.
 Ledger lines, hours/<entry>: each written once, with its event, as an aggregate of
-its own, and never changed after (services.roster.hours).
+its own, and never changed after (services.roster.app.hours).
 Append-only: offers/<offer> (a person's offers), no_shows/<rota>:<person>:<start>,
 attendance/<id> (sign-ins and sign-outs).
 
@@ -21,45 +21,47 @@ fresh every time.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import date, datetime
 from datetime import time as clock_time
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from lianxin.store.aggregates import Change, recover_all
+from lianxin.store.aggregates import recover_all, visible
 from lianxin.store.documents import document_of
 from lianxin.store.repository import StoreContext
-from services.roster.credits import Credits, Reopening, Resolution
-from services.roster.domain import CaseRef, Dispatch, Offer
-from services.roster.ledger import Entry
-from services.roster.policy import Policy, from_storable, policy_from
-from services.roster.rota import Override, Plan, PlannedShift, Rota
+from lianxin.store.typed import DOCUMENTS, AggregateChange, Aggregates, Codec
+from services.roster.domain.credits import Credits, Reopening, Resolution
+from services.roster.domain.dispatch import CaseRef, Dispatch, Offer
+from services.roster.domain.ledger import Entry
+from services.roster.domain.policy import Policy, from_storable, policy_from
+from services.roster.domain.rota import Override, Plan, PlannedShift, Rota
 
 DEFINITIONS_SECONDS = 3.0  # how long a replica may act on a definition an import replaced
-AGGREGATES = (
-    "areas",
-    "people",
-    "teams",
-    "rotas",
-    "policies",
-    "rota_overrides",
-    "rota_clocks",
-    "dispatches",
-    "hours",
-)
+# the registry's records and each rota's clock: plain documents, no domain type of their own
+RECORDS = ("areas", "people", "teams", "rotas", "policies", "rota_clocks")
 LISTING_LIMIT = 200
+T = TypeVar("T")
 
 
 class RosterStore:
-    def __init__(self, context: StoreContext):
+    """Roster's aggregates, each kept by lianxin.store.typed.Aggregates: `dispatches`
+    (Dispatch), `ledger` (Entry, in `hours`), `overrides` (each rota's overrides, in
+    `rota_overrides`), and the registry's records as documents (`change(kind, id)`)."""
+
+    def __init__(self, context: StoreContext, policy_defaults: Mapping[str, Any]):
+        """`policy_defaults`: data/policy.yaml as services.roster.compose reads it once."""
         self.db = context.db
-        self.config = context.config
-        self.aggregates = {name: context.aggregates(name) for name in AGGREGATES}
+        self.policy_defaults = policy_defaults
+        self.dispatches = Aggregates(context, "dispatches", DISPATCHES)
+        self.ledger = Aggregates(context, "hours", ENTRIES)
+        self.overrides = Aggregates(context, "rota_overrides", OVERRIDES)
+        self.records = {kind: Aggregates(context, kind, DOCUMENTS) for kind in RECORDS}
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
     def ensure_indexes(self) -> None:
@@ -80,20 +82,20 @@ class RosterStore:
         self.db["no_shows"].create_index([("person_id", ASCENDING), ("start", DESCENDING)])
 
     def recover(self) -> int:
-        return recover_all(self.aggregates.values())
+        kept = [self.dispatches, self.ledger, self.overrides, *self.records.values()]
+        return recover_all(aggregates.store for aggregates in kept)
 
     @contextmanager
-    def change(self, aggregate: str, aggregate_id: str) -> Iterator[Change]:
-        with self.aggregates[aggregate].change(aggregate_id) as change:
+    def change(self, kind: str, record_id: str) -> Iterator[AggregateChange[dict[str, Any]]]:
+        """A record of the registry (or a rota's clock) under its lease."""
+        with self.records[kind].change(record_id) as change:
             yield change
 
     # -- by _id ------------------------------------------------------------------------------
 
     def find(self, collection: str, document_id: str) -> dict[str, Any] | None:
-        """A document as commands see it (no fence, no outbox)."""
-        if collection in self.aggregates:
-            return self.aggregates[collection].find(document_id)
-        return self.db[collection].find_one({"_id": document_id})
+        """A document as commands see it (no fence, no outbox), of any collection."""
+        return visible(self.db[collection].find_one({"_id": document_id}))
 
     def definition(self, collection: str, document_id: str) -> dict[str, Any] | None:
         """A definition, possibly a few seconds old (see DEFINITIONS_SECONDS)."""
@@ -101,21 +103,21 @@ class RosterStore:
 
     def policy(self, community_id: str) -> Policy:
         def load() -> Policy:
-            stored = self.find("policies", community_id)
-            return policy_from(from_storable(stored["policy"]) if stored else None)
+            stored = self.records["policies"].get(community_id)
+            overrides = from_storable(stored["policy"]) if stored else None
+            return policy_from(self.policy_defaults, overrides)
 
         return self._cached(("policy", community_id), load)
 
     def rota(self, rota_id: str) -> Rota | None:
         def load() -> Rota | None:
-            stored = self.find("rotas", rota_id)
+            stored = self.records["rotas"].get(rota_id)
             return rota_from_document(stored) if stored else None
 
         return self._cached(("rota", rota_id), load)
 
-    def overrides(self, rota_id: str) -> list[Override]:
-        stored = self.find("rota_overrides", rota_id)
-        return [override_from(entry) for entry in (stored or {}).get("overrides", [])]
+    def overrides_of(self, rota_id: str) -> list[Override]:
+        return list(self.overrides.get(rota_id) or ())
 
     def _cached(self, key: tuple[str, str], load) -> Any:
         now = time.monotonic()
@@ -146,9 +148,9 @@ class RosterStore:
 
     # -- listings, reports and exports (filtered, each with its index) -----------------------
 
-    def of_community(self, collection: str, community_id: str) -> list[dict[str, Any]]:
+    def of_community(self, kind: str, community_id: str) -> list[dict[str, Any]]:
         """Index (community_id): imports rebuild lookups from these; admin listings."""
-        return list(self.db[collection].find({"community_id": community_id}))
+        return self.records[kind].query({"community_id": community_id})
 
     def areas(self, community_id: str, kind: str | None, after: str | None) -> list[dict]:
         """Index (community_id, kind, _id) or (community_id, _id): the registry's listing,
@@ -158,7 +160,7 @@ class RosterStore:
             query["kind"] = kind
         if after:
             query["_id"] = {"$gt": after}
-        return list(self.db["areas"].find(query).sort("_id", ASCENDING).limit(LISTING_LIMIT))
+        return self.records["areas"].query(query, sort=[("_id", ASCENDING)], limit=LISTING_LIMIT)
 
     def offers_of(self, person_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """Index (person_id, made_at): a person's latest offers."""
@@ -169,8 +171,7 @@ class RosterStore:
         """Index (person_id, at), (community_id, at) or (community_id, household_id, at):
         a person's, a community's or a household's ledger lines, oldest first. A household
         is one community's: its id is only unique there."""
-        found = self.db["hours"].find(dict(match)).sort("at", ASCENDING)
-        return [entry_from(document) for document in found]
+        return self.ledger.query(dict(match), sort=[("at", ASCENDING)])
 
     def no_shows_of(self, person_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """Index (person_id, start): a person's recorded no-shows, latest first."""
@@ -203,68 +204,29 @@ def rota_from_document(document: Mapping[str, Any]) -> Rota:
 
 
 def override_from(document: Mapping[str, Any]) -> Override:
-    return Override(
-        id=document["id"],
-        kind=document["kind"],
-        person_id=document["person_id"],
-        start=document["start"],
-        end=document["end"],
-        replaces=document.get("replaces"),
-        note=document.get("note", ""),
-    )
+    return _from_fields(Override, document)
 
 
 def override_document(override: Override) -> dict[str, Any]:
-    return {
-        "id": override.id,
-        "kind": override.kind,
-        "person_id": override.person_id,
-        "start": override.start,
-        "end": override.end,
-        "replaces": override.replaces,
-        "note": override.note,
-    }
+    return document_of(override)
 
 
 def entry_from(document: Mapping[str, Any]) -> Entry:
-    return Entry(
-        id=document["_id"],
-        kind=document["kind"],
-        state=document["state"],
-        person_id=document["person_id"],
-        community_id=document["community_id"],
-        minutes=document["minutes"],
-        at=document["at"],
-        case_id=document.get("case_id"),
-        household_id=document.get("household_id"),
-        rule=document.get("rule", ""),
-        refers_to=document.get("refers_to"),
-        note=document.get("note", ""),
-        by=document.get("by", "roster"),
-    )
+    return _from_fields(Entry, document, id=document["_id"])
 
 
 def entry_document(entry: Entry) -> dict[str, Any]:
-    return {
-        "_id": entry.id,
-        "kind": entry.kind,
-        "state": entry.state,
-        "person_id": entry.person_id,
-        "community_id": entry.community_id,
-        "minutes": entry.minutes,
-        "at": entry.at,
-        "case_id": entry.case_id,
-        "household_id": entry.household_id,
-        "rule": entry.rule,
-        "refers_to": entry.refers_to,
-        "note": entry.note,
-        "by": entry.by,
-    }
+    return {"_id": entry.id, **{k: v for k, v in document_of(entry).items() if k != "id"}}
 
 
-def dispatch_from(document: Mapping[str, Any] | None) -> Dispatch | None:
-    if not document:
-        return None
+def _from_fields(kind: type[T], document: Mapping[str, Any], **given: Any) -> T:
+    """A dataclass from the document's fields of the same names; a field the document
+    lacks (a record stored before the field existed) takes the dataclass's default."""
+    names = {field.name for field in fields(kind)} - set(given)
+    return kind(**given, **{name: document[name] for name in names if name in document})
+
+
+def dispatch_from(document: Mapping[str, Any]) -> Dispatch:
     offer = document.get("offer")
     return Dispatch(
         case=CaseRef(**document["case"]),
@@ -308,3 +270,16 @@ def dispatch_document(dispatch: Dispatch) -> dict[str, Any]:
 def offer_document(offer: Offer, state: str, at: datetime) -> dict[str, Any]:
     """A person's offer as their listing shows it; replaced as its state moves on."""
     return {"_id": offer.id, **document_of(offer), "state": state, "changed_at": at}
+
+
+def overrides_document(overrides: Iterable[Override]) -> dict[str, Any]:
+    return {"overrides": [override_document(override) for override in overrides]}
+
+
+def overrides_from(document: Mapping[str, Any]) -> tuple[Override, ...]:
+    return tuple(override_from(entry) for entry in document.get("overrides", ()))
+
+
+DISPATCHES: Codec[Dispatch] = Codec(dispatch_document, dispatch_from)
+ENTRIES: Codec[Entry] = Codec(entry_document, entry_from)
+OVERRIDES: Codec[tuple[Override, ...]] = Codec(overrides_document, overrides_from)

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from lianxin.access.keys import KeyRecord
 from lianxin.access.person_access import PersonAccess
-from services.cases import areas, intake, lifecycle
-from services.cases.areas import AreaNode, CommunityMap
-from services.cases.domain import By, Case, Outcome
-from services.cases.keys import KeyExists, KeyNotFound
-from services.cases.store import load_taxonomy
+from services.cases.compose import load_taxonomy
+from services.cases.domain import areas, intake, lifecycle
+from services.cases.domain.areas import AreaNode, CommunityMap
+from services.cases.domain.case import By, Case, Outcome
+from services.cases.store import KeyExists, KeyNotFound
 
 TAXONOMY = load_taxonomy()
 AT = datetime(2026, 3, 6, 1, 30, tzinfo=UTC)
@@ -85,7 +85,7 @@ def report(
     **fields,
 ) -> Outcome:
     """A report received and triaged, as intake does it (no duplicate index)."""
-    received = intake.Intake(
+    received = intake.Report(
         community_id="jingxiang",
         description=description,
         channel=fields.pop("channel", "hotline"),

@@ -1,6 +1,7 @@
-"""The cases repository on the real FerretDB: readable numbers unique under concurrent
-intake, the listing's cursor stable under inserts, the area replica and the duplicate
-index changed under their leases."""
+"""The cases repository's contract, on every store backend (tests/backends.py: memory,
+FerretDB, MongoDB when given): readable numbers unique under concurrent intake, the
+listing's cursor stable under inserts, the area replica and the duplicate index changed
+under their leases, and intake and merging safe when a write fails half-way."""
 
 from __future__ import annotations
 
@@ -11,43 +12,36 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lianxin.config import Settings
 from lianxin.faults import armed
-from lianxin.store.repository import build_context, ensure_indexes
-from services.cases import handlers, intake
-from services.cases.duplicates import place_of
-from services.cases.store import CaseStore, from_document, map_from_document, map_to_document
+from lianxin.store.repository import ensure_indexes
+from services.cases import compose
+from services.cases.app import actions
+from services.cases.app.intake import case_id_for
+from services.cases.domain import intake
+from services.cases.domain.duplicates import place_of
+from services.cases.store import from_document
 from tests.cases.factories import AT, REPORTER, STAFF, community, triaged
 
-pytestmark = pytest.mark.integration
+
+@pytest.fixture
+def parts(backend):
+    """The repository and the intake as the service builds them (compose.py), on each
+    backend (tests/backends.py)."""
+    context = backend.context("cases", lease_ttl_seconds=5)
+    built = compose.build(context)
+    ensure_indexes(context, built)
+    return built
 
 
 @pytest.fixture
-def settings(mongo_client, db_prefix, amqp_uri):
-    """A database of the test's own, dropped afterwards."""
-    settings = Settings(
-        service="cases",
-        amqp_uri=amqp_uri,
-        mongo_db_prefix=f"{db_prefix}{uuid.uuid4().hex[:6]}_",
-        lease_ttl_seconds=5,
-    )
-    yield settings
-    mongo_client.drop_database(settings.database)
+def store(parts):
+    return parts.store
 
 
 @pytest.fixture
-def store(settings, mongo_client):
-    """The repository as the service builds it."""
-    context = build_context(settings, {}, mongo_client)
-    repository = CaseStore(context)
-    ensure_indexes(context, repository)
-    return repository
-
-
-@pytest.fixture
-def replica(settings, mongo_client, store):
+def replica(backend, store):
     """A second process's repository on the same database."""
-    return CaseStore(build_context(settings, {}, mongo_client))
+    return compose.build(backend.context("cases", lease_ttl_seconds=5)).store
 
 
 def test_concurrent_intakes_each_get_their_own_number_in_sequence(store):
@@ -112,12 +106,9 @@ def test_the_listing_never_shows_another_communitys_cases(store):
 def test_the_area_replica_round_trips_through_its_document(store):
     area = community()
     with store.area_change("jingxiang") as change:
-        change.save(map_to_document(area))
+        change.save(area)
     assert store.community_map("jingxiang") == area
-    assert (
-        map_from_document("jingxiang", store.areas.find("jingxiang")).grid_at(113.018, 28.136).code
-        == "g2"
-    )
+    assert store.areas.get("jingxiang").grid_at(113.018, 28.136).code == "g2"
 
 
 def test_a_case_stored_before_readable_numbers_is_listed_under_its_id():
@@ -144,11 +135,11 @@ def test_a_free_place_is_claimed_once_and_freed_when_its_case_closes(store):
 
     assert store.claim_place(place, entry("LX-FIRST"), 30, since)
     assert not store.claim_place(place, entry("LX-SECOND"), 30, since), "an open case is there"
-    assert store.open_case_near(place, store.places.find(place.key), 30, since) == ["LX-FIRST"]
+    assert store.open_case_near(place, store.places.get(place.key), 30, since) == ["LX-FIRST"]
     store.forget_place(replace(triaged(), id="LX-SECOND", place_key=place.key))
-    assert store.places.find(place.key)["case_id"] == "LX-FIRST", "only its own case frees it"
+    assert store.places.get(place.key)["case_id"] == "LX-FIRST", "only its own case frees it"
     store.forget_place(replace(triaged(), id="LX-FIRST", place_key=place.key))
-    assert store.places.find(place.key) is None
+    assert store.places.get(place.key) is None
     assert store.claim_place(place, entry("LX-THIRD"), 30, since)
 
 
@@ -166,16 +157,17 @@ class WriteFailed(Exception):
 
 
 def test_a_retried_report_whose_first_case_write_failed_after_claiming_its_place_opens_once(
-    settings, mongo_client
+    backend,
 ):
     """The first attempt claimed the place for its case id, then died before writing the
     case. The retry (same Idempotency-Key, so the same case id) takes the dead attempt's
     lease over once it expires, and finds its own claim at the place: it takes the place
     again instead of waiting on its own case's lease, which it holds."""
-    store = CaseStore(build_context(replace(settings, lease_ttl_seconds=1), {}, mongo_client))
+    parts = compose.build(backend.context("cases", lease_ttl_seconds=1))
+    store = parts.store
     with store.area_change("jingxiang") as change:
-        change.save(map_to_document(community()))
-    received = intake.Intake(
+        change.save(community())
+    received = intake.Report(
         community_id="jingxiang",
         description=f"5栋2单元楼道灯坏了 {uuid.uuid4().hex[:6]}",
         channel="hotline",
@@ -183,39 +175,39 @@ def test_a_retried_report_whose_first_case_write_failed_after_claiming_its_place
     )
 
     def report_now():
-        return handlers.report(store, received, REPORTER, lambda _: True, "retry-1", None, AT)
+        return parts.intake.report(received, REPORTER, lambda _: True, "retry-1", None, AT)
 
     def fail():
         raise WriteFailed()
 
     with armed("aggregate.before_write", fail), pytest.raises(WriteFailed):
         report_now()
-    case_id = handlers.case_id_for("retry-1", REPORTER.key_id)
+    case_id = case_id_for("retry-1", REPORTER.key_id)
     assert store.get(case_id) is None
     case, created = report_now()
     assert created and case.id == case_id and case.state == "triaged"
-    assert store.places.find(case.place_key)["case_id"] == case.id
+    assert store.places.get(case.place_key)["case_id"] == case.id
     assert report_now() == (case, False)
 
 
 def test_a_merge_retried_after_its_duplicates_write_failed_counts_and_answers_it_once(
-    store, monkeypatch
+    store, parts, monkeypatch
 ):
     """Staff merge a hotline order's case into the open case it repeats. The open case
     takes note of it under its own lease, then the duplicate's write fails (503): the
     retry must neither count the duplicate twice nor queue a second hotline reply."""
     with store.area_change("jingxiang") as change:
-        change.save(map_to_document(community()))
+        change.save(community())
 
     def order(order_no: str, description: str):
-        received = intake.Intake(
+        received = intake.Report(
             community_id="jingxiang",
             description=description,
             channel="hotline",
             location={"grid_id": "g1"},
             hotline={"hotline_id": "cs-12345", "order_no": order_no, "deadline": None},
         )
-        return handlers.hotline_order(store, received, REPORTER, lambda _: True, None, AT)[0]
+        return parts.intake.hotline_order(received, REPORTER, lambda _: True, None, AT)[0]
 
     original = order(f"GD-{uuid.uuid4().hex[:6]}", "5栋2单元楼道灯坏了")
     duplicate = order(f"GD-{uuid.uuid4().hex[:6]}", "5栋楼道里灯不亮")
@@ -229,7 +221,7 @@ def test_a_merge_retried_after_its_duplicates_write_failed_counts_and_answers_it
                 raise WriteFailed()
 
     def merge():
-        return handlers.merge(store, duplicate.id, original.id, staff, lambda _: True, None, AT)
+        return actions.merge(store, duplicate.id, original.id, staff, lambda _: True, None, AT)
 
     monkeypatch.setattr("lianxin.store.aggregates.fault_point", second_write_fails)
     with pytest.raises(WriteFailed):

@@ -12,17 +12,18 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from lianxin.bus.envelope import Envelope
-from services.cases import handlers as case_handlers
-from services.cases import keys, lifecycle, timekeeping
-from services.cases.domain import Case, Outcome
-from services.notify.domain import Attempt, Contact, Delivery, Recipient
-from services.notify.pipeline import outcome_events
-from services.roster import handlers as roster_handlers
-from services.roster import hours, registry, rota_clock
-from services.roster import rota as rotas
-from services.roster.domain import CaseRef, Escalate, Offer
-from services.roster.ledger import Entry
-from services.roster.rota import Rota, Slot, compile_plan
+from services.cases.app import actions as case_actions
+from services.cases.app import keys
+from services.cases.domain import clock_actions, lifecycle
+from services.cases.domain.case import Case, Outcome
+from services.notify.app.pipeline import outcome_events
+from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
+from services.roster.app import dispatch as roster_dispatch
+from services.roster.app import hours, registry, rota_clock
+from services.roster.domain import rota as rotas
+from services.roster.domain.dispatch import CaseRef, Escalate, Offer
+from services.roster.domain.ledger import Entry
+from services.roster.domain.rota import Rota, Slot, compile_plan
 from tests.cases.factories import (
     AT,
     OFFER,
@@ -53,7 +54,7 @@ class Walk:
     def take(self, outcome: Outcome | None) -> Case | None:
         if outcome is None:
             return None
-        self.envelopes += case_handlers.envelopes(outcome, "contract-test", AT)
+        self.envelopes += case_actions.envelopes(outcome, "contract-test", AT)
         return outcome.case
 
     def fire_timers(self, outcome: Outcome, count: int = 4) -> Case:
@@ -64,7 +65,7 @@ class Walk:
             if not timers:
                 break
             timer = min(timers, key=lambda timer: timer.due_at)
-            fired = timekeeping.fired(case, timer.payload, timer.due_at, SHARE)
+            fired = clock_actions.fired(case, timer.payload, timer.due_at, SHARE)
             if fired is None:
                 break
             case = self.take(fired) or case
@@ -90,10 +91,10 @@ def cases_events() -> list[Envelope]:
     case = walk.take(lifecycle.accept(case, VOLUNTEER, at(4)))
     case = walk.take(lifecycle.escalate(case, "grid_leader", "slow", STAFF, at(5)))
     until = at(6) + timedelta(days=9)
-    case = walk.take(timekeeping.request_extension(case, VOLUNTEER, until, "parts", at(6)))
-    case = walk.take(timekeeping.decide_extension(case, TAXONOMY, STAFF, True, "", at(7)))
-    case = walk.take(timekeeping.suspend(case, STAFF, "water company", at(8)))
-    case = walk.take(timekeeping.resume(case, TAXONOMY, STAFF, "", at(9)))
+    case = walk.take(clock_actions.request_extension(case, VOLUNTEER, until, "parts", at(6)))
+    case = walk.take(clock_actions.decide_extension(case, TAXONOMY, STAFF, True, "", at(7)))
+    case = walk.take(clock_actions.suspend(case, STAFF, "water company", at(8)))
+    case = walk.take(clock_actions.resume(case, TAXONOMY, STAFF, "", at(9)))
     case = walk.take(lifecycle.resolve(case, VOLUNTEER, "换了灯泡", 1.5, (), at(10)))
     case = walk.take(lifecycle.verify(case, STAFF, "查验合格", at(11)))
     case = walk.take(lifecycle.rate(case, REPORTER, 4, "", at(12)))
@@ -174,9 +175,9 @@ def roster_events() -> list[Envelope]:
     )
     found = rotas.duty(rota, (now, now + timedelta(days=2)))
     return [
-        roster_handlers.offer_made(offer, "c", "LX-1", now),
-        roster_handlers.offer_expired(offer, "c", "LX-1", now),
-        roster_handlers.escalation_required(
+        roster_dispatch.offer_made(offer, "c", "LX-1", now),
+        roster_dispatch.offer_expired(offer, "c", "LX-1", now),
+        roster_dispatch.escalation_required(
             case, Escalate(1, "grid_leader", "nobody accepted", None), leader, "why", "c", now
         ),
         registry.area_changed(area, 1, now),

@@ -11,7 +11,7 @@ import pytest
 from lianxin.bus.topology import topic_matches
 from lianxin.contracts.cases import CASE_STATES
 from scripts.stack import SERVICES
-from services.cases.domain import STATES
+from services.cases.domain.case import STATES
 from tests.contracts.catalogue import CONTRACTS, bindings, service_reads
 
 

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from lianxin.bus.envelope import Envelope
-from services.cases import handlers as case_handlers
-from services.cases import lifecycle
+from services.cases.app import actions as case_actions
+from services.cases.domain import lifecycle
+from tests.cases.domain.test_lifecycle import ACTORS, DOMAIN_ERRORS, STEPS, run
 from tests.cases.factories import AT, STAFF, report, triaged
-from tests.cases.test_domain import ACTORS, DOMAIN_ERRORS, STEPS, run
 from tests.contracts.catalogue import CONTRACTS, readers_of
 from tests.contracts.producers import cases_events, notify_events, roster_events
 
@@ -70,7 +70,7 @@ def test_a_case_not_triaged_yet_is_refused_by_roster_alone():
     nothing mapped; roster refuses it for its null category, team and priority."""
     unmapped = report(description="有件事想反映一下").case
     assert unmapped.category == ""
-    (withdrawn,) = case_handlers.envelopes(lifecycle.withdraw(unmapped, STAFF, "", AT), "c", AT)
+    (withdrawn,) = case_actions.envelopes(lifecycle.withdraw(unmapped, STAFF, "", AT), "c", AT)
     refusing = set()
     for consumer, reader in readers_of("cases", "case.withdrawn"):
         try:
@@ -93,5 +93,5 @@ def test_any_sequence_of_case_actions_emits_what_every_consumer_reads(from_triag
         except DOMAIN_ERRORS:
             continue
         case = outcome.case
-        for event in case_handlers.envelopes(outcome, "c", AT):
+        for event in case_actions.envelopes(outcome, "c", AT):
             check_read_by_every_consumer("cases", event)

@@ -14,10 +14,11 @@ import pytest
 import requests
 from kombu import Connection, Exchange
 
-from services.metrics.domain import local_day
-from services.metrics.measures import CASE_MEASURES
-from services.roster.ledger import award
-from services.roster.policy import policy_from
+from services.metrics.domain.measures import CASE_MEASURES
+from services.metrics.domain.totals import local_day
+from services.roster.compose import policy_defaults
+from services.roster.domain.ledger import award
+from services.roster.domain.policy import policy_from
 from tests.e2e.conftest import admin_cli, client, community, wait_until
 from tests.metrics.sequences import SHANGHAI, T0, Event, lifecycle, opened, step
 
@@ -85,7 +86,8 @@ def approved_hours(events: list[Event], since: date, until: date) -> dict[str, f
     published here, and the credit roster (running too) gives whoever resolved a case, by
     its default rules, dated when the case was resolved. The cases' category has a fixed
     credit, so it does not matter whether roster saw the acceptance before the resolution."""
-    rules = policy_from(None).hours  # roster knows no policy of a community made up here
+    # roster knows no policy of a community made up here
+    rules = policy_from(policy_defaults(), None).hours
     accepted = {
         e.payload["case_id"]: e.payload["accepted_at"] for e in events if e.type == "case.accepted"
     }

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from services.notify.links import ActionLinks
+from services.notify.domain.links import ActionLinks
 from tests.notify.harness import TOKEN_SECRET, NotifyRun, envelope
 from tests.notify.scenario import add_person, dispatched, sent
 from tests.waiting import wait_until

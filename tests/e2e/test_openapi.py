@@ -7,7 +7,7 @@ import requests
 from openapi_spec_validator import validate
 
 from scripts.stack import SERVICES
-from services.cases.schemas import CaseListQuery
+from services.cases.http.schemas import CaseListQuery
 
 pytestmark = pytest.mark.e2e
 

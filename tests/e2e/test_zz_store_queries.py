@@ -49,7 +49,7 @@ from services.cases.store import CaseStore
 from services.console.store import ConsoleStore
 from services.metrics.store import MetricsStore
 from services.notify.store import NotifyStore
-from services.roster.store import RosterStore
+from services.roster import compose as roster_compose
 from tests.e2e.conftest import (
     ROOT,
     client,
@@ -305,7 +305,7 @@ def drive_a_case(stack, keys) -> None:
 
 REPOSITORIES = {
     "cases": CaseStore,
-    "roster": RosterStore,
+    "roster": roster_compose.build,
     "notify": NotifyStore,
     "metrics": MetricsStore,
     "console": ConsoleStore,

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.metrics.domain import Fact, Partition, Totals
-from services.metrics.measures import facts_of
+from services.metrics.domain.measures import facts_of
+from services.metrics.domain.totals import Fact, Partition, Totals
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # 09:00 in Changsha, 6 March 2026
@@ -63,6 +63,37 @@ def step(kind: str, state: str, previous: str | None, at: datetime, **payload: A
     return Event(kind, {**block, "state": state, "previous_state": previous, **payload}, at)
 
 
+def accepting(reported: datetime, accepted: datetime, common: dict[str, Any]) -> Event:
+    """p-1 accepts the case, with the times metrics reads its time to accept from."""
+    return step(
+        "case.accepted",
+        "accepted",
+        "dispatched",
+        accepted,
+        person_id="p-1",
+        reported_at=reported,
+        accepted_at=accepted,
+        **common,
+    )
+
+
+def resolving(
+    reported: datetime, resolved: datetime, common: dict[str, Any], **outcome: bool
+) -> Event:
+    """p-1 resolves the case (`on_time`, `first_time`), with its time to resolve."""
+    return step(
+        "case.resolved",
+        "resolved",
+        "accepted",
+        resolved,
+        person_id="p-1",
+        reported_at=reported,
+        resolved_at=resolved,
+        **outcome,
+        **common,
+    )
+
+
 def lifecycle(case: str = "LX-1", reported: datetime = T0, **about_fields: Any) -> list[Event]:
     """A case reported over the hotline, dispatched, accepted after 20 minutes, overdue,
     resolved late after 30 hours (first time), closed and rated 4 (satisfied)."""
@@ -73,29 +104,9 @@ def lifecycle(case: str = "LX-1", reported: datetime = T0, **about_fields: Any) 
         step("case.reported", "reported", None, reported, reported_at=reported, **common),
         step("case.triaged", "triaged", "reported", reported, **common),
         step("case.dispatched", "dispatched", "triaged", reported, person_id="p-1", **common),
-        step(
-            "case.accepted",
-            "accepted",
-            "dispatched",
-            accepted,
-            person_id="p-1",
-            reported_at=reported,
-            accepted_at=accepted,
-            **common,
-        ),
+        accepting(reported, accepted, common),
         step("case.overdue", "accepted", "accepted", resolved, which="resolve", **common),
-        step(
-            "case.resolved",
-            "resolved",
-            "accepted",
-            resolved,
-            person_id="p-1",
-            reported_at=reported,
-            resolved_at=resolved,
-            on_time=False,
-            first_time=True,
-            **common,
-        ),
+        resolving(reported, resolved, common, on_time=False, first_time=True),
         step("case.closed", "closed", "resolved", resolved, on_time=False, **common),
         step("case.rated", "closed", "closed", resolved, rating=4, satisfied=True, **common),
     ]
@@ -188,28 +199,8 @@ def reopened_lifecycle(
         ),
         hours_entry(case, 1.5, reopened_at, kind="reversal", **about_fields),
         step("case.dispatched", "dispatched", "reopened", reopened_at, person_id="p-1", **common),
-        step(
-            "case.accepted",
-            "accepted",
-            "dispatched",
-            accepted,
-            person_id="p-1",
-            reported_at=reported,
-            accepted_at=accepted,
-            **common,
-        ),
-        step(
-            "case.resolved",
-            "resolved",
-            "accepted",
-            resolved,
-            person_id="p-1",
-            reported_at=reported,
-            resolved_at=resolved,
-            on_time=True,
-            first_time=False,
-            **common,
-        ),
+        accepting(reported, accepted, common),
+        resolving(reported, resolved, common, on_time=True, first_time=False),
         hours_entry(case, 1.5, resolved, **about_fields),
         step("case.closed", "closed", "resolved", resolved, on_time=True, **common),
         step("case.rated", "closed", "closed", resolved, rating=2, satisfied=False, **common),

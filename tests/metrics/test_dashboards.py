@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from lianxin import instrumentation
-from services.metrics.gauges import BusinessMetrics
+from services.metrics.gauges.collector import BusinessMetrics
 from tests.metrics.queries import (
     DASHBOARDS,
     ROOT,
@@ -41,7 +41,7 @@ def declared_names() -> set[str]:
         for family in instrumentation.REGISTRY.collect()
         if family.name.startswith("lianxin_")
     ]
-    business = BusinessMetrics(store=None, zones=None, depths=dict).describe()  # type: ignore[arg-type]
+    business = BusinessMetrics(store=None, zones=None, policy=None, depths=dict).describe()  # type: ignore[arg-type]
     return exposed_names([*shared, *business])
 
 

@@ -17,14 +17,15 @@ import pytest
 
 from lianxin.faults import armed
 from lianxin.store.aggregates import LeaseLost
-from services.metrics import handlers, places, reports
-from services.metrics.domain import ALL, Fact, Partition
-from services.metrics.measures import facts_of
+from services.metrics.app import counting
+from services.metrics.app.zones import ZoneBook
+from services.metrics.domain import places, reports
+from services.metrics.domain.measures import facts_of
+from services.metrics.domain.totals import ALL, Fact, Partition
 from services.metrics.store import MetricsStore
-from services.metrics.zones import ZoneBook
 from tests.metrics.conftest import METRICS_LEASE_TTL
+from tests.metrics.domain.test_measures import area, duty
 from tests.metrics.sequences import lifecycle, opened
-from tests.metrics.test_measures import area, duty
 
 DAY = date(2026, 3, 6)
 AT = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
@@ -55,7 +56,7 @@ def counted(store: MetricsStore) -> int:
 
 
 def fold(store: MetricsStore, facts: list[Fact]) -> int:
-    return handlers.fold_facts(store, facts, uuid4().hex)
+    return counting.fold_facts(store, facts, uuid4().hex)
 
 
 def test_a_batch_is_counted_once_and_a_redelivered_batch_adds_nothing(store):
@@ -117,7 +118,7 @@ def take_over_by_another_batch(store: MetricsStore) -> int:
 
 
 def take_over_by_the_rebuild(store: MetricsStore) -> int:
-    assert handlers.rebuild(store, apply=True) == []
+    assert counting.rebuild(store, apply=True) == []
     return 0
 
 
@@ -137,7 +138,7 @@ def test_whoever_takes_a_crashed_fold_over_writes_its_marker_so_a_redelivery_add
     assert backend.database["leases"].count_documents({}) == 0
     assert fold(store, facts) == 0  # the messages come back
     assert counted(store) == 3 + added
-    assert handlers.rebuild(store, apply=False) == []
+    assert counting.rebuild(store, apply=False) == []
 
 
 def test_a_taker_that_fails_to_write_the_marker_leaves_the_lease_for_the_next(
@@ -172,15 +173,15 @@ def test_a_stalled_fold_that_lost_its_lease_counts_nothing(store, clock):
 def test_the_rebuild_recomputes_the_same_totals_and_repairs_a_damaged_day(store, backend):
     for size in (3, 4, 5):
         fold(store, reported(size))
-    assert handlers.rebuild(store, apply=False) == []
+    assert counting.rebuild(store, apply=False) == []
     backend.database["days"].update_one(
         {"_id": "jx:2026-03-06"},
         {"$set": {"cells": '[["all", "", "reported", 1]]'}},
     )
-    differences = handlers.rebuild(store, apply=True)
+    differences = counting.rebuild(store, apply=True)
     assert [difference["day"] for difference in differences] == ["jx:2026-03-06"]
     assert counted(store) == 12
-    assert handlers.rebuild(store, apply=False) == []
+    assert counting.rebuild(store, apply=False) == []
 
 
 # The live partition, levels and the rebuild of everything
@@ -216,14 +217,14 @@ def test_the_live_totals_keep_the_backlog_and_the_latest_levels(store):
 
 def test_the_rebuild_recomputes_live_totals_and_levels_too(store, backend):
     fold_events(store, [*lifecycle("LX-1"), *opened("LX-2"), duty(2, AT)])
-    assert handlers.rebuild(store, apply=False) == []
+    assert counting.rebuild(store, apply=False) == []
     damage = {"$set": {"cells": "[]", "levels": "[]"}}
     backend.database["live"].update_one({"_id": "jingxiang:live"}, damage)
-    differences = handlers.rebuild(store, apply=True)
+    differences = counting.rebuild(store, apply=True)
     assert [difference["day"] for difference in differences] == ["jingxiang:live"]
     live = store.live_of("jingxiang")
     assert reports.backlog(live)["total"] == 1 and places.on_duty(live)[0]["on_duty"] == 2
-    assert handlers.rebuild(store, apply=False) == []
+    assert counting.rebuild(store, apply=False) == []
 
 
 def test_a_fact_retried_into_another_partition_is_counted_there_only(store, clock):
@@ -237,4 +238,4 @@ def test_a_fact_retried_into_another_partition_is_counted_there_only(store, cloc
     assert fold(store, [moved]) == 1
     assert counted(store) == 0
     assert store.days_of("jx", [DAY - timedelta(days=1)])[DAY - timedelta(days=1)].cells
-    assert handlers.rebuild(store, apply=False) == []
+    assert counting.rebuild(store, apply=False) == []

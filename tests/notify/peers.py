@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
 from scripts.webhook_sink import dingtalk_signature_ok
-from services.notify.domain import DELIVERY_HEADER, SIGNATURE_HEADER, verify
+from services.notify.domain.signatures import DELIVERY_HEADER, SIGNATURE_HEADER, verify
 from tests.ports import free_port
 
 

@@ -1,5 +1,6 @@
-"""notify's repository on the real FerretDB (and RabbitMQ for the outbox): single-use links
-under contention, replicas where the newest version wins, and the admin listings."""
+"""notify's repository on every backend (memory, FerretDB, and MongoDB when TEST_MONGO_URI
+is set; tests/backends.py): single-use links under contention, replicas where the newest
+version wins, and the admin listings."""
 
 from __future__ import annotations
 
@@ -8,30 +9,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lianxin.bus import topology
-from lianxin.config import Settings
-from lianxin.store.repository import build_context, ensure_indexes
-from services.notify import pipeline, replicas
-from services.notify.domain import Contact, Delivery, Recipient
+from lianxin.store.repository import ensure_indexes
+from services.notify.app import pipeline, replicas
+from services.notify.domain.delivery import Contact, Delivery, Recipient
 from services.notify.store import NotifyStore
 
-pytestmark = pytest.mark.integration
 AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(test_db, amqp_uri, mongo_client):
-    """The repository in a database of the test's own, its outbox publishing to the
-    session's vhost where notify's queues are declared."""
-    from services.notify.service import NotifyService
-
-    topology.declare(amqp_uri, {"notify": NotifyService})
-    settings = Settings("notify", amqp_uri=amqp_uri, mongo_db_prefix=f"{test_db.name}_")
-    context = build_context(settings, {}, mongo_client)
+def store(backend) -> NotifyStore:
+    """The repository on the backend's database, as the service builds it."""
+    context = backend.context("notify")
     repository = NotifyStore(context)
     ensure_indexes(context, repository)
-    yield repository
-    mongo_client.drop_database(settings.database)
+    return repository
 
 
 def test_a_link_is_used_once_however_many_open_it_at_the_same_moment(store):
@@ -68,21 +60,21 @@ def person(version: int, roles=("staff",), contacts=(("email", "a@b.cn"),)) -> d
 def test_the_newest_person_wins_whatever_order_the_events_come_in(store):
     replicas.apply_person(store, person(2, contacts=(("sms", "139"),)))
     replicas.apply_person(store, person(1))
-    stored = store.record("people", "p-1")
+    stored = store.people.get("p-1")
     assert stored["version"] == 2 and stored["contacts"] == [{"channel": "sms", "address": "139"}]
-    assert [m["id"] for m in store.record("staff", "jx")["members"]] == ["p-1"]
+    assert [m["id"] for m in store.staff.get("jx")["members"]] == ["p-1"]
     replicas.apply_person(store, person(3, roles=("volunteer",)))
-    assert store.record("staff", "jx")["members"] == [], "no longer staff"
+    assert store.staff.get("jx")["members"] == [], "no longer staff"
     replicas.apply_person(store, person(2))
-    assert store.record("staff", "jx")["members"] == [], "an older event changes nothing"
+    assert store.staff.get("jx")["members"] == [], "an older event changes nothing"
 
 
 def test_a_person_change_keeps_their_recent_sends_and_bundle(store):
     replicas.apply_person(store, person(1))
-    with store.record_change("people", "p-1") as change:
-        change.save({**change.document, "recent": [{"at": AT, "id": "DL-1"}]})
+    with store.people.change("p-1") as change:
+        change.save({**change.value, "recent": [{"at": AT, "id": "DL-1"}]})
     replicas.apply_person(store, person(2))
-    assert store.record("people", "p-1")["recent"][0]["id"] == "DL-1"
+    assert store.people.get("p-1")["recent"][0]["id"] == "DL-1"
 
 
 def dead_delivery(number: int, community: str) -> Delivery:

@@ -1,5 +1,13 @@
-"""Fixtures for the roster's integration tests: a store of its own on the real FerretDB,
-publishing to the real RabbitMQ, where a probe queue reads back what it publishes."""
+"""Fixtures for the roster's tests.
+
+`store`, `probe` and `community` are the roster's repository on the in-memory twin
+(tests/backends.py: `memory_backend`), what it published, and the sample community
+imported into it: the use-case tests run on them in milliseconds. `broker_store`,
+`broker_probe` and `broker_community` are the same on the real FerretDB, publishing to
+the real RabbitMQ, where a probe queue reads back what it publishes: for the few tests
+whose subject is the engine or the broker (a write that fails at a fault point and the
+events it still tells once).
+"""
 
 from __future__ import annotations
 
@@ -12,19 +20,61 @@ from kombu import Connection, Exchange, Queue
 
 from lianxin.bus import delays
 from lianxin.bus.consumer import DeadlineHandler
+from lianxin.bus.deadlines import is_deadline
 from lianxin.bus.outbox import OutboxPublisher
 from lianxin.bus.topology import consumers
 from lianxin.config import Settings
 from lianxin.store.engine import ConditionalWrites, Engine
 from lianxin.store.lease import Leases
 from lianxin.store.repository import StoreContext, ensure_indexes
-from services.roster import registry
-from services.roster.imports import read
+from services.roster import compose
+from services.roster.admin import read
+from services.roster.app import registry
 from services.roster.service import RosterService
 from services.roster.store import RosterStore
+from tests.backends import Backend
 
 SAMPLE = Path(__file__).parents[2] / "services" / "roster" / "data" / "jingxiang"
 FRIDAY_NOON_UTC = datetime(2026, 3, 6, 4, 0, tzinfo=UTC)  # 12:00 in Changsha
+
+
+# -- in memory ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(memory_backend: Backend) -> RosterStore:
+    context = memory_backend.context("roster")
+    parts = compose.build(context)
+    ensure_indexes(context, parts)
+    return parts.store
+
+
+@pytest.fixture
+def probe(memory_backend: Backend):
+    """The events the store published since the last call, oldest first, as a queue
+    bound to the roster's exchange would read them (deadlines go elsewhere)."""
+
+    def drained() -> list[dict]:
+        return [m for m in memory_backend.published.take() if not is_deadline(m)]
+
+    return drained
+
+
+@pytest.fixture
+def community(store, probe):
+    return imported(store, probe)
+
+
+def imported(store: RosterStore, probe) -> registry.ImportResult:
+    result = registry.import_rows(
+        store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC, communities=None
+    )
+    assert result.applied, result.plan.rejected[:3]
+    probe()
+    return result
+
+
+# -- on FerretDB and RabbitMQ ---------------------------------------------------------------
 
 
 @pytest.fixture
@@ -43,7 +93,7 @@ def service(amqp_uri):
 
 
 @pytest.fixture
-def probe(amqp_uri, service):
+def broker_probe(amqp_uri, service):
     """Everything the store publishes on its exchange."""
     exchange = Exchange(f"{service}.events", type="topic", durable=True)
     queue = Queue(f"{service}-probe", exchange, routing_key="#", durable=False, auto_delete=False)
@@ -64,7 +114,7 @@ def probe(amqp_uri, service):
 
 
 @pytest.fixture
-def store(test_db, amqp_uri, service) -> RosterStore:
+def broker_store(test_db, amqp_uri, service) -> RosterStore:
     writes = ConditionalWrites(Engine.detect(test_db))
     context = StoreContext(
         test_db,
@@ -75,16 +125,11 @@ def store(test_db, amqp_uri, service) -> RosterStore:
         Settings("roster"),
         {},
     )
-    roster = RosterStore(context)
-    ensure_indexes(context, roster)
-    return roster
+    parts = compose.build(context)
+    ensure_indexes(context, parts)
+    return parts.store
 
 
 @pytest.fixture
-def community(store, probe):
-    result = registry.import_rows(
-        store, read([SAMPLE]), dry_run=False, now=FRIDAY_NOON_UTC, communities=None
-    )
-    assert result.applied, result.plan.rejected[:3]
-    probe()
-    return result
+def broker_community(broker_store, broker_probe):
+    return imported(broker_store, broker_probe)

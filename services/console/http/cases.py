@@ -16,13 +16,13 @@ class CasePages(Pages):
     @page("GET", "/triage")
     def triage_queue(self, request):
         session = self.signed_in(request)
-        queue = cases.triage_queue(Desk.of(self.console.services, session))
+        queue = cases.triage_queue(Desk.of(self.parts.services, session))
         return self.render(request, "cases/triage.html", session, cases=queue)
 
     @page("GET", "/cases/<string:case_id>")
     def case_page(self, request, case_id):
         session = self.signed_in(request)
-        shown = cases.case_page(Desk.of(self.console.services, session), case_id)
+        shown = cases.case_page(Desk.of(self.parts.services, session), case_id)
         done = DONE.get(request.args.get("done", ""))
         return self.render(request, "cases/case.html", session, done=done, **shown)
 
@@ -34,6 +34,6 @@ class CasePages(Pages):
             raise PageNotFound(f"No action {action}.")
         body = read_form(request, form())
         session = self.signed_in(request, body)
-        cases.act(Desk.of(self.console.services, session), case_id, action, body)
+        cases.act(Desk.of(self.parts.services, session), case_id, action, body)
         return redirect(f"/cases/{case_id}?done={action}")
 

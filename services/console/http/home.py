@@ -32,13 +32,13 @@ class HomePages(Pages):
         session = self.signed_in(request)
         if name not in WORKLISTS and name not in PERIOD_LISTS:
             raise PageNotFound(f"No list {name}.")
-        zone = self.console.zone_of(session.scope.community_id)
-        cases = home.worklist(Desk.of(self.console.services, session), name, utc_now(), zone)
+        zone = self.parts.zone_of(session.scope.community_id)
+        cases = home.worklist(Desk.of(self.parts.services, session), name, utc_now(), zone)
         return self.render(request, "cases/list.html", session, name=name, cases=cases)
 
     def _figures(self, session):
         community = session.scope.community_id
-        desk = Desk.of(self.console.services, session)
-        figures = home.figures(desk, utc_now(), self.console.zone_of(community))
-        self.console.learn_zone(community, figures["timezone"])
+        desk = Desk.of(self.parts.services, session)
+        figures = home.figures(desk, utc_now(), self.parts.zone_of(community))
+        self.parts.learn_zone(community, figures["timezone"])
         return figures

@@ -21,7 +21,7 @@ from lianxin.clock import utc_now
 from lianxin.http.entrypoint import HttpRoute
 from lianxin.http.errors import Failure
 from services.console.app import sign_in
-from services.console.compose import Console, load_labels
+from services.console.compose import Parts, load_labels
 from services.console.domain import csrf
 from services.console.domain.labels import (
     HTML_LANG,
@@ -107,13 +107,13 @@ page = partial(PageRoute.decorator, errors=ERRORS)
 class Pages:
     """Mixed into the console's service: what every page handler uses."""
 
-    console: Console
+    parts: Parts
     access_replica: Any  # lianxin.access.store.AccessReplicaStore, from PersonAccessReplica
 
     def session_of(self, request: Request) -> Session | None:
         """The session the request's cookie names, while it stands."""
         return sign_in.current(
-            self.console.store,
+            self.parts.store,
             request.cookies.get(SESSION_COOKIE),
             self.access_replica.person,
             utc_now(),
@@ -138,9 +138,9 @@ class Pages:
         **context: Any,
     ) -> tuple[int, Mapping[str, str], str]:
         language = language_of(request.cookies.get(LANGUAGE_COOKIE))
-        zone = self.console.zone_of(session.scope.community_id if session else None)
-        words = self.console.labels.text
-        html = self.console.templates.get_template(template).render(
+        zone = self.parts.zone_of(session.scope.community_id if session else None)
+        words = self.parts.labels.text
+        html = self.parts.templates.get_template(template).render(
             lang=language,
             html_lang=HTML_LANG[language],
             other_lang=next(lang for lang in LANGUAGES if lang != language),
@@ -158,10 +158,10 @@ class Pages:
         """The session's cookie: it outlives the idle limit; the session's end is the
         store's to say (domain/sessions.py)."""
         lifetime = int(LIFETIME.total_seconds())
-        return cookie(SESSION_COOKIE, session_id, self.console.settings.secure_cookies, lifetime)
+        return cookie(SESSION_COOKIE, session_id, self.parts.settings.secure_cookies, lifetime)
 
     def cleared_session_cookie(self) -> str:
-        return cookie(SESSION_COOKIE, "", self.console.settings.secure_cookies, max_age=0)
+        return cookie(SESSION_COOKIE, "", self.parts.settings.secure_cookies, max_age=0)
 
 
 def form_token(request: Request, session: Session | None) -> str:

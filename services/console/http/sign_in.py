@@ -25,7 +25,7 @@ class SignInPages(Pages):
         """The phone form. It sets the sign-in cookie its forms' CSRF token doubles."""
         token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
         status, headers, html = self.render(request, "sign_in/phone.html", csrf_token=token)
-        secure = self.console.settings.secure_cookies
+        secure = self.parts.settings.secure_cookies
         headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, token, secure, max_age=3600)
         return status, headers, html
 
@@ -33,9 +33,9 @@ class SignInPages(Pages):
     def ask_for_code(self, request, body):
         self._sign_in_form(request, body)
         asked = sign_in.ask_for_code(
-            self.console.store,
-            self.console.services,
-            self.console.settings.secret,
+            self.parts.store,
+            self.parts.services,
+            self.parts.settings.secret,
             body["phone"],
             request.remote_addr or "",
             utc_now(),
@@ -51,8 +51,8 @@ class SignInPages(Pages):
         self._sign_in_form(request, body)
         try:
             signed = sign_in.sign_in(
-                self.console.store,
-                self.console.settings.secret,
+                self.parts.store,
+                self.parts.settings.secret,
                 body["phone"],
                 body["code"],
                 request.remote_addr or "",
@@ -68,8 +68,8 @@ class SignInPages(Pages):
     @page("POST", "/sign-out", form=SignOutForm)
     def sign_out(self, request, body):
         session = self.signed_in(request, body)
-        sign_in.sign_out(self.console.store, session)
-        self.console.services.forget(session.id_digest)
+        sign_in.sign_out(self.parts.store, session)
+        self.parts.services.forget(session.id_digest)
         return redirect("/sign-in", {"Set-Cookie": self.cleared_session_cookie()})
 
     @page("POST", "/language", form=LanguageForm, uses_database=False)
@@ -77,7 +77,7 @@ class SignInPages(Pages):
         """The language cookie (a preference of this browser; nothing is stored)."""
         if not csrf.matches(form_token(request, self.session_of(request)), body["csrf"]):
             raise CsrfRefused("The form's token is missing or wrong.")
-        secure = self.console.settings.secure_cookies
+        secure = self.parts.settings.secure_cookies
         choice = cookie(LANGUAGE_COOKIE, body["lang"], secure, 365 * 86400, http_only=False)
         return redirect(body["next"], {"Set-Cookie": choice})
 

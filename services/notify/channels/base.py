@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from services.notify.domain import Delivery
-from services.notify.messages import Message
+from services.notify.domain.delivery import Delivery
+from services.notify.domain.messages import Message
 
 
 @dataclass(frozen=True)

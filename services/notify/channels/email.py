@@ -14,8 +14,10 @@ import eventlet
 from eventlet import patcher
 
 from services.notify.channels.base import Target
-from services.notify.domain import DELIVERY_HEADER, Delivery, DeliveryFailed, PermanentFailure
-from services.notify.messages import Message, one_line
+from services.notify.domain.delivery import Delivery, DeliveryFailed, PermanentFailure
+from services.notify.domain.messages import Message, one_line
+from services.notify.domain.signatures import DELIVERY_HEADER
+from services.notify.settings import NotifySettings
 
 
 class EmailChannel:
@@ -76,3 +78,13 @@ class EmailChannel:
 def _with_links(message: Message) -> str:
     links = "\n".join(f"{action}: {url}" for action, url in message.links.items())
     return f"{message.text}\n\n{links}".strip()
+
+
+def from_settings(settings: NotifySettings) -> EmailChannel | None:
+    """Only with an SMTP server configured."""
+    if not settings.smtp:
+        return None
+    smtp = settings.smtp
+    return EmailChannel(
+        smtp.host, smtp.port, smtp.sender, smtp.username, smtp.password, smtp.starttls
+    )

@@ -6,8 +6,10 @@ from __future__ import annotations
 from lianxin.egress import EgressRule
 from services.notify.channels.base import Target
 from services.notify.channels.transport import post_json
-from services.notify.domain import DELIVERY_HEADER, Delivery
-from services.notify.messages import Message
+from services.notify.domain.delivery import Delivery
+from services.notify.domain.messages import Message
+from services.notify.domain.signatures import DELIVERY_HEADER
+from services.notify.settings import NotifySettings
 
 
 class SmsChannel:
@@ -28,3 +30,11 @@ class SmsChannel:
         }
         headers = {"Authorization": f"Bearer {self._api_key}", DELIVERY_HEADER: delivery.id}
         return post_json(self._url, body, budget, headers, egress=self._egress).summary
+
+
+def from_settings(settings: NotifySettings) -> SmsChannel | None:
+    """Only with a gateway configured."""
+    if not settings.sms:
+        return None
+    gateway = settings.sms
+    return SmsChannel(gateway.url, gateway.api_key, gateway.sign_name, settings.egress)

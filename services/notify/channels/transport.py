@@ -28,7 +28,8 @@ from eventlet.green import socket as green_socket
 from eventlet.green.http import client as http_client
 
 from lianxin.egress import Destination, EgressRefused, EgressRule, HostUnresolved
-from services.notify.domain import DeliveryFailed, PermanentFailure, redact_url
+from services.notify.domain.delivery import DeliveryFailed, PermanentFailure
+from services.notify.domain.redaction import redact_url
 
 RESPONSE_LIMIT = 4096  # of a provider's answer kept for the delivery log
 RETRYABLE_STATUSES = frozenset({408, 425, 429})

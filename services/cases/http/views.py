@@ -1,0 +1,120 @@
+"""What the APIs show of a case or a category: personal data masked unless the key is an
+admin's (the reporter's name and phone, and phone numbers written into the text)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lianxin.privacy import mask_name, mask_phone
+from services.cases.domain.case import Case
+from services.cases.domain.triage import Category
+
+LOCATION_FIELDS = ("grid_id", "area_code", "estate", "building", "unit", "address", "lat", "lon")
+
+
+def _with_reason(
+    record: Mapping[str, Any] | None, text: Callable[[str], str]
+) -> dict[str, Any] | None:
+    """An escalation or extension as shown: its reason is free text like any note."""
+    if not record:
+        return None
+    shown = dict(record)
+    if shown.get("reason"):
+        shown["reason"] = text(shown["reason"])
+    return shown
+
+
+def case_view(case: Case, unmasked: bool = False) -> dict[str, Any]:
+    text = (lambda value: value) if unmasked else mask_phone
+    reporter = case.reporter or {}
+    return {
+        "id": case.id,
+        "number": case.number,
+        "state": case.state,
+        "community_id": case.community_id,
+        "grid_id": case.grid_id,
+        "category": case.category,
+        "category_label": dict(case.category_label),
+        "team": case.team,
+        "priority": case.priority,
+        "description": text(case.description),
+        "channel": case.channel,
+        "reported_at": case.reported_at,
+        "location": {
+            key: (text(value) if key == "address" and value else value)
+            for key in LOCATION_FIELDS
+            if (value := case.location.get(key)) is not None or key == "grid_id"
+        },
+        "place": text(case.place),
+        "reporter": {
+            "name": reporter.get("name") if unmasked else mask_name(reporter.get("name") or ""),
+            "phone": reporter.get("phone") if unmasked else mask_phone(reporter.get("phone") or ""),
+            "email": reporter.get("email") if unmasked else _mask_email(reporter.get("email")),
+        }
+        if reporter
+        else None,
+        "attachments": list(case.attachments),
+        "hotline": (
+            {key: case.hotline.get(key) for key in ("hotline_id", "order_no", "deadline")}
+            if case.hotline
+            else None
+        ),
+        "emergency": dict(case.emergency) if case.emergency else None,
+        "accept_by": case.accept_by,
+        "resolve_by": case.resolve_by,
+        "overdue": list(case.overdue),
+        "suspended": case.suspended_since is not None,
+        "escalation": _with_reason(case.escalation, text),
+        "extension": _with_reason(case.extension, text),
+        "assignee": case.assignee,
+        "assignee_name": case.assignee_name,
+        "resolution": text(case.resolution) if case.resolution else case.resolution,
+        "volunteer_hours": case.volunteer_hours,
+        "rating": case.rating,
+        "reopen_count": case.reopen_count,
+        "merged_into": dict(case.merged_into) if case.merged_into else None,
+        "duplicates": case.duplicates,
+        "version": case.version,
+        "timeline": [
+            {
+                "at": step.at,
+                "action": step.action,
+                "state": step.state,
+                "by": step.by,
+                "channel": step.channel,
+                "role": step.role,
+                "note": text(step.note),
+                "attachments": list(step.attachments),
+            }
+            for step in case.timeline
+        ],
+    }
+
+
+def _mask_email(email: str | None) -> str | None:
+    if not email:
+        return email
+    local, _, domain = email.partition("@")
+    return f"{mask_name(local)}@{domain}"
+
+
+def category_view(category: Category) -> dict[str, Any]:
+    return {
+        "code": category.code,
+        "name": category.label,
+        "group": category.group,
+        "team": category.team,
+        "priority": category.priority,
+        "limits": {
+            priority: {
+                "accept_minutes": limit.accept.total_seconds() / 60,
+                "resolve_hours": limit.resolve.total_seconds() / 3600,
+            }
+            for priority, limit in category.limits.items()
+        },
+        "duplicates": {
+            "radius_m": category.duplicate_radius_m,
+            "window_hours": category.duplicate_window.total_seconds() / 3600,
+        },
+    }

@@ -1,0 +1,33 @@
+"""notify's error → status table, and the `http` route decorator that applies it
+(lianxin.http.entrypoint.route)."""
+
+from __future__ import annotations
+
+from lianxin.http.entrypoint import route
+from services.notify.app.sign_in_codes import NoSmsNumber
+from services.notify.domain.delivery import DeliveryNotFound, NotDead
+from services.notify.domain.links import (
+    CasesUnavailable,
+    LinkExpired,
+    LinkInvalid,
+    LinkRevoked,
+    LinkUsed,
+    NotPossible,
+    Unconfirmed,
+    WrongPerson,
+)
+
+ERRORS = {
+    DeliveryNotFound: (404, "not_found"),
+    NotDead: (409, "not_dead"),
+    LinkInvalid: (404, "link_invalid"),
+    LinkExpired: (410, "link_expired"),
+    LinkRevoked: (403, "link_revoked"),
+    Unconfirmed: (403, "link_unconfirmed"),
+    LinkUsed: (409, "link_used"),
+    WrongPerson: (403, "wrong_person"),
+    NotPossible: (409, "not_possible"),
+    CasesUnavailable: (503, "cases_unavailable"),
+    NoSmsNumber: (404, "not_found"),
+}
+http = route(ERRORS)

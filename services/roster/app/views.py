@@ -1,0 +1,184 @@
+"""What the roster API shows: read models with personal data masked (but to admin
+keys), each limited to the communities the key may see (another community's
+data is "not found", never "forbidden")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from lianxin.access.actors import Actor
+from lianxin.clock import utc_now
+from lianxin.privacy import mask_name, mask_phone
+from lianxin.spreadsheets import to_csv
+from services.roster.app import hours
+from services.roster.app.duty import PersonNotFound, duty_of
+from services.roster.domain import dispatch as dispatching
+from services.roster.domain import ledger
+from services.roster.domain import rota as rotas
+from services.roster.store import RosterStore, rota_from_document
+
+
+class NotFound(Exception):
+    """Unknown, or in a community this key may not see."""
+
+
+def _visible(actor: Actor, community_id: str | None, what: str) -> None:
+    if community_id is None or not actor.sees(community_id):
+        raise NotFound(f"No {what}.")
+
+
+def area(store: RosterStore, code: str, actor: Actor) -> dict[str, Any]:
+    found = store.find("areas", code)
+    if found is None:
+        raise NotFound(f"No area {code}.")
+    if found["kind"] != "subdistrict":
+        _visible(actor, found.get("community_id"), f"area {code}")
+    return found
+
+
+def areas(store: RosterStore, query: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    _visible(actor, query["community_id"], f"community {query['community_id']}")
+    found = store.areas(query["community_id"], query.get("kind"), query.get("after"))
+    return {"areas": found, "next_after": found[-1]["_id"] if found else None}
+
+
+def person(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    found = store.find("people", person_id)
+    if found is None:
+        raise PersonNotFound(person_id)
+    _visible(actor, found["community_id"], f"person {person_id}")
+    shown = {**found, "display_name": found["name"]}
+    if not actor.is_admin:
+        shown["display_name"] = mask_name(found["name"])
+        shown["phone"] = mask_phone(found.get("phone") or "") or None
+        shown["contacts"] = [
+            {**contact, "address": _masked_address(contact["address"])}
+            for contact in found.get("contacts", ())
+        ]
+    return shown
+
+
+def _masked_address(address: str) -> str:
+    """A number as 138****0001; anything else (an e-mail, a WeCom id) by its first two."""
+    masked = mask_phone(address)
+    return masked if masked != address else address[:2] + "***"
+
+
+def offers(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    person(store, person_id, actor)
+    return {"person_id": person_id, "offers": store.offers_of(person_id)}
+
+
+def open_cases(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    """What a person holds against their caps: open cases, and offers not yet answered."""
+    found = person(store, person_id, actor)
+    policy = store.policy(found["community_id"]).dispatch
+    return {
+        "person_id": person_id,
+        "open_cases": found.get("open_cases", []),
+        "cap": found.get("max_open_cases") or policy.default_cap,
+        "open_offers": dispatching.open_offers(found.get("open_offers", ()), utc_now()),
+        "offer_cap": policy.offer_cap(found.get("roles", ())),
+    }
+
+
+def person_ledger(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
+    person(store, person_id, actor)
+    found = hours.ledger_of(store, person_id=person_id)
+    return {"person_id": person_id, "total": found["balance_minutes"] / 60, **found}
+
+
+def household_ledger(
+    store: RosterStore, community_id: str, household_id: str, actor: Actor
+) -> dict[str, Any]:
+    """A household of one community: household ids are written by each community's staff,
+    so the same id elsewhere is another household, never summed with this one."""
+    _visible(actor, community_id, f"community {community_id}")
+    found = hours.ledger_of(store, community_id=community_id, household_id=household_id)
+    if not found["entries"]:
+        raise NotFound(f"No hours for household {household_id}.")
+    return {
+        "community_id": community_id,
+        "household_id": household_id,
+        "total": found["balance_minutes"] / 60,
+        **found,
+    }
+
+
+def dispatch(store: RosterStore, case_id: str, actor: Actor) -> dict[str, Any]:
+    found = store.dispatches.get(case_id)
+    if found is None:
+        raise NotFound(f"No dispatch for case {case_id}.")
+    _visible(actor, found.case.community_id, f"dispatch for case {case_id}")
+    return {
+        "case_id": case_id,
+        "community_id": found.case.community_id,
+        "grid_id": found.case.grid_id,
+        "category": found.case.category,
+        "state": found.state,
+        "round": found.round,
+        "attempt": found.attempt,
+        "offer": found.offer,
+        "passed": found.passed,
+        "escalation_step": found.step,
+        "holder": found.holder,
+    }
+
+
+def rota_check(
+    store: RosterStore, community_id: str, start: datetime, days: int, actor: Actor
+) -> dict[str, Any]:
+    """Gaps (nobody on duty for a team that should always have someone, in a grid it
+    serves) and uneven load (each rota's members' hours) over the coming days."""
+    _visible(actor, community_id, f"community {community_id}")
+    window = (start, start + timedelta(days=days))
+    teams = {team["code"]: team for team in store.of_community("teams", community_id)}
+    duties: dict[str, list[rotas.Duty]] = defaultdict(list)
+    loads = []
+    for document in store.of_community("rotas", community_id):
+        found = duty_of(store, rota_from_document(document), window)
+        duties[document["team"]].append(found)
+        loads.append(rotas.load(found))
+    gaps = []
+    for code, team in sorted(teams.items()):
+        if not team.get("around_the_clock", True):
+            continue
+        for grid in team["grids"]:
+            serving = [d for d in duties[code] if grid in d.rota.grids]
+            gaps.extend(rotas.gaps(grid, code, serving, window))
+    return {
+        "community_id": community_id,
+        "start": window[0],
+        "end": window[1],
+        "gaps": [{**gap.__dict__, "hours": round(gap.hours, 2)} for gap in gaps],
+        "loads": [
+            {"rota_id": x.rota_id, "hours": dict(x.hours), "uneven": x.uneven} for x in loads
+        ],
+    }
+
+
+def hours_csv(store: RosterStore, community_id: str, by: str, actor: Actor) -> str:
+    """The community's ledger as CSV: every entry, or the exact balance per person or
+    per household (hours credited in place of part of the estate fund). Text is quoted
+    where a spreadsheet would run it (lianxin.spreadsheets)."""
+    _visible(actor, community_id, f"community {community_id}")
+    entries = store.entries(community_id=community_id)
+    if by == "entries":
+        return to_csv(ledger.CSV_COLUMNS, [ledger.csv_row(entry) for entry in entries])
+    key = "person_id" if by == "people" else "household_id"
+    grouped: dict[str, list[ledger.Entry]] = defaultdict(list)
+    for entry in entries:
+        if getattr(entry, key):
+            grouped[getattr(entry, key)].append(entry)
+    rows = [
+        {
+            key: owner,
+            "balance_minutes": ledger.balance(owned),
+            "balance_hours": ledger.in_hours(ledger.balance(owned)),
+            "entries": len(owned),
+        }
+        for owner, owned in sorted(grouped.items())
+    ]
+    return to_csv([key, "balance_minutes", "balance_hours", "entries"], rows)

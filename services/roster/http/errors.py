@@ -1,0 +1,51 @@
+"""The roster API's error → status table: which domain error answers with which status
+and code, declared once for every route (lianxin.http.entrypoint.route), and the groups
+of errors routes name in their OpenAPI `raises`."""
+
+from __future__ import annotations
+
+from lianxin.access.actors import Forbidden
+from lianxin.http.entrypoint import route
+from lianxin.store.lease import LeaseBusy
+from services.roster.app import duty, hours, registry, views
+from services.roster.domain import ledger
+
+
+class ImportRejected(Exception):
+    """Rows were rejected: nothing was stored."""
+
+    def __init__(self, result: registry.ImportResult):
+        super().__init__("Rows were rejected; nothing was imported.")
+        self.result = result
+
+    def details(self) -> dict:
+        return {"rejected": [rejected.__dict__ for rejected in self.result.plan.rejected]}
+
+
+ERRORS = {
+    views.NotFound: (404, "not_found"),
+    duty.PersonNotFound: (404, "not_found"),
+    duty.RotaNotFound: (404, "not_found"),
+    duty.OverrideNotFound: (404, "not_found"),
+    hours.EntryNotFound: (404, "not_found"),
+    duty.NotInTeam: (409, "not_in_team"),
+    ledger.AlreadyDecided: (409, "already_decided"),
+    ledger.NotPending: (409, "not_pending"),
+    hours.CorrectionKeyReused: (422, "idempotency_key_reused"),
+    ledger.OwnHours: (403, "own_hours"),
+    ledger.ExceedsCredit: (400, "invalid_request"),
+    ImportRejected: (422, "import_rejected"),
+}
+http = route(ERRORS)
+PERSON = (duty.PersonNotFound, views.NotFound)
+# what a staff decision on a pending credit may raise
+DECISION = (
+    hours.EntryNotFound,
+    ledger.AlreadyDecided,
+    ledger.NotPending,
+    ledger.OwnHours,
+    ledger.ExceedsCredit,
+    Forbidden,
+    LeaseBusy,
+)
+ROTA = (duty.RotaNotFound, duty.PersonNotFound, duty.NotInTeam, views.NotFound, LeaseBusy)

@@ -1,0 +1,125 @@
+"""What a case event, a hotline reply or a shift reminder makes happen (app/reactions.py):
+who is told, over which channel, with which links, and that a redelivered event sends
+nothing twice. On the in-memory store."""
+
+from __future__ import annotations
+
+from services.notify.app import reactions, replicas
+from tests.notify.app.conftest import (
+    COMMUNITY,
+    GRID,
+    case_event,
+    dispatched,
+    event,
+    person_changed,
+)
+
+
+def add(store, envelope) -> None:
+    replicas.apply_person(store, envelope.payload)
+
+
+def test_a_dispatch_reaches_the_volunteer_by_their_first_channel_with_accept_and_decline_links(
+    store, outbound, receivers, now
+):
+    add(store, person_changed("p-1", [("sms", "13912345678"), ("email", "a@b.cn")]))
+    assert reactions.on_case_event(store, outbound, dispatched("p-1"), now) == 1
+    [(delivery, message, target)] = receivers["sms"].sent
+    assert (delivery.recipient.key, target.address) == ("p-1", "13912345678")
+    assert store.deliveries.get(delivery.id).state == "sent"
+    assert sorted(message.links) == ["accept", "decline"]
+    assert [c.channel for c in delivery.fallbacks] == ["email", "wecom"], "then the grid's group"
+    assert "楼道灯坏" in message.text, "the category in words"
+
+
+def test_a_redelivered_event_sends_nothing_twice(store, outbound, receivers, now):
+    add(store, person_changed("p-1", [("sms", "13912345678")]))
+    told = dispatched("p-1")
+    assert reactions.on_case_event(store, outbound, told, now) == 1
+    assert reactions.on_case_event(store, outbound, told, now) == 0
+    assert len(receivers["sms"].sent) == 1
+
+
+def test_a_person_notify_does_not_know_is_told_through_their_grid_group_without_links(
+    store, outbound, receivers, now
+):
+    assert reactions.on_case_event(store, outbound, dispatched("p-unknown"), now) == 1
+    [(delivery, message, target)] = receivers["wecom"].sent
+    assert delivery.contact.address == f"group:{COMMUNITY}/{GRID}"
+    assert target.address == "https://robot.example.cn/send?key=g1"
+    assert message.links == {}, "a group's copy never holds an action link"
+
+
+def test_an_emergency_reaches_every_staff_member_and_the_groups(store, outbound, receivers, now):
+    add(store, person_changed("p-staff", [("email", "staff@b.cn")], roles=("staff",)))
+    created = reactions.on_case_event(
+        store, outbound, case_event("case.emergency", priority="urgent"), now
+    )
+    assert created == 3
+    assert [d.recipient.key for d, _, _ in receivers["email"].sent] == ["p-staff"]
+    assert len(receivers["webhook"].sent) == 1, "the staff group"
+    assert len(receivers["wecom"].sent) == 1, "the grid's group"
+
+
+def test_a_resident_is_told_of_the_close_with_a_rating_link_only_with_consent(
+    store, outbound, receivers, now
+):
+    contact = {"consent": True, "phone": "13800000000"}
+    reactions.on_case_event(store, outbound, case_event("case.reported", contact=contact), now)
+    reactions.on_case_event(store, outbound, case_event("case.closed", state="closed"), now)
+    [(delivery, message, _)] = receivers["sms"].sent
+    assert (delivery.recipient.kind, delivery.kind) == ("resident", "progress.closed")
+    assert message.links == {"rate": "https://rate.example.cn/case/NT-20261121-0001"}
+    reactions.on_case_event(
+        store, outbound, case_event("case.reported", "LX-2", contact={"phone": "139"}), now
+    )
+    reactions.on_case_event(store, outbound, case_event("case.closed", "LX-2"), now)
+    assert len(receivers["sms"].sent) == 1, "no consent, no message"
+
+
+def test_a_hotline_reply_goes_to_that_hotline_s_callback(store, outbound, receivers, now):
+    reply = event(
+        "hotline.reply",
+        {
+            "hotline_id": "changsha-12345",
+            "order_no": "GD-1",
+            "kind": "closed",
+            "case_id": "LX-1",
+            "community_id": COMMUNITY,
+            "number": "NT-20261121-0001",
+            "result": "修好了",
+        },
+        "LX-1",
+    )
+    assert reactions.on_hotline_reply(store, outbound, reply, now) == 1
+    [(_, message, target)] = receivers["hotline"].sent
+    assert target.address == "https://12345.example.cn/cb"
+    assert message.facts["reply"]["order_no"] == "GD-1"
+
+
+def test_a_shift_reminder_goes_to_the_person_s_own_channels_only(store, outbound, receivers, now):
+    def starting(person_id: str):
+        payload = {
+            "person_id": person_id,
+            "community_id": COMMUNITY,
+            "starts_at": now().isoformat(),
+        }
+        return event("shift.starting", payload)
+
+    add(store, person_changed("p-1", [("email", "a@b.cn")]))
+    assert reactions.on_shift_starting(store, outbound, starting("p-2"), now) == 0, "unknown"
+    assert reactions.on_shift_starting(store, outbound, starting("p-1"), now) == 1
+    assert [d.kind for d, _, _ in receivers["email"].sent] == ["shift.starting"]
+    assert receivers["wecom"].sent == [], "a group is not told"
+
+
+def test_roster_s_people_and_places_are_kept_and_named_in_messages(store, outbound, receivers, now):
+    grid = {"code": GRID, "kind": "grid", "parent": COMMUNITY, "community_id": COMMUNITY}
+    area = event("area.changed", {"node": {**grid, "name": "第一网格"}, "area_version": 1})
+    volunteer = person_changed("p-1", [("sms", "13912345678")])
+    assert reactions.on_roster_event(store, outbound, area, now) == 0
+    assert reactions.on_roster_event(store, outbound, volunteer, now) == 0
+    assert store.person("p-1").contacts[0].address == "13912345678"
+    reactions.on_case_event(store, outbound, dispatched("p-1"), now)
+    [(_, message, _)] = receivers["sms"].sent
+    assert "第一网格" in message.text, "the grid by its name"
