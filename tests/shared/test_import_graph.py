@@ -1,4 +1,6 @@
-"""The import graph of lianxin, services and scripts: no circles, and the rooms' directions.
+"""The import graph of lianxin, services and scripts: no circles, and the rooms' directions:
+every service has the same rooms, rules and use cases touch no framework, only a store
+speaks Mongo.
 
 Read statically (ast), so every import counts: at the top of a module, inside a function,
 under `if TYPE_CHECKING:`. A circle hidden in a function or a type check is a circle
@@ -137,6 +139,64 @@ def test_nothing_shared_imports_a_service():
         for target in targets
         if target.startswith("services")
     } == set()
+
+
+SERVICES = sorted(path.parent.name for path in (ROOT / "services").glob("*/service.py"))
+# What rules and use cases must not touch: the framework, the drivers, the network
+FRAMEWORK = ("nameko", "pymongo", "bson", "kombu", "amqp", "eventlet", "werkzeug", "requests")
+
+
+def third_party(name: str) -> set[str]:
+    """The top-level packages a module imports that are not the project's own."""
+    return {
+        target.split(".")[0] for target in imported(name, MODULES[name])
+    } - {"lianxin", "services", "scripts", "tests"}
+
+
+def in_room(service: str, room: str) -> list[str]:
+    return [name for name in MODULES if name.startswith(f"services.{service}.{room}.")]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_the_same_rooms(service):
+    folder = ROOT / "services" / service
+    assert {"service.py", "compose.py", "store.py", "events.py"} <= {
+        path.name for path in folder.iterdir()
+    }
+    assert all((folder / room / "__init__.py").exists() for room in ("domain", "app", "http"))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_rules_and_use_cases_use_no_framework_driver_or_network(service):
+    """domain/ and app/ are plain Python: testable without a broker, a database or nameko."""
+    touching = {
+        (name, package)
+        for name in in_room(service, "domain") + in_room(service, "app")
+        for package in third_party(name) & set(FRAMEWORK)
+    }
+    assert touching == set()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_rules_import_nothing_of_their_service_but_rules(service):
+    graph = import_graph()
+    reaching_out = {
+        (name, target)
+        for name in in_room(service, "domain")
+        for target in graph[name]
+        if target.startswith(f"services.{service}.")
+        and not target.startswith(f"services.{service}.domain")
+    }
+    assert reaching_out == set()
+
+
+def test_only_a_services_store_speaks_mongo():
+    speaking = {
+        name
+        for name in MODULES
+        if name.startswith("services.") and third_party(name) & {"pymongo", "bson"}
+    }
+    assert speaking == {f"services.{service}.store" for service in SERVICES}
 
 
 # The check itself, on made-up graphs and modules
