@@ -196,7 +196,8 @@ def test_only_a_services_store_speaks_mongo():
         for name in MODULES
         if name.startswith("services.") and third_party(name) & {"pymongo", "bson"}
     }
-    assert speaking == {f"services.{service}.store" for service in SERVICES}
+    # a store may speak it only through lianxin.store (the console's: every read by `_id`)
+    assert speaking <= {f"services.{service}.store" for service in SERVICES}
 
 
 # The check itself, on made-up graphs and modules
