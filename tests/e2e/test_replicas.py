@@ -30,6 +30,9 @@ pytestmark = pytest.mark.e2e
 BURST = 40
 SENT_TWICE = 10  # of the burst, sent to both cases replicas at once with one Idempotency-Key
 WORK = {"cases": "offer.made", "roster": "case.triaged"}  # what the burst gives each to consume
+# The services a burst of reports reaches: the console reads only roster's person.changed,
+# which no report causes (docs/events.md)
+REACHED = [service for service in SERVICES if service != "console"]
 
 
 def handled(stack, service: str, replica: int, event: str | None = None) -> float:
@@ -81,7 +84,7 @@ def test_a_burst_over_two_replicas_of_each_service_applies_every_effect_once(sta
     place = community("r")
     ensure_community(stack, place)
     replicas = [
-        (service, replica) for service in SERVICES for replica in stack.replica_ids(service)
+        (service, replica) for service in REACHED for replica in stack.replica_ids(service)
     ]
     before = {(s, r): handled(stack, s, r, WORK.get(s)) for s, r in replicas}
     sends = []  # (replica, body, key); a report sent twice goes to both replicas, side by side
