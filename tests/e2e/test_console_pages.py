@@ -267,7 +267,9 @@ def test_work_a_case_from_the_triage_queue_through_assign_and_verify(
     page.get_by_label("备注").fill("已现场核实")
     page.get_by_role("button", name="核查通过").click()
     expect(page.locator("#done")).to_contain_text("已核查结案")
-    expect(page.locator("#case-state")).to_have_text("closed")
+    expect(page.locator("#case-state")).to_have_text("已结案")  # cases' word, as staff say it
+    expect(page.locator("#case-state")).to_have_attribute("data-state", "closed")
+    expect(page.locator("ol.timeline")).to_contain_text("核查 → 已结案")
     page.screenshot(path=str(SCREENSHOTS / "console-case-closed.png"), full_page=True)
 
 

@@ -33,6 +33,12 @@ class Labels:
         texts = self.table.get(key)
         return texts.get(language, key) if texts else key
 
+    def term(self, kind: str, value: str, language: str) -> str:
+        """One of cases' words (`kind` "state" or "action") as people say it; a word cases
+        adds before this table knows it shows as cases sent it."""
+        texts = self.table.get(f"{kind}_{value}")
+        return texts.get(language, value) if texts else value
+
 
 def language_of(cookie: str | None) -> str:
     return cookie if cookie in LANGUAGES else DEFAULT_LANGUAGE

@@ -145,6 +145,7 @@ class Pages:
             html_lang=HTML_LANG[language],
             other_lang=next(lang for lang in LANGUAGES if lang != language),
             t=lambda key: words(key, language),
+            term=lambda kind, value: self.parts.labels.term(kind, value, language),
             when=lambda at: local_time(at, zone),
             zone=str(zone),
             session=session,

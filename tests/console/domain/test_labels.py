@@ -1,0 +1,34 @@
+"""Cases' words on the console's pages: every state and every timeline action in both
+languages, and a word cases adds later shown as cases sent it rather than as a key."""
+
+from __future__ import annotations
+
+import pytest
+
+from lianxin.contracts.cases import CASE_STATES
+from services.cases.domain.case import ACTIONS
+from services.console.compose import load_labels
+from services.console.domain.labels import LANGUAGES, Labels
+
+# The timeline entries cases writes without a change of state (domain.case.noted)
+NOTED = ("report", "suspend", "resume", "request_extension", "decide_extension", "overdue",
+         "duplicate")  # fmt: skip
+LABELS = load_labels()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_case_state_and_timeline_action_has_its_word(language):
+    assert all(LABELS.table[f"state_{state}"][language] for state in CASE_STATES)
+    assert all(LABELS.table[f"action_{action}"][language] for action in {*ACTIONS, *NOTED})
+
+
+def test_the_words_are_chinese_by_default_and_english_on_request():
+    assert LABELS.term("state", "closed", "zh") == "已结案"
+    assert LABELS.term("state", "rejected", "en") == "returned"
+    assert LABELS.term("action", "reject", "zh") == "退单"
+
+
+def test_a_word_the_table_does_not_know_shows_as_cases_sent_it():
+    labels = Labels({"state_closed": {"zh": "已结案", "en": "closed"}})
+    assert labels.term("state", "archived", "zh") == "archived"
+    assert labels.term("action", "closed", "zh") == "closed"  # another kind's word is not taken
