@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -462,3 +463,36 @@ def test_a_merged_reporter_is_told_and_follows_the_case_it_joined(notify, scenar
         )
     assert notify.db["follows"].find_one({"_id": into["case_id"]})["followers"] == {}
     assert notify.db["follows"].find_one({"_id": dup["case_id"]})["contact"] is None
+
+
+@pytest.mark.parametrize(
+    ("scopes", "elsewhere", "status"),
+    [
+        (["report"], False, 403),  # a resident app's key
+        (["report", "read", "act", "tokens"], False, 403),  # everything but sign_in
+        (["sign_in"], True, 404),  # the console key of another community
+    ],
+)
+def test_only_a_sign_in_key_of_the_persons_community_may_text_them_a_code(
+    notify, scenario, scopes, elsewhere, status
+):
+    """Otherwise any key could text a staff member codes (or their own text, through a
+    six-digit field) at will; another community's console learns no more than it would of
+    nobody."""
+    person = f"p-code-{uuid.uuid4().hex[:8]}"
+    add_person(notify, scenario, person, [("sms", "13807310700")], roles=("staff",))
+    ask = {"person_id": person, "code": "424242"}
+
+    def send(key: str) -> requests.Response:
+        return requests.post(
+            f"{notify.url()}/v1/sign-in-codes", json=ask, headers={"X-Api-Key": key}, timeout=10
+        )
+
+    codes = {"kind": "sign_in_code", "recipient.key": person}
+    refused = send(notify.issue_key(scopes, ["elsewhere" if elsewhere else scenario.community]))
+    assert refused.status_code == status, refused.text
+    assert notify.db["deliveries"].count_documents(codes) == 0
+    granted = send(notify.issue_key(["sign_in"], [scenario.community]))  # the same ask, allowed
+    assert granted.status_code == 202, granted.text
+    assert notify.db["deliveries"].count_documents(codes) == 1
+    assert "424242" not in str(notify.db["deliveries"].find_one(codes))

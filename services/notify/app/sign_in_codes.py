@@ -1,12 +1,13 @@
 """Sign-in codes for the staff console: the one message whose text is never kept.
 
-Only a key with the `sign_in` scope (the console's) may ask, and it names a person, never
-a number: notify sends to the person's own first SMS contact from its replica of roster's
-people, so the console's key cannot be used to text anyone else. The code is sent once,
-at once (it lives five minutes: the person asks for another rather than wait for a retry),
-and the delivery is kept like any other — state, attempt, masked address — except that the
-stored message holds the code masked, and no event is emitted (it is about no case).
-Nothing here logs the code.
+Only a key with the `sign_in` scope (the console's) may ask, for a person of a community
+it covers (anyone else is as unknown as a person notify never heard of), and it names a
+person, never a number: notify sends to the person's own first SMS contact from its
+replica of roster's people, so the console's key cannot be used to text anyone else.
+The code is sent once, at once (it lives five minutes: the person asks for another rather
+than wait for a retry), and the delivery is kept like any other — state, attempt, masked
+address — except that the stored message holds the code masked, and no event is emitted
+(it is about no case). Nothing here logs the code.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import uuid
 from datetime import datetime
 
+from lianxin.access.actors import Actor
 from lianxin.privacy import mask_name
 from services.notify.compose import Outbound
 from services.notify.domain.delivery import (
@@ -51,13 +53,19 @@ def message(code: str) -> Message:
 
 
 def send_code(
-    store: NotifyStore, outbound: Outbound, person_id: str, code: str, now: datetime
+    store: NotifyStore,
+    outbound: Outbound,
+    actor: Actor,
+    person_id: str,
+    code: str,
+    now: datetime,
 ) -> Delivery:
     """Send `code` to the person's own SMS number, once; the delivery is stored with the
-    code masked and no event. NoSmsNumber when there is nobody active to send it to."""
+    code masked and no event. NoSmsNumber when there is nobody active to send it to among
+    the communities `actor` covers."""
     person = store.current_person(person_id)
     number = _sms_number(person)
-    if person is None or not person.active or number is None:
+    if person is None or not person.active or number is None or not actor.sees(person.community_id):
         raise NoSmsNumber(f"No SMS number for person {person_id}.")
     contact = Contact("sms", number)
     recipient = Recipient("person", person_id, mask_name(person.display_name))

@@ -24,6 +24,6 @@ class SignInCodesHttp:
     )
     def send_sign_in_code(self, request, actor, body):
         sent = sign_in_codes.send_code(
-            self.parts.store, self.parts.outbound, body["person_id"], body["code"], utc_now()
+            self.parts.store, self.parts.outbound, actor, body["person_id"], body["code"], utc_now()
         )
         return 202, DeliverySchema().dump(view(sent))
