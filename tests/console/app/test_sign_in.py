@@ -65,6 +65,18 @@ def test_a_staff_member_signs_in_with_the_code_sent_to_them(store):
     assert store.session(signed.session.id_digest) == signed.session
 
 
+def test_a_code_signs_in_once_and_a_replay_opens_no_second_session(store):
+    """A code seen over a shoulder, or sent again by a browser's history, is spent."""
+    sender = Sender()
+    ask(store, sender)
+    ((_, code),) = sender.sent
+    first = sign_in.sign_in(store, SECRET, STAFF_PHONE, code, ADDRESS, NOW)
+    with pytest.raises(Refused) as replayed:
+        sign_in.sign_in(store, SECRET, STAFF_PHONE, code, "10.0.0.8", NOW + timedelta(seconds=5))
+    assert replayed.value.outcome == "none"
+    assert store.session(first.session.id_digest) == first.session  # the first one stands
+
+
 def test_a_number_of_nobody_gets_the_same_answer_and_no_message(store):
     sender = Sender()
     assert ask(store, sender, phone="13900000000") is Asked.SENT
