@@ -349,6 +349,21 @@ def test_a_grid_worker_sees_only_their_grid(page, console, sms, console_stack):
     assert answer is not None and answer.status == 404
 
 
+def test_a_grid_worker_works_on_a_phone_without_scrolling_sideways(
+    page, console, sms, console_stack
+):
+    """Grid workers carry phones: every page fits a 390-pixel screen, its text in Chinese."""
+    mine = report(console_stack, "一网格楼道灯不亮 phone check", grid="jingxiang-g1")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, console, sms, GRID_WORKER)
+    for path, name in (("/", "home"), ("/triage", "triage"), (f"/cases/{mine['id']}", "case")):
+        page.goto(f"{console}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
+        page.screenshot(path=str(SCREENSHOTS / f"console-phone-{name}.png"), full_page=True)
+    expect(page.locator("h1")).to_contain_text(mine["number"])
+
+
 def test_a_get_never_changes_anything(page, console, sms, console_stack, mongo_client):
     case = report(console_stack, "只是看看不动 look only")
     sign_in(page, console, sms)
