@@ -12,6 +12,8 @@ The groups (`group_of`):
   same worker: it reads that stack's query log once every test of the group has run, so
   every query of every group is checked whichever worker ran it. An e2e module not named
   here is on the stack and goes with cases' flows.
+- The console's browser tests (tests/e2e/console/) are one group: their package fixtures,
+  a stack and a browser, are made once.
 - Every other module is a group of its own, so its module fixtures are made once.
 
 The order: the stack groups, then the e2e modules on servers of their own (the longest),
@@ -29,6 +31,8 @@ from pathlib import PurePosixPath
 import pytest
 
 E2E = PurePosixPath("tests/e2e")
+# the browser tests of the console: one group, whose modules share one stack and browser
+CONSOLE = E2E / "console"
 STACK_GROUPS = ("e2e-stack-cases", "e2e-stack-others")
 # roster's, notify's and metrics' flows and the replicas: about 126 s serially on the
 # 2-core machine, against about 131 s for cases' flows, access and faults
@@ -47,7 +51,6 @@ OTHERS = frozenset(
 OWN_SERVERS = frozenset(
     {
         "test_bench_smoke.py",
-        "test_console_pages.py",
         "test_notify_delivery.py",
         "test_notify_faults.py",
         "test_notify_links.py",
@@ -65,6 +68,8 @@ def group_of(nodeid: str) -> str:
         return audited[0]
     if module.parent == E2E and module.name not in OWN_SERVERS:
         return STACK_GROUPS[1] if module.name in OTHERS else STACK_GROUPS[0]
+    if module.parent == CONSOLE:
+        return str(CONSOLE)
     return path
 
 

@@ -3,7 +3,7 @@ one, and a key of one community neither sees nor touches another community's dat
 it is told "not found" (404), never "forbidden", so it cannot probe for ids. Each
 check is paired with the same request by a key that may see it (200), so a 404 here
 is isolation, not a broken route. (The console takes no key: its pages need a session,
-tests/e2e/test_console_pages.py.)"""
+tests/e2e/console/.)"""
 
 from __future__ import annotations
 

@@ -1,0 +1,145 @@
+"""What the console's browser tests do as people would: sign in with the code the phone
+got, report a case as an app would, act as the assignee's app.
+
+The SMS gateway is a sink in the test process (conftest.py), so the code is read from
+what the phone would show. Signing in costs a code, and a number may ask for five an hour
+and one address for thirty (services/console/domain/limits.py): a test that is not about
+signing in takes a session kept per person for the whole package (`signed_in`); the tests
+of signing in itself use `sign_in`, which always asks for a new code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import requests
+from playwright.sync_api import Page, expect
+
+from lianxin.privacy import mask_phone
+from scripts.stack import Stack
+from scripts.webhook_sink import Sink
+from tests.e2e.conftest import admin_cli, ensure_community, helper_headers, wait_replicated
+from tests.waiting import wait_until
+
+ROOT = Path(__file__).resolve().parents[3]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+# What a closed network needs of Chromium: nothing that phones home or updates itself
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The sample community's staff, as people.csv has them
+STAFF = ("p-staff-1", "13807310700")
+STAFF_2 = ("p-staff-2", "13807310707")
+STAFF_3 = ("p-staff-3", "13807310714")
+STAFF_4 = ("p-staff-4", "13807310721")
+GRID_LEADER = ("p-g1-leader", "13807310336")  # sees jingxiang-g1 only
+GRID_WORKER = ("p-g1-gw-1", "13807310343")  # sees jingxiang-g1 only
+GRID_WORKER_2 = ("p-g2-gw-1", "13807310434")  # sees jingxiang-g2 only
+COMMUNITY = "jingxiang"
+CODE = re.compile(r"验证码为 (\d{6})")
+SESSION_COOKIE = "lx_session"
+
+_sessions: dict[str, list] = {}  # person id → the cookies of their session, for `signed_in`
+
+
+def code_for(sms: Sink, phone: str, before: int) -> str:
+    """The code the phone received after the first `before` messages."""
+    shown = f"to {mask_phone(phone)}:"
+
+    def arrived() -> str | None:
+        with sms.lock:
+            texts = [m["text"] for m in sms.messages[before:] if m["channel"] == "sms"]
+        found = [CODE.search(text) for text in texts if text.startswith(shown)]
+        return found[-1].group(1) if found and found[-1] else None
+
+    return wait_until(f"a sign-in code for {mask_phone(phone)}", arrived, timeout=20)
+
+
+def sent_so_far(sms: Sink) -> int:
+    with sms.lock:
+        return len(sms.messages)
+
+
+def ask_for_code(page: Page, console: str, phone: str) -> None:
+    page.goto(f"{console}/sign-in")
+    page.get_by_label("手机号").fill(phone)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.locator("#sign-in-message")).to_contain_text("验证码已发送")
+
+
+def sign_in(page: Page, console: str, sms: Sink, person=STAFF) -> None:
+    """Sign in with a new code, as a person does at the start of the day."""
+    before = sent_so_far(sms)
+    ask_for_code(page, console, person[1])
+    page.get_by_label("短信验证码").fill(code_for(sms, person[1], before))
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    _sessions[person[0]] = [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+
+
+def signed_in(page: Page, console: str, sms: Sink, person=STAFF) -> None:
+    """The person's session in this browser: the one kept from an earlier test while it
+    stands, else a new sign-in. Ends on the home page."""
+    kept = _sessions.get(person[0])
+    if kept:
+        page.context.add_cookies(kept)
+        page.goto(f"{console}/")
+        if page.get_by_role("heading", name="工作台").is_visible():
+            return
+        page.context.clear_cookies()
+    sign_in(page, console, sms, person)
+
+
+def report(stack: Stack, description: str, community: str = COMMUNITY, grid="jingxiang-g2"):
+    """A case cases could not map (it waits in the triage queue), reported with the e2e
+    helper key, as an app would."""
+    if community != COMMUNITY:
+        ensure_community(stack, community)
+    answer = requests.post(
+        f"{stack.url('cases')}/v1/cases",
+        json={
+            "description": description,
+            "community_id": community,
+            "channel": "app",
+            "location": {"grid_id": grid},  # test communities have the sample's grids
+            "reporter": {"name": "李大爷", "phone": "13812345678"},
+        },
+        headers=helper_headers(stack),
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def volunteer_headers(stack: Stack, person_id: str) -> dict[str, str]:
+    """The assignee's app: the helper key and the person's token, as a volunteer's app acts."""
+    made = admin_cli(
+        stack, "keys", "create", "--name", "e2e-console-tokens", "--community", "*",
+        "--scope", "tokens",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip().splitlines()[-1]
+    wait_replicated(stack, key.split("_")[1])
+    answer = requests.post(
+        f"{stack.url('cases')}/v1/person-tokens",
+        json={"person_id": person_id, "role": "volunteer", "communities": [COMMUNITY]},
+        headers={"X-Api-Key": key},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return {**helper_headers(stack), "X-Lianxin-Person": answer.json()["token"]}
+
+
+def requests_case(stack: Stack, case_id: str) -> dict:
+    return requests.get(
+        f"{stack.url('cases')}/v1/cases/{case_id}", headers=helper_headers(stack), timeout=10
+    ).json()
