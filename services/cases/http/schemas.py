@@ -252,6 +252,9 @@ class CaseSchema(Schema):
     grid_id = fields.String()
     category = fields.String()
     category_label = fields.Dict(keys=fields.String(), values=fields.String())
+    private = fields.Boolean(
+        metadata={"description": "a private category's case: details for the assignee and staff"}
+    )
     team = fields.String()
     priority = fields.String()
     description = fields.String()
