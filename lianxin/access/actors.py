@@ -56,9 +56,11 @@ class Actor:
     def can(self, scope: str) -> bool:
         return self.is_admin or scope in self.scopes
 
-    def require(self, scope: str) -> None:
-        if not self.can(scope):
-            raise Forbidden(f"This key may not {scope}.")
+    def require(self, scope: str | tuple[str, ...]) -> None:
+        """The scope, or one of several (a photo is uploaded to report or to act)."""
+        wanted = (scope,) if isinstance(scope, str) else scope
+        if not any(self.can(one) for one in wanted):
+            raise Forbidden(f"This key may not {' or '.join(wanted)}.")
 
     def sees(self, community_id: str) -> bool:
         return self.all_communities or community_id in self.communities

@@ -79,6 +79,13 @@ class About(Payload):
         allow_none=True,
         metadata={"description": "who the case is offered or assigned to now; null if nobody"},
     )
+    private = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "its category is private (disputes, care): its details go to the "
+            "assignee and staff only, never to a group chat or the public"
+        },
+    )
 
 
 class EventLocation(Payload):

@@ -53,7 +53,7 @@ from lianxin.http.errors import (
     Failure,
     failure_of,
 )
-from lianxin.http.reading import read_form, read_json, read_query
+from lianxin.http.reading import read_form, read_json, read_query, read_upload
 from lianxin.http.responses import error_response, json_response
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,13 @@ class HttpRoute(HttpRequestHandler):
         errors: ErrorTable | None = None,
         *,
         summary: str = "",
-        scope: str | None = None,
+        scope: str | tuple[str, ...] | None = None,
         public: bool = False,
         body: type[Schema] | None = None,
         form: type[Schema] | None = None,
+        upload: type[Schema] | None = None,
+        files: str = "file",
+        max_body_bytes: int | None = None,
         query: type[Schema] | None = None,
         responses: Mapping[int, Any] | None = None,
         headers: list[dict[str, Any]] | None = None,
@@ -89,7 +92,10 @@ class HttpRoute(HttpRequestHandler):
         """`scope` is what the caller's key must allow (lianxin.access.actors); None leaves
         the route open (health, the OpenAPI document). The method then gets `actor`, None
         for the public on a `public` route. `form` is a body a browser's HTML form may send
-        (form-encoded) as well as an app (JSON), read as `body`; it may be empty."""
+        (form-encoded) as well as an app (JSON), read as `body`; it may be empty. `upload`
+        is a multipart body: its text fields read as `body` by that schema, the contents of
+        the files sent as `files` given as `files`; such a route may allow a larger body
+        (`max_body_bytes`) than the service's MAX_BODY_BYTES."""
         kwargs.setdefault("expected_exceptions", (Exception,))  # logged here, not by nameko
         self.errors = {**BASE_ERRORS, **(errors or {})}
         self.scope = scope
@@ -97,6 +103,9 @@ class HttpRoute(HttpRequestHandler):
         self.summary = summary
         self.body = body
         self.form = form
+        self.upload = upload
+        self.files = files
+        self.route_max_body_bytes = max_body_bytes
         self.query = query
         self.responses = dict(responses or {200: None})
         self.headers = headers or []
@@ -110,10 +119,11 @@ class HttpRoute(HttpRequestHandler):
         super().setup()
         quiet_expected_worker_errors()
         settings = Settings.from_config(self.container.service_name, self.container.config)
-        self.max_body_bytes = settings.max_body_bytes
+        self.max_body_bytes = self.route_max_body_bytes or settings.max_body_bytes
         # built once: constructing a schema copies its fields, more work than a small load
         self._body_schema = self.body() if self.body is not None else None
         self._form_schema = self.form() if self.form is not None else None
+        self._upload_schema = self.upload() if self.upload is not None else None
         self._query_schema = self.query() if self.query is not None else None
 
     def check_signature(self, args, kwargs) -> None:
@@ -214,6 +224,8 @@ class HttpRoute(HttpRequestHandler):
             found["body"] = read_json(request, self._body_schema)
         if self._form_schema is not None:
             found["body"] = read_form(request, self._form_schema)
+        if self._upload_schema is not None:
+            found["body"], found["files"] = read_upload(request, self._upload_schema, self.files)
         if self._query_schema is not None:
             found["query"] = read_query(request, self._query_schema)
         return found

@@ -83,9 +83,10 @@ class JsonRoute(Protocol):
     """What a JSON route's operation is built from."""
 
     summary: str
-    scope: str | None
+    scope: str | tuple[str, ...] | None
     body: type[Schema] | None
     form: type[Schema] | None
+    upload: type[Schema] | None
     query: type[Schema] | None
     responses: dict[int, Any]
     headers: list[dict[str, Any]]
@@ -145,7 +146,9 @@ def json_operation(route: JsonRoute, path: str) -> dict[str, Any]:
         parameters.extend(route.headers)
     if route.scope is not None:
         operation["security"] = [{"apiKey": []}]
-        operation["description"] = f"Needs a key with the `{route.scope}` scope."
+        scopes = (route.scope,) if isinstance(route.scope, str) else route.scope
+        named = " or ".join(f"`{scope}`" for scope in scopes)
+        operation["description"] = f"Needs a key with the {named} scope."
         parameters.append(PERSON_PARAMETER)
     if parameters:
         operation["parameters"] = parameters
@@ -161,6 +164,11 @@ def json_operation(route: JsonRoute, path: str) -> dict[str, Any]:
                 "application/x-www-form-urlencoded": {"schema": route.form},
                 "application/json": {"schema": route.form},
             },
+        }
+    if route.upload is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": route.upload}},
         }
     for status, schema in route.responses.items():
         if isinstance(schema, MediaType):
@@ -187,9 +195,10 @@ def _error_statuses(route: JsonRoute) -> set[int]:
             for kind, (status, _) in route.errors.items()
             if status is not None and any(issubclass(error, kind) for error in route.raises)
         }
-    if route.body is not None or route.form is not None or route.query is not None:
+    bodies = (route.body, route.form, route.upload)
+    if any(body is not None for body in (*bodies, route.query)):
         statuses.add(400)
-    if route.body is not None or route.form is not None:
+    if any(body is not None for body in bodies):
         statuses.update({413, 415})
     if route.scope is not None:
         statuses.update({401, 403})

@@ -161,3 +161,17 @@ def read_form(request, schema: Schema) -> Any:
     if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
         return read_json(request, schema)
     raise UnsupportedMediaType("Send the body form-encoded or as application/json.")
+
+
+UPLOAD_TYPE = "multipart/form-data"
+
+
+def read_upload(request, schema: Schema, field: str) -> tuple[Any, list[bytes]]:
+    """A multipart upload: its text fields validated by `schema` like any form, and the
+    contents of the files sent under `field`, in order (none from a form that sent no
+    file, which a client sends form-encoded). Raises ValidationError (400) or
+    UnsupportedMediaType (415)."""
+    if request.mimetype not in FORM_TYPES:
+        raise UnsupportedMediaType(f"Send the files as {UPLOAD_TYPE}.")
+    fields = _load_checked(request.form.to_dict(), schema)
+    return fields, [upload.read() for upload in request.files.getlist(field)]

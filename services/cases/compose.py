@@ -24,7 +24,7 @@ from lianxin.store.aggregates import recover_all
 from lianxin.store.repository import StoreContext
 from services.cases.app.intake import Intake
 from services.cases.domain.triage import Taxonomy
-from services.cases.store import CaseStore, KeyStore
+from services.cases.store import CaseStore, KeyStore, PhotoStore
 
 DATA = Path(__file__).parent / "data"
 DEFAULT_WARNING_SHARE = 0.8  # of a time limit used, when the assignee is warned
@@ -57,6 +57,7 @@ class Parts:
 
     store: CaseStore
     keys: KeyStore
+    photos: PhotoStore
     taxonomy: Taxonomy
     intake: Intake
 
@@ -65,7 +66,7 @@ class Parts:
 
     def recover(self) -> int:
         """The outbox sweep over every aggregate of the service: one read of the leases."""
-        return recover_all((*self.store.aggregates, self.keys.keys))
+        return recover_all((*self.store.aggregates, self.keys.keys, self.photos.photos))
 
 
 def build(context: StoreContext) -> Parts:
@@ -77,6 +78,7 @@ def build(context: StoreContext) -> Parts:
     return Parts(
         store=store,
         keys=KeyStore(context),
+        photos=PhotoStore(context),
         taxonomy=taxonomy,
         intake=Intake(store, taxonomy, load_prefixes(folder)),
     )

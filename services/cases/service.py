@@ -23,6 +23,7 @@ from services.cases.http.cases import CasesHttp
 from services.cases.http.hotline import HotlineHttp
 from services.cases.http.keys import KeysHttp
 from services.cases.http.open311 import Open311Http
+from services.cases.http.photos import PhotosHttp
 
 
 class CasesService(
@@ -30,6 +31,7 @@ class CasesService(
     ActionsHttp,
     HotlineHttp,
     Open311Http,
+    PhotosHttp,
     KeysHttp,
     PersonAccessReplica,
     HealthCheck,

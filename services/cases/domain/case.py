@@ -173,6 +173,9 @@ class Case:
     hotline: Mapping[str, Any] | None = None
     category: str = ""
     category_label: Mapping[str, str] = field(default_factory=dict)
+    # its category is about a household (disputes, care): no details to a group chat or
+    # the public, only to the assignee and staff
+    private: bool = False
     team: str = ""
     priority: str = ""
     triage: Mapping[str, Any] = field(default_factory=dict)
@@ -302,6 +305,7 @@ def about(case: Case, previous_state: str | None) -> dict[str, Any]:
         # what every message about the case shows, so no consumer keeps its own copy
         "place": case.masked_place or None,
         "category_label": dict(case.category_label) or None,
+        "private": case.private,
         "assignee": (
             {"person_id": case.assignee, "display_name": case.assignee_name or ""}
             if case.assignee

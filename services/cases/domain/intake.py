@@ -94,6 +94,7 @@ def receive(
         hotline=dict(intake.hotline) if intake.hotline else None,
         category=category.code if category else "",
         category_label=category.label if category else {},
+        private=category.private if category else False,
         team=category.team if category else "",
         priority=(decided.priority or category.priority) if category else "",
         timeline=(
@@ -151,6 +152,7 @@ def triage(case: Case, decided: Triage, share: float, now: datetime) -> Outcome:
         case,
         category=category.code,
         category_label=category.label,
+        private=category.private,
         team=category.team,
         priority=priority,
         triage={

@@ -57,6 +57,7 @@ def triage_by_hand(
         note=f"{code} ({priority})",
         category=code,
         category_label=category.label,
+        private=category.private,
         team=category.team,
         priority=priority,
         triage={"reporter": None, "keywords": [], "staff": by.person_id or by.name},

@@ -19,12 +19,13 @@ from marshmallow import Schema
 from lianxin.access.person_access import PersonAccess
 from lianxin.clock import utc_now
 from lianxin.http.reading import correlation_id
-from services.cases.app import actions
+from services.cases.app import actions, photos
 from services.cases.app.actions import Decide
 from services.cases.compose import Parts
 from services.cases.domain import clock_actions, lifecycle
 from services.cases.domain.case import STAFF, By, Case, InvalidRequest, Outcome, require_role
 from services.cases.domain.clock_actions import ExtensionNotPending
+from services.cases.domain.photos import PhotoNotAttachable, Uploader
 from services.cases.domain.triage import UnknownCategory
 from services.cases.http.cases import CORRELATION_HEADER, shown
 from services.cases.http.errors import ACTION_ERRORS, http
@@ -56,6 +57,7 @@ class Asked:
     correlation_id: str | None
     now: datetime
     person: Callable[[str], PersonAccess | None]
+    uploader: Uploader  # the key and person, whose uploaded photos a step may name
 
     @property
     def note(self) -> str:
@@ -90,6 +92,31 @@ def _merge(asked: Asked) -> Case:
         asked.correlation_id,
         asked.now,
     )
+
+
+_resolve_case = decided(
+    lambda a, case, at: lifecycle.resolve(
+        case,
+        a.by,
+        a.body["resolution"],
+        a.body["volunteer_hours"],
+        tuple(a.body["attachments"]),
+        at,
+    )
+)
+
+
+def _resolve(asked: Asked) -> Case:
+    """Resolving may name the assignee's uploaded photos (`photo:<id>`): each is checked
+    before the case changes and bound to it after (app/photos.py)."""
+    named = asked.body["attachments"]
+    store = asked.parts.photos
+    if named:
+        case = actions.get(asked.parts.store, asked.reference, asked.visible)
+        photos.check_attachable(store, named, case.community_id, asked.uploader)
+    resolved = _resolve_case(asked)
+    photos.attach(store, named, resolved.id, resolved.community_id, asked.uploader)
+    return resolved
 
 
 def _escalate(asked: Asked, case: Case, at: datetime) -> Outcome:
@@ -160,16 +187,8 @@ CASE_ACTIONS = (
         "resolve",
         "The assignee resolves the case",
         ResolveSchema,
-        decided(
-            lambda a, case, at: lifecycle.resolve(
-                case,
-                a.by,
-                a.body["resolution"],
-                a.body["volunteer_hours"],
-                tuple(a.body["attachments"]),
-                at,
-            )
-        ),
+        _resolve,
+        raises=(PhotoNotAttachable,),
     ),
     CaseAction(
         "verify_case",
@@ -312,6 +331,7 @@ def entrypoint(action: CaseAction) -> Callable[..., Any]:
             correlation_id=correlation_id(request),
             now=utc_now(),
             person=self.access_replica.person,
+            uploader=Uploader(actor.key_id, actor.person_id),
         )
         return 200, shown(action.perform(asked), actor)
 

@@ -16,13 +16,14 @@ from marshmallow import ValidationError
 from lianxin.clock import utc_now
 from lianxin.http.reading import correlation_id
 from lianxin.store.lease import LeaseBusy
-from services.cases.app import actions
+from services.cases.app import actions, photos
 from services.cases.app.actions import Decide
 from services.cases.app.intake import ChannelNotAllowed, IdempotencyKeyReused, require_channel
 from services.cases.domain.areas import UnknownArea
 from services.cases.domain.areas import listing as area_listing
 from services.cases.domain.case import Case, CaseNotFound
 from services.cases.domain.intake import Report
+from services.cases.domain.photos import PhotoNotAttachable
 from services.cases.domain.triage import UnknownCategory
 from services.cases.http.errors import http
 from services.cases.http.schemas import (
@@ -89,6 +90,7 @@ class CasesHttp:
             UnknownCategory,
             IdempotencyKeyReused,
             ChannelNotAllowed,
+            PhotoNotAttachable,
             LeaseBusy,
         ),
         scope="report",
@@ -104,6 +106,10 @@ class CasesHttp:
             category=body.get("category"),
             attachments=tuple(body["attachments"]),
         )
+        uploader = photos.Uploader(actor.key_id, actor.person_id)
+        photos.check_attachable(
+            self.parts.photos, received.attachments, received.community_id, uploader
+        )
         case, created = self.parts.intake.report(
             received,
             actions.by_actor(actor, body["channel"]),
@@ -111,6 +117,9 @@ class CasesHttp:
             idempotency_key(request),
             correlation_id(request),
             utc_now(),
+        )
+        photos.attach(
+            self.parts.photos, received.attachments, case.id, case.community_id, uploader
         )
         headers = {"Location": f"/v1/cases/{case.id}"}
         return (201 if created else 200), headers, shown(case, actor)

@@ -18,6 +18,7 @@ from services.cases.domain.case import (
     NotPermitted,
 )
 from services.cases.domain.clock_actions import ExtensionNotPending
+from services.cases.domain.photos import PhotoNotAttachable, PhotoNotFound, PhotoRefused
 from services.cases.domain.triage import UnknownCategory
 from services.cases.store import BadCursor, KeyNotFound
 
@@ -26,6 +27,9 @@ ERRORS: ErrorTable = {
     UnknownCategory: (400, "invalid_request"),
     InvalidRequest: (400, "invalid_request"),
     BadCursor: (400, "invalid_request"),
+    PhotoRefused: (400, "invalid_request"),
+    PhotoNotAttachable: (400, "invalid_request"),
+    PhotoNotFound: (404, "not_found"),
     NotAssignee: (403, "not_assignee"),
     NotPermitted: (403, "forbidden"),
     keys.UnknownPerson: (400, "invalid_request"),

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from lianxin.access.actors import CHANNELS, ROLES, SCOPES
 from lianxin.contracts.roster import ESCALATION_LEVELS
 from services.cases.domain.case import STATES
+from services.cases.domain.photos import REFERENCE as PHOTO_REFERENCE
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error="Use 1–64 of a-z, 0-9, _ and -.")
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", error="Use 1–64 of A-Z, 0-9, _ . -")
@@ -41,12 +42,21 @@ def _text(max_length: int, required: bool = False, **kwargs) -> fields.String:
     )
 
 
+def _url_or_photo(value: str) -> None:
+    """An attachment is a link (http/https) or a photo uploaded first (`photo:<id>`)."""
+    if not PHOTO_REFERENCE.match(value):
+        URL(value)
+
+
 def attachments() -> fields.List:
     return fields.List(
-        fields.String(validate=[URL, validate.Length(max=500)]),
+        fields.String(validate=[validate.Length(max=500), _url_or_photo]),
         load_default=list,
         validate=validate.Length(max=MAX_ATTACHMENTS),
-        metadata={"description": "photo or document URLs (http/https)"},
+        metadata={
+            "description": "photos uploaded first (`photo:<id>`, POST /v1/photos) or "
+            "document URLs (http/https)"
+        },
     )
 
 
@@ -242,6 +252,9 @@ class CaseSchema(Schema):
     grid_id = fields.String()
     category = fields.String()
     category_label = fields.Dict(keys=fields.String(), values=fields.String())
+    private = fields.Boolean(
+        metadata={"description": "a private category's case: details for the assignee and staff"}
+    )
     team = fields.String()
     priority = fields.String()
     description = fields.String()

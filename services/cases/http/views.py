@@ -36,6 +36,7 @@ def case_view(case: Case, unmasked: bool = False) -> dict[str, Any]:
         "grid_id": case.grid_id,
         "category": case.category,
         "category_label": dict(case.category_label),
+        "private": case.private,
         "team": case.team,
         "priority": case.priority,
         "description": text(case.description),

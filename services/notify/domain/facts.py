@@ -95,6 +95,7 @@ def case_context(
             "grid": place["grid"],
             "category": payload.get("category"),
             "category_label": category,
+            "private": bool(payload.get("private")),
             "priority": payload.get("priority"),
             "team": payload.get("team"),
             "place": place["zh"],

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +36,15 @@ GROUP_NOTICE = (
     "Where to act: action links go only to the person concerned, never to a group; they act "
     "from their own message, or staff act in the Lianxin console.",
 )
+# A private case (a dispute, a care visit) as a group chat sees it: that it needs
+# attention, where, and where to look; none of its details
+PRIVATE_GROUP_TEXT = (
+    "一件涉及居民隐私的案件（{number}，{grid}）需要处理。详情只发给承办人和社区工作人员，"
+    "请在连心工作台查看。",
+    "A private case ({number}, {grid}) needs attention. Its details go only to the assignee "
+    "and staff: open it in the Lianxin console.",
+)
+PRIVATE_FACTS = ("number", "case_id", "community_id", "grid_id", "grid", "private", "timezone")
 PRIORITY_LABELS = {
     "low": ("低", "low"),
     "normal": ("普通", "normal"),
@@ -64,7 +74,10 @@ class Message:
 
     def for_group(self, about_a_case: bool) -> Message:
         """The message as a group chat or the default webhook gets it: no action link
-        anywhere (a link in a group is anyone's to use), and, about a case, where to act."""
+        anywhere (a link in a group is anyone's to use), and, about a case, where to act.
+        A private case's message says only that it needs attention, and where."""
+        if about_a_case and self.facts.get("private"):
+            return self._private_for_group()
         notice = "\n\n" + "\n".join(GROUP_NOTICE) if about_a_case else ""
         return replace(
             self,
@@ -74,6 +87,15 @@ class Message:
             short=ACTION_URL.sub("", self.short),
             links={},
         )
+
+    def _private_for_group(self) -> Message:
+        facts = {key: self.facts[key] for key in PRIVATE_FACTS if key in self.facts}
+        grid = str(facts.get("grid") or facts.get("grid_id") or "")
+        number = facts.get("number", "")
+        zh, en = (text.format(number=number, grid=grid) for text in PRIVATE_GROUP_TEXT)
+        subject = f"隐私案件 Private case {facts.get('number', '')}"
+        return Message(subject, f"{zh}\n\n{en}", f"<p>{escape(zh)}</p><p>{escape(en)}</p>", zh,
+                       {}, facts)  # fmt: skip
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> Message:

@@ -178,3 +178,17 @@ def test_a_phone_number_typed_into_the_address_leaves_in_no_event_unmasked():
         assert "1234 5678" not in text and "138 1234" not in text, kind
     reported = dict(outcome.facts)["case.reported"]
     assert reported["location"]["address"].startswith("5栋 联系 138")
+
+
+def test_a_private_categorys_case_says_so_in_every_event_and_a_public_ones_does_not():
+    """Notify and the console judge what a group chat or a page may show by `private`."""
+    dispute = report(description="楼上邻居天天吵架，调解一下", category="dispute.neighbour")
+    assert dispute.case.private and dispute.case.category == "dispute.neighbour"
+    assert [event["private"] for event in valid(dispute)] == [True, True]
+    assert not any(event["private"] for event in valid(report()))
+    unmapped = report(description="有个情况想反映一下")
+    assert not unmapped.case.private  # not sorted yet: nothing to say either way
+    sorted_by_hand = lifecycle.triage_by_hand(
+        unmapped.case, TAXONOMY, "care.elderly_alone", None, STAFF, AT
+    )
+    assert sorted_by_hand.case.private and valid(sorted_by_hand)[0]["private"]

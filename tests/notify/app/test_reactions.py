@@ -123,3 +123,43 @@ def test_roster_s_people_and_places_are_kept_and_named_in_messages(store, outbou
     reactions.on_case_event(store, outbound, dispatched("p-1"), now)
     [(_, message, _)] = receivers["sms"].sent
     assert "第一网格" in message.text, "the grid by its name"
+
+
+PRIVATE = {
+    "category": "dispute.family",
+    "category_label": {"zh": "家庭纠纷", "en": "family dispute"},
+    "description": "302室夫妻吵架，孩子在哭 13812345678",
+    "place": "7栋3单元302室",
+    "private": True,
+}
+
+
+def test_a_private_case_reaches_a_group_as_a_notice_without_its_details(
+    store, outbound, receivers, now
+):
+    """A dispute or a care visit told to the grid's group (an overdue case, an offer to a
+    person notify cannot reach) says that it needs attention and where to look, and
+    nothing of what it is about: not the text, the category, the flat or a number."""
+    assert reactions.on_case_event(store, outbound, dispatched("p-unknown", **PRIVATE), now) == 1
+    overdue = case_event("case.overdue", "LX-2", overdue=True, which="accept", **PRIVATE)
+    reactions.on_case_event(store, outbound, overdue, now)
+    sent = receivers["wecom"].sent
+    assert len(sent) == 2 and all(d.contact.address.startswith("group:") for d, _, _ in sent)
+    for delivery, message, _ in sent:
+        shown = " ".join((message.subject, message.text, message.html, message.short,
+                          str(message.facts), str(delivery.message)))  # fmt: skip
+        details = ("302", "吵架", "家庭纠纷", "family dispute", "dispute.family", "7栋", "5678")
+        for detail in details:
+            assert detail not in shown, detail
+        assert "NT-20261121-0001" in message.text and "隐私" in message.text
+        assert message.links == {}
+
+
+def test_the_assignee_still_gets_a_private_cases_details_on_their_own_channel(
+    store, outbound, receivers, now
+):
+    add(store, person_changed("p-1", [("sms", "13912345678")]))
+    reactions.on_case_event(store, outbound, dispatched("p-1", **PRIVATE), now)
+    [(_, message, target)] = receivers["sms"].sent
+    assert target.address == "13912345678" and "家庭纠纷" in message.text
+    assert sorted(message.links) == ["accept", "decline"]

@@ -1,0 +1,185 @@
+"""Photos: cleaning an upload into what is kept, reading one as its caller may, and binding
+the photos a report or a step names to its case (rules: domain/photos.py).
+
+Cleaning decodes the image with Pillow — refusing what is not a JPEG, PNG or WebP, or is
+larger than MAX_PIXELS before decoding it — turns it upright by its EXIF orientation, and
+encodes it again without any metadata: the resident's GPS position and the phone's serial
+never reach the store. The thumbnail is made from the cleaned image.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from services.cases.domain.case import CaseNotFound
+from services.cases.domain.photos import (
+    FORMATS,
+    MAX_PIXELS,
+    THUMBNAIL_EDGE,
+    Photo,
+    PhotoNotAttachable,
+    PhotoNotFound,
+    PhotoRefused,
+    Uploader,
+    check_count,
+    check_size,
+    check_tag,
+    new_photo_id,
+    reference,
+    referenced,
+)
+from services.cases.store import PhotoStore
+
+Visible = Callable[[str], bool]  # whether the caller sees a community
+JPEG_QUALITY = 85
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """An upload as it is kept: the image without metadata, and its thumbnail."""
+
+    content_type: str
+    full: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+
+
+def clean(data: bytes) -> Cleaned:
+    """The photo re-encoded upright and without metadata, or PhotoRefused."""
+    check_size(len(data))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in FORMATS:
+                raise PhotoRefused("photo", "Send a JPEG, PNG or WebP photo.")
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoRefused("photo", "The photo has too many pixels.")
+            image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning,
+            Image.DecompressionBombError, SyntaxError, ValueError):  # fmt: skip
+        raise PhotoRefused("photo", "This file is not a photo we can read.") from None
+    kind = image.format
+    upright = ImageOps.exif_transpose(image)
+    thumbnail = upright.copy()
+    thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
+    return Cleaned(
+        content_type=FORMATS[kind],
+        full=_encode(upright, kind),
+        thumbnail=_encode(thumbnail, kind),
+        width=upright.width,
+        height=upright.height,
+    )
+
+
+def _encode(image: Image.Image, kind: str) -> bytes:
+    """The pixels alone: no EXIF, XMP, ICC or text chunks are passed on."""
+    out = io.BytesIO()
+    if kind == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    elif kind == "WEBP":
+        image.save(out, "WEBP", quality=JPEG_QUALITY)
+    else:
+        image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def upload(
+    store: PhotoStore,
+    files: list[bytes],
+    community_id: str,
+    tag: str,
+    uploader: Uploader,
+    visible: Visible,
+    now: datetime,
+) -> list[Photo]:
+    """Keep each photo, loose until a report or a step names it. Every file is checked
+    before any is kept: one bad photo refuses the upload."""
+    if not visible(community_id):
+        raise PhotoRefused("community_id", "This key does not cover that community.")
+    check_count(len(files))
+    check_tag(tag)
+    cleaned = [clean(data) for data in files]
+    photos = []
+    for kept in cleaned:
+        photo = Photo(
+            id=new_photo_id(),
+            community_id=community_id,
+            tag=tag,
+            content_type=kept.content_type,
+            width=kept.width,
+            height=kept.height,
+            size=len(kept.full),
+            thumbnail_size=len(kept.thumbnail),
+            uploader=uploader,
+            uploaded_at=now,
+        )
+        store.add(photo, kept.full, kept.thumbnail)
+        photos.append(photo)
+    return photos
+
+
+def read(
+    store: PhotoStore,
+    photo_id: str,
+    variant: str,
+    uploader: Uploader,
+    case_visible: Callable[[str], bool],
+) -> tuple[Photo, bytes]:
+    """The photo's bytes for a caller who may see it: its uploader while it is loose,
+    whoever may read its case once it is attached (`case_visible(case_id)`)."""
+    photo = store.get(photo_id)
+    if photo is None or not (
+        photo.readable_by(uploader) or (photo.case_id is not None and case_visible(photo.case_id))
+    ):
+        raise PhotoNotFound(f"No photo {photo_id}.")
+    return photo, store.content(photo, variant)
+
+
+def check_attachable(
+    store: PhotoStore, attachments: Iterable[str], community_id: str, uploader: Uploader
+) -> None:
+    """Refuse a report or step before it is kept if one photo it names could not be
+    attached: not found, someone else's, of another community, or bound elsewhere."""
+    for photo_id in referenced(attachments):
+        photo = store.get(photo_id)
+        if photo is None or not photo.attachable(uploader, community_id):
+            raise PhotoNotAttachable(reference(photo_id))
+
+
+def attach(
+    store: PhotoStore,
+    attachments: Iterable[str],
+    case_id: str,
+    community_id: str,
+    uploader: Uploader,
+) -> None:
+    """Bind every photo the attachments name to the case, each under its lease, once the
+    case is kept; one already bound to this case (a retried request) is left as it is."""
+    for photo_id in referenced(attachments):
+        with store.change(photo_id) as change:
+            if change.value is None:
+                raise PhotoNotAttachable(reference(photo_id))
+            bound = change.value.attach(case_id, uploader, community_id)
+            if bound is not change.value:
+                change.save(bound)
+
+
+def case_visible(get_case: Callable[[str], object]) -> Callable[[str], bool]:
+    """Whether the caller may read a case, from the use case that reads one for it."""
+
+    def visible(case_id: str) -> bool:
+        try:
+            get_case(case_id)
+        except CaseNotFound:
+            return False
+        return True
+
+    return visible
