@@ -138,3 +138,36 @@ def test_an_upload_needs_a_key_that_reports_or_acts_for_that_community(stack, cr
     elsewhere = upload(stack, crew.hotline, "somewhere-else", jpeg_with_gps(64, 64))
     assert elsewhere.status_code == 400 and "community_id" in elsewhere.json()["error"]["fields"]
     assert requests.post(f"{stack.url('cases')}/v1/photos", timeout=10).status_code == 401
+
+
+def test_a_public_requests_photo_is_its_open311_media_url_and_a_private_ones_is_nobodys(
+    stack, crew
+):
+    """The public reads a photo only through a public request; a dispute's photo, or one
+    no report named yet, is the 404 of a photo that does not exist."""
+    media = f"{stack.url('cases')}/open311/v2/media"
+    [public_photo, private_photo, loose] = [
+        upload(stack, crew.hotline, crew.place, jpeg_with_gps(64, 48)).json()["photos"][0]
+        for _ in range(3)
+    ]
+    public = crew.report(attachments=[public_photo["reference"]])
+    crew.report(
+        description="楼上邻居半夜吵架 neighbours quarrel at night",
+        category="dispute.neighbour",
+        attachments=[private_photo["reference"]],
+    )
+    listed = requests.get(
+        f"{stack.url('cases')}/open311/v2/requests/{public['number']}.json",
+        params={"jurisdiction_id": crew.place},
+        timeout=10,
+    )
+    assert listed.status_code == 200, listed.text
+    media_url = listed.json()[0]["media_url"]
+    assert media_url == f"{media}/{public_photo['id']}"
+    shown = requests.get(media_url, timeout=10)
+    assert shown.status_code == 200 and shown.headers["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(shown.content)).size == (64, 48)
+    for hidden in (private_photo, loose):
+        assert requests.get(f"{media}/{hidden['id']}", timeout=10).status_code == 404
+    # a key that may read the dispute reads its photo there too
+    assert requests.get(f"{media}/{private_photo['id']}", headers=crew.staff, timeout=10).ok

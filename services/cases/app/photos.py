@@ -130,14 +130,16 @@ def read(
     store: PhotoStore,
     photo_id: str,
     variant: str,
-    uploader: Uploader,
+    uploader: Uploader | None,
     case_visible: Callable[[str], bool],
 ) -> tuple[Photo, bytes]:
     """The photo's bytes for a caller who may see it: its uploader while it is loose,
-    whoever may read its case once it is attached (`case_visible(case_id)`)."""
+    whoever may read its case once it is attached (`case_visible(case_id)`); the public
+    (no uploader) only through a case."""
     photo = store.get(photo_id)
+    loose_and_theirs = uploader is not None and photo is not None and photo.readable_by(uploader)
     if photo is None or not (
-        photo.readable_by(uploader) or (photo.case_id is not None and case_visible(photo.case_id))
+        loose_and_theirs or (photo.case_id is not None and case_visible(photo.case_id))
     ):
         raise PhotoNotFound(f"No photo {photo_id}.")
     return photo, store.content(photo, variant)

@@ -28,6 +28,7 @@ from xml.etree import ElementTree
 
 from lianxin.privacy import mask_phone
 from services.cases.domain.case import Case
+from services.cases.domain.photos import referenced
 from services.cases.domain.triage import Category, Taxonomy
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -163,24 +164,26 @@ def is_public(case: Case, taxonomy: Taxonomy) -> bool:
     return case.category in taxonomy.public_categories
 
 
-def public_view(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
+def public_view(case: Case, taxonomy: Taxonomy, lang: str, media: str = "") -> dict[str, Any]:
     """A request as anyone may read it: masked, and without the token (the case's id)."""
-    view = request_view(case, taxonomy, lang)
+    view = request_view(case, taxonomy, lang, media)
     del view["token"]
     return view
 
 
 def request_view(
-    case: Case, taxonomy: Taxonomy, lang: str, unmasked: bool = False
+    case: Case, taxonomy: Taxonomy, lang: str, media: str = "", unmasked: bool = False
 ) -> dict[str, Any]:
-    """A request as a key reads it: every text masked (phone numbers) but for an admin."""
-    view = _request(case, taxonomy, lang)
+    """A request as a key reads it: every text masked (phone numbers) but for an admin.
+    `media` is where the photos of requests are served (MEDIA_PATH under the endpoint's
+    address), so that `media_url` is a link anyone who may read the request can open."""
+    view = _request(case, taxonomy, lang, media)
     if not unmasked:
         view |= {name: mask_phone(view[name]) for name in TEXT_FIELDS if view[name]}
     return view
 
 
-def _request(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
+def _request(case: Case, taxonomy: Taxonomy, lang: str, media: str) -> dict[str, Any]:
     category = taxonomy.categories.get(case.category)
     location = case.location
     return {
@@ -203,8 +206,18 @@ def _request(case: Case, taxonomy: Taxonomy, lang: str) -> dict[str, Any]:
         "zipcode": None,
         "lat": location.get("lat"),
         "long": location.get("lon"),
-        "media_url": case.attachments[0] if case.attachments else None,
+        "media_url": media_url(case, media),
     }
+
+
+def media_url(case: Case, media: str) -> str | None:
+    """The report's first photo as the media address serves it, or the first link the
+    report came with (Open311's own `media_url`)."""
+    photo_ids = referenced(case.attachments)
+    if photo_ids:
+        return f"{media}/{photo_ids[0]}"
+    links = [attachment for attachment in case.attachments if attachment.startswith("http")]
+    return links[0] if links else None
 
 
 def status_notes(case: Case, lang: str) -> str:

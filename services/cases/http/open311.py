@@ -43,6 +43,7 @@ from services.cases.http.open311_document import (
 from services.cases.http.open311_route import (
     BASE,
     FORMAT,
+    MEDIA_PATH,
     Params,
     RequestForm,
     RequestsQuery,
@@ -162,7 +163,9 @@ class Open311Http:
                 if params.get("service_request_id")
                 else _public_search(parts, params)
             )
-            return 200, [open311.public_view(case, taxonomy, language) for case in cases]
+            return 200, [
+                open311.public_view(case, taxonomy, language, media_base(request)) for case in cases
+            ]
         cases = (
             _by_ids(store, params["service_request_id"], actor.sees, open311.MAX_ROWS)
             if params.get("service_request_id")
@@ -171,7 +174,9 @@ class Open311Http:
             ).cases
         )
         return 200, [
-            open311.request_view(case, taxonomy, language, unmasked=actor.is_admin)
+            open311.request_view(
+                case, taxonomy, language, media_base(request), unmasked=actor.is_admin
+            )
             for case in cases
         ]
 
@@ -191,9 +196,13 @@ class Open311Http:
         taxonomy = self.parts.taxonomy
         if actor is None:
             case = _public_case(self.parts, request_id, params.get("jurisdiction_id"))
-            return 200, [open311.public_view(case, taxonomy, language)]
+            return 200, [open311.public_view(case, taxonomy, language, media_base(request))]
         case = actions.get(self.parts.store, request_id, actor.sees)
-        return 200, [open311.request_view(case, taxonomy, language, unmasked=actor.is_admin)]
+        return 200, [
+            open311.request_view(
+                case, taxonomy, language, media_base(request), unmasked=actor.is_admin
+            )
+        ]
 
     @open311_route(
         "GET",
@@ -298,6 +307,11 @@ def _public_by_ids(parts: Parts, params: dict[str, Any]) -> list:
         )
         if open311.is_public(case, parts.taxonomy)
     ]
+
+
+def media_base(request) -> str:
+    """Where this endpoint serves the photos of requests (PhotosHttp's media route)."""
+    return f"{request.host_url.rstrip('/')}{MEDIA_PATH}"
 
 
 def _public_case(parts: Parts, reference: str, jurisdiction_id: str | None):

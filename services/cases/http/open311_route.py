@@ -42,6 +42,7 @@ from services.cases.http.schemas import CATEGORY, CODE, SLUG, URL
 
 FORMAT = f"<any({', '.join(FORMATS)}):fmt>"
 BASE = "/open311/v2"
+MEDIA_PATH = f"{BASE}/media"  # the photos of requests, their `media_url` (http/photos.py)
 # What the spec calls a bad request (400): all a request can say wrong, a reused key too
 BAD_REQUESTS = (UnknownArea, UnknownCategory, InvalidRequest, IdempotencyKeyReused)
 # The spec's statuses: a missing, unknown or insufficient key is its 403 (it has no 401)

@@ -15,6 +15,9 @@ from lianxin.access.actors import Actor
 from lianxin.clock import utc_now
 from lianxin.store.lease import LeaseBusy
 from services.cases.app import actions, photos
+from services.cases.compose import Parts
+from services.cases.domain import open311
+from services.cases.domain.case import Case, CaseNotFound
 from services.cases.domain.photos import (
     MAX_PHOTO_BYTES,
     MAX_PHOTOS_PER_STEP,
@@ -26,6 +29,7 @@ from services.cases.domain.photos import (
     reference,
 )
 from services.cases.http.errors import http
+from services.cases.http.open311_route import MEDIA_PATH
 from services.cases.http.schemas import Instant
 
 # the largest upload: nine photos of the largest size, and the form around them
@@ -131,10 +135,41 @@ class PhotosHttp:
     def get_photo_thumbnail(self, request, actor, photo_id):
         return self._photo(actor, photo_id, "thumb")
 
+    @http(
+        "GET",
+        f"{MEDIA_PATH}/<string:photo_id>",
+        summary="A photo of an Open311 request (its media_url): without a key, of a public "
+        "request only; with one, of any case the key may read",
+        responses={200: None},
+        raises=(PhotoNotFound,),
+        scope="read",
+        public=True,
+    )
+    def get_request_media(self, request, actor, photo_id):
+        parts = self.parts
+        if actor is None:
+            public = photos.case_visible(lambda case_id: _public(parts, case_id))
+            photo, content = photos.read(parts.photos, photo_id, "full", None, public)
+            return photo_response(photo, content)
+        return self._photo(actor, photo_id, "full")
+
     def _photo(self, actor: Actor, photo_id: str, variant: str) -> Response:
         store = self.parts.store
         visible = photos.case_visible(lambda case_id: actions.get(store, case_id, actor.sees))
         photo, content = photos.read(
             self.parts.photos, photo_id, variant, uploader_of(actor), visible
         )
-        return Response(content, status=200, mimetype=photo.content_type, headers=PHOTO_HEADERS)
+        return photo_response(photo, content)
+
+
+def photo_response(photo: Photo, content: bytes) -> Response:
+    return Response(content, status=200, mimetype=photo.content_type, headers=PHOTO_HEADERS)
+
+
+def _public(parts: Parts, case_id: str) -> Case:
+    """The case if the public may see it (a sorted case of a public category); else not
+    found, as a missing one."""
+    case = actions.get(parts.store, case_id, lambda community_id: True)
+    if not open311.is_public(case, parts.taxonomy):
+        raise CaseNotFound(case_id)
+    return case

@@ -190,3 +190,17 @@ def test_xml_text_is_escaped_where_it_lands():
     xml = open311.to_xml("errors", open311.errors(400, markup))
     assert b"<b>" not in xml and b"<![CDATA[" not in xml
     assert ElementTree.fromstring(xml).findtext("error/description") == markup
+
+
+def test_media_url_is_the_reports_first_photo_where_the_endpoint_serves_it_or_its_first_link():
+    media = "https://lianxin.example.cn/open311/v2/media"
+    photo = "photo:ph_abcdefghijklmnopqrstuvwx"
+    with_photo = replace(triaged(), attachments=("https://example.org/a.jpg", photo))
+    assert open311.public_view(with_photo, TAXONOMY, "zh", media)["media_url"] == (
+        f"{media}/ph_abcdefghijklmnopqrstuvwx"
+    )
+    linked = replace(triaged(), attachments=("https://example.org/a.jpg",))
+    assert open311.request_view(linked, TAXONOMY, "en", media)["media_url"] == (
+        "https://example.org/a.jpg"
+    )
+    assert open311.public_view(triaged(), TAXONOMY, "zh", media)["media_url"] is None
