@@ -171,3 +171,26 @@ def test_a_public_requests_photo_is_its_open311_media_url_and_a_private_ones_is_
         assert requests.get(f"{media}/{hidden['id']}", timeout=10).status_code == 404
     # a key that may read the dispute reads its photo there too
     assert requests.get(f"{media}/{private_photo['id']}", headers=crew.staff, timeout=10).ok
+
+
+def test_a_private_cases_details_and_photos_are_for_its_assignee_and_officials_only(stack, crew):
+    """Another volunteer's token reads that the dispute exists, not what it is about."""
+    photo = upload(stack, crew.hotline, crew.place, jpeg_with_gps(64, 48)).json()["photos"][0]
+    case, assignee = crew.accepted(
+        description="楼上邻居半夜吵架 neighbours quarrel at night",
+        category="dispute.neighbour",
+        attachments=[photo["reference"]],
+    )
+    assert case["private"] is True
+    other = crew.volunteer(
+        crew.id("repair-7" if case["assignee"] != crew.id("repair-7") else "repair-6")
+    )
+    url = f"{stack.url('cases')}/v1/cases/{case['id']}"
+    seen = requests.get(url, headers=other, timeout=10).json()
+    assert (seen["number"], seen["state"]) == (case["number"], case["state"])
+    assert seen["description"] == "" and seen["attachments"] == [] and seen["reporter"] is None
+    assert read(stack, other, photo).status_code == 404
+    for insider in (assignee, crew.staff):
+        detailed = requests.get(url, headers=insider, timeout=10).json()
+        assert "吵架" in detailed["description"] and detailed["attachments"]
+        assert read(stack, insider, photo).status_code == 200

@@ -22,6 +22,7 @@ from services.cases.app.intake import ChannelNotAllowed, IdempotencyKeyReused, r
 from services.cases.domain.areas import UnknownArea
 from services.cases.domain.areas import listing as area_listing
 from services.cases.domain.case import Case, CaseNotFound
+from services.cases.domain.disclosure import Viewer, sees_details
 from services.cases.domain.intake import Report
 from services.cases.domain.photos import PhotoNotAttachable
 from services.cases.domain.triage import UnknownCategory
@@ -68,7 +69,12 @@ CASE_ANSWER = CaseSchema()  # every action answers the case: built once, not per
 
 
 def shown(case: Case, actor) -> dict:
-    return CASE_ANSWER.dump(case_view(case, unmasked=actor.is_admin))
+    details = sees_details(case, viewer(actor))
+    return CASE_ANSWER.dump(case_view(case, unmasked=actor.is_admin, details=details))
+
+
+def viewer(actor) -> Viewer:
+    return Viewer(actor.person_id, actor.role)
 
 
 def act(store, request, actor, case_id: str, decide: Decide) -> tuple[int, dict]:

@@ -18,6 +18,7 @@ from services.cases.app import actions, photos
 from services.cases.compose import Parts
 from services.cases.domain import open311
 from services.cases.domain.case import Case, CaseNotFound
+from services.cases.domain.disclosure import sees_details
 from services.cases.domain.photos import (
     MAX_PHOTO_BYTES,
     MAX_PHOTOS_PER_STEP,
@@ -28,6 +29,7 @@ from services.cases.domain.photos import (
     Uploader,
     reference,
 )
+from services.cases.http.cases import viewer
 from services.cases.http.errors import http
 from services.cases.http.open311_route import MEDIA_PATH
 from services.cases.http.schemas import Instant
@@ -155,7 +157,7 @@ class PhotosHttp:
 
     def _photo(self, actor: Actor, photo_id: str, variant: str) -> Response:
         store = self.parts.store
-        visible = photos.case_visible(lambda case_id: actions.get(store, case_id, actor.sees))
+        visible = photos.case_visible(lambda case_id: _detailed(store, case_id, actor))
         photo, content = photos.read(
             self.parts.photos, photo_id, variant, uploader_of(actor), visible
         )
@@ -164,6 +166,14 @@ class PhotosHttp:
 
 def photo_response(photo: Photo, content: bytes) -> Response:
     return Response(content, status=200, mimetype=photo.content_type, headers=PHOTO_HEADERS)
+
+
+def _detailed(store, case_id: str, actor: Actor) -> Case:
+    """The case if the actor may see its details, photos included (domain/disclosure.py)."""
+    case = actions.get(store, case_id, actor.sees)
+    if not sees_details(case, viewer(actor)):
+        raise CaseNotFound(case_id)
+    return case
 
 
 def _public(parts: Parts, case_id: str) -> Case:

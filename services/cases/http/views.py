@@ -25,7 +25,30 @@ def _with_reason(
     return shown
 
 
-def case_view(case: Case, unmasked: bool = False) -> dict[str, Any]:
+WITHHELD = {  # what a private case's view shows of its details to whoever may not see them
+    "description": "",
+    "place": None,
+    "reporter": None,
+    "attachments": [],
+    "resolution": None,
+    "escalation": None,
+    "extension": None,
+}
+
+
+def case_view(case: Case, unmasked: bool = False, details: bool = True) -> dict[str, Any]:
+    """The case as the API shows it; without `details` (a private case, domain/disclosure.py)
+    no text, place, reporter, photo or note of it."""
+    view = _full_view(case, unmasked)
+    if details:
+        return view
+    view |= WITHHELD
+    view["location"] = {"grid_id": case.grid_id}
+    view["timeline"] = [{**step, "note": "", "attachments": []} for step in view["timeline"]]
+    return view
+
+
+def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
     text = (lambda value: value) if unmasked else mask_phone
     reporter = case.reporter or {}
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from services.cases.http.schemas import (
     ResolveSchema,
 )
 from services.cases.http.views import case_view
-from tests.cases.factories import report
+from tests.cases.factories import report, resolved
 
 VALID = {
     "description": "3栋2单元楼道灯坏了",
@@ -147,3 +148,17 @@ def test_a_shown_case_names_its_readable_number_and_its_time():
     case = report().case
     assert shown(case)["reported_at"] == case.reported_at.isoformat()
     assert shown(case)["number"] == "JX-20260306-0001"
+
+
+def test_a_private_case_without_details_shows_that_it_exists_and_nothing_of_the_household():
+    case = resolved(category="dispute.neighbour", description="302室和402室为漏水吵架 13812345678")
+    case = replace(case, attachments=("photo:ph_abcdefghijklmnopqrstuvwx",))
+    full = case_view(case)
+    assert "漏水" in full["description"] and full["attachments"]
+    withheld = case_view(case, details=False)
+    assert (withheld["number"], withheld["state"]) == (case.number, case.state)
+    assert withheld["location"] == {"grid_id": case.grid_id}
+    shown = str(withheld)
+    for detail in ("302", "漏水", "5678", "ph_abc", case.resolution, "5栋"):
+        assert detail not in shown, detail
+    assert [step["action"] for step in withheld["timeline"]] == [s.action for s in case.timeline]
