@@ -83,7 +83,7 @@ class ImportQuery(Schema):
 
 # -- bodies ---------------------------------------------------------------------------------
 
-IMPORT_FILE_NAME = r"^(areas|people|teams|rotas)\.csv$|^[A-Za-z0-9_-]{1,60}\.ya?ml$"
+IMPORT_FILE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$"  # a file's name, no folder
 
 
 class ImportFileBody(Schema):
@@ -92,7 +92,8 @@ class ImportFileBody(Schema):
 
     name = fields.String(
         required=True,
-        validate=validate.Regexp(IMPORT_FILE_NAME, error="areas|people|teams|rotas.csv or .yaml"),
+        validate=validate.Regexp(IMPORT_FILE_NAME, error="A file's name: a-z, 0-9, _, - and ."),
+        metadata={"description": "areas|people|teams|rotas.csv, or <any>.yaml"},
     )
     text = fields.String(required=True, validate=validate.Length(min=1, max=60_000))
 
