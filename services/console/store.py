@@ -8,8 +8,8 @@
 - `rate_windows`: one counter per limit, who it counts and window (domain/limits.py);
 - `uploads`: an import file checked by roster's dry run, kept for its apply, `_id` = the
   session id's digest (one per session; domain/imports.py). Its text (names and phone
-  numbers) goes when it is applied, when the session ends, or when it is read 30 minutes
-  after its check.
+  numbers) goes when it is applied, when the session checks another file, and when the
+  session ends; after 30 minutes it can no longer be applied.
 
 Each is changed under its lease (lianxin.store.typed.Aggregates); none causes an event.
 """

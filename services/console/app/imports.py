@@ -60,12 +60,10 @@ def apply(desk: Desk, store: ConsoleStore, digest: str, now: datetime) -> Upload
 
 def last_check(desk: Desk, store: ConsoleStore, now: datetime) -> dict[str, Any]:
     """What the import page shows: the session's last checked file, its rejected rows
-    and counts, and whether it was applied. A check too old to apply is forgotten."""
+    and counts, and whether it was applied. A check too old to apply is not shown (a GET
+    changes nothing: it goes with the next check or the session's end)."""
     require_importer(desk.session.role)
     upload = store.upload(desk.session.id_digest)
-    if upload is not None and upload.stale(now):
-        store.forget_upload(upload.session)
-        upload = None
-    if upload is None:
+    if upload is None or upload.stale(now):
         return {"upload": None, "rejected": []}
     return {"upload": upload, "rejected": rejected_rows(upload.check.get("rejected", ()))}
