@@ -94,6 +94,11 @@ def test_a_file_with_a_bad_row_is_checked_storing_nothing_then_fixed_and_applied
                                max_redirects=0)  # fmt: skip
     assert forged.status == 403
 
+    file = {"name": "people.csv", "mimeType": "text/csv", "buffer": people_csv(NEW).encode()}
+    unsigned = page.request.post(f"{console}/imports", multipart={"file": file}, max_redirects=0)
+    assert unsigned.status == 403  # a form without its CSRF token checks nothing
+    assert page.request.get(f"{console}/imports/apply", max_redirects=0).status in (404, 405)
+
     page.goto(f"{console}/people?q={NEW[0]}")
     row = page.locator(f"#person-{NEW[0]}")
     expect(row).to_contain_text("韩*")
@@ -106,6 +111,10 @@ def test_a_file_with_a_bad_row_is_checked_storing_nothing_then_fixed_and_applied
     page.goto(f"{console}/people/{NEW[0]}")
     expect(page.locator("#person-phone")).to_have_text("139****0001")
     assert NEW[2] not in page.content()
+    page.context.add_cookies([{"name": "lx_lang", "value": "en", "url": console}])
+    page.goto(f"{console}/imports")
+    expect(page.get_by_role("heading", name="Import people and areas")).to_be_visible()
+    expect(page.locator("#applied")).to_have_text("Imported.")
 
 
 def test_a_grid_worker_cannot_import_through_the_console_or_roster(
@@ -187,6 +196,10 @@ def test_another_communitys_staff_see_none_of_this_communitys_people(
         upload(page, "people.csv", people_csv(("p-g1-gw-1", "尹秋菊", "13807310343")))
     assert answer.value.status == 403  # roster's refusal, dry run too
     expect(page.get_by_role("alert")).to_contain_text("操作未执行")
+    csrf = page.locator("form[action='/sign-out'] input[name=csrf]").input_value()
+    borrowed = page.request.post(f"{console}/imports/apply", max_redirects=0,
+                                 form={"csrf": csrf, "upload": "a" * 64})  # fmt: skip
+    assert borrowed.status == 409  # nothing this session checked: no one else's upload
     sample = requests.get(f"{console_stack.url('roster')}/v1/people/p-g1-gw-1",
                           headers=helper_headers(console_stack), timeout=10)  # fmt: skip
     assert sample.json()["community_id"] == COMMUNITY
