@@ -192,11 +192,11 @@ def test_another_communitys_staff_see_none_of_this_communitys_people(
     expect(page.locator("#area-tree")).not_to_contain_text("jingxiang")
 
     page.goto(f"{console}/imports")  # a row of this community, written from the other one
+    csrf = page.locator("form[action='/sign-out'] input[name=csrf]").input_value()
     with page.expect_response(f"{console}/imports") as answer:
         upload(page, "people.csv", people_csv(("p-g1-gw-1", "尹秋菊", "13807310343")))
     assert answer.value.status == 403  # roster's refusal, dry run too
     expect(page.get_by_role("alert")).to_contain_text("操作未执行")
-    csrf = page.locator("form[action='/sign-out'] input[name=csrf]").input_value()
     borrowed = page.request.post(f"{console}/imports/apply", max_redirects=0,
                                  form={"csrf": csrf, "upload": "a" * 64})  # fmt: skip
     assert borrowed.status == 409  # nothing this session checked: no one else's upload
