@@ -247,10 +247,11 @@ class ConsoleStore:
         with self.uploads.change(upload.session) as change:
             change.save(upload)
 
-    @contextmanager
-    def upload_change(self, session_digest: str) -> Iterator[AggregateChange[Upload]]:
-        with self.uploads.change(session_digest) as change:
-            yield change
+    def record_applied(self, upload: Upload) -> None:
+        """The file applied, unless the session has checked another meanwhile."""
+        with self.uploads.change(upload.session) as change:
+            if change.value is not None and change.value.digest == upload.digest:
+                change.save(upload)
 
 
 def _aware(at: datetime) -> datetime:

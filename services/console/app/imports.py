@@ -45,16 +45,17 @@ def check(desk: Desk, store: ConsoleStore, filename: str, content: bytes, now: d
 
 
 def apply(desk: Desk, store: ConsoleStore, digest: str, now: datetime) -> Upload:
-    """Roster imports the kept file the form names, once; NothingToApply when there is
-    none, it is too old, was applied already or had rejected rows."""
+    """Roster imports the kept file the form names; NothingToApply when there is none, it
+    is too old, was applied already or had rejected rows. No lease is held while roster
+    imports (that may take longer than a lease): two applies racing both reach roster,
+    where importing the same file again changes nothing."""
     require_importer(desk.session.role)
-    with store.upload_change(desk.session.id_digest) as change:
-        upload = change.value
-        if upload is None or not upload.may_apply(digest, now):
-            raise NothingToApply("Nothing checked to apply: check the file again.")
-        answer = desk.services.import_file(desk.token, upload.name, upload.text, dry_run=False)
-        done = upload.done(answer)
-        change.save(done)
+    upload = store.upload(desk.session.id_digest)
+    if upload is None or not upload.may_apply(digest, now):
+        raise NothingToApply("Nothing checked to apply: check the file again.")
+    answer = desk.services.import_file(desk.token, upload.name, upload.text, dry_run=False)
+    done = upload.done(answer)
+    store.record_applied(done)
     return done
 
 
