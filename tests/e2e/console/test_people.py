@@ -61,6 +61,11 @@ def test_a_file_with_a_bad_row_is_checked_storing_nothing_then_fixed_and_applied
 ):
     signed_in(page, console, sms, STAFF)
     page.get_by_role("link", name="导入").click()
+    with page.expect_response(f"{console}/imports") as answer:
+        upload(page, "people.xlsx", people_csv(NEW))
+    assert answer.value.status == 400
+    expect(page.locator("#import-file-error")).to_contain_text("只能导入 .csv、.yaml 或 .yml 文件")
+    expect(page.get_by_label("导入文件")).to_have_attribute("aria-invalid", "true")
     upload(page, "people.csv", people_csv(NEW, BAD))
     rejected = page.locator("#import-rejected tbody tr")  # a line per reason
     expect(rejected.filter(has_text="Digits only.")).to_contain_text("people.csv:3")
@@ -108,6 +113,13 @@ def test_a_file_with_a_bad_row_is_checked_storing_nothing_then_fixed_and_applied
     source = page.content()
     assert not re.search(r"1[3-9]\d{9}", source), "a whole phone number in the page source"
     page.screenshot(path=str(SCREENSHOTS / "console-people.png"), full_page=True)
+    first = page.locator("#people tbody tr").first.get_attribute("id")
+    page.locator("#people-next").click()  # the sample's 103 people and more: pages of 50
+    expect(page.locator("#people tbody tr").first).not_to_have_attribute("id", first or "")
+    expect(page.locator("#people tbody tr")).not_to_have_count(0)
+    page.goto(f"{console}/areas")
+    expect(page.locator("#area-jingxiang-g3")).to_contain_text("第三网格")
+    page.screenshot(path=str(SCREENSHOTS / "console-people-areas.png"), full_page=True)
     page.goto(f"{console}/people/{NEW[0]}")
     expect(page.locator("#person-phone")).to_have_text("139****0001")
     assert NEW[2] not in page.content()
