@@ -15,11 +15,13 @@ from services.console.events import READS
 from services.console.http.assets import AssetRoutes
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
+from services.console.http.registry import RegistryPages
 from services.console.http.sign_in import SignInPages
 
 
 class ConsoleService(
-    SignInPages, HomePages, CasePages, AssetRoutes, PersonAccessReplica, HealthCheck
+    SignInPages, HomePages, CasePages, AssetRoutes, PersonAccessReplica, HealthCheck,
+    RegistryPages,
 ):
     name = "console"
 

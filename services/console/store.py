@@ -5,13 +5,18 @@
 - `sign_in_codes`: the current code of a phone number, `_id` = the phone's digest;
 - `people` and `phones`: who may sign in, from roster's `person.changed`, and the index of
   them by the digest of their SMS number (domain/phones.py);
-- `rate_windows`: one counter per limit, who it counts and window (domain/limits.py).
+- `rate_windows`: one counter per limit, who it counts and window (domain/limits.py);
+- `uploads`: an import file checked by roster's dry run, kept for its apply, `_id` = the
+  session id's digest (one per session; domain/imports.py). Its text (names and phone
+  numbers) goes when it is applied, when the session checks another file, and when the
+  session ends; after 30 minutes it can no longer be applied.
 
 Each is changed under its lease (lianxin.store.typed.Aggregates); none causes an event.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,6 +25,7 @@ from typing import Any
 from lianxin.store.repository import StoreContext
 from lianxin.store.typed import DOCUMENTS, AggregateChange, Aggregates, Codec
 from services.console.domain.codes import SignInCode
+from services.console.domain.imports import Upload
 from services.console.domain.limits import Limit
 from services.console.domain.sessions import Scope, Session
 from services.console.domain.staff import StaffMember
@@ -99,9 +105,38 @@ def _member_from(document: Mapping[str, Any]) -> StaffMember:
     )
 
 
+def _upload_document(upload: Upload) -> Mapping[str, Any]:
+    return {
+        "person_id": upload.person_id,
+        "community_id": upload.community_id,
+        "name": upload.name,
+        "text": upload.text,
+        "digest": upload.digest,
+        "checked_at": upload.checked_at,
+        "check": json.dumps(upload.check, ensure_ascii=False),  # one text: no key is a path
+        "applied": None if upload.applied is None else json.dumps(upload.applied),
+    }
+
+
+def _upload_from(document: Mapping[str, Any]) -> Upload:
+    applied = document.get("applied")
+    return Upload(
+        session=document["_id"],
+        person_id=document["person_id"],
+        community_id=document["community_id"],
+        name=document["name"],
+        text=document["text"],
+        digest=document["digest"],
+        checked_at=_aware(document["checked_at"]),
+        check=json.loads(document["check"]),
+        applied=None if applied is None else json.loads(applied),
+    )
+
+
 SESSIONS = Codec(_session_document, _session_from)
 CODES = Codec(_code_document, _code_from)
 MEMBERS = Codec(_member_document, _member_from)
+UPLOADS = Codec(_upload_document, _upload_from)
 
 
 class ConsoleStore:
@@ -111,6 +146,7 @@ class ConsoleStore:
         self.people = Aggregates(context, "people", MEMBERS)
         self.phones = Aggregates(context, "phones", DOCUMENTS)
         self.windows = Aggregates(context, "rate_windows", DOCUMENTS)
+        self.uploads = Aggregates(context, "uploads", UPLOADS)
 
     def ensure_indexes(self) -> None:
         """None: every read is by `_id`."""
@@ -119,7 +155,14 @@ class ConsoleStore:
         """Leases left by a crash; nothing here has an outbox to publish."""
         return sum(
             aggregates.recover()
-            for aggregates in (self.sessions, self.codes, self.people, self.phones, self.windows)
+            for aggregates in (
+                self.sessions,
+                self.codes,
+                self.people,
+                self.phones,
+                self.windows,
+                self.uploads,
+            )
         )
 
     # -- sessions --------------------------------------------------------------------------
@@ -137,9 +180,11 @@ class ConsoleStore:
                 change.save(session)
 
     def end_session(self, id_digest: str) -> None:
+        """The session, and the import file it checked (which may hold phone numbers)."""
         with self.sessions.change(id_digest) as change:
             if change.value is not None:
                 change.remove()
+        self.forget_upload(id_digest)
 
     # -- codes -----------------------------------------------------------------------------
 
@@ -186,6 +231,27 @@ class ConsoleStore:
                 return False
             change.save({"used": used + 1})
             return True
+
+    # -- uploads --------------------------------------------------------------------------
+
+    def upload(self, session_digest: str) -> Upload | None:
+        return self.uploads.get(session_digest)
+
+    def forget_upload(self, session_digest: str) -> None:
+        with self.uploads.change(session_digest) as change:
+            if change.value is not None:
+                change.remove()
+
+    def keep_upload(self, upload: Upload) -> None:
+        """The session's checked file, in place of the one it checked before."""
+        with self.uploads.change(upload.session) as change:
+            change.save(upload)
+
+    def record_applied(self, upload: Upload) -> None:
+        """The file applied, unless the session has checked another meanwhile."""
+        with self.uploads.change(upload.session) as change:
+            if change.value is not None and change.value.digest == upload.digest:
+                change.save(upload)
 
 
 def _aware(at: datetime) -> datetime:

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -26,13 +25,7 @@ from lianxin.clock import utc_now
 from lianxin.store.admin import service_context
 from services.roster import compose
 from services.roster.app import registry, views
-from services.roster.domain.rows import (
-    ROWS,
-    ImportFileError,
-    Row,
-    rows_from_csv,
-    rows_from_document,
-)
+from services.roster.domain.rows import YAML_SUFFIXES, ImportFileError, Row, rows_from_file
 from services.roster.store import RosterStore
 
 console = Console()
@@ -48,7 +41,7 @@ def read(paths: Iterable[Path]) -> list[Row]:
     rows: list[Row] = []
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix in (".csv", ".yaml", ".yml"))
+            files = sorted(p for p in path.iterdir() if p.suffix in (".csv", *YAML_SUFFIXES))
         else:
             files = [path]
         for file in files:
@@ -57,18 +50,7 @@ def read(paths: Iterable[Path]) -> list[Row]:
 
 
 def read_file(path: Path) -> list[Row]:
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix == ".csv":
-        if path.stem not in ROWS or path.stem == "policies":
-            raise ImportFileError(f"{path.name}: name a CSV file areas, people, teams or rotas.")
-        return rows_from_csv(path.stem, text, path.name)
-    if path.suffix in (".yaml", ".yml"):
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ImportFileError(f"{path.name}: not valid YAML ({exc}).") from None
-        return rows_from_document(document, path.name)
-    raise ImportFileError(f"{path.name}: import .csv or .yaml files.")
+    return rows_from_file(path.name, path.read_text(encoding="utf-8-sig"))
 
 
 @contextmanager

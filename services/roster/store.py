@@ -5,7 +5,10 @@ Aggregates (changed under their lease, events in their outbox; lianxin.store.typ
   (its Overrides), and, as plain documents, areas/<code>, people/<person>,
   teams/<community>:<team>, rotas/<rota>, policies/<community>, rota_clocks/<rota>.
 Derived documents, rebuilt after an import: lookups/grid:<grid> (the rotas that can
-take a case in a grid, its own first, then its neighbours') and lookups/team:<team>.
+take a case in a grid, its own first, then its neighbours'), lookups/team:<team>, and
+lookups/people:<community> (the community's people listing, as one JSON text: FerretDB
+decodes one text field of 2,100 people in 5 ms where as many list entries of fields take
+0.12 s).
 Ledger lines, hours/<entry>: each written once, with its event, as an aggregate of
 its own, and never changed after (services.roster.app.hours).
 Append-only: offers/<offer> (a person's offers), no_shows/<rota>:<person>:<start>,
@@ -20,6 +23,7 @@ fresh every time.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -71,7 +75,7 @@ class RosterStore:
         self.db["areas"].create_index(
             [("community_id", ASCENDING), ("kind", ASCENDING), ("_id", ASCENDING)]
         )
-        for collection in ("teams", "rotas"):
+        for collection in ("teams", "rotas", "people"):  # people: the listing's rebuild
             self.db[collection].create_index([("community_id", ASCENDING)])
         self.db["offers"].create_index([("person_id", ASCENDING), ("made_at", DESCENDING)])
         self.db["hours"].create_index([("person_id", ASCENDING), ("at", ASCENDING)])
@@ -138,6 +142,16 @@ class RosterStore:
         """A derived or projected document, replaced whole by `_id`."""
         self.db[collection].replace_one({"_id": document["_id"]}, dict(document), upsert=True)
 
+    def people_listing(self, community_id: str) -> list[dict[str, Any]] | None:
+        """The community's people listing (app.registry.rebuild_people_listing), by `_id`;
+        None when no import has built it yet."""
+        found = self.find("lookups", f"people:{community_id}")
+        return json.loads(found["people"]) if found else None
+
+    def put_people_listing(self, community_id: str, entries: list[dict[str, Any]]) -> None:
+        text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+        self.put("lookups", {"_id": f"people:{community_id}", "people": text})
+
     def insert(self, collection: str, document: Mapping[str, Any]) -> bool:
         """An append-only record; False when one with its `_id` exists (a redelivery)."""
         try:
@@ -149,7 +163,7 @@ class RosterStore:
     # -- listings, reports and exports (filtered, each with its index) -----------------------
 
     def of_community(self, kind: str, community_id: str) -> list[dict[str, Any]]:
-        """Index (community_id): imports rebuild lookups from these; admin listings."""
+        """Index (community_id): imports rebuild lookups and the people listing from these."""
         return self.records[kind].query({"community_id": community_id})
 
     def areas(self, community_id: str, kind: str | None, after: str | None) -> list[dict]:

@@ -133,6 +133,45 @@ def test_the_http_import_checks_first_refuses_rejected_rows_and_keeps_to_the_key
     assert done.json()["changed"]["rotas"] == 3
 
 
+def test_a_staff_member_imports_a_file_into_their_own_community_only_and_the_list_shows_it(
+    stack, keys, place
+):
+    """POST /v1/imports/file reads an uploaded file as the CLI reads it; an `act` key
+    imports nothing on its own, nor with a volunteer's token; a staff member's token
+    imports into their community and no other. GET /v1/people lists it, masked."""
+    url = f"{roster(stack)}/v1/imports/file"
+    mine = keys.issue(["read", "act"], ["*"])  # as the console's key: every community
+    staff = client(mine, keys.person_token(f"{place}-staff", "staff", [place]))
+    row = f"{place}-new,{place},新来的,13900000001,{place}-g2"
+    text = f"id,community,name,phone,home_grids\n{row}\n"
+    body = {"name": "people.csv", "text": text}
+    dry = staff.post(url, params={"dry_run": "true"}, json=body, timeout=10)
+    assert dry.status_code == 200 and dry.json()["accepted"]["people"] == 1, dry.text
+    assert client(mine).get(f"{roster(stack)}/v1/people/{place}-new", timeout=5).status_code == 404
+    volunteer = client(mine, keys.person_token(f"{place}-v1", "volunteer", [place]))
+    for refused in (client(mine), volunteer):
+        assert refused.post(url, json=body, timeout=10).status_code == 403
+    unread = staff.post(url, json={**body, "name": "shifts.csv"}, timeout=10)
+    assert unread.status_code == 400 and unread.json()["error"]["code"] == "invalid_file"
+    elsewhere = text.replace(f",{place},", ",jingxiang,").replace(f"{place}-g2", "jingxiang-g2")
+    assert staff.post(url, json={**body, "text": elsewhere}, timeout=10).status_code == 403
+    done = staff.post(url, json=body, timeout=10)
+    assert done.status_code == 200 and done.json()["changed"]["people"] == 1, done.text
+
+    listing = client(mine).get(
+        f"{roster(stack)}/v1/people", params={"community_id": place, "grid_id": f"{place}-g2"},
+        timeout=5,
+    )  # fmt: skip
+    listed = {p["person_id"]: p for p in listing.json()["people"]}
+    assert listed[f"{place}-new"]["phone"] == "139****0001"
+    assert listed[f"{place}-new"]["display_name"] == "新**"
+    other = keys.issue(["read"], ["jingxiang"])
+    answer = client(other).get(
+        f"{roster(stack)}/v1/people", params={"community_id": place}, timeout=5
+    )
+    assert answer.status_code == 404
+
+
 def test_a_community_admin_cannot_move_another_communitys_records_into_its_own(
     stack, admin_key, keys
 ):

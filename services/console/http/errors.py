@@ -8,6 +8,7 @@ An answer of another service's keeps its status (ApiError, `None` below).
 from __future__ import annotations
 
 from services.console.apis import ApiError, ApiUnavailable
+from services.console.domain.imports import NothingToApply, StaffOnly
 from services.console.domain.queue import NotVisible
 
 
@@ -28,6 +29,8 @@ ERRORS = {
     CsrfRefused: (403, "csrf"),
     NotVisible: (404, "not_found"),
     PageNotFound: (404, "not_found"),
+    StaffOnly: (403, "staff_only"),
+    NothingToApply: (409, "nothing_to_apply"),
     ApiUnavailable: (503, "unavailable"),
     ApiError: (None, "refused"),
 }

@@ -50,6 +50,8 @@ ERROR_LABELS = {  # code → (title, text) label keys
     "csrf": ("forbidden_title", "forbidden_text"),
     "invalid_request": ("invalid_title", "invalid_title"),
     "unavailable": ("unavailable_title", "unavailable_text"),
+    "staff_only": ("forbidden_title", "staff_only_text"),
+    "nothing_to_apply": ("refused", "nothing_to_apply_text"),
 }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lianxin.access.actors import Forbidden
+from lianxin.access.actors import Actor, Forbidden
 from lianxin.privacy import mask_name
 from services.roster.app.duty import restart_clock
 from services.roster.domain import imports
@@ -40,6 +40,7 @@ PROFILE = (
 )
 
 ACCESS = ("community_id", "roles", "active")  # what a person may do, and where
+LISTED = ("name", "phone", "roles", "teams", "home_grids", "active")  # a person's listing entry
 
 
 class StoredDefinitions:
@@ -57,6 +58,19 @@ class ImportResult:
     plan: ImportPlan
     applied: bool
     changed: Mapping[str, int]
+
+
+def importing_communities(actor: Actor) -> frozenset[str] | None:
+    """The communities `actor` may import into (None: all). An admin key imports into its
+    communities; a staff member, acting with their person token through a key that may
+    `act` (the console's), into their own community only, whatever the key covers; anyone
+    else into none (Forbidden). So a key that may only act imports nothing on its own."""
+    if actor.is_admin:
+        return actor.visible_communities()
+    communities = actor.visible_communities()
+    if actor.role == "staff" and actor.can("act") and communities:
+        return communities
+    raise Forbidden("Only an admin key, or a staff member for their own community, imports.")
 
 
 def import_rows(
@@ -91,6 +105,8 @@ def apply(store: RosterStore, plan: ImportPlan, now: datetime) -> dict[str, int]
         communities.add(document["community_id"])
     for document in plan.documents["people"]:
         changed["people"] += _save_person(store, document, now)
+        communities.add(document["community_id"])
+    communities.update(move.source for move in plan.moves if move.kind == "people")
     for document in plan.documents["teams"]:
         changed["teams"] += _replace(store, "teams", document)
         communities.add(document["community_id"])
@@ -197,7 +213,9 @@ def person_changed(person: Mapping[str, Any], now: datetime):
 def rebuild_lookups(store: RosterStore, community_id: str) -> None:
     """For each grid of the community, the rotas that can take its cases: those serving
     it (distance 0), then those serving a neighbouring grid (distance 1). For each team,
-    its rotas. Recomputed whole from the definitions, so running it twice is harmless."""
+    its rotas. The community's people listing. Recomputed whole from the definitions, so
+    running it twice is harmless."""
+    rebuild_people_listing(store, community_id)
     areas = store.of_community("areas", community_id)
     grids = {a["_id"]: a for a in areas if a["kind"] == "grid" and not a.get("removed")}
     neighbours: dict[str, set[str]] = {grid: set() for grid in grids}
@@ -237,3 +255,16 @@ def rebuild_lookups(store: RosterStore, community_id: str) -> None:
             "lookups",
             {"_id": f"team:{community_id}:{code}", "community_id": community_id, "rotas": ids},
         )
+
+
+def rebuild_people_listing(store: RosterStore, community_id: str) -> list[dict[str, Any]]:
+    """The community's people as its listing shows them (GET /v1/people), kept as one
+    document read by `_id`: on FerretDB a page filtered by community scans every person of
+    every community (0.91 s with 2,103 people), a page from this document takes 21 ms. A
+    profile changes only by import, which rebuilds it for every community it touches."""
+    entries = [
+        {"id": person["_id"], **{name: person.get(name) for name in LISTED}}
+        for person in sorted(store.of_community("people", community_id), key=lambda p: p["_id"])
+    ]
+    store.put_people_listing(community_id, entries)
+    return entries

@@ -14,6 +14,7 @@ from lianxin.privacy import mask_name, mask_phone
 from lianxin.spreadsheets import to_csv
 from services.roster.app import hours
 from services.roster.app.duty import PersonNotFound, duty_of
+from services.roster.app.registry import rebuild_people_listing
 from services.roster.domain import dispatch as dispatching
 from services.roster.domain import ledger
 from services.roster.domain import rota as rotas
@@ -58,6 +59,49 @@ def person(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
             for contact in found.get("contacts", ())
         ]
     return shown
+
+
+def people(store: RosterStore, query: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """A page of the community's people, by id, with those the filters match (role, home
+    grid, team, `q` in the id or the name); names and phone numbers masked but to admin
+    keys. Read from the community's listing document (one read by `_id`), built here once
+    when no import has built it yet."""
+    community = query["community_id"]
+    _visible(actor, community, f"community {community}")
+    entries = store.people_listing(community)
+    if entries is None:
+        entries = rebuild_people_listing(store, community)
+    found = [entry for entry in entries if _matches(entry, query)]
+    after = query.get("after")
+    page = [entry for entry in found if after is None or entry["id"] > after][: query["limit"]]
+    more = bool(page) and page[-1]["id"] != found[-1]["id"]
+    return {
+        "community_id": community,
+        "total": len(found),
+        "people": [_listed(entry, actor) for entry in page],
+        "next_after": page[-1]["id"] if more else None,
+    }
+
+
+def _matches(entry: dict[str, Any], query: dict[str, Any]) -> bool:
+    text = (query.get("q") or "").casefold()
+    return (
+        (not query.get("role") or query["role"] in entry["roles"])
+        and (not query.get("grid_id") or query["grid_id"] in entry["home_grids"])
+        and (not query.get("team") or query["team"] in entry["teams"])
+        and (not text or text in entry["id"].casefold() or text in entry["name"].casefold())
+        and (query.get("active") is None or entry["active"] == query["active"])
+    )
+
+
+def _listed(entry: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    if actor.is_admin:
+        return {**entry, "display_name": entry["name"]}
+    return {
+        **entry,
+        "display_name": mask_name(entry["name"]),
+        "phone": mask_phone(entry.get("phone") or "") or None,
+    }
 
 
 def _masked_address(address: str) -> str:

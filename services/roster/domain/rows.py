@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from lianxin.access.actors import ROLES
@@ -217,6 +218,28 @@ ROWS: dict[str, type[Schema]] = {
 
 
 # -- rows from CSV text and YAML (or JSON) documents ---------------------------------------
+
+CSV_KINDS = ("areas", "people", "teams", "rotas")  # a CSV file is named for its kind
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def rows_from_file(name: str, text: str) -> list[Row]:
+    """The rows of one import file, by its name: `people.csv` (areas, people, teams or
+    rotas) or a YAML file with sections. The operator's CLI reads files with it, and
+    roster's API the file a client (the console) uploads: one reading for both."""
+    stem, _, suffix = name.rpartition(".")
+    text = text.removeprefix("\ufeff")  # a spreadsheet's byte order mark
+    if suffix == "csv":
+        if stem not in CSV_KINDS:
+            raise ImportFileError(f"{name}: name a CSV file areas, people, teams or rotas.")
+        return rows_from_csv(stem, text, name)
+    if f".{suffix}" in YAML_SUFFIXES:
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ImportFileError(f"{name}: not valid YAML ({exc}).") from None
+        return rows_from_document(document, name)
+    raise ImportFileError(f"{name}: import .csv or .yaml files.")
 
 
 def rows_from_csv(kind: str, text: str, name: str) -> list[Row]:

@@ -9,6 +9,7 @@ from lianxin.http.entrypoint import route
 from lianxin.store.lease import LeaseBusy
 from services.roster.app import duty, hours, registry, views
 from services.roster.domain import ledger
+from services.roster.domain.rows import ImportFileError
 
 
 class ImportRejected(Exception):
@@ -35,6 +36,7 @@ ERRORS = {
     ledger.OwnHours: (403, "own_hours"),
     ledger.ExceedsCredit: (400, "invalid_request"),
     ImportRejected: (422, "import_rejected"),
+    ImportFileError: (400, "invalid_file"),
 }
 http = route(ERRORS)
 PERSON = (duty.PersonNotFound, views.NotFound)

@@ -8,7 +8,7 @@ from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
 from lianxin.store.lease import LeaseBusy
 from services.roster.app import registry, views
-from services.roster.domain.rows import rows_from_document
+from services.roster.domain.rows import ImportFileError, Row, rows_from_document, rows_from_file
 from services.roster.http.errors import PERSON, ImportRejected, http
 from services.roster.http.schemas import (
     AreaListSchema,
@@ -16,11 +16,14 @@ from services.roster.http.schemas import (
     AreaSchema,
     DispatchSchema,
     ImportBody,
+    ImportFileBody,
     ImportQuery,
     ImportRejectedSchema,
     ImportResultSchema,
     OffersSchema,
     OpenCasesSchema,
+    PeopleQuery,
+    PeopleSchema,
     PersonSchema,
 )
 
@@ -52,6 +55,19 @@ class RegistryHttp:
     )
     def list_areas(self, request, actor, query):
         return 200, AreaListSchema().dump(views.areas(self.parts.store, query, actor))
+
+    @http(
+        "GET",
+        "/v1/people",
+        summary="A community's people, by id, filtered by role, home grid, team, text or "
+        "active (masked but to admin keys)",
+        query=PeopleQuery,
+        responses={200: PeopleSchema},
+        raises=(views.NotFound,),
+        scope="read",
+    )
+    def list_people(self, request, actor, query):
+        return 200, PeopleSchema().dump(views.people(self.parts.store, query, actor))
 
     @http(
         "GET",
@@ -103,24 +119,45 @@ class RegistryHttp:
         "POST",
         "/v1/imports",
         summary="Import areas, people, teams, rotas and policies (JSON rows as in the import "
-        "files); with dry_run, only the check: every rejected row and why",
+        "files); with dry_run, only the check: every rejected row and why. An admin key, or "
+        "a staff member's token through an `act` key (their community only)",
         body=ImportBody,
         query=ImportQuery,
         responses={200: ImportResultSchema, 422: ImportRejectedSchema},
         raises=(ImportRejected, Forbidden, LeaseBusy),
-        scope="admin",
+        scope="act",
     )
     def import_rows(self, request, actor, body, query):
+        return self._import(actor, rows_from_document(body, "body"), query["dry_run"])
+
+    @http(
+        "POST",
+        "/v1/imports/file",
+        summary="Import one file as uploaded (`people.csv`, … or a YAML file with sections), "
+        "read as the operator's CLI reads it; rejected rows name the file and line. Who may: "
+        "as POST /v1/imports",
+        body=ImportFileBody,
+        query=ImportQuery,
+        responses={200: ImportResultSchema, 422: ImportRejectedSchema},
+        raises=(ImportRejected, ImportFileError, Forbidden, LeaseBusy),
+        scope="act",
+    )
+    def import_file(self, request, actor, body, query):
+        return self._import(actor, rows_from_file(body["name"], body["text"]), query["dry_run"])
+
+    def _import(self, actor, rows: list[Row], dry_run: bool):
+        """Check the rows as `actor` may import (registry.importing_communities), and store
+        them unless it is a dry run; rows rejected on a real run are a 422."""
         result = registry.import_rows(
             self.parts.store,
-            rows_from_document(body, "body"),
-            dry_run=query["dry_run"],
+            rows,
+            dry_run=dry_run,
             now=utc_now(),
-            communities=actor.visible_communities(),
+            communities=registry.importing_communities(actor),
         )
-        if not query["dry_run"] and not result.plan.ok:
+        if not dry_run and not result.plan.ok:
             raise ImportRejected(result)
-        return 200, ImportResultSchema().dump(_import_answer(result, query["dry_run"]))
+        return 200, ImportResultSchema().dump(_import_answer(result, dry_run))
 
 
 def _import_answer(result: registry.ImportResult, dry_run: bool) -> dict:

@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from lianxin.access.actors import ROLES
 from lianxin.contracts.roster import AREA_KINDS
 from services.roster.domain.policy import SLUG
 from services.roster.domain.rows import ROTA_ID
@@ -40,6 +41,19 @@ class AreaQuery(Schema):
     )
 
 
+class PeopleQuery(Schema):
+    community_id = fields.String(required=True, validate=SLUG)
+    role = fields.String(validate=validate.OneOf(ROLES))
+    grid_id = fields.String(validate=SLUG, metadata={"description": "a home grid"})
+    team = fields.String(validate=SLUG)
+    q = fields.String(
+        validate=validate.Length(max=50), metadata={"description": "in the id or the name"}
+    )
+    active = fields.Boolean()
+    after = fields.String(validate=SLUG, metadata={"description": "the last id of the page before"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
 class RotaCheckQuery(Schema):
     community_id = fields.String(required=True, validate=SLUG)
     start = fields.AwareDateTime(data_key="from", metadata={"description": "default: now"})
@@ -68,6 +82,20 @@ class ImportQuery(Schema):
 
 
 # -- bodies ---------------------------------------------------------------------------------
+
+IMPORT_FILE_NAME = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$"  # a file's name, no folder
+
+
+class ImportFileBody(Schema):
+    """One import file as it was uploaded: read as the operator's CLI reads a file
+    (domain.rows.rows_from_file), then checked as every import is."""
+
+    name = fields.String(
+        required=True,
+        validate=validate.Regexp(IMPORT_FILE_NAME, error="A file's name: a-z, 0-9, _, - and ."),
+        metadata={"description": "areas|people|teams|rotas.csv, or <any>.yaml"},
+    )
+    text = fields.String(required=True, validate=validate.Length(min=1, max=60_000))
 
 
 class DutyBody(Schema):
@@ -164,6 +192,23 @@ class AreaSchema(Schema):
 
 class AreaListSchema(Schema):
     areas = fields.List(fields.Nested(AreaSchema))
+    next_after = fields.String(allow_none=True)
+
+
+class ListedPerson(Schema):
+    person_id = fields.String(attribute="id")
+    display_name = fields.String(metadata={"description": "masked but to admin keys"})
+    phone = fields.String(allow_none=True, metadata={"description": "masked but to admin keys"})
+    roles = fields.List(fields.String())
+    teams = fields.List(fields.String())
+    home_grids = fields.List(fields.String())
+    active = fields.Boolean()
+
+
+class PeopleSchema(Schema):
+    community_id = fields.String()
+    total = fields.Integer(metadata={"description": "how many the filters match"})
+    people = fields.List(fields.Nested(ListedPerson))
     next_after = fields.String(allow_none=True)
 
 

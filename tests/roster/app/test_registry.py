@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from lianxin.access.actors import Forbidden
+from lianxin.access.actors import Actor, Forbidden
+from lianxin.access.tokens import PersonClaims, combine
 from services.roster.admin import read
-from services.roster.app import dispatch, duty, registry
+from services.roster.app import dispatch, duty, registry, views
 from services.roster.domain.rows import rows_from_document
 from tests.roster.app.case_events import (
     by_type,
@@ -189,3 +190,61 @@ def test_an_import_moves_another_communitys_record_only_with_both_communities(st
     both = {"jingxiang", "c2"}
     assert registry.import_rows(store, move, dry_run=False, now=now, communities=both).applied
     assert store.find("people", "p-repair-2")["community_id"] == "c2"
+    assert "p-repair-2" not in [entry["id"] for entry in store.people_listing("jingxiang")]
+    assert [entry["id"] for entry in store.people_listing("c2")] == ["p-repair-2"]
+
+
+KEY = Actor("k", "console", frozenset({"read", "act"}), frozenset({"*"}))
+
+
+def test_only_an_admin_key_or_a_staff_member_for_their_own_community_imports():
+    """The console's key may act in every community, yet imports nothing on its own; with a
+    staff member's token it imports into that member's community only."""
+    admin = Actor("a", "admin", frozenset({"admin"}), frozenset({"jingxiang"}))
+    assert registry.importing_communities(admin) == {"jingxiang"}
+    staff = combine(KEY, PersonClaims("p-staff-1", "staff", frozenset({"jingxiang"}), None))
+    assert registry.importing_communities(staff) == {"jingxiang"}
+    worker = combine(KEY, PersonClaims("p-g1-gw-1", "grid_worker", frozenset({"jingxiang"}), None))
+    reader = Actor(
+        "r", "reader", frozenset({"read"}), frozenset({"jingxiang"}), "p-staff-1", "staff"
+    )
+    everywhere = combine(KEY, PersonClaims("p-staff-1", "staff", frozenset({"*"}), None))
+    for refused in (KEY, worker, reader, everywhere):
+        with pytest.raises(Forbidden):
+            registry.importing_communities(refused)
+
+
+def test_the_people_listing_follows_every_import_and_pages_by_id(store, community):
+    admin = Actor("a", "admin", frozenset({"admin"}), frozenset({"*"}))
+    query = {"community_id": "jingxiang", "limit": 200}
+    before = views.people(store, query, KEY)
+    total = before["total"]
+    assert total == len(before["people"]) == community.plan.counts()["people"]
+    listed = next(p for p in before["people"] if p["id"] == "p-g1-gw-1")
+    assert listed["display_name"] == "尹**" and listed["phone"] == "138****0343"
+    assert views.people(store, query, admin)["people"][0]["phone"].isdigit()
+
+    added = {"id": "p-new-1", "community": "jingxiang", "name": "新人", "roles": "grid_worker",
+             "home_grids": "jingxiang-g2", "phone": "13900000001"}  # fmt: skip
+    rows = rows_from_document({"people": [added]}, "add.yaml")
+    registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC, communities=None)
+    after = views.people(store, {**query, "grid_id": "jingxiang-g2", "role": "grid_worker"}, KEY)
+    assert "p-new-1" in [p["id"] for p in after["people"]]
+    assert views.people(store, {**query, "q": "新人"}, KEY)["total"] == 1
+
+    first = views.people(store, {**query, "limit": 5}, KEY)
+    second = views.people(store, {**query, "limit": 5, "after": first["next_after"]}, KEY)
+    ids = [p["id"] for p in first["people"] + second["people"]]
+    assert ids == sorted(ids) and len(set(ids)) == 10 and first["total"] == total + 1
+    last = views.people(store, {**query, "after": ids[-1]}, KEY)
+    assert last["next_after"] is None and len(last["people"]) == total + 1 - 10
+    elsewhere = Actor("e", "elsewhere", frozenset({"read"}), frozenset({"c2"}))
+    with pytest.raises(views.NotFound):
+        views.people(store, query, elsewhere)
+
+
+def test_a_listing_no_import_built_is_built_on_first_read(store, community):
+    store.db["lookups"].delete_one({"_id": "people:jingxiang"})
+    found = views.people(store, {"community_id": "jingxiang", "limit": 200}, KEY)
+    assert found["total"] == community.plan.counts()["people"]
+    assert store.people_listing("jingxiang") is not None

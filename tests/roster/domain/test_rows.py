@@ -7,7 +7,12 @@ import pytest
 
 from services.roster.admin import read
 from services.roster.domain.imports import plan
-from services.roster.domain.rows import ImportFileError, rows_from_csv, rows_from_document
+from services.roster.domain.rows import (
+    ImportFileError,
+    rows_from_csv,
+    rows_from_document,
+    rows_from_file,
+)
 from tests.roster.domain.test_imports import COMMUNITY, NOTHING, PEOPLE, TEAMS
 
 
@@ -36,3 +41,21 @@ def test_files_that_are_not_import_files_are_refused(tmp_path):
         read([tmp_path / "shifts.csv"])
     with pytest.raises(ImportFileError, match="unknown sections"):
         rows_from_document({"persons": []}, "x.yaml")
+
+
+def test_an_uploaded_file_is_read_by_its_name_as_the_cli_reads_it():
+    """rows_from_file serves the CLI and POST /v1/imports/file alike: a CSV is named for its
+    kind (a byte order mark from a spreadsheet is dropped), YAML has sections."""
+    text = "\ufeffid,community,name\np-x,jingxiang,王五\n"
+    (row,) = rows_from_file("people.csv", text)
+    assert (row.kind, row.source, row.data["id"]) == ("people", "people.csv:2", "p-x")
+    (row,) = rows_from_file("more.yml", "people:\n  - {id: p-y, community: jingxiang}\n")
+    assert (row.kind, row.source) == ("people", "more.yml: people #1")
+    for name, text, why in (
+        ("policies.csv", "community\njingxiang\n", "name a CSV file"),
+        ("people.txt", "id\n", "import .csv or .yaml"),
+        ("bad.yaml", "people: [unclosed\n", "not valid YAML"),
+        ("list.yaml", "- 1\n", "expected sections"),
+    ):
+        with pytest.raises(ImportFileError, match=why):
+            rows_from_file(name, text)
