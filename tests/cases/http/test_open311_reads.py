@@ -70,8 +70,11 @@ def service():
     return type("Service", (), {"parts": SimpleNamespace(store=store, taxonomy=TAXONOMY)})()
 
 
+REQUEST = SimpleNamespace(host_url="http://cases.test/")  # what a view's media_url names
+
+
 def read(service, actor=None, **params) -> list[dict[str, Any]]:
-    status, body = Open311Http.open311_requests(service, None, params, "zh", actor)
+    status, body = Open311Http.open311_requests(service, REQUEST, params, "zh", actor)
     assert status == 200
     return body
 
@@ -130,11 +133,11 @@ def test_the_public_reads_by_id_only_public_cases_of_the_jurisdiction_asked(serv
 def test_a_private_case_by_id_is_not_found_for_the_public(service):
     for hidden in (DISPUTE, CARE, UNSORTED):
         with pytest.raises(CaseNotFound):
-            Open311Http.open311_request(service, None, {}, "zh", None, hidden.number)
+            Open311Http.open311_request(service, REQUEST, {}, "zh", None, hidden.number)
     elsewhere = {"jurisdiction_id": "shiquan"}
     with pytest.raises(CaseNotFound):
-        Open311Http.open311_request(service, None, elsewhere, "zh", None, LIGHT.number)
-    _, (shown,) = Open311Http.open311_request(service, None, {}, "zh", None, LIGHT.number)
+        Open311Http.open311_request(service, REQUEST, elsewhere, "zh", None, LIGHT.number)
+    _, (shown,) = Open311Http.open311_request(service, REQUEST, {}, "zh", None, LIGHT.number)
     assert "token" not in shown and PHONE not in str(shown)
 
 
