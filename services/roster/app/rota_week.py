@@ -33,9 +33,10 @@ def week_of(day: date) -> date:
 
 
 def rota_week(
-    store: RosterStore, grid_id: str, team: str, day: date, now: datetime, actor: Actor
+    store: RosterStore, grid_id: str, team: str | None, day: date, now: datetime, actor: Actor
 ) -> dict[str, Any]:
-    """The week (Monday to Sunday, in the community's zone) that holds `day`."""
+    """The week (Monday to Sunday, in the community's zone) that holds `day`, and the teams
+    whose rotas serve the grid (to choose another); without a team, the first of them."""
     grid = store.definition("areas", grid_id)
     if grid is None or grid.get("kind") != "grid" or not actor.sees(grid.get("community_id") or ""):
         raise NotFound(f"No grid {grid_id}.")
@@ -44,6 +45,8 @@ def rota_week(
     monday = week_of(day)
     window = (_midnight(monday, zone), _midnight(monday + timedelta(days=DAYS), zone))
     lookup = store.definition("lookups", f"grid:{grid_id}") or {"rotas": []}
+    teams = list(dict.fromkeys(e["team"] for e in lookup["rotas"] if not e["distance"]))
+    team = team or (teams[0] if teams else "")
     serving = [
         found
         for entry in lookup["rotas"]
@@ -57,6 +60,7 @@ def rota_week(
     return {
         "grid_id": grid_id,
         "team": team,
+        "teams": [_team(store, grid["community_id"], code) for code in teams],
         "community_id": grid["community_id"],
         "timezone": str(zone),
         "start": window[0],
@@ -69,6 +73,11 @@ def rota_week(
         "leave": [entry for found in duties for entry in _leave(found, window)],
         "no_shows": [n for found in duties for n in _no_shows(store, found.duty.rota, window, now)],
     }
+
+
+def _team(store: RosterStore, community_id: str, code: str) -> dict[str, str]:
+    found = store.definition("teams", f"{community_id}:{code}") or {}
+    return {"code": code, "name": found.get("name") or code}
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:

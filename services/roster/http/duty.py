@@ -101,7 +101,7 @@ class DutyHttp:
     def rota_week(self, request, actor, query):
         now = utc_now()
         found = rota_week.rota_week(
-            self.parts.store, query["grid_id"], query["team"], query.get("week") or now.date(),
+            self.parts.store, query["grid_id"], query.get("team"), query.get("week") or now.date(),
             now, actor,
         )  # fmt: skip
         return 200, RotaWeekSchema().dump(found)

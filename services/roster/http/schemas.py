@@ -48,7 +48,7 @@ class RotaCheckQuery(Schema):
 
 class RotaWeekQuery(Schema):
     grid_id = fields.String(required=True, validate=SLUG)
-    team = fields.String(required=True, validate=SLUG)
+    team = fields.String(validate=SLUG, metadata={"description": "default: the grid's first"})
     week = fields.Date(
         metadata={"description": "a day of the week to show (Monday to Sunday); default: today"}
     )
@@ -303,9 +303,17 @@ class WeekLeaveSchema(LeaveSchema):
     display_name = fields.String(metadata={"description": "masked"})
 
 
+class TeamNameSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
 class RotaWeekSchema(Schema):
     grid_id = fields.String()
     team = fields.String()
+    teams = fields.List(
+        fields.Nested(TeamNameSchema), metadata={"description": "the teams serving the grid"}
+    )
     community_id = fields.String()
     timezone = fields.String()
     start = fields.AwareDateTime(data_key="from")

@@ -90,3 +90,14 @@ def test_a_rota_that_needs_sign_ins_shows_its_recorded_no_shows(store, community
     store.forget()
     week = rota_week(store, "jingxiang-g1", "green_vests", MONDAY, FRIDAY_NOON_UTC, OPERATOR)
     assert [n["person_id"] for n in week["no_shows"]] == ["p-g1-green-1"]
+
+
+def test_a_week_names_the_teams_whose_rotas_serve_the_grid(store, community):
+    week = rota_week(store, "jingxiang-g1", "green_vests", MONDAY, FRIDAY_NOON_UTC, OPERATOR)
+    codes = [team["code"] for team in week["teams"]]
+    assert {"red_vests", "green_vests", "repair_crew", "grid_workers"} <= set(codes)
+    assert {"code": "green_vests", "name": "绿马甲·环境维护"} in week["teams"]
+    assert (
+        rota_week(store, "jingxiang-g1", None, MONDAY, FRIDAY_NOON_UTC, OPERATOR)["team"]
+        == codes[0]
+    )
