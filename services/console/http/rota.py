@@ -42,10 +42,15 @@ class WeekForm(Form):
     week = fields.Date(required=True)
 
 
-class LeaveForm(WeekForm):
+class WindowForm(WeekForm):
+    """Someone's leave or duty from a local time to another (in the community's zone)."""
+
     person_id = fields.String(required=True, validate=SLUG)
     start = fields.NaiveDateTime(required=True, format=LOCAL_TIME)
     end = fields.NaiveDateTime(required=True, format=LOCAL_TIME)
+
+
+class LeaveForm(WindowForm):
     reason = fields.String(load_default="", validate=validate.Length(max=200))
 
 
@@ -54,15 +59,12 @@ class RemoveLeaveForm(WeekForm):
     leave_id = fields.String(required=True, validate=SLUG)
 
 
-class OverrideForm(WeekForm):
+class OverrideForm(WindowForm):
     rota_id = fields.String(required=True, validate=SLUG)
     kind = fields.String(required=True, validate=validate.OneOf(OVERRIDE_KINDS))
-    person_id = fields.String(required=True, validate=SLUG)
     replaces = fields.String(
         load_default="", validate=validate.Regexp(r"^([a-z0-9][a-z0-9_.\-]{0,99})?$")
     )
-    start = fields.NaiveDateTime(required=True, format=LOCAL_TIME)
-    end = fields.NaiveDateTime(required=True, format=LOCAL_TIME)
     note = fields.String(load_default="", validate=validate.Length(max=200))
 
 

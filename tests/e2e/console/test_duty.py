@@ -212,6 +212,22 @@ def test_leave_entered_in_the_week_shows_there_in_roster_and_as_the_gap_rota_che
     expect(page.locator("#rota-no-gaps")).to_be_visible()
     assert not roster(console_stack, "/v1/people/p-g2-green-2").json().get("leave")
 
+    wednesday = monday + timedelta(days=2)  # a cover: green-3 takes green-1's night
+    form = page.locator("#form-cover")
+    form.get_by_label("上岗人员").select_option("p-g2-green-3")
+    form.get_by_label("替谁").select_option("p-g2-green-1")
+    form.get_by_label("开始").fill(f"{wednesday}T00:00")
+    form.get_by_label("结束").fill(f"{wednesday}T08:00")
+    form.get_by_role("button", name="登记替班或加班").click()
+    expect(page.locator("#done")).to_contain_text("已登记替班或加班")
+    expect(page.locator(f"#day-{wednesday} .change-cover")).to_contain_text("00:00–08:00")
+    night = page.locator(f"#day-{wednesday} .shift").first
+    expect(night.locator(".away")).to_have_count(1)  # green-1, covered
+    expect(page.locator("#rota-no-gaps")).to_be_visible()
+    page.locator("#rota-covers button").click()
+    expect(page.locator("#done")).to_contain_text("已撤销替班或加班")
+    expect(page.locator(f"#day-{wednesday} .change-cover")).to_have_count(0)
+
 
 def test_a_grid_worker_reads_but_cannot_approve_or_edit_and_other_grids_are_404(
     page, console, sms, console_stack
