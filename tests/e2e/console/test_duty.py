@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import helper_headers
 from tests.e2e.console.browser import (
     COMMUNITY,
+    GRID_LEADER,
     GRID_WORKER,
     SCREENSHOTS,
     STAFF,
@@ -262,6 +263,42 @@ def test_a_grid_worker_reads_but_cannot_approve_or_edit_and_other_grids_are_404(
     }, max_redirects=0)  # fmt: skip
     assert leave.status == 403  # roster: staff and grid leaders only
     assert not roster(console_stack, "/v1/people/p-g1-gw-2").json().get("leave")
+
+
+def test_a_grid_leader_changes_no_rota_of_another_grid_and_reads_the_week_in_english(
+    page, console, sms, console_stack
+):
+    """Roster lets a grid leader enter leave and covers anywhere in the community; the
+    console keeps them to the rotas and people of their own grids (404, as for a record
+    they may not see), and roster is never asked."""
+    monday = next_monday()
+    signed_in(page, console, sms, GRID_LEADER)
+    page.goto(f"{console}/rota?team=green_vests&week={monday}")
+    expect(page.locator("#form-leave")).to_be_visible()  # theirs to edit
+    csrf = page.locator("#form-leave input[name=csrf]").input_value()
+    week = {"csrf": csrf, "grid_id": "jingxiang-g1", "team": "green_vests", "week": str(monday),
+            "start": f"{monday}T08:00", "end": f"{monday}T12:00"}  # fmt: skip
+    for path, form in (
+        ("/rota/leave", {**week, "person_id": "p-g2-green-1"}),
+        ("/rota/cover", {**week, "rota_id": "jingxiang-g2:green_vests", "kind": "extra",
+                         "person_id": "p-g2-green-1"}),
+        ("/rota/cover", {**week, "rota_id": "jingxiang-g1:green_vests", "kind": "cover",
+                         "person_id": "p-g1-green-1", "replaces": "p-g2-green-1"}),
+    ):  # fmt: skip
+        answer = page.request.post(f"{console}{path}", form=form, max_redirects=0)
+        assert answer.status == 404, (path, form)
+    assert not roster(console_stack, "/v1/people/p-g2-green-1").json().get("leave")
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=CHANGSHA)
+    checked = roster(console_stack, "/v1/rota-check", community_id=COMMUNITY,
+                     **{"from": start.isoformat()}, days=7).json()  # fmt: skip
+    assert not [g for g in checked["gaps"] if g["grid_id"] == "jingxiang-g2"]
+
+    page.context.add_cookies([{"name": "lx_lang", "value": "en", "url": console}])
+    page.goto(f"{console}/rota?team=green_vests&week={monday}")
+    expect(page.get_by_role("heading", name="Rota", exact=True)).to_be_visible()
+    expect(page.locator("#rota-no-gaps")).to_have_text("No gaps this week.")
+    expect(page.get_by_role("button", name="Record leave")).to_be_visible()
+    page.context.clear_cookies(name="lx_lang")
 
 
 def test_forms_without_their_csrf_token_and_gets_change_nothing(page, console, sms, console_stack):
