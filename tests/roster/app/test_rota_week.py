@@ -4,12 +4,15 @@ community: its shifts, who is on duty once leave and covers are applied, and the
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 from lianxin.access.actors import Actor
+from services.roster import admin
 from services.roster.admin import OPERATOR
 from services.roster.app import duty, views
 from services.roster.app.rota_week import rota_week
@@ -101,3 +104,16 @@ def test_a_week_names_the_teams_whose_rotas_serve_the_grid(store, community):
         rota_week(store, "jingxiang-g1", None, MONDAY, FRIDAY_NOON_UTC, OPERATOR)["team"]
         == codes[0]
     )
+
+
+def test_roster_check_prints_gaps_and_overlaps_by_the_same_rule(store, community, monkeypatch):
+    now = datetime.now(CHANGSHA)
+    rota = store.rota("jingxiang-g1:green_vests")
+    shift = next(s for s in rota.shifts(now, now + timedelta(days=2)) if s.start > now)
+    (person,) = shift.people
+    duty.add_leave(store, person, shift.start, shift.end, "", "p-staff-1", FRIDAY_NOON_UTC)
+    monkeypatch.setattr(admin, "roster_store", contextmanager(lambda: iter([store])))
+    printed = CliRunner().invoke(admin.roster, ["check", "jingxiang", "--days", "3"])
+    assert printed.exit_code == 0, printed.output
+    assert "overlaps" in printed.output
+    assert "jingxiang-g1" in printed.output.split("overlaps")[0]  # the gap, before overlaps
