@@ -134,7 +134,8 @@ class Services:
         params = {"grid_id": grid_id, "week": week, **({"team": team} if team else {})}
         return self._call("GET", self.urls.roster, "/v1/rota-week", token, params=params)
 
-    def grids(self, token: str, community: str) -> list[dict[str, Any]]:
+    def rota_grids(self, token: str, community: str) -> list[dict[str, Any]]:
+        """The community's grids, for staff to choose a rota week from."""
         params = {"community_id": community, "kind": "grid"}
         return self._call("GET", self.urls.roster, "/v1/areas", token, params=params)["areas"]
 
@@ -170,7 +171,8 @@ class Services:
         path = f"/v1/people/{_segment(person_id)}/hours"
         return self._call("GET", self.urls.roster, path, token)
 
-    def person(self, token: str, person_id: str) -> dict[str, Any]:
+    def ledger_person(self, token: str, person_id: str) -> dict[str, Any]:
+        """Whose ledger it is (roster's person, name masked)."""
         return self._call("GET", self.urls.roster, f"/v1/people/{_segment(person_id)}", token)
 
     def household_hours(self, token: str, community: str, household_id: str) -> dict[str, Any]:

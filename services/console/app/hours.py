@@ -42,7 +42,7 @@ def decide(desk: Desk, entry_id: str, decision: str, form: Mapping[str, Any]) ->
 
 def person_ledger(desk: Desk, person_id: str) -> dict[str, Any]:
     """A person's ledger, with their (masked) name."""
-    person = desk.services.person(desk.token, person_id)
+    person = desk.services.ledger_person(desk.token, person_id)
     return {
         "person": person,
         "ledger": desk.services.person_hours(desk.token, person_id),

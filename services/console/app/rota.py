@@ -25,7 +25,7 @@ def grids_of(desk: Desk) -> list[str]:
     scope = desk.session.scope
     if scope.grids is not None:
         return sorted(scope.grids)
-    found = desk.services.grids(desk.token, scope.community_id)
+    found = desk.services.rota_grids(desk.token, scope.community_id)
     return [area["code"] for area in found if not area.get("removed")]
 
 

@@ -36,7 +36,7 @@ class Roster:
             "leave": [{"id": "l1", "person_id": f"{grid_id}-green-1"}],
         }  # fmt: skip
 
-    def grids(self, token, community):
+    def rota_grids(self, token, community):
         return [{"code": "g1"}, {"code": "g2"}, {"code": "g9", "removed": True}]
 
     def __getattr__(self, name):  # add_leave, remove_leave, add_override, remove_override
