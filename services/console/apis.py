@@ -28,11 +28,19 @@ PERSON_HEADER = "X-Lianxin-Person"
 class ApiError(Exception):
     """Another service refused or failed a call; `status` and `code` are its answer's."""
 
-    def __init__(self, status: int, code: str, message: str = "", state: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str = "",
+        state: str | None = None,
+        fields: Mapping[str, list[str]] | None = None,
+    ):
         super().__init__(message or code)
         self.status = status
         self.code = code
         self.state = state
+        self.fields = dict(fields or {})  # a 400's field errors, for the form to show
 
     def details(self) -> dict[str, str]:
         """What an error page names besides the message: the case's current state."""
@@ -157,27 +165,109 @@ class Services:
         return self._call("POST", self.urls.roster, "/v1/imports/file", token, params=params,
                           json={"name": name, "text": text},
                           timeout=IMPORT_TIMEOUT_SECONDS)  # fmt: skip
+    # -- rota and hours --
+    # Roster's duty and ledger APIs as the person: roster checks their role (leave and
+    # covers: staff or grid leader; decisions and corrections: staff) and community.
+
+    def rota_week(self, token: str, grid_id: str, team: str | None, week: str) -> dict[str, Any]:
+        params = {"grid_id": grid_id, "week": week, **({"team": team} if team else {})}
+        return self._call("GET", self.urls.roster, "/v1/rota-week", token, params=params)
+
+    def rota_grids(self, token: str, community: str) -> list[dict[str, Any]]:
+        """The community's grids, for staff to choose a rota week from."""
+        params = {"community_id": community, "kind": "grid"}
+        return self._call("GET", self.urls.roster, "/v1/areas", token, params=params)["areas"]
+
+    def add_leave(self, token: str, person_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        path = f"/v1/people/{_segment(person_id)}/leave"
+        return self._call("POST", self.urls.roster, path, token, json=dict(body))
+
+    def remove_leave(self, token: str, person_id: str, leave_id: str) -> None:
+        path = f"/v1/people/{_segment(person_id)}/leave/{_segment(leave_id)}"
+        self._send("DELETE", self.urls.roster, path, token)
+
+    def add_override(self, token: str, rota_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        path = f"/v1/rotas/{_segment(rota_id)}/overrides"
+        return self._call("POST", self.urls.roster, path, token, json=dict(body))
+
+    def remove_override(self, token: str, rota_id: str, override_id: str) -> None:
+        path = f"/v1/rotas/{_segment(rota_id)}/overrides/{_segment(override_id)}"
+        self._send("DELETE", self.urls.roster, path, token)
+
+    def waiting_hours(
+        self, token: str, community: str, after: str | None, limit: int
+    ) -> dict[str, Any]:
+        params = {"community_id": community, "limit": limit, **({"after": after} if after else {})}
+        return self._call("GET", self.urls.roster, "/v1/hours/waiting", token, params=params)
+
+    def decide_hours(
+        self, token: str, entry_id: str, decision: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        path = f"/v1/hours/{_segment(entry_id)}/{decision}"
+        return self._call("POST", self.urls.roster, path, token, json=dict(body))
+
+    def person_hours(self, token: str, person_id: str) -> dict[str, Any]:
+        path = f"/v1/people/{_segment(person_id)}/hours"
+        return self._call("GET", self.urls.roster, path, token)
+
+    def ledger_person(self, token: str, person_id: str) -> dict[str, Any]:
+        """Whose ledger it is (roster's person, name masked)."""
+        return self._call("GET", self.urls.roster, f"/v1/people/{_segment(person_id)}", token)
+
+    def household_hours(self, token: str, community: str, household_id: str) -> dict[str, Any]:
+        path = f"/v1/households/{_segment(household_id)}/hours"
+        params = {"community_id": community}
+        return self._call("GET", self.urls.roster, path, token, params=params)
+
+    def correct_hours(
+        self, token: str, person_id: str, body: Mapping[str, Any], request_key: str
+    ) -> dict[str, Any]:
+        """A correction named by its form's Idempotency-Key: a second submit of one form
+        makes no second entry."""
+        path = f"/v1/people/{_segment(person_id)}/hours/corrections"
+        headers = {"Idempotency-Key": request_key}
+        return self._call("POST", self.urls.roster, path, token, json=dict(body), headers=headers)
+
+    def hours_csv(self, token: str, community: str, by: str) -> tuple[bytes, str]:
+        """Roster's CSV as it wrote it (formula-like text already quoted), and its
+        Content-Disposition."""
+        params = {"community_id": community, "by": by}
+        answer = self._send("GET", self.urls.roster, "/v1/hours/export", token, params=params)
+        return answer.content, answer.headers.get("Content-Disposition", "attachment")
 
     # -- the wire --------------------------------------------------------------------------
 
     def _call(
         self, method: str, base: str, path: str, token: str | None, **kwargs: Any
     ) -> dict[str, Any]:
+        return self._send(method, base, path, token, **kwargs).json()
+
+    def _send(
+        self,
+        method: str,
+        base: str,
+        path: str,
+        token: str | None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """The answer of a call made with the console's key (and the person's token), or
+        the ApiError it was."""
         if not self._key:
             raise ApiUnavailable(503, "unavailable", "The console has no API key.")
-        headers = {"X-Api-Key": self._key}
+        sent = {**(headers or {}), "X-Api-Key": self._key}
         if token is not None:
-            headers[PERSON_HEADER] = token
+            sent[PERSON_HEADER] = token
         timeout = kwargs.pop("timeout", self._timeout)  # a call may wait longer (an import)
         try:
             answer = self._http.request(
-                method, base + path, headers=headers, timeout=timeout, **kwargs
+                method, base + path, headers=sent, timeout=timeout, **kwargs
             )
         except requests.RequestException as exc:
             raise ApiUnavailable(503, "unavailable", type(exc).__name__) from None
         if answer.status_code >= 400:
             raise _error(answer)
-        return answer.json()
+        return answer
 
 
 def _error(answer: requests.Response) -> ApiError:
@@ -191,6 +281,7 @@ def _error(answer: requests.Response) -> ApiError:
         str(error.get("code", "error")),
         str(error.get("message", "")),
         error.get("state"),
+        error.get("fields") if isinstance(error.get("fields"), dict) else None,
     )
 
 

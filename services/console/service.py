@@ -15,13 +15,22 @@ from services.console.events import READS
 from services.console.http.assets import AssetRoutes
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
+from services.console.http.hours import HoursPages
 from services.console.http.registry import RegistryPages
+from services.console.http.rota import RotaPages
 from services.console.http.sign_in import SignInPages
 
 
 class ConsoleService(
-    SignInPages, HomePages, CasePages, AssetRoutes, PersonAccessReplica, HealthCheck,
+    SignInPages,
+    HomePages,
+    CasePages,
     RegistryPages,
+    RotaPages,
+    HoursPages,
+    AssetRoutes,
+    PersonAccessReplica,
+    HealthCheck,
 ):
     name = "console"
 

@@ -3,7 +3,7 @@ check its rotas.
 
     roster import services/roster/data/jingxiang --dry-run  # every rejected row and why
     roster import services/roster/data/jingxiang            # store it, unless a row is rejected
-    roster check jingxiang --days 7                          # gaps in duty, uneven load
+    roster check jingxiang --days 7                          # gaps, overlaps, uneven load
 
 Seeding is this command, run when an operator decides, never a side effect of a
 service starting: a restart keeps leave, overrides and whatever the API changed.
@@ -111,7 +111,8 @@ def import_community(paths: tuple[Path, ...], dry_run: bool) -> None:
 @click.argument("community_id")
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 31))
 def check(community_id: str, days: int) -> None:
-    """Gaps (nobody on duty for a team and grid) and uneven load over the coming days."""
+    """Gaps (nobody on duty for a team and grid), overlaps (two of a team's rotas on duty
+    at once in a grid) and uneven load over the coming days."""
     with roster_store() as store:
         found = views.rota_check(store, community_id, datetime.now(UTC), days, OPERATOR)
     gaps = Table("grid", "team", "from", "to", "hours", title="gaps")
@@ -120,6 +121,12 @@ def check(community_id: str, days: int) -> None:
             gap["grid_id"], gap["team"], str(gap["start"]), str(gap["end"]), str(gap["hours"])
         )
     console.print(gaps)
+    overlaps = Table("grid", "team", "from", "to", "hours", title="overlaps (two rotas at once)")
+    for span in found["overlaps"]:
+        overlaps.add_row(
+            span["grid_id"], span["team"], str(span["start"]), str(span["end"]), str(span["hours"])
+        )
+    console.print(overlaps)
     loads = Table("rota", "hours per member", "uneven", title="load")
     for load in found["loads"]:
         spread = ", ".join(f"{person} {hours:g}" for person, hours in load["hours"].items())

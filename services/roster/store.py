@@ -11,6 +11,10 @@ decodes one text field of 2,100 people in 5 ms where as many list entries of fie
 0.12 s).
 Ledger lines, hours/<entry>: each written once, with its event, as an aggregate of
 its own, and never changed after (services.roster.app.hours).
+Waiting credits, hours_waiting/<community>: the ids of the community's credits that wait
+for a staff decision, oldest first; a credit is listed when it is recorded pending and
+taken off when decided or voided, so the approvals queue reads one document by `_id`
+and then each entry by its `_id` (services.roster.app.hours), never a scan of the ledger.
 Append-only: offers/<offer> (a person's offers), no_shows/<rota>:<person>:<start>,
 attendance/<id> (sign-ins and sign-outs).
 
@@ -65,6 +69,7 @@ class RosterStore:
         self.dispatches = Aggregates(context, "dispatches", DISPATCHES)
         self.ledger = Aggregates(context, "hours", ENTRIES)
         self.overrides = Aggregates(context, "rota_overrides", OVERRIDES)
+        self.waiting = Aggregates(context, "hours_waiting", DOCUMENTS)
         self.records = {kind: Aggregates(context, kind, DOCUMENTS) for kind in RECORDS}
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
@@ -86,7 +91,7 @@ class RosterStore:
         self.db["no_shows"].create_index([("person_id", ASCENDING), ("start", DESCENDING)])
 
     def recover(self) -> int:
-        kept = [self.dispatches, self.ledger, self.overrides, *self.records.values()]
+        kept = [self.dispatches, self.ledger, self.overrides, self.waiting, *self.records.values()]
         return recover_all(aggregates.store for aggregates in kept)
 
     @contextmanager

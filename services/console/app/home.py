@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.console.app import hours
 from services.console.app.desk import Desk
 from services.console.domain.figures import (
+    HOURS_WAITING,
     LIST_LIMIT,
     PERIOD_LISTS,
     WORKLISTS,
@@ -27,6 +29,7 @@ def figures(desk: Desk, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
         name: shown(len(counted(worklist, desk.listing(LIST_LIMIT, **worklist.query))))
         for name, worklist in WORKLISTS.items()
     }
+    waiting[HOURS_WAITING] = shown(hours.waiting_count(desk))
     return {
         "timezone": day.get("timezone") or str(zone),
         "today": {"collected": day.get("collected", 0), "resolved": day.get("resolved", 0)},

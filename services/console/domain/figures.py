@@ -6,7 +6,8 @@ community totals. The waiting work — overdue, waiting for triage, waiting for
 verification, extension requests — is counted from the cases API's listings within the
 person's scope (their grids, for a grid leader or worker), each figure a link to the list
 it counts. A listing answers at most LIST_LIMIT cases; a figure at the limit shows as
-"200+".
+"200+". Hours waiting for approval (HOURS_WAITING) is roster's count of the community's
+credits waiting for staff, linking to the approvals queue.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ WORKLISTS = {
         Worklist("extensions", {"state": "accepted"}, extension_pending=True),
     )
 }
+
+
+HOURS_WAITING = "hours"  # the figure's name and label key (list_hours); its list is /hours
 
 
 @dataclass(frozen=True)

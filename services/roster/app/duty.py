@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,12 +88,27 @@ def who_is_on_duty(store: RosterStore, grid_id: str, team: str, at: datetime) ->
     return list(listed.values())
 
 
-def duty_of(store: RosterStore, rota: Rota, window: Interval) -> rotas.Duty:
+@dataclass(frozen=True)
+class RotaDuty:
+    """A rota's duty over a window, with what it was made of: the rota's overrides and the
+    documents of everyone in it (their leave, their names)."""
+
+    duty: rotas.Duty
+    overrides: list[Override]
+    people: dict[str, dict | None]
+
+
+def rota_duty(store: RosterStore, rota: Rota, window: Interval) -> RotaDuty:
     """A rota's duty over a window, with every override and everyone's leave."""
     overrides = store.overrides_of(rota.id)
-    people = dict.fromkeys([*rota.members, *(o.person_id for o in overrides)])
-    leave = {person: leave_of(store.find("people", person)) for person in people}
-    return rotas.duty(rota, window, overrides, leave)
+    names = dict.fromkeys([*rota.members, *(o.person_id for o in overrides)])
+    people = {person: store.find("people", person) for person in names}
+    leave = {person: leave_of(found) for person, found in people.items()}
+    return RotaDuty(rotas.duty(rota, window, overrides, leave), overrides, people)
+
+
+def duty_of(store: RosterStore, rota: Rota, window: Interval) -> rotas.Duty:
+    return rota_duty(store, rota, window).duty
 
 
 # -- sign-in, sign-out, covers, extra duty --------------------------------------------------

@@ -136,7 +136,9 @@ def credit_resolution(store: RosterStore, case: CaseRef, event: Envelope) -> str
         household_id=person.get("household_id"),
         rule=award.rule,
     )
-    record(store, entry, event.correlation_id)
+    recorded = record(store, entry, event.correlation_id)
+    if recorded.state == "pending_approval":
+        list_waiting(store, recorded)
     return entry.id
 
 
@@ -157,6 +159,8 @@ def take_back(
     elif counted:
         counted_credit = replace(credit, minutes=counted)
         record(store, ledger.reverse(counted_credit, reversal_id, at, note), correlation)
+    if credit.state == "pending_approval":
+        unlist_waiting(store, credit)
 
 
 def counted_minutes(store: RosterStore, credit: Entry) -> int | None:
@@ -197,6 +201,7 @@ def decide(
             pending, approve, minutes, staff.name, note, now, acting=staff.person_id
         )
         recorded = record(store, decision, f"hours-{entry_id}")
+    unlist_waiting(store, pending)
     if _as_decided(recorded) != _as_decided(decision):
         raise AlreadyDecided(entry_id)
     return recorded
@@ -236,6 +241,46 @@ def _entry(store: RosterStore, entry_id: str, visible: Iterable[str] | None) -> 
     if entry is None or (visible is not None and entry.community_id not in set(visible)):
         raise EntryNotFound(entry_id)
     return entry
+
+
+# -- the credits waiting for staff (hours_waiting/<community>) ---------------------------------
+
+
+def list_waiting(store: RosterStore, credit: Entry) -> None:
+    """List a pending credit for staff. Run again on every redelivery of its resolution
+    (so a crash between the ledger line and this leaves nothing unlisted), it lists a
+    credit once, and never one already decided: deciding takes this same lease to unlist."""
+    with store.waiting.change(credit.community_id) as change:
+        listed = (change.value or {}).get("entries", [])
+        if credit.id in listed or store.ledger.get(decision_id(credit.id)) is not None:
+            return
+        change.save({"entries": [*listed, credit.id]})
+
+
+def unlist_waiting(store: RosterStore, credit: Entry) -> None:
+    """Take a decided or voided credit off the list; a retry of the decision finds it gone."""
+    with store.waiting.change(credit.community_id) as change:
+        listed = (change.value or {}).get("entries", [])
+        if credit.id in listed:
+            change.save({"entries": [entry for entry in listed if entry != credit.id]})
+
+
+def waiting(
+    store: RosterStore, community_id: str, after: str | None, limit: int
+) -> tuple[int, list[Entry]]:
+    """How many credits wait in the community, and a page of them, oldest first, after the
+    entry `after` (from the start when it is no longer listed). Each is read by `_id`; one
+    decided but not yet unlisted (its decider stopped between the two writes) is left out."""
+    listed = (store.waiting.get(community_id) or {}).get("entries", [])
+    start = listed.index(after) + 1 if after in listed else 0
+    page: list[Entry] = []
+    for entry_id in listed[start:]:
+        entry = store.ledger.get(entry_id)
+        if entry is not None and store.ledger.get(decision_id(entry_id)) is None:
+            page.append(entry)
+        if len(page) == limit:
+            break
+    return len(listed), page
 
 
 def ledger_of(store: RosterStore, **match: str) -> dict:

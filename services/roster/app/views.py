@@ -5,6 +5,7 @@ data is "not found", never "forbidden")."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from services.roster.app.registry import rebuild_people_listing
 from services.roster.domain import dispatch as dispatching
 from services.roster.domain import ledger
 from services.roster.domain import rota as rotas
+from services.roster.domain.intervals import Interval
 from services.roster.store import RosterStore, rota_from_document
 
 
@@ -151,6 +153,29 @@ def household_ledger(
     }
 
 
+def waiting_hours(
+    store: RosterStore, community_id: str, after: str | None, limit: int, actor: Actor
+) -> dict[str, Any]:
+    """The approvals queue: credits over the community's limit that wait for staff, with
+    whose they are (masked names), oldest first."""
+    _visible(actor, community_id, f"community {community_id}")
+    count, page = hours.waiting(store, community_id, after, limit)
+    names: dict[str, str] = {}
+    for entry in page:
+        if entry.person_id not in names:
+            found = store.find("people", entry.person_id) or {}
+            names[entry.person_id] = mask_name(found.get("name") or entry.person_id)
+    return {
+        "community_id": community_id,
+        "waiting": count,
+        "entries": [
+            {**entry.__dict__, "hours": entry.hours, "display_name": names[entry.person_id]}
+            for entry in page
+        ],
+        "next_after": page[-1].id if len(page) == limit else None,
+    }
+
+
 def dispatch(store: RosterStore, case_id: str, actor: Actor) -> dict[str, Any]:
     found = store.dispatches.get(case_id)
     if found is None:
@@ -175,7 +200,8 @@ def rota_check(
     store: RosterStore, community_id: str, start: datetime, days: int, actor: Actor
 ) -> dict[str, Any]:
     """Gaps (nobody on duty for a team that should always have someone, in a grid it
-    serves) and uneven load (each rota's members' hours) over the coming days."""
+    serves), overlaps (two of a team's rotas on duty at once in a grid) and uneven load
+    (each rota's members' hours) over the coming days."""
     _visible(actor, community_id, f"community {community_id}")
     window = (start, start + timedelta(days=days))
     teams = {team["code"]: team for team in store.of_community("teams", community_id)}
@@ -185,22 +211,40 @@ def rota_check(
         found = duty_of(store, rota_from_document(document), window)
         duties[document["team"]].append(found)
         loads.append(rotas.load(found))
-    gaps = []
+    gaps, overlaps = [], []
     for code, team in sorted(teams.items()):
-        if not team.get("around_the_clock", True):
-            continue
         for grid in team["grids"]:
             serving = [d for d in duties[code] if grid in d.rota.grids]
-            gaps.extend(rotas.gaps(grid, code, serving, window))
+            found = grid_cover(team, grid, serving, window)
+            gaps.extend(found["gaps"])
+            overlaps.extend(found["overlaps"])
     return {
         "community_id": community_id,
         "start": window[0],
         "end": window[1],
-        "gaps": [{**gap.__dict__, "hours": round(gap.hours, 2)} for gap in gaps],
+        "gaps": gaps,
+        "overlaps": overlaps,
         "loads": [
             {"rota_id": x.rota_id, "hours": dict(x.hours), "uneven": x.uneven} for x in loads
         ],
     }
+
+
+def grid_cover(
+    team: Mapping[str, Any], grid_id: str, duties: list[rotas.Duty], window: Interval
+) -> dict[str, list[dict[str, Any]]]:
+    """The one rule `roster check`, `GET /v1/rota-check` and a rota's week share: gaps for a
+    team that should always have someone on duty (`around_the_clock`, the default), and
+    overlaps of its rotas, in one grid."""
+    gaps = rotas.gaps(grid_id, team["code"], duties, window)
+    if not team.get("around_the_clock", True):
+        gaps = []
+    overlaps = rotas.overlaps(grid_id, team["code"], duties, window)
+    return {"gaps": [_stretch(gap) for gap in gaps], "overlaps": [_stretch(o) for o in overlaps]}
+
+
+def _stretch(gap: rotas.Gap) -> dict[str, Any]:
+    return {**gap.__dict__, "hours": round(gap.hours, 2)}
 
 
 def hours_csv(store: RosterStore, community_id: str, by: str, actor: Actor) -> str:

@@ -321,6 +321,21 @@ def gaps(grid_id: str, team: str, duties: Iterable[Duty], window: Interval) -> l
     return [Gap(grid_id, team, start, end) for start, end in subtract([window], covered)]
 
 
+def overlaps(grid_id: str, team: str, duties: Sequence[Duty], window: Interval) -> list[Gap]:
+    """Stretches of the window when two of the team's rotas for this grid both have someone
+    on duty: a double booking, worth a look as much as a gap. Returned as Gaps (a grid, a
+    team and a stretch)."""
+    spans = [merge(s for spans in found.intervals.values() for s in spans) for found in duties]
+    both = (
+        span
+        for index, mine in enumerate(spans)
+        for theirs in spans[index + 1 :]
+        for start, end in theirs
+        for span in intersect(mine, (start, end))
+    )
+    return [Gap(grid_id, team, start, end) for start, end in intersect(both, window)]
+
+
 def load(found: Duty) -> Load:
     """Hours per member (everyone in the crews, idle ones too) and whoever covered."""
     people = dict.fromkeys([*found.rota.members, *found.intervals])

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from lianxin.access.actors import Actor, Forbidden, Unauthenticated
 from lianxin.clock import utc_now
 from lianxin.store.lease import LeaseBusy
-from services.roster.app import duty, feeds, views
+from services.roster.app import duty, feeds, rota_week, views
 from services.roster.http.errors import PERSON, ROTA, http
 from services.roster.http.schemas import (
     DutyAnswer,
@@ -25,6 +25,8 @@ from services.roster.http.schemas import (
     OverrideSchema,
     RotaCheckQuery,
     RotaCheckSchema,
+    RotaWeekQuery,
+    RotaWeekSchema,
 )
 
 
@@ -85,6 +87,24 @@ class DutyHttp:
             self.parts.store, query["community_id"], start, query["days"], actor
         )
         return 200, RotaCheckSchema().dump(found)
+
+    @http(
+        "GET",
+        "/v1/rota-week",
+        summary="A grid's and team's week of duty: shifts, who is on duty, gaps and overlaps "
+        "(as rota-check), overrides, leave and no-shows",
+        query=RotaWeekQuery,
+        responses={200: RotaWeekSchema},
+        raises=(views.NotFound,),
+        scope="read",
+    )
+    def rota_week(self, request, actor, query):
+        now = utc_now()
+        found = rota_week.rota_week(
+            self.parts.store, query["grid_id"], query.get("team"), query.get("week") or now.date(),
+            now, actor,
+        )  # fmt: skip
+        return 200, RotaWeekSchema().dump(found)
 
     @http(
         "POST",

@@ -22,6 +22,8 @@ from services.roster.http.schemas import (
     ExportQuery,
     HouseholdQuery,
     LedgerSchema,
+    WaitingQuery,
+    WaitingSchema,
 )
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -66,6 +68,22 @@ class LedgerHttp:
     def export_hours(self, request, actor, query):
         text = views.hours_csv(self.parts.store, query["community_id"], query["by"], actor)
         return csv_response(text, f"hours-{query['community_id']}-{query['by']}")
+
+    @http(
+        "GET",
+        "/v1/hours/waiting",
+        summary="The approvals queue: credits above the community's limit waiting for staff, "
+        "oldest first",
+        query=WaitingQuery,
+        responses={200: WaitingSchema},
+        raises=(views.NotFound,),
+        scope="read",
+    )
+    def waiting_hours(self, request, actor, query):
+        found = views.waiting_hours(
+            self.parts.store, query["community_id"], query.get("after"), query["limit"], actor
+        )
+        return 200, WaitingSchema().dump(found)
 
     @http(
         "POST",

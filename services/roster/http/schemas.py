@@ -60,6 +60,22 @@ class RotaCheckQuery(Schema):
     days = fields.Integer(load_default=7, validate=validate.Range(1, 31))
 
 
+class RotaWeekQuery(Schema):
+    grid_id = fields.String(required=True, validate=SLUG)
+    team = fields.String(validate=SLUG, metadata={"description": "default: the grid's first"})
+    week = fields.Date(
+        metadata={"description": "a day of the week to show (Monday to Sunday); default: today"}
+    )
+
+
+class WaitingQuery(Schema):
+    community_id = fields.String(required=True, validate=SLUG)
+    after = fields.String(
+        validate=ID, metadata={"description": "the last entry id of the previous page"}
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
 class ExportQuery(Schema):
     community_id = fields.String(required=True, validate=SLUG)
     by = fields.String(
@@ -292,7 +308,68 @@ class RotaCheckSchema(Schema):
     start = fields.AwareDateTime(data_key="from")
     end = fields.AwareDateTime(data_key="to")
     gaps = fields.List(fields.Nested(GapSchema))
+    overlaps = fields.List(
+        fields.Nested(GapSchema),
+        metadata={"description": "two of a team's rotas on duty at once in a grid"},
+    )
     loads = fields.List(fields.Nested(LoadSchema))
+
+
+class NamedSchema(Schema):
+    person_id = fields.String()
+    display_name = fields.String(metadata={"description": "masked"})
+
+
+class WeekRotaSchema(Schema):
+    rota_id = fields.String()
+    check_in_required = fields.Boolean()
+    members = fields.List(fields.Nested(NamedSchema))
+
+
+class WeekShiftSchema(Schema):
+    rota_id = fields.String()
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+    scheduled = fields.List(fields.Nested(NamedSchema), metadata={"description": "the crew"})
+    on_duty = fields.List(
+        fields.Nested(NamedSchema),
+        metadata={"description": "on duty in the shift: covers, sign-ins and leave applied"},
+    )
+
+
+class WeekOverrideSchema(OverrideSchema):
+    rota_id = fields.String()
+    display_name = fields.String(metadata={"description": "masked"})
+
+
+class WeekLeaveSchema(LeaveSchema):
+    rota_id = fields.String()
+    person_id = fields.String()
+    display_name = fields.String(metadata={"description": "masked"})
+
+
+class TeamNameSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class RotaWeekSchema(Schema):
+    grid_id = fields.String()
+    team = fields.String()
+    teams = fields.List(
+        fields.Nested(TeamNameSchema), metadata={"description": "the teams serving the grid"}
+    )
+    community_id = fields.String()
+    timezone = fields.String()
+    start = fields.AwareDateTime(data_key="from")
+    end = fields.AwareDateTime(data_key="to")
+    rotas = fields.List(fields.Nested(WeekRotaSchema))
+    shifts = fields.List(fields.Nested(WeekShiftSchema))
+    gaps = fields.List(fields.Nested(GapSchema), metadata={"description": "as rota-check"})
+    overlaps = fields.List(fields.Nested(GapSchema), metadata={"description": "as rota-check"})
+    overrides = fields.List(fields.Nested(WeekOverrideSchema))
+    leave = fields.List(fields.Nested(WeekLeaveSchema))
+    no_shows = fields.List(fields.Nested("NoShowSchema"))
 
 
 class OfferSchema(Schema):
@@ -338,6 +415,17 @@ class EntrySchema(Schema):
     by = fields.String()
 
 
+class WaitingEntrySchema(EntrySchema):
+    display_name = fields.String(metadata={"description": "masked"})
+
+
+class WaitingSchema(Schema):
+    community_id = fields.String()
+    waiting = fields.Integer(metadata={"description": "credits waiting in the community"})
+    entries = fields.List(fields.Nested(WaitingEntrySchema))
+    next_after = fields.String(allow_none=True)
+
+
 class LedgerSchema(Schema):
     person_id = fields.String()
     community_id = fields.String(metadata={"description": "a household's community"})
@@ -375,6 +463,7 @@ class DispatchSchema(Schema):
 
 class NoShowSchema(Schema):
     rota_id = fields.String()
+    person_id = fields.String()
     start = fields.AwareDateTime()
     end = fields.AwareDateTime()
     recorded_at = fields.AwareDateTime()

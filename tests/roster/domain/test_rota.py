@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from services.roster.domain.intervals import merge, subtract
 from services.roster.domain.rota import (
+    Duty,
     InvalidRota,
     Override,
     Rota,
@@ -22,6 +23,7 @@ from services.roster.domain.rota import (
     gaps,
     load,
     on_duty,
+    overlaps,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -312,3 +314,13 @@ def test_load_is_even_when_crews_take_turns_and_uneven_when_one_serves_for_anoth
     covered = [Override("1", "cover", "a", *window, replaces="b")]
     skewed = load(duty(FOUR_ROTATING, window, covered))
     assert skewed.hours["a"] == 336.0 and skewed.hours["b"] == 0 and skewed.uneven
+
+
+def test_two_rotas_on_duty_at_once_overlap_and_one_rota_alone_never_does():
+    window = (local(2026, 3, 2), local(2026, 3, 3))
+    day = Duty(DESK, window, {"a": ((local(2026, 3, 2, 8), local(2026, 3, 2, 20)),)})
+    late = Duty(DESK, window, {"b": ((local(2026, 3, 2, 18), local(2026, 3, 2, 23)),),
+                               "c": ((local(2026, 3, 2, 19), local(2026, 3, 2, 21)),)})  # fmt: skip
+    (both,) = overlaps("g1", "red_vests", [day, late], window)
+    assert (both.start, both.end, both.hours) == (local(2026, 3, 2, 18), local(2026, 3, 2, 20), 2)
+    assert overlaps("g1", "red_vests", [late], window) == []  # two people of one rota: a crew
