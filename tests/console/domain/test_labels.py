@@ -32,3 +32,16 @@ def test_a_word_the_table_does_not_know_shows_as_cases_sent_it():
     labels = Labels({"state_closed": {"zh": "已结案", "en": "closed"}})
     assert labels.term("state", "archived", "zh") == "archived"
     assert labels.term("action", "closed", "zh") == "closed"  # another kind's word is not taken
+
+
+def test_no_word_is_defined_twice_in_the_labels_file():
+    """YAML keeps the last of two equal keys without a word: a second definition would
+    silently replace the first."""
+    from collections import Counter
+    from pathlib import Path
+
+    import services.console
+
+    text = (Path(services.console.__file__).parent / "data" / "labels.yaml").read_text("utf-8")
+    keys = Counter(line.split(":", 1)[0] for line in text.splitlines() if line[:1].isalpha())
+    assert [key for key, count in keys.items() if count > 1] == []
