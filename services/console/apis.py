@@ -42,6 +42,14 @@ class ApiUnavailable(ApiError):
 
 
 @dataclass(frozen=True)
+class Download:
+    """A file another service made: its bytes and its Content-Disposition."""
+
+    content: bytes
+    disposition: str
+
+
+@dataclass(frozen=True)
 class ApiUrls:
     cases: str
     roster: str
@@ -118,11 +126,30 @@ class Services:
         params = {"community_id": community, "from": since, "to": until}
         return self._call("GET", self.urls.metrics, "/v1/stats/summary", token, params=params)
 
+    # -- statistics --
+
+    def stats(self, token: str, report: str, query: Mapping[str, Any]) -> dict[str, Any]:
+        """One of metrics' reports (`summary`, `trend`, `hotline`, `evaluation`) as the
+        person: metrics judges the person's community, as for any client."""
+        return self._call("GET", self.urls.metrics, f"/v1/stats/{report}", token,
+                          params=dict(query))  # fmt: skip
+
+    def stats_csv(self, token: str, report: str, query: Mapping[str, Any]) -> Download:
+        """The report's CSV twin, as metrics made it (its bytes and its file name)."""
+        answer = self._send("GET", self.urls.metrics, f"/v1/stats/{report}.csv", token,
+                            params=dict(query))  # fmt: skip
+        return Download(answer.content, answer.headers.get("Content-Disposition", ""))
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(
         self, method: str, base: str, path: str, token: str | None, **kwargs: Any
     ) -> dict[str, Any]:
+        return self._send(method, base, path, token, **kwargs).json()
+
+    def _send(
+        self, method: str, base: str, path: str, token: str | None, **kwargs: Any
+    ) -> requests.Response:
         if not self._key:
             raise ApiUnavailable(503, "unavailable", "The console has no API key.")
         headers = {"X-Api-Key": self._key}
@@ -136,7 +163,7 @@ class Services:
             raise ApiUnavailable(503, "unavailable", type(exc).__name__) from None
         if answer.status_code >= 400:
             raise _error(answer)
-        return answer.json()
+        return answer
 
 
 def _error(answer: requests.Response) -> ApiError:

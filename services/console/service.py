@@ -16,9 +16,11 @@ from services.console.http.assets import AssetRoutes
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
 from services.console.http.sign_in import SignInPages
+from services.console.http.stats import StatsPages
 
 
 class ConsoleService(
+    StatsPages,
     SignInPages, HomePages, CasePages, AssetRoutes, PersonAccessReplica, HealthCheck
 ):
     name = "console"

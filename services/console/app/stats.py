@@ -1,0 +1,54 @@
+"""The statistics page's reports, read from metrics as the signed-in person, and their CSV
+downloads (domain/stats.py says what is asked for whom and how it is drawn)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.console.apis import Download
+from services.console.app.desk import Desk
+from services.console.domain.queue import NotVisible
+from services.console.domain.stats import (
+    BREAKDOWNS,
+    REPORTS,
+    Area,
+    breakdown_chart,
+    evaluation_chart,
+    evaluation_shown,
+    hotline_chart,
+    report_query,
+    trend_chart,
+)
+
+
+def statistics(desk: Desk, area: Area, since: date | None, until: date | None) -> dict[str, Any]:
+    """The area's summary, daily trend and hotline rate over the period, the evaluation of
+    the quarter the period ends in, and their charts, as metrics answered them."""
+
+    def read(report: str, last_day: date | None = until) -> dict[str, Any]:
+        return desk.services.stats(desk.token, report, report_query(area, report, since, last_day))
+
+    summary, trend, hotline = read("summary"), read("trend"), read("hotline")
+    # the period as metrics took it (its default ends today in the community's zone)
+    evaluation = evaluation_shown(read("evaluation", date.fromisoformat(summary["to"])), area)
+    charts = [trend_chart(trend), hotline_chart(hotline), evaluation_chart(evaluation)]
+    if area.whole_community:
+        charts += [breakdown_chart(name, summary[name]) for name in BREAKDOWNS]
+    return {
+        "summary": summary,
+        "hotline": hotline,
+        "evaluation": evaluation,
+        "charts": {chart.id: chart for chart in charts},
+        # the CSV downloads' query: the same days and area as the page's
+        "downloads": area.page_query(summary["from"], summary["to"]),
+    }
+
+
+def export(desk: Desk, area: Area, report: str, since: date | None, until: date | None) -> Download:
+    """A report's CSV, as metrics makes it. The evaluation ranks every grid: a grid
+    leader's or worker's is not theirs to download (their own rows are on the page)."""
+    if report not in REPORTS or (report == "evaluation" and not area.whole_community):
+        raise NotVisible(f"No report {report}.")
+    query = report_query(area, report, since, until)
+    return desk.services.stats_csv(desk.token, report, query)
