@@ -26,16 +26,7 @@ MAX_RANGE_DAYS = 366  # metrics' own limit (services/metrics/app/stats.py)
 REPORTS = ("summary", "trend", "hotline", "evaluation")
 # a staff member's breakdowns of the community, from the summary
 BREAKDOWNS = ("by_grid", "by_team", "by_category")
-# a breakdown's columns: metrics' brief of a grid, team or category
-BRIEF = (
-    "collected",
-    "resolved",
-    "resolution_rate",
-    "on_time_rate",
-    "satisfaction_rate",
-    "overdue",
-    "median_resolve_seconds",
-)
+COUNTS = ("collected", "resolved")  # what the trend and the breakdowns draw
 RATES = frozenset({"resolution_rate", "on_time_rate", "satisfaction_rate", "first_time_rate",
                    "reopen_rate", "return_rate", "change"})  # fmt: skip
 DURATIONS = frozenset({"median_resolve_seconds"})
@@ -212,15 +203,14 @@ def chart_of_rows(
 
 def breakdown_chart(name: str, breakdown: Mapping[str, Mapping[str, Any]]) -> Chart:
     """A breakdown (by grid, team or category): collected and resolved drawn, every
-    figure of the brief in its table."""
+    figure of metrics' brief in its table, in metrics' order."""
     rows = [{"value": value, **brief} for value, brief in breakdown.items()]
-    chart_id = f"chart-{name.replace('_', '-')}"
-    return chart_of_rows(chart_id, "bar", "value", rows, BRIEF, ("collected", "resolved"))
+    keys = list(next(iter(breakdown.values()), {})) or COUNTS
+    return chart_of_rows(f"chart-{name.replace('_', '-')}", "bar", "value", rows, keys, COUNTS)
 
 
 def trend_chart(trend: Mapping[str, Any]) -> Chart:
-    keys = ("collected", "resolved")
-    return chart_of_rows("chart-trend", "line", "period", trend["periods"], keys, keys)
+    return chart_of_rows("chart-trend", "line", "period", trend["periods"], COUNTS, COUNTS)
 
 
 HOTLINE_KEYS = (

@@ -95,13 +95,15 @@ def test_a_chart_draws_metrics_numbers_unchanged_and_its_table_has_them_all():
     assert [s["data"] for s in trend.spec(str)["series"]] == [[57], [51]]
 
 
-def test_a_breakdown_keeps_metrics_order_and_nothing_measured_stays_none():
+def test_a_breakdown_has_metrics_columns_and_order_and_nothing_measured_stays_none():
     chart = breakdown_chart("by_team", {
         "red_vests": {"collected": 2, "resolved": 1, "satisfaction_rate": None},
         "green_vests": {"collected": 1, "resolved": 0},
     })  # fmt: skip
     assert chart.id == "chart-by-team" and chart.categories == ["red_vests", "green_vests"]
-    assert chart.rows()[0][1][:5] == [2, 1, None, None, None]
+    assert [series.key for series in chart.series] == ["collected", "resolved", "satisfaction_rate"]
+    assert chart.rows() == [("red_vests", [2, 1, None]), ("green_vests", [1, 0, None])]
+    assert breakdown_chart("by_grid", {}).rows() == []
 
 
 def test_figures_are_shown_as_people_read_them():
