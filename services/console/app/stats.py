@@ -14,17 +14,22 @@ from services.console.domain.stats import (
     REPORTS,
     Area,
     breakdown_chart,
+    category_names,
     evaluation_chart,
     evaluation_shown,
+    grid_names,
     hotline_chart,
     report_query,
     trend_chart,
 )
 
 
-def statistics(desk: Desk, area: Area, since: date | None, until: date | None) -> dict[str, Any]:
+def statistics(
+    desk: Desk, area: Area, since: date | None, until: date | None, language: str
+) -> dict[str, Any]:
     """The area's summary, daily trend and hotline rate over the period, the evaluation of
-    the quarter the period ends in, and their charts, as metrics answered them."""
+    the quarter the period ends in, and their charts, as metrics answered them (grids and
+    categories by their names in the page's language)."""
 
     def read(report: str, last_day: date | None = until) -> dict[str, Any]:
         return desk.services.stats(desk.token, report, report_query(area, report, since, last_day))
@@ -34,7 +39,13 @@ def statistics(desk: Desk, area: Area, since: date | None, until: date | None) -
     evaluation = evaluation_shown(read("evaluation", date.fromisoformat(summary["to"])), area)
     charts = [trend_chart(trend), hotline_chart(hotline), evaluation_chart(evaluation)]
     if area.whole_community:
-        charts += [breakdown_chart(name, summary[name]) for name in BREAKDOWNS]
+        names = {
+            "by_grid": grid_names(evaluation),
+            "by_category": category_names(desk.services.categories(desk.token), language),
+        }
+        charts += [
+            breakdown_chart(name, summary[name]).named(names.get(name, {})) for name in BREAKDOWNS
+        ]
     return {
         "summary": summary,
         "hotline": hotline,

@@ -12,7 +12,7 @@ and of the quarterly evaluation, which ranks every grid, only their own grids' r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -162,6 +162,15 @@ class Chart:
     categories: list[str]
     series: list[Series]
     drawn: tuple[str, ...]
+    names: Mapping[str, str] = field(default_factory=dict)  # a category's name, if it has one
+
+    def named(self, names: Mapping[str, str]) -> Chart:
+        """The chart with its categories shown by their names (codes mean little to staff)."""
+        return replace(self, names=names)
+
+    @property
+    def shown(self) -> list[str]:
+        return [self.names.get(category, category) for category in self.categories]
 
     def spec(self, name_of: Callable[[str], str]) -> dict[str, Any]:
         """What stats.js draws (the page's JSON island), each series named in the page's
@@ -169,7 +178,7 @@ class Chart:
         return {
             "id": self.id,
             "kind": self.kind,
-            "categories": self.categories,
+            "categories": self.shown,
             "series": [
                 {"key": s.key, "name": name_of(s.key), "data": s.data}
                 for s in self.series
@@ -177,9 +186,12 @@ class Chart:
             ],
         }
 
-    def rows(self) -> list[tuple[str, list[Any]]]:
-        return [(category, [s.data[i] for s in self.series])
-                for i, category in enumerate(self.categories)]  # fmt: skip
+    def rows(self) -> list[tuple[str, str, list[Any]]]:
+        """Each category, its name, and its value in each series."""
+        return [
+            (category, shown, [s.data[i] for s in self.series])
+            for i, (category, shown) in enumerate(zip(self.categories, self.shown, strict=True))
+        ]
 
 
 def chart_of_rows(
@@ -227,11 +239,26 @@ def hotline_chart(hotline: Mapping[str, Any]) -> Chart:
 
 
 def evaluation_chart(evaluation: Mapping[str, Any]) -> Chart:
-    """Each unit's score drawn; its table has the rank, the counts and each rate the
-    formula weighs."""
-    keys = ("rank", "name", "score", "collected", "resolved", *evaluation["formula"]["weights"])
+    """Each unit's score drawn, the unit by its name; its table has the rank, the counts
+    and each rate the formula weighs."""
+    keys = ("rank", "score", "collected", "resolved", *evaluation["formula"]["weights"])
     units = evaluation["units"]
-    return chart_of_rows("chart-evaluation", "bar", "unit", units, keys, ("score",))
+    chart = chart_of_rows("chart-evaluation", "bar", "unit", units, keys, ("score",))
+    return chart.named(grid_names(evaluation))
+
+
+def grid_names(evaluation: Mapping[str, Any]) -> dict[str, str]:
+    """The grids' names as metrics gives them with the evaluation (from the area registry)."""
+    return {unit["unit"]: unit["name"] for unit in evaluation["units"] if unit.get("name")}
+
+
+def category_names(categories: Iterable[Mapping[str, Any]], language: str) -> dict[str, str]:
+    """The taxonomy's names of categories (cases' `/v1/categories`) in the page's language."""
+    return {
+        category["code"]: category["name"].get(language, category["code"])
+        for category in categories
+        if category.get("name")
+    }
 
 
 SHARED_LABELS = frozenset({"collected", "resolved"})  # the home page's words, the same here

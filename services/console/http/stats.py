@@ -41,12 +41,13 @@ class StatsPages(Pages):
         session = self.signed_in(request)
         query, errors = chosen(request)
         area = area_of(session.scope, query.get("grid"))
+        language = language_of(request.cookies.get(LANGUAGE_COOKIE))
         shown: dict[str, Any] = {"charts": {}}
         if not errors:
             desk = Desk.of(self.parts.services, session)
-            shown = stats.statistics(desk, area, query.get("since"), query.get("until"))
+            since, until = query.get("since"), query.get("until")
+            shown = stats.statistics(desk, area, since, until, language)
             self.parts.learn_zone(area.community_id, shown["summary"]["timezone"])
-        language = language_of(request.cookies.get(LANGUAGE_COOKIE))
 
         def named(key: str) -> str:
             return self.parts.labels.text(label_of(key), language)

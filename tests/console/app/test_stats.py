@@ -35,6 +35,9 @@ class Metrics:
                            "red_list": [{"unit": "g2"}], "black_list": []},
         }[report]  # fmt: skip
 
+    def categories(self, token: str) -> list[dict]:
+        return [{"code": "g", "name": {"zh": "类别", "en": "a category"}}]
+
     def stats_csv(self, token: str, report: str, query: dict) -> Download:
         self.asked.append((f"{report}.csv", query))
         return Download(b"scope,value\n", 'attachment; filename="summary.csv"')
@@ -48,7 +51,7 @@ def desk(metrics: Metrics, grids: frozenset[str] | None) -> Desk:
 
 def test_the_evaluation_is_of_the_quarter_metrics_period_ends_in():
     metrics = Metrics()
-    shown = stats.statistics(desk(metrics, None), area_of(Scope("c", None), None), None, None)
+    shown = stats.statistics(desk(metrics, None), area_of(Scope("c", None), None), None, None, "en")
     assert [report for report, _ in metrics.asked] == ["summary", "trend", "hotline", "evaluation"]
     assert metrics.asked[3][1] == {"community_id": "c", "of": "grid", "year": 2026, "quarter": 2}
     assert list(shown["charts"]) == [
@@ -56,12 +59,13 @@ def test_the_evaluation_is_of_the_quarter_metrics_period_ends_in():
         "chart-by-grid", "chart-by-team", "chart-by-category",
     ]  # fmt: skip
     assert shown["downloads"] == {"from": "2026-03-04", "to": "2026-04-02"}
+    assert shown["charts"]["chart-by-category"].shown == ["a category"]
 
 
 def test_a_grid_worker_is_asked_their_grid_and_shown_no_breakdown():
     metrics = Metrics()
     scope = Scope("c", frozenset({"g1"}))
-    shown = stats.statistics(desk(metrics, scope.grids), area_of(scope, None), None, None)
+    shown = stats.statistics(desk(metrics, scope.grids), area_of(scope, None), None, None, "zh")
     assert all(query.get("grid_id") == "g1" for report, query in metrics.asked[:3])
     assert "chart-by-grid" not in shown["charts"]
     assert [row["unit"] for row in shown["evaluation"]["units"]] == ["g1"]

@@ -13,6 +13,7 @@ from services.console.domain.stats import (
     StatsQuery,
     area_of,
     breakdown_chart,
+    category_names,
     evaluation_chart,
     evaluation_shown,
     period_errors,
@@ -88,9 +89,9 @@ def test_a_grid_worker_reads_only_their_grids_rows_of_the_evaluation():
 def test_a_chart_draws_metrics_numbers_unchanged_and_its_table_has_them_all():
     chart = evaluation_chart(EVALUATION)
     spec = chart.spec(str.upper)
-    assert spec["categories"] == ["jingxiang-g1", "jingxiang-g3"]
+    assert spec["categories"] == ["一网格", "三网格"]  # the grids by name
     assert spec["series"] == [{"key": "score", "name": "SCORE", "data": [90.0, 0.0]}]
-    assert chart.rows()[0] == ("jingxiang-g1", [1, "一网格", 90.0, 5, 5, 1.0])
+    assert chart.rows()[0] == ("jingxiang-g1", "一网格", [1, 90.0, 5, 5, 1.0])
     trend = trend_chart({"periods": [{"period": "2026-03-01", "collected": 57, "resolved": 51}]})
     assert [s["data"] for s in trend.spec(str)["series"]] == [[57], [51]]
 
@@ -102,7 +103,10 @@ def test_a_breakdown_has_metrics_columns_and_order_and_nothing_measured_stays_no
     })  # fmt: skip
     assert chart.id == "chart-by-team" and chart.categories == ["red_vests", "green_vests"]
     assert [series.key for series in chart.series] == ["collected", "resolved", "satisfaction_rate"]
-    assert chart.rows() == [("red_vests", [2, 1, None]), ("green_vests", [1, 0, None])]
+    assert chart.rows() == [
+        ("red_vests", "red_vests", [2, 1, None]),
+        ("green_vests", "green_vests", [1, 0, None]),
+    ]
     assert breakdown_chart("by_grid", {}).rows() == []
 
 
@@ -113,3 +117,12 @@ def test_figures_are_shown_as_people_read_them():
     assert shown_value("median_resolve_seconds", 9000.0) == "2.5 h"
     assert shown_value("collected", 57) == "57"
     assert shown_value("satisfaction_rate", None) == "—"
+
+
+def test_categories_show_by_their_names_in_the_pages_language():
+    categories = [{"code": "parking.fire_lane", "name": {"zh": "占用消防通道", "en": "Fire lane"}},
+                  {"code": "other"}]  # fmt: skip
+    names = category_names(categories, "en")
+    assert names == {"parking.fire_lane": "Fire lane"}
+    chart = breakdown_chart("by_category", {"parking.fire_lane": {"collected": 1}, "x": {}})
+    assert chart.named(names).spec(str)["categories"] == ["Fire lane", "x"]

@@ -33,9 +33,10 @@ DRAWN = """ids => ids.map(id => {
   return {id, categories: option.xAxis[0].data,
           series: option.series.map(s => ({name: s.name, data: s.data}))};
 })"""
-# each table's rows: the row's name, then each cell's number as metrics answered it
+# each table's rows: the row's key (a day, a grid's or a category's code), then each
+# cell's number as metrics answered it
 TABLE = """table => [...table.tBodies[0].rows].map(row =>
-  [row.cells[0].textContent.trim(),
+  [row.cells[0].dataset.key,
    ...[...row.cells].slice(1).map(cell => JSON.parse(cell.dataset.value))])"""
 
 
@@ -48,6 +49,14 @@ def metrics(stack, report_name: str, **query) -> dict:
     )
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+def category_names(stack) -> dict[str, str]:
+    answer = requests.get(
+        f"{stack.url('cases')}/v1/categories", headers=helper_headers(stack), timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    return {category["code"]: category["name"]["zh"] for category in answer.json()["categories"]}
 
 
 def hotline_report(stack, description: str) -> dict:
@@ -131,11 +140,13 @@ def test_every_chart_and_table_shows_the_metrics_apis_numbers(page, console, sms
         [month["last_year_per_1000_households"] for month in months],
     ]
     units = evaluation["units"]
-    assert drawn["chart-evaluation"]["categories"] == [unit["unit"] for unit in units]
+    grids = {unit["unit"]: unit["name"] for unit in units}
+    assert drawn["chart-evaluation"]["categories"] == [unit["name"] for unit in units]
     assert drawn["chart-evaluation"]["series"][0]["data"] == [unit["score"] for unit in units]
+    names = {"by_grid": grids, "by_team": {}, "by_category": category_names(console_stack)}
     for name in ("by_grid", "by_team", "by_category"):
         chart = drawn[f"chart-{name.replace('_', '-')}"]
-        assert chart["categories"] == list(summary[name])
+        assert chart["categories"] == [names[name].get(key, key) for key in summary[name]]
         assert [s["data"] for s in chart["series"]] == [
             [brief["collected"] for brief in summary[name].values()],
             [brief["resolved"] for brief in summary[name].values()],
@@ -191,7 +202,7 @@ def test_the_evaluation_shows_its_formula_and_the_red_and_black_lists(
     table = page.locator("#chart-evaluation-table").evaluate(TABLE)
     weights = list(evaluation["formula"]["weights"])
     assert table == [
-        [unit["unit"], unit["rank"], unit["name"], unit["score"], unit["collected"],
+        [unit["unit"], unit["rank"], unit["score"], unit["collected"],
          unit["resolved"], *(unit[key] for key in weights)]
         for unit in evaluation["units"]
     ]  # fmt: skip
