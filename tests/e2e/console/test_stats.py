@@ -190,7 +190,7 @@ def test_the_evaluation_shows_its_formula_and_the_red_and_black_lists(
                          quarter=(today.month - 1) // 3 + 1)  # fmt: skip
     expect(page.locator("#stats-formula")).to_have_text(evaluation["formula"]["zh"])
     assert "办结率" in evaluation["formula"]["zh"]
-    for rule in evaluation["formula"]["rules"]:
+    for rule in evaluation["formula"]["rules_zh"]:
         expect(page.locator("#stats-formula-rules")).to_contain_text(rule)
     assert evaluation["black_list"], evaluation
     for name in ("red_list", "black_list"):
@@ -282,6 +282,7 @@ def test_the_page_works_in_english(page, console, sms, console_stack):
     assert [s["name"] for s in drawn["series"]] == ["collected", "resolved"]
     evaluation = metrics(console_stack, "evaluation", of="grid")
     expect(page.locator("#stats-formula")).to_have_text(evaluation["formula"]["en"])
+    expect(page.locator("#stats-formula-rules")).to_contain_text(evaluation["formula"]["rules"][2])
     expect(page.get_by_role("heading", name="Red list (best)")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "console-stats-en.png"), full_page=True)
     page.get_by_role("button", name="中文").click()
