@@ -32,3 +32,9 @@ def test_a_word_the_table_does_not_know_shows_as_cases_sent_it():
     labels = Labels({"state_closed": {"zh": "已结案", "en": "closed"}})
     assert labels.term("state", "archived", "zh") == "archived"
     assert labels.term("action", "closed", "zh") == "closed"  # another kind's word is not taken
+
+
+def test_a_label_split_by_an_unquoted_comma_stops_the_service():
+    split = Labels({"per_1000": {"zh": "每千户", "en": "Per 1", "000 households": None}})
+    with pytest.raises(ValueError, match="quote it"):
+        split.check()
