@@ -36,6 +36,7 @@ class Metrics:
         }[report]  # fmt: skip
 
     def categories(self, token: str) -> list[dict]:
+        self.asked.append(("categories", {}))
         return [{"code": "g", "name": {"zh": "类别", "en": "a category"}}]
 
     def stats_csv(self, token: str, report: str, query: dict) -> Download:
@@ -49,11 +50,14 @@ def desk(metrics: Metrics, grids: frozenset[str] | None) -> Desk:
     return Desk(metrics, "token", session)  # type: ignore[arg-type]
 
 
-def test_the_evaluation_is_of_the_quarter_metrics_period_ends_in():
+def test_every_report_is_asked_and_the_evaluation_is_of_the_quarter_the_period_ends_in():
     metrics = Metrics()
-    shown = stats.statistics(desk(metrics, None), area_of(Scope("c", None), None), None, None, "en")
-    assert [report for report, _ in metrics.asked] == ["summary", "trend", "hotline", "evaluation"]
-    assert metrics.asked[3][1] == {"community_id": "c", "of": "grid", "year": 2026, "quarter": 2}
+    staff = area_of(Scope("c", None), None)
+    shown = stats.statistics(desk(metrics, None), staff, None, date(2026, 4, 2), "en")
+    asked = dict(metrics.asked)
+    assert set(asked) == {"summary", "trend", "hotline", "evaluation", "categories"}
+    assert asked["evaluation"] == {"community_id": "c", "of": "grid", "year": 2026, "quarter": 2}
+    assert asked["trend"] == {"community_id": "c", "to": "2026-04-02", "interval": "day"}
     assert list(shown["charts"]) == [
         "chart-trend", "chart-hotline", "chart-evaluation",
         "chart-by-grid", "chart-by-team", "chart-by-category",
@@ -62,11 +66,19 @@ def test_the_evaluation_is_of_the_quarter_metrics_period_ends_in():
     assert shown["charts"]["chart-by-category"].shown == ["a category"]
 
 
+def test_without_a_last_day_metrics_chooses_the_period_and_its_quarter():
+    metrics = Metrics()
+    stats.statistics(desk(metrics, None), area_of(Scope("c", None), None), None, None, "zh")
+    assert dict(metrics.asked)["evaluation"] == {"community_id": "c", "of": "grid"}
+
+
 def test_a_grid_worker_is_asked_their_grid_and_shown_no_breakdown():
     metrics = Metrics()
     scope = Scope("c", frozenset({"g1"}))
     shown = stats.statistics(desk(metrics, scope.grids), area_of(scope, None), None, None, "zh")
-    assert all(query.get("grid_id") == "g1" for report, query in metrics.asked[:3])
+    asked = dict(metrics.asked)
+    assert all(asked[report]["grid_id"] == "g1" for report in ("summary", "trend", "hotline"))
+    assert "categories" not in asked  # no breakdown to name
     assert "chart-by-grid" not in shown["charts"]
     assert [row["unit"] for row in shown["evaluation"]["units"]] == ["g1"]
     assert shown["evaluation"]["red_list"] == []
