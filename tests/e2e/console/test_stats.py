@@ -11,9 +11,10 @@ from datetime import date, timedelta
 import pytest
 import requests
 from playwright.sync_api import Page, expect
+from pymongo import MongoClient
 
 from tests.conftest import RUN_ID
-from tests.e2e.conftest import helper_headers
+from tests.e2e.conftest import admin_cli, helper_headers
 from tests.e2e.console.browser import (
     COMMUNITY,
     GRID_WORKER,
@@ -241,7 +242,55 @@ def test_a_grid_worker_reads_only_their_grid(page, console, sms, console_stack):
     assert rows[1].startswith(f"grid,{GRID},{mine['collected']},{mine['resolved']}"), rows[:2]
 
 
-def test_nobody_reads_another_communitys_figures(page, console, sms, console_stack):
+def another_communitys_staff(stack, tmp_path, community: str) -> tuple[str, str]:
+    """A community of its own with one staff member, imported as an operator imports one;
+    the person once the console knows them."""
+    person = (f"p-{community}-staff", "13907319901")
+    folder = tmp_path / community
+    folder.mkdir()
+    (folder / "areas.csv").write_text(
+        "code,kind,parent,name,households,timezone,polygon,neighbours,leader,workers,"
+        "unit_leader,staff\n"
+        f"{community}-sd,subdistrict,,别的街道,,,,,,,,\n"
+        f"{community},community,{community}-sd,别的社区,300,Asia/Shanghai,,,,,,{person[0]}\n"
+        f"{community}-g1,grid,{community},别的网格,300,,,,,,,\n",
+        encoding="utf-8",
+    )
+    (folder / "people.csv").write_text(
+        "id,community,name,phone,roles,teams,skills,home_grids,max_open_cases,contacts,"
+        "quiet_hours,household,active\n"
+        f"{person[0]},{community},陈别人,{person[1]},staff,,,,,sms:{person[1]},,,true\n",
+        encoding="utf-8",
+    )
+    imported = admin_cli(stack, "roster", "import", str(folder))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    with MongoClient(stack.mongo_uri) as client:
+        people = client[f"{stack.db_prefix}console"]["people"]
+        wait_until(
+            "the console to know the other staff", lambda: people.find_one({"_id": person[0]})
+        )
+    return person
+
+
+def test_another_communitys_staff_read_their_own_figures_only(
+    page, console, sms, console_stack, tmp_path
+):
+    other = f"sx{RUN_ID}"
+    person = another_communitys_staff(console_stack, tmp_path, other)
+    signed_in(page, console, sms, person)
+    page.goto(f"{console}/stats?community_id={COMMUNITY}")
+    rendered(page, ["chart-trend", "chart-by-grid"])
+    expect(page.locator("#stats-scope")).to_contain_text(other)
+    expect(page.locator("#stats-scope")).not_to_contain_text(COMMUNITY)
+    theirs = metrics(console_stack, "summary", community_id=other)
+    assert theirs["collected"] == 0
+    expect(page.locator("#stats-figures [data-key=collected]")).to_have_text("0")
+    assert page.locator("#chart-by-grid-table").evaluate(TABLE) == []  # none of jingxiang's grids
+    download = page.request.get(f"{console}/stats/evaluation.csv?community_id={COMMUNITY}")
+    assert download.status == 200 and "jingxiang" not in download.text()
+
+
+def test_a_community_named_in_the_query_is_not_followed(page, console, sms, console_stack):
     """The community is the session's: a community named in the query is not followed,
     on the page or in a download."""
     other = f"cx-{RUN_ID}"
