@@ -12,6 +12,7 @@ from lianxin.http.reading import read_query
 from services.console.app import stats
 from services.console.app.desk import Desk
 from services.console.domain.labels import LANGUAGE_COOKIE, language_of
+from services.console.domain.queue import NotVisible
 from services.console.domain.stats import (
     StatsQuery,
     area_of,
@@ -26,11 +27,14 @@ DATE_ERROR = "stats_error_date"
 
 def chosen(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
     """The page's query, and each field's error (its label key): bad dates show on the
-    page next to their fields, and nothing is asked of metrics."""
+    page next to their fields, and nothing is asked of metrics. A grid that could be
+    nobody's is not found, as one of another's is."""
     try:
         query = read_query(request, StatsQuery())
     except ValidationError as refused:
         fields = refused.messages if isinstance(refused.messages, dict) else {}
+        if "grid" in fields:
+            raise NotVisible("No such grid.") from None
         return {"grid": request.args.get("grid")}, {name: DATE_ERROR for name in fields}
     return query, period_errors(query.get("since"), query.get("until"))
 

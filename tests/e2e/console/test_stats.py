@@ -232,7 +232,8 @@ def test_a_grid_worker_reads_only_their_grid(page, console, sms, console_stack):
     query = f"from={period['from']}&to={period['to']}"
     other = "grid=jingxiang-g2"
     for path in (f"/stats?{query}&{other}", f"/stats/summary.csv?{query}&{other}",
-                 f"/stats/evaluation.csv?{query}", "/stats/volunteers.csv"):  # fmt: skip
+                 f"/stats/evaluation.csv?{query}", "/stats/volunteers.csv",
+                 f"/stats?grid={'g' * 80}"):  # fmt: skip
         answer = page.goto(f"{console}{path}")
         assert answer is not None and answer.status == 404, path
     download = page.request.get(f"{console}/stats/summary.csv?{query}")
