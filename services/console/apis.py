@@ -52,6 +52,14 @@ class ApiUnavailable(ApiError):
 
 
 @dataclass(frozen=True)
+class Download:
+    """A file another service made: its bytes and its Content-Disposition."""
+
+    content: bytes
+    disposition: str
+
+
+@dataclass(frozen=True)
 class ApiUrls:
     cases: str
     roster: str
@@ -165,6 +173,7 @@ class Services:
         return self._call("POST", self.urls.roster, "/v1/imports/file", token, params=params,
                           json={"name": name, "text": text},
                           timeout=IMPORT_TIMEOUT_SECONDS)  # fmt: skip
+
     # -- rota and hours --
     # Roster's duty and ledger APIs as the person: roster checks their role (leave and
     # covers: staff or grid leader; decisions and corrections: staff) and community.
@@ -234,6 +243,20 @@ class Services:
         params = {"community_id": community, "by": by}
         answer = self._send("GET", self.urls.roster, "/v1/hours/export", token, params=params)
         return answer.content, answer.headers.get("Content-Disposition", "attachment")
+
+    # -- statistics --
+
+    def stats(self, token: str, report: str, query: Mapping[str, Any]) -> dict[str, Any]:
+        """One of metrics' reports (`summary`, `trend`, `hotline`, `evaluation`) as the
+        person: metrics judges the person's community, as for any client."""
+        return self._call("GET", self.urls.metrics, f"/v1/stats/{report}", token,
+                          params=dict(query))  # fmt: skip
+
+    def stats_csv(self, token: str, report: str, query: Mapping[str, Any]) -> Download:
+        """The report's CSV twin, as metrics made it (its bytes and its file name)."""
+        answer = self._send("GET", self.urls.metrics, f"/v1/stats/{report}.csv", token,
+                            params=dict(query))  # fmt: skip
+        return Download(answer.content, answer.headers.get("Content-Disposition", ""))
 
     # -- the wire --------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from services.console.http.hours import HoursPages
 from services.console.http.registry import RegistryPages
 from services.console.http.rota import RotaPages
 from services.console.http.sign_in import SignInPages
+from services.console.http.stats import StatsPages
 
 
 class ConsoleService(
@@ -28,6 +29,7 @@ class ConsoleService(
     RegistryPages,
     RotaPages,
     HoursPages,
+    StatsPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

@@ -15,10 +15,16 @@ TEMPLATES = HERE / "templates"
 
 def test_every_vendored_file_matches_its_checksum():
     sums = assets.checksums()
-    assert assets.HTMX in sums
+    assert {assets.HTMX, assets.ECHARTS} <= set(sums)
     for name, digest in sums.items():
         assert hashlib.sha256((assets.STATIC / name).read_bytes()).hexdigest() == digest
         assert assets.verified(name)
+
+
+def test_every_vendored_file_comes_with_its_licence():
+    for name in assets.checksums():
+        stem = name.removesuffix(".min.js")
+        assert (assets.STATIC / f"{stem}.LICENSE").read_text(encoding="utf-8").strip(), name
 
 
 def test_a_file_that_changed_is_refused(tmp_path):

@@ -23,11 +23,16 @@ class Labels:
     table: Mapping[str, Mapping[str, str]]
 
     def check(self) -> None:
-        """Every label in every language: a table with a hole stops the service at start."""
+        """Every label in every language and nothing else: a table with a hole stops the
+        service at start, and so does one a comma split (`{en: Per 1,000 households}` is,
+        to YAML, `en: Per 1` and a key `000 households`)."""
         for key, texts in self.table.items():
-            missing = [lang for lang in LANGUAGES if not texts.get(lang)]
+            missing = [lang for lang in LANGUAGES if not (texts or {}).get(lang)]
             if missing:
                 raise ValueError(f"label {key!r} has no {', '.join(missing)} text")
+            stray = sorted(set(texts) - set(LANGUAGES))
+            if stray:
+                raise ValueError(f"label {key!r} has more than its texts: {stray} (quote it)")
 
     def text(self, key: str, language: str) -> str:
         texts = self.table.get(key)

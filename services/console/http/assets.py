@@ -1,9 +1,10 @@
 """The console's static files: vendored, pinned and checked, never from a CDN.
 
-`static/` holds htmx (its version in the file name, its SHA-256 in `static/SHA256SUMS`,
-checked by tests/console/test_assets.py and again here at start: a file that does not
-match stops the service) and the console's stylesheet. Only the files named in ASSETS are
-served; a name is never joined to a path.
+`static/` holds htmx and Apache ECharts (each its version in the file name, its SHA-256
+in `static/SHA256SUMS`, checked by tests/console/test_assets.py and again here at start:
+a file that does not match stops the service), the console's stylesheet and the
+statistics page's script. Only the files named in ASSETS are served; a name is never
+joined to a path.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from services.console.http.pages import page
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 HTMX = "htmx-2.0.4.min.js"
-ASSETS = {HTMX: "text/javascript", "console.css": "text/css"}
+ECHARTS = "echarts-6.1.0.min.js"  # Apache ECharts, the statistics page's charts
+ASSETS = {
+    HTMX: "text/javascript",
+    ECHARTS: "text/javascript",
+    "stats.js": "text/javascript",
+    "console.css": "text/css",
+}
 CACHE_SECONDS = 86400
 
 

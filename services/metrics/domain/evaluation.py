@@ -39,7 +39,7 @@ class Policy:
         )
 
     def formula(self) -> dict[str, Any]:
-        """The score's formula, in both languages, with its rules."""
+        """The score's formula and its rules, in both languages."""
         total = sum(self.weights.values())
         terms = [(weight, self.labels[name]) for name, weight in self.weights.items()]
         return {
@@ -57,6 +57,13 @@ class Policy:
                 f"Red list: the best {self.red_size} ranked units scoring {self.red_min_score:g}+.",
                 f"Black list: the worst {self.black_size} ranked units scoring below "
                 f"{self.black_max_score:g}.",
+            ],
+            "rules_zh": [  # the same rules, for a page in Chinese (the staff console's)
+                "各项比率均为本季度的数值，取值0至1。",
+                "某项比率无可计量时不计入，其余权重按比例补足至100。",
+                f"本季度受理少于{self.minimum_cases}件的单位不参与排名。",
+                f"红榜：排名前{self.red_size}且得分不低于{self.red_min_score:g}的单位。",
+                f"黑榜：排名最后{self.black_size}且得分低于{self.black_max_score:g}的单位。",
             ],
         }
 

@@ -194,6 +194,7 @@ class Formula(Schema):
     en = fields.String()
     weights = fields.Dict(keys=fields.String(), values=fields.Integer())
     rules = fields.List(fields.String())
+    rules_zh = fields.List(fields.String(), metadata={"description": "the rules in Chinese"})
 
 
 class EvaluatedUnit(Schema):

@@ -45,3 +45,7 @@ def test_no_word_is_defined_twice_in_the_labels_file():
     text = (Path(services.console.__file__).parent / "data" / "labels.yaml").read_text("utf-8")
     keys = Counter(line.split(":", 1)[0] for line in text.splitlines() if line[:1].isalpha())
     assert [key for key, count in keys.items() if count > 1] == []
+def test_a_label_split_by_an_unquoted_comma_stops_the_service():
+    split = Labels({"per_1000": {"zh": "每千户", "en": "Per 1", "000 households": None}})
+    with pytest.raises(ValueError, match="quote it"):
+        split.check()

@@ -69,11 +69,14 @@ def test_nobody_is_on_a_list_whose_threshold_they_miss():
     assert report["red_list"] == [] and report["black_list"] == []
 
 
-def test_the_formula_is_shown_in_both_languages_beside_the_scores():
+def test_the_formula_and_its_rules_are_shown_in_both_languages_beside_the_scores():
     formula = evaluate(POLICY, {}, {})["formula"]
     assert formula["zh"] == "得分 = 50×办结率 + 50×满意率"
     assert formula["en"] == "score = 50 × resolution rate + 50 × satisfaction rate"
     assert formula["weights"] == {"resolution_rate": 50, "satisfaction_rate": 50}
+    assert len(formula["rules_zh"]) == len(formula["rules"])
+    assert f"少于{POLICY.minimum_cases}件" in formula["rules_zh"][2]
+    assert f"不低于{POLICY.red_min_score:g}" in formula["rules_zh"][3]
 
 
 @pytest.mark.parametrize(
