@@ -56,9 +56,11 @@ class Actor:
     def can(self, scope: str) -> bool:
         return self.is_admin or scope in self.scopes
 
-    def require(self, scope: str) -> None:
-        if not self.can(scope):
-            raise Forbidden(f"This key may not {scope}.")
+    def require(self, scope: str | tuple[str, ...]) -> None:
+        """The key allows `scope`, or one of them when given several."""
+        scopes = (scope,) if isinstance(scope, str) else scope
+        if not any(self.can(one) for one in scopes):
+            raise Forbidden(f"This key may not {' or '.join(scopes)}.")
 
     def sees(self, community_id: str) -> bool:
         return self.all_communities or community_id in self.communities

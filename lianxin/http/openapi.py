@@ -145,7 +145,9 @@ def json_operation(route: JsonRoute, path: str) -> dict[str, Any]:
         parameters.extend(route.headers)
     if route.scope is not None:
         operation["security"] = [{"apiKey": []}]
-        operation["description"] = f"Needs a key with the `{route.scope}` scope."
+        scopes = (route.scope,) if isinstance(route.scope, str) else route.scope
+        named = " or ".join(f"`{scope}`" for scope in scopes)
+        operation["description"] = f"Needs a key with the {named} scope."
         parameters.append(PERSON_PARAMETER)
     if parameters:
         operation["parameters"] = parameters

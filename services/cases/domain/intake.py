@@ -130,7 +130,9 @@ def triage(case: Case, decided: Triage, share: float, now: datetime) -> Outcome:
         else None
     )
     if decided.category is None:
-        waiting = replace(case, emergency=emergency)
+        waiting = replace(
+            case, emergency=emergency, triage={"suggestions": list(decided.suggestions)}
+        )
         outcome = emit(
             case,
             waiting,
