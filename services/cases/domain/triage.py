@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-
 MAX_SUGGESTIONS = 3
 
 

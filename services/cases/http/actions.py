@@ -310,8 +310,7 @@ CASE_ACTIONS = (
     CaseAction(
         "withdraw_case",
         "withdraw",
-        "The reporter withdraws the case, through the channel that reported it, or staff "
-        "for them",
+        "The reporter withdraws the case, through the channel that reported it, or staff for them",
         ReasonSchema,
         decided(lambda a, case, at: lifecycle.withdraw(case, a.by, a.body["reason"], at)),
         scope=("report", "act"),
