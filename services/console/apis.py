@@ -26,11 +26,19 @@ PERSON_HEADER = "X-Lianxin-Person"
 class ApiError(Exception):
     """Another service refused or failed a call; `status` and `code` are its answer's."""
 
-    def __init__(self, status: int, code: str, message: str = "", state: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str = "",
+        state: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ):
         super().__init__(message or code)
         self.status = status
         self.code = code
         self.state = state
+        self.fields = fields or {}  # a 400's field errors, by the field's name in the body
 
     def details(self) -> dict[str, str]:
         """What an error page names besides the message: the case's current state."""
@@ -103,9 +111,18 @@ class Services:
         answer = self._call("GET", self.urls.cases, "/v1/cases", token, params=query)
         return answer["cases"]
 
-    def act(self, token: str, case_id: str, action: str, body: Mapping[str, Any]) -> dict:
+    def act(
+        self,
+        token: str,
+        case_id: str,
+        action: str,
+        body: Mapping[str, Any],
+        idempotency_key: str | None = None,
+    ) -> dict:
+        """POST cases' action `action` (its path); with a key, a repeat acts once."""
         path = f"/v1/cases/{_segment(case_id)}/{action}"
-        return self._call("POST", self.urls.cases, path, token, json=dict(body))
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self._call("POST", self.urls.cases, path, token, json=dict(body), headers=headers)
 
     def categories(self, token: str) -> list[dict[str, Any]]:
         return self._call("GET", self.urls.cases, "/v1/categories", token)["categories"]
@@ -118,6 +135,14 @@ class Services:
         params = {"community_id": community, "from": since, "to": until}
         return self._call("GET", self.urls.metrics, "/v1/stats/summary", token, params=params)
 
+    # -- case actions --
+
+    def areas(self, token: str, community_id: str) -> list[dict[str, Any]]:
+        """The community's grids, estates, buildings and units as cases knows them (its
+        copy of roster's registry, each with its grid): what triage may place a case in."""
+        path = f"/v1/areas/{_segment(community_id)}"
+        return self._call("GET", self.urls.cases, path, token)["areas"]
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(
@@ -125,7 +150,7 @@ class Services:
     ) -> dict[str, Any]:
         if not self._key:
             raise ApiUnavailable(503, "unavailable", "The console has no API key.")
-        headers = {"X-Api-Key": self._key}
+        headers = {"X-Api-Key": self._key, **kwargs.pop("headers", {})}
         if token is not None:
             headers[PERSON_HEADER] = token
         try:
@@ -150,6 +175,7 @@ def _error(answer: requests.Response) -> ApiError:
         str(error.get("code", "error")),
         str(error.get("message", "")),
         error.get("state"),
+        error.get("fields") if isinstance(error.get("fields"), dict) else None,
     )
 
 
