@@ -114,10 +114,13 @@ def places_by_grid(areas: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _said(area: Mapping[str, Any], names: Mapping[str, Mapping[str, Any]]) -> str:
-    """"井湘小区 5栋 2单元": the area's name after its parents' below the grid."""
+    """"井湘小区 5栋 2单元": the area's name after its parents' below the grid, each said
+    once (a registry often names a unit "5栋2单元" under "5栋": then the unit's name says
+    both, as cases says a place)."""
     said = [area["name"]]
     parent = names.get(area.get("parent") or "")
     while parent is not None and parent["kind"] != "grid" and len(said) < 5:
-        said.insert(0, parent["name"])
+        if not said[0].startswith(parent["name"]):
+            said.insert(0, parent["name"])
         parent = names.get(parent.get("parent") or "")
     return " ".join(said)

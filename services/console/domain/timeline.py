@@ -15,9 +15,11 @@ from typing import Any
 LIMIT = r"(?P<which>accept|resolve) time limit passed"
 LEVEL = r"(?P<level>grid_leader|community_staff|department)"
 # (the step's action, the note's shape) → the label whose text says it; the label names
-# the shape's groups as {name}; a group named `which`, `level` or `decision` is a word
-# the labels table holds too (limit_accept, level_department, decision_approved, ...)
+# the shape's groups as {name}; a group named in WORDS (`which`, `priority`, ...) is a word
+# the labels table holds too (limit_accept, level_department, priority_high, ...)
 FIXED_NOTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("triage", re.compile(r"^(?P<code>[a-z_]+\.[a-z_]+) \((?P<priority>low|normal|high|urgent)\)$"),
+     "note_triaged"),
     ("dispatch", re.compile(r"^offered to (?P<name>.+) \(attempt (?P<attempt>\d+)\)$"),
      "note_offered"),
     ("expire", re.compile(r"^offer to (?P<name>.*) expired$"), "note_offer_expired"),
@@ -30,7 +32,8 @@ FIXED_NOTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
      "note_escalated_emergency"),
     ("decide_extension", re.compile(r"^(?P<decision>approved|refused)$"), "note_extension"),
 )  # fmt: skip
-WORDS = {"which": "limit", "level": "level", "decision": "decision"}  # group → label prefix
+# a group → the prefix of its words' labels
+WORDS = {"which": "limit", "level": "level", "decision": "decision", "priority": "priority"}
 
 
 def said(step: Mapping[str, Any], text: Callable[[str], str]) -> str:

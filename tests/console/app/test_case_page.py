@@ -22,6 +22,8 @@ def test_the_place_picker_groups_each_grids_places_said_with_their_parents():
         "井湘小区", "井湘小区 5栋", "井湘小区 5栋 2单元",
     ]  # fmt: skip
     assert groups[1]["places"] == []
+    repeated = [*AREAS[:4], {**AREAS[4], "name": "5栋2单元"}]
+    assert places_by_grid(repeated)[0]["places"][-1]["said"] == "井湘小区 5栋2单元"
 
 
 def test_the_suggested_categories_come_first_marked():

@@ -21,6 +21,8 @@ def words(language: str):
     [
         ("dispatch", "offered to 王** (attempt 2)", "派给 王**（第 2 次）",
          "offered to 王** (attempt 2)"),
+        ("triage", "facility.lighting (high)", "facility.lighting（优先级：高）",
+         "facility.lighting (priority high)"),
         ("assign", "assigned to 李*", "指派给 李*", "assigned to 李*"),
         ("overdue", "resolve time limit passed", "已超过办结时限", "the resolve time limit passed"),
         ("escalate", "grid_leader: accept time limit passed", "升级至网格长：已超过接单时限",
