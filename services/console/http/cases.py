@@ -50,8 +50,9 @@ class CasePages(Pages):
         try:
             body = read_form(request, form())
         except ValidationError as invalid:
+            session = self.signed_in(request, request.form)  # a forged form: 403 first
             refusal = Refusal(action, "invalid_request", fields=_messages(invalid))
-            return self.case_answer(request, self.signed_in(request), case_id, refusal, 400)
+            return self.case_answer(request, session, case_id, refusal, 400)
         session = self.signed_in(request, body)
         try:
             cases.act(Desk.of(self.parts.services, session), case_id, action, body)

@@ -8,6 +8,7 @@ import pytest
 
 from services.cases.app import actions
 from services.cases.domain import lifecycle
+from services.cases.domain.areas import UnknownArea
 from services.cases.domain.case import (
     MAX_REQUESTS,
     CaseNotFound,
@@ -15,6 +16,7 @@ from services.cases.domain.case import (
     RequestKeyReused,
 )
 from services.cases.domain.intake import Report
+from services.cases.http.actions import CASE_ACTIONS, Asked
 from tests.cases.factories import AT, OFFER, REPORTER, STAFF, VOLUNTEER
 
 EVERYWHERE = lambda _: True  # noqa: E731 - a key that covers every community
@@ -126,3 +128,27 @@ def test_a_case_remembers_only_its_latest_keys(parts):
         )  # fmt: skip
     kept = parts.store.get(case.id).requests
     assert len(kept) == MAX_REQUESTS and kept[-1]["key"] == f"k:{MAX_REQUESTS + 4}"
+
+
+def triage_asked(parts, case, location) -> Asked:
+    body = {"category": "facility.lighting"} | ({"location": location} if location else {})
+    return Asked(
+        parts=parts, reference=case.id, by=STAFF, body=body, visible=EVERYWHERE,
+        correlation_id=None, now=AT, person=lambda _: None,
+    )  # fmt: skip
+
+
+TRIAGE = next(action for action in CASE_ACTIONS if action.path == "triage")
+
+
+def test_triage_places_a_case_by_the_communitys_areas_and_refuses_a_place_it_does_not_know(
+    parts,
+):
+    waiting = opened(parts, "楼梯那边很奇怪", area_code=None)
+    assert waiting.state == "reported" and waiting.grid_id == "g1"
+    for wrong in ({"area_code": "no-such"}, {"grid_id": "g1", "area_code": "e2"}):
+        with pytest.raises(UnknownArea):
+            TRIAGE.perform(triage_asked(parts, waiting, wrong))
+    assert parts.store.get(waiting.id).state == "reported", "nothing changed"
+    placed = TRIAGE.perform(triage_asked(parts, waiting, {"grid_id": "g2"}))
+    assert (placed.state, placed.grid_id, placed.place) == ("triaged", "g2", "第二网格")

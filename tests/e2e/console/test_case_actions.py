@@ -13,6 +13,8 @@ import requests
 from playwright.sync_api import Page, expect
 
 from scripts.stack import Stack
+from services.console.http.case_forms import ACTION_FORMS
+from tests.conftest import RUN_ID
 from tests.e2e.conftest import helper_headers, wait_for_state
 from tests.e2e.console.browser import (
     COMMUNITY,
@@ -28,6 +30,12 @@ from tests.e2e.console.browser import (
 )
 
 pytestmark = pytest.mark.e2e
+# each form's fields besides its csrf token and key
+FIELDS = {
+    "triage": ("category",), "assign": (), "verify": (), "extension": (), "suspend": ("reason",),
+    "resume": (), "merge": ("into",), "reject": ("reason",), "reopen": ("reason",),
+    "withdraw": ("reason",), "note": ("note",),
+}  # fmt: skip
 CATEGORY = "parking.fire_lane"  # its team is on duty in every grid of the sample, all day
 
 
@@ -242,3 +250,56 @@ def test_a_form_posted_twice_acts_once(page, console, sms, console_stack):
     assert [step["note"] for step in notes] == ["只记一次"]
     open_case(page, console, case["id"])
     expect(page.locator("ol.timeline li", has_text="只记一次")).to_have_count(1)
+
+
+def post_form(page: Page, console: str, case_id: str, action: str, data: dict):
+    return requests.post(
+        f"{console}/cases/{case_id}/{action}",
+        data=data,
+        cookies=session_cookies(page),
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
+def test_forged_replayed_and_scanned_forms_change_nothing(page, console, sms, console_stack):
+    """No CSRF token: 403 for every action; no form key: the page again, 400, with the
+    refusal said; a link scanner's GET of every action's address; another community's
+    case posted to with a good form: 404. The case's version never moves."""
+    case = report(console_stack, "伪造的表单 forged forms")
+    elsewhere = report(console_stack, "别的社区 forged elsewhere", community=f"cx-{RUN_ID}")
+    signed_in(page, console, sms, STAFF_3)
+    open_case(page, console, case["id"])
+    csrf = page.locator("#form-note input[name=csrf]").input_value()
+    key = page.locator("#form-note input[name=form_key]").input_value()
+    full = {"form_key": key, "note": "x", "reason": "x", "category": CATEGORY, "into": "x"}
+    for action in ACTION_FORMS:
+        fields = {name: full[name] for name in ("form_key", *FIELDS[action])}
+        assert post_form(page, console, case["id"], action, fields).status_code == 403, action
+        assert page.goto(f"{console}/cases/{case['id']}/{action}").status in (404, 405), action
+    unkeyed = post_form(page, console, case["id"], "note", {"csrf": csrf, "note": "无钥匙"})
+    assert unkeyed.status_code == 400 and 'id="refused"' in unkeyed.text
+    good = {"csrf": csrf, "form_key": key, "note": "别的社区"}
+    assert post_form(page, console, elsewhere["id"], "note", good).status_code == 404
+    assert requests_case(console_stack, case["id"])["version"] == case["version"]
+    assert requests_case(console_stack, elsewhere["id"])["version"] == elsewhere["version"]
+    assert [s["action"] for s in requests_case(console_stack, case["id"])["timeline"]] == ["report"]
+
+
+def test_a_grid_worker_is_refused_a_staff_action_in_words_and_nothing_changes(
+    page, console, sms, console_stack
+):
+    """The form is not shown to a grid worker; posted anyway, cases refuses (403) and the
+    page says so."""
+    mine = report(console_stack, "一网格的情况 not for a grid worker", grid="jingxiang-g1")
+    signed_in(page, console, sms, GRID_WORKER)
+    open_case(page, console, mine["id"])
+    expect(page.locator("#form-reject")).to_have_count(0)
+    form = {
+        "csrf": page.locator("#form-note input[name=csrf]").input_value(),
+        "form_key": page.locator("#form-note input[name=form_key]").input_value(),
+        "reason": "不属于本社区",
+    }
+    refused = post_form(page, console, mine["id"], "reject", form)
+    assert refused.status_code == 403 and "您的角色不能进行此操作" in refused.text
+    assert requests_case(console_stack, mine["id"])["state"] == "reported"
