@@ -83,14 +83,7 @@ def triage_by_hand(
 def _placed(case: Case, located: Located) -> dict[str, Any]:
     """The fields of a case placed where `located` says: its grid, its area codes (those
     the place does not name are cleared), and the place's readable name."""
-    location = {
-        **case.location,
-        "grid_id": located.grid_id,
-        "area_code": located.area_code,
-        "estate": located.estate,
-        "building": located.building,
-        "unit": located.unit,
-    }
+    location = {**case.location, **located.codes}
     return {"grid_id": located.grid_id, "location": location, "place": located.place}
 
 
