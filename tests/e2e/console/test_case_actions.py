@@ -180,6 +180,9 @@ def test_a_note_shows_in_the_timeline_and_an_empty_one_is_refused(
         "跟进记录 → 已上报 · 已电话联系报告人，明早上门"
     )
     page.screenshot(path=str(SCREENSHOTS / "console-actions-note.png"), full_page=True)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("ol.timeline")).to_contain_text("note → reported")
+    expect(page.get_by_role("button", name="Add a note")).to_be_visible()
 
 
 def test_triage_with_a_place_picked_dispatches_in_that_grid(page, console, sms, console_stack):
@@ -303,3 +306,38 @@ def test_a_grid_worker_is_refused_a_staff_action_in_words_and_nothing_changes(
     refused = post_form(page, console, mine["id"], "reject", form)
     assert refused.status_code == 403 and "您的角色不能进行此操作" in refused.text
     assert requests_case(console_stack, mine["id"])["state"] == "reported"
+
+
+def test_a_hotline_order_shows_its_files_escalation_and_the_replies_it_was_sent(
+    page, console, sms, console_stack
+):
+    """An emergency phoned in to 12345 (escalated at once, with its level), a photo as a
+    link that loads nothing into the page, and the 退单 the hotline is answered with."""
+    answer = requests.post(
+        f"{console_stack.url('cases')}/v1/hotline/orders",
+        json={
+            "order_no": f"HL{RUN_ID}",
+            "community_id": COMMUNITY,
+            "description": "18栋楼道着火了，有浓烟 hotline fire",
+            "location": {"grid_id": "jingxiang-g2"},
+            "caller": {"name": "赵六", "phone": "13812340000"},
+            "attachments": ["https://photos.example.org/fire-1.jpg"],
+        },
+        headers=helper_headers(console_stack),
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    case = answer.json()
+    signed_in(page, console, sms, STAFF_3)
+    open_case(page, console, case["id"])
+    expect(page.locator("#hotline")).to_contain_text(f"HL{RUN_ID}")
+    expect(page.locator("#case-escalation")).to_contain_text("社区工作人员")
+    photo = page.locator("#photos a").first
+    expect(photo).to_have_attribute("href", "https://photos.example.org/fire-1.jpg")
+    expect(photo).to_have_attribute("rel", "noopener noreferrer")
+    expect(page.locator("body")).not_to_contain_text("13812340000")  # the caller, masked
+    page.locator("#reject-reason").fill("属物业管辖，已告知来电人")
+    page.get_by_role("button", name="退单").click()
+    expect(page.locator("#done")).to_contain_text("已退单")
+    expect(page.locator("#hotline")).to_contain_text("退单 · 属物业管辖，已告知来电人")
+    page.screenshot(path=str(SCREENSHOTS / "console-actions-hotline.png"), full_page=True)
