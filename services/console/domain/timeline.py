@@ -14,6 +14,8 @@ from typing import Any
 
 LIMIT = r"(?P<which>accept|resolve) time limit passed"
 LEVEL = r"(?P<level>grid_leader|community_staff|department)"
+EMERGENCY = r"emergency \((?P<kind>fire|gas|injury|violence)\): call (?P<call>\d+)"
+ESCALATION_REASON = "escalation_reason"
 # (the step's action, the note's shape) → the label whose text says it; the label names
 # the shape's groups as {name}; a group named in WORDS (`which`, `priority`, ...) is a word
 # the labels table holds too (limit_accept, level_department, priority_high, ...)
@@ -28,12 +30,25 @@ FIXED_NOTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("duplicate", re.compile(r"^also (?P<number>\S+)$"), "note_also"),
     ("overdue", re.compile(rf"^{LIMIT}$"), "note_limit_passed"),
     ("escalate", re.compile(rf"^{LEVEL}: {LIMIT}$"), "note_escalated_limit"),
-    ("escalate", re.compile(rf"^{LEVEL}: emergency \((?P<kind>\w+)\): call (?P<call>\d+)$"),
-     "note_escalated_emergency"),
+    ("escalate", re.compile(rf"^{LEVEL}: {EMERGENCY}$"), "note_escalated_emergency"),
+    # a case's escalation shows its reason alone (ESCALATION_REASON: not a timeline action)
+    (ESCALATION_REASON, re.compile(rf"^{LIMIT}$"), "note_limit_passed"),
+    (ESCALATION_REASON, re.compile(rf"^{EMERGENCY}$"), "note_emergency"),
     ("decide_extension", re.compile(r"^(?P<decision>approved|refused)$"), "note_extension"),
 )  # fmt: skip
 # a group → the prefix of its words' labels
-WORDS = {"which": "limit", "level": "level", "decision": "decision", "priority": "priority"}
+WORDS = {
+    "which": "limit",
+    "level": "level",
+    "decision": "decision",
+    "priority": "priority",
+    "kind": "emergency_kind",
+}
+
+
+def said_reason(reason: str, text: Callable[[str], str]) -> str:
+    """An escalation's reason in the page's language (cases' fixed ones; others as written)."""
+    return said({"action": ESCALATION_REASON, "note": reason}, text)
 
 
 def said(step: Mapping[str, Any], text: Callable[[str], str]) -> str:

@@ -20,7 +20,7 @@ from services.console.app import cases
 from services.console.app.desk import Desk
 from services.console.domain.case_actions import Refusal, refusal_of
 from services.console.domain.sessions import Session
-from services.console.domain.timeline import said
+from services.console.domain.timeline import said, said_reason
 from services.console.http.case_forms import ACTION_FORMS
 from services.console.http.errors import PageNotFound
 from services.console.http.pages import Pages, page, redirect
@@ -84,6 +84,7 @@ class CasePages(Pages):
             done=done,
             refusal=refusal,
             said=said,
+            said_reason=said_reason,
             **shown,
         )
 

@@ -7,7 +7,7 @@ import pytest
 
 from services.console.compose import load_labels
 from services.console.domain.case_actions import refusal_of
-from services.console.domain.timeline import FIXED_NOTES, said
+from services.console.domain.timeline import FIXED_NOTES, said, said_reason
 
 LABELS = load_labels()
 
@@ -27,6 +27,9 @@ def words(language: str):
         ("overdue", "resolve time limit passed", "已超过办结时限", "the resolve time limit passed"),
         ("escalate", "grid_leader: accept time limit passed", "升级至网格长：已超过接单时限",
          "to grid leader: the accept time limit passed"),
+        ("escalate", "community_staff: emergency (gas): call 119",
+         "升级至社区工作人员：紧急情况（燃气泄漏），请拨打 119",
+         "to community staff: an emergency (gas leak), call 119"),
         ("decide_extension", "approved", "延期已批准", "extension approved"),
         ("merge", "duplicate of JX-20260306-0001", "与 JX-20260306-0001 重复",
          "a duplicate of JX-20260306-0001"),
@@ -35,6 +38,12 @@ def words(language: str):
 def test_cases_fixed_sentences_are_said_in_either_language(action, note, zh, en):
     step = {"action": action, "note": note}
     assert (said(step, words("zh")), said(step, words("en"))) == (zh, en)
+
+
+def test_an_escalations_fixed_reason_is_said_and_a_persons_reason_shown_as_written():
+    assert said_reason("emergency (fire): call 119", words("zh")) == "紧急情况（火情），请拨打 119"
+    assert said_reason("accept time limit passed", words("en")) == "the accept time limit passed"
+    assert said_reason("物业不配合", words("en")) == "物业不配合"
 
 
 def test_a_persons_note_and_a_sentence_not_known_yet_show_as_written():

@@ -331,7 +331,7 @@ def test_a_hotline_order_shows_its_files_escalation_and_the_replies_it_was_sent(
     signed_in(page, console, sms, STAFF_3)
     open_case(page, console, case["id"])
     expect(page.locator("#hotline")).to_contain_text(f"HL{RUN_ID}")
-    expect(page.locator("#case-escalation")).to_contain_text("社区工作人员")
+    expect(page.locator("#case-escalation")).to_contain_text("社区工作人员 · 紧急情况（火情）")
     photo = page.locator("#photos a").first
     expect(photo).to_have_attribute("href", "https://photos.example.org/fire-1.jpg")
     expect(photo).to_have_attribute("rel", "noopener noreferrer")
