@@ -101,6 +101,9 @@ def test_approve_an_extension_the_volunteer_asked_for(page, console, sms, consol
     local = until.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
     expect(form.locator("#extension-until")).to_contain_text(local)
     page.screenshot(path=str(SCREENSHOTS / "console-actions-extension.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # the most forms, on a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SCREENSHOTS / "console-actions-phone.png"), full_page=True)
     form.get_by_role("button", name="批准延期").click()
     expect(page.locator("#done")).to_contain_text("已处理延期申请")
     shown = requests_case(console_stack, case["id"])
