@@ -22,8 +22,12 @@ from services.console.domain.queue import TRIAGE_STATE, require_visible, triage_
 HOTLINE_REPLIES = frozenset({"reject", "verify", "rate", "request_extension"})
 
 
-def triage_queue(desk: Desk) -> list[Mapping[str, Any]]:
-    return triage_order(desk.listing(LIST_LIMIT, state=TRIAGE_STATE))
+def triage_queue(desk: Desk) -> dict[str, Any]:
+    """The queue, and the categories' names its suggestions are said with."""
+    cases = triage_order(desk.listing(LIST_LIMIT, state=TRIAGE_STATE))
+    suggesting = any((case.get("triage") or {}).get("suggestions") for case in cases)
+    categories = desk.services.categories(desk.token) if suggesting else []
+    return {"cases": cases, "category_names": {c["code"]: c["name"] for c in categories}}
 
 
 def case_page(desk: Desk, case_id: str) -> dict[str, Any]:

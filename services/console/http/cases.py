@@ -33,7 +33,7 @@ class CasePages(Pages):
     def triage_queue(self, request):
         session = self.signed_in(request)
         queue = cases.triage_queue(Desk.of(self.parts.services, session))
-        return self.render(request, "cases/triage.html", session, cases=queue)
+        return self.render(request, "cases/triage.html", session, **queue)
 
     @page("GET", "/cases/<string:case_id>")
     def case_page(self, request, case_id):

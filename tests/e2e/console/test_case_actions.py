@@ -189,7 +189,10 @@ def test_a_note_shows_in_the_timeline_and_an_empty_one_is_refused(
 
 
 def test_triage_with_a_place_picked_dispatches_in_that_grid(page, console, sms, console_stack):
-    case = report(console_stack, "有车一直停在这里 somewhere in grid two", grid="jingxiang-g2")
+    """The queue and the case say the categories cases suggests (消防通道 without a car
+    is the fire lane's half); the place picked moves the case to its grid."""
+    case = report(console_stack, "消防通道那里有情况 somewhere in grid two", grid="jingxiang-g2")
+    assert case["triage"]["suggestions"][0] == CATEGORY
     areas = requests.get(
         f"{console_stack.url('cases')}/v1/areas/{COMMUNITY}",
         headers=helper_headers(console_stack),
@@ -197,8 +200,12 @@ def test_triage_with_a_place_picked_dispatches_in_that_grid(page, console, sms, 
     ).json()["areas"]
     unit = next(a for a in areas if a["kind"] == "unit" and a["grid_id"] == "jingxiang-g1")
     signed_in(page, console, sms, STAFF_3)
+    page.goto(f"{console}/triage")
+    row = page.locator("#triage-queue tbody tr", has_text=case["number"])
+    expect(row.locator(".suggested")).to_contain_text("车辆占用消防通道")
     open_case(page, console, case["id"])
-    page.get_by_label("类别").select_option(CATEGORY)
+    expect(page.locator("#suggested")).to_contain_text("车辆占用消防通道")
+    expect(page.get_by_label("类别")).to_have_value(CATEGORY)  # the first suggestion, chosen
     page.get_by_label("地点（网格 → 楼栋 → 单元）").select_option(f"area:{unit['code']}")
     page.screenshot(path=str(SCREENSHOTS / "console-actions-triage.png"), full_page=True)
     page.get_by_role("button", name="分类并派遣").click()
