@@ -51,3 +51,38 @@ def test_each_form_sends_cases_its_own_body():
     assert body_of("assign", {**KEY, "assignee": "p-1|王*", "note": ""}) == {
         "person_id": "p-1", "display_name": "王*",
     }  # fmt: skip
+
+
+def rendered(template: str, **context) -> str:
+    """A page as the console renders it (StrictUndefined: a key cases' view lacks fails)."""
+    from services.console.compose import load_labels, template_environment
+    from services.console.domain.timeline import said, said_reason
+
+    labels = load_labels()
+    return template_environment().get_template(template).render(
+        lang="zh", html_lang="zh-CN", other_lang="en", zone="Asia/Shanghai", session=None,
+        csrf_token="c", path="/", t=lambda key: labels.text(key, "zh"),
+        term=lambda kind, value: labels.term(kind, value, "zh"), when=str,
+        said=said, said_reason=said_reason, **context,
+    )  # fmt: skip
+
+
+def test_the_case_page_and_a_row_render_every_case_as_cases_shows_it():
+    """Cases' own view (its schema's dump) of a case in every condition, with every form
+    a role may see on it: nothing the templates read is missing."""
+    from services.cases.http.schemas import CaseSchema
+    from services.cases.http.views import case_view
+    from services.console.domain.case_actions import actions_for
+    from tests.console.domain.test_case_actions import cases_in_every_condition
+
+    for made in cases_in_every_condition():
+        case = CaseSchema().dump(case_view(made))
+        for role in ("staff", "grid_worker"):
+            actions = actions_for(role, case)
+            html = rendered(
+                "cases/case.html", case=case, actions=actions,
+                form_keys=dict.fromkeys(actions, "k" * 20), on_duty=[], categories=[],
+                places=places_by_grid(AREAS), hotline_replies=[], done=None, refusal=None,
+            )  # fmt: skip
+            assert f'id="form-{actions[-1]}"' in html if actions else "form-" not in html
+        assert case["number"] in rendered("cases/_row.html", case=case)
