@@ -89,7 +89,8 @@ class HttpRoute(HttpRequestHandler):
         uses_database: bool = True,
         **kwargs,
     ):
-        """`scope` is what the caller's key must allow (lianxin.access.actors); None leaves
+        """`scope` is what the caller's key must allow (lianxin.access.actors; a tuple: any
+        one of them); None leaves
         the route open (health, the OpenAPI document). The method then gets `actor`, None
         for the public on a `public` route. `form` is a body a browser's HTML form may send
         (form-encoded) as well as an app (JSON), read as `body`; it may be empty. `upload`

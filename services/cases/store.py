@@ -89,6 +89,7 @@ def from_document(document: Mapping[str, Any]) -> Case:
     for name in ("attachments", "overdue", "warned", "absorbed"):
         values[name] = tuple(document.get(name) or ())
     values["followers"] = tuple(document.get("followers") or ())
+    values["requests"] = tuple(document.get("requests") or ())
     return Case(**values)
 
 

@@ -121,9 +121,18 @@ class Services:
         answer = self._call("GET", self.urls.cases, "/v1/cases", token, params=query)
         return answer["cases"]
 
-    def act(self, token: str, case_id: str, action: str, body: Mapping[str, Any]) -> dict:
+    def act(
+        self,
+        token: str,
+        case_id: str,
+        action: str,
+        body: Mapping[str, Any],
+        idempotency_key: str | None = None,
+    ) -> dict:
+        """POST cases' action `action` (its path); with a key, a repeat acts once."""
         path = f"/v1/cases/{_segment(case_id)}/{action}"
-        return self._call("POST", self.urls.cases, path, token, json=dict(body))
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self._call("POST", self.urls.cases, path, token, json=dict(body), headers=headers)
 
     def categories(self, token: str) -> list[dict[str, Any]]:
         return self._call("GET", self.urls.cases, "/v1/categories", token)["categories"]
@@ -257,6 +266,14 @@ class Services:
         answer = self._send("GET", self.urls.metrics, f"/v1/stats/{report}.csv", token,
                             params=dict(query))  # fmt: skip
         return Download(answer.content, answer.headers.get("Content-Disposition", ""))
+
+    # -- case actions --
+
+    def triage_places(self, token: str, community_id: str) -> list[dict[str, Any]]:
+        """The community's grids, estates, buildings and units as cases knows them (its
+        copy of roster's registry, each with its grid): what triage may place a case in."""
+        path = f"/v1/areas/{_segment(community_id)}"
+        return self._call("GET", self.urls.cases, path, token)["areas"]
 
     # -- the wire --------------------------------------------------------------------------
 

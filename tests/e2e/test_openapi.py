@@ -32,9 +32,13 @@ def test_the_intake_documents_its_schema_and_exactly_the_statuses_it_can_answer(
     assert intake["security"] == [{"apiKey": []}]
     body = intake["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/CaseIntake"}
-    assert set(paths["/v1/cases/{case_id}/accept"]["post"]["responses"]) == {
-        "200", "400", "401", "403", "404", "409", "413", "415", "503"
+    accept = paths["/v1/cases/{case_id}/accept"]["post"]
+    assert set(accept["responses"]) == {  # 422: an Idempotency-Key used for another action
+        "200", "400", "401", "403", "404", "409", "413", "415", "422", "503"
     }  # fmt: skip
+    assert "Idempotency-Key" in [parameter["name"] for parameter in accept["parameters"]]
+    withdraw = paths["/v1/cases/{case_id}/withdraw"]["post"]
+    assert withdraw["description"] == "Needs a key with the `report` or `act` scope."
     assert "/{unknown}" not in paths
 
 

@@ -96,6 +96,14 @@ def test_an_actor_has_its_scopes_and_admin_has_every_scope():
     assert all(actor(scopes=("admin",)).can(scope) for scope in ("report", "read", "act"))
 
 
+def test_a_route_of_several_scopes_takes_a_key_with_any_one_of_them():
+    """Withdraw: the reporter's `report` key, or staff's `act` key; a reader has neither."""
+    actor(scopes=("report",)).require(("report", "act"))
+    actor(scopes=("act",)).require(("report", "act"))
+    with pytest.raises(Forbidden, match="report or act"):
+        actor(scopes=("read",)).require(("report", "act"))
+
+
 def test_an_actor_sees_its_communities_or_all_of_them():
     one = actor(communities=("jingxiang",))
     assert one.sees("jingxiang") and not one.sees("jinning")

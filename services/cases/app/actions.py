@@ -23,6 +23,8 @@ from services.cases.domain.case import (
     NotAssignee,
     NotPermitted,
     Outcome,
+    already_applied,
+    remembering,
     require_role,
 )
 from services.cases.domain.case_numbers import is_number
@@ -83,10 +85,14 @@ def act(
     correlation_id: str | None,
     now: datetime,
     decide: Decide,
+    request: Mapping[str, str] | None = None,
 ) -> Case:
     """Run one action on a case under its lease: the domain decides, the case is saved
     with the events and timers it caused. The case is read once, under the lease. A case
-    leaving the open states stops being the one duplicates fold into."""
+    leaving the open states stops being the one duplicates fold into.
+
+    `request` (`{key, action}`, from the caller's Idempotency-Key) makes a repeat of an
+    action the case already applied answer the case as it is, acting no second time."""
     now = milliseconds(now)
     case_id = case_id_of(store, reference)
     if case_id is None:
@@ -94,12 +100,15 @@ def act(
     with store.change(case_id) as change:
         if change.case is None or not visible(change.case.community_id):
             raise CaseNotFound(reference)
+        if request is not None and already_applied(change.case, request):
+            return change.case
         outcome = decide(change.case, now)
+        saved = remembering(outcome.case, request) if request is not None else outcome.case
         correlation = correlation_id or change.correlation_id or case_id
-        change.save(outcome.case, envelopes(outcome, correlation, now), outcome.timers)
-    if outcome.case.state in DONE:
-        store.forget_place(outcome.case)
-    return outcome.case
+        change.save(saved, envelopes(outcome, correlation, now), outcome.timers)
+    if saved.state in DONE:
+        store.forget_place(saved)
+    return saved
 
 
 def merge(
@@ -110,6 +119,7 @@ def merge(
     visible: Visible,
     correlation_id: str | None,
     now: datetime,
+    request: Mapping[str, str] | None = None,
 ) -> Case:
     """Staff fold a duplicate they found into the open case it repeats.
 
@@ -131,7 +141,7 @@ def merge(
             original.save(lifecycle.absorb(current, outcome.case, at))
         return outcome
 
-    return act(store, reference, visible, correlation_id, now, decide)
+    return act(store, reference, visible, correlation_id, now, decide, request)
 
 
 def perform_action(

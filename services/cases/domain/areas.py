@@ -86,6 +86,17 @@ class Located:
     building: str | None = None
     unit: str | None = None
 
+    @property
+    def codes(self) -> dict[str, str | None]:
+        """What a case's `location` keeps of the place: its grid, area code and names."""
+        return {
+            "grid_id": self.grid_id,
+            "area_code": self.area_code,
+            "estate": self.estate,
+            "building": self.building,
+            "unit": self.unit,
+        }
+
 
 @dataclass(frozen=True)
 class CommunityMap:

@@ -73,6 +73,9 @@ MAX_FOLLOWERS = 50  # the merged reports a case remembers (its hotline orders an
 # the duplicates a case remembers having absorbed, so that a retried merge is not counted
 # twice (DESIGN.md rule 4: a case keeps the few ids it applied, never an unbounded list)
 MAX_ABSORBED = 200
+# the Idempotency-Keys of a case's latest actions: a form sent twice, or a retry after a
+# lost answer, acts once (a case keeps the few keys it applied, never an unbounded list)
+MAX_REQUESTS = 20
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,13 @@ class InvalidRequest(Exception):
 
     def details(self) -> dict[str, Any]:
         return {"fields": {self.field_name: [str(self)]}}
+
+
+class RequestKeyReused(Exception):
+    """An Idempotency-Key the case already applied to another action: 422."""
+
+    def __init__(self, case_id: str, action: str):
+        super().__init__(f"This Idempotency-Key was used for '{action}' on case {case_id}.")
 
 
 class CaseNotFound(Exception):
@@ -208,6 +218,7 @@ class Case:
     duplicates: int = 0
     followers: tuple[Mapping[str, str], ...] = ()  # merged hotline orders, answered with it
     absorbed: tuple[str, ...] = ()  # the latest duplicates merged into it (MAX_ABSORBED)
+    requests: tuple[Mapping[str, str], ...] = ()  # {key, action} applied (MAX_REQUESTS)
     version: int = 0
     timeline: tuple[Step, ...] = ()
 
@@ -255,6 +266,22 @@ def noted(case: Case, action: str, at: datetime, by: By, note: str = "", attachm
     """A timeline entry for something that does not change the state."""
     step = Step(at, action, case.state, by.name, by.channel, by.role, note, tuple(attachments))
     return replace(case, timeline=(*case.timeline, step))
+
+
+def already_applied(case: Case, request: Mapping[str, str]) -> bool:
+    """Whether the case applied this request (`{key, action}`) before: the same key names
+    the same action, or it is refused (RequestKeyReused)."""
+    for known in case.requests:
+        if known["key"] == request["key"]:
+            if known["action"] != request["action"]:
+                raise RequestKeyReused(case.id, known["action"])
+            return True
+    return False
+
+
+def remembering(case: Case, request: Mapping[str, str]) -> Case:
+    """The case with `request` among the latest it applied."""
+    return replace(case, requests=(*case.requests, dict(request))[-MAX_REQUESTS:])
 
 
 def require(case: Case, action: str) -> None:

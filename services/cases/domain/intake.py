@@ -70,11 +70,7 @@ def receive(
     category = decided.category
     location = {
         **{key: value for key, value in intake.location.items() if value is not None},
-        "grid_id": located.grid_id,
-        "area_code": located.area_code,
-        "estate": located.estate,
-        "building": located.building,
-        "unit": located.unit,
+        **located.codes,
     }
     case = Case(
         id=case_id,
@@ -131,7 +127,9 @@ def triage(case: Case, decided: Triage, share: float, now: datetime) -> Outcome:
         else None
     )
     if decided.category is None:
-        waiting = replace(case, emergency=emergency)
+        waiting = replace(
+            case, emergency=emergency, triage={"suggestions": list(decided.suggestions)}
+        )
         outcome = emit(
             case,
             waiting,

@@ -13,6 +13,7 @@ from lianxin.access.person_access import PersonAccess
 from lianxin.contracts.roster import ESCALATION_LEVELS
 from lianxin.privacy import mask_name, mask_phone
 from services.cases.domain import time_limits
+from services.cases.domain.areas import Located
 from services.cases.domain.case import (
     CHECKERS,
     MAX_ABSORBED,
@@ -39,12 +40,21 @@ from services.cases.domain.triage import Taxonomy
 
 
 def triage_by_hand(
-    case: Case, taxonomy: Taxonomy, code: str, priority: str | None, by: By, now: datetime
+    case: Case,
+    taxonomy: Taxonomy,
+    code: str,
+    priority: str | None,
+    by: By,
+    now: datetime,
+    located: Located | None = None,
 ) -> Outcome:
-    """Staff triage a report nothing mapped (the manual triage queue)."""
+    """Staff triage a report nothing mapped (the manual triage queue); `located`, a place
+    they picked from the community's areas, moves the case there (and to its grid) before
+    it is dispatched."""
     require(case, "triage")
     require_role(by, CHECKERS, "triage a case")
     category = taxonomy.category(code)
+    placed = _placed(case, located) if located is not None else {}
     priority = priority or category.priority
     accept_by, resolve_by = time_limits.limits(
         case.reported_at, category.limit(priority), _hotline_deadline(case)
@@ -60,14 +70,29 @@ def triage_by_hand(
         private=category.private,
         team=category.team,
         priority=priority,
-        triage={"reporter": None, "keywords": [], "staff": by.person_id or by.name},
+        triage={**case.triage, "reporter": None, "keywords": [], "staff": by.person_id or by.name},
         accept_by=accept_by,
         resolve_by=resolve_by,
         clock_start=case.reported_at,
         clock_generation=case.clock_generation + 1,
+        **placed,
     )
     outcome = emit(case, triaged, ("case.triaged", triaged_payload(triaged)))
     return with_timers(outcome, time_limits.clock(outcome.case, taxonomy.warning_share))
+
+
+def _placed(case: Case, located: Located) -> dict[str, Any]:
+    """The fields of a case placed where `located` says: its grid, its area codes (those
+    the place does not name are cleared), and the place's readable name."""
+    location = {**case.location, **located.codes}
+    return {"grid_id": located.grid_id, "location": location, "place": located.place}
+
+
+def add_note(case: Case, by: By, note: str, attachments: tuple[str, ...], now: datetime) -> Outcome:
+    """跟进记录: staff or a grid worker write what they learnt on the case's timeline, in
+    any state; nothing else changes."""
+    require_role(by, CHECKERS, "add a note to a case")
+    return Outcome(noted(case, "note", now, by, note, attachments))
 
 
 def triaged_payload(case: Case) -> dict[str, Any]:

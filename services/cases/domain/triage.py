@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+MAX_SUGGESTIONS = 3
+
 
 class UnknownCategory(Exception):
     def __init__(self, code: str, field_name: str = "category"):
@@ -101,6 +103,7 @@ class Triage:
     source: str  # reporter | keywords | none
     keywords: tuple[str, ...] = ()
     emergency: Emergency | None = None
+    suggestions: tuple[str, ...] = ()  # when nothing mapped: categories it partly matched
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,9 @@ class Taxonomy:
             if found and (best is None or sum(map(len, found)) > best[0]):
                 best = (sum(map(len, found)), rule, found)
         if best is None:
-            return Triage(None, "urgent" if emergency else None, "none", (), emergency)
+            return Triage(
+                None, "urgent" if emergency else None, "none", (), emergency, self.suggest(text)
+            )
         _, rule, found = best
         category = self.categories[rule.category]
         return Triage(
@@ -159,6 +164,19 @@ class Taxonomy:
             found,
             emergency,
         )
+
+    def suggest(self, text: str) -> tuple[str, ...]:
+        """For the manual triage queue: the categories of the rules a report half matches
+        (a phrase of `any` without the `with` it needs, or one of `with` alone), those that
+        match the most text first; at most MAX_SUGGESTIONS."""
+        scores: dict[str, int] = {}
+        for rule in self.rules:
+            found = [p for p in (*rule.phrases, *rule.together_with) if _mentions(text, p)]
+            score = sum(map(len, found))
+            if score > scores.get(rule.category, 0):
+                scores[rule.category] = score
+        ranked = sorted(scores, key=lambda code: -scores[code])  # stable: rule order on ties
+        return tuple(ranked[:MAX_SUGGESTIONS])
 
     def emergency_in(self, text: str) -> Emergency | None:
         text = text.lower()

@@ -22,12 +22,20 @@ from lianxin.http.reading import correlation_id
 from services.cases.app import actions, photos
 from services.cases.app.actions import Decide
 from services.cases.compose import Parts
-from services.cases.domain import clock_actions, lifecycle
-from services.cases.domain.case import STAFF, By, Case, InvalidRequest, Outcome, require_role
+from services.cases.domain import areas, clock_actions, lifecycle
+from services.cases.domain.case import (
+    STAFF,
+    By,
+    Case,
+    InvalidRequest,
+    Outcome,
+    RequestKeyReused,
+    require_role,
+)
 from services.cases.domain.clock_actions import ExtensionNotPending
 from services.cases.domain.photos import PhotoNotAttachable, Uploader
 from services.cases.domain.triage import UnknownCategory
-from services.cases.http.cases import CORRELATION_HEADER, shown
+from services.cases.http.cases import ACTION_HEADERS, idempotency_key, shown
 from services.cases.http.errors import ACTION_ERRORS, http
 from services.cases.http.schemas import (
     AssignSchema,
@@ -37,6 +45,7 @@ from services.cases.http.schemas import (
     ExtensionRequestSchema,
     MergeSchema,
     NoteSchema,
+    NoteTextSchema,
     RateSchema,
     ReasonSchema,
     ResolveSchema,
@@ -58,6 +67,7 @@ class Asked:
     now: datetime
     person: Callable[[str], PersonAccess | None]
     uploader: Uploader  # the key and person, whose uploaded photos a step may name
+    request: Mapping[str, str] | None = None  # {key, action}: the caller's Idempotency-Key
 
     @property
     def note(self) -> str:
@@ -76,6 +86,7 @@ def decided(rule: Callable[[Asked, Case, datetime], Outcome]) -> Callable[[Asked
             asked.correlation_id,
             asked.now,
             decide,
+            asked.request,
         )
 
     return perform
@@ -91,32 +102,25 @@ def _merge(asked: Asked) -> Case:
         asked.visible,
         asked.correlation_id,
         asked.now,
+        asked.request,
     )
 
 
-_resolve_case = decided(
-    lambda a, case, at: lifecycle.resolve(
-        case,
-        a.by,
-        a.body["resolution"],
-        a.body["volunteer_hours"],
-        tuple(a.body["attachments"]),
-        at,
-    )
-)
+def with_photos(perform: Callable[[Asked], Case]) -> Callable[[Asked], Case]:
+    """A step that may name its actor's uploaded photos (`photo:<id>`, resolving or a
+    note): each is checked before the case changes and bound to it after (app/photos.py)."""
 
+    def perform_with_photos(asked: Asked) -> Case:
+        named = asked.body.get("attachments") or ()
+        store = asked.parts.photos
+        if named:
+            case = actions.get(asked.parts.store, asked.reference, asked.visible)
+            photos.check_attachable(store, named, case.community_id, asked.uploader)
+        changed = perform(asked)
+        photos.attach(store, named, changed.id, changed.community_id, asked.uploader)
+        return changed
 
-def _resolve(asked: Asked) -> Case:
-    """Resolving may name the assignee's uploaded photos (`photo:<id>`): each is checked
-    before the case changes and bound to it after (app/photos.py)."""
-    named = asked.body["attachments"]
-    store = asked.parts.photos
-    if named:
-        case = actions.get(asked.parts.store, asked.reference, asked.visible)
-        photos.check_attachable(store, named, case.community_id, asked.uploader)
-    resolved = _resolve_case(asked)
-    photos.attach(store, named, resolved.id, resolved.community_id, asked.uploader)
-    return resolved
+    return perform_with_photos
 
 
 def _escalate(asked: Asked, case: Case, at: datetime) -> Outcome:
@@ -124,6 +128,19 @@ def _escalate(asked: Asked, case: Case, at: datetime) -> Outcome:
     body = asked.body
     target = {"department": body.get("department")}
     return lifecycle.escalate(case, body["level"], body["reason"], asked.by, at, target=target)
+
+
+def _triage(asked: Asked, case: Case, at: datetime) -> Outcome:
+    """By hand, and placed where staff picked from the community's areas (as intake
+    locates a report: cases' own copy of roster's registry) when the report was not."""
+    body = asked.body
+    place = body.get("location")
+    located = (
+        areas.locate(asked.parts.store.community_map(case.community_id), place) if place else None
+    )
+    return lifecycle.triage_by_hand(
+        case, asked.parts.taxonomy, body["category"], body.get("priority"), asked.by, at, located
+    )
 
 
 def _assign(asked: Asked, case: Case, at: datetime) -> Outcome:
@@ -162,7 +179,7 @@ class CaseAction:
     summary: str
     body: type[Schema]
     perform: Callable[[Asked], Case]
-    scope: str = "act"
+    scope: str | tuple[str, ...] = "act"  # a tuple: any one of them
     raises: tuple[type[BaseException], ...] = ()
     where: Where = ON_CASE
 
@@ -187,7 +204,18 @@ CASE_ACTIONS = (
         "resolve",
         "The assignee resolves the case",
         ResolveSchema,
-        _resolve,
+        with_photos(
+            decided(
+                lambda a, case, at: lifecycle.resolve(
+                    case,
+                    a.by,
+                    a.body["resolution"],
+                    a.body["volunteer_hours"],
+                    tuple(a.body["attachments"]),
+                    at,
+                )
+            )
+        ),
         raises=(PhotoNotAttachable,),
     ),
     CaseAction(
@@ -202,12 +230,8 @@ CASE_ACTIONS = (
         "triage",
         "Triage a case from the manual triage queue (state reported)",
         TriageSchema,
-        decided(
-            lambda a, case, at: lifecycle.triage_by_hand(
-                case, a.parts.taxonomy, a.body["category"], a.body.get("priority"), a.by, at
-            )
-        ),
-        raises=(UnknownCategory,),
+        decided(_triage),
+        raises=(UnknownCategory, areas.UnknownArea),
     ),
     CaseAction(
         "assign_case",
@@ -283,6 +307,20 @@ CASE_ACTIONS = (
         raises=(ExtensionNotPending,),
     ),
     CaseAction(
+        "note_case",
+        "note",
+        "Staff or a grid worker add a note to the case's timeline (跟进记录)",
+        NoteTextSchema,
+        with_photos(
+            decided(
+                lambda a, case, at: lifecycle.add_note(
+                    case, a.by, a.body["note"], tuple(a.body["attachments"]), at
+                )
+            )
+        ),
+        raises=(PhotoNotAttachable,),
+    ),
+    CaseAction(
         "rate_case",
         "rate",
         "The resident rates the closed case, through the channel that reported it",
@@ -297,10 +335,10 @@ CASE_ACTIONS = (
     CaseAction(
         "withdraw_case",
         "withdraw",
-        "The reporter withdraws the case, through the channel that reported it",
+        "The reporter withdraws the case, through the channel that reported it, or staff for them",
         ReasonSchema,
         decided(lambda a, case, at: lifecycle.withdraw(case, a.by, a.body["reason"], at)),
-        scope="report",
+        scope=("report", "act"),
     ),
 )
 
@@ -317,11 +355,12 @@ def entrypoint(action: CaseAction) -> Callable[..., Any]:
         summary=action.summary,
         body=action.body,
         responses={200: CaseSchema},
-        raises=(*ACTION_ERRORS, *action.raises),
-        headers=[CORRELATION_HEADER],
+        raises=(*ACTION_ERRORS, RequestKeyReused, *action.raises),
+        headers=ACTION_HEADERS,
         scope=action.scope,
     )
     def run(self, request, actor, body, **path):
+        key = idempotency_key(request)
         asked = Asked(
             parts=self.parts,
             reference=where.case_id(path),
@@ -332,6 +371,7 @@ def entrypoint(action: CaseAction) -> Callable[..., Any]:
             now=utc_now(),
             person=self.access_replica.person,
             uploader=Uploader(actor.key_id, actor.person_id),
+            request={"key": f"{actor.key_id}:{key}", "action": action.path} if key else None,
         )
         return 200, shown(action.perform(asked), actor)
 

@@ -46,14 +46,27 @@ CORRELATION_HEADER = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
     "description": "Carried by every event the request causes.",
 }
-INTAKE_HEADERS = [
-    {
+
+
+def idempotency_header(description: str) -> dict:
+    return {
         "in": "header",
         "name": "Idempotency-Key",
         "required": False,
         "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
-        "description": "A retry with the same key returns the same case (200).",
-    },
+        "description": description,
+    }
+
+
+INTAKE_HEADERS = [
+    idempotency_header("A retry with the same key returns the same case (200)."),
+    CORRELATION_HEADER,
+]
+ACTION_HEADERS = [
+    idempotency_header(
+        "A repeat with the same key (a form sent twice, a retry) acts once and answers the "
+        "case as it is (200); the same key for another action on the case is 422."
+    ),
     CORRELATION_HEADER,
 ]
 

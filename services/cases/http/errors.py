@@ -16,6 +16,7 @@ from services.cases.domain.case import (
     InvalidTransition,
     NotAssignee,
     NotPermitted,
+    RequestKeyReused,
 )
 from services.cases.domain.clock_actions import ExtensionNotPending
 from services.cases.domain.photos import PhotoNotAttachable, PhotoNotFound, PhotoRefused
@@ -38,6 +39,7 @@ ERRORS: ErrorTable = {
     InvalidTransition: (409, "invalid_transition"),
     ExtensionNotPending: (409, "invalid_transition"),
     IdempotencyKeyReused: (422, "idempotency_key_reused"),
+    RequestKeyReused: (422, "idempotency_key_reused"),
 }
 http = route(ERRORS)
 

@@ -104,6 +104,11 @@ class NoteSchema(Schema):
     attachments = attachments()
 
 
+class NoteTextSchema(Schema):
+    note = _text(1000, required=True)
+    attachments = attachments()
+
+
 class ReasonSchema(Schema):
     reason = _text(1000, required=True)
 
@@ -133,9 +138,27 @@ class AssignSchema(Schema):
     note = _text(1000)
 
 
+class PlaceSchema(Schema):
+    """A place picked from the community's areas (GET /v1/areas/<community_id>)."""
+
+    grid_id = fields.String(validate=CODE, metadata={"description": "a grid of the community"})
+    area_code = fields.String(
+        validate=CODE, metadata={"description": "an estate, building or unit code in it"}
+    )
+
+    @validates_schema
+    def names_a_place(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give a grid_id, an area_code or both.", "grid_id")
+
+
 class TriageSchema(Schema):
     category = fields.String(required=True, validate=CATEGORY)
     priority = fields.String(validate=PRIORITY)
+    location = fields.Nested(
+        PlaceSchema,
+        metadata={"description": "place a case intake could not: it moves to that grid"},
+    )
 
 
 class MergeSchema(Schema):
@@ -241,6 +264,16 @@ class LocationView(Schema):
     lon = fields.Float(allow_none=True)
 
 
+class TriageView(Schema):
+    reporter = fields.String(allow_none=True, metadata={"description": "the category given"})
+    keywords = fields.List(fields.String(), metadata={"description": "the phrases that matched"})
+    staff = fields.String(allow_none=True, metadata={"description": "who triaged by hand"})
+    suggestions = fields.List(
+        fields.String(),
+        metadata={"description": "categories the report partly matched, best first"},
+    )
+
+
 class CaseSchema(Schema):
     """What the API shows of a case: the reporter's name and phone, and phone numbers in
     the text, are masked for every key but an admin's."""
@@ -257,6 +290,7 @@ class CaseSchema(Schema):
     )
     team = fields.String()
     priority = fields.String()
+    triage = fields.Nested(TriageView)
     description = fields.String()
     channel = fields.String()
     reported_at = fields.AwareDateTime()

@@ -10,6 +10,7 @@ from lianxin.privacy import mask_name, mask_phone
 from services.cases.domain.case import Case
 from services.cases.domain.triage import Category
 
+TRIAGE_FIELDS = ("reporter", "keywords", "staff", "suggestions")
 LOCATION_FIELDS = ("grid_id", "area_code", "estate", "building", "unit", "address", "lat", "lon")
 
 
@@ -62,6 +63,7 @@ def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
         "private": case.private,
         "team": case.team,
         "priority": case.priority,
+        "triage": {key: case.triage.get(key) for key in TRIAGE_FIELDS if key in case.triage},
         "description": text(case.description),
         "channel": case.channel,
         "reported_at": case.reported_at,

@@ -14,22 +14,6 @@ from typing import Any
 from services.console.domain.sessions import Scope
 
 TRIAGE_STATE = "reported"
-# who may do what from the case page (cases enforces the same; the console only hides
-# the forms a role cannot use)
-ACTIONS_BY_ROLE = {
-    "staff": ("triage", "assign", "verify", "reject"),
-    "grid_leader": ("triage", "assign", "verify", "reject"),
-    "grid_worker": ("triage", "verify"),
-}
-ACTIONS_BY_STATE = {
-    "reported": ("triage", "assign", "reject"),
-    "triaged": ("assign", "reject"),
-    "dispatched": ("assign",),
-    "declined": ("assign",),
-    "escalated": ("assign", "reject"),
-    "reopened": ("assign",),
-    "resolved": ("verify",),
-}
 
 
 class NotVisible(Exception):
@@ -49,8 +33,3 @@ def require_visible(scope: Scope, case: Mapping[str, Any] | None) -> Mapping[str
 def triage_order(cases: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Emergencies on top, then the oldest report first."""
     return sorted(cases, key=lambda case: (case.get("emergency") is None, case["reported_at"]))
-
-
-def actions_for(role: str, state: str) -> tuple[str, ...]:
-    allowed = ACTIONS_BY_ROLE.get(role, ())
-    return tuple(action for action in ACTIONS_BY_STATE.get(state, ()) if action in allowed)

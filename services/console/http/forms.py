@@ -14,7 +14,12 @@ from services.console.domain.labels import LANGUAGES
 
 
 def _text(max_length: int, required: bool = False) -> fields.String:
-    return fields.String(required=required, validate=validate.Length(max=max_length))
+    """Free text: a required one may not be empty, an optional one reads as ""."""
+    return fields.String(
+        required=required,
+        validate=validate.Length(min=1 if required else 0, max=max_length),
+        **({} if required else {"load_default": ""}),
+    )
 
 
 class Form(Schema):
@@ -34,36 +39,6 @@ class CodeForm(PhoneForm):
 class LanguageForm(Form):
     lang = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     next = fields.String(load_default="/", validate=validate.Regexp(r"^/[A-Za-z0-9/_\-.]*$"))
-
-
-class TriageForm(Form):
-    category = fields.String(
-        required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
-    )
-    priority = fields.String(
-        load_default="", validate=validate.OneOf(["", "low", "normal", "high", "urgent"])
-    )
-
-
-class AssignForm(Form):
-    assignee = _text(120, required=True)  # `<person id>|<masked name>` from the on-duty list
-    note = _text(1000)
-
-
-class VerifyForm(Form):
-    note = _text(1000)
-
-
-class RejectForm(Form):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-
-
-ACTION_FORMS = {
-    "triage": TriageForm,
-    "assign": AssignForm,
-    "verify": VerifyForm,
-    "reject": RejectForm,
-}
 
 
 class SignOutForm(Form):

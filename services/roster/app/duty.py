@@ -65,7 +65,9 @@ def on_duty_now(
 
 
 def who_is_on_duty(store: RosterStore, grid_id: str, team: str, at: datetime) -> list[dict]:
-    """`GET /v1/on-duty`: the team's people on duty for the grid itself."""
+    """`GET /v1/on-duty`: the team's people on duty for the grid itself, each with their
+    open cases against their cap (what staff weigh when they assign by hand; read from
+    the person documents dispatch keeps, no query more)."""
     lookup = store.definition("lookups", f"grid:{grid_id}") or {"rotas": []}
     people: dict[str, dict | None] = {}
     listed: dict[str, dict] = {}
@@ -83,9 +85,18 @@ def who_is_on_duty(store: RosterStore, grid_id: str, team: str, at: datetime) ->
                     "person_id": person_id,
                     "display_name": mask_name(person["name"]),
                     "rota_id": rota.id,
+                    **load_of(store, people[person_id]),
                 },
             )
     return list(listed.values())
+
+
+def load_of(store: RosterStore, person: Mapping[str, Any] | None) -> dict[str, int | None]:
+    """A person's open cases and their cap (the community's default unless set)."""
+    if person is None:
+        return {"open_cases": 0, "cap": None}
+    cap = person.get("max_open_cases") or store.policy(person["community_id"]).dispatch.default_cap
+    return {"open_cases": len(person.get("open_cases", ())), "cap": cap}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from lianxin.clock import utc_now
 from lianxin.privacy import mask_name, mask_phone
 from lianxin.spreadsheets import to_csv
 from services.roster.app import hours
-from services.roster.app.duty import PersonNotFound, duty_of
+from services.roster.app.duty import PersonNotFound, duty_of, load_of
 from services.roster.app.registry import rebuild_people_listing
 from services.roster.domain import dispatch as dispatching
 from services.roster.domain import ledger
@@ -124,7 +124,7 @@ def open_cases(store: RosterStore, person_id: str, actor: Actor) -> dict[str, An
     return {
         "person_id": person_id,
         "open_cases": found.get("open_cases", []),
-        "cap": found.get("max_open_cases") or policy.default_cap,
+        "cap": load_of(store, found)["cap"],
         "open_offers": dispatching.open_offers(found.get("open_offers", ()), utc_now()),
         "offer_cap": policy.offer_cap(found.get("roles", ())),
     }

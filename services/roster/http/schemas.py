@@ -264,6 +264,8 @@ class OnDutyPerson(Schema):
     person_id = fields.String()
     display_name = fields.String(metadata={"description": "masked"})
     rota_id = fields.String()
+    open_cases = fields.Integer(metadata={"description": "the cases they hold now"})
+    cap = fields.Integer(allow_none=True, metadata={"description": "the most they may hold"})
 
 
 class OnDutySchema(Schema):

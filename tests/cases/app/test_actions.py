@@ -8,8 +8,15 @@ import pytest
 
 from services.cases.app import actions
 from services.cases.domain import lifecycle
-from services.cases.domain.case import CaseNotFound, InvalidTransition
+from services.cases.domain.areas import UnknownArea
+from services.cases.domain.case import (
+    MAX_REQUESTS,
+    CaseNotFound,
+    InvalidTransition,
+    RequestKeyReused,
+)
 from services.cases.domain.intake import Report
+from services.cases.http.actions import CASE_ACTIONS, Asked
 from tests.cases.factories import AT, OFFER, REPORTER, STAFF, VOLUNTEER
 
 EVERYWHERE = lambda _: True  # noqa: E731 - a key that covers every community
@@ -87,3 +94,61 @@ def test_a_signed_link_answers_as_data(parts):
     assert done == {"ok": True, "state": "accepted", "number": case.number}
     unknown = actions.perform_action(parts.store, "LX-NONE", "accept", "p", "volunteer", "", AT)
     assert unknown == {"ok": False, "code": "not_found", "state": None}
+
+
+def test_an_action_repeated_with_its_idempotency_key_acts_once(parts, published):
+    """A form posted twice (or a retry after a lost answer) with the same key: the case
+    as it is, no second event; the key for another action is refused."""
+    case = opened(parts, "楼梯那边很奇怪", area_code="e1-b5-u1")
+    request = {"key": "k-staff:form-1", "action": "note"}
+
+    def note(current, at):
+        return lifecycle.add_note(current, STAFF, "已电话联系", (), at)
+
+    first = actions.act(parts.store, case.id, EVERYWHERE, None, AT, note, request)
+    again = actions.act(parts.store, case.id, EVERYWHERE, None, AT, note, request)
+    assert first == again and [s.action for s in again.timeline].count("note") == 1
+    events = len(published.events)
+    with pytest.raises(RequestKeyReused):
+        actions.act(
+            parts.store, case.id, EVERYWHERE, None, AT,
+            lambda current, at: lifecycle.reject(current, STAFF, "x", at),
+            {"key": "k-staff:form-1", "action": "reject"},
+        )  # fmt: skip
+    assert parts.store.get(case.id).state == "reported" and len(published.events) == events
+
+
+def test_a_case_remembers_only_its_latest_keys(parts):
+    case = opened(parts, "楼梯那边很奇怪", area_code="e1-b5-u1")
+    for index in range(MAX_REQUESTS + 5):
+        actions.act(
+            parts.store, case.id, EVERYWHERE, None, AT,
+            lambda current, at: lifecycle.add_note(current, STAFF, "n", (), at),
+            {"key": f"k:{index}", "action": "note"},
+        )  # fmt: skip
+    kept = parts.store.get(case.id).requests
+    assert len(kept) == MAX_REQUESTS and kept[-1]["key"] == f"k:{MAX_REQUESTS + 4}"
+
+
+def triage_asked(parts, case, location) -> Asked:
+    body = {"category": "facility.lighting"} | ({"location": location} if location else {})
+    return Asked(
+        parts=parts, reference=case.id, by=STAFF, body=body, visible=EVERYWHERE,
+        correlation_id=None, now=AT, person=lambda _: None,
+    )  # fmt: skip
+
+
+TRIAGE = next(action for action in CASE_ACTIONS if action.path == "triage")
+
+
+def test_triage_places_a_case_by_the_communitys_areas_and_refuses_a_place_it_does_not_know(
+    parts,
+):
+    waiting = opened(parts, "楼梯那边很奇怪", area_code=None)
+    assert waiting.state == "reported" and waiting.grid_id == "g1"
+    for wrong in ({"area_code": "no-such"}, {"grid_id": "g1", "area_code": "e2"}):
+        with pytest.raises(UnknownArea):
+            TRIAGE.perform(triage_asked(parts, waiting, wrong))
+    assert parts.store.get(waiting.id).state == "reported", "nothing changed"
+    placed = TRIAGE.perform(triage_asked(parts, waiting, {"grid_id": "g2"}))
+    assert (placed.state, placed.grid_id, placed.place) == ("triaged", "g2", "第二网格")

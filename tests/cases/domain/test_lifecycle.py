@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.cases.domain import clock_actions, lifecycle
+from services.cases.domain import areas, clock_actions, lifecycle
 from services.cases.domain.case import (
     ACTIONS,
     DONE,
@@ -41,8 +41,10 @@ from tests.cases.factories import (
     VOLUNTEER,
     accepted,
     closed,
+    community,
     dispatched,
     member,
+    report,
     resolved,
     triaged,
 )
@@ -360,3 +362,34 @@ def test_any_sequence_of_actions_keeps_the_case_consistent_and_every_event_valid
             assert case.timeline[-1].state == case.state
         assert case.state != "accepted" or case.assignee is not None
         assert case.suspended_since is None or case.state not in DONE
+
+
+def test_a_case_waiting_for_triage_keeps_its_suggestions_and_hand_triage_places_it():
+    waiting = report("楼梯那边很奇怪", location={"grid_id": "g2"}).case
+    assert waiting.state == "reported"
+    assert waiting.triage == {"suggestions": ["environment.stairwell_clutter"]}
+    located = areas.locate(community(), {"area_code": "e1-b5-u1"})
+    outcome = lifecycle.triage_by_hand(
+        waiting, TAXONOMY, "environment.stairwell_clutter", None, STAFF, AT, located
+    )
+    case = outcome.case
+    assert (case.state, case.grid_id, case.place) == ("triaged", "g1", "井湘小区5栋1单元")
+    assert case.location["area_code"] == "e1-b5-u1" and case.location["unit"] == "1单元"
+    assert case.triage["suggestions"] == ["environment.stairwell_clutter"]
+    (kind, payload), *_ = outcome.facts
+    assert kind == "case.triaged" and payload["grid_id"] == "g1", "dispatched to its new grid"
+
+
+def test_hand_triage_without_a_place_leaves_the_case_where_intake_put_it():
+    waiting = report("楼梯那边很奇怪", location={"grid_id": "g2"}).case
+    case = lifecycle.triage_by_hand(waiting, TAXONOMY, "facility.lighting", None, STAFF, AT).case
+    assert (case.grid_id, case.location, case.place) == ("g2", waiting.location, waiting.place)
+
+
+def test_staff_and_grid_workers_add_notes_in_any_state_and_a_volunteer_may_not():
+    for case in (report("楼梯那边很奇怪").case, closed()):
+        noted = lifecycle.add_note(case, GRID_WORKER, "已电话联系", (), AT).case
+        assert noted.state == case.state and noted.timeline[-1].action == "note"
+        assert noted.timeline[-1].note == "已电话联系" and noted.version == case.version
+    with pytest.raises(NotPermitted):
+        lifecycle.add_note(closed(), VOLUNTEER, "x", (), AT)

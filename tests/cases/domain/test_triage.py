@@ -120,3 +120,13 @@ def test_every_category_name_is_whole_in_both_languages(code):
     for name in (category.name_zh, category.name_en):
         assert name and name.count("(") == name.count(")"), name
         assert name.count("（") == name.count("）"), name
+
+
+def test_a_report_nothing_maps_is_suggested_the_categories_it_half_matches():
+    """楼梯 alone is the stairwell rule's `any` without the clutter it needs; 消防通道 the
+    fire lane's without a car: the triage queue offers them, best first, and nothing for
+    a report that says nothing the rules know."""
+    assert TAXONOMY.triage("楼梯那边很奇怪").suggestions == ("environment.stairwell_clutter",)
+    assert TAXONOMY.triage("消防通道那里有情况").suggestions[0] == "parking.fire_lane"
+    assert TAXONOMY.triage("这个事情很奇怪，说不清楚").suggestions == ()
+    assert TAXONOMY.triage("楼道灯坏了").suggestions == (), "a mapped report needs none"

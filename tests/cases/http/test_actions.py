@@ -19,9 +19,9 @@ def routes() -> dict[str, HttpRoute]:
 
 def test_every_declared_action_is_one_post_route_of_its_own_path_answering_the_case():
     declared = routes()
-    assert len(declared) == len(CASE_ACTIONS) == 16
+    assert len(declared) == len(CASE_ACTIONS) == 17
     paths = {route.url for route in declared.values()}
-    assert len(paths) == 16, "two actions share a path"
+    assert len(paths) == 17, "two actions share a path"
     for action in CASE_ACTIONS:
         route = declared[action.method]
         assert route.method == "POST"
@@ -32,8 +32,20 @@ def test_every_declared_action_is_one_post_route_of_its_own_path_answering_the_c
 
 def test_only_the_reporters_actions_take_the_report_scope():
     scopes = {action.path: action.scope for action in CASE_ACTIONS}
-    assert {path for path, scope in scopes.items() if scope == "report"} == {"rate", "withdraw"}
-    assert set(scopes.values()) == {"act", "report"}
+    assert {path for path, scope in scopes.items() if "report" in scope} == {"rate", "withdraw"}
+    assert set(scopes.values()) == {"act", "report", ("report", "act")}
+
+
+def test_staff_withdraw_for_the_reporter_with_an_act_key_and_nobody_else_without_one():
+    """The domain lets staff withdraw a case for its reporter (require_reporter_or_staff);
+    the route lets their `act` key reach it, as the reporter's `report` key does."""
+    (route,) = ActionsHttp.withdraw_case.nameko_entrypoints
+    assert route.scope == ("report", "act")
+
+
+def test_every_action_takes_an_idempotency_key():
+    for route in routes().values():
+        assert "Idempotency-Key" in [header["name"] for header in route.headers]
 
 
 def test_a_work_orders_actions_are_the_same_route_on_the_orders_path():

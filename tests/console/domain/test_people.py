@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.console.domain.phones import normalized, phone_digest
-from services.console.domain.queue import actions_for, triage_order
+from services.console.domain.queue import triage_order
 from services.console.domain.staff import StaffMember, sms_number
 
 PAYLOAD = {
@@ -57,11 +57,3 @@ def test_emergencies_lead_the_triage_queue_then_the_oldest():
         {"id": "c", "reported_at": "2026-03-06T00:30:00Z", "emergency": None},
     ]
     assert [case["id"] for case in triage_order(cases)] == ["b", "c", "a"]
-
-
-def test_the_forms_a_role_sees_fit_the_state():
-    assert actions_for("staff", "reported") == ("triage", "assign", "reject")
-    assert actions_for("grid_worker", "reported") == ("triage",)
-    assert actions_for("staff", "resolved") == ("verify",)
-    assert actions_for("staff", "closed") == ()
-

@@ -122,6 +122,11 @@ def report(stack: Stack, description: str, community: str = COMMUNITY, grid="jin
 
 def volunteer_headers(stack: Stack, person_id: str) -> dict[str, str]:
     """The assignee's app: the helper key and the person's token, as a volunteer's app acts."""
+    return person_headers(stack, person_id, "volunteer")
+
+
+def person_headers(stack: Stack, person_id: str, role: str) -> dict[str, str]:
+    """The helper key acting for a person in a role (a staff app, a volunteer's app)."""
     made = admin_cli(
         stack, "keys", "create", "--name", "e2e-console-tokens", "--community", "*",
         "--scope", "tokens",
@@ -131,7 +136,7 @@ def volunteer_headers(stack: Stack, person_id: str) -> dict[str, str]:
     wait_replicated(stack, key.split("_")[1])
     answer = requests.post(
         f"{stack.url('cases')}/v1/person-tokens",
-        json={"person_id": person_id, "role": "volunteer", "communities": [COMMUNITY]},
+        json={"person_id": person_id, "role": role, "communities": [COMMUNITY]},
         headers={"X-Api-Key": key},
         timeout=10,
     )

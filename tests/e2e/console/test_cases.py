@@ -136,7 +136,7 @@ def test_a_form_without_its_csrf_token_is_refused(page, console, sms, console_st
     signed_in(page, console, sms, STAFF_2)
     page.goto(f"{console}/cases/{case['id']}")
     page.locator("#form-reject input[name=csrf]").evaluate("input => input.remove()")
-    page.get_by_label("原因").fill("不属于本社区")
+    page.locator("#reject-reason").fill("不属于本社区")
     with page.expect_response(f"{console}/cases/{case['id']}/reject") as answer:
         page.get_by_role("button", name="退单").click()
     assert answer.value.status == 403

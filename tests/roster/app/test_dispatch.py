@@ -178,3 +178,15 @@ def test_a_returned_or_merged_case_is_offered_no_more_and_its_chain_stops(
     dispatch.on_escalation_step(store, next_step, later)
     events = probe()
     assert by_type(events, "offer.made") == [] and by_type(events, "escalation.required") == []
+
+
+def test_who_is_on_duty_comes_with_their_open_cases_against_their_cap(store, community):
+    """What staff weigh when they assign by hand (GET /v1/on-duty): the load dispatch keeps."""
+    now = FRIDAY_NOON_UTC  # p-repair-2 alone is on duty for grid 1's repairs
+    (before,) = duty.who_is_on_duty(store, "jingxiang-g1", "repair_crew", now)
+    assert before["person_id"] == "p-repair-2" and before["open_cases"] == 0
+    dispatch.on_case_event(store, case_event("case.triaged", "LX-LOAD1", 2), now)
+    accepted = case_event("case.accepted", "LX-LOAD1", 4, person_id="p-repair-2")
+    dispatch.on_case_event(store, accepted, now)
+    (after,) = duty.who_is_on_duty(store, "jingxiang-g1", "repair_crew", now)
+    assert after["open_cases"] == 1 and after["cap"] == before["cap"] >= 1
