@@ -47,6 +47,6 @@ def test_every_label_a_template_uses_is_in_both_languages():
     used = {
         key
         for template in TEMPLATES.rglob("*.html")
-        for key in re.findall(r"t\(['\"]([a-z_]+)['\"]\)", template.read_text(encoding="utf-8"))
+        for key in re.findall(r"\bt\(['\"]([a-z_]+)['\"]\)", template.read_text(encoding="utf-8"))
     }
     assert used and used <= set(labels.table), used - set(labels.table)

@@ -16,6 +16,7 @@ from services.cases.domain.case import (
     RequestKeyReused,
 )
 from services.cases.domain.intake import Report
+from services.cases.domain.photos import Uploader
 from services.cases.http.actions import CASE_ACTIONS, Asked
 from tests.cases.factories import AT, OFFER, REPORTER, STAFF, VOLUNTEER
 
@@ -134,7 +135,7 @@ def triage_asked(parts, case, location) -> Asked:
     body = {"category": "facility.lighting"} | ({"location": location} if location else {})
     return Asked(
         parts=parts, reference=case.id, by=STAFF, body=body, visible=EVERYWHERE,
-        correlation_id=None, now=AT, person=lambda _: None,
+        correlation_id=None, now=AT, person=lambda _: None, uploader=Uploader("key", None),
     )  # fmt: skip
 
 
