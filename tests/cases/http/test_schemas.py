@@ -12,12 +12,13 @@ from services.cases.http.schemas import (
     CaseIntakeSchema,
     CaseListQuery,
     CaseSchema,
+    CategoryView,
     HotlineOrderSchema,
     LocationSchema,
     ResolveSchema,
 )
-from services.cases.http.views import case_view
-from tests.cases.factories import report
+from services.cases.http.views import case_view, category_view
+from tests.cases.factories import TAXONOMY, report
 
 VALID = {
     "description": "3栋2单元楼道灯坏了",
@@ -147,3 +148,12 @@ def test_a_shown_case_names_its_readable_number_and_its_time():
     case = report().case
     assert shown(case)["reported_at"] == case.reported_at.isoformat()
     assert shown(case)["number"] == "JX-20260306-0001"
+
+
+def test_a_category_says_whether_it_is_private_so_that_the_console_hides_its_text():
+    shown = {
+        code: CategoryView().dump(category_view(category))["private"]
+        for code, category in TAXONOMY.categories.items()
+    }
+    assert shown["dispute.family"] is True and shown["care.elderly_alone"] is True
+    assert shown["facility.lighting"] is False
