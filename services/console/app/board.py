@@ -32,11 +32,12 @@ from services.console.domain.board import (
     BoardPage,
     BoardRow,
     FilterChoices,
-    chosen,
     csv_rows,
     folded,
     matching,
     may_read_private,
+    newest_first,
+    order_key,
     page_of,
     read_filter,
     seen_by,
@@ -55,11 +56,59 @@ def on_case_event(store: ConsoleStore, event_type: str, payload: Mapping[str, An
     store.log_change(payload["community_id"], case_id)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A community's rows at one moment, newest first, and the grids they name: a copy
+    another request's changes never reach."""
+
+    ordered: list[BoardRow]
+    grids: list[str]
+
+
 @dataclass
 class CommunityRows:
+    """One community's rows in this process, and the board's order of them, kept by
+    placing a changed row where it stands rather than sorting 20,000 rows per change."""
+
     seq: int
-    rows: dict[str, BoardRow]
+    rows: dict[str, BoardRow] = field(default_factory=dict)
+    ordered: list[BoardRow] = field(default_factory=list)  # newest first
+    grids: list[str] = field(default_factory=list)  # every grid a row names
+    positions: dict[str, int] | None = None  # case id → index in `ordered`, when known
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def load(self, rows: list[BoardRow]) -> None:
+        self.rows = {row.case_id: row for row in rows}
+        self._sort()
+
+    def apply(self, changed: list[BoardRow]) -> None:
+        """Each changed row in its place: where it stood when its place is the same, first
+        when it is a new newest report, else the whole board sorted again."""
+        resort = False
+        for row in changed:
+            old = self.rows.get(row.case_id)
+            self.rows[row.case_id] = row
+            if old is not None and order_key(old) == order_key(row):
+                self.ordered[self._positions()[row.case_id]] = row
+            elif old is None and (not self.ordered or order_key(row) > order_key(self.ordered[0])):
+                self.ordered.insert(0, row)
+                self.positions = None
+            else:
+                resort = True
+            if row.grid_id not in self.grids:
+                self.grids = sorted({*self.grids, row.grid_id})
+        if resort:
+            self._sort()
+
+    def _sort(self) -> None:
+        self.ordered = newest_first(self.rows.values())
+        self.grids = sorted({row.grid_id for row in self.ordered})
+        self.positions = None
+
+    def _positions(self) -> dict[str, int]:
+        if self.positions is None:
+            self.positions = {row.case_id: index for index, row in enumerate(self.ordered)}
+        return self.positions
 
 
 class BoardMirror:
@@ -70,32 +119,30 @@ class BoardMirror:
         self._communities: dict[str, CommunityRows] = {}
         self._lock = threading.Lock()
 
-    def rows(self, community_id: str) -> list[BoardRow]:
+    def community(self, community_id: str) -> Snapshot:
         """The community's rows as the events last said, read through the change log."""
         held = self._held(community_id)
         with held.lock:
             log = self._store.change_log(community_id)
             changed = log.changed_since(held.seq)
             if changed is None:  # behind the log's window: load the community again
-                held.rows = _by_case(self._store.community_rows(community_id))
+                held.load(self._store.community_rows(community_id))
             else:
-                for case_id in changed:
-                    row = self._store.row(case_id)
-                    if row is not None:
-                        held.rows[case_id] = row
+                rows = (self._store.row(case_id) for case_id in changed)
+                held.apply([row for row in rows if row is not None])
             held.seq = log.seq
-            return list(held.rows.values())
+            return Snapshot(list(held.ordered), list(held.grids))
+
+    def rows(self, community_id: str) -> list[BoardRow]:
+        """The community's rows, newest first."""
+        return self.community(community_id).ordered
 
     def _held(self, community_id: str) -> CommunityRows:
         with self._lock:
             held = self._communities.get(community_id)
             if held is None:  # seq -1: the first read loads the community
-                held = self._communities[community_id] = CommunityRows(-1, {})
+                held = self._communities[community_id] = CommunityRows(-1)
             return held
-
-
-def _by_case(rows: list[BoardRow]) -> dict[str, BoardRow]:
-    return {row.case_id: row for row in rows}
 
 
 # -- the board's page and its export --------------------------------------------------------
@@ -139,13 +186,14 @@ class Board:
 def board(mirror: BoardMirror, desk: Desk, args: Mapping[str, str], zone: ZoneInfo) -> Board:
     """The person's rows (their community, their grids) that the query's filter keeps."""
     session = desk.session
-    rows = seen_by(session.scope, mirror.rows(session.scope.community_id))
+    community = mirror.community(session.scope.community_id)
+    rows = seen_by(session.scope, community.ordered)
     taxonomy = Taxonomy.of(desk.services.categories(desk.token))
-    grids = sorted(session.scope.grids or {row.grid_id for row in rows})
+    grids = sorted(session.scope.grids or community.grids)
     choices = FilterChoices(CASE_STATES, grids, sorted(taxonomy.names), taxonomy.teams, CHANNELS)
     wanted, errors = read_filter(args, choices)
     may_read = may_read_private(session.role)
-    kept = chosen(rows, wanted, taxonomy.private, zone, may_read)
+    kept = matching(rows, wanted, taxonomy.private, zone, may_read)
     return Board(wanted, errors, choices, taxonomy, kept, may_read)
 
 

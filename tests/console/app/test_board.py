@@ -4,10 +4,10 @@ change log, reading only by `_id` once loaded."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from services.console.app.board import BoardMirror, on_case_event
-from services.console.domain.board import ChangeLog
+from services.console.app.board import BoardMirror, CommunityRows, on_case_event
+from services.console.domain.board import ChangeLog, folded
 
 REPORTED = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
 
@@ -63,3 +63,23 @@ def test_a_mirror_further_behind_than_the_log_loads_the_community_again(store, m
     assert set(states(mirror)) == {"c1", "c2", "c3", "c4", "c5"} and loads == ["jx"]
     on_case_event(store, "case.triaged", event("c2", 2, "triaged"))
     assert states(mirror)["c2"] == "triaged" and loads == ["jx"]  # by _id, no scan
+
+
+def test_a_changed_row_keeps_the_boards_order_newest_first():
+    def row(case_id: str, minutes: int, state: str = "reported", version: int = 1):
+        at = REPORTED + timedelta(minutes=minutes)
+        payload = event(case_id, version, state, reported_at=at, description="灯")
+        return folded(None, "case.reported", payload)
+
+    held = CommunityRows(0)
+    held.load([row("a", 1), row("b", 3), row("c", 2)])
+    assert [r.case_id for r in held.ordered] == ["b", "c", "a"]
+    held.apply([row("c", 2, "triaged", 2)])  # in place
+    held.apply([row("d", 9)])  # the newest: first
+    held.apply([row("e", 0)])  # older than all: sorted in
+    assert [(r.case_id, r.state) for r in held.ordered] == [
+        ("d", "reported"), ("b", "reported"), ("c", "triaged"), ("a", "reported"),
+        ("e", "reported"),
+    ]  # fmt: skip
+    held.apply([row("a", 1, "closed", 3)])
+    assert held.ordered[3].state == "closed" and held.grids == ["g1"]

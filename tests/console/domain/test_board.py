@@ -14,9 +14,10 @@ from services.console.domain.board import (
     BoardRow,
     ChangeLog,
     FilterChoices,
-    chosen,
     csv_rows,
     folded,
+    matching,
+    newest_first,
     page_of,
     read_filter,
     seen_by,
@@ -52,6 +53,11 @@ TRIAGED = about(
     2, "triaged", category="facility.lighting", team="repair_crew", priority="normal",
     category_label={"zh": "路灯", "en": "Lighting"}, place="3栋", description="路灯坏了",
 )  # fmt: skip
+
+
+def chosen(rows, wanted, private, zone, may_read) -> list[BoardRow]:
+    """What the board shows: the rows the filter keeps, newest first."""
+    return newest_first(matching(rows, wanted, private, zone, may_read))
 
 
 def row(**changes) -> BoardRow:
