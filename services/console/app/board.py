@@ -17,7 +17,8 @@ and every replica shows what the events said, whichever of them stored it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +55,8 @@ def on_case_event(store: ConsoleStore, event_type: str, payload: Mapping[str, An
         if row != change.value:
             change.save(row)
     store.log_change(payload["community_id"], case_id)
+
+TAXONOMY_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -112,12 +115,22 @@ class CommunityRows:
 
 
 class BoardMirror:
-    """This process's copy of each community's board rows, brought up to date on read."""
+    """This process's copy of each community's board rows, brought up to date on read, and
+    of cases' taxonomy as the board uses it."""
 
     def __init__(self, store: ConsoleStore):
         self._store = store
         self._communities: dict[str, CommunityRows] = {}
         self._lock = threading.Lock()
+        self._taxonomy: tuple[Taxonomy, float] | None = None
+
+    def taxonomy(self, fetch: Callable[[], list[dict[str, Any]]]) -> Taxonomy:
+        """Cases' categories as the board uses them, asked for again every TAXONOMY_SECONDS
+        (cases reads its taxonomy at start: it changes with a deploy, not by the minute)."""
+        held = self._taxonomy
+        if held is None or held[1] < time.monotonic():
+            held = self._taxonomy = (Taxonomy.of(fetch()), time.monotonic() + TAXONOMY_SECONDS)
+        return held[0]
 
     def community(self, community_id: str) -> Snapshot:
         """The community's rows as the events last said, read through the change log."""
@@ -188,7 +201,7 @@ def board(mirror: BoardMirror, desk: Desk, args: Mapping[str, str], zone: ZoneIn
     session = desk.session
     community = mirror.community(session.scope.community_id)
     rows = seen_by(session.scope, community.ordered)
-    taxonomy = Taxonomy.of(desk.services.categories(desk.token))
+    taxonomy = mirror.taxonomy(lambda: desk.services.categories(desk.token))
     grids = sorted(session.scope.grids or community.grids)
     choices = FilterChoices(CASE_STATES, grids, sorted(taxonomy.names), taxonomy.teams, CHANNELS)
     wanted, errors = read_filter(args, choices)
