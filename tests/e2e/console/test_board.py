@@ -99,7 +99,7 @@ def test_filters_narrow_the_board_and_its_pages_move(page, console, sms, console
 
 
 def test_the_csv_holds_the_filtered_rows_and_neutralises_a_formula(
-    page, console, sms, console_stack
+    page, console, sms, console_stack, mongo_client
 ):
     word = marker()
     formula = report(console_stack, f'=HYPERLINK("http://x.example/{word}","点我") {word}')
@@ -116,6 +116,11 @@ def test_the_csv_holds_the_filtered_rows_and_neutralises_a_formula(
     assert by_number[formula["number"]]["description"].startswith("'=HYPERLINK")
     assert "13812345678" not in text and "138****5678" in by_number[plain["number"]]["description"]
     assert by_number[plain["number"]]["reported_at"].endswith("+08:00")
+    # the read model keeps no reporter and no unmasked number (report() gives both)
+    kept = mongo_client[f"{console_stack.db_prefix}console"]["board_rows"].find_one(
+        {"_id": plain["id"]}
+    )
+    assert kept and "13812345678" not in str(kept) and "李大爷" not in str(kept)
 
 
 def test_a_grid_worker_sees_only_their_grid_whatever_the_query_asks(
