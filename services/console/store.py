@@ -11,7 +11,8 @@
   (domain/board.py). The one query that is not by `_id` loads a community's rows, once per
   console process (app/board.py; docs/store-queries.md).
 
-Each is changed under its lease (lianxin.store.typed.Aggregates); none causes an event.
+Each is changed under its lease (lianxin.store.typed.Aggregates), but for the board's
+change log, numbered by one atomic update by `_id` (`log_change`); none causes an event.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo import ReturnDocument
+
 from lianxin.store.repository import StoreContext
 from lianxin.store.typed import DOCUMENTS, AggregateChange, Aggregates, Codec
-from services.console.domain.board import BoardRow, ChangeLog
+from services.console.domain.board import LOG_WINDOW, BoardRow, ChangeLog
 from services.console.domain.codes import SignInCode
 from services.console.domain.limits import Limit
 from services.console.domain.sessions import Scope, Session
@@ -233,9 +236,22 @@ class ConsoleStore:
         return self.rows.query({"community_id": community_id})
 
     def log_change(self, community_id: str, case_id: str) -> None:
-        """Number one more change of the community's board: the case's row."""
-        with self.logs.change(community_id) as change:
-            change.save((change.value or ChangeLog()).appended(case_id))
+        """Number one more change of the community's board: the case's row. One atomic
+        update by `_id`, not a change under a lease: every event of the community passes
+        here, and concurrent workers would queue on one lease (an event's row and log took
+        10 ms alone and 13.5 ms with ten workers under two leases, 3.1 and 2.5 ms so, on
+        FerretDB). The update numbers and appends in one step, so the
+        last id is always number `seq`; the oldest is dropped once past the window
+        (FerretDB ignores `$push`'s `$slice`)."""
+        logs = self.logs.collection
+        after = logs.find_one_and_update(
+            {"_id": community_id},
+            {"$inc": {"seq": 1}, "$push": {"cases": case_id}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        if len(after["cases"]) > LOG_WINDOW:
+            logs.update_one({"_id": community_id}, {"$pop": {"cases": -1}})
 
     def change_log(self, community_id: str) -> ChangeLog:
         return self.logs.get(community_id) or ChangeLog()

@@ -128,10 +128,6 @@ class ChangeLog:
     seq: int = 0
     changes: tuple[tuple[int, str], ...] = ()
 
-    def appended(self, case_id: str, window: int = LOG_WINDOW) -> ChangeLog:
-        seq = self.seq + 1
-        return ChangeLog(seq, (*self.changes, (seq, case_id))[-window:])
-
     def changed_since(self, seq: int) -> list[str] | None:
         """The case ids changed after `seq`, or None when the log no longer reaches back
         that far (the reader must load the community again)."""

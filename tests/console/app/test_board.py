@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from services.console.app.board import BoardMirror, CommunityRows, on_case_event
-from services.console.domain.board import ChangeLog, folded
+from services.console.domain.board import folded
 
 REPORTED = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
 
@@ -54,7 +54,7 @@ def test_a_mirror_further_behind_than_the_log_loads_the_community_again(store, m
     mirror = BoardMirror(store)
     on_case_event(store, "case.reported", reported("c1"))
     assert states(mirror) == {"c1": "reported"}
-    monkeypatch.setattr(ChangeLog.appended, "__defaults__", (2,))  # a window of two
+    monkeypatch.setattr("services.console.store.LOG_WINDOW", 2)  # a window of two
     for number in range(2, 6):
         on_case_event(store, "case.reported", reported(f"c{number}"))
     loads = []
@@ -83,3 +83,12 @@ def test_a_changed_row_keeps_the_boards_order_newest_first():
     ]  # fmt: skip
     held.apply([row("a", 1, "closed", 3)])
     assert held.ordered[3].state == "closed" and held.grids == ["g1"]
+
+
+def test_the_change_log_keeps_its_window_and_numbers_its_last_id_seq(store, monkeypatch):
+    monkeypatch.setattr("services.console.store.LOG_WINDOW", 3)
+    for number in range(5):
+        store.log_change("jx", f"c{number}")
+    log = store.change_log("jx")
+    assert log.seq == 5 and log.changes == ((3, "c2"), (4, "c3"), (5, "c4"))
+    assert log.changed_since(3) == ["c3", "c4"] and log.changed_since(1) is None
