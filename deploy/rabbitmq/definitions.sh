@@ -56,7 +56,7 @@ rows=(
     "roster    -                                         cases[.]events"
     "notify    rpc[.]reply-notify-.*|nameko-rpc          (cases|roster)[.]events"
     "metrics   -                                         (cases|notify|roster)[.]events"
-    "console   -                                         roster[.]events"
+    "console   -                                         (cases|roster)[.]events"
 )
 
 users=() permissions=()

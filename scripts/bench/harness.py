@@ -195,9 +195,11 @@ def start_pipeline(
     log_level: str,
     communities: list[str],
     command_log: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Stack:
-    """The four services, once `declare_topology` has declared every consumer queue;
-    with `command_log`, each writes the shape of every command it sends there."""
+    """The services, once `declare_topology` has declared every consumer queue; with
+    `command_log`, each writes the shape of every command it sends there; `extra_env` adds
+    settings (the console phase's SMS gateway)."""
     stack = Stack(
         amqp_uri=isolation.amqp_uri,
         broker_users=isolation.broker_users,
@@ -205,7 +207,7 @@ def start_pipeline(
         db_prefix=isolation.db_prefix,
         base_port=free_base_port(),
         state_dir=state_dir,
-        env=service_env(webhook_url, secret, log_level, command_log),
+        env=service_env(webhook_url, secret, log_level, command_log) | (extra_env or {}),
     )
     try:
         for service in SERVICES:

@@ -150,6 +150,8 @@ def print_result(result: dict[str, Any], console: Console | None = None) -> None
     by_id = result.get("by_id")
     if by_id:
         _by_id_table(console, by_id)
+    if result.get("console"):
+        _console_table(console, result["console"])
     if result.get("diagnostics"):
         _diagnostics(console, result["diagnostics"])
     _targets_table(console, result["targets"])
@@ -317,6 +319,30 @@ def _by_id_table(console, by_id) -> None:
         )
     console.print(table)
     console.print(f"  explain find({{_id}}): {by_id['explain']['plan']}")
+
+
+def _console_table(console, figures) -> None:
+    table = Table(
+        title=(
+            f"The console over HTTP, signed in, {figures['cases_on_board']:,} cases on the "
+            f"board ({figures['reported_through_cases']} of them reported through cases)"
+        ),
+        title_justify="left",
+    )
+    for column in ("page", "n", "p50", "p95", "max"):
+        table.add_column(column, justify="left" if column == "page" else "right")
+    for name in ("board_first_page", "board_filtered_page", "case_page", "home_page"):
+        lat = figures[name]
+        table.add_row(
+            name.replace("_", " "), str(lat["n"]), f"{lat['p50_ms']} ms", f"{lat['p95_ms']} ms",
+            f"{lat['max_ms']} ms",
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"  first board page after start (loads the community once): "
+        f"{figures['first_board_page_after_start_ms']} ms; sign-in to home: "
+        f"{figures['sign_in_round_trips']} HTTP requests for documents"
+    )
 
 
 def _diagnostics(console, diagnostics) -> None:

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from lianxin.config import Settings
 from lianxin.store.repository import StoreContext
 from services.console.apis import ApiUrls, Services
+from services.console.app.board import BoardMirror
 from services.console.domain.labels import Labels
 from services.console.store import ConsoleStore
 
@@ -70,6 +71,7 @@ class Parts:
     services: Services
     labels: Labels
     templates: Environment
+    board: BoardMirror  # this process's copy of the case board's rows
     zones: dict[str, ZoneInfo] = field(default_factory=dict)  # as metrics last named them
 
     def zone_of(self, community_id: str | None) -> ZoneInfo:
@@ -109,10 +111,12 @@ def build(context: StoreContext) -> Parts:
     settings = ConsoleSettings.from_config(context.settings, context.config)
     if not settings.api_key:  # it serves, and every page that needs another service says so
         log.error("CONSOLE_API_KEY is not set: the console cannot act (`make up` makes it)")
+    store = ConsoleStore(context)
     return Parts(
-        store=ConsoleStore(context),
+        store=store,
         settings=settings,
         services=Services(settings.urls, settings.api_key),
         labels=load_labels(),
         templates=template_environment(),
+        board=BoardMirror(store),
     )

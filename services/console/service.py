@@ -3,16 +3,17 @@
 from nameko.timer import timer
 
 from lianxin.access.replicas import PersonAccessReplica
-from lianxin.bus.consumer import event_handler
+from lianxin.bus.consumer import Source, event_handler, event_stream
 from lianxin.bus.outages import Sweeper
 from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.console import compose
-from services.console.app import people
+from services.console.app import board, people
 from services.console.events import READS
 from services.console.http.assets import AssetRoutes
+from services.console.http.board import BoardPages
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
@@ -26,6 +27,7 @@ class ConsoleService(
     SignInPages,
     HomePages,
     CasePages,
+    BoardPages,
     RegistryPages,
     RotaPages,
     HoursPages,
@@ -44,6 +46,13 @@ class ConsoleService(
     def on_person_changed(self, message):
         payload = READS.read(message).payload
         people.on_person_changed(self.parts.store, self.parts.settings.secret, payload)
+
+    @event_stream("board", Source("cases", "case.#"))
+    def on_case_event(self, message):
+        """Every case event moves the case's row of the board (app/board.py)."""
+        envelope = READS.read_if_known(message)
+        if envelope is not None:
+            board.on_case_event(self.parts.store, envelope.type, envelope.payload)
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def sweep_leases(self):

@@ -22,15 +22,15 @@ pytestmark = pytest.mark.e2e
 SMOKE_LIMIT_SECONDS = 240
 
 
-def test_the_bench_smoke_run_writes_a_sane_result(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("bench")  # short: supervisord's socket lives below it
+def smoke_run(folder, *options: str) -> tuple[dict, str]:
+    """`python -m scripts.bench --smoke` with `options`: its JSON result and its output."""
     output = folder / "result.json"
     command = [
         sys.executable,
         "-m",
         "scripts.bench",
         "--smoke",
-        "--command-log",
+        *options,
         "--output",
         str(output),
         "--state-dir",
@@ -49,8 +49,13 @@ def test_the_bench_smoke_run_writes_a_sane_result(tmp_path_factory):
             took = f"the smoke run took over {SMOKE_LIMIT_SECONDS} s"
             pytest.fail(f"{took}:\n{stdout[-3000:]}{stderr[-3000:]}")
     assert bench.returncode == 0, stdout[-3000:] + stderr[-3000:]
+    return json.loads(output.read_text()), stdout
+
+
+def test_the_bench_smoke_run_writes_a_sane_result(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bench")  # short: supervisord's socket lives below it
+    result, stdout = smoke_run(folder, "--command-log")
     assert "Lianxin bench" in stdout
-    result = json.loads(output.read_text())
 
     assert {
         "machine",
@@ -134,3 +139,16 @@ def test_commands_are_counted_per_case_by_service_within_the_phase(tmp_path):
         "roster": {"total": 0.5, "offers update": 0.5},
     }
     assert observe.commands_by_service(tmp_path / "none.jsonl", "run_", 0.0, 1.0, 2) is None
+
+
+def test_the_console_phase_signs_in_and_times_every_page(tmp_path_factory):
+    """`--phases console` in its smoke size: a session signed in with the sink's code, the
+    board's rows written and reported, every page answered 200 and timed."""
+    result, _ = smoke_run(tmp_path_factory.mktemp("bench-console"), "--phases", "console")
+    console = result["console"]
+    assert (
+        console["cases_on_board"] >= console["written_as_rows"] + console["reported_through_cases"]
+    )
+    for page in ("board_first_page", "board_filtered_page", "case_page", "home_page"):
+        assert console[page]["n"] == 5 and console[page]["p95_ms"] > 0
+    assert console["sign_in_round_trips"] == 4

@@ -119,6 +119,8 @@ def test_the_taxonomy_and_the_areas_are_there_for_integrators(stack, crew):
     assert (
         lighting["team"] == "repair_crew" and lighting["limits"]["normal"]["accept_minutes"] == 30
     )
+    private = {c["code"] for c in categories.json()["categories"] if c["private"]}
+    assert "dispute.family" in private and "facility.lighting" not in private
     ensure_community(stack, crew.place)
     areas = requests.get(
         f"{stack.url('cases')}/v1/areas/{crew.place}", headers=crew.hotline, timeout=5

@@ -331,6 +331,9 @@ class CategoryView(Schema):
     group = fields.String()
     team = fields.String()
     priority = fields.String()
+    private = fields.Boolean(
+        metadata={"description": "about a household, not a place: staff alone read its text"}
+    )
     limits = fields.Dict(
         keys=fields.String(),
         values=fields.Dict(keys=fields.String(), values=fields.Float()),

@@ -132,6 +132,7 @@ def category_view(category: Category) -> dict[str, Any]:
         "group": category.group,
         "team": category.team,
         "priority": category.priority,
+        "private": category.private,
         "limits": {
             priority: {
                 "accept_minutes": limit.accept.total_seconds() / 60,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from lianxin.clock import utc_now
 from services.console.app import home
 from services.console.app.desk import Desk
-from services.console.domain.figures import PERIOD_LISTS, WORKLISTS
+from services.console.domain.figures import PERIOD_LISTS, WORKLISTS, list_query
 from services.console.http.errors import PageNotFound
-from services.console.http.pages import Pages, page
+from services.console.http.pages import Pages, page, redirect
 
 REFRESH_SECONDS = 30
 
@@ -29,16 +31,16 @@ class HomePages(Pages):
 
     @page("GET", "/lists/<string:name>")
     def worklist(self, request, name):
+        """A figure's list, as links of before had it: the board, filtered as it counts."""
         session = self.signed_in(request)
         if name not in WORKLISTS and name not in PERIOD_LISTS:
             raise PageNotFound(f"No list {name}.")
         zone = self.parts.zone_of(session.scope.community_id)
-        cases = home.worklist(Desk.of(self.parts.services, session), name, utc_now(), zone)
-        return self.render(request, "cases/list.html", session, name=name, cases=cases)
+        return redirect(f"/cases?{urlencode(list_query(name, utc_now(), zone))}")
 
     def _figures(self, session):
         community = session.scope.community_id
         desk = Desk.of(self.parts.services, session)
-        figures = home.figures(desk, utc_now(), self.parts.zone_of(community))
+        figures = home.figures(desk, self.parts.board, utc_now(), self.parts.zone_of(community))
         self.parts.learn_zone(community, figures["timezone"])
         return figures

@@ -13,12 +13,13 @@ from services.cases.http.schemas import (
     CaseIntakeSchema,
     CaseListQuery,
     CaseSchema,
+    CategoryView,
     HotlineOrderSchema,
     LocationSchema,
     ResolveSchema,
 )
-from services.cases.http.views import case_view
-from tests.cases.factories import report, resolved
+from services.cases.http.views import case_view, category_view
+from tests.cases.factories import TAXONOMY, report, resolved
 
 VALID = {
     "description": "3栋2单元楼道灯坏了",
@@ -162,3 +163,12 @@ def test_a_private_case_without_details_shows_that_it_exists_and_nothing_of_the_
     for detail in ("302", "漏水", "5678", "ph_abc", case.resolution, "5栋"):
         assert detail not in shown, detail
     assert [step["action"] for step in withheld["timeline"]] == [s.action for s in case.timeline]
+
+
+def test_a_category_says_whether_it_is_private_so_that_the_console_hides_its_text():
+    shown = {
+        code: CategoryView().dump(category_view(category))["private"]
+        for code, category in TAXONOMY.categories.items()
+    }
+    assert shown["dispute.family"] is True and shown["care.elderly_alone"] is True
+    assert shown["facility.lighting"] is False

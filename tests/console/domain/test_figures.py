@@ -1,18 +1,11 @@
-"""The home page's figures: the lists behind them and the days they cover."""
+"""The home page's figures: the board's filters behind them and the days they cover."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from services.console.domain.figures import (
-    LIST_LIMIT,
-    WORKLISTS,
-    counted,
-    period_query,
-    shown,
-    today_and_month,
-)
+from services.console.domain.figures import list_named, list_query, today_and_month
 
 NOW = datetime(2026, 3, 6, 17, 0, tzinfo=UTC)  # 01:00 on the 7th in Shanghai
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -24,16 +17,17 @@ def test_today_and_this_month_are_the_communitys_days():
     assert (str(month.since), str(month.until)) == ("2026-03-01", "2026-03-07")
 
 
-def test_a_periods_list_starts_at_its_first_moment_in_the_communitys_zone():
-    assert period_query("today", NOW, ZONE) == {"from": "2026-03-07T00:00:00+08:00"}
-    assert period_query("month", NOW, ZONE) == {"from": "2026-03-01T00:00:00+08:00"}
+def test_a_periods_list_is_the_board_from_its_first_day_in_the_communitys_zone():
+    assert list_query("today", NOW, ZONE) == {"from": "2026-03-07"}
+    assert list_query("month", NOW, ZONE) == {"from": "2026-03-01"}
 
 
 def test_extension_requests_are_the_accepted_cases_with_one_pending():
-    cases = [{"extension": {"state": "pending"}}, {"extension": {"state": "approved"}}, {}]
-    assert len(counted(WORKLISTS["extensions"], cases)) == 1
-    assert len(counted(WORKLISTS["overdue"], cases)) == 3
+    assert list_query("extensions", NOW, ZONE) == {"state": "accepted", "extension": "pending"}
 
 
-def test_a_full_listing_shows_as_more():
-    assert shown(3) == "3" and shown(LIST_LIMIT) == f"{LIST_LIMIT}+"
+def test_a_boards_filter_is_named_by_the_figure_it_is_exactly():
+    assert list_named({"from": "2026-03-07"}, NOW, ZONE) == "today"
+    assert list_named({"state": "resolved"}, NOW, ZONE) == "verification"
+    assert list_named({"state": "resolved", "grid": "g1"}, NOW, ZONE) is None
+    assert list_named({}, NOW, ZONE) is None
