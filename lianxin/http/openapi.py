@@ -84,6 +84,7 @@ class JsonRoute(Protocol):
 
     summary: str
     scope: str | tuple[str, ...] | None
+    public: bool
     body: type[Schema] | None
     form: type[Schema] | None
     upload: type[Schema] | None
@@ -145,10 +146,15 @@ def json_operation(route: JsonRoute, path: str) -> dict[str, Any]:
     if route.headers:
         parameters.extend(route.headers)
     if route.scope is not None:
-        operation["security"] = [{"apiKey": []}]
+        # a public route also answers without a key: anonymous is one of its ways in
+        operation["security"] = [{}, {"apiKey": []}] if route.public else [{"apiKey": []}]
         scopes = (route.scope,) if isinstance(route.scope, str) else route.scope
         named = " or ".join(f"`{scope}`" for scope in scopes)
-        operation["description"] = f"Needs a key with the {named} scope."
+        operation["description"] = (
+            f"Without a key: what the public may see; a key needs the {named} scope."
+            if route.public
+            else f"Needs a key with the {named} scope."
+        )
         parameters.append(PERSON_PARAMETER)
     if parameters:
         operation["parameters"] = parameters
