@@ -200,7 +200,8 @@ class Reporter:
 
 
 def sign_in(base: str, sink: Sink) -> tuple[requests.Session, int]:
-    """Sign in as a browser does; the HTTP requests for documents it took."""
+    """Sign in as a browser with JavaScript does (the code form posted by htmx); the HTTP
+    requests for documents it took, redirects included."""
     browser = requests.Session()
     before = len(sink.messages)
     opened = browser.get(f"{base}/sign-in", timeout=10)
@@ -209,10 +210,13 @@ def sign_in(base: str, sink: Sink) -> tuple[requests.Session, int]:
         f"{base}/sign-in/code", data={"phone": STAFF[1], "csrf": token}, timeout=10
     )
     code = _wait("the sign-in code", lambda: _code(sink, before), 30)
-    home = browser.post(
-        f"{base}/sign-in", data={"phone": STAFF[1], "code": code, "csrf": token}, timeout=10
+    home = browser.post(  # as htmx posts the code form (hx-boost): answered with the home page
+        f"{base}/sign-in",
+        data={"phone": STAFF[1], "code": code, "csrf": token},
+        headers={"HX-Request": "true", "HX-Boosted": "true"},
+        timeout=10,
     )
-    if home.status_code != 200 or "/sign-in" in home.url:
+    if home.status_code != 200 or home.headers.get("HX-Push-Url") != "/":
         raise RuntimeError(f"signing in failed: {home.status_code} {home.url}")
     answers = [opened, asked, *home.history, home]
     return browser, len(answers)

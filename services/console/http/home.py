@@ -17,9 +17,13 @@ REFRESH_SECONDS = 30
 class HomePages(Pages):
     @page("GET", "/")
     def home(self, request):
-        session = self.signed_in(request)
+        return self.home_view(request, self.signed_in(request))
+
+    def home_view(self, request, session, headers=None):
+        """The home page for `session`: at `/`, and as the answer to signing in from a
+        page htmx drives (http/sign_in.py), which saves the browser the redirect."""
         figures = self._figures(session)
-        return self.render(request, "home.html", session, figures=figures,
+        return self.render(request, "home.html", session, headers=headers, figures=figures,
                            refresh_seconds=REFRESH_SECONDS)  # fmt: skip
 
     @page("GET", "/home/figures")

@@ -1,4 +1,10 @@
-"""Signing in (phone, then the SMS code), signing out, and the language switch."""
+"""Signing in (phone, then the SMS code), signing out, and the language switch.
+
+Signing in takes three round trips in a browser: the phone form, the code form, and the
+code's POST answered with the home page itself — htmx posts the code form (`hx-boost`)
+and puts `/` in the address bar (`HX-Push-Url`). Without JavaScript the form posts as
+any form does and is answered by a redirect to `/`: one round trip more.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from services.console.domain import csrf
 from services.console.domain.labels import LANGUAGE_COOKIE
 from services.console.http.errors import CsrfRefused
 from services.console.http.forms import CodeForm, LanguageForm, PhoneForm, SignOutForm
-from services.console.http.pages import Pages, cookie, form_token, page, redirect
+from services.console.http.home import HomePages
+from services.console.http.pages import cookie, form_token, page, redirect
 
 ASKED_STATUS = {Asked.SENT: 200, Asked.INVALID: 400, Asked.LIMITED: 429}
 ASKED_MESSAGE = {Asked.SENT: "code_sent", Asked.INVALID: "phone_invalid",
@@ -19,7 +26,7 @@ ASKED_MESSAGE = {Asked.SENT: "code_sent", Asked.INVALID: "phone_invalid",
 REFUSED_STATUS = {"limited": 429, "locked": 403}
 
 
-class SignInPages(Pages):
+class SignInPages(HomePages):
     @page("GET", "/sign-in", uses_database=False)
     def sign_in_page(self, request):
         """The phone form. It sets the sign-in cookie its forms' CSRF token doubles."""
@@ -63,7 +70,10 @@ class SignInPages(Pages):
                 request, "sign_in/code.html", status=REFUSED_STATUS.get(refused.outcome, 401),
                 phone=body["phone"], message=f"code_{refused.outcome}", failed=True,
             )  # fmt: skip
-        return redirect("/", {"Set-Cookie": self.session_cookie(signed.session_id)})
+        signed_in = {"Set-Cookie": self.session_cookie(signed.session_id)}
+        if request.headers.get("HX-Boosted"):
+            return self.home_view(request, signed.session, {**signed_in, "HX-Push-Url": "/"})
+        return redirect("/", signed_in)
 
     @page("POST", "/sign-out", form=SignOutForm)
     def sign_out(self, request, body):

@@ -14,6 +14,7 @@ from tests.e2e.console.browser import (
     SCREENSHOTS,
     STAFF,
     STAFF_3,
+    STAFF_4,
     ask_for_code,
     code_for,
     report,
@@ -83,6 +84,39 @@ def test_sign_in_by_keyboard_alone(page, console, sms):
     page.screenshot(path=str(SCREENSHOTS / "console-keyboard.png"), full_page=True)
 
 
+def signing_in(answer) -> bool:
+    """The answer to the code form's POST."""
+    return answer.request.method == "POST" and answer.url.endswith("/sign-in")
+
+
+def test_signing_in_takes_three_round_trips_and_lands_on_the_home_page_at_its_address(
+    page, console, sms
+):
+    """The phone form, the code form, and the code's POST answered with the home page
+    itself (htmx posts it and puts `/` in the address bar): no redirect to wait for."""
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda request: asked.append(f"{request.method} {request.url}")
+        if "/static/" not in request.url
+        else None,
+    )
+    before = sent_so_far(sms)
+    ask_for_code(page, console, STAFF_4[1])
+    page.get_by_label("短信验证码").fill(code_for(sms, STAFF_4[1], before))
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    assert page.url == f"{console}/"
+    assert asked == [
+        f"GET {console}/sign-in",
+        f"POST {console}/sign-in/code",
+        f"POST {console}/sign-in",
+    ], asked
+    assert any(c["name"] == "lx_session" and c["httpOnly"] for c in page.context.cookies())
+    page.reload()  # the address is a page of its own: a reload shows it, posts nothing
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+
+
 def test_five_wrong_codes_lock_the_code(page, console, sms):
     before = sent_so_far(sms)
     ask_for_code(page, console, GRID_WORKER[1])
@@ -90,11 +124,14 @@ def test_five_wrong_codes_lock_the_code(page, console, sms):
     wrong = "000000" if code != "000000" else "111111"
     for attempt in range(5):
         page.get_by_label("短信验证码").fill(wrong)
-        page.get_by_role("button", name="登录", exact=True).click()
+        with page.expect_response(signing_in) as answer:  # the same words each time: wait
+            page.get_by_role("button", name="登录", exact=True).click()
+        assert answer.value.status == (403 if attempt == 4 else 401)
         expected = "错误次数过多" if attempt == 4 else "验证码不正确"
         expect(page.locator("#sign-in-message")).to_contain_text(expected)
     page.get_by_label("短信验证码").fill(code)
-    page.get_by_role("button", name="登录", exact=True).click()
+    with page.expect_response(signing_in):
+        page.get_by_role("button", name="登录", exact=True).click()
     expect(page.locator("#sign-in-message")).to_contain_text("错误次数过多")
     page.screenshot(path=str(SCREENSHOTS / "console-locked.png"), full_page=True)
     assert not any(c["name"] == "lx_session" for c in page.context.cookies())
