@@ -145,6 +145,20 @@ class Services:
         params = {"community_id": community, "from": since, "to": until}
         return self._call("GET", self.urls.metrics, "/v1/stats/summary", token, params=params)
 
+    # -- photos --
+
+    def photo(self, token: str, photo_id: str, thumbnail: bool) -> tuple[bytes, str] | None:
+        """A photo as cases serves it to the person (its bytes and type); None when cases
+        says there is none for them."""
+        path = f"/v1/photos/{_segment(photo_id)}" + ("/thumbnail" if thumbnail else "")
+        try:
+            answer = self._send("GET", self.urls.cases, path, token)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return answer.content, answer.headers.get("Content-Type", "application/octet-stream")
+
     # -- people and imports --
 
     def people(self, token: str, community: str, **query: Any) -> dict[str, Any]:

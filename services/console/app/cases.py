@@ -16,7 +16,13 @@ from typing import Any
 from services.console.app.desk import Desk
 from services.console.domain.case_actions import CASES_PATHS, actions_for
 from services.console.domain.figures import LIST_LIMIT
-from services.console.domain.queue import TRIAGE_STATE, require_visible, triage_order
+from services.console.domain.queue import (
+    TRIAGE_STATE,
+    NotVisible,
+    require_photo,
+    require_visible,
+    triage_order,
+)
 
 # the timeline's actions after which cases answered the hotline's order (hotline.reply)
 HOTLINE_REPLIES = frozenset({"reject", "verify", "rate", "request_extension"})
@@ -52,6 +58,16 @@ def case_page(desk: Desk, case_id: str) -> dict[str, Any]:
         "places": places_by_grid(places),
         "hotline_replies": replies if case.get("hotline") else [],
     }
+
+
+def photo(desk: Desk, case_id: str, photo_id: str, thumbnail: bool) -> tuple[bytes, str]:
+    """A photo the case names, as cases serves it to the person (its bytes and type):
+    the case must be within the person's scope and name the photo."""
+    case = require_visible(desk.session.scope, desk.services.case(desk.token, case_id))
+    found = desk.services.photo(desk.token, require_photo(case, photo_id), thumbnail)
+    if found is None:
+        raise NotVisible("No such photo.")
+    return found
 
 
 def act(desk: Desk, case_id: str, action: str, form: Mapping[str, Any]) -> dict[str, Any]:

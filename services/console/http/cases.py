@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import ValidationError
+from werkzeug.wrappers import Response
 
 from lianxin.http.reading import read_form
 from services.console.apis import ApiError, ApiUnavailable
@@ -23,9 +24,10 @@ from services.console.domain.sessions import Session
 from services.console.domain.timeline import said, said_reason
 from services.console.http.case_forms import ACTION_FORMS
 from services.console.http.errors import PageNotFound
-from services.console.http.pages import Pages, page, redirect
+from services.console.http.pages import SECURITY_HEADERS, Pages, page, redirect
 
 DONE = {action: f"done_{action}" for action in ACTION_FORMS}
+PHOTO_HEADERS = {**SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'; sandbox"}
 
 
 class CasePages(Pages):
@@ -34,6 +36,22 @@ class CasePages(Pages):
         session = self.signed_in(request)
         queue = cases.triage_queue(Desk.of(self.parts.services, session))
         return self.render(request, "cases/triage.html", session, **queue)
+
+    @page("GET", "/cases/<string:case_id>/photos/<string:photo_id>")
+    def case_photo(self, request, case_id, photo_id):
+        return self._photo(request, case_id, photo_id, thumbnail=False)
+
+    @page("GET", "/cases/<string:case_id>/photos/<string:photo_id>/thumbnail")
+    def case_photo_thumbnail(self, request, case_id, photo_id):
+        return self._photo(request, case_id, photo_id, thumbnail=True)
+
+    def _photo(self, request, case_id: str, photo_id: str, thumbnail: bool) -> Response:
+        """A photo of a case the person may see, through the console (the page's images
+        come only from the console itself), never kept by a shared cache."""
+        session = self.signed_in(request)
+        desk = Desk.of(self.parts.services, session)
+        content, kind = cases.photo(desk, case_id, photo_id, thumbnail)
+        return Response(content, status=200, mimetype=kind, headers=PHOTO_HEADERS)
 
     @page("GET", "/cases/<string:case_id>")
     def case_page(self, request, case_id):

@@ -99,9 +99,15 @@ def signed_in(page: Page, console: str, sms: Sink, person=STAFF) -> None:
     sign_in(page, console, sms, person)
 
 
-def report(stack: Stack, description: str, community: str = COMMUNITY, grid="jingxiang-g2"):
+def report(
+    stack: Stack,
+    description: str,
+    community: str = COMMUNITY,
+    grid="jingxiang-g2",
+    attachments: list[str] | None = None,
+):
     """A case cases could not map (it waits in the triage queue), reported with the e2e
-    helper key, as an app would."""
+    helper key, as an app would (with the photos it uploaded, if any)."""
     if community != COMMUNITY:
         ensure_community(stack, community)
     answer = requests.post(
@@ -112,6 +118,7 @@ def report(stack: Stack, description: str, community: str = COMMUNITY, grid="jin
             "channel": "app",
             "location": {"grid_id": grid},  # test communities have the sample's grids
             "reporter": {"name": "李大爷", "phone": "13812345678"},
+            "attachments": attachments or [],
         },
         headers=helper_headers(stack),
         timeout=10,
