@@ -102,6 +102,16 @@ def ensure_indexes(context: StoreContext, parts: Parts) -> None:
     parts.ensure_indexes()
 
 
+def parts_of(container) -> Any:
+    """The parts PartsProvider built for this service container: the dependencies that
+    share them (batches, gauges) take them from there rather than make their own."""
+    return next(
+        dependency.parts
+        for dependency in container.dependencies
+        if isinstance(dependency, PartsProvider)
+    )
+
+
 class PartsProvider(DependencyProvider):
     """The service's parts as its composition root builds them, on the process's one
     client (ServiceDatabase)."""

@@ -16,7 +16,7 @@
   console process (app/board.py; docs/store-queries.md).
 
 Each is changed under its lease (lianxin.store.typed.Aggregates), but for the board's
-change log, numbered by one atomic update by `_id` (`log_change`); none causes an event.
+change log, numbered by one atomic update by `_id` (`log_changes`); none causes an event.
 """
 
 from __future__ import annotations
@@ -279,22 +279,21 @@ class ConsoleStore:
         """Every row of the community: a scan on FerretDB, made once per process."""
         return self.rows.query({"community_id": community_id})
 
-    def log_change(self, community_id: str, case_id: str) -> None:
-        """Number one more change of the community's board: the case's row. One atomic
-        update by `_id`, not a change under a lease: every event of the community passes
-        here, and concurrent workers would queue on one lease (an event's row and log took
-        10 ms alone and 13.5 ms with ten workers under two leases, 3.1 and 2.5 ms so, on
-        FerretDB). The update numbers and appends in one step, so the
-        last id is always number `seq`; the oldest is dropped once past the window
-        (FerretDB ignores `$push`'s `$slice`)."""
+    def log_changes(self, community_id: str, case_ids: list[str]) -> None:
+        """Number the changes of the community's board: the cases' rows. One atomic
+        update by `_id`, not a change under a lease: every batch of the community passes
+        here, and concurrent workers would queue on one lease. The update numbers and
+        appends in one step, so the last id is always number `seq`; the oldest are
+        dropped once past the window, one atomic `$pop` each (FerretDB ignores `$push`'s
+        `$slice`; a `$set` of the tail could drop what another worker just appended)."""
         logs = self.logs.collection
         after = logs.find_one_and_update(
             {"_id": community_id},
-            {"$inc": {"seq": 1}, "$push": {"cases": case_id}},
+            {"$inc": {"seq": len(case_ids)}, "$push": {"cases": {"$each": case_ids}}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
-        if len(after["cases"]) > LOG_WINDOW:
+        for _ in range(len(after["cases"]) - LOG_WINDOW):
             logs.update_one({"_id": community_id}, {"$pop": {"cases": -1}})
 
     def change_log(self, community_id: str) -> ChangeLog:

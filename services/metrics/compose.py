@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from lianxin.store.repository import PartsProvider, StoreContext
+from lianxin.store.repository import StoreContext
 from services.metrics.app.zones import ZoneBook
 from services.metrics.domain.evaluation import Policy
 from services.metrics.gauges.dead_letters import DeadLetterDepths
@@ -52,17 +52,6 @@ def build(context: StoreContext) -> Parts:
         policy=load_policy(),
         zones=ZoneBook(store, default_zone(context.config)),
         dead_letters=DeadLetterDepths(context.settings.amqp_uri, watched),
-    )
-
-
-def parts_of(container) -> Parts:
-    """The parts PartsProvider built for this service container: the dependencies that
-    share them (the fact batches, the gauges) take them from there rather than make
-    their own."""
-    return next(
-        dependency.parts
-        for dependency in container.dependencies
-        if isinstance(dependency, PartsProvider)
     )
 
 

@@ -4,6 +4,7 @@ builds once (the repository, the evaluation policy, the zone book)."""
 from nameko.timer import timer
 
 from lianxin.access.replicas import KeyReplica
+from lianxin.bus.batches import Batches
 from lianxin.bus.consumer import Source, event_stream
 from lianxin.bus.outages import Sweeper
 from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
@@ -12,7 +13,6 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.metrics import compose
 from services.metrics.app import counting
-from services.metrics.batching import FactBatches
 from services.metrics.events import ROSTER_EVENTS
 from services.metrics.gauges.collector import REFRESH_SECONDS, BusinessGauges
 from services.metrics.http.stats import StatsHttp
@@ -31,7 +31,7 @@ class MetricsService(StatsHttp, KeyReplica, HealthCheck):
 
     parts = PartsProvider(compose.build)
     gauges = BusinessGauges()
-    facts = FactBatches(counting.fold_facts)
+    facts = Batches(counting.fold_facts, partition_of=lambda fact: fact.partition.id)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
 

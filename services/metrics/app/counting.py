@@ -33,7 +33,7 @@ def count_event(count: Callable[[list[Fact]], None], zone_of: ZoneOf, event: Env
 
 
 def fold_facts(store: MetricsStore, facts: list[Fact], batch_id: str) -> int:
-    """Store one partition's facts of a batch (FactBatches calls this)."""
+    """Store one partition's facts of a batch (lianxin.bus.batches calls this)."""
     return store.fold(facts[0].partition, facts, batch_id)
 
 

@@ -21,8 +21,8 @@ from nameko.extensions import DependencyProvider
 from prometheus_client.core import Metric
 
 from lianxin.instrumentation import register_collector
+from lianxin.store.repository import parts_of
 from services.metrics.app.zones import ZoneBook
-from services.metrics.compose import parts_of
 from services.metrics.domain import places
 from services.metrics.domain.evaluation import (
     UNIT_KINDS,

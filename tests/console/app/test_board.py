@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.console.app.board import BoardMirror, CommunityRows, on_case_event
+from services.console.app.board import (
+    BoardMirror,
+    CaseEvent,
+    CommunityRows,
+    fold_events,
+    on_case_event,
+)
 from services.console.domain.board import folded
 
 REPORTED = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)
@@ -88,7 +94,34 @@ def test_a_changed_row_keeps_the_boards_order_newest_first():
 def test_the_change_log_keeps_its_window_and_numbers_its_last_id_seq(store, monkeypatch):
     monkeypatch.setattr("services.console.store.LOG_WINDOW", 3)
     for number in range(5):
-        store.log_change("jx", f"c{number}")
+        store.log_changes("jx", [f"c{number}"])
     log = store.change_log("jx")
     assert log.seq == 5 and log.changes == ((3, "c2"), (4, "c3"), (5, "c4"))
     assert log.changed_since(3) == ["c3", "c4"] and log.changed_since(1) is None
+
+
+def test_a_batch_writes_each_case_once_from_all_its_events_and_logs_each_once(store, monkeypatch):
+    """A batch of one community: the events of a case arrive in any order and are folded in
+    version order into one write of its row; the log numbers every case of the batch."""
+    mirror = BoardMirror(store)
+    assert states(mirror) == {}
+    saves = []
+    change = store.row_change
+
+    def counted(case_id):
+        saves.append(case_id)
+        return change(case_id)
+
+    monkeypatch.setattr(store, "row_change", counted)
+    fold_events(store, [
+        CaseEvent("case.triaged", event("c1", 2, "triaged")),
+        CaseEvent("case.reported", reported("c2")),
+        CaseEvent("case.dispatched", event("c1", 3, "dispatched")),
+        CaseEvent("case.reported", reported("c1")),
+    ])  # fmt: skip
+    assert saves == ["c1", "c2"]
+    row = store.row("c1")
+    assert (row.state, row.case_version, row.description) == ("dispatched", 3, "灯坏了")
+    log = store.change_log("jx")
+    assert log.seq == 2 and sorted(case for _, case in log.changes) == ["c1", "c2"]
+    assert states(mirror) == {"c1": "dispatched", "c2": "reported"}
