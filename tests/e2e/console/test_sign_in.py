@@ -21,6 +21,7 @@ from tests.e2e.console.browser import (
     sent_so_far,
     sign_in,
 )
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -43,8 +44,13 @@ def test_staff_sign_in_with_the_code_from_the_sink_and_see_the_home_page(
     waiting = int(page.locator("#figure-triage strong").inner_text())
     page.evaluate("window.notReloaded = true")
     report(console_stack, "楼下有个东西不知道是什么 something left downstairs")
-    page.evaluate("htmx.ajax('GET', '/home/figures', '#figures')")
-    expect(page.locator("#figure-triage strong")).to_have_text(str(waiting + 1))
+
+    def polled() -> bool:  # as htmx's poll does, until the board has folded the report in
+        page.evaluate("htmx.ajax('GET', '/home/figures', '#figures')")
+        page.wait_for_load_state("networkidle")
+        return page.locator("#figure-triage strong").inner_text() == str(waiting + 1)
+
+    wait_until("the new case in the triage figure", polled, timeout=20)
     assert page.evaluate("window.notReloaded") is True
     # each figure is a link to its list
     page.locator("#figure-today").click()
