@@ -162,6 +162,11 @@ def test_a_redelivered_event_changes_nothing(stack, amqp_uri, db):
     publish(amqp_uri, "cases", triaged)
     publish(amqp_uri, "cases", triaged)
 
+    # the first copy's effect, then both copies handled: the counters also count what other
+    # tests on this stack still have in flight, so they alone do not say ours were handled
+    wait_until("metrics to count the case", lambda: stats(stack, place)["triaged"] >= 1)
+    offers = db("roster")["offers"]
+    wait_until("roster to offer the case", lambda: offers.count_documents({"case_id": case_id}))
     for service in ("metrics", "roster"):
         wait_until(
             f"{service} to handle both copies",
