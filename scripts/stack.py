@@ -447,7 +447,9 @@ class Stack:
         # a local stack is a development stack: default secrets allowed unless said otherwise
         dev_mode = {"LIANXIN_DEV_MODE": os.environ.get("LIANXIN_DEV_MODE", "true")}
         console = self.console_environment() if service == CONSOLE else {}
-        env = {**dev_mode, **console, **self.env, **extra, "PYTHONUNBUFFERED": "1"}
+        # notify names the console's page of a case in group messages
+        console_page = {"NOTIFY_CONSOLE_URL": self.url(CONSOLE)} if service == "notify" else {}
+        env = {**dev_mode, **console, **console_page, **self.env, **extra, "PYTHONUNBUFFERED": "1"}
         if service != SINK:
             users = self.broker_users or BrokerUsers.from_file(SERVICES)
             env |= {

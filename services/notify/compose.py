@@ -55,6 +55,7 @@ class Outbound:
     link_days: int
     accept_link_hours: float
     secrets: tuple[str, ...]
+    console_url: str  # where a group is told staff act on a case (Message.for_group)
 
     @cached_property
     def reach(self) -> Reachable:
@@ -80,6 +81,7 @@ def build_outbound(settings: NotifySettings) -> Outbound:
         link_days=settings.link_days,
         accept_link_hours=settings.accept_link_hours,
         secrets=(*settings.secrets(), *routes.secrets()),
+        console_url=settings.console_url,
     )
 
 

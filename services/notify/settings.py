@@ -51,6 +51,7 @@ class NotifySettings:
     signing_secret: str
     link_secret: str
     public_url: str
+    console_url: str  # the staff console: a group message about a case names its page there
     default_webhook: str
     routes_file: Path
     template_dir: Path | None
@@ -82,6 +83,7 @@ class NotifySettings:
             ),
             link_secret=base.secret("TOKEN_SECRET", base.token_secret, DEV_TOKEN_SECRET),
             public_url=value("NOTIFY_PUBLIC_URL") or "http://127.0.0.1:8003",
+            console_url=(value("NOTIFY_CONSOLE_URL") or "http://127.0.0.1:8005").rstrip("/"),
             default_webhook=value("NOTIFY_WEBHOOK_URL"),
             routes_file=Path(value("NOTIFY_ROUTES_FILE") or DEFAULT_ROUTES),
             template_dir=Path(value("NOTIFY_TEMPLATE_DIR"))

@@ -45,7 +45,8 @@ def create(
     its cause was redelivered, and nothing more is sent. A group's copy of a message never
     holds an action link (Message.for_group)."""
     if delivery.contact.address.startswith("group:"):
-        message = Message.from_dict(delivery.message).for_group(delivery.case_id is not None)
+        case_page = f"{outbound.console_url}/cases/{delivery.case_id}" if delivery.case_id else None
+        message = Message.from_dict(delivery.message).for_group(case_page)
         delivery = replace(delivery, message=message.to_dict())
     with store.deliveries.change(delivery.id) as change:
         if change.value is not None:

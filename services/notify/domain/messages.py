@@ -72,13 +72,14 @@ class Message:
     def to_dict(self) -> dict[str, Any]:
         return {**document_of(self), "links": dict(self.links), "facts": dict(self.facts)}
 
-    def for_group(self, about_a_case: bool) -> Message:
+    def for_group(self, case_page: str | None) -> Message:
         """The message as a group chat or the default webhook gets it: no action link
-        anywhere (a link in a group is anyone's to use), and, about a case, where to act.
-        A private case's message says only that it needs attention, and where."""
-        if about_a_case and self.facts.get("private"):
-            return self._private_for_group()
-        notice = "\n\n" + "\n".join(GROUP_NOTICE) if about_a_case else ""
+        anywhere (a link in a group is anyone's to use), and, about a case, where to act:
+        the case's page in the staff console (`case_page`), which asks whoever opens it
+        to sign in. A private case's message says only that it needs attention, and where."""
+        if case_page and self.facts.get("private"):
+            return self._private_for_group(case_page)
+        notice = "\n\n" + "\n".join((*GROUP_NOTICE, case_page)) if case_page else ""
         return replace(
             self,
             subject=ACTION_URL.sub("", self.subject),
@@ -88,14 +89,14 @@ class Message:
             links={},
         )
 
-    def _private_for_group(self) -> Message:
+    def _private_for_group(self, case_page: str) -> Message:
         facts = {key: self.facts[key] for key in PRIVATE_FACTS if key in self.facts}
         grid = str(facts.get("grid") or facts.get("grid_id") or "")
         number = facts.get("number", "")
         zh, en = (text.format(number=number, grid=grid) for text in PRIVATE_GROUP_TEXT)
         subject = f"隐私案件 Private case {facts.get('number', '')}"
-        return Message(subject, f"{zh}\n\n{en}", f"<p>{escape(zh)}</p><p>{escape(en)}</p>", zh,
-                       {}, facts)  # fmt: skip
+        html = f"<p>{escape(zh)}</p><p>{escape(en)}</p><p>{escape(case_page)}</p>"
+        return Message(subject, f"{zh}\n\n{en}\n{case_page}", html, zh, {}, facts)
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> Message:

@@ -103,6 +103,7 @@ def outbound(receivers: dict[str, Receiver]) -> Outbound:
         link_days=7,
         accept_link_hours=2.0,
         secrets=(),
+        console_url="https://console.example.cn",
     )
 
 

@@ -48,6 +48,7 @@ def test_a_person_notify_does_not_know_is_told_through_their_grid_group_without_
     assert delivery.contact.address == f"group:{COMMUNITY}/{GRID}"
     assert target.address == "https://robot.example.cn/send?key=g1"
     assert message.links == {}, "a group's copy never holds an action link"
+    assert "https://console.example.cn/cases/LX-1" in message.text  # where staff act: sign in
 
 
 def test_an_emergency_reaches_every_staff_member_and_the_groups(store, outbound, receivers, now):
@@ -152,6 +153,7 @@ def test_a_private_case_reaches_a_group_as_a_notice_without_its_details(
         for detail in details:
             assert detail not in shown, detail
         assert "NT-20261121-0001" in message.text and "隐私" in message.text
+        assert f"https://console.example.cn/cases/{delivery.case_id}" in message.text
         assert message.links == {}
 
 
