@@ -22,7 +22,7 @@ from scripts.stack import CONSOLE, Stack
 from scripts.webhook_sink import Sink, handler_for
 from tests.conftest import MONGO_URI, RUN_ID, add_vhost, rabbitmqctl
 from tests.e2e.conftest import SIGNING_SECRET, import_sample_community, new_stack
-from tests.e2e.console.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, STAFF
+from tests.e2e.console.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, SIGNING_IN
 from tests.ports import free_base
 from tests.waiting import wait_until
 
@@ -68,9 +68,11 @@ def console_stack(
 
 @pytest.fixture(scope="package")
 def console(console_stack, mongo_client) -> str:
-    """The console's address, once it knows the sample community's people."""
+    """The console's address, once it knows every person the tests sign in as."""
     people = mongo_client[f"{console_stack.db_prefix}console"]["people"]
-    wait_until("the console to know the staff", lambda: people.find_one({"_id": STAFF[0]}))
+    for person_id, _ in SIGNING_IN:
+        known = lambda p=person_id: people.find_one({"_id": p})  # noqa: E731
+        wait_until(f"the console to know {person_id}", known)
     return console_stack.url(CONSOLE)
 
 
