@@ -84,11 +84,6 @@ def fold_events(store: ConsoleStore, events: list[CaseEvent], batch_id: str = ""
     store.log_changes(events[0].community_id, list(by_case))
 
 
-def on_case_event(store: ConsoleStore, event_type: str, payload: Mapping[str, Any]) -> None:
-    """One event folded alone (what a batch of one does)."""
-    fold_events(store, [CaseEvent(event_type, payload)])
-
-
 TAXONOMY_SECONDS = 300
 
 

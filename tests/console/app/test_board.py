@@ -11,7 +11,6 @@ from services.console.app.board import (
     CaseEvent,
     CommunityRows,
     fold_events,
-    on_case_event,
 )
 from services.console.domain.board import folded
 
@@ -29,6 +28,11 @@ def event(case_id: str, version: int, state: str, community: str = "jx", **extra
 
 def reported(case_id: str, community: str = "jx") -> dict:
     return event(case_id, 1, "reported", community, reported_at=REPORTED, description="灯坏了")
+
+
+def on_case_event(store, event_type: str, payload: dict) -> None:
+    """One event as a batch of one folds it (lianxin.bus.batches hands over several)."""
+    fold_events(store, [CaseEvent(event_type, payload)])
 
 
 def states(mirror: BoardMirror, community: str = "jx") -> dict[str, str]:
