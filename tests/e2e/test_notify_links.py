@@ -261,6 +261,9 @@ def test_a_link_of_an_inactive_person_or_issued_before_their_access_since_is_ref
         "the change in notify",
         lambda: notify.db["people"].find_one({"_id": person_id})["version"] == 2,
     )
+    # the access replica is its own collection, read through a short cache: wait until
+    # the link says so, then hold both ways of using it to the refusal
+    wait_until("the link to be refused", lambda: look(before["accept"]).status_code == 403)
     for attempt in (
         look(before["accept"]),
         requests.post(
