@@ -20,6 +20,10 @@ class CsrfRefused(Exception):
     """A form without its session's (or the sign-in cookie's) CSRF token."""
 
 
+class NotForRole(Exception):
+    """A signed-in person on a page their role does not use (a volunteer on the board)."""
+
+
 class PageNotFound(Exception):
     pass
 
@@ -30,6 +34,7 @@ ERRORS = {
     NotVisible: (404, "not_found"),
     PageNotFound: (404, "not_found"),
     StaffOnly: (403, "staff_only"),
+    NotForRole: (403, "not_for_role"),
     NothingToApply: (409, "nothing_to_apply"),
     ApiUnavailable: (503, "unavailable"),
     ApiError: (None, "refused"),

@@ -8,20 +8,35 @@ from lianxin.clock import utc_now
 from services.console.app import home
 from services.console.app.desk import Desk
 from services.console.domain.figures import PERIOD_LISTS, WORKLISTS, list_query
+from services.console.domain.staff import STAFF_ROLES
 from services.console.http.errors import PageNotFound
-from services.console.http.pages import Pages, page, redirect
+from services.console.http.my import MyPages
+from services.console.http.pages import PERSONAL, page, redirect
 
 REFRESH_SECONDS = 30
 
 
-class HomePages(Pages):
+class HomePages(MyPages):
     @page("GET", "/")
     def home(self, request):
-        return self.home_view(request, self.signed_in(request))
+        session = self.signed_in(request, roles=PERSONAL)
+        if session.role not in STAFF_ROLES:
+            return redirect("/my")  # a volunteer's home is their own cases
+        return self.home_view(request, session)
+
+    def landing(self, session) -> str:
+        """Where `session` starts: the staff's home, or a volunteer's own cases."""
+        return "/" if session.role in STAFF_ROLES else "/my"
+
+    def landing_view(self, request, session, headers):
+        """The page at `landing(session)`: the answer to signing in from a page htmx
+        drives (http/sign_in.py), which saves the browser the redirect."""
+        headers = {**headers, "HX-Push-Url": self.landing(session)}
+        if session.role not in STAFF_ROLES:
+            return self.my_cases_view(request, session, headers)
+        return self.home_view(request, session, headers)
 
     def home_view(self, request, session, headers=None):
-        """The home page for `session`: at `/`, and as the answer to signing in from a
-        page htmx drives (http/sign_in.py), which saves the browser the redirect."""
         figures = self._figures(session)
         return self.render(request, "home.html", session, headers=headers, figures=figures,
                            refresh_seconds=REFRESH_SECONDS)  # fmt: skip

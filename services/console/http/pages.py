@@ -31,9 +31,11 @@ from services.console.domain.labels import (
     local_time,
 )
 from services.console.domain.sessions import LIFETIME, Session
-from services.console.http.errors import ERRORS, CsrfRefused, SignInRequired
+from services.console.domain.staff import CONSOLE_ROLES, STAFF_ROLES
+from services.console.http.errors import ERRORS, CsrfRefused, NotForRole, SignInRequired
 
 SESSION_COOKIE = "lx_session"
+PERSONAL = frozenset(CONSOLE_ROLES)  # a person's own pages (/my) serve whoever signed in
 SIGN_IN_PATH = "/sign-in"
 # No framing, scripts and styles only from the console itself, forms only to itself
 SECURITY_HEADERS = {
@@ -51,6 +53,7 @@ ERROR_LABELS = {  # code → (title, text) label keys
     "invalid_request": ("invalid_title", "invalid_title"),
     "unavailable": ("unavailable_title", "unavailable_text"),
     "staff_only": ("forbidden_title", "staff_only_text"),
+    "not_for_role": ("forbidden_title", "not_for_role_text"),
     "nothing_to_apply": ("refused", "nothing_to_apply_text"),
 }
 
@@ -121,11 +124,20 @@ class Pages:
             utc_now(),
         )
 
-    def signed_in(self, request: Request, form: Mapping[str, Any] | None = None) -> Session:
-        """The request's session, or SignInRequired; a form must carry its CSRF token."""
+    def signed_in(
+        self,
+        request: Request,
+        form: Mapping[str, Any] | None = None,
+        roles: frozenset[str] = STAFF_ROLES,
+    ) -> Session:
+        """The request's session, or SignInRequired; a form must carry its CSRF token. A
+        page serves the staff's roles unless it says otherwise: a volunteer's own pages
+        (`/my`) name every role (PERSONAL), and a volunteer elsewhere is refused."""
         session = self.session_of(request)
         if session is None:
             raise SignInRequired("Sign in first.")
+        if session.role not in roles:
+            raise NotForRole(f"This page is not for a {session.role}.")
         if form is not None and not csrf.matches(session.csrf, form.get("csrf")):
             raise CsrfRefused("The form's token is missing or wrong.")
         return session

@@ -18,7 +18,7 @@ from services.console.domain.labels import LANGUAGE_COOKIE
 from services.console.http.errors import CsrfRefused
 from services.console.http.forms import CodeForm, LanguageForm, PhoneForm, SignOutForm
 from services.console.http.home import HomePages
-from services.console.http.pages import cookie, form_token, page, redirect
+from services.console.http.pages import PERSONAL, cookie, form_token, page, redirect
 
 ASKED_STATUS = {Asked.SENT: 200, Asked.INVALID: 400, Asked.LIMITED: 429}
 ASKED_MESSAGE = {Asked.SENT: "code_sent", Asked.INVALID: "phone_invalid",
@@ -72,12 +72,12 @@ class SignInPages(HomePages):
             )  # fmt: skip
         signed_in = {"Set-Cookie": self.session_cookie(signed.session_id)}
         if request.headers.get("HX-Boosted"):
-            return self.home_view(request, signed.session, {**signed_in, "HX-Push-Url": "/"})
-        return redirect("/", signed_in)
+            return self.landing_view(request, signed.session, signed_in)
+        return redirect(self.landing(signed.session), signed_in)
 
     @page("POST", "/sign-out", form=SignOutForm)
     def sign_out(self, request, body):
-        session = self.signed_in(request, body)
+        session = self.signed_in(request, body, roles=PERSONAL)
         sign_in.sign_out(self.parts.store, session)
         self.parts.services.forget(session.id_digest)
         return redirect("/sign-in", {"Set-Cookie": self.cleared_session_cookie()})

@@ -86,11 +86,16 @@ def test_a_number_of_nobody_gets_the_same_answer_and_no_message(store):
     assert refused.value.outcome == "wrong"
 
 
-def test_a_volunteer_may_not_sign_in(store):
-    people.on_person_changed(store, SECRET, person("p-vol", ("volunteer",), "13911112222"))
+def test_a_volunteer_signs_in_as_a_volunteer_of_their_grids(store):
+    people.on_person_changed(
+        store, SECRET, person("p-vol", ("volunteer",), "13911112222", home_grids=["g2"])
+    )
     sender = Sender()
     assert ask(store, sender, phone="13911112222") is Asked.SENT
-    assert sender.sent == []
+    assert [person_id for person_id, _ in sender.sent] == ["p-vol"]
+    signed = sign_in.sign_in(store, SECRET, "13911112222", sender.sent[-1][1], ADDRESS, NOW)
+    assert signed.session.role == "volunteer"
+    assert signed.session.scope.grids == {"g2"}
 
 
 def test_five_wrong_codes_lock_until_a_new_code(store):

@@ -39,9 +39,16 @@ def test_the_widest_console_role_and_its_scope():
     assert staff.console_role == "staff" and staff.scope("staff").grids is None
 
 
-def test_volunteers_and_inactive_people_may_not_sign_in():
-    assert StaffMember.from_payload({**PAYLOAD, "roles": ["volunteer"]}, None).console_role is None
+def test_a_volunteer_signs_in_as_one_unless_they_hold_a_wider_role():
+    volunteer = StaffMember.from_payload({**PAYLOAD, "roles": ["volunteer"]}, None)
+    assert volunteer.console_role == "volunteer"
+    both = StaffMember.from_payload({**PAYLOAD, "roles": ["volunteer", "grid_worker"]}, None)
+    assert both.console_role == "grid_worker"
+
+
+def test_inactive_people_and_residents_may_not_sign_in():
     assert StaffMember.from_payload({**PAYLOAD, "active": False}, None).console_role is None
+    assert StaffMember.from_payload({**PAYLOAD, "roles": ["resident"]}, None).console_role is None
 
 
 def test_the_code_goes_to_the_first_sms_contact():
