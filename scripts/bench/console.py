@@ -1,5 +1,6 @@
 """The console phase: the case board and a case's page with 20,000 cases in one community,
-and signing in, counted in a browser's round trips.
+signing in, counted in a browser's round trips, and photos as the phone pages send and
+read them (scripts/bench/photos.py).
 
 How the board comes to hold 20,000 rows. Cases would need minutes to take 20,000 reports
 on this machine, and the console's handler takes every case event of them one by one under
@@ -40,7 +41,7 @@ import requests
 from pymongo import MongoClient
 
 from lianxin.privacy import mask_phone
-from scripts.bench import harness, report
+from scripts.bench import harness, photos, report
 from scripts.bench.workload import Workload
 from scripts.stack import CONSOLE, declare_topology
 from scripts.webhook_sink import Sink, handler_for
@@ -104,6 +105,10 @@ def run_console_phase(
             case = _sample(samples, lambda i: _get(browser, f"{base}/cases/{real[i % live]}"))
             home = _sample(samples, lambda _: _get(browser, f"{base}/"))
         rows = console_db["board_rows"].estimated_document_count()
+        cases_db = client[f"{isolation.db_prefix}cases"]
+        stored = photos.measure_photos(
+            stack.url("cases"), reporter.headers, cases_db, COMMUNITY, params, say
+        )
     figures = {
         "cases_on_board": rows,
         "written_as_rows": written,
@@ -115,6 +120,7 @@ def run_console_phase(
         "case_page": report.latency(case),
         "home_page": report.latency(home),
         "sign_in_round_trips": round_trips,
+        "photos": stored,
     }
     say(
         f"console: board p95 {figures['board_first_page']['p95_ms']} ms, filtered p95 "
@@ -160,19 +166,19 @@ class Reporter:
     def __init__(self, isolation, stack, webhook_url: str, secret: str):
         env = harness.service_env(webhook_url, secret, "WARNING")
         key, why_not = harness.issue_api_key(
-            isolation, "bench-console", ["report"], [COMMUNITY], env, ["--channel", "app"]
+            isolation, "bench-console", ["report", "read"], [COMMUNITY], env, ["--channel", "app"]
         )
         if key is None:
             raise RuntimeError(f"no key to report with: {why_not}")
         self._url = f"{stack.url('cases')}/v1/cases"
-        self._headers = {"X-Api-Key": key}
+        self.headers = {"X-Api-Key": key}
         self._workload = Workload(seed=99, tag="LIVE")
         self._http = requests.Session()
 
     def report_one(self) -> str:
         body = dict(self._workload.next().body, channel="app", community_id=COMMUNITY)
         body.pop("hotline", None)
-        answer = self._http.post(self._url, json=body, headers=self._headers, timeout=30)
+        answer = self._http.post(self._url, json=body, headers=self.headers, timeout=30)
         answer.raise_for_status()
         return answer.json()["id"]
 

@@ -343,6 +343,24 @@ def _console_table(console, figures) -> None:
         f"{figures['first_board_page_after_start_ms']} ms; sign-in to home: "
         f"{figures['sign_in_round_trips']} HTTP requests for documents"
     )
+    if figures.get("photos"):
+        _photos_table(console, figures["photos"])
+
+
+def _photos_table(console, photos) -> None:
+    table = Table(
+        title=f"Photos through cases' API ({photos['photos_stored']:,} stored when read)",
+        title_justify="left",
+    )
+    for column in ("what", "n", "p50", "p95", "max"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    upload = f"upload {photos['upload_bytes'] / 2**20:.1f} MB ({photos['upload_pixels']}) to stored"
+    for name, label in (("upload_to_stored_thumbnail", upload),
+                        ("read_thumbnail", "read a thumbnail"), ("read_full", "read a full photo")):
+        lat = photos[name]
+        timings = (f"{lat[key]} ms" for key in ("p50_ms", "p95_ms", "max_ms"))
+        table.add_row(label, str(lat["n"]), *timings)
+    console.print(table)
 
 
 def _diagnostics(console, diagnostics) -> None:

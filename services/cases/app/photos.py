@@ -4,7 +4,8 @@ the photos a report or a step names to its case (rules: domain/photos.py).
 Cleaning decodes the image with Pillow — refusing what is not a JPEG, PNG or WebP, or is
 larger than MAX_PIXELS before decoding it — turns it upright by its EXIF orientation, and
 encodes it again without any metadata: the resident's GPS position and the phone's serial
-never reach the store. The thumbnail is made from the cleaned image.
+never reach the store. A larger photo is kept at FULL_EDGE on its longer side; the
+thumbnail is made from the cleaned image.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from services.cases.domain.case import CaseNotFound
 from services.cases.domain.photos import (
     FORMATS,
+    FULL_EDGE,
     MAX_PIXELS,
     THUMBNAIL_EDGE,
     Photo,
@@ -68,6 +70,7 @@ def clean(data: bytes) -> Cleaned:
         raise PhotoRefused("photo", "This file is not a photo we can read.") from None
     kind = image.format
     upright = ImageOps.exif_transpose(image)
+    upright.thumbnail((FULL_EDGE, FULL_EDGE))  # only ever shrinks
     thumbnail = upright.copy()
     thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
     return Cleaned(

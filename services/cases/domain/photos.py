@@ -23,6 +23,10 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024  # each, as sent
 MAX_PHOTOS_PER_STEP = 9  # per upload and per report or step, as WeChat's picker allows
 MAX_PIXELS = 50_000_000  # a decoded image larger than this is refused, not decoded
 THUMBNAIL_EDGE = 320  # px, the longer edge
+# px, the longer edge of the kept photo: a phone's 12-Mpx shot is kept at 2560×1920, enough
+# to read a meter or see a crack, and about a third of the bytes to store and to send to a
+# phone (reading one back costs in proportion to its bytes: docs/performance.md)
+FULL_EDGE = 2560
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 TAGS = ("report", "before", "after")  # what a photo shows: the problem, or the work
 REFERENCE = re.compile(r"^photo:(ph_[A-Za-z0-9_-]{16,64})$")

@@ -11,6 +11,7 @@ from PIL import Image
 
 from services.cases.app import photos
 from services.cases.domain.photos import (
+    FULL_EDGE,
     MAX_PHOTOS_PER_STEP,
     THUMBNAIL_EDGE,
     PhotoNotAttachable,
@@ -60,6 +61,13 @@ def test_a_photo_is_kept_without_its_metadata_upright_and_with_a_thumbnail():
     thumbnail = Image.open(io.BytesIO(kept.thumbnail))
     assert max(thumbnail.size) == THUMBNAIL_EDGE and thumbnail.size[0] < thumbnail.size[1]
     assert not thumbnail.getexif()
+
+
+def test_a_camera_sized_photo_is_kept_at_the_full_edge_and_a_small_one_as_sent():
+    kept = photos.clean(jpeg_with_gps(4032, 3024, orientation=6))
+    assert (kept.width, kept.height) == (FULL_EDGE * 3 // 4, FULL_EDGE)
+    assert Image.open(io.BytesIO(kept.full)).size == (kept.width, kept.height)
+    assert photos.clean(jpeg_with_gps(640, 480)).width == 640
 
 
 def test_a_png_keeps_no_text_chunk():
