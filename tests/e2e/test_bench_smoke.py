@@ -54,7 +54,8 @@ def smoke_run(folder, *options: str) -> tuple[dict, str]:
 
 def test_the_bench_smoke_run_writes_a_sane_result(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")  # short: supervisord's socket lives below it
-    result, stdout = smoke_run(folder, "--command-log")
+    # the pipeline's phases (the console phase, default too, has its own test below)
+    result, stdout = smoke_run(folder, "--command-log", "--phases", "bare,throughput,latency,store")
     assert "Lianxin bench" in stdout
 
     assert {
@@ -143,7 +144,8 @@ def test_commands_are_counted_per_case_by_service_within_the_phase(tmp_path):
 
 def test_the_console_phase_signs_in_and_times_every_page(tmp_path_factory):
     """`--phases console` in its smoke size: a session signed in with the sink's code, the
-    board's rows written and reported, every page answered 200 and timed."""
+    board's rows written and reported, every page answered 200 and timed, photos uploaded
+    and read back among the stored copies."""
     result, _ = smoke_run(tmp_path_factory.mktemp("bench-console"), "--phases", "console")
     console = result["console"]
     assert (
@@ -152,3 +154,7 @@ def test_the_console_phase_signs_in_and_times_every_page(tmp_path_factory):
     for page in ("board_first_page", "board_filtered_page", "case_page", "home_page"):
         assert console[page]["n"] == 5 and console[page]["p95_ms"] > 0
     assert console["sign_in_round_trips"] == 3  # the code form posted by htmx: no redirect
+    photos = console["photos"]
+    assert photos["photos_stored"] == 50 and photos["upload_bytes"] > 2.5 * 2**20
+    for timed in ("upload_to_stored_thumbnail", "read_thumbnail", "read_full"):
+        assert photos[timed]["n"] == 2 and photos[timed]["p95_ms"] > 0
