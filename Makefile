@@ -66,7 +66,7 @@ test-unit: venv
 soak: venv infra
 	@LIANXIN_OUTAGE_SECONDS=60 $(BIN)/python -m pytest tests/e2e/test_outages.py
 
-# A benchmark, not a test: its own isolated stack under load, about 2–4 minutes; figures to
+# A benchmark, not a test: its own isolated stack under load, about 3–6 minutes; figures to
 # stdout and var/bench/result-<timestamp>.json. Options: make bench BENCH_ARGS="--duration 60"
 bench: venv infra
 	@$(BIN)/python -m scripts.bench $(BENCH_ARGS)
