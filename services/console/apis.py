@@ -289,6 +289,21 @@ class Services:
         path = f"/v1/areas/{_segment(community_id)}"
         return self._call("GET", self.urls.cases, path, token)["areas"]
 
+    # -- a volunteer's duty and hours --
+    # As the person, for themselves: roster signs in and out whoever the token names, and
+    # gives a feed URL only to its owner (or staff and grid leaders).
+
+    def duty(self, token: str, action: str, rota_id: str) -> dict[str, Any]:
+        """Sign in or out (`action`: check-in, check-out) of one of the person's rotas."""
+        path = f"/v1/duty/{_segment(action)}"
+        return self._call("POST", self.urls.roster, path, token, json={"rota_id": rota_id})
+
+    def rota_feed(self, token: str, person_id: str, reset: bool = False) -> str:
+        """The URL of the person's iCalendar feed; with `reset`, a new one (older URLs stop
+        working)."""
+        path = f"/v1/people/{_segment(person_id)}/rota-feed" + ("/reset" if reset else "")
+        return self._call("POST" if reset else "GET", self.urls.roster, path, token)["url"]
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(
