@@ -22,6 +22,7 @@ from services.console.domain.rota import parse
 
 DUTY_ACTIONS = ("check_in", "check_out")
 AD_HOC = {"check_in", "extra", "cover"}  # overrides that put someone on duty
+TAKING = ("cover", "extra")  # overrides that give someone a shift of their own
 
 
 class NotOnDuty(Exception):
@@ -30,7 +31,7 @@ class NotOnDuty(Exception):
 
 @dataclass(frozen=True)
 class MyShift:
-    """One of the person's shifts: scheduled for them, or covered by them."""
+    """One of the person's shifts: scheduled for them, or someone else's they cover."""
 
     rota_id: str
     team: str
@@ -38,6 +39,7 @@ class MyShift:
     end: datetime
     on_duty: bool  # the person is on duty during it (not on leave, not covered by another)
     now: bool  # the shift is under way
+    covering: bool = False  # someone else's shift, taken by a cover or extra duty of theirs
 
 
 @dataclass(frozen=True)
@@ -62,18 +64,27 @@ class MyRota:
 def my_shifts(
     weeks: Iterable[Mapping[str, Any]], person_id: str, now: datetime
 ) -> list[MyShift]:
-    """The person's shifts in roster's weeks, each once, in time order."""
+    """The person's shifts in roster's weeks, each once, in time order: those scheduled for
+    them, and those of others they cover. (Roster counts a person on duty in any shift
+    their duty touches: a sign-in at any time makes no shift theirs.)"""
     found: dict[tuple[str, datetime], MyShift] = {}
     for week in weeks:
+        taken = [
+            (o["rota_id"], parse(o["start"]), parse(o["end"]))
+            for o in week["overrides"]
+            if o["person_id"] == person_id and o["kind"] in TAKING
+        ]
         for shift in week["shifts"]:
-            scheduled = _ids(shift["scheduled"])
-            on_duty = _ids(shift["on_duty"])
-            if person_id not in scheduled | on_duty:
-                continue
-            start, end = parse(shift["start"]), parse(shift["end"])
-            found[(shift["rota_id"], start)] = MyShift(
-                shift["rota_id"], week["team"], start, end, person_id in on_duty, start <= now < end
+            rota_id, start, end = shift["rota_id"], parse(shift["start"]), parse(shift["end"])
+            on_duty = person_id in _ids(shift["on_duty"])
+            covering = on_duty and any(
+                r == rota_id and s < end and e > start for r, s, e in taken
             )
+            if person_id in _ids(shift["scheduled"]) or covering:
+                found[(rota_id, start)] = MyShift(
+                    rota_id, week["team"], start, end, on_duty, start <= now < end,
+                    covering=covering and person_id not in _ids(shift["scheduled"]),
+                )  # fmt: skip
     return sorted(found.values(), key=lambda shift: (shift.start, shift.rota_id))
 
 
@@ -98,7 +109,9 @@ def my_rotas(
                 o for o in week["overrides"] if o["rota_id"] == rota_id and _open(o, person_id, now)
             ]
             signed = [parse(o["start"]) for o in mine if o["kind"] == "check_in"]
-            scheduled = any(s.rota_id == rota_id and s.now and s.on_duty for s in shifts)
+            scheduled = any(
+                s.rota_id == rota_id and s.now and s.on_duty and not s.covering for s in shifts
+            )
             on_duty = on_duty_now({o["kind"] for o in mine}, scheduled, on_leave)
             found[rota_id] = MyRota(
                 rota_id, week["team"], bool(rota["check_in_required"]),

@@ -72,6 +72,19 @@ def test_a_shift_covered_by_someone_else_is_shown_as_not_on_duty():
     assert my_shifts([week([covered])], "p-nobody", NOW) == []
 
 
+def test_a_sign_in_makes_no_one_elses_shift_the_persons_but_a_cover_does():
+    # roster counts the person on duty in the other's shift their sign-in touches
+    theirs = shift("2026-03-04T08:00:00+08:00", "2026-03-04T16:00:00+08:00",
+                   scheduled=(OTHER,), on_duty=(OTHER, ME))  # fmt: skip
+    signed = override("check_in", "2026-03-04T09:30:00+08:00", "2026-03-04T09:50:00+08:00")
+    assert my_shifts([week([theirs], overrides=[signed])], ME, NOW) == []
+    (rota,) = my_rotas([week([theirs], overrides=[signed])], ME, NOW)
+    assert not rota.on_duty_now  # signed out at 09:50: the other's shift keeps no one on
+    cover = override("cover", "2026-03-04T08:00:00+08:00", "2026-03-04T16:00:00+08:00")
+    (found,) = my_shifts([week([theirs], overrides=[cover])], ME, NOW)
+    assert found.covering and found.on_duty
+
+
 def test_on_a_shift_under_way_the_person_may_sign_in_and_out():
     (rota,) = my_rotas([week([NOW_SHIFT])], ME, NOW)
     assert (rota.on_duty_now, rota.may_check_in, rota.may_check_out) == (True, True, True)

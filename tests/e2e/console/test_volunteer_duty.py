@@ -8,7 +8,6 @@ from someone off duty; each changes nothing."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -17,13 +16,14 @@ import requests
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import helper_headers
 from tests.e2e.console.browser import (
     COMMUNITY,
-    ROOT,
     SCREENSHOTS,
     VOLUNTEER_DUTY,
     VOLUNTEER_DUTY_HOUSEHOLD,
     signed_in,
+    volunteer_headers,
 )
 from tests.e2e.console.test_duty import credit_over_the_limit, form_data, ledger, roster
 from tests.e2e.test_roster_dispatch import case_event, publish
@@ -34,6 +34,7 @@ PHONE = {"width": 375, "height": 667}
 PERSON_ID = VOLUNTEER_DUTY[0]
 ROTA = "jingxiang-g3:green_vests"  # the volunteer's rota
 OTHERS_ROTA = "jingxiang-g1:red_vests"  # a rota of another team and grid
+NEIGHBOUR, NEIGHBOUR_HOUSEHOLD = "p-g3-green-2", "jingxiang-b34-u1-204"  # of the same rota
 
 
 @pytest.fixture
@@ -80,11 +81,7 @@ def _aware(at) -> datetime:
 
 
 def screenshot(page: Page, name: str) -> None:
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    docs = ROOT / "docs" / "screenshots"
-    if name in ("volunteer-duty-week", "volunteer-hours-ledger") and docs.is_dir():
-        shutil.copyfile(path, docs / f"{name}.png")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_the_week_shows_the_volunteers_shifts_in_the_communitys_zone(volunteer, console):
@@ -163,7 +160,7 @@ def test_a_refusal_is_said_in_words_and_changes_nothing(
     # someone else named in the form: an unknown field, refused before anything acts
     answer = volunteer.request.post(
         f"{console}/my/duty/check-in",
-        form={**sent, "person_id": "p-g3-green-2", "form_key": uuid.uuid4().hex},
+        form={**sent, "person_id": NEIGHBOUR, "form_key": uuid.uuid4().hex},
     )
     assert answer.status == 400 and "表单有误" in answer.text()
     # no CSRF token: refused
@@ -272,7 +269,7 @@ def test_the_ledger_and_the_households_balance_after_a_credit(volunteer, console
 def test_a_volunteer_never_sees_another_persons_hours_nor_the_staffs_pages(
     volunteer, console, console_stack
 ):
-    other = "p-g3-green-2"
+    other = NEIGHBOUR
     theirs = credit_over_the_limit(console_stack, other)
     for path in ("/", "/cases", "/rota", "/hours", f"/hours/people/{other}",
                  f"/hours/households/{VOLUNTEER_DUTY_HOUSEHOLD}", "/people"):  # fmt: skip
@@ -292,3 +289,25 @@ def test_a_volunteer_never_sees_another_persons_hours_nor_the_staffs_pages(
     )
     assert answer.status == 403
     assert all(e["note"] != "x" for e in ledger(console_stack, other)["entries"])
+
+
+def test_roster_gives_a_volunteers_token_their_own_hours_only(console_stack):
+    """The rule behind the page, in roster itself: a volunteer's token (as the console and
+    any app mint it) reads their own ledger and household, nobody else's."""
+    credit(console_stack)
+    credit_over_the_limit(console_stack, NEIGHBOUR)  # the neighbour's household has hours too
+    mine = volunteer_headers(console_stack, PERSON_ID)
+    base = console_stack.url("roster")
+
+    def status(path: str, headers=mine, **params) -> int:
+        return requests.get(f"{base}{path}", params=params, headers=headers, timeout=10).status_code
+
+    theirs = f"/v1/households/{NEIGHBOUR_HOUSEHOLD}/hours"
+    assert status(theirs, helper_headers(console_stack), community_id=COMMUNITY) == 200
+    assert status(theirs, community_id=COMMUNITY) == 404
+    assert status(f"/v1/people/{NEIGHBOUR}/hours") == 404
+    assert status(f"/v1/people/{PERSON_ID}/hours") == 200
+    ours = f"/v1/households/{VOLUNTEER_DUTY_HOUSEHOLD}/hours"
+    assert status(ours, community_id=COMMUNITY) == 200
+    assert status("/v1/hours/export", community_id=COMMUNITY, by="households") == 403
+    assert status("/v1/hours/waiting", community_id=COMMUNITY) == 403
