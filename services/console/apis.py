@@ -304,6 +304,18 @@ class Services:
         path = f"/v1/people/{_segment(person_id)}/rota-feed" + ("/reset" if reset else "")
         return self._call("POST" if reset else "GET", self.urls.roster, path, token)["url"]
 
+    def rota_calendar(self, person_id: str, feed_token: str) -> bytes | None:
+        """The person's iCalendar feed as roster serves it to whoever holds the feed URL's
+        token; None when roster does not take the token (wrong, or reset since)."""
+        path = f"/v1/people/{_segment(person_id)}/rota.ics"
+        try:
+            answer = self._send("GET", self.urls.roster, path, None, params={"token": feed_token})
+        except ApiError as exc:
+            if exc.status in (400, 401, 404):
+                return None
+            raise
+        return answer.content
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(

@@ -24,6 +24,7 @@ from services.console.domain.my_duty import (
     duty_form_id,
     my_rotas,
     my_shifts,
+    public_feed_url,
     rota_to_act_on,
     shift_times,
 )
@@ -44,9 +45,12 @@ def weeks_of(desk: Desk, monday: date) -> list[dict[str, Any]]:
     ]
 
 
-def duty_page(desk: Desk, day: date, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+def duty_page(
+    desk: Desk, day: date, now: datetime, zone: ZoneInfo, console_url: str
+) -> dict[str, Any]:
     """What the duty page shows for the week holding `day`: the person's shifts, their
-    rotas with where they stand now (this week only: signing in is for now), the feed."""
+    rotas with where they stand now (this week only: signing in is for now), the feed's
+    URL through the console (`console_url`, where phones reach it)."""
     monday = monday_of(day)
     weeks = weeks_of(desk, monday)
     if weeks:
@@ -63,7 +67,9 @@ def duty_page(desk: Desk, day: date, now: datetime, zone: ZoneInfo) -> dict[str,
         "shifts": [(s, shift_times(s, zone)) for s in my_shifts(weeks, person_id, now)],
         "rotas": my_rotas(weeks, person_id, now) if this_week else [],
         "teams": {team["code"]: team["name"] for week in weeks for team in week["teams"]},
-        "feed_url": desk.services.rota_feed(desk.token, person_id),
+        "feed_url": public_feed_url(
+            desk.services.rota_feed(desk.token, person_id), console_url, person_id
+        ),
     }
 
 

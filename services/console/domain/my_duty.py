@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from services.console.domain.rota import parse
@@ -151,6 +152,13 @@ def shift_times(shift: MyShift, zone: ZoneInfo) -> ShiftTimes:
         start.weekday(), start.strftime("%m-%d"), start.strftime("%H:%M"),
         closing if same_day else end.strftime("%m-%d %H:%M"),
     )  # fmt: skip
+
+
+def public_feed_url(roster_url: str, console_url: str, person_id: str) -> str:
+    """The feed URL a phone can reach: the console's (`/feeds/<person>/rota.ics`) with the
+    token roster signed into its own URL (roster is not reachable from outside)."""
+    token = parse_qs(urlsplit(roster_url).query).get("token", [""])[0]
+    return f"{console_url}/feeds/{quote(person_id, safe='')}/rota.ics?{urlencode({'token': token})}"
 
 
 def duty_form_id(person_id: str, form_key: str) -> str:

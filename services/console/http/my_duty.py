@@ -13,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from marshmallow import Schema, fields, validate
+from werkzeug.wrappers import Response
 
 from lianxin.clock import utc_now
 from lianxin.http.reading import read_query
@@ -23,8 +24,9 @@ from services.console.domain.hours import new_form_key
 from services.console.domain.my_duty import NotOnDuty
 from services.console.domain.sessions import Session
 from services.console.http.checked_forms import read_checked
+from services.console.http.errors import PageNotFound
 from services.console.http.forms import Form
-from services.console.http.pages import PERSONAL, Pages, page, redirect
+from services.console.http.pages import PERSONAL, SECURITY_HEADERS, Pages, page, redirect
 
 DONE = ("check_in", "check_out", "feed_reset")
 FORM_KEY = validate.Regexp(r"^[A-Za-z0-9_\-]{16,64}$")
@@ -35,6 +37,10 @@ REFUSALS = ("not_in_team", "not_found")
 class DutyQuery(Schema):
     week = fields.Date()
     done = fields.String(validate=validate.OneOf(DONE))
+
+
+class FeedQuery(Schema):
+    token = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.\-]{1,300}$"))
 
 
 class DutyForm(Form):
@@ -76,6 +82,18 @@ class MyDutyPages(Pages):
         my_duty.reset_feed(desk, self.parts.store, body["form_key"], utc_now())
         return redirect("/my/duty?done=feed_reset")
 
+    @page("GET", "/feeds/<string:person_id>/rota.ics")
+    def rota_calendar(self, request, person_id):
+        """The calendar feed for phones' calendar apps, which cannot sign in: roster's, for
+        the token its feed URL carries (roster checks it names this person and the feed's
+        current version). Anything roster does not take is 404, and nothing else is said."""
+        token = read_query(request, FeedQuery())["token"]
+        calendar = self.parts.services.rota_calendar(person_id, token)
+        if calendar is None:
+            raise PageNotFound("No such feed.")
+        headers = {**SECURITY_HEADERS, "Content-Disposition": 'inline; filename="rota.ics"'}
+        return Response(calendar, status=200, headers=headers, mimetype="text/calendar")
+
     @page("GET", "/my/hours")
     def my_hours(self, request):
         session = self.signed_in(request, roles=PERSONAL)
@@ -116,7 +134,8 @@ class MyDutyPages(Pages):
         now = utc_now()
         zone = self.parts.zone_of(community)
         day = week or now.astimezone(zone).date()
-        shown = my_duty.duty_page(Desk.of(self.parts.services, session), day, now, zone)
+        desk = Desk.of(self.parts.services, session)
+        shown = my_duty.duty_page(desk, day, now, zone, self.parts.settings.public_url)
         self.parts.learn_zone(community, shown["timezone"])
         return self.render(
             request, "my/duty.html", session, status=status, refused=refused,

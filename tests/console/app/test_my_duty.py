@@ -22,6 +22,7 @@ NOW = datetime(2026, 3, 4, 2, tzinfo=UTC)  # Wednesday 10:00 in Shanghai
 ME = "p-me"
 ROTA = "g1:red_vests"
 KEY = "k" * 22
+CONSOLE = "https://console.example"
 
 
 class Roster:
@@ -52,7 +53,7 @@ class Roster:
 
     def rota_feed(self, token, person_id, reset=False):
         self.calls.append(("rota_feed", person_id, reset))
-        return f"http://roster/v1/people/{person_id}/rota.ics?token=t"
+        return f"http://roster:8002/v1/people/{person_id}/rota.ics?token=t"
 
     def duty(self, token, action, rota_id):
         self.calls.append(("duty", action, rota_id))
@@ -80,12 +81,13 @@ def acted(roster: Roster) -> list[tuple]:
 
 def test_the_page_reads_the_persons_own_weeks_and_feed():
     roster = Roster()
-    shown = my_duty.duty_page(desk(roster), date(2026, 3, 6), NOW, SHANGHAI)
+    shown = my_duty.duty_page(desk(roster), date(2026, 3, 6), NOW, SHANGHAI, CONSOLE)
     assert ("person", ME) in roster.calls and ("rota_feed", ME, False) in roster.calls
     assert ("rota_week", "g1", "red_vests", "2026-03-02") in roster.calls
     assert shown["this_week"] and [r.rota_id for r in shown["rotas"]] == [ROTA]
     assert shown["teams"] == {"red_vests": "红马甲"}
-    later = my_duty.duty_page(desk(roster), date(2026, 3, 10), NOW, SHANGHAI)
+    assert shown["feed_url"] == f"{CONSOLE}/feeds/{ME}/rota.ics?token=t"  # reachable by phones
+    later = my_duty.duty_page(desk(roster), date(2026, 3, 10), NOW, SHANGHAI, CONSOLE)
     assert not later["this_week"] and later["rotas"] == []  # signing in is for this week
 
 

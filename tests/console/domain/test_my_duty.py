@@ -15,6 +15,7 @@ from services.console.domain.my_duty import (
     my_rotas,
     my_shifts,
     on_duty_now,
+    public_feed_url,
     rota_to_act_on,
     shift_times,
 )
@@ -151,3 +152,11 @@ def test_a_night_shift_shows_its_end_with_its_day_and_a_shift_to_midnight_ends_a
 
 def test_a_form_is_kept_under_the_person_who_sent_it():
     assert duty_form_id("p-a", "k" * 22) != duty_form_id("p-b", "k" * 22)
+
+
+def test_the_feed_url_is_the_consoles_with_rosters_token():
+    roster_url = "http://roster:8002/v1/people/p-me/rota.ics?token=eyJw.Hn-T_y"
+    assert public_feed_url(roster_url, "https://lx.example", "p-me") == (
+        "https://lx.example/feeds/p-me/rota.ics?token=eyJw.Hn-T_y"
+    )
+    assert "%2F" in public_feed_url(roster_url, "https://lx.example", "p/../x")

@@ -189,25 +189,38 @@ def test_the_feed_is_a_real_calendar_of_the_shifts_and_a_confirmed_reset_ends_th
     }
     assert starts
     url = feed_url(volunteer)
+    assert url.startswith(f"{console}/feeds/{PERSON_ID}/rota.ics?token=")  # through the console
     assert volunteer.locator("#feed-link").get_attribute("href") == url
-    answer = requests.get(url, timeout=10)
+    answer = requests.get(url, timeout=10)  # as a calendar app: no session, no key
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("text/calendar")
     calendar = Calendar.from_ical(answer.content)
     events = {e.decoded("dtstart") for e in calendar.walk("VEVENT")}
     assert starts <= {_aware(at.isoformat()) for at in events}
-    # the reset asks first; leaving it there changes nothing
+    # the token names its person: another's id in the URL is nothing
+    assert requests.get(url.replace(PERSON_ID, NEIGHBOUR), timeout=10).status_code == 404
+    assert requests.get(url[:-3] + "xyz", timeout=10).status_code == 404
+    # the reset asks first; leaving it there, or a forged confirmation, changes nothing
     volunteer.locator("#feed-reset").click()
     expect(volunteer.locator("#feed-reset-what")).to_contain_text("旧的订阅地址立即失效")
     fits_the_phone(volunteer)
+    confirmed = form_data(volunteer, "form:has(#feed-reset-confirm)")
+    no_token = {k: v for k, v in confirmed.items() if k != "csrf"}
+    answer = volunteer.request.post(f"{console}/my/duty/feed/reset", form=no_token)
+    assert answer.status == 403
     assert requests.get(url, timeout=10).status_code == 200
     volunteer.locator("#feed-reset-confirm").click()
     expect(volunteer.locator("#done")).to_contain_text("已更换订阅地址")
     renewed = feed_url(volunteer)
     assert renewed != url
-    assert requests.get(url, timeout=10).status_code == 401
+    # the confirmation sent again (a double tap) resets nothing more
+    again = volunteer.request.post(f"{console}/my/duty/feed/reset", form=confirmed,
+                                   max_redirects=0)  # fmt: skip
+    assert again.status == 303
+    volunteer.reload()
+    assert feed_url(volunteer) == renewed
+    assert requests.get(url, timeout=10).status_code == 404
     assert requests.get(renewed, timeout=10).status_code == 200
-
 
 def credit(console_stack, hours: int = 1) -> str:
     """A facility repair resolved by the volunteer, `hours` after accepting: credited by the
