@@ -289,6 +289,33 @@ class Services:
         path = f"/v1/areas/{_segment(community_id)}"
         return self._call("GET", self.urls.cases, path, token)["areas"]
 
+    # -- a volunteer's duty and hours --
+    # As the person, for themselves: roster signs in and out whoever the token names, and
+    # gives a feed URL only to its owner (or staff and grid leaders).
+
+    def duty(self, token: str, action: str, rota_id: str) -> dict[str, Any]:
+        """Sign in or out (`action`: check-in, check-out) of one of the person's rotas."""
+        path = f"/v1/duty/{_segment(action)}"
+        return self._call("POST", self.urls.roster, path, token, json={"rota_id": rota_id})
+
+    def rota_feed(self, token: str, person_id: str, reset: bool = False) -> str:
+        """The URL of the person's iCalendar feed; with `reset`, a new one (older URLs stop
+        working)."""
+        path = f"/v1/people/{_segment(person_id)}/rota-feed" + ("/reset" if reset else "")
+        return self._call("POST" if reset else "GET", self.urls.roster, path, token)["url"]
+
+    def rota_calendar(self, person_id: str, feed_token: str) -> bytes | None:
+        """The person's iCalendar feed as roster serves it to whoever holds the feed URL's
+        token; None when roster does not take the token (wrong, or reset since)."""
+        path = f"/v1/people/{_segment(person_id)}/rota.ics"
+        try:
+            answer = self._send("GET", self.urls.roster, path, None, params={"token": feed_token})
+        except ApiError as exc:
+            if exc.status in (400, 401, 404):
+                return None
+            raise
+        return answer.content
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(

@@ -18,6 +18,7 @@ from services.console.http.board import BoardPages
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
+from services.console.http.my_duty import MyDutyPages
 from services.console.http.registry import RegistryPages
 from services.console.http.rota import RotaPages
 from services.console.http.sign_in import SignInPages
@@ -32,6 +33,7 @@ class ConsoleService(
     RegistryPages,
     RotaPages,
     HoursPages,
+    MyDutyPages,
     StatsPages,
     AssetRoutes,
     PersonAccessReplica,

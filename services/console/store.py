@@ -14,6 +14,9 @@
   `board_log`: per community (`_id`), the case ids whose rows changed last, numbered
   (domain/board.py). The one query that is not by `_id` loads a community's rows, once per
   console process (app/board.py; docs/store-queries.md).
+- `duty_forms`: a sent sign-in, sign-out or feed-reset form of a person's own duty page,
+  `_id` = `<person>:<form key>` (domain/my_duty.py): inserted before roster is asked, so
+  the same form sent twice acts once.
 
 Each is changed under its lease (lianxin.store.typed.Aggregates), but for the board's
 change log, numbered by one atomic update by `_id` (`log_changes`); none causes an event.
@@ -188,6 +191,7 @@ class ConsoleStore:
         self.uploads = Aggregates(context, "uploads", UPLOADS)
         self.rows = Aggregates(context, "board_rows", ROWS)
         self.logs = Aggregates(context, "board_log", LOGS)
+        self.duty_forms = Aggregates(context, "duty_forms", DOCUMENTS)
 
     def ensure_indexes(self) -> None:
         """None: every read is by `_id`, but for loading a community's board rows once per
@@ -207,6 +211,7 @@ class ConsoleStore:
                 self.uploads,
                 self.rows,
                 self.logs,
+                self.duty_forms,
             )
         )
 
@@ -331,6 +336,18 @@ class ConsoleStore:
         with self.uploads.change(upload.session) as change:
             if change.value is not None and change.value.digest == upload.digest:
                 change.save(upload)
+
+    # -- a person's duty forms -------------------------------------------------------------
+
+    def claim_duty_form(self, form_id: str, action: str, now: datetime) -> bool:
+        """Keep a sent duty form by one unique insert: False if it was sent before."""
+        return self.duty_forms.create(form_id, {"action": action, "at": now})
+
+    def release_duty_form(self, form_id: str) -> None:
+        """Forget a form roster refused, so that it may be sent again once put right."""
+        with self.duty_forms.change(form_id) as change:
+            if change.value is not None:
+                change.remove()
 
 
 def _aware(at: datetime) -> datetime:

@@ -64,3 +64,12 @@ def test_a_rate_window_counts_up_to_its_limit(store):
     assert store.count(limit, "other", NOW)
     assert store.count(limit, "who", NOW + timedelta(seconds=60))
     assert store.recover() == 0
+
+
+def test_a_duty_form_is_claimed_once_and_again_once_released(store):
+    assert store.claim_duty_form("p-1:key", "check_in", NOW)
+    assert not store.claim_duty_form("p-1:key", "check_in", NOW)
+    assert store.claim_duty_form("p-2:key", "check_in", NOW)  # another person's form
+    store.release_duty_form("p-1:key")
+    store.release_duty_form("p-9:key")  # never claimed: nothing to forget
+    assert store.claim_duty_form("p-1:key", "check_in", NOW)

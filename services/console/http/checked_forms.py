@@ -13,21 +13,23 @@ from werkzeug.wrappers import Request
 from lianxin.http.reading import read_form
 from services.console.apis import ApiError
 from services.console.domain.sessions import Session
+from services.console.domain.staff import STAFF_ROLES
 from services.console.http.pages import Pages
 
 
 def read_checked(
-    pages: Pages, request: Request, schema: Schema
+    pages: Pages, request: Request, schema: Schema, roles: frozenset[str] = STAFF_ROLES
 ) -> tuple[Session, dict[str, Any], Mapping[str, Any]]:
-    """The session, and the form as its schema reads it or else the schema's field errors.
-    The body is read (and kept) by read_form first: the form as sent is parsed from that
-    copy to find the CSRF token of a form the schema refused."""
+    """The session (of one of `roles`, as Pages.signed_in), and the form as its schema
+    reads it or else the schema's field errors. The body is read (and kept) by read_form
+    first: the form as sent is parsed from that copy to find the CSRF token of a form the
+    schema refused."""
     try:
         body = read_form(request, schema)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
-        return pages.signed_in(request, request.form), {}, messages
-    return pages.signed_in(request, body), body, {}
+        return pages.signed_in(request, request.form, roles), {}, messages
+    return pages.signed_in(request, body, roles), body, {}
 
 
 def field_errors(refused: ApiError) -> Mapping[str, Any]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from lianxin.access.actors import Actor
+from lianxin.access.actors import Actor, Forbidden
 from lianxin.clock import utc_now
 from lianxin.privacy import mask_name, mask_phone
 from lianxin.spreadsheets import to_csv
@@ -132,6 +132,7 @@ def open_cases(store: RosterStore, person_id: str, actor: Actor) -> dict[str, An
 
 def person_ledger(store: RosterStore, person_id: str, actor: Actor) -> dict[str, Any]:
     person(store, person_id, actor)
+    _own_ledger(store, actor, f"person {person_id}", person_id=person_id)
     found = hours.ledger_of(store, person_id=person_id)
     return {"person_id": person_id, "total": found["balance_minutes"] / 60, **found}
 
@@ -142,6 +143,7 @@ def household_ledger(
     """A household of one community: household ids are written by each community's staff,
     so the same id elsewhere is another household, never summed with this one."""
     _visible(actor, community_id, f"community {community_id}")
+    _own_ledger(store, actor, f"hours for household {household_id}", household_id=household_id)
     found = hours.ledger_of(store, community_id=community_id, household_id=household_id)
     if not found["entries"]:
         raise NotFound(f"No hours for household {household_id}.")
@@ -153,12 +155,28 @@ def household_ledger(
     }
 
 
+def _own_ledger(store: RosterStore, actor: Actor, what: str, **whose: str) -> None:
+    """A volunteer reads their own ledger and their own household's only: anyone else's is
+    "not found", as another community's (their person record is read by `_id`)."""
+    if actor.person_id is None or not ledger.reads_own_ledger_only(actor.role):
+        return
+    if not ledger.may_read_ledger(store.find("people", actor.person_id), **whose):
+        raise NotFound(f"No {what}.")
+
+
+def _community_ledgers(actor: Actor) -> None:
+    """The community's ledgers (the queue, the export) are not for who reads only their own."""
+    if actor.person_id is not None and ledger.reads_own_ledger_only(actor.role):
+        raise Forbidden("A volunteer reads their own hours only.")
+
+
 def waiting_hours(
     store: RosterStore, community_id: str, after: str | None, limit: int, actor: Actor
 ) -> dict[str, Any]:
     """The approvals queue: credits over the community's limit that wait for staff, with
     whose they are (masked names), oldest first."""
     _visible(actor, community_id, f"community {community_id}")
+    _community_ledgers(actor)
     count, page = hours.waiting(store, community_id, after, limit)
     names: dict[str, str] = {}
     for entry in page:
@@ -252,6 +270,7 @@ def hours_csv(store: RosterStore, community_id: str, by: str, actor: Actor) -> s
     per household (hours credited in place of part of the estate fund). Text is quoted
     where a spreadsheet would run it (lianxin.spreadsheets)."""
     _visible(actor, community_id, f"community {community_id}")
+    _community_ledgers(actor)
     entries = store.entries(community_id=community_id)
     if by == "entries":
         return to_csv(ledger.CSV_COLUMNS, [ledger.csv_row(entry) for entry in entries])

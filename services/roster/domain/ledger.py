@@ -25,6 +25,9 @@ from zoneinfo import ZoneInfo
 from services.roster.domain.intervals import intersect, total
 
 MAX_ENTRY_MINUTES = 24 * 60
+# who reads only their own ledger and their own household's; staff, grid roles and
+# integrations' keys read their communities'
+OWN_LEDGER_ONLY = ("volunteer",)
 
 
 class AlreadyDecided(Exception):
@@ -184,6 +187,25 @@ class Entry:
     @property
     def counts(self) -> bool:
         return self.state == "approved"
+
+
+def reads_own_ledger_only(role: str | None) -> bool:
+    return role in OWN_LEDGER_ONLY
+
+
+def may_read_ledger(
+    reader: Mapping[str, Any] | None,
+    person_id: str | None = None,
+    household_id: str | None = None,
+) -> bool:
+    """Whether someone who reads only their own hours (`reader`: their person record) may
+    read this person's or this household's ledger: their own, or their own household's
+    (a household id is one community's, so theirs is of their community)."""
+    if reader is None:
+        return False
+    if person_id is not None:
+        return reader["_id"] == person_id
+    return bool(household_id) and reader.get("household_id") == household_id
 
 
 def balance(entries: Iterable[Entry]) -> int:

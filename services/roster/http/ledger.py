@@ -34,7 +34,7 @@ class LedgerHttp:
     @http(
         "GET",
         "/v1/people/<string:person_id>/hours",
-        summary="A volunteer's hours ledger",
+        summary="A volunteer's hours ledger (a volunteer's token: their own only)",
         responses={200: LedgerSchema},
         raises=PERSON,
         scope="read",
@@ -46,7 +46,7 @@ class LedgerHttp:
         "GET",
         "/v1/households/<string:household_id>/hours",
         summary="A household's hours in its community (credited in place of part of the "
-        "estate fund)",
+        "estate fund; a volunteer's token: their own household only)",
         query=HouseholdQuery,
         responses={200: LedgerSchema},
         raises=(views.NotFound,),
@@ -62,7 +62,7 @@ class LedgerHttp:
         summary="The ledger as CSV: entries, or balances by person or household",
         query=ExportQuery,
         responses={200: CSV},
-        raises=(views.NotFound,),
+        raises=(views.NotFound, Forbidden),
         scope="read",
     )
     def export_hours(self, request, actor, query):
@@ -76,7 +76,7 @@ class LedgerHttp:
         "oldest first",
         query=WaitingQuery,
         responses={200: WaitingSchema},
-        raises=(views.NotFound,),
+        raises=(views.NotFound, Forbidden),
         scope="read",
     )
     def waiting_hours(self, request, actor, query):

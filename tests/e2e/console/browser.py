@@ -49,6 +49,7 @@ SIGNING_IN = (STAFF, STAFF_2, STAFF_3, STAFF_4, GRID_LEADER, GRID_WORKER, GRID_W
 COMMUNITY = "jingxiang"
 CODE = re.compile(r"验证码为 (\d{6})")
 SESSION_COOKIE = "lx_session"
+LANDING = re.compile(r"^(工作台|我的案件)$")  # where staff and volunteers land on signing in
 
 _sessions: dict[str, list] = {}  # person id → the cookies of their session, for `signed_in`
 
@@ -92,7 +93,7 @@ def sign_in(page: Page, console: str, sms: Sink, person=STAFF) -> None:
         code = code_for(sms, person[1], before)
     page.get_by_label("短信验证码").fill(code)
     page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    expect(page.get_by_role("heading", name=LANDING)).to_be_visible()
     _sessions[person[0]] = [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
 
 
@@ -103,7 +104,7 @@ def signed_in(page: Page, console: str, sms: Sink, person=STAFF) -> None:
     if kept:
         page.context.add_cookies(kept)
         page.goto(f"{console}/")
-        if page.get_by_role("heading", name="工作台").is_visible():
+        if page.get_by_role("heading", name=LANDING).is_visible():
             return
         page.context.clear_cookies()
     sign_in(page, console, sms, person)
@@ -165,3 +166,8 @@ def requests_case(stack: Stack, case_id: str) -> dict:
     return requests.get(
         f"{stack.url('cases')}/v1/cases/{case_id}", headers=helper_headers(stack), timeout=10
     ).json()
+
+
+# a volunteer's duty and hours (test_volunteer_duty.py): a green vest of grid 3, with a household
+VOLUNTEER_DUTY = ("p-g3-green-1", "13807310567")
+VOLUNTEER_DUTY_HOUSEHOLD = "jingxiang-b42-u1-201"

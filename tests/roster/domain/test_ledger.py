@@ -138,3 +138,22 @@ def test_the_csv_export_gives_exact_minutes_and_hours():
     lines = to_csv(ledger.CSV_COLUMNS, rows).splitlines()
     assert lines[0].startswith("entry_id,at,person_id,")
     assert [line.split(",")[8:10] for line in lines[1:]] == [["90", "1.50"], ["-90", "-1.50"]]
+
+
+@pytest.mark.parametrize(
+    ("whose", "expected"),
+    [
+        ({"person_id": "p-1"}, True),
+        ({"person_id": "p-2"}, False),
+        ({"household_id": "h-1"}, True),
+        ({"household_id": "h-2"}, False),
+        ({"household_id": ""}, False),
+    ],
+)
+def test_who_reads_only_their_own_reads_their_ledger_and_household(whose, expected):
+    reader = {"_id": "p-1", "household_id": "h-1"}
+    assert ledger.may_read_ledger(reader, **whose) is expected
+    assert not ledger.may_read_ledger(None, **whose)
+    assert ledger.reads_own_ledger_only("volunteer")
+    assert not ledger.reads_own_ledger_only("grid_worker")
+    assert not ledger.reads_own_ledger_only(None)
