@@ -42,6 +42,12 @@ class RatingForm(ActionForm):
     comment = _text(1000)
 
 
+def require_form_token(request: Request, form) -> None:
+    """The form's CSRF token doubles the sign-in cookie the page set (no session here)."""
+    if not csrf.matches(request.cookies.get(csrf.SIGN_IN_COOKIE), form.get("csrf")):
+        raise CsrfRefused("The form's token is missing or wrong.")
+
+
 class ResidentProgressPages(Pages):
     @page("GET", PAGE)
     def resident_progress(self, request, token):
@@ -50,16 +56,16 @@ class ResidentProgressPages(Pages):
 
     @page("POST", f"{PAGE}/rating")
     def resident_rating(self, request, token):
-        if not csrf.matches(request.cookies.get(csrf.SIGN_IN_COOKIE), request.form.get("csrf")):
-            raise CsrfRefused("The form's token is missing or wrong.")
         try:
             form = read_form(request, RatingForm())
         except ValidationError as invalid:
+            require_form_token(request, request.form)  # a forged form: 403 first
             fields_said = invalid.messages if isinstance(invalid.messages, dict) else {}
             return self.progress_answer(
                 request, token, refused="progress_refused_invalid", status=400,
                 fields=sorted(fields_said),
             )  # fmt: skip
+        require_form_token(request, form)
         try:
             residents_progress.rate(self.parts.services, token, form)
         except ApiUnavailable:
