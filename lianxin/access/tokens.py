@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from nameko.extensions import DependencyProvider
 
 from lianxin.access.actors import ALL_COMMUNITIES, Actor, Unauthenticated
+from lianxin.access.progress_links import ProgressLinks
 from lianxin.config import DEV_TOKEN_SECRET, Settings
 
 PERSON_HEADER = "X-Lianxin-Person"
@@ -86,14 +87,16 @@ def combine(key: Actor, claims: PersonClaims) -> Actor:
 
 
 class TokenIssuer(DependencyProvider):
-    """Person tokens for a worker to issue (an admin endpoint, action links)."""
+    """Person tokens for a worker to issue (an admin endpoint, action links), and the
+    residents' progress links to read (lianxin.access.progress_links): both signed with
+    the services' token secret, each under its own salt."""
 
     def setup(self) -> None:
         settings = Settings.from_config(self.container.service_name, self.container.config)
         self.max_age_seconds = settings.person_token_max_age_seconds
-        self.tokens = PersonTokens(
-            settings.secret("TOKEN_SECRET", settings.token_secret, DEV_TOKEN_SECRET)
-        )
+        secret = settings.secret("TOKEN_SECRET", settings.token_secret, DEV_TOKEN_SECRET)
+        self.tokens = PersonTokens(secret)
+        self.progress_links = ProgressLinks(secret)
 
     def get_dependency(self, worker_ctx) -> TokenIssuer:
         return self

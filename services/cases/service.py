@@ -24,6 +24,7 @@ from services.cases.http.hotline import HotlineHttp
 from services.cases.http.keys import KeysHttp
 from services.cases.http.open311 import Open311Http
 from services.cases.http.photos import PhotosHttp
+from services.cases.http.progress import ProgressHttp
 
 
 class CasesService(
@@ -32,6 +33,7 @@ class CasesService(
     HotlineHttp,
     Open311Http,
     PhotosHttp,
+    ProgressHttp,
     KeysHttp,
     PersonAccessReplica,
     HealthCheck,

@@ -151,13 +151,7 @@ class Services:
         """A photo as cases serves it to the person (its bytes and type); None when cases
         says there is none for them."""
         path = f"/v1/photos/{_segment(photo_id)}" + ("/thumbnail" if thumbnail else "")
-        try:
-            answer = self._send("GET", self.urls.cases, path, token)
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return answer.content, answer.headers.get("Content-Type", "application/octet-stream")
+        return self._image(path, token)
 
     # -- people and imports --
 
@@ -316,12 +310,51 @@ class Services:
             raise
         return answer.content
 
+    # -- resident progress --
+    # A resident's progress page (/r/<token>): cases' public routes, whose token (the link
+    # of a progress message) is the only credential. The console's key rides along as on
+    # every call; cases judges the token alone.
+
+    def progress(self, progress_token: str) -> dict[str, Any] | None:
+        """The case as its resident sees it; None when cases knows no such link."""
+        try:
+            return self._call("GET", self.urls.cases, _progress_path(progress_token), None)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def rate_progress(
+        self, progress_token: str, body: Mapping[str, Any], form_key: str
+    ) -> dict[str, Any]:
+        """The reporter's rating; the form's key makes a second submit of it rate once."""
+        path = _progress_path(progress_token) + "/rating"
+        headers = {"Idempotency-Key": form_key}
+        return self._call("POST", self.urls.cases, path, None, json=dict(body), headers=headers)
+
+    def progress_photo(
+        self, progress_token: str, photo_id: str, thumbnail: bool
+    ) -> tuple[bytes, str] | None:
+        """A photo the resident's page shows, as cases serves it; None if it shows none."""
+        path = f"{_progress_path(progress_token)}/photos/{_segment(photo_id)}"
+        return self._image(path + ("/thumbnail" if thumbnail else ""), None)
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(
         self, method: str, base: str, path: str, token: str | None, **kwargs: Any
     ) -> dict[str, Any]:
         return self._send(method, base, path, token, **kwargs).json()
+
+    def _image(self, path: str, token: str | None) -> tuple[bytes, str] | None:
+        """A photo cases serves (its bytes and type), or None where it says there is none."""
+        try:
+            answer = self._send("GET", self.urls.cases, path, token)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return answer.content, answer.headers.get("Content-Type", "application/octet-stream")
 
     def _send(
         self,
@@ -364,6 +397,10 @@ def _error(answer: requests.Response) -> ApiError:
         error.get("state"),
         error.get("fields") if isinstance(error.get("fields"), dict) else None,
     )
+
+
+def _progress_path(progress_token: str) -> str:
+    return f"/v1/progress/{_segment(progress_token)}"
 
 
 def _segment(text: str) -> str:

@@ -20,6 +20,7 @@ from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
 from services.console.http.my_duty import MyDutyPages
 from services.console.http.registry import RegistryPages
+from services.console.http.residents_progress import ResidentProgressPages
 from services.console.http.rota import RotaPages
 from services.console.http.sign_in import SignInPages
 from services.console.http.stats import StatsPages
@@ -35,6 +36,7 @@ class ConsoleService(
     HoursPages,
     MyDutyPages,
     StatsPages,
+    ResidentProgressPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from marshmallow import ValidationError
 
+from lianxin.access.progress_links import ProgressLinks
 from lianxin.backoff import BackOff
 from lianxin.config import Settings
 from lianxin.store.repository import StoreContext
@@ -49,13 +50,15 @@ class Outbound:
     messages: Messages
     words: Labels
     links: ActionLinks
+    progress_links: ProgressLinks  # each progress message's link to the resident's page
     routes: Routes
     back_off: BackOff
     rate_limit: RateLimit
     link_days: int
     accept_link_hours: float
     secrets: tuple[str, ...]
-    console_url: str  # where a group is told staff act on a case (Message.for_group)
+    console_url: str  # where a group is told staff act on a case (Message.for_group),
+    # and where a resident follows their case (the progress page, `/r/<token>`)
 
     @cached_property
     def reach(self) -> Reachable:
@@ -75,6 +78,7 @@ def build_outbound(settings: NotifySettings) -> Outbound:
         messages=messages,
         words=load_labels(),
         links=ActionLinks(settings.link_secret, settings.public_url),
+        progress_links=ProgressLinks(settings.link_secret),
         routes=routes,
         back_off=settings.back_off,
         rate_limit=settings.rate_limit,

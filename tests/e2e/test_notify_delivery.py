@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from tests.notify.harness import NotifyRun, envelope, wait_until
+from lianxin.access.progress_links import ProgressLinks
+from tests.notify.harness import TOKEN_SECRET, NotifyRun, envelope, wait_until
 from tests.notify.peers import HttpPeer
 from tests.notify.scenario import add_person, dispatched, sent
 
@@ -150,7 +151,9 @@ def test_the_hotline_gets_its_reply_signed_with_its_own_secret(notify, scenario,
     )
 
 
-def test_a_resident_who_consented_hears_of_progress_and_gets_a_rating_link(notify, scenario, peer):
+def test_a_resident_who_consented_hears_of_progress_with_their_progress_link(
+    notify, scenario, peer
+):
     about = scenario.case()
     contact = {"phone": "13700001111", "email": None, "consent": True}
     notify.publish(
@@ -171,7 +174,10 @@ def test_a_resident_who_consented_hears_of_progress_and_gets_a_rating_link(notif
     # closed comes later, as in life: two replicas may take events of one queue out of order
     notify.publish("cases", envelope("case.closed", {**about, "state": "closed"}, about["case_id"]))
     texts = wait_until("the closing message", lambda: len(to_resident()) == 2 and to_resident())
-    assert f"请评价：http://rate.example.cn/rate/{about['number']}" in texts[1]
+    link = texts[1].split("请评价：")[1].split()[0]
+    reader = ProgressLinks(TOKEN_SECRET).read(link.rsplit("/r/", 1)[1], datetime.now(UTC))
+    assert (reader.case_id, reader.is_reporter) == (about["case_id"], True)
+    assert "/r/" in told, "every progress message names the page"
     follow = notify.db["follows"].find_one({"_id": about["case_id"]})
     assert follow["contact"] is None, "the resident's contact is not kept past the closing"
 

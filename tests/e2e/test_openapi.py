@@ -42,12 +42,19 @@ def test_the_intake_documents_its_schema_and_exactly_the_statuses_it_can_answer(
     assert "/{unknown}" not in paths
 
 
-def test_every_cases_route_but_health_and_the_documents_needs_a_key(stack):
+def test_every_cases_route_but_health_the_documents_and_progress_links_needs_a_key(stack):
+    """A resident's progress routes take no key: the token in their path, a progress
+    message's signed link, is the credential (http/progress.py)."""
     paths = document(stack, "cases")["paths"]
     open_routes = {"/healthz", "/livez", "/v1/openapi.json"}
+    progress = [path for path in paths if path.startswith("/v1/progress/{token}")]
+    assert len(progress) == 4
     for path, operations in paths.items():
         for method, operation in operations.items():
             if path in open_routes or path.startswith("/open311/"):
+                continue
+            if path in progress:
+                assert "security" not in operation, f"{method} {path}"
                 continue
             assert operation.get("security") == [{"apiKey": []}], f"{method} {path}"
 

@@ -43,7 +43,6 @@ class Scenario:
                         self.community: {
                             "name": "测试社区",
                             "timezone": "Asia/Shanghai",
-                            "rating_url": "http://rate.example.cn/rate/{number}",
                             "groups": {
                                 self.grids[0]: {
                                     "channel": "wecom",

@@ -133,7 +133,9 @@ class CaseNotFound(Exception):
 @dataclass(frozen=True)
 class By:
     """Who acts, and through what: a person (with a role), an integration's key, or the
-    system itself (roster, the timer). `staff` is an admin key acting without a person."""
+    system itself (roster, the timer). `staff` is an admin key acting without a person;
+    `reporter_of` the case whose reporter acts through their progress link
+    (domain/progress.py), with no key and no account."""
 
     name: str
     channel: str
@@ -141,6 +143,7 @@ class By:
     role: str | None = None
     key_id: str | None = None
     staff: bool = False
+    reporter_of: str | None = None
 
     def may(self, roles: tuple[str, ...]) -> bool:
         return self.staff or (self.role in roles and self.person_id is not None)
@@ -305,8 +308,9 @@ def require_assignee(case: Case, by: By, action: str) -> None:
 
 
 def require_reporter_or_staff(case: Case, by: By, what: str) -> None:
-    """The integration that filed the case (its key) speaks for the resident; staff too."""
-    if by.staff or by.may(STAFF):
+    """The integration that filed the case (its key) speaks for the resident, and so does
+    the resident's own progress link; staff too."""
+    if by.staff or by.may(STAFF) or (by.reporter_of is not None and by.reporter_of == case.id):
         return
     if by.key_id is None or by.key_id != case.reported_by_key:
         raise NotPermitted(f"Only the channel that reported the case, or staff, may {what}.")

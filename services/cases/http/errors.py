@@ -20,6 +20,7 @@ from services.cases.domain.case import (
 )
 from services.cases.domain.clock_actions import ExtensionNotPending
 from services.cases.domain.photos import PhotoNotAttachable, PhotoNotFound, PhotoRefused
+from services.cases.domain.progress import AlreadyRated
 from services.cases.domain.triage import UnknownCategory
 from services.cases.store import BadCursor, KeyNotFound
 
@@ -38,6 +39,7 @@ ERRORS: ErrorTable = {
     CaseNotFound: (404, "not_found"),
     InvalidTransition: (409, "invalid_transition"),
     ExtensionNotPending: (409, "invalid_transition"),
+    AlreadyRated: (409, "already_rated"),
     IdempotencyKeyReused: (422, "idempotency_key_reused"),
     RequestKeyReused: (422, "idempotency_key_reused"),
 }

@@ -165,12 +165,14 @@ def _links(
 ) -> dict[str, str]:
     """Accept and decline links for the person a case is offered or assigned to, good
     until the offer expires (links.lifetimes), named after the delivery that carries them
-    (its page shows what it said); a rating link for the resident when the case is closed.
-    A group never gets them (pipeline.create)."""
-    if plan.template == "progress.closed":
-        url = outbound.routes.community(payload["community_id"]).rating_url
-        number = payload.get("number") or payload["case_id"]
-        return {"rate": url.format(number=number, case_id=payload["case_id"])} if url else {}
+    (its page shows what it said); for a resident, the link to their case's progress page
+    in the console, naming the case they reported (this one, or a duplicate merged into
+    it): where they follow it and, once it is closed, rate it. A group never gets them
+    (pipeline.create)."""
+    if plan.recipient.kind == "resident":
+        reported = plan.recipient.key
+        url = outbound.progress_links.url(outbound.console_url, payload["case_id"], reported, now)
+        return {"progress": url}
     if plan.recipient.kind != "person":
         return {}
     until = lifetimes(

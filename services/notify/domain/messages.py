@@ -153,7 +153,7 @@ LINK_LABELS = {
     "accept": ("接单", "Accept"),
     "decline": ("拒单", "Decline"),
     "resolve": ("已处置", "Mark resolved"),
-    "rate": ("评价", "Rate"),
+    "progress": ("查看进展与评价", "Progress and rating"),
 }
 
 

@@ -1,12 +1,12 @@
-"""The routes file: per community and grid, where groups are told, in which zone, with
-which rating page; per hotline, where replies go.
+"""The routes file: per community and grid, where groups are told and in which zone; per
+hotline, where replies go. (A resident's progress and rating page is the console's: the
+link each progress message carries, services/notify/app/reactions.py.)
 
 ```yaml
 communities:
   jingxiang:
     name: 井湘社区
     timezone: Asia/Shanghai          # area.changed's zone wins once roster has sent it
-    rating_url: "https://rate.example.cn/case/{number}"
     groups:                          # grid id, `staff`, or `default` for the community
       jingxiang-g1: {channel: wecom, url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${WECOM_G1_KEY}"}
       jingxiang-g2:
@@ -57,7 +57,6 @@ class Endpoint:
 class CommunityRoutes:
     name: str = ""
     timezone: str = DEFAULT_ZONE
-    rating_url: str = ""
     groups: Mapping[str, GroupRoute] = field(default_factory=dict)
     robots: Mapping[str, GroupRoute] = field(default_factory=dict)
 
@@ -81,7 +80,6 @@ class Routes:
             community_id: CommunityRoutes(
                 name=entry.get("name", ""),
                 timezone=entry.get("timezone", DEFAULT_ZONE),
-                rating_url=entry.get("rating_url", ""),
                 groups={name: GroupRoute(**group) for name, group in entry["groups"].items()},
                 robots={name: GroupRoute(**robot) for name, robot in entry["robots"].items()},
             )
@@ -158,7 +156,6 @@ class CommunitySchema(Schema):
 
     name = fields.String()
     timezone = fields.String(validate=lambda zone: _zone_exists(zone))
-    rating_url = fields.String(validate=validate.Length(max=300))
     groups = fields.Dict(keys=fields.String(), values=fields.Nested(GroupSchema), load_default={})
     robots = fields.Dict(
         keys=fields.String(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")),

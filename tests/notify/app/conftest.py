@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from lianxin.access.progress_links import ProgressLinks
 from lianxin.backoff import BackOff
 from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
@@ -33,7 +34,6 @@ ROUTES = Routes(
     communities={
         COMMUNITY: CommunityRoutes(
             name="井湘社区",
-            rating_url="https://rate.example.cn/case/{number}",
             groups={
                 GRID: GroupRoute("wecom", "https://robot.example.cn/send?key=g1"),
                 "staff": GroupRoute("webhook", "https://ops.example.cn/hooks"),
@@ -43,6 +43,7 @@ ROUTES = Routes(
     hotlines={"changsha-12345": Endpoint("https://12345.example.cn/cb", "hotline-secret-0123")},
 )
 MESSAGES = Messages()
+TOKEN_SECRET = "token-secret-0123456789abcdef"
 WORDS = load_labels()
 
 
@@ -96,7 +97,8 @@ def outbound(receivers: dict[str, Receiver]) -> Outbound:
         channels=Channels(receivers, ROUTES, "signing-secret-0123456789", 5.0),
         messages=MESSAGES,
         words=WORDS,
-        links=ActionLinks("token-secret-0123456789abcdef", "https://notify.example.cn"),
+        links=ActionLinks(TOKEN_SECRET, "https://notify.example.cn"),
+        progress_links=ProgressLinks(TOKEN_SECRET),
         routes=ROUTES,
         back_off=BackOff(max_attempts=3, base_seconds=60),
         rate_limit=RateLimit(count=2, window=timedelta(minutes=10)),

@@ -4,10 +4,12 @@ nothing twice. On the in-memory store."""
 
 from __future__ import annotations
 
+from lianxin.access.progress_links import ProgressLinks
 from services.notify.app import reactions, replicas
 from tests.notify.app.conftest import (
     COMMUNITY,
     GRID,
+    TOKEN_SECRET,
     case_event,
     dispatched,
     event,
@@ -62,7 +64,7 @@ def test_an_emergency_reaches_every_staff_member_and_the_groups(store, outbound,
     assert len(receivers["wecom"].sent) == 1, "the grid's group"
 
 
-def test_a_resident_is_told_of_the_close_with_a_rating_link_only_with_consent(
+def test_a_resident_is_told_of_the_close_with_their_progress_link_only_with_consent(
     store, outbound, receivers, now
 ):
     contact = {"consent": True, "phone": "13800000000"}
@@ -70,12 +72,38 @@ def test_a_resident_is_told_of_the_close_with_a_rating_link_only_with_consent(
     reactions.on_case_event(store, outbound, case_event("case.closed", state="closed"), now)
     [(delivery, message, _)] = receivers["sms"].sent
     assert (delivery.recipient.kind, delivery.kind) == ("resident", "progress.closed")
-    assert message.links == {"rate": "https://rate.example.cn/case/NT-20261121-0001"}
+    url = message.links["progress"]
+    assert set(message.links) == {"progress"} and url in message.short
+    assert url.startswith("https://console.example.cn/r/")
+    reader = ProgressLinks(TOKEN_SECRET).read(url.rsplit("/", 1)[1], now())
+    assert (reader.case_id, reader.is_reporter) == ("LX-1", True)
     reactions.on_case_event(
         store, outbound, case_event("case.reported", "LX-2", contact={"phone": "139"}), now
     )
     reactions.on_case_event(store, outbound, case_event("case.closed", "LX-2"), now)
     assert len(receivers["sms"].sent) == 1, "no consent, no message"
+
+
+def test_a_merged_duplicates_reporter_follows_the_case_it_joined_by_their_own_link(
+    store, outbound, receivers, now
+):
+    """Their link names the case they follow and the duplicate they reported: cases shows
+    them that case as a follower's page (no rating, a private case's state only)."""
+    contact = {"consent": True, "phone": "13800000001"}
+    reactions.on_case_event(store, outbound, case_event("case.reported", "LX-1"), now)
+    reactions.on_case_event(
+        store, outbound, case_event("case.reported", "LX-2", contact=contact), now
+    )
+    merged = case_event("case.merged", "LX-2", into_case_id="LX-1", into_number="NT-1")
+    reactions.on_case_event(store, outbound, merged, now)
+    reactions.on_case_event(store, outbound, case_event("case.resolved", "LX-1"), now)
+    links = ProgressLinks(TOKEN_SECRET)
+    told = {d.kind: m.links["progress"] for d, m, _ in receivers["sms"].sent}
+    assert set(told) == {"progress.merged", "progress.resolved"}
+    own = links.read(told["progress.merged"].rsplit("/", 1)[1], now())
+    assert (own.case_id, own.reported) == ("LX-2", "LX-2")
+    joined = links.read(told["progress.resolved"].rsplit("/", 1)[1], now())
+    assert (joined.case_id, joined.reported, joined.is_reporter) == ("LX-1", "LX-2", False)
 
 
 def test_a_hotline_reply_goes_to_that_hotline_s_callback(store, outbound, receivers, now):

@@ -155,9 +155,22 @@ def test_a_missing_field_raises_instead_of_rendering_blank():
         Messages().render("case.dispatched", "x", context)
 
 
-def test_a_resident_closing_message_carries_the_rating_link():
-    message = render("progress.closed", links={"rate": "https://rate.example.cn/JX-1"})
-    assert "民声有回应" in message.text and message.short.endswith("https://rate.example.cn/JX-1")
+@pytest.mark.parametrize(
+    "kind",
+    ["progress.dispatched", "progress.resolved", "progress.closed", "progress.rejected",
+     "progress.merged"],
+)  # fmt: skip
+def test_every_progress_message_carries_the_residents_progress_link(kind):
+    url = "https://console.example.cn/r/eyJ0b2tlbiJ9.sig"
+    message = render(kind, links={"progress": url})
+    assert message.short.endswith(url), "the SMS names the page"
+    assert message.links == {"progress": url} and url in message.html
+
+
+def test_the_closing_message_asks_for_the_rating_on_the_progress_page():
+    message = render("progress.closed", links={"progress": "https://console.example.cn/r/x"})
+    assert "民声有回应" in message.text
+    assert "请评价：https://console.example.cn/r/x" in message.short
 
 
 def test_an_alert_and_a_hotline_reply_read_as_people_would():
