@@ -19,6 +19,8 @@ from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
 from services.console.http.registry import RegistryPages
+from services.console.http.report_poster import ReportPosterPages
+from services.console.http.residents_report import ResidentsReportPages
 from services.console.http.rota import RotaPages
 from services.console.http.sign_in import SignInPages
 from services.console.http.stats import StatsPages
@@ -33,6 +35,7 @@ class ConsoleService(
     RotaPages,
     HoursPages,
     StatsPages,
+    ResidentsReportPages, ReportPosterPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,
