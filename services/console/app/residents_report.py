@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 from services.console.apis import ApiError
 from services.console.app.desk import Desk
-from services.console.app.sign_in import Asked, Refused
-from services.console.domain import codes, limits
+from services.console.app.sign_in import Asked, Refused, issue_code, try_code
+from services.console.domain import limits
 from services.console.domain.codes import Outcome
 from services.console.domain.phones import normalized, phone_digest
 from services.console.domain.queue import NotVisible
@@ -120,20 +120,14 @@ def ask_for_code(
 ) -> Asked:
     """Text a code to the number, unless the number or the address had their codes;
     notify's own limit per number answers as the console's does."""
-    phone = normalized(phone_text)
-    if phone is None:
-        return Asked.INVALID
-    digest = phone_digest(secret, phone)
-    if not (
-        store.count(limits.REPORT_CODES_PER_ADDRESS, address, now)
-        and store.count(limits.CODES_PER_PHONE, digest, now)
-    ):
-        return Asked.LIMITED
-    code = codes.new_code()
-    with store.report_code_change(digest) as change:
-        change.save(codes.issue(secret, digest, None, code, now))
+    issued = issue_code(
+        store.report_code_change, limits.REPORT_CODES_PER_ADDRESS, store, secret, phone_text,
+        address, now,
+    )  # fmt: skip
+    if issued.asked is not Asked.SENT:
+        return issued.asked
     try:
-        residents.send_verification_code(community_id, phone, code)
+        residents.send_verification_code(community_id, issued.phone, issued.code)
     except ApiError as exc:
         if exc.status == 429:
             return Asked.LIMITED
@@ -151,18 +145,13 @@ def verify(
     now: datetime,
 ) -> str:
     """The proof that the number is the resident's (for the report form), or Refused."""
-    phone = normalized(phone_text)
-    if phone is None:
-        raise Refused(Outcome.NONE.value)
-    if not store.count(limits.REPORT_TRIES_PER_ADDRESS, address, now):
-        raise Refused("limited")
-    with store.report_code_change(phone_digest(secret, phone)) as change:
-        kept, outcome = codes.attempt(change.value, secret, code, now, for_a_person=False)
-        if kept is not None and kept != change.value:
-            change.save(kept)
-    if outcome is not Outcome.ACCEPTED:
-        raise Refused(outcome.value)
-    return proof(secret, phone, community_id, now)
+    tried = try_code(
+        store.report_code_change, limits.REPORT_TRIES_PER_ADDRESS, store, secret, phone_text,
+        code, address, now, for_a_person=False,
+    )  # fmt: skip
+    if tried.outcome is not Outcome.ACCEPTED:
+        raise Refused(tried.outcome.value)
+    return proof(secret, tried.phone, community_id, now)
 
 
 def send_report(
