@@ -149,6 +149,17 @@ def test_a_resident_scans_and_reports_with_a_photo_and_the_case_reaches_dispatch
     assert Image.open(io.BytesIO(bound.content)).size == (800, 600)
     dispatched = wait_for_state(console_stack, case["id"], "dispatched")
     assert dispatched["assignee"] and dispatched["team"] == "green_vests"
+    wait_until("metrics to count the scan channel", lambda: scan_counted(console_stack) >= 1)
+    signed_in(page, console, sms, STAFF_2)  # staff see the scan channel in the statistics
+    page.goto(f"{console}/stats")
+    expect(page.locator("#chart-by-channel-table")).to_contain_text("扫码反映")
+
+
+def scan_counted(stack) -> int:
+    """The community's reports through the scan channel, as metrics' summary counts them."""
+    summary = requests.get(f"{stack.url('metrics')}/v1/stats/summary", timeout=10,
+                           params={"community_id": COMMUNITY}, headers=helper_headers(stack))
+    return summary.json()["by_channel"].get("scan", {}).get("collected", 0)  # fmt: skip
 
 
 def test_a_form_sent_twice_at_once_and_again_makes_one_case(console, sms, console_stack):
