@@ -24,6 +24,7 @@ from lianxin.config import Settings
 from lianxin.store.repository import StoreContext
 from services.console.apis import ApiUrls, Services
 from services.console.app.board import BoardMirror
+from services.console.app.residents_report import ReportPages
 from services.console.domain.labels import Labels
 from services.console.store import ConsoleStore
 
@@ -76,6 +77,7 @@ class Parts:
     templates: Environment
     board: BoardMirror  # this process's copy of the case board's rows
     zones: dict[str, ZoneInfo] = field(default_factory=dict)  # as metrics last named them
+    report_pages: ReportPages = field(default_factory=ReportPages)  # the public pages' reads
 
     def zone_of(self, community_id: str | None) -> ZoneInfo:
         """The community's time zone, once a summary from metrics has named it."""

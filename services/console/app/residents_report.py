@@ -17,7 +17,7 @@ Staff print the page's QR code poster (`poster_page`), read with their own token
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -107,6 +107,36 @@ def report_page(residents: ResidentsClient, community_id: str, language: str) ->
         raise CommunityUnknown(community_id)
     names = category_names(residents.categories(None), language)
     return ReportPage(places_of(listing), dict(sorted(names.items(), key=lambda kv: kv[0])))
+
+
+@dataclass
+class ReportPages:
+    """Each community's page as last read, kept a minute in this process: a public page
+    (and every link scanner's visit) would otherwise cost cases two reads a view. A
+    community cases does not know is kept as unknown the same minute; past `limit`
+    entries (ids made up by a scanner) the lot is forgotten."""
+
+    seconds: float = 60.0
+    limit: int = 1000
+    kept: dict[tuple[str, str], tuple[float, ReportPage | None]] = field(default_factory=dict)
+
+    def page(
+        self, residents: ResidentsClient, community_id: str, language: str, now: float
+    ) -> ReportPage:
+        """The page, read again once its minute is over; CommunityUnknown for none."""
+        key = (community_id, language)
+        held = self.kept.get(key)
+        if held is None or held[0] <= now:
+            try:
+                found: ReportPage | None = report_page(residents, community_id, language)
+            except CommunityUnknown:
+                found = None
+            if len(self.kept) >= self.limit:
+                self.kept.clear()
+            held = self.kept[key] = (now + self.seconds, found)
+        if held[1] is None:
+            raise CommunityUnknown(community_id)
+        return held[1]
 
 
 def ask_for_code(

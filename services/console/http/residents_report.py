@@ -13,6 +13,7 @@ staff's key: every call goes through the residents' client (`parts.residents`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -188,7 +189,9 @@ class ResidentsReportPages(Pages):
     def _report_page(self, request: Request, community_id: str) -> ReportPage:
         language = language_of(request.cookies.get(LANGUAGE_COOKIE))
         try:
-            return residents_report.report_page(self.parts.residents, community_id, language)
+            return self.parts.report_pages.page(
+                self.parts.residents, community_id, language, time.monotonic()
+            )
         except CommunityUnknown:
             raise PageNotFound("No such community.") from None
 

@@ -225,3 +225,33 @@ def test_a_form_key_of_another_communitys_report_makes_nothing_here(memory_store
 def test_an_unknown_community_has_no_page(residents):
     with pytest.raises(residents_report.CommunityUnknown):
         residents_report.report_page(residents, "nowhere", "zh")
+
+
+class Counting(Residents):
+    def __init__(self):
+        super().__init__()
+        self.reads = 0
+
+    def community_places(self, token, community_id):
+        self.reads += 1
+        return super().community_places(token, community_id)
+
+
+def test_a_communitys_page_is_read_from_cases_at_most_once_a_minute():
+    residents, pages = Counting(), residents_report.ReportPages(seconds=60)
+    first = pages.page(residents, "jx", "zh", now=1000.0)
+    assert pages.page(residents, "jx", "zh", now=1059.0) is first and residents.reads == 1
+    for _ in range(3):  # a scanner's made-up community: asked of cases once a minute too
+        with pytest.raises(residents_report.CommunityUnknown):
+            pages.page(residents, "nowhere", "zh", now=1001.0)
+    assert residents.reads == 2
+    pages.page(residents, "jx", "zh", now=1060.0)
+    assert residents.reads == 3
+
+
+def test_the_kept_pages_never_grow_past_their_limit():
+    residents, pages = Counting(), residents_report.ReportPages(limit=10)
+    for n in range(25):
+        with pytest.raises(residents_report.CommunityUnknown):
+            pages.page(residents, f"made-up-{n}", "zh", now=0.0)
+    assert len(pages.kept) <= 10
