@@ -72,6 +72,10 @@ CONSOLE = "console"
 # what the console's key holds: it reads and acts only as the signed-in person (their token
 # narrows it to their community), mints their tokens, and has notify send sign-in codes
 CONSOLE_KEY_SCOPES = ("read", "act", "tokens", "sign_in")
+# what the residents' public pages act with (CONSOLE_RESIDENTS_KEY): reporting through the
+# scan channel and having notify text a verification code, nothing more
+RESIDENTS_KEY_SCOPES = ("report", "verify")
+RESIDENTS_KEY_CHANNELS = ("scan",)
 SINK = "webhook-sink"
 SINK_PORT = 8099
 MAX_REPLICAS = 9  # replica ports step by 10: replica 9 of metrics is base+94, below the sink
@@ -463,20 +467,27 @@ class Stack:
         return env
 
     def console_environment(self) -> dict[str, str]:
-        """The console's key and secret (made once, kept in run/console.env) and where the
+        """The console's keys and secret (made once, kept in run/console.env) and where the
         services it acts through answer."""
         kept = self.state_dir / "run" / "console.env"
         found = _read_env(kept)
-        if not self._key_stands(found.get("CONSOLE_API_KEY", "")):
-            found = {
-                "CONSOLE_API_KEY": self._make_console_key(),
-                "CONSOLE_SECRET": found.get("CONSOLE_SECRET") or secrets.token_urlsafe(24),
-            }
+        made = {
+            "CONSOLE_API_KEY": found.get("CONSOLE_API_KEY", ""),
+            "CONSOLE_RESIDENTS_KEY": found.get("CONSOLE_RESIDENTS_KEY", ""),
+            "CONSOLE_SECRET": found.get("CONSOLE_SECRET") or secrets.token_urlsafe(24),
+        }
+        if not self._key_stands(made["CONSOLE_API_KEY"]):
+            made["CONSOLE_API_KEY"] = self._make_key("console", CONSOLE_KEY_SCOPES)
+        if not self._key_stands(made["CONSOLE_RESIDENTS_KEY"]):
+            made["CONSOLE_RESIDENTS_KEY"] = self._make_key(
+                "console-residents", RESIDENTS_KEY_SCOPES, RESIDENTS_KEY_CHANNELS
+            )
+        if made != found:
             descriptor = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "w", encoding="utf-8") as out:  # its owner alone reads it
-                out.write(_env_text("the console's key and secret", found))
+                out.write(_env_text("the console's keys and secret", made))
         return {
-            **found,
+            **made,
             "CONSOLE_PUBLIC_URL": self.url(CONSOLE),
             **{f"CONSOLE_{s.upper()}_URL": self.url(s) for s in SERVICES if s != CONSOLE},
         }
@@ -490,13 +501,15 @@ class Stack:
             record = client[f"{self.db_prefix}cases"]["api_keys"].find_one({"_id": parts[1]})
         return record is not None and record.get("revoked_at") is None
 
-    def _make_console_key(self) -> str:
-        """With the admin CLI, as an operator makes a key; it returns once cases' relay has
-        published it. Cases must be running."""
-        scopes = [arg for scope in CONSOLE_KEY_SCOPES for arg in ("--scope", scope)]
+    def _make_key(self, name: str, scopes: Iterable[str], channels: Iterable[str] = ()) -> str:
+        """One of the console's keys (every community), made with the admin CLI as an
+        operator makes a key; it returns once cases' relay has published it. Cases must be
+        running."""
+        grants = [arg for scope in scopes for arg in ("--scope", scope)]
+        grants += [arg for channel in channels for arg in ("--channel", channel)]
         made = subprocess.run(
             [sys.executable, "-W", "ignore", "-m", "scripts.admin", "keys", "create",
-             "--name", "console", "--community", "*", *scopes],
+             "--name", name, "--community", "*", *grants],
             cwd=ROOT,
             env={**os.environ, **self.env, "AMQP_URI": self.amqp_uri,
                  "MONGO_URI": self.mongo_uri, "MONGO_DB_PREFIX": self.db_prefix},
@@ -506,7 +519,7 @@ class Stack:
             check=False,
         )  # fmt: skip
         if made.returncode != 0:
-            raise RuntimeError(f"the console's key was not made:\n{made.stderr[-2000:]}")
+            raise RuntimeError(f"the console's {name} key was not made:\n{made.stderr[-2000:]}")
         return made.stdout.strip().splitlines()[-1]
 
     def _start(self, rpc, program: str, extra_env: dict[str, str]) -> int:

@@ -3,12 +3,14 @@
 An API key names its scopes: `report` (file cases), `read` (see cases, statistics,
 ledgers), `act` (volunteer and staff actions), `tokens` (issue person tokens: an app's
 back end), `alerts` (post Alertmanager's alerts), `sign_in` (have notify send a person
-their console sign-in code: the console's key), `admin` (everything, keys included);
+their console sign-in code: the console's key), `verify` (have notify text a phone number
+a verification code: the console's residents' key), `admin` (everything, keys included);
 its communities, or `*` for all: a key never sees another community's data, and is told
 "not found" rather than "forbidden", so it cannot probe for ids; the intake channels it
-may claim for a report (`app`, `wechat`, `patrol`, …); optionally the 12345 hotline it
-is bound to; optionally a person (and their role). The Actor is all of that for one
-request, with the person acting when there is one (lianxin.access.tokens).
+may claim for a report (`app`, `wechat`, `patrol`, `scan` — the console's scan-to-report
+page, …); optionally the 12345 hotline it is bound to; optionally a person (and their
+role). The Actor is all of that for one request, with the person acting when there is
+one (lianxin.access.tokens).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SCOPES = ("report", "read", "act", "tokens", "alerts", "sign_in", "admin")
+SCOPES = ("report", "read", "act", "tokens", "alerts", "sign_in", "verify", "admin")
 ROLES = ("volunteer", "grid_worker", "unit_leader", "grid_leader", "staff")
 ALL_COMMUNITIES = "*"
 # what a report may say it came through; `hotline` only from a key bound to a hotline
-CHANNELS = ("app", "wechat", "hotline", "patrol", "walk_in", "door_knocking", "open311")
+CHANNELS = (
+    "app", "wechat", "hotline", "patrol", "walk_in", "door_knocking", "open311", "scan",
+)  # fmt: skip
 DEFAULT_CHANNELS = ("app",)
 
 

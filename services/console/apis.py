@@ -6,6 +6,9 @@ every community) and acts for the signed-in person with a person token that case
 that key (`POST /v1/person-tokens`): every call carries both, so each service enforces its
 own rules and community boundaries on the person, as for any other client. Tokens are kept
 in this process's memory only, never stored, and minted again when they near their end.
+The residents' public pages act with a second key of the console's alone
+(CONSOLE_RESIDENTS_KEY: `report` and `verify`, channel `scan`), through a client of their
+own (compose.Parts.residents); the staff's key never serves a public page.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import requests
 TIMEOUT_SECONDS = 5.0
 # roster stores a person in about 16 ms on FerretDB (2,000 in 33 s): a 60 KiB file is ~450
 IMPORT_TIMEOUT_SECONDS = 60.0
+UPLOAD_TIMEOUT_SECONDS = 30.0  # cases cleans and thumbnails each photo (about 1 s for 3 MB)
 TOKEN_MARGIN_SECONDS = 300  # mint a new token this long before the old one ends
 PERSON_HEADER = "X-Lianxin-Person"
 
@@ -338,6 +342,47 @@ class Services:
         """A photo the resident's page shows, as cases serves it; None if it shows none."""
         path = f"{_progress_path(progress_token)}/photos/{_segment(photo_id)}"
         return self._image(path + ("/thumbnail" if thumbnail else ""), None)
+
+    # -- scan to report --
+    # Called on the residents' client (Parts.residents: CONSOLE_RESIDENTS_KEY, scopes
+    # `report` and `verify` on channel `scan`, every community), never on the staff's: a
+    # public page holds no more than reporting needs. No person token: residents have no
+    # account. The categories are `categories(None)`, as the staff's pages read them; the
+    # staff's poster page reads `community_places` with the person's token.
+
+    def community_places(self, token: str | None, community_id: str) -> dict[str, Any] | None:
+        """The community's name, zone and areas (cases' copy of roster's registry); None
+        for a community cases does not know (or the staff's poster page, with the person's
+        token, may not read)."""
+        path = f"/v1/areas/{_segment(community_id)}"
+        try:
+            return self._call("GET", self.urls.cases, path, token)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def send_verification_code(self, community_id: str, phone: str, code: str) -> None:
+        """notify texts the code to the number (at most five an hour to one number: 429)."""
+        self._call("POST", self.urls.notify, "/v1/verification-codes", None, json={
+            "community_id": community_id, "phone": phone, "code": code,
+        })  # fmt: skip
+
+    def upload_photos(self, community_id: str, photos: list[bytes]) -> list[str]:
+        """cases keeps the photos (checked, without their metadata, with thumbnails) for the
+        report that will name them; their ids, in order."""
+        files = [("photo", (f"photo-{n}", data, "application/octet-stream"))
+                 for n, data in enumerate(photos, 1)]  # fmt: skip
+        answer = self._call("POST", self.urls.cases, "/v1/photos", None, files=files,
+                            data={"community_id": community_id, "tag": "report"},
+                            timeout=UPLOAD_TIMEOUT_SECONDS)  # fmt: skip
+        return [photo["id"] for photo in answer["photos"]]
+
+    def report_case(self, body: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """cases' intake: the same key answers the case it made the first time."""
+        headers = {"Idempotency-Key": idempotency_key}
+        return self._call("POST", self.urls.cases, "/v1/cases", None, json=dict(body),
+                          headers=headers)  # fmt: skip
 
     # -- the wire --------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from lianxin.config import Settings
 from lianxin.store.repository import StoreContext
 from services.console.apis import ApiUrls, Services
 from services.console.app.board import BoardMirror
+from services.console.app.residents_report import ReportPages
 from services.console.domain.labels import Labels
 from services.console.store import ConsoleStore
 
@@ -36,6 +37,7 @@ DEV_CONSOLE_SECRET = "dev-only-console-secret"
 class ConsoleSettings:
     secret: str  # keys the digests of phone numbers and codes (CONSOLE_SECRET)
     api_key: str  # the console's own key (CONSOLE_API_KEY)
+    residents_key: str  # the public pages' key (CONSOLE_RESIDENTS_KEY): reporting alone
     urls: ApiUrls
     public_url: str  # where browsers reach the console: https makes cookies Secure
     default_zone: ZoneInfo  # until metrics names the community's
@@ -47,6 +49,7 @@ class ConsoleSettings:
                 "CONSOLE_SECRET", str(config.get("CONSOLE_SECRET") or ""), DEV_CONSOLE_SECRET
             ),
             api_key=str(config.get("CONSOLE_API_KEY") or ""),
+            residents_key=str(config.get("CONSOLE_RESIDENTS_KEY") or ""),
             urls=ApiUrls(
                 cases=str(config.get("CASES_URL", "http://127.0.0.1:8001")).rstrip("/"),
                 roster=str(config.get("ROSTER_URL", "http://127.0.0.1:8002")).rstrip("/"),
@@ -69,10 +72,12 @@ class Parts:
     store: ConsoleStore
     settings: ConsoleSettings
     services: Services
+    residents: Services  # the same client with the residents' key: the public pages' only
     labels: Labels
     templates: Environment
     board: BoardMirror  # this process's copy of the case board's rows
     zones: dict[str, ZoneInfo] = field(default_factory=dict)  # as metrics last named them
+    report_pages: ReportPages = field(default_factory=ReportPages)  # the public pages' reads
 
     def zone_of(self, community_id: str | None) -> ZoneInfo:
         """The community's time zone, once a summary from metrics has named it."""
@@ -111,11 +116,14 @@ def build(context: StoreContext) -> Parts:
     settings = ConsoleSettings.from_config(context.settings, context.config)
     if not settings.api_key:  # it serves, and every page that needs another service says so
         log.error("CONSOLE_API_KEY is not set: the console cannot act (`make up` makes it)")
+    if not settings.residents_key:
+        log.error("CONSOLE_RESIDENTS_KEY is not set: residents cannot report (`make up` makes it)")
     store = ConsoleStore(context)
     return Parts(
         store=store,
         settings=settings,
         services=Services(settings.urls, settings.api_key),
+        residents=Services(settings.urls, settings.residents_key),
         labels=load_labels(),
         templates=template_environment(),
         board=BoardMirror(store),

@@ -20,7 +20,9 @@ from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
 from services.console.http.my_duty import MyDutyPages
 from services.console.http.registry import RegistryPages
+from services.console.http.report_poster import ReportPosterPages
 from services.console.http.residents_progress import ResidentProgressPages
+from services.console.http.residents_report import ResidentsReportPages
 from services.console.http.rota import RotaPages
 from services.console.http.sign_in import SignInPages
 from services.console.http.stats import StatsPages
@@ -37,6 +39,8 @@ class ConsoleService(
     MyDutyPages,
     StatsPages,
     ResidentProgressPages,
+    ResidentsReportPages,
+    ReportPosterPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

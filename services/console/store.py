@@ -6,6 +6,9 @@
 - `people` and `phones`: who may sign in, from roster's `person.changed`, and the index of
   them by the digest of their SMS number (domain/phones.py);
 - `rate_windows`: one counter per limit, who it counts and window (domain/limits.py);
+- `report_codes`: a resident's current verification code, `_id` = the phone's digest,
+  and `sent_reports`: a report form's one report (its case, no phone number), `_id` = the
+  form's key (the scan-to-report page: domain/residents_report.py);
 - `uploads`: an import file checked by roster's dry run, kept for its apply, `_id` = the
   session id's digest (one per session; domain/imports.py). Its text (names and phone
   numbers) goes when it is applied, when the session checks another file, and when the
@@ -40,6 +43,7 @@ from services.console.domain.board import LOG_WINDOW, BoardRow, ChangeLog
 from services.console.domain.codes import SignInCode
 from services.console.domain.imports import Upload
 from services.console.domain.limits import Limit
+from services.console.domain.residents_report import SentReport
 from services.console.domain.sessions import Scope, Session
 from services.console.domain.staff import StaffMember
 
@@ -172,6 +176,22 @@ def _log_from(document: Mapping[str, Any]) -> ChangeLog:
     return ChangeLog(seq, tuple(zip(range(seq - len(cases) + 1, seq + 1), cases, strict=True)))
 
 
+def _report_document(report: SentReport) -> Mapping[str, Any]:
+    document = asdict(report)
+    del document["form_key"]
+    return document
+
+
+def _report_from(document: Mapping[str, Any]) -> SentReport:
+    return SentReport(
+        form_key=document["_id"],
+        community_id=document["community_id"],
+        started_at=_aware(document["started_at"]),
+        case_id=document.get("case_id"),
+        number=document.get("number"),
+    )
+
+
 BOARD_ROW_FIELDS = frozenset(field.name for field in dataclass_fields(BoardRow)) - {"case_id"}
 SESSIONS = Codec(_session_document, _session_from)
 CODES = Codec(_code_document, _code_from)
@@ -179,6 +199,7 @@ MEMBERS = Codec(_member_document, _member_from)
 UPLOADS = Codec(_upload_document, _upload_from)
 ROWS = Codec(_row_document, _row_from)
 LOGS = Codec(_log_document, _log_from)
+REPORTS = Codec(_report_document, _report_from)
 
 
 class ConsoleStore:
@@ -192,6 +213,8 @@ class ConsoleStore:
         self.rows = Aggregates(context, "board_rows", ROWS)
         self.logs = Aggregates(context, "board_log", LOGS)
         self.duty_forms = Aggregates(context, "duty_forms", DOCUMENTS)
+        self.report_codes = Aggregates(context, "report_codes", CODES)
+        self.reports = Aggregates(context, "sent_reports", REPORTS)
 
     def ensure_indexes(self) -> None:
         """None: every read is by `_id`, but for loading a community's board rows once per
@@ -212,6 +235,8 @@ class ConsoleStore:
                 self.rows,
                 self.logs,
                 self.duty_forms,
+                self.report_codes,
+                self.reports,
             )
         )
 
@@ -315,6 +340,36 @@ class ConsoleStore:
                 return False
             change.save({"used": used + 1})
             return True
+
+    # -- a resident's report -----------------------------------------------------------------
+
+    @contextmanager
+    def report_code_change(self, phone_digest: str) -> Iterator[AggregateChange[SignInCode]]:
+        with self.report_codes.change(phone_digest) as change:
+            yield change
+
+    def claim_report(self, report: SentReport, now: datetime) -> SentReport | None:
+        """Claim the form's one report: None when claimed now, else the report claimed
+        before (a second submit), unless that one stalled (its sender died) and is taken
+        over."""
+        with self.reports.change(report.form_key) as change:
+            if change.value is not None and not change.value.stalled(now):
+                return change.value
+            change.save(report)
+            return None
+
+    def sent_report(self, form_key: str) -> SentReport | None:
+        return self.reports.get(form_key)
+
+    def record_report(self, report: SentReport) -> None:
+        with self.reports.change(report.form_key) as change:
+            change.save(report)
+
+    def release_report(self, form_key: str) -> None:
+        """The form's report was not made: the form may be sent again."""
+        with self.reports.change(form_key) as change:
+            if change.value is not None and not change.value.made:
+                change.remove()
 
     # -- uploads --------------------------------------------------------------------------
 

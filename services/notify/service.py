@@ -19,11 +19,13 @@ from services.notify.http.alerts import AlertsHttp
 from services.notify.http.deliveries import DeliveriesHttp
 from services.notify.http.links import ACTION_TIMEOUT_SECONDS, LinksHttp
 from services.notify.http.sign_in_codes import SignInCodesHttp
+from services.notify.http.verification_codes import VerificationCodesHttp
 
 
 class NotifyService(
-    DeliveriesHttp, AlertsHttp, LinksHttp, SignInCodesHttp, KeyReplica, HealthCheck
-):
+    DeliveriesHttp, AlertsHttp, LinksHttp, SignInCodesHttp, VerificationCodesHttp, KeyReplica,
+    HealthCheck,
+):  # fmt: skip
     name = "notify"
 
     parts = PartsProvider(compose.build)

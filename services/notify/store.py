@@ -14,6 +14,8 @@ path reads and writes by `_id`:
                   the ids of the case events it applied (app/follows.py)
 - link_uses       `<delivery id>:<action>`: one insert per action of a delivery's links,
                   the single use
+- numbers         `<SHA-256 of a number>`: the verification codes texted to a number
+                  lately (app/verification_codes.py), at most a limit's worth
 
 Filtered queries serve listings only, each with its index (ensure_indexes):
 dead deliveries for the admin API, and a case's deliveries.
@@ -101,8 +103,11 @@ class NotifyStore:
         self.places = Aggregates(context, "places", DOCUMENTS)
         self.staff = Aggregates(context, "staff", DOCUMENTS)
         self.follows = Aggregates(context, "follows", DOCUMENTS, applied=FOLLOW_EVENTS)
+        self.numbers = Aggregates(context, "numbers", DOCUMENTS)
         self._link_uses = context.db["link_uses"]
-        self._all = (self.deliveries, self.people, self.places, self.staff, self.follows)
+        self._all = (
+            self.deliveries, self.people, self.places, self.staff, self.follows, self.numbers,
+        )  # fmt: skip
         self._cache: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
 
     def ensure_indexes(self) -> None:

@@ -17,6 +17,7 @@ from lianxin.access.tokens import TOKEN_SALT
 from tests.e2e.cases_support import People, as_roster, offer
 from tests.e2e.conftest import (
     TOKEN_SECRET,
+    client,
     community,
     ensure_community,
     get_case,
@@ -127,6 +128,22 @@ def test_the_taxonomy_and_the_areas_are_there_for_integrators(stack, crew):
     ).json()
     unit = next(area for area in areas["areas"] if area["code"] == "jx-e1-b5-u2")
     assert unit["grid_id"] == "jingxiang-g1" and unit["name"] == "2单元"
+
+
+def test_a_reporting_key_reads_what_a_report_may_name_and_nothing_else(stack, keys, crew):
+    """A scan-to-report page (the console's residents' key: `report` alone) lists the
+    categories and its community's places; it reads no case, and another community's
+    places are as unknown as a community that does not exist."""
+    ensure_community(stack, crew.place)
+    reporting = client(keys.issue(["report"], [crew.place], name="reporting-only"))
+    categories = reporting.get(f"{stack.url('cases')}/v1/categories", timeout=5)
+    assert categories.status_code == 200 and categories.json()["categories"]
+    areas = reporting.get(f"{stack.url('cases')}/v1/areas/{crew.place}", timeout=5)
+    assert areas.status_code == 200
+    assert any(area["code"] == "jx-e1-b5-u2" for area in areas.json()["areas"])
+    assert reporting.get(f"{stack.url('cases')}/v1/areas/jingxiang", timeout=5).status_code == 404
+    case = crew.report()
+    assert reporting.get(cases_url(stack, f"/{case['id']}"), timeout=5).status_code == 403
 
 
 def test_a_report_is_located_by_area_code_point_or_address(stack, crew):

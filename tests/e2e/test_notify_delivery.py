@@ -502,3 +502,51 @@ def test_only_a_sign_in_key_of_the_persons_community_may_text_them_a_code(
     assert granted.status_code == 202, granted.text
     assert notify.db["deliveries"].count_documents(codes) == 1
     assert "424242" not in str(notify.db["deliveries"].find_one(codes))
+
+
+@pytest.mark.parametrize(
+    ("scopes", "elsewhere", "status"),
+    [
+        (["report"], False, 403),  # a resident app's key
+        (["sign_in", "read", "act", "tokens"], False, 403),  # the staff console's key
+        (["verify"], True, 404),  # a residents' key of another community
+    ],
+)
+def test_only_a_verify_key_of_the_community_may_text_a_number_a_code(
+    notify, scenario, peer, scopes, elsewhere, status
+):
+    """A number that is nobody of the roster (a resident's, on the scan-to-report page) is
+    texted only for a key that may `verify` in that community: otherwise any reporting
+    app's key could text anyone at will."""
+    number = f"139{uuid.uuid4().int % 10**8:08d}"
+    ask = {"community_id": scenario.community, "phone": number, "code": "246810"}
+
+    def send(key: str) -> requests.Response:
+        return requests.post(
+            f"{notify.url()}/v1/verification-codes", json=ask, headers={"X-Api-Key": key},
+            timeout=10,
+        )  # fmt: skip
+
+    refused = send(notify.issue_key(scopes, ["elsewhere" if elsewhere else scenario.community]))
+    assert refused.status_code == status, refused.text
+    granted = send(notify.issue_key(["verify"], [scenario.community]))
+    assert granted.status_code == 202, granted.text
+    assert "246810" in wait_until("the code's SMS", lambda: texts_to(peer, number))[0]
+    codes = {"kind": "verification_code", "contact.address": number}
+    assert notify.db["deliveries"].count_documents(codes) == 1
+    assert "246810" not in str(notify.db["deliveries"].find_one(codes))
+    assert granted.json()["address"] != number  # masked in the API
+
+
+def test_a_number_texted_five_codes_this_hour_is_told_429(notify, scenario, peer):
+    number = f"137{uuid.uuid4().int % 10**8:08d}"
+    key = notify.issue_key(["verify"], [scenario.community])
+    ask = {"community_id": scenario.community, "phone": number, "code": "112233"}
+    answers = [
+        requests.post(f"{notify.url()}/v1/verification-codes", json=ask,
+                      headers={"X-Api-Key": key}, timeout=10).status_code
+        for _ in range(6)
+    ]  # fmt: skip
+    assert answers == [202] * 5 + [429]
+    wait_until("five texts", lambda: len(texts_to(peer, number)) == 5)
+    assert notify.db["deliveries"].count_documents({"contact.address": number}) == 5

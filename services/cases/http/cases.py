@@ -173,10 +173,11 @@ class CasesHttp:
     @http(
         "GET",
         "/v1/categories",
-        summary="The category taxonomy: teams, priorities, time limits",
+        summary="The category taxonomy: teams, priorities, time limits (what a report may "
+        "name: a reporting key reads it too)",
         responses={200: CategoryListSchema},
         raises=(),
-        scope="read",
+        scope=("read", "report"),
         uses_database=False,
     )
     def list_categories(self, request, actor):
@@ -186,10 +187,11 @@ class CasesHttp:
     @http(
         "GET",
         "/v1/areas/<string:community_id>",
-        summary="A community's grids, estates, buildings and units, as reports may name them",
+        summary="A community's grids, estates, buildings and units, as reports may name them "
+        "(a reporting key of the community reads them too)",
         responses={200: AreaListSchema},
         raises=(CaseNotFound,),
-        scope="read",
+        scope=("read", "report"),
     )
     def list_areas(self, request, actor, community_id):
         area = self.parts.store.community_map(community_id)

@@ -11,20 +11,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
 from lianxin.access.person_access import PersonAccess
+from lianxin.store.typed import AggregateChange
 from services.console.apis import ApiError
 from services.console.domain import codes, limits, sessions
-from services.console.domain.codes import Outcome
+from services.console.domain.codes import Outcome, SignInCode
+from services.console.domain.limits import Limit
 from services.console.domain.phones import normalized, phone_digest
 from services.console.domain.sessions import Session
 from services.console.store import ConsoleStore
 
 log = logging.getLogger(__name__)
+
+
+# a code's record of a number under its lease (ConsoleStore.code_change, report_code_change)
+CodeChange = Callable[[str], AbstractContextManager[AggregateChange[SignInCode]]]
 
 
 class CodeSender(Protocol):
@@ -51,26 +58,60 @@ def ask_for_code(
     address: str,
     now: datetime,
 ) -> Asked:
-    phone = normalized(phone_text)
-    if phone is None:
-        return Asked.INVALID
-    digest = phone_digest(secret, phone)
-    if not (
-        store.count(limits.CODES_PER_ADDRESS, address, now)
-        and store.count(limits.CODES_PER_PHONE, digest, now)
-    ):
-        return Asked.LIMITED
-    member = store.member_by_phone(digest)
-    person_id = member.person_id if member is not None and member.console_role else None
-    code = codes.new_code()
-    with store.code_change(digest) as change:
-        change.save(codes.issue(secret, digest, person_id, code, now))
-    if person_id is not None:
+    def signing_in(digest: str) -> str | None:
+        member = store.member_by_phone(digest)
+        return member.person_id if member is not None and member.console_role else None
+
+    issued = issue_code(
+        store.code_change, limits.CODES_PER_ADDRESS, store, secret, phone_text, address, now,
+        signing_in,
+    )  # fmt: skip
+    if issued.person_id is not None:
         try:
-            sender.send_sign_in_code(person_id, code)
+            sender.send_sign_in_code(issued.person_id, issued.code)
         except ApiError as exc:  # the person asks again; the answer stays the same
             log.warning("sign-in code for a person not sent: notify answered %s", exc.status)
-    return Asked.SENT
+    return issued.asked
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A code asked for: whether it was made, and for a made one the number, the code (to
+    send, never to keep) and who it signs in (None: nobody, or a resident's code)."""
+
+    asked: Asked
+    phone: str = ""
+    code: str = ""
+    person_id: str | None = None
+
+
+def issue_code(
+    code_change: CodeChange,
+    per_address: Limit,
+    store: ConsoleStore,
+    secret: str,
+    phone_text: str,
+    address: str,
+    now: datetime,
+    person_of: Callable[[str], str | None] = lambda digest: None,
+) -> Issued:
+    """A new code for the number (kept under its lease by `code_change`: the sign-in
+    codes', or a resident's) unless the text is no number, or the address (`per_address`)
+    or the number (CODES_PER_PHONE, whichever page asks) had their codes."""
+    phone = normalized(phone_text)
+    if phone is None:
+        return Issued(Asked.INVALID)
+    digest = phone_digest(secret, phone)
+    if not (
+        store.count(per_address, address, now)
+        and store.count(limits.CODES_PER_PHONE, digest, now)
+    ):
+        return Issued(Asked.LIMITED)
+    person_id = person_of(digest)
+    code = codes.new_code()
+    with code_change(digest) as change:
+        change.save(codes.issue(secret, digest, person_id, code, now))
+    return Issued(Asked.SENT, phone, code, person_id)
 
 
 class Refused(Exception):
@@ -90,19 +131,12 @@ def sign_in(
     now: datetime,
 ) -> SignedIn:
     """A new session for the person the code was sent to, or Refused."""
-    phone = normalized(phone_text)
-    if phone is None:
-        raise Refused(Outcome.NONE.value)
-    if not store.count(limits.TRIES_PER_ADDRESS, address, now):
-        raise Refused("limited")
-    digest = phone_digest(secret, phone)
-    with store.code_change(digest) as change:
-        kept, outcome = codes.attempt(change.value, secret, code, now)
-        if kept is not None and kept != change.value:
-            change.save(kept)
-    if outcome is not Outcome.ACCEPTED or kept is None or kept.person_id is None:
-        raise Refused(outcome.value)
-    member = store.member(kept.person_id)
+    tried = try_code(
+        store.code_change, limits.TRIES_PER_ADDRESS, store, secret, phone_text, code, address, now
+    )
+    if tried.outcome is not Outcome.ACCEPTED or tried.kept is None or tried.kept.person_id is None:
+        raise Refused(tried.outcome.value)
+    member = store.member(tried.kept.person_id)
     role = member.console_role if member is not None else None
     if member is None or role is None:
         raise Refused(Outcome.NONE.value)
@@ -112,6 +146,41 @@ def sign_in(
     )
     store.start_session(session)
     return SignedIn(session_id, session)
+
+
+@dataclass(frozen=True)
+class CodeTry:
+    """A try of a code: the number it was for, the code's record as kept, the outcome."""
+
+    phone: str
+    kept: SignInCode | None
+    outcome: Outcome
+
+
+def try_code(
+    code_change: CodeChange,
+    tries: Limit,
+    store: ConsoleStore,
+    secret: str,
+    phone_text: str,
+    code: str,
+    address: str,
+    now: datetime,
+    for_a_person: bool = True,
+) -> CodeTry:
+    """Try `code` for the number under its lease (`code_change`: the sign-in codes', or a
+    resident's), the try counted (domain/codes.py); Refused when the text is no number or
+    the address is over its `tries`."""
+    phone = normalized(phone_text)
+    if phone is None:
+        raise Refused(Outcome.NONE.value)
+    if not store.count(tries, address, now):
+        raise Refused("limited")
+    with code_change(phone_digest(secret, phone)) as change:
+        kept, outcome = codes.attempt(change.value, secret, code, now, for_a_person)
+        if kept is not None and kept != change.value:
+            change.save(kept)
+    return CodeTry(phone, kept, outcome)
 
 
 def current(

@@ -3,8 +3,10 @@ downloads (domain/stats.py says what is asked for whom and how it is drawn)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from services.console.apis import Download
@@ -26,11 +28,16 @@ from services.console.domain.stats import (
 
 
 def statistics(
-    desk: Desk, area: Area, since: date | None, until: date | None, language: str
+    desk: Desk,
+    area: Area,
+    since: date | None,
+    until: date | None,
+    language: str,
+    channels: Mapping[str, str] = MappingProxyType({}),
 ) -> dict[str, Any]:
     """The area's summary, daily trend and hotline rate over the period, the evaluation of
     the quarter the period ends in, and their charts, as metrics answered them (grids and
-    categories by their names in the page's language).
+    categories by their names in the page's language, and channels by `channels`).
 
     The reports are asked at once (green threads in the service): each reads its days
     from metrics' store, and the page waits for the slowest rather than for their sum.
@@ -58,6 +65,7 @@ def statistics(
         names = {
             "by_grid": grid_names(evaluation),
             "by_category": category_names(categories, language),
+            "by_channel": dict(channels),
         }
         charts += [
             breakdown_chart(name, summary[name]).named(names.get(name, {})) for name in BREAKDOWNS

@@ -1,4 +1,5 @@
-"""One-time sign-in codes: six digits, valid five minutes, five tries.
+"""One-time codes: six digits, valid five minutes, five tries — a sign-in code, or a
+resident's verification code on the scan-to-report page (kept apart, by the same rule).
 
 A code is stored only as a keyed digest (with the phone's digest mixed in, so one code's
 digest says nothing of another number's), beside who it signs in (None when the number
@@ -64,10 +65,12 @@ def issue(secret: str, phone_digest: str, person_id: str | None, code: str, now:
 
 
 def attempt(
-    stored: SignInCode | None, secret: str, code: str, now: datetime
+    stored: SignInCode | None, secret: str, code: str, now: datetime, for_a_person: bool = True
 ) -> tuple[SignInCode | None, Outcome]:
     """Try `code` against the stored record: the record as it must be kept (a try counted,
-    or the code used up) and the outcome. Only a code issued for a person is accepted."""
+    or the code used up) and the outcome. A sign-in code is accepted only when it was
+    issued for a person (`for_a_person`); a resident's verification code, sent to every
+    number it is asked for (domain/residents_report.py), is accepted whoever it is."""
     if stored is None or stored.used:
         return stored, Outcome.NONE
     if stored.locked:
@@ -75,7 +78,9 @@ def attempt(
     if now >= stored.expires_at:
         return stored, Outcome.EXPIRED
     given = code_digest(secret, stored.phone_digest, code.strip())
-    if hmac.compare_digest(given, stored.code_digest) and stored.person_id is not None:
+    if hmac.compare_digest(given, stored.code_digest) and (
+        stored.person_id is not None or not for_a_person
+    ):
         return replace(stored, used=True), Outcome.ACCEPTED
     tried = replace(stored, tries=stored.tries + 1)
     return tried, (Outcome.LOCKED if tried.locked else Outcome.WRONG)

@@ -1,5 +1,6 @@
-"""Rate limits on asking for and trying sign-in codes, per phone number and per client
-address, in fixed windows.
+"""Rate limits on asking for and trying codes (to sign in, or a resident's to verify their
+number) and on residents' reports, per phone number and per client address, in fixed
+windows.
 
 A window is one small counter document keyed by the limit, who it counts and the window's
 start (`<limit>:<who>:<start>`), read and changed by `_id` under its lease: nothing grows
@@ -34,3 +35,14 @@ CODES_PER_ADDRESS = Limit("codes-address", 30, 3600)
 # Codes tried from one address, across numbers: five tries per code stop guessing one
 # number; this stops walking through many
 TRIES_PER_ADDRESS = Limit("tries-address", 50, 3600)
+
+# A resident's scan-to-report page (app/residents_report.py). Its codes to a number count
+# in CODES_PER_PHONE with the sign-in codes: whichever page asks, a number's owner gets at
+# most five texts an hour. Per address the residents' pages count apart from the staff's
+# (a community centre's Wi-Fi is no staff desk, and neither should lock the other out).
+REPORT_CODES_PER_ADDRESS = Limit("report-codes-address", 30, 3600)
+REPORT_TRIES_PER_ADDRESS = Limit("report-tries-address", 50, 3600)
+# Reports made: a resident reports a few problems a day; a neighbourhood's shared address
+# a few dozen an hour
+REPORTS_PER_PHONE = Limit("reports-phone", 5, 86400)
+REPORTS_PER_ADDRESS = Limit("reports-address", 30, 3600)

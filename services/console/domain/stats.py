@@ -18,14 +18,16 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from lianxin.access.actors import CHANNELS
 from services.console.domain.queue import NotVisible
 from services.console.domain.sessions import Scope
 
 MAX_RANGE_DAYS = 366  # metrics' own limit (services/metrics/app/stats.py)
 # the reports the page reads, each also a CSV download through the console
 REPORTS = ("summary", "trend", "hotline", "evaluation")
-# a staff member's breakdowns of the community, from the summary
-BREAKDOWNS = ("by_grid", "by_team", "by_category")
+# a staff member's breakdowns of the community, from the summary (by channel: the app,
+# the hotline, a grid patrol, a resident's scan-to-report page, ...)
+BREAKDOWNS = ("by_grid", "by_team", "by_category", "by_channel")
 COUNTS = ("collected", "resolved")  # what the trend and the breakdowns draw
 RATES = frozenset({"resolution_rate", "on_time_rate", "satisfaction_rate", "first_time_rate",
                    "reopen_rate", "return_rate", "change"})  # fmt: skip
@@ -259,6 +261,11 @@ def category_names(categories: Iterable[Mapping[str, Any]], language: str) -> di
         for category in categories
         if category.get("name")
     }
+
+
+def channel_names(word: Callable[[str], str]) -> dict[str, str]:
+    """The intake channels by the words the board names them with (`board_channel_*`)."""
+    return {channel: word(f"board_channel_{channel}") for channel in CHANNELS}
 
 
 SHARED_LABELS = frozenset({"collected", "resolved"})  # the home page's words, the same here

@@ -16,6 +16,7 @@ from services.console.domain.queue import NotVisible
 from services.console.domain.stats import (
     StatsQuery,
     area_of,
+    channel_names,
     label_of,
     period_errors,
     shown_value,
@@ -50,7 +51,8 @@ class StatsPages(Pages):
         if not errors:
             desk = Desk.of(self.parts.services, session)
             since, until = query.get("since"), query.get("until")
-            shown = stats.statistics(desk, area, since, until, language)
+            channels = channel_names(lambda key: self.parts.labels.text(key, language))
+            shown = stats.statistics(desk, area, since, until, language, channels)
             self.parts.learn_zone(area.community_id, shown["summary"]["timezone"])
 
         def named(key: str) -> str:

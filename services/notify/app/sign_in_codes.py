@@ -4,36 +4,23 @@ Only a key with the `sign_in` scope (the console's) may ask, for a person of a c
 it covers (anyone else is as unknown as a person notify never heard of), and it names a
 person, never a number: notify sends to the person's own first SMS contact from its
 replica of roster's people, so the console's key cannot be used to text anyone else.
-The code is sent once, at once (it lives five minutes: the person asks for another rather
-than wait for a retry), and the delivery is kept like any other — state, attempt, masked
-address — except that the stored message holds the code masked, and no event is emitted
-(it is about no case). Nothing here logs the code.
+The code is sent once and kept masked, as every one-time code is (one_time_codes.py).
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
 from datetime import datetime
 
 from lianxin.access.actors import Actor
 from lianxin.privacy import mask_name
+from services.notify.app.one_time_codes import CodeMessage, send_once
 from services.notify.compose import Outbound
-from services.notify.domain.delivery import (
-    Contact,
-    Delivery,
-    DeliveryFailed,
-    Recipient,
-    delivery_id,
-)
+from services.notify.domain.delivery import Contact, Delivery, Recipient
 from services.notify.domain.messages import Message
 from services.notify.domain.people import Person
 from services.notify.store import NotifyStore
 
-log = logging.getLogger(__name__)
-
 KIND = "sign_in_code"
-MASK = "******"
 
 
 class NoSmsNumber(Exception):
@@ -67,30 +54,10 @@ def send_code(
     number = _sms_number(person)
     if person is None or not person.active or number is None or not actor.sees(person.community_id):
         raise NoSmsNumber(f"No SMS number for person {person_id}.")
-    contact = Contact("sms", number)
     recipient = Recipient("person", person_id, mask_name(person.display_name))
-    delivery = Delivery(
-        id=delivery_id(f"sign-in:{uuid.uuid4()}", recipient, contact),  # each code its own
-        cause_id="sign-in",
-        kind=KIND,
-        recipient=recipient,
-        contact=contact,
-        message=message(MASK).to_dict(),  # what is kept; the code goes only to the channel
-        created_at=now,
-        community_id=person.community_id,
-        urgent=True,
-    )
-    try:
-        response = outbound.channels.send(delivery, message(code))
-    except Exception as exc:  # one attempt only: the person asks for another code
-        error = outbound.redact(str(exc)) if isinstance(exc, DeliveryFailed) else type(exc).__name__
-        log.warning("sign-in code delivery %s failed: %s", delivery.id, error)
-        sent = delivery.failed(now, error, outbound.back_off, permanent=True)
-    else:
-        sent = delivery.succeeded(now, outbound.redact(response))
-    with store.deliveries.change(sent.id) as change:
-        change.save(sent)
-    return sent
+    sms = CodeMessage(KIND, "sign-in", recipient, Contact("sms", number), person.community_id,
+                      message)  # fmt: skip
+    return send_once(store, outbound, sms, code, now)
 
 
 def _sms_number(person: Person | None) -> str | None:

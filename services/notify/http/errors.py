@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lianxin.http.entrypoint import route
 from services.notify.app.sign_in_codes import NoSmsNumber
+from services.notify.app.verification_codes import TooManyCodes, UnknownCommunity
 from services.notify.domain.delivery import DeliveryNotFound, NotDead
 from services.notify.domain.links import (
     CasesUnavailable,
@@ -29,5 +30,7 @@ ERRORS = {
     NotPossible: (409, "not_possible"),
     CasesUnavailable: (503, "cases_unavailable"),
     NoSmsNumber: (404, "not_found"),
+    UnknownCommunity: (404, "not_found"),
+    TooManyCodes: (429, "too_many_codes"),
 }
 http = route(ERRORS)

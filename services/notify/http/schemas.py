@@ -137,3 +137,15 @@ class SignInCodeSchema(Schema):
 
     person_id = fields.String(required=True, validate=SLUG)
     code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class VerificationCodeSchema(Schema):
+    """The console's scan-to-report page asks for a resident's verification code to be
+    texted to the number they gave."""
+
+    community_id = fields.String(required=True, validate=SLUG)
+    phone = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^1[3-9]\d{9}$", error="An 11-digit mainland mobile number."),
+    )
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))

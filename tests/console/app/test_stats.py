@@ -13,7 +13,7 @@ from services.console.app.desk import Desk
 from services.console.domain import sessions
 from services.console.domain.queue import NotVisible
 from services.console.domain.sessions import Scope
-from services.console.domain.stats import area_of
+from services.console.domain.stats import BREAKDOWNS, area_of
 
 BRIEF = {"collected": 1, "resolved": 0}
 
@@ -28,7 +28,7 @@ class Metrics:
         self.asked.append((report, query))
         return {
             "summary": {"from": "2026-03-04", "to": "2026-04-02", "timezone": "Asia/Shanghai",
-                        **{name: {"g": BRIEF} for name in ("by_grid", "by_team", "by_category")}},
+                        **{name: {"g": BRIEF} for name in BREAKDOWNS}},
             "trend": {"periods": []},
             "hotline": {"months": []},
             "evaluation": {"formula": {"weights": {}}, "units": [{"unit": "g1"}, {"unit": "g2"}],
@@ -53,17 +53,19 @@ def desk(metrics: Metrics, grids: frozenset[str] | None) -> Desk:
 def test_every_report_is_asked_and_the_evaluation_is_of_the_quarter_the_period_ends_in():
     metrics = Metrics()
     staff = area_of(Scope("c", None), None)
-    shown = stats.statistics(desk(metrics, None), staff, None, date(2026, 4, 2), "en")
+    shown = stats.statistics(desk(metrics, None), staff, None, date(2026, 4, 2), "en",
+                             {"g": "by scanning"})  # fmt: skip
     asked = dict(metrics.asked)
     assert set(asked) == {"summary", "trend", "hotline", "evaluation", "categories"}
     assert asked["evaluation"] == {"community_id": "c", "of": "grid", "year": 2026, "quarter": 2}
     assert asked["trend"] == {"community_id": "c", "to": "2026-04-02", "interval": "day"}
     assert list(shown["charts"]) == [
         "chart-trend", "chart-hotline", "chart-evaluation",
-        "chart-by-grid", "chart-by-team", "chart-by-category",
+        "chart-by-grid", "chart-by-team", "chart-by-category", "chart-by-channel",
     ]  # fmt: skip
     assert shown["downloads"] == {"from": "2026-03-04", "to": "2026-04-02"}
     assert shown["charts"]["chart-by-category"].shown == ["a category"]
+    assert shown["charts"]["chart-by-channel"].shown == ["by scanning"]
 
 
 def test_without_a_last_day_metrics_chooses_the_period_and_its_quarter():

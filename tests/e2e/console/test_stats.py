@@ -13,6 +13,8 @@ import requests
 from playwright.sync_api import Page, expect
 from pymongo import MongoClient
 
+from services.console.compose import load_labels
+from services.console.domain.stats import channel_names
 from tests.conftest import RUN_ID
 from tests.e2e.conftest import admin_cli, helper_headers
 from tests.e2e.console.browser import (
@@ -28,6 +30,7 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.e2e
 
 GRID = "jingxiang-g1"  # GRID_WORKER's only grid
+CHANNEL_NAMES = channel_names(lambda key: load_labels().text(key, "zh"))  # as the board's
 # what stats.js drew: each chart's categories and series, from its ECharts instance
 DRAWN = """ids => ids.map(id => {
   const option = echarts.getInstanceByDom(document.getElementById(id)).getOption();
@@ -122,8 +125,8 @@ def test_every_chart_and_table_shows_the_metrics_apis_numbers(page, console, sms
     page.get_by_label("结束日期").fill(period["to"])
     page.get_by_role("button", name="查看").click()
     expect(page.locator("#stats-zone")).to_have_text(summary["timezone"])
-    charts = ["chart-trend", "chart-hotline", "chart-evaluation",
-              "chart-by-grid", "chart-by-team", "chart-by-category"]  # fmt: skip
+    charts = ["chart-trend", "chart-hotline", "chart-evaluation", "chart-by-grid",
+              "chart-by-team", "chart-by-category", "chart-by-channel"]  # fmt: skip
     rendered(page, charts)
     drawn = {chart["id"]: chart for chart in page.evaluate(DRAWN, charts)}
 
@@ -144,8 +147,9 @@ def test_every_chart_and_table_shows_the_metrics_apis_numbers(page, console, sms
     grids = {unit["unit"]: unit["name"] for unit in units}
     assert drawn["chart-evaluation"]["categories"] == [unit["name"] for unit in units]
     assert drawn["chart-evaluation"]["series"][0]["data"] == [unit["score"] for unit in units]
-    names = {"by_grid": grids, "by_team": {}, "by_category": category_names(console_stack)}
-    for name in ("by_grid", "by_team", "by_category"):
+    names = {"by_grid": grids, "by_team": {}, "by_category": category_names(console_stack),
+             "by_channel": CHANNEL_NAMES}  # fmt: skip
+    for name in ("by_grid", "by_team", "by_category", "by_channel"):
         chart = drawn[f"chart-{name.replace('_', '-')}"]
         assert chart["categories"] == [names[name].get(key, key) for key in summary[name]]
         assert [s["data"] for s in chart["series"]] == [
