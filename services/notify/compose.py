@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from marshmallow import ValidationError
 
+from lianxin.access.case_pages import CasePageLinks
 from lianxin.backoff import BackOff
 from lianxin.config import Settings
 from lianxin.store.repository import StoreContext
@@ -56,6 +57,7 @@ class Outbound:
     accept_link_hours: float
     secrets: tuple[str, ...]
     console_url: str  # where a group is told staff act on a case (Message.for_group)
+    case_pages: CasePageLinks  # a person's link to their case's page in the console
 
     @cached_property
     def reach(self) -> Reachable:
@@ -82,6 +84,7 @@ def build_outbound(settings: NotifySettings) -> Outbound:
         accept_link_hours=settings.accept_link_hours,
         secrets=(*settings.secrets(), *routes.secrets()),
         console_url=settings.console_url,
+        case_pages=CasePageLinks(settings.link_secret),
     )
 
 

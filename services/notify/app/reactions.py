@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from lianxin.access.case_pages import CasePageLink
 from lianxin.bus.envelope import Envelope
 from services.notify.app import follows, replicas
 from services.notify.app.deliveries import Clock, create_delivery, dedupe
@@ -165,8 +166,9 @@ def _links(
 ) -> dict[str, str]:
     """Accept and decline links for the person a case is offered or assigned to, good
     until the offer expires (links.lifetimes), named after the delivery that carries them
-    (its page shows what it said); a rating link for the resident when the case is closed.
-    A group never gets them (pipeline.create)."""
+    (its page shows what it said), and the link to the case's page in the console (`page`,
+    lianxin.access.case_pages), good for NOTIFY_LINK_DAYS; a rating link for the resident
+    when the case is closed. A group never gets them (pipeline.create)."""
     if plan.template == "progress.closed":
         url = outbound.routes.community(payload["community_id"]).rating_url
         number = payload.get("number") or payload["case_id"]
@@ -180,10 +182,20 @@ def _links(
         timedelta(hours=outbound.accept_link_hours),
         timedelta(days=outbound.link_days),
     )
+    if not until:
+        return {}
     key = delivery_id(cause_id, plan.recipient, plan.chain[0])
+    page = CasePageLink(
+        plan.recipient.key, payload["case_id"], now, now + timedelta(days=outbound.link_days)
+    )
     return {
-        action: outbound.links.issue(key, payload["case_id"], action, plan.recipient.key, now, end)
-        for action, end in until.items()
+        **{
+            action: outbound.links.issue(
+                key, payload["case_id"], action, plan.recipient.key, now, end
+            )
+            for action, end in until.items()
+        },
+        "page": outbound.case_pages.url(outbound.console_url, page),
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from lianxin.access.case_pages import CasePageLinks
 from lianxin.backoff import BackOff
 from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
@@ -104,6 +105,7 @@ def outbound(receivers: dict[str, Receiver]) -> Outbound:
         accept_link_hours=2.0,
         secrets=(),
         console_url="https://console.example.cn",
+        case_pages=CasePageLinks("token-secret-0123456789abcdef"),
     )
 
 
