@@ -21,6 +21,7 @@ import requests
 TIMEOUT_SECONDS = 5.0
 # roster stores a person in about 16 ms on FerretDB (2,000 in 33 s): a 60 KiB file is ~450
 IMPORT_TIMEOUT_SECONDS = 60.0
+UPLOAD_TIMEOUT_SECONDS = 30.0  # nine photos of 10 MB, each decoded and re-encoded by cases
 TOKEN_MARGIN_SECONDS = 300  # mint a new token this long before the old one ends
 PERSON_HEADER = "X-Lianxin-Person"
 
@@ -288,6 +289,30 @@ class Services:
         copy of roster's registry, each with its grid): what triage may place a case in."""
         path = f"/v1/areas/{_segment(community_id)}"
         return self._call("GET", self.urls.cases, path, token)["areas"]
+
+    # -- the volunteer's cases --
+    # A person's own offers and cases, read with their token (roster and cases judge
+    # it), and the photos they upload for a step.
+
+    def person_offers(self, token: str, person_id: str) -> list[dict[str, Any]]:
+        """Roster's latest offers to the person (open, accepted, declined, lapsed)."""
+        path = f"/v1/people/{_segment(person_id)}/offers"
+        return self._call("GET", self.urls.roster, path, token)["offers"]
+
+    def person_open_cases(self, token: str, person_id: str) -> list[str]:
+        """The ids of the cases roster counts as the person's (offered by hand or taken)."""
+        path = f"/v1/people/{_segment(person_id)}/cases"
+        return self._call("GET", self.urls.roster, path, token)["open_cases"]
+
+    def upload_photos(
+        self, token: str, community: str, tag: str, contents: list[bytes]
+    ) -> list[dict[str, Any]]:
+        """Cases keeps each photo without its metadata, loose until a step names it
+        (`photo:<id>`): only this person through the console's key may name it."""
+        files = [("photo", (f"photo-{n}", content)) for n, content in enumerate(contents, 1)]
+        return self._call("POST", self.urls.cases, "/v1/photos", token,
+                          data={"community_id": community, "tag": tag}, files=files,
+                          timeout=UPLOAD_TIMEOUT_SECONDS)["photos"]  # fmt: skip
 
     # -- the wire --------------------------------------------------------------------------
 

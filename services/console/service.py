@@ -18,6 +18,7 @@ from services.console.http.board import BoardPages
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
+from services.console.http.my_cases import MyCasePages
 from services.console.http.registry import RegistryPages
 from services.console.http.rota import RotaPages
 from services.console.http.sign_in import SignInPages
@@ -33,6 +34,7 @@ class ConsoleService(
     RotaPages,
     HoursPages,
     StatsPages,
+    MyCasePages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

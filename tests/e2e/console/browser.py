@@ -11,6 +11,7 @@ of signing in itself use `sign_in`, which always asks for a new code.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,65 @@ def requests_case(stack: Stack, case_id: str) -> dict:
     return requests.get(
         f"{stack.url('cases')}/v1/cases/{case_id}", headers=helper_headers(stack), timeout=10
     ).json()
+
+
+# -- the volunteers' case pages (test_volunteer_cases.py) ------------------------------------
+# Two volunteers of the package's own, without quiet hours (the sample's volunteers keep
+# 22:30–06:30, which would hold their messages at night) and on no rota (nobody offers them
+# a case but staff assigning one): imported once per stack by `seed_volunteers`.
+VOLUNTEER = ("p-e2e-vol-1", "13807319901")
+VOLUNTEER_2 = ("p-e2e-vol-2", "13807319902")
+VOLUNTEERS = (VOLUNTEER, VOLUNTEER_2)
+PHONE_VIEWPORT = {"width": 375, "height": 667}
+MY_CASES = "我的案件"
+
+
+def seed_volunteers(stack: Stack, mongo_client, state_dir: Path) -> None:
+    """Import VOLUNTEERS as an operator would, then wait until the console and cases
+    know them (sign-in; assigning a case to them)."""
+    if getattr(stack, "volunteers_seeded", False):
+        return
+    rows = [
+        f"{person_id},{COMMUNITY},志愿者{n},{phone},volunteer,repair_crew,,jingxiang-g2,,"
+        f"sms:{phone},,,true"
+        for n, (person_id, phone) in enumerate(VOLUNTEERS, 1)
+    ]
+    header = ("id,community,name,phone,roles,teams,skills,home_grids,max_open_cases,contacts,"
+              "quiet_hours,household,active")  # fmt: skip
+    people = state_dir / "people.csv"
+    people.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    imported = admin_cli(stack, "roster", "import", str(people))
+    assert imported.returncode == 0, imported.stdout[-3000:] + imported.stderr[-3000:]
+    for service, collection in (("console", "people"), ("cases", "person_access")):
+        known = mongo_client[f"{stack.db_prefix}{service}"][collection]
+        for person_id, _ in VOLUNTEERS:
+            wait_until(
+                f"{service} to know {person_id}", partial(known.find_one, {"_id": person_id})
+            )
+    stack.volunteers_seeded = True
+
+
+def volunteer_signed_in(page: Page, console: str, sms: Sink, person=VOLUNTEER) -> None:
+    """A volunteer's session in this browser (kept per person, as `signed_in`): they land
+    on their own cases, not the staff's home page."""
+    kept = _sessions.get(person[0])
+    if kept:
+        page.context.add_cookies(kept)
+        page.goto(f"{console}/my")
+        if page.get_by_role("heading", name=MY_CASES).is_visible():
+            return
+        page.context.clear_cookies()
+    before = sent_so_far(sms)
+    ask_for_code(page, console, person[1])
+    page.get_by_label("短信验证码").fill(code_for(sms, person[1], before))
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("heading", name=MY_CASES)).to_be_visible()
+    _sessions[person[0]] = [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+
+
+def texts_to(sms: Sink, phone: str) -> list[str]:
+    """The SMS texts the phone received so far, oldest first."""
+    shown = f"to {mask_phone(phone)}:"
+    with sms.lock:
+        texts = [m["text"] for m in sms.messages if m["channel"] == "sms"]
+    return [text for text in texts if text.startswith(shown)]
