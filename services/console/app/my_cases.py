@@ -61,11 +61,14 @@ class LinkRefused(Exception):
 
 def my_cases(holder: Holder, now: datetime) -> dict[str, Any]:
     """The person's offers (with until when they may accept), the cases they hold (with
-    their resolve-by) and those they resolved lately: each case read by its id."""
-    offers = holder.services.person_offers(holder.token, holder.person_id)
-    held = holder.services.person_open_cases(holder.token, holder.person_id)
-    found = [holder.services.case(holder.token, case_id)
-             for case_id in rules.case_ids_to_read(offers, held, now)]  # fmt: skip
+    their resolve-by) and those they resolved lately (their hours name them): each case
+    read by its id."""
+    services, token, person_id = holder.services, holder.token, holder.person_id
+    offers = services.person_offers(token, person_id)
+    held = services.person_open_cases(token, person_id)
+    hours = services.person_hours(token, person_id)["entries"]  # oldest first
+    wanted = rules.case_ids_to_read(offers, held, hours, now)
+    found = [services.case(token, case_id) for case_id in wanted]
     return {
         **rules.grouped([case for case in found if case], holder.person_id),
         "offer_until": rules.offer_deadlines(offers),

@@ -88,18 +88,24 @@ def photo_ids(attachments: Iterable[str]) -> list[str]:
 
 
 def case_ids_to_read(
-    offers: Iterable[Mapping[str, Any]], open_cases: Iterable[str], now: datetime
+    offers: Iterable[Mapping[str, Any]],
+    open_cases: Iterable[str],
+    hours: Iterable[Mapping[str, Any]],
+    now: datetime,
 ) -> list[str]:
-    """The cases the list reads (each by id), in the order roster gave them: the open
-    offers, the cases the person holds, then the latest they accepted (they may be
-    resolved since), each once. Bounded by roster's answers (its latest offers, their cap)."""
+    """The cases the list reads (each by id): the open offers, the cases the person holds,
+    then the latest they were credited hours for or accepted from an offer (resolved
+    since, or about to be), each once. Bounded by roster's answers: its latest offers,
+    the person's caps, and RECENT_DONE of the rest."""
     open_offers = [
         offer["case_id"]
         for offer in offers
         if offer["state"] == OPEN_OFFER and instant(offer["expires_at"]) > now
     ]
+    credited = [entry["case_id"] for entry in reversed(list(hours)) if entry.get("case_id")]
     accepted = [offer["case_id"] for offer in offers if offer["state"] == "accepted"]
-    return list(dict.fromkeys([*open_offers, *open_cases, *accepted[:RECENT_DONE]]))
+    recent = list(dict.fromkeys([*credited, *accepted]))[:RECENT_DONE]
+    return list(dict.fromkeys([*open_offers, *open_cases, *recent]))
 
 
 def instant(text: str) -> datetime:

@@ -97,15 +97,16 @@ def _offer(case_id: str, state: str, expires: datetime = NOW + timedelta(minutes
     return {"case_id": case_id, "state": state, "expires_at": expires.isoformat()}
 
 
-def test_the_list_reads_open_offers_held_cases_and_the_latest_accepted_each_once():
+def test_the_list_reads_open_offers_held_cases_and_the_latest_done_each_once():
     offers = [
         _offer("c-open", "open"),
         _offer("c-lapsed", "open", NOW - timedelta(seconds=1)),
         _offer("c-declined", "declined"),
         *[_offer(f"c-acc-{n}", "accepted") for n in range(8)],
     ]
-    read = case_ids_to_read(offers, ["c-held", "c-acc-0"], NOW)
-    assert read == ["c-open", "c-held", "c-acc-0", "c-acc-1", "c-acc-2", "c-acc-3", "c-acc-4"]
+    hours = [{"case_id": "c-by-hand"}, {"case_id": None}, {"case_id": "c-acc-1"}]  # oldest first
+    read = case_ids_to_read(offers, ["c-held", "c-acc-0"], hours, NOW)
+    assert read == ["c-open", "c-held", "c-acc-0", "c-acc-1", "c-by-hand", "c-acc-2", "c-acc-3"]
 
 
 def test_the_list_groups_the_person_s_cases_and_drops_those_that_moved_on():
