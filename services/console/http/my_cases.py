@@ -39,7 +39,7 @@ from services.console.domain.timeline import said
 from services.console.http.cases import PHOTO_HEADERS, _messages
 from services.console.http.errors import CsrfRefused, PageNotFound
 from services.console.http.my_case_forms import ASSIGNEE_FORMS
-from services.console.http.pages import PERSONAL, Pages, page, redirect
+from services.console.http.pages import PERSONAL, Pages, cookie, page, redirect
 
 UPLOAD_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 64 * 1024  # nine photos and the form
 LINK_REFUSED_STATUS = {"invalid": 404, "expired": 410, "revoked": 403}
@@ -145,20 +145,36 @@ class MyCasePages(Pages):
         """The case as it stands, with what was just done or refused."""
         shown = my_cases.case_page(acting.holder, acting.case_id)
         done = request.args.get("done", "") if refusal is None else ""
-        return self.render(
+        return self.assignee_render(
             request,
+            acting,
             "my/case.html",
-            acting.session,
             status,
-            csrf_token=acting.form_token,
-            base=acting.path,
-            via_link=acting.session is None,
             refusal=refusal,
             done=done if done in ASSIGNEE_FORMS else None,
             said=said,
             max_photos=MAX_PHOTOS,
             **shown,
         )
+
+    def assignee_render(
+        self, request: Request, acting: Acting, template: str, status: int = 200, **context
+    ) -> tuple[int, Any, str]:
+        """One of the assignee's pages: its forms carry the acting token; through a link,
+        the language switch works as on the sign-in page (its double-submit cookie, which
+        opens nothing)."""
+        via_link = acting.session is None
+        language_token = None
+        if via_link:
+            language_token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
+        status, headers, html = self.render(
+            request, template, acting.session, status, csrf_token=language_token,
+            action_token=acting.form_token, base=acting.path, via_link=via_link, **context,
+        )  # fmt: skip
+        if language_token:
+            secure = self.parts.settings.secure_cookies
+            headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, language_token, secure, 3600)
+        return status, headers, html
 
     def assignee_action(self, request: Request, acting: Acting, action: str) -> Any:
         """One of the assignee's actions: first what it will do, then, confirmed, done."""
@@ -189,13 +205,7 @@ class MyCasePages(Pages):
             refusal = refusal_of(action, refused.status, refused.code, refused.state, named)
             return self.assignee_page(request, acting, refusal, refused.status)
         if action == "decline":  # the case is no longer theirs: its page would be 404
-            return self.render(
-                request,
-                "my/declined.html",
-                acting.session,
-                csrf_token=acting.form_token,
-                via_link=acting.session is None,
-            )
+            return self.assignee_render(request, acting, "my/declined.html")
         return redirect(f"{acting.path}?done={action}")
 
     def _confirmation(self, request, acting: Acting, action: str, body, contents, until):
@@ -205,13 +215,10 @@ class MyCasePages(Pages):
             uploaded = my_cases.upload_after_photos(acting.holder, acting.case_id, contents)
             body = {**body, "photos": " ".join([*body["photos"].split(), *uploaded])}
         case = acting.holder.case(acting.case_id)
-        return self.render(
+        return self.assignee_render(
             request,
+            acting,
             "my/confirm.html",
-            acting.session,
-            csrf_token=acting.form_token,
-            base=acting.path,
-            via_link=acting.session is None,
             case=case,
             action=action,
             form=body,

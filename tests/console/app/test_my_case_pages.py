@@ -114,7 +114,7 @@ def rendered(template: str, **context) -> str:
     """A page as the console renders it (StrictUndefined: a key cases' view lacks fails)."""
     return TEMPLATES.get_template(template).render(
         lang="zh", html_lang="zh-CN", other_lang="en", zone="Asia/Shanghai", session=None,
-        csrf_token="c", path="/", t=lambda key: LABELS.text(key, "zh"),
+        csrf_token="c", action_token="a", path="/", t=lambda key: LABELS.text(key, "zh"),
         term=lambda kind, value: LABELS.term(kind, value, "zh"), when=str, said=said,
         **context,
     )  # fmt: skip
