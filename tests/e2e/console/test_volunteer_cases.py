@@ -327,3 +327,28 @@ def test_a_private_case_shows_no_details_in_the_group_message_nor_to_another_vol
         timeout=10,
     )
     assert seen.status_code == 200 and "private-details-xyz" not in seen.text
+
+
+def test_more_time_is_asked_in_the_community_s_zone_and_a_time_too_early_is_refused_beside_it(
+    phone, console, sms, console_stack
+):
+    case = assigned(console_stack, "车棚里的事 more time")
+    cases_post(
+        console_stack, case["id"], "accept", {}, volunteer_headers(console_stack, VOLUNTEER[0])
+    )
+    phone.goto(link_for(sms, VOLUNTEER, case["number"]))
+    phone.get_by_label("延期至").fill("2020-01-01T09:00")  # before the resolve-by
+    phone.get_by_label("原因").fill("等物业配合")
+    phone.get_by_role("button", name="申请延期…").click()
+    expect(phone.locator("#confirm-until")).to_contain_text("2020-01-01 09:00 (Asia/Shanghai)")
+    phone.get_by_role("button", name="确认申请延期").click()
+    expect(phone.locator("#error-extension-until")).to_be_visible()  # cases refused it
+    assert requests_case(console_stack, case["id"])["extension"] is None
+    phone.get_by_label("延期至").fill("2099-01-01T09:00")
+    phone.get_by_label("原因").fill("等物业配合")
+    phone.get_by_role("button", name="申请延期…").click()
+    phone.get_by_role("button", name="确认申请延期").click()
+    expect(phone.locator("#done")).to_contain_text("延期申请已提交")
+    extension = requests_case(console_stack, case["id"])["extension"]
+    assert (extension["state"], extension["until"][:16]) == ("pending", "2099-01-01T01:00")
+    expect(phone.locator("#form-extension")).to_have_count(0)  # one request at a time
