@@ -37,6 +37,7 @@ from tests.e2e.console.browser import (
     volunteer_headers,
     volunteer_signed_in,
 )
+from tests.e2e.console.test_photos import uploaded
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -69,13 +70,17 @@ def cases_post(stack: Stack, case_id: str, action: str, body: dict, headers: dic
 
 
 def assigned(
-    stack: Stack, description: str, category: str = CATEGORY, escalated: bool = False
+    stack: Stack,
+    description: str,
+    category: str = CATEGORY,
+    escalated: bool = False,
+    attachments: list[str] | None = None,
 ) -> dict:
     """A report triaged (by cases' keywords, else by staff), offered on by roster or
     escalated for want of anyone on duty (or, `escalated`, by staff: the grid's group is
     told), then assigned by staff to VOLUNTEER: dispatched, theirs to accept (roster's own
     answer waited for, so that it cannot take the case back)."""
-    case = report(stack, description)
+    case = report(stack, description, attachments=attachments)
     if case["state"] == "reported":
         cases_post(stack, case["id"], "triage", {"category": category}, staff(stack))
 
@@ -119,7 +124,9 @@ def jpeg(width: int = 800, height: int = 600) -> bytes:
 def test_the_link_opens_the_case_and_the_volunteer_accepts_then_resolves_with_a_photo(
     phone, console, sms, console_stack
 ):
-    case = assigned(console_stack, "楼下一直有动静 link flow")
+    reported_photo = uploaded(console_stack, 640, 480)  # the resident's, with the report
+    case = assigned(console_stack, "楼下一直有动静 link flow",
+                    attachments=[reported_photo["reference"]])  # fmt: skip
     url = link_for(sms, VOLUNTEER, case["number"])
     before = requests_case(console_stack, case["id"])
     phone.goto(url)  # a scanner's GET, then the person's: nothing changes
@@ -158,7 +165,9 @@ def test_the_link_opens_the_case_and_the_volunteer_accepts_then_resolves_with_a_
     assert resolved["state"] == "resolved"
     [step] = [step for step in resolved["timeline"] if step["action"] == "resolve"]
     [photo] = step["attachments"]
-    assert photo.startswith("photo:") and resolved["attachments"] == []
+    assert photo.startswith("photo:") and resolved["attachments"] == [reported_photo["reference"]]
+    expect(phone.locator("#photos-before img")).to_have_count(1)
+    expect(phone.locator("#photos-before .badge")).to_have_text("处置前")
     after_photo = phone.locator("#photos-after img")
     expect(after_photo).to_have_count(1)
     expect(phone.locator("#photos-after .badge")).to_have_text("处置后")
