@@ -7,8 +7,9 @@ uploads its photos to cases, loose until named) and answers a page that says wha
 happen; the second, `confirmed`, acts with the form's own key, so a double submit acts
 once; it is answered by a redirect to the case's page (303). Bad input, or cases'
 refusal, answers the case's page again with the refusal beside its field: nothing
-changed. The link's pages set no cookie and start no session: their forms carry a token
-made from the link itself (domain/my_cases.py `link_form_token`).
+changed. The link's pages start no session (their one cookie is the sign-in page's
+double-submit token, for the language switch): the case's forms carry a token made from
+the link itself (domain/my_cases.py `link_form_token`).
 """
 
 from __future__ import annotations
