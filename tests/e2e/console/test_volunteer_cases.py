@@ -361,3 +361,11 @@ def test_more_time_is_asked_in_the_community_s_zone_and_a_time_too_early_is_refu
     extension = requests_case(console_stack, case["id"])["extension"]
     assert (extension["state"], extension["until"][:16]) == ("pending", "2099-01-01T01:00")
     expect(phone.locator("#form-extension")).to_have_count(0)  # one request at a time
+    # a file that is no photo: cases refuses it at upload, said beside the field
+    phone.get_by_label("处置情况").fill("已处理")
+    phone.get_by_label("处置后照片（可选）").set_input_files(
+        [{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo at all"}]
+    )
+    phone.get_by_role("button", name="办结…").click()
+    expect(phone.locator("#error-resolve-photo")).to_be_visible()
+    assert requests_case(console_stack, case["id"])["state"] == "accepted"
