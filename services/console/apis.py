@@ -24,7 +24,7 @@ import requests
 TIMEOUT_SECONDS = 5.0
 # roster stores a person in about 16 ms on FerretDB (2,000 in 33 s): a 60 KiB file is ~450
 IMPORT_TIMEOUT_SECONDS = 60.0
-UPLOAD_TIMEOUT_SECONDS = 30.0  # cases cleans and thumbnails each photo (about 1 s for 3 MB)
+UPLOAD_TIMEOUT_SECONDS = 30.0  # nine photos of 10 MB, each decoded and re-encoded by cases
 TOKEN_MARGIN_SECONDS = 300  # mint a new token this long before the old one ends
 PERSON_HEADER = "X-Lianxin-Person"
 
@@ -368,21 +368,36 @@ class Services:
             "community_id": community_id, "phone": phone, "code": code,
         })  # fmt: skip
 
-    def upload_photos(self, community_id: str, photos: list[bytes]) -> list[str]:
-        """cases keeps the photos (checked, without their metadata, with thumbnails) for the
-        report that will name them; their ids, in order."""
-        files = [("photo", (f"photo-{n}", data, "application/octet-stream"))
-                 for n, data in enumerate(photos, 1)]  # fmt: skip
-        answer = self._call("POST", self.urls.cases, "/v1/photos", None, files=files,
-                            data={"community_id": community_id, "tag": "report"},
-                            timeout=UPLOAD_TIMEOUT_SECONDS)  # fmt: skip
-        return [photo["id"] for photo in answer["photos"]]
-
     def report_case(self, body: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
         """cases' intake: the same key answers the case it made the first time."""
         headers = {"Idempotency-Key": idempotency_key}
         return self._call("POST", self.urls.cases, "/v1/cases", None, json=dict(body),
                           headers=headers)  # fmt: skip
+
+    # -- the volunteer's cases --
+    # A person's own offers and cases, read with their token (roster and cases judge
+    # it), and the photos they upload for a step.
+
+    def person_offers(self, token: str, person_id: str) -> list[dict[str, Any]]:
+        """Roster's latest offers to the person (open, accepted, declined, lapsed)."""
+        path = f"/v1/people/{_segment(person_id)}/offers"
+        return self._call("GET", self.urls.roster, path, token)["offers"]
+
+    def person_open_cases(self, token: str, person_id: str) -> list[str]:
+        """The ids of the cases roster counts as the person's (offered by hand or taken)."""
+        path = f"/v1/people/{_segment(person_id)}/cases"
+        return self._call("GET", self.urls.roster, path, token)["open_cases"]
+
+    def upload_photos(
+        self, token: str | None, community: str, tag: str, contents: list[bytes]
+    ) -> list[dict[str, Any]]:
+        """Cases keeps each photo without its metadata (checked, with a thumbnail), loose
+        until a report or step names it (`photo:<id>`): only this key — and this person,
+        with a token — may name it. A resident's report uploads with no token."""
+        files = [("photo", (f"photo-{n}", content)) for n, content in enumerate(contents, 1)]
+        return self._call("POST", self.urls.cases, "/v1/photos", token,
+                          data={"community_id": community, "tag": tag}, files=files,
+                          timeout=UPLOAD_TIMEOUT_SECONDS)["photos"]  # fmt: skip
 
     # -- the wire --------------------------------------------------------------------------
 

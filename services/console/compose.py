@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from lianxin.config import Settings
+from lianxin.access.case_pages import CasePageLinks
+from lianxin.config import DEV_TOKEN_SECRET, Settings
 from lianxin.store.repository import StoreContext
 from services.console.apis import ApiUrls, Services
 from services.console.app.board import BoardMirror
@@ -36,6 +37,7 @@ DEV_CONSOLE_SECRET = "dev-only-console-secret"
 @dataclass(frozen=True)
 class ConsoleSettings:
     secret: str  # keys the digests of phone numbers and codes (CONSOLE_SECRET)
+    token_secret: str  # the services' (TOKEN_SECRET): reads the links to a case's page
     api_key: str  # the console's own key (CONSOLE_API_KEY)
     residents_key: str  # the public pages' key (CONSOLE_RESIDENTS_KEY): reporting alone
     urls: ApiUrls
@@ -48,6 +50,7 @@ class ConsoleSettings:
             secret=settings.secret(
                 "CONSOLE_SECRET", str(config.get("CONSOLE_SECRET") or ""), DEV_CONSOLE_SECRET
             ),
+            token_secret=settings.secret("TOKEN_SECRET", settings.token_secret, DEV_TOKEN_SECRET),
             api_key=str(config.get("CONSOLE_API_KEY") or ""),
             residents_key=str(config.get("CONSOLE_RESIDENTS_KEY") or ""),
             urls=ApiUrls(
@@ -76,6 +79,7 @@ class Parts:
     labels: Labels
     templates: Environment
     board: BoardMirror  # this process's copy of the case board's rows
+    case_pages: CasePageLinks  # the signed links from messages to a person's case page
     zones: dict[str, ZoneInfo] = field(default_factory=dict)  # as metrics last named them
     report_pages: ReportPages = field(default_factory=ReportPages)  # the public pages' reads
 
@@ -127,4 +131,5 @@ def build(context: StoreContext) -> Parts:
         labels=load_labels(),
         templates=template_environment(),
         board=BoardMirror(store),
+        case_pages=CasePageLinks(settings.token_secret),
     )

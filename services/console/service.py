@@ -18,6 +18,7 @@ from services.console.http.board import BoardPages
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
+from services.console.http.my_cases import MyCasePages
 from services.console.http.my_duty import MyDutyPages
 from services.console.http.registry import RegistryPages
 from services.console.http.report_poster import ReportPosterPages
@@ -41,6 +42,7 @@ class ConsoleService(
     ResidentProgressPages,
     ResidentsReportPages,
     ReportPosterPages,
+    MyCasePages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from marshmallow import ValidationError
 
+from lianxin.access.case_pages import CasePageLinks
 from lianxin.access.progress_links import ProgressLinks
 from lianxin.backoff import BackOff
 from lianxin.config import Settings
@@ -58,7 +59,8 @@ class Outbound:
     accept_link_hours: float
     secrets: tuple[str, ...]
     console_url: str  # where a group is told staff act on a case (Message.for_group),
-    # and where a resident follows their case (the progress page, `/r/<token>`)
+    # a person opens their case (`/v/<token>`) and a resident follows theirs (`/r/<token>`)
+    case_pages: CasePageLinks  # a person's link to their case's page in the console
 
     @cached_property
     def reach(self) -> Reachable:
@@ -86,6 +88,7 @@ def build_outbound(settings: NotifySettings) -> Outbound:
         accept_link_hours=settings.accept_link_hours,
         secrets=(*settings.secrets(), *routes.secrets()),
         console_url=settings.console_url,
+        case_pages=CasePageLinks(settings.link_secret),
     )
 
 

@@ -46,7 +46,8 @@ def test_a_dispatch_reaches_the_volunteer_by_sms_with_the_case_in_words(
     text = sms.json["text"]
     assert sms.json["to"] == "13912345678"
     assert event["payload"]["number"] in text and "楼道灯坏" in text and "5栋2单元" in text
-    assert "/v1/links/" in text, "the SMS carries the accept link"
+    assert "/v/" in text and "/v1/links/" not in text, "its one link: the case's page"
+    assert "/v1/links/" in str(delivery["message"]["links"]), "the accept link is the e-mail's"
     assert "13812345678" not in str(delivery), "a phone number in the description is masked"
     body = delivery["message"]["text"]
     assert "第一网格（1–16栋）" in body and scenario.grids[0] not in body

@@ -330,6 +330,6 @@ def test_no_action_link_is_posted_to_a_group_which_is_told_where_to_act(
     number = event["payload"]["number"]
     [posted] = [r for r in peer.received(path) if number in r.body.decode()]
     body = posted.body.decode()
-    assert "/v1/links/" not in body
+    assert "/v1/links/" not in body and "/v/" not in body  # nor the case page's link
     assert "只发给本人" in body and "Lianxin console" in body
     assert "/v1/links/" not in str(told["message"])

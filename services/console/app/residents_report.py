@@ -215,7 +215,8 @@ def send_report(
     if earlier is not None:
         return _same_community(earlier, community_id)
     try:
-        photo_ids = residents.upload_photos(community_id, photos) if photos else []
+        kept = residents.upload_photos(None, community_id, "report", photos) if photos else []
+        photo_ids = [photo["id"] for photo in kept]
         body = case_body(community_id, form.draft, phone, photo_ids)
         case = residents.report_case(body, idempotency_key=f"scan-{form.form_key}")
     except ApiError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from lianxin.access.case_pages import CasePageLink
 from lianxin.bus.envelope import Envelope
 from services.notify.app import follows, replicas
 from services.notify.app.deliveries import Clock, create_delivery, dedupe
@@ -165,10 +166,11 @@ def _links(
 ) -> dict[str, str]:
     """Accept and decline links for the person a case is offered or assigned to, good
     until the offer expires (links.lifetimes), named after the delivery that carries them
-    (its page shows what it said); for a resident, the link to their case's progress page
-    in the console, naming the case they reported (this one, or a duplicate merged into
-    it): where they follow it and, once it is closed, rate it. A group never gets them
-    (pipeline.create)."""
+    (its page shows what it said), and the link to the case's page in the console (`page`,
+    lianxin.access.case_pages), good for NOTIFY_LINK_DAYS; for a resident, the link to their
+    case's progress page in the console, naming the case they reported (this one, or a
+    duplicate merged into it): where they follow it and, once it is closed, rate it. A group
+    never gets them (pipeline.create)."""
     if plan.recipient.kind == "resident":
         reported = plan.recipient.key
         url = outbound.progress_links.url(outbound.console_url, payload["case_id"], reported, now)
@@ -182,10 +184,20 @@ def _links(
         timedelta(hours=outbound.accept_link_hours),
         timedelta(days=outbound.link_days),
     )
+    if not until:
+        return {}
     key = delivery_id(cause_id, plan.recipient, plan.chain[0])
+    page = CasePageLink(
+        plan.recipient.key, payload["case_id"], now, now + timedelta(days=outbound.link_days)
+    )
     return {
-        action: outbound.links.issue(key, payload["case_id"], action, plan.recipient.key, now, end)
-        for action, end in until.items()
+        **{
+            action: outbound.links.issue(
+                key, payload["case_id"], action, plan.recipient.key, now, end
+            )
+            for action, end in until.items()
+        },
+        "page": outbound.case_pages.url(outbound.console_url, page),
     }
 
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from lianxin.access.case_pages import LINK_PATH as CASE_PAGE_PATH
 from lianxin.privacy import mask_phone
 from lianxin.store.documents import document_of
 from services.notify.domain.links import LINK_PATH
@@ -29,7 +30,8 @@ TEMPLATES = Path(__file__).parents[1] / "data" / "templates"  # compose.py check
 SECTIONS = ("subject", "zh", "en", "short")
 SEPARATOR = "\x1f"  # between the sections base.j2 renders; never in a message
 LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-ACTION_URL = re.compile(r"\S*" + re.escape(LINK_PATH) + r"\S*")
+# a person's own links: notify's action links and the console's case page (never a group's)
+ACTION_URL = re.compile(rf"\S*(?:{re.escape(LINK_PATH)}|{re.escape(CASE_PAGE_PATH)})\S*")
 GROUP_NOTICE = (
     "处理方式：接单、处置等操作链接只发给本人，不在群内发送。"
     "请本人查看个人短信或邮件中的链接，或由工作人员在连心工作台处理。",
@@ -154,6 +156,7 @@ LINK_LABELS = {
     "decline": ("拒单", "Decline"),
     "resolve": ("已处置", "Mark resolved"),
     "progress": ("查看进展与评价", "Progress and rating"),
+    "page": ("查看并处理", "Open the case"),
 }
 
 

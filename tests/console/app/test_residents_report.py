@@ -50,9 +50,10 @@ class Residents:
             raise self.refuse_codes
         self.codes.append((community_id, phone, code))
 
-    def upload_photos(self, community_id, photos):
+    def upload_photos(self, token, community_id, tag, photos):
+        assert token is None and tag == "report"  # a resident has no account
         self.uploads.append(photos)
-        return [f"ph_{len(self.uploads)}_{n}" for n in range(len(photos))]
+        return [{"id": f"ph_{len(self.uploads)}_{n}"} for n in range(len(photos))]
 
     def report_case(self, body, idempotency_key) -> dict[str, Any]:
         if self.refuse_report is not None:

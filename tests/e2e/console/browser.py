@@ -11,6 +11,7 @@ of signing in itself use `sign_in`, which always asks for a new code.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,44 @@ def requests_case(stack: Stack, case_id: str) -> dict:
 # a volunteer's duty and hours (test_volunteer_duty.py): a green vest of grid 3, with a household
 VOLUNTEER_DUTY = ("p-g3-green-1", "13807310567")
 VOLUNTEER_DUTY_HOUSEHOLD = "jingxiang-b42-u1-201"
+# -- the volunteers' case pages (test_volunteer_cases.py) ------------------------------------
+# Two volunteers of the package's own, without quiet hours (the sample's volunteers keep
+# 22:30–06:30, which would hold their messages at night) and on no rota (nobody offers them
+# a case but staff assigning one): imported once per stack by `seed_volunteers`.
+VOLUNTEER = ("p-e2e-vol-1", "13807319901")
+VOLUNTEER_2 = ("p-e2e-vol-2", "13807319902")
+VOLUNTEERS = (VOLUNTEER, VOLUNTEER_2)
+PHONE_VIEWPORT = {"width": 375, "height": 667}
+
+
+def seed_volunteers(stack: Stack, mongo_client, state_dir: Path) -> None:
+    """Import VOLUNTEERS as an operator would, then wait until the console and cases
+    know them (sign-in; assigning a case to them)."""
+    if getattr(stack, "volunteers_seeded", False):
+        return
+    rows = [
+        f"{person_id},{COMMUNITY},志愿者{n},{phone},volunteer,repair_crew,,jingxiang-g2,,"
+        f"sms:{phone},,,true"
+        for n, (person_id, phone) in enumerate(VOLUNTEERS, 1)
+    ]
+    header = ("id,community,name,phone,roles,teams,skills,home_grids,max_open_cases,contacts,"
+              "quiet_hours,household,active")  # fmt: skip
+    people = state_dir / "people.csv"
+    people.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    imported = admin_cli(stack, "roster", "import", str(people))
+    assert imported.returncode == 0, imported.stdout[-3000:] + imported.stderr[-3000:]
+    for service, collection in (("console", "people"), ("cases", "person_access")):
+        known = mongo_client[f"{stack.db_prefix}{service}"][collection]
+        for person_id, _ in VOLUNTEERS:
+            wait_until(
+                f"{service} to know {person_id}", partial(known.find_one, {"_id": person_id})
+            )
+    stack.volunteers_seeded = True
+
+
+def texts_to(sms: Sink, phone: str) -> list[str]:
+    """The SMS texts the phone received so far, oldest first."""
+    shown = f"to {mask_phone(phone)}:"
+    with sms.lock:
+        texts = [m["text"] for m in sms.messages if m["channel"] == "sms"]
+    return [text for text in texts if text.startswith(shown)]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from lianxin.access.case_pages import CasePageLinks
 from lianxin.access.progress_links import ProgressLinks
 from lianxin.backoff import BackOff
 from lianxin.bus.deadlines import Deadline
@@ -106,6 +107,7 @@ def outbound(receivers: dict[str, Receiver]) -> Outbound:
         accept_link_hours=2.0,
         secrets=(),
         console_url="https://console.example.cn",
+        case_pages=CasePageLinks("token-secret-0123456789abcdef"),
     )
 
 

@@ -4,8 +4,12 @@ nothing twice. On the in-memory store."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from lianxin.access.case_pages import CasePageLinks
 from lianxin.access.progress_links import ProgressLinks
 from services.notify.app import reactions, replicas
+from services.notify.domain.messages import Message
 from tests.notify.app.conftest import (
     COMMUNITY,
     GRID,
@@ -21,7 +25,7 @@ def add(store, envelope) -> None:
     replicas.apply_person(store, envelope.payload)
 
 
-def test_a_dispatch_reaches_the_volunteer_by_their_first_channel_with_accept_and_decline_links(
+def test_a_dispatch_reaches_the_volunteer_by_their_first_channel_with_its_links(
     store, outbound, receivers, now
 ):
     add(store, person_changed("p-1", [("sms", "13912345678"), ("email", "a@b.cn")]))
@@ -29,9 +33,33 @@ def test_a_dispatch_reaches_the_volunteer_by_their_first_channel_with_accept_and
     [(delivery, message, target)] = receivers["sms"].sent
     assert (delivery.recipient.key, target.address) == ("p-1", "13912345678")
     assert store.deliveries.get(delivery.id).state == "sent"
-    assert sorted(message.links) == ["accept", "decline"]
+    assert sorted(message.links) == ["accept", "decline", "page"]
     assert [c.channel for c in delivery.fallbacks] == ["email", "wecom"], "then the grid's group"
     assert "楼道灯坏" in message.text, "the category in words"
+
+
+def test_the_case_page_link_names_the_person_and_the_case_and_is_the_sms_s_one_link(
+    store, outbound, receivers, now
+):
+    """The SMS stays short: one link, to the case's page in the console, which the console
+    reads with the services' token secret (lianxin.access.case_pages)."""
+    add(store, person_changed("p-1", [("sms", "13912345678")]))
+    reactions.on_case_event(store, outbound, dispatched("p-1"), now)
+    [(_, message, _)] = receivers["sms"].sent
+    page = message.links["page"]
+    assert page.startswith("https://console.example.cn/v/")
+    link = CasePageLinks("token-secret-0123456789abcdef").read(page.rsplit("/", 1)[-1], now())
+    assert (link.person_id, link.case_id, link.issued_at) == ("p-1", "LX-1", now())
+    assert link.expires_at == now() + timedelta(days=outbound.link_days)
+    assert page in message.short and message.links["accept"] not in message.short
+    assert page in message.text, "the Chinese and English texts name it too"
+
+
+def test_a_group_s_copy_of_a_person_s_message_carries_no_case_page_link():
+    mine = Message("s", "text https://c.example.cn/v/abc.def", "<p>x</p>", "s https://c.example.cn/v/abc",
+                   {"page": "https://c.example.cn/v/abc"})  # fmt: skip
+    theirs = mine.for_group("https://c.example.cn/cases/LX-1")
+    assert "/v/" not in theirs.text + theirs.short and theirs.links == {}
 
 
 def test_a_redelivered_event_sends_nothing_twice(store, outbound, receivers, now):
@@ -192,4 +220,4 @@ def test_the_assignee_still_gets_a_private_cases_details_on_their_own_channel(
     reactions.on_case_event(store, outbound, dispatched("p-1", **PRIVATE), now)
     [(_, message, target)] = receivers["sms"].sent
     assert target.address == "13912345678" and "家庭纠纷" in message.text
-    assert sorted(message.links) == ["accept", "decline"]
+    assert sorted(message.links) == ["accept", "decline", "page"]
