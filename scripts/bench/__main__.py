@@ -671,6 +671,7 @@ def targets(result: dict[str, Any], params: dict[str, Any]) -> list[dict[str, An
     board = result.get("console") or {}
     board_p95 = (board.get("board_first_page") or {}).get("p95_ms")
     case_p95 = (board.get("case_page") or {}).get("p95_ms")
+    volunteer_p95 = (board.get("volunteer_case_page") or {}).get("p95_ms")
     round_trips = board.get("sign_in_round_trips")
     photos = board.get("photos") or {}
     upload_p95 = (photos.get("upload_to_stored_thumbnail") or {}).get("p95_ms")
@@ -721,6 +722,11 @@ def targets(result: dict[str, Any], params: dict[str, Any]) -> list[dict[str, An
             "target": "case page p95 ≤ 300 ms",
             "value": case_p95,
             "met": check(case_p95, lambda v: v <= 300),
+        },
+        {
+            "target": "a volunteer's case page (from their message's link) p95 ≤ 200 ms",
+            "value": volunteer_p95,
+            "met": check(volunteer_p95, lambda v: v <= 200),
         },
         {
             "target": "sign-in to the home page ≤ 3 browser round trips",

@@ -40,6 +40,7 @@ from typing import Any
 import requests
 from pymongo import MongoClient
 
+from lianxin.access.case_pages import CasePageLink, CasePageLinks
 from lianxin.privacy import mask_phone
 from scripts.bench import harness, photos, report
 from scripts.bench.workload import Workload
@@ -104,6 +105,9 @@ def run_console_phase(
             filtered = _sample(samples, lambda _: _get(browser, f"{base}/cases", FILTERED))
             case = _sample(samples, lambda i: _get(browser, f"{base}/cases/{real[i % live]}"))
             home = _sample(samples, lambda _: _get(browser, f"{base}/"))
+            links = volunteer_links(console_db.client[f"{isolation.db_prefix}cases"], real, base)
+            phone = requests.Session()  # no session cookie: the link is the credential
+            volunteer = _sample(samples, lambda i: _get(phone, links[i % len(links)]))
         rows = console_db["board_rows"].estimated_document_count()
         cases_db = client[f"{isolation.db_prefix}cases"]
         stored = photos.measure_photos(
@@ -119,6 +123,7 @@ def run_console_phase(
         "board_filtered_page": report.latency(filtered) | {"filter": FILTERED},
         "case_page": report.latency(case),
         "home_page": report.latency(home),
+        "volunteer_case_page": report.latency(volunteer) | {"cases": len(links)},
         "sign_in_round_trips": round_trips,
         "photos": stored,
     }
@@ -128,6 +133,25 @@ def run_console_phase(
         f"{figures['case_page']['p95_ms']} ms at {rows} cases"
     )
     return figures
+
+
+def volunteer_links(cases_db, case_ids: list[str], base: str) -> list[str]:
+    """The links to their case's page that the volunteers the reported cases were offered
+    to would find in their SMS (the bench's people keep quiet hours, so the links are made
+    here as notify makes them, with the services' token secret): the page a volunteer opens
+    on their phone, without a session. Waits until roster has offered one at least."""
+    links = CasePageLinks(harness.TOKEN_SECRET)
+
+    def offered() -> list[str]:
+        now = datetime.now(UTC)
+        cases = (cases_db["cases"].find_one({"_id": case_id}) or {} for case_id in case_ids)
+        return [
+            links.url(base, CasePageLink(case["assignee"], case["_id"], now, now + timedelta(1)))
+            for case in cases
+            if case.get("assignee")
+        ]
+
+    return _wait("a reported case offered to a volunteer", offered, 60)
 
 
 def fill_board(rows, count: int, seed: int) -> int:

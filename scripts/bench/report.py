@@ -331,7 +331,9 @@ def _console_table(console, figures) -> None:
     )
     for column in ("page", "n", "p50", "p95", "max"):
         table.add_column(column, justify="left" if column == "page" else "right")
-    for name in ("board_first_page", "board_filtered_page", "case_page", "home_page"):
+    pages = ("board_first_page", "board_filtered_page", "case_page", "home_page",
+             "volunteer_case_page")  # fmt: skip
+    for name in (page for page in pages if page in figures):
         lat = figures[name]
         table.add_row(
             name.replace("_", " "), str(lat["n"]), f"{lat['p50_ms']} ms", f"{lat['p95_ms']} ms",

@@ -151,7 +151,9 @@ def test_the_console_phase_signs_in_and_times_every_page(tmp_path_factory):
     assert (
         console["cases_on_board"] >= console["written_as_rows"] + console["reported_through_cases"]
     )
-    for page in ("board_first_page", "board_filtered_page", "case_page", "home_page"):
+    pages = ("board_first_page", "board_filtered_page", "case_page", "home_page",
+             "volunteer_case_page")  # fmt: skip
+    for page in pages:
         assert console[page]["n"] == 5 and console[page]["p95_ms"] > 0
     assert console["sign_in_round_trips"] == 3  # the code form posted by htmx: no redirect
     photos = console["photos"]
