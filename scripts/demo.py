@@ -45,6 +45,8 @@ SAMPLE = "services/roster/data/jingxiang"
 SINK_URL = f"http://127.0.0.1:{SINK_PORT}"
 SMS_HINT = "make stop && make run  (a stack started before SMS went to the sink by default)"
 LINK = re.compile(r"https?://\S+/v1/links/\S+")
+CASE_PAGE = re.compile(r"https?://\S+?/v/[A-Za-z0-9_.-]+")  # a person's case page, in the console
+PROGRESS_PAGE = re.compile(r"https?://\S+?/r/[A-Za-z0-9_.-]+")  # a resident's progress page
 SETTLED = ("sent", "bundled", "dead")  # a delivery's states that do not change by themselves
 PROBES = {  # a cheap authenticated GET per service: anything but 401 means the key is known
     "cases": "/v1/categories",
@@ -126,6 +128,7 @@ class Tour:
     keys: dict[str, str] = field(default_factory=dict)
     opened: list[str] = field(default_factory=list)  # cases this run opened, still open
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    pages: dict[str, str] = field(default_factory=dict)  # the links messages carried, by whom
 
     def __post_init__(self) -> None:
         stack = self.stack
@@ -445,6 +448,10 @@ def volunteer_message(tour: Tour, case: dict) -> str | None:
         check = "gateway key sent" if received["verified"] else "[red]no gateway key[/]"
         say(f"{delivery['kind']} by SMS to {delivery['address']}: {check}")
         quote("SMS", received["text"])
+        if page := CASE_PAGE.search(received["text"]):
+            tour.pages["volunteer"] = page.group(0)
+            detail("its link opens the case's page in the console, without a password; opening")
+            detail("it changes nothing: accept, decline, resolve with photos are confirmed there")
         link = LINK.search(received["text"])
         return link.group(0) if link else None
     check = "signature verified" if received["verified"] else "[red]signature NOT verified[/]"
@@ -586,6 +593,8 @@ def resident_messages(tour: Tour, case: dict) -> None:
     for delivery in sorted(found, key=lambda d: d["created_at"]):
         if received := _received(tour, delivery):
             detail(escape(received["text"]))
+            if page := PROGRESS_PAGE.search(received["text"]):
+                tour.pages["resident"] = page.group(0)
 
 
 def timeline(tour: Tour, case: dict) -> None:
@@ -699,23 +708,37 @@ def where_things_are(tour: Tour, began: float) -> None:
     say(f"keys     {tour.state_file.relative_to(ROOT)}  [dim]python -m scripts.admin keys list[/]")
     say("Grafana :3000, Prometheus :9090, Mailpit :8025  [dim]with docker compose only[/]")
     say("make stop  [dim]stops the services; make infra-stop RabbitMQ and FerretDB too[/]")
-    name, phone = console_sign_in()
+    base = tour.stack.url("console")
+    name, phone = sample_person("staff")
     console.print(
-        f"[bold]The staff console:[/] {tour.stack.url('console')}/sign-in — sign in as {name} "
+        f"[bold]The staff console:[/] {base}/sign-in — sign in as {name} "
         f"with [bold]{phone}[/]; the SMS code shows in the sink, {SINK_URL}/messages"
     )
+    name, phone = sample_person("volunteer")
+    console.print(
+        f"[bold]A volunteer's pages[/] (on a phone): {base}/sign-in as {name} with "
+        f"[bold]{phone}[/] → 我的案件, 我的值班, 我的时长"
+    )
+    if "volunteer" in tour.pages:
+        say(f"the case's page from the volunteer's SMS: {tour.pages['volunteer']}")
+    console.print(
+        f"[bold]A resident's pages[/] (no account): {base}/r/report/{COMMUNITY} — 扫码反映, "
+        "scan to report (staff print its QR poster: 区域 → 打印扫码反映海报)"
+    )
+    if "resident" in tour.pages:
+        say(f"the progress page from the resident's SMS: {tour.pages['resident']}")
 
 
-def console_sign_in() -> tuple[str, str]:
-    """A staff member of the sample community to sign in to the console as: the first
-    `staff` in its people.csv with an SMS contact (their name masked, their number as the
+def sample_person(role: str) -> tuple[str, str]:
+    """A person of the sample community to sign in to the console as: the first with
+    `role` in its people.csv and an SMS contact (their name masked, their number as the
     sample file has it)."""
     with (ROOT / SAMPLE / "people.csv").open(encoding="utf-8", newline="") as rows:
         for row in csv.DictReader(rows):
             sms = [c.split(":", 1)[1] for c in row["contacts"].split(";") if c.startswith("sms:")]
-            if "staff" in row["roles"].split(";") and sms:
+            if role in row["roles"].split(";") and sms:
                 return mask_name(row["name"]), sms[0]
-    raise DemoError("the sample community has no staff member with an SMS number")
+    raise DemoError(f"the sample community has no {role} with an SMS number")
 
 
 def tour_of(tour: Tour, area: str) -> None:
