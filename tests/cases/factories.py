@@ -14,7 +14,6 @@ from services.cases.store import KeyExists, KeyNotFound
 
 TAXONOMY = load_taxonomy()
 AT = datetime(2026, 3, 6, 1, 30, tzinfo=UTC)
-SHARE = TAXONOMY.warning_share
 
 VOLUNTEER = By("p-repair-1", "api", person_id="p-repair-1", role="volunteer", key_id="k-app")
 STRANGER = By("p-repair-2", "api", person_id="p-repair-2", role="volunteer", key_id="k-app")
@@ -96,7 +95,7 @@ def report(
     located = areas.locate(community(), received.location)
     decided = TAXONOMY.triage(received.description, received.category, received.category_hint)
     outcome = intake.receive("LX-1", "JX-20260306-0001", received, located, decided, by, at)
-    return outcome.then(intake.triage(outcome.case, decided, SHARE, at))
+    return outcome.then(intake.triage(outcome.case, decided, TAXONOMY, at))
 
 
 def triaged(**fields) -> Case:

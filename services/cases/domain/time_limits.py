@@ -9,9 +9,11 @@ generation; a timer of an older generation finds nothing to do. Plain Python.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.cases.domain.case import Case, Timer
+from services.cases.domain.desk_calendar import DeskCalendar
 from services.cases.domain.triage import Limit
 
 TIMER = "case.time"  # one kind, one queue: its payload's `step` says warning or limit
@@ -20,15 +22,36 @@ AWAITING_ACCEPT = frozenset({"triaged", "dispatched", "declined", "escalated", "
 AWAITING_RESOLUTION = AWAITING_ACCEPT | {"accepted"}
 
 
+@dataclass(frozen=True)
+class Timing:
+    """A case's limits from a start: when it must be accepted and resolved, and when its
+    clock starts (the warnings are shares of the time from there)."""
+
+    accept_by: datetime
+    resolve_by: datetime
+    clock_start: datetime
+
+
 def limits(
-    start: datetime, limit: Limit, hotline_deadline: datetime | None
-) -> tuple[datetime, datetime]:
-    """accept-by and resolve-by. A hotline's own deadline wins when earlier, and a case is
-    never due to be accepted after it is due to be resolved."""
-    resolve_by = start + limit.resolve
+    start: datetime,
+    limit: Limit,
+    hotline_deadline: datetime | None,
+    desk: DeskCalendar | None = None,
+) -> Timing:
+    """The limits of a case starting at `start`. A desk's case runs on its calendar: due
+    to be accepted by the end of the desk's next session, its clock starting when that
+    session opens, and due to be resolved at the end of the session that closes once the
+    resolve limit has run from there. A hotline's own deadline wins when earlier, and a
+    case is never due to be accepted after it is due to be resolved."""
+    if desk is None:
+        clock_start, accept_by, resolve_by = start, start + limit.accept, start + limit.resolve
+    else:
+        session = desk.next_opening(start)
+        clock_start, accept_by = max(start, session.opens), session.closes
+        resolve_by = desk.closing_at_or_after(session.closes + limit.resolve)
     if hotline_deadline is not None and hotline_deadline < resolve_by:
         resolve_by = hotline_deadline
-    return min(start + limit.accept, resolve_by), resolve_by
+    return Timing(min(accept_by, resolve_by), resolve_by, min(clock_start, resolve_by))
 
 
 def awaiting(state: str, which: str) -> bool:
