@@ -263,6 +263,16 @@ class CaseWithdrawn(About):
     by = fields.String(required=True)
 
 
+class CaseAppointmentSet(About):
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    place = fields.String(required=True, metadata={"description": "masked"})
+    by = fields.String(required=True)
+    previous_starts_at = fields.AwareDateTime(
+        required=True, allow_none=True, metadata={"description": "the one it moves, if any"}
+    )
+
+
 class HotlineReply(Payload):
     """What the hotline must receive; notify calls its callback, signed."""
 
@@ -322,6 +332,7 @@ CASES = Contract(
         ("case.rejected", 1): CaseRejected(),
         ("case.merged", 1): CaseMerged(),
         ("case.withdrawn", 1): CaseWithdrawn(),
+        ("case.appointment_set", 1): CaseAppointmentSet(),
         ("hotline.reply", 1): HotlineReply(),
         ("apikey.changed", 1): KeyChanged(),
     },

@@ -14,6 +14,7 @@ from services.cases.store import KeyExists, KeyNotFound
 
 TAXONOMY = load_taxonomy()
 AT = datetime(2026, 3, 6, 1, 30, tzinfo=UTC)
+SHARE = TAXONOMY.warning_share
 
 VOLUNTEER = By("p-repair-1", "api", person_id="p-repair-1", role="volunteer", key_id="k-app")
 STRANGER = By("p-repair-2", "api", person_id="p-repair-2", role="volunteer", key_id="k-app")

@@ -201,6 +201,8 @@ class Case:
     timer_escalated: bool = False
     escalation: Mapping[str, Any] | None = None
     extension: Mapping[str, Any] | None = None
+    # a desk's appointment (domain/appointments.py): {starts_at, ends_at, place, by}
+    appointment: Mapping[str, Any] | None = None
     assignee: str | None = None
     assignee_name: str | None = None
     offer_id: str | None = None

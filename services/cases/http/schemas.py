@@ -180,6 +180,16 @@ class ExtensionRequestSchema(Schema):
     reason = _text(1000, required=True)
 
 
+class AppointmentSchema(Schema):
+    starts_at = Instant(
+        required=True, metadata={"description": "inside one of the desk's sessions, to come"}
+    )
+    minutes = fields.Integer(
+        load_default=60, strict=True, validate=validate.Range(min=15, max=240)
+    )
+    place = _text(200, load_default="", metadata={"description": "where the parties come"})
+
+
 class ExtensionDecisionSchema(Schema):
     approved = fields.Boolean(required=True)
     note = _text(1000)
@@ -246,6 +256,13 @@ class ExtensionView(Schema):
     state = fields.String(metadata={"enum": ["pending", "approved", "refused"]})
 
 
+class AppointmentView(Schema):
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    place = fields.String()
+    by = fields.String()
+
+
 class EscalationView(Schema):
     level = fields.String()
     step = fields.Integer(allow_none=True)
@@ -306,6 +323,11 @@ class CaseSchema(Schema):
     suspended = fields.Boolean()
     escalation = fields.Nested(EscalationView, allow_none=True)
     extension = fields.Nested(ExtensionView, allow_none=True)
+    appointment = fields.Nested(
+        AppointmentView,
+        allow_none=True,
+        metadata={"description": "a desk's case: when the parties come"},
+    )
     assignee = fields.String(allow_none=True)
     assignee_name = fields.String(allow_none=True)
     resolution = fields.String(allow_none=True)

@@ -34,6 +34,7 @@ WITHHELD = {  # what a private case's view shows of its details to whoever may n
     "resolution": None,
     "escalation": None,
     "extension": None,
+    "appointment": None,
 }
 
 
@@ -93,6 +94,11 @@ def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
         "suspended": case.suspended_since is not None,
         "escalation": _with_reason(case.escalation, text),
         "extension": _with_reason(case.extension, text),
+        "appointment": (
+            {**case.appointment, "place": text(case.appointment.get("place") or "")}
+            if case.appointment
+            else None
+        ),
         "assignee": case.assignee,
         "assignee_name": case.assignee_name,
         "resolution": text(case.resolution) if case.resolution else case.resolution,

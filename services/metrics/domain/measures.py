@@ -43,6 +43,7 @@ CASE_MEASURES: Mapping[str, str] = {
     "case.rejected": "returned",  # 退单: returned to the hotline or the reporter
     "case.merged": "merged",
     "case.withdrawn": "withdrawn",
+    "case.appointment_set": "appointments",  # at a desk (矛盾调处)
 }
 NOTIFICATION_MEASURES: Mapping[str, str] = {
     "notification.delivered": "notified",
@@ -174,6 +175,8 @@ def _extras(event_type: str, p: Mapping[str, Any]) -> Counter[str]:
         extra[f"rating_{int(p['rating'])}"] += 1
     elif event_type == "case.extension_decided":
         extra["extensions_approved"] += bool(p.get("approved"))
+    elif event_type == "case.accepted" and top_category(p.get("category") or "") == "dispute":
+        extra["disputes_taken"] += 1  # the desk took the dispute up (受理)
     return +extra
 
 

@@ -39,6 +39,7 @@ TOTALS = (
     "overdue_resolve",
     "satisfied",
     "extensions_approved",
+    "disputes_taken",
     "offers_expired",
     *NOTIFICATION_MEASURES.values(),
 )

@@ -1,0 +1,45 @@
+"""The mediation desk's actions on a case (矛盾调处), declared like every other action
+(http/actions.py: one row each, one route factory) and mixed into the service as their
+own class, so the desk's sub-process grows here rather than in the general table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.cases.domain.appointments import NoDesk, set_appointment
+from services.cases.domain.case import Case, InvalidRequest, Outcome
+from services.cases.http.actions import Asked, CaseAction, decided, entrypoint
+from services.cases.http.schemas import AppointmentSchema
+
+
+def _appointment(asked: Asked, case: Case, at: datetime) -> Outcome:
+    body = asked.body
+    desk = asked.parts.taxonomy.desk(case.community_id, case.team)
+    return set_appointment(
+        case, desk, asked.by, body["starts_at"], body["minutes"], body["place"], at
+    )
+
+
+DESK_ACTIONS = (
+    CaseAction(
+        "set_appointment",
+        "appointment",
+        "Staff, a grid leader or the member who took a desk's case set when the parties "
+        "come: inside one of the desk's sessions (data/calendars.yaml), not on a holiday; "
+        "a new one moves it",
+        AppointmentSchema,
+        decided(_appointment),
+        raises=(InvalidRequest, NoDesk),
+    ),
+)
+
+DeskHttp = type(
+    "DeskHttp",
+    (),
+    {
+        "__doc__": "The mediation desk's actions on its cases.",
+        "__module__": __name__,
+        **{action.method: entrypoint(action) for action in DESK_ACTIONS},
+    },
+)

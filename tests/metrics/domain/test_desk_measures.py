@@ -1,0 +1,37 @@
+"""The mediation desk's figures in the day totals: disputes taken up (a dispute accepted)
+and appointments set, per day, team and category like every other count."""
+
+from __future__ import annotations
+
+from services.metrics.domain import reports
+from services.metrics.domain.totals import ALL
+from tests.metrics.sequences import T0, Event, about
+
+
+def dispute_event(event_type: str, category: str = "dispute.neighbour", **payload) -> Event:
+    block = about(category=category, team="mediation_desk")
+    return Event(
+        event_type, {**block, "state": "accepted", "previous_state": "accepted", **payload}, T0
+    )
+
+
+def test_a_dispute_accepted_counts_as_a_dispute_taken_by_the_desk():
+    day = dispute_event("case.accepted", person_id="p-mediator-1").facts()[0]
+    assert day.cells[(*ALL, "disputes_taken")] == 1
+    assert day.cells[("team", "mediation_desk", "disputes_taken")] == 1
+    assert day.cells[("category", "dispute.neighbour", "disputes_taken")] == 1
+
+
+def test_another_categorys_acceptance_or_a_disputes_other_step_is_no_dispute_taken():
+    light = Event(
+        "case.accepted", {**about(), "state": "accepted", "previous_state": "dispatched"}, T0
+    )
+    assert (*ALL, "disputes_taken") not in light.facts()[0].cells
+    declined = dispute_event("case.declined", person_id="p-mediator-1").facts()[0]
+    assert (*ALL, "disputes_taken") not in declined.cells
+
+
+def test_an_appointment_counts_for_the_desk_and_both_show_in_the_summarys_totals():
+    day = dispute_event("case.appointment_set").facts()[0]
+    assert day.cells[("team", "mediation_desk", "appointments")] == 1
+    assert {"disputes_taken", "appointments"} <= set(reports.TOTALS)
