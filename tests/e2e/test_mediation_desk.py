@@ -79,6 +79,19 @@ def test_a_dispute_is_due_at_the_end_of_the_desks_next_session_and_private(stack
     ).json()
     assert volunteer_view["description"] == "" and volunteer_view["appointment"] is None
 
+    def dispatched():
+        answer = desk["reader"].get(f"{stack.url('roster')}/v1/dispatches/{case['id']}", timeout=5)
+        found = answer.json() if answer.status_code == 200 else {}
+        return (found.get("offer") or found.get("awaits_shift")) and found
+
+    found = wait_until("roster to offer the dispute or wait for the desk", dispatched)
+    assert found["escalation_step"] == 0  # never up the chain for want of a mediator
+    if session.opens > reported:  # outside the desk's hours: it waits for the session
+        assert datetime.fromisoformat(found["awaits_shift"]) == session.opens
+        assert found["offer"] is None and get_case(stack, case["id"])["state"] == "triaged"
+    else:  # inside them: a mediator on duty is offered it
+        assert found["offer"]["person_id"].startswith("p-mediator-")
+
 
 def test_staff_set_the_appointment_once_and_metrics_counts_it(stack, desk):
     case = report_dispute(stack, desk)
