@@ -24,6 +24,7 @@ from services.cases.domain.case import (
 from services.cases.domain.desk_calendar import WEEKDAYS, DeskCalendar
 
 ACTION = "appointment"
+MAX_AHEAD = timedelta(days=180)  # a date further out is a typing slip, not a plan
 
 
 class NoDesk(Exception):
@@ -51,9 +52,11 @@ def set_appointment(
     if case.state not in WORKING:
         raise InvalidTransition(case.id, case.state, ACTION)
     _require_setter(case, by)
-    ends_at = starts_at + timedelta(minutes=minutes)
     if starts_at <= now:
         raise InvalidRequest("starts_at", "An appointment is set for a time still to come.")
+    if starts_at > now + MAX_AHEAD:
+        raise InvalidRequest("starts_at", "An appointment is set at most 180 days ahead.")
+    ends_at = starts_at + timedelta(minutes=minutes)
     if desk.opening_holding(starts_at, ends_at) is None:
         raise InvalidRequest("starts_at", f"Outside the desk's sessions: {sessions_text(desk)}.")
     appointment = {"starts_at": starts_at, "ends_at": ends_at, "place": place, "by": by.name}

@@ -91,7 +91,10 @@ class DeskCalendar:
 
     def opening_holding(self, starts: datetime, ends: datetime) -> Opening | None:
         """The session `starts`–`ends` lies within, if any (a holiday holds none)."""
-        opening = next(self.openings(starts))  # the first to close after `starts`
+        try:
+            opening = next(self.openings(starts))  # the first to close after `starts`
+        except NoSession:
+            return None
         return opening if opening.holds(starts, ends) else None
 
     def _instant(self, day: date, at: time) -> datetime:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.cases.domain.case import Case, Timer
-from services.cases.domain.desk_calendar import DeskCalendar
+from services.cases.domain.desk_calendar import DeskCalendar, NoSession
 from services.cases.domain.triage import Limit
 
 TIMER = "case.time"  # one kind, one queue: its payload's `step` says warning or limit
@@ -43,15 +43,30 @@ def limits(
     session opens, and due to be resolved at the end of the session that closes once the
     resolve limit has run from there. A hotline's own deadline wins when earlier, and a
     case is never due to be accepted after it is due to be resolved."""
-    if desk is None:
-        clock_start, accept_by, resolve_by = start, start + limit.accept, start + limit.resolve
-    else:
-        session = desk.next_opening(start)
-        clock_start, accept_by = max(start, session.opens), session.closes
-        resolve_by = desk.closing_at_or_after(session.closes + limit.resolve)
+    clock_start, accept_by, resolve_by = _on_calendar(start, limit, desk) or (
+        start,
+        start + limit.accept,
+        start + limit.resolve,
+    )
     if hotline_deadline is not None and hotline_deadline < resolve_by:
         resolve_by = hotline_deadline
     return Timing(min(accept_by, resolve_by), resolve_by, min(clock_start, resolve_by))
+
+
+def _on_calendar(
+    start: datetime, limit: Limit, desk: DeskCalendar | None
+) -> tuple[datetime, datetime, datetime] | None:
+    """A desk's case's clock start, accept-by and resolve-by; None for a team without a
+    desk, or a desk whose calendar holds no session ahead (holidays only: plain limits
+    are better than a report refused)."""
+    if desk is None:
+        return None
+    try:
+        session = desk.next_opening(start)
+        resolve_by = desk.closing_at_or_after(session.closes + limit.resolve)
+    except NoSession:
+        return None
+    return max(start, session.opens), session.closes, resolve_by
 
 
 def awaiting(state: str, which: str) -> bool:

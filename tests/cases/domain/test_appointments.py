@@ -65,6 +65,8 @@ def test_a_new_appointment_moves_the_one_before():
         (datetime(2026, 12, 10, 10, 0, tzinfo=ZONE), 60),  # a Thursday
         (datetime(2027, 1, 1, 10, 0, tzinfo=ZONE), 60),  # New Year's Day, a Friday
         (datetime(2026, 12, 4, 10, 0, tzinfo=ZONE), 60),  # last Friday: gone
+        (datetime(2027, 12, 10, 10, 0, tzinfo=ZONE), 60),  # a Friday session a year ahead
+        (datetime(9999, 12, 31, 23, 0, tzinfo=UTC), 240),  # no arithmetic past the calendar
     ],
 )
 def test_a_time_outside_the_desks_sessions_is_a_field_error_and_changes_nothing(starts_at, minutes):

@@ -155,8 +155,15 @@ def test_a_calendar_with_no_session_ahead_is_refused_not_looped_over():
         }
     }
     (desk,) = calendars_from_data(raw).values()
+    start = local(2027, 1, 1, 0, 0)
     with pytest.raises(NoSession):
-        desk.next_opening(local(2027, 1, 1, 0, 0))
+        desk.next_opening(start)
+    # a case there still has limits (the plain ones), and an appointment fits nowhere
+    limit = Limit(timedelta(hours=4), timedelta(hours=168))
+    assert time_limits.limits(start, limit, None, desk).accept_by == start + timedelta(hours=4)
+    assert (
+        desk.opening_holding(start + timedelta(days=7), start + timedelta(days=7, hours=1)) is None
+    )
 
 
 @pytest.mark.parametrize(
