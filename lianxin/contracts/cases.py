@@ -266,7 +266,7 @@ class CaseWithdrawn(About):
 class CaseAppointmentSet(About):
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
-    place = fields.String(required=True, metadata={"description": "masked"})
+    venue = fields.String(required=True, metadata={"description": "where the parties come, masked"})
     by = fields.String(required=True)
     previous_starts_at = fields.AwareDateTime(
         required=True, allow_none=True, metadata={"description": "the one it moves, if any"}

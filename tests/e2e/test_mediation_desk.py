@@ -57,7 +57,7 @@ def report_dispute(stack, desk) -> dict:
 def appoint(stack, case_id: str, headers: dict, starts_at: datetime, key: str | None = None):
     return requests.post(
         f"{stack.url('cases')}/v1/cases/{case_id}/appointment",
-        json={"starts_at": starts_at.isoformat(), "minutes": 60, "place": "红帆驿站"},
+        json={"starts_at": starts_at.isoformat(), "minutes": 60, "venue": "红帆驿站"},
         headers={**headers, "Idempotency-Key": key or uuid.uuid4().hex},
         timeout=10,
     )

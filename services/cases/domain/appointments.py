@@ -42,7 +42,7 @@ def set_appointment(
     by: By,
     starts_at: datetime,
     minutes: int,
-    place: str,
+    venue: str,
     now: datetime,
 ) -> Outcome:
     """The appointment, checked against the desk's calendar; on the timeline and in
@@ -59,8 +59,8 @@ def set_appointment(
     ends_at = starts_at + timedelta(minutes=minutes)
     if desk.opening_holding(starts_at, ends_at) is None:
         raise InvalidRequest("starts_at", f"Outside the desk's sessions: {sessions_text(desk)}.")
-    appointment = {"starts_at": starts_at, "ends_at": ends_at, "place": place, "by": by.name}
-    note = f"{local_span(desk, starts_at, ends_at)} {place}".strip()
+    appointment = {"starts_at": starts_at, "ends_at": ends_at, "venue": venue, "by": by.name}
+    note = f"{local_span(desk, starts_at, ends_at)} {venue}".strip()
     moved = replace(noted(case, ACTION, now, by, note), appointment=appointment)
     previous = (case.appointment or {}).get("starts_at")
     return emit(
@@ -71,7 +71,7 @@ def set_appointment(
             {
                 "starts_at": starts_at,
                 "ends_at": ends_at,
-                "place": mask_phone(place),
+                "venue": mask_phone(venue),
                 "by": by.name,
                 "previous_starts_at": previous,
             },

@@ -17,7 +17,7 @@ def _appointment(asked: Asked, case: Case, at: datetime) -> Outcome:
     body = asked.body
     desk = asked.parts.taxonomy.desk(case.community_id, case.team)
     return set_appointment(
-        case, desk, asked.by, body["starts_at"], body["minutes"], body["place"], at
+        case, desk, asked.by, body["starts_at"], body["minutes"], body["venue"], at
     )
 
 

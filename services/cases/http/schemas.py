@@ -187,7 +187,7 @@ class AppointmentSchema(Schema):
     minutes = fields.Integer(
         load_default=60, strict=True, validate=validate.Range(min=15, max=240)
     )
-    place = _text(200, load_default="", metadata={"description": "where the parties come"})
+    venue = _text(200, load_default="", metadata={"description": "where the parties come"})
 
 
 class ExtensionDecisionSchema(Schema):
@@ -259,7 +259,7 @@ class ExtensionView(Schema):
 class AppointmentView(Schema):
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
-    place = fields.String()
+    venue = fields.String()
     by = fields.String()
 
 

@@ -95,7 +95,7 @@ def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
         "escalation": _with_reason(case.escalation, text),
         "extension": _with_reason(case.extension, text),
         "appointment": (
-            {**case.appointment, "place": text(case.appointment.get("place") or "")}
+            {**case.appointment, "venue": text(case.appointment.get("venue") or "")}
             if case.appointment
             else None
         ),

@@ -175,8 +175,9 @@ def _extras(event_type: str, p: Mapping[str, Any]) -> Counter[str]:
         extra[f"rating_{int(p['rating'])}"] += 1
     elif event_type == "case.extension_decided":
         extra["extensions_approved"] += bool(p.get("approved"))
-    elif event_type == "case.accepted" and top_category(p.get("category") or "") == "dispute":
-        extra["disputes_taken"] += 1  # the desk took the dispute up (受理)
+    elif event_type == "case.triaged" and top_category(p.get("category") or "") == "dispute":
+        # the desk took the dispute in (受理): once per case, however often it changes hands
+        extra["disputes_taken"] += 1
     return +extra
 
 

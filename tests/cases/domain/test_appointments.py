@@ -27,9 +27,9 @@ def dispute():
     return report("邻居吵架，楼上漏水到我家", at=MONDAY).case
 
 
-def set_(case, by=STAFF, starts_at=FRIDAY_10, minutes=60, place="红帆驿站 13807310001"):
+def set_(case, by=STAFF, starts_at=FRIDAY_10, minutes=60, venue="红帆驿站 13807310001"):
     desk = TAXONOMY.desk(case.community_id, case.team)
-    return set_appointment(case, desk, by, starts_at, minutes, place, MONDAY)
+    return set_appointment(case, desk, by, starts_at, minutes, venue, MONDAY)
 
 
 def test_staff_set_an_appointment_in_a_session_on_the_timeline_and_in_its_event():
@@ -44,7 +44,8 @@ def test_staff_set_an_appointment_in_a_session_on_the_timeline_and_in_its_event(
     assert step.note.startswith("2026-12-11 10:00–11:00 (Asia/Shanghai) 红帆驿站")
     ((kind, payload),) = outcome.facts
     assert kind == "case.appointment_set" and payload["private"] is True
-    assert payload["place"] == "红帆驿站 138****0001"  # a phone number in it is masked
+    assert payload["venue"] == "红帆驿站 138****0001"  # a phone number in it is masked
+    assert payload["place"] == case.masked_place  # the about block's, the case's own
     assert payload["previous_starts_at"] is None
     # what the producer's contract guarantees (it refuses to emit anything less)
     CASES.new_event(kind, payload, correlation_id="test", case_id=case.id)

@@ -28,4 +28,4 @@ def test_an_appointment_body_is_checked_before_any_rule():
     unknown = {"starts_at": "2026-12-11T10:00:00+08:00", "parties": ["王某"]}
     assert set(schema.validate(unknown)) == {"parties"}
     loaded = schema.load({"starts_at": "2026-12-11T10:00:00+08:00"})
-    assert loaded["minutes"] == 60 and loaded["place"] == ""
+    assert loaded["minutes"] == 60 and loaded["venue"] == ""

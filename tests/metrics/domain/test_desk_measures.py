@@ -1,5 +1,6 @@
-"""The mediation desk's figures in the day totals: disputes taken up (a dispute accepted)
-and appointments set, per day, team and category like every other count."""
+"""The mediation desk's figures in the day totals: disputes taken in (a dispute triaged
+to the desk, once per case) and appointments set, per day, team and category like every
+other count."""
 
 from __future__ import annotations
 
@@ -15,20 +16,21 @@ def dispute_event(event_type: str, category: str = "dispute.neighbour", **payloa
     )
 
 
-def test_a_dispute_accepted_counts_as_a_dispute_taken_by_the_desk():
-    day = dispute_event("case.accepted", person_id="p-mediator-1").facts()[0]
+def test_a_dispute_triaged_counts_as_a_dispute_taken_by_the_desk():
+    day = dispute_event("case.triaged").facts()[0]
     assert day.cells[(*ALL, "disputes_taken")] == 1
     assert day.cells[("team", "mediation_desk", "disputes_taken")] == 1
     assert day.cells[("category", "dispute.neighbour", "disputes_taken")] == 1
 
 
-def test_another_categorys_acceptance_or_a_disputes_other_step_is_no_dispute_taken():
+def test_another_categorys_triage_or_a_disputes_later_steps_are_no_dispute_taken():
     light = Event(
-        "case.accepted", {**about(), "state": "accepted", "previous_state": "dispatched"}, T0
+        "case.triaged", {**about(), "state": "triaged", "previous_state": "reported"}, T0
     )
     assert (*ALL, "disputes_taken") not in light.facts()[0].cells
-    declined = dispute_event("case.declined", person_id="p-mediator-1").facts()[0]
-    assert (*ALL, "disputes_taken") not in declined.cells
+    for later in ("case.accepted", "case.assigned", "case.reopened"):
+        cells = dispute_event(later, person_id="p-mediator-1").facts()[0].cells
+        assert (*ALL, "disputes_taken") not in cells, later  # changing hands counts no more
 
 
 def test_an_appointment_counts_for_the_desk_and_both_show_in_the_summarys_totals():
