@@ -64,16 +64,10 @@ class DeskCalendar:
             day = first + timedelta(days=offset)
             if day in self.holidays:
                 continue
-            for session in self.sessions:
-                if session.weekday != day.weekday():
-                    continue
-                opens, closes = (
-                    self._instant(day, session.opens),
-                    self._instant(day, session.closes),
-                )
-                opening = Opening(opens, closes)
-                if opening.closes > after:
-                    yield opening
+            for session in (s for s in self.sessions if s.weekday == day.weekday()):
+                closes = self._instant(day, session.closes)
+                if closes > after:
+                    yield Opening(self._instant(day, session.opens), closes)
         raise NoSession(f"{self.community_id}:{self.team} holds no session ahead of {after}")
 
     def next_opening(self, moment: datetime) -> Opening:
