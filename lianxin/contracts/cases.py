@@ -273,6 +273,20 @@ class CaseAppointmentSet(About):
     )
 
 
+class CaseMediationOutcome(About):
+    result = fields.String(required=True, validate=validate.OneOf(("agreement", "referral")))
+    signatories = fields.Integer(required=True, metadata={"description": "who signed: how many"})
+    follow_up_due = fields.AwareDateTime(
+        required=True, allow_none=True, metadata={"description": "an agreement's follow-up visit"}
+    )
+    referred_to = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(("peoples_mediation", "court", "department")),
+    )
+    by = fields.String(required=True)
+
+
 class HotlineReply(Payload):
     """What the hotline must receive; notify calls its callback, signed."""
 
@@ -333,6 +347,7 @@ CASES = Contract(
         ("case.merged", 1): CaseMerged(),
         ("case.withdrawn", 1): CaseWithdrawn(),
         ("case.appointment_set", 1): CaseAppointmentSet(),
+        ("case.mediation_outcome", 1): CaseMediationOutcome(),
         ("hotline.reply", 1): HotlineReply(),
         ("apikey.changed", 1): KeyChanged(),
     },

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from lianxin.bus.envelope import Envelope
 from services.cases.app import actions as case_actions
 from services.cases.app import keys
-from services.cases.domain import appointments, clock_actions, lifecycle
+from services.cases.domain import appointments, clock_actions, lifecycle, mediation
 from services.cases.domain.case import Case, Outcome
 from services.notify.app.pipeline import outcome_events
 from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
@@ -110,7 +110,10 @@ def cases_events() -> list[Envelope]:
     walk.take(lifecycle.withdraw(unmapped.case, STAFF, "told by phone", at(30)))
     emergency = report(description="楼道里着火了，浓烟很大")  # case.emergency, escalated
     walk.take(emergency)
-    walk.take(appointment_set())
+    settled = walk.take(appointment_set())
+    desk = TAXONOMY.desk(settled.community_id, settled.team)
+    agreed = ("agreement", AT, "赔偿500元", ["王某"])
+    walk.take(mediation.record_outcome(settled, desk, STAFF, *agreed))  # case.mediation_outcome
 
     shelf = Keys()
     grant = keys.Grant.of("hotline", ("report", "read"), ("jingxiang",), hotline_id="cs-12345")

@@ -93,7 +93,7 @@ def test_a_dispute_is_due_at_the_end_of_the_desks_next_session_and_private(stack
         assert found["offer"]["person_id"].startswith("p-mediator-")
 
 
-def test_staff_set_the_appointment_once_and_metrics_counts_it(stack, desk):
+def test_staff_set_the_appointment_and_the_outcome_once_and_metrics_counts_them(stack, desk):
     case = report_dispute(stack, desk)
     starts = next_session_opening(datetime.now(UTC)).astimezone(UTC)
     key = uuid.uuid4().hex
@@ -106,6 +106,23 @@ def test_staff_set_the_appointment_once_and_metrics_counts_it(stack, desk):
     again = appoint(stack, case["id"], desk["staff"], starts, key)  # a form sent twice
     assert again.status_code == 200 and again.json()["version"] == shown["version"]
 
+    agreement = {"result": "agreement", "agreement": "赔偿修理费800元", "signed_by": ["王小红"]}
+    settled = requests.post(
+        f"{stack.url('cases')}/v1/cases/{case['id']}/outcome",
+        json=agreement,
+        headers={**desk["staff"], "Idempotency-Key": uuid.uuid4().hex},
+        timeout=10,
+    )
+    assert settled.status_code == 200, settled.text
+    assert settled.json()["mediation"]["signed_by"] == ["王**"]  # a staff key: masked
+    again = requests.post(
+        f"{stack.url('cases')}/v1/cases/{case['id']}/outcome",
+        json={"result": "referral", "referred_to": "court"},
+        headers={**desk["staff"], "Idempotency-Key": uuid.uuid4().hex},
+        timeout=10,
+    )
+    assert again.status_code == 409  # recorded once
+
     day = datetime.now(DESK.zone).date().isoformat()
 
     def counted():
@@ -114,9 +131,10 @@ def test_staff_set_the_appointment_once_and_metrics_counts_it(stack, desk):
             params={"community_id": SAMPLE, "from": day, "to": day},
             timeout=10,
         )
-        return answer.status_code == 200 and answer.json()["totals"]["appointments"] == 1
+        totals = answer.json()["totals"] if answer.status_code == 200 else {}
+        return totals.get("appointments") == 1 and totals.get("disputes_settled") == 1
 
-    wait_until("metrics to count the one appointment", counted)
+    wait_until("metrics to count the one appointment and the one agreement", counted)
 
 
 def test_a_time_outside_the_sessions_is_a_400_on_starts_at_and_changes_nothing(stack, desk):

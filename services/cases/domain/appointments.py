@@ -51,7 +51,7 @@ def set_appointment(
         raise NoDesk(case)
     if case.state not in WORKING:
         raise InvalidTransition(case.id, case.state, ACTION)
-    _require_setter(case, by)
+    require_desk_hand(case, by, "set its appointment")
     if starts_at <= now:
         raise InvalidRequest("starts_at", "An appointment is set for a time still to come.")
     if starts_at > now + MAX_AHEAD:
@@ -79,15 +79,13 @@ def set_appointment(
     )
 
 
-def _require_setter(case: Case, by: By) -> None:
+def require_desk_hand(case: Case, by: By, what: str) -> None:
     """Staff and grid leaders, or the desk member who accepted the case."""
     if by.may(STAFF):
         return
     if by.person_id is not None and by.person_id == case.assignee and case.state == "accepted":
         return
-    raise NotPermitted(
-        "Only staff, a grid leader or the member who took the case set its appointment."
-    )
+    raise NotPermitted(f"Only staff, a grid leader or the member who took the case {what}.")
 
 
 def local_span(desk: DeskCalendar, starts_at: datetime, ends_at: datetime) -> str:

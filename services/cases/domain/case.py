@@ -203,6 +203,8 @@ class Case:
     extension: Mapping[str, Any] | None = None
     # a desk's appointment (domain/appointments.py): {starts_at, ends_at, place, by}
     appointment: Mapping[str, Any] | None = None
+    # a desk's outcome (domain/mediation.py): an agreement or a referral, recorded once
+    mediation: Mapping[str, Any] | None = None
     assignee: str | None = None
     assignee_name: str | None = None
     offer_id: str | None = None

@@ -9,8 +9,9 @@ from datetime import datetime
 
 from services.cases.domain.appointments import NoDesk, set_appointment
 from services.cases.domain.case import Case, InvalidRequest, Outcome
+from services.cases.domain.mediation import record_outcome
 from services.cases.http.actions import Asked, CaseAction, decided, entrypoint
-from services.cases.http.schemas import AppointmentSchema
+from services.cases.http.schemas import AppointmentSchema, MediationOutcomeSchema
 
 
 def _appointment(asked: Asked, case: Case, at: datetime) -> Outcome:
@@ -18,6 +19,21 @@ def _appointment(asked: Asked, case: Case, at: datetime) -> Outcome:
     desk = asked.parts.taxonomy.desk(case.community_id, case.team)
     return set_appointment(
         case, desk, asked.by, body["starts_at"], body["minutes"], body["venue"], at
+    )
+
+
+def _outcome(asked: Asked, case: Case, at: datetime) -> Outcome:
+    body = asked.body
+    return record_outcome(
+        case,
+        asked.parts.taxonomy.desk(case.community_id, case.team),
+        asked.by,
+        body["result"],
+        at,
+        agreement=body["agreement"],
+        signed_by=body["signed_by"],
+        referred_to=body.get("referred_to"),
+        department=body["department"],
     )
 
 
@@ -30,6 +46,16 @@ DESK_ACTIONS = (
         "a new one moves it",
         AppointmentSchema,
         decided(_appointment),
+        raises=(InvalidRequest, NoDesk),
+    ),
+    CaseAction(
+        "record_mediation_outcome",
+        "outcome",
+        "Staff, a grid leader or the member who took a desk's case record its outcome, once: "
+        "an agreement (its text, who signed; a follow-up visit due 30 days on) or a referral "
+        "(people's mediation, a court, a department)",
+        MediationOutcomeSchema,
+        decided(_outcome),
         raises=(InvalidRequest, NoDesk),
     ),
 )

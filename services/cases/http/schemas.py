@@ -190,6 +190,22 @@ class AppointmentSchema(Schema):
     venue = _text(200, load_default="", metadata={"description": "where the parties come"})
 
 
+class MediationOutcomeSchema(Schema):
+    result = fields.String(required=True, validate=validate.OneOf(("agreement", "referral")))
+    agreement = _text(2000, load_default="", metadata={"description": "what was agreed"})
+    signed_by = fields.List(
+        _text(50, required=True),
+        load_default=list,
+        validate=validate.Length(max=10),
+        metadata={"description": "the parties who signed the agreement"},
+    )
+    referred_to = fields.String(
+        validate=validate.OneOf(("peoples_mediation", "court", "department")),
+        metadata={"description": "a referral: people's mediation, a court or a department"},
+    )
+    department = _text(100, load_default="")
+
+
 class ExtensionDecisionSchema(Schema):
     approved = fields.Boolean(required=True)
     note = _text(1000)
@@ -263,6 +279,17 @@ class AppointmentView(Schema):
     by = fields.String()
 
 
+class MediationView(Schema):
+    result = fields.String()
+    agreement = fields.String(allow_none=True)
+    signed_by = fields.List(fields.String(), metadata={"description": "masked but to admin"})
+    follow_up_due = fields.AwareDateTime(allow_none=True)
+    referred_to = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    by = fields.String()
+    at = fields.AwareDateTime()
+
+
 class EscalationView(Schema):
     level = fields.String()
     step = fields.Integer(allow_none=True)
@@ -327,6 +354,9 @@ class CaseSchema(Schema):
         AppointmentView,
         allow_none=True,
         metadata={"description": "a desk's case: when the parties come"},
+    )
+    mediation = fields.Nested(
+        MediationView, allow_none=True, metadata={"description": "a desk's outcome"}
     )
     assignee = fields.String(allow_none=True)
     assignee_name = fields.String(allow_none=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from lianxin.privacy import mask_name, mask_phone
 from services.cases.domain.case import Case
+from services.cases.domain.mediation import shown_signatories
 from services.cases.domain.triage import Category
 
 TRIAGE_FIELDS = ("reporter", "keywords", "staff", "suggestions")
@@ -35,6 +36,7 @@ WITHHELD = {  # what a private case's view shows of its details to whoever may n
     "escalation": None,
     "extension": None,
     "appointment": None,
+    "mediation": None,
 }
 
 
@@ -99,6 +101,7 @@ def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
             if case.appointment
             else None
         ),
+        "mediation": _mediation(case.mediation, text, unmasked),
         "assignee": case.assignee,
         "assignee_name": case.assignee_name,
         "resolution": text(case.resolution) if case.resolution else case.resolution,
@@ -121,6 +124,19 @@ def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
             }
             for step in case.timeline
         ],
+    }
+
+
+def _mediation(
+    record: Mapping[str, Any] | None, text: Callable[[str], str], unmasked: bool
+) -> dict[str, Any] | None:
+    """A desk's outcome as shown: the agreement is free text, who signed are names."""
+    if not record:
+        return None
+    return {
+        **record,
+        "agreement": text(record["agreement"]) if record.get("agreement") else None,
+        "signed_by": shown_signatories(record.get("signed_by") or (), unmasked),
     }
 
 

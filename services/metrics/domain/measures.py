@@ -44,6 +44,7 @@ CASE_MEASURES: Mapping[str, str] = {
     "case.merged": "merged",
     "case.withdrawn": "withdrawn",
     "case.appointment_set": "appointments",  # at a desk (矛盾调处)
+    "case.mediation_outcome": "mediation_outcomes",
 }
 NOTIFICATION_MEASURES: Mapping[str, str] = {
     "notification.delivered": "notified",
@@ -178,6 +179,8 @@ def _extras(event_type: str, p: Mapping[str, Any]) -> Counter[str]:
     elif event_type == "case.triaged" and top_category(p.get("category") or "") == "dispute":
         # the desk took the dispute in (受理): once per case, however often it changes hands
         extra["disputes_taken"] += 1
+    elif event_type == "case.mediation_outcome":
+        extra["disputes_settled" if p.get("result") == "agreement" else "disputes_referred"] += 1
     return +extra
 
 

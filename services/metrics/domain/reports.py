@@ -40,6 +40,8 @@ TOTALS = (
     "satisfied",
     "extensions_approved",
     "disputes_taken",
+    "disputes_settled",
+    "disputes_referred",
     "offers_expired",
     *NOTIFICATION_MEASURES.values(),
 )

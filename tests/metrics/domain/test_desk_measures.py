@@ -4,6 +4,8 @@ other count."""
 
 from __future__ import annotations
 
+import pytest
+
 from services.metrics.domain import reports
 from services.metrics.domain.totals import ALL
 from tests.metrics.sequences import T0, Event, about
@@ -24,9 +26,7 @@ def test_a_dispute_triaged_counts_as_a_dispute_taken_by_the_desk():
 
 
 def test_another_categorys_triage_or_a_disputes_later_steps_are_no_dispute_taken():
-    light = Event(
-        "case.triaged", {**about(), "state": "triaged", "previous_state": "reported"}, T0
-    )
+    light = Event("case.triaged", {**about(), "state": "triaged", "previous_state": "reported"}, T0)
     assert (*ALL, "disputes_taken") not in light.facts()[0].cells
     for later in ("case.accepted", "case.assigned", "case.reopened"):
         cells = dispute_event(later, person_id="p-mediator-1").facts()[0].cells
@@ -37,3 +37,14 @@ def test_an_appointment_counts_for_the_desk_and_both_show_in_the_summarys_totals
     day = dispute_event("case.appointment_set").facts()[0]
     assert day.cells[("team", "mediation_desk", "appointments")] == 1
     assert {"disputes_taken", "appointments"} <= set(reports.TOTALS)
+
+
+@pytest.mark.parametrize(
+    "result, measure", [("agreement", "disputes_settled"), ("referral", "disputes_referred")]
+)
+def test_an_outcome_counts_a_dispute_settled_or_referred(result, measure):
+    cells = dispute_event("case.mediation_outcome", result=result).facts()[0].cells
+    assert cells[("team", "mediation_desk", measure)] == 1
+    other = {"disputes_settled", "disputes_referred"} - {measure}
+    assert (*ALL, other.pop()) not in cells
+    assert {"disputes_settled", "disputes_referred"} <= set(reports.TOTALS)
