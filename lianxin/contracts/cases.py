@@ -287,6 +287,14 @@ class CaseMediationOutcome(About):
     by = fields.String(required=True)
 
 
+class CaseMediationFollowedUp(About):
+    result = fields.String(required=True, validate=validate.OneOf(("agreement", "referral")))
+    on_time = fields.Boolean(
+        required=True, metadata={"description": "an agreement's visit by its due day"}
+    )
+    by = fields.String(required=True)
+
+
 class HotlineReply(Payload):
     """What the hotline must receive; notify calls its callback, signed."""
 
@@ -348,6 +356,7 @@ CASES = Contract(
         ("case.withdrawn", 1): CaseWithdrawn(),
         ("case.appointment_set", 1): CaseAppointmentSet(),
         ("case.mediation_outcome", 1): CaseMediationOutcome(),
+        ("case.mediation_followed_up", 1): CaseMediationFollowedUp(),
         ("hotline.reply", 1): HotlineReply(),
         ("apikey.changed", 1): KeyChanged(),
     },

@@ -113,7 +113,8 @@ def cases_events() -> list[Envelope]:
     settled = walk.take(appointment_set())
     desk = TAXONOMY.desk(settled.community_id, settled.team)
     agreed = ("agreement", AT, "赔偿500元", ["王某"])
-    walk.take(mediation.record_outcome(settled, desk, STAFF, *agreed))  # case.mediation_outcome
+    agreed_case = walk.take(mediation.record_outcome(settled, desk, STAFF, *agreed))
+    walk.take(mediation.follow_up(agreed_case, STAFF, "双方履行协议", AT))  # …followed_up
 
     shelf = Keys()
     grant = keys.Grant.of("hotline", ("report", "read"), ("jingxiang",), hotline_id="cs-12345")

@@ -122,6 +122,14 @@ def test_staff_set_the_appointment_and_the_outcome_once_and_metrics_counts_them(
         timeout=10,
     )
     assert again.status_code == 409  # recorded once
+    visited = requests.post(
+        f"{stack.url('cases')}/v1/cases/{case['id']}/outcome/follow-up",
+        json={"note": "双方已履行协议"},
+        headers={**desk["staff"], "Idempotency-Key": uuid.uuid4().hex},
+        timeout=10,
+    )
+    assert visited.status_code == 200, visited.text
+    assert visited.json()["mediation"]["followed_up"]["note"] == "双方已履行协议"
 
     day = datetime.now(DESK.zone).date().isoformat()
 
@@ -132,9 +140,10 @@ def test_staff_set_the_appointment_and_the_outcome_once_and_metrics_counts_them(
             timeout=10,
         )
         totals = answer.json()["totals"] if answer.status_code == 200 else {}
-        return totals.get("appointments") == 1 and totals.get("disputes_settled") == 1
+        counts = ("appointments", "disputes_settled", "follow_ups_done", "follow_ups_on_time")
+        return all(totals.get(measure) == 1 for measure in counts)
 
-    wait_until("metrics to count the one appointment and the one agreement", counted)
+    wait_until("metrics to count the appointment, the agreement and its visit", counted)
 
 
 def test_a_time_outside_the_sessions_is_a_400_on_starts_at_and_changes_nothing(stack, desk):

@@ -1,8 +1,8 @@
 """A dispute's outcome at the desk (调解结果): an agreement reached — its text, who signed,
 and a follow-up visit due thirty days on — or none, and the dispute referred on (to
 people's mediation, a court or a department). Recorded once, by staff, a grid leader or
-the member who took the case; the case then resolves or is escalated as any other.
-Plain Python.
+the member who took the case; the case then resolves or is escalated as any other. Then,
+once, its follow-up: what the visit found, or what the referral answered. Plain Python.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from datetime import datetime, timedelta
 from lianxin.privacy import mask_name
 from services.cases.domain.appointments import NoDesk, require_desk_hand
 from services.cases.domain.case import (
+    CHECKERS,
+    FINAL,
     WORKING,
     By,
     Case,
     InvalidRequest,
     InvalidTransition,
+    NotPermitted,
     Outcome,
     emit,
     noted,
@@ -96,3 +99,36 @@ def _referral(referred_to: str | None, department: str) -> dict:
 def shown_signatories(names: Sequence[str], unmasked: bool) -> list[str]:
     """Who signed, as the API shows them: masked (王**) but to an admin key."""
     return list(names) if unmasked else [mask_name(name) for name in names]
+
+
+FOLLOW_UP = "follow_up"
+
+
+def follow_up(case: Case, by: By, note: str, now: datetime) -> Outcome:
+    """What came after the outcome, once: an agreement's follow-up visit (does it hold?)
+    or a referral's answer. Also on a case closed since, as the visit comes a month on;
+    by the community's officials (the visit is a grid worker's round) or whoever had it."""
+    mediation = case.mediation
+    if mediation is None or mediation.get("followed_up") or case.state in FINAL:
+        raise InvalidTransition(case.id, case.state, FOLLOW_UP)
+    if not by.may(CHECKERS) and (by.person_id is None or by.person_id != case.assignee):
+        raise NotPermitted("Only the community's officials or the case's member follow it up.")
+    if not note.strip():
+        raise InvalidRequest("note", "Say what the visit found, or what the referral answered.")
+    due = mediation.get("follow_up_due")
+    followed = {"note": note, "by": by.name, "at": now}
+    moved = replace(
+        noted(case, FOLLOW_UP, now, by, note), mediation={**mediation, "followed_up": followed}
+    )
+    return emit(
+        case,
+        moved,
+        (
+            "case.mediation_followed_up",
+            {
+                "result": mediation["result"],
+                "on_time": due is None or now <= due,
+                "by": by.name,
+            },
+        ),
+    )

@@ -9,9 +9,13 @@ from datetime import datetime
 
 from services.cases.domain.appointments import NoDesk, set_appointment
 from services.cases.domain.case import Case, InvalidRequest, Outcome
-from services.cases.domain.mediation import record_outcome
+from services.cases.domain.mediation import follow_up, record_outcome
 from services.cases.http.actions import Asked, CaseAction, decided, entrypoint
-from services.cases.http.schemas import AppointmentSchema, MediationOutcomeSchema
+from services.cases.http.schemas import (
+    AppointmentSchema,
+    FollowUpSchema,
+    MediationOutcomeSchema,
+)
 
 
 def _appointment(asked: Asked, case: Case, at: datetime) -> Outcome:
@@ -57,6 +61,16 @@ DESK_ACTIONS = (
         MediationOutcomeSchema,
         decided(_outcome),
         raises=(InvalidRequest, NoDesk),
+    ),
+    CaseAction(
+        "follow_up_mediation",
+        "outcome/follow-up",
+        "Once an outcome is recorded, once: what the agreement's follow-up visit found, or "
+        "what the referral answered (also on a case closed since); staff, grid leaders, grid "
+        "workers or the case's member",
+        FollowUpSchema,
+        decided(lambda a, case, at: follow_up(case, a.by, a.body["note"], at)),
+        raises=(InvalidRequest,),
     ),
 )
 

@@ -206,6 +206,14 @@ class MediationOutcomeSchema(Schema):
     department = _text(100, load_default="")
 
 
+class FollowUpSchema(Schema):
+    note = _text(
+        2000,
+        required=True,
+        metadata={"description": "what the follow-up visit found, or what the referral answered"},
+    )
+
+
 class ExtensionDecisionSchema(Schema):
     approved = fields.Boolean(required=True)
     note = _text(1000)
@@ -279,6 +287,12 @@ class AppointmentView(Schema):
     by = fields.String()
 
 
+class FollowedUpView(Schema):
+    note = fields.String()
+    by = fields.String()
+    at = fields.AwareDateTime()
+
+
 class MediationView(Schema):
     result = fields.String()
     agreement = fields.String(allow_none=True)
@@ -288,6 +302,7 @@ class MediationView(Schema):
     department = fields.String(allow_none=True)
     by = fields.String()
     at = fields.AwareDateTime()
+    followed_up = fields.Nested(FollowedUpView, allow_none=True)
 
 
 class EscalationView(Schema):

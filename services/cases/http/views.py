@@ -137,7 +137,12 @@ def _mediation(
         **record,
         "agreement": text(record["agreement"]) if record.get("agreement") else None,
         "signed_by": shown_signatories(record.get("signed_by") or (), unmasked),
+        "followed_up": _with_note(record.get("followed_up"), text),
     }
+
+
+def _with_note(record: Mapping[str, Any] | None, text: Callable[[str], str]) -> dict | None:
+    return {**record, "note": text(record.get("note") or "")} if record else None
 
 
 def _mask_email(email: str | None) -> str | None:

@@ -45,6 +45,7 @@ CASE_MEASURES: Mapping[str, str] = {
     "case.withdrawn": "withdrawn",
     "case.appointment_set": "appointments",  # at a desk (矛盾调处)
     "case.mediation_outcome": "mediation_outcomes",
+    "case.mediation_followed_up": "mediation_follow_ups",
 }
 NOTIFICATION_MEASURES: Mapping[str, str] = {
     "notification.delivered": "notified",
@@ -181,6 +182,10 @@ def _extras(event_type: str, p: Mapping[str, Any]) -> Counter[str]:
         extra["disputes_taken"] += 1
     elif event_type == "case.mediation_outcome":
         extra["disputes_settled" if p.get("result") == "agreement" else "disputes_referred"] += 1
+    elif event_type == "case.mediation_followed_up":
+        agreed = p.get("result") == "agreement"
+        extra["follow_ups_done" if agreed else "referrals_answered"] += 1
+        extra["follow_ups_on_time"] += agreed and bool(p.get("on_time"))
     return +extra
 
 

@@ -42,6 +42,9 @@ TOTALS = (
     "disputes_taken",
     "disputes_settled",
     "disputes_referred",
+    "follow_ups_done",
+    "follow_ups_on_time",
+    "referrals_answered",
     "offers_expired",
     *NOTIFICATION_MEASURES.values(),
 )

@@ -14,7 +14,7 @@ from lianxin.contracts.cases import CASES
 from services.cases.domain import lifecycle
 from services.cases.domain.appointments import NoDesk
 from services.cases.domain.case import By, InvalidRequest, InvalidTransition, NotPermitted
-from services.cases.domain.mediation import record_outcome
+from services.cases.domain.mediation import follow_up, record_outcome
 from services.cases.http.views import case_view
 from tests.cases.factories import GRID_WORKER, STAFF, TAXONOMY, VOLUNTEER, report
 
@@ -104,3 +104,41 @@ def test_a_case_not_at_a_desk_or_not_being_worked_on_takes_none():
         record(report("5栋楼道灯坏了", at=FRIDAY).case)
     with pytest.raises(InvalidTransition):
         record(replace(dispute(), state="closed"))
+
+
+def test_an_agreements_follow_up_visit_is_recorded_once_even_after_the_case_closed():
+    agreed = replace(record(dispute()).case, state="closed")  # resolved and closed since
+    visit_on = FRIDAY + timedelta(days=29)
+    outcome = follow_up(agreed, GRID_WORKER, "双方已履行，关系缓和 13807310001", visit_on)
+    assert outcome.case.mediation["followed_up"]["by"] == GRID_WORKER.name
+    assert outcome.case.timeline[-1].action == "follow_up"
+    ((kind, payload),) = outcome.facts
+    assert kind == "case.mediation_followed_up"
+    assert payload == {**payload, "result": "agreement", "on_time": True}
+    assert "1380731" not in str(payload), "the note stays with the case"
+    CASES.new_event(kind, payload, correlation_id="test", case_id=agreed.id)
+    shown = case_view(outcome.case)["mediation"]["followed_up"]
+    assert "138****0001" in shown["note"]
+    with pytest.raises(InvalidTransition):
+        follow_up(outcome.case, STAFF, "again", visit_on)
+
+
+def test_a_late_visit_is_not_on_time_and_a_referrals_answer_always_is():
+    agreed = record(dispute()).case
+    late = follow_up(agreed, STAFF, "回访", FRIDAY + timedelta(days=31))
+    assert late.facts[0][1]["on_time"] is False
+    referred = record(dispute(), result="referral", referred_to="court").case
+    answered = follow_up(referred, STAFF, "法院已立案", FRIDAY + timedelta(days=90))
+    assert answered.facts[0][1] == {**answered.facts[0][1], "result": "referral", "on_time": True}
+
+
+def test_no_follow_up_without_an_outcome_an_empty_note_or_by_a_volunteer():
+    with pytest.raises(InvalidTransition):
+        follow_up(dispute(), STAFF, "回访", FRIDAY)
+    agreed = record(dispute()).case
+    with pytest.raises(InvalidRequest):
+        follow_up(agreed, STAFF, "   ", FRIDAY)
+    with pytest.raises(NotPermitted):
+        follow_up(agreed, VOLUNTEER, "回访", FRIDAY)
+    with pytest.raises(InvalidTransition):
+        follow_up(replace(agreed, state="withdrawn"), STAFF, "回访", FRIDAY)

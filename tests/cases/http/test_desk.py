@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from services.cases.http.actions import CASE_ACTIONS
 from services.cases.http.desk import DESK_ACTIONS, DeskHttp
-from services.cases.http.schemas import AppointmentSchema, CaseSchema, MediationOutcomeSchema
+from services.cases.http.schemas import (
+    AppointmentSchema,
+    CaseSchema,
+    FollowUpSchema,
+    MediationOutcomeSchema,
+)
 from services.cases.service import CasesService
 
 
 def test_each_desk_action_is_a_post_on_the_cases_path_with_an_idempotency_key_and_an_act_key():
-    bodies = {"appointment": AppointmentSchema, "outcome": MediationOutcomeSchema}
+    bodies = {
+        "appointment": AppointmentSchema,
+        "outcome": MediationOutcomeSchema,
+        "outcome/follow-up": FollowUpSchema,
+    }
     assert {action.path for action in DESK_ACTIONS} == set(bodies)
     for action in DESK_ACTIONS:
         (route,) = getattr(DeskHttp, action.method).nameko_entrypoints

@@ -48,3 +48,14 @@ def test_an_outcome_counts_a_dispute_settled_or_referred(result, measure):
     other = {"disputes_settled", "disputes_referred"} - {measure}
     assert (*ALL, other.pop()) not in cells
     assert {"disputes_settled", "disputes_referred"} <= set(reports.TOTALS)
+
+
+def test_a_follow_up_counts_a_visit_done_and_on_time_or_a_referral_answered():
+    visit = dispute_event("case.mediation_followed_up", result="agreement", on_time=True)
+    cells = visit.facts()[0].cells
+    assert cells[(*ALL, "follow_ups_done")] == 1 and cells[(*ALL, "follow_ups_on_time")] == 1
+    late = dispute_event("case.mediation_followed_up", result="agreement", on_time=False)
+    assert (*ALL, "follow_ups_on_time") not in late.facts()[0].cells
+    answer = dispute_event("case.mediation_followed_up", result="referral", on_time=True)
+    cells = answer.facts()[0].cells
+    assert cells[(*ALL, "referrals_answered")] == 1 and (*ALL, "follow_ups_done") not in cells
