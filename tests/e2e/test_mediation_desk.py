@@ -106,6 +106,16 @@ def test_staff_set_the_appointment_and_the_outcome_once_and_metrics_counts_them(
     again = appoint(stack, case["id"], desk["staff"], starts, key)  # a form sent twice
     assert again.status_code == 200 and again.json()["version"] == shown["version"]
 
+    party = {"name": "王小红", "role": "applicant", "phone": "13807319999", "consent": True}
+    for consent, status in ((False, 400), (True, 200)):
+        added = requests.post(
+            f"{stack.url('cases')}/v1/cases/{case['id']}/parties",
+            json={**party, "consent": consent},
+            headers={**desk["staff"], "Idempotency-Key": uuid.uuid4().hex},
+            timeout=10,
+        )
+        assert added.status_code == status, added.text
+    assert [(p["name"], p["phone"]) for p in added.json()["parties"]] == [("王**", "138****9999")]
     agreement = {"result": "agreement", "agreement": "赔偿修理费800元", "signed_by": ["王小红"]}
     settled = requests.post(
         f"{stack.url('cases')}/v1/cases/{case['id']}/outcome",

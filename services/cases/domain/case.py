@@ -205,6 +205,8 @@ class Case:
     appointment: Mapping[str, Any] | None = None
     # a desk's outcome (domain/mediation.py): an agreement or a referral, recorded once
     mediation: Mapping[str, Any] | None = None
+    # a dispute's parties, each with their consent (domain/parties.py)
+    parties: tuple[Mapping[str, Any], ...] = ()
     assignee: str | None = None
     assignee_name: str | None = None
     offer_id: str | None = None

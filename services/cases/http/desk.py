@@ -10,11 +10,13 @@ from datetime import datetime
 from services.cases.domain.appointments import NoDesk, set_appointment
 from services.cases.domain.case import Case, InvalidRequest, Outcome
 from services.cases.domain.mediation import follow_up, record_outcome
+from services.cases.domain.parties import add_party
 from services.cases.http.actions import Asked, CaseAction, decided, entrypoint
 from services.cases.http.schemas import (
     AppointmentSchema,
     FollowUpSchema,
     MediationOutcomeSchema,
+    PartySchema,
 )
 
 
@@ -41,6 +43,13 @@ def _outcome(asked: Asked, case: Case, at: datetime) -> Outcome:
     )
 
 
+def _party(asked: Asked, case: Case, at: datetime) -> Outcome:
+    body = asked.body
+    desk = asked.parts.taxonomy.desk(case.community_id, case.team)
+    party = (body["name"], body["role"], body.get("phone"), body["consent"])
+    return add_party(case, desk, asked.by, *party, at)
+
+
 DESK_ACTIONS = (
     CaseAction(
         "set_appointment",
@@ -50,6 +59,15 @@ DESK_ACTIONS = (
         "a new one moves it",
         AppointmentSchema,
         decided(_appointment),
+        raises=(InvalidRequest, NoDesk),
+    ),
+    CaseAction(
+        "add_party",
+        "parties",
+        "Staff, a grid leader or the member who took a desk's case record a party to the "
+        "dispute, only with their consent; shown masked, never sent in an event",
+        PartySchema,
+        decided(_party),
         raises=(InvalidRequest, NoDesk),
     ),
     CaseAction(

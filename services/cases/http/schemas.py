@@ -214,6 +214,18 @@ class FollowUpSchema(Schema):
     )
 
 
+class PartySchema(Schema):
+    name = _text(50, required=True)
+    role = fields.String(
+        required=True, validate=validate.OneOf(("applicant", "respondent", "other"))
+    )
+    phone = fields.String(validate=PHONE)
+    consent = fields.Boolean(
+        required=True,
+        metadata={"description": "the party agrees to be recorded; without it nothing is"},
+    )
+
+
 class ExtensionDecisionSchema(Schema):
     approved = fields.Boolean(required=True)
     note = _text(1000)
@@ -291,6 +303,14 @@ class FollowedUpView(Schema):
     note = fields.String()
     by = fields.String()
     at = fields.AwareDateTime()
+
+
+class PartyView(Schema):
+    id = fields.String()
+    name = fields.String(metadata={"description": "masked but to admin"})
+    role = fields.String()
+    phone = fields.String(allow_none=True, metadata={"description": "masked but to admin"})
+    consent_at = fields.AwareDateTime()
 
 
 class MediationView(Schema):
@@ -373,6 +393,7 @@ class CaseSchema(Schema):
     mediation = fields.Nested(
         MediationView, allow_none=True, metadata={"description": "a desk's outcome"}
     )
+    parties = fields.List(fields.Nested(PartyView), metadata={"description": "a dispute's"})
     assignee = fields.String(allow_none=True)
     assignee_name = fields.String(allow_none=True)
     resolution = fields.String(allow_none=True)

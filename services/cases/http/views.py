@@ -9,6 +9,7 @@ from typing import Any
 from lianxin.privacy import mask_name, mask_phone
 from services.cases.domain.case import Case
 from services.cases.domain.mediation import shown_signatories
+from services.cases.domain.parties import shown_parties
 from services.cases.domain.triage import Category
 
 TRIAGE_FIELDS = ("reporter", "keywords", "staff", "suggestions")
@@ -37,6 +38,7 @@ WITHHELD = {  # what a private case's view shows of its details to whoever may n
     "extension": None,
     "appointment": None,
     "mediation": None,
+    "parties": [],
 }
 
 
@@ -102,6 +104,7 @@ def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
             else None
         ),
         "mediation": _mediation(case.mediation, text, unmasked),
+        "parties": shown_parties(case.parties, unmasked),
         "assignee": case.assignee,
         "assignee_name": case.assignee_name,
         "resolution": text(case.resolution) if case.resolution else case.resolution,

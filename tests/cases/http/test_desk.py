@@ -10,6 +10,7 @@ from services.cases.http.schemas import (
     CaseSchema,
     FollowUpSchema,
     MediationOutcomeSchema,
+    PartySchema,
 )
 from services.cases.service import CasesService
 
@@ -19,6 +20,7 @@ def test_each_desk_action_is_a_post_on_the_cases_path_with_an_idempotency_key_an
         "appointment": AppointmentSchema,
         "outcome": MediationOutcomeSchema,
         "outcome/follow-up": FollowUpSchema,
+        "parties": PartySchema,
     }
     assert {action.path for action in DESK_ACTIONS} == set(bodies)
     for action in DESK_ACTIONS:
