@@ -263,6 +263,38 @@ class CaseWithdrawn(About):
     by = fields.String(required=True)
 
 
+class CaseAppointmentSet(About):
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    venue = fields.String(required=True, metadata={"description": "where the parties come, masked"})
+    by = fields.String(required=True)
+    previous_starts_at = fields.AwareDateTime(
+        required=True, allow_none=True, metadata={"description": "the one it moves, if any"}
+    )
+
+
+class CaseMediationOutcome(About):
+    result = fields.String(required=True, validate=validate.OneOf(("agreement", "referral")))
+    signatories = fields.Integer(required=True, metadata={"description": "who signed: how many"})
+    follow_up_due = fields.AwareDateTime(
+        required=True, allow_none=True, metadata={"description": "an agreement's follow-up visit"}
+    )
+    referred_to = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(("peoples_mediation", "court", "department")),
+    )
+    by = fields.String(required=True)
+
+
+class CaseMediationFollowedUp(About):
+    result = fields.String(required=True, validate=validate.OneOf(("agreement", "referral")))
+    on_time = fields.Boolean(
+        required=True, metadata={"description": "an agreement's visit by its due day"}
+    )
+    by = fields.String(required=True)
+
+
 class HotlineReply(Payload):
     """What the hotline must receive; notify calls its callback, signed."""
 
@@ -322,6 +354,9 @@ CASES = Contract(
         ("case.rejected", 1): CaseRejected(),
         ("case.merged", 1): CaseMerged(),
         ("case.withdrawn", 1): CaseWithdrawn(),
+        ("case.appointment_set", 1): CaseAppointmentSet(),
+        ("case.mediation_outcome", 1): CaseMediationOutcome(),
+        ("case.mediation_followed_up", 1): CaseMediationFollowedUp(),
         ("hotline.reply", 1): HotlineReply(),
         ("apikey.changed", 1): KeyChanged(),
     },

@@ -23,6 +23,7 @@ import yaml
 from lianxin.store.aggregates import recover_all
 from lianxin.store.repository import StoreContext
 from services.cases.app.intake import Intake
+from services.cases.domain.desk_calendar import calendars_from_data
 from services.cases.domain.triage import Taxonomy
 from services.cases.store import CaseStore, KeyStore, PhotoStore
 
@@ -35,7 +36,8 @@ def _read(folder: Path, name: str) -> Any:
 
 
 def load_taxonomy(folder: Path = DATA, warning_share: float = DEFAULT_WARNING_SHARE) -> Taxonomy:
-    """The categories, keyword rules and emergency phrases, with the warning share."""
+    """The categories, keyword rules and emergency phrases, with the time-limit policy:
+    the warning share and the calendars of the desks that keep opening hours."""
     if not 0 < warning_share < 1:
         raise ValueError(f"TIME_WARNING_SHARE is a share of the time, not {warning_share}")
     taxonomy = Taxonomy.from_data(
@@ -43,7 +45,8 @@ def load_taxonomy(folder: Path = DATA, warning_share: float = DEFAULT_WARNING_SH
         _read(folder, "keywords.yaml"),
         _read(folder, "emergencies.yaml"),
     )
-    return replace(taxonomy, warning_share=warning_share)
+    desks = calendars_from_data(_read(folder, "calendars.yaml"))
+    return replace(taxonomy, warning_share=warning_share, desks=desks)
 
 
 def load_prefixes(folder: Path = DATA) -> dict[str, str]:

@@ -20,6 +20,7 @@ from services.cases.domain import time_limits
 from services.cases.events import DISPATCH, READS
 from services.cases.http.actions import ActionsHttp
 from services.cases.http.cases import CasesHttp
+from services.cases.http.desk import DeskHttp
 from services.cases.http.hotline import HotlineHttp
 from services.cases.http.keys import KeysHttp
 from services.cases.http.open311 import Open311Http
@@ -30,6 +31,7 @@ from services.cases.http.progress import ProgressHttp
 class CasesService(
     CasesHttp,
     ActionsHttp,
+    DeskHttp,
     HotlineHttp,
     Open311Http,
     PhotosHttp,

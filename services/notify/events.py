@@ -37,6 +37,7 @@ CASE_EVENTS = (
     "case.closed",
     "case.rejected",
     "case.merged",
+    "case.appointment_set",
 )
 ROSTER_EVENTS = ("person.changed", "area.changed", "shift.starting")
 

@@ -44,6 +44,10 @@ class RosterService(RegistryHttp, DutyHttp, LedgerHttp, KeyReplica, HealthCheck)
     def on_escalation_step(self, deadline):
         dispatch.on_escalation_step(self.parts.store, deadline, utc_now())
 
+    @on_deadline(dispatch.SHIFT_START)
+    def on_shift_start(self, deadline):
+        dispatch.on_shift_start(self.parts.store, deadline, utc_now())
+
     @on_deadline(rota_clock.ROTA_TICK)
     def on_rota_tick(self, deadline):
         rota_clock.on_rota_tick(self.parts.store, deadline, utc_now())

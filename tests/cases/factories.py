@@ -96,7 +96,7 @@ def report(
     located = areas.locate(community(), received.location)
     decided = TAXONOMY.triage(received.description, received.category, received.category_hint)
     outcome = intake.receive("LX-1", "JX-20260306-0001", received, located, decided, by, at)
-    return outcome.then(intake.triage(outcome.case, decided, SHARE, at))
+    return outcome.then(intake.triage(outcome.case, decided, TAXONOMY, at))
 
 
 def triaged(**fields) -> Case:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from lianxin.bus.envelope import Envelope
 from services.cases.app import actions as case_actions
 from services.cases.app import keys
-from services.cases.domain import clock_actions, lifecycle
+from services.cases.domain import appointments, clock_actions, lifecycle, mediation
 from services.cases.domain.case import Case, Outcome
 from services.notify.app.pipeline import outcome_events
 from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
@@ -110,12 +110,26 @@ def cases_events() -> list[Envelope]:
     walk.take(lifecycle.withdraw(unmapped.case, STAFF, "told by phone", at(30)))
     emergency = report(description="楼道里着火了，浓烟很大")  # case.emergency, escalated
     walk.take(emergency)
+    settled = walk.take(appointment_set())
+    desk = TAXONOMY.desk(settled.community_id, settled.team)
+    agreed = ("agreement", AT, "赔偿500元", ["王某"])
+    agreed_case = walk.take(mediation.record_outcome(settled, desk, STAFF, *agreed))
+    walk.take(mediation.follow_up(agreed_case, STAFF, "双方履行协议", AT))  # …followed_up
 
     shelf = Keys()
     grant = keys.Grant.of("hotline", ("report", "read"), ("jingxiang",), hotline_id="cs-12345")
     record, _ = keys.issue(shelf, grant, at(40))
     keys.revoke(shelf, record.id, at(41))
     return [*walk.envelopes, *shelf.events]
+
+
+def appointment_set() -> Outcome:
+    """A dispute at the mediation desk, its appointment set for the desk's first session
+    after the report (case.appointment_set)."""
+    dispute = report(description="邻居吵架，楼上漏水到我家").case
+    desk = TAXONOMY.desk(dispute.community_id, dispute.team)
+    session = desk.next_opening(AT + timedelta(days=1))
+    return appointments.set_appointment(dispute, desk, STAFF, session.opens, 60, "红帆驿站", AT)
 
 
 # -- roster ----------------------------------------------------------------------------

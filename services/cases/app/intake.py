@@ -193,7 +193,7 @@ class Intake:
         if place is not None and decided.category is not None:
             outcome = self._merge_or_register(outcome, place, decided.category, decided, now)
         else:
-            outcome = outcome.then(triage(outcome.case, decided, self.taxonomy.warning_share, now))
+            outcome = outcome.then(triage(outcome.case, decided, self.taxonomy, now))
         correlation = sending.correlation_id or case_id
         change.open(
             outcome.case,
@@ -281,7 +281,7 @@ class Intake:
     def _registered(
         self, received: Outcome, decided: Triage, place: duplicates.Place, now: datetime
     ) -> Outcome:
-        triaged = received.then(triage(received.case, decided, self.taxonomy.warning_share, now))
+        triaged = received.then(triage(received.case, decided, self.taxonomy, now))
         return replace(triaged, case=replace(triaged.case, place_key=place.key))
 
 

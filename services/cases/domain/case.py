@@ -204,6 +204,12 @@ class Case:
     timer_escalated: bool = False
     escalation: Mapping[str, Any] | None = None
     extension: Mapping[str, Any] | None = None
+    # a desk's appointment (domain/appointments.py): {starts_at, ends_at, place, by}
+    appointment: Mapping[str, Any] | None = None
+    # a desk's outcome (domain/mediation.py): an agreement or a referral, recorded once
+    mediation: Mapping[str, Any] | None = None
+    # a dispute's parties, each with their consent (domain/parties.py)
+    parties: tuple[Mapping[str, Any], ...] = ()
     assignee: str | None = None
     assignee_name: str | None = None
     offer_id: str | None = None

@@ -26,7 +26,7 @@ from services.cases.domain.case import (
 )
 from services.cases.domain.lifecycle import escalate, location_payload, triaged_payload
 from services.cases.domain.time_limits import clock
-from services.cases.domain.triage import Triage
+from services.cases.domain.triage import Taxonomy, Triage
 
 EMERGENCY_LEVEL = "community_staff"
 
@@ -118,7 +118,7 @@ def receive(
     )
 
 
-def triage(case: Case, decided: Triage, share: float, now: datetime) -> Outcome:
+def triage(case: Case, decided: Triage, taxonomy: Taxonomy, now: datetime) -> Outcome:
     """Triage at intake: a category from the reporter or the keywords, or the manual
     triage queue; an emergency is escalated to staff at once, with the number to call."""
     emergency = (
@@ -143,8 +143,11 @@ def triage(case: Case, decided: Triage, share: float, now: datetime) -> Outcome:
         )
         return _emergency(outcome, now) if emergency else outcome
     category, priority = decided.category, decided.priority or decided.category.priority
-    accept_by, resolve_by = time_limits.limits(
-        case.reported_at, category.limit(priority), (case.hotline or {}).get("deadline")
+    timing = time_limits.limits(
+        case.reported_at,
+        category.limit(priority),
+        (case.hotline or {}).get("deadline"),
+        taxonomy.desk(case.community_id, category.team),
     )
     classified = replace(
         case,
@@ -159,19 +162,19 @@ def triage(case: Case, decided: Triage, share: float, now: datetime) -> Outcome:
             "staff": None,
         },
         emergency=emergency,
-        accept_by=accept_by,
-        resolve_by=resolve_by,
-        clock_start=case.reported_at,
+        accept_by=timing.accept_by,
+        resolve_by=timing.resolve_by,
+        clock_start=timing.clock_start,
         clock_generation=case.clock_generation + 1,
     )
     if emergency:
         outcome = _emergency(Outcome(classified), now)
-        return with_timers(outcome, clock(outcome.case, share))
+        return with_timers(outcome, clock(outcome.case, taxonomy.warning_share))
     triaged = transition(
         classified, "triage", now, SYSTEM_TRIAGE, note=f"{category.code} ({priority})"
     )
     outcome = emit(case, triaged, ("case.triaged", triaged_payload(triaged)))
-    return with_timers(outcome, clock(outcome.case, share))
+    return with_timers(outcome, clock(outcome.case, taxonomy.warning_share))
 
 
 def _emergency(outcome: Outcome, now: datetime) -> Outcome:

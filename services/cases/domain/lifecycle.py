@@ -56,8 +56,11 @@ def triage_by_hand(
     category = taxonomy.category(code)
     placed = _placed(case, located) if located is not None else {}
     priority = priority or category.priority
-    accept_by, resolve_by = time_limits.limits(
-        case.reported_at, category.limit(priority), _hotline_deadline(case)
+    timing = time_limits.limits(
+        case.reported_at,
+        category.limit(priority),
+        _hotline_deadline(case),
+        taxonomy.desk(case.community_id, category.team),
     )
     triaged = transition(
         case,
@@ -71,9 +74,9 @@ def triage_by_hand(
         team=category.team,
         priority=priority,
         triage={**case.triage, "reporter": None, "keywords": [], "staff": by.person_id or by.name},
-        accept_by=accept_by,
-        resolve_by=resolve_by,
-        clock_start=case.reported_at,
+        accept_by=timing.accept_by,
+        resolve_by=timing.resolve_by,
+        clock_start=timing.clock_start,
         clock_generation=case.clock_generation + 1,
         **placed,
     )
@@ -376,7 +379,9 @@ def reopen(case: Case, taxonomy: Taxonomy, by: By, reason: str, now: datetime) -
     require(case, "reopen")
     require_role(by, STAFF, "reopen a case")
     category = taxonomy.category(case.category)
-    accept_by, resolve_by = time_limits.limits(now, category.limit(case.priority), None)
+    timing = time_limits.limits(
+        now, category.limit(case.priority), None, taxonomy.desk(case.community_id, case.team)
+    )
     reopened = transition(
         case,
         "reopen",
@@ -390,9 +395,9 @@ def reopen(case: Case, taxonomy: Taxonomy, by: By, reason: str, now: datetime) -
         accepted_at=None,
         resolved_at=None,
         closed_at=None,
-        accept_by=accept_by,
-        resolve_by=resolve_by,
-        clock_start=now,
+        accept_by=timing.accept_by,
+        resolve_by=timing.resolve_by,
+        clock_start=timing.clock_start,
         clock_generation=case.clock_generation + 1,
         overdue=(),
         warned=(),
@@ -409,8 +414,8 @@ def reopen(case: Case, taxonomy: Taxonomy, by: By, reason: str, now: datetime) -
                 "reopen_count": reopened.reopen_count,
                 "by": by.name,
                 "person_id": case.resolved_by,
-                "accept_by": accept_by,
-                "resolve_by": resolve_by,
+                "accept_by": timing.accept_by,
+                "resolve_by": timing.resolve_by,
             },
         ),
     )

@@ -9,9 +9,11 @@ generation; a timer of an older generation finds nothing to do. Plain Python.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.cases.domain.case import Case, Timer
+from services.cases.domain.desk_calendar import DeskCalendar, NoSession
 from services.cases.domain.triage import Limit
 
 TIMER = "case.time"  # one kind, one queue: its payload's `step` says warning or limit
@@ -20,15 +22,51 @@ AWAITING_ACCEPT = frozenset({"triaged", "dispatched", "declined", "escalated", "
 AWAITING_RESOLUTION = AWAITING_ACCEPT | {"accepted"}
 
 
+@dataclass(frozen=True)
+class Timing:
+    """A case's limits from a start: when it must be accepted and resolved, and when its
+    clock starts (the warnings are shares of the time from there)."""
+
+    accept_by: datetime
+    resolve_by: datetime
+    clock_start: datetime
+
+
 def limits(
-    start: datetime, limit: Limit, hotline_deadline: datetime | None
-) -> tuple[datetime, datetime]:
-    """accept-by and resolve-by. A hotline's own deadline wins when earlier, and a case is
-    never due to be accepted after it is due to be resolved."""
-    resolve_by = start + limit.resolve
+    start: datetime,
+    limit: Limit,
+    hotline_deadline: datetime | None,
+    desk: DeskCalendar | None = None,
+) -> Timing:
+    """The limits of a case starting at `start`. A desk's case runs on its calendar: due
+    to be accepted by the end of the desk's next session, its clock starting when that
+    session opens, and due to be resolved at the end of the session that closes once the
+    resolve limit has run from there. A hotline's own deadline wins when earlier, and a
+    case is never due to be accepted after it is due to be resolved."""
+    clock_start, accept_by, resolve_by = _on_calendar(start, limit, desk) or (
+        start,
+        start + limit.accept,
+        start + limit.resolve,
+    )
     if hotline_deadline is not None and hotline_deadline < resolve_by:
         resolve_by = hotline_deadline
-    return min(start + limit.accept, resolve_by), resolve_by
+    return Timing(min(accept_by, resolve_by), resolve_by, min(clock_start, resolve_by))
+
+
+def _on_calendar(
+    start: datetime, limit: Limit, desk: DeskCalendar | None
+) -> tuple[datetime, datetime, datetime] | None:
+    """A desk's case's clock start, accept-by and resolve-by; None for a team without a
+    desk, or a desk whose calendar holds no session ahead (holidays only: plain limits
+    are better than a report refused)."""
+    if desk is None:
+        return None
+    try:
+        session = desk.next_opening(start)
+        resolve_by = desk.closing_at_or_after(session.closes + limit.resolve)
+    except NoSession:
+        return None
+    return max(start, session.opens), session.closes, resolve_by
 
 
 def awaiting(state: str, which: str) -> bool:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from services.cases.domain.desk_calendar import DeskCalendar
+
 MAX_SUGGESTIONS = 3
 
 
@@ -115,6 +117,13 @@ class Taxonomy:
     negations: tuple[str, ...] = ()
     warning_share: float = 0.8  # set from the service's config (TIME_WARNING_SHARE)
     teams: Mapping[str, Mapping[str, str]] | None = None  # team → {zh, en} names
+    # the desks keeping opening hours, by `<community>:<team>` (data/calendars.yaml):
+    # their cases' limits follow the desk's calendar
+    desks: Mapping[str, DeskCalendar] | None = None
+
+    def desk(self, community_id: str, team: str) -> DeskCalendar | None:
+        """The calendar of the community's team, when it keeps opening hours."""
+        return (self.desks or {}).get(f"{community_id}:{team}")
 
     def team_name(self, team: str, language: str = "zh") -> str:
         return ((self.teams or {}).get(team) or {}).get(language) or team

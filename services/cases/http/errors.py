@@ -9,6 +9,7 @@ from lianxin.http.errors import ErrorTable
 from lianxin.store.lease import LeaseBusy
 from services.cases.app import keys
 from services.cases.app.intake import IdempotencyKeyReused
+from services.cases.domain.appointments import NoDesk
 from services.cases.domain.areas import UnknownArea
 from services.cases.domain.case import (
     CaseNotFound,
@@ -40,6 +41,7 @@ ERRORS: ErrorTable = {
     InvalidTransition: (409, "invalid_transition"),
     ExtensionNotPending: (409, "invalid_transition"),
     AlreadyRated: (409, "already_rated"),
+    NoDesk: (409, "invalid_transition"),
     IdempotencyKeyReused: (422, "idempotency_key_reused"),
     RequestKeyReused: (422, "idempotency_key_reused"),
 }

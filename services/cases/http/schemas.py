@@ -180,6 +180,52 @@ class ExtensionRequestSchema(Schema):
     reason = _text(1000, required=True)
 
 
+class AppointmentSchema(Schema):
+    starts_at = Instant(
+        required=True, metadata={"description": "inside one of the desk's sessions, to come"}
+    )
+    minutes = fields.Integer(
+        load_default=60, strict=True, validate=validate.Range(min=15, max=240)
+    )
+    venue = _text(200, load_default="", metadata={"description": "where the parties come"})
+
+
+class MediationOutcomeSchema(Schema):
+    result = fields.String(required=True, validate=validate.OneOf(("agreement", "referral")))
+    agreement = _text(2000, load_default="", metadata={"description": "what was agreed"})
+    signed_by = fields.List(
+        _text(50, required=True),
+        load_default=list,
+        validate=validate.Length(max=10),
+        metadata={"description": "the parties who signed the agreement"},
+    )
+    referred_to = fields.String(
+        validate=validate.OneOf(("peoples_mediation", "court", "department")),
+        metadata={"description": "a referral: people's mediation, a court or a department"},
+    )
+    department = _text(100, load_default="")
+
+
+class FollowUpSchema(Schema):
+    note = _text(
+        2000,
+        required=True,
+        metadata={"description": "what the follow-up visit found, or what the referral answered"},
+    )
+
+
+class PartySchema(Schema):
+    name = _text(50, required=True)
+    role = fields.String(
+        required=True, validate=validate.OneOf(("applicant", "respondent", "other"))
+    )
+    phone = fields.String(validate=PHONE)
+    consent = fields.Boolean(
+        required=True,
+        metadata={"description": "the party agrees to be recorded; without it nothing is"},
+    )
+
+
 class ExtensionDecisionSchema(Schema):
     approved = fields.Boolean(required=True)
     note = _text(1000)
@@ -246,6 +292,39 @@ class ExtensionView(Schema):
     state = fields.String(metadata={"enum": ["pending", "approved", "refused"]})
 
 
+class AppointmentView(Schema):
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    venue = fields.String()
+    by = fields.String()
+
+
+class FollowedUpView(Schema):
+    note = fields.String()
+    by = fields.String()
+    at = fields.AwareDateTime()
+
+
+class PartyView(Schema):
+    id = fields.String()
+    name = fields.String(metadata={"description": "masked but to admin"})
+    role = fields.String()
+    phone = fields.String(allow_none=True, metadata={"description": "masked but to admin"})
+    consent_at = fields.AwareDateTime()
+
+
+class MediationView(Schema):
+    result = fields.String()
+    agreement = fields.String(allow_none=True)
+    signed_by = fields.List(fields.String(), metadata={"description": "masked but to admin"})
+    follow_up_due = fields.AwareDateTime(allow_none=True)
+    referred_to = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    by = fields.String()
+    at = fields.AwareDateTime()
+    followed_up = fields.Nested(FollowedUpView, allow_none=True)
+
+
 class EscalationView(Schema):
     level = fields.String()
     step = fields.Integer(allow_none=True)
@@ -306,6 +385,15 @@ class CaseSchema(Schema):
     suspended = fields.Boolean()
     escalation = fields.Nested(EscalationView, allow_none=True)
     extension = fields.Nested(ExtensionView, allow_none=True)
+    appointment = fields.Nested(
+        AppointmentView,
+        allow_none=True,
+        metadata={"description": "a desk's case: when the parties come"},
+    )
+    mediation = fields.Nested(
+        MediationView, allow_none=True, metadata={"description": "a desk's outcome"}
+    )
+    parties = fields.List(fields.Nested(PartyView), metadata={"description": "a dispute's"})
     assignee = fields.String(allow_none=True)
     assignee_name = fields.String(allow_none=True)
     resolution = fields.String(allow_none=True)

@@ -8,6 +8,8 @@ from typing import Any
 
 from lianxin.privacy import mask_name, mask_phone
 from services.cases.domain.case import Case
+from services.cases.domain.mediation import shown_signatories
+from services.cases.domain.parties import shown_parties
 from services.cases.domain.triage import Category
 
 TRIAGE_FIELDS = ("reporter", "keywords", "staff", "suggestions")
@@ -34,6 +36,9 @@ WITHHELD = {  # what a private case's view shows of its details to whoever may n
     "resolution": None,
     "escalation": None,
     "extension": None,
+    "appointment": None,
+    "mediation": None,
+    "parties": [],
 }
 
 
@@ -93,6 +98,13 @@ def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
         "suspended": case.suspended_since is not None,
         "escalation": _with_reason(case.escalation, text),
         "extension": _with_reason(case.extension, text),
+        "appointment": (
+            {**case.appointment, "venue": text(case.appointment.get("venue") or "")}
+            if case.appointment
+            else None
+        ),
+        "mediation": _mediation(case.mediation, text, unmasked),
+        "parties": shown_parties(case.parties, unmasked),
         "assignee": case.assignee,
         "assignee_name": case.assignee_name,
         "resolution": text(case.resolution) if case.resolution else case.resolution,
@@ -116,6 +128,24 @@ def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
             for step in case.timeline
         ],
     }
+
+
+def _mediation(
+    record: Mapping[str, Any] | None, text: Callable[[str], str], unmasked: bool
+) -> dict[str, Any] | None:
+    """A desk's outcome as shown: the agreement is free text, who signed are names."""
+    if not record:
+        return None
+    return {
+        **record,
+        "agreement": text(record["agreement"]) if record.get("agreement") else None,
+        "signed_by": shown_signatories(record.get("signed_by") or (), unmasked),
+        "followed_up": _with_note(record.get("followed_up"), text),
+    }
+
+
+def _with_note(record: Mapping[str, Any] | None, text: Callable[[str], str]) -> dict | None:
+    return {**record, "note": text(record.get("note") or "")} if record else None
 
 
 def _mask_email(email: str | None) -> str | None:

@@ -43,6 +43,9 @@ CASE_MEASURES: Mapping[str, str] = {
     "case.rejected": "returned",  # 退单: returned to the hotline or the reporter
     "case.merged": "merged",
     "case.withdrawn": "withdrawn",
+    "case.appointment_set": "appointments",  # at a desk (矛盾调处)
+    "case.mediation_outcome": "mediation_outcomes",
+    "case.mediation_followed_up": "mediation_follow_ups",
 }
 NOTIFICATION_MEASURES: Mapping[str, str] = {
     "notification.delivered": "notified",
@@ -174,6 +177,15 @@ def _extras(event_type: str, p: Mapping[str, Any]) -> Counter[str]:
         extra[f"rating_{int(p['rating'])}"] += 1
     elif event_type == "case.extension_decided":
         extra["extensions_approved"] += bool(p.get("approved"))
+    elif event_type == "case.triaged" and top_category(p.get("category") or "") == "dispute":
+        # the desk took the dispute in (受理): once per case, however often it changes hands
+        extra["disputes_taken"] += 1
+    elif event_type == "case.mediation_outcome":
+        extra["disputes_settled" if p.get("result") == "agreement" else "disputes_referred"] += 1
+    elif event_type == "case.mediation_followed_up":
+        agreed = p.get("result") == "agreement"
+        extra["follow_ups_done" if agreed else "referrals_answered"] += 1
+        extra["follow_ups_on_time"] += agreed and bool(p.get("on_time"))
     return +extra
 
 

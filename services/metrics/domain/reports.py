@@ -39,6 +39,12 @@ TOTALS = (
     "overdue_resolve",
     "satisfied",
     "extensions_approved",
+    "disputes_taken",
+    "disputes_settled",
+    "disputes_referred",
+    "follow_ups_done",
+    "follow_ups_on_time",
+    "referrals_answered",
     "offers_expired",
     *NOTIFICATION_MEASURES.values(),
 )

@@ -41,6 +41,7 @@ RESIDENT_NEWS = {
     "case.closed": "progress.closed",
     "case.rejected": "progress.rejected",
     "case.merged": "progress.merged",
+    "case.appointment_set": "progress.appointment",  # a party to a dispute: when and where
 }
 
 
@@ -120,7 +121,7 @@ def _staff_plans(store: NotifyStore, outbound: Outbound, news: CaseNews) -> list
         ]
     if event_type in ("case.triage_needed", "case.extension_requested"):
         return [for_group(community, ["staff"], reach, event_type, urgent)]
-    if event_type in ("case.warning", "case.extension_decided"):
+    if event_type in ("case.warning", "case.extension_decided", "case.appointment_set"):
         return [assignee_plan(event_type)]
     if event_type == "case.overdue":
         return [

@@ -85,6 +85,7 @@ def case_context(
         "kind": words.of("emergencies", payload.get("kind")),
         "call": payload.get("call") or "",
         "into_number": payload.get("into_number") or "",
+        "venue": mask_phone(payload.get("venue") or ""),
         "approved": bool(payload.get("approved")),
         "links": dict(links or {}),
         "facts": {

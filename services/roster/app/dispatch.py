@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
@@ -27,6 +27,7 @@ from services.roster.app import hours
 from services.roster.app.duty import on_duty_now
 from services.roster.domain import dispatch as dispatching
 from services.roster.domain.dispatch import (
+    AwaitShift,
     Candidate,
     CaseRef,
     Dispatch,
@@ -45,6 +46,8 @@ Move = tuple[Dispatch, list]  # the dispatch after a change, and what it causes
 OFFER_ID_NAMESPACE = uuid.UUID("0b8f5d7e-2a1c-4f6b-8e3d-9c4a7b1e2f60")
 OFFER_EXPIRY = "offer_expiry"
 ESCALATION_STEP = "escalation_step"
+SHIFT_START = "shift_start"  # a desk's next shift: its waiting cases are offered then
+DESK_LOOK_AHEAD = timedelta(days=8)  # a desk's rota with no shift in a week and a day: escalate
 
 
 def offer_id_for(case_id: str, round: int, attempt: int) -> str:
@@ -177,6 +180,18 @@ def on_escalation_step(store: RosterStore, deadline: Deadline, now: datetime) ->
         _save(store, change, *step, None, now)
 
 
+def on_shift_start(store: RosterStore, deadline: Deadline, now: datetime) -> None:
+    """A desk's shift starts: a case waiting for it (no offer open, the same round, no
+    step of the chain taken) is offered now."""
+    with store.dispatches.change(deadline.aggregate_id) as change:
+        dispatch = change.value
+        if dispatch is None or dispatch.round != deadline.payload["round"]:
+            return
+        if dispatch.state != "offered" or dispatch.offer is not None or dispatch.step:
+            return
+        _save(store, change, *offer_round(store, dispatch, now), None, now)
+
+
 # -- the choice -----------------------------------------------------------------------------
 
 
@@ -184,6 +199,7 @@ def on_escalation_step(store: RosterStore, deadline: Deadline, now: datetime) ->
 class Pool:
     candidates: list[Candidate] = field(default_factory=list)
     nobody: str = ""
+    opens: datetime | None = None  # nobody on duty at a desk: its next shift's start
 
 
 def offer_round(store: RosterStore, dispatch: Dispatch, now: datetime) -> Move:
@@ -191,7 +207,9 @@ def offer_round(store: RosterStore, dispatch: Dispatch, now: datetime) -> Move:
     policy = store.policy(dispatch.case.community_id).dispatch
     offer_id = offer_id_for(dispatch.case.case_id, dispatch.round, dispatch.attempt + 1)
     pool = candidates(store, dispatch, now)
-    return dispatching.next_move(dispatch, pool.candidates, offer_id, now, policy, pool.nobody)
+    return dispatching.next_move(
+        dispatch, pool.candidates, offer_id, now, policy, pool.nobody, pool.opens
+    )
 
 
 def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
@@ -219,7 +237,20 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
             break
     if pool.candidates and not dispatching.eligible(pool.candidates, dispatch.passed):
         pool.nobody = "everyone on duty has passed on it or is at their cap"
+    if not pool.candidates and not any(e.get("around_the_clock", True) for e in entries):
+        pool.opens = next_shift(store, entries, now)
     return pool
+
+
+def next_shift(store: RosterStore, entries: list[dict], now: datetime) -> datetime | None:
+    """The earliest start of a shift to come of these rotas (a desk's), within
+    DESK_LOOK_AHEAD; None when there is none, and the chain runs as for any team."""
+    starts = []
+    for entry in entries:
+        rota = store.rota(entry["rota_id"])
+        upcoming = rota.shifts(now, now + DESK_LOOK_AHEAD) if rota else ()
+        starts += [shift.start for shift in upcoming if shift.start > now][:1]
+    return min(starts, default=None)
 
 
 def _candidate(
@@ -287,6 +318,9 @@ def _carry_out(store, dispatch: Dispatch, effect, correlation: str, now: datetim
         return []
     if isinstance(effect, Escalate):
         return _escalation(store, dispatch, effect, correlation, now)
+    if isinstance(effect, AwaitShift):
+        log.info("case %s waits for its desk: %s", case_id, effect.reason)
+        return [Deadline(SHIFT_START, case_id, effect.at, {"round": dispatch.round})]
     if isinstance(effect, Hold | Release):
         return []  # on the person's document (_people)
     raise TypeError(f"unknown effect {effect!r}")

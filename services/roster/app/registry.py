@@ -242,6 +242,8 @@ def rebuild_lookups(store: RosterStore, community_id: str) -> None:
                         "rota_id": rota["_id"],
                         "team": rota["team"],
                         "categories": teams[rota["team"]]["categories"],
+                        # a desk keeping hours: its cases wait for its next shift
+                        "around_the_clock": teams[rota["team"]].get("around_the_clock", True),
                         "grid_id": served[0],
                         "distance": 0 if served[0] == grid else 1,
                     }

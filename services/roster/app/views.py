@@ -211,6 +211,9 @@ def dispatch(store: RosterStore, case_id: str, actor: Actor) -> dict[str, Any]:
         "passed": found.passed,
         "escalation_step": found.step,
         "holder": found.holder,
+        "awaits_shift": (
+            found.awaits_shift if found.state == "offered" and found.offer is None else None
+        ),
     }
 
 

@@ -133,6 +133,7 @@ class Dispatch:
     passed: tuple[str, ...] = ()
     step: int = 0  # escalation steps taken in this round
     holder: str | None = None  # who has the case open
+    awaits_shift: datetime | None = None  # a desk's case: offered when its next shift starts
     case_version: int = 0
     credits: Credits = field(default_factory=Credits)
     applied: tuple[str, ...] = field(default_factory=tuple)
@@ -181,6 +182,15 @@ class Escalate:
 
 
 @dataclass(frozen=True)
+class AwaitShift:
+    """Nobody of a team that keeps hours (a desk) is on duty: wait for its next shift
+    rather than escalate a case nobody could have taken yet."""
+
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class Hold:
     person_id: str
 
@@ -190,7 +200,7 @@ class Release:
     person_id: str
 
 
-Effect = MakeOffer | EndOffer | Escalate | Hold | Release
+Effect = MakeOffer | EndOffer | Escalate | AwaitShift | Hold | Release
 
 
 def open_offers(held: Iterable[Mapping[str, Any]], now: datetime) -> list[str]:
@@ -257,11 +267,17 @@ def next_move(
     now: datetime,
     policy: DispatchPolicy,
     nobody: str,
+    opens: datetime | None = None,
 ) -> tuple[Dispatch, list[Effect]]:
     """Offer the case to the best candidate, or start the escalation chain.
-    `nobody` says why there is no candidate, should there be none."""
+    `nobody` says why there is no candidate, should there be none; `opens`, when the
+    case's team keeps hours (a desk) and nobody of it is on duty, is its next shift's
+    start: the case waits for it."""
     if dispatch.attempt >= policy.attempts:
         return escalate(dispatch, f"no one accepted after {dispatch.attempt} offers", policy)
+    if not candidates and opens is not None:
+        waiting = replace(dispatch, state="offered", offer=None, awaits_shift=opens)
+        return waiting, [AwaitShift(opens, nobody)]
     pick = choose(candidates, dispatch.passed, dispatch.case.case_id)
     if pick is None:
         reason = nobody if not dispatch.passed else f"{nobody}; {len(dispatch.passed)} passed"
@@ -278,7 +294,9 @@ def next_move(
         attempt=dispatch.attempt + 1,
         round=dispatch.round,
     )
-    moved = replace(dispatch, state="offered", offer=offer, attempt=offer.attempt)
+    moved = replace(
+        dispatch, state="offered", offer=offer, attempt=offer.attempt, awaits_shift=None
+    )
     return moved, [MakeOffer(offer)]
 
 
@@ -289,7 +307,9 @@ def escalate(
     if dispatch.step >= len(policy.escalation):
         return replace(dispatch, state="escalated", offer=None), []
     step = policy.escalation[dispatch.step]
-    moved = replace(dispatch, state="escalated", offer=None, step=dispatch.step + 1)
+    moved = replace(
+        dispatch, state="escalated", offer=None, step=dispatch.step + 1, awaits_shift=None
+    )
     return moved, [Escalate(moved.step, step.level, reason, step.wait)]
 
 

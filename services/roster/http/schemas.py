@@ -461,6 +461,10 @@ class DispatchSchema(Schema):
     passed = fields.List(fields.String())
     escalation_step = fields.Integer()
     holder = fields.String(allow_none=True)
+    awaits_shift = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "a desk's case nobody is on duty for: offered at this time"},
+    )
 
 
 class NoShowSchema(Schema):

@@ -160,6 +160,8 @@ def test_disputes_and_care_are_private_and_everything_else_public():
         "dispute.neighbour",
         "dispute.family",
         "dispute.property_management",
+        "dispute.labour",
+        "dispute.damages",
         "care.elderly_alone",
     }
     assert set(TAXONOMY.public_categories) == set(TAXONOMY.categories) - private

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from services.cases.domain import clock_actions, lifecycle, time_limits
+from services.cases.domain.time_limits import Timing
 from services.cases.domain.triage import Limit
 from tests.cases.factories import AT, OFFER, STAFF, TAXONOMY, accepted, dispatched, triaged
 
@@ -14,15 +15,18 @@ LIMIT = Limit(timedelta(minutes=30), timedelta(hours=24))
 
 
 def test_limits_come_from_the_category_and_an_earlier_hotline_deadline_wins():
-    assert time_limits.limits(AT, LIMIT, None) == (
-        AT + timedelta(minutes=30),
-        AT + timedelta(hours=24),
+    assert time_limits.limits(AT, LIMIT, None) == Timing(
+        AT + timedelta(minutes=30), AT + timedelta(hours=24), AT
     )
     deadline = AT + timedelta(hours=4)
-    assert time_limits.limits(AT, LIMIT, deadline) == (AT + timedelta(minutes=30), deadline)
+    assert time_limits.limits(AT, LIMIT, deadline) == Timing(
+        AT + timedelta(minutes=30), deadline, AT
+    )
     soon = AT + timedelta(minutes=10)
-    assert time_limits.limits(AT, LIMIT, soon) == (soon, soon)  # never accept after resolve-by
-    assert time_limits.limits(AT, LIMIT, AT + timedelta(days=5))[1] == AT + timedelta(hours=24)
+    # never accept after resolve-by
+    assert time_limits.limits(AT, LIMIT, soon) == Timing(soon, soon, AT)
+    later = time_limits.limits(AT, LIMIT, AT + timedelta(days=5))
+    assert later.resolve_by == AT + timedelta(hours=24)
 
 
 def test_a_case_has_its_warnings_and_limits_to_come_but_one_timer_set_at_a_time():

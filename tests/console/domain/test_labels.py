@@ -12,7 +12,7 @@ from services.console.domain.labels import LANGUAGES, Labels
 
 # The timeline entries cases writes without a change of state (domain.case.noted)
 NOTED = ("report", "suspend", "resume", "request_extension", "decide_extension", "overdue",
-         "duplicate", "note")  # fmt: skip
+         "duplicate", "note", "appointment", "outcome", "follow_up", "party")  # fmt: skip
 LABELS = load_labels()
 
 

@@ -1,0 +1,61 @@
+"""The mediation desk's figures in the day totals: disputes taken in (a dispute triaged
+to the desk, once per case) and appointments set, per day, team and category like every
+other count."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.metrics.domain import reports
+from services.metrics.domain.totals import ALL
+from tests.metrics.sequences import T0, Event, about
+
+
+def dispute_event(event_type: str, category: str = "dispute.neighbour", **payload) -> Event:
+    block = about(category=category, team="mediation_desk")
+    return Event(
+        event_type, {**block, "state": "accepted", "previous_state": "accepted", **payload}, T0
+    )
+
+
+def test_a_dispute_triaged_counts_as_a_dispute_taken_by_the_desk():
+    day = dispute_event("case.triaged").facts()[0]
+    assert day.cells[(*ALL, "disputes_taken")] == 1
+    assert day.cells[("team", "mediation_desk", "disputes_taken")] == 1
+    assert day.cells[("category", "dispute.neighbour", "disputes_taken")] == 1
+
+
+def test_another_categorys_triage_or_a_disputes_later_steps_are_no_dispute_taken():
+    light = Event("case.triaged", {**about(), "state": "triaged", "previous_state": "reported"}, T0)
+    assert (*ALL, "disputes_taken") not in light.facts()[0].cells
+    for later in ("case.accepted", "case.assigned", "case.reopened"):
+        cells = dispute_event(later, person_id="p-mediator-1").facts()[0].cells
+        assert (*ALL, "disputes_taken") not in cells, later  # changing hands counts no more
+
+
+def test_an_appointment_counts_for_the_desk_and_both_show_in_the_summarys_totals():
+    day = dispute_event("case.appointment_set").facts()[0]
+    assert day.cells[("team", "mediation_desk", "appointments")] == 1
+    assert {"disputes_taken", "appointments"} <= set(reports.TOTALS)
+
+
+@pytest.mark.parametrize(
+    "result, measure", [("agreement", "disputes_settled"), ("referral", "disputes_referred")]
+)
+def test_an_outcome_counts_a_dispute_settled_or_referred(result, measure):
+    cells = dispute_event("case.mediation_outcome", result=result).facts()[0].cells
+    assert cells[("team", "mediation_desk", measure)] == 1
+    other = {"disputes_settled", "disputes_referred"} - {measure}
+    assert (*ALL, other.pop()) not in cells
+    assert {"disputes_settled", "disputes_referred"} <= set(reports.TOTALS)
+
+
+def test_a_follow_up_counts_a_visit_done_and_on_time_or_a_referral_answered():
+    visit = dispute_event("case.mediation_followed_up", result="agreement", on_time=True)
+    cells = visit.facts()[0].cells
+    assert cells[(*ALL, "follow_ups_done")] == 1 and cells[(*ALL, "follow_ups_on_time")] == 1
+    late = dispute_event("case.mediation_followed_up", result="agreement", on_time=False)
+    assert (*ALL, "follow_ups_on_time") not in late.facts()[0].cells
+    answer = dispute_event("case.mediation_followed_up", result="referral", on_time=True)
+    cells = answer.facts()[0].cells
+    assert cells[(*ALL, "referrals_answered")] == 1 and (*ALL, "follow_ups_done") not in cells
