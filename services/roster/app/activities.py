@@ -86,7 +86,7 @@ def publish(
     )
     with store.activities.change(activity_id) as change:
         if change.value is None:
-            change.save(made, [_published_event(made)])
+            change.save(made, [published_event(made)])
             found = made
         else:
             found = change.value
@@ -182,7 +182,7 @@ def check_in(store: RosterStore, activity_id: str, actor: Actor, now: datetime) 
     with store.activities.change(activity_id) as change:
         checked, new = activities.check_in(change.value, person_id, now)
         if new:
-            change.save(checked, [_attended_event(checked, person_id, now)])
+            change.save(checked, [attended_event(checked, person_id, now)])
     return credit(store, checked, person_id)
 
 
@@ -220,7 +220,7 @@ def _person_in(store: RosterStore, activity_id: str, actor: Actor) -> str:
     return person["_id"]
 
 
-def _published_event(activity: Activity) -> Envelope:
+def published_event(activity: Activity) -> Envelope:
     return EMITS.new_event(
         "activity.published",
         {
@@ -236,7 +236,7 @@ def _published_event(activity: Activity) -> Envelope:
     )
 
 
-def _attended_event(activity: Activity, person_id: str, now: datetime) -> Envelope:
+def attended_event(activity: Activity, person_id: str, now: datetime) -> Envelope:
     return EMITS.new_event(
         "activity.attended",
         {
