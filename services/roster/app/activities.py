@@ -78,11 +78,17 @@ def publish(
     if unknown:
         raise UnknownPlace(unknown)
     activity_id = "A-" + uuid.uuid5(ACTIVITY_NAMESPACE, request_id).hex[:16]
+    # in whole seconds, as the store keeps them (it drops microseconds), so that a retry's
+    # draft compares equal to the activity its first try stored
+    window = {
+        "starts_at": draft.starts_at.replace(microsecond=0),
+        "ends_at": draft.ends_at.replace(microsecond=0),
+    }
     made = Activity(
         id=activity_id,
         published_by=actor.person_id or actor.key_name,
         published_at=now,
-        **draft.__dict__,
+        **{**draft.__dict__, **window},
     )
     with store.activities.change(activity_id) as change:
         if change.value is None:
@@ -179,6 +185,7 @@ def check_in(store: RosterStore, activity_id: str, actor: Actor, now: datetime) 
     """The acting person's attendance, once, while the activity runs, then its credit by
     the activity's rule. Returns the ledger line; a retry returns the same line."""
     person_id = _person_in(store, activity_id, actor)
+    now = now.replace(microsecond=0)  # as the store keeps it: a retry answers the same line
     with store.activities.change(activity_id) as change:
         checked, new = activities.check_in(change.value, person_id, now)
         if new:

@@ -147,3 +147,10 @@ def test_two_sign_ups_for_the_last_place_at_once_one_wins(broker_store, broker_c
         outcomes = sorted(pool.map(attempt, ["p-g1-red-1", "p-g1-red-2"]))
     assert outcomes == ["full", "signed"]
     assert len(broker_store.activities.get(made.id).signups) == 1
+
+
+def test_a_retried_publish_finds_its_activity_on_the_real_store(broker_store, broker_community):
+    odd = STARTS + timedelta(microseconds=123_456)  # FerretDB keeps milliseconds at most
+    first = activities.publish(broker_store, draft(starts_at=odd), STAFF, "k:r", FRIDAY_NOON_UTC)
+    again = activities.publish(broker_store, draft(starts_at=odd), STAFF, "k:r", FRIDAY_NOON_UTC)
+    assert again == first and first.starts_at == STARTS
