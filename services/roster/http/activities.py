@@ -16,28 +16,17 @@ from services.roster.http.activity_schemas import (
     ActivitySchema,
 )
 from services.roster.http.errors import http
-from services.roster.http.ledger import IDEMPOTENCY_HEADER, idempotency_key
+from services.roster.http.ledger import idempotency_key, names_its_request
 from services.roster.http.schemas import EntrySchema
 
 ACTIVITY = (activities.ActivityNotFound, LeaseBusy)
-NAMES_ITS_REQUEST = [
-    {
-        "name": IDEMPOTENCY_HEADER,
-        "in": "header",
-        "required": True,
-        "schema": {"type": "string", "maxLength": 100},
-        "description": "names the request: a retry publishes the same activity",
-    }
-]
-
-
 class ActivitiesHttp:
     @http(
         "POST",
         "/v1/activities",
         summary="Publish a volunteer activity (staff)",
         body=ActivityBody,
-        headers=NAMES_ITS_REQUEST,
+        headers=names_its_request("a retry publishes the same activity"),
         responses={201: ActivitySchema},
         raises=(
             views.NotFound,
