@@ -126,6 +126,12 @@ def test_a_volunteer_signs_up_and_checks_in_once_from_a_phone(page, console, sms
 
     wait_until("the activity to start", check_in_shown, timeout=60)
     sent = form_data(page, f".my-activity[data-activity='{activity_id}'] form[action$='/check-in']")
+    unsigned = {"form_key": sent["form_key"]}  # the form without its CSRF token
+    refused = page.request.post(f"{console}/my/activities/{activity_id}/check-in",
+                                form=unsigned, max_redirects=0)  # fmt: skip
+    assert refused.status == 403
+    assert not [e for e in ledger(console_stack, VOLUNTEER[0])["entries"]
+                if e["entry_id"].startswith(f"HA-{activity_id}")]  # fmt: skip
     for _ in range(2):  # a double tap: one check-in, one credit
         answer = page.request.post(f"{console}/my/activities/{activity_id}/check-in", form=sent,
                                    max_redirects=0)  # fmt: skip
