@@ -19,6 +19,9 @@ AREA_KINDS = ("subdistrict", "community", "grid", "estate", "building", "unit") 
 ESCALATION_LEVELS = ("grid_leader", "community_staff", "department")  # the chain, in order
 HOURS_KINDS = ("credit", "reversal", "correction")
 HOURS_STATES = ("approved", "pending_approval")
+# the kinds of volunteer activity staff publish: clean-up drive (清洁家园), patrol (巡逻),
+# visit day (走访日); the console names each in labels.yaml
+ACTIVITY_KINDS = ("cleanup", "patrol", "visit_day")
 
 ID = validate.Length(min=1, max=64)  # area codes, person ids, team ids: bounded everywhere
 QUIET_HOURS = validate.Regexp(r"^\d{2}:\d{2}-\d{2}:\d{2}$")  # `22:30-06:30`, local time
@@ -137,6 +140,28 @@ class DutyChanged(Payload):
     at = fields.AwareDateTime(required=True)
 
 
+class ActivityPublished(Payload):
+    activity_id = fields.String(required=True, validate=ID)
+    community_id = fields.String(required=True, validate=ID)
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class ActivityAttended(Payload):
+    """A volunteer checked in while the activity ran; its credit is the ledger line
+    `entry_id` (told by its own hours.credited)."""
+
+    activity_id = fields.String(required=True, validate=ID)
+    community_id = fields.String(required=True, validate=ID)
+    person_id = fields.String(required=True, validate=ID)
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    entry_id = fields.String(required=True)
+    minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    checked_in_at = fields.AwareDateTime(required=True)
+
+
 ROSTER = Contract(
     "roster",
     {
@@ -148,5 +173,7 @@ ROSTER = Contract(
         ("hours.credited", 1): HoursCredited(),
         ("shift.starting", 1): ShiftStarting(),
         ("duty.changed", 1): DutyChanged(),
+        ("activity.published", 1): ActivityPublished(),
+        ("activity.attended", 1): ActivityAttended(),
     },
 )

@@ -399,6 +399,37 @@ class Services:
                           data={"community_id": community, "tag": tag}, files=files,
                           timeout=UPLOAD_TIMEOUT_SECONDS)["photos"]  # fmt: skip
 
+    # -- activities --
+    # Roster's volunteer activities as the person: roster lets staff publish, and signs up,
+    # withdraws or checks in whoever the token names (never anyone else).
+
+    def activities(self, token: str, community: str, upcoming: bool) -> list[dict[str, Any]]:
+        params = {"community_id": community, "upcoming": "true" if upcoming else "false"}
+        return self._call("GET", self.urls.roster, "/v1/activities", token,
+                          params=params)["activities"]  # fmt: skip
+
+    def activity(self, token: str, activity_id: str) -> dict[str, Any] | None:
+        try:
+            return self._call("GET", self.urls.roster, f"/v1/activities/{_segment(activity_id)}",
+                              token)  # fmt: skip
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def publish_activity(
+        self, token: str, body: Mapping[str, Any], request_key: str
+    ) -> dict[str, Any]:
+        """An activity named by its form's Idempotency-Key: a second submit publishes none."""
+        headers = {"Idempotency-Key": request_key}
+        return self._call("POST", self.urls.roster, "/v1/activities", token, json=dict(body),
+                          headers=headers)  # fmt: skip
+
+    def on_activity(self, token: str, activity_id: str, action: str) -> dict[str, Any]:
+        """`action` (signup, withdraw, check-in) for the token's own person."""
+        path = f"/v1/activities/{_segment(activity_id)}/{_segment(action)}"
+        return self._call("POST", self.urls.roster, path, token)
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(

@@ -13,6 +13,7 @@ from lianxin.store.repository import PartsProvider
 from services.console import compose
 from services.console.app import board, people
 from services.console.events import READS
+from services.console.http.activities import ActivityPages
 from services.console.http.assets import AssetRoutes
 from services.console.http.board import BoardPages
 from services.console.http.cases import CasePages
@@ -43,6 +44,7 @@ class ConsoleService(
     ResidentsReportPages,
     ReportPosterPages,
     MyCasePages,
+    ActivityPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

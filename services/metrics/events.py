@@ -14,8 +14,16 @@ from lianxin.contracts.notify import NOTIFY
 from lianxin.contracts.roster import ROSTER
 from services.metrics.domain.measures import CASE_MEASURES, NOTIFICATION_MEASURES
 
-# roster's events metrics counts: hours, duty, expiries and the areas' households and zones
-ROSTER_EVENTS = ("hours.credited", "duty.changed", "offer.expired", "area.changed")
+# roster's events metrics counts: hours, duty, expiries, the areas' households and zones,
+# and volunteer activities (held, attended, the minutes their attendance credits)
+ROSTER_EVENTS = (
+    "hours.credited",
+    "duty.changed",
+    "offer.expired",
+    "area.changed",
+    "activity.published",
+    "activity.attended",
+)
 
 READS = Reader(
     *CASES.reading(*CASE_MEASURES, needs=("case_id", "community_id")),
@@ -25,4 +33,8 @@ READS = Reader(
     # no community yet (docs/events.md): counted once roster sends one
     *ROSTER.reading("offer.expired", needs=("case_id", "offer_id")),
     *ROSTER.reading("area.changed", needs=("node", "node.code", "node.kind", "area_version")),
+    *ROSTER.reading("activity.published", needs=("activity_id", "community_id", "starts_at")),
+    *ROSTER.reading(
+        "activity.attended", needs=("activity_id", "community_id", "person_id", "minutes")
+    ),
 )

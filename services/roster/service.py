@@ -14,6 +14,7 @@ from lianxin.store.repository import PartsProvider
 from services.roster import compose
 from services.roster.app import dispatch, rota_clock
 from services.roster.events import CASE_EVENTS, READS
+from services.roster.http.activities import ActivitiesHttp
 from services.roster.http.duty import DutyHttp
 from services.roster.http.feed_tokens import FeedTokens
 from services.roster.http.ledger import LedgerHttp
@@ -22,7 +23,7 @@ from services.roster.http.registry import RegistryHttp
 CASE_SOURCES = [Source("cases", event_type) for event_type in CASE_EVENTS]
 
 
-class RosterService(RegistryHttp, DutyHttp, LedgerHttp, KeyReplica, HealthCheck):
+class RosterService(RegistryHttp, DutyHttp, LedgerHttp, ActivitiesHttp, KeyReplica, HealthCheck):
     name = "roster"
 
     parts = PartsProvider(compose.build)

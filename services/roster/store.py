@@ -15,6 +15,8 @@ Waiting credits, hours_waiting/<community>: the ids of the community's credits t
 for a staff decision, oldest first; a credit is listed when it is recorded pending and
 taken off when decided or voided, so the approvals queue reads one document by `_id`
 and then each entry by its `_id` (services.roster.app.hours), never a scan of the ledger.
+Activities, activities/<id> (an Activity with its sign-ups), listed by community in
+activity_lists/<community> (services.roster.app.activities): read by `_id` only.
 Append-only: offers/<offer> (a person's offers), no_shows/<rota>:<person>:<start>,
 attendance/<id> (sign-ins and sign-outs).
 
@@ -44,6 +46,7 @@ from lianxin.store.aggregates import recover_all, visible
 from lianxin.store.documents import document_of
 from lianxin.store.repository import StoreContext
 from lianxin.store.typed import DOCUMENTS, AggregateChange, Aggregates, Codec
+from services.roster.domain.activities import Activity, activity_document, activity_from
 from services.roster.domain.credits import Credits, Reopening, Resolution
 from services.roster.domain.dispatch import CaseRef, Dispatch, Offer
 from services.roster.domain.ledger import Entry
@@ -70,6 +73,8 @@ class RosterStore:
         self.ledger = Aggregates(context, "hours", ENTRIES)
         self.overrides = Aggregates(context, "rota_overrides", OVERRIDES)
         self.waiting = Aggregates(context, "hours_waiting", DOCUMENTS)
+        self.activities = Aggregates(context, "activities", ACTIVITIES)
+        self.activity_lists = Aggregates(context, "activity_lists", DOCUMENTS)
         self.records = {kind: Aggregates(context, kind, DOCUMENTS) for kind in RECORDS}
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
@@ -91,7 +96,15 @@ class RosterStore:
         self.db["no_shows"].create_index([("person_id", ASCENDING), ("start", DESCENDING)])
 
     def recover(self) -> int:
-        kept = [self.dispatches, self.ledger, self.overrides, self.waiting, *self.records.values()]
+        kept = [
+            self.dispatches,
+            self.ledger,
+            self.overrides,
+            self.waiting,
+            self.activities,
+            self.activity_lists,
+            *self.records.values(),
+        ]
         return recover_all(aggregates.store for aggregates in kept)
 
     @contextmanager
@@ -304,3 +317,4 @@ def overrides_from(document: Mapping[str, Any]) -> tuple[Override, ...]:
 DISPATCHES: Codec[Dispatch] = Codec(dispatch_document, dispatch_from)
 ENTRIES: Codec[Entry] = Codec(entry_document, entry_from)
 OVERRIDES: Codec[tuple[Override, ...]] = Codec(overrides_document, overrides_from)
+ACTIVITIES: Codec[Activity] = Codec(activity_document, activity_from)

@@ -18,9 +18,10 @@ from services.cases.domain import appointments, clock_actions, lifecycle, mediat
 from services.cases.domain.case import Case, Outcome
 from services.notify.app.pipeline import outcome_events
 from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
+from services.roster.app import activities, hours, registry, rota_clock
 from services.roster.app import dispatch as roster_dispatch
-from services.roster.app import hours, registry, rota_clock
 from services.roster.domain import rota as rotas
+from services.roster.domain.activities import Activity, HoursRule, SignUp
 from services.roster.domain.dispatch import CaseRef, Escalate, Offer
 from services.roster.domain.ledger import Entry
 from services.roster.domain.rota import Rota, Slot, compile_plan
@@ -188,6 +189,9 @@ def roster_events() -> list[Envelope]:
         compile_plan([Slot("FREQ=DAILY;BYHOUR=8", 480)], date(2026, 3, 2), 1),
     )
     found = rotas.duty(rota, (now, now + timedelta(days=2)))
+    drive = Activity("A-1", "jingxiang", "cleanup", "清洁家园", ("jingxiang-g1",), now,
+                     now + timedelta(hours=2), 10, HoursRule("length"), "p-staff-1", now,
+                     (SignUp("p-repair-1", now, now),))  # fmt: skip
     return [
         roster_dispatch.offer_made(offer, "c", "LX-1", now),
         roster_dispatch.offer_expired(offer, "c", "LX-1", now),
@@ -199,6 +203,8 @@ def roster_events() -> list[Envelope]:
         hours.credited_event(credit, "c"),
         *rota_clock.shift_reminders(rota, found, now, now + timedelta(days=2), now),
         rota_clock.duty_changed(rota, "jingxiang-g1", 1, now),
+        activities.published_event(drive),
+        activities.attended_event(drive, "p-repair-1", now),
     ]
 
 

@@ -53,6 +53,13 @@ NOTIFICATION_MEASURES: Mapping[str, str] = {
     "notification.dead": "notifications_dead",
 }
 
+# volunteer activities: held on the day they start; attended (and the minutes an
+# attendance credits) on the day of the check-in
+ACTIVITY_MEASURES: Mapping[str, str] = {
+    "activity.published": "activities_held",
+    "activity.attended": "activities_attended",
+}
+
 # The case fields a day's flows are broken down by, with the dimension names used.
 DAY_DIMENSIONS = {"grid_id": "grid", "category": "category", "channel": "channel", "team": "team"}
 # States after which a case is no longer waiting on anyone (the rest make the backlog),
@@ -87,6 +94,8 @@ def facts_of(
         return _hours_facts(event_id, occurred_at, payload, zone)
     if event_type == "offer.expired":
         return _expiry_facts(event_id, occurred_at, payload, zone)
+    if event_type in ACTIVITY_MEASURES:
+        return _activity_facts(event_id, event_type, occurred_at, payload, zone)
     return []
 
 
@@ -284,6 +293,22 @@ def _expiry_facts(
         _add(day_cells, ("person", p["person_id"]), {"offers_expired": 1})
     day = Partition(community, local_day(occurred_at, zone))
     return _day_and_live(event_id, day, day_cells, {(*ALL, "offers_expired"): 1})
+
+
+def _activity_facts(
+    event_id: str, event_type: str, occurred_at: datetime, p: Mapping[str, Any], zone: ZoneInfo
+) -> list[Fact]:
+    measures = {ACTIVITY_MEASURES[event_type]: 1}
+    at = occurred_at
+    if event_type == "activity.published":
+        at = p["starts_at"]
+    else:
+        measures["activity_minutes"] = int(p["minutes"])
+    day_cells: Counter[Cell] = Counter()
+    _add(day_cells, ALL, measures)
+    if p.get("person_id"):
+        _add(day_cells, ("person", p["person_id"]), measures)
+    return [Fact(event_id, Partition(p["community_id"], local_day(at, zone)), dict(day_cells))]
 
 
 def _duty_fact(event_id: str, p: Mapping[str, Any]) -> Fact:

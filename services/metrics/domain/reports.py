@@ -111,6 +111,11 @@ def summarise(days: list[Totals], live: Totals | None, grid_id: str | None = Non
         **figures(flows),
         "totals": {measure: flows.get(measure, 0) for measure in TOTALS},
         "volunteer_hours": flows.get("hours_milli", 0) / 1000,
+        "activities": {
+            "held": flows.get("activities_held", 0),
+            "attended": flows.get("activities_attended", 0),
+            "minutes_credited": flows.get("activity_minutes", 0),
+        },
         "backlog": backlog(live, grid_id),
     }
     if grid_id is None:

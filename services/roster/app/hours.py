@@ -7,7 +7,8 @@ rule 3), and its id says what caused it, so a repeat finds it there and changes
 nothing. A credit's id is `H-<case.resolved event id>`; a reversal's
 `HR-<case.reopened event id>`; a staff decision on a pending credit is
 `<credit id>:decision` (one per credit); a correction's id comes from the caller's
-Idempotency-Key. Which credit a reopening takes back is kept on the case's dispatch
+Idempotency-Key; an activity's attendance is `HA-<activity>:<person>`
+(services.roster.app.activities). Which credit a reopening takes back is kept on the case's dispatch
 (services.roster.domain.credits); what that credit counted for is read from the ledger itself
 (the credit and its decision), under the case's lease, which staff decisions also take.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -194,9 +196,9 @@ def decide(
     so that a reopening of the case never voids or reverses it halfway. The same decision
     asked again (a retry) answers what was decided."""
     pending = _entry(store, entry_id, staff.communities)
-    if pending.case_id is None:
-        raise ledger.NotPending(entry_id)
-    with store.dispatches.change(pending.case_id):
+    # a case's credit is decided under the case's lease; an activity's has no reopening
+    case_lease = store.dispatches.change(pending.case_id) if pending.case_id else nullcontext()
+    with case_lease:
         decision = ledger.decide(
             pending, approve, minutes, staff.name, note, now, acting=staff.person_id
         )

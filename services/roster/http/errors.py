@@ -7,7 +7,8 @@ from __future__ import annotations
 from lianxin.access.actors import Forbidden
 from lianxin.http.entrypoint import route
 from lianxin.store.lease import LeaseBusy
-from services.roster.app import duty, hours, registry, views
+from services.roster.app import activities, duty, hours, registry, views
+from services.roster.domain import activities as activity_rules
 from services.roster.domain import ledger
 from services.roster.domain.rows import ImportFileError
 
@@ -37,6 +38,13 @@ ERRORS = {
     ledger.ExceedsCredit: (400, "invalid_request"),
     ImportRejected: (422, "import_rejected"),
     ImportFileError: (400, "invalid_file"),
+    activities.ActivityNotFound: (404, "not_found"),
+    activity_rules.ActivityFull: (409, "activity_full"),
+    activity_rules.ActivityClosed: (409, "activity_closed"),
+    activity_rules.NotSignedUp: (409, "not_signed_up"),
+    activity_rules.OutsideWindow: (409, "outside_window"),
+    activities.UnknownPlace: (400, "invalid_request"),
+    activities.ActivityKeyReused: (422, "idempotency_key_reused"),
 }
 http = route(ERRORS)
 PERSON = (duty.PersonNotFound, views.NotFound)

@@ -30,6 +30,19 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 
 
+def names_its_request(retry: str) -> list[dict]:
+    """The OpenAPI header of a route whose caller names each request (what a retry does)."""
+    return [
+        {
+            "name": IDEMPOTENCY_HEADER,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "maxLength": 100},
+            "description": f"names the request: {retry}",
+        }
+    ]
+
+
 class LedgerHttp:
     @http(
         "GET",
@@ -122,15 +135,7 @@ class LedgerHttp:
         summary="A staff correction to a person's hours (an entry of its own)",
         body=CorrectionBody,
         responses={201: EntrySchema},
-        headers=[
-            {
-                "name": IDEMPOTENCY_HEADER,
-                "in": "header",
-                "required": True,
-                "schema": {"type": "string", "maxLength": 100},
-                "description": "names the request: a retry makes the same entry",
-            }
-        ],
+        headers=names_its_request("a retry makes the same entry"),
         raises=(*PERSON, hours.CorrectionKeyReused, ledger.OwnHours, Forbidden, LeaseBusy),
         scope="act",
     )

@@ -254,3 +254,23 @@ def test_redelivered_and_out_of_order_events_give_the_same_totals(rng: random.Ra
     }
     summary = reports.summarise(list(shuffled.days().values()), shuffled.live())
     assert summary["backlog"]["total"] == 1
+
+
+def test_an_activity_is_held_on_the_day_it_starts_and_attended_on_the_day_of_the_check_in():
+    starts = datetime(2026, 3, 7, 17, tzinfo=UTC)  # 01:00 on the 8th in Shanghai
+    published = {"activity_id": "A-1", "community_id": "jingxiang", "starts_at": starts}
+    attended = {"activity_id": "A-1", "community_id": "jingxiang", "person_id": "p-1",
+                "minutes": 90}  # fmt: skip
+    folded = only(
+        [
+            Event("activity.published", published, T0),
+            Event("activity.attended", attended, T0),
+            Event("activity.attended", attended, T0, event_id="again"),  # another person's
+        ]
+    )
+    held = folded.days()[date(2026, 3, 8)].measures()
+    day = folded.days()[DAY].measures()
+    assert (held["activities_held"], held.get("activities_attended", 0)) == (1, 0)
+    assert (day["activities_attended"], day["activity_minutes"]) == (2, 180)
+    summary = reports.summarise(list(folded.days().values()), folded.live())
+    assert summary["activities"] == {"held": 1, "attended": 2, "minutes_credited": 180}
