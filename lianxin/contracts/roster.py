@@ -19,6 +19,8 @@ AREA_KINDS = ("subdistrict", "community", "grid", "estate", "building", "unit") 
 ESCALATION_LEVELS = ("grid_leader", "community_staff", "department")  # the chain, in order
 HOURS_KINDS = ("credit", "reversal", "correction")
 HOURS_STATES = ("approved", "pending_approval")
+CARE_OUTCOMES = ("well", "needs_help")  # how a care round (邻里守望) went
+CARE_STAGES = ("carer", "grid_worker")  # whom a missed care round is told to, in turn
 
 ID = validate.Length(min=1, max=64)  # area codes, person ids, team ids: bounded everywhere
 QUIET_HOURS = validate.Regexp(r"^\d{2}:\d{2}-\d{2}:\d{2}$")  # `22:30-06:30`, local time
@@ -137,6 +139,36 @@ class DutyChanged(Payload):
     at = fields.AwareDateTime(required=True)
 
 
+class CareRoundTicked(Payload):
+    """A care round ticked off by its carer; no name or number of the person cared for."""
+
+    plan_id = fields.String(required=True, validate=ID)
+    round_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    community_id = fields.String(required=True, validate=ID)
+    grid_id = fields.String(required=True, validate=ID)
+    carer_id = fields.String(required=True, validate=ID)
+    outcome = fields.String(required=True, validate=validate.OneOf(CARE_OUTCOMES))
+    due_at = fields.AwareDateTime(required=True)
+    ticked_at = fields.AwareDateTime(required=True)
+    case_id = fields.String(allow_none=True)
+
+
+class CareRoundMissed(Payload):
+    """A care round still not ticked: the carer is reminded (`carer`), then the grid's
+    worker told (`grid_worker`); `person_id` is whom to tell, null when the grid has no
+    worker."""
+
+    plan_id = fields.String(required=True, validate=ID)
+    round_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    community_id = fields.String(required=True, validate=ID)
+    grid_id = fields.String(required=True, validate=ID)
+    carer_id = fields.String(required=True, validate=ID)
+    kind = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(CARE_STAGES))
+    person_id = fields.String(required=True, allow_none=True, validate=ID)
+
+
 ROSTER = Contract(
     "roster",
     {
@@ -148,5 +180,7 @@ ROSTER = Contract(
         ("hours.credited", 1): HoursCredited(),
         ("shift.starting", 1): ShiftStarting(),
         ("duty.changed", 1): DutyChanged(),
+        ("care.round_ticked", 1): CareRoundTicked(),
+        ("care.round_missed", 1): CareRoundMissed(),
     },
 )

@@ -7,7 +7,8 @@ from __future__ import annotations
 from lianxin.access.actors import Forbidden
 from lianxin.http.entrypoint import route
 from lianxin.store.lease import LeaseBusy
-from services.roster.app import duty, hours, registry, views
+from services.roster.app import care, duty, hours, registry, views
+from services.roster.domain import care as care_rules
 from services.roster.domain import ledger
 from services.roster.domain.rows import ImportFileError
 
@@ -37,6 +38,12 @@ ERRORS = {
     ledger.ExceedsCredit: (400, "invalid_request"),
     ImportRejected: (422, "import_rejected"),
     ImportFileError: (400, "invalid_file"),
+    care_rules.PlanNotFound: (404, "not_found"),
+    care_rules.AlreadyTicked: (409, "already_ticked"),
+    care_rules.RoundNotOpen: (409, "round_not_open"),
+    care_rules.PlanEnded: (409, "plan_ended"),
+    care_rules.NotTheCarer: (403, "not_the_carer"),
+    care.PlanKeyReused: (422, "idempotency_key_reused"),
 }
 http = route(ERRORS)
 PERSON = (duty.PersonNotFound, views.NotFound)
