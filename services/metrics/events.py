@@ -12,10 +12,11 @@ from lianxin.contracts.cases import CASES
 from lianxin.contracts.contract import Reader
 from lianxin.contracts.notify import NOTIFY
 from lianxin.contracts.roster import ROSTER
-from services.metrics.domain.measures import CASE_MEASURES, NOTIFICATION_MEASURES
+from services.metrics.domain.measures import CARE_EVENTS, CASE_MEASURES, NOTIFICATION_MEASURES
 
-# roster's events metrics counts: hours, duty, expiries and the areas' households and zones
-ROSTER_EVENTS = ("hours.credited", "duty.changed", "offer.expired", "area.changed")
+# roster's events metrics counts: hours, duty, expiries, the areas' households and zones,
+# and care rounds done and missed
+ROSTER_EVENTS = ("hours.credited", "duty.changed", "offer.expired", "area.changed", *CARE_EVENTS)
 
 READS = Reader(
     *CASES.reading(*CASE_MEASURES, needs=("case_id", "community_id")),
@@ -25,4 +26,6 @@ READS = Reader(
     # no community yet (docs/events.md): counted once roster sends one
     *ROSTER.reading("offer.expired", needs=("case_id", "offer_id")),
     *ROSTER.reading("area.changed", needs=("node", "node.code", "node.kind", "area_version")),
+    *ROSTER.reading("care.round_ticked", needs=("round_id", "community_id", "grid_id", "outcome")),
+    *ROSTER.reading("care.round_missed", needs=("round_id", "community_id", "grid_id", "stage")),
 )

@@ -19,7 +19,8 @@ from services.cases.domain.case import Case, Outcome
 from services.notify.app.pipeline import outcome_events
 from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
 from services.roster.app import dispatch as roster_dispatch
-from services.roster.app import hours, registry, rota_clock
+from services.roster.app import care, hours, registry, rota_clock
+from services.roster.domain import care as care_rules
 from services.roster.domain import rota as rotas
 from services.roster.domain.dispatch import CaseRef, Escalate, Offer
 from services.roster.domain.ledger import Entry
@@ -174,6 +175,13 @@ def roster_events() -> list[Envelope]:
         compile_plan([Slot("FREQ=DAILY;BYHOUR=8", 480)], date(2026, 3, 2), 1),
     )
     found = rotas.duty(rota, (now, now + timedelta(days=2)))
+    plan = care_rules.CarePlan(
+        "CP-0123456789abcdef", "jingxiang", "jingxiang-g1", "jingxiang-b01-u1", "王秀英",
+        "13800000001", "elderly_alone", "call", "weekly", "p-1", now, "Asia/Shanghai",
+        care_rules.Consent("p-staff-1", now), now,
+    )  # fmt: skip
+    tick = care_rules.tick_of(plan, date(2026, 3, 6), "p-1", "needs_help", "摔倒", "LX-1", now)
+    check = care_rules.first_check(plan, timedelta(days=1))
     return [
         roster_dispatch.offer_made(offer, "c", "LX-1", now),
         roster_dispatch.offer_expired(offer, "c", "LX-1", now),
@@ -185,6 +193,8 @@ def roster_events() -> list[Envelope]:
         hours.credited_event(credit, "c"),
         *rota_clock.shift_reminders(rota, found, now, now + timedelta(days=2), now),
         rota_clock.duty_changed(rota, "jingxiang-g1", 1, now),
+        care.ticked_event(tick),
+        care.missed_event(plan, check, "carer", "p-1", now),
     ]
 
 

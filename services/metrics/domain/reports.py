@@ -22,6 +22,7 @@ from typing import Any
 from lianxin.privacy import mask_phone
 from services.metrics.domain.durations import timing
 from services.metrics.domain.measures import (
+    CARE_MEASURES,
     CASE_MEASURES,
     CLOSED_STATES,
     NOTIFICATION_MEASURES,
@@ -105,6 +106,9 @@ def summarise(days: list[Totals], live: Totals | None, grid_id: str | None = Non
         **figures(flows),
         "totals": {measure: flows.get(measure, 0) for measure in TOTALS},
         "volunteer_hours": flows.get("hours_milli", 0) / 1000,
+        "care_rounds": {
+            name.removeprefix("care_rounds_"): flows.get(name, 0) for name in CARE_MEASURES
+        },
         "backlog": backlog(live, grid_id),
     }
     if grid_id is None:

@@ -258,11 +258,11 @@ def tick(
                 if not care.same_tick(change.value, asked):
                     raise care.AlreadyTicked(asked.round_id)
                 return change.value, False
-            change.save(asked, [_ticked_event(asked)])
+            change.save(asked, [ticked_event(asked)])
     return asked, True
 
 
-def _ticked_event(tick: Tick) -> Envelope:
+def ticked_event(tick: Tick) -> Envelope:
     return EMITS.new_event(
         "care.round_ticked",
         {
@@ -304,7 +304,7 @@ def on_round_check(store: RosterStore, deadline: Deadline, now: datetime) -> Non
         ]
         if found.missed is not None:
             told = plan.carer_id if found.missed == "carer" else grid_worker_of(store, plan)
-            events.append(_missed_event(plan, check, found.missed, told, now))
+            events.append(missed_event(plan, check, found.missed, told, now))
         change.save(plan, events, applied=deadline.id)
 
 
@@ -330,7 +330,7 @@ def _deadline(plan: CarePlan, check: Check) -> Deadline:
     )
 
 
-def _missed_event(
+def missed_event(
     plan: CarePlan, check: Check, stage: str, person_id: str | None, now: datetime
 ) -> Envelope:
     round_id = care.round_id(plan.id, care.local_day(plan, check.index))

@@ -254,3 +254,22 @@ def test_redelivered_and_out_of_order_events_give_the_same_totals(rng: random.Ra
     }
     summary = reports.summarise(list(shuffled.days().values()), shuffled.live())
     assert summary["backlog"]["total"] == 1
+
+
+def test_care_rounds_count_done_needing_help_and_missed_once_per_round():
+    def care(event_id: str, event_type: str, **more):
+        payload = {"community_id": "jingxiang", "grid_id": "jingxiang-g1", **more}
+        return Event(event_type, payload, T0, event_id=event_id)
+
+    folded = only(
+        [
+            care("t1", "care.round_ticked", outcome="well"),
+            care("t2", "care.round_ticked", outcome="needs_help"),
+            care("m1", "care.round_missed", stage="carer"),
+            care("m2", "care.round_missed", stage="grid_worker"),  # the same round, later
+        ]
+    )
+    day = folded.days()[DAY]
+    summary = reports.summarise([day], None)
+    assert summary["care_rounds"] == {"done": 2, "needs_help": 1, "missed": 1}
+    assert day.measures(("grid", "jingxiang-g1"))["care_rounds_done"] == 2
