@@ -18,8 +18,8 @@ from services.cases.domain import clock_actions, lifecycle
 from services.cases.domain.case import Case, Outcome
 from services.notify.app.pipeline import outcome_events
 from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
-from services.roster.app import dispatch as roster_dispatch
 from services.roster.app import care, hours, registry, rota_clock
+from services.roster.app import dispatch as roster_dispatch
 from services.roster.domain import care as care_rules
 from services.roster.domain import rota as rotas
 from services.roster.domain.dispatch import CaseRef, Escalate, Offer
