@@ -399,6 +399,47 @@ class Services:
                           data={"community_id": community, "tag": tag}, files=files,
                           timeout=UPLOAD_TIMEOUT_SECONDS)["photos"]  # fmt: skip
 
+    # -- care rounds --
+    # Roster's care register (邻里守望) as the person: roster shows a plan only to staff, the
+    # grid's workers and leaders and its carer, masked, and lets only the carer tick its
+    # rounds. A round that needs help opens a case with the console's key (`report`, channel
+    # `door_knocking`) and the carer's token, named by the round: sent again, the same case.
+
+    def care_register(self, token: str, community: str) -> list[dict[str, Any]]:
+        params = {"community_id": community}
+        return self._call("GET", self.urls.roster, "/v1/care/plans", token, params=params)["plans"]
+
+    def register_care_plan(
+        self, token: str, body: Mapping[str, Any], form_key: str
+    ) -> dict[str, Any]:
+        """A plan named by its form's key: the same form sent twice makes one plan."""
+        headers = {"Idempotency-Key": form_key}
+        return self._call("POST", self.urls.roster, "/v1/care/plans", token, json=dict(body),
+                          headers=headers)  # fmt: skip
+
+    def end_care_plan(self, token: str, plan_id: str) -> dict[str, Any]:
+        path = f"/v1/care/plans/{_segment(plan_id)}/end"
+        return self._call("POST", self.urls.roster, path, token, json={})
+
+    def carer_rounds(self, token: str, person_id: str) -> list[dict[str, Any]]:
+        """The person's plans in effect, each with its open rounds."""
+        path = f"/v1/people/{_segment(person_id)}/care-rounds"
+        return self._call("GET", self.urls.roster, path, token)["plans"]
+
+    def tick_round(
+        self, token: str, plan_id: str, day: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        path = f"/v1/care/plans/{_segment(plan_id)}/rounds/{_segment(day)}/tick"
+        return self._call("POST", self.urls.roster, path, token, json=dict(body))
+
+    def report_for_round(
+        self, token: str, body: Mapping[str, Any], round_id: str
+    ) -> dict[str, Any]:
+        """The case a round that needs help opens (cases' intake, as the carer)."""
+        headers = {"Idempotency-Key": f"care:{round_id}"}
+        return self._call("POST", self.urls.cases, "/v1/cases", token, json=dict(body),
+                          headers=headers)  # fmt: skip
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(

@@ -15,6 +15,7 @@ from services.console.app import board, people
 from services.console.events import READS
 from services.console.http.assets import AssetRoutes
 from services.console.http.board import BoardPages
+from services.console.http.care import CarePages
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
@@ -43,6 +44,7 @@ class ConsoleService(
     ResidentsReportPages,
     ReportPosterPages,
     MyCasePages,
+    CarePages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

@@ -292,6 +292,8 @@ def on_care_round_missed(
     if not chain:
         return 0
     template = CARE_TEMPLATES[payload["stage"]]
-    plan = Plan(person.recipient, tuple(chain), template, unresolved=tuple(unresolved))
+    plan = Plan(
+        person.recipient, tuple(chain), template, person=person, unresolved=tuple(unresolved)
+    )  # quiet hours kept: a reminder is no emergency
     context = {**payload, "display_name": person.display_name}
     return _deliver_all(store, outbound, event.event_id, [plan], context, clock)

@@ -33,13 +33,13 @@ OUTCOMES = CARE_OUTCOMES
 CARER_ROLES = ("volunteer", "unit_leader")
 OPEN_ROUNDS = 4  # a round may still be ticked while fewer later rounds have opened
 STAGES = CARE_STAGES  # who a missed round is told to, in order
-# the case a round that needs help opens, by the need (services/cases/data/taxonomy.yaml)
+# the category of the case a round that needs help opens, by the need: cases' one care
+# category (services/cases/data/taxonomy.yaml, private, blue vests) serves each of them
 CASE_CATEGORIES = {
     "elderly_alone": "care.elderly_alone",
     "disability": "care.elderly_alone",
     "left_behind_child": "care.elderly_alone",
 }
-CASE_CHANNEL = "door_knocking"
 
 
 class PlanNotFound(Exception):

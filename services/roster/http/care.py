@@ -48,6 +48,7 @@ def shown(plan: CarePlan, rounds: list[Round] | None = None) -> dict[str, Any]:
         "display_name": mask_name(plan.name),
         "phone": mask_phone(plan.phone) if plan.phone else "",
         "timezone": plan.zone,
+        "case_category": rules.CASE_CATEGORIES[plan.need],
         "rounds": [{**r.__dict__, "id": r.id} for r in rounds or ()],
     }
 

@@ -98,6 +98,9 @@ class PlanSchema(Schema):
     consent = fields.Nested(ConsentSchema)
     created_at = fields.AwareDateTime()
     ended_at = fields.AwareDateTime(allow_none=True)
+    case_category = fields.String(
+        metadata={"description": "the category of the case a round that needs help opens"}
+    )
     rounds = fields.List(fields.Nested(RoundSchema))
 
 
