@@ -111,7 +111,7 @@ def test_a_missed_round_reminds_the_carer_then_tells_the_grid_worker(stack, keys
     assert not [b for b in (r["body"] for r in sink.received)
                 if "care" in str(b.get("kind")) and b["recipient"]["kind"] != "person"]  # fmt: skip
     reader = client(keys.issue(["read"], [place]))
-    today = datetime.now(UTC).date().isoformat()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # the community's day
 
     def missed() -> int:
         answer = reader.get(
@@ -145,7 +145,7 @@ def test_the_carer_ticks_a_round_once_and_it_is_counted(stack, keys, place):
     shown = carer.get(f"{roster(stack)}/v1/care/plans/{plan['id']}", timeout=10).json()
     assert [(r["day"], r["state"]) for r in shown["rounds"]] == [(day, "ticked")]
     reader = client(keys.issue(["read"], [place]))
-    today = datetime.now(UTC).date().isoformat()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # the community's day
     wait_until(
         "the round counted",
         lambda: (

@@ -77,7 +77,7 @@ def register(
         kind=body["kind"],
         cadence=body["cadence"],
         carer_id=body["carer_id"],
-        starts_at=body["starts_at"],
+        starts_at=body["starts_at"].replace(microsecond=0),  # as stored: a repeat compares equal
         zone=community.get("timezone") or DEFAULT_ZONE,
         consent=Consent(actor.person_id or actor.key_id, now),
         created_at=now,
