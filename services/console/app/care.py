@@ -29,9 +29,12 @@ def my_rounds(desk: Desk) -> dict[str, Any]:
 
 def tick(desk: Desk, plan_id: str, day: str, outcome: str, note: str) -> str | None:
     """Tick the carer's round of `day` off; a round that needs help opens its case first.
-    Returns the case's id (None when well). RoundNotOpen for a round not theirs or ticked."""
+    Returns the case's id (None when well). RoundNotOpen for a round not theirs, or ticked
+    with something else; the same form sent again finds its tick and acts no more."""
     plans = desk.services.carer_rounds(desk.token, desk.session.person_id)
-    plan, found = care.open_round(plans, plan_id, day)
+    plan, found = care.round_of(plans, plan_id, day)
+    if care.ticked_as_asked(found, outcome, note):
+        return found["tick"].get("case_id")
     body: dict[str, Any] = {"outcome": outcome, "note": note}
     if outcome == "needs_help":
         case = desk.services.report_for_round(desk.token, care.round_case(plan, note), found["id"])

@@ -22,16 +22,27 @@ class RoundNotOpen(Exception):
     """The form names no open round of the carer's (ticked already, or not theirs)."""
 
 
-def open_round(plans: Iterable[Mapping[str, Any]], plan_id: str, day: str) -> tuple[dict, dict]:
-    """The carer's plan and its round on `day`, still to be ticked: RoundNotOpen otherwise
+def round_of(plans: Iterable[Mapping[str, Any]], plan_id: str, day: str) -> tuple[dict, dict]:
+    """The carer's plan and its open round on `day`: RoundNotOpen when they have none
     (another carer's plan is not among theirs)."""
     for plan in plans:
         if plan["id"] != plan_id:
             continue
         for found in plan.get("rounds") or ():
-            if found["day"] == day and found["state"] != "ticked":
+            if found["day"] == day:
                 return dict(plan), dict(found)
     raise RoundNotOpen(f"No round of yours on {day} to tick.")
+
+
+def ticked_as_asked(found: Mapping[str, Any], outcome: str, note: str) -> bool:
+    """Whether a round already ticked says what this form says (the form sent again):
+    True then, RoundNotOpen when it says something else, False when it is not ticked."""
+    tick = found.get("tick")
+    if not tick:
+        return False
+    if (tick["outcome"], tick["note"]) != (outcome, note):
+        raise RoundNotOpen(f"The round of {found['day']} was ticked off already.")
+    return True
 
 
 def round_case(plan: Mapping[str, Any], note: str) -> dict[str, Any]:
