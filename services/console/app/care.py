@@ -65,7 +65,7 @@ def register(desk: Desk, form: Mapping[str, Any], form_key: str, zone: ZoneInfo)
     """A plan for a resident who agreed, named by the form's key (sent twice: one plan)."""
     body = {
         "name": form["name"],
-        "phone": form["phone"],
+        **({"phone": form["phone"]} if form["phone"] else {}),  # a number is optional
         "need": form["need"],
         "kind": form["kind"],
         "cadence": form["cadence"],

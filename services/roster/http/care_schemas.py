@@ -14,9 +14,7 @@ NOTE = validate.Length(min=1, max=500)
 
 class PlanBody(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    phone = fields.String(
-        validate=validate.Regexp(r"^\+?\d{5,20}$", error="Digits only."), load_default=""
-    )
+    phone = fields.String(validate=validate.Regexp(r"^\+?\d{5,20}$", error="Digits only."))
     need = fields.String(required=True, validate=validate.OneOf(NEEDS))
     kind = fields.String(required=True, validate=validate.OneOf(ROUND_KINDS))
     cadence = fields.String(required=True, validate=validate.OneOf(CADENCES))

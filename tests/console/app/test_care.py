@@ -128,6 +128,7 @@ def test_a_registration_is_the_forms_local_time_in_the_zone_with_consent():
     care.register(staff, form, "k" * 22, ZoneInfo("Asia/Shanghai"))
     (_, body, key) = services.calls[-1]
     assert body["starts_at"] == "2026-03-31T18:00:00+08:00" and body["consent"] is True
+    assert "phone" not in body, "no number given: none sent (roster takes digits or nothing)"
     assert key == "care-plan:" + "k" * 22
 
 
