@@ -1,8 +1,8 @@
 """The other services' HTTP APIs, as the console calls them: the only module that speaks
 HTTP to them.
 
-The console holds one API key (CONSOLE_API_KEY: `read`, `act`, `tokens` and `sign_in`, of
-every community) and acts for the signed-in person with a person token that cases mints for
+The console holds one API key (CONSOLE_API_KEY: `read`, `act`, `tokens` and `sign_in`, and
+`report` on the `door_knocking` channel for a care round's case, of every community) and acts for the signed-in person with a person token that cases mints for
 that key (`POST /v1/person-tokens`): every call carries both, so each service enforces its
 own rules and community boundaries on the person, as for any other client. Tokens are kept
 in this process's memory only, never stored, and minted again when they near their end.
