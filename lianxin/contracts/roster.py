@@ -19,7 +19,12 @@ AREA_KINDS = ("subdistrict", "community", "grid", "estate", "building", "unit") 
 ESCALATION_LEVELS = ("grid_leader", "community_staff", "department")  # the chain, in order
 HOURS_KINDS = ("credit", "reversal", "correction")
 HOURS_STATES = ("approved", "pending_approval")
-CARE_OUTCOMES = ("well", "needs_help")  # how a care round (邻里守望) went
+# care rounds (邻里守望): who is looked after, how, how often, by whom, and how a round went
+CARE_NEEDS = ("elderly_alone", "disability", "left_behind_child")
+CARE_ROUND_KINDS = ("call", "visit")
+CARE_CADENCES = ("weekly", "monthly")
+CARER_ROLES = ("volunteer", "unit_leader")
+CARE_OUTCOMES = ("well", "needs_help")
 CARE_STAGES = ("carer", "grid_worker")  # whom a missed care round is told to, in turn
 
 ID = validate.Length(min=1, max=64)  # area codes, person ids, team ids: bounded everywhere
@@ -163,7 +168,7 @@ class CareRoundMissed(Payload):
     community_id = fields.String(required=True, validate=ID)
     grid_id = fields.String(required=True, validate=ID)
     carer_id = fields.String(required=True, validate=ID)
-    kind = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(CARE_ROUND_KINDS))
     due_at = fields.AwareDateTime(required=True)
     stage = fields.String(required=True, validate=validate.OneOf(CARE_STAGES))
     person_id = fields.String(required=True, allow_none=True, validate=ID)

@@ -2,10 +2,11 @@
 HTTP to them.
 
 The console holds one API key (CONSOLE_API_KEY: `read`, `act`, `tokens` and `sign_in`, and
-`report` on the `door_knocking` channel for a care round's case, of every community) and acts for the signed-in person with a person token that cases mints for
-that key (`POST /v1/person-tokens`): every call carries both, so each service enforces its
-own rules and community boundaries on the person, as for any other client. Tokens are kept
-in this process's memory only, never stored, and minted again when they near their end.
+`report` on the `door_knocking` channel for a care round's case, of every community) and
+acts for the signed-in person with a person token that cases mints for that key
+(`POST /v1/person-tokens`): every call carries both, so each service enforces its own
+rules and community boundaries on the person, as for any other client. Tokens are kept in
+this process's memory only, never stored, and minted again when they near their end.
 The residents' public pages act with a second key of the console's alone
 (CONSOLE_RESIDENTS_KEY: `report` and `verify`, channel `scan`), through a client of their
 own (compose.Parts.residents); the staff's key never serves a public page.

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lianxin.contracts.roster import CARER_ROLES
 from services.console.app.desk import Desk
 from services.console.domain import care
 
@@ -52,7 +53,7 @@ def register_page(desk: Desk) -> dict[str, Any]:
     if desk.session.role == "staff":
         shown["carers"] = [
             person
-            for role in care.CARER_ROLES
+            for role in CARER_ROLES
             for person in desk.services.people(
                 desk.token, community, role=role, active="true", limit=200
             )["people"]

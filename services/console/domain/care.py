@@ -10,12 +10,15 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lianxin.contracts.roster import (  # roster's words, declared once
+    CARE_CADENCES,
+    CARE_NEEDS,
+    CARE_OUTCOMES,
+    CARE_ROUND_KINDS,
+)
+
 CASE_CHANNEL = "door_knocking"  # the channel the console's key may report a round's case on
-OUTCOMES = ("well", "needs_help")
-NEEDS = ("elderly_alone", "disability", "left_behind_child")
-ROUND_KINDS = ("call", "visit")
-CADENCES = ("weekly", "monthly")
-CARER_ROLES = ("volunteer", "unit_leader")
+OUTCOMES, NEEDS, ROUND_KINDS, CADENCES = CARE_OUTCOMES, CARE_NEEDS, CARE_ROUND_KINDS, CARE_CADENCES
 
 
 class RoundNotOpen(Exception):

@@ -24,6 +24,7 @@ from marshmallow import ValidationError
 from lianxin.access.actors import Actor
 from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
+from lianxin.contracts.roster import CARER_ROLES
 from services.roster.app.registry import rebuild_people_listing
 from services.roster.domain import care
 from services.roster.domain.care import CarePlan, Check, Consent, PlanNotFound, Tick
@@ -150,7 +151,7 @@ def _require_carer(store: RosterStore, carer_id: str, community_id: str) -> None
         person is None
         or person.get("community_id") != community_id
         or not person.get("active", True)
-        or not set(person.get("roles") or ()) & set(care.CARER_ROLES)
+        or not set(person.get("roles") or ()) & set(CARER_ROLES)
     ):
         raise ValidationError(
             {"carer_id": ["Name an active volunteer or unit leader of the community."]}

@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from lianxin.contracts.roster import CARE_OUTCOMES, CARE_STAGES
+from lianxin.contracts.roster import (
+    CARE_CADENCES,
+    CARE_NEEDS,
+    CARE_OUTCOMES,
+    CARE_ROUND_KINDS,
+    CARE_STAGES,
+)
 
-NEEDS = ("elderly_alone", "disability", "left_behind_child")
-ROUND_KINDS = ("call", "visit")
-CADENCES = ("weekly", "monthly")
-OUTCOMES = CARE_OUTCOMES
-CARER_ROLES = ("volunteer", "unit_leader")
+NEEDS, ROUND_KINDS, CADENCES, OUTCOMES = CARE_NEEDS, CARE_ROUND_KINDS, CARE_CADENCES, CARE_OUTCOMES
 OPEN_ROUNDS = 4  # a round may still be ticked while fewer later rounds have opened
 STAGES = CARE_STAGES  # who a missed round is told to, in order
 # the category of the case a round that needs help opens, by the need: cases' one care
