@@ -10,7 +10,6 @@ token (403), a link scanner's GET (acts never), a volunteer on the staff's regis
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,7 +21,6 @@ from playwright.sync_api import Page, expect
 from tests.e2e.console.browser import (
     GRID_WORKER,
     PHONE_VIEWPORT,
-    ROOT,
     SCREENSHOTS,
     STAFF,
     VOLUNTEER_DUTY,
@@ -163,8 +161,6 @@ def test_a_round_that_needs_help_opens_a_private_case(carer: Page, console, cons
     assert case["grid_id"] == "jingxiang-g3"
     fits_the_phone(carer)
     screenshot(carer, "my-rounds-needs-help")
-    shutil.copy(SCREENSHOTS / "care-my-rounds-needs-help.png",
-                ROOT / "docs" / "screenshots" / "care-rounds.png")  # fmt: skip
 
 
 def test_another_carers_round_and_forged_forms_change_nothing(
