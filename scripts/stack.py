@@ -70,8 +70,11 @@ SERVICES = {
 }
 CONSOLE = "console"
 # what the console's key holds: it reads and acts only as the signed-in person (their token
-# narrows it to their community), mints their tokens, and has notify send sign-in codes
-CONSOLE_KEY_SCOPES = ("read", "act", "tokens", "sign_in")
+# narrows it to their community), mints their tokens, and has notify send sign-in codes; it
+# reports only what a carer's round found (邻里守望: a round that needs help opens a case,
+# through the door-knocking channel)
+CONSOLE_KEY_SCOPES = ("read", "act", "tokens", "sign_in", "report")
+CONSOLE_KEY_CHANNELS = ("door_knocking",)
 # what the residents' public pages act with (CONSOLE_RESIDENTS_KEY): reporting through the
 # scan channel and having notify text a verification code, nothing more
 RESIDENTS_KEY_SCOPES = ("report", "verify")
@@ -476,9 +479,13 @@ class Stack:
             "CONSOLE_RESIDENTS_KEY": found.get("CONSOLE_RESIDENTS_KEY", ""),
             "CONSOLE_SECRET": found.get("CONSOLE_SECRET") or secrets.token_urlsafe(24),
         }
-        if not self._key_stands(made["CONSOLE_API_KEY"]):
-            made["CONSOLE_API_KEY"] = self._make_key("console", CONSOLE_KEY_SCOPES)
-        if not self._key_stands(made["CONSOLE_RESIDENTS_KEY"]):
+        if not self._key_stands(made["CONSOLE_API_KEY"], CONSOLE_KEY_SCOPES, CONSOLE_KEY_CHANNELS):
+            made["CONSOLE_API_KEY"] = self._make_key(
+                "console", CONSOLE_KEY_SCOPES, CONSOLE_KEY_CHANNELS
+            )
+        if not self._key_stands(
+            made["CONSOLE_RESIDENTS_KEY"], RESIDENTS_KEY_SCOPES, RESIDENTS_KEY_CHANNELS
+        ):
             made["CONSOLE_RESIDENTS_KEY"] = self._make_key(
                 "console-residents", RESIDENTS_KEY_SCOPES, RESIDENTS_KEY_CHANNELS
             )
@@ -492,14 +499,20 @@ class Stack:
             **{f"CONSOLE_{s.upper()}_URL": self.url(s) for s in SERVICES if s != CONSOLE},
         }
 
-    def _key_stands(self, key: str) -> bool:
-        """Whether cases (whose database may have been wiped since) still knows the key."""
+    def _key_stands(self, key: str, scopes: Iterable[str], channels: Iterable[str]) -> bool:
+        """Whether cases (whose database may have been wiped since) still knows the key,
+        with all it must hold (a key made before the console needed more is made again)."""
         parts = key.split("_")
         if len(parts) != 3:
             return False
         with MongoClient(self.mongo_uri, serverSelectionTimeoutMS=5000) as client:
             record = client[f"{self.db_prefix}cases"]["api_keys"].find_one({"_id": parts[1]})
-        return record is not None and record.get("revoked_at") is None
+        return (
+            record is not None
+            and record.get("revoked_at") is None
+            and set(scopes) <= set(record.get("scopes") or ())
+            and set(channels) <= set(record.get("channels") or ())
+        )
 
     def _make_key(self, name: str, scopes: Iterable[str], channels: Iterable[str] = ()) -> str:
         """One of the console's keys (every community), made with the admin CLI as an

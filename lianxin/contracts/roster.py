@@ -22,6 +22,13 @@ HOURS_STATES = ("approved", "pending_approval")
 # the kinds of volunteer activity staff publish: clean-up drive (清洁家园), patrol (巡逻),
 # visit day (走访日); the console names each in labels.yaml
 ACTIVITY_KINDS = ("cleanup", "patrol", "visit_day")
+# care rounds (邻里守望): who is looked after, how, how often, by whom, and how a round went
+CARE_NEEDS = ("elderly_alone", "disability", "left_behind_child")
+CARE_ROUND_KINDS = ("call", "visit")
+CARE_CADENCES = ("weekly", "monthly")
+CARER_ROLES = ("volunteer", "unit_leader")
+CARE_OUTCOMES = ("well", "needs_help")
+CARE_STAGES = ("carer", "grid_worker")  # whom a missed care round is told to, in turn
 
 ID = validate.Length(min=1, max=64)  # area codes, person ids, team ids: bounded everywhere
 QUIET_HOURS = validate.Regexp(r"^\d{2}:\d{2}-\d{2}:\d{2}$")  # `22:30-06:30`, local time
@@ -162,6 +169,36 @@ class ActivityAttended(Payload):
     checked_in_at = fields.AwareDateTime(required=True)
 
 
+class CareRoundTicked(Payload):
+    """A care round ticked off by its carer; no name or number of the person cared for."""
+
+    plan_id = fields.String(required=True, validate=ID)
+    round_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    community_id = fields.String(required=True, validate=ID)
+    grid_id = fields.String(required=True, validate=ID)
+    carer_id = fields.String(required=True, validate=ID)
+    outcome = fields.String(required=True, validate=validate.OneOf(CARE_OUTCOMES))
+    due_at = fields.AwareDateTime(required=True)
+    ticked_at = fields.AwareDateTime(required=True)
+    case_id = fields.String(allow_none=True)
+
+
+class CareRoundMissed(Payload):
+    """A care round still not ticked: the carer is reminded (`carer`), then the grid's
+    worker told (`grid_worker`); `person_id` is whom to tell, null when the grid has no
+    worker."""
+
+    plan_id = fields.String(required=True, validate=ID)
+    round_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    community_id = fields.String(required=True, validate=ID)
+    grid_id = fields.String(required=True, validate=ID)
+    carer_id = fields.String(required=True, validate=ID)
+    kind = fields.String(required=True, validate=validate.OneOf(CARE_ROUND_KINDS))
+    due_at = fields.AwareDateTime(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(CARE_STAGES))
+    person_id = fields.String(required=True, allow_none=True, validate=ID)
+
+
 ROSTER = Contract(
     "roster",
     {
@@ -175,5 +212,7 @@ ROSTER = Contract(
         ("duty.changed", 1): DutyChanged(),
         ("activity.published", 1): ActivityPublished(),
         ("activity.attended", 1): ActivityAttended(),
+        ("care.round_ticked", 1): CareRoundTicked(),
+        ("care.round_missed", 1): CareRoundMissed(),
     },
 )

@@ -1,11 +1,12 @@
 """The other services' HTTP APIs, as the console calls them: the only module that speaks
 HTTP to them.
 
-The console holds one API key (CONSOLE_API_KEY: `read`, `act`, `tokens` and `sign_in`, of
-every community) and acts for the signed-in person with a person token that cases mints for
-that key (`POST /v1/person-tokens`): every call carries both, so each service enforces its
-own rules and community boundaries on the person, as for any other client. Tokens are kept
-in this process's memory only, never stored, and minted again when they near their end.
+The console holds one API key (CONSOLE_API_KEY: `read`, `act`, `tokens` and `sign_in`, and
+`report` on the `door_knocking` channel for a care round's case, of every community) and
+acts for the signed-in person with a person token that cases mints for that key
+(`POST /v1/person-tokens`): every call carries both, so each service enforces its own
+rules and community boundaries on the person, as for any other client. Tokens are kept in
+this process's memory only, never stored, and minted again when they near their end.
 The residents' public pages act with a second key of the console's alone
 (CONSOLE_RESIDENTS_KEY: `report` and `verify`, channel `scan`), through a client of their
 own (compose.Parts.residents); the staff's key never serves a public page.
@@ -429,6 +430,46 @@ class Services:
         """`action` (signup, withdraw, check-in) for the token's own person."""
         path = f"/v1/activities/{_segment(activity_id)}/{_segment(action)}"
         return self._call("POST", self.urls.roster, path, token)
+    # -- care rounds --
+    # Roster's care register (邻里守望) as the person: roster shows a plan only to staff, the
+    # grid's workers and leaders and its carer, masked, and lets only the carer tick its
+    # rounds. A round that needs help opens a case with the console's key (`report`, channel
+    # `door_knocking`) and the carer's token, named by the round: sent again, the same case.
+
+    def care_register(self, token: str, community: str) -> list[dict[str, Any]]:
+        params = {"community_id": community}
+        return self._call("GET", self.urls.roster, "/v1/care/plans", token, params=params)["plans"]
+
+    def register_care_plan(
+        self, token: str, body: Mapping[str, Any], form_key: str
+    ) -> dict[str, Any]:
+        """A plan named by its form's key: the same form sent twice makes one plan."""
+        headers = {"Idempotency-Key": form_key}
+        return self._call("POST", self.urls.roster, "/v1/care/plans", token, json=dict(body),
+                          headers=headers)  # fmt: skip
+
+    def end_care_plan(self, token: str, plan_id: str) -> dict[str, Any]:
+        path = f"/v1/care/plans/{_segment(plan_id)}/end"
+        return self._call("POST", self.urls.roster, path, token, json={})
+
+    def carer_rounds(self, token: str, person_id: str) -> list[dict[str, Any]]:
+        """The person's plans in effect, each with its open rounds."""
+        path = f"/v1/people/{_segment(person_id)}/care-rounds"
+        return self._call("GET", self.urls.roster, path, token)["plans"]
+
+    def tick_round(
+        self, token: str, plan_id: str, day: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        path = f"/v1/care/plans/{_segment(plan_id)}/rounds/{_segment(day)}/tick"
+        return self._call("POST", self.urls.roster, path, token, json=dict(body))
+
+    def report_for_round(
+        self, token: str, body: Mapping[str, Any], round_id: str
+    ) -> dict[str, Any]:
+        """The case a round that needs help opens (cases' intake, as the carer)."""
+        headers = {"Idempotency-Key": f"care:{round_id}"}
+        return self._call("POST", self.urls.cases, "/v1/cases", token, json=dict(body),
+                          headers=headers)  # fmt: skip
 
     # -- the wire --------------------------------------------------------------------------
 

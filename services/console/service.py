@@ -16,6 +16,7 @@ from services.console.events import READS
 from services.console.http.activities import ActivityPages
 from services.console.http.assets import AssetRoutes
 from services.console.http.board import BoardPages
+from services.console.http.care import CarePages
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
@@ -45,6 +46,7 @@ class ConsoleService(
     ReportPosterPages,
     MyCasePages,
     ActivityPages,
+    CarePages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

@@ -12,10 +12,11 @@ from lianxin.contracts.cases import CASES
 from lianxin.contracts.contract import Reader
 from lianxin.contracts.notify import NOTIFY
 from lianxin.contracts.roster import ROSTER
-from services.metrics.domain.measures import CASE_MEASURES, NOTIFICATION_MEASURES
+from services.metrics.domain.measures import CARE_EVENTS, CASE_MEASURES, NOTIFICATION_MEASURES
 
 # roster's events metrics counts: hours, duty, expiries, the areas' households and zones,
-# and volunteer activities (held, attended, the minutes their attendance credits)
+# volunteer activities (held, attended, the minutes their attendance credits) and care
+# rounds done and missed
 ROSTER_EVENTS = (
     "hours.credited",
     "duty.changed",
@@ -23,6 +24,7 @@ ROSTER_EVENTS = (
     "area.changed",
     "activity.published",
     "activity.attended",
+    *CARE_EVENTS,
 )
 
 READS = Reader(
@@ -37,4 +39,6 @@ READS = Reader(
     *ROSTER.reading(
         "activity.attended", needs=("activity_id", "community_id", "person_id", "minutes")
     ),
+    *ROSTER.reading("care.round_ticked", needs=("round_id", "community_id", "grid_id", "outcome")),
+    *ROSTER.reading("care.round_missed", needs=("round_id", "community_id", "grid_id", "stage")),
 )

@@ -39,7 +39,7 @@ CASE_EVENTS = (
     "case.merged",
     "case.appointment_set",
 )
-ROSTER_EVENTS = ("person.changed", "area.changed", "shift.starting")
+ROSTER_EVENTS = ("person.changed", "area.changed", "shift.starting", "care.round_missed")
 
 READS = Reader(
     *CASES.reading(*CASE_EVENTS, needs=("case_id", "community_id")),
@@ -56,6 +56,9 @@ READS = Reader(
     ),
     *ROSTER.reading("area.changed", needs=("node", "node.code", "area_version")),
     *ROSTER.reading("shift.starting", needs=("person_id", "community_id", "starts_at")),
+    *ROSTER.reading(
+        "care.round_missed", needs=("round_id", "community_id", "grid_id", "stage", "due_at")
+    ),
 )
 
 # A case not triaged yet has no category, team or priority (null in its events): its

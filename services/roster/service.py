@@ -12,9 +12,10 @@ from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.roster import compose
-from services.roster.app import dispatch, rota_clock
+from services.roster.app import care, dispatch, rota_clock
 from services.roster.events import CASE_EVENTS, READS
 from services.roster.http.activities import ActivitiesHttp
+from services.roster.http.care import CareHttp
 from services.roster.http.duty import DutyHttp
 from services.roster.http.feed_tokens import FeedTokens
 from services.roster.http.ledger import LedgerHttp
@@ -23,7 +24,9 @@ from services.roster.http.registry import RegistryHttp
 CASE_SOURCES = [Source("cases", event_type) for event_type in CASE_EVENTS]
 
 
-class RosterService(RegistryHttp, DutyHttp, LedgerHttp, ActivitiesHttp, KeyReplica, HealthCheck):
+class RosterService(
+    RegistryHttp, DutyHttp, LedgerHttp, ActivitiesHttp, CareHttp, KeyReplica, HealthCheck
+):
     name = "roster"
 
     parts = PartsProvider(compose.build)
@@ -52,6 +55,10 @@ class RosterService(RegistryHttp, DutyHttp, LedgerHttp, ActivitiesHttp, KeyRepli
     @on_deadline(rota_clock.ROTA_TICK)
     def on_rota_tick(self, deadline):
         rota_clock.on_rota_tick(self.parts.store, deadline, utc_now())
+
+    @on_deadline(care.CARE_ROUND_CHECK)
+    def on_care_round_check(self, deadline):
+        care.on_round_check(self.parts.store, deadline, utc_now())
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):

@@ -47,6 +47,7 @@ from lianxin.store.documents import document_of
 from lianxin.store.repository import StoreContext
 from lianxin.store.typed import DOCUMENTS, AggregateChange, Aggregates, Codec
 from services.roster.domain.activities import Activity, activity_document, activity_from
+from services.roster.domain.care import CarePlan, Consent, Tick
 from services.roster.domain.credits import Credits, Reopening, Resolution
 from services.roster.domain.dispatch import CaseRef, Dispatch, Offer
 from services.roster.domain.ledger import Entry
@@ -76,6 +77,8 @@ class RosterStore:
         self.activities = Aggregates(context, "activities", ACTIVITIES)
         self.activity_lists = Aggregates(context, "activity_lists", DOCUMENTS)
         self.records = {kind: Aggregates(context, kind, DOCUMENTS) for kind in RECORDS}
+        self.care_plans = Aggregates(context, "care_plans", CARE_PLANS)
+        self.care_rounds = Aggregates(context, "care_rounds", TICKS)
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
     def ensure_indexes(self) -> None:
@@ -94,6 +97,8 @@ class RosterStore:
         )
         self.db["hours"].create_index([("community_id", ASCENDING), ("at", ASCENDING)])
         self.db["no_shows"].create_index([("person_id", ASCENDING), ("start", DESCENDING)])
+        for key in ("community_id", "carer_id"):  # the care register; a carer's plans
+            self.db["care_plans"].create_index([(key, ASCENDING), ("_id", ASCENDING)])
 
     def recover(self) -> int:
         kept = [
@@ -103,6 +108,8 @@ class RosterStore:
             self.waiting,
             self.activities,
             self.activity_lists,
+            self.care_plans,
+            self.care_rounds,
             *self.records.values(),
         ]
         return recover_all(aggregates.store for aggregates in kept)
@@ -209,6 +216,11 @@ class RosterStore:
         """Index (person_id, start): a person's recorded no-shows, latest first."""
         found = self.db["no_shows"].find({"person_id": person_id})
         return list(found.sort("start", DESCENDING).limit(limit))
+
+    def care_plans_of(self, **match: str) -> list[CarePlan]:
+        """Index (community_id, _id) or (carer_id, _id): a community's care register or
+        a carer's plans, by id."""
+        return self.care_plans.query(dict(match), sort=[("_id", ASCENDING)], limit=LISTING_LIMIT)
 
 
 def rota_from_document(document: Mapping[str, Any]) -> Rota:
@@ -318,3 +330,26 @@ DISPATCHES: Codec[Dispatch] = Codec(dispatch_document, dispatch_from)
 ENTRIES: Codec[Entry] = Codec(entry_document, entry_from)
 OVERRIDES: Codec[tuple[Override, ...]] = Codec(overrides_document, overrides_from)
 ACTIVITIES: Codec[Activity] = Codec(activity_document, activity_from)
+
+
+def care_plan_document(plan: CarePlan) -> dict[str, Any]:
+    return {"_id": plan.id, **{k: v for k, v in document_of(plan).items() if k != "id"}}
+
+
+def care_plan_from(document: Mapping[str, Any]) -> CarePlan:
+    consent = document["consent"]
+    return _from_fields(CarePlan, document, id=document["_id"], consent=Consent(**consent))
+
+
+def tick_document(tick: Tick) -> dict[str, Any]:
+    stored = {k: v for k, v in document_of(tick).items() if k != "round_id"}
+    return {"_id": tick.round_id, **stored, "day": tick.day.isoformat()}
+
+
+def tick_from(document: Mapping[str, Any]) -> Tick:
+    day = date.fromisoformat(document["day"])
+    return _from_fields(Tick, document, round_id=document["_id"], day=day)
+
+
+CARE_PLANS: Codec[CarePlan] = Codec(care_plan_document, care_plan_from)
+TICKS: Codec[Tick] = Codec(tick_document, tick_from)

@@ -18,8 +18,9 @@ from services.cases.domain import appointments, clock_actions, lifecycle, mediat
 from services.cases.domain.case import Case, Outcome
 from services.notify.app.pipeline import outcome_events
 from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
-from services.roster.app import activities, hours, registry, rota_clock
+from services.roster.app import activities, care, hours, registry, rota_clock
 from services.roster.app import dispatch as roster_dispatch
+from services.roster.domain import care as care_rules
 from services.roster.domain import rota as rotas
 from services.roster.domain.activities import Activity, HoursRule, SignUp
 from services.roster.domain.dispatch import CaseRef, Escalate, Offer
@@ -192,6 +193,13 @@ def roster_events() -> list[Envelope]:
     drive = Activity("A-1", "jingxiang", "cleanup", "清洁家园", ("jingxiang-g1",), now,
                      now + timedelta(hours=2), 10, HoursRule("length"), "p-staff-1", now,
                      (SignUp("p-repair-1", now, now),))  # fmt: skip
+    plan = care_rules.CarePlan(
+        "CP-0123456789abcdef", "jingxiang", "jingxiang-g1", "jingxiang-b01-u1", "王秀英",
+        "13800000001", "elderly_alone", "call", "weekly", "p-1", now, "Asia/Shanghai",
+        care_rules.Consent("p-staff-1", now), now,
+    )  # fmt: skip
+    tick = care_rules.tick_of(plan, date(2026, 3, 6), "p-1", "needs_help", "摔倒", "LX-1", now)
+    check = care_rules.first_check(plan, timedelta(days=1))
     return [
         roster_dispatch.offer_made(offer, "c", "LX-1", now),
         roster_dispatch.offer_expired(offer, "c", "LX-1", now),
@@ -205,6 +213,8 @@ def roster_events() -> list[Envelope]:
         rota_clock.duty_changed(rota, "jingxiang-g1", 1, now),
         activities.published_event(drive),
         activities.attended_event(drive, "p-repair-1", now),
+        care.ticked_event(tick),
+        care.missed_event(plan, check, "carer", "p-1", now),
     ]
 
 

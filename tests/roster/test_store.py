@@ -15,6 +15,7 @@ import pytest
 from lianxin.bus.envelope import Envelope
 from lianxin.store.lease import LeaseBusy
 from services.roster import compose
+from services.roster.domain import care
 from services.roster.domain.credits import Credits, Reopening, Resolution
 from services.roster.domain.dispatch import CaseRef, Dispatch, Offer
 from services.roster.domain.ledger import Entry
@@ -162,3 +163,23 @@ def test_what_a_failed_publish_left_in_the_outbox_goes_out_with_the_sweep(store,
     clock.advance(TTL + 1)
     assert store.recover() == 1
     assert backend.published.event_types() == ["offer.made"]
+
+
+def test_care_plans_and_ticks_are_read_back_as_saved_and_listed_by_community_and_carer(store):
+    plan = care.CarePlan(
+        "CP-00000000000000a1", "c1", "c1-g1", "c1-b1-u1", "王秀英", "13800000001",
+        "elderly_alone", "call", "monthly", "p-1", AT, "Asia/Shanghai",
+        care.Consent("p-staff", AT), AT, first_round=0,
+    )  # fmt: skip
+    other = care.CarePlan(**{**plan.__dict__, "id": "CP-00000000000000a2", "community_id": "c2",
+                             "carer_id": "p-2"})  # fmt: skip
+    for each in (plan, other):
+        with store.care_plans.change(each.id) as change:
+            change.save(each)
+    assert store.care_plans.get(plan.id) == plan
+    assert store.care_plans_of(community_id="c1") == [plan]
+    assert store.care_plans_of(carer_id="p-2") == [other]
+    tick = care.tick_of(plan, AT.date(), "p-1", "needs_help", "摔倒", "LX-1", AT)
+    with store.care_rounds.change(tick.round_id) as change:
+        change.save(tick)
+    assert store.care_rounds.get(tick.round_id) == tick

@@ -59,6 +59,11 @@ ACTIVITY_MEASURES: Mapping[str, str] = {
     "activity.published": "activities_held",
     "activity.attended": "activities_attended",
 }
+# Care rounds (邻里守望): rounds ticked off (and of them, those that needed help) on the day
+# they were ticked, rounds missed on the day the carer was reminded (the grid worker's
+# later word is the same round: not counted again)
+CARE_EVENTS = ("care.round_ticked", "care.round_missed")
+CARE_MEASURES = ("care_rounds_done", "care_rounds_needs_help", "care_rounds_missed")
 
 # The case fields a day's flows are broken down by, with the dimension names used.
 DAY_DIMENSIONS = {"grid_id": "grid", "category": "category", "channel": "channel", "team": "team"}
@@ -96,6 +101,8 @@ def facts_of(
         return _expiry_facts(event_id, occurred_at, payload, zone)
     if event_type in ACTIVITY_MEASURES:
         return _activity_facts(event_id, event_type, occurred_at, payload, zone)
+    if event_type in CARE_EVENTS:
+        return _care_facts(event_id, event_type, occurred_at, payload, zone)
     return []
 
 
@@ -280,6 +287,26 @@ def _hours_facts(
     community = p["community_id"]
     day = Partition(community, local_day(occurred_at, zone))
     return _day_and_live(event_id, day, day_cells, live_cells)
+
+
+def _care_facts(
+    event_id: str, event_type: str, occurred_at: datetime, p: Mapping[str, Any], zone: ZoneInfo
+) -> list[Fact]:
+    if event_type == "care.round_ticked":
+        measures = {
+            "care_rounds_done": 1,
+            "care_rounds_needs_help": int(p.get("outcome") == "needs_help"),
+        }
+    elif p.get("stage") == "carer":
+        measures = {"care_rounds_missed": 1}
+    else:
+        return []
+    day_cells: Counter[Cell] = Counter()
+    for dimension in (ALL, ("grid", p["grid_id"])):
+        _add(day_cells, dimension, measures)
+    return [
+        Fact(event_id, Partition(p["community_id"], local_day(occurred_at, zone)), dict(day_cells))
+    ]
 
 
 def _expiry_facts(

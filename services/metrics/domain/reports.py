@@ -22,6 +22,7 @@ from typing import Any
 from lianxin.privacy import mask_phone
 from services.metrics.domain.durations import timing
 from services.metrics.domain.measures import (
+    CARE_MEASURES,
     CASE_MEASURES,
     CLOSED_STATES,
     NOTIFICATION_MEASURES,
@@ -115,6 +116,9 @@ def summarise(days: list[Totals], live: Totals | None, grid_id: str | None = Non
             "held": flows.get("activities_held", 0),
             "attended": flows.get("activities_attended", 0),
             "minutes_credited": flows.get("activity_minutes", 0),
+        },
+        "care_rounds": {
+            name.removeprefix("care_rounds_"): flows.get(name, 0) for name in CARE_MEASURES
         },
         "backlog": backlog(live, grid_id),
     }

@@ -81,6 +81,15 @@ class Timing(Schema):
     )
 
 
+class CareRounds(Schema):
+    """Care rounds (邻里守望) in the period: ticked off, of them needing help, and missed
+    (a round still not ticked when its carer was reminded)."""
+
+    done = fields.Integer()
+    needs_help = fields.Integer()
+    missed = fields.Integer()
+
+
 class Backlog(Schema):
     total = fields.Integer(metadata={"description": "open cases now"})
     by_state = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -128,6 +137,7 @@ class SummarySchema(ReportHead):
     time_to_resolve = fields.Nested(Timing)
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
     volunteer_hours = fields.Float()
+    care_rounds = fields.Nested(CareRounds)
     backlog = fields.Nested(Backlog)
     by_category = fields.Dict(keys=fields.String(), values=fields.Nested(Brief))
     by_channel = fields.Dict(keys=fields.String(), values=fields.Nested(Brief))

@@ -248,13 +248,16 @@ def on_hotline_reply(store: NotifyStore, outbound: Outbound, event: Envelope, cl
 
 def on_roster_event(store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock) -> int:
     """roster's people and places are kept (replicas.py: who may act, where links go, a
-    community's zone); a shift reminder is sent. Returns how many deliveries were new."""
+    community's zone); a shift reminder or a missed care round is sent. Returns how many
+    deliveries were new."""
     if event.type == "person.changed":
         replicas.apply_person(store, event.payload)
         return 0
     if event.type == "area.changed":
         replicas.apply_area(store, event.payload)
         return 0
+    if event.type == "care.round_missed":
+        return on_care_round_missed(store, outbound, event, clock)
     return on_shift_starting(store, outbound, event, clock)
 
 
@@ -270,5 +273,28 @@ def on_shift_starting(store: NotifyStore, outbound: Outbound, event: Envelope, c
     plan = Plan(
         person.recipient, tuple(chain), "shift.starting", urgent=True, unresolved=tuple(unresolved)
     )
+    context = {**payload, "display_name": person.display_name}
+    return _deliver_all(store, outbound, event.event_id, [plan], context, clock)
+
+
+# A missed care round (邻里守望): the carer is reminded, then the grid's worker told, each
+# over their own channels only: who is looked after is private, never for a group.
+CARE_TEMPLATES = {"carer": "care.round_missed", "grid_worker": "care.round_missed_grid"}
+
+
+def on_care_round_missed(
+    store: NotifyStore, outbound: Outbound, event: Envelope, clock: Clock
+) -> int:
+    payload = event.payload
+    person = store.person(payload.get("person_id") or "")
+    if person is None or not person.active:
+        return 0
+    chain, unresolved = own_channels(person, outbound.reach)
+    if not chain:
+        return 0
+    template = CARE_TEMPLATES[payload["stage"]]
+    plan = Plan(
+        person.recipient, tuple(chain), template, person=person, unresolved=tuple(unresolved)
+    )  # quiet hours kept: a reminder is no emergency
     context = {**payload, "display_name": person.display_name}
     return _deliver_all(store, outbound, event.event_id, [plan], context, clock)

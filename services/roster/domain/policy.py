@@ -122,6 +122,8 @@ class PolicySchema(_Strict):
     staff_team = fields.String(validate=SLUG)
     shift_reminder = Duration(minimum=timedelta())
     no_show_after = Duration(minimum=timedelta())
+    care_reminder_after = Duration()
+    care_grid_after = Duration()
     hours = fields.Nested(HoursSchema)
     departments = fields.Dict(
         keys=fields.String(validate=CATEGORY_PATTERN), values=fields.Nested(DepartmentSchema)
@@ -142,6 +144,8 @@ class Policy:
     staff_team: str
     shift_reminder: timedelta
     no_show_after: timedelta
+    care_reminder_after: timedelta  # a care round this long past due reminds its carer
+    care_grid_after: timedelta  # and this long after the reminder, tells the grid worker
 
     def department_for(self, category: str) -> Department:
         """The most specific pattern: the code itself, then its prefix, then `*`."""
@@ -192,6 +196,8 @@ def policy_from(defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None
         staff_team=raw["staff_team"],
         shift_reminder=duration(raw["shift_reminder"]),
         no_show_after=duration(raw["no_show_after"]),
+        care_reminder_after=duration(raw["care_reminder_after"]),
+        care_grid_after=duration(raw["care_grid_after"]),
     )
 
 

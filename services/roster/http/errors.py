@@ -7,8 +7,9 @@ from __future__ import annotations
 from lianxin.access.actors import Forbidden
 from lianxin.http.entrypoint import route
 from lianxin.store.lease import LeaseBusy
-from services.roster.app import activities, duty, hours, registry, views
+from services.roster.app import activities, care, duty, hours, registry, views
 from services.roster.domain import activities as activity_rules
+from services.roster.domain import care as care_rules
 from services.roster.domain import ledger
 from services.roster.domain.rows import ImportFileError
 
@@ -45,6 +46,12 @@ ERRORS = {
     activity_rules.OutsideWindow: (409, "outside_window"),
     activities.UnknownPlace: (400, "invalid_request"),
     activities.ActivityKeyReused: (422, "idempotency_key_reused"),
+    care_rules.PlanNotFound: (404, "not_found"),
+    care_rules.AlreadyTicked: (409, "already_ticked"),
+    care_rules.RoundNotOpen: (409, "round_not_open"),
+    care_rules.PlanEnded: (409, "plan_ended"),
+    care_rules.NotTheCarer: (403, "not_the_carer"),
+    care.PlanKeyReused: (422, "idempotency_key_reused"),
 }
 http = route(ERRORS)
 PERSON = (duty.PersonNotFound, views.NotFound)

@@ -274,3 +274,22 @@ def test_an_activity_is_held_on_the_day_it_starts_and_attended_on_the_day_of_the
     assert (day["activities_attended"], day["activity_minutes"]) == (2, 180)
     summary = reports.summarise(list(folded.days().values()), folded.live())
     assert summary["activities"] == {"held": 1, "attended": 2, "minutes_credited": 180}
+
+
+def test_care_rounds_count_done_needing_help_and_missed_once_per_round():
+    def care(event_id: str, event_type: str, **more):
+        payload = {"community_id": "jingxiang", "grid_id": "jingxiang-g1", **more}
+        return Event(event_type, payload, T0, event_id=event_id)
+
+    folded = only(
+        [
+            care("t1", "care.round_ticked", outcome="well"),
+            care("t2", "care.round_ticked", outcome="needs_help"),
+            care("m1", "care.round_missed", stage="carer"),
+            care("m2", "care.round_missed", stage="grid_worker"),  # the same round, later
+        ]
+    )
+    day = folded.days()[DAY]
+    summary = reports.summarise([day], None)
+    assert summary["care_rounds"] == {"done": 2, "needs_help": 1, "missed": 1}
+    assert day.measures(("grid", "jingxiang-g1"))["care_rounds_done"] == 2

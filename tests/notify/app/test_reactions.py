@@ -221,3 +221,29 @@ def test_the_assignee_still_gets_a_private_cases_details_on_their_own_channel(
     [(_, message, target)] = receivers["sms"].sent
     assert target.address == "13912345678" and "家庭纠纷" in message.text
     assert sorted(message.links) == ["accept", "decline", "page"]
+
+
+def test_a_missed_care_round_reminds_the_carer_then_tells_the_grid_worker_alone(
+    store, outbound, receivers, now
+):
+    def missed(stage: str, person_id: str | None):
+        payload = {
+            "plan_id": "CP-0123456789abcdef", "round_id": "CP-0123456789abcdef:2026-03-07",
+            "community_id": COMMUNITY, "grid_id": GRID, "carer_id": "p-1", "kind": "call",
+            "due_at": now().isoformat(), "stage": stage, "person_id": person_id,
+        }  # fmt: skip
+        return event("care.round_missed", payload)
+
+    add(store, person_changed("p-1", [("email", "carer@b.cn")]))
+    add(store, person_changed("p-gw", [("email", "gw@b.cn")]))
+    assert reactions.on_roster_event(store, outbound, missed("grid_worker", None), now) == 0
+    reminder = missed("carer", "p-1")
+    assert reactions.on_roster_event(store, outbound, reminder, now) == 1
+    assert reactions.on_roster_event(store, outbound, reminder, now) == 0, "once"
+    assert reactions.on_roster_event(store, outbound, missed("grid_worker", "p-gw"), now) == 1
+    made = {d.kind: d for d in store.deliveries.query({})}  # sent when due (digests may wait)
+    assert {kind: d.contact.address for kind, d in made.items()} == {
+        "care.round_missed": "carer@b.cn", "care.round_missed_grid": "gw@b.cn",
+    }  # fmt: skip
+    assert all(not d.fallbacks for d in made.values()), "a group is never told who is looked after"
+    assert "邻里守望" in made["care.round_missed"].message["text"]
