@@ -90,6 +90,15 @@ class CareRounds(Schema):
     missed = fields.Integer()
 
 
+class Activities(Schema):
+    """Volunteer activities: held (on the day they start), attendances and the minutes
+    those credited (on the day of the check-in)."""
+
+    held = fields.Integer()
+    attended = fields.Integer()
+    minutes_credited = fields.Integer()
+
+
 class Backlog(Schema):
     total = fields.Integer(metadata={"description": "open cases now"})
     by_state = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -137,6 +146,7 @@ class SummarySchema(ReportHead):
     time_to_resolve = fields.Nested(Timing)
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
     volunteer_hours = fields.Float()
+    activities = fields.Nested(Activities)
     care_rounds = fields.Nested(CareRounds)
     backlog = fields.Nested(Backlog)
     by_category = fields.Dict(keys=fields.String(), values=fields.Nested(Brief))
