@@ -74,7 +74,10 @@ def test_a_dispatch_reaches_the_volunteer_by_sms_and_its_links_act_on_the_case(s
     # the SMS's one link is the case's page in the console (tests/e2e/console/
     # test_volunteer_cases.py opens it); the accept link is the e-mail's and robot's button
     assert CASE_PAGE.search(sms["text"]) and not LINK.search(sms["text"])
-    sent = db("notify")["deliveries"].find_one({"case_id": case["id"], "contact.channel": "sms"})
+    # the volunteer's delivery, not the reporter's progress SMS about the same case
+    sent = db("notify")["deliveries"].find_one(
+        {"case_id": case["id"], "contact.channel": "sms", "recipient.key": case["assignee"]}
+    )
     accept = sent["message"]["links"]["accept"]
     shown = requests.get(accept, headers={"Accept": "application/json"}, timeout=15)
     assert shown.status_code == 200, shown.text
