@@ -112,6 +112,9 @@ class PersonChanged(Payload):
     home_grids = fields.List(fields.String(), required=True)
     contacts = fields.List(fields.Nested(Contact), required=True)  # in preference order
     quiet_hours = fields.String(allow_none=True, validate=QUIET_HOURS)
+    # the unit (单元) the person lives in, when roster knows it: a notice to an area reaches
+    # the people living there by SMS (notify). Not sent before 2026-12.
+    unit_id = fields.String(allow_none=True, validate=ID)
     active = fields.Boolean(required=True)
     # when the person's access last changed (first import, community, roles, active): a
     # person token, signed link or session issued before it is void

@@ -36,6 +36,7 @@ PROFILE = (
     "contacts",
     "quiet_hours",
     "household_id",
+    "unit_id",
     "active",
 )
 
@@ -201,6 +202,7 @@ def person_changed(person: Mapping[str, Any], now: datetime):
             "home_grids": list(person["home_grids"]),
             "contacts": list(person["contacts"]),
             "quiet_hours": person.get("quiet_hours"),
+            "unit_id": person.get("unit_id"),
             "active": person["active"],
             "access_since": person["access_since"],
             "person_version": person["version"],

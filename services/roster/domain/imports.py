@@ -139,8 +139,14 @@ class _Registry:
         return area if area and area["kind"] == "community" else None
 
     def grid_of(self, code: str, community: str) -> bool:
+        return self._of_kind(code, "grid", community)
+
+    def unit_of(self, code: str, community: str) -> bool:
+        return self._of_kind(code, "unit", community)
+
+    def _of_kind(self, code: str, kind: str, community: str) -> bool:
         area = self.area(code)
-        return bool(area) and area["kind"] == "grid" and area["community_id"] == community
+        return bool(area) and area["kind"] == kind and area["community_id"] == community
 
 
 def plan(rows: Iterable[Row], existing: Existing) -> ImportPlan:
@@ -253,6 +259,8 @@ def _check_person(clean: Mapping[str, Any], registry: _Registry) -> list[str]:
         for team in clean["teams"]
         if registry.find("teams", f"{community}:{team}") is None
     ]
+    if clean.get("unit") and not registry.unit_of(clean["unit"], community):
+        found.append(f"{clean['unit']} is not a unit of {community}.")
     return found
 
 
@@ -387,6 +395,7 @@ def _person_document(clean: Mapping[str, Any]) -> dict[str, Any]:
         "contacts": [dict(contact) for contact in clean["contacts"]],
         "quiet_hours": clean.get("quiet_hours"),
         "household_id": clean.get("household"),
+        "unit_id": clean.get("unit"),
         "active": clean["active"],
     }
 

@@ -141,6 +141,7 @@ class PersonRow(_Row):
     contacts = fields.List(fields.Nested(ContactSchema), load_default=list)
     quiet_hours = fields.String(validate=validate.Regexp(QUIET_HOURS, error="Like 22:00-07:00."))
     household = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,99}$"))
+    unit = fields.String(validate=SLUG)  # the unit (单元) the person lives in: notices reach it
     active = fields.Boolean(load_default=True)
 
 
