@@ -31,6 +31,7 @@ from services.notify.channels.registry import Channels
 from services.notify.domain.facts import Labels
 from services.notify.domain.links import ActionLinks
 from services.notify.domain.messages import Messages
+from services.notify.domain.notice_links import NoticeLinks
 from services.notify.domain.people import RateLimit
 from services.notify.domain.plans import Reachable
 from services.notify.domain.redaction import redact
@@ -61,6 +62,7 @@ class Outbound:
     console_url: str  # where a group is told staff act on a case (Message.for_group),
     # a person opens their case (`/v/<token>`) and a resident follows theirs (`/r/<token>`)
     case_pages: CasePageLinks  # a person's link to their case's page in the console
+    notice_links: NoticeLinks  # each notice SMS's reading link (`/r/notice/<token>`)
 
     @cached_property
     def reach(self) -> Reachable:
@@ -89,6 +91,7 @@ def build_outbound(settings: NotifySettings) -> Outbound:
         secrets=(*settings.secrets(), *routes.secrets()),
         console_url=settings.console_url,
         case_pages=CasePageLinks(settings.link_secret),
+        notice_links=NoticeLinks(settings.link_secret),
     )
 
 

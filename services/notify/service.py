@@ -13,18 +13,19 @@ from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.notify import compose
-from services.notify.app import digests, pipeline, reactions
+from services.notify.app import digests, notices, pipeline, reactions
 from services.notify.events import CASE_EVENTS, READS, ROSTER_EVENTS
 from services.notify.http.alerts import AlertsHttp
 from services.notify.http.deliveries import DeliveriesHttp
 from services.notify.http.links import ACTION_TIMEOUT_SECONDS, LinksHttp
+from services.notify.http.notices import NoticesHttp
 from services.notify.http.sign_in_codes import SignInCodesHttp
 from services.notify.http.verification_codes import VerificationCodesHttp
 
 
 class NotifyService(
-    DeliveriesHttp, AlertsHttp, LinksHttp, SignInCodesHttp, VerificationCodesHttp, KeyReplica,
-    HealthCheck,
+    DeliveriesHttp, AlertsHttp, LinksHttp, SignInCodesHttp, VerificationCodesHttp, NoticesHttp,
+    KeyReplica, HealthCheck,
 ):  # fmt: skip
     name = "notify"
 
@@ -71,6 +72,14 @@ class NotifyService(
     @on_deadline(digests.DIGEST)
     def flush_digest(self, deadline):
         pipeline.flush_digest(self.parts.store, self.parts.outbound, deadline, utc_now)
+
+    @on_deadline(notices.PLAN)
+    def plan_notice(self, deadline):
+        notices.plan(self.parts.store, self.parts.outbound, deadline)
+
+    @on_deadline(notices.BATCH)
+    def send_notice_batch(self, deadline):
+        notices.send_batch(self.parts.store, self.parts.outbound, deadline, utc_now)
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):

@@ -16,15 +16,23 @@ path reads and writes by `_id`:
                   the single use
 - numbers         `<SHA-256 of a number>`: the verification codes texted to a number
                   lately (app/verification_codes.py), at most a limit's worth
+- area_trees      `<community>`: its areas by code (kind, parent, name), from area.changed:
+                  what a notice's audience is checked against and covers
+- homes           `<unit code>`: the people roster says live in the unit, and whether each
+                  has an SMS number (a notice's SMS recipients, read unit by unit)
+- notices         `<NT-…>`: a notice and how many batches its recipients make
+- tallies         `<notice id>:<batch>`: each delivery of one batch of a notice, its state
+                  and when it was read (domain/notices.py)
 
 Filtered queries serve listings only, each with its index (ensure_indexes):
-dead deliveries for the admin API, and a case's deliveries.
+dead deliveries for the admin API, a case's deliveries, and a community's notices.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -35,6 +43,7 @@ from lianxin.store.documents import document_of
 from lianxin.store.repository import StoreContext
 from lianxin.store.typed import DOCUMENTS, Aggregates, AppliedEvents, Codec
 from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
+from services.notify.domain.notices import Audience, Notice
 from services.notify.domain.people import Person, QuietHours
 
 LISTING_LIMIT = 200
@@ -78,6 +87,37 @@ def delivery_from(document: Mapping[str, Any]) -> Delivery:
 DELIVERIES: Codec[Delivery] = Codec(delivery_document, delivery_from)
 
 
+def notice_document(notice: Notice) -> dict[str, Any]:
+    document = document_of(notice)
+    document["_id"] = document.pop("id")
+    document["audience"]["units"] = len(notice.audience.units)  # the tree says which
+    return document
+
+
+def notice_from(document: Mapping[str, Any]) -> Notice:
+    audience = document["audience"]
+    return Notice(
+        id=document["_id"],
+        community_id=document["community_id"],
+        audience=Audience(
+            audience["kind"], audience["code"], audience["name"], audience.get("grid_id"), ()
+        ),
+        title=document["title"],
+        body=document["body"],
+        urgent=bool(document["urgent"]),
+        channels=tuple(document["channels"]),
+        author_id=document.get("author_id"),
+        author_name=document.get("author_name", ""),
+        sent_at=document["sent_at"],
+        request=document["request"],
+        batches=document.get("batches"),
+        planned=dict(document.get("planned") or {}),
+    )
+
+
+NOTICES: Codec[Notice] = Codec(notice_document, notice_from)
+
+
 def person_from(document: Mapping[str, Any]) -> Person:
     """A person as roster last told it (`people/<person id>`, app/replicas.py)."""
     return Person(
@@ -88,6 +128,7 @@ def person_from(document: Mapping[str, Any]) -> Person:
         home_grids=tuple(document.get("home_grids", ())),
         contacts=tuple(Contact(**contact) for contact in document.get("contacts", ())),
         quiet_hours=QuietHours.parse(document.get("quiet_hours")),
+        unit_id=document.get("unit_id"),
         active=bool(document.get("active", True)),
         version=int(document.get("version", 0)),
     )
@@ -104,9 +145,14 @@ class NotifyStore:
         self.staff = Aggregates(context, "staff", DOCUMENTS)
         self.follows = Aggregates(context, "follows", DOCUMENTS, applied=FOLLOW_EVENTS)
         self.numbers = Aggregates(context, "numbers", DOCUMENTS)
+        self.area_trees = Aggregates(context, "area_trees", DOCUMENTS)
+        self.homes = Aggregates(context, "homes", DOCUMENTS)
+        self.notices = Aggregates(context, "notices", NOTICES)
+        self.tallies = Aggregates(context, "tallies", DOCUMENTS)
         self._link_uses = context.db["link_uses"]
         self._all = (
             self.deliveries, self.people, self.places, self.staff, self.follows, self.numbers,
+            self.area_trees, self.homes, self.notices, self.tallies,
         )  # fmt: skip
         self._cache: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
 
@@ -118,6 +164,10 @@ class NotifyStore:
         self.deliveries.collection.create_index([("state", ASCENDING), ("dead_at", DESCENDING)])
         # GET /v1/deliveries?case_id=: what was sent about one case
         self.deliveries.collection.create_index([("case_id", ASCENDING)])
+        # GET /v1/notices: a community's notices, newest first
+        self.notices.collection.create_index(
+            [("community_id", ASCENDING), ("sent_at", DESCENDING)]
+        )
 
     def recover(self) -> int:
         return recover_all(self._all)
@@ -137,6 +187,17 @@ class NotifyStore:
     def of_case(self, case_id: str) -> list[Delivery]:
         found = self.deliveries.query({"case_id": case_id}, limit=LISTING_LIMIT)
         return sorted(found, key=lambda delivery: delivery.created_at)
+
+    def notices_of(
+        self, community_id: str, before: datetime | None, limit: int
+    ) -> list[Notice]:
+        """A community's notices, newest first, sent before `before` (a page's cursor)."""
+        query: dict[str, Any] = {"community_id": community_id}
+        if before is not None:
+            query["sent_at"] = {"$lt": before}
+        return self.notices.query(
+            query, sort=[("sent_at", DESCENDING)], limit=min(limit, LISTING_LIMIT)
+        )
 
     # follows
 

@@ -40,7 +40,7 @@ def create_delivery(
         plan.chain, cause_id, plan.template, plan.recipient, message, now, about, urgent=plan.urgent
     )
     due = hold(delivery, plan.person, zone, now)
-    return pipeline.create(store, outbound, delivery, due, clock)
+    return pipeline.create(store, outbound, delivery, due, clock) is not None
 
 
 def dedupe(plans: list[Plan | None]) -> list[Plan]:

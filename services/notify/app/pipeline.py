@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
 from services.notify import instruments
-from services.notify.app import digests
+from services.notify.app import digests, tallies
 from services.notify.compose import Outbound
 from services.notify.domain.delivery import Delivery, DeliveryFailed, PermanentFailure
 from services.notify.domain.messages import Message
@@ -38,27 +38,27 @@ Clock = Callable[[], datetime]
 
 def create(
     store: NotifyStore, outbound: Outbound, delivery: Delivery, due: datetime, clock: Clock
-) -> bool:
+) -> Delivery | None:
     """Store a new delivery. Due now, it is attempted at once in the same change (one
     lease, one write: the fast path); otherwise, or when a person's rate limit must be
-    consulted first, its first attempt is a Deadline. False when the delivery exists:
-    its cause was redelivered, and nothing more is sent. A group's copy of a message never
-    holds an action link (Message.for_group)."""
+    consulted first, its first attempt is a Deadline. Returns the delivery as stored;
+    None when it existed: its cause was redelivered, and nothing more is sent. A group's
+    copy of a message never holds an action link (Message.for_group)."""
     if delivery.contact.address.startswith("group:"):
         case_page = f"{outbound.console_url}/cases/{delivery.case_id}" if delivery.case_id else None
         message = Message.from_dict(delivery.message).for_group(case_page)
         delivery = replace(delivery, message=message.to_dict())
     with store.deliveries.change(delivery.id) as change:
         if change.value is not None:
-            return False
+            return None
         if due > clock() or delivery.may_wait_for_a_digest:
             scheduled, deadline = _schedule(delivery, due)
             change.save(scheduled, [deadline])
-            return True
+            return scheduled
         attempted, events = _follow_ups(_send(outbound, delivery, clock), clock())
         change.save(attempted, events)
     _report(attempted)
-    return True
+    return attempted
 
 
 def attempt(store: NotifyStore, outbound: Outbound, deadline: Deadline, clock: Clock) -> None:
@@ -79,6 +79,7 @@ def attempt(store: NotifyStore, outbound: Outbound, deadline: Deadline, clock: C
         delivery, events = _follow_ups(_send(outbound, delivery, clock), clock())
         change.save(delivery, events)
     _report(delivery)
+    tallies.outcome(store, delivery)
 
 
 def fall_back(store: NotifyStore, outbound: Outbound, deadline: Deadline, clock: Clock) -> None:

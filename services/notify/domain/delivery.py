@@ -36,6 +36,9 @@ TIME_CRITICAL = frozenset(
         "shift.starting",
     }
 )
+# Messages a digest would lose: a notice's own text and its reader's link (a digest lists
+# only subjects). Never bundled, whatever the rate.
+ON_THEIR_OWN = frozenset({"notice"})
 DELIVERY_NAMESPACE = uuid.UUID("a3d2e1f0-5b6c-4d7e-8f90-1a2b3c4d5e6f")
 ERROR_LIMIT = 300
 HISTORY_LIMIT = 12  # attempts kept per delivery; max_attempts stays below it
@@ -182,6 +185,7 @@ class Delivery:
             self.recipient.kind == "person"
             and not self.urgent
             and self.kind not in TIME_CRITICAL
+            and self.kind not in ON_THEIR_OWN
             and self.kind != "digest"
             and self.attempts == 0
             and not self.contact.address.startswith("group:")

@@ -79,6 +79,7 @@ class Person:
     quiet_hours: QuietHours | None = None
     active: bool = True
     version: int = 0
+    unit_id: str | None = None  # where they live, when roster knows it (notices)
 
     @property
     def recipient(self) -> Recipient:

@@ -17,6 +17,7 @@ from services.notify.domain.links import (
     Unconfirmed,
     WrongPerson,
 )
+from services.notify.domain.notices import NoticeKeyReused, NoticeNotFound, OutsideOwnGrids
 
 ERRORS = {
     DeliveryNotFound: (404, "not_found"),
@@ -32,5 +33,8 @@ ERRORS = {
     NoSmsNumber: (404, "not_found"),
     UnknownCommunity: (404, "not_found"),
     TooManyCodes: (429, "too_many_codes"),
+    NoticeNotFound: (404, "not_found"),
+    NoticeKeyReused: (409, "key_reused"),
+    OutsideOwnGrids: (403, "outside_own_grids"),
 }
 http = route(ERRORS)

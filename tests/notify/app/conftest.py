@@ -23,6 +23,7 @@ from services.notify.compose import Outbound, load_labels
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.links import ActionLinks
 from services.notify.domain.messages import Message, Messages
+from services.notify.domain.notice_links import NoticeLinks
 from services.notify.domain.people import RateLimit
 from services.notify.domain.routes import CommunityRoutes, Endpoint, GroupRoute, Routes
 from services.notify.events import READS
@@ -108,6 +109,7 @@ def outbound(receivers: dict[str, Receiver]) -> Outbound:
         secrets=(),
         console_url="https://console.example.cn",
         case_pages=CasePageLinks("token-secret-0123456789abcdef"),
+        notice_links=NoticeLinks("token-secret-0123456789abcdef"),
     )
 
 
