@@ -134,7 +134,7 @@ def plan(store: NotifyStore, outbound: Outbound, deadline: Deadline) -> None:
         }
         events = [
             Deadline(BATCH, notice.id, deadline.due_at, {
-                "batch": index, "recipients": [r.to_list() for r in batch],
+                "batch": index, "recipients": [r.encoded() for r in batch],
             })
             for index, batch in enumerate(batches)
         ]  # fmt: skip
@@ -153,11 +153,11 @@ def send_batch(store: NotifyStore, outbound: Outbound, deadline: Deadline, clock
     context = _context(store, outbound, notice, zone)
     group_message = outbound.messages.render(KIND, notice.community_id, context).to_dict()
     told: dict[str, dict[str, Any]] = {}
-    for channel, key in deadline.payload["recipients"]:
-        if channel == "group":
-            made = _to_group(outbound, notice, cause, key, group_message, now)
+    for recipient in map(notices.Recipient.decoded, deadline.payload["recipients"]):
+        if recipient.channel == "group":
+            made = _to_group(outbound, notice, cause, recipient.key, group_message, now)
         else:
-            made = _to_person(store, outbound, notice, cause, key, context, zone, now)
+            made = _to_person(store, outbound, notice, cause, recipient.key, context, zone, now)
         if made is None:
             continue  # gone, or no way to reach them any more, since the notice was planned
         delivery, due = made

@@ -173,8 +173,15 @@ class Recipient:
     channel: str  # group | sms
     key: str  # the group's route name, or the person's id
 
-    def to_list(self) -> list[str]:
-        return [self.channel, self.key]
+    def encoded(self) -> str:
+        """`<channel>:<key>`: a deadline's payload lands in a document, and FerretDB
+        stores no array inside an array."""
+        return f"{self.channel}:{self.key}"
+
+    @classmethod
+    def decoded(cls, text: str) -> Recipient:
+        channel, _, key = text.partition(":")
+        return cls(channel, key)
 
 
 def batches_of(groups: Iterable[str], people: Iterable[str]) -> list[list[Recipient]]:

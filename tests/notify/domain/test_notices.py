@@ -98,7 +98,7 @@ def test_recipients_are_cut_into_batches_each_once_groups_first():
     people = [f"p-{n:04d}" for n in range(BATCH + 5)] + ["p-0000"]
     batches = batches_of(["jx-b1", "jx-b1"], people)
     assert [len(batch) for batch in batches] == [BATCH, 6]
-    assert batches[0][0].to_list() == ["group", "jx-b1"]
+    assert batches[0][0].encoded() == "group:jx-b1"
     assert sum(r.channel == "sms" for batch in batches for r in batch) == BATCH + 5
 
 
