@@ -471,6 +471,47 @@ class Services:
         return self._call("POST", self.urls.cases, "/v1/cases", token, json=dict(body),
                           headers=headers)  # fmt: skip
 
+    # -- notices --
+    # notify's notices as the person (staff send to their community, grid workers and grid
+    # leaders to their own grids: notify judges it), and the public reading page's two
+    # calls, whose token (the link of the notice's SMS) names the notice and its recipient.
+
+    def notice_audience(self, token: str, community: str, kind: str, code: str) -> dict[str, Any]:
+        """Whom a notice to the area would reach, per channel; nothing is sent."""
+        params = {"community_id": community, "audience": kind, "code": code}
+        return self._call("GET", self.urls.notify, "/v1/notices/audience", token, params=params)
+
+    def send_notice(self, token: str, body: Mapping[str, Any], idempotency_key: str) -> dict:
+        """The notice, stored once per key; notify fans it out after answering."""
+        headers = {"Idempotency-Key": idempotency_key}
+        return self._call("POST", self.urls.notify, "/v1/notices", token, json=dict(body),
+                          headers=headers)  # fmt: skip
+
+    def notices(self, token: str, community: str) -> list[dict[str, Any]]:
+        params = {"community_id": community, "limit": 50}
+        return self._call("GET", self.urls.notify, "/v1/notices", token, params=params)["notices"]
+
+    def notice(self, token: str, notice_id: str) -> dict[str, Any] | None:
+        try:
+            return self._call("GET", self.urls.notify, f"/v1/notices/{_segment(notice_id)}", token)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def notice_receipt(self, reading_token: str) -> dict[str, Any] | None:
+        """The notice a reading link names (None: no such link); counts nothing."""
+        try:
+            return self._call("GET", self.urls.notify, _receipt_path(reading_token), None)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def read_notice(self, reading_token: str) -> dict[str, Any]:
+        """The recipient read it: notify records it once."""
+        return self._call("POST", self.urls.notify, _receipt_path(reading_token), None)
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(
@@ -533,6 +574,10 @@ def _error(answer: requests.Response) -> ApiError:
 
 def _progress_path(progress_token: str) -> str:
     return f"/v1/progress/{_segment(progress_token)}"
+
+
+def _receipt_path(reading_token: str) -> str:
+    return f"/v1/notice-receipts/{_segment(reading_token)}"
 
 
 def _segment(text: str) -> str:

@@ -22,6 +22,7 @@ from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
 from services.console.http.my_cases import MyCasePages
 from services.console.http.my_duty import MyDutyPages
+from services.console.http.notices import NoticePages
 from services.console.http.registry import RegistryPages
 from services.console.http.report_poster import ReportPosterPages
 from services.console.http.residents_progress import ResidentProgressPages
@@ -47,6 +48,7 @@ class ConsoleService(
     MyCasePages,
     ActivityPages,
     CarePages,
+    NoticePages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,
