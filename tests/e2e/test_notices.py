@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 
 import pytest
@@ -196,3 +197,30 @@ def test_bad_input_and_the_wrong_credentials_send_nothing(stack, gateway):
     assert hidden.status_code == 404, "a grid-1 notice is not grid 2's worker's"
     assert listed(stack, staff) - before == {sent["id"]}, "nothing refused was stored"
     assert listed(stack, other_community) == set()
+
+
+def test_a_notice_to_the_whole_sample_community_answers_at_once_and_fans_out_behind(
+    stack, gateway
+):
+    """The figure docs/store-queries.md quotes: the request stores the notice and answers;
+    the deliveries follow by deadlines, batch by batch."""
+    staff = person_headers(stack, "p-staff-1", "staff")
+    body = notice(audience="community", code=COMMUNITY, title=f"全社区-{uuid.uuid4().hex[:6]}")
+    started = time.monotonic()
+    sent = send(stack, staff, body)
+    answered = time.monotonic() - started
+    assert sent.status_code == 201, sent.text
+
+    def counted() -> dict | None:
+        shown = got(stack, staff, sent.json()["id"])
+        planned, counts = shown["planned"], shown.get("counts") or {}
+        done = planned and all(counts[c]["sent"] + counts[c]["failed"] == n
+                               for c, n in planned.items())  # fmt: skip
+        return shown if done else None
+
+    shown = wait_until("every delivery of the notice counted", counted, timeout=120)
+    fanned_out = time.monotonic() - started
+    print(f"\nnotice to {COMMUNITY}: planned {shown['planned']}, POST answered in "
+          f"{answered * 1000:.0f} ms, all sent and counted after {fanned_out:.1f} s")  # fmt: skip
+    assert shown["planned"] == {"group": 2, "sms": 84}, "the sample's people with a unit"
+    assert answered < 2.0
