@@ -78,6 +78,10 @@ def test_staff_send_a_notice_and_a_resident_confirms_reading_it_once(
     expect(page.locator("#reach-sms")).to_contain_text("3")
     expect(page.locator("#reach-units")).to_have_text("4")
     screenshot(page, "preview")
+    page.get_by_role("button", name="返回修改").click()  # back to the form, as it was
+    expect(page.get_by_label("标题")).to_have_value(title)
+    expect(page.get_by_label("发送范围")).to_have_value("building:jingxiang-b05")
+    page.get_by_role("button", name="预览").click()
     before = notice_ids(console_stack)
     page.get_by_role("button", name="确认发送").click()
     expect(page.locator("#done")).to_be_visible()
