@@ -197,3 +197,17 @@ def test_who_may_send_where_and_see_what(store, unit_groups, memory_backend, now
     listed = [n.id for n, _ in notices.listing(store, GRID_WORKER, COMMUNITY, None, 20)]
     assert listed == [mine.id]
     assert notices.listing(store, elsewhere, COMMUNITY, None, 20) == []
+
+
+def test_a_person_who_moves_is_texted_at_their_new_home_whatever_order_roster_tells_it(
+    store, unit_groups, area
+):
+    def texted(code: str) -> int:
+        return notices.preview(store, unit_groups, STAFF, COMMUNITY, "building", code)["sms"]
+
+    assert (texted("jx-b1"), texted("jx-b3")) == (2, 0)
+    replicas.apply_person(store, person("p-2", "jx-b3-u1", version=3))
+    replicas.apply_person(store, person("p-2", "jx-b1-u2", version=2))  # late, older
+    assert (texted("jx-b1"), texted("jx-b3")) == (1, 1)
+    replicas.apply_person(store, person("p-2", None, version=4))  # roster no longer knows
+    assert (texted("jx-b1"), texted("jx-b3")) == (1, 0)

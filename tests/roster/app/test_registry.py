@@ -34,6 +34,8 @@ def test_a_dry_run_stores_nothing_and_a_real_run_stores_and_publishes_once(store
     assert len(changed) == real.changed["people"]
     sample = next(e["payload"] for e in changed if e["payload"]["person_id"] == "p-repair-1")
     assert sample["display_name"].endswith("*") and sample["contacts"][0]["channel"] == "wecom"
+    leader = next(e["payload"] for e in changed if e["payload"]["person_id"] == "p-ul-005")
+    assert leader["unit_id"] == "jingxiang-b05-u1", "where a notice to building 5 texts"
     assert store.find("lookups", "grid:jingxiang-g1")["rotas"]
 
     again = registry.import_rows(store, rows, dry_run=False, now=FRIDAY_NOON_UTC, communities=None)

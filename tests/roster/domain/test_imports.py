@@ -110,6 +110,26 @@ def test_a_row_that_leans_on_a_rejected_row_is_rejected_too_saying_so():
     assert not result.documents["rotas"]
 
 
+def test_a_person_s_unit_must_be_a_unit_of_their_community():
+    """people.csv's `unit` (where the person lives) reaches notify's notices: a typo would
+    text the wrong building, so it is checked against the registry."""
+    units = [
+        {"code": "c1-e1", "kind": "estate", "parent": "c1-g1", "name": "小区"},
+        {"code": "c1-b1", "kind": "building", "parent": "c1-e1", "name": "1栋"},
+        {"code": "c1-b1-u1", "kind": "unit", "parent": "c1-b1", "name": "1栋1单元"},
+    ]
+    at_home = {**PEOPLE[1], "unit": "c1-b1-u1"}
+    accepted = checked(areas=[*COMMUNITY, *units], people=[PEOPLE[0], at_home])
+    assert accepted.ok
+    assert {p["_id"]: p["unit_id"] for p in accepted.documents["people"]} == {
+        "p-lead": None,
+        "p-a": "c1-b1-u1",
+    }
+    for unit in ("c1-b1", "c1-b1-u9"):  # a building, and no such unit
+        refused = checked(areas=[*COMMUNITY, *units], people=[PEOPLE[0], {**at_home, "unit": unit}])
+        assert reasons(refused)["test.yaml: people #2"] == [f"{unit} is not a unit of c1."]
+
+
 @pytest.mark.parametrize(
     ("area", "reason"),
     [
