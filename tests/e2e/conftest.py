@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -106,6 +107,21 @@ def stack(amqp_uri, broker_users, db_prefix, mongo_client, sink, tmp_path_factor
         yield stack
     finally:
         stack.down()
+
+
+@contextlib.contextmanager
+def notify_restarted(stack: Stack, **env: str):
+    """notify's processes restarted with `env` (an SMS gateway, a routes file) for a
+    module's tests, then put back as they were."""
+    stack.stop("notify")
+    stack.start("notify", **env)
+    stack.wait_ready(["notify"])
+    try:
+        yield
+    finally:
+        stack.stop("notify")
+        stack.start("notify")
+        stack.wait_ready(["notify"])
 
 
 SAMPLE_COMMUNITY = ROOT / "services" / "roster" / "data" / "jingxiang"

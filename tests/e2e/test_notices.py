@@ -18,7 +18,14 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.conftest import admin_cli, helper_headers, sink_address, wait_replicated
+from tests.e2e.conftest import (
+    admin_cli,
+    helper_headers,
+    notify_restarted,
+    sink_address,
+    wait_replicated,
+)
+from tests.e2e.console.browser import person_headers
 from tests.notify.peers import HttpPeer
 from tests.waiting import wait_until
 
@@ -43,38 +50,15 @@ def gateway(stack, sink, tmp_path_factory):
             "jingxiang-b04": {"channel": "webhook", "url": peer.url("/groups/b04")},
         },
     }}}, ensure_ascii=False))  # fmt: skip
-    stack.stop("notify")
-    stack.start(
-        "notify",
+    with notify_restarted(
+        stack,
         NOTIFY_ROUTES_FILE=str(routes),
         NOTIFY_SMS_URL=peer.url("/sms"),
         NOTIFY_SMS_API_KEY=SMS_KEY,
         NOTIFY_EGRESS_ALLOW=f"{sink_address(sink)}, {peer.address}",
-    )
-    stack.wait_ready(["notify"])
-    yield peer
-    stack.stop("notify")
-    stack.start("notify")
-    stack.wait_ready(["notify"])
+    ):
+        yield peer
     peer.stop()
-
-
-def person_headers(stack, person_id: str, role: str) -> dict:
-    made = admin_cli(
-        stack, "keys", "create", "--name", "e2e-notice-tokens", "--community", "*",
-        "--scope", "tokens",
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    key = made.stdout.strip().splitlines()[-1]
-    wait_replicated(stack, key.split("_")[1])
-    answer = requests.post(
-        f"{stack.url('cases')}/v1/person-tokens",
-        json={"person_id": person_id, "role": role, "communities": [COMMUNITY]},
-        headers={"X-Api-Key": key},
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
-    return {**helper_headers(stack), "X-Lianxin-Person": answer.json()["token"]}
 
 
 def notice(code: str = "jingxiang-b05", **changes) -> dict:

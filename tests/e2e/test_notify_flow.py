@@ -17,6 +17,7 @@ import requests
 from tests.e2e.conftest import (
     community,
     get_case,
+    notify_restarted,
     report_case,
     sink_address,
     wait_for_state,
@@ -35,19 +36,14 @@ CASE_PAGE = re.compile(r"https?://\S+/v/[A-Za-z0-9._-]+")
 def gateway(stack, sink):
     """An SMS gateway on loopback, and notify restarted to use it."""
     peer = HttpPeer()
-    stack.stop("notify")
-    stack.start(
-        "notify",
+    with notify_restarted(
+        stack,
         NOTIFY_SMS_URL=peer.url("/sms"),
         NOTIFY_SMS_API_KEY=SMS_KEY,
         NOTIFY_PUBLIC_URL=stack.url("notify"),
         NOTIFY_EGRESS_ALLOW=f"{sink_address(sink)}, {peer.address}",
-    )
-    stack.wait_ready(["notify"])
-    yield peer
-    stack.stop("notify")
-    stack.start("notify")
-    stack.wait_ready(["notify"])
+    ):
+        yield peer
     peer.stop()
 
 

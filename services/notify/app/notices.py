@@ -264,22 +264,37 @@ def shown(store: NotifyStore, actor: Actor, notice_id: str) -> tuple[Notice, dic
 
 def receipt(
     store: NotifyStore, outbound: Outbound, actor: Actor, token: str, now: datetime
-) -> tuple[Notice, datetime | None]:
-    """The notice a reading link names, and when it was read (None: not yet). Only
-    shows: a link scanner's GET counts nothing."""
+) -> dict[str, Any]:
+    """The notice a reading link names, as its reader sees it, and when it was read (None:
+    not yet). Only shows: a link scanner's GET counts nothing."""
     notice, delivery = _linked(store, outbound, actor, token, now)
-    entry = (store.tallies.get(notices.tally_id(delivery.cause_id)) or {}).get("entries") or {}
-    return notice, (entry.get(delivery.id) or {}).get("read_at")
+    return _as_read(store, outbound, notice, delivery)
 
 
 def read(
     store: NotifyStore, outbound: Outbound, actor: Actor, token: str, now: datetime
-) -> tuple[Notice, datetime]:
+) -> dict[str, Any]:
     """The recipient says they read it: recorded once (a replay finds the first read)."""
     notice, delivery = _linked(store, outbound, actor, token, now)
     tallies.record(store, delivery.cause_id, {delivery.id: entry_of(delivery, read_at=now)})
-    entries = (store.tallies.get(notices.tally_id(delivery.cause_id)) or {})["entries"]
-    return notice, entries[delivery.id]["read_at"]
+    return _as_read(store, outbound, notice, delivery)
+
+
+def _as_read(
+    store: NotifyStore, outbound: Outbound, notice: Notice, delivery: Delivery
+) -> dict[str, Any]:
+    """What the reader's page shows: no author, no counts, no one else."""
+    entries = (store.tallies.get(notices.tally_id(delivery.cause_id)) or {}).get("entries") or {}
+    return {
+        "community": community_name(store, outbound, notice.community_id),
+        "audience": notice.audience.name,
+        "title": notice.title,
+        "body": notice.body,
+        "urgent": notice.urgent,
+        "sent_at": notice.sent_at,
+        "timezone": str(pipeline.zone_for(store, outbound, notice.community_id)),
+        "read_at": (entries.get(delivery.id) or {}).get("read_at"),
+    }
 
 
 def _linked(
@@ -345,14 +360,18 @@ def _audience_view(found: Audience) -> dict[str, Any]:
     return {"kind": found.kind, "code": found.code, "name": found.name, "grid_id": found.grid_id}
 
 
-def _context(store: NotifyStore, outbound: Outbound, notice: Notice, zone: Any) -> dict[str, Any]:
-    community = (
-        (store.place(notice.community_id) or {}).get("name")
-        or outbound.routes.community(notice.community_id).name
-        or notice.community_id
+def community_name(store: NotifyStore, outbound: Outbound, community_id: str) -> str:
+    """roster's name of the community, else the routes file's, else its code."""
+    return (
+        (store.place(community_id) or {}).get("name")
+        or outbound.routes.community(community_id).name
+        or community_id
     )
+
+
+def _context(store: NotifyStore, outbound: Outbound, notice: Notice, zone: Any) -> dict[str, Any]:
     return {
-        "community": community,
+        "community": community_name(store, outbound, notice.community_id),
         "audience": notice.audience.name,
         "title": notice.title,
         "body": notice.body,

@@ -4,7 +4,6 @@ shows a notice by its SMS's reading link and records the read (app/notices.py)."
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError
@@ -12,7 +11,7 @@ from marshmallow import ValidationError
 from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
 from lianxin.store.lease import LeaseBusy
-from services.notify.app import notices, pipeline
+from services.notify.app import notices
 from services.notify.domain.notices import (
     Notice,
     NoticeKeyReused,
@@ -132,10 +131,8 @@ class NoticesHttp:
         scope="read",
     )
     def notice_receipt(self, request, actor, token):
-        notice, read_at = notices.receipt(
-            self.parts.store, self.parts.outbound, actor, token, utc_now()
-        )
-        return 200, ReceiptSchema().dump(self._receipt(notice, read_at))
+        shown = notices.receipt(self.parts.store, self.parts.outbound, actor, token, utc_now())
+        return 200, ReceiptSchema().dump(shown)
 
     @http(
         "POST",
@@ -146,25 +143,8 @@ class NoticesHttp:
         scope="act",
     )
     def read_notice(self, request, actor, token):
-        notice, read_at = notices.read(
-            self.parts.store, self.parts.outbound, actor, token, utc_now()
-        )
-        return 200, ReceiptSchema().dump(self._receipt(notice, read_at))
-
-    def _receipt(self, notice: Notice, read_at: datetime | None) -> dict[str, Any]:
-        store, outbound = self.parts.store, self.parts.outbound
-        zone = pipeline.zone_for(store, outbound, notice.community_id)
-        community = (store.place(notice.community_id) or {}).get("name") or notice.community_id
-        return {
-            "community": community,
-            "audience": notice.audience.name,
-            "title": notice.title,
-            "body": notice.body,
-            "urgent": notice.urgent,
-            "sent_at": notice.sent_at,
-            "timezone": str(zone),
-            "read_at": read_at,
-        }
+        shown = notices.read(self.parts.store, self.parts.outbound, actor, token, utc_now())
+        return 200, ReceiptSchema().dump(shown)
 
 
 def view(

@@ -5,7 +5,7 @@ hours, counting, reading once, and who may send where."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -125,13 +125,14 @@ def test_a_link_s_get_counts_nothing_and_its_post_counts_once(
     fan_out(store, unit_groups, memory_backend, now)
     short = next(m.short for d, m, _ in receivers["sms"].sent if d.recipient.key == "p-2")
     token = short.rsplit("/r/notice/", 1)[1]
-    shown, read_at = notices.receipt(store, unit_groups, STAFF, token, now())
-    assert (shown.id, read_at) == (sent.id, None)
+    shown = notices.receipt(store, unit_groups, STAFF, token, now())
+    assert (shown["title"], shown["read_at"]) == (sent.title, None)
+    assert shown["community"] == "jx" and shown["timezone"] == "Asia/Shanghai"  # roster's name
     assert notices.shown(store, STAFF, sent.id)[1]["sms"]["read"] == 0
-    _, first = notices.read(store, unit_groups, STAFF, token, now())
+    first = notices.read(store, unit_groups, STAFF, token, now())["read_at"]
     now.advance(minutes=5)
-    _, again = notices.read(store, unit_groups, STAFF, token, now())
-    assert first == again
+    again = notices.read(store, unit_groups, STAFF, token, now())["read_at"]
+    assert first == again == now.at - timedelta(minutes=5)
     _, counts, readers = notices.shown(store, STAFF, sent.id)
     assert counts["sms"]["read"] == 1 and readers == [{"name": "侯**", "read_at": first}]
     with pytest.raises(NoticeNotFound):
