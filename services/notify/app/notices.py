@@ -229,17 +229,20 @@ def listing(
     community_id: str,
     before: datetime | None,
     limit: int,
-) -> list[tuple[Notice, dict[str, dict]]]:
-    """The community's notices the actor sees, newest first, each with its counts."""
+) -> tuple[list[tuple[Notice, dict[str, dict]]], datetime | None]:
+    """A page of the community's notices the actor sees, newest first, each with its
+    counts, and the next page's cursor (None: no more). A grid person's page may hold
+    fewer than `limit`: the notices of other grids are left out after the read."""
     if not actor.sees(community_id):
-        return []
+        return [], None
     grids = _home_grids(store, actor)
     found = store.notices_of(community_id, before, limit)
-    return [
+    shown = [
         (notice, notices.counts(_entries(store, notice), notice.channels))
         for notice in found
         if notices.sees(actor.role, grids, notice.audience.grid_id)
     ]
+    return shown, found[-1].sent_at if len(found) == limit else None
 
 
 def shown(store: NotifyStore, actor: Actor, notice_id: str) -> tuple[Notice, dict, list[dict]]:

@@ -97,15 +97,13 @@ class NoticesHttp:
         scope="read",
     )
     def list_notices(self, request, actor, query):
-        limit = query["limit"]
-        found = notices.listing(
-            self.parts.store, actor, query["community_id"], query.get("before"), limit
+        found, next_before = notices.listing(
+            self.parts.store, actor, query["community_id"], query.get("before"), query["limit"]
         )
-        last = found[-1][0].sent_at if len(found) == limit else None
         return 200, NoticeListSchema().dump({
             "community_id": query["community_id"],
             "notices": [view(notice, counts) for notice, counts in found],
-            "next_before": last,
+            "next_before": next_before,
         })  # fmt: skip
 
     @http(

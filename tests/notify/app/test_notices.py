@@ -195,9 +195,11 @@ def test_who_may_send_where_and_see_what(store, unit_groups, memory_backend, now
         notices.shown(store, GRID_WORKER, theirs.id)
     with pytest.raises(UnknownAudience):
         notices.send(store, unit_groups, STAFF, draft("jx-b9"), "staff-2", now())
-    listed = [n.id for n, _ in notices.listing(store, GRID_WORKER, COMMUNITY, None, 20)]
-    assert listed == [mine.id]
-    assert notices.listing(store, elsewhere, COMMUNITY, None, 20) == []
+    listed, _ = notices.listing(store, GRID_WORKER, COMMUNITY, None, 20)
+    assert [notice.id for notice, _ in listed] == [mine.id]
+    assert notices.listing(store, elsewhere, COMMUNITY, None, 20) == ([], None)
+    page, cursor = notices.listing(store, STAFF, COMMUNITY, None, 1)
+    assert len(page) == 1 and cursor == page[0][0].sent_at, "a full page names the next"
 
 
 def test_a_person_who_moves_is_texted_at_their_new_home_whatever_order_roster_tells_it(
