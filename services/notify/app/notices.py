@@ -12,6 +12,7 @@ tally. Every step is idempotent: a deadline that comes twice finds its work done
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from services.notify.domain.notices import (
     NoticeKeyReused,
     NoticeNotFound,
     OutsideOwnGrids,
+    UnknownAudience,
 )
 from services.notify.domain.people import hold
 from services.notify.domain.plans import group_address
@@ -120,9 +122,12 @@ def plan(store: NotifyStore, outbound: Outbound, deadline: Deadline) -> None:
         if notice is None or notice.batches is not None:
             return
         tree = tree_of(store, notice.community_id)
-        found = notices.audience_of(
-            tree, notice.community_id, notice.audience.kind, notice.audience.code
-        )
+        try:
+            found = notices.audience_of(
+                tree, notice.community_id, notice.audience.kind, notice.audience.code
+            )
+        except UnknownAudience:  # the area left the registry since it was sent: no one
+            found = replace(notice.audience, units=())
         groups, people, _ = _recipients(store, outbound, notice.community_id, found)
         batches = notices.batches_of(
             groups if "group" in notice.channels else (),

@@ -214,3 +214,15 @@ def test_a_person_who_moves_is_texted_at_their_new_home_whatever_order_roster_te
     assert (texted("jx-b1"), texted("jx-b3")) == (1, 1)
     replicas.apply_person(store, person("p-2", None, version=4))  # roster no longer knows
     assert (texted("jx-b1"), texted("jx-b3")) == (1, 0)
+
+
+def test_a_notice_whose_area_left_the_registry_before_its_fan_out_reaches_no_one(
+    store, unit_groups, receivers, memory_backend, now, area
+):
+    sent = notices.send(store, unit_groups, STAFF, draft("jx-b2"), "gone", now())
+    node = {"code": "jx-b2", "kind": "building", "parent": "jx-g1", "community_id": COMMUNITY,
+            "name": "jx-b2", "households": None, "polygon": [], "timezone": None}  # fmt: skip
+    replicas.apply_area(store, {"node": node, "removed": True, "area_version": 99})
+    fan_out(store, unit_groups, memory_backend, now)
+    assert receivers["sms"].sent == [] and receivers["wecom"].sent == []
+    assert store.notices.get(sent.id).planned == {"group": 0, "sms": 0}
