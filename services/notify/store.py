@@ -22,7 +22,10 @@ path reads and writes by `_id`:
                   has an SMS number (a notice's SMS recipients, read unit by unit)
 - notices         `<NT-…>`: a notice and how many batches its recipients make
 - tallies         `<notice id>:<batch>`: each delivery of one batch of a notice, its state
-                  and when it was read (domain/notices.py)
+                  and when it was read (domain/notices.py), written under its lease
+- tally_sums      `<notice id>:<batch>`: that batch's counts per channel, written after
+                  each tally write under the same lease (a takeover writes it again): a
+                  notices listing reads these small documents, never the entries
 
 Filtered queries serve listings only, each with its index (ensure_indexes):
 dead deliveries for the admin API, a case's deliveries, and a community's notices.
@@ -43,7 +46,7 @@ from lianxin.store.documents import document_of
 from lianxin.store.repository import StoreContext
 from lianxin.store.typed import DOCUMENTS, Aggregates, AppliedEvents, Codec
 from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
-from services.notify.domain.notices import Audience, Notice
+from services.notify.domain.notices import Audience, Notice, counts
 from services.notify.domain.people import Person, QuietHours
 
 LISTING_LIMIT = 200
@@ -148,7 +151,8 @@ class NotifyStore:
         self.area_trees = Aggregates(context, "area_trees", DOCUMENTS)
         self.homes = Aggregates(context, "homes", DOCUMENTS)
         self.notices = Aggregates(context, "notices", NOTICES)
-        self.tallies = Aggregates(context, "tallies", DOCUMENTS)
+        self.tallies = Aggregates(context, "tallies", DOCUMENTS, on_takeover=self.sum_tally)
+        self._tally_sums = context.db["tally_sums"]
         self._link_uses = context.db["link_uses"]
         self._all = (
             self.deliveries, self.people, self.places, self.staff, self.follows, self.numbers,
@@ -198,6 +202,18 @@ class NotifyStore:
         return self.notices.query(
             query, sort=[("sent_at", DESCENDING)], limit=min(limit, LISTING_LIMIT)
         )
+
+    # notices' tallies
+
+    def sum_tally(self, tally: Mapping[str, Any] | None) -> None:
+        """A tally's counts per channel, beside it: after each write of the tally, under
+        its lease, and again on a takeover (idempotent: a replace by `_id`)."""
+        if tally:
+            shown = counts((tally.get("entries") or {}).values(), ())
+            self._tally_sums.replace_one({"_id": tally["tally"]}, {"counts": shown}, upsert=True)
+
+    def tally_sums(self, tally_id: str) -> dict[str, Any]:
+        return (self._tally_sums.find_one({"_id": tally_id}) or {}).get("counts") or {}
 
     # follows
 

@@ -243,7 +243,7 @@ def listing(
     grids = _home_grids(store, actor)
     found = store.notices_of(community_id, before, limit)
     shown = [
-        (notice, notices.counts(_entries(store, notice), notice.channels))
+        (notice, notices.summed(_sums(store, notice), notice.channels))
         for notice in found
         if notices.sees(actor.role, grids, notice.audience.grid_id)
     ]
@@ -350,12 +350,20 @@ def _recipients(
     return groups, people, untexted
 
 
+def _batch_ids(notice: Notice) -> list[str]:
+    return [notices.tally_id(notices.cause_of(notice.id, b)) for b in range(notice.batches or 0)]
+
+
+def _sums(store: NotifyStore, notice: Notice) -> list[dict[str, Any]]:
+    """Each batch's counts: one small read per batch, for a listing."""
+    return [store.tally_sums(tally_id) for tally_id in _batch_ids(notice)]
+
+
 def _entries(store: NotifyStore, notice: Notice) -> list[dict[str, Any]]:
     """Every delivery of the notice as its tallies hold them: one read per batch."""
     found: list[dict[str, Any]] = []
-    for batch in range(notice.batches or 0):
-        tally = store.tallies.get(notices.tally_id(notices.cause_of(notice.id, batch))) or {}
-        found.extend((tally.get("entries") or {}).values())
+    for tally_id in _batch_ids(notice):
+        found.extend(((store.tallies.get(tally_id) or {}).get("entries") or {}).values())
     return found
 
 

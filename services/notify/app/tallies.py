@@ -32,11 +32,13 @@ def record(store: NotifyStore, cause_id: str, told: Mapping[str, Mapping[str, An
     """Merge `told` (delivery id → entry) into the tally of the batch `cause_id` names."""
     if not told:
         return
-    with store.tallies.change(tally_id(cause_id)) as change:
+    key = tally_id(cause_id)
+    with store.tallies.change(key) as change:
         entries = dict((change.value or {}).get("entries", {}))
         for delivery_id, entry in told.items():
             entries[delivery_id] = merged(entries.get(delivery_id), entry)
-        change.save({"entries": entries})
+        tally = {"tally": key, "entries": entries}
+        change.save(tally, then=lambda: store.sum_tally(tally))
 
 
 def outcome(store: NotifyStore, delivery: Delivery) -> None:

@@ -211,6 +211,22 @@ def merged(stored: Mapping[str, Any] | None, told: Mapping[str, Any]) -> dict[st
     return {**stored, **later, "read_at": min(reads) if reads else None}
 
 
+def summed(parts: Iterable[Mapping[str, Mapping[str, Any]]], channels: Iterable[str]) -> dict:
+    """Batches' counts added up, per channel (a group's reads stay unknown)."""
+    total = {channel: _row(channel) for channel in channels}
+    for part in parts:
+        for channel, row in part.items():
+            into = total.setdefault(channel, _row(channel))
+            for name in ("made", "sent", "failed", "read"):
+                if into[name] is not None and row.get(name) is not None:
+                    into[name] += row[name]
+    return total
+
+
+def _row(channel: str) -> dict[str, int | None]:
+    return {"made": 0, "sent": 0, "failed": 0, "read": None if channel == "group" else 0}
+
+
 def _progress(entry: Mapping[str, Any]) -> tuple[int, int]:
     return int(entry.get("attempts", 0)), 0 if entry.get("state") in OPEN_STATES else 1
 
@@ -218,12 +234,9 @@ def _progress(entry: Mapping[str, Any]) -> tuple[int, int]:
 def counts(entries: Iterable[Mapping[str, Any]], channels: Iterable[str]) -> dict[str, dict]:
     """Per channel: deliveries made, sent, failed (dead: no attempt left), read. A
     group's reads are unknown (None): a group message has no receipt per person."""
-    shown = {
-        channel: {"made": 0, "sent": 0, "failed": 0, "read": None if channel == "group" else 0}
-        for channel in channels
-    }
+    shown = {channel: _row(channel) for channel in channels}
     for entry in entries:
-        row = shown.setdefault(entry["channel"], {"made": 0, "sent": 0, "failed": 0, "read": 0})
+        row = shown.setdefault(entry["channel"], _row(entry["channel"]))
         row["made"] += 1
         row["sent"] += entry.get("state") == "sent"
         row["failed"] += entry.get("state") == "dead"

@@ -110,6 +110,8 @@ def test_a_notice_to_a_building_reaches_its_unit_leaders_group_and_the_people_li
         "sms": {"made": 2, "sent": 2, "failed": 0, "read": 0},
     }
     assert readers == []
+    [(_, listed)], _ = notices.listing(store, STAFF, COMMUNITY, None, 20)
+    assert listed == counts, "the listing's sums say what the entries say"
 
 
 def test_the_preview_counts_what_the_fan_out_will_make(store, unit_groups, area):

@@ -19,6 +19,7 @@ from services.notify.domain.notices import (
     counts,
     may_send_to,
     merged,
+    summed,
     unit_groups,
 )
 from services.notify.domain.people import Person, QuietHours, hold
@@ -154,3 +155,13 @@ def test_a_reading_link_names_its_notice_and_delivery_until_it_expires():
         links.read(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], AT)
     with pytest.raises(NoticeLinkRefused):
         NoticeLinks("another-secret-0123456789abcdef").read(token, AT)
+
+
+def test_batches_counts_add_up_and_a_group_s_reads_stay_unknown():
+    one = counts([{"channel": "group", "state": "sent"}, {"channel": "sms", "state": "sent",
+                  "read_at": AT}], ())  # fmt: skip
+    two = counts([{"channel": "sms", "state": "dead"}], ())
+    assert summed([one, two], ("group", "sms")) == {
+        "group": {"made": 1, "sent": 1, "failed": 0, "read": None},
+        "sms": {"made": 2, "sent": 1, "failed": 1, "read": 1},
+    }
