@@ -140,9 +140,7 @@ class Tally:
         return cls(overall, aspects)
 
     @classmethod
-    def counted(
-        cls, overall: Mapping[str, int], aspects: Mapping[str, Mapping[str, int]]
-    ) -> Tally:
+    def counted(cls, overall: Mapping[str, int], aspects: Mapping[str, Mapping[str, int]]) -> Tally:
         """Paper ballots as staff counted them, or BallotRefused: every count a whole
         number from 0, at least one ballot, and no aspect answered on more ballots than
         were cast."""

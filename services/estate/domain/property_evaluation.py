@@ -115,7 +115,7 @@ class Evaluation:
     company: Company | None = None
     past: tuple[Company, ...] = ()
     quarters: Mapping[str, Quarter] = field(default_factory=dict)
-    standing: Standing = Standing()
+    standing: Standing = field(default_factory=Standing)
 
     def quarter(self, quarter: str) -> Quarter:
         return self.quarters.get(quarter, Quarter())
@@ -149,7 +149,9 @@ def with_offline(
 ) -> Evaluation:
     """The quarter's paper ballots entered (once: OfflineAlreadyEntered after)."""
     held = _open(evaluation, quarter)
-    return evaluation._with(quarter, replace(held, offline=enter_offline(held.offline, tally, by, at)))
+    return evaluation._with(
+        quarter, replace(held, offline=enter_offline(held.offline, tally, by, at))
+    )
 
 
 def with_correction(

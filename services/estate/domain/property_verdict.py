@@ -197,9 +197,7 @@ def check_action(level: str, done: tuple[Action, ...], standing: Standing, actio
         raise ActionRefused("not_required", f"This quarter requires {level}, not {action.kind}.")
     if any(earlier.kind == action.kind for earlier in done):
         raise ActionRefused("already_recorded", f"The {action.kind} is recorded already.")
-    if action.kind == "rectification" and (
-        action.due is None or action.due <= action.at.date()
-    ):
+    if action.kind == "rectification" and (action.due is None or action.due <= action.at.date()):
         raise ActionRefused("due_required", "A plan needs a date after today.")
 
 

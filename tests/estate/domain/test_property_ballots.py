@@ -106,7 +106,9 @@ def test_a_correction_reverses_the_entry_with_its_reason_and_enters_the_new_coun
     entries = enter_offline((), counted(40, 10, 5), "p-staff-1", AT)
     corrected = correct_offline(entries, counted(4, 10, 5), " typed 40 for 4 ", "p-staff-2", AT)
     assert [(e.seq, e.reverses, e.tally.ballots) for e in corrected] == [
-        (1, None, 55), (2, 1, -55), (3, None, 19),
+        (1, None, 55),
+        (2, 1, -55),
+        (3, None, 19),
     ]
     assert corrected[1].reason == "typed 40 for 4"
     assert offline_total(corrected) == counted(4, 10, 5)

@@ -49,7 +49,9 @@ def closing_of(quarter: str) -> datetime:
 
 
 def estate(company: str = "金盾物业") -> Evaluation:
-    made = Company.of(company, date(2025, 1, 1), date(2028, 1, 1), "p-staff-1", closing_of("2025-Q4"))
+    made = Company.of(
+        company, date(2025, 1, 1), date(2028, 1, 1), "p-staff-1", closing_of("2025-Q4")
+    )
     return evaluation.with_company(Evaluation("jingxiang", "jingxiang-e1"), made)
 
 
@@ -68,7 +70,10 @@ def test_quarters_are_counted_in_the_community_zone():
     assert quarter_of(new_year_in_changsha, CHANGSHA) == "2027-Q1"
     assert quarter_of(new_year_in_changsha, ZoneInfo("UTC")) == "2026-Q4"
     assert previous_quarter("2027-Q1") == "2026-Q4"
-    assert (quarter_start("2026-Q4"), quarter_end("2026-Q4")) == (date(2026, 10, 1), date(2027, 1, 1))
+    assert (quarter_start("2026-Q4"), quarter_end("2026-Q4")) == (
+        date(2026, 10, 1),
+        date(2027, 1, 1),
+    )
 
 
 def test_below_the_satisfaction_threshold_or_above_the_complaints_threshold():
@@ -116,8 +121,12 @@ def test_a_plan_whose_date_passes_unmet_recommends_replacement():
 
 def test_a_new_company_starts_without_its_predecessor_s_record():
     held = close(close(estate(), "2026-Q1", tally(3, 7)), "2026-Q2", tally(3, 7))
-    replaced = evaluation.with_company(held, Company.of(
-        "绿城物业", date(2026, 7, 1), date(2029, 7, 1), "p-staff-1", closing_of("2026-Q2")))
+    replaced = evaluation.with_company(
+        held,
+        Company.of(
+            "绿城物业", date(2026, 7, 1), date(2029, 7, 1), "p-staff-1", closing_of("2026-Q2")
+        ),
+    )
     held = close(replaced, "2026-Q3", tally(3, 7))
     assert level(held, "2026-Q3") == "warning"
     assert [company.name for company in held.past] == ["金盾物业"]
