@@ -131,6 +131,14 @@ class CaseReported(About):
 
 class CaseTriaged(About):
     location = fields.Nested(EventLocation, required=True)
+    property_complaint = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "its category is a complaint about the estate's property company "
+            "(the taxonomy's `property_complaint`): the estate service counts it against "
+            "the company of the estate named in `location.estate`"
+        },
+    )
     # About's, narrowed: a triaged (or dispatched) case has both, never null
     place = fields.String(required=True)
     category_label = fields.Nested(Label, required=True)
