@@ -89,6 +89,10 @@ class About(Payload):
 
 
 class EventLocation(Payload):
+    estate_code = fields.String(
+        allow_none=True,
+        metadata={"description": "the registry's code of the estate the place is in, if any"},
+    )
     estate = fields.String(allow_none=True)
     building = fields.String(allow_none=True)
     unit = fields.String(allow_none=True)

@@ -119,7 +119,7 @@ def location_payload(case: Case) -> dict[str, Any]:
     address is masked like one in the description."""
     location = {
         key: case.location.get(key)
-        for key in ("estate", "building", "unit", "address", "lat", "lon")
+        for key in ("estate_code", "estate", "building", "unit", "address", "lat", "lon")
     }
     if location["address"]:
         location["address"] = mask_phone(location["address"])
