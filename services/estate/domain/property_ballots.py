@@ -38,6 +38,10 @@ class BallotRefused(Exception):
         super().__init__(", ".join(f"{name}: {why}" for name, why in fields.items()))
         self.fields = dict(fields)
 
+    def details(self) -> dict[str, dict[str, list[str]]]:
+        """As a 400 names its fields."""
+        return {"fields": {name: [why] for name, why in self.fields.items()}}
+
 
 class AlreadyVoted(Exception):
     """The household cast its ballot this quarter (from this phone or another)."""
@@ -45,6 +49,9 @@ class AlreadyVoted(Exception):
     def __init__(self, at: datetime):
         super().__init__(f"This household voted on {at.isoformat()}.")
         self.at = at
+
+    def details(self) -> dict[str, str]:
+        return {"voted_at": self.at.isoformat()}
 
 
 class OfflineAlreadyEntered(Exception):

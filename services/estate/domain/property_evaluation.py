@@ -60,6 +60,10 @@ class CompanyRefused(Exception):
         super().__init__(", ".join(fields))
         self.fields = dict(fields)
 
+    def details(self) -> dict[str, dict[str, list[str]]]:
+        """As a 400 names its fields."""
+        return {"fields": {name: [why] for name, why in self.fields.items()}}
+
 
 @dataclass(frozen=True)
 class Company:
@@ -178,18 +182,25 @@ def closed(
     """The quarter closed by staff: its result computed from the ballots and complaints
     counted now, judged against the standing the closed quarters left, and frozen.
     `current` is the quarter `at` falls in: a later one cannot be closed yet."""
-    held = _open(evaluation, quarter)
-    if evaluation.company is None:
-        raise NoCompany(evaluation.estate_id)
-    latest = evaluation.latest_closed
-    if quarter > current or (latest is not None and quarter < latest):
-        raise QuarterNotDue(quarter)
+    held = check_closable(evaluation, quarter, current)
     figures = Figures(online, held.offline_tally, complaints, households)
     found = verdict(figures, thresholds, evaluation.standing, evaluation.company.name, at.date())
     result = Result(evaluation.company.name, figures, thresholds, found.level, found.reasons,
                     by, at)  # fmt: skip
     frozen = evaluation._with(quarter, replace(held, result=result))
     return replace(frozen, standing=found.standing)
+
+
+def check_closable(evaluation: Evaluation, quarter: str, current: str) -> Quarter:
+    """The quarter, if staff may close it now: open (else QuarterClosed), the estate under
+    contract (NoCompany), begun and after the latest closed (QuarterNotDue)."""
+    held = _open(evaluation, quarter)
+    if evaluation.company is None:
+        raise NoCompany(evaluation.estate_id)
+    latest = evaluation.latest_closed
+    if quarter > current or (latest is not None and quarter < latest):
+        raise QuarterNotDue(quarter)
+    return held
 
 
 def with_action(evaluation: Evaluation, quarter: str, action: Action) -> Evaluation:

@@ -182,6 +182,9 @@ class ActionRefused(Exception):
         super().__init__(message)
         self.code = code
 
+    def details(self) -> dict[str, str]:
+        return {"reason": self.code}
+
 
 def check_action(level: str, done: tuple[Action, ...], standing: Standing, action: Action) -> None:
     """Whether staff may record `action` on a closed quarter of verdict `level`: the action
