@@ -6,12 +6,16 @@ CLI through lianxin.store.admin, a test through `build(backend.context(...))`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from lianxin.phones import phone_digest
 from lianxin.store.repository import StoreContext
+from services.estate.app.property_evaluation import PropertyRules
 from services.estate.settings import EstateSettings
-from services.estate.store import EstateStore
+from services.estate.store import EstateStore, PropertyStore
+
+PROPERTY_RULES = Path(__file__).parent / "data" / "property.yaml"  # property evaluation
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,14 @@ class Parts:
 
     store: EstateStore
     settings: EstateSettings
+    # -- property evaluation --
+    property_rules: PropertyRules = field(
+        default_factory=lambda: PropertyRules.from_file(PROPERTY_RULES)
+    )
+
+    @property
+    def property(self) -> PropertyStore:
+        return self.store.property
 
     def digest(self, phone: str) -> str:
         """A normalised number's keyed digest, as the register stores it."""

@@ -5,21 +5,34 @@ rather than to cases or the roster: the household register and the estate fund."
 from nameko.timer import timer
 
 from lianxin.access.replicas import KeyReplica
+from lianxin.bus.consumer import event_handler
 from lianxin.bus.outages import Sweeper
 from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.estate import compose
+from services.estate.app import property_complaints
+from services.estate.events import PROPERTY_READS
 from services.estate.http.households import HouseholdsHttp
+from services.estate.http.property import PropertyHttp
 
 
-class EstateService(HouseholdsHttp, KeyReplica, HealthCheck):
+class EstateService(HouseholdsHttp, PropertyHttp, KeyReplica, HealthCheck):
     name = "estate"
 
     parts = PartsProvider(compose.build)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
+
+    # -- property evaluation --
+    @event_handler("cases", "case.triaged")
+    def on_case_triaged(self, message):
+        """Complaints about the property company, each case counted once
+        (app/property_complaints.py)."""
+        property_complaints.on_case_triaged(
+            self.parts.property, self.parts.property_rules, PROPERTY_READS.read(message)
+        )
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)
     def relay_outbox(self):

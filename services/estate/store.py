@@ -22,6 +22,18 @@ from lianxin.store.aggregates import recover_all
 from lianxin.store.repository import StoreContext
 from lianxin.store.typed import DOCUMENTS, AggregateChange, Aggregates, Codec
 from services.estate.domain.households import Household, household_document, household_from
+from services.estate.domain.property_evaluation import Evaluation
+from services.estate.domain.property_records import (
+    CastBallot,
+    Complaint,
+    cast_document,
+    cast_from,
+    complaint_document,
+    complaint_from,
+    evaluation_document,
+    evaluation_from,
+    evaluation_id,
+)
 
 HOUSEHOLDS: Codec[Household] = Codec(household_document, household_from)
 LISTING_LIMIT = 200
@@ -35,13 +47,17 @@ class EstateStore:
         self.db = context.db
         self.households = Aggregates(context, "households", HOUSEHOLDS)
         self.phones = Aggregates(context, "household_phones", DOCUMENTS)
+        # -- property evaluation --
+        self.property = PropertyStore(context, self)
 
     def ensure_indexes(self) -> None:
         """One index per filtered query (listings; none on a hot path)."""
         self.db["households"].create_index([("community_id", ASCENDING), ("_id", ASCENDING)])
+        self.property.ensure_indexes()
 
     def recover(self) -> int:
-        return recover_all(aggregates.store for aggregates in (self.households, self.phones))
+        households = (self.households, self.phones)
+        return recover_all(aggregates.store for aggregates in households) + self.property.recover()
 
     @contextmanager
     def household_change(self, key: str) -> Iterator[AggregateChange[Household]]:
@@ -56,3 +72,64 @@ class EstateStore:
         if after:
             where["_id"] = {"$gt": f"{community_id}:{after}"}
         return self.households.query(where, sort=[("_id", ASCENDING)], limit=limit)
+
+
+# -- property evaluation --
+# The property company's evaluation (物业考评):
+#   property_evaluations/<community>:<estate>  an Evaluation: the company, each quarter's
+#                                             paper ballots, frozen result and actions
+#   property_ballots/<community>:<estate>:<quarter>:<household>
+#                                             a household's one ballot (its unique insert)
+#   property_complaints/<community>:<case>    a case counted against the company, once
+#   property_settings/<community>             the community's thresholds, if staff set them
+# Ballots and complaints are counted by filtered queries (by community, estate and
+# quarter), and an estate's households by one on the register: the staff pages and a
+# close read them, never a resident's path.
+
+EVALUATIONS: Codec[Evaluation] = Codec(evaluation_document, evaluation_from)
+BALLOTS: Codec[CastBallot] = Codec(cast_document, cast_from)
+COMPLAINTS: Codec[Complaint] = Codec(complaint_document, complaint_from)
+QUARTER_INDEX = [("community_id", ASCENDING), ("estate_id", ASCENDING), ("quarter", ASCENDING)]
+
+
+class PropertyStore:
+    def __init__(self, context: StoreContext, register: EstateStore):
+        self.db = context.db
+        self.register = register  # the household register the ballots are checked against
+        self.evaluations = Aggregates(context, "property_evaluations", EVALUATIONS)
+        self.ballots = Aggregates(context, "property_ballots", BALLOTS)
+        self.complaints = Aggregates(context, "property_complaints", COMPLAINTS)
+        self.settings = Aggregates(context, "property_settings", DOCUMENTS)
+
+    def ensure_indexes(self) -> None:
+        for collection in ("property_ballots", "property_complaints"):
+            self.db[collection].create_index(QUARTER_INDEX)
+        self.db["property_evaluations"].create_index([("community_id", ASCENDING)])
+        self.db["households"].create_index([("community_id", ASCENDING), ("estate", ASCENDING)])
+
+    def recover(self) -> int:
+        kept = (self.evaluations, self.ballots, self.complaints, self.settings)
+        return recover_all(aggregates.store for aggregates in kept)
+
+    def evaluation(self, community_id: str, estate_id: str) -> Evaluation | None:
+        return self.evaluations.get(evaluation_id(community_id, estate_id))
+
+    def evaluations_of(self, community_id: str) -> list[Evaluation]:
+        """The community's estates with an evaluation (a handful), in estate order."""
+        where = {"community_id": community_id}
+        return self.evaluations.query(where, sort=[("estate_id", ASCENDING)])
+
+    def quarter_ballots(self, community_id: str, estate_id: str, quarter: str) -> list[CastBallot]:
+        """The quarter's online ballots of the estate (at most its households)."""
+        return self.ballots.query(_quarter(community_id, estate_id, quarter))
+
+    def complaints_in(self, community_id: str, estate_id: str, quarter: str) -> int:
+        return self.complaints.count(_quarter(community_id, estate_id, quarter))
+
+    def households_in(self, community_id: str, estate_id: str) -> int:
+        """The estate's households on the register: what complaints are counted per 100 of."""
+        return self.register.households.count({"community_id": community_id, "estate": estate_id})
+
+
+def _quarter(community_id: str, estate_id: str, quarter: str) -> dict[str, str]:
+    return {"community_id": community_id, "estate_id": estate_id, "quarter": quarter}

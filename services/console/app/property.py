@@ -32,8 +32,12 @@ def estate_page(desk: Desk, estate_id: str) -> dict[str, Any]:
     name = _estate_name(desk, estate_id)
     evaluation = desk.services.property_estate(desk.token, community, estate_id)
     quarter, wanted = next_action(evaluation)
-    return {"estate": {"id": estate_id, "name": name}, "evaluation": evaluation,
-            "action_quarter": quarter, "wanted": wanted}  # fmt: skip
+    return {
+        "estate": {"id": estate_id, "name": name},
+        "evaluation": evaluation,
+        "action_quarter": quarter,
+        "wanted": wanted,
+    }
 
 
 def _estate_name(desk: Desk, estate_id: str) -> str:
@@ -46,24 +50,27 @@ def _estate_name(desk: Desk, estate_id: str) -> str:
 
 def set_company(desk: Desk, estate_id: str, form: Mapping[str, Any]) -> None:
     _estate_name(desk, estate_id)
-    body = {"name": form["name"], "starts_on": form["starts_on"].isoformat(),
-            "ends_on": form["ends_on"].isoformat()}  # fmt: skip
+    body = {
+        "name": form["name"],
+        "starts_on": form["starts_on"].isoformat(),
+        "ends_on": form["ends_on"].isoformat(),
+    }
     desk.services.property_company(desk.token, desk.session.scope.community_id, estate_id, body)
 
 
 def enter_offline(desk: Desk, estate_id: str, form: Mapping[str, Any]) -> None:
     """This quarter's paper ballots as counted (once: estate refuses a second entry)."""
     _estate_name(desk, estate_id)
-    desk.services.property_offline(desk.token, desk.session.scope.community_id, estate_id,
-                                   counts_body(form))  # fmt: skip
+    desk.services.property_offline(
+        desk.token, desk.session.scope.community_id, estate_id, counts_body(form)
+    )
 
 
 def correct_offline(desk: Desk, estate_id: str, form: Mapping[str, Any]) -> None:
     """The entry reversed with the reason, and the corrected counts entered."""
     _estate_name(desk, estate_id)
     body = {**counts_body(form), "reason": form["reason"]}
-    desk.services.property_correction(desk.token, desk.session.scope.community_id, estate_id,
-                                      body)  # fmt: skip
+    desk.services.property_correction(desk.token, desk.session.scope.community_id, estate_id, body)
 
 
 def close_quarter(desk: Desk, estate_id: str, quarter: str) -> None:
@@ -73,14 +80,20 @@ def close_quarter(desk: Desk, estate_id: str, quarter: str) -> None:
 
 def record_action(desk: Desk, estate_id: str, form: Mapping[str, Any]) -> None:
     _estate_name(desk, estate_id)
-    body = {"kind": form["kind"], "text": form["text"],
-            "due": form["due"].isoformat() if form.get("due") else None}  # fmt: skip
-    desk.services.property_action(desk.token, desk.session.scope.community_id, estate_id,
-                                  form["quarter"], body)  # fmt: skip
+    body = {
+        "kind": form["kind"],
+        "text": form["text"],
+        "due": form["due"].isoformat() if form.get("due") else None,
+    }
+    desk.services.property_action(
+        desk.token, desk.session.scope.community_id, estate_id, form["quarter"], body
+    )
 
 
 def set_thresholds(desk: Desk, form: Mapping[str, Any]) -> None:
-    body = {"min_satisfaction": form["min_satisfaction_percent"] / 100,
-            "max_complaints_per_100": form["max_complaints_per_100"],
-            "min_ballots": form["min_ballots"]}  # fmt: skip
+    body = {
+        "min_satisfaction": form["min_satisfaction_percent"] / 100,
+        "max_complaints_per_100": form["max_complaints_per_100"],
+        "min_ballots": form["min_ballots"],
+    }
     desk.services.property_thresholds(desk.token, desk.session.scope.community_id, body)

@@ -39,7 +39,9 @@ class BallotRefused(Exception):
     """The estate service refused the ballot: `code` says why in the page's words
     (already_voted with `voted_at`, quarter_closed, no_company), or `fields` are wrong."""
 
-    def __init__(self, code: str, voted_at: str | None = None, fields: Mapping[str, Any] | None = None):
+    def __init__(
+        self, code: str, voted_at: str | None = None, fields: Mapping[str, Any] | None = None
+    ):
         super().__init__(code)
         self.code = code
         self.voted_at = voted_at
@@ -73,8 +75,14 @@ def cast(
     phone = normalized(form.phone) or ""
     if not proven(secret, form.proof, phone, community_id, now):
         raise Unverified(community_id)
-    body = {"community_id": community_id, "phone": phone, "household_id": form.household_id,
-            "overall": form.overall, "aspects": dict(form.aspects), "comment": form.comment}  # fmt: skip
+    body = {
+        "community_id": community_id,
+        "phone": phone,
+        "household_id": form.household_id,
+        "overall": form.overall,
+        "aspects": dict(form.aspects),
+        "comment": form.comment,
+    }
     try:
         return voting.property_ballot(body)
     except ApiError as refused:
@@ -89,5 +97,6 @@ def cast(
 def _voted_at(voting: PropertyVoting, community_id: str, phone: str, household: str) -> str | None:
     """When the household voted this quarter, as the register's answer says."""
     found = voting.property_voter(community_id, phone) or {"households": []}
-    return next((h["voted_at"] for h in found["households"] if h["household_id"] == household),
-                None)  # fmt: skip
+    return next(
+        (h["voted_at"] for h in found["households"] if h["household_id"] == household), None
+    )

@@ -36,8 +36,14 @@ STAFF = frozenset({"staff"})
 QUARTER_TEXT = validate.Regexp(QUARTER)
 DONE = ("company", "offline", "corrected", "closed", "action", "thresholds")
 # the estate service's refusals the page says in its own words (labels property_refused_*)
-REFUSALS = ("offline_entered", "nothing_to_correct", "quarter_closed", "quarter_not_due",
-            "no_company", "action_refused")  # fmt: skip
+REFUSALS = (
+    "offline_entered",
+    "nothing_to_correct",
+    "quarter_closed",
+    "quarter_not_due",
+    "no_company",
+    "action_refused",
+)
 
 
 class DoneQuery(Schema):
@@ -96,8 +102,9 @@ class PropertyPages(Pages):
         try:
             evaluation.set_thresholds(Desk.of(self.parts.services, session), body)
         except ApiError as refused:
-            return self._estates(request, session, errors=_fields(refused), sent=request.form,
-                                 status=400)  # fmt: skip
+            return self._estates(
+                request, session, errors=_fields(refused), sent=request.form, status=400
+            )
         return redirect("/property?done=thresholds")
 
     @page("GET", "/property/<string:estate_id>")
@@ -116,8 +123,9 @@ class PropertyPages(Pages):
 
     @page("POST", "/property/<string:estate_id>/offline/correct")
     def property_correct(self, request, estate_id):
-        return self._act(request, estate_id, CorrectionForm(), evaluation.correct_offline,
-                         "corrected")  # fmt: skip
+        return self._act(
+            request, estate_id, CorrectionForm(), evaluation.correct_offline, "corrected"
+        )
 
     @page("GET", "/property/<string:estate_id>/close")
     def property_close_page(self, request, estate_id):
@@ -125,8 +133,9 @@ class PropertyPages(Pages):
         session = self.signed_in(request, roles=STAFF)
         quarter = read_query(request, CloseQuery())["quarter"]
         shown = evaluation.estate_page(Desk.of(self.parts.services, session), estate_id)
-        return self.render(request, "property/close.html", session, quarter=quarter,
-                           percent=percent, **shown)  # fmt: skip
+        return self.render(
+            request, "property/close.html", session, quarter=quarter, percent=percent, **shown
+        )
 
     @page("POST", "/property/<string:estate_id>/close")
     def property_close(self, request, estate_id):
@@ -146,40 +155,71 @@ class PropertyPages(Pages):
         page: with the outcome, or again with the field's error or the refusal."""
         session, body, errors = read_checked(self, request, form, roles=STAFF)
         if errors:
-            return self._estate(request, session, estate_id, errors=errors, sent=request.form,
-                                status=400)  # fmt: skip
+            return self._estate(
+                request, session, estate_id, errors=errors, sent=request.form, status=400
+            )
         try:
             act(Desk.of(self.parts.services, session), estate_id, body)
         except ApiError as refused:
             if refused.status == 409 and refused.code in REFUSALS:
                 return self._estate(request, session, estate_id, refused=refused.code, status=409)
-            return self._estate(request, session, estate_id, errors=_fields(refused),
-                                sent=request.form, status=400)  # fmt: skip
+            return self._estate(
+                request, session, estate_id, errors=_fields(refused), sent=request.form, status=400
+            )
         # the estate is one roster lists for the community (app/property.py checked): its
         # code is safe in the address
         return redirect(f"/property/{estate_id}?{urlencode({'done': done})}")
 
-    def _estates(self, request, session: Session, done: str | None = None,
-                 errors: Mapping[str, Any] | None = None, sent: Mapping[str, Any] | None = None,
-                 status: int = 200):  # fmt: skip
+    def _estates(
+        self,
+        request,
+        session: Session,
+        done: str | None = None,
+        errors: Mapping[str, Any] | None = None,
+        sent: Mapping[str, Any] | None = None,
+        status: int = 200,
+    ):
         shown = evaluation.estates_page(Desk.of(self.parts.services, session))
         self.parts.learn_zone(session.scope.community_id, shown.get("timezone"))
         return self.render(
-            request, "property/index.html", session, status=status, percent=percent,
-            done=f"property_done_{done}" if done else None, errors=errors or {},
-            sent=sent or {}, **shown,
-        )  # fmt: skip
+            request,
+            "property/index.html",
+            session,
+            status=status,
+            percent=percent,
+            done=f"property_done_{done}" if done else None,
+            errors=errors or {},
+            sent=sent or {},
+            **shown,
+        )
 
-    def _estate(self, request, session: Session, estate_id: str, done: str | None = None,
-                refused: str | None = None, errors: Mapping[str, Any] | None = None,
-                sent: Mapping[str, Any] | None = None, status: int = 200):  # fmt: skip
+    def _estate(
+        self,
+        request,
+        session: Session,
+        estate_id: str,
+        done: str | None = None,
+        refused: str | None = None,
+        errors: Mapping[str, Any] | None = None,
+        sent: Mapping[str, Any] | None = None,
+        status: int = 200,
+    ):
         shown = evaluation.estate_page(Desk.of(self.parts.services, session), estate_id)
         return self.render(
-            request, "property/estate.html", session, status=status, percent=percent,
-            done=f"property_done_{done}" if done else None, errors=errors or {},
-            refused=f"property_refused_{refused}" if refused else None, sent=sent or {},
-            answers=ANSWERS, aspects=ASPECTS, questions=QUESTIONS, **shown,
-        )  # fmt: skip
+            request,
+            "property/estate.html",
+            session,
+            status=status,
+            percent=percent,
+            done=f"property_done_{done}" if done else None,
+            errors=errors or {},
+            refused=f"property_refused_{refused}" if refused else None,
+            sent=sent or {},
+            answers=ANSWERS,
+            aspects=ASPECTS,
+            questions=QUESTIONS,
+            **shown,
+        )
 
 
 def _fields(refused: ApiError) -> Mapping[str, Any]:

@@ -73,9 +73,14 @@ class ResidentsPropertyPages(Pages):
         report = self._community_page(request, community_id)
         token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
         status, headers, html = self.render(
-            request, "residents/property_phone.html", csrf_token=token, report=report, phone="",
-            message="vote_phone_intro", failed=False,
-        )  # fmt: skip
+            request,
+            "residents/property_phone.html",
+            csrf_token=token,
+            report=report,
+            phone="",
+            message="vote_phone_intro",
+            failed=False,
+        )
         secure = self.parts.settings.secure_cookies
         headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, token, secure, max_age=3600)
         return status, headers, html
@@ -85,14 +90,25 @@ class ResidentsPropertyPages(Pages):
         _checked(request, body)
         report = self._community_page(request, community_id)
         asked = residents_report.ask_for_code(
-            self.parts.store, self.parts.residents, self.parts.settings.secret, community_id,
-            body["phone"], request.remote_addr or "", utc_now(),
-        )  # fmt: skip
+            self.parts.store,
+            self.parts.residents,
+            self.parts.settings.secret,
+            community_id,
+            body["phone"],
+            request.remote_addr or "",
+            utc_now(),
+        )
         status, message = ASKED[asked]
         step = "code" if status == 200 else "phone"
-        return self.render(request, f"residents/property_{step}.html", status=status,
-                           report=report, phone=body["phone"], message=message,
-                           failed=status != 200)  # fmt: skip
+        return self.render(
+            request,
+            f"residents/property_{step}.html",
+            status=status,
+            report=report,
+            phone=body["phone"],
+            message=message,
+            failed=status != 200,
+        )
 
     @page("POST", "/r/property/<string:community_id>/verify", form=CodeForm)
     def property_verify(self, request, body, community_id):
@@ -100,15 +116,24 @@ class ResidentsPropertyPages(Pages):
         report = self._community_page(request, community_id)
         try:
             proof = residents_report.verify(
-                self.parts.store, self.parts.settings.secret, community_id, body["phone"],
-                body["code"], request.remote_addr or "", utc_now(),
-            )  # fmt: skip
+                self.parts.store,
+                self.parts.settings.secret,
+                community_id,
+                body["phone"],
+                body["code"],
+                request.remote_addr or "",
+                utc_now(),
+            )
         except Refused as refused:
             return self.render(
-                request, "residents/property_code.html",
-                status=REFUSED_STATUS.get(refused.outcome, 401), report=report,
-                phone=body["phone"], message=f"code_{refused.outcome}", failed=True,
-            )  # fmt: skip
+                request,
+                "residents/property_code.html",
+                status=REFUSED_STATUS.get(refused.outcome, 401),
+                report=report,
+                phone=body["phone"],
+                message=f"code_{refused.outcome}",
+                failed=True,
+            )
         return self._ballot(request, report, {"phone": body["phone"], "proof": proof})
 
     @page("POST", "/r/property/<string:community_id>")
@@ -126,11 +151,18 @@ class ResidentsPropertyPages(Pages):
             return self._ballot(request, report, request.form, errors=wrong, status=400)
         _checked(request, body)
         report = self._community_page(request, community_id)
-        form = VoteForm(body["phone"], body["proof"], body["household_id"], body["overall"],
-                        {aspect: body[aspect] for aspect in ASPECTS}, body["comment"])  # fmt: skip
+        form = VoteForm(
+            body["phone"],
+            body["proof"],
+            body["household_id"],
+            body["overall"],
+            {aspect: body[aspect] for aspect in ASPECTS},
+            body["comment"],
+        )
         try:
-            cast = residents_property.cast(self.parts.residents, self.parts.settings.secret,
-                                           community_id, form, utc_now())  # fmt: skip
+            cast = residents_property.cast(
+                self.parts.residents, self.parts.settings.secret, community_id, form, utc_now()
+            )
         except Unverified:
             return self._verify_again(request, report)
         except NotOnRegister:
@@ -146,8 +178,9 @@ class ResidentsPropertyPages(Pages):
     def property_thanks(self, request, community_id):
         report = self._community_page(request, community_id)
         query = read_query(request, ThanksQuery())
-        return self.render(request, "residents/property_thanks.html", report=report,
-                           quarter=query["quarter"])  # fmt: skip
+        return self.render(
+            request, "residents/property_thanks.html", report=report, quarter=query["quarter"]
+        )
 
     # -- what the steps share --
 
@@ -180,21 +213,43 @@ class ResidentsPropertyPages(Pages):
         zone = ZoneInfo(report.places.timezone)
         voted_at = refused.voted_at if refused else None
         return self.render(
-            request, "residents/property_vote.html", status=status, report=report,
-            voter=voter, form=dict(form), errors=dict(errors or {}),
-            masked_phone=mask_phone(form["phone"]), answers=ANSWERS, aspects=ASPECTS,
+            request,
+            "residents/property_vote.html",
+            status=status,
+            report=report,
+            voter=voter,
+            form=dict(form),
+            errors=dict(errors or {}),
+            masked_phone=mask_phone(form["phone"]),
+            answers=ANSWERS,
+            aspects=ASPECTS,
             refused=refused.code if refused else None,
-            voted_at=local_time(voted_at, zone) if voted_at else "", zone_name=str(zone),
+            voted_at=local_time(voted_at, zone) if voted_at else "",
+            zone_name=str(zone),
             local=lambda at: local_time(at, zone),
-        )  # fmt: skip
+        )
 
     def _not_on_register(self, request: Request, report: ReportPage):
-        return self.render(request, "residents/property_phone.html", status=404, report=report,
-                           phone="", message="vote_not_on_register", failed=True)  # fmt: skip
+        return self.render(
+            request,
+            "residents/property_phone.html",
+            status=404,
+            report=report,
+            phone="",
+            message="vote_not_on_register",
+            failed=True,
+        )
 
     def _verify_again(self, request: Request, report: ReportPage):
-        return self.render(request, "residents/property_phone.html", status=403, report=report,
-                           phone="", message="report_verify_again", failed=True)  # fmt: skip
+        return self.render(
+            request,
+            "residents/property_phone.html",
+            status=403,
+            report=report,
+            phone="",
+            message="report_verify_again",
+            failed=True,
+        )
 
 
 def _checked(request: Request, form: Mapping[str, Any]) -> None:

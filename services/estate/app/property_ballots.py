@@ -2,9 +2,9 @@
 resident proved by SMS code (the console checked the code) finds its households in the
 register, and each household casts one ballot a quarter for its estate's company.
 
-Only the console's residents' key may ask (scope `report`, channel `scan`: the public
-pages' key, which proves numbers before it sends them) and never with a person's token:
-a staff key cannot vote for a household, nor can an app key. A ballot is stored by one
+Only a key with the scope `resident` may ask — the console's residents' key, whose pages
+prove a number by SMS code before they send it — and never with a person's token: the
+staff's key cannot vote for a household, nor can an app's. A ballot is stored by one
 unique insert whose id names the household (property_ballots.vote_id), made while
 holding the estate's lease, so that it is either counted in a quarter's frozen result or
 refused as late: never stored after its quarter closed. A second ballot of the household,
@@ -26,8 +26,6 @@ from services.estate.domain.property_evaluation import Company, Evaluation
 from services.estate.domain.property_records import CastBallot, evaluation_id
 from services.estate.store import PropertyStore
 
-BALLOT_CHANNEL = "scan"  # the residents' public pages, which prove a number first
-
 
 class NotOnRegister(Exception):
     """The number is on no household of the community (or not on the one named): 404."""
@@ -47,8 +45,8 @@ class Voter:
 
 def require_residents_page(actor: Actor) -> None:
     """The residents' public pages' key, acting for no person."""
-    actor.require("report")
-    if actor.person_id is not None or not actor.may_claim(BALLOT_CHANNEL):
+    actor.require("resident")
+    if actor.person_id is not None:
         raise Forbidden("Ballots come from the residents' page only.")
 
 
@@ -73,11 +71,13 @@ def voter(
 
 def _voter(store: PropertyStore, household: Household, quarter: str) -> Voter:
     held = store.evaluation(household.community_id, household.estate)
-    cast = store.ballots.get(vote_id(household.community_id, household.estate, quarter,
-                                     household.household_id))  # fmt: skip
+    cast = store.ballots.get(
+        vote_id(household.community_id, household.estate, quarter, household.household_id)
+    )
     closed = held is not None and held.quarter(quarter).result is not None
-    return Voter(household, quarter, held.company if held else None, closed,
-                 cast.at if cast else None)  # fmt: skip
+    return Voter(
+        household, quarter, held.company if held else None, closed, cast.at if cast else None
+    )
 
 
 def cast(
@@ -117,4 +117,3 @@ def _community(actor: Actor, community_id: str) -> None:
     """A community the key does not serve is one with no households: not found."""
     if not actor.sees(community_id):
         raise NotOnRegister(community_id)
-

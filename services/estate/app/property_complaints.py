@@ -26,6 +26,12 @@ def on_case_triaged(store: PropertyStore, rules: PropertyRules, event: Envelope)
     if not payload.get("property_complaint") or not estate:
         return False
     community = payload["community_id"]
-    complaint = Complaint(community, estate, rules.now_quarter(event.occurred_at),
-                          payload["case_id"], payload["category"], event.occurred_at)  # fmt: skip
+    complaint = Complaint(
+        community,
+        estate,
+        rules.now_quarter(event.occurred_at),
+        payload["case_id"],
+        payload["category"],
+        event.occurred_at,
+    )
     return store.complaints.create(complaint_id(community, payload["case_id"]), complaint)

@@ -15,20 +15,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import yaml
 
 from lianxin.access.actors import Actor
 from lianxin.contracts.estate import ESTATE
 from services.estate.app.register import require_register
 from services.estate.domain import property_evaluation as evaluation
 from services.estate.domain.property_ballots import Tally
-from services.estate.domain.property_evaluation import Company, Evaluation
+from services.estate.domain.property_evaluation import (
+    Company,
+    Evaluation,
+    NoCompany,
+    QuarterClosed,
+    QuarterNotDue,
+)
 from services.estate.domain.property_records import CastBallot, evaluation_id
 from services.estate.domain.property_verdict import (
     Action,
     Figures,
     Thresholds,
+    previous_quarter,
     quarter_of,
     verdict,
 )
@@ -44,14 +54,19 @@ class PropertyRules:
     thresholds: Thresholds
     zone: ZoneInfo
 
+    @classmethod
+    def from_file(cls, path: Path) -> PropertyRules:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(Thresholds.of(raw), ZoneInfo(str(raw["timezone"])))
+
     def now_quarter(self, now: datetime) -> str:
         return quarter_of(now, self.zone)
 
 
 @dataclass(frozen=True)
 class Live:
-    """An estate's open quarter as it stands: the figures counted so far and the verdict
-    the rule would give if it closed now (the preview; nothing is frozen)."""
+    """An open quarter as it stands: the figures counted so far and the verdict the rule
+    would give if it closed now (the preview; nothing is frozen)."""
 
     quarter: str
     figures: Figures
@@ -63,7 +78,7 @@ class Live:
 @dataclass(frozen=True)
 class EstateEvaluation:
     evaluation: Evaluation
-    live: Live | None  # None when the quarter is closed (its result says it all)
+    open: tuple[Live, ...]  # the quarters staff may still close: the last one, this one
 
 
 def thresholds(store: PropertyStore, rules: PropertyRules, community_id: str) -> Thresholds:
@@ -91,12 +106,12 @@ def set_thresholds(
 def evaluations(
     store: PropertyStore, rules: PropertyRules, community_id: str, actor: Actor, now: datetime
 ) -> list[EstateEvaluation]:
-    """Every estate of the community with a company on record, with its open quarter."""
+    """Every estate of the community with an evaluation, with its open quarters."""
     require_register(actor, community_id)
     rule = thresholds(store, rules, community_id)
-    quarter = rules.now_quarter(now)
+    current = rules.now_quarter(now)
     return [
-        _with_live(store, rule, found, quarter, now, comments=False)
+        EstateEvaluation(found, _open(store, rules, rule, found, now, comments=False))
         for found in store.evaluations_of(community_id)
     ]
 
@@ -109,36 +124,49 @@ def estate_evaluation(
     actor: Actor,
     now: datetime,
 ) -> EstateEvaluation:
-    """One estate's evaluation, with its open quarter and that quarter's latest comments."""
+    """One estate's evaluation, with its open quarters and their latest comments."""
     require_register(actor, community_id)
     found = store.evaluation(community_id, estate_id) or Evaluation(community_id, estate_id)
-    quarter = rules.now_quarter(now)
     rule = thresholds(store, rules, community_id)
-    return _with_live(store, rule, found, quarter, now, comments=True)
+    current = rules.now_quarter(now)
+    return EstateEvaluation(found, _open(store, rules, rule, found, now, comments=True))
 
 
-def _with_live(
+def _open(
     store: PropertyStore,
+    rules: PropertyRules,
     rule: Thresholds,
     found: Evaluation,
-    quarter: str,
     now: datetime,
     comments: bool,
-) -> EstateEvaluation:
-    if found.quarter(quarter).result is not None or found.company is None:
-        return EstateEvaluation(found, None)
-    figures = _figures(store, found, quarter)
-    preview = verdict(figures, rule, found.standing, found.company.name, now.date())
-    shown = store.comments(found.community_id, found.estate_id, quarter, COMMENTS_SHOWN)
-    live = Live(quarter, figures, preview.level, preview.reasons,
-                tuple(shown) if comments else ())  # fmt: skip
-    return EstateEvaluation(found, live)
+) -> tuple[Live, ...]:
+    """The last quarter while staff have not closed it (its paper ballots are often
+    counted after its end) and the evaluation ran in it, and this one: each as it stands."""
+    current = rules.now_quarter(now)
+    shown = []
+    for quarter in (previous_quarter(current), current):
+        try:
+            evaluation.open_quarter(found, quarter, current)
+        except (NoCompany, QuarterClosed, QuarterNotDue):
+            continue
+        assert found.company is not None  # open_quarter refused an estate without one
+        if quarter < rules.now_quarter(found.company.at) and not found.quarter(quarter).offline:
+            continue  # before staff recorded the company: nothing was evaluated then
+        cast = store.quarter_ballots(found.community_id, found.estate_id, quarter)
+        figures = _figures(store, found, quarter, cast)
+        preview = verdict(figures, rule, found.standing, found.company.name, now.date())
+        latest = sorted((c for c in cast if c.ballot.comment), key=lambda c: c.at, reverse=True)
+        said = tuple(latest[:COMMENTS_SHOWN]) if comments else ()
+        shown.append(Live(quarter, figures, preview.level, preview.reasons, said))
+    return tuple(shown)
 
 
-def _figures(store: PropertyStore, found: Evaluation, quarter: str) -> Figures:
+def _figures(
+    store: PropertyStore, found: Evaluation, quarter: str, cast: list[CastBallot]
+) -> Figures:
     community, estate = found.community_id, found.estate_id
     return Figures(
-        store.online_tally(community, estate, quarter),
+        Tally.of_ballots(ballot.ballot for ballot in cast),
         found.quarter(quarter).offline_tally,
         store.complaints_in(community, estate, quarter),
         store.households_in(community, estate),
@@ -177,15 +205,20 @@ def enter_offline(
     rules: PropertyRules,
     community_id: str,
     estate_id: str,
+    quarter: str,
     tally: Tally,
     actor: Actor,
     now: datetime,
 ) -> Evaluation:
-    """This quarter's paper ballots, entered once."""
+    """An open quarter's paper ballots, entered once."""
     require_register(actor, community_id, changing=True)
-    quarter = rules.now_quarter(now)
-    return _change(store, community_id, estate_id, lambda held: evaluation.with_offline(
-        held, quarter, tally, _who(actor), now))  # fmt: skip
+    current = rules.now_quarter(now)
+    return _change(
+        store,
+        community_id,
+        estate_id,
+        lambda held: evaluation.with_offline(held, quarter, current, tally, _who(actor), now),
+    )
 
 
 def correct_offline(
@@ -193,16 +226,22 @@ def correct_offline(
     rules: PropertyRules,
     community_id: str,
     estate_id: str,
+    quarter: str,
     tally: Tally,
     reason: str,
     actor: Actor,
     now: datetime,
 ) -> Evaluation:
-    """This quarter's paper ballots corrected by a reversing entry with its reason."""
+    """An open quarter's paper ballots corrected by a reversing entry with its reason."""
     require_register(actor, community_id, changing=True)
-    quarter = rules.now_quarter(now)
-    return _change(store, community_id, estate_id, lambda held: evaluation.with_correction(
-        held, quarter, tally, reason, _who(actor), now))  # fmt: skip
+    current = rules.now_quarter(now)
+    who = _who(actor)
+    return _change(
+        store,
+        community_id,
+        estate_id,
+        lambda held: evaluation.with_correction(held, quarter, current, tally, reason, who, now),
+    )
 
 
 def close_quarter(
@@ -222,10 +261,20 @@ def close_quarter(
     current = rules.now_quarter(now)
     with store.evaluations.change(evaluation_id(community_id, estate_id)) as change:
         held = change.value or Evaluation(community_id, estate_id)
-        evaluation.check_closable(held, quarter, current)  # before counting anything
-        figures = _figures(store, held, quarter)
-        done = evaluation.closed(held, quarter, current, figures.online, figures.complaints,
-                                 figures.households, rule, _who(actor), now)  # fmt: skip
+        evaluation.open_quarter(held, quarter, current)  # before counting anything
+        cast = store.quarter_ballots(community_id, estate_id, quarter)
+        figures = _figures(store, held, quarter, cast)
+        done = evaluation.closed(
+            held,
+            quarter,
+            current,
+            figures.online,
+            figures.complaints,
+            figures.households,
+            rule,
+            _who(actor),
+            now,
+        )
         change.save(done, [_closed_event(done, quarter, now)])
     return done
 
@@ -245,8 +294,9 @@ def record_action(
     it is not what the verdict requires or is recorded already)."""
     require_register(actor, community_id, changing=True)
     action = Action(kind, _who(actor), now, text.strip(), due)
-    return _change(store, community_id, estate_id,
-                   lambda held: evaluation.with_action(held, quarter, action))  # fmt: skip
+    return _change(
+        store, community_id, estate_id, lambda held: evaluation.with_action(held, quarter, action)
+    )
 
 
 def _change(store: PropertyStore, community_id: str, estate_id: str, step) -> Evaluation:
@@ -287,4 +337,3 @@ def _closed_event(done: Evaluation, quarter: str, now: datetime):
 def _who(actor: Actor) -> str:
     """Who did it, as the record names them: the person, or the key acting for none."""
     return actor.person_id or f"key:{actor.key_name}"
-

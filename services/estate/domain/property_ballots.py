@@ -23,9 +23,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
+from lianxin.contracts.estate import PROPERTY_ASPECTS, PROPERTY_SATISFACTION
+
+SATISFACTION = PROPERTY_SATISFACTION
 CONTENT = ("satisfied", "basically_satisfied")  # the answers the satisfaction rate counts
-ASPECTS = ("cleaning", "security", "repairs", "green_space")
+ASPECTS = PROPERTY_ASPECTS
 MAX_COMMENT = 500
 MAX_BALLOTS = 100_000  # no estate has more households; a typo of an extra digit is caught
 MAX_REASON = 300

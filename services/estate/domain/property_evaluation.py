@@ -149,21 +149,28 @@ def with_company(evaluation: Evaluation, company: Company) -> Evaluation:
 
 
 def with_offline(
-    evaluation: Evaluation, quarter: str, tally: Tally, by: str, at: datetime
+    evaluation: Evaluation, quarter: str, current: str, tally: Tally, by: str, at: datetime
 ) -> Evaluation:
-    """The quarter's paper ballots entered (once: OfflineAlreadyEntered after)."""
-    held = _open(evaluation, quarter)
+    """The quarter's paper ballots entered (once: OfflineAlreadyEntered after), while it
+    is open: paper ballots are often counted after the quarter's last day."""
+    held = open_quarter(evaluation, quarter, current)
     return evaluation._with(
         quarter, replace(held, offline=enter_offline(held.offline, tally, by, at))
     )
 
 
 def with_correction(
-    evaluation: Evaluation, quarter: str, tally: Tally, reason: str, by: str, at: datetime
+    evaluation: Evaluation,
+    quarter: str,
+    current: str,
+    tally: Tally,
+    reason: str,
+    by: str,
+    at: datetime,
 ) -> Evaluation:
     """The quarter's paper ballots corrected: the entry reversed with the reason, the new
     counts entered."""
-    held = _open(evaluation, quarter)
+    held = open_quarter(evaluation, quarter, current)
     entries = correct_offline(held.offline, tally, reason, by, at)
     return evaluation._with(quarter, replace(held, offline=entries))
 
@@ -182,18 +189,20 @@ def closed(
     """The quarter closed by staff: its result computed from the ballots and complaints
     counted now, judged against the standing the closed quarters left, and frozen.
     `current` is the quarter `at` falls in: a later one cannot be closed yet."""
-    held = check_closable(evaluation, quarter, current)
+    held = open_quarter(evaluation, quarter, current)
     figures = Figures(online, held.offline_tally, complaints, households)
     found = verdict(figures, thresholds, evaluation.standing, evaluation.company.name, at.date())
-    result = Result(evaluation.company.name, figures, thresholds, found.level, found.reasons,
-                    by, at)  # fmt: skip
+    result = Result(
+        evaluation.company.name, figures, thresholds, found.level, found.reasons, by, at
+    )
     frozen = evaluation._with(quarter, replace(held, result=result))
     return replace(frozen, standing=found.standing)
 
 
-def check_closable(evaluation: Evaluation, quarter: str, current: str) -> Quarter:
-    """The quarter, if staff may close it now: open (else QuarterClosed), the estate under
-    contract (NoCompany), begun and after the latest closed (QuarterNotDue)."""
+def open_quarter(evaluation: Evaluation, quarter: str, current: str) -> Quarter:
+    """The quarter, if staff may still enter its paper ballots or close it: open (else
+    QuarterClosed), the estate under contract (NoCompany), begun (`current` is the
+    quarter now) and after the latest closed (QuarterNotDue)."""
     held = _open(evaluation, quarter)
     if evaluation.company is None:
         raise NoCompany(evaluation.estate_id)

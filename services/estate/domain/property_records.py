@@ -53,7 +53,10 @@ def evaluation_id(community_id: str, estate_id: str) -> str:
 
 
 def tally_document(tally: Tally) -> dict[str, Any]:
-    return {"overall": dict(tally.overall), "aspects": {k: dict(v) for k, v in tally.aspects.items()}}
+    return {
+        "overall": dict(tally.overall),
+        "aspects": {k: dict(v) for k, v in tally.aspects.items()},
+    }
 
 
 def tally_from(document: Mapping[str, Any]) -> Tally:
@@ -75,8 +78,14 @@ def cast_document(cast: CastBallot) -> dict[str, Any]:
 
 def cast_from(document: Mapping[str, Any]) -> CastBallot:
     ballot = Ballot(document["overall"], dict(document["aspects"]), document.get("comment", ""))
-    return CastBallot(document["community_id"], document["estate_id"], document["quarter"],
-                      document["household_id"], ballot, document["at"])  # fmt: skip
+    return CastBallot(
+        document["community_id"],
+        document["estate_id"],
+        document["quarter"],
+        document["household_id"],
+        ballot,
+        document["at"],
+    )
 
 
 def complaint_document(complaint: Complaint) -> dict[str, Any]:
@@ -114,13 +123,23 @@ def evaluation_from(document: Mapping[str, Any]) -> Evaluation:
 
 
 def _company(company: Company) -> dict[str, Any]:
-    return {"name": company.name, "starts_on": company.starts_on.isoformat(),
-            "ends_on": company.ends_on.isoformat(), "by": company.by, "at": company.at}  # fmt: skip
+    return {
+        "name": company.name,
+        "starts_on": company.starts_on.isoformat(),
+        "ends_on": company.ends_on.isoformat(),
+        "by": company.by,
+        "at": company.at,
+    }
 
 
 def _company_from(document: Mapping[str, Any]) -> Company:
-    return Company(document["name"], date.fromisoformat(document["starts_on"]),
-                   date.fromisoformat(document["ends_on"]), document["by"], document["at"])  # fmt: skip
+    return Company(
+        document["name"],
+        date.fromisoformat(document["starts_on"]),
+        date.fromisoformat(document["ends_on"]),
+        document["by"],
+        document["at"],
+    )
 
 
 def _quarter(held: Quarter) -> dict[str, Any]:
@@ -141,13 +160,25 @@ def _quarter_from(document: Mapping[str, Any]) -> Quarter:
 
 
 def _entry(entry: OfflineEntry) -> dict[str, Any]:
-    return {"seq": entry.seq, "tally": tally_document(entry.tally), "by": entry.by,
-            "at": entry.at, "reverses": entry.reverses, "reason": entry.reason}  # fmt: skip
+    return {
+        "seq": entry.seq,
+        "tally": tally_document(entry.tally),
+        "by": entry.by,
+        "at": entry.at,
+        "reverses": entry.reverses,
+        "reason": entry.reason,
+    }
 
 
 def _entry_from(document: Mapping[str, Any]) -> OfflineEntry:
-    return OfflineEntry(document["seq"], tally_from(document["tally"]), document["by"],
-                        document["at"], document.get("reverses"), document.get("reason", ""))  # fmt: skip
+    return OfflineEntry(
+        document["seq"],
+        tally_from(document["tally"]),
+        document["by"],
+        document["at"],
+        document.get("reverses"),
+        document.get("reason", ""),
+    )
 
 
 def _result(result: Result) -> dict[str, Any]:
@@ -167,21 +198,42 @@ def _result(result: Result) -> dict[str, Any]:
 
 
 def _result_from(document: Mapping[str, Any]) -> Result:
-    figures = Figures(tally_from(document["online"]), tally_from(document["offline"]),
-                      document["complaints"], document["households"])  # fmt: skip
-    return Result(document["company"], figures, Thresholds.of(document["thresholds"]),
-                  document["level"], tuple(document["reasons"]), document["by"], document["at"])  # fmt: skip
+    figures = Figures(
+        tally_from(document["online"]),
+        tally_from(document["offline"]),
+        document["complaints"],
+        document["households"],
+    )
+    return Result(
+        document["company"],
+        figures,
+        Thresholds.of(document["thresholds"]),
+        document["level"],
+        tuple(document["reasons"]),
+        document["by"],
+        document["at"],
+    )
 
 
 def _action(action: Action) -> dict[str, Any]:
-    return {"kind": action.kind, "by": action.by, "at": action.at, "text": action.text,
-            "due": action.due.isoformat() if action.due else None}  # fmt: skip
+    return {
+        "kind": action.kind,
+        "by": action.by,
+        "at": action.at,
+        "text": action.text,
+        "due": action.due.isoformat() if action.due else None,
+    }
 
 
 def _action_from(document: Mapping[str, Any]) -> Action:
     due = document.get("due")
-    return Action(document["kind"], document["by"], document["at"], document["text"],
-                  date.fromisoformat(due) if due else None)  # fmt: skip
+    return Action(
+        document["kind"],
+        document["by"],
+        document["at"],
+        document["text"],
+        date.fromisoformat(due) if due else None,
+    )
 
 
 def _standing(standing: Standing) -> dict[str, Any]:
@@ -189,11 +241,16 @@ def _standing(standing: Standing) -> dict[str, Any]:
     return {
         "company": standing.company,
         "below_in_a_row": standing.below_in_a_row,
-        "plan": None if plan is None else {
-            "text": plan.text, "due": plan.due.isoformat(), "by": plan.by, "at": plan.at,
+        "plan": None
+        if plan is None
+        else {
+            "text": plan.text,
+            "due": plan.due.isoformat(),
+            "by": plan.by,
+            "at": plan.at,
             "met_at": plan.met_at,
         },
-    }  # fmt: skip
+    }
 
 
 def _standing_from(document: Mapping[str, Any]) -> Standing:
@@ -201,6 +258,13 @@ def _standing_from(document: Mapping[str, Any]) -> Standing:
     return Standing(
         document.get("company"),
         int(document.get("below_in_a_row", 0)),
-        None if not plan else Plan(plan["text"], date.fromisoformat(plan["due"]), plan["by"],
-                                   plan["at"], plan.get("met_at")),
-    )  # fmt: skip
+        None
+        if not plan
+        else Plan(
+            plan["text"],
+            date.fromisoformat(plan["due"]),
+            plan["by"],
+            plan["at"],
+            plan.get("met_at"),
+        ),
+    )

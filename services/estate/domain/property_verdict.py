@@ -23,13 +23,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from lianxin.contracts.estate import PROPERTY_ACTIONS, PROPERTY_LEVELS, PROPERTY_REASONS
 from services.estate.domain.property_ballots import Tally
 
 # what a closed quarter requires of staff, by how many quarters in a row were below
-LEVELS = ("none", "warning", "rectification", "replacement")
-ACTIONS = ("warning", "rectification", "replacement", "plan_met")
-REASONS = ("satisfaction_low", "complaints_high", "plan_overdue")
-QUARTER_FORMAT = r"^\d{4}-Q[1-4]$"
+LEVELS, ACTIONS, REASONS = PROPERTY_LEVELS, PROPERTY_ACTIONS, PROPERTY_REASONS
 
 
 @dataclass(frozen=True)
@@ -211,7 +209,12 @@ def after_action(standing: Standing, action: Action) -> Standing:
         plan = Plan(action.text.strip(), action.due, action.by, action.at)
         return Standing(standing.company, standing.below_in_a_row, plan)
     if action.kind == "plan_met" and standing.plan is not None:
-        plan = Plan(standing.plan.text, standing.plan.due, standing.plan.by, standing.plan.at,
-                    met_at=action.at)  # fmt: skip
+        plan = Plan(
+            standing.plan.text,
+            standing.plan.due,
+            standing.plan.by,
+            standing.plan.at,
+            met_at=action.at,
+        )
         return Standing(standing.company, standing.below_in_a_row, plan)
     return standing

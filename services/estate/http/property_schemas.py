@@ -25,7 +25,10 @@ MAX_ACTION_TEXT = 1000
 
 def _counts() -> type[Schema]:
     return Schema.from_dict(
-        {answer: fields.Integer(required=True, strict=True, validate=COUNT) for answer in SATISFACTION},
+        {
+            answer: fields.Integer(required=True, strict=True, validate=COUNT)
+            for answer in SATISFACTION
+        },
         name="AnswerCounts",
     )
 
@@ -52,9 +55,11 @@ class CompanyBody(Schema):
 
 
 class OfflineBody(Schema):
-    """Paper ballots counted per answer, for the open quarter."""
+    """Paper ballots counted per answer, for an open quarter (this one, or the last one
+    until staff close it)."""
 
     community_id = fields.String(required=True, validate=SLUG)
+    quarter = fields.String(required=True, validate=validate.Regexp(QUARTER))
     overall = fields.Nested(AnswerCounts, required=True)
     aspects = fields.Nested(AspectCounts, required=True)
 
@@ -78,7 +83,9 @@ class ThresholdsBody(Schema):
     community_id = fields.String(required=True, validate=SLUG)
     min_satisfaction = fields.Float(required=True, validate=validate.Range(min=0, max=1))
     max_complaints_per_100 = fields.Float(required=True, validate=validate.Range(min=0, max=100))
-    min_ballots = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10_000))
+    min_ballots = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=10_000)
+    )
 
 
 class VoterBody(Schema):
@@ -142,8 +149,12 @@ class CommentSchema(Schema):
 
 class QuarterSchema(Schema):
     quarter = fields.String(validate=validate.Regexp(QUARTER))
-    closed = fields.Boolean(metadata={"description": "false: the figures so far and the verdict "
-                                      "the rule would give if it closed now"})
+    closed = fields.Boolean(
+        metadata={
+            "description": "false: the figures so far and the verdict "
+            "the rule would give if it closed now"
+        }
+    )
     company = fields.String(allow_none=True)
     online = fields.Nested(TallySchema)
     offline = fields.Nested(TallySchema)
@@ -179,8 +190,16 @@ class EvaluationSchema(Schema):
     estate_id = fields.String()
     company = fields.Nested(CompanySchema, allow_none=True)
     past = fields.List(fields.Nested(CompanySchema))
-    current = fields.Nested(QuarterSchema, metadata={"description": "this quarter"})
-    history = fields.List(fields.Nested(QuarterSchema), metadata={"description": "newest first"})
+    open = fields.List(
+        fields.Nested(QuarterSchema),
+        metadata={
+            "description": "the quarters staff may still close: the last one (while "
+            "not closed) and this one, oldest first, each as it stands"
+        },
+    )
+    history = fields.List(
+        fields.Nested(QuarterSchema), metadata={"description": "closed quarters, newest first"}
+    )
     standing = fields.Nested(StandingSchema)
 
 

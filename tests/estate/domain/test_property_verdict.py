@@ -174,7 +174,7 @@ def test_a_closed_quarter_is_frozen():
     with pytest.raises(QuarterClosed):
         close(held, "2026-Q1", tally(9, 0))
     with pytest.raises(QuarterClosed):
-        evaluation.with_offline(held, "2026-Q1", tally(9, 0), "p-staff-1", at)
+        evaluation.with_offline(held, "2026-Q1", "2026-Q2", tally(9, 0), "p-staff-1", at)
     with pytest.raises(QuarterClosed):
         held.open_for_ballots("2026-Q1")
     held.open_for_ballots("2026-Q2")
@@ -199,8 +199,10 @@ def test_no_company_nothing_to_rate_or_close():
 
 
 def test_offline_results_count_in_the_closed_quarter():
-    at = closing_of("2026-Q3")
-    held = evaluation.with_offline(estate(), "2026-Q4", tally(2, 8), "p-staff-1", at)
+    at = closing_of("2026-Q4")  # paper ballots counted after the quarter's end
+    held = evaluation.with_offline(estate(), "2026-Q4", "2027-Q1", tally(2, 8), "p-staff-1", at)
+    with pytest.raises(QuarterNotDue):
+        evaluation.with_offline(held, "2027-Q2", "2027-Q1", tally(2, 8), "p-staff-1", at)
     held = close(held, "2026-Q4", tally(9, 1))
     result = held.quarter("2026-Q4").result
     assert result.figures.ballots.ballots == 20
