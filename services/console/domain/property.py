@@ -21,13 +21,17 @@ COUNT_FIELDS = tuple(f"{question}_{answer}" for question in QUESTIONS for answer
 
 
 def counts_body(form: Mapping[str, Any]) -> dict[str, Any]:
-    """The paper-ballot form's flat fields (`overall_satisfied`, `cleaning_dissatisfied`, …)
-    as the estate service's counts; an empty field is none counted."""
+    """The paper-ballot form's quarter and flat fields (`overall_satisfied`,
+    `cleaning_dissatisfied`, …) as the estate service's counts; an empty field is none."""
 
     def counts(question: str) -> dict[str, int]:
         return {answer: int(form.get(f"{question}_{answer}") or 0) for answer in ANSWERS}
 
-    return {"overall": counts("overall"), "aspects": {aspect: counts(aspect) for aspect in ASPECTS}}
+    return {
+        "quarter": form["quarter"],
+        "overall": counts("overall"),
+        "aspects": {aspect: counts(aspect) for aspect in ASPECTS},
+    }
 
 
 def percent(share: float | None) -> str:
@@ -51,10 +55,9 @@ def next_action(evaluation: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """The latest closed quarter and the action its verdict still asks of staff (or the
     open plan to mark met); (None, None) when nothing is asked."""
     history = evaluation.get("history") or []
-    current = evaluation.get("current") or {}
-    latest = current if current.get("closed") else (history[0] if history else None)
-    if latest is None:
+    if not history:
         return None, None
+    latest = history[0]
     done = {action["kind"] for action in latest.get("actions", ())}
     wanted = REQUIRED.get(latest["level"])
     if wanted and wanted not in done:

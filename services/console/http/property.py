@@ -64,7 +64,11 @@ def _count() -> fields.Integer:
     return fields.Integer(required=True, strict=False, validate=validate.Range(min=0, max=100_000))
 
 
-OfflineForm = Form.from_dict({name: _count() for name in COUNT_FIELDS}, name="OfflineForm")
+OfflineForm = Form.from_dict(
+    {"quarter": fields.String(required=True, validate=QUARTER_TEXT)}
+    | {name: _count() for name in COUNT_FIELDS},
+    name="OfflineForm",
+)
 
 
 class CorrectionForm(OfflineForm):  # type: ignore[misc, valid-type]
