@@ -15,6 +15,6 @@ EMITS = ESTATE
 # -- property evaluation --
 # case.triaged: a complaint about the property company (`property_complaint`) counted
 # against the estate its place lies in (`location.estate_code`), once per case
-PROPERTY_READS = Reader(
+READS = Reader(
     *CASES.reading("case.triaged", needs=("case_id", "community_id", "category", "location"))
 )

@@ -13,7 +13,7 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.estate import compose
 from services.estate.app import property_complaints
-from services.estate.events import PROPERTY_READS
+from services.estate.events import READS
 from services.estate.http.households import HouseholdsHttp
 from services.estate.http.property import PropertyHttp
 
@@ -31,7 +31,7 @@ class EstateService(HouseholdsHttp, PropertyHttp, KeyReplica, HealthCheck):
         """Complaints about the property company, each case counted once
         (app/property_complaints.py)."""
         property_complaints.on_case_triaged(
-            self.parts.property, self.parts.property_rules, PROPERTY_READS.read(message)
+            self.parts.property, self.parts.property_rules, READS.read(message)
         )
 
     @timer(interval=SWEEP_INTERVAL_SECONDS, eager=True)

@@ -42,12 +42,10 @@ READS = Reader(
     ),
     *ROSTER.reading("care.round_ticked", needs=("round_id", "community_id", "grid_id", "outcome")),
     *ROSTER.reading("care.round_missed", needs=("round_id", "community_id", "grid_id", "stage")),
-)
-
-# estate's property evaluation: each estate's closed quarter, for the gauges (app/property_quarters.py)
-ESTATE_READS = Reader(
+    # estate's property evaluation: each estate's closed quarter, for the gauges
     *ESTATE.reading(
         "property.quarter_closed",
         needs=("community_id", "estate_id", "quarter", "complaints", "households", "level"),
-    )
+    ),
 )
+

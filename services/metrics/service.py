@@ -13,7 +13,7 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.metrics import compose
 from services.metrics.app import counting, property_quarters
-from services.metrics.events import ESTATE_READS, ROSTER_EVENTS
+from services.metrics.events import READS, ROSTER_EVENTS
 from services.metrics.gauges.collector import REFRESH_SECONDS, BusinessGauges
 from services.metrics.http.stats import StatsHttp
 
@@ -42,7 +42,7 @@ class MetricsService(StatsHttp, KeyReplica, HealthCheck):
     @event_handler("estate", "property.quarter_closed")
     def on_property_quarter_closed(self, message):
         """Each estate's latest closed quarter, for the property gauges."""
-        property_quarters.on_quarter_closed(self.parts.store, ESTATE_READS.read(message))
+        property_quarters.on_quarter_closed(self.parts.store, READS.read(message))
 
     @timer(interval=REFRESH_SECONDS, eager=True)
     def refresh_gauges(self):
