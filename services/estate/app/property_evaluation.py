@@ -109,7 +109,6 @@ def evaluations(
     """Every estate of the community with an evaluation, with its open quarters."""
     require_register(actor, community_id)
     rule = thresholds(store, rules, community_id)
-    current = rules.now_quarter(now)
     return [
         EstateEvaluation(found, _open(store, rules, rule, found, now, comments=False))
         for found in store.evaluations_of(community_id)
@@ -128,7 +127,6 @@ def estate_evaluation(
     require_register(actor, community_id)
     found = store.evaluation(community_id, estate_id) or Evaluation(community_id, estate_id)
     rule = thresholds(store, rules, community_id)
-    current = rules.now_quarter(now)
     return EstateEvaluation(found, _open(store, rules, rule, found, now, comments=True))
 
 
