@@ -77,8 +77,9 @@ CONSOLE = "console"
 CONSOLE_KEY_SCOPES = ("read", "act", "tokens", "sign_in", "report")
 CONSOLE_KEY_CHANNELS = ("door_knocking",)
 # what the residents' public pages act with (CONSOLE_RESIDENTS_KEY): reporting through the
-# scan channel and having notify text a verification code, nothing more
-RESIDENTS_KEY_SCOPES = ("report", "verify")
+# scan channel, having notify text a verification code, and reading the household of a
+# number it proved (estate's fund statement), nothing more
+RESIDENTS_KEY_SCOPES = ("report", "verify", "resident")
 RESIDENTS_KEY_CHANNELS = ("scan",)
 SINK = "webhook-sink"
 SINK_PORT = 8099
