@@ -77,8 +77,9 @@ CONSOLE = "console"
 CONSOLE_KEY_SCOPES = ("read", "act", "tokens", "sign_in", "report")
 CONSOLE_KEY_CHANNELS = ("door_knocking",)
 # what the residents' public pages act with (CONSOLE_RESIDENTS_KEY): reporting through the
-# scan channel, having notify text a verification code, and acting for the household of a
-# number it proved (`resident`: the property company's ballot), nothing more
+# scan channel, having notify text a verification code, and reading or acting for the
+# household of a number it proved (`resident`: estate's fund statement, the property
+# company's ballot), nothing more
 RESIDENTS_KEY_SCOPES = ("report", "verify", "resident")
 RESIDENTS_KEY_CHANNELS = ("scan",)
 SINK = "webhook-sink"

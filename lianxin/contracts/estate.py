@@ -1,6 +1,7 @@
 """The events estate publishes on `estate.events` (docs/events.md, "estate emits"): what
-the estate's self-governance decided that others count. No personal data: households by
-id, money in fen, time in minutes.
+the estate's self-governance decided that others count. No personal data: no name, no
+number, not even the household (a flat is where someone lives): money in fen, per
+community and fund year.
 """
 
 from __future__ import annotations
@@ -8,6 +9,23 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from lianxin.contracts.contract import Contract, Payload
+
+PAYMENT_KINDS = ("payment", "reversal")
+PAYMENT_METHODS = ("cash", "wechat", "alipay", "bank", "other")
+ID = validate.Length(min=1, max=64)
+
+
+class PaymentRecorded(Payload):
+    """Staff recorded a payment to the estate fund, or reversed one (a negative amount)."""
+
+    payment_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    community_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
+    kind = fields.String(required=True, validate=validate.OneOf(PAYMENT_KINDS))
+    amount_fen = fields.Integer(required=True, strict=True)
+    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    recorded_at = fields.AwareDateTime(required=True)
+
 
 # -- property evaluation --
 # The property company's evaluation (物业考评): the ballot's answers and questions, what a
@@ -19,15 +37,14 @@ PROPERTY_LEVELS = ("none", "warning", "rectification", "replacement")  # in esca
 PROPERTY_REASONS = ("satisfaction_low", "complaints_high", "plan_overdue")
 PROPERTY_ACTIONS = ("warning", "rectification", "replacement", "plan_met")
 QUARTER = r"^\d{4}-Q[1-4]$"
-SLUG = validate.Length(min=1, max=64)
 
 
 class PropertyQuarterClosed(Payload):
     """Staff closed an estate's quarter: its frozen figures and verdict (no ballot, no
     household, no comment)."""
 
-    community_id = fields.String(required=True, validate=SLUG)
-    estate_id = fields.String(required=True, validate=SLUG)
+    community_id = fields.String(required=True, validate=ID)
+    estate_id = fields.String(required=True, validate=ID)
     quarter = fields.String(required=True, validate=validate.Regexp(QUARTER))
     company = fields.String(required=True)
     ballots = fields.Integer(required=True, metadata={"description": "online and paper"})
@@ -45,4 +62,6 @@ class PropertyQuarterClosed(Payload):
 
 PROPERTY_EVENTS = {("property.quarter_closed", 1): PropertyQuarterClosed()}
 
-ESTATE = Contract("estate", {**PROPERTY_EVENTS})
+ESTATE = Contract(
+    "estate", {("fund.payment_recorded", 1): PaymentRecorded(), **PROPERTY_EVENTS}
+)

@@ -12,18 +12,25 @@ from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.estate import compose
-from services.estate.app import property_complaints
+from services.estate.app import fund, property_complaints
 from services.estate.events import READS
+from services.estate.http.fund import FundHttp
 from services.estate.http.households import HouseholdsHttp
 from services.estate.http.property import PropertyHttp
 
 
-class EstateService(HouseholdsHttp, PropertyHttp, KeyReplica, HealthCheck):
+class EstateService(HouseholdsHttp, FundHttp, PropertyHttp, KeyReplica, HealthCheck):
     name = "estate"
 
     parts = PartsProvider(compose.build)
     instrumentation = Instrumentation()
     sweeper = Sweeper()
+
+    @event_handler("roster", "hours.credited")
+    def on_hours_credited(self, message):
+        """A household member's ledger line, kept once for the estate fund."""
+        event = READS.read(message)
+        fund.on_hours_credited(self.parts.store, event.payload, event.occurred_at)
 
     # -- property evaluation --
     @event_handler("cases", "case.triaged")

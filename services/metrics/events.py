@@ -42,6 +42,9 @@ READS = Reader(
     ),
     *ROSTER.reading("care.round_ticked", needs=("round_id", "community_id", "grid_id", "outcome")),
     *ROSTER.reading("care.round_missed", needs=("round_id", "community_id", "grid_id", "stage")),
+    *ESTATE.reading(
+        "fund.payment_recorded", needs=("payment_id", "community_id", "kind", "amount_fen")
+    ),
     # estate's property evaluation: each estate's closed quarter, for the gauges
     *ESTATE.reading(
         "property.quarter_closed",

@@ -18,11 +18,12 @@ from services.metrics.gauges.collector import REFRESH_SECONDS, BusinessGauges
 from services.metrics.http.stats import StatsHttp
 
 # Everything metrics counts arrives on one queue (docs/events.md): the case events, the
-# notification outcomes, and roster's hours, duty, expiries and areas.
+# notification outcomes, roster's hours, duty, expiries and areas, and estate's fund payments.
 SOURCES = (
     Source("cases", "case.#"),
     Source("notify", "notification.#"),
     *(Source("roster", event_type) for event_type in ROSTER_EVENTS),
+    Source("estate", "fund.payment_recorded"),
 )
 
 
