@@ -216,7 +216,9 @@ class PropertyStore:
     def ensure_indexes(self) -> None:
         for collection in ("property_ballots", "property_complaints"):
             self.db[collection].create_index(QUARTER_INDEX)
-        self.db["property_evaluations"].create_index([("community_id", ASCENDING)])
+        self.db["property_evaluations"].create_index(
+            [("community_id", ASCENDING), ("estate_id", ASCENDING)]
+        )
         self.db["households"].create_index([("community_id", ASCENDING), ("estate", ASCENDING)])
 
     def recover(self) -> int:
