@@ -12,7 +12,6 @@ A GET never acts.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -27,15 +26,14 @@ from lianxin.http.reading import read_form, read_query
 from lianxin.privacy import mask_phone
 from services.console.app import residents_property, residents_report
 from services.console.app.residents_property import BallotRefused, NotOnRegister, VoteForm
-from services.console.app.residents_report import CommunityUnknown, ReportPage, Unverified
+from services.console.app.residents_report import ReportPage, Unverified
 from services.console.app.sign_in import Refused
 from services.console.domain import csrf
-from services.console.domain.labels import LANGUAGE_COOKIE, language_of, local_time
+from services.console.domain.labels import local_time
 from services.console.domain.property import ANSWERS, ASPECTS
-from services.console.http.errors import CsrfRefused, PageNotFound
 from services.console.http.forms import CodeForm, Form, PhoneForm, _text
 from services.console.http.pages import Pages, cookie, page, redirect
-from services.console.http.residents_report import ASKED, REFUSED_STATUS
+from services.console.http.residents_report import ASKED, REFUSED_STATUS, ResidentsReportPages
 
 ANSWER = validate.OneOf(ANSWERS)
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -87,7 +85,7 @@ class ResidentsPropertyPages(Pages):
 
     @page("POST", "/r/property/<string:community_id>/code", form=PhoneForm)
     def property_ask_code(self, request, body, community_id):
-        _checked(request, body)
+        ResidentsReportPages._checked(request, body)
         report = self._community_page(request, community_id)
         asked = residents_report.ask_for_code(
             self.parts.store,
@@ -112,7 +110,7 @@ class ResidentsPropertyPages(Pages):
 
     @page("POST", "/r/property/<string:community_id>/verify", form=CodeForm)
     def property_verify(self, request, body, community_id):
-        _checked(request, body)
+        ResidentsReportPages._checked(request, body)
         report = self._community_page(request, community_id)
         try:
             proof = residents_report.verify(
@@ -143,13 +141,13 @@ class ResidentsPropertyPages(Pages):
         try:
             body = read_form(request, BallotForm())
         except ValidationError as exc:
-            _checked(request, request.form)
+            ResidentsReportPages._checked(request, request.form)
             report = self._community_page(request, community_id)
             wrong = exc.messages if isinstance(exc.messages, dict) else {}
             if "proof" in wrong or "phone" in wrong:
                 return self._verify_again(request, report)
             return self._ballot(request, report, request.form, errors=wrong, status=400)
-        _checked(request, body)
+        ResidentsReportPages._checked(request, body)
         report = self._community_page(request, community_id)
         form = VoteForm(
             body["phone"],
@@ -185,14 +183,9 @@ class ResidentsPropertyPages(Pages):
     # -- what the steps share --
 
     def _community_page(self, request: Request, community_id: str) -> ReportPage:
-        """The community's name and places, as the scan-to-report page reads them."""
-        language = language_of(request.cookies.get(LANGUAGE_COOKIE))
-        try:
-            return self.parts.report_pages.page(
-                self.parts.residents, community_id, language, time.monotonic()
-            )
-        except CommunityUnknown:
-            raise PageNotFound("No such community.") from None
+        """The community's name and places, as the scan-to-report page reads them (its
+        minute-long copy, its 404 for a community cases does not know)."""
+        return ResidentsReportPages._report_page(self, request, community_id)
 
     def _ballot(
         self,
@@ -250,9 +243,3 @@ class ResidentsPropertyPages(Pages):
             message="report_verify_again",
             failed=True,
         )
-
-
-def _checked(request: Request, form: Mapping[str, Any]) -> None:
-    """The form's CSRF token doubles the pre-session cookie, or it is refused (403)."""
-    if not csrf.matches(request.cookies.get(csrf.SIGN_IN_COOKIE), form.get("csrf")):
-        raise CsrfRefused("The form's token is missing or wrong.")

@@ -198,7 +198,7 @@ def _same_contract(one: Company, other: Company) -> bool:
     return (one.name, one.starts_on, one.ends_on) == (other.name, other.starts_on, other.ends_on)
 
 
-def enter_offline(
+def paper_ballots(
     store: PropertyStore,
     rules: PropertyRules,
     community_id: str,
@@ -207,39 +207,20 @@ def enter_offline(
     tally: Tally,
     actor: Actor,
     now: datetime,
+    reason: str | None = None,
 ) -> Evaluation:
-    """An open quarter's paper ballots, entered once."""
-    require_register(actor, community_id, changing=True)
-    current = rules.now_quarter(now)
-    return _change(
-        store,
-        community_id,
-        estate_id,
-        lambda held: evaluation.with_offline(held, quarter, current, tally, _who(actor), now),
-    )
-
-
-def correct_offline(
-    store: PropertyStore,
-    rules: PropertyRules,
-    community_id: str,
-    estate_id: str,
-    quarter: str,
-    tally: Tally,
-    reason: str,
-    actor: Actor,
-    now: datetime,
-) -> Evaluation:
-    """An open quarter's paper ballots corrected by a reversing entry with its reason."""
+    """An open quarter's paper ballots: entered once, or — with the reason for it — a
+    correction, which reverses the standing entry and enters the new counts."""
     require_register(actor, community_id, changing=True)
     current = rules.now_quarter(now)
     who = _who(actor)
-    return _change(
-        store,
-        community_id,
-        estate_id,
-        lambda held: evaluation.with_correction(held, quarter, current, tally, reason, who, now),
-    )
+
+    def step(held: Evaluation) -> Evaluation:
+        if reason is None:
+            return evaluation.with_offline(held, quarter, current, tally, who, now)
+        return evaluation.with_correction(held, quarter, current, tally, reason, who, now)
+
+    return _change(store, community_id, estate_id, step)
 
 
 def close_quarter(

@@ -138,18 +138,7 @@ class PropertyHttp:
         scope="act",
     )
     def property_offline(self, request, actor, body, estate_id):
-        tally = Tally.counted(body["overall"], body["aspects"])
-        property_evaluation.enter_offline(
-            self.parts.property,
-            self.parts.property_rules,
-            body["community_id"],
-            estate_id,
-            body["quarter"],
-            tally,
-            actor,
-            utc_now(),
-        )
-        return self._estate_answer(body["community_id"], estate_id, actor)
+        return self._paper_ballots(actor, body, estate_id, reason=None)
 
     @http(
         "POST",
@@ -162,19 +151,7 @@ class PropertyHttp:
         scope="act",
     )
     def property_offline_correction(self, request, actor, body, estate_id):
-        tally = Tally.counted(body["overall"], body["aspects"])
-        property_evaluation.correct_offline(
-            self.parts.property,
-            self.parts.property_rules,
-            body["community_id"],
-            estate_id,
-            body["quarter"],
-            tally,
-            body["reason"],
-            actor,
-            utc_now(),
-        )
-        return self._estate_answer(body["community_id"], estate_id, actor)
+        return self._paper_ballots(actor, body, estate_id, reason=body["reason"])
 
     @http(
         "POST",
@@ -303,6 +280,20 @@ class PropertyHttp:
             utc_now(),
         )
         return 201, CastSchema().dump(made.__dict__)
+
+    def _paper_ballots(self, actor, body, estate_id: str, reason: str | None):
+        property_evaluation.paper_ballots(
+            self.parts.property,
+            self.parts.property_rules,
+            body["community_id"],
+            estate_id,
+            body["quarter"],
+            Tally.counted(body["overall"], body["aspects"]),
+            actor,
+            utc_now(),
+            reason,
+        )
+        return self._estate_answer(body["community_id"], estate_id, actor)
 
     def _estate_answer(self, community_id: str, estate_id: str, actor) -> tuple[int, Any]:
         rules = self.parts.property_rules

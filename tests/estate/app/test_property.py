@@ -15,7 +15,13 @@ from services.estate.app import property_ballots, property_complaints, property_
 from services.estate.app.property_ballots import NotOnRegister
 from services.estate.app.register import HouseholdNotFound
 from services.estate.domain.households import COLUMNS, rows_from_csv
-from services.estate.domain.property_ballots import ASPECTS, AlreadyVoted, Ballot, Tally
+from services.estate.domain.property_ballots import (
+    ASPECTS,
+    AlreadyVoted,
+    Ballot,
+    OfflineAlreadyEntered,
+    Tally,
+)
 from services.estate.domain.property_evaluation import NoCompany, QuarterClosed
 from services.estate.domain.property_verdict import ActionRefused
 from tests.estate.conftest import staff, volunteer
@@ -243,21 +249,18 @@ def test_a_property_complaint_counts_once_against_its_estate_even_replayed(under
 def test_paper_ballots_are_entered_once_for_an_open_quarter_and_corrected(under_contract):
     parts, rules = under_contract, under_contract.property_rules
     paper = Tally.of_ballots([ballot("satisfied")] * 30)
-    property_evaluation.enter_offline(
+    property_evaluation.paper_ballots(
         parts.property, rules, "jingxiang", ESTATE, "2026-Q4", paper, staff(), NOW
     )
     fewer = Tally.of_ballots([ballot("satisfied")] * 3)
-    property_evaluation.correct_offline(
-        parts.property,
-        rules,
-        "jingxiang",
-        ESTATE,
-        "2026-Q4",
-        fewer,
-        "数错了",
-        staff("jingxiang", "p-staff-2"),
-        NOW,
+    second = staff("jingxiang", "p-staff-2")
+    property_evaluation.paper_ballots(
+        parts.property, rules, "jingxiang", ESTATE, "2026-Q4", fewer, second, NOW, "数错了"
     )
+    with pytest.raises(OfflineAlreadyEntered):  # a second entry is refused: correct it
+        property_evaluation.paper_ballots(
+            parts.property, rules, "jingxiang", ESTATE, "2026-Q4", fewer, second, NOW
+        )
     (live,) = estate_now(parts).open
     assert live.figures.offline.ballots == 3
     entries = parts.property.evaluation("jingxiang", ESTATE).quarter("2026-Q4").offline
@@ -279,7 +282,7 @@ def test_closing_a_quarter_below_the_threshold_freezes_it_warns_and_tells_once(
         )
         cast(parts, phone, household=voter.household.household_id)
     paper = Tally.of_ballots([ballot("dissatisfied")] * 6 + [ballot("satisfied")] * 3)
-    property_evaluation.enter_offline(
+    property_evaluation.paper_ballots(
         parts.property, rules, "jingxiang", ESTATE, "2026-Q4", paper, staff(), NOW
     )
     property_complaints.on_case_triaged(parts.property, rules, triaged("LX-c1"))
