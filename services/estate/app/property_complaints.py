@@ -6,8 +6,7 @@ whose place lies in an estate (`location.estate_code`) counts once against that 
 company, in the quarter of its triage in the community's zone. The count is an insert
 keyed by the community and the case: the same event redelivered, a replay, or the case
 triaged again (re-sorted by staff) counts nothing more. A case triaged into a quarter
-that staff closed already is stored but not in the frozen result; the staff page says
-how many came late.
+that staff closed already is stored, but stays out of the frozen result.
 """
 
 from __future__ import annotations

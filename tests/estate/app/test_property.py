@@ -350,3 +350,30 @@ def test_the_last_quarter_stays_open_until_staff_close_it(under_contract):
     assert [live.quarter for live in shown.open] == ["2026-Q4", "2027-Q1"]
     assert shown.open[0].figures.online.ballots == 1
     assert cast(parts, FIRST_PHONE, at=next_quarter).quarter == "2027-Q1"  # a new quarter's vote
+
+
+def test_staff_set_their_community_s_thresholds_and_a_closed_quarter_keeps_those_it_was_judged_by(
+    under_contract,
+):
+    parts, rules = under_contract, under_contract.property_rules
+    values = {"min_satisfaction": 0.9, "max_complaints_per_100": 50.0, "min_ballots": 1}
+    with pytest.raises(Forbidden):
+        property_evaluation.set_thresholds(
+            parts.property, rules, "jingxiang", values, volunteer(), NOW
+        )
+    with pytest.raises(HouseholdNotFound):
+        property_evaluation.set_thresholds(
+            parts.property, rules, "jingxiang", values, staff("other"), NOW
+        )
+    assert property_evaluation.thresholds(parts.property, rules, "jingxiang") == rules.thresholds
+    property_evaluation.set_thresholds(parts.property, rules, "jingxiang", values, staff(), NOW)
+    cast(parts, FIRST_PHONE, answer="basically_satisfied")  # 100 % content
+    done = property_evaluation.close_quarter(
+        parts.property, rules, "jingxiang", ESTATE, "2026-Q4", staff(), LATER
+    )
+    result = done.quarter("2026-Q4").result
+    assert result.thresholds.min_satisfaction == 0.9 and result.level == "none"
+    strict = {**values, "min_satisfaction": 1.0}
+    property_evaluation.set_thresholds(parts.property, rules, "jingxiang", strict, staff(), LATER)
+    kept = parts.property.evaluation("jingxiang", ESTATE).quarter("2026-Q4").result
+    assert kept.thresholds.min_satisfaction == 0.9  # judged by the thresholds of its close
