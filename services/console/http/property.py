@@ -96,17 +96,21 @@ class PropertyPages(Pages):
     @page("GET", "/property")
     def property_estates(self, request):
         session = self.signed_in(request, roles=STAFF)
-        return self._estates(request, session, done=read_query(request, DoneQuery()).get("done"))
+        return self._property_estates(
+            request, session, done=read_query(request, DoneQuery()).get("done")
+        )
 
     @page("POST", "/property/thresholds")
     def property_thresholds(self, request):
         session, body, errors = read_checked(self, request, ThresholdsForm(), roles=STAFF)
         if errors:
-            return self._estates(request, session, errors=errors, sent=request.form, status=400)
+            return self._property_estates(
+                request, session, errors=errors, sent=request.form, status=400
+            )
         try:
             evaluation.set_thresholds(Desk.of(self.parts.services, session), body)
         except ApiError as refused:
-            return self._estates(
+            return self._property_estates(
                 request, session, errors=_fields(refused), sent=request.form, status=400
             )
         return redirect("/property?done=thresholds")
@@ -115,19 +119,23 @@ class PropertyPages(Pages):
     def property_estate(self, request, estate_id):
         session = self.signed_in(request, roles=STAFF)
         done = read_query(request, DoneQuery()).get("done")
-        return self._estate(request, session, estate_id, done=done)
+        return self._property_estate(request, session, estate_id, done=done)
 
     @page("POST", "/property/<string:estate_id>/company")
     def property_company(self, request, estate_id):
-        return self._act(request, estate_id, CompanyForm(), evaluation.set_company, "company")
+        return self._property_act(
+            request, estate_id, CompanyForm(), evaluation.set_company, "company"
+        )
 
     @page("POST", "/property/<string:estate_id>/offline")
     def property_offline(self, request, estate_id):
-        return self._act(request, estate_id, OfflineForm(), evaluation.enter_offline, "offline")
+        return self._property_act(
+            request, estate_id, OfflineForm(), evaluation.enter_offline, "offline"
+        )
 
     @page("POST", "/property/<string:estate_id>/offline/correct")
     def property_correct(self, request, estate_id):
-        return self._act(
+        return self._property_act(
             request, estate_id, CorrectionForm(), evaluation.correct_offline, "corrected"
         )
 
@@ -146,35 +154,39 @@ class PropertyPages(Pages):
         def close(desk: Desk, estate: str, body: Mapping[str, Any]) -> None:
             evaluation.close_quarter(desk, estate, body["quarter"])
 
-        return self._act(request, estate_id, CloseForm(), close, "closed")
+        return self._property_act(request, estate_id, CloseForm(), close, "closed")
 
     @page("POST", "/property/<string:estate_id>/actions")
     def property_action(self, request, estate_id):
-        return self._act(request, estate_id, ActionForm(), evaluation.record_action, "action")
+        return self._property_act(
+            request, estate_id, ActionForm(), evaluation.record_action, "action"
+        )
 
     # -- what the pages share --
 
-    def _act(self, request, estate_id: str, form: Schema, act, done: str):
+    def _property_act(self, request, estate_id: str, form: Schema, act, done: str):
         """Read the form (its session and CSRF token first), act, and show the estate's
         page: with the outcome, or again with the field's error or the refusal."""
         session, body, errors = read_checked(self, request, form, roles=STAFF)
         if errors:
-            return self._estate(
+            return self._property_estate(
                 request, session, estate_id, errors=errors, sent=request.form, status=400
             )
         try:
             act(Desk.of(self.parts.services, session), estate_id, body)
         except ApiError as refused:
             if refused.status == 409 and refused.code in REFUSALS:
-                return self._estate(request, session, estate_id, refused=refused.code, status=409)
-            return self._estate(
+                return self._property_estate(
+                    request, session, estate_id, refused=refused.code, status=409
+                )
+            return self._property_estate(
                 request, session, estate_id, errors=_fields(refused), sent=request.form, status=400
             )
         # the estate is one roster lists for the community (app/property.py checked): its
         # code is safe in the address
         return redirect(f"/property/{estate_id}?{urlencode({'done': done})}")
 
-    def _estates(
+    def _property_estates(
         self,
         request,
         session: Session,
@@ -197,7 +209,7 @@ class PropertyPages(Pages):
             **shown,
         )
 
-    def _estate(
+    def _property_estate(
         self,
         request,
         session: Session,

@@ -68,7 +68,7 @@ class ResidentsPropertyPages(Pages):
     @page("GET", "/r/property/<string:community_id>")
     def property_phone_page(self, request, community_id):
         """The first step: the number to verify; it sets the pre-session cookie."""
-        report = self._community_page(request, community_id)
+        report = self._ballot_community(request, community_id)
         token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
         status, headers, html = self.render(
             request,
@@ -86,7 +86,7 @@ class ResidentsPropertyPages(Pages):
     @page("POST", "/r/property/<string:community_id>/code", form=PhoneForm)
     def property_ask_code(self, request, body, community_id):
         ResidentsReportPages._checked(request, body)
-        report = self._community_page(request, community_id)
+        report = self._ballot_community(request, community_id)
         asked = residents_report.ask_for_code(
             self.parts.store,
             self.parts.residents,
@@ -111,7 +111,7 @@ class ResidentsPropertyPages(Pages):
     @page("POST", "/r/property/<string:community_id>/verify", form=CodeForm)
     def property_verify(self, request, body, community_id):
         ResidentsReportPages._checked(request, body)
-        report = self._community_page(request, community_id)
+        report = self._ballot_community(request, community_id)
         try:
             proof = residents_report.verify(
                 self.parts.store,
@@ -132,7 +132,7 @@ class ResidentsPropertyPages(Pages):
                 message=f"code_{refused.outcome}",
                 failed=True,
             )
-        return self._ballot(request, report, {"phone": body["phone"], "proof": proof})
+        return self._ballot_page(request, report, {"phone": body["phone"], "proof": proof})
 
     @page("POST", "/r/property/<string:community_id>")
     def property_vote(self, request, community_id):
@@ -142,13 +142,13 @@ class ResidentsPropertyPages(Pages):
             body = read_form(request, BallotForm())
         except ValidationError as exc:
             ResidentsReportPages._checked(request, request.form)
-            report = self._community_page(request, community_id)
+            report = self._ballot_community(request, community_id)
             wrong = exc.messages if isinstance(exc.messages, dict) else {}
             if "proof" in wrong or "phone" in wrong:
-                return self._verify_again(request, report)
-            return self._ballot(request, report, request.form, errors=wrong, status=400)
+                return self._ballot_verify_again(request, report)
+            return self._ballot_page(request, report, request.form, errors=wrong, status=400)
         ResidentsReportPages._checked(request, body)
-        report = self._community_page(request, community_id)
+        report = self._ballot_community(request, community_id)
         form = VoteForm(
             body["phone"],
             body["proof"],
@@ -162,19 +162,19 @@ class ResidentsPropertyPages(Pages):
                 self.parts.residents, self.parts.settings.secret, community_id, form, utc_now()
             )
         except Unverified:
-            return self._verify_again(request, report)
+            return self._ballot_verify_again(request, report)
         except NotOnRegister:
-            return self._not_on_register(request, report)
+            return self._ballot_not_on_register(request, report)
         except BallotRefused as refused:
             if refused.code in REFUSALS:
-                return self._ballot(request, report, body, status=409, refused=refused)
-            return self._ballot(request, report, body, errors=refused.fields, status=400)
+                return self._ballot_page(request, report, body, status=409, refused=refused)
+            return self._ballot_page(request, report, body, errors=refused.fields, status=400)
         query = urlencode({"quarter": cast["quarter"]})
         return redirect(f"/r/property/{community_id}/thanks?{query}")
 
     @page("GET", "/r/property/<string:community_id>/thanks")
     def property_thanks(self, request, community_id):
-        report = self._community_page(request, community_id)
+        report = self._ballot_community(request, community_id)
         query = read_query(request, ThanksQuery())
         return self.render(
             request, "residents/property_thanks.html", report=report, quarter=query["quarter"]
@@ -182,12 +182,12 @@ class ResidentsPropertyPages(Pages):
 
     # -- what the steps share --
 
-    def _community_page(self, request: Request, community_id: str) -> ReportPage:
+    def _ballot_community(self, request: Request, community_id: str) -> ReportPage:
         """The community's name and places, as the scan-to-report page reads them (its
         minute-long copy, its 404 for a community cases does not know)."""
         return ResidentsReportPages._report_page(self, request, community_id)
 
-    def _ballot(
+    def _ballot_page(
         self,
         request: Request,
         report: ReportPage,
@@ -202,7 +202,7 @@ class ResidentsPropertyPages(Pages):
         try:
             voter = residents_property.households(self.parts.residents, community, form["phone"])
         except NotOnRegister:
-            return self._not_on_register(request, report)
+            return self._ballot_not_on_register(request, report)
         zone = ZoneInfo(report.places.timezone)
         voted_at = refused.voted_at if refused else None
         return self.render(
@@ -222,7 +222,7 @@ class ResidentsPropertyPages(Pages):
             local=lambda at: local_time(at, zone),
         )
 
-    def _not_on_register(self, request: Request, report: ReportPage):
+    def _ballot_not_on_register(self, request: Request, report: ReportPage):
         return self.render(
             request,
             "residents/property_phone.html",
@@ -233,7 +233,7 @@ class ResidentsPropertyPages(Pages):
             failed=True,
         )
 
-    def _verify_again(self, request: Request, report: ReportPage):
+    def _ballot_verify_again(self, request: Request, report: ReportPage):
         return self.render(
             request,
             "residents/property_phone.html",
