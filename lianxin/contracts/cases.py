@@ -89,6 +89,10 @@ class About(Payload):
 
 
 class EventLocation(Payload):
+    estate_code = fields.String(
+        allow_none=True,
+        metadata={"description": "the registry's code of the estate the place is in, if any"},
+    )
     estate = fields.String(allow_none=True)
     building = fields.String(allow_none=True)
     unit = fields.String(allow_none=True)
@@ -131,6 +135,14 @@ class CaseReported(About):
 
 class CaseTriaged(About):
     location = fields.Nested(EventLocation, required=True)
+    property_complaint = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "its category is a complaint about the estate's property company "
+            "(the taxonomy's `property_complaint`): the estate service counts it against "
+            "the company of the estate named in `location.estate`"
+        },
+    )
     # About's, narrowed: a triaged (or dispatched) case has both, never null
     place = fields.String(required=True)
     category_label = fields.Nested(Label, required=True)

@@ -131,6 +131,8 @@ class HoursCredited(Payload):
     hours = fields.Float(required=True, allow_nan=False, validate=validate.Range(-1000, 1000))
     kind = fields.String(required=True, validate=validate.OneOf(HOURS_KINDS))
     state = fields.String(required=True, validate=validate.OneOf(HOURS_STATES))
+    # the line a reversal or a staff decision refers to (estate counts it where that falls)
+    refers_to = fields.String(allow_none=True)
 
 
 class ShiftStarting(Payload):

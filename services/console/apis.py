@@ -70,6 +70,7 @@ class ApiUrls:
     roster: str
     notify: str
     metrics: str
+    estate: str = "http://127.0.0.1:8006"
 
 
 class Services:
@@ -511,6 +512,87 @@ class Services:
     def read_notice(self, reading_token: str) -> dict[str, Any]:
         """The recipient read it: notify records it once."""
         return self._call("POST", self.urls.notify, _receipt_path(reading_token), None)
+
+    # -- estate: the household register and the estate fund --
+    def households(
+        self, token: str | None, community_id: str, after: str | None = None
+    ) -> dict[str, Any]:
+        """A page of the community's household register (estate; staff)."""
+        params = {"community_id": community_id, **({"after": after} if after else {})}
+        return self._call("GET", self.urls.estate, "/v1/households", token, params=params)
+
+    # -- property evaluation --
+    # The estate service's evaluation of the property company (物业考评): staff read and
+    # act with their token (estate judges the role and community); the residents' page
+    # finds a proven number's households and casts their ballot with the residents' key
+    # (scope `resident`) and no token.
+
+    def property_estates(self, token: str, community: str) -> dict[str, Any]:
+        params = {"community_id": community}
+        return self._call("GET", self.urls.estate, "/v1/property/estates", token, params=params)
+
+    def property_estate(self, token: str, community: str, estate_id: str) -> dict[str, Any]:
+        path = f"/v1/property/estates/{_segment(estate_id)}"
+        return self._call("GET", self.urls.estate, path, token,
+                          params={"community_id": community})  # fmt: skip
+
+    def property_company(
+        self, token: str, community: str, estate_id: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        path = f"/v1/property/estates/{_segment(estate_id)}/company"
+        return self._call("PUT", self.urls.estate, path, token,
+                          json={**body, "community_id": community})  # fmt: skip
+
+    def property_offline(
+        self, token: str, community: str, estate_id: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """This quarter's paper ballots: entered once (a second entry is 409)."""
+        path = f"/v1/property/estates/{_segment(estate_id)}/offline"
+        return self._call("POST", self.urls.estate, path, token,
+                          json={**body, "community_id": community})  # fmt: skip
+
+    def property_correction(
+        self, token: str, community: str, estate_id: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        path = f"/v1/property/estates/{_segment(estate_id)}/offline/corrections"
+        return self._call("POST", self.urls.estate, path, token,
+                          json={**body, "community_id": community})  # fmt: skip
+
+    def property_close(
+        self, token: str, community: str, estate_id: str, quarter: str
+    ) -> dict[str, Any]:
+        """Close the quarter (a second close is 409 quarter_closed)."""
+        path = f"/v1/property/estates/{_segment(estate_id)}/quarters/{_segment(quarter)}/close"
+        return self._call("POST", self.urls.estate, path, token,
+                          json={"community_id": community})  # fmt: skip
+
+    def property_action(
+        self, token: str, community: str, estate_id: str, quarter: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        path = f"/v1/property/estates/{_segment(estate_id)}/quarters/{_segment(quarter)}/actions"
+        return self._call("POST", self.urls.estate, path, token,
+                          json={**body, "community_id": community})  # fmt: skip
+
+    def property_thresholds(
+        self, token: str, community: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return self._call("PUT", self.urls.estate, "/v1/property/thresholds", token,
+                          json={**body, "community_id": community})  # fmt: skip
+
+    def property_voter(self, community: str, phone: str) -> dict[str, Any] | None:
+        """The households of a proven number (residents' key); None when it is on none."""
+        try:
+            return self._call("POST", self.urls.estate, "/v1/property/voters", None,
+                              json={"community_id": community, "phone": phone})  # fmt: skip
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def property_ballot(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A household's ballot (residents' key): 409 already_voted or quarter_closed."""
+        return self._call("POST", self.urls.estate, "/v1/property/ballots", None,
+                          json=dict(body))  # fmt: skip
 
     # -- the wire --------------------------------------------------------------------------
 

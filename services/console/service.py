@@ -23,9 +23,11 @@ from services.console.http.hours import HoursPages
 from services.console.http.my_cases import MyCasePages
 from services.console.http.my_duty import MyDutyPages
 from services.console.http.notices import NoticePages
+from services.console.http.property import PropertyPages
 from services.console.http.registry import RegistryPages
 from services.console.http.report_poster import ReportPosterPages
 from services.console.http.residents_progress import ResidentProgressPages
+from services.console.http.residents_property import ResidentsPropertyPages
 from services.console.http.residents_report import ResidentsReportPages
 from services.console.http.rota import RotaPages
 from services.console.http.sign_in import SignInPages
@@ -49,6 +51,8 @@ class ConsoleService(
     ActivityPages,
     CarePages,
     NoticePages,
+    PropertyPages,
+    ResidentsPropertyPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

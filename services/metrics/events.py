@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lianxin.contracts.cases import CASES
 from lianxin.contracts.contract import Reader
+from lianxin.contracts.estate import ESTATE
 from lianxin.contracts.notify import NOTIFY
 from lianxin.contracts.roster import ROSTER
 from services.metrics.domain.measures import CARE_EVENTS, CASE_MEASURES, NOTIFICATION_MEASURES
@@ -41,4 +42,13 @@ READS = Reader(
     ),
     *ROSTER.reading("care.round_ticked", needs=("round_id", "community_id", "grid_id", "outcome")),
     *ROSTER.reading("care.round_missed", needs=("round_id", "community_id", "grid_id", "stage")),
+    *ESTATE.reading(
+        "fund.payment_recorded", needs=("payment_id", "community_id", "kind", "amount_fen")
+    ),
+    # estate's property evaluation: each estate's closed quarter, for the gauges
+    *ESTATE.reading(
+        "property.quarter_closed",
+        needs=("community_id", "estate_id", "quarter", "complaints", "households", "level"),
+    ),
 )
+

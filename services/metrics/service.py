@@ -5,24 +5,25 @@ from nameko.timer import timer
 
 from lianxin.access.replicas import KeyReplica
 from lianxin.bus.batches import Batches
-from lianxin.bus.consumer import Source, event_stream
+from lianxin.bus.consumer import Source, event_handler, event_stream
 from lianxin.bus.outages import Sweeper
 from lianxin.bus.outbox import SWEEP_INTERVAL_SECONDS
 from lianxin.http.health import HealthCheck
 from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.metrics import compose
-from services.metrics.app import counting
-from services.metrics.events import ROSTER_EVENTS
+from services.metrics.app import counting, property_quarters
+from services.metrics.events import READS, ROSTER_EVENTS
 from services.metrics.gauges.collector import REFRESH_SECONDS, BusinessGauges
 from services.metrics.http.stats import StatsHttp
 
 # Everything metrics counts arrives on one queue (docs/events.md): the case events, the
-# notification outcomes, and roster's hours, duty, expiries and areas.
+# notification outcomes, roster's hours, duty, expiries and areas, and estate's fund payments.
 SOURCES = (
     Source("cases", "case.#"),
     Source("notify", "notification.#"),
     *(Source("roster", event_type) for event_type in ROSTER_EVENTS),
+    Source("estate", "fund.payment_recorded"),
 )
 
 
@@ -38,6 +39,11 @@ class MetricsService(StatsHttp, KeyReplica, HealthCheck):
     @event_stream("facts", *SOURCES)
     def count_event(self, message):
         counting.count_message(self.facts, self.parts.zones, message)
+
+    @event_handler("estate", "property.quarter_closed")
+    def on_property_quarter_closed(self, message):
+        """Each estate's latest closed quarter, for the property gauges."""
+        property_quarters.on_quarter_closed(self.parts.store, READS.read(message))
 
     @timer(interval=REFRESH_SECONDS, eager=True)
     def refresh_gauges(self):

@@ -38,7 +38,7 @@ from lianxin.clock import utc_now
 from lianxin.faults import fault_point
 from lianxin.store.aggregates import recover_all
 from lianxin.store.repository import StoreContext
-from lianxin.store.typed import Aggregates, Codec
+from lianxin.store.typed import DOCUMENTS, Aggregates, Codec
 from services.metrics.domain.totals import Cell, Fact, Level, Partition, Totals, kept
 
 DUPLICATE_KEY = 11000
@@ -116,13 +116,29 @@ class MetricsStore:
         self.batches = context.db["batches"]
         self.days = Aggregates(context, "days", TOTALS, on_takeover=self._commit_last_batch)
         self.live = Aggregates(context, "live", TOTALS, on_takeover=self._commit_last_batch)
+        # the latest closed quarter of each estate's property evaluation (app/property_quarters.py)
+        self.property_quarters = Aggregates(context, "property_quarters", DOCUMENTS)
 
     def ensure_indexes(self) -> None:
         # the rebuild reads one partition's facts (admin work; MongoDB serves it by index)
         self.facts.create_index([("partition", ASCENDING)])
 
     def recover(self) -> int:
-        return recover_all((self.days, self.live))
+        return recover_all((self.days, self.live, self.property_quarters))
+
+    def keep_property_quarter(self, key: str, quarter: Mapping[str, Any]) -> bool:
+        """An estate's closed quarter, kept unless a later one is: a late or repeated event
+        changes nothing. Returns whether it was kept."""
+        with self.property_quarters.change(key) as change:
+            held = change.value
+            if held is not None and held["quarter"] >= quarter["quarter"]:
+                return False
+            change.save(dict(quarter))
+        return True
+
+    def property_quarters_all(self) -> list[dict[str, Any]]:
+        """Every estate's latest closed quarter (one document an estate: a few hundred)."""
+        return self.property_quarters.query()
 
     def _aggregates(self, partition: Partition) -> Aggregates[StoredTotals]:
         return self.live if partition.is_live else self.days

@@ -85,13 +85,15 @@ class Located:
     estate: str | None = None
     building: str | None = None
     unit: str | None = None
+    estate_code: str | None = None  # the registry's code of the estate it lies in
 
     @property
     def codes(self) -> dict[str, str | None]:
-        """What a case's `location` keeps of the place: its grid, area code and names."""
+        """What a case's `location` keeps of the place: its grid, area codes and names."""
         return {
             "grid_id": self.grid_id,
             "area_code": self.area_code,
+            "estate_code": self.estate_code,
             "estate": self.estate,
             "building": self.building,
             "unit": self.unit,
@@ -246,6 +248,7 @@ def _located(
     return Located(
         grid_id=grid.code,
         area_code=node.code if node else None,
+        estate_code=next((part.code for part in chain if part.kind == "estate"), None),
         place=place,
         estate=names.get("estate", location.get("estate")),
         building=names.get("building", location.get("building")),

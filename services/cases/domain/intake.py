@@ -173,7 +173,7 @@ def triage(case: Case, decided: Triage, taxonomy: Taxonomy, now: datetime) -> Ou
     triaged = transition(
         classified, "triage", now, SYSTEM_TRIAGE, note=f"{category.code} ({priority})"
     )
-    outcome = emit(case, triaged, ("case.triaged", triaged_payload(triaged)))
+    outcome = emit(case, triaged, ("case.triaged", triaged_payload(triaged, category)))
     return with_timers(outcome, clock(outcome.case, taxonomy.warning_share))
 
 

@@ -36,7 +36,7 @@ from services.cases.domain.case import (
     with_timers,
 )
 from services.cases.domain.hotline import order_ref, replies
-from services.cases.domain.triage import Taxonomy
+from services.cases.domain.triage import Category, Taxonomy
 
 
 def triage_by_hand(
@@ -80,7 +80,7 @@ def triage_by_hand(
         clock_generation=case.clock_generation + 1,
         **placed,
     )
-    outcome = emit(case, triaged, ("case.triaged", triaged_payload(triaged)))
+    outcome = emit(case, triaged, ("case.triaged", triaged_payload(triaged, category)))
     return with_timers(outcome, time_limits.clock(outcome.case, taxonomy.warning_share))
 
 
@@ -98,8 +98,12 @@ def add_note(case: Case, by: By, note: str, attachments: tuple[str, ...], now: d
     return Outcome(noted(case, "note", now, by, note, attachments))
 
 
-def triaged_payload(case: Case) -> dict[str, Any]:
+def triaged_payload(case: Case, category: Category) -> dict[str, Any]:
+    """What case.triaged says besides the case's `about` block; `property_complaint` from
+    the case's category, so that the estate service counts complaints about the property
+    company without a copy of the taxonomy."""
     return {
+        "property_complaint": category.property_complaint,
         "location": location_payload(case),
         "place": case.masked_place,
         "category_label": dict(case.category_label),
@@ -115,7 +119,7 @@ def location_payload(case: Case) -> dict[str, Any]:
     address is masked like one in the description."""
     location = {
         key: case.location.get(key)
-        for key in ("estate", "building", "unit", "address", "lat", "lon")
+        for key in ("estate_code", "estate", "building", "unit", "address", "lat", "lon")
     }
     if location["address"]:
         location["address"] = mask_phone(location["address"])

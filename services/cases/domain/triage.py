@@ -60,6 +60,7 @@ class Category:
     duplicate_window: timedelta
     attributes: tuple[Attribute, ...] = ()
     private: bool = False  # about a household, not a place: never shown to the public
+    property_complaint: bool = False  # about the estate's property company: counted against it
 
     @property
     def label(self) -> dict[str, str]:
@@ -268,6 +269,7 @@ def _category(
             for index, attribute in enumerate(entry.get("attributes", ()), start=1)
         ),
         private=bool(entry.get("private", False)),
+        property_complaint=bool(entry.get("property_complaint", False)),
     )
 
 

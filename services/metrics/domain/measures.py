@@ -64,6 +64,9 @@ ACTIVITY_MEASURES: Mapping[str, str] = {
 # later word is the same round: not counted again)
 CARE_EVENTS = ("care.round_ticked", "care.round_missed")
 CARE_MEASURES = ("care_rounds_done", "care_rounds_needs_help", "care_rounds_missed")
+# The estate fund (estate's fund.payment_recorded): payments and reversals staff recorded,
+# and the fen they add up to (a reversal's amount is negative), on the day recorded
+FUND_MEASURES = ("fund_payments", "fund_reversals", "fund_paid_fen")
 
 # The case fields a day's flows are broken down by, with the dimension names used.
 DAY_DIMENSIONS = {"grid_id": "grid", "category": "category", "channel": "channel", "team": "team"}
@@ -103,6 +106,8 @@ def facts_of(
         return _activity_facts(event_id, event_type, occurred_at, payload, zone)
     if event_type in CARE_EVENTS:
         return _care_facts(event_id, event_type, occurred_at, payload, zone)
+    if event_type == "fund.payment_recorded":
+        return _fund_facts(event_id, occurred_at, payload, zone)
     return []
 
 
@@ -304,6 +309,17 @@ def _care_facts(
     day_cells: Counter[Cell] = Counter()
     for dimension in (ALL, ("grid", p["grid_id"])):
         _add(day_cells, dimension, measures)
+    return [
+        Fact(event_id, Partition(p["community_id"], local_day(occurred_at, zone)), dict(day_cells))
+    ]
+
+
+def _fund_facts(
+    event_id: str, occurred_at: datetime, p: Mapping[str, Any], zone: ZoneInfo
+) -> list[Fact]:
+    entry = "fund_payments" if p["kind"] == "payment" else "fund_reversals"
+    day_cells: Counter[Cell] = Counter()
+    _add(day_cells, ALL, {entry: 1, "fund_paid_fen": int(p["amount_fen"])})
     return [
         Fact(event_id, Partition(p["community_id"], local_day(occurred_at, zone)), dict(day_cells))
     ]

@@ -25,6 +25,7 @@ from services.metrics.domain.measures import (
     CARE_MEASURES,
     CASE_MEASURES,
     CLOSED_STATES,
+    FUND_MEASURES,
     NOTIFICATION_MEASURES,
     grid_channel,
 )
@@ -120,6 +121,7 @@ def summarise(days: list[Totals], live: Totals | None, grid_id: str | None = Non
         "care_rounds": {
             name.removeprefix("care_rounds_"): flows.get(name, 0) for name in CARE_MEASURES
         },
+        "fund": {name.removeprefix("fund_"): flows.get(name, 0) for name in FUND_MEASURES},
         "backlog": backlog(live, grid_id),
     }
     if grid_id is None:

@@ -67,7 +67,11 @@ class BusinessMetrics:
             scores = self._scores(live)
             self._scored_at = self._clock()
         self._snapshot = replace(
-            self._snapshot, live=live, scores=scores, aggregates_at=self._clock()
+            self._snapshot,
+            live=live,
+            scores=scores,
+            property_quarters=self._store.property_quarters_all(),
+            aggregates_at=self._clock(),
         )
         return len(live)
 

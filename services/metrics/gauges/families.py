@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -17,6 +18,7 @@ from prometheus_client.core import (
     Metric,
 )
 
+from lianxin.contracts.estate import PROPERTY_LEVELS
 from services.metrics.domain import places, reports
 from services.metrics.domain.durations import BOUNDS_SECONDS, KINDS, buckets
 from services.metrics.domain.measures import CLOSED_STATES, NOTIFICATION_MEASURES, OPEN_STATES
@@ -54,6 +56,7 @@ class Snapshot:
     live: list[Totals] = field(default_factory=list)
     scores: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
     depths: Mapping[str, int] = field(default_factory=dict)
+    property_quarters: list[Mapping[str, Any]] = field(default_factory=list)
     aggregates_at: float | None = None
     broker_at: float | None = None
 
@@ -64,6 +67,7 @@ def families(snapshot: Snapshot) -> Iterator[Metric]:
     yield from _stock_families(snapshot.live)
     yield from _duration_families(snapshot.live)
     yield from _people_families(snapshot.live, snapshot.scores)
+    yield from _property_families(snapshot.property_quarters)
     dead = GaugeMetricFamily(
         "lianxin_dead_letter_messages",
         "Messages parked in each consumer queue's dead-letter queue (<queue>.dead).",
@@ -208,3 +212,34 @@ def _people_families(
     for (community, kind, unit), score in sorted(scores.items()):
         evaluation.add_metric([community, kind, unit], score)
     yield from (duty, households, hours, evaluation)
+
+
+def _property_families(quarters: list[Mapping[str, Any]]) -> Iterator[Metric]:
+    """Each estate's latest closed quarter of the property company's evaluation: its
+    satisfaction, complaints per 100 households and verdict (0 none, 1 warning, 2
+    rectification, 3 replacement). Labels: community and estate codes only."""
+    satisfaction = GaugeMetricFamily(
+        "lianxin_property_satisfaction_ratio",
+        "Share of ballots satisfied or basically satisfied with the property company, in the "
+        "estate's latest closed quarter.",
+        labels=["community", "estate"],
+    )
+    complaints = GaugeMetricFamily(
+        "lianxin_property_complaints_per_100_households",
+        "Complaints about the property company per 100 households, latest closed quarter.",
+        labels=["community", "estate"],
+    )
+    verdict = GaugeMetricFamily(
+        "lianxin_property_verdict_level",
+        "The latest closed quarter's verdict on the property company: 0 meets the thresholds, "
+        "1 warning, 2 rectification plan, 3 replacement recommended.",
+        labels=["community", "estate"],
+    )
+    for quarter in sorted(quarters, key=lambda q: (q["community_id"], q["estate_id"])):
+        labels = [quarter["community_id"], quarter["estate_id"]]
+        if quarter.get("satisfaction") is not None:
+            satisfaction.add_metric(labels, quarter["satisfaction"])
+        if quarter.get("households"):
+            complaints.add_metric(labels, 100 * quarter["complaints"] / quarter["households"])
+        verdict.add_metric(labels, PROPERTY_LEVELS.index(quarter["level"]))
+    yield from (satisfaction, complaints, verdict)

@@ -99,6 +99,15 @@ class Activities(Schema):
     minutes_credited = fields.Integer()
 
 
+class Fund(Schema):
+    """The estate fund (estate's `fund.payment_recorded`): payments and reversals staff
+    recorded, and the fen they add up to (reversals negative), on the day recorded."""
+
+    payments = fields.Integer()
+    reversals = fields.Integer()
+    paid_fen = fields.Integer()
+
+
 class Backlog(Schema):
     total = fields.Integer(metadata={"description": "open cases now"})
     by_state = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -148,6 +157,7 @@ class SummarySchema(ReportHead):
     volunteer_hours = fields.Float()
     activities = fields.Nested(Activities)
     care_rounds = fields.Nested(CareRounds)
+    fund = fields.Nested(Fund)
     backlog = fields.Nested(Backlog)
     by_category = fields.Dict(keys=fields.String(), values=fields.Nested(Brief))
     by_channel = fields.Dict(keys=fields.String(), values=fields.Nested(Brief))

@@ -51,6 +51,7 @@ def credited_event(entry: Entry, correlation_id: str) -> Envelope:
             "hours": entry.hours,
             "kind": entry.kind,
             "state": entry.state,
+            "refers_to": entry.refers_to,
         },
         correlation_id=correlation_id,
         case_id=entry.case_id,

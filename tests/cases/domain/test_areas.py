@@ -47,6 +47,20 @@ def test_a_report_is_located_by_the_most_precise_thing_it_says(location, grid, c
 
 
 @pytest.mark.parametrize(
+    ("location", "estate_code"),
+    [
+        ({"area_code": "e1-b5-u2"}, "e1"),
+        ({"estate": "井湘小区", "building": "5栋"}, "e1"),
+        ({"address": "井湘北苑东门"}, "e2"),
+        ({"lat": 28.136, "lon": 113.018}, None),
+    ],
+)
+def test_a_place_in_an_estate_names_the_estate_s_code(location, estate_code):
+    """The estate service counts complaints against an estate's company by this code."""
+    assert locate(AREA, location).codes["estate_code"] == estate_code
+
+
+@pytest.mark.parametrize(
     ("area", "location", "field"),
     [
         (CommunityMap("nowhere"), {"grid_id": "g1"}, "community_id"),

@@ -192,3 +192,21 @@ def test_a_private_categorys_case_says_so_in_every_event_and_a_public_ones_does_
         unmapped.case, TAXONOMY, "care.elderly_alone", None, STAFF, AT
     )
     assert sorted_by_hand.case.private and valid(sorted_by_hand)[0]["private"]
+
+
+def test_a_property_complaint_says_so_when_triaged_by_rule_or_by_hand():
+    """The estate service counts complaints about the property company by this mark
+    (services/cases/data/taxonomy.yaml `property_complaint`)."""
+    complaint = report(description="物业不修电梯还涨价", category="dispute.property_management")
+    triaged = dict(zip(kinds(complaint), valid(complaint), strict=True))["case.triaged"]
+    assert triaged["property_complaint"] is True
+    assert triaged["location"]["estate"] == complaint.case.location.get("estate")
+    plain = report()
+    assert not dict(zip(kinds(plain), valid(plain), strict=True))["case.triaged"][
+        "property_complaint"
+    ]
+    unmapped = report(description="有个情况想反映一下")
+    by_hand = lifecycle.triage_by_hand(
+        unmapped.case, TAXONOMY, "dispute.property_management", None, STAFF, AT
+    )
+    assert valid(by_hand)[0]["property_complaint"] is True

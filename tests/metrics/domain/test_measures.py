@@ -293,3 +293,21 @@ def test_care_rounds_count_done_needing_help_and_missed_once_per_round():
     summary = reports.summarise([day], None)
     assert summary["care_rounds"] == {"done": 2, "needs_help": 1, "missed": 1}
     assert day.measures(("grid", "jingxiang-g1"))["care_rounds_done"] == 2
+
+
+def test_estate_fund_payments_and_reversals_add_up_in_fen_on_the_day_recorded():
+    def recorded(event_id: str, kind: str, amount: int) -> Event:
+        payload = {"payment_id": event_id, "community_id": "jingxiang", "year": 2026}
+        payload |= {"kind": kind, "amount_fen": amount, "method": "cash"}
+        return Event("fund.payment_recorded", payload, T0, event_id=event_id)
+
+    folded = only(
+        [
+            recorded("p1", "payment", 53_700),
+            recorded("p2", "payment", 20_000),
+            recorded("p2r", "reversal", -20_000),
+            recorded("p1", "payment", 53_700),  # a redelivery: counted once
+        ]
+    )
+    summary = reports.summarise([folded.days()[DAY]], None)
+    assert summary["fund"] == {"payments": 2, "reversals": 1, "paid_fen": 53_700}

@@ -24,6 +24,11 @@ class FoldedStore:
     def __init__(self, folded: Folded):
         self.folded = folded
         self.away = False
+        self.property_quarters: list[dict] = []  # estates' latest closed quarters
+
+    def property_quarters_all(self) -> list[dict]:
+        self._check()
+        return list(self.property_quarters)
 
     def all_live(self) -> list[Totals]:
         self._check()
