@@ -120,6 +120,8 @@ class Taxonomy:
     # the desks keeping opening hours, by `<community>:<team>` (data/calendars.yaml):
     # their cases' limits follow the desk's calendar
     desks: Mapping[str, DeskCalendar] | None = None
+    # an agreement's follow-up visit, this long after it (MEDIATION_FOLLOW_UP_DAYS)
+    follow_up_after: timedelta = timedelta(days=30)  # compose.py sets it from the config
 
     def desk(self, community_id: str, team: str) -> DeskCalendar | None:
         """The calendar of the community's team, when it keeps opening hours."""

@@ -59,3 +59,18 @@ def test_a_follow_up_counts_a_visit_done_and_on_time_or_a_referral_answered():
     answer = dispute_event("case.mediation_followed_up", result="referral", on_time=True)
     cells = answer.facts()[0].cells
     assert cells[(*ALL, "referrals_answered")] == 1 and (*ALL, "follow_ups_done") not in cells
+
+
+def test_a_follow_up_visit_not_made_counts_apart_from_the_cases_overdue_limits():
+    reminder = dispute_event("case.overdue", which="follow_up", due_at=T0)
+    day, live = reminder.facts()[:2]
+    assert day.cells[(*ALL, "follow_ups_overdue")] == 1
+    assert (*ALL, "overdue") not in day.cells and (*ALL, "overdue_resolve") not in day.cells
+    assert (*ALL, "overdue_open") not in live.cells
+    assert "follow_ups_overdue" in reports.TOTALS
+
+
+def test_a_session_held_counts_for_the_desk():
+    held = dispute_event("case.mediation_session", session="S1", held_at=T0)
+    assert held.facts()[0].cells[("team", "mediation_desk", "mediation_sessions")] == 1
+    assert "mediation_sessions" in reports.TOTALS
