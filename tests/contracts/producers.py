@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from lianxin.access.person_access import PersonAccess
 from lianxin.bus.envelope import Envelope
 from services.cases.app import actions as case_actions
 from services.cases.app import keys
-from lianxin.access.person_access import PersonAccess
 from services.cases.domain import (
     appointments,
     clock_actions,
@@ -129,7 +129,9 @@ def cases_events() -> list[Envelope]:
     settled = walk.take(desk_sessions.record_session(party, desk, STAFF, *held))
     agreed = ("agreement", heard, "赔偿500元", ["王某"])
     follow_up_after = TAXONOMY.follow_up_after
-    outcome = mediation.record_outcome(settled, desk, STAFF, *agreed, follow_up_after=follow_up_after)
+    outcome = mediation.record_outcome(
+        settled, desk, STAFF, *agreed, follow_up_after=follow_up_after
+    )
     agreed_case = walk.take(outcome)
     due = agreed_case.mediation["follow_up_due"]
     reminded = walk.take(mediation.follow_up_due(agreed_case, due))  # case.overdue: follow_up

@@ -122,4 +122,3 @@ def _require_mediators(
 def held(case: Case) -> bool:
     """Whether a session was held: an outcome needs one."""
     return bool(case.sessions)
-

@@ -18,12 +18,12 @@ from services.cases.domain.appointments import NoDesk, require_desk_hand
 from services.cases.domain.case import (
     CHECKERS,
     FINAL,
+    SYSTEM_TIMER,
     WORKING,
     By,
     Case,
     InvalidRequest,
     InvalidTransition,
-    SYSTEM_TIMER,
     NotPermitted,
     Outcome,
     Timer,

@@ -180,13 +180,16 @@ class ExtensionRequestSchema(Schema):
     reason = _text(1000, required=True)
 
 
+def _desk_minutes() -> fields.Integer:
+    """How long an appointment or a session at the desk lasts: a quarter to four hours."""
+    return fields.Integer(load_default=60, strict=True, validate=validate.Range(min=15, max=240))
+
+
 class AppointmentSchema(Schema):
     starts_at = Instant(
         required=True, metadata={"description": "inside one of the desk's sessions, to come"}
     )
-    minutes = fields.Integer(
-        load_default=60, strict=True, validate=validate.Range(min=15, max=240)
-    )
+    minutes = _desk_minutes()
     venue = _text(200, load_default="", metadata={"description": "where the parties come"})
 
 
@@ -221,9 +224,7 @@ class SessionSchema(Schema):
     held_at = Instant(
         required=True, metadata={"description": "inside one of the desk's sessions, not to come"}
     )
-    minutes = fields.Integer(
-        load_default=60, strict=True, validate=validate.Range(min=15, max=240)
-    )
+    minutes = _desk_minutes()
     parties = fields.List(
         fields.String(validate=validate.Regexp(r"^P[0-9]{1,2}$")),
         required=True,

@@ -63,7 +63,9 @@ def test_a_session_keeps_who_came_and_its_note_and_tells_only_how_many():
     assert (payload["parties_present"], payload["mediators_present"]) == (2, 1)
     assert "王小红" not in str(payload) and "漏水" not in str(payload)
     CASES.new_event(kind, payload, correlation_id="test", case_id=outcome.case.id)
-    second = hold(outcome.case, held_at=FRIDAY_10 + timedelta(hours=4), now=NOW + timedelta(hours=5))
+    second = hold(
+        outcome.case, held_at=FRIDAY_10 + timedelta(hours=4), now=NOW + timedelta(hours=5)
+    )
     assert [s["id"] for s in second.case.sessions] == ["S1", "S2"]
 
 
