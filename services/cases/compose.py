@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from lianxin.contracts.calendars import community_calendars
 from lianxin.store.aggregates import recover_all
 from lianxin.store.repository import StoreContext
 from services.cases.app.intake import Intake
@@ -52,7 +53,7 @@ def load_taxonomy(
         _read(folder, "keywords.yaml"),
         _read(folder, "emergencies.yaml"),
     )
-    desks = calendars_from_data(_read(folder, "calendars.yaml"))
+    desks = calendars_from_data(community_calendars())
     if follow_up_days <= 0:
         raise ValueError(f"MEDIATION_FOLLOW_UP_DAYS is a time to come, not {follow_up_days}")
     follow_up_after = timedelta(days=follow_up_days)

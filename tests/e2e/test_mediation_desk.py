@@ -1,7 +1,7 @@
 """The mediation desk (矛盾调处) on the running services: a dispute in the sample community
 runs on the desk's calendar, its appointment is set inside a session by staff only, and
 metrics counts it. The sample community's desk (Red Sail station, Fridays 09:00–12:00 and
-14:00–17:00) comes from services/cases/data/calendars.yaml."""
+14:00–17:00) comes from lianxin/contracts/calendars.yaml."""
 
 from __future__ import annotations
 

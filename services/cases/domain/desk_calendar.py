@@ -7,7 +7,7 @@ A team that works round the clock has no calendar here and its cases run on the 
 limits (domain/time_limits.py). A desk's case is due to be accepted by the end of the
 desk's next session, and its clock does not run before that session opens: a dispute
 reported on a Monday is not overdue before Friday. The calendars are data
-(data/calendars.yaml), read once by compose.py.
+(lianxin/contracts/calendars.yaml, which roster reads too), read once by compose.py.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class DeskCalendar:
 
 
 def calendars_from_data(raw: Mapping[str, Any] | None) -> dict[str, DeskCalendar]:
-    """Every desk of data/calendars.yaml, by `<community>:<team>`, checked."""
+    """Every desk of the calendars, by `<community>:<team>`, checked."""
     found: dict[str, DeskCalendar] = {}
     for community_id, community in ((raw or {}).get("communities") or {}).items():
         zone = ZoneInfo(community["timezone"])

@@ -117,7 +117,7 @@ class Taxonomy:
     negations: tuple[str, ...] = ()
     warning_share: float = 0.8  # set from the service's config (TIME_WARNING_SHARE)
     teams: Mapping[str, Mapping[str, str]] | None = None  # team → {zh, en} names
-    # the desks keeping opening hours, by `<community>:<team>` (data/calendars.yaml):
+    # the desks keeping opening hours, by `<community>:<team>` (lianxin/contracts/calendars.yaml):
     # their cases' limits follow the desk's calendar
     desks: Mapping[str, DeskCalendar] | None = None
     # an agreement's follow-up visit, this long after it (MEDIATION_FOLLOW_UP_DAYS)

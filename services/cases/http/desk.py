@@ -79,8 +79,8 @@ DESK_ACTIONS = (
         "set_appointment",
         "appointment",
         "Staff, a grid leader or the member who took a desk's case set when the parties "
-        "come: inside one of the desk's sessions (data/calendars.yaml), not on a holiday; "
-        "a new one moves it",
+        "come: inside one of the desk's sessions (lianxin/contracts/calendars.yaml), not on "
+        "a holiday; a new one moves it",
         AppointmentSchema,
         decided(_appointment),
         raises=(InvalidRequest, NoDesk),
