@@ -21,11 +21,10 @@ from typing import Any
 
 import yaml
 
-from lianxin.contracts.calendars import community_calendars
+from lianxin.contracts.calendars import desks as desk_calendars
 from lianxin.store.aggregates import recover_all
 from lianxin.store.repository import StoreContext
 from services.cases.app.intake import Intake
-from services.cases.domain.desk_calendar import calendars_from_data
 from services.cases.domain.triage import Taxonomy
 from services.cases.store import CaseStore, KeyStore, PhotoStore
 
@@ -53,7 +52,7 @@ def load_taxonomy(
         _read(folder, "keywords.yaml"),
         _read(folder, "emergencies.yaml"),
     )
-    desks = calendars_from_data(community_calendars())
+    desks = desk_calendars()
     if follow_up_days <= 0:
         raise ValueError(f"MEDIATION_FOLLOW_UP_DAYS is a time to come, not {follow_up_days}")
     follow_up_after = timedelta(days=follow_up_days)

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from lianxin.access.person_access import PersonAccess
+from lianxin.contracts.calendars import DeskCalendar
 from services.cases.domain.appointments import NoDesk, local_span, require_desk_hand, sessions_text
 from services.cases.domain.case import (
     WORKING,
@@ -26,7 +27,6 @@ from services.cases.domain.case import (
     emit,
     noted,
 )
-from services.cases.domain.desk_calendar import DeskCalendar
 
 ACTION = "session"
 MAX_SESSIONS = 20  # more than this is no longer mediation but a file to hand on

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from lianxin.contracts.calendars import DeskCalendar
 from lianxin.privacy import mask_name
 from services.cases.domain.appointments import NoDesk, require_desk_hand
 from services.cases.domain.case import (
@@ -31,7 +32,6 @@ from services.cases.domain.case import (
     noted,
     with_timers,
 )
-from services.cases.domain.desk_calendar import DeskCalendar
 from services.cases.domain.desk_sessions import held
 
 ACTION = "outcome"

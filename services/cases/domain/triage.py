@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from services.cases.domain.desk_calendar import DeskCalendar
+from lianxin.contracts.calendars import DeskCalendar
 
 MAX_SUGGESTIONS = 3
 
