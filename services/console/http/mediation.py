@@ -27,7 +27,6 @@ from services.console.domain.labels import local_time
 from services.console.domain.mediation import (
     appointment_slots,
     overdue_follow_up,
-    present,
     session_slots,
 )
 from services.console.domain.sessions import Session
@@ -73,7 +72,7 @@ class MediationPages(Pages):
                 shown = mediation.dispute(desk, case_id)
                 return self.render(
                     request, "mediation/confirm.html", session, action=action, form=body,
-                    present=present(body), **shown, **_clock(shown, utc_now()),
+                    present=mediation.present(body), **shown, **_clock(shown, utc_now()),
                 )  # fmt: skip
             calendar = mediation.dispute(desk, case_id)["calendar"]
             mediation.act(desk, case_id, action, body, calendar, utc_now())
