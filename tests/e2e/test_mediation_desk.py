@@ -210,6 +210,18 @@ def test_a_volunteer_a_reporters_key_and_another_community_may_not_set_it(stack,
     assert appoint(stack, case["id"], outsider.staff, starts).status_code == 404
     assert appoint(stack, case["number"], outsider.staff, starts).status_code == 404
     assert get_case(stack, case["id"])["appointment"] is None
+    party = {"name": "王小红", "role": "applicant", "consent": True}
+    assert desk_post(stack, case["id"], "parties", party, desk["staff"]).status_code == 200
+    for path, body in (
+        ("sessions", {"held_at": last_session_opening(datetime.now(UTC)).isoformat(),
+                      "parties": ["P1"], "mediators": ["p-mediator-1"]}),
+        ("outcome", {"result": "referral", "referred_to": "court"}),
+        ("outcome/follow-up", {"note": "法院已立案"}),
+    ):  # fmt: skip
+        assert desk_post(stack, case["id"], path, body, outsider.staff).status_code == 404, path
+        assert desk_post(stack, case["id"], path, body, desk["mediator"]).status_code in (403, 409)
+    shown = get_case(stack, case["id"])
+    assert shown["sessions"] == [] and shown["mediation"] is None
 
 
 def test_a_case_of_a_round_the_clock_team_takes_no_appointment(stack, desk):

@@ -15,10 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError
-
 from lianxin.clock import utc_now
-from lianxin.http.reading import read_form
 from services.console.apis import ApiError, ApiUnavailable
 from services.console.app import mediation
 from services.console.app.desk import Desk
@@ -30,7 +27,7 @@ from services.console.domain.mediation import (
     session_slots,
 )
 from services.console.domain.sessions import Session
-from services.console.http.cases import _messages
+from services.console.http.checked_forms import read_checked
 from services.console.http.errors import PageNotFound
 from services.console.http.mediation_forms import DESK_FORMS
 from services.console.http.pages import Pages, page, redirect
@@ -59,13 +56,10 @@ class MediationPages(Pages):
         form = DESK_FORMS.get(action)
         if form is None:
             raise PageNotFound(f"No desk action {action}.")
-        try:
-            body = read_form(request, form())
-        except ValidationError as invalid:
-            session = self.signed_in(request, request.form)  # a forged form: 403 first
-            refusal = Refusal(action, "invalid_request", fields=_messages(invalid))
+        session, body, errors = read_checked(self, request, form())  # a forged form: 403
+        if errors:
+            refusal = Refusal(action, "invalid_request", fields=dict(errors))
             return self.dispute_answer(request, session, case_id, refusal, 400)
-        session = self.signed_in(request, body)
         desk = Desk.of(self.parts.services, session)
         try:
             if not body["confirmed"]:
