@@ -208,7 +208,11 @@ class CaseWarning(About):
 
 
 class CaseOverdue(About):
-    which = fields.String(required=True, validate=WHICH)
+    which = fields.String(
+        required=True,
+        validate=validate.OneOf(("accept", "resolve", "follow_up")),
+        metadata={"description": "a time limit, or an agreement's follow-up visit not made"},
+    )
     due_at = fields.AwareDateTime(required=True)
 
 
@@ -283,6 +287,16 @@ class CaseAppointmentSet(About):
     previous_starts_at = fields.AwareDateTime(
         required=True, allow_none=True, metadata={"description": "the one it moves, if any"}
     )
+
+
+class CaseMediationSession(About):
+    """A session held at the desk: how many came, never who nor what was said."""
+
+    session = fields.String(required=True, metadata={"description": "S1, S2, ... on the case"})
+    held_at = fields.AwareDateTime(required=True)
+    parties_present = fields.Integer(required=True, strict=True)
+    mediators_present = fields.Integer(required=True, strict=True)
+    by = fields.String(required=True)
 
 
 class CaseMediationOutcome(About):
@@ -367,6 +381,7 @@ CASES = Contract(
         ("case.merged", 1): CaseMerged(),
         ("case.withdrawn", 1): CaseWithdrawn(),
         ("case.appointment_set", 1): CaseAppointmentSet(),
+        ("case.mediation_session", 1): CaseMediationSession(),
         ("case.mediation_outcome", 1): CaseMediationOutcome(),
         ("case.mediation_followed_up", 1): CaseMediationFollowedUp(),
         ("hotline.reply", 1): HotlineReply(),

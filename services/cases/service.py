@@ -16,7 +16,7 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.cases import compose
 from services.cases.app import actions, reactions
-from services.cases.domain import time_limits
+from services.cases.domain import mediation, time_limits
 from services.cases.events import DISPATCH, READS
 from services.cases.http.actions import ActionsHttp
 from services.cases.http.cases import CasesHttp
@@ -58,6 +58,10 @@ class CasesService(
     @on_deadline(time_limits.TIMER)
     def on_timer(self, deadline):
         reactions.time_is_up(self.parts.store, self.parts.taxonomy, deadline, utc_now())
+
+    @on_deadline(mediation.FOLLOW_UP_TIMER)
+    def on_follow_up_due(self, deadline):
+        reactions.follow_up_due(self.parts.store, deadline, utc_now())
 
     @rpc
     def perform_action(self, case_id, action, person_id, role, note=None):

@@ -86,7 +86,7 @@ def from_document(document: Mapping[str, Any]) -> Case:
         Step(**{**step, "attachments": tuple(step.get("attachments") or ())})
         for step in document.get("timeline", ())
     )
-    for name in ("attachments", "overdue", "warned", "absorbed", "parties"):
+    for name in ("attachments", "overdue", "warned", "absorbed", "parties", "sessions"):
         values[name] = tuple(document.get(name) or ())
     values["followers"] = tuple(document.get("followers") or ())
     values["requests"] = tuple(document.get("requests") or ())

@@ -20,6 +20,7 @@ from services.console.http.care import CarePages
 from services.console.http.cases import CasePages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
+from services.console.http.mediation import MediationPages
 from services.console.http.my_cases import MyCasePages
 from services.console.http.my_duty import MyDutyPages
 from services.console.http.notices import NoticePages
@@ -53,6 +54,7 @@ class ConsoleService(
     NoticePages,
     PropertyPages,
     ResidentsPropertyPages,
+    MediationPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

@@ -11,10 +11,18 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from lianxin.access.person_access import PersonAccess
 from lianxin.bus.envelope import Envelope
 from services.cases.app import actions as case_actions
 from services.cases.app import keys
-from services.cases.domain import appointments, clock_actions, lifecycle, mediation
+from services.cases.domain import (
+    appointments,
+    clock_actions,
+    desk_sessions,
+    lifecycle,
+    mediation,
+    parties,
+)
 from services.cases.domain.case import Case, Outcome
 from services.notify.app.pipeline import outcome_events
 from services.notify.domain.delivery import Attempt, Contact, Delivery, Recipient
@@ -112,17 +120,33 @@ def cases_events() -> list[Envelope]:
     walk.take(lifecycle.withdraw(unmapped.case, STAFF, "told by phone", at(30)))
     emergency = report(description="楼道里着火了，浓烟很大")  # case.emergency, escalated
     walk.take(emergency)
-    settled = walk.take(appointment_set())
-    desk = TAXONOMY.desk(settled.community_id, settled.team)
-    agreed = ("agreement", AT, "赔偿500元", ["王某"])
-    agreed_case = walk.take(mediation.record_outcome(settled, desk, STAFF, *agreed))
-    walk.take(mediation.follow_up(agreed_case, STAFF, "双方履行协议", AT))  # …followed_up
+    appointed = walk.take(appointment_set())
+    desk = TAXONOMY.desk(appointed.community_id, appointed.team)
+    opens = appointed.appointment["starts_at"]
+    heard = opens + timedelta(hours=2)
+    party = parties.add_party(appointed, desk, STAFF, "王某", "applicant", None, True, AT).case
+    held = (opens, 60, ["P1"], ["p-mediator-1"], "", mediator, heard)
+    settled = walk.take(desk_sessions.record_session(party, desk, STAFF, *held))
+    agreed = ("agreement", heard, "赔偿500元", ["王某"])
+    follow_up_after = TAXONOMY.follow_up_after
+    outcome = mediation.record_outcome(
+        settled, desk, STAFF, *agreed, follow_up_after=follow_up_after
+    )
+    agreed_case = walk.take(outcome)
+    due = agreed_case.mediation["follow_up_due"]
+    reminded = walk.take(mediation.follow_up_due(agreed_case, due))  # case.overdue: follow_up
+    walk.take(mediation.follow_up(reminded, STAFF, "双方履行协议", due))  # …followed_up
 
     shelf = Keys()
     grant = keys.Grant.of("hotline", ("report", "read"), ("jingxiang",), hotline_id="cs-12345")
     record, _ = keys.issue(shelf, grant, at(40))
     keys.revoke(shelf, record.id, at(41))
     return [*walk.envelopes, *shelf.events]
+
+
+def mediator(person_id: str) -> PersonAccess:
+    """The desk's mediator as cases' replica of roster's people knows them."""
+    return PersonAccess(person_id, "jingxiang", ("volunteer",), True, 1)
 
 
 def appointment_set() -> Outcome:

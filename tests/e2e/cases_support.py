@@ -25,7 +25,7 @@ from tests.e2e.conftest import (
 )
 
 HOTLINE = "changsha-12345"
-DESK_TEAM = "mediation_desk"  # keeps hours (services/cases/data/calendars.yaml)
+DESK_TEAM = "mediation_desk"  # keeps hours (lianxin/contracts/calendars.yaml)
 CREW = {
     "staff-1": ("staff",),
     "leader-1": ("grid_leader",),

@@ -80,6 +80,8 @@ def new_stack(
             "NOTIFY_EGRESS_ALLOW": sink_address(sink),  # the one loopback address it may send to
             "NOTIFY_SIGNING_SECRET": SIGNING_SECRET,
             "LEASE_TTL_SECONDS": "3",
+            # an agreement's follow-up visit due 20 s on, not 30 days: its reminder is seen
+            "MEDIATION_FOLLOW_UP_DAYS": str(20 / 86400),
             "HANDLER_RETRY_BASE_SECONDS": "0.2",
             "HANDLER_MAX_ATTEMPTS": "4",
             "NOTIFY_RETRY_BASE_SECONDS": "1",  # sends are retried after 1 s, 2 s, 4 s

@@ -1,7 +1,9 @@
 """The mediation desk (矛盾调处) on the running services: a dispute in the sample community
-runs on the desk's calendar, its appointment is set inside a session by staff only, and
-metrics counts it. The sample community's desk (Red Sail station, Fridays 09:00–12:00 and
-14:00–17:00) comes from services/cases/data/calendars.yaml."""
+runs on the desk's calendar, its appointment is set inside a session by staff only, a
+session is held with its parties before an outcome, an agreement's follow-up visit not
+made reminds whoever has it when due (20 s on in the test stack), and metrics counts it
+all, in the quarter's evaluation too. The sample community's desk (Red Sail station,
+Fridays 09:00–12:00 and 14:00–17:00) comes from lianxin/contracts/calendars.yaml."""
 
 from __future__ import annotations
 
@@ -67,6 +69,33 @@ def next_session_opening(after: datetime) -> datetime:
     return next(o.opens for o in DESK.openings(after) if o.opens > after)
 
 
+def last_session_opening(before: datetime) -> datetime:
+    """The opening of the desk's latest session over by `before` (within the 30 days a
+    session may be recorded after)."""
+    held = None
+    for opening in DESK.openings(before - timedelta(days=28)):
+        if opening.closes > before:
+            return held
+        held = opening.opens
+    return held
+
+
+def desk_post(stack, case_id: str, path: str, body: dict, headers: dict):
+    return requests.post(
+        f"{stack.url('cases')}/v1/cases/{case_id}/{path}",
+        json=body,
+        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+        timeout=10,
+    )
+
+
+def hold_session(stack, case_id: str, headers: dict, parties: list[str]):
+    """A session held at the desk's latest session, with the sample's first mediator."""
+    held_at = last_session_opening(datetime.now(UTC))
+    body = {"held_at": held_at.isoformat(), "parties": parties, "mediators": ["p-mediator-1"]}
+    return desk_post(stack, case_id, "sessions", {**body, "note": "双方到场"}, headers)
+
+
 def test_a_dispute_is_due_at_the_end_of_the_desks_next_session_and_private(stack, desk):
     case = report_dispute(stack, desk)
     assert case["category"] == "dispute.neighbour" and case["team"] == "mediation_desk"
@@ -116,6 +145,8 @@ def test_staff_set_the_appointment_and_the_outcome_once_and_metrics_counts_them(
         )
         assert added.status_code == status, added.text
     assert [(p["name"], p["phone"]) for p in added.json()["parties"]] == [("王**", "138****9999")]
+    held = hold_session(stack, case["id"], desk["staff"], ["P1"])
+    assert held.status_code == 200, held.text
     agreement = {"result": "agreement", "agreement": "赔偿修理费800元", "signed_by": ["王小红"]}
     settled = requests.post(
         f"{stack.url('cases')}/v1/cases/{case['id']}/outcome",
@@ -179,6 +210,18 @@ def test_a_volunteer_a_reporters_key_and_another_community_may_not_set_it(stack,
     assert appoint(stack, case["id"], outsider.staff, starts).status_code == 404
     assert appoint(stack, case["number"], outsider.staff, starts).status_code == 404
     assert get_case(stack, case["id"])["appointment"] is None
+    party = {"name": "王小红", "role": "applicant", "consent": True}
+    assert desk_post(stack, case["id"], "parties", party, desk["staff"]).status_code == 200
+    for path, body in (
+        ("sessions", {"held_at": last_session_opening(datetime.now(UTC)).isoformat(),
+                      "parties": ["P1"], "mediators": ["p-mediator-1"]}),
+        ("outcome", {"result": "referral", "referred_to": "court"}),
+        ("outcome/follow-up", {"note": "法院已立案"}),
+    ):  # fmt: skip
+        assert desk_post(stack, case["id"], path, body, outsider.staff).status_code == 404, path
+        assert desk_post(stack, case["id"], path, body, desk["mediator"]).status_code in (403, 409)
+    shown = get_case(stack, case["id"])
+    assert shown["sessions"] == [] and shown["mediation"] is None
 
 
 def test_a_case_of_a_round_the_clock_team_takes_no_appointment(stack, desk):
@@ -191,3 +234,73 @@ def test_a_case_of_a_round_the_clock_team_takes_no_appointment(stack, desk):
     starts = next_session_opening(datetime.now(UTC))
     refused = appoint(stack, answer.json()["id"], desk["staff"], starts)
     assert refused.status_code == 409, refused.text
+
+
+def desk_quarter(desk) -> dict:
+    """The desk's figures in this quarter's evaluation of the sample community."""
+    answer = desk["reader"].get(
+        f"{desk['metrics']}/v1/stats/evaluation", params={"community_id": SAMPLE}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["desk"]
+
+
+def test_a_dispute_walks_from_appointment_to_a_late_follow_up_reminded_and_evaluated(
+    stack, desk
+):
+    """A dispute (reported whatever the day, a Monday's is due by Friday's session): its
+    appointment at the desk's next session, a session held, no outcome before it, an
+    agreement whose follow-up visit, due 20 s on in this stack, reminds whoever has the
+    case (or the staff) once; the late visit then counts as late in the evaluation."""
+    desk = {**desk, "metrics": stack.url("metrics")}
+    before = desk_quarter(desk)
+    case = report_dispute(stack, desk)
+    starts = next_session_opening(datetime.now(UTC))
+    assert appoint(stack, case["id"], desk["staff"], starts).status_code == 200
+    for name in ("王小红", "李建国"):
+        party = {"name": name, "role": "applicant", "consent": True}
+        assert desk_post(stack, case["id"], "parties", party, desk["staff"]).status_code == 200
+    agreement = {"result": "agreement", "agreement": "赔偿修理费800元", "signed_by": ["王小红"]}
+    early = desk_post(stack, case["id"], "outcome", agreement, desk["staff"])
+    assert early.status_code == 409, "no outcome before a session was held"
+    assert hold_session(stack, case["id"], desk["mediator"], ["P1"]).status_code == 403
+    unknown = hold_session(stack, case["id"], desk["staff"], ["P1", "P7"])
+    assert unknown.status_code == 400 and list(unknown.json()["error"]["fields"]) == ["parties"]
+    held = hold_session(stack, case["id"], desk["staff"], ["P1", "P2"])
+    assert held.status_code == 200, held.text
+    (session,) = held.json()["sessions"]
+    assert session["parties"] == ["P1", "P2"] and session["mediators"] == ["p-mediator-1"]
+    settled = desk_post(stack, case["id"], "outcome", agreement, desk["staff"])
+    assert settled.status_code == 200, settled.text
+    due = datetime.fromisoformat(settled.json()["mediation"]["follow_up_due"])
+    assert timedelta(seconds=10) < due - datetime.now(UTC) < timedelta(seconds=21)
+
+    def reminded():
+        shown = get_case(stack, case["id"])
+        return shown["mediation"].get("reminded_at") and shown
+
+    shown = wait_until("the follow-up visit's reminder", reminded, timeout=60)
+    assert datetime.fromisoformat(shown["mediation"]["reminded_at"]) >= due
+    assert [s["action"] for s in shown["timeline"]].count("follow_up_due") == 1
+
+    def told():
+        answer = desk["reader"].get(
+            f"{stack.url('notify')}/v1/deliveries", params={"case_id": case["id"]}, timeout=5
+        )
+        found = answer.json()["deliveries"] if answer.status_code == 200 else []
+        return [d for d in found if d["kind"] == "case.overdue"]
+
+    (reminder,) = wait_until("notify to remind of the visit", told)
+    assert reminder["recipient"]["kind"] in ("person", "group")
+    late = desk_post(stack, case["id"], "outcome/follow-up", {"note": "已回访"}, desk["staff"])
+    assert late.status_code == 200, late.text
+
+    def counted():
+        now = desk_quarter(desk)
+        grown = {name: now[name] - before[name] for name in now}
+        wanted = ("disputes_settled", "mediation_sessions", "follow_ups_overdue")
+        done = all(grown[name] >= 1 for name in (*wanted, "follow_ups_done", "follow_ups_late"))
+        return done and grown
+
+    grown = wait_until("the evaluation to count the desk's quarter", counted)
+    assert grown["follow_ups_on_time"] == 0, "the one visit of this test was late"

@@ -13,7 +13,7 @@ from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
 from lianxin.bus.retry import PermanentError
 from services.cases.app.actions import envelopes, milliseconds
-from services.cases.domain import clock_actions, lifecycle
+from services.cases.domain import clock_actions, lifecycle, mediation
 from services.cases.domain.areas import AreaNode, CommunityMap
 from services.cases.domain.case import DONE, SYSTEM_ROSTER, Case, InvalidTransition, Outcome
 from services.cases.domain.triage import Taxonomy
@@ -117,6 +117,11 @@ def time_is_up(store: CaseStore, taxonomy: Taxonomy, deadline: Deadline, now: da
         now,
         lambda case, payload, at: clock_actions.fired(case, payload, at, share),
     )
+
+
+def follow_up_due(store: CaseStore, deadline: Deadline, now: datetime) -> None:
+    """An agreement's follow-up visit is due: remind whoever has the case, unless done."""
+    on_timer(store, deadline, now, lambda case, payload, at: mediation.follow_up_due(case, at))
 
 
 def record_area(store: CaseStore, event: Envelope) -> bool:

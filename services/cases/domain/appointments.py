@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from lianxin.contracts.calendars import WEEKDAYS, DeskCalendar
 from lianxin.privacy import mask_phone
 from services.cases.domain.case import (
     STAFF,
@@ -21,7 +22,6 @@ from services.cases.domain.case import (
     emit,
     noted,
 )
-from services.cases.domain.desk_calendar import WEEKDAYS, DeskCalendar
 
 ACTION = "appointment"
 MAX_AHEAD = timedelta(days=180)  # a date further out is a typing slip, not a plan

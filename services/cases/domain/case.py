@@ -210,6 +210,8 @@ class Case:
     mediation: Mapping[str, Any] | None = None
     # a dispute's parties, each with their consent (domain/parties.py)
     parties: tuple[Mapping[str, Any], ...] = ()
+    # a dispute's sessions at the desk, with who attended (domain/desk_sessions.py)
+    sessions: tuple[Mapping[str, Any], ...] = ()
     assignee: str | None = None
     assignee_name: str | None = None
     offer_id: str | None = None

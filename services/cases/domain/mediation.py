@@ -1,8 +1,10 @@
 """A dispute's outcome at the desk (调解结果): an agreement reached — its text, who signed,
 and a follow-up visit due thirty days on — or none, and the dispute referred on (to
-people's mediation, a court or a department). Recorded once, by staff, a grid leader or
-the member who took the case; the case then resolves or is escalated as any other. Then,
-once, its follow-up: what the visit found, or what the referral answered. Plain Python.
+people's mediation, a court or a department). Recorded once, after a session was held
+(domain/desk_sessions.py), by staff, a grid leader or the member who took the case; the
+case then resolves or is escalated as any other. Then, once, its follow-up: what the
+visit found, or what the referral answered, and when. An agreement's visit not made by
+its day reminds the assignee once (a deadline, `FOLLOW_UP_TIMER`). Plain Python.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from lianxin.contracts.calendars import DeskCalendar
 from lianxin.privacy import mask_name
 from services.cases.domain.appointments import NoDesk, require_desk_hand
 from services.cases.domain.case import (
     CHECKERS,
     FINAL,
+    SYSTEM_TIMER,
     WORKING,
     By,
     Case,
@@ -23,15 +27,24 @@ from services.cases.domain.case import (
     InvalidTransition,
     NotPermitted,
     Outcome,
+    Timer,
     emit,
     noted,
+    with_timers,
 )
-from services.cases.domain.desk_calendar import DeskCalendar
+from services.cases.domain.desk_sessions import held
 
 ACTION = "outcome"
 RESULTS = ("agreement", "referral")
 REFERRALS = ("peoples_mediation", "court", "department")
-FOLLOW_UP_AFTER = timedelta(days=30)  # the visit that checks an agreement holds
+FOLLOW_UP_TIMER = "case.follow_up"  # the deadline of an agreement's visit
+
+
+class NoSessionHeld(Exception):
+    """An outcome before any session with the parties: 409."""
+
+    def __init__(self, case: Case):
+        super().__init__(f"Case {case.id}: record a session held with the parties first.")
 
 
 def record_outcome(
@@ -44,23 +57,29 @@ def record_outcome(
     signed_by: Sequence[str] = (),
     referred_to: str | None = None,
     department: str = "",
+    *,
+    follow_up_after: timedelta,
 ) -> Outcome:
     """The outcome, once: on the case (`mediation`), its timeline and in
-    `case.mediation_outcome`, which carries no agreement text and no name."""
+    `case.mediation_outcome`, which carries no agreement text and no name. An agreement
+    sets the deadline of its follow-up visit."""
     if desk is None:
         raise NoDesk(case)
     if case.state not in WORKING or case.mediation is not None:
         raise InvalidTransition(case.id, case.state, ACTION)
     require_desk_hand(case, by, "record its outcome")
+    if not held(case):
+        raise NoSessionHeld(case)
     if result == "agreement":
-        mediation = _agreement(agreement, signed_by, now)
+        mediation = _agreement(agreement, signed_by, now + follow_up_after)
         note = f"agreement, signed by {len(mediation['signed_by'])}"
     else:
         mediation = _referral(referred_to, department)
         note = f"referral: {referred_to}" + (f" ({department})" if department else "")
     mediation |= {"result": result, "by": by.name, "at": now}
     moved = replace(noted(case, ACTION, now, by, note), mediation=mediation)
-    return emit(
+    due = mediation.get("follow_up_due")
+    outcome = emit(
         case,
         moved,
         (
@@ -74,9 +93,10 @@ def record_outcome(
             },
         ),
     )
+    return with_timers(outcome, [Timer(FOLLOW_UP_TIMER, due, {})] if due else [])
 
 
-def _agreement(text: str, signed_by: Sequence[str], now: datetime) -> dict:
+def _agreement(text: str, signed_by: Sequence[str], due: datetime) -> dict:
     if not text.strip():
         raise InvalidRequest("agreement", "An agreement reached says what was agreed.")
     if not signed_by:
@@ -84,7 +104,7 @@ def _agreement(text: str, signed_by: Sequence[str], now: datetime) -> dict:
     return {
         "agreement": text,
         "signed_by": list(signed_by),
-        "follow_up_due": now + FOLLOW_UP_AFTER,
+        "follow_up_due": due,
     }
 
 
@@ -104,9 +124,12 @@ def shown_signatories(names: Sequence[str], unmasked: bool) -> list[str]:
 FOLLOW_UP = "follow_up"
 
 
-def follow_up(case: Case, by: By, note: str, now: datetime) -> Outcome:
+def follow_up(
+    case: Case, by: By, note: str, now: datetime, happened_at: datetime | None = None
+) -> Outcome:
     """What came after the outcome, once: an agreement's follow-up visit (does it hold?)
-    or a referral's answer. Also on a case closed since, as the visit comes a month on;
+    or a referral's answer, with when it happened (by default now: not still to come, not
+    before the outcome). Also on a case closed since, as the visit comes a month on;
     by the community's officials (the visit is a grid worker's round) or whoever had it."""
     mediation = case.mediation
     if mediation is None or mediation.get("followed_up") or case.state in FINAL:
@@ -115,8 +138,11 @@ def follow_up(case: Case, by: By, note: str, now: datetime) -> Outcome:
         raise NotPermitted("Only the community's officials or the case's member follow it up.")
     if not note.strip():
         raise InvalidRequest("note", "Say what the visit found, or what the referral answered.")
+    happened_at = happened_at or now
+    if not mediation["at"] <= happened_at <= now:
+        raise InvalidRequest("happened_at", "Between the outcome and now.")
     due = mediation.get("follow_up_due")
-    followed = {"note": note, "by": by.name, "at": now}
+    followed = {"note": note, "by": by.name, "at": now, "happened_at": happened_at}
     moved = replace(
         noted(case, FOLLOW_UP, now, by, note), mediation={**mediation, "followed_up": followed}
     )
@@ -127,8 +153,25 @@ def follow_up(case: Case, by: By, note: str, now: datetime) -> Outcome:
             "case.mediation_followed_up",
             {
                 "result": mediation["result"],
-                "on_time": due is None or now <= due,
+                "on_time": due is None or happened_at <= due,
                 "by": by.name,
             },
         ),
     )
+
+
+def follow_up_due(case: Case, now: datetime) -> Outcome | None:
+    """An agreement's follow-up visit is due: unless it was made (or the case withdrawn
+    since), the assignee is reminded once by `case.overdue` (which `follow_up`), and the
+    case remembers it so that a redelivered deadline reminds no one again."""
+    mediation = case.mediation or {}
+    due = mediation.get("follow_up_due")
+    if due is None or mediation.get("followed_up") or mediation.get("reminded_at"):
+        return None
+    if case.state in FINAL:
+        return None
+    reminded = replace(
+        noted(case, "follow_up_due", now, SYSTEM_TIMER, "follow-up visit due"),
+        mediation={**mediation, "reminded_at": now},
+    )
+    return emit(case, reminded, ("case.overdue", {"which": FOLLOW_UP, "due_at": due}))

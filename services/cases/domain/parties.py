@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from lianxin.contracts.calendars import DeskCalendar
 from lianxin.privacy import mask_name, mask_phone
 from services.cases.domain.appointments import NoDesk, require_desk_hand
 from services.cases.domain.case import (
@@ -22,7 +23,6 @@ from services.cases.domain.case import (
     Outcome,
     noted,
 )
-from services.cases.domain.desk_calendar import DeskCalendar
 
 ACTION = "party"
 ROLES = ("applicant", "respondent", "other")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lianxin.contracts.calendars import DeskCalendar, NoSession
 from services.cases.domain.case import Case, Timer
-from services.cases.domain.desk_calendar import DeskCalendar, NoSession
 from services.cases.domain.triage import Limit
 
 TIMER = "case.time"  # one kind, one queue: its payload's `step` says warning or limit

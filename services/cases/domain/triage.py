@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from services.cases.domain.desk_calendar import DeskCalendar
+from lianxin.contracts.calendars import DeskCalendar
 
 MAX_SUGGESTIONS = 3
 
@@ -118,9 +118,11 @@ class Taxonomy:
     negations: tuple[str, ...] = ()
     warning_share: float = 0.8  # set from the service's config (TIME_WARNING_SHARE)
     teams: Mapping[str, Mapping[str, str]] | None = None  # team → {zh, en} names
-    # the desks keeping opening hours, by `<community>:<team>` (data/calendars.yaml):
+    # the desks keeping opening hours, by `<community>:<team>` (lianxin/contracts/calendars.yaml):
     # their cases' limits follow the desk's calendar
     desks: Mapping[str, DeskCalendar] | None = None
+    # an agreement's follow-up visit, this long after it (MEDIATION_FOLLOW_UP_DAYS)
+    follow_up_after: timedelta = timedelta(days=30)  # compose.py sets it from the config
 
     def desk(self, community_id: str, team: str) -> DeskCalendar | None:
         """The calendar of the community's team, when it keeps opening hours."""

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from services.cases.domain.appointments import NoDesk, set_appointment
 from services.cases.domain.case import Case, InvalidRequest, Outcome
-from services.cases.domain.mediation import follow_up, record_outcome
+from services.cases.domain.desk_sessions import record_session
+from services.cases.domain.mediation import NoSessionHeld, follow_up, record_outcome
 from services.cases.domain.parties import add_party
 from services.cases.http.actions import Asked, CaseAction, decided, entrypoint
 from services.cases.http.schemas import (
@@ -17,6 +18,7 @@ from services.cases.http.schemas import (
     FollowUpSchema,
     MediationOutcomeSchema,
     PartySchema,
+    SessionSchema,
 )
 
 
@@ -40,7 +42,29 @@ def _outcome(asked: Asked, case: Case, at: datetime) -> Outcome:
         signed_by=body["signed_by"],
         referred_to=body.get("referred_to"),
         department=body["department"],
+        follow_up_after=asked.parts.taxonomy.follow_up_after,
     )
+
+
+def _session(asked: Asked, case: Case, at: datetime) -> Outcome:
+    body = asked.body
+    return record_session(
+        case,
+        asked.parts.taxonomy.desk(case.community_id, case.team),
+        asked.by,
+        body["held_at"],
+        body["minutes"],
+        body["parties"],
+        body["mediators"],
+        body["note"],
+        asked.person,
+        at,
+    )
+
+
+def _follow_up(asked: Asked, case: Case, at: datetime) -> Outcome:
+    body = asked.body
+    return follow_up(case, asked.by, body["note"], at, body.get("happened_at"))
 
 
 def _party(asked: Asked, case: Case, at: datetime) -> Outcome:
@@ -55,8 +79,8 @@ DESK_ACTIONS = (
         "set_appointment",
         "appointment",
         "Staff, a grid leader or the member who took a desk's case set when the parties "
-        "come: inside one of the desk's sessions (data/calendars.yaml), not on a holiday; "
-        "a new one moves it",
+        "come: inside one of the desk's sessions (lianxin/contracts/calendars.yaml), not on "
+        "a holiday; a new one moves it",
         AppointmentSchema,
         decided(_appointment),
         raises=(InvalidRequest, NoDesk),
@@ -71,23 +95,34 @@ DESK_ACTIONS = (
         raises=(InvalidRequest, NoDesk),
     ),
     CaseAction(
+        "record_mediation_session",
+        "sessions",
+        "Staff, a grid leader or the member who took a desk's case record a session held: "
+        "when (inside one of the desk's sessions, not on a holiday, not to come, at most 30 "
+        "days back), the parties present by their ids, the mediators by person id, a note "
+        "kept on the case; an outcome needs one",
+        SessionSchema,
+        decided(_session),
+        raises=(InvalidRequest, NoDesk),
+    ),
+    CaseAction(
         "record_mediation_outcome",
         "outcome",
         "Staff, a grid leader or the member who took a desk's case record its outcome, once: "
         "an agreement (its text, who signed; a follow-up visit due 30 days on) or a referral "
-        "(people's mediation, a court, a department)",
+        "(people's mediation, a court, a department); only after a session was held",
         MediationOutcomeSchema,
         decided(_outcome),
-        raises=(InvalidRequest, NoDesk),
+        raises=(InvalidRequest, NoDesk, NoSessionHeld),
     ),
     CaseAction(
         "follow_up_mediation",
         "outcome/follow-up",
         "Once an outcome is recorded, once: what the agreement's follow-up visit found, or "
-        "what the referral answered (also on a case closed since); staff, grid leaders, grid "
-        "workers or the case's member",
+        "what the referral answered, and when (also on a case closed since); staff, grid "
+        "leaders, grid workers or the case's member",
         FollowUpSchema,
-        decided(lambda a, case, at: follow_up(case, a.by, a.body["note"], at)),
+        decided(_follow_up),
         raises=(InvalidRequest,),
     ),
 )

@@ -20,6 +20,7 @@ from services.cases.domain.case import (
     RequestKeyReused,
 )
 from services.cases.domain.clock_actions import ExtensionNotPending
+from services.cases.domain.mediation import NoSessionHeld
 from services.cases.domain.photos import PhotoNotAttachable, PhotoNotFound, PhotoRefused
 from services.cases.domain.progress import AlreadyRated
 from services.cases.domain.triage import UnknownCategory
@@ -42,6 +43,7 @@ ERRORS: ErrorTable = {
     ExtensionNotPending: (409, "invalid_transition"),
     AlreadyRated: (409, "already_rated"),
     NoDesk: (409, "invalid_transition"),
+    NoSessionHeld: (409, "invalid_transition"),
     IdempotencyKeyReused: (422, "idempotency_key_reused"),
     RequestKeyReused: (422, "idempotency_key_reused"),
 }

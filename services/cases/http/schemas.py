@@ -180,13 +180,16 @@ class ExtensionRequestSchema(Schema):
     reason = _text(1000, required=True)
 
 
+def _desk_minutes() -> fields.Integer:
+    """How long an appointment or a session at the desk lasts: a quarter to four hours."""
+    return fields.Integer(load_default=60, strict=True, validate=validate.Range(min=15, max=240))
+
+
 class AppointmentSchema(Schema):
     starts_at = Instant(
         required=True, metadata={"description": "inside one of the desk's sessions, to come"}
     )
-    minutes = fields.Integer(
-        load_default=60, strict=True, validate=validate.Range(min=15, max=240)
-    )
+    minutes = _desk_minutes()
     venue = _text(200, load_default="", metadata={"description": "where the parties come"})
 
 
@@ -211,6 +214,31 @@ class FollowUpSchema(Schema):
         2000,
         required=True,
         metadata={"description": "what the follow-up visit found, or what the referral answered"},
+    )
+    happened_at = Instant(
+        metadata={"description": "when the visit was made or the referral answered (now)"}
+    )
+
+
+class SessionSchema(Schema):
+    held_at = Instant(
+        required=True, metadata={"description": "inside one of the desk's sessions, not to come"}
+    )
+    minutes = _desk_minutes()
+    parties = fields.List(
+        fields.String(validate=validate.Regexp(r"^P[0-9]{1,2}$")),
+        required=True,
+        validate=validate.Length(min=1, max=10),
+        metadata={"description": "the parties present, by the ids the case gave them (P1, ...)"},
+    )
+    mediators = fields.List(
+        fields.String(validate=SLUG),
+        required=True,
+        validate=validate.Length(min=1, max=10),
+        metadata={"description": "the mediators present, by person id"},
+    )
+    note = _text(
+        500, load_default="", metadata={"description": "kept on the case, never in an event"}
     )
 
 
@@ -303,6 +331,20 @@ class FollowedUpView(Schema):
     note = fields.String()
     by = fields.String()
     at = fields.AwareDateTime()
+    happened_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "when the visit was made or the answer came"}
+    )
+
+
+class SessionView(Schema):
+    id = fields.String()
+    held_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    parties = fields.List(fields.String(), metadata={"description": "present, by party id"})
+    mediators = fields.List(fields.String(), metadata={"description": "present, by person id"})
+    note = fields.String()
+    by = fields.String()
+    at = fields.AwareDateTime()
 
 
 class PartyView(Schema):
@@ -318,6 +360,9 @@ class MediationView(Schema):
     agreement = fields.String(allow_none=True)
     signed_by = fields.List(fields.String(), metadata={"description": "masked but to admin"})
     follow_up_due = fields.AwareDateTime(allow_none=True)
+    reminded_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "the follow-up visit's reminder, if sent"}
+    )
     referred_to = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
     by = fields.String()
@@ -394,6 +439,9 @@ class CaseSchema(Schema):
         MediationView, allow_none=True, metadata={"description": "a desk's outcome"}
     )
     parties = fields.List(fields.Nested(PartyView), metadata={"description": "a dispute's"})
+    sessions = fields.List(
+        fields.Nested(SessionView), metadata={"description": "a dispute's sessions at the desk"}
+    )
     assignee = fields.String(allow_none=True)
     assignee_name = fields.String(allow_none=True)
     resolution = fields.String(allow_none=True)

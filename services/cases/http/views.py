@@ -39,6 +39,7 @@ WITHHELD = {  # what a private case's view shows of its details to whoever may n
     "appointment": None,
     "mediation": None,
     "parties": [],
+    "sessions": [],
 }
 
 
@@ -105,6 +106,7 @@ def _full_view(case: Case, unmasked: bool) -> dict[str, Any]:
         ),
         "mediation": _mediation(case.mediation, text, unmasked),
         "parties": shown_parties(case.parties, unmasked),
+        "sessions": [{**session, "note": text(session["note"])} for session in case.sessions],
         "assignee": case.assignee,
         "assignee_name": case.assignee_name,
         "resolution": text(case.resolution) if case.resolution else case.resolution,

@@ -15,8 +15,14 @@ from marshmallow import ValidationError
 from lianxin.access.actors import Actor
 from services.metrics.app.zones import ZoneOf
 from services.metrics.domain import places, reports
-from services.metrics.domain.evaluation import Policy, evaluate, quarter_of, quarter_range
-from services.metrics.domain.totals import add_up_by, days_between
+from services.metrics.domain.evaluation import (
+    Policy,
+    desk_quarter,
+    evaluate,
+    quarter_of,
+    quarter_range,
+)
+from services.metrics.domain.totals import add_up, add_up_by, days_between
 from services.metrics.store import MetricsStore
 
 MAX_RANGE_DAYS = 366
@@ -113,7 +119,9 @@ def evaluation(
     year, quarter = query.get("year", year), query.get("quarter", quarter)
     since, until = quarter_range(year, quarter)
     kind = query.get("of", "grid")
-    report = evaluate_quarter(store, policy, community, kind, since, until)
+    days = store.days_of(community, days_between(since, until))
+    names = places.grid_names(store.live_of(community)) if kind == "grid" else {}
+    report = evaluate(policy, add_up_by(days.values(), kind), names)
     return {
         "community_id": community,
         "of": kind,
@@ -123,12 +131,5 @@ def evaluation(
         "to": until.isoformat(),
         "timezone": zone.key,
         **report,
+        "desk": desk_quarter(add_up(days.values())),
     }
-
-
-def evaluate_quarter(
-    store: MetricsStore, policy: Policy, community: str, kind: str, since: date, until: date
-) -> dict[str, Any]:
-    days = store.days_of(community, days_between(since, until))
-    names = places.grid_names(store.live_of(community)) if kind == "grid" else {}
-    return evaluate(policy, add_up_by(days.values(), kind), names)

@@ -1,7 +1,10 @@
-"""The quarterly evaluation of grids and teams (季度考评) and the red/black list (红黑榜).
+"""The quarterly evaluation of grids and teams (季度考评) and the red/black list (红黑榜),
+with the mediation desk's quarter (矛盾调处) beside them.
 
 The weights and thresholds are data (data/evaluation.yaml, read by compose.py), and
 the formula is returned beside the scores, so a grid leader can check a score by hand.
+The desk's quarter is counted, not scored: disputes taken, settled and referred, the
+sessions held, and the agreements' follow-up visits done on time, late or not made.
 """
 
 from __future__ import annotations
@@ -14,6 +17,18 @@ from typing import Any
 from services.metrics.domain.reports import figures
 
 UNIT_KINDS = ("grid", "team")
+# the desk's quarter as the evaluation shows it, in this order
+DESK_FIGURES = (
+    "disputes_taken",
+    "disputes_settled",
+    "disputes_referred",
+    "mediation_sessions",
+    "follow_ups_done",
+    "follow_ups_on_time",
+    "follow_ups_late",
+    "follow_ups_overdue",
+    "referrals_answered",
+)
 
 
 @dataclass(frozen=True)
@@ -123,6 +138,14 @@ def evaluate(
         "red_list": [_listed(row) for row in red],
         "black_list": [_listed(row) for row in reversed(black)],
     }
+
+
+def desk_quarter(flows: Mapping[str, int]) -> dict[str, int]:
+    """The desk's figures of the community's quarter (its flows summed over the days): a
+    visit done after its day is late; a reminder counts a visit not made by its day."""
+    desk = {name: int(flows.get(name, 0)) for name in DESK_FIGURES}
+    desk["follow_ups_late"] = desk["follow_ups_done"] - desk["follow_ups_on_time"]
+    return desk
 
 
 def _listed(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -44,6 +44,7 @@ CASE_MEASURES: Mapping[str, str] = {
     "case.merged": "merged",
     "case.withdrawn": "withdrawn",
     "case.appointment_set": "appointments",  # at a desk (矛盾调处)
+    "case.mediation_session": "mediation_sessions",
     "case.mediation_outcome": "mediation_outcomes",
     "case.mediation_followed_up": "mediation_follow_ups",
 }
@@ -137,7 +138,7 @@ def _case_facts(
     event_id: str, event_type: str, occurred_at: datetime, p: Mapping[str, Any], zone: ZoneInfo
 ) -> list[Fact]:
     community = p["community_id"]
-    flows = Counter({CASE_MEASURES[event_type]: 1}) + _extras(event_type, p)
+    flows = Counter({_flow(event_type, p): 1}) + _extras(event_type, p)
     timed = _timings(event_type, p)
     at = p.get("reported_at") if event_type == "case.reported" else None
     day = Partition(community, local_day(at or occurred_at, zone))
@@ -176,6 +177,14 @@ def _day_and_live(
     """An event's fact for the community's day and its fact for the running totals."""
     live = Partition(day.community_id)
     return [Fact(event_id, day, dict(day_cells)), Fact(f"{event_id}:live", live, dict(live_cells))]
+
+
+def _flow(event_type: str, p: Mapping[str, Any]) -> str:
+    """The measure a case event counts: its own, but an agreement's follow-up visit not
+    made by its day is no case overdue (its time limits are not concerned)."""
+    if event_type == "case.overdue" and p.get("which") == "follow_up":
+        return "follow_ups_overdue"
+    return CASE_MEASURES[event_type]
 
 
 def _case_dimensions(p: Mapping[str, Any]) -> list[tuple[str, str]]:

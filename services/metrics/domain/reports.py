@@ -46,6 +46,7 @@ TOTALS = (
     "disputes_referred",
     "follow_ups_done",
     "follow_ups_on_time",
+    "follow_ups_overdue",
     "referrals_answered",
     "offers_expired",
     *NOTIFICATION_MEASURES.values(),

@@ -82,7 +82,10 @@ def evaluation_csv(report: Mapping[str, Any]) -> str:
     ]
     weights = list(report["formula"]["weights"])
     columns = ["rank", "unit", "name", "score", "list", "collected", "resolved", *weights]
-    return to_csv([*columns, "median_resolve_seconds", "formula"], rows)
+    units = to_csv([*columns, "median_resolve_seconds", "formula"], rows)
+    # the desk's quarter is the community's, not a unit's: a table of its own below
+    desk = to_csv(["desk", "count"], [{"desk": k, "count": n} for k, n in report["desk"].items()])
+    return f"{units}\r\n{desk}"
 
 
 def volunteers_csv(report: Mapping[str, Any]) -> str:

@@ -251,6 +251,22 @@ class Listed(Schema):
     rank = fields.Integer(allow_none=True)
 
 
+class DeskQuarter(Schema):
+    """The mediation desk's quarter (矛盾调处), counted for the community."""
+
+    disputes_taken = fields.Integer(metadata={"description": "disputes triaged to the desk"})
+    disputes_settled = fields.Integer(metadata={"description": "outcomes: an agreement"})
+    disputes_referred = fields.Integer(metadata={"description": "outcomes: a referral"})
+    mediation_sessions = fields.Integer(metadata={"description": "sessions held"})
+    follow_ups_done = fields.Integer(metadata={"description": "agreements' visits made"})
+    follow_ups_on_time = fields.Integer(metadata={"description": "of them, by their day"})
+    follow_ups_late = fields.Integer(metadata={"description": "of them, after their day"})
+    follow_ups_overdue = fields.Integer(
+        metadata={"description": "visits not made by their day (the assignee reminded)"}
+    )
+    referrals_answered = fields.Integer()
+
+
 class EvaluationSchema(Schema):
     community_id = fields.String()
     of = fields.String()
@@ -263,3 +279,4 @@ class EvaluationSchema(Schema):
     units = fields.List(fields.Nested(EvaluatedUnit))
     red_list = fields.List(fields.Nested(Listed), metadata={"description": "红榜"})
     black_list = fields.List(fields.Nested(Listed), metadata={"description": "黑榜"})
+    desk = fields.Nested(DeskQuarter, metadata={"description": "the mediation desk's quarter"})

@@ -123,6 +123,11 @@ def _staff_plans(store: NotifyStore, outbound: Outbound, news: CaseNews) -> list
         return [for_group(community, ["staff"], reach, event_type, urgent)]
     if event_type in ("case.warning", "case.extension_decided", "case.appointment_set"):
         return [assignee_plan(event_type)]
+    if event_type == "case.overdue" and payload.get("which") == "follow_up":
+        # an agreement's visit not made: its member, else the staff (no group is told of
+        # a household's dispute)
+        staff = for_group(community, ["staff"], reach, event_type, urgent)
+        return [assignee_plan(event_type) or staff]
     if event_type == "case.overdue":
         return [
             assignee_plan("case.overdue"),

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from lianxin.bus.deadlines import Deadline
 from lianxin.bus.envelope import Envelope
+from lianxin.contracts.calendars import is_holiday
 from lianxin.privacy import mask_name
 from services.roster.app import hours
 from services.roster.app.duty import on_duty_now
@@ -47,7 +48,9 @@ OFFER_ID_NAMESPACE = uuid.UUID("0b8f5d7e-2a1c-4f6b-8e3d-9c4a7b1e2f60")
 OFFER_EXPIRY = "offer_expiry"
 ESCALATION_STEP = "escalation_step"
 SHIFT_START = "shift_start"  # a desk's next shift: its waiting cases are offered then
-DESK_LOOK_AHEAD = timedelta(days=8)  # a desk's rota with no shift in a week and a day: escalate
+# a desk's rota with no shift held in three weeks (the Spring Festival closes a desk for
+# nine days, so a weekly desk's next session may be two weeks off): escalate
+DESK_LOOK_AHEAD = timedelta(days=22)
 
 
 def offer_id_for(case_id: str, round: int, attempt: int) -> str:
@@ -227,7 +230,7 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
     for distance in sorted({entry["distance"] for entry in entries}):
         for entry in (e for e in entries if e["distance"] == distance):
             rota = store.rota(entry["rota_id"])
-            if rota is None:
+            if rota is None or _desk_closed(entry, case.community_id, now):
                 continue
             for person_id in on_duty_now(store, rota, now, people):
                 person = people[person_id]
@@ -238,18 +241,28 @@ def candidates(store: RosterStore, dispatch: Dispatch, now: datetime) -> Pool:
     if pool.candidates and not dispatching.eligible(pool.candidates, dispatch.passed):
         pool.nobody = "everyone on duty has passed on it or is at their cap"
     if not pool.candidates and not any(e.get("around_the_clock", True) for e in entries):
-        pool.opens = next_shift(store, entries, now)
+        pool.opens = next_shift(store, entries, case.community_id, now)
     return pool
 
 
-def next_shift(store: RosterStore, entries: list[dict], now: datetime) -> datetime | None:
+def _desk_closed(entry: dict, community_id: str, now: datetime) -> bool:
+    """A desk's rota on one of the community's holidays: nobody sits at it."""
+    return not entry.get("around_the_clock", True) and is_holiday(community_id, now)
+
+
+def next_shift(
+    store: RosterStore, entries: list[dict], community_id: str, now: datetime
+) -> datetime | None:
     """The earliest start of a shift to come of these rotas (a desk's), within
-    DESK_LOOK_AHEAD; None when there is none, and the chain runs as for any team."""
+    DESK_LOOK_AHEAD, a shift on one of the community's holidays not held (the shared
+    calendar, lianxin/contracts/calendars.yaml); None when there is none, and the chain
+    runs as for any team."""
     starts = []
     for entry in entries:
         rota = store.rota(entry["rota_id"])
         upcoming = rota.shifts(now, now + DESK_LOOK_AHEAD) if rota else ()
-        starts += [shift.start for shift in upcoming if shift.start > now][:1]
+        held = (s.start for s in upcoming if not is_holiday(community_id, s.start))
+        starts += [start for start in held if start > now][:1]
     return min(starts, default=None)
 
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from lianxin.contracts.calendars import WEEKDAYS, NoSession, calendars_from_data
 from services.cases.domain import time_limits
 from services.cases.domain.case import Case
-from services.cases.domain.desk_calendar import WEEKDAYS, NoSession, calendars_from_data
 from services.cases.domain.triage import Limit
 from tests.cases.factories import TAXONOMY, report
 

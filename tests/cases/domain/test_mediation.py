@@ -1,6 +1,7 @@
 """A dispute's outcome at the desk: an agreement with its text, signatories and a
-follow-up due thirty days on, or a referral; recorded once, by those who may, and told
-without its text or names. Plain Python, no I/O."""
+follow-up due thirty days on, or a referral; recorded once a session was held, by those
+who may, and told without its text or names; the follow-up visit's reminder once when it
+is due and not made. Plain Python, no I/O."""
 
 from __future__ import annotations
 
@@ -14,8 +15,16 @@ from lianxin.contracts.cases import CASES
 from services.cases.domain import lifecycle
 from services.cases.domain.appointments import NoDesk
 from services.cases.domain.case import By, InvalidRequest, InvalidTransition, NotPermitted
-from services.cases.domain.mediation import follow_up, record_outcome
+from services.cases.domain.mediation import (
+    FOLLOW_UP_TIMER,
+    NoSessionHeld,
+    follow_up,
+    follow_up_due,
+    record_outcome,
+)
 from services.cases.http.views import case_view
+from tests.cases.domain.test_desk_sessions import dispute as with_parties
+from tests.cases.domain.test_desk_sessions import hold
 from tests.cases.factories import GRID_WORKER, STAFF, TAXONOMY, VOLUNTEER, report
 
 FRIDAY = datetime(2026, 12, 11, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
@@ -24,13 +33,22 @@ TEXT = "楼上住户赔偿修理费800元，三日内付清；电话13807310001"
 
 
 def dispute():
-    return report("楼上漏水到我家，邻居吵架", at=FRIDAY - timedelta(days=4)).case
+    """A Monday's dispute, heard at the desk's Friday session."""
+    return hold(with_parties(), now=FRIDAY).case
 
 
 def record(case, by=STAFF, result="agreement", **given):
     desk = TAXONOMY.desk(case.community_id, case.team)
     fields = {"agreement": TEXT, "signed_by": ["王小红", "李建国"]} if result == "agreement" else {}
-    return record_outcome(case, desk, by, result, FRIDAY, **{**fields, **given})
+    return record_outcome(
+        case,
+        desk,
+        by,
+        result,
+        FRIDAY,
+        **{**fields, **given},
+        follow_up_after=TAXONOMY.follow_up_after,
+    )
 
 
 def test_an_agreement_keeps_its_text_and_signatories_and_a_follow_up_in_thirty_days():
@@ -46,6 +64,42 @@ def test_an_agreement_keeps_its_text_and_signatories_and_a_follow_up_in_thirty_d
     told = str(payload)
     assert "王小红" not in told and "800" not in told, "no name or text leaves with the event"
     CASES.new_event(kind, payload, correlation_id="test", case_id=outcome.case.id)
+    (timer,) = outcome.timers
+    assert (timer.kind, timer.due_at) == (FOLLOW_UP_TIMER, FRIDAY + timedelta(days=30))
+
+
+def test_no_outcome_before_a_session_was_held():
+    unheard = report("楼上漏水到我家，邻居吵架", at=FRIDAY - timedelta(days=4)).case
+    with pytest.raises(NoSessionHeld):
+        record(unheard)
+    assert record(dispute(), result="referral", referred_to="court").timers == ()
+
+
+def test_a_visit_not_made_by_its_day_reminds_once_and_a_visit_made_reminds_no_one():
+    agreed = replace(record(dispute()).case, state="closed")
+    due = agreed.mediation["follow_up_due"]
+    reminder = follow_up_due(agreed, due)
+    ((kind, payload),) = reminder.facts
+    assert kind == "case.overdue" and payload["which"] == "follow_up"
+    assert payload["due_at"] == due and payload["assignee"] is None
+    CASES.new_event(kind, payload, correlation_id="test", case_id=agreed.id)
+    assert not reminder.case.overdue, "no time limit of the case is concerned"
+    assert follow_up_due(reminder.case, due + timedelta(seconds=1)) is None  # redelivered
+    visited = follow_up(agreed, STAFF, "回访", due - timedelta(days=1)).case
+    assert follow_up_due(visited, due) is None
+    assert follow_up_due(replace(agreed, state="withdrawn"), due) is None
+
+
+def test_the_follow_up_says_when_it_happened_between_the_outcome_and_now():
+    agreed = record(dispute()).case
+    later = FRIDAY + timedelta(days=40)
+    visit = follow_up(agreed, STAFF, "已回访", later, happened_at=FRIDAY + timedelta(days=20))
+    assert visit.case.mediation["followed_up"]["happened_at"] == FRIDAY + timedelta(days=20)
+    assert visit.facts[0][1]["on_time"] is True, "the visit's day counts, not its entry's"
+    for when in (FRIDAY - timedelta(days=1), later + timedelta(hours=1)):
+        with pytest.raises(InvalidRequest) as refused:
+            follow_up(agreed, STAFF, "已回访", later, happened_at=when)
+        assert list(refused.value.details()["fields"]) == ["happened_at"]
 
 
 def test_the_api_shows_the_signatories_masked_and_a_phone_in_the_text_masked():

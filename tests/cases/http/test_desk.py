@@ -11,6 +11,7 @@ from services.cases.http.schemas import (
     FollowUpSchema,
     MediationOutcomeSchema,
     PartySchema,
+    SessionSchema,
 )
 from services.cases.service import CasesService
 
@@ -21,6 +22,7 @@ def test_each_desk_action_is_a_post_on_the_cases_path_with_an_idempotency_key_an
         "outcome": MediationOutcomeSchema,
         "outcome/follow-up": FollowUpSchema,
         "parties": PartySchema,
+        "sessions": SessionSchema,
     }
     assert {action.path for action in DESK_ACTIONS} == set(bodies)
     for action in DESK_ACTIONS:
@@ -55,3 +57,14 @@ def test_an_outcome_body_is_checked_before_any_rule():
     eleven = {"result": "agreement", "agreement": "x", "signed_by": ["王某"] * 11}
     assert set(schema.validate(eleven)) == {"signed_by"}
     assert set(schema.validate({"result": "referral", "referred_to": "police"})) == {"referred_to"}
+
+
+def test_a_session_body_names_who_came_by_id_and_keeps_its_note_short():
+    schema = SessionSchema()
+    assert set(schema.validate({})) == {"held_at", "parties", "mediators"}
+    body = {"held_at": "2026-12-11T10:00:00+08:00", "parties": ["P1"], "mediators": ["p-m-1"]}
+    assert schema.validate(body) == {}
+    assert set(schema.validate({**body, "parties": ["王小红"]})) == {"parties"}
+    assert set(schema.validate({**body, "mediators": ["$where"]})) == {"mediators"}
+    assert set(schema.validate({**body, "note": "x" * 501})) == {"note"}
+    assert set(schema.validate({**body, "held_at": "2026-12-11T10:00:00"})) == {"held_at"}

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from services.metrics.domain import reports
-from services.metrics.domain.totals import ALL
-from tests.metrics.sequences import T0, Event, about
+from services.metrics.domain.evaluation import DESK_FIGURES, desk_quarter
+from services.metrics.domain.totals import ALL, add_up
+from tests.metrics.sequences import T0, Event, Folded, about
 
 
 def dispute_event(event_type: str, category: str = "dispute.neighbour", **payload) -> Event:
@@ -59,3 +60,41 @@ def test_a_follow_up_counts_a_visit_done_and_on_time_or_a_referral_answered():
     answer = dispute_event("case.mediation_followed_up", result="referral", on_time=True)
     cells = answer.facts()[0].cells
     assert cells[(*ALL, "referrals_answered")] == 1 and (*ALL, "follow_ups_done") not in cells
+
+
+def test_a_follow_up_visit_not_made_counts_apart_from_the_cases_overdue_limits():
+    reminder = dispute_event("case.overdue", which="follow_up", due_at=T0)
+    day, live = reminder.facts()[:2]
+    assert day.cells[(*ALL, "follow_ups_overdue")] == 1
+    assert (*ALL, "overdue") not in day.cells and (*ALL, "overdue_resolve") not in day.cells
+    assert (*ALL, "overdue_open") not in live.cells
+    assert "follow_ups_overdue" in reports.TOTALS
+
+
+def test_a_session_held_counts_for_the_desk():
+    held = dispute_event("case.mediation_session", session="S1", held_at=T0)
+    assert held.facts()[0].cells[("team", "mediation_desk", "mediation_sessions")] == 1
+    assert "mediation_sessions" in reports.TOTALS
+
+
+def test_the_evaluation_counts_the_desks_quarter_visits_late_being_those_not_on_time():
+    quarter = Folded().fold(
+        [
+            dispute_event("case.triaged", state="triaged", previous_state="reported"),
+            dispute_event("case.mediation_session", session="S1", held_at=T0),
+            dispute_event("case.mediation_outcome", result="agreement"),
+            dispute_event("case.mediation_followed_up", result="agreement", on_time=False),
+            dispute_event("case.overdue", which="follow_up", due_at=T0),
+        ]
+    )
+    desk = desk_quarter(add_up(quarter.days().values()))
+    assert list(desk) == list(DESK_FIGURES)
+    assert desk == {
+        **dict.fromkeys(DESK_FIGURES, 0),
+        "disputes_taken": 1,
+        "mediation_sessions": 1,
+        "disputes_settled": 1,
+        "follow_ups_done": 1,
+        "follow_ups_late": 1,
+        "follow_ups_overdue": 1,
+    }

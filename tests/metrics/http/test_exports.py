@@ -9,7 +9,7 @@ import io
 import pytest
 
 from services.metrics.domain import reports
-from services.metrics.domain.evaluation import evaluate
+from services.metrics.domain.evaluation import DESK_FIGURES, desk_quarter, evaluate
 from services.metrics.http import exports
 from tests.metrics.domain.test_evaluation import POLICY, unit
 from tests.metrics.sequences import Folded, lifecycle, opened
@@ -44,11 +44,21 @@ def test_text_a_spreadsheet_would_run_is_quoted(dangerous):
     assert rows[0]["hours"] == "1.5"
 
 
+def evaluation_csv(report: dict) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The units' table, and the desk's quarter below it after an empty line."""
+    units, desk = exports.evaluation_csv(report).split("\r\n\r\n")
+    return parse(units), parse(desk)
+
+
 def test_the_evaluation_csv_marks_the_lists_and_carries_the_formula():
-    report = evaluate(POLICY, {"g1": unit(10, 10, 10, 9), "g4": unit(10, 5, 10, 5)}, {})
-    rows = parse(exports.evaluation_csv(report))
+    desk = desk_quarter({"disputes_taken": 4, "follow_ups_done": 3, "follow_ups_on_time": 2})
+    scored = evaluate(POLICY, {"g1": unit(10, 10, 10, 9), "g4": unit(10, 5, 10, 5)}, {})
+    rows, desk_rows = evaluation_csv({**scored, "desk": desk})
     assert [(row["unit"], row["list"], row["score"]) for row in rows] == [
         ("g1", "red", "95.0"),
         ("g4", "black", "50.0"),
     ]
     assert rows[0]["formula"].startswith("score = 50 × resolution rate")
+    assert [row["desk"] for row in desk_rows] == list(DESK_FIGURES)
+    counted = {row["desk"]: row["count"] for row in desk_rows}
+    assert (counted["disputes_taken"], counted["follow_ups_late"]) == ("4", "1")

@@ -63,3 +63,30 @@ def test_nobody_to_tell_sends_nothing_and_no_group_hears_of_it(store, outbound, 
     appointment is never a group's news."""
     assert reactions.on_case_event(store, outbound, appointment(assignee=None), now) == 0
     assert all(not receiver.sent for receiver in receivers.values())
+
+
+def follow_up_overdue(**about) -> object:
+    due = "2026-12-27T02:00:00+00:00"
+    return case_event("case.overdue", **{**DISPUTE, "which": "follow_up", "due_at": due, **about})
+
+
+def test_a_follow_up_visit_not_made_reminds_its_member_alone_with_the_overdue_template(
+    store, outbound, receivers, memory_backend, now
+):
+    replicas.apply_person(store, person_changed("p-1", [("sms", "13912345678")]).payload)
+    told = follow_up_overdue(assignee={"person_id": "p-1", "display_name": "沈**"})
+    assert reactions.on_case_event(store, outbound, told, now) == 1, "no grid group hears of it"
+    assert reactions.on_case_event(store, outbound, told, now) == 0
+    for attempt in deadlines(memory_backend, pipeline.ATTEMPT):
+        pipeline.attempt(store, outbound, attempt, now)
+    [(delivery, message, _)] = receivers["sms"].sent
+    assert (delivery.recipient.key, delivery.kind) == ("p-1", "case.overdue")
+    assert "已超过回访时限" in message.text and "follow-up visit" in message.text
+
+
+def test_a_follow_up_nobody_holds_reminds_the_communitys_staff(store, outbound, receivers, now):
+    assert reactions.on_case_event(store, outbound, follow_up_overdue(assignee=None), now) == 1
+    [(delivery, message, _)] = receivers["webhook"].sent
+    assert delivery.recipient.kind == "group" and delivery.recipient.key.endswith("/staff")
+    assert "隐私" in message.text and "/cases/LX-1" in message.text  # the staff open it there
+    assert "漏水" not in message.text, "a private case's text reaches no group"

@@ -89,3 +89,31 @@ def test_the_repair_crew_on_a_monday_is_offered_at_once(store, community, memory
     events, deadlines = drained(memory_backend)
     assert by_type(events, "offer.made")
     assert not [d for d in deadlines if d["kind"] == dispatch.SHIFT_START]
+
+
+def test_a_holiday_cancels_the_desks_session_so_the_dispute_waits_for_the_next_held_one(
+    store, community, memory_backend
+):
+    """Fridays 25 September (中秋) and 2 October (国庆) 2026 are holidays in the shared
+    calendar (lianxin/contracts/calendars.yaml): a Monday's dispute waits for 9 October."""
+    monday = datetime(2026, 9, 21, 10, 0, tzinfo=ZONE).astimezone(UTC)
+    held = datetime(2026, 10, 9, 9, 0, tzinfo=ZONE).astimezone(UTC)
+    dispatch.on_case_event(store, dispute("LX-H1"), monday)
+    events, deadlines = drained(memory_backend)
+    (waiting,) = [d for d in deadlines if d["kind"] == dispatch.SHIFT_START]
+    assert datetime.fromisoformat(waiting["due_at"]) == held
+    assert store.dispatches.get("LX-H1").awaits_shift == held
+    assert by_type(events, "escalation.required") == []
+
+
+def test_on_a_holiday_the_mediators_on_the_rota_are_not_offered_the_dispute(
+    store, community, memory_backend
+):
+    holiday_session = datetime(2026, 10, 2, 10, 0, tzinfo=ZONE).astimezone(UTC)  # 国庆, Friday
+    dispatch.on_case_event(store, dispute("LX-H2"), holiday_session)
+    events, deadlines = drained(memory_backend)
+    assert by_type(events, "offer.made") == []
+    (waiting,) = [d for d in deadlines if d["kind"] == dispatch.SHIFT_START]
+    assert datetime.fromisoformat(waiting["due_at"]).astimezone(ZONE).date().isoformat() == (
+        "2026-10-09"
+    )

@@ -1,13 +1,16 @@
-"""The calendar of a desk that keeps opening hours (the mediation desk, 矛盾调处): its
-weekly sessions in the community's zone, the community's holidays on which no session
-is held, and what follows from them for a case — when it must be accepted, when
-resolved, and whether an appointment fits. Plain Python, no I/O.
+"""The communities' calendars (社区日历), one fact three services read: a desk's weekly
+sessions in the community's zone, and the days no session is held (public holidays and
+the community's own closing days). Cases runs a desk's time limits, appointments and
+sessions on them; roster does not count a desk's shift on a holiday as the next one a
+waiting dispute is offered in (services/roster/app/dispatch.py); the console offers an
+appointment's times from them. Kept here rather than in any one service so that none
+reads another's data; the file (calendars.yaml beside this module) is read once per
+process. Plain Python, no I/O but that file.
 
-A team that works round the clock has no calendar here and its cases run on the plain
-limits (domain/time_limits.py). A desk's case is due to be accepted by the end of the
-desk's next session, and its clock does not run before that session opens: a dispute
-reported on a Monday is not overdue before Friday. The calendars are data
-(data/calendars.yaml), read once by compose.py.
+A desk's case is due to be accepted by the end of the desk's next session, and its clock
+does not run before that session opens: a dispute reported on a Monday is not overdue
+before Friday (services/cases/domain/time_limits.py). A team that works round the clock
+has no calendar here.
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import yaml
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 LOOK_AHEAD_DAYS = 400  # a desk with no session in a year and more is bad data
@@ -96,11 +103,11 @@ class DeskCalendar:
 
 
 def calendars_from_data(raw: Mapping[str, Any] | None) -> dict[str, DeskCalendar]:
-    """Every desk of data/calendars.yaml, by `<community>:<team>`, checked."""
+    """Every desk of the calendars as written, by `<community>:<team>`, checked."""
     found: dict[str, DeskCalendar] = {}
     for community_id, community in ((raw or {}).get("communities") or {}).items():
         zone = ZoneInfo(community["timezone"])
-        holidays = frozenset(date.fromisoformat(str(day)) for day in community.get("holidays", ()))
+        holidays = _holidays(community)
         for team, desk in (community.get("desks") or {}).items():
             sessions = tuple(_session(entry) for entry in desk["sessions"])
             if not sessions:
@@ -116,8 +123,42 @@ def calendars_from_data(raw: Mapping[str, Any] | None) -> dict[str, DeskCalendar
     return found
 
 
+def _holidays(community: Mapping[str, Any]) -> frozenset[date]:
+    return frozenset(date.fromisoformat(str(day)) for day in community.get("holidays", ()))
+
+
 def _session(raw: Mapping[str, Any]) -> Session:
     opens, closes = time.fromisoformat(str(raw["opens"])), time.fromisoformat(str(raw["closes"]))
     if raw["day"] not in WEEKDAYS or not opens < closes:
         raise ValueError(f"a session is a weekday and an opening before its closing: {raw}")
     return Session(WEEKDAYS.index(raw["day"]), opens, closes)
+
+
+CALENDARS = Path(__file__).with_name("calendars.yaml")
+
+
+@cache
+def community_calendars() -> dict[str, Any]:
+    """calendars.yaml as written: `communities: {<id>: {timezone, holidays, desks}}`."""
+    return yaml.safe_load(CALENDARS.read_text(encoding="utf-8")) or {}
+
+
+@cache
+def desks() -> dict[str, DeskCalendar]:
+    """Every desk of calendars.yaml, by `<community>:<team>`."""
+    return calendars_from_data(community_calendars())
+
+
+@cache
+def _closing_days(community_id: str) -> tuple[ZoneInfo, frozenset[date]] | None:
+    community = (community_calendars().get("communities") or {}).get(community_id)
+    if not community:
+        return None
+    return ZoneInfo(community["timezone"]), _holidays(community)
+
+
+def is_holiday(community_id: str, moment: datetime) -> bool:
+    """Whether `moment` falls, in the community's zone, on a day its desks are closed
+    (a community without a calendar closes on none)."""
+    known = _closing_days(community_id)
+    return known is not None and moment.astimezone(known[0]).date() in known[1]
