@@ -18,12 +18,14 @@ from services.console.http.assets import AssetRoutes
 from services.console.http.board import BoardPages
 from services.console.http.care import CarePages
 from services.console.http.cases import CasePages
+from services.console.http.fund import FundPages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
 from services.console.http.my_cases import MyCasePages
 from services.console.http.my_duty import MyDutyPages
 from services.console.http.registry import RegistryPages
 from services.console.http.report_poster import ReportPosterPages
+from services.console.http.resident_fund import ResidentFundPages
 from services.console.http.residents_progress import ResidentProgressPages
 from services.console.http.residents_report import ResidentsReportPages
 from services.console.http.rota import RotaPages
@@ -47,6 +49,8 @@ class ConsoleService(
     MyCasePages,
     ActivityPages,
     CarePages,
+    FundPages,
+    ResidentFundPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,
