@@ -7,9 +7,11 @@ a decimal, never a float, so what staff typed is what is recorded.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 MAX_YUAN = Decimal("100000")
+AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")
 
 
 class AmountRefused(ValueError):
@@ -19,13 +21,11 @@ class AmountRefused(ValueError):
 def fen_of(text: str, *, allow_zero: bool = False) -> int:
     """`537.50` yuan as 53,750 fen; AmountRefused for anything else (a third place, a
     sign, a word, nothing, more than 100,000 yuan)."""
-    try:
-        yuan = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        raise AmountRefused(text) from None
-    if not yuan.is_finite() or yuan != yuan.quantize(Decimal("0.01")):
+    written = text.strip()
+    if not AMOUNT.fullmatch(written):
         raise AmountRefused(text)
-    if yuan < 0 or (yuan == 0 and not allow_zero) or yuan > MAX_YUAN:
+    yuan = Decimal(written)
+    if (yuan == 0 and not allow_zero) or yuan > MAX_YUAN:
         raise AmountRefused(text)
     return int(yuan * 100)
 
