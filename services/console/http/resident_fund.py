@@ -26,10 +26,7 @@ from services.console.domain.phones import normalized
 from services.console.http.errors import CsrfRefused, PageNotFound
 from services.console.http.forms import CodeForm, PhoneForm
 from services.console.http.pages import Pages, cookie, page
-
-ASKED = {Asked.SENT: (200, "report_code_sent"), Asked.INVALID: (400, "phone_invalid"),
-         Asked.LIMITED: (429, "report_too_many_codes")}  # fmt: skip
-REFUSED_STATUS = {"limited": 429, "locked": 403}
+from services.console.http.residents_report import ASKED, REFUSED_STATUS
 
 
 class ResidentFundPages(Pages):
