@@ -42,6 +42,7 @@ console = Console(highlight=False, soft_wrap=True)  # the terminal wraps
 HTTP = requests.Session()  # keep-alive: the tour makes some sixty calls
 COMMUNITY = "jingxiang"
 SAMPLE = "services/roster/data/jingxiang"
+HOUSEHOLDS = "services/estate/data/jingxiang/households.csv"  # its household register
 SINK_URL = f"http://127.0.0.1:{SINK_PORT}"
 SMS_HINT = "make stop && make run  (a stack started before SMS went to the sink by default)"
 LINK = re.compile(r"https?://\S+/v1/links/\S+")
@@ -206,7 +207,9 @@ def wait_for(what: str, probe: Callable[[], Any], timeout: float = 15.0, hint: s
 def admin_cli(*args: str) -> subprocess.Popen:
     """`python -m scripts.admin ...` in the background (each start takes a second)."""
     command = [sys.executable, "-W", "ignore", "-m", "scripts.admin", *args]
-    env = {**os.environ, "COLUMNS": "120"}
+    # the local stack is a development stack (scripts/stack.py): the CLI keys what it
+    # stores with the same development secrets as the services, unless told otherwise
+    env = {"LIANXIN_DEV_MODE": "true", **os.environ, "COLUMNS": "120"}
     return subprocess.Popen(command, cwd=ROOT, env=env, text=True, stdout=-1, stderr=-1)
 
 
@@ -269,11 +272,14 @@ def _wait_known(api: Service, name: str, key: str) -> None:
     wait_for(f"{api.name} to accept the key {name}", known, hint=hint)
 
 
-def import_community(tour: Tour, process: subprocess.Popen) -> None:
+def import_community(tour: Tour, process: subprocess.Popen, households: subprocess.Popen) -> None:
     """The CLI's table in one line; then wait until cases knows the community's areas,
-    which reach it from roster as `area.changed` events."""
+    which reach it from roster as `area.changed` events. Estate's household register
+    imports beside it."""
     section(2, "The sample community", f"python -m scripts.admin roster import {SAMPLE}")
     out = finished(process, "roster import", "its output is above; is FerretDB up (`make infra`)?")
+    register = finished(households, "estate import", "is estate running? see var/log/estate-0.log")
+    say(f"household register ({HOUSEHOLDS}): {register.strip().splitlines()[-1]}")
     rows = re.findall(r"│\s*(\w+)\s*│\s*(\d+)\s*│\s*(\d+)\s*│", out)
     changed = sum(int(count) for *_, count in rows)
     say("rows accepted: " + (" · ".join(f"{kind} {n}" for kind, n, _ in rows) or out.strip()))
@@ -723,7 +729,8 @@ def where_things_are(tour: Tour, began: float) -> None:
         say(f"the case's page from the volunteer's SMS: {tour.pages['volunteer']}")
     console.print(
         f"[bold]A resident's pages[/] (no account): {base}/r/report/{COMMUNITY} — 扫码反映, "
-        "scan to report (staff print its QR poster: 区域 → 打印扫码反映海报)"
+        "scan to report (staff print its QR poster: 区域 → 打印扫码反映海报); "
+        f"{base}/r/fund/{COMMUNITY} — 物业基金账单, their household's estate fund statement"
     )
     if "resident" in tour.pages:
         say(f"the progress page from the resident's SMS: {tour.pages['resident']}")
@@ -744,9 +751,10 @@ def sample_person(role: str) -> tuple[str, str]:
 def tour_of(tour: Tour, area: str) -> None:
     """The steps in order; the community imports while the keys are made."""
     importing = admin_cli("roster", "import", SAMPLE)
+    households = admin_cli("estate", "import", HOUSEHOLDS)
     stored = tour.load()
     api_keys(tour, stored.get("keys") or {}, stored.get("specs") or {})
-    import_community(tour, importing)
+    import_community(tour, importing, households)
     leftovers = [withdraw(tour, case_id) for case_id in stored.get("open_cases") or []]
     if leftovers:
         detail(f"withdrew what an interrupted run left open: {', '.join(leftovers)}")

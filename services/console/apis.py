@@ -514,12 +514,60 @@ class Services:
         return self._call("POST", self.urls.notify, _receipt_path(reading_token), None)
 
     # -- estate: the household register and the estate fund --
-    def households(
-        self, token: str | None, community_id: str, after: str | None = None
+    def fund_settings(self, token: str, community_id: str) -> dict[str, Any]:
+        path = f"/v1/fund/settings/{_segment(community_id)}"
+        return self._call("GET", self.urls.estate, path, token)
+
+    def set_fund_year(
+        self, token: str, community_id: str, body: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """A page of the community's household register (estate; staff)."""
-        params = {"community_id": community_id, **({"after": after} if after else {})}
-        return self._call("GET", self.urls.estate, "/v1/households", token, params=params)
+        path = f"/v1/fund/settings/{_segment(community_id)}"
+        return self._call("PUT", self.urls.estate, path, token, json=dict(body))
+
+    def fund_statements(
+        self, token: str, community_id: str, year: int, after: str | None
+    ) -> dict[str, Any]:
+        params = {"community_id": community_id, "year": year, **({"after": after} if after else {})}
+        return self._call("GET", self.urls.estate, "/v1/fund/statements", token, params=params)
+
+    def fund_statement(
+        self, token: str, community_id: str, household_id: str, year: int
+    ) -> dict[str, Any]:
+        path = f"/v1/fund/statements/{_segment(community_id)}/{_segment(household_id)}"
+        return self._call("GET", self.urls.estate, path, token, params={"year": year})
+
+    def fund_csv(self, token: str, community_id: str, year: int) -> Download:
+        """Estate's CSV of the year's statements, as it wrote it (formula-like text quoted)."""
+        params = {"community_id": community_id, "year": year}
+        answer = self._send("GET", self.urls.estate, "/v1/fund/statements.csv", token,
+                            params=params, timeout=IMPORT_TIMEOUT_SECONDS)  # fmt: skip
+        return Download(answer.content, answer.headers.get("Content-Disposition", ""))
+
+    def record_fund_payment(
+        self, token: str, body: Mapping[str, Any], request_key: str
+    ) -> dict[str, Any]:
+        headers = {"Idempotency-Key": request_key}
+        return self._call("POST", self.urls.estate, "/v1/fund/payments", token,
+                          json=dict(body), headers=headers)  # fmt: skip
+
+    def reverse_fund_payment(self, token: str, payment_id: str, reason: str) -> dict[str, Any]:
+        path = f"/v1/fund/payments/{_segment(payment_id)}/reverse"
+        return self._call("POST", self.urls.estate, path, token, json={"reason": reason})
+
+    def decide_fund_eligibility(
+        self, token: str, community_id: str, household_id: str, year: int, approve: bool,
+        reason: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        decision = "approve" if approve else "revoke"
+        path = f"/v1/fund/eligibility/{_segment(community_id)}/{_segment(household_id)}/{decision}"
+        return self._call("POST", self.urls.estate, path, token,
+                          json={"year": year, "reason": reason})  # fmt: skip
+
+    def resident_fund_statements(self, community_id: str, phone: str) -> dict[str, Any]:
+        """A proven number's households' statements (the residents' key, scope resident)."""
+        body = {"community_id": community_id, "phone": phone}
+        return self._call("POST", self.urls.estate, "/v1/fund/resident-statements", None,
+                          json=body)  # fmt: skip
 
     # -- property evaluation --
     # The estate service's evaluation of the property company (物业考评): staff read and

@@ -18,6 +18,7 @@ from services.console.http.assets import AssetRoutes
 from services.console.http.board import BoardPages
 from services.console.http.care import CarePages
 from services.console.http.cases import CasePages
+from services.console.http.fund import FundPages
 from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
 from services.console.http.mediation import MediationPages
@@ -27,6 +28,7 @@ from services.console.http.notices import NoticePages
 from services.console.http.property import PropertyPages
 from services.console.http.registry import RegistryPages
 from services.console.http.report_poster import ReportPosterPages
+from services.console.http.resident_fund import ResidentFundPages
 from services.console.http.residents_progress import ResidentProgressPages
 from services.console.http.residents_property import ResidentsPropertyPages
 from services.console.http.residents_report import ResidentsReportPages
@@ -55,6 +57,8 @@ class ConsoleService(
     PropertyPages,
     ResidentsPropertyPages,
     MediationPages,
+    FundPages,
+    ResidentFundPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

@@ -108,7 +108,7 @@ class EstateStore:
     def ensure_indexes(self) -> None:
         """One index per filtered query (listings; none on a hot path)."""
         self.db["households"].create_index([("community_id", ASCENDING), ("_id", ASCENDING)])
-        for collection in ("fund_payments", "fund_hours", "fund_eligibility"):
+        for collection in ("fund_payments", "fund_hours"):
             self.db[collection].create_index(
                 [("community_id", ASCENDING), ("household_id", ASCENDING)]
             )

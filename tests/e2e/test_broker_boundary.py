@@ -20,7 +20,7 @@ from tests.e2e.test_faults import counter
 
 pytestmark = pytest.mark.e2e
 
-REPLICAS = ("roster", "notify", "metrics")  # every service but cases keeps a key replica
+REPLICAS = ("roster", "notify", "metrics", "estate")  # every service but cases keeps a key replica
 
 
 def key_queue(service: str) -> str:
@@ -101,7 +101,7 @@ def test_notify_acts_on_a_case_over_rpc_as_a_signed_link_does(stack):
     assert answer["ok"] is False and answer["code"] == "not_found"  # reached cases, no case
 
 
-@pytest.mark.parametrize("service", ["roster", "metrics"])
+@pytest.mark.parametrize("service", ["roster", "metrics", "estate"])
 def test_no_other_service_may_call_cases_over_rpc(stack, service):
     uri = stack.broker_users.uri(stack.amqp_uri, service)
     with pytest.raises(AccessRefused), rpc_proxy(uri, service):  # may not even wait for one

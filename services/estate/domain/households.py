@@ -158,7 +158,13 @@ def rows_from_csv(name: str, text: str) -> list[tuple[str, dict[str, str]]]:
     """The rows of an uploaded register, each with where it is (`households.csv:12`)."""
     if name != FILE_NAME:
         raise ImportFileError(f"{name}: name the register's CSV file {FILE_NAME}.")
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    try:
+        return _rows(name, csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    except csv.Error as exc:
+        raise ImportFileError(f"{name}: not a CSV file ({exc}).") from None
+
+
+def _rows(name: str, reader: csv.DictReader) -> list[tuple[str, dict[str, str]]]:
     header = [column.strip() for column in reader.fieldnames or ()]
     unknown = sorted(set(header) - set(COLUMNS))
     if unknown or not header:

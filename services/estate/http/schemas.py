@@ -63,10 +63,13 @@ class ImportResultSchema(Schema):
     rejected = fields.List(fields.Nested(RejectedSchema))
 
 
-class ImportRejectedSchema(Schema):
-    class Error(Schema):
-        code = fields.String()
-        message = fields.String()
-        rejected = fields.List(fields.Nested(RejectedSchema))
+class ImportRejectionDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    rejected = fields.List(fields.Nested(RejectedSchema), required=True)
 
-    error = fields.Nested(Error)
+
+class ImportRejectedSchema(Schema):
+    """422: rows were rejected, and nothing was imported."""
+
+    error = fields.Nested(ImportRejectionDetail, required=True)

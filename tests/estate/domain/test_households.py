@@ -79,3 +79,5 @@ def test_a_file_that_is_no_register_is_refused_whole():
         rows_from_csv("people.csv", HEADER)
     with pytest.raises(ImportFileError):
         rows_from_csv("households.csv", "household_id,name\nh1,张三\n")
+    with pytest.raises(ImportFileError):  # a cell past the csv module's limit: no 500
+        rows_from_csv("households.csv", HEADER + '"' + "x" * 200_000 + '"\n')
