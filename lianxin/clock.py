@@ -73,6 +73,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC) if scaled is None else scaled.now()
 
 
+def real_span(span: timedelta) -> timedelta:
+    """A span of domain time as it lasts in real time: what a session's idle limit or a
+    sign-in code's lifetime is judged by, so that a person watching a simulated stack stays
+    signed in while its days pass in seconds."""
+    return timedelta(seconds=real_seconds(span.total_seconds()))
+
+
 def real_seconds(simulated_seconds: float) -> float:
     """How long a span of domain time lasts in real time (itself on the real clock)."""
     scaled = configured()
