@@ -2,9 +2,11 @@
 
 Unset, `utc_now()` is the machine's time. `LIANXIN_CLOCK="<simulated start>@<real
 anchor>x<speed>"` (e.g. `2026-07-01T00:00:00+08:00@1780000000.0x17280`) makes it the
-simulated time: at the real instant `anchor` (Unix seconds) the clock reads `start`, and
-it runs `speed` times as fast as real time. Every process of a simulated stack gets the
-same value, so they agree on what time it is (scripts/simulate).
+simulated time: until the real instant `anchor` (Unix seconds) the clock stands at
+`start`; from then on it runs `speed` times as fast as real time. Every process of a
+simulated stack gets the same value, so they agree on what time it is, and the stack can
+be started and stocked while the clock waits on the eve of the simulated quarter
+(scripts/simulate).
 
 Domain time (deadlines, time limits, offers, care rounds, statistics by hour and day, the
 moment a credential was issued against an access change) reads `utc_now()`. What waits in
@@ -30,14 +32,15 @@ class ClockSpecError(ValueError):
 
 @dataclass(frozen=True)
 class ScaledClock:
-    """Simulated time running `speed` times as fast as real time from `anchor`."""
+    """Simulated time standing at `start` until `anchor`, then running `speed` times as
+    fast as real time."""
 
-    start: datetime  # what the clock reads at the anchor
+    start: datetime  # what the clock reads until the anchor
     anchor: float  # a real instant, Unix seconds
     speed: float
 
     def now(self) -> datetime:
-        return self.start + timedelta(seconds=(time.time() - self.anchor) * self.speed)
+        return self.start + timedelta(seconds=max(0.0, time.time() - self.anchor) * self.speed)
 
     def real_seconds(self, simulated_seconds: float) -> float:
         return simulated_seconds / self.speed
