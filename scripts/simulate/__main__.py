@@ -59,6 +59,11 @@ def say(message: str) -> None:
 )
 @click.option("--log-level", default="WARNING", help="LOG_LEVEL of the services.")
 @click.option(
+    "--base-port",
+    type=int,
+    help="8000: make up's ports, which Prometheus scrapes (make stop first) [default: free].",
+)
+@click.option(
     "--amqp-uri", envvar="SIMULATE_AMQP_URI", default="amqp://guest:guest@127.0.0.1:5672/"
 )
 @click.option("--mongo-uri", envvar="SIMULATE_MONGO_URI", default="mongodb://127.0.0.1:27017/")
@@ -76,7 +81,7 @@ def main(**options) -> None:
     say(f"quarter {quarter.first} – {quarter.last}, a day in {options['day_seconds']:g} s "
         f"(×{speed:g}), seed {options['seed']}")  # fmt: skip
     stage = start_stage(quarter, clock, state_dir, options["amqp_uri"], options["mongo_uri"],
-                        options["log_level"], say)  # fmt: skip
+                        options["log_level"], options["base_port"], say)  # fmt: skip
     try:
         result = run(stage, quarter, options, say)
     finally:

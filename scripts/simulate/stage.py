@@ -84,8 +84,11 @@ def start_stage(
     amqp_uri: str,
     mongo_uri: str,
     log_level: str = "WARNING",
+    base_port: int | None = None,
     say=print,
 ) -> Stage:
+    """`base_port` as `make up` has it (8000: the ports Prometheus scrapes, for Grafana)
+    when that stack is down; by default free ports."""
     run_id = secrets.token_hex(4)
     isolation = harness.Isolation(run_id, amqp_uri, mongo_uri, label="sim")
     isolation.create()
@@ -106,7 +109,7 @@ def start_stage(
         broker_users=isolation.broker_users,
         mongo_uri=mongo_uri,
         db_prefix=isolation.db_prefix,
-        base_port=harness.free_base_port(),
+        base_port=base_port or harness.free_base_port(),
         state_dir=state_dir,
         env=env,
         sink_port=None,
@@ -120,7 +123,8 @@ def start_stage(
             imported = meanwhile.submit(_import_community, isolation, state_dir, clock)
             admin = meanwhile.submit(_admin_key, isolation, clock)
             stack.up(timeout=180)
-            say(f"stack: up, the console at {stack.url('console')}")
+            say(f"stack: up, the console at {stack.url('console')}; what notify sends "
+                f"(sign-in codes too) at http://{sink_at}/messages")  # fmt: skip
             imported.result()
             stage.apis.keys["admin"] = admin.result()
         _issue_keys(stage.apis)
