@@ -40,11 +40,6 @@ def say(message: str) -> None:
 )
 @click.option("--seed", default=19, help="Seed of everything the simulated people do.")
 @click.option(
-    "--setup-seconds",
-    default=60.0,
-    help="Real seconds allowed to start the stack before the quarter's first midnight.",
-)
-@click.option(
     "--settle-seconds", default=120.0, help="Real seconds the statistics may take to settle."
 )
 @click.option(
@@ -74,10 +69,10 @@ def main(**options) -> None:
     began = time.monotonic()
     quarter = Quarter(date.fromisoformat(options["first_day"]), options["days"], ZONE)
     speed = 86400 / options["day_seconds"]
-    clock = scaled_clock(quarter, speed, options["setup_seconds"])
     started = datetime.now(UTC)
     output = options["output"] or ROOT / "var/simulate" / f"quarter-{started:%Y%m%dT%H%M%SZ}.json"
     state_dir = options["state_dir"] or ROOT / "var/simulate/run"
+    clock = scaled_clock(quarter, speed, state_dir)
     say(f"quarter {quarter.first} – {quarter.last}, a day in {options['day_seconds']:g} s "
         f"(×{speed:g}), seed {options['seed']}")  # fmt: skip
     stage = start_stage(quarter, clock, state_dir, options["amqp_uri"], options["mongo_uri"],
@@ -99,9 +94,8 @@ def run(stage, quarter: Quarter, options: dict, say) -> dict:
     agenda = Agenda(stage.clock, until=quarter.closing)
     for scenario in scenarios:
         scenario.schedule(quarter, agenda)
-    ahead = stage.clock.real_seconds((quarter.starts - stage.clock.now()).total_seconds())
-    state = "late: the first acts catch up" if ahead < 0 else f"it starts in {ahead:.1f} s"
-    say(f"the stack is ready; the clock reads {stage.clock.now():%m-%d %H:%M} UTC, {state}")
+    stage.start_clock()
+    say(f"the stack is ready: the clock runs from {quarter.first} 00:00 ({quarter.zone.key})")
     days_told = set()
 
     def progress(now: datetime) -> None:

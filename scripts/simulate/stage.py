@@ -63,6 +63,10 @@ class Stage:
     server: ThreadingHTTPServer
     apis: Apis
 
+    def start_clock(self) -> None:
+        """Every process's clock runs from now (lianxin.clock: the anchor file's time)."""
+        Path(self.clock.anchor_file).touch()
+
     def stop(self) -> list[str]:
         """Stop the processes and remove the vhost and databases; what could not be."""
         harness.stop_pipeline(self.stack)
@@ -71,10 +75,13 @@ class Stage:
         return self.isolation.destroy()
 
 
-def scaled_clock(quarter: Quarter, speed: float, setup_seconds: float) -> ScaledClock:
-    """The clock stands at the quarter's first midnight for `setup_seconds` of real time
-    from now, while the stack starts and the community is imported; then it runs."""
-    return ScaledClock(quarter.starts, time.time() + setup_seconds, speed)
+def scaled_clock(quarter: Quarter, speed: float, state_dir: Path) -> ScaledClock:
+    """The clock stands at the quarter's first midnight while the stack starts and the
+    community is imported, however long that takes; Stage.start_clock sets it running."""
+    go = state_dir / "quarter-starts"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    go.unlink(missing_ok=True)
+    return ScaledClock(quarter.starts, None, speed, str(go))
 
 
 def start_stage(

@@ -6,6 +6,7 @@ starts another (the checks are repeated until the figures settle)."""
 from __future__ import annotations
 
 import statistics as stats
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -51,12 +52,13 @@ class Statistics:
         return len(found["plans"])
 
     def activity_minutes(self, person_id: str) -> int:
-        """The minutes a volunteer's own ledger holds for their attendances."""
+        """The minutes a volunteer's own ledger holds for their attendances of the quarter."""
         ledger = self.apis.json("GET", "roster", f"/v1/people/{person_id}/hours", "staff")
         return sum(
             entry["minutes"]
             for entry in ledger["entries"]
             if entry["entry_id"].startswith(ACTIVITY_CREDIT)
+            and self.quarter.starts <= datetime.fromisoformat(entry["at"]) < self.quarter.ends
         )
 
     @staticmethod

@@ -25,7 +25,7 @@ def test_two_weeks_simulated_agree_with_the_statistics(tmp_path_factory):
     output = folder / "quarter.json"
     command = [
         sys.executable, "-m", "scripts.simulate", "--first-day", "2026-07-06", "--days", "14",
-        "--day-seconds", "3", "--setup-seconds", "90", "--settle-seconds", "60",
+        "--day-seconds", "3", "--settle-seconds", "60",
         "--output", str(output), "--state-dir", str(folder / "s"),
     ]  # fmt: skip
     with subprocess.Popen(

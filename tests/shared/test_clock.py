@@ -3,6 +3,7 @@ says, how it converts a span of domain time to a real one, and that unset means 
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +30,7 @@ def test_a_spec_round_trips_and_names_start_anchor_and_speed():
         "2026-07-01T00:00:00+00:00@1780000000x-2",
         "2026-07-01T00:00:00+00:00x10",
         "tomorrow@now x fast",
+        "2026-07-01T00:00:00+00:00@go-file-not-absolute x10",
         "",
     ],
 )
@@ -45,6 +47,20 @@ def test_the_clock_stands_at_its_start_until_the_anchor_then_runs_speed_times_as
     assert scaled.real_seconds(1800) == 0.5
     waiting = ScaledClock(START, time.time() + 60.0, 3600.0)  # a stack being stocked
     assert waiting.now() == START
+
+
+def test_a_file_anchor_holds_the_clock_until_the_file_is_made_then_runs_from_its_time(tmp_path):
+    go = tmp_path / "go"
+    scaled = ScaledClock.parse(f"{START.isoformat()}@{go}x3600")
+    assert scaled.anchor_file == str(go) and ScaledClock.parse(scaled.spec()) == scaled
+    assert scaled.now() == START and scaled.anchor_time() is None  # the stack is being stocked
+    go.touch()
+    made = go.stat().st_mtime
+    os.utime(go, (made - 2.0, made - 2.0))  # made two real seconds ago
+    elapsed = (scaled.now() - START).total_seconds()
+    assert 2 * 3600 <= elapsed < 2.5 * 3600
+    go.unlink()  # read once: the clock keeps running from the time it read
+    assert scaled.now() > START + timedelta(hours=2)
 
 
 def test_unset_is_real_time_and_a_span_is_itself(monkeypatch):

@@ -60,7 +60,10 @@ class CareRounds:
                               idempotent=True, json=body)  # fmt: skip
         self.truth.count("plans")
         carer = people.people()[unit.leader]
+        made = datetime.fromisoformat(plan["created_at"])
         for due in self._rounds(first, cadence):
+            if due < made:  # registered late (an agenda behind the clock): not one of its rounds
+                continue
             if rng.random() < volumes.CARE_MISSED_SHARE:
                 self._missed(due)
                 continue
@@ -85,10 +88,13 @@ class CareRounds:
             "POST", "roster", f"/v1/care/plans/{plan['id']}/rounds/{day}/tick", "app",
             expect=(200, 201, 409), person=(carer.id, carer.role), json=body,
         )  # fmt: skip
-        if ticked.status_code == 409:  # not open (yet, or any more): an agenda running late
+        if ticked.status_code == 409:  # no longer open: an agenda running late; it was missed
             self.truth.count("ticks_refused")
+            self._missed(due)
             return
         tick = ticked.json()
+        if datetime.fromisoformat(tick["at"]) >= due + REMINDER_AFTER:  # the carer was reminded
+            self._missed(due)
         self.truth.count("done", at=tick["at"])
         if needs_help:
             self.truth.count("needs_help", at=tick["at"])
@@ -108,6 +114,7 @@ class CareRounds:
         return found
 
     def _missed(self, due: datetime) -> None:
+        """A round left unticked past its reminder: counted on the day of the reminder."""
         self.truth.count("skipped")
         reminded = (due + REMINDER_AFTER).astimezone(self.quarter.zone).date()
         if reminded <= self.quarter.last:  # counted on the day the carer is reminded
