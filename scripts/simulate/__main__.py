@@ -108,7 +108,8 @@ def run(stage, quarter: Quarter, options: dict, say) -> dict:
                     f"failed acts {len(agenda.failures)}")  # fmt: skip
 
     agenda.run(progress)
-    say(f"the quarter's acts are done ({agenda.done}); reading the statistics")
+    behind = f", {agenda.behind} dropped: behind the clock" if agenda.behind else ""
+    say(f"the quarter's acts are done ({agenda.done}{behind}); reading the statistics")
     statistics = Statistics(stage.apis, quarter, stage.sink)
     checks = closing.settled(scenarios, statistics, options["settle_seconds"], say)
     summary = statistics.fresh().summary()
@@ -128,6 +129,7 @@ def run(stage, quarter: Quarter, options: dict, say) -> dict:
         "agenda": {
             "acts": agenda.done,
             "dropped_after_closing": agenda.dropped,
+            "dropped_behind_the_clock": agenda.behind,
             "latest_start_domain_seconds": round(agenda.late_seconds, 1),
             "failures": [vars(f) for f in agenda.failures],
         },

@@ -81,7 +81,10 @@ class ActFailure:
 
 
 class Agenda:
-    """Timed acts, run when the scaled clock reaches them, until `until`."""
+    """Timed acts, run when the scaled clock reaches them, until `until`: an act whose
+    time comes after it is not scheduled, and one still waiting when the clock passes it
+    (the simulator behind the clock, on a busy machine) is dropped, so a run lasts the
+    quarter and no longer."""
 
     def __init__(self, clock: ScaledClock, until: datetime, workers: int = 8):
         self.clock = clock
@@ -93,6 +96,7 @@ class Agenda:
         self._running: set[Future] = set()
         self.failures: list[ActFailure] = []
         self.dropped = 0  # acts that fell after `until`: the quarter was over
+        self.behind = 0  # acts still waiting when the clock passed `until`
         self.done = 0
         self.late_seconds = 0.0  # the most domain time an act started after its time
 
@@ -108,7 +112,14 @@ class Agenda:
         self.at(self.clock.now() + span, name, act)
 
     def run(self, progress: Callable[[datetime], None] = lambda now: None) -> None:
-        """Until nothing is left to do before `until`; `progress` is told the time often."""
+        """Until nothing is left to do before `until`; `progress` is told the time often.
+        Interrupted (Ctrl-C, SIGTERM), acts not yet started are cancelled."""
+        try:
+            self._run(progress)
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, progress: Callable[[datetime], None]) -> None:
         while True:
             with self._lock:
                 entry = self._heap[0] if self._heap else None
@@ -117,6 +128,11 @@ class Agenda:
                 if not busy:
                     break
                 time.sleep(0.01)
+                continue
+            if self.clock.now() >= self.until:
+                with self._lock:
+                    self.behind += len(self._heap)
+                    self._heap.clear()
                 continue
             wait = self.clock.real_seconds((entry.when - self.clock.now()).total_seconds())
             if wait > 0:
@@ -129,7 +145,6 @@ class Agenda:
             self.late_seconds = max(self.late_seconds, late)
             future = self._pool.submit(self._perform, entry)
             self._running = {f for f in self._running if not f.done()} | {future}
-        self._pool.shutdown(wait=True)
 
     def _perform(self, entry: _Entry) -> None:
         try:
