@@ -124,7 +124,10 @@ class CareRounds:
         rounds = statistics.summary()["care_rounds"]
         yield Check(self.name, "plans registered", self.truth.counts["plans"],
                     statistics.care_plans(), )  # fmt: skip
-        for truth, shown in (("done", "done"), ("needs_help", "needs_help"), ("missed", "missed")):
-            yield Check(
-                self.name, f"rounds {shown}", self.truth.counts[truth], rounds.get(shown, 0)
-            )
+        for figure in ("done", "needs_help"):
+            yield Check(self.name, f"rounds {figure}", self.truth.counts[figure], rounds[figure])
+        # which rounds are reminded is roster's decision on its clock: equal to the rounds the
+        # carers left unticked only while the simulator keeps pace with the clock (a tick it
+        # makes late is reminded first), so shown beside them, not checked
+        yield Check(self.name, "rounds missed", self.truth.counts["missed"], rounds["missed"],
+                    exact=False)  # fmt: skip

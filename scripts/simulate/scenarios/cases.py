@@ -22,6 +22,7 @@ from scripts.simulate.timeline import Agenda
 LOOK_AGAIN = timedelta(minutes=40)
 LOOK_REAL_SECONDS = 0.4  # at least this long in real time: the pipeline's own latency
 MAX_LOOKS = 40  # then the case is left as it is (counted as left open)
+UNPLACED = "—"  # the category of a report cases could not place (staff triage it)
 OPEN = ("reported", "triaged", "dispatched", "escalated", "reopened")
 
 
@@ -66,7 +67,8 @@ class CaseLives:
         case = answer.json()
         truth = self.truth
         at = case["reported_at"]
-        truth.count("reported", at=at, channel=case["channel"], category=case["category"] or "—")
+        category = case["category"] or UNPLACED
+        truth.count("reported", at=at, channel=case["channel"], category=category)
         if case["state"] == "merged":
             truth.count("merged", at=at)
             return case

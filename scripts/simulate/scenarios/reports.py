@@ -14,7 +14,7 @@ from typing import Any
 from scripts.simulate import people, volumes
 from scripts.simulate.apis import Apis
 from scripts.simulate.scenario import Check
-from scripts.simulate.scenarios.cases import CaseLives, draw
+from scripts.simulate.scenarios.cases import UNPLACED, CaseLives, draw
 from scripts.simulate.stage import COMMUNITY
 from scripts.simulate.timeline import Agenda, Quarter
 
@@ -88,7 +88,10 @@ class Reports:
                 if row["collected"]
             }
             counted = self.truth.breakdown(f"reported_by_{dimension}")
+            counted.pop(UNPLACED, None)  # counted under no category (triage later places it)
             yield Check(self.name, f"reported by {dimension}", counted, shown)
+        placed_later = self.truth.breakdown("reported_by_category").get(UNPLACED, 0)
+        yield Check(self.name, "reported without a category", placed_later, None, exact=False)
         yield Check(
             self.name,
             "median reported → resolved (h)",
