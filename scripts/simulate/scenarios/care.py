@@ -1,8 +1,8 @@
 """Care rounds (邻里守望): residents who agreed to be looked after, registered by staff at
 the quarter's start, each with a weekly call or a monthly visit by their unit leader; the
 carer ticks each round off (well, or needs help: then a case is opened first), and now
-and then misses one, which reminds the carer a day later. Checked: rounds done, rounds
-that needed help, rounds missed (those whose reminder falls in the quarter)."""
+and then misses one, which reminds the carer a day later. Checked: the register, rounds
+done, rounds that needed help; rounds missed are shown beside the statistics'."""
 
 from __future__ import annotations
 
