@@ -24,6 +24,7 @@ class Apis:
 
     urls: dict[str, str]
     keys: dict[str, str] = field(default_factory=dict)
+    community: str = "jingxiang"  # where the person tokens act
     _tokens: dict[tuple[str, str], str] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -68,8 +69,6 @@ class Apis:
             with self._lock:
                 self._tokens[(person_id, role)] = token
         return token
-
-    community: str = "jingxiang"
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
