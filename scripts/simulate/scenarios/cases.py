@@ -128,15 +128,11 @@ class CaseLives:
         body = (
             {"reason": "正在处理另一件事 (busy with another case)"} if answer == "decline" else {}
         )
-        done = self.apis.call(
-            "POST", "cases", f"/v1/cases/{story.case_id}/{answer}", "app",
-            expect=(200, 409), person=(person.id, person.role), json=body,
-        )  # fmt: skip
-        if done.status_code == 409:  # the offer lapsed while the phone rang
-            story.truth.count("offers_lapsed_while_answering")
+        done = self._act(story, answer, "app", body, person)
+        if done is None:  # the offer lapsed while the phone rang
             self._next(story, self._pause(story), self.look)
             return
-        story.truth.count("accepted" if answer == "accept" else "declined", at=stamped(done.json()))
+        story.truth.count("accepted" if answer == "accept" else "declined", at=stamped(done))
         if answer == "accept":
             self._after_accepting(story, person)
         else:
@@ -144,9 +140,8 @@ class CaseLives:
 
     def _triage(self, story: Story) -> None:
         """Staff triage what cases could not place (a hotline order's own wording)."""
-        self.apis.call("POST", "cases", f"/v1/cases/{story.case_id}/triage", "staff",
-                       json={"category": story.category})  # fmt: skip
-        story.truth.count("triaged_by_staff")
+        if self._act(story, "triage", "staff", {"category": story.category}) is not None:
+            story.truth.count("triaged_by_staff")
         self._next(story, self._pause(story), self.look)
 
     def _assign(self, story: Story, case: dict) -> None:
@@ -154,18 +149,15 @@ class CaseLives:
         crew = people.team(case["team"]) or people.with_role("grid_worker")
         person = story.rng.choice(crew)
         body = {"person_id": person.id, "display_name": person.name}
-        path = f"/v1/cases/{story.case_id}/assign"
-        assigned = self.apis.json("POST", "cases", path, "staff", json=body)
-        story.truth.count("assigned", at=stamped(assigned))
-        accepted = self.apis.call(
-            "POST", "cases", f"/v1/cases/{story.case_id}/accept", "app",
-            expect=(200, 409), person=(person.id, person.role), json={},
-        )  # fmt: skip
-        if accepted.status_code == 409:
-            self._next(story, self._pause(story), self.look)
-            return
-        story.truth.count("accepted", at=stamped(accepted.json()))
-        self._after_accepting(story, person)
+        assigned = self._act(story, "assign", "staff", body)
+        if assigned is not None:
+            story.truth.count("assigned", at=stamped(assigned))
+            accepted = self._act(story, "accept", "app", {}, person)
+            if accepted is not None:
+                story.truth.count("accepted", at=stamped(accepted))
+                self._after_accepting(story, person)
+                return
+        self._next(story, self._pause(story), self.look)
 
     # -- the work ----------------------------------------------------------------------------
 
@@ -187,10 +179,9 @@ class CaseLives:
 
     def _resolve(self, story: Story, person: people.Person) -> None:
         body = {"resolution": "已到现场处理完毕 (done on site)", "volunteer_hours": 1.0}
-        resolved = self.apis.json(
-            "POST", "cases", f"/v1/cases/{story.case_id}/resolve", "app",
-            person=(person.id, person.role), json=body,
-        )  # fmt: skip
+        resolved = self._act(story, "resolve", "app", body, person)
+        if resolved is None:
+            return
         story.truth.count("resolved", at=stamped(resolved))
         took = datetime.fromisoformat(stamped(resolved)) - story.reported_at
         story.truth.sample("resolve_seconds", took.total_seconds())
@@ -199,8 +190,9 @@ class CaseLives:
 
     def _verify(self, story: Story) -> None:
         body = {"note": "现场查看，已解决 (checked on site)"}
-        closed = self.apis.json("POST", "cases", f"/v1/cases/{story.case_id}/verify", "staff",
-                                json=body)  # fmt: skip
+        closed = self._act(story, "verify", "staff", body)
+        if closed is None:
+            return
         story.truth.count("closed", at=stamped(closed))
         if story.on_closed:
             story.on_closed(closed)
@@ -209,11 +201,25 @@ class CaseLives:
 
     def _rate(self, story: Story) -> None:
         rating = draw(story.rng, volumes.RATINGS)
-        rated = self.apis.json("POST", "cases", f"/v1/cases/{story.case_id}/rate", story.key,
-                               json={"rating": rating})  # fmt: skip
-        story.truth.count("rated", at=stamped(rated))
+        rated = self._act(story, "rate", story.key, {"rating": rating})
+        if rated is not None:
+            story.truth.count("rated", at=stamped(rated))
 
     # -- plumbing ----------------------------------------------------------------------------
+
+    def _act(
+        self, story: Story, action: str, key: str, body: dict, person: people.Person | None = None
+    ) -> dict | None:
+        """The case after `action`, or None when it no longer fits the case's state (409:
+        the services moved it on meanwhile, a deadline or another hand), counted apart."""
+        answer = self.apis.call(
+            "POST", "cases", f"/v1/cases/{story.case_id}/{action}", key, expect=(200, 409),
+            person=(person.id, person.role) if person else None, json=body,
+        )  # fmt: skip
+        if answer.status_code == 409:
+            story.truth.count(f"{action}_overtaken")
+            return None
+        return answer.json()
 
     def _case(self, case_id: str) -> dict:
         return self.apis.json("GET", "cases", f"/v1/cases/{case_id}", "reader")
