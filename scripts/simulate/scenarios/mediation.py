@@ -80,6 +80,7 @@ class MediationDesk:
         )  # fmt: skip
         if answer.status_code == 400:  # the session began while the request waited: too late
             self.truth.count("appointments_too_late")
+            self.lives.release(case["id"])  # the mediator on duty closes it as any other
             return
         self.truth.count("appointments", at=stamped(answer.json()))
         for role, name in (("applicant", "申请人"), ("respondent", "被申请人")):
