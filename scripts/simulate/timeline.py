@@ -92,6 +92,7 @@ class Agenda:
         self._heap: list[_Entry] = []
         self._seq = itertools.count()
         self._lock = threading.Lock()
+        self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="act")
         self._running: set[Future] = set()
         self.failures: list[ActFailure] = []
@@ -123,7 +124,11 @@ class Agenda:
         while True:
             with self._lock:
                 entry = self._heap[0] if self._heap else None
-                busy = any(not future.done() for future in self._running)
+                self._running = {future for future in self._running if not future.done()}
+                busy = len(self._running)
+            if entry is not None and busy >= self._workers:  # late acts wait in the heap
+                time.sleep(0.005)
+                continue
             if entry is None:
                 if not busy:
                     break
@@ -144,7 +149,8 @@ class Agenda:
             late = (self.clock.now() - entry.when).total_seconds()
             self.late_seconds = max(self.late_seconds, late)
             future = self._pool.submit(self._perform, entry)
-            self._running = {f for f in self._running if not f.done()} | {future}
+            with self._lock:
+                self._running.add(future)
 
     def _perform(self, entry: _Entry) -> None:
         try:
