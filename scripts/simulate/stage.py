@@ -78,7 +78,7 @@ class Stage:
 def scaled_clock(quarter: Quarter, speed: float, state_dir: Path) -> ScaledClock:
     """The clock stands at the quarter's first midnight while the stack starts and the
     community is imported, however long that takes; Stage.start_clock sets it running."""
-    go = state_dir / "quarter-starts"
+    go = state_dir.resolve() / "quarter-starts"  # every process reads it, from its own cwd
     state_dir.mkdir(parents=True, exist_ok=True)
     go.unlink(missing_ok=True)
     return ScaledClock(quarter.starts, None, speed, str(go))
