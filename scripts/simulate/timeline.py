@@ -128,6 +128,7 @@ class Agenda:
                 busy = len(self._running)
             if entry is not None and busy >= self._workers:  # late acts wait in the heap
                 time.sleep(0.005)
+                progress(self.clock.now())
                 continue
             if entry is None:
                 if not busy:
