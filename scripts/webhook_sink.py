@@ -68,6 +68,7 @@ class Sink:
             record = self._read(channel, headers, body, parse_qs(urlsplit(path).query))
             if record is None:
                 return 404
+            record["delivery_id"] = headers.get(DELIVERY_HEADER)  # a retry repeats it
             self.messages.append(record)
             if channel == "hooks":
                 self.received.append(

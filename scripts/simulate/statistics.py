@@ -41,10 +41,17 @@ class Statistics:
         return self.apis.json("GET", "metrics", "/v1/stats/hotline", "reader", params=self._range)
 
     def hotline_replies(self) -> list[str]:
-        """The order numbers of the replies (办结回复) the hotline received, one per reply."""
+        """The order numbers of the replies (办结回复) the hotline received, one per reply: a
+        delivery notify sent again (its answer lost in a busy moment) is the same reply, as
+        the hotline knows by its delivery id."""
         with self.sink.lock:
-            messages = [m["body"] for m in self.sink.messages if m["channel"] == "hotline"]
-        return [_order_no(body) for body in messages if _kind(body) == "closed"]
+            messages = [m for m in self.sink.messages if m["channel"] == "hotline"]
+        replies = {
+            message.get("delivery_id") or id(message): _order_no(message["body"])
+            for message in messages
+            if _kind(message["body"]) == "closed"
+        }
+        return list(replies.values())
 
     def care_plans(self) -> int:
         found = self.apis.json("GET", "roster", "/v1/care/plans", "staff",
