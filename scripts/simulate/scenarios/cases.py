@@ -211,12 +211,14 @@ class CaseLives:
         self, story: Story, action: str, key: str, body: dict, person: people.Person | None = None
     ) -> dict | None:
         """The case after `action`, or None when it no longer fits the case's state (409:
-        the services moved it on meanwhile, a deadline or another hand), counted apart."""
+        the services moved it on meanwhile, a deadline or another hand; 403 to a person:
+        the offer went to someone else meanwhile), counted apart."""
+        moved_on = (409, 403) if person else (409,)
         answer = self.apis.call(
-            "POST", "cases", f"/v1/cases/{story.case_id}/{action}", key, expect=(200, 409),
+            "POST", "cases", f"/v1/cases/{story.case_id}/{action}", key, expect=(200, *moved_on),
             person=(person.id, person.role) if person else None, json=body,
         )  # fmt: skip
-        if answer.status_code == 409:
+        if answer.status_code in moved_on:
             story.truth.count(f"{action}_overtaken")
             return None
         return answer.json()
