@@ -3,6 +3,7 @@
 #   make test   unit, integration and end-to-end tests against real RabbitMQ and FerretDB
 #   make soak   the tests that are long by nature, at full length (the minute-long outages)
 #   make bench  throughput, latency and CPU per case under a hotline-like load
+#   make simulate  a quarter of the sample community at a day in 5 s, checked against the statistics
 #   make lock   pin the dependencies pyproject.toml declares (after changing one)
 SHELL := /bin/bash
 PYTHON ?= python3.11
@@ -10,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lock infra infra-stop run up stop test test-unit soak bench lint clean
+.PHONY: venv lock infra infra-stop run up stop test test-unit soak bench simulate lint clean
 
 venv: $(STAMP)
 
@@ -70,6 +71,14 @@ soak: venv infra
 # stdout and var/bench/result-<timestamp>.json. Options: make bench BENCH_ARGS="--duration 60"
 bench: venv infra
 	@$(BIN)/python -m scripts.bench $(BENCH_ARGS)
+
+# A quarter of the sample community on a stack of its own (a vhost and databases, removed
+# after), every process on one scaled clock; the summary to stdout and
+# var/simulate/quarter-<timestamp>.json; fails when the statistics disagree with the
+# simulator's ground truth. To watch a quarter in the console and Grafana at a day a
+# minute: make simulate SIMULATE_ARGS="--day-seconds 60"
+simulate: venv infra
+	@$(BIN)/python -m scripts.simulate $(SIMULATE_ARGS)
 
 lint: venv
 	@$(BIN)/ruff check .

@@ -68,6 +68,7 @@ class Sink:
             record = self._read(channel, headers, body, parse_qs(urlsplit(path).query))
             if record is None:
                 return 404
+            record["delivery_id"] = headers.get(DELIVERY_HEADER)  # a retry repeats it
             self.messages.append(record)
             if channel == "hooks":
                 self.received.append(
@@ -102,7 +103,9 @@ class Sink:
         return {"channel": channel, "verified": verified, "text": text, "body": payload}
 
 
-def handler_for(sink: Sink):
+def handler_for(sink: Sink, echo: bool = True):
+    """The HTTP handler over `sink`; `echo` prints each message kept (the dev sink's log)."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -110,7 +113,7 @@ def handler_for(sink: Sink):
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
-            if status == 204:
+            if status == 204 and echo:
                 with sink.lock:
                     last = sink.messages[-1]
                 print(f"{last['channel']}: {last['text']!r}", flush=True)

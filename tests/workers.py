@@ -58,6 +58,7 @@ OWN_SERVERS = frozenset(
         "test_notify_faults.py",
         "test_notify_links.py",
         "test_outages.py",
+        "test_simulate.py",
     }
 )
 

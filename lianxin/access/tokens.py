@@ -9,7 +9,6 @@ person's access last changed (lianxin.access.person_access; checked by the key r
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from nameko.extensions import DependencyProvider
 
 from lianxin.access.actors import ALL_COMMUNITIES, Actor, Unauthenticated
 from lianxin.access.progress_links import ProgressLinks
+from lianxin.clock import utc_now
 from lianxin.config import DEV_TOKEN_SECRET, Settings
 
 PERSON_HEADER = "X-Lianxin-Person"
@@ -44,7 +44,8 @@ class PersonTokens:
         self._serializer = URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
 
     def issue(self, person_id: str, role: str, communities: Iterable[str]) -> str:
-        claims = {"p": person_id, "r": role, "c": sorted(communities), "i": int(time.time() * 1000)}
+        issued = int(utc_now().timestamp() * 1000)  # domain time, as access changes are
+        claims = {"p": person_id, "r": role, "c": sorted(communities), "i": issued}
         return self._serializer.dumps(claims)
 
     def verify(self, token: str, max_age_seconds: int) -> PersonClaims:

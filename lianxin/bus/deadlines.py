@@ -10,7 +10,11 @@ A deadline is never cancelled. When it fires, its handler (lianxin.bus.consumer'
 `on_deadline`) changes the aggregate under its lease and decides from the state
 whether the deadline still matters: an offer already accepted ignores its expiry.
 Two replicas compete on the same queue, so each deadline fires on one of them; a
-redelivered one finds its work done. It fires at most the shortest tier (1 s) late.
+redelivered one finds its work done. The last stretch, shorter than the shortest tier, is
+waited out in the consumer, so a deadline fires on time to within the broker's latency.
+
+Due times are domain time (lianxin.clock): under a simulated clock, the span to wait is
+converted to real seconds before it picks a tier.
 """
 
 from __future__ import annotations
@@ -22,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from lianxin import clock
 from lianxin.bus import delays
 
 ROUTE = "route"
 DEADLINE = "deadline"
-EARLY_TOLERANCE_SECONDS = 0.25  # an arrival this close to due counts as due
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,10 @@ class Deadline:
     def remaining(self, now: datetime) -> float:
         return (self.due_at - now).total_seconds()
 
+    def real_wait(self) -> float:
+        """Real seconds until due (negative: past due), by the process's clock."""
+        return clock.real_seconds(self.remaining(clock.utc_now()))
+
 
 def is_deadline(message: Mapping[str, Any]) -> bool:
     return message.get(ROUTE) == DEADLINE
@@ -69,12 +77,11 @@ def queue_name(service: str, kind: str) -> str:
     return f"{service}.deadline.{kind}"
 
 
-def send(amqp_uri: str, service: str, message: Mapping[str, Any], now: datetime) -> None:
+def send(amqp_uri: str, service: str, message: Mapping[str, Any]) -> None:
     """Start the deadline on its way: the longest tier that does not overshoot, or its
     queue at once when it is due within the shortest tier."""
     deadline = Deadline.from_message(message)
-    remaining = deadline.remaining(now)
-    tier = delays.tier_at_most(remaining) if remaining > EARLY_TOLERANCE_SECONDS else None
+    tier = delays.tier_at_most(deadline.real_wait())
     delays.publish(
         amqp_uri,
         service,

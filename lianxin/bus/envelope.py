@@ -9,6 +9,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from lianxin.clock import utc_now
+
 EVENT_TYPE = validate.Regexp(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$", error="Not a dotted event type.")
 
 
@@ -41,7 +43,7 @@ class Envelope:
     case_id: str | None = None
     version: int = 1
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: datetime = field(default_factory=utc_now)
 
     def to_message(self) -> dict[str, Any]:
         """The JSON-safe form: what goes on the wire and into an outbox."""

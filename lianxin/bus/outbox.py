@@ -11,7 +11,6 @@ A crash between publish and release republishes; consumers are idempotent.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from nameko.standalone.events import get_event_exchange
@@ -54,7 +53,7 @@ class OutboxPublisher:
 
     def __call__(self, message: Mapping[str, Any]) -> None:
         if deadlines.is_deadline(message):
-            deadlines.send(self._amqp_uri, self._service, message, datetime.now(UTC))
+            deadlines.send(self._amqp_uri, self._service, message)
             return
         producers.publish(
             self._amqp_uri,

@@ -37,14 +37,15 @@ class Isolation:
     run_id: str
     host_amqp_uri: str
     mongo_uri: str
+    label: str = "bench"  # what runs there: the bench, the simulator (scripts/simulate)
     broker_users: BrokerUsers = field(init=False)  # the services' users, the run's own
 
     def __post_init__(self) -> None:
-        self.broker_users = BrokerUsers.fresh(f"lianxin-bench{self.run_id}-", SERVICES)
+        self.broker_users = BrokerUsers.fresh(f"lianxin-{self.label}{self.run_id}-", SERVICES)
 
     @property
     def vhost(self) -> str:
-        return f"lianxin-bench-{self.run_id}"
+        return f"lianxin-{self.label}-{self.run_id}"
 
     @property
     def amqp_uri(self) -> str:
@@ -52,7 +53,7 @@ class Isolation:
 
     @property
     def db_prefix(self) -> str:
-        return f"bench{self.run_id}_"
+        return f"{self.label}{self.run_id}_"
 
     def create(self) -> None:
         try:
@@ -116,7 +117,7 @@ def free_port() -> int:
 
 
 def free_base_port() -> int:
-    """A base port whose service ports (base+1..4, base+1101..1104) are all free.
+    """A base port whose service ports (base+1.., base+1101..) are all free.
 
     Drawn from 10000–18899: below the tests' ports (tests/ports.py hands out 20000–31999,
     which make test's workers may hold at any moment, bound or not yet) and below the
@@ -125,7 +126,8 @@ def free_base_port() -> int:
     """
     for _ in range(50):
         base = random.randrange(10000, 18900 - 1104)
-        if all(_free(base + offset) for offset in (1, 2, 3, 4, 1101, 1102, 1103, 1104)):
+        offsets = [n + extra for n in range(1, len(SERVICES) + 1) for extra in (0, 1100)]
+        if all(_free(base + offset) for offset in offsets):
             return base
     raise RuntimeError("no free ports")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -114,7 +113,7 @@ def check(community_id: str, days: int) -> None:
     """Gaps (nobody on duty for a team and grid), overlaps (two of a team's rotas on duty
     at once in a grid) and uneven load over the coming days."""
     with roster_store() as store:
-        found = views.rota_check(store, community_id, datetime.now(UTC), days, OPERATOR)
+        found = views.rota_check(store, community_id, utc_now(), days, OPERATOR)
     gaps = Table("grid", "team", "from", "to", "hours", title="gaps")
     for gap in found["gaps"]:
         gaps.add_row(

@@ -1,11 +1,11 @@
-"""A nameko service for tests/shared/test_deadlines.py: records when each deadline fires."""
-
-from datetime import UTC, datetime
+"""A nameko service for tests/shared/test_deadlines.py: records when each deadline fires,
+by its clock (lianxin.clock: real time, or the scaled one LIANXIN_CLOCK gives it)."""
 
 from nameko.dependency_providers import Config
 from pymongo import MongoClient
 
 from lianxin.bus.consumer import on_deadline
+from lianxin.clock import utc_now
 
 
 class DeadlineProbe:
@@ -20,7 +20,7 @@ class DeadlineProbe:
                 {
                     "deadline_id": deadline.id,
                     "due_at": deadline.due_at,
-                    "fired_at": datetime.now(UTC),
+                    "fired_at": utc_now(),
                 }
             )
         finally:

@@ -6,18 +6,23 @@ aggregates whose outboxes carry deadlines, as a service's command would.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from kombu import Connection
 
+from lianxin import clock
 from lianxin.bus import delays, topology
-from lianxin.bus.deadlines import EARLY_TOLERANCE_SECONDS, Deadline, queue_name
+from lianxin.bus.deadlines import Deadline, queue_name
 from lianxin.bus.outbox import OutboxPublisher
+from lianxin.clock import VARIABLE, ScaledClock
 from lianxin.store.aggregates import AggregateStore
 from lianxin.store.engine import ConditionalWrites, Engine
 from lianxin.store.lease import Leases
@@ -29,10 +34,26 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# an hour of domain time a real second, from now: the clock a simulated stack runs on
+SCALED = ScaledClock(datetime(2026, 7, 1, tzinfo=UTC), time.time(), 3600.0)
+
+
 @pytest.fixture
 def probe(quiet_amqp_uri, test_db, tmp_path):
     """Runs on a vhost of its own: the tests count what is left in the delay tiers."""
-    amqp_uri = quiet_amqp_uri
+    with running_probe(quiet_amqp_uri, test_db, tmp_path, "") as fired:
+        yield fired
+
+
+@pytest.fixture
+def scaled_probe(quiet_amqp_uri, test_db, tmp_path):
+    """The probe on SCALED, as every process of a simulated stack runs."""
+    with running_probe(quiet_amqp_uri, test_db, tmp_path, SCALED.spec()) as fired:
+        yield fired
+
+
+@contextlib.contextmanager
+def running_probe(amqp_uri: str, test_db, tmp_path, clock_spec: str):
     topology.declare(amqp_uri, {"deadlineprobe": DeadlineProbe})
     config = tmp_path / "probe.yaml"
     config.write_text(
@@ -57,6 +78,7 @@ def probe(quiet_amqp_uri, test_db, tmp_path):
             "tests.shared.deadline_probe:DeadlineProbe",
         ],
         cwd=ROOT,
+        env={**os.environ, VARIABLE: clock_spec},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -109,7 +131,7 @@ def test_deadlines_fire_once_each_no_earlier_than_due_and_within_a_tier_after(
     assert sorted(entry["deadline_id"] for entry in fired) == sorted(d.id for d in deadlines)
     for entry in fired:
         lateness = (entry["fired_at"] - entry["due_at"]).total_seconds()
-        assert -EARLY_TOLERANCE_SECONDS <= lateness < 1.5, entry
+        assert -0.05 <= lateness < 1.0, entry  # the last stretch is waited out exactly
 
 
 def nothing_in_flight(amqp_uri: str) -> bool:
@@ -137,3 +159,25 @@ def test_a_deadline_arriving_early_goes_round_again(probe, quiet_amqp_uri):
     )  # straight to the queue, 3 s early
     entry = wait_until("the early deadline", lambda: probe.find_one({"deadline_id": deadline.id}))
     assert entry["fired_at"] >= due - timedelta(seconds=0.25)
+
+
+def test_on_a_scaled_clock_a_deadline_hours_away_fires_seconds_later_on_domain_time(
+    scaled_probe, test_db, quiet_amqp_uri, monkeypatch
+):
+    """An hour a second: due 2 h and 9 h of domain time ahead, the deadlines wait about
+    2 and 9 real seconds (the second through a 5 s tier) and fire when the scaled clock
+    says they are due, within the broker's latency (a tenth of a second: 6 domain minutes)."""
+    monkeypatch.setattr(clock, "configured", lambda: SCALED)  # the relay's clock, as in its stack
+    now = SCALED.now()
+    deadlines = [
+        Deadline("probe.due", f"scaled-{hours}", now + timedelta(hours=hours)) for hours in (2, 9)
+    ]
+    began = time.monotonic()
+    schedule(test_db, quiet_amqp_uri, deadlines)
+    fired = scaled_probe
+    wait_until("both deadlines to fire", lambda: fired.count_documents({}) >= 2, timeout=30)
+    took = time.monotonic() - began
+    assert 8.5 <= took < 15, took
+    for entry in fired.find():
+        lateness = (entry["fired_at"] - entry["due_at"]).total_seconds()
+        assert -30 <= lateness < 0.3 * SCALED.speed, entry  # domain seconds

@@ -3,11 +3,12 @@ shared contracts)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from lianxin.access.actors import CHANNELS, ROLES, SCOPES
+from lianxin.clock import utc_now
 from lianxin.contracts.roster import ESCALATION_LEVELS
 from services.cases.domain.case import STATES
 from services.cases.domain.photos import REFERENCE as PHOTO_REFERENCE
@@ -530,7 +531,7 @@ class HotlineOrderSchema(Schema):
 
     @validates_schema
     def deadline_ahead(self, data, **kwargs):
-        if "deadline" in data and data["deadline"] <= datetime.now(UTC):
+        if "deadline" in data and data["deadline"] <= utc_now():
             raise ValidationError("Must be in the future.", "deadline")
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
+from lianxin.clock import real_span
+
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=5)
 MAX_TRIES = 5
@@ -39,10 +41,6 @@ class SignInCode:
     issued_at: datetime
     tries: int = 0
     used: bool = False
-
-    @property
-    def expires_at(self) -> datetime:
-        return self.issued_at + CODE_LIFETIME
 
     @property
     def locked(self) -> bool:
@@ -75,7 +73,7 @@ def attempt(
         return stored, Outcome.NONE
     if stored.locked:
         return stored, Outcome.LOCKED
-    if now >= stored.expires_at:
+    if real_span(now - stored.issued_at) >= CODE_LIFETIME:  # real time, as a session's
         return stored, Outcome.EXPIRED
     given = code_digest(secret, stored.phone_digest, code.strip())
     if hmac.compare_digest(given, stored.code_digest) and (

@@ -2,8 +2,9 @@
 
 The browser holds a random session id in an HttpOnly cookie; the console stores only its
 SHA-256 (an id read from a copy of the database opens nothing). A session ends when it
-has been idle IDLE_LIMIT, when it is LIFETIME old, at sign-out, and as soon as the person's
-access no longer stands (deactivated, their role changed: lianxin.access.person_access,
+has been idle IDLE_LIMIT, when it is LIFETIME old (both in real time, under a simulated
+clock too: lianxin.clock.real_span), at sign-out, and as soon as the person's access no
+longer stands (deactivated, their role changed: lianxin.access.person_access,
 the replica every service keeps), which every request checks. Each session carries its
 own CSRF token, which every form must send back.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from lianxin.access.person_access import PersonAccess, refusal
+from lianxin.clock import real_span
 
 IDLE_LIMIT = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)  # a person token lives 12 h too; sign in again after it
@@ -49,7 +51,7 @@ class Session:
 
     def touched(self, now: datetime) -> Session | None:
         """The session seen again now, when that is worth a write; else None."""
-        if now - self.last_seen < TOUCH_EVERY:
+        if real_span(now - self.last_seen) < TOUCH_EVERY:
             return None
         return replace(self, last_seen=now)
 
@@ -86,9 +88,9 @@ def ended(session: Session, access: PersonAccess | None, now: datetime) -> str |
     """Why the session no longer stands; None while it does. The person's access is judged
     as a person token's is: a change of roles or community, or a deactivation, after the
     session began ends it."""
-    if now - session.last_seen >= IDLE_LIMIT:
+    if real_span(now - session.last_seen) >= IDLE_LIMIT:
         return "idle"
-    if now - session.created_at >= LIFETIME:
+    if real_span(now - session.created_at) >= LIFETIME:
         return "expired"
     reason = refusal(access, session.role, session.created_at)
     if reason is None and access is not None and access.community_id != session.scope.community_id:

@@ -1,0 +1,81 @@
+"""How much happens in Jingxiang community (井湘社区) in a quarter, and how people behave:
+the figures every scenario draws from. The reasoning is in docs/simulator.md; the field's
+figures in FIELD_NOTES (46 residential buildings, 5,926 households, a 7-person repair
+crew, red/green/blue vests, the Red Sail desk on Fridays, weekly calls and monthly visits,
+28 activities in two years, about 50 disputes in ten months).
+"""
+
+from __future__ import annotations
+
+# ~1,500 reports a quarter: about one per four households a year, what a community of
+# 5,926 households that collects problems in unit groups, on patrol and at the door sees;
+# the 12345 hotline's share (a fifth) arrives as work orders (scenarios/hotline.py)
+REPORTS_PER_DAY = 13.0
+HOTLINE_ORDERS_PER_DAY = 3.3
+# channels other than the hotline, by share of the reports
+CHANNELS = {
+    "wechat": 0.36,  # the unit leaders' WeChat groups
+    "patrol": 0.24,  # grid workers and red vests on their rounds
+    "door_knocking": 0.12,
+    "walk_in": 0.10,  # at the heart-link station
+    "app": 0.10,
+    "scan": 0.08,  # the scan-to-report poster in the stairwell
+}
+# the problems the field notes list, by share (disputes come through the desk's scenario)
+CATEGORIES = {
+    "facility.lighting": 0.13,
+    "facility.household_repair": 0.11,
+    "facility.drain_blocked": 0.05,
+    "environment.stairwell_clutter": 0.12,
+    "environment.litter": 0.10,
+    "environment.green_space_encroachment": 0.05,
+    "environment.poultry": 0.02,
+    "parking.fire_lane": 0.07,
+    "parking.zombie_car": 0.03,
+    "civility.pets": 0.06,
+    "civility.noise": 0.06,
+    "civility.thrown_objects": 0.02,
+    "security.fraud_sales": 0.02,
+    "care.elderly_alone": 0.02,
+    "referral.property_title": 0.02,
+    "general.other": 0.12,
+}
+# reports by local hour: mornings and early evenings, little at night
+HOURS = {
+    0: 0.3, 1: 0.15, 2: 0.1, 3: 0.1, 4: 0.1, 5: 0.2, 6: 0.8, 7: 2.0, 8: 4.0, 9: 5.0,
+    10: 5.0, 11: 4.0, 12: 2.5, 13: 2.5, 14: 3.5, 15: 3.5, 16: 3.5, 17: 4.0, 18: 4.5,
+    19: 4.5, 20: 3.5, 21: 2.5, 22: 1.2, 23: 0.6,
+}  # fmt: skip
+WEEKEND_FACTOR = 0.8
+
+# a volunteer offered a case: accepts, declines (busy, wrong skill) or misses it
+OFFER_ANSWERS = {"accept": 0.72, "decline": 0.10, "miss": 0.18}
+RESOLVE_MEDIAN_HOURS = 5.0  # from acceptance; log-normal, spread RESOLVE_SIGMA
+RESOLVE_SIGMA = 0.9
+VERIFY_WITHIN_HOURS = (2.0, 30.0)  # staff or a grid worker check the work
+RATED_SHARE = 0.55  # residents who rate the result
+RATINGS = {5: 0.55, 4: 0.28, 3: 0.1, 2: 0.04, 1: 0.03}
+
+# the Red Sail desk: ~50 disputes in ten months → ~15 a quarter
+DISPUTES_PER_QUARTER = 16
+DISPUTES = {
+    "dispute.neighbour": 0.35,
+    "dispute.family": 0.2,
+    "dispute.property_management": 0.25,
+    "dispute.labour": 0.1,
+    "dispute.damages": 0.1,
+}
+AGREEMENT_SHARE = 0.7  # the rest are referred (people's mediation, court, a department)
+FOLLOW_UP_DAYS = 30
+
+# 邻里守望: residents who agreed to be looked after, weekly calls and monthly visits
+CARE_WEEKLY_CALLS = 30
+CARE_MONTHLY_VISITS = 12
+CARE_MISSED_SHARE = 0.06
+CARE_NEEDS_HELP_SHARE = 0.04
+
+# 28 activities in two years in a 920-household estate; Jingxiang is six times larger
+ACTIVITIES_PER_QUARTER = 6
+ACTIVITY_SIGNUP_SHARE = 0.6  # of the volunteers asked
+ACTIVITY_NO_SHOW_SHARE = 0.12
+ACTIVITY_LATE_SHARE = 0.2  # check in well after the start
