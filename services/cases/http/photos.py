@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from lianxin.access.actors import Actor
 from lianxin.clock import utc_now
+from lianxin.photos import MAX_PHOTO_BYTES
 from lianxin.store.lease import LeaseBusy
 from services.cases.app import actions, photos
 from services.cases.compose import Parts
@@ -20,7 +21,6 @@ from services.cases.domain import open311
 from services.cases.domain.case import Case, CaseNotFound
 from services.cases.domain.disclosure import sees_details
 from services.cases.domain.photos import (
-    MAX_PHOTO_BYTES,
     MAX_PHOTOS_PER_STEP,
     TAGS,
     Photo,
