@@ -139,12 +139,13 @@ def edited(pact: Pact, number: int, title: str, text: str, by: str, now: datetim
 
 @dataclass(frozen=True)
 class Answer:
-    """The household's answer: what it says, when, and (on a commendation) whether the
-    household agrees to show its surname on the red list."""
+    """The household's answer: what it says, when, and (on a commendation) the surname
+    the household agrees to show on the red list — "" for none: the register keeps no
+    names, so the surname is the household's own word, given with its consent."""
 
     text: str
     at: datetime
-    consent_surname: bool = False
+    surname: str = ""
 
 
 @dataclass(frozen=True)
@@ -266,13 +267,14 @@ def state_of(observation: Observation, now: datetime) -> str:
     return "to_decide" if observation.answer is not None else "stood"
 
 
-def answered(observation: Observation, text: str, consent_surname: bool, now: datetime):
-    """The household's one answer, within its window. A repeat saying the same is the
-    stored answer (a retried form); anything else is AlreadyAnswered."""
-    asked = Answer(text, now, consent_surname and observation.kind == "commendation")
+def answered(observation: Observation, text: str, surname: str, now: datetime) -> Observation:
+    """The household's one answer, within its window; a surname is kept only on a
+    commendation. A repeat saying the same is the stored answer (a retried form);
+    anything else is AlreadyAnswered."""
+    asked = Answer(text, now, surname if observation.kind == "commendation" else "")
     if observation.answer is not None:
         stored = observation.answer
-        if (stored.text, stored.consent_surname) == (asked.text, asked.consent_surname):
+        if (stored.text, stored.surname) == (asked.text, asked.surname):
             return observation
         raise AlreadyAnswered("This observation was answered already.")
     if now >= observation.answer_until:

@@ -12,9 +12,8 @@ The rule, per community (PactRules, data/pact.yaml, documented in docs/data-safe
   the door on the floor, starred: 1201 → 12**), the number of observations and the
   articles they were made against — never a name, a phone number, what was seen, the
   photos or the answer;
-- a red line shows the household's surname (the first character of the register's
-  name) only when the household agreed to it in an answer of the quarter; a black line
-  never does.
+- a red line shows a surname only when the household gave it, agreeing to show it, in
+  an answer of the quarter (the register keeps no names); a black line never does.
 Publishing is a staff act that freezes the quarter: the list is written once, as it was
 then, and the quarter takes no more observations or decisions (domain/pact.py).
 """
@@ -101,24 +100,17 @@ def masked_room(room: str) -> str:
     return room[:shown] + "*" * (len(room) - shown)
 
 
-def surname_of(name: str) -> str:
-    """The surname a red line may show: the name's first character."""
-    return name[:1]
-
-
 def compiled(
     *,
     community_id: str,
     quarter: str,
     observations: Iterable[Observation],
     rules: PactRules,
-    names: Mapping[str, str],
     by: str,
     now: datetime,
 ) -> PactList:
     """The quarter's list from its observations (of this community and quarter only) by
-    the rule above; `names` is the register's name of each household (only the surname
-    of a consenting household on the red list is kept)."""
+    the rule above."""
     counting: dict[tuple[str, str], list[Observation]] = defaultdict(list)
     titles: dict[int, str] = {}
     for seen in observations:
@@ -127,13 +119,11 @@ def compiled(
         if state_of(seen, now) in COUNTING:
             counting[(seen.kind, seen.household_id)].append(seen)
     black, red = [], []
-    for (kind, household_id), found in counting.items():
+    for (kind, _household), found in counting.items():
         needed = rules.black_min_breaches if kind == "breach" else rules.red_min_commendations
         if len(found) < needed:
             continue
-        consent = kind == "commendation" and any(
-            seen.answer is not None and seen.answer.consent_surname for seen in found
-        )
+        given = [s.answer.surname for s in found if s.answer is not None and s.answer.surname]
         place = found[0].place
         line = ListLine(
             building=place.building_name,
@@ -141,7 +131,7 @@ def compiled(
             room=masked_room(place.room),
             count=len(found),
             articles=tuple(sorted({seen.article_number for seen in found})),
-            surname=surname_of(names.get(household_id, "")) if consent else "",
+            surname=given[-1] if kind == "commendation" and given else "",
         )
         titles.update({seen.article_number: seen.article_title for seen in found})
         (black if kind == "breach" else red).append(line)

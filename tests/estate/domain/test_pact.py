@@ -75,28 +75,28 @@ def test_the_window_is_answer_days_from_the_recording():
 
 
 def test_an_answer_inside_the_window_waits_for_staff():
-    made = pact.answered(observation(), "纸箱是临时放的，已搬走。", False, MADE + timedelta(days=1))
+    made = pact.answered(observation(), "纸箱是临时放的，已搬走。", "", MADE + timedelta(days=1))
     assert pact.state_of(made, MADE + timedelta(days=2)) == "open"
     assert pact.state_of(made, MADE + timedelta(days=8)) == "to_decide"
 
 
 def test_an_answer_after_the_window_is_refused():
     with pytest.raises(pact.WindowClosed):
-        pact.answered(observation(), "晚了", False, MADE + timedelta(days=7))
+        pact.answered(observation(), "晚了", "", MADE + timedelta(days=7))
 
 
 def test_a_second_answer_is_refused_and_a_repeat_is_the_stored_one():
-    once = pact.answered(observation(), "已搬走", False, MADE + timedelta(days=1))
-    assert pact.answered(once, "已搬走", False, MADE + timedelta(days=2)) is once
+    once = pact.answered(observation(), "已搬走", "", MADE + timedelta(days=1))
+    assert pact.answered(once, "已搬走", "", MADE + timedelta(days=2)) is once
     with pytest.raises(pact.AlreadyAnswered):
-        pact.answered(once, "改口", False, MADE + timedelta(days=2))
+        pact.answered(once, "改口", "", MADE + timedelta(days=2))
 
 
-def test_consent_to_the_surname_is_only_taken_on_a_commendation():
-    breach = pact.answered(observation("breach"), "好的", True, MADE + timedelta(days=1))
-    praise = pact.answered(observation("commendation"), "谢谢", True, MADE + timedelta(days=1))
-    assert breach.answer.consent_surname is False
-    assert praise.answer.consent_surname is True
+def test_a_surname_is_only_kept_on_a_commendation():
+    breach = pact.answered(observation("breach"), "好的", "王", MADE + timedelta(days=1))
+    praise = pact.answered(observation("commendation"), "谢谢", "王", MADE + timedelta(days=1))
+    assert breach.answer.surname == ""
+    assert praise.answer.surname == "王"
 
 
 def test_staff_decide_only_after_the_window():

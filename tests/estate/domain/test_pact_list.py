@@ -17,7 +17,6 @@ AFTER = MADE + timedelta(days=10)  # every window closed
 RULES = PactRules(answer_days=7, black_min_breaches=2, red_min_commendations=1)
 OTHER = Place("jingxiang-b02-u3-502", "jingxiang-b02", "2栋", "jingxiang-b02-u3", "2栋3单元",
               "502")  # fmt: skip
-NAMES = {"jingxiang-b01-u1-1201": "王秀英", "jingxiang-b02-u3-502": "欧阳明"}
 
 
 def numbered(n: int, **more) -> pact.Observation:
@@ -31,12 +30,12 @@ def upheld(seen: pact.Observation) -> pact.Observation:
 def listed(observations, rules=RULES) -> pact_list.PactList:
     return pact_list.compiled(
         community_id="jingxiang", quarter="2026Q4", observations=observations, rules=rules,
-        names=NAMES, by="p-staff-1", now=AFTER,
+        by="p-staff-1", now=AFTER,
     )  # fmt: skip
 
 
 def test_the_black_list_holds_households_at_the_threshold_of_counting_breaches():
-    answered = pact.answered(numbered(2), "不是我家", False, MADE + timedelta(days=1))
+    answered = pact.answered(numbered(2), "不是我家", "", MADE + timedelta(days=1))
     two = [upheld(numbered(1)), numbered(3)]  # one upheld, one stood unanswered
     one = [upheld(numbered(4, place=OTHER)), answered]  # the answered one waits for staff
     found = listed([*two, *one])
@@ -54,17 +53,17 @@ def test_withdrawn_and_open_breaches_do_not_count():
 def test_a_black_line_shows_no_name_phone_seen_text_photo_or_answer():
     line = listed([upheld(numbered(1)), upheld(numbered(2))]).black[0]
     shown = repr(line)
-    for hidden in ("王", "1201", "楼道堆放纸箱", "P-1", "p-ul-001", "jingxiang-b01-u1-1201"):
+    for hidden in ("1201", "楼道堆放纸箱", "P-1", "p-ul-001", "jingxiang-b01-u1-1201"):
         assert hidden not in shown
     assert line.surname == "" and line.articles == (1,)
 
 
-def test_a_commendation_shows_the_surname_only_with_consent():
+def test_a_commendation_shows_the_surname_only_when_the_household_gave_it():
     without = numbered(1, kind="commendation")
-    agreed = pact.answered(numbered(2, kind="commendation", place=OTHER), "谢谢", True,
+    agreed = pact.answered(numbered(2, kind="commendation", place=OTHER), "谢谢", "欧阳",
                            MADE + timedelta(days=1))  # fmt: skip
     found = listed([without, upheld(agreed)])
-    assert [(line.room, line.surname) for line in found.red] == [("12**", ""), ("5**", "欧")]
+    assert [(line.room, line.surname) for line in found.red] == [("12**", ""), ("5**", "欧阳")]
 
 
 def test_the_thresholds_are_the_communitys():
