@@ -32,6 +32,13 @@ FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 VARIANTS = ("full", "thumb")
 JPEG_QUALITY = 85
 PART_BYTES = 1024 * 1024  # a photo's bytes per part document: 10 parts for the largest
+# a photo is served with its own type, sniffed by nobody, cached by no shared cache (it
+# shows a household's door or a resident's face) and run as nothing
+PHOTO_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, max-age=3600",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
 
 
 class PhotoRefused(Exception):
