@@ -22,8 +22,10 @@ from services.console.http.home import HomePages
 from services.console.http.hours import HoursPages
 from services.console.http.my_cases import MyCasePages
 from services.console.http.my_duty import MyDutyPages
+from services.console.http.pact import PactPages
 from services.console.http.registry import RegistryPages
 from services.console.http.report_poster import ReportPosterPages
+from services.console.http.residents_pact import ResidentsPactPages
 from services.console.http.residents_progress import ResidentProgressPages
 from services.console.http.residents_report import ResidentsReportPages
 from services.console.http.rota import RotaPages
@@ -47,6 +49,8 @@ class ConsoleService(
     MyCasePages,
     ActivityPages,
     CarePages,
+    PactPages,
+    ResidentsPactPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,
