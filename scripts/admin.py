@@ -9,16 +9,18 @@
     .venv/bin/python -m scripts.admin metrics rebuild [--apply]
     .venv/bin/python -m scripts.admin roster import services/roster/data/jingxiang [--dry-run]
     .venv/bin/python -m scripts.admin roster check jingxiang [--days 7]
+    .venv/bin/python -m scripts.admin estate import services/estate/data/jingxiang/households.csv
 
 Settings come from deploy/config/<service>.yaml, which the environment overrides
 (MONGO_URI, MONGO_DB_PREFIX, ...), exactly as the services read them.
 
-The commands that change a service's data (keys, roster import, metrics rebuild) write to
-its database and publish nothing: the service's own outbox sweep publishes the events
-they cause, as the service's broker user, the only one allowed on its exchange, and the
-command returns once it has (lianxin.store.admin). The roster's commands are the roster
-service's own (services/roster/admin.py), mounted here. The dead-letter commands speak to
-the broker as its administrator, AMQP_URI (the local default: guest, from localhost only).
+The commands that change a service's data (keys, roster and estate imports, metrics
+rebuild) write to its database and publish nothing: the service's own outbox sweep
+publishes the events they cause, as the service's broker user, the only one allowed on its
+exchange, and the command returns once it has (lianxin.store.admin). The roster's and
+estate's commands are their services' own (services/roster/admin.py,
+services/estate/admin.py), mounted here. The dead-letter commands speak to the broker as
+its administrator, AMQP_URI (the local default: guest, from localhost only).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from lianxin.store.admin import service_context
 from scripts.stack import SERVICES, consumed_queues
 from services.cases.app import keys
 from services.cases.store import KeyNotFound, KeyStore
+from services.estate.admin import estate
 from services.roster.admin import roster
 
 console = Console()
@@ -221,6 +224,7 @@ def rebuild(apply: bool) -> None:
 
 
 cli.add_command(roster)
+cli.add_command(estate)
 
 if __name__ == "__main__":
     cli()

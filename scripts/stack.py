@@ -17,9 +17,9 @@ config. Logs go to `<state_dir>/log/<program>.log`, supervisord's own to
 `<state_dir>/log/supervisord.log`; `supervisorctl -c <state_dir>/run/supervisord.conf`
 works as usual.
 
-Ports: replica r of the i-th service (cases, roster, notify, metrics, console) serves
-HTTP on base_port + 1 + i + 10·r and Prometheus metrics on base_port + 1101 + i + 10·r,
-so 8001–8005 / 9101–9105 for replica 0 and 8011–8015 / 9111–9115 for replica 1.
+Ports: replica r of the i-th service (cases, roster, notify, metrics, console, estate)
+serves HTTP on base_port + 1 + i + 10·r and Prometheus metrics on base_port + 1101 + i +
+10·r, so 8001–8006 / 9101–9106 for replica 0 and 8011–8016 / 9111–9116 for replica 1.
 
 The console starts last: it acts through the others' APIs with a key of its own, which
 `up` makes with the admin CLI once cases runs (cases' relay publishes it to the others)
@@ -67,6 +67,7 @@ SERVICES = {
     "notify": "services.notify.service:NotifyService",
     "metrics": "services.metrics.service:MetricsService",
     "console": "services.console.service:ConsoleService",
+    "estate": "services.estate.service:EstateService",
 }
 CONSOLE = "console"
 # what the console's key holds: it reads and acts only as the signed-in person (their token
@@ -81,7 +82,7 @@ RESIDENTS_KEY_SCOPES = ("report", "verify")
 RESIDENTS_KEY_CHANNELS = ("scan",)
 SINK = "webhook-sink"
 SINK_PORT = 8099
-MAX_REPLICAS = 9  # replica ports step by 10: replica 9 of metrics is base+94, below the sink
+MAX_REPLICAS = 9  # replica ports step by 10: replica 9 of estate is base+96, below the sink
 REPLICA_PORT_STEP = 10
 console = Console()
 

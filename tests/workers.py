@@ -34,10 +34,11 @@ E2E = PurePosixPath("tests/e2e")
 # the browser tests of the console: one group, whose modules share one stack and browser
 CONSOLE = E2E / "console"
 STACK_GROUPS = ("e2e-stack-cases", "e2e-stack-others")
-# roster's, notify's and metrics' flows and the replicas: about 126 s serially on the
-# 2-core machine, against about 131 s for cases' flows, access and faults
+# roster's, notify's, metrics' and estate's flows and the replicas: about 126 s serially on
+# the 2-core machine (before estate's), against about 131 s for cases' flows, access and faults
 OTHERS = frozenset(
     {
+        "test_estate_register.py",
         "test_metrics_stats.py",
         "test_notify_flow.py",
         "test_prometheus_server.py",

@@ -126,7 +126,7 @@ ensure_broker_users() {
                 > "$broker_passwords"
         fi
         # a service added since the file was made gets its password now
-        for service in cases roster notify metrics console; do
+        for service in cases roster notify metrics console estate; do
             variable="RABBITMQ_${service^^}_PASSWORD"
             grep -q "^$variable=" "$broker_passwords" \
                 || echo "$variable=$(random_password)" >> "$broker_passwords"

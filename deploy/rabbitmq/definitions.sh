@@ -8,7 +8,7 @@
 # permissions.
 #
 #   RABBITMQ_CASES_PASSWORD=… RABBITMQ_ROSTER_PASSWORD=… RABBITMQ_NOTIFY_PASSWORD=… \
-#   RABBITMQ_METRICS_PASSWORD=… RABBITMQ_CONSOLE_PASSWORD=… \
+#   RABBITMQ_METRICS_PASSWORD=… RABBITMQ_CONSOLE_PASSWORD=… RABBITMQ_ESTATE_PASSWORD=… \
 #   [RABBITMQ_ADMIN_PASSWORD=… [RABBITMQ_ADMIN_USER=…]] \
 #       deploy/rabbitmq/definitions.sh [--vhost /] [--prefix lianxin-]
 #
@@ -57,6 +57,7 @@ rows=(
     "notify    rpc[.]reply-notify-.*|nameko-rpc          (cases|roster)[.]events"
     "metrics   -                                         (cases|notify|roster)[.]events"
     "console   -                                         (cases|roster)[.]events"
+    "estate    -                                         (cases|roster)[.]events"
 )
 
 users=() permissions=()

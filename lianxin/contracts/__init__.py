@@ -6,6 +6,7 @@ contract.py  how a contract is declared (Payload, Contract), emitted (`new_event
 cases.py     what cases publishes: the case events, hotline.reply, apikey.changed
 roster.py    what roster publishes: offers, escalations, areas, people, hours, duty
 notify.py    what notify publishes: each delivery's outcome
+estate.py    what estate publishes: the estate fund's payments and statements
 
 Producers emit through their contract and consumers read through it (each service's
 `events.py` names what it emits and reads), so what one service emits is what the others

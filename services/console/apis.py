@@ -70,6 +70,7 @@ class ApiUrls:
     roster: str
     notify: str
     metrics: str
+    estate: str = "http://127.0.0.1:8006"
 
 
 class Services:
@@ -470,6 +471,14 @@ class Services:
         headers = {"Idempotency-Key": f"care:{round_id}"}
         return self._call("POST", self.urls.cases, "/v1/cases", token, json=dict(body),
                           headers=headers)  # fmt: skip
+
+    # -- estate: the household register and the estate fund --
+    def households(
+        self, token: str | None, community_id: str, after: str | None = None
+    ) -> dict[str, Any]:
+        """A page of the community's household register (estate; staff)."""
+        params = {"community_id": community_id, **({"after": after} if after else {})}
+        return self._call("GET", self.urls.estate, "/v1/households", token, params=params)
 
     # -- the wire --------------------------------------------------------------------------
 

@@ -58,6 +58,7 @@ class ConsoleSettings:
                 roster=str(config.get("ROSTER_URL", "http://127.0.0.1:8002")).rstrip("/"),
                 notify=str(config.get("NOTIFY_URL", "http://127.0.0.1:8003")).rstrip("/"),
                 metrics=str(config.get("METRICS_URL", "http://127.0.0.1:8004")).rstrip("/"),
+                estate=str(config.get("ESTATE_URL", "http://127.0.0.1:8006")).rstrip("/"),
             ),
             public_url=str(config.get("PUBLIC_URL") or "http://127.0.0.1:8005").rstrip("/"),
             default_zone=ZoneInfo(str(config.get("DEFAULT_TIMEZONE") or "Asia/Shanghai")),

@@ -10,11 +10,14 @@ from lianxin.bus.consumer import Source
 from lianxin.bus.topology import consumers, topic_matches
 from lianxin.contracts.cases import CASES
 from lianxin.contracts.contract import Contract, Reader
+from lianxin.contracts.estate import ESTATE
 from lianxin.contracts.notify import NOTIFY
 from lianxin.contracts.roster import ROSTER
 from scripts.stack import SERVICES, service_classes
 
-CONTRACTS: dict[str, Contract] = {contract.source: contract for contract in (CASES, ROSTER, NOTIFY)}
+CONTRACTS: dict[str, Contract] = {
+    contract.source: contract for contract in (CASES, ROSTER, NOTIFY, ESTATE)
+}
 
 # The access replicas every service mixes in (lianxin.access.replicas), by handler name;
 # every other consumer of a service reads through its events.py's READS.

@@ -33,6 +33,7 @@ from tests.waiting import wait_until
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "test-signing-secret"
 TOKEN_SECRET = "test-token-secret-0123456789"
+ESTATE_PHONE_SECRET = "test-estate-phone-secret-0123"
 # every service runs as two processes competing on the same queues (1 to tell whether a
 # failure has to do with replicas)
 REPLICAS = int(os.environ.get("LIANXIN_E2E_REPLICAS", "2"))
@@ -85,6 +86,7 @@ def new_stack(
             "LOG_LEVEL": "WARNING",
             "LIANXIN_DEV_MODE": "false",  # the production path: real secrets required
             "LIANXIN_TOKEN_SECRET": TOKEN_SECRET,
+            "ESTATE_PHONE_SECRET": ESTATE_PHONE_SECRET,
             "LIANXIN_QUERY_LOG": str(state_dir / "queries.jsonl"),
         },
         replicas=REPLICAS,
@@ -109,11 +111,13 @@ def stack(amqp_uri, broker_users, db_prefix, mongo_client, sink, tmp_path_factor
 
 
 SAMPLE_COMMUNITY = ROOT / "services" / "roster" / "data" / "jingxiang"
+SAMPLE_HOUSEHOLDS = ROOT / "services" / "estate" / "data" / "jingxiang" / "households.csv"
 
 
 def import_sample_community(stack: Stack) -> None:
-    """The sample community (grids jingxiang-g1..g3, its teams, people and rotas), imported
-    as an operator does once the services run: `scripts.admin roster import`.
+    """The sample community (grids jingxiang-g1..g3, its teams, people and rotas, and its
+    household register), imported as an operator does once the services run:
+    `scripts.admin roster import`, `scripts.admin estate import`.
 
     Every test of the session reports in grid jingxiang-g1, so the few people on duty there
     are offered the cases of all of them, and most offers are never answered: the policy
@@ -128,6 +132,8 @@ def import_sample_community(stack: Stack) -> None:
     for path in (SAMPLE_COMMUNITY, lifted):
         imported = admin_cli(stack, "roster", "import", str(path))
         assert imported.returncode == 0, imported.stdout[-3000:] + imported.stderr[-3000:]
+    imported = admin_cli(stack, "estate", "import", str(SAMPLE_HOUSEHOLDS))
+    assert imported.returncode == 0, imported.stdout[-3000:] + imported.stderr[-3000:]
 
 
 @pytest.fixture(scope="session")
@@ -247,6 +253,7 @@ def admin_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess:
         "MONGO_URI": stack.mongo_uri,
         "MONGO_DB_PREFIX": stack.db_prefix,
         "LIANXIN_TOKEN_SECRET": TOKEN_SECRET,
+        "ESTATE_PHONE_SECRET": ESTATE_PHONE_SECRET,
         # the CLI's queries join the services' in the stack's query log (test_zz_store_queries)
         "LIANXIN_QUERY_LOG": stack.env.get("LIANXIN_QUERY_LOG", ""),
         "COLUMNS": "200",

@@ -1,4 +1,4 @@
-"""Access control across the four services: no key is a 401 on every route that needs
+"""Access control across the services: no key is a 401 on every route that needs
 one, and a key of one community neither sees nor touches another community's data —
 it is told "not found" (404), never "forbidden", so it cannot probe for ids. Each
 check is paired with the same request by a key that may see it (200), so a 404 here
@@ -98,6 +98,22 @@ def test_notify_shows_a_delivery_only_in_the_keys_community(stack, ours, theirs,
         theirs.hotline,
         ours.hotline,
     )
+
+
+def test_estate_shows_a_household_only_in_the_keys_community(stack, ours, theirs, keys):
+    """A household of their register: their key reads it, ours is told it is not there."""
+    register = "household_id,community,estate,building,unit,room,floor_area,phones\n"
+    register += f"h-1,{theirs.place},e1,b1,u1,101,88.25,13807319990\n"
+    imported = requests.post(
+        f"{stack.url('estate')}/v1/households/imports",
+        json={"name": "households.csv", "text": register},
+        headers={"X-Api-Key": keys.admin},
+        timeout=30,
+    )
+    assert imported.status_code == 200, imported.text
+    estate = stack.url("estate")
+    pair(f"{estate}/v1/households/{theirs.place}/h-1", theirs.hotline, ours.hotline)
+    pair(f"{estate}/v1/households", theirs.hotline, ours.hotline, community_id=theirs.place)
 
 
 def test_metrics_shows_a_communitys_statistics_only_to_its_keys(stack, ours, theirs, their_case):

@@ -47,6 +47,7 @@ from lianxin.store.repository import build_context, ensure_indexes
 from scripts.stack import SERVICES
 from services.cases.store import CaseStore
 from services.console.store import ConsoleStore
+from services.estate.store import EstateStore
 from services.metrics.store import MetricsStore
 from services.notify.store import NotifyStore
 from services.roster import compose as roster_compose
@@ -290,6 +291,7 @@ def drive_a_case(stack, keys) -> None:
         (f"{stack.url('cases')}/v1/cases", {"community_id": place, "state": "resolved"}),
         (f"{stack.url('notify')}/v1/deliveries", {"case_id": case["id"]}),
         (f"{stack.url('roster')}/v1/people/{case['assignee']}/offers", {}),
+        (f"{stack.url('estate')}/v1/households", {"community_id": "jingxiang"}),
     ]
     for url, params in listings:
         answer = requests.get(url, params=params, headers=helper, timeout=10)
@@ -309,6 +311,7 @@ REPOSITORIES = {
     "notify": NotifyStore,
     "metrics": MetricsStore,
     "console": ConsoleStore,
+    "estate": EstateStore,  # its store alone: the phone secret is no part of its indexes
 }
 
 

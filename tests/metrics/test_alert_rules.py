@@ -64,7 +64,7 @@ def test_the_scrape_configurations_are_valid_and_scrape_every_service(config):
         job["job_name"]
         for job in yaml.safe_load((PROMETHEUS / config).read_text())["scrape_configs"]
     }
-    assert {"cases", "roster", "notify", "metrics"} <= jobs
+    assert {"cases", "roster", "notify", "metrics", "console", "estate"} <= jobs
 
 
 def test_the_local_configuration_scrapes_both_replicas_on_the_stacks_ports():
