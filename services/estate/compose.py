@@ -6,10 +6,15 @@ CLI through lianxin.store.admin, a test through `build(backend.context(...))`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 from lianxin.phones import phone_digest
 from lianxin.store.repository import StoreContext
+from services.estate.domain.pact_reference import PactReference, reference_from
 from services.estate.settings import EstateSettings
 from services.estate.store import EstateStore
 
@@ -20,6 +25,7 @@ class Parts:
 
     store: EstateStore
     settings: EstateSettings
+    pact: PactReference = field(default_factory=lambda: pact_reference())  # -- pact --
 
     def digest(self, phone: str) -> str:
         """A normalised number's keyed digest, as the register stores it."""
@@ -35,3 +41,14 @@ class Parts:
 def build(context: StoreContext) -> Parts:
     """Estate's parts on `context`."""
     return Parts(EstateStore(context), EstateSettings.from_config(context.config))
+
+
+# -- pact --
+DATA = Path(__file__).parent / "data"
+
+
+@cache
+def pact_reference() -> PactReference:
+    """data/pact.yaml (each community's pact settings and sample articles), checked whole
+    once per process."""
+    return reference_from(yaml.safe_load((DATA / "pact.yaml").read_text(encoding="utf-8")))

@@ -23,18 +23,19 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from services.estate.app.register import HouseholdNotFound, find_household, households_by_phone
-from services.estate.events import EMITS
-from services.estate.store import EstateStore
-
 from lianxin.access.actors import Actor, Forbidden
 from lianxin.bus.envelope import Envelope
 from services.estate.app import pact_photos, pact_places
+from services.estate.app.register import HouseholdNotFound, find_household, households_by_phone
 from services.estate.domain import pact
 from services.estate.domain.pact import Observation, Pact, PactNotFound, Place
 from services.estate.domain.pact_list import list_id
 from services.estate.domain.pact_reference import PactReference
+from services.estate.events import EMITS
+from services.estate.store import EstateStore
 
+# what the console's residents' key holds to speak for a number its page proved by SMS code
+RESIDENTS_SCOPE = "verify"
 OBSERVATION_NAMESPACE = uuid.UUID("5d0c8a7e-3f41-4b6a-9c2e-1a7b9e4f6d21")
 Digest = Callable[[str], str]
 
@@ -229,7 +230,7 @@ def decide(
 
 def require_residents_key(actor: Actor) -> None:
     """The residents' pages' key: it may verify numbers, and acts for no person."""
-    actor.require("verify")
+    actor.require(RESIDENTS_SCOPE)
     if actor.person_id is not None:
         raise Forbidden("A person's token does not speak for a resident's number.")
 

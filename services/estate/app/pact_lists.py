@@ -15,9 +15,6 @@ import uuid
 from collections import Counter
 from datetime import datetime
 
-from services.estate.events import EMITS
-from services.estate.store import EstateStore
-
 from lianxin.access.actors import Actor
 from lianxin.bus.envelope import Envelope
 from services.estate.app import pact_places
@@ -26,6 +23,8 @@ from services.estate.domain import pact_list
 from services.estate.domain.pact import PactNotFound, state_of
 from services.estate.domain.pact_list import AlreadyPublished, PactList
 from services.estate.domain.pact_reference import PactReference
+from services.estate.events import EMITS
+from services.estate.store import EstateStore
 
 
 def preview(

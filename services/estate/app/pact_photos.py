@@ -16,11 +16,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from services.estate.store import EstateStore
-
 from lianxin.access.actors import Actor
 from lianxin.photos import PhotoRefused, clean
 from services.estate.domain.pact import MAX_PHOTOS, RECORDER_ROLES
+from services.estate.store import EstateStore
 
 
 class PactPhotoNotFound(Exception):

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.estate.domain.households import Household
-from services.estate.store import EstateStore
-
 from services.estate.domain.pact import Place
+from services.estate.store import EstateStore
 
 DEFAULT_ZONE = "Asia/Shanghai"
 

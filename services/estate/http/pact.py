@@ -9,18 +9,17 @@ import re
 from typing import Any
 
 from marshmallow import ValidationError
-from services.estate.http.errors import ERRORS
 from werkzeug.wrappers import Response
 
 from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
-from lianxin.http.entrypoint import route
 from lianxin.photos import MAX_PHOTO_BYTES, PHOTO_HEADERS, PhotoRefused
 from lianxin.store.lease import LeaseBusy
 from services.estate.app import pact, pact_lists, pact_photos, pact_places
 from services.estate.domain import pact as rules
 from services.estate.domain.pact import Observation, Pact
 from services.estate.domain.pact_list import AlreadyPublished, PactList, QuarterNotStarted
+from services.estate.http.errors import http
 from services.estate.http.pact_schemas import (
     AnswerBody,
     ArticleBody,
@@ -45,22 +44,6 @@ from services.estate.http.pact_schemas import (
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 MAX_UPLOAD_BYTES = rules.MAX_PHOTOS * MAX_PHOTO_BYTES + 64 * 1024
-PACT_ERRORS = {
-    rules.PactNotFound: (404, "not_found"),
-    pact_photos.PactPhotoNotFound: (404, "not_found"),
-    rules.ArticleUnchanged: (409, "article_unchanged"),
-    rules.WindowOpen: (409, "window_open"),
-    rules.WindowClosed: (409, "window_closed"),
-    rules.AlreadyAnswered: (409, "already_answered"),
-    rules.AlreadyDecided: (409, "already_decided"),
-    rules.QuarterPublished: (409, "quarter_published"),
-    rules.SeenInFuture: (400, "seen_in_future"),
-    pact.ObservationKeyReused: (409, "key_reused"),
-    AlreadyPublished: (409, "already_published"),
-    QuarterNotStarted: (409, "quarter_not_started"),
-    PhotoRefused: (400, "invalid_photo"),
-}
-http = route({**ERRORS, **PACT_ERRORS})
 KEY_HEADER = {
     "name": IDEMPOTENCY_HEADER,
     "in": "header",
@@ -263,7 +246,7 @@ class PactHttp:
         body=ResidentBody,
         responses={200: ResidentObservationsSchema},
         raises=FOUND,
-        scope="verify",
+        scope=pact.RESIDENTS_SCOPE,
     )
     def resident_observations(self, request, actor, body):
         community_id = body["community_id"]
@@ -287,7 +270,7 @@ class PactHttp:
         body=AnswerBody,
         responses={200: ObservationSchema},
         raises=(rules.WindowClosed, rules.AlreadyAnswered, LeaseBusy, *FOUND),
-        scope="verify",
+        scope=pact.RESIDENTS_SCOPE,
     )
     def answer_observation(self, request, actor, observation_id, body):
         found = pact.answer(
@@ -303,7 +286,7 @@ class PactHttp:
         body=ResidentPhotoBody,
         responses={200: None},
         raises=(pact_photos.PactPhotoNotFound, *FOUND),
-        scope="verify",
+        scope=pact.RESIDENTS_SCOPE,
     )
     def resident_photo(self, request, actor, photo_id, body):
         store = self.parts.store
@@ -369,7 +352,7 @@ class PactHttp:
         "on the red list only where the household gave it (any key of the community)",
         responses={200: PactListSchema},
         raises=(rules.PactNotFound,),
-        scope=("read", "verify"),
+        scope=("read", pact.RESIDENTS_SCOPE),
     )
     def published_list(self, request, actor, community_id, quarter):
         if not actor.sees(community_id):
