@@ -55,7 +55,7 @@ rows=(
     "cases     rpc-cases|nameko-rpc                      roster[.]events"
     "roster    -                                         cases[.]events"
     "notify    rpc[.]reply-notify-.*|nameko-rpc          (cases|roster)[.]events"
-    "metrics   -                                         (cases|notify|roster)[.]events"
+    "metrics   -                                         (cases|notify|roster|estate)[.]events"
     "console   -                                         (cases|roster)[.]events"
     "estate    -                                         (cases|roster)[.]events"
 )

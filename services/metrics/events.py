@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from lianxin.contracts.cases import CASES
 from lianxin.contracts.contract import Reader
+from lianxin.contracts.estate import ESTATE
 from lianxin.contracts.notify import NOTIFY
 from lianxin.contracts.roster import ROSTER
-from services.metrics.domain.measures import CARE_EVENTS, CASE_MEASURES, NOTIFICATION_MEASURES
+from services.metrics.domain.measures import (
+    CARE_EVENTS,
+    CASE_MEASURES,
+    NOTIFICATION_MEASURES,
+)
 
 # roster's events metrics counts: hours, duty, expiries, the areas' households and zones,
 # volunteer activities (held, attended, the minutes their attendance credits) and care
@@ -41,4 +46,12 @@ READS = Reader(
     ),
     *ROSTER.reading("care.round_ticked", needs=("round_id", "community_id", "grid_id", "outcome")),
     *ROSTER.reading("care.round_missed", needs=("round_id", "community_id", "grid_id", "stage")),
+    # -- pact -- estate's residents' pact: observations, decisions and published lists
+    *ESTATE.reading("pact.observation_recorded", needs=("observation_id", "community_id", "kind")),
+    *ESTATE.reading(
+        "pact.observation_decided", needs=("observation_id", "community_id", "outcome")
+    ),
+    *ESTATE.reading(
+        "pact.list_published", needs=("community_id", "black_households", "red_households")
+    ),
 )

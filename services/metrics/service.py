@@ -13,6 +13,7 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.metrics import compose
 from services.metrics.app import counting
+from services.metrics.domain.measures import PACT_EVENTS
 from services.metrics.events import ROSTER_EVENTS
 from services.metrics.gauges.collector import REFRESH_SECONDS, BusinessGauges
 from services.metrics.http.stats import StatsHttp
@@ -23,6 +24,7 @@ SOURCES = (
     Source("cases", "case.#"),
     Source("notify", "notification.#"),
     *(Source("roster", event_type) for event_type in ROSTER_EVENTS),
+    *(Source("estate", event_type) for event_type in PACT_EVENTS),  # -- pact --
 )
 
 

@@ -26,6 +26,7 @@ from services.metrics.domain.measures import (
     CASE_MEASURES,
     CLOSED_STATES,
     NOTIFICATION_MEASURES,
+    PACT_MEASURES,
     grid_channel,
 )
 from services.metrics.domain.totals import ALL, Totals, add_up, add_up_by, rate
@@ -120,6 +121,7 @@ def summarise(days: list[Totals], live: Totals | None, grid_id: str | None = Non
         "care_rounds": {
             name.removeprefix("care_rounds_"): flows.get(name, 0) for name in CARE_MEASURES
         },
+        "pact": {name.removeprefix("pact_"): flows.get(name, 0) for name in PACT_MEASURES},
         "backlog": backlog(live, grid_id),
     }
     if grid_id is None:
