@@ -38,6 +38,7 @@ STACK_GROUPS = ("e2e-stack-cases", "e2e-stack-others")
 # the 2-core machine (before estate's), against about 131 s for cases' flows, access and faults
 OTHERS = frozenset(
     {
+        "test_estate_pact.py",
         "test_estate_register.py",
         "test_metrics_stats.py",
         "test_notify_flow.py",

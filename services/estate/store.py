@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from pymongo import ASCENDING
@@ -148,9 +149,11 @@ def observation_from(document: Mapping[str, Any]) -> Observation:
 
 
 def pact_list_document(found: PactList) -> dict[str, Any]:
-    document = {k: v for k, v in document_of(found).items() if k != "articles"}
+    document = {k: v for k, v in document_of(found).items() if k not in ("articles", "rules")}
+    rules = {**document_of(found.rules), "answer_window": found.rules.answer_window.total_seconds()}
     # BSON keys are strings: the articles' numbers are kept as [number, title] pairs
-    return {**document, "articles": [[n, title] for n, title in found.articles.items()]}
+    articles = [[n, title] for n, title in found.articles.items()]
+    return {**document, "rules": rules, "articles": articles}
 
 
 def pact_list_from(document: Mapping[str, Any]) -> PactList:
@@ -159,12 +162,13 @@ def pact_list_from(document: Mapping[str, Any]) -> PactList:
             ListLine(**{**line, "articles": tuple(line["articles"])}) for line in document[kind]
         )
 
+    rules = document["rules"]
     return PactList(
         community_id=document["community_id"],
         quarter=document["quarter"],
         black=lines("black"),
         red=lines("red"),
-        rules=PactRules(**document["rules"]),
+        rules=PactRules(**{**rules, "answer_window": timedelta(seconds=rules["answer_window"])}),
         articles={int(n): title for n, title in document["articles"]},
         published_by=document["published_by"],
         published_at=document["published_at"],

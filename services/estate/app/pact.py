@@ -124,14 +124,14 @@ def record(
         place=place, kind=body["kind"], seen=body["seen"],
         seen_at=body["seen_at"].replace(microsecond=0), photos=tuple(body.get("photos") or ()),
         by=_who(actor), role=actor.role or "staff", now=now,
-        answer_days=reference.rules(community_id).answer_days, zone=zone, published=published,
+        answer_window=reference.rules(community_id).answer_window, zone=zone, published=published,
     )  # fmt: skip
-    pact_photos.check_attachable(store, asked.photos, community_id, actor)
     with store.pact.observations.change(observation_id) as change:
         if change.value is not None:
             if not _same_request(change.value, asked):
                 raise ObservationKeyReused(observation_id)
             return change.value, False
+        pact_photos.check_attachable(store, asked.photos, community_id, actor)
         change.save(asked, [recorded_event(asked)])
     pact_photos.attach(store, asked.photos, observation_id, community_id, actor)
     return asked, True

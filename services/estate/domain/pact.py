@@ -7,7 +7,7 @@ it was made under, so that a later edit never changes what a household was told 
 breached. An observation is a breach (for the black list) or a commendation (for the red
 list), seen at a household of the estate register on a given time, recorded by a unit
 leader (only for a household of their own units) or by staff. The household may answer it
-from the resident page within the community's window (`answer_days`); after the window,
+from the resident page within the community's window (`answer_window`); after it,
 staff decide — upheld or withdrawn — and an observation nobody answered stands (counts as
 upheld) unless staff withdraw it. The quarter it counts in is the one its `seen_at` falls
 in, in the community's zone; a quarter once published takes no more observations and no
@@ -225,12 +225,12 @@ def observed(
     by: str,
     role: str,
     now: datetime,
-    answer_days: int,
+    answer_window: timedelta,
     zone: str,
     published: frozenset[str],
 ) -> Observation:
     """A new observation against the article's current version; the household may answer
-    until `answer_days` after its recording. Refused when it is seen later than now or in
+    until `answer_window` after its recording. Refused when it is seen later than now or in
     a quarter already published (`published`)."""
     if seen_at > now:
         raise SeenInFuture("What was seen cannot be later than now.")
@@ -253,7 +253,7 @@ def observed(
         recorded_by=by,
         recorded_role=role,
         recorded_at=now,
-        answer_until=now + timedelta(days=answer_days),
+        answer_until=now + answer_window,
         quarter=quarter,
     )
 

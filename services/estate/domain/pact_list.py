@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.estate.domain.pact import COUNTING, Observation, quarter_days, state_of
@@ -48,7 +48,7 @@ class PactRules:
     """A community's pact settings: the household's window to answer, and the list's
     thresholds."""
 
-    answer_days: int = 7
+    answer_window: timedelta = timedelta(days=7)
     black_min_breaches: int = 2
     red_min_commendations: int = 1
 

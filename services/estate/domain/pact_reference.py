@@ -8,12 +8,13 @@ holding from the community's `adopted` time; the first edit stores the estate's 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.estate.domain.pact import MAX_ARTICLES, Article, Pact
 from services.estate.domain.pact_list import PactRules
@@ -21,12 +22,27 @@ from services.estate.domain.pact_list import PactRules
 SAMPLE_EDITOR = "pact.yaml"  # who "edited" a sample article: the reference file
 TITLE = validate.Length(min=1, max=40)
 TEXT = validate.Length(min=1, max=500)
-DAYS = validate.Range(min=1, max=60)
+WINDOW = re.compile(r"^(\d{1,4})([dhms])$")
+UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+LONGEST_WINDOW = timedelta(days=60)
 THRESHOLD = validate.Range(min=1, max=50)
 
 
+class Window(fields.Field):
+    """A window as the file writes it: `7d`, `36h`, `90m`, `45s` (tests use seconds)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> timedelta:
+        found = WINDOW.match(str(value))
+        if found is None:
+            raise ValidationError("A window like 7d, 36h, 90m or 45s.")
+        window = timedelta(**{UNITS[found.group(2)]: int(found.group(1))})
+        if not timedelta(0) < window <= LONGEST_WINDOW:
+            raise ValidationError("A window of more than nothing and at most 60 days.")
+        return window
+
+
 class RulesSchema(Schema):
-    answer_days = fields.Integer(strict=True, required=True, validate=DAYS)
+    answer_window = Window(required=True)
     black_min_breaches = fields.Integer(strict=True, required=True, validate=THRESHOLD)
     red_min_commendations = fields.Integer(strict=True, required=True, validate=THRESHOLD)
 

@@ -13,6 +13,7 @@ from services.estate.domain.pact import Article, Pact, Place
 
 MADE = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 on 2 November in Changsha
 ZONE = "Asia/Shanghai"
+WEEK = timedelta(days=7)
 PLACE = Place("jingxiang-b01-u1-1201", "jingxiang-b01", "1栋", "jingxiang-b01-u1", "1栋1单元",
               "1201")  # fmt: skip
 
@@ -29,7 +30,7 @@ def observation(kind: str = "breach", at: datetime = MADE, **more) -> pact.Obser
     made = pact.observed(
         observation_id="PO-0123456789abcdef", pact=sample_pact(), article_number=1,
         place=PLACE, kind=kind, seen="楼道堆放纸箱", seen_at=at - timedelta(hours=1),
-        photos=("P-1",), by="p-ul-001", role="unit_leader", now=at, answer_days=7,
+        photos=("P-1",), by="p-ul-001", role="unit_leader", now=at, answer_window=WEEK,
         zone=ZONE, published=frozenset(),
     )  # fmt: skip
     return replace(made, **more)
@@ -61,13 +62,13 @@ def test_an_observation_names_the_version_it_was_made_under_after_an_edit():
     later = pact.observed(
         observation_id="PO-2", pact=edited, article_number=1, place=PLACE, kind="breach",
         seen="电动车停在楼道", seen_at=MADE, photos=(), by="p-staff-1", role="staff",
-        now=MADE + timedelta(days=1), answer_days=7, zone=ZONE, published=frozenset(),
+        now=MADE + timedelta(days=1), answer_window=WEEK, zone=ZONE, published=frozenset(),
     )  # fmt: skip
     assert (made.article_number, made.article_version) == (1, 1)
     assert (later.article_number, later.article_version) == (1, 2)
 
 
-def test_the_window_is_answer_days_from_the_recording():
+def test_the_window_runs_from_the_recording():
     made = observation()
     assert made.answer_until == MADE + timedelta(days=7)
     assert pact.state_of(made, MADE + timedelta(days=7) - timedelta(seconds=1)) == "open"
@@ -122,7 +123,7 @@ def test_a_published_quarter_takes_no_observation_and_no_decision():
         pact.observed(
             observation_id="PO-3", pact=sample_pact(), article_number=1, place=PLACE,
             kind="breach", seen="x", seen_at=MADE, photos=(), by="p-staff-1", role="staff",
-            now=MADE, answer_days=7, zone=ZONE, published=frozenset({"2026Q4"}),
+            now=MADE, answer_window=WEEK, zone=ZONE, published=frozenset({"2026Q4"}),
         )  # fmt: skip
     with pytest.raises(pact.QuarterPublished):
         pact.decided(observation(), "upheld", "", "p-staff-1", MADE + timedelta(days=8),
@@ -140,7 +141,7 @@ def test_something_seen_later_than_now_is_refused():
         pact.observed(
             observation_id="PO-4", pact=sample_pact(), article_number=1, place=PLACE,
             kind="breach", seen="x", seen_at=MADE + timedelta(minutes=1), photos=(),
-            by="p-staff-1", role="staff", now=MADE, answer_days=7, zone=ZONE,
+            by="p-staff-1", role="staff", now=MADE, answer_window=WEEK, zone=ZONE,
             published=frozenset(),
         )  # fmt: skip
 

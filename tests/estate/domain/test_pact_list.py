@@ -14,7 +14,7 @@ from services.estate.domain.pact_list import PactRules
 from tests.estate.domain.test_pact import MADE, observation
 
 AFTER = MADE + timedelta(days=10)  # every window closed
-RULES = PactRules(answer_days=7, black_min_breaches=2, red_min_commendations=1)
+RULES = PactRules(answer_window=timedelta(days=7), black_min_breaches=2, red_min_commendations=1)
 OTHER = Place("jingxiang-b02-u3-502", "jingxiang-b02", "2栋", "jingxiang-b02-u3", "2栋3单元",
               "502")  # fmt: skip
 
