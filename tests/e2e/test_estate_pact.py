@@ -140,7 +140,8 @@ def test_the_pact_from_a_breach_to_the_published_list(stack, estate, people, kno
     assert early.status_code == 409 and early.json()["error"]["code"] == "window_open"
     wait_until("the window to close", lambda: state(estate, people, seen["id"]) == "to_decide",
                timeout=90)  # fmt: skip
-    assert state(estate, people, stands["id"]) == "stood"
+    wait_until("the second one's window to close",
+               lambda: state(estate, people, stands["id"]) == "stood", timeout=30)  # fmt: skip
     late = answer(estate, people, stands["id"], NEIGHBOUR[1], text="晚了")
     assert late.status_code == 409 and late.json()["error"]["code"] == "window_closed"
     upheld = staff.post(f"{estate}/v1/pact/observations/{seen['id']}/decision", json=decision,

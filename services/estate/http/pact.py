@@ -77,7 +77,9 @@ def observation_shown(found: Observation) -> dict[str, Any]:
 
 def list_shown(found: PactList, published: bool) -> dict[str, Any]:
     articles = [{"number": n, "title": title} for n, title in found.articles.items()]
-    return {**found.__dict__, "articles": articles, "published": published,
+    rules = {**found.rules.__dict__,
+             "answer_window_seconds": int(found.rules.answer_window.total_seconds())}  # fmt: skip
+    return {**found.__dict__, "articles": articles, "rules": rules, "published": published,
             "published_at": found.published_at if published else None}  # fmt: skip
 
 

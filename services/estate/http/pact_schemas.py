@@ -172,7 +172,7 @@ class ResidentObservationsSchema(ObservationsSchema):
 
 class RulesSchema(Schema):
     answer_window_seconds = fields.Integer(
-        attribute="answer_window", metadata={"description": "the household's window to answer"}
+        metadata={"description": "the household's window to answer"}
     )
     black_min_breaches = fields.Integer()
     red_min_commendations = fields.Integer()
