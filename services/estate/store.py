@@ -151,8 +151,8 @@ def observation_from(document: Mapping[str, Any]) -> Observation:
 def pact_list_document(found: PactList) -> dict[str, Any]:
     document = {k: v for k, v in document_of(found).items() if k not in ("articles", "rules")}
     rules = {**document_of(found.rules), "answer_window": found.rules.answer_window.total_seconds()}
-    # BSON keys are strings: the articles' numbers are kept as [number, title] pairs
-    articles = [[n, title] for n, title in found.articles.items()]
+    # BSON keys are strings, and FerretDB takes no nested arrays: {number, title} each
+    articles = [{"number": n, "title": title} for n, title in found.articles.items()]
     return {**document, "rules": rules, "articles": articles}
 
 
@@ -169,7 +169,7 @@ def pact_list_from(document: Mapping[str, Any]) -> PactList:
         black=lines("black"),
         red=lines("red"),
         rules=PactRules(**{**rules, "answer_window": timedelta(seconds=rules["answer_window"])}),
-        articles={int(n): title for n, title in document["articles"]},
+        articles={int(found["number"]): found["title"] for found in document["articles"]},
         published_by=document["published_by"],
         published_at=document["published_at"],
     )

@@ -31,11 +31,9 @@ from services.console.http.cases import PHOTO_HEADERS
 from services.console.http.errors import CsrfRefused, PageNotFound
 from services.console.http.forms import CodeForm, Form, PhoneForm
 from services.console.http.pages import Pages, cookie, page, redirect
+from services.console.http.residents_report import ASKED, REFUSED_STATUS
 
 PROOF_COOKIE = "lx_pact"
-ASKED = {Asked.SENT: (200, "report_code_sent"), Asked.INVALID: (400, "phone_invalid"),
-         Asked.LIMITED: (429, "report_too_many_codes")}  # fmt: skip
-REFUSED_STATUS = {"limited": 429, "locked": 403}
 ANSWER_STATUS = {"window_closed": 409, "already_answered": 409, "not_found": 404}
 NOT_INDEXED = {"X-Robots-Tag": "noindex"}
 
