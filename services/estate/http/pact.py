@@ -66,6 +66,13 @@ def _idempotency_key(request) -> str:
     return value
 
 
+def _number(text: str) -> int:
+    """An article's number from the path: 1 to MAX_ARTICLES, or 400 naming the field."""
+    if not text.isdigit() or not 1 <= int(text) <= rules.MAX_ARTICLES:
+        raise ValidationError({"number": [f"An article's number, 1 to {rules.MAX_ARTICLES}."]})
+    return int(text)
+
+
 def pact_shown(found: Pact, name: str) -> dict[str, Any]:
     return {**found.__dict__, "name": name, "articles": found.current(),
             "versions": list(found.versions)}  # fmt: skip
@@ -115,7 +122,7 @@ class PactHttp:
 
     @http(
         "POST",
-        "/v1/pacts/<string:community_id>/<string:estate_id>/articles/<int:number>",
+        "/v1/pacts/<string:community_id>/<string:estate_id>/articles/<string:number>",
         summary="Write a new version of an article (or the next article) of an estate's "
         "pact (staff); older versions are kept",
         body=ArticleBody,
@@ -125,8 +132,8 @@ class PactHttp:
     )
     def edit_article(self, request, actor, community_id, estate_id, number, body):
         edited = pact.edit_article(
-            self.parts.store, self.parts.pact, community_id, estate_id, number, body, actor,
-            utc_now(),
+            self.parts.store, self.parts.pact, community_id, estate_id, _number(number), body,
+            actor, utc_now(),
         )  # fmt: skip
         return 200, PactSchema().dump(pact_shown(edited, estate_id))
 
