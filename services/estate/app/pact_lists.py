@@ -20,7 +20,7 @@ from lianxin.bus.envelope import Envelope
 from services.estate.app import pact_places
 from services.estate.app.pact import OBSERVATION_NAMESPACE, require_staff
 from services.estate.domain import pact_list
-from services.estate.domain.pact import PactNotFound, state_of
+from services.estate.domain.pact import Observation, PactNotFound, state_of
 from services.estate.domain.pact_list import AlreadyPublished, PactList
 from services.estate.domain.pact_reference import PactReference
 from services.estate.events import EMITS
@@ -39,12 +39,8 @@ def preview(
     state (those still open or waiting for staff are not on it), and the list published
     already, if it was."""
     require_staff(actor, community_id)
-    found = store.pact.observations_of(community_id=community_id, quarter=quarter)
+    found, compiled = _compiled(store, reference, community_id, quarter, actor, now)
     states = Counter(state_of(observation, now) for observation in found)
-    compiled = pact_list.compiled(
-        community_id=community_id, quarter=quarter, observations=found,
-        rules=reference.rules(community_id), by=actor.person_id or actor.key_id, now=now,
-    )  # fmt: skip
     return compiled, dict(states), store.pact.lists.get(pact_list.list_id(community_id, quarter))
 
 
@@ -62,13 +58,19 @@ def publish(
     with store.pact.lists.change(pact_list.list_id(community_id, quarter)) as change:
         if change.value is not None:
             raise AlreadyPublished(quarter)
-        found = store.pact.observations_of(community_id=community_id, quarter=quarter)
-        published = pact_list.compiled(
-            community_id=community_id, quarter=quarter, observations=found,
-            rules=reference.rules(community_id), by=actor.person_id or actor.key_id, now=now,
-        )  # fmt: skip
+        found, published = _compiled(store, reference, community_id, quarter, actor, now)
         change.save(published, [published_event(published, len(found))])
     return published
+
+
+def _compiled(store: EstateStore, reference: PactReference, community_id: str, quarter: str,
+              actor: Actor, now: datetime) -> tuple[list[Observation], PactList]:  # fmt: skip
+    """The quarter's observations, and the list they make now by the community's rule."""
+    found = store.pact.observations_of(community_id=community_id, quarter=quarter)
+    return found, pact_list.compiled(
+        community_id=community_id, quarter=quarter, observations=found,
+        rules=reference.rules(community_id), by=actor.person_id or actor.key_id, now=now,
+    )  # fmt: skip
 
 
 def published(store: EstateStore, community_id: str, quarter: str) -> PactList:

@@ -5,7 +5,6 @@ pact, observation, photo or household is 404."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from marshmallow import ValidationError
@@ -13,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
+from lianxin.http.idempotency import idempotency_key, names_its_request
 from lianxin.photos import MAX_PHOTO_BYTES, PHOTO_HEADERS, PhotoRefused
 from lianxin.store.lease import LeaseBusy
 from services.estate.app import pact, pact_lists, pact_photos, pact_places
@@ -41,29 +41,11 @@ from services.estate.http.pact_schemas import (
     ResidentPhotoBody,
 )
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 MAX_UPLOAD_BYTES = rules.MAX_PHOTOS * MAX_PHOTO_BYTES + 64 * 1024
-KEY_HEADER = {
-    "name": IDEMPOTENCY_HEADER,
-    "in": "header",
-    "required": True,
-    "schema": {"type": "string", "maxLength": 100},
-    "description": "names the request: a retry finds the observation it made (200)",
-}
 FOUND = (rules.PactNotFound, Forbidden)
 RECORD = (pact.ObservationKeyReused, rules.QuarterPublished, rules.SeenInFuture, PhotoRefused,
           LeaseBusy, *FOUND)  # fmt: skip
 DECIDE = (rules.WindowOpen, rules.AlreadyDecided, rules.QuarterPublished, LeaseBusy, *FOUND)
-
-
-def _idempotency_key(request) -> str:
-    value = request.headers.get(IDEMPOTENCY_HEADER)
-    if value is None or not IDEMPOTENCY_KEY.match(value):
-        raise ValidationError(
-            {IDEMPOTENCY_HEADER: ["Send 1–100 printable ASCII characters naming this request."]}
-        )
-    return value
 
 
 def _number(text: str) -> int:
@@ -185,13 +167,13 @@ class PactHttp:
         "(a unit leader: of their units; staff); the household may answer within the "
         "community's window",
         body=ObservationBody,
-        headers=[KEY_HEADER],
+        headers=names_its_request("a retry finds the observation it made (200)"),
         responses={201: ObservationSchema, 200: ObservationSchema},
         raises=RECORD,
         scope="act",
     )
     def record_observation(self, request, actor, body):
-        observation_id = pact.observation_id_for(actor, _idempotency_key(request))
+        observation_id = pact.observation_id_for(actor, idempotency_key(request))
         found, created = pact.record(
             self.parts.store, self.parts.pact, body, actor, observation_id, utc_now()
         )
