@@ -265,7 +265,7 @@ def admin_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # an import waits for roster's relay: over a minute on a busy machine
     )
 
 
