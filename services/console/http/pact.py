@@ -84,25 +84,26 @@ class PactPages(Pages):
     def pact_page(self, request):
         session = self.signed_in(request)
         query = read_query(request, PageQuery())
-        return self._staff(request, session, self._quarter(session, query), query.get("done"))
+        quarter = self._pact_quarter(session, query)
+        return self._pact_staff(request, session, quarter, query.get("done"))
 
     @page("POST", "/pact/observations", max_body_bytes=UPLOAD_BYTES)
     def pact_record(self, request):
-        return self._record(request, staff=True)
+        return self._pact_record(request, staff=True)
 
     @page("POST", "/pact/observations/<string:observation_id>/decision")
     def pact_decide(self, request, observation_id):
         session, body, errors = read_checked(self, request, DecisionForm())
         if not _matches(OBSERVATION_ID, observation_id):
             raise PageNotFound("No such observation.")
-        quarter = body.get("quarter") or self._quarter(session, {})
+        quarter = body.get("quarter") or self._pact_quarter(session, {})
         if errors:
-            return self._staff(request, session, quarter, errors=errors, status=400)
+            return self._pact_staff(request, session, quarter, errors=errors, status=400)
         try:
             pact.decide(Desk.of(self.parts.services, session), observation_id, body["outcome"],
                         body["note"])  # fmt: skip
         except ApiError as refused:
-            return self._staff(request, session, quarter, refused=_refusal(refused),
+            return self._pact_staff(request, session, quarter, refused=_refusal(refused),
                                status=refused.status)  # fmt: skip
         return redirect(f"/pact?quarter={quarter}&done=decided")
 
@@ -110,20 +111,21 @@ class PactPages(Pages):
     def pact_articles(self, request):
         session = self.signed_in(request)
         query = read_query(request, PageQuery())
-        return self._articles(request, session, done=query.get("done"))
+        return self._pact_articles(request, session, done=query.get("done"))
 
     @page("POST", "/pact/articles")
     def pact_edit_article(self, request):
         session, body, errors = read_checked(self, request, ArticleForm())
         if errors:
-            return self._articles(request, session, errors=errors, sent=request.form, status=400)
+            return self._pact_articles(request, session, errors=errors, sent=request.form,
+                                       status=400)  # fmt: skip
         try:
             pact.edit_article(Desk.of(self.parts.services, session), body)
         except ApiError as refused:
             if refused.status == 400 and refused.fields:
-                return self._articles(request, session, errors=refused.fields,
+                return self._pact_articles(request, session, errors=refused.fields,
                                       sent=request.form, status=400)  # fmt: skip
-            return self._articles(request, session, refused=_refusal(refused),
+            return self._pact_articles(request, session, refused=_refusal(refused),
                                   sent=request.form, status=refused.status)  # fmt: skip
         return redirect("/pact/articles?done=edited")
 
@@ -132,18 +134,19 @@ class PactPages(Pages):
         """The confirmation step: what the list would show, and what is left off."""
         session = self.signed_in(request)
         query = read_query(request, PageQuery())
-        return self._publish(request, session, self._quarter(session, query), query.get("done"))
+        quarter = self._pact_quarter(session, query)
+        return self._pact_publish(request, session, quarter, query.get("done"))
 
     @page("POST", "/pact/publish")
     def pact_publish(self, request):
         session, body, errors = read_checked(self, request, PublishForm())
-        quarter = body.get("quarter") or self._quarter(session, {})
+        quarter = body.get("quarter") or self._pact_quarter(session, {})
         if errors:
-            return self._publish(request, session, quarter, errors=errors, status=400)
+            return self._pact_publish(request, session, quarter, errors=errors, status=400)
         try:
             pact.publish(Desk.of(self.parts.services, session), quarter)
         except ApiError as refused:
-            return self._publish(request, session, quarter, refused=_refusal(refused),
+            return self._pact_publish(request, session, quarter, refused=_refusal(refused),
                                  status=refused.status)  # fmt: skip
         return redirect(f"/pact/publish?quarter={quarter}&done=published")
 
@@ -166,26 +169,26 @@ class PactPages(Pages):
     def my_pact(self, request):
         session = self.signed_in(request, roles=RECORDERS)
         query = read_query(request, PageQuery())
-        return self._mine(request, session, done=query.get("done"))
+        return self._pact_mine(request, session, done=query.get("done"))
 
     @page("POST", "/my/pact/observations", max_body_bytes=UPLOAD_BYTES)
     def my_pact_record(self, request):
-        return self._record(request, staff=False)
+        return self._pact_record(request, staff=False)
 
     # -- what they share --
 
-    def _record(self, request: Request, staff: bool):
+    def _pact_record(self, request: Request, staff: bool):
         """One observation from the record form (with its photos), for staff's page or a
         unit leader's; refused fields show the form again, nothing recorded."""
         roles = None if staff else RECORDERS
-        again = self._staff_form if staff else self._mine
+        again = self._pact_staff_form if staff else self._pact_mine
         try:
             body, photos = read_upload(request, ObservationForm(), "photo")
         except ValidationError as exc:
-            session = self._session_for_form(request, roles)
+            session = self._pact_session_for_form(request, roles)
             errors = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
             return again(request, session, errors=errors, sent=request.form, status=400)
-        session = self._session_for_form(request, roles, body)
+        session = self._pact_session_for_form(request, roles, body)
         desk = Desk.of(self.parts.services, session)
         zone = self.parts.zone_of(session.scope.community_id)
         try:
@@ -203,20 +206,22 @@ class PactPages(Pages):
                          status=refused.status)  # fmt: skip
         return redirect("/pact?done=recorded" if staff else "/my/pact?done=recorded")
 
-    def _session_for_form(self, request: Request, roles, body: Mapping[str, Any] | None = None):
+    def _pact_session_for_form(
+        self, request: Request, roles, body: Mapping[str, Any] | None = None
+    ):
         form = body if body is not None else request.form
         if roles is None:
             return self.signed_in(request, form)
         return self.signed_in(request, form, roles=roles)
 
-    def _quarter(self, session: Session, query: Mapping[str, Any]) -> str:
+    def _pact_quarter(self, session: Session, query: Mapping[str, Any]) -> str:
         zone = self.parts.zone_of(session.scope.community_id)
         return query.get("quarter") or rules.quarter_of(utc_now(), zone)
 
-    def _staff_form(self, request, session, **shown):
-        return self._staff(request, session, self._quarter(session, {}), **shown)
+    def _pact_staff_form(self, request, session, **shown):
+        return self._pact_staff(request, session, self._pact_quarter(session, {}), **shown)
 
-    def _staff(
+    def _pact_staff(
         self,
         request: Request,
         session: Session,
@@ -230,32 +235,32 @@ class PactPages(Pages):
         desk = Desk.of(self.parts.services, session)
         shown = pact.staff_page(desk, quarter)
         self.parts.learn_zone(session.scope.community_id, shown["timezone"])
-        return self._render(request, session, "pact/staff.html", shown, quarter, done, refused,
+        return self._pact_render(request, session, "pact/staff.html", shown, quarter, done, refused,
                             errors, sent, status)  # fmt: skip
 
-    def _mine(self, request, session, done=None, refused=None, errors=None, sent=None,
+    def _pact_mine(self, request, session, done=None, refused=None, errors=None, sent=None,
               status=200):  # fmt: skip
         desk = Desk.of(self.parts.services, session)
-        quarter = self._quarter(session, {})
+        quarter = self._pact_quarter(session, {})
         shown = pact.my_page(desk, quarter)
-        return self._render(request, session, "pact/my.html", shown, quarter, done, refused,
+        return self._pact_render(request, session, "pact/my.html", shown, quarter, done, refused,
                             errors, sent, status)  # fmt: skip
 
-    def _articles(self, request, session, done=None, refused=None, errors=None, sent=None,
+    def _pact_articles(self, request, session, done=None, refused=None, errors=None, sent=None,
                   status=200):  # fmt: skip
         desk = Desk.of(self.parts.services, session)
         shown = {"pacts": desk.services.pacts(desk.token, session.scope.community_id)}
-        quarter = self._quarter(session, {})
-        return self._render(request, session, "pact/articles.html", shown, quarter, done,
+        quarter = self._pact_quarter(session, {})
+        return self._pact_render(request, session, "pact/articles.html", shown, quarter, done,
                             refused, errors, sent, status)  # fmt: skip
 
-    def _publish(self, request, session, quarter, done=None, refused=None, errors=None,
+    def _pact_publish(self, request, session, quarter, done=None, refused=None, errors=None,
                  status=200):  # fmt: skip
         shown = pact.publish_page(Desk.of(self.parts.services, session), quarter)
-        return self._render(request, session, "pact/publish.html", shown, quarter, done,
+        return self._pact_render(request, session, "pact/publish.html", shown, quarter, done,
                             refused, errors, None, status)  # fmt: skip
 
-    def _render(self, request, session, template, shown, quarter, done, refused, errors, sent,
+    def _pact_render(self, request, session, template, shown, quarter, done, refused, errors, sent,
                 status):  # fmt: skip
         zone = self.parts.zone_of(session.scope.community_id)
         now = utc_now().astimezone(zone)

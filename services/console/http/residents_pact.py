@@ -49,7 +49,7 @@ class AnswerForm(Form):
 class ResidentsPactPages(Pages):
     @page("GET", "/r/pact/<string:community_id>")
     def pact_phone_page(self, request, community_id):
-        report = self._community(request, community_id)
+        report = self._pact_community(request, community_id)
         token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
         status, headers, html = self.render(
             request, "residents/pact_phone.html", csrf_token=token, report=report, phone="",
@@ -61,8 +61,8 @@ class ResidentsPactPages(Pages):
 
     @page("POST", "/r/pact/<string:community_id>/code", form=PhoneForm)
     def pact_ask_code(self, request, body, community_id):
-        self._checked(request, body)
-        report = self._community(request, community_id)
+        self._pact_checked(request, body)
+        report = self._pact_community(request, community_id)
         asked = residents_report.ask_for_code(
             self.parts.store, self.parts.residents, self.parts.settings.secret, community_id,
             body["phone"], request.remote_addr or "", utc_now(),
@@ -76,8 +76,8 @@ class ResidentsPactPages(Pages):
 
     @page("POST", "/r/pact/<string:community_id>/verify", form=CodeForm)
     def pact_verify(self, request, body, community_id):
-        self._checked(request, body)
-        report = self._community(request, community_id)
+        self._pact_checked(request, body)
+        report = self._pact_community(request, community_id)
         try:
             proof = residents_report.verify(
                 self.parts.store, self.parts.settings.secret, community_id, body["phone"],
@@ -98,32 +98,32 @@ class ResidentsPactPages(Pages):
 
     @page("GET", "/r/pact/<string:community_id>/mine")
     def pact_mine(self, request, community_id):
-        return self._mine(request, community_id, request.args.get("done") == "answered")
+        return self._pact_mine(request, community_id, request.args.get("done") == "answered")
 
     @page("POST", "/r/pact/<string:community_id>/observations/<string:observation_id>/answer")
     def pact_answer(self, request, community_id, observation_id):
-        self._checked(request, request.form)
-        phone = self._proven(request, community_id)
+        self._pact_checked(request, request.form)
+        phone = self._pact_proven(request, community_id)
         if phone is None:
-            return self._verify_again(request, community_id)
+            return self._pact_verify_again(request, community_id)
         try:
             form = read_form(request, AnswerForm())
         except ValidationError as exc:
             wrong = exc.messages if isinstance(exc.messages, dict) else {}
-            return self._mine(request, community_id, errors=wrong, answering=observation_id,
+            return self._pact_mine(request, community_id, errors=wrong, answering=observation_id,
                               status=400)  # fmt: skip
         try:
             residents_pact.answer(self.parts.residents, community_id, phone, observation_id,
                                   form)  # fmt: skip
         except AnswerRefused as refused:
-            return self._mine(request, community_id, refused=f"pact_refused_{refused.code}",
+            return self._pact_mine(request, community_id, refused=f"pact_refused_{refused.code}",
                               answering=observation_id,
                               status=ANSWER_STATUS[refused.code])  # fmt: skip
         return redirect(f"/r/pact/{community_id}/mine?done=answered")
 
     @page("GET", "/r/pact/<string:community_id>/photos/<string:photo_id>/<string:variant>")
     def pact_resident_photo(self, request, community_id, photo_id, variant):
-        phone = self._proven(request, community_id)
+        phone = self._pact_proven(request, community_id)
         if phone is None or variant not in ("thumb", "full"):
             raise PageNotFound("No such photo.")
         found = self.parts.residents.resident_pact_photo(community_id, phone, photo_id, variant)
@@ -138,7 +138,7 @@ class ResidentsPactPages(Pages):
         """The quarter's published list: public, nothing personal on it."""
         if not rules.QUARTER.match(quarter):
             raise PageNotFound("No such quarter.")
-        report = self._community(request, community_id)
+        report = self._pact_community(request, community_id)
         found = self.parts.residents.pact_list(community_id, quarter)
         if found is None:
             raise PageNotFound("This quarter's list is not published.")
@@ -147,13 +147,13 @@ class ResidentsPactPages(Pages):
 
     # -- what the steps share --
 
-    def _mine(self, request: Request, community_id: str, done: bool = False,
+    def _pact_mine(self, request: Request, community_id: str, done: bool = False,
               refused: str | None = None, errors: dict[str, Any] | None = None,
               answering: str | None = None, status: int = 200):  # fmt: skip
-        report = self._community(request, community_id)
-        phone = self._proven(request, community_id)
+        report = self._pact_community(request, community_id)
+        phone = self._pact_proven(request, community_id)
         if phone is None:
-            return self._verify_again(request, community_id)
+            return self._pact_verify_again(request, community_id)
         found = residents_pact.observations(self.parts.residents, community_id, phone)
         return self.render(
             request, "residents/pact_mine.html", status=status, report=report,
@@ -165,7 +165,7 @@ class ResidentsPactPages(Pages):
             headers=NOT_INDEXED,
         )  # fmt: skip
 
-    def _proven(self, request: Request, community_id: str) -> str | None:
+    def _pact_proven(self, request: Request, community_id: str) -> str | None:
         try:
             return residents_pact.proven_phone(
                 self.parts.settings.secret, request.cookies.get(PROOF_COOKIE), community_id,
@@ -174,14 +174,14 @@ class ResidentsPactPages(Pages):
         except NotProven:
             return None
 
-    def _verify_again(self, request: Request, community_id: str):
-        report = self._community(request, community_id)
+    def _pact_verify_again(self, request: Request, community_id: str):
+        report = self._pact_community(request, community_id)
         return self.render(
             request, "residents/pact_phone.html", status=403, report=report, phone="",
             message="report_verify_again", failed=True,
         )  # fmt: skip
 
-    def _community(self, request: Request, community_id: str) -> ReportPage:
+    def _pact_community(self, request: Request, community_id: str) -> ReportPage:
         """The community's page as the scan-to-report page reads it (its name, zone and
         places, kept a minute); an unknown community is not found."""
         language = language_of(request.cookies.get(LANGUAGE_COOKIE))
@@ -193,6 +193,6 @@ class ResidentsPactPages(Pages):
             raise PageNotFound("No such community.") from None
 
     @staticmethod
-    def _checked(request: Request, form) -> None:
+    def _pact_checked(request: Request, form) -> None:
         if not csrf.matches(request.cookies.get(csrf.SIGN_IN_COOKIE), form.get("csrf")):
             raise CsrfRefused("The form's token is missing or wrong.")
