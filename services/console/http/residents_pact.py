@@ -98,7 +98,7 @@ class ResidentsPactPages(Pages):
 
     @page("GET", "/r/pact/<string:community_id>/mine")
     def pact_mine(self, request, community_id):
-        return self._pact_mine(request, community_id, request.args.get("done") == "answered")
+        return self._resident_mine(request, community_id, request.args.get("done") == "answered")
 
     @page("POST", "/r/pact/<string:community_id>/observations/<string:observation_id>/answer")
     def pact_answer(self, request, community_id, observation_id):
@@ -110,13 +110,13 @@ class ResidentsPactPages(Pages):
             form = read_form(request, AnswerForm())
         except ValidationError as exc:
             wrong = exc.messages if isinstance(exc.messages, dict) else {}
-            return self._pact_mine(request, community_id, errors=wrong, answering=observation_id,
+            return self._resident_mine(request, community_id, errors=wrong, answering=observation_id,
                               status=400)  # fmt: skip
         try:
             residents_pact.answer(self.parts.residents, community_id, phone, observation_id,
                                   form)  # fmt: skip
         except AnswerRefused as refused:
-            return self._pact_mine(request, community_id, refused=f"pact_refused_{refused.code}",
+            return self._resident_mine(request, community_id, refused=f"pact_refused_{refused.code}",
                               answering=observation_id,
                               status=ANSWER_STATUS[refused.code])  # fmt: skip
         return redirect(f"/r/pact/{community_id}/mine?done=answered")
@@ -147,7 +147,7 @@ class ResidentsPactPages(Pages):
 
     # -- what the steps share --
 
-    def _pact_mine(self, request: Request, community_id: str, done: bool = False,
+    def _resident_mine(self, request: Request, community_id: str, done: bool = False,
               refused: str | None = None, errors: dict[str, Any] | None = None,
               answering: str | None = None, status: int = 200):  # fmt: skip
         report = self._pact_community(request, community_id)
