@@ -102,16 +102,17 @@ class ResidentsPactPages(Pages):
 
     @page("POST", "/r/pact/<string:community_id>/observations/<string:observation_id>/answer")
     def pact_answer(self, request, community_id, observation_id):
+        try:  # the body is read (and kept) by read_form first: request.form parses that copy
+            form, wrong = read_form(request, AnswerForm()), {}
+        except ValidationError as exc:
+            form, wrong = {}, exc.messages if isinstance(exc.messages, dict) else {"_": ["?"]}
         self._pact_checked(request, request.form)
         phone = self._pact_proven(request, community_id)
         if phone is None:
             return self._pact_verify_again(request, community_id)
-        try:
-            form = read_form(request, AnswerForm())
-        except ValidationError as exc:
-            wrong = exc.messages if isinstance(exc.messages, dict) else {}
-            return self._resident_mine(request, community_id, errors=wrong, answering=observation_id,
-                              status=400)  # fmt: skip
+        if wrong:
+            return self._resident_mine(request, community_id, errors=wrong,
+                                       answering=observation_id, status=400)  # fmt: skip
         try:
             residents_pact.answer(self.parts.residents, community_id, phone, observation_id,
                                   form)  # fmt: skip
