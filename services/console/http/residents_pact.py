@@ -117,9 +117,10 @@ class ResidentsPactPages(Pages):
             residents_pact.answer(self.parts.residents, community_id, phone, observation_id,
                                   form)  # fmt: skip
         except AnswerRefused as refused:
-            return self._resident_mine(request, community_id, refused=f"pact_refused_{refused.code}",
-                              answering=observation_id,
-                              status=ANSWER_STATUS[refused.code])  # fmt: skip
+            return self._resident_mine(
+                request, community_id, refused=f"pact_refused_{refused.code}",
+                answering=observation_id, status=ANSWER_STATUS[refused.code],
+            )  # fmt: skip
         return redirect(f"/r/pact/{community_id}/mine?done=answered")
 
     @page("GET", "/r/pact/<string:community_id>/photos/<string:photo_id>/<string:variant>")
