@@ -134,15 +134,17 @@ def test_a_breach_from_the_unit_leaders_phone_to_the_published_list(
     page.context.clear_cookies()
     staff_signed_in(page, console, sms, STAFF_3)
 
-    def waiting() -> bool:
+    def waiting() -> bool:  # both answered: both wait for staff once their windows close
         page.goto(f"{console}/pact")
-        return page.locator(f'#waiting-title ~ [data-observation="{breach_id}"]').count() == 1
+        shown = [f'#waiting-title ~ [data-observation="{n}"]' for n in (breach_id, praised_id)]
+        return all(page.locator(found).count() == 1 for found in shown)
 
-    wait_until("the breach's window to close", waiting, timeout=120)
-    decided = page.locator(f'#waiting-title ~ [data-observation="{breach_id}"]')
-    decided.get_by_label("成立").check()
-    decided.get_by_role("button", name="决定").click()
-    expect(page.locator("#done")).to_contain_text("已决定")
+    wait_until("the windows to close", waiting, timeout=120)
+    for observation_id in (breach_id, praised_id):
+        decided = page.locator(f'#waiting-title ~ [data-observation="{observation_id}"]')
+        decided.get_by_label("成立").check()
+        decided.get_by_role("button", name="决定").click()
+        expect(page.locator("#done")).to_contain_text("已决定")
     page.get_by_role("link", name="发布季度榜单").click()
     expect(page.locator("#black-list")).to_contain_text("1**")
     page.get_by_role("button", name="确认发布").click()  # not confirmed: the browser stops it
