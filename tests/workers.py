@@ -40,6 +40,7 @@ OTHERS = frozenset(
     {
         "test_estate_fund.py",
         "test_estate_property.py",
+        "test_estate_pact.py",
         "test_estate_register.py",
         "test_metrics_stats.py",
         "test_notify_flow.py",

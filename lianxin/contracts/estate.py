@@ -1,7 +1,8 @@
 """The events estate publishes on `estate.events` (docs/events.md, "estate emits"): what
 the estate's self-governance decided that others count. No personal data: no name, no
 number, not even the household (a flat is where someone lives): money in fen, per
-community and fund year.
+community and fund year; the property evaluation's and the pact's figures per estate or
+community and quarter.
 """
 
 from __future__ import annotations
@@ -62,6 +63,53 @@ class PropertyQuarterClosed(Payload):
 
 PROPERTY_EVENTS = {("property.quarter_closed", 1): PropertyQuarterClosed()}
 
+
+# -- pact --
+# The residents' pact (居民公约红黑榜): what metrics counts per community and quarter. No
+# household, no name, no text: an observation by its kind and article, a list by its size.
+PACT_KINDS = ("breach", "commendation")
+PACT_DECISIONS = ("upheld", "withdrawn")
+PACT_QUARTER = validate.Regexp(r"^\d{4}Q[1-4]$")  # the pact's quarters are named `2026Q4`
+
+
+class PactObservationRecorded(Payload):
+    observation_id = fields.String(required=True)
+    community_id = fields.String(required=True, validate=ID)
+    estate_id = fields.String(required=True, validate=ID)
+    quarter = fields.String(required=True, validate=PACT_QUARTER)
+    kind = fields.String(required=True, validate=validate.OneOf(PACT_KINDS))
+    article_number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    article_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    recorded_role = fields.String(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+
+
+class PactObservationDecided(Payload):
+    observation_id = fields.String(required=True)
+    community_id = fields.String(required=True, validate=ID)
+    quarter = fields.String(required=True, validate=PACT_QUARTER)
+    kind = fields.String(required=True, validate=validate.OneOf(PACT_KINDS))
+    outcome = fields.String(required=True, validate=validate.OneOf(PACT_DECISIONS))
+    decided_at = fields.AwareDateTime(required=True)
+
+
+class PactListPublished(Payload):
+    community_id = fields.String(required=True, validate=ID)
+    quarter = fields.String(required=True, validate=PACT_QUARTER)
+    black_households = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    red_households = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    observations = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    published_at = fields.AwareDateTime(required=True)
+
+
+PACT_EVENTS = {
+    ("pact.observation_recorded", 1): PactObservationRecorded(),
+    ("pact.observation_decided", 1): PactObservationDecided(),
+    ("pact.list_published", 1): PactListPublished(),
+}
+
+
 ESTATE = Contract(
-    "estate", {("fund.payment_recorded", 1): PaymentRecorded(), **PROPERTY_EVENTS}
+    "estate",
+    {("fund.payment_recorded", 1): PaymentRecorded(), **PROPERTY_EVENTS, **PACT_EVENTS},
 )

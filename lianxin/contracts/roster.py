@@ -90,6 +90,8 @@ class AreaNode(Payload):
         fields.Nested(Point), required=True, metadata={"description": "a grid's outline"}
     )
     timezone = fields.String(allow_none=True, validate=validate.Length(max=64))
+    # a unit's leader (单元长): the estate's pact lets them record for their units only
+    unit_leader = fields.String(allow_none=True, validate=ID)
 
 
 class AreaChanged(Payload):

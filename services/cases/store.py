@@ -10,7 +10,7 @@
   no case is open, changed under its own lease where one is, removed at closing;
 - `areas`: the replica of roster's area registry, one map per community;
 - `photos` and `photo_parts`: a photo's record (PhotoStore), and its cleaned bytes and
-  thumbnail in parts of at most PART_BYTES, `_id` = `<photo>:<variant>:<n>`: GridFS would
+  thumbnail in parts (lianxin.photos.PhotoParts), `_id` = `<photo>:<variant>:<n>`: GridFS would
   find its chunks by `files_id` and `n`, a scan of every chunk ever stored on FerretDB
   (0.49 s to read one photo among 500, 1.97 s among 2,000), where a part by `_id` stays
   at about 2 ms (docs/store-queries.md);
@@ -43,6 +43,7 @@ from pymongo.errors import DuplicateKeyError
 from lianxin.access.keys import KEYS_COLLECTION, KeyRecord
 from lianxin.bus import deadlines
 from lianxin.bus.envelope import Envelope
+from lianxin.photos import Cleaned, PhotoParts
 from lianxin.store.aggregates import recover_all
 from lianxin.store.documents import document_of
 from lianxin.store.repository import StoreContext
@@ -473,9 +474,6 @@ class KeyStore:
         return sorted(records, key=lambda record: record.created_at or datetime.min, reverse=True)
 
 
-PART_BYTES = 1024 * 1024  # a photo's bytes per part document: 10 parts for the largest
-
-
 def photo_to_document(photo: Photo) -> dict[str, Any]:
     document = {key: value for key, value in photo.__dict__.items() if key != "uploader"}
     return {**document, "uploader": dict(photo.uploader.__dict__)}
@@ -495,18 +493,11 @@ class PhotoStore:
 
     def __init__(self, context: StoreContext):
         self.photos = Aggregates(context, "photos", PHOTOS)
-        self._parts = context.db["photo_parts"]
+        self._parts = PhotoParts(context.db["photo_parts"])
 
-    def add(self, photo: Photo, full: bytes, thumbnail: bytes) -> None:
-        """The bytes first, then the record: a record always has its parts; parts left by
-        a failed upload name no record and are never read."""
-        for variant, data in (("full", full), ("thumb", thumbnail)):
-            self._parts.insert_many(
-                [
-                    {"_id": f"{photo.id}:{variant}:{n}", "data": data[start : start + PART_BYTES]}
-                    for n, start in enumerate(range(0, len(data), PART_BYTES))
-                ]
-            )
+    def add(self, photo: Photo, cleaned: Cleaned) -> None:
+        """The bytes first, then the record (lianxin.photos.PhotoParts)."""
+        self._parts.add(photo.id, cleaned)
         self.photos.create(photo.id, photo)
 
     def get(self, photo_id: str) -> Photo | None:
@@ -514,9 +505,7 @@ class PhotoStore:
 
     def content(self, photo: Photo, variant: str) -> bytes:
         size = photo.size if variant == "full" else photo.thumbnail_size
-        count = max(1, -(-size // PART_BYTES))
-        parts = (self._parts.find_one({"_id": f"{photo.id}:{variant}:{n}"}) for n in range(count))
-        return b"".join(bytes(part["data"]) for part in parts if part)
+        return self._parts.content(photo.id, variant, size)
 
     @contextmanager
     def change(self, photo_id: str) -> Iterator[AggregateChange[Photo]]:

@@ -642,6 +642,99 @@ class Services:
         return self._call("POST", self.urls.estate, "/v1/property/ballots", None,
                           json=dict(body))  # fmt: skip
 
+    # -- pact --
+    # The estate's residents' pact (居民公约红黑榜). Staff and unit leaders with their token:
+    # estate judges the role, the community and a unit leader's units. The resident page's
+    # calls go on the residents' client with no token: that key speaks for the number the
+    # page proved by SMS code, and estate finds that number's households in its register.
+
+    def pacts(self, token: str, community_id: str) -> list[dict[str, Any]]:
+        params = {"community_id": community_id}
+        return self._call("GET", self.urls.estate, "/v1/pacts", token, params=params)["estates"]
+
+    def edit_article(
+        self, token: str, community_id: str, estate_id: str, number: int, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        path = f"/v1/pacts/{_segment(community_id)}/{_segment(estate_id)}/articles/{number}"
+        return self._call("POST", self.urls.estate, path, token, json=dict(body))
+
+    def upload_pact_photos(
+        self, token: str, community_id: str, contents: list[bytes]
+    ) -> list[dict[str, Any]]:
+        """Estate keeps each photo clean (lianxin.photos), loose until an observation of
+        the same key and person names it."""
+        files = [("photo", (f"photo-{n}", content)) for n, content in enumerate(contents, 1)]
+        return self._call("POST", self.urls.estate, "/v1/pact/photos", token,
+                          data={"community_id": community_id}, files=files,
+                          timeout=UPLOAD_TIMEOUT_SECONDS)["photos"]  # fmt: skip
+
+    def pact_photo(self, token: str, photo_id: str, variant: str) -> tuple[bytes, str] | None:
+        path = f"/v1/pact/photos/{_segment(photo_id)}/{_segment(variant)}"
+        return self._estate_image("GET", path, token)
+
+    def record_observation(
+        self, token: str, body: Mapping[str, Any], idempotency_key: str
+    ) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key}
+        return self._call("POST", self.urls.estate, "/v1/pact/observations", token,
+                          json=dict(body), headers=headers)  # fmt: skip
+
+    def pact_observations(self, token: str, community_id: str, quarter: str) -> dict[str, Any]:
+        params = {"community_id": community_id, "quarter": quarter}
+        return self._call("GET", self.urls.estate, "/v1/pact/observations", token, params=params)
+
+    def decide_observation(
+        self, token: str, observation_id: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        path = f"/v1/pact/observations/{_segment(observation_id)}/decision"
+        return self._call("POST", self.urls.estate, path, token, json=dict(body))
+
+    def pact_preview(self, token: str, community_id: str, quarter: str) -> dict[str, Any]:
+        params = {"community_id": community_id, "quarter": quarter}
+        return self._call("GET", self.urls.estate, "/v1/pact/lists/preview", token, params=params)
+
+    def publish_pact_list(self, token: str, community_id: str, quarter: str) -> dict[str, Any]:
+        body = {"community_id": community_id, "quarter": quarter, "confirm": True}
+        return self._call("POST", self.urls.estate, "/v1/pact/lists", token, json=body)
+
+    def pact_list(self, community_id: str, quarter: str) -> dict[str, Any] | None:
+        """A published list (public: it shows nothing personal); None before it is."""
+        path = f"/v1/pact/lists/{_segment(community_id)}/{_segment(quarter)}"
+        try:
+            return self._call("GET", self.urls.estate, path, None)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def resident_observations(self, community_id: str, phone: str) -> dict[str, Any]:
+        body = {"community_id": community_id, "phone": phone}
+        return self._call("POST", self.urls.estate, "/v1/pact/resident/observations", None,
+                          json=body)  # fmt: skip
+
+    def answer_observation(self, observation_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        path = f"/v1/pact/resident/observations/{_segment(observation_id)}/answer"
+        return self._call("POST", self.urls.estate, path, None, json=dict(body))
+
+    def resident_pact_photo(
+        self, community_id: str, phone: str, photo_id: str, variant: str
+    ) -> tuple[bytes, str] | None:
+        path = f"/v1/pact/resident/photos/{_segment(photo_id)}"
+        body = {"community_id": community_id, "phone": phone, "variant": variant}
+        return self._estate_image("POST", path, None, json=body)
+
+    def _estate_image(
+        self, method: str, path: str, token: str | None, **kwargs: Any
+    ) -> tuple[bytes, str] | None:
+        """A photo estate serves (its bytes and type), or None where it says there is none."""
+        try:
+            answer = self._send(method, self.urls.estate, path, token, **kwargs)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return answer.content, answer.headers.get("Content-Type", "application/octet-stream")
+
     # -- the wire --------------------------------------------------------------------------
 
     def _call(

@@ -25,10 +25,12 @@ from services.console.http.mediation import MediationPages
 from services.console.http.my_cases import MyCasePages
 from services.console.http.my_duty import MyDutyPages
 from services.console.http.notices import NoticePages
+from services.console.http.pact import PactPages
 from services.console.http.property import PropertyPages
 from services.console.http.registry import RegistryPages
 from services.console.http.report_poster import ReportPosterPages
 from services.console.http.resident_fund import ResidentFundPages
+from services.console.http.residents_pact import ResidentsPactPages
 from services.console.http.residents_progress import ResidentProgressPages
 from services.console.http.residents_property import ResidentsPropertyPages
 from services.console.http.residents_report import ResidentsReportPages
@@ -59,6 +61,8 @@ class ConsoleService(
     MediationPages,
     FundPages,
     ResidentFundPages,
+    PactPages,
+    ResidentsPactPages,
     AssetRoutes,
     PersonAccessReplica,
     HealthCheck,

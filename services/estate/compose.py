@@ -7,11 +7,15 @@ CLI through lianxin.store.admin, a test through `build(backend.context(...))`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+
+import yaml
 
 from lianxin.phones import phone_digest
 from lianxin.store.repository import StoreContext
 from services.estate.app.property_evaluation import PropertyRules
+from services.estate.domain.pact_reference import PactReference, reference_from
 from services.estate.settings import EstateSettings
 from services.estate.store import EstateStore, PropertyStore
 
@@ -28,6 +32,8 @@ class Parts:
     property_rules: PropertyRules = field(
         default_factory=lambda: PropertyRules.from_file(PROPERTY_RULES)
     )
+
+    pact: PactReference = field(default_factory=lambda: pact_reference(""))  # -- pact --
 
     @property
     def property(self) -> PropertyStore:
@@ -46,4 +52,18 @@ class Parts:
 
 def build(context: StoreContext) -> Parts:
     """Estate's parts on `context`."""
-    return Parts(EstateStore(context), EstateSettings.from_config(context.config))
+    pact = pact_reference(str(context.config.get("PACT_FILE") or ""))  # -- pact --
+    return Parts(EstateStore(context), EstateSettings.from_config(context.config), pact)
+
+
+# -- pact --
+DATA = Path(__file__).parent / "data"
+
+
+@cache
+def pact_reference(path: str) -> PactReference:
+    """Each community's pact settings and sample articles: data/pact.yaml, or the file the
+    config names (PACT_FILE: the end-to-end tests' windows of seconds), checked whole once
+    per process."""
+    source = Path(path) if path else DATA / "pact.yaml"
+    return reference_from(yaml.safe_load(source.read_text(encoding="utf-8")))

@@ -1,8 +1,9 @@
 """The events estate emits and reads, from the shared contracts (lianxin.contracts).
 
 Emitted: everything estate publishes (lianxin.contracts.estate). Read: roster's
-`hours.credited`, a household member's ledger line for the estate fund (besides the access
-replicas every service keeps, lianxin.access.replicas).
+`hours.credited`, a household member's ledger line for the estate fund; roster's areas (the
+pact's names, unit leaders and zones); cases' `case.triaged` (complaints about the property
+company) — besides the access replicas every service keeps (lianxin.access.replicas).
 """
 
 from __future__ import annotations
@@ -20,4 +21,8 @@ READS = Reader(
     # case.triaged: a complaint about the property company (`property_complaint`) counted
     # against the estate its place lies in (`location.estate_code`), once per case
     *CASES.reading("case.triaged", needs=("case_id", "community_id", "category", "location")),
+    # -- pact -- roster's areas: names for the list, a unit's leader, the community's zone
+    *ROSTER.reading(
+        "area.changed", needs=("node", "node.code", "node.kind", "node.name", "area_version")
+    ),
 )

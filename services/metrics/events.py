@@ -13,7 +13,11 @@ from lianxin.contracts.contract import Reader
 from lianxin.contracts.estate import ESTATE
 from lianxin.contracts.notify import NOTIFY
 from lianxin.contracts.roster import ROSTER
-from services.metrics.domain.measures import CARE_EVENTS, CASE_MEASURES, NOTIFICATION_MEASURES
+from services.metrics.domain.measures import (
+    CARE_EVENTS,
+    CASE_MEASURES,
+    NOTIFICATION_MEASURES,
+)
 
 # roster's events metrics counts: hours, duty, expiries, the areas' households and zones,
 # volunteer activities (held, attended, the minutes their attendance credits) and care
@@ -49,6 +53,14 @@ READS = Reader(
     *ESTATE.reading(
         "property.quarter_closed",
         needs=("community_id", "estate_id", "quarter", "complaints", "households", "level"),
+    ),
+    # -- pact -- estate's residents' pact: observations, decisions and published lists
+    *ESTATE.reading("pact.observation_recorded", needs=("observation_id", "community_id", "kind")),
+    *ESTATE.reading(
+        "pact.observation_decided", needs=("observation_id", "community_id", "outcome")
+    ),
+    *ESTATE.reading(
+        "pact.list_published", needs=("community_id", "black_households", "red_households")
     ),
 )
 

@@ -13,17 +13,19 @@ from lianxin.instrumentation import Instrumentation
 from lianxin.store.repository import PartsProvider
 from services.metrics import compose
 from services.metrics.app import counting, property_quarters
+from services.metrics.domain.measures import PACT_EVENTS
 from services.metrics.events import READS, ROSTER_EVENTS
 from services.metrics.gauges.collector import REFRESH_SECONDS, BusinessGauges
 from services.metrics.http.stats import StatsHttp
 
 # Everything metrics counts arrives on one queue (docs/events.md): the case events, the
-# notification outcomes, roster's hours, duty, expiries and areas, and estate's fund payments.
+# notification outcomes, roster's hours, duty, expiries and areas, estate's fund payments and pact.
 SOURCES = (
     Source("cases", "case.#"),
     Source("notify", "notification.#"),
     *(Source("roster", event_type) for event_type in ROSTER_EVENTS),
     Source("estate", "fund.payment_recorded"),
+    *(Source("estate", event_type) for event_type in PACT_EVENTS),  # -- pact --
 )
 
 

@@ -90,6 +90,7 @@ def new_stack(
             "LIANXIN_DEV_MODE": "false",  # the production path: real secrets required
             "LIANXIN_TOKEN_SECRET": TOKEN_SECRET,
             "ESTATE_PHONE_SECRET": ESTATE_PHONE_SECRET,
+            "ESTATE_PACT_FILE": str(Path(__file__).parent / "pact.yaml"),  # windows of seconds
             "LIANXIN_QUERY_LOG": str(state_dir / "queries.jsonl"),
         },
         replicas=REPLICAS,

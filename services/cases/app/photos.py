@@ -1,36 +1,22 @@
-"""Photos: cleaning an upload into what is kept, reading one as its caller may, and binding
-the photos a report or a step names to its case (rules: domain/photos.py).
-
-Cleaning decodes the image with Pillow — refusing what is not a JPEG, PNG or WebP, or is
-larger than MAX_PIXELS before decoding it — turns it upright by its EXIF orientation, and
-encodes it again without any metadata: the resident's GPS position and the phone's serial
-never reach the store. A larger photo is kept at FULL_EDGE on its longer side; the
-thumbnail is made from the cleaned image.
+"""Photos of a case: taking an upload (cleaned by lianxin.photos), reading one as its
+caller may, and binding the photos a report or a step names to its case (rules:
+domain/photos.py).
 """
 
 from __future__ import annotations
 
-import io
-import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
+from lianxin.photos import clean
 from services.cases.domain.case import CaseNotFound
 from services.cases.domain.photos import (
-    FORMATS,
-    FULL_EDGE,
-    MAX_PIXELS,
-    THUMBNAIL_EDGE,
     Photo,
     PhotoNotAttachable,
     PhotoNotFound,
     PhotoRefused,
     Uploader,
     check_count,
-    check_size,
     check_tag,
     new_photo_id,
     reference,
@@ -39,59 +25,6 @@ from services.cases.domain.photos import (
 from services.cases.store import PhotoStore
 
 Visible = Callable[[str], bool]  # whether the caller sees a community
-JPEG_QUALITY = 85
-
-
-@dataclass(frozen=True)
-class Cleaned:
-    """An upload as it is kept: the image without metadata, and its thumbnail."""
-
-    content_type: str
-    full: bytes
-    thumbnail: bytes
-    width: int
-    height: int
-
-
-def clean(data: bytes) -> Cleaned:
-    """The photo re-encoded upright and without metadata, or PhotoRefused."""
-    check_size(len(data))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in FORMATS:
-                raise PhotoRefused("photo", "Send a JPEG, PNG or WebP photo.")
-            if image.width * image.height > MAX_PIXELS:
-                raise PhotoRefused("photo", "The photo has too many pixels.")
-            image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError, SyntaxError, ValueError):  # fmt: skip
-        raise PhotoRefused("photo", "This file is not a photo we can read.") from None
-    kind = image.format
-    upright = ImageOps.exif_transpose(image)
-    upright.thumbnail((FULL_EDGE, FULL_EDGE))  # only ever shrinks
-    thumbnail = upright.copy()
-    thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-    return Cleaned(
-        content_type=FORMATS[kind],
-        full=_encode(upright, kind),
-        thumbnail=_encode(thumbnail, kind),
-        width=upright.width,
-        height=upright.height,
-    )
-
-
-def _encode(image: Image.Image, kind: str) -> bytes:
-    """The pixels alone: no EXIF, XMP, ICC or text chunks are passed on."""
-    out = io.BytesIO()
-    if kind == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    elif kind == "WEBP":
-        image.save(out, "WEBP", quality=JPEG_QUALITY)
-    else:
-        image.save(out, "PNG", optimize=True)
-    return out.getvalue()
 
 
 def upload(
@@ -124,7 +57,7 @@ def upload(
             uploader=uploader,
             uploaded_at=now,
         )
-        store.add(photo, kept.full, kept.thumbnail)
+        store.add(photo, kept)
         photos.append(photo)
     return photos
 

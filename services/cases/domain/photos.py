@@ -8,7 +8,7 @@ or attach it. Attaching binds it to the case for good; from then on whoever may 
 case may read the photo, and nobody may attach it elsewhere.
 
 What is kept is never the bytes sent: the image is decoded, turned upright, re-encoded
-without its metadata (EXIF, GPS included) and a thumbnail made (app/photos.py, Pillow).
+without its metadata (EXIF, GPS included) and a thumbnail made (lianxin.photos, Pillow).
 """
 
 from __future__ import annotations
@@ -19,28 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024  # each, as sent
+from lianxin.photos import PhotoRefused
+
 MAX_PHOTOS_PER_STEP = 9  # per upload and per report or step, as WeChat's picker allows
-MAX_PIXELS = 50_000_000  # a decoded image larger than this is refused, not decoded
-THUMBNAIL_EDGE = 320  # px, the longer edge
-# px, the longer edge of the kept photo: a phone's 12-Mpx shot is kept at 2560×1920, enough
-# to read a meter or see a crack, and about a third of the bytes to store and to send to a
-# phone (reading one back costs in proportion to its bytes: docs/performance.md)
-FULL_EDGE = 2560
-FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 TAGS = ("report", "before", "after")  # what a photo shows: the problem, or the work
 REFERENCE = re.compile(r"^photo:(ph_[A-Za-z0-9_-]{16,64})$")
-
-
-class PhotoRefused(Exception):
-    """The upload is not a photo we take (format, size, pixels, count): 400 with why."""
-
-    def __init__(self, field: str, why: str):
-        super().__init__(why)
-        self.field = field
-
-    def details(self) -> dict[str, object]:
-        return {"fields": {self.field: [str(self)]}}
 
 
 class PhotoNotFound(Exception):
@@ -87,9 +70,7 @@ class Photo:
         """Whether a caller may read it without a case to judge by: its uploader only."""
         return self.case_id is None and self.uploader == uploader
 
-    def attachable(
-        self, uploader: Uploader, community_id: str, case_id: str | None = None
-    ) -> bool:
+    def attachable(self, uploader: Uploader, community_id: str, case_id: str | None = None) -> bool:
         """Whether `uploader` may name it in a report or step of `community_id`: their own
         photo of that community, loose or already bound to the same case (a retried
         request; before a report is kept its case is not known, `case_id` None)."""
@@ -128,13 +109,6 @@ def check_count(count: int) -> None:
         raise PhotoRefused("photo", "Send at least one photo (the form field `photo`).")
     if count > MAX_PHOTOS_PER_STEP:
         raise PhotoRefused("photo", f"At most {MAX_PHOTOS_PER_STEP} photos at once.")
-
-
-def check_size(size: int) -> None:
-    if size > MAX_PHOTO_BYTES:
-        raise PhotoRefused("photo", f"Each photo may be {MAX_PHOTO_BYTES // 2**20} MB at most.")
-    if size == 0:
-        raise PhotoRefused("photo", "An empty file is not a photo.")
 
 
 def check_tag(tag: str) -> str:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from lianxin.access.actors import Actor
 from lianxin.clock import utc_now
+from lianxin.photos import MAX_PHOTO_BYTES, PHOTO_HEADERS
 from lianxin.store.lease import LeaseBusy
 from services.cases.app import actions, photos
 from services.cases.compose import Parts
@@ -20,7 +21,6 @@ from services.cases.domain import open311
 from services.cases.domain.case import Case, CaseNotFound
 from services.cases.domain.disclosure import sees_details
 from services.cases.domain.photos import (
-    MAX_PHOTO_BYTES,
     MAX_PHOTOS_PER_STEP,
     TAGS,
     Photo,
@@ -36,11 +36,6 @@ from services.cases.http.schemas import Instant
 
 # the largest upload: nine photos of the largest size, and the form around them
 MAX_UPLOAD_BYTES = MAX_PHOTOS_PER_STEP * MAX_PHOTO_BYTES + 64 * 1024
-PHOTO_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, max-age=3600",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-}
 
 
 class PhotoUploadForm(Schema):

@@ -1,11 +1,12 @@
 """Who may sign in to the console, as what, and what they see.
 
 The console learns people from roster's `person.changed`. People with a staff, grid leader,
-grid worker or volunteer role may sign in, by the first SMS number among their contacts;
-one who holds several of those roles signs in with the widest (staff over grid leader over
-grid worker over volunteer). Staff see their community; grid leaders and grid workers their
-home grids. A volunteer sees only their own pages (`/my`: their cases, duty and hours); the
-staff's pages refuse them (STAFF_ROLES).
+grid worker, unit leader or volunteer role may sign in, by the first SMS number among their
+contacts; one who holds several of those roles signs in with the widest (staff over grid
+leader over grid worker over unit leader over volunteer). Staff see their community; grid
+leaders and grid workers their home grids. A unit leader and a volunteer see only their own
+pages (`/my`: their cases, duty, hours, care rounds, and a unit leader's pact
+observations); the staff's pages refuse them (STAFF_ROLES).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 from lianxin.privacy import mask_name
 from services.console.domain.sessions import Scope
 
-CONSOLE_ROLES = ("staff", "grid_leader", "grid_worker", "volunteer")  # widest first
+# widest first; a unit leader (单元长) and a volunteer have only their own pages (/my)
+CONSOLE_ROLES = ("staff", "grid_leader", "grid_worker", "unit_leader", "volunteer")
 STAFF_ROLES = frozenset(CONSOLE_ROLES[:3])  # who the staff's pages (board, rota, ...) serve
 
 

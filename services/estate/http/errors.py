@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import re
-
-from marshmallow import ValidationError
-
 from lianxin.http.entrypoint import route
-from services.estate.app import fund, property_ballots, register
+from lianxin.photos import PhotoRefused
+from services.estate.app import fund, pact, pact_photos, property_ballots, register
 from services.estate.domain import fund as fund_rules
+from services.estate.domain import pact as rules
 from services.estate.domain.households import ImportFileError
+from services.estate.domain.pact_list import AlreadyPublished, QuarterNotStarted
 from services.estate.domain.property_ballots import (
     AlreadyVoted,
     BallotRefused,
@@ -24,18 +23,6 @@ from services.estate.domain.property_evaluation import (
     QuarterNotDue,
 )
 from services.estate.domain.property_verdict import ActionRefused
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
-IDEMPOTENCY = [
-    {
-        "name": IDEMPOTENCY_HEADER,
-        "in": "header",
-        "required": True,
-        "schema": {"type": "string", "maxLength": 100},
-        "description": "names the request: a retry finds what it recorded (200)",
-    }
-]
 
 
 class ImportRejected(Exception):
@@ -71,15 +58,20 @@ ERRORS = {
     OfflineAlreadyEntered: (409, "offline_entered"),
     NothingToCorrect: (409, "nothing_to_correct"),
     ActionRefused: (409, "action_refused"),
+    # -- pact --
+    rules.PactNotFound: (404, "not_found"),
+    pact_photos.PactPhotoNotFound: (404, "not_found"),
+    rules.ArticleUnchanged: (409, "article_unchanged"),
+    rules.WindowOpen: (409, "window_open"),
+    rules.WindowClosed: (409, "window_closed"),
+    rules.AlreadyAnswered: (409, "already_answered"),
+    rules.AlreadyDecided: (409, "already_decided"),
+    rules.QuarterPublished: (409, "quarter_published"),
+    rules.SeenInFuture: (400, "seen_in_future"),
+    pact.ObservationKeyReused: (409, "key_reused"),
+    AlreadyPublished: (409, "already_published"),
+    QuarterNotStarted: (409, "quarter_not_started"),
+    PhotoRefused: (400, "invalid_photo"),
 }
 http = route(ERRORS)
 
-
-def idempotency_key(request) -> str:
-    """A payment names its request, so that a retry after a lost answer records it once."""
-    value = request.headers.get(IDEMPOTENCY_HEADER)
-    if value is None or not IDEMPOTENCY_KEY.match(value):
-        raise ValidationError(
-            {IDEMPOTENCY_HEADER: ["Send 1–100 printable ASCII characters naming this request."]}
-        )
-    return value

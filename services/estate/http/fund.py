@@ -8,6 +8,7 @@ from typing import Any
 
 from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
+from lianxin.http.idempotency import idempotency_key, names_its_request
 from lianxin.http.openapi import CSV
 from lianxin.http.responses import csv_response
 from lianxin.spreadsheets import to_csv
@@ -16,7 +17,7 @@ from services.estate.app import fund, register
 from services.estate.app.fund import HouseholdYear
 from services.estate.domain import fund as rules
 from services.estate.domain.fund import FundSettings
-from services.estate.http.errors import IDEMPOTENCY, http, idempotency_key
+from services.estate.http.errors import http
 from services.estate.http.fund_schemas import (
     DecisionBody,
     EligibilitySchema,
@@ -158,7 +159,7 @@ class FundHttp:
         "answers the payment it recorded (200); a receipt number names one payment",
         body=PaymentBody,
         responses={201: PaymentSchema, 200: PaymentSchema},
-        headers=IDEMPOTENCY,
+        headers=names_its_request("a retry finds what it recorded (200)"),
         raises=(fund.PaymentKeyReused, fund.ReceiptUsed, *YEAR, LeaseBusy),
         scope="act",
     )

@@ -69,6 +69,15 @@ CARE_MEASURES = ("care_rounds_done", "care_rounds_needs_help", "care_rounds_miss
 # and the fen they add up to (a reversal's amount is negative), on the day recorded
 FUND_MEASURES = ("fund_payments", "fund_reversals", "fund_paid_fen")
 
+# -- pact -- the residents' pact (居民公约红黑榜), per community on the day it happened:
+# observations recorded (breaches, commendations), decisions (upheld, withdrawn), and
+# quarter lists published with their households on each list; never who
+PACT_EVENTS = ("pact.observation_recorded", "pact.observation_decided", "pact.list_published")
+PACT_MEASURES = (
+    "pact_breaches", "pact_commendations", "pact_upheld", "pact_withdrawn", "pact_lists",
+    "pact_black_households", "pact_red_households",
+)  # fmt: skip
+
 # The case fields a day's flows are broken down by, with the dimension names used.
 DAY_DIMENSIONS = {"grid_id": "grid", "category": "category", "channel": "channel", "team": "team"}
 # States after which a case is no longer waiting on anyone (the rest make the backlog),
@@ -109,6 +118,8 @@ def facts_of(
         return _care_facts(event_id, event_type, occurred_at, payload, zone)
     if event_type == "fund.payment_recorded":
         return _fund_facts(event_id, occurred_at, payload, zone)
+    if event_type in PACT_EVENTS:
+        return _pact_facts(event_id, event_type, occurred_at, payload, zone)
     return []
 
 
@@ -329,6 +340,26 @@ def _fund_facts(
     entry = "fund_payments" if p["kind"] == "payment" else "fund_reversals"
     day_cells: Counter[Cell] = Counter()
     _add(day_cells, ALL, {entry: 1, "fund_paid_fen": int(p["amount_fen"])})
+    return [
+        Fact(event_id, Partition(p["community_id"], local_day(occurred_at, zone)), dict(day_cells))
+    ]
+
+
+def _pact_facts(
+    event_id: str, event_type: str, occurred_at: datetime, p: Mapping[str, Any], zone: ZoneInfo
+) -> list[Fact]:
+    if event_type == "pact.observation_recorded":
+        measures = {"pact_breaches" if p["kind"] == "breach" else "pact_commendations": 1}
+    elif event_type == "pact.observation_decided":
+        measures = {f"pact_{p['outcome']}": 1}
+    else:
+        measures = {
+            "pact_lists": 1,
+            "pact_black_households": int(p["black_households"]),
+            "pact_red_households": int(p["red_households"]),
+        }
+    day_cells: Counter[Cell] = Counter()
+    _add(day_cells, ALL, measures)
     return [
         Fact(event_id, Partition(p["community_id"], local_day(occurred_at, zone)), dict(day_cells))
     ]

@@ -27,6 +27,7 @@ from services.metrics.domain.measures import (
     CLOSED_STATES,
     FUND_MEASURES,
     NOTIFICATION_MEASURES,
+    PACT_MEASURES,
     grid_channel,
 )
 from services.metrics.domain.totals import ALL, Totals, add_up, add_up_by, rate
@@ -123,6 +124,7 @@ def summarise(days: list[Totals], live: Totals | None, grid_id: str | None = Non
             name.removeprefix("care_rounds_"): flows.get(name, 0) for name in CARE_MEASURES
         },
         "fund": {name.removeprefix("fund_"): flows.get(name, 0) for name in FUND_MEASURES},
+        "pact": {name.removeprefix("pact_"): flows.get(name, 0) for name in PACT_MEASURES},
         "backlog": backlog(live, grid_id),
     }
     if grid_id is None:

@@ -81,6 +81,20 @@ class Timing(Schema):
     )
 
 
+class Pact(Schema):
+    """The residents' pact (居民公约红黑榜) in the period: observations recorded (breaches,
+    commendations), decisions (upheld, withdrawn), quarter lists published and the
+    households on them. Nothing of it feeds the grids' evaluation."""
+
+    breaches = fields.Integer()
+    commendations = fields.Integer()
+    upheld = fields.Integer()
+    withdrawn = fields.Integer()
+    lists = fields.Integer()
+    black_households = fields.Integer()
+    red_households = fields.Integer()
+
+
 class CareRounds(Schema):
     """Care rounds (邻里守望) in the period: ticked off, of them needing help, and missed
     (a round still not ticked when its carer was reminded)."""
@@ -158,6 +172,7 @@ class SummarySchema(ReportHead):
     activities = fields.Nested(Activities)
     care_rounds = fields.Nested(CareRounds)
     fund = fields.Nested(Fund)
+    pact = fields.Nested(Pact)
     backlog = fields.Nested(Backlog)
     by_category = fields.Dict(keys=fields.String(), values=fields.Nested(Brief))
     by_channel = fields.Dict(keys=fields.String(), values=fields.Nested(Brief))

@@ -152,6 +152,7 @@ def area_changed(document: Mapping[str, Any], version: int, now: datetime):
         "households": document.get("households"),
         "polygon": document.get("polygon") or [],
         "timezone": document.get("timezone"),
+        "unit_leader": document.get("unit_leader"),
     }
     return EMITS.new_event(
         "area.changed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
+from lianxin.http.idempotency import idempotency_key, names_its_request
 from lianxin.store.lease import LeaseBusy
 from services.roster.app import activities, views
 from services.roster.domain import activities as activity_rules
@@ -16,7 +17,6 @@ from services.roster.http.activity_schemas import (
     ActivitySchema,
 )
 from services.roster.http.errors import http
-from services.roster.http.ledger import idempotency_key, names_its_request
 from services.roster.http.schemas import EntrySchema
 
 ACTIVITY = (activities.ActivityNotFound, LeaseBusy)

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
+from lianxin.http.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from lianxin.privacy import mask_name, mask_phone
 from lianxin.store.lease import LeaseBusy
 from services.roster.app import care
@@ -28,7 +29,6 @@ from services.roster.http.care_schemas import (
     TickSchema,
 )
 from services.roster.http.errors import http
-from services.roster.http.ledger import IDEMPOTENCY_HEADER, idempotency_key
 
 PLAN = (rules.PlanNotFound, Forbidden, LeaseBusy)
 TICK = (rules.AlreadyTicked, rules.RoundNotOpen, rules.NotTheCarer, rules.PlanEnded, *PLAN)

@@ -3,12 +3,9 @@ and corrections."""
 
 from __future__ import annotations
 
-import re
-
-from marshmallow import ValidationError
-
 from lianxin.access.actors import Actor, Forbidden
 from lianxin.clock import utc_now
+from lianxin.http.idempotency import idempotency_key, names_its_request
 from lianxin.http.openapi import CSV
 from lianxin.http.responses import csv_response
 from lianxin.store.lease import LeaseBusy
@@ -25,22 +22,6 @@ from services.roster.http.schemas import (
     WaitingQuery,
     WaitingSchema,
 )
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
-
-
-def names_its_request(retry: str) -> list[dict]:
-    """The OpenAPI header of a route whose caller names each request (what a retry does)."""
-    return [
-        {
-            "name": IDEMPOTENCY_HEADER,
-            "in": "header",
-            "required": True,
-            "schema": {"type": "string", "maxLength": 100},
-            "description": f"names the request: {retry}",
-        }
-    ]
 
 
 class LedgerHttp:
@@ -161,12 +142,3 @@ def staff(actor: Actor) -> hours.Staff:
     )
 
 
-def idempotency_key(request) -> str:
-    """A correction names its request, so that a retry makes the same entry: without one,
-    a retry after a lost answer would count twice."""
-    value = request.headers.get(IDEMPOTENCY_HEADER)
-    if value is None or not IDEMPOTENCY_KEY.match(value):
-        raise ValidationError(
-            {IDEMPOTENCY_HEADER: ["Send 1–100 printable ASCII characters naming this request."]}
-        )
-    return value

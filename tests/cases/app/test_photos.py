@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
+from lianxin.photos import FULL_EDGE, THUMBNAIL_EDGE, clean
 from services.cases.app import photos
 from services.cases.domain.photos import (
-    FULL_EDGE,
     MAX_PHOTOS_PER_STEP,
-    THUMBNAIL_EDGE,
     PhotoNotAttachable,
     PhotoNotFound,
     PhotoRefused,
@@ -53,7 +52,7 @@ def png_with_text() -> bytes:
 def test_a_photo_is_kept_without_its_metadata_upright_and_with_a_thumbnail():
     sent = jpeg_with_gps(orientation=6)  # taken with the phone turned: shown rotated
     assert Image.open(io.BytesIO(sent)).getexif().get_ifd(GPS_IFD)
-    kept = photos.clean(sent)
+    kept = clean(sent)
     full = Image.open(io.BytesIO(kept.full))
     assert (kept.width, kept.height) == (800, 1200) == full.size
     assert not full.getexif() and "exif" not in full.info
@@ -64,14 +63,14 @@ def test_a_photo_is_kept_without_its_metadata_upright_and_with_a_thumbnail():
 
 
 def test_a_camera_sized_photo_is_kept_at_the_full_edge_and_a_small_one_as_sent():
-    kept = photos.clean(jpeg_with_gps(4032, 3024, orientation=6))
+    kept = clean(jpeg_with_gps(4032, 3024, orientation=6))
     assert (kept.width, kept.height) == (FULL_EDGE * 3 // 4, FULL_EDGE)
     assert Image.open(io.BytesIO(kept.full)).size == (kept.width, kept.height)
-    assert photos.clean(jpeg_with_gps(640, 480)).width == 640
+    assert clean(jpeg_with_gps(640, 480)).width == 640
 
 
 def test_a_png_keeps_no_text_chunk():
-    kept = photos.clean(png_with_text())
+    kept = clean(png_with_text())
     shown = Image.open(io.BytesIO(kept.full))
     assert kept.content_type == "image/png" and "Comment" not in shown.info
     assert b"13812345678" not in kept.full
@@ -88,14 +87,14 @@ def test_a_png_keeps_no_text_chunk():
 )
 def test_what_is_not_a_whole_jpeg_png_or_webp_is_refused(data):
     with pytest.raises(PhotoRefused):
-        photos.clean(data)
+        clean(data)
 
 
 def test_an_image_of_too_many_pixels_is_refused_before_it_is_decoded():
     out = io.BytesIO()
     Image.new("1", (9000, 6000)).save(out, "PNG")  # 54 megapixels in a few kilobytes
     with pytest.raises(PhotoRefused) as refused:
-        photos.clean(out.getvalue())
+        clean(out.getvalue())
     assert "pixels" in str(refused.value)
 
 

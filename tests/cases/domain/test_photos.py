@@ -6,15 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from lianxin.photos import MAX_PHOTO_BYTES, check_size
 from services.cases.domain.photos import (
-    MAX_PHOTO_BYTES,
     MAX_PHOTOS_PER_STEP,
     Photo,
     PhotoNotAttachable,
     PhotoRefused,
     Uploader,
     check_count,
-    check_size,
     check_tag,
     new_photo_id,
     reference,

@@ -311,3 +311,26 @@ def test_estate_fund_payments_and_reversals_add_up_in_fen_on_the_day_recorded():
     )
     summary = reports.summarise([folded.days()[DAY]], None)
     assert summary["fund"] == {"payments": 2, "reversals": 1, "paid_fen": 53_700}
+
+
+def test_the_pact_counts_observations_decisions_and_lists_and_no_grid():
+    def pact(event_id, event_type, **more):
+        return Event(event_type, {"community_id": "jingxiang", **more}, T0, event_id=event_id)
+
+    folded = only(
+        [
+            pact("o1", "pact.observation_recorded", kind="breach"),
+            pact("o2", "pact.observation_recorded", kind="breach"),
+            pact("o3", "pact.observation_recorded", kind="commendation"),
+            pact("d1", "pact.observation_decided", outcome="upheld"),
+            pact("d2", "pact.observation_decided", outcome="withdrawn"),
+            pact("l1", "pact.list_published", black_households=1, red_households=2),
+        ]
+    )
+    day = folded.days()[DAY]
+    assert reports.summarise([day], None)["pact"] == {
+        "breaches": 2, "commendations": 1, "upheld": 1, "withdrawn": 1, "lists": 1,
+        "black_households": 1, "red_households": 2,
+    }  # fmt: skip
+    # by community only: nothing of the pact reaches a grid (nor the grids' evaluation)
+    assert all(cell[: len(ALL)] == ALL for cell in day.cells)
