@@ -53,7 +53,7 @@ class Parts:
 def build(context: StoreContext) -> Parts:
     """Estate's parts on `context`."""
     pact = pact_reference(str(context.config.get("PACT_FILE") or ""))  # -- pact --
-    return Parts(EstateStore(context), EstateSettings.from_config(context.config), pact)
+    return Parts(EstateStore(context), EstateSettings.from_config(context.config), pact=pact)
 
 
 # -- pact --
