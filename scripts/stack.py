@@ -223,7 +223,7 @@ class Stack:
 
     # -- what `make up` and `make stop` do -----------------------------------------------
 
-    def up(self, timeout: float = 120.0) -> dict[str, str]:
+    def up(self, timeout: float = 240.0) -> dict[str, str]:
         """Make sure supervisord runs with this stack's config, declare the queues, start
         every program that is not started and wait until all are ready. A program that
         turns out dead while waiting (killed, and not yet reaped by supervisord when it

@@ -69,7 +69,7 @@ PROPERTY_EVENTS = {("property.quarter_closed", 1): PropertyQuarterClosed()}
 # household, no name, no text: an observation by its kind and article, a list by its size.
 PACT_KINDS = ("breach", "commendation")
 PACT_DECISIONS = ("upheld", "withdrawn")
-PACT_QUARTER = validate.Regexp(r"^\d{4}Q[1-4]$")  # the pact's quarters are named `2026Q4`
+PACT_QUARTER = validate.Regexp(r"^2\d{3}Q[1-4]$")  # the pact's quarters are named `2026Q4`
 
 
 class PactObservationRecorded(Payload):

@@ -21,6 +21,8 @@ from lianxin.photos import PhotoRefused, clean
 from services.estate.domain.pact import MAX_PHOTOS, RECORDER_ROLES
 from services.estate.store import EstateStore
 
+VARIANTS = ("thumb", "full")  # the path's last segment
+
 
 class PactPhotoNotFound(Exception):
     """No photo, or one this caller may not see: 404 either way."""
@@ -96,6 +98,8 @@ def read(
     store: EstateStore, photo_id: str, variant: str, visible: Callable[[dict[str, Any]], bool]
 ) -> tuple[dict[str, Any], bytes]:
     """The photo's record and bytes, if `visible(record)` says the caller may see it."""
+    if variant not in VARIANTS:
+        raise PactPhotoNotFound(f"No variant {variant}.")
     record = store.pact.photos.get(photo_id)
     if record is None or not visible(record):
         raise PactPhotoNotFound(f"No photo {photo_id}.")

@@ -140,9 +140,9 @@ class PactHttp:
 
     @http(
         "GET",
-        "/v1/pact/photos/<string:photo_id>/<any(thumb, full):variant>",
-        summary="An evidence photo (thumb: 320 px), for its uploader, or whoever may see "
-        "its observation",
+        "/v1/pact/photos/<string:photo_id>/<string:variant>",
+        summary="An evidence photo, `variant` thumb (320 px) or full, for its uploader, or "
+        "whoever may see its observation",
         responses={200: None},
         raises=(pact_photos.PactPhotoNotFound,),
         scope="read",
