@@ -257,7 +257,9 @@ def admin_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        # a deadline, not a wait: the sample import takes ~10 s alone and several times that
+        # on a 2-core machine shared with other stacks; past this the CLI has hung
+        timeout=180,
     )
 
 
