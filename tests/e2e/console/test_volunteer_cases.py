@@ -92,7 +92,7 @@ def assigned(
 
     state = wait_until("roster's answer", rostered)
     if escalated and state != "escalated":
-        body = {"level": "grid_leader", "reason": "需要调解"}
+        body = {"level": "grid_leader", "reason": "需要网格长协调"}
         cases_post(stack, case["id"], "escalate", body, staff(stack))
     body = {"person_id": VOLUNTEER[0], "display_name": "志愿者"}
     return cases_post(stack, case["id"], "assign", body, staff(stack))
