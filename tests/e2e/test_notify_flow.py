@@ -74,6 +74,7 @@ def test_a_dispatch_reaches_the_volunteer_by_sms_and_its_links_act_on_the_case(s
     sent = db("notify")["deliveries"].find_one(
         {"case_id": case["id"], "contact.channel": "sms", "recipient.key": case["assignee"]}
     )
+    assert sent is not None, "notify stored the volunteer's SMS delivery"
     accept = sent["message"]["links"]["accept"]
     shown = requests.get(accept, headers={"Accept": "application/json"}, timeout=15)
     assert shown.status_code == 200, shown.text

@@ -343,10 +343,16 @@ def test_nobody_taking_it_walks_the_whole_chain_once(stack, amqp_uri, place, ros
 
 
 def test_with_two_replicas_a_case_has_one_offer_at_a_time(
-    stack, amqp_uri, db, place, roster_events
+    stack, amqp_uri, admin_key, db, roster_events
 ):
     """Declines of one offer delivered side by side (as a volunteer's double tap would,
-    each a new event) to both replicas: the case moves on once."""
+    each a new event) to both replicas: the case moves on once. Offers here last ten
+    minutes: the test counts the open ones, which a two-second window would expire
+    under it on a busy machine."""
+    place = new_code()
+    long_offers = {"urgent": "10m", "high": "10m", "normal": "10m", "low": "10m"}
+    imported = import_community(stack, admin_key, small_community(place, offer_window=long_offers))
+    assert imported.status_code == 200, imported.text
     case_ids = [f"LX-{uuid.uuid4().hex[:16].upper()}" for _ in range(6)]
     publish(amqp_uri, *(case_event("case.triaged", case_id, place, 2) for case_id in case_ids))
     first = {

@@ -128,8 +128,10 @@ def location_payload(case: Case) -> dict[str, Any]:
 
 def dispatch(case: Case, offer: Mapping[str, Any], now: datetime) -> Outcome:
     """Roster offered the case to the volunteer on duty. Staff who assigned it by hand
-    have the last word: a roster offer for that case changes nothing."""
-    if case.state == "dispatched" and case.offer_id is None:
+    have the last word: a roster offer for that case changes nothing. The offer the case
+    already holds is the same dispatch, however many events carry it (offer ids are
+    roster's case:round:attempt), so a second copy under a new event id changes nothing."""
+    if case.state == "dispatched" and case.offer_id in (None, offer["offer_id"]):
         raise InvalidTransition(case.id, case.state, "dispatch")
     name = offer["display_name"]
     dispatched = transition(

@@ -42,6 +42,22 @@ def test_an_offer_dispatches_the_case_once_however_often_it_is_delivered(parts, 
     assert published.event_types() == before and before[-1] == "case.dispatched"
 
 
+def test_the_offer_the_case_holds_dispatches_it_once_whatever_event_carries_it(parts, published):
+    """Roster's offer ids are its case:round:attempt: two events with one offer id are one
+    offer (a decision repeated by a replica that outran its lease), one dispatch."""
+    case = opened(parts)
+    reactions.record_dispatch(parts.store, offer(case.id), AT)
+    before = published.event_types()
+    again = offer(case.id)  # the same offer id, a new event id
+    reactions.record_dispatch(parts.store, again, AT + timedelta(seconds=1))
+    stored = parts.store.get(case.id)
+    assert [step.state for step in stored.timeline].count("dispatched") == 1
+    assert published.event_types() == before
+    next_offer = offer(case.id, offer_id="OF-NEXT", attempt=2)
+    reactions.record_dispatch(parts.store, next_offer, AT + timedelta(seconds=2))
+    assert parts.store.get(case.id).offer_id == "OF-NEXT", "another offer still dispatches"
+
+
 def test_an_expiry_of_an_offer_the_case_no_longer_holds_is_seen_and_changes_nothing(parts):
     case = opened(parts)
     reactions.record_dispatch(parts.store, offer(case.id), AT)

@@ -92,7 +92,7 @@ def assigned(
 
     state = wait_until("roster's answer", rostered)
     if escalated and state != "escalated":
-        body = {"level": "grid_leader", "reason": "需要调解"}
+        body = {"level": "grid_leader", "reason": "需要网格长协调"}
         cases_post(stack, case["id"], "escalate", body, staff(stack))
     body = {"person_id": VOLUNTEER[0], "display_name": "志愿者"}
     return cases_post(stack, case["id"], "assign", body, staff(stack))
@@ -329,6 +329,7 @@ def test_a_private_case_shows_no_details_in_the_group_message_nor_to_another_vol
     url = link_for(sms, VOLUNTEER, case["number"])
     phone.goto(url)
     expect(phone.locator("#case-description")).to_contain_text("private-details-xyz")
+    phone.screenshot(path=str(SCREENSHOTS / "volunteer-private-case.png"), full_page=True)
     # another volunteer: nothing on their pages, and cases answers them no details
     signed_in(phone, console, sms, VOLUNTEER_2)
     assert phone.request.get(f"{console}/my/cases/{case['id']}").status == 404
