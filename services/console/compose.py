@@ -10,6 +10,7 @@ handlers take them from there as `self.parts`.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -101,7 +102,11 @@ class Parts:
         return self.store.recover()
 
 
+@functools.cache
 def load_labels(path: Path = HERE / "data" / "labels.yaml") -> Labels:
+    """Read and checked once per process: every page route's error pages use the same
+    table, and reading it per route cost each console a minute of CPU at start (some
+    200 routes × a 90 kB YAML), too long for two replicas on a loaded 2-core machine."""
     labels = Labels(yaml.safe_load(path.read_text(encoding="utf-8")))
     labels.check()
     return labels

@@ -68,7 +68,7 @@ class PageRoute(HttpRoute):
 
     def setup(self) -> None:
         super().setup()
-        self._labels = load_labels()  # the error pages' words: read once, as compose reads them
+        self._labels = load_labels()  # the error pages' words: the process's one table
 
     def render(self, status, body, headers, request) -> Response:
         return Response(
