@@ -229,30 +229,30 @@ def finished(process: subprocess.Popen, what: str, hint: str) -> str:
 # -- 1, 2: keys, the community ---------------------------------------------------------------
 
 
-def api_keys(tour: Tour, stored: dict[str, str], specs: dict[str, str]) -> None:
+def api_keys(
+    tour: Tour, stored: dict[str, str], specs: dict[str, str], which: list[KeySpec]
+) -> None:
     """Reuse what cases still accepts, if issued as its spec still says; issue the rest
     with the admin CLI, in parallel; wait until every service that will see a key has
     its replica of it."""
-    section(1, "API keys", "python -m scripts.admin keys create --name … --scope … --community …")
-    wanted = {spec.name: " ".join(_create(spec)) for spec in KEY_SPECS}
+    wanted = {spec.name: " ".join(_create(spec)) for spec in which}
     for name, key in stored.items():
-        if specs.get(name) != wanted.get(name):
+        if name not in wanted or specs.get(name) != wanted[name]:
             continue
         if tour.api["cases"].call("GET", PROBES["cases"], key, range(600)).status_code == 200:
             tour.keys[name] = key
-    making = {s.name: admin_cli(*_create(s)) for s in KEY_SPECS if s.name not in tour.keys}
+    making = {s.name: admin_cli(*_create(s)) for s in which if s.name not in tour.keys}
     for name, process in making.items():
         created = finished(process, f"keys create --name {name}", "is FerretDB up? `make infra`")
         tour.keys[name] = created.strip().splitlines()[-1]
     tour.save()
-    for spec in KEY_SPECS:
+    for spec in which:
         for service in spec.services:
             _wait_known(tour.api[service], spec.name, tour.keys[spec.name])
         state = "[green]issued[/]" if spec.name in making else "[dim]reused[/]"
         scopes = "+".join(spec.scopes) + (f" as {spec.person[0]}" if spec.person else "")
         key = masked(tour.keys[spec.name])
         say(f"{spec.name:<19} {key}  {state}  {scopes} in {spec.community}")
-    detail(f"the secrets are in {tour.state_file.relative_to(ROOT)} (mode 0600), nowhere else")
 
 
 def _create(spec: KeySpec) -> list[str]:
@@ -753,8 +753,14 @@ def tour_of(tour: Tour, area: str) -> None:
     importing = admin_cli("roster", "import", SAMPLE)
     households = admin_cli("estate", "import", HOUSEHOLDS)
     stored = tour.load()
-    api_keys(tour, stored.get("keys") or {}, stored.get("specs") or {})
+    keys, specs = stored.get("keys") or {}, stored.get("specs") or {}
+    section(1, "API keys", "python -m scripts.admin keys create --name … --scope … --community …")
+    api_keys(tour, keys, specs, [spec for spec in KEY_SPECS if spec.person is None])
+    detail(f"the secrets are in {tour.state_file.relative_to(ROOT)} (mode 0600), nowhere else")
     import_community(tour, importing, households)
+    # a key bound to a person is void once the person's access changes after it is issued,
+    # as roster's import of the person does: those keys are issued after the import
+    api_keys(tour, keys, specs, [spec for spec in KEY_SPECS if spec.person is not None])
     leftovers = [withdraw(tour, case_id) for case_id in stored.get("open_cases") or []]
     if leftovers:
         detail(f"withdrew what an interrupted run left open: {', '.join(leftovers)}")
