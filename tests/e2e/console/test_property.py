@@ -18,7 +18,6 @@ import requests
 from playwright.sync_api import Page, expect
 
 from lianxin.quarters import NAME
-
 from tests.e2e.console.browser import (
     COMMUNITY,
     GRID_WORKER,
