@@ -1,10 +1,10 @@
 """The residents' pact as the console's pages see it (居民公约红黑榜). Plain Python: no I/O.
 
 The estate service holds the pact and decides everything; the pages only say which
-household a unit and a room name (the
-register's ids are `<unit>-<room>`: `jingxiang-b11-u3-202`), when something was seen
-from the date and time a form gives in the community's zone, and which observations wait
-for staff.
+household a unit and a room name (the register's ids are `<unit>-<room>`:
+`jingxiang-b11-u3-202`), when something was seen from the date and time a form gives in
+the community's zone, and which observations wait for staff (the quarter, current in the
+community's zone, is lianxin/quarters.py's).
 """
 
 from __future__ import annotations

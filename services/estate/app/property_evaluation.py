@@ -139,9 +139,10 @@ def _open(
 ) -> tuple[Live, ...]:
     """The last quarter while staff have not closed it (its paper ballots are often
     counted after its end) and the evaluation ran in it, and this one: each as it stands."""
-    current = rules.now_quarter(now)
+    this = Quarter.of(now, rules.zone)
+    current = str(this)
     shown = []
-    for quarter in (str(Quarter.parse(current).previous()), current):
+    for quarter in (str(this.previous()), current):
         try:
             evaluation.open_quarter(found, quarter, current)
         except (NoCompany, QuarterClosed, QuarterNotDue):
