@@ -26,7 +26,8 @@ EXAMPLE = "A quarter such as 2026-Q4."
 
 
 class WholeName(validate.Regexp):
-    """A Regexp that must match the whole value: `$` alone lets `2026-Q4\n` through."""
+    """A Regexp that must match the whole value: marshmallow's `match` with `$` alone lets
+    a name with a trailing newline through."""
 
     def __call__(self, value: str) -> str:
         if not isinstance(value, str) or self.regex.fullmatch(value) is None:
@@ -42,9 +43,10 @@ class NotAQuarter(ValueError):
     """A name, or a year, that is no quarter of ours: bad input (4xx), not a failure."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Quarter:
-    """One calendar quarter: its year and its number (1–4). Ordered in time."""
+    """One calendar quarter: its year and its number (1–4). Its name sorts in time order,
+    which estate's and metrics' comparisons of stored names rely on."""
 
     year: int
     number: int
