@@ -356,4 +356,4 @@ def test_another_community_s_staff_see_and_change_nothing(stack, ours, theirs):
             headers=ours.staff,
             timeout=10,
         )
-        assert bad.status_code == 400, (named, bad.text)
+        assert bad.status_code == 400 and "quarter" in bad.json()["error"]["fields"], bad.text
