@@ -10,6 +10,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from lianxin.contracts.contract import Contract, Payload
+from lianxin.quarters import QUARTER
 
 PAYMENT_KINDS = ("payment", "reversal")
 PAYMENT_METHODS = ("cash", "wechat", "alipay", "bank", "other")
@@ -37,7 +38,6 @@ PROPERTY_ASPECTS = ("cleaning", "security", "repairs", "green_space")
 PROPERTY_LEVELS = ("none", "warning", "rectification", "replacement")  # in escalating order
 PROPERTY_REASONS = ("satisfaction_low", "complaints_high", "plan_overdue")
 PROPERTY_ACTIONS = ("warning", "rectification", "replacement", "plan_met")
-QUARTER = r"^\d{4}-Q[1-4]$"
 
 
 class PropertyQuarterClosed(Payload):
@@ -46,7 +46,7 @@ class PropertyQuarterClosed(Payload):
 
     community_id = fields.String(required=True, validate=ID)
     estate_id = fields.String(required=True, validate=ID)
-    quarter = fields.String(required=True, validate=validate.Regexp(QUARTER))
+    quarter = fields.String(required=True, validate=QUARTER)
     company = fields.String(required=True)
     ballots = fields.Integer(required=True, metadata={"description": "online and paper"})
     online_ballots = fields.Integer(required=True)
@@ -69,14 +69,13 @@ PROPERTY_EVENTS = {("property.quarter_closed", 1): PropertyQuarterClosed()}
 # household, no name, no text: an observation by its kind and article, a list by its size.
 PACT_KINDS = ("breach", "commendation")
 PACT_DECISIONS = ("upheld", "withdrawn")
-PACT_QUARTER = validate.Regexp(r"^2\d{3}Q[1-4]$")  # the pact's quarters are named `2026Q4`
 
 
 class PactObservationRecorded(Payload):
     observation_id = fields.String(required=True)
     community_id = fields.String(required=True, validate=ID)
     estate_id = fields.String(required=True, validate=ID)
-    quarter = fields.String(required=True, validate=PACT_QUARTER)
+    quarter = fields.String(required=True, validate=QUARTER)
     kind = fields.String(required=True, validate=validate.OneOf(PACT_KINDS))
     article_number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     article_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
@@ -87,7 +86,7 @@ class PactObservationRecorded(Payload):
 class PactObservationDecided(Payload):
     observation_id = fields.String(required=True)
     community_id = fields.String(required=True, validate=ID)
-    quarter = fields.String(required=True, validate=PACT_QUARTER)
+    quarter = fields.String(required=True, validate=QUARTER)
     kind = fields.String(required=True, validate=validate.OneOf(PACT_KINDS))
     outcome = fields.String(required=True, validate=validate.OneOf(PACT_DECISIONS))
     decided_at = fields.AwareDateTime(required=True)
@@ -95,7 +94,7 @@ class PactObservationDecided(Payload):
 
 class PactListPublished(Payload):
     community_id = fields.String(required=True, validate=ID)
-    quarter = fields.String(required=True, validate=PACT_QUARTER)
+    quarter = fields.String(required=True, validate=QUARTER)
     black_households = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     red_households = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     observations = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from lianxin.quarters import Quarter
 from tests.cases.app.test_photos import GPS_IFD, jpeg_with_gps
 from tests.e2e.cases_support import People
 from tests.e2e.conftest import client, community
@@ -178,8 +179,20 @@ def test_the_pact_from_a_breach_to_the_published_list(stack, estate, people, kno
 
 
 def quarter_now() -> str:
-    day = datetime.now(ZONE).date()
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    """This quarter in the test communities' zone, named as every service names it."""
+    return str(Quarter.of(datetime.now(UTC), ZONE))
+
+
+@pytest.mark.parametrize("quarter", ["2026Q4", "0000-Q1", "2026-Q4\n", "2026-Q5"])
+def test_a_quarter_named_otherwise_than_2026_q4_is_a_400_never_a_500(estate, people, quarter):
+    staff = people["staff"]
+    asked = {"community_id": "jingxiang", "quarter": quarter}
+    listed = staff.get(f"{estate}/v1/pact/observations", params=asked, timeout=10)
+    assert listed.status_code == 400 and "quarter" in listed.json()["error"]["fields"], listed.text
+    publish = {"community_id": "jingxiang", "quarter": quarter, "confirm": True}
+    published = staff.post(f"{estate}/v1/pact/lists", json=publish, timeout=10)
+    assert published.status_code == 400, published.text
+    assert "quarter" in published.json()["error"]["fields"]
 
 
 def test_who_may_not_record_or_decide(stack, estate, people, known, keys):
@@ -209,6 +222,7 @@ def test_who_may_not_record_or_decide(stack, estate, people, known, keys):
         {"household_id": "JX 101"},
         {"seen": ""},
         {"seen_at": "yesterday"},
+        {"seen_at": "1999-12-31T12:00:00+00:00"},  # in no quarter of ours: 400, not a 500
         {"photos": ["photo:1"]},
         {"$where": "1"},
     ],

@@ -237,8 +237,11 @@ def test_the_volunteers(stack, known):
 
 def test_the_quarterly_evaluation_shows_its_formula(stack, known):
     report = get(
-        known["reader"], stack, "evaluation", community_id=known["place"], year=2026, quarter=1
+        known["reader"], stack, "evaluation", community_id=known["place"], quarter="2026-Q1"
     ).json()
+    assert (report["quarter"], report["from"], report["to"]) == (
+        "2026-Q1", "2026-01-01", "2026-03-31",
+    )  # fmt: skip
     units = {row["unit"]: row for row in report["units"]}
     grid = units[f"{known['place']}-g1"]
     assert (grid["name"], grid["rank"], grid["score"]) == ("一网格", 1, 70.0)
@@ -253,7 +256,7 @@ def test_the_quarterly_evaluation_shows_its_formula(stack, known):
         ("summary.csv", MARCH, "community"),
         ("trend.csv", MARCH, "2026-03-01"),
         ("hotline.csv", MARCH, "2026-03"),
-        ("evaluation.csv", {"year": 2026, "quarter": 1}, "1"),
+        ("evaluation.csv", {"quarter": "2026-Q1"}, "1"),
         ("volunteers.csv", MARCH, None),
     ],
 )

@@ -22,7 +22,7 @@ def test_the_pacts_documents_read_back_as_written(backend):
     seen = replace(observation(), answer=Answer("已搬走", AT, ""),
                    decision=Decision("upheld", "", "p-staff-1", AT))  # fmt: skip
     published = PactList(
-        "jingxiang", "2026Q4", (ListLine("1栋", "1栋1单元", "12**", 2, (1, 3)),),
+        "jingxiang", "2026-Q4", (ListLine("1栋", "1栋1单元", "12**", 2, (1, 3)),),
         (ListLine("2栋", "2栋3单元", "5**", 1, (12,), "欧阳"),),
         PactRules(answer_window=timedelta(seconds=60)), {1: "楼道畅通", 3: "文明养犬"},
         "p-staff-1", AT,

@@ -19,6 +19,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from lianxin.access.actors import CHANNELS
+from lianxin.quarters import Quarter
 from services.console.domain.queue import NotVisible
 from services.console.domain.sessions import Scope
 
@@ -101,16 +102,12 @@ def area_of(scope: Scope, asked_grid: str | None) -> Area:
     return Area(scope.community_id, chosen, grids)
 
 
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
 def evaluation_query(area: Area, last_day: date | None) -> dict[str, Any]:
     """The evaluation of the community's grids in the quarter that holds the period's last
     day (metrics' current quarter when the period is metrics' default)."""
     query: dict[str, Any] = {"community_id": area.community_id, "of": "grid"}
     if last_day:
-        query["year"], query["quarter"] = quarter_of(last_day)
+        query["quarter"] = str(Quarter.of_day(last_day))
     return query
 
 

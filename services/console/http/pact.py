@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from lianxin.clock import utc_now
 from lianxin.http.reading import read_query, read_upload
 from lianxin.photos import MAX_PHOTO_BYTES
+from lianxin.quarters import QUARTER, Quarter
 from services.console.apis import ApiError
 from services.console.app import pact
 from services.console.app.desk import Desk
@@ -36,8 +37,8 @@ UPLOAD_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 64 * 1024
 RECORDERS = frozenset({"staff", "unit_leader"})
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 OBSERVATION_ID = validate.Regexp(r"^PO-[0-9a-f]{16}$")
-QUARTER = validate.Regexp(rules.QUARTER.pattern)
 DONE = ("recorded", "decided", "edited", "published")
+RECENT = 4  # the quarters the pages offer: this one and the three before
 # estate's refusals the pages say in their own words (labels pact_refused_<code>)
 REFUSALS = ("window_open", "already_decided", "quarter_published", "already_published",
             "quarter_not_started", "article_unchanged", "seen_in_future", "not_found")  # fmt: skip
@@ -216,7 +217,7 @@ class PactPages(Pages):
 
     def _pact_quarter(self, session: Session, query: Mapping[str, Any]) -> str:
         zone = self.parts.zone_of(session.scope.community_id)
-        return query.get("quarter") or rules.quarter_of(utc_now(), zone)
+        return query.get("quarter") or str(Quarter.of(utc_now(), zone))
 
     def _pact_staff_form(self, request, session, **shown):
         return self._pact_staff(request, session, self._pact_quarter(session, {}), **shown)
@@ -266,7 +267,7 @@ class PactPages(Pages):
         now = utc_now().astimezone(zone)
         return self.render(
             request, template, session, status=status, quarter=quarter,
-            quarters=rules.recent_quarters(utc_now(), zone),
+            quarters=[str(shown) for shown in Quarter.of(utc_now(), zone).recent(RECENT)],
             done=f"pact_done_{done}" if done else None,
             refused=f"pact_refused_{refused}" if refused else None, errors=errors or {},
             sent=sent or {}, new_key=new_form_key, today=now.date(),

@@ -21,8 +21,9 @@ from urllib.parse import urlencode
 
 from marshmallow import Schema, fields, validate
 
-from lianxin.contracts.estate import PROPERTY_ACTIONS, QUARTER
+from lianxin.contracts.estate import PROPERTY_ACTIONS
 from lianxin.http.reading import read_query
+from lianxin.quarters import QUARTER
 from services.console.apis import ApiError
 from services.console.app import property as evaluation
 from services.console.app.desk import Desk
@@ -33,7 +34,6 @@ from services.console.http.forms import Form
 from services.console.http.pages import Pages, page, redirect
 
 STAFF = frozenset({"staff"})
-QUARTER_TEXT = validate.Regexp(QUARTER)
 DONE = ("company", "offline", "corrected", "closed", "action", "thresholds")
 # the estate service's refusals the page says in its own words (labels property_refused_*)
 REFUSALS = (
@@ -51,7 +51,7 @@ class DoneQuery(Schema):
 
 
 class CloseQuery(Schema):
-    quarter = fields.String(required=True, validate=QUARTER_TEXT)
+    quarter = fields.String(required=True, validate=QUARTER)
 
 
 class CompanyForm(Form):
@@ -65,7 +65,7 @@ def _count() -> fields.Integer:
 
 
 OfflineForm = Form.from_dict(
-    {"quarter": fields.String(required=True, validate=QUARTER_TEXT)}
+    {"quarter": fields.String(required=True, validate=QUARTER)}
     | {name: _count() for name in COUNT_FIELDS},
     name="OfflineForm",
 )
@@ -76,11 +76,11 @@ class CorrectionForm(OfflineForm):  # type: ignore[misc, valid-type]
 
 
 class CloseForm(Form):
-    quarter = fields.String(required=True, validate=QUARTER_TEXT)
+    quarter = fields.String(required=True, validate=QUARTER)
 
 
 class ActionForm(Form):
-    quarter = fields.String(required=True, validate=QUARTER_TEXT)
+    quarter = fields.String(required=True, validate=QUARTER)
     kind = fields.String(required=True, validate=validate.OneOf(PROPERTY_ACTIONS))
     text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     due = fields.Date(load_default=None, allow_none=True)

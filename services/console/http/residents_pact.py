@@ -18,12 +18,12 @@ from werkzeug.wrappers import Request, Response
 from lianxin.clock import utc_now
 from lianxin.http.reading import read_form
 from lianxin.privacy import mask_phone
+from lianxin.quarters import NAME
 from services.console.app import residents_pact, residents_report
 from services.console.app.residents_pact import AnswerRefused, NotProven
 from services.console.app.residents_report import CommunityUnknown, ReportPage
 from services.console.app.sign_in import Asked, Refused
 from services.console.domain import csrf
-from services.console.domain import pact as rules
 from services.console.domain.labels import LANGUAGE_COOKIE, language_of
 from services.console.domain.phones import normalized
 from services.console.domain.residents_report import VERIFIED_FOR
@@ -138,7 +138,7 @@ class ResidentsPactPages(Pages):
     @page("GET", "/r/pact/<string:community_id>/<string:quarter>")
     def pact_list_page(self, request, community_id, quarter):
         """The quarter's published list: public, nothing personal on it."""
-        if not rules.QUARTER.match(quarter):
+        if not NAME.fullmatch(quarter):
             raise PageNotFound("No such quarter.")
         report = self._pact_community(request, community_id)
         found = self.parts.residents.pact_list(community_id, quarter)

@@ -21,9 +21,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.wrappers import Request
 
 from lianxin.clock import utc_now
-from lianxin.contracts.estate import QUARTER
 from lianxin.http.reading import read_form, read_query
 from lianxin.privacy import mask_phone
+from lianxin.quarters import QUARTER
 from services.console.app import residents_property, residents_report
 from services.console.app.residents_property import BallotRefused, NotOnRegister, VoteForm
 from services.console.app.residents_report import ReportPage, Unverified
@@ -61,7 +61,7 @@ class BallotForm(Form):
 
 
 class ThanksQuery(Schema):
-    quarter = fields.String(required=True, validate=validate.Regexp(QUARTER))
+    quarter = fields.String(required=True, validate=QUARTER)
 
 
 class ResidentsPropertyPages(Pages):

@@ -22,9 +22,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from lianxin.access.actors import Actor, Forbidden
 from lianxin.bus.envelope import Envelope
+from lianxin.quarters import Quarter
 from services.estate.app import pact_photos, pact_places
 from services.estate.app.register import HouseholdNotFound, find_household, households_by_phone
 from services.estate.domain import pact
@@ -117,7 +119,7 @@ def record(
     estate_id = find_household(store, community_id, body["household_id"]).estate
     current = pact_of(store, reference, community_id, estate_id, actor)
     zone = pact_places.zone_of(store, community_id)
-    quarter = pact.quarter_of(body["seen_at"], zone)
+    quarter = str(Quarter.of(body["seen_at"], ZoneInfo(zone)))
     published = frozenset({quarter}) if _published(store, community_id, quarter) else frozenset()
     asked = pact.observed(
         observation_id=observation_id, pact=current, article_number=body["article_number"],

@@ -23,6 +23,7 @@ import yaml
 
 from lianxin.access.actors import Actor
 from lianxin.contracts.estate import ESTATE
+from lianxin.quarters import Quarter
 from services.estate.app.register import require_register
 from services.estate.domain import property_evaluation as evaluation
 from services.estate.domain.property_ballots import Tally
@@ -38,8 +39,6 @@ from services.estate.domain.property_verdict import (
     Action,
     Figures,
     Thresholds,
-    previous_quarter,
-    quarter_of,
     verdict,
 )
 from services.estate.store import PropertyStore
@@ -60,7 +59,7 @@ class PropertyRules:
         return cls(Thresholds.of(raw), ZoneInfo(str(raw["timezone"])))
 
     def now_quarter(self, now: datetime) -> str:
-        return quarter_of(now, self.zone)
+        return str(Quarter.of(now, self.zone))
 
 
 @dataclass(frozen=True)
@@ -140,9 +139,10 @@ def _open(
 ) -> tuple[Live, ...]:
     """The last quarter while staff have not closed it (its paper ballots are often
     counted after its end) and the evaluation ran in it, and this one: each as it stands."""
-    current = rules.now_quarter(now)
+    this = Quarter.of(now, rules.zone)
+    current = str(this)
     shown = []
-    for quarter in (previous_quarter(current), current):
+    for quarter in (str(this.previous()), current):
         try:
             evaluation.open_quarter(found, quarter, current)
         except (NoCompany, QuarterClosed, QuarterNotDue):

@@ -17,8 +17,10 @@ more decisions (domain/pact_list.py freezes it).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from lianxin.quarters import Quarter
 
 KINDS = ("breach", "commendation")  # black list, red list
 DECISIONS = ("upheld", "withdrawn")
@@ -196,22 +198,6 @@ class Observation:
         return self.place.household_id
 
 
-def quarter_of(at: datetime, zone: str) -> str:
-    """The quarter `at` falls in, in the community's zone: `2026Q4`."""
-    day = at.astimezone(ZoneInfo(zone)).date()
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_days(quarter: str) -> tuple[date, date]:
-    """The quarter's first day and the first day after it; ValueError for a bad name."""
-    year, number = int(quarter[:4]), int(quarter[5:])
-    if len(quarter) != 6 or quarter[4] != "Q" or not 1 <= number <= 4:
-        raise ValueError(f"Not a quarter: {quarter}")
-    start = date(year, 3 * number - 2, 1)
-    end = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
-    return start, end
-
-
 def observed(
     *,
     observation_id: str,
@@ -234,7 +220,7 @@ def observed(
     a quarter already published (`published`)."""
     if seen_at > now:
         raise SeenInFuture("What was seen cannot be later than now.")
-    quarter = quarter_of(seen_at, zone)
+    quarter = str(Quarter.of(seen_at, ZoneInfo(zone)))
     if quarter in published:
         raise QuarterPublished(quarter)
     article = pact.article(article_number)

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.estate.domain.pact import COUNTING, Observation, quarter_days, state_of
+from lianxin.quarters import Quarter
+from services.estate.domain.pact import COUNTING, Observation, state_of
 
 MASKED_ROOM_CHARACTERS = 2  # the door on the floor
 
@@ -86,7 +87,7 @@ class PactList:
 def check_publishable(quarter: str, now: datetime, zone: str) -> None:
     """A quarter may be published from its first day (in the community's zone): the
     current one (what counts by then), or one past."""
-    if now.astimezone(ZoneInfo(zone)).date() < quarter_days(quarter)[0]:
+    if now.astimezone(ZoneInfo(zone)).date() < Quarter.parse(quarter).first_day:
         raise QuarterNotStarted(f"{quarter} has not begun.")
 
 

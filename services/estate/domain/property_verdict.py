@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from lianxin.contracts.estate import PROPERTY_ACTIONS, PROPERTY_LEVELS, PROPERTY_REASONS
 from services.estate.domain.property_ballots import Tally
@@ -45,30 +44,6 @@ class Thresholds:
             float(settings["max_complaints_per_100"]),  # type: ignore[arg-type]
             int(settings["min_ballots"]),  # type: ignore[call-overload]
         )
-
-
-# -- quarters -------------------------------------------------------------------------------
-
-
-def quarter_of(at: datetime, zone: ZoneInfo) -> str:
-    """The quarter (`2026-Q4`) a moment falls in, in the community's zone."""
-    local = at.astimezone(zone)
-    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
-
-
-def previous_quarter(quarter: str) -> str:
-    year, number = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
-
-
-def quarter_start(quarter: str) -> date:
-    return date(int(quarter[:4]), 3 * int(quarter[-1]) - 2, 1)
-
-
-def quarter_end(quarter: str) -> date:
-    """The quarter's first day after it (its end, exclusive)."""
-    year, number = int(quarter[:4]), int(quarter[-1])
-    return date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
 
 
 # -- judging one quarter --------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lianxin.http.entrypoint import route
 from lianxin.photos import PhotoRefused
+from lianxin.quarters import NotAQuarter
 from services.estate.app import fund, pact, pact_photos, property_ballots, register
 from services.estate.domain import fund as fund_rules
 from services.estate.domain import pact as rules
@@ -72,6 +73,7 @@ ERRORS = {
     AlreadyPublished: (409, "already_published"),
     QuarterNotStarted: (409, "quarter_not_started"),
     PhotoRefused: (400, "invalid_photo"),
+    NotAQuarter: (400, "invalid_request"),  # e.g. something seen before 2000: no quarter of ours
 }
 http = route(ERRORS)
 

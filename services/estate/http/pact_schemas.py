@@ -7,11 +7,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from lianxin.photos import MAX_PHOTO_BYTES
+from lianxin.quarters import QUARTER
 from services.estate.domain.pact import DECISIONS, KINDS, MAX_ARTICLES, MAX_PHOTOS, STATES
 from services.estate.domain.pact_reference import TEXT, TITLE
 
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error="Use a-z, 0-9, _ and -, up to 64.")
-QUARTER = validate.Regexp(r"^2\d{3}Q[1-4]$", error="A quarter like 2026Q4.")
 PHOTO_ID = validate.Regexp(r"^pp_[A-Za-z0-9_-]{16,64}$")
 PHONE = validate.Regexp(r"^\+?\d{5,20}$", error="Digits only.")
 SURNAME = validate.Regexp(r"^([\u4e00-\u9fffA-Za-z]{1,2})?$", error="One or two letters.")

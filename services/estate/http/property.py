@@ -7,15 +7,14 @@ page finds a proven number's households and casts their ballots (`/v1/property/v
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from marshmallow import ValidationError
 
 from lianxin.access.actors import Forbidden
 from lianxin.clock import utc_now
-from lianxin.contracts.estate import QUARTER
 from lianxin.privacy import mask_phone
+from lianxin.quarters import QUARTER
 from lianxin.store.lease import LeaseBusy
 from services.estate.app import property_ballots, property_evaluation
 from services.estate.app.property_evaluation import EstateEvaluation, Live
@@ -305,10 +304,11 @@ class PropertyHttp:
 
 
 def _quarter(text: str) -> str:
-    """A quarter named in a path (`2026-Q4`), or 400."""
-    if not re.fullmatch(QUARTER, text):
-        raise ValidationError({"quarter": ["A quarter such as 2026-Q4."]})
-    return text
+    """A quarter named in a path (`2026-Q4`), or 400 on its field."""
+    try:
+        return QUARTER(text)
+    except ValidationError as refused:
+        raise ValidationError({"quarter": refused.messages}) from refused
 
 
 def _tally(tally: Tally) -> dict[str, Any]:

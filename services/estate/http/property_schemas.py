@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from lianxin.contracts.estate import PROPERTY_ACTIONS, PROPERTY_LEVELS, QUARTER
+from lianxin.contracts.estate import PROPERTY_ACTIONS, PROPERTY_LEVELS
+from lianxin.quarters import QUARTER
 from services.estate.domain.households import SLUG
 from services.estate.domain.property_ballots import (
     ASPECTS,
@@ -59,7 +60,7 @@ class OfflineBody(Schema):
     until staff close it)."""
 
     community_id = fields.String(required=True, validate=SLUG)
-    quarter = fields.String(required=True, validate=validate.Regexp(QUARTER))
+    quarter = fields.String(required=True, validate=QUARTER)
     overall = fields.Nested(AnswerCounts, required=True)
     aspects = fields.Nested(AspectCounts, required=True)
 
@@ -148,7 +149,7 @@ class CommentSchema(Schema):
 
 
 class QuarterSchema(Schema):
-    quarter = fields.String(validate=validate.Regexp(QUARTER))
+    quarter = fields.String(validate=QUARTER)
     closed = fields.Boolean(
         metadata={
             "description": "false: the figures so far and the verdict "

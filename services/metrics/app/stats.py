@@ -13,14 +13,13 @@ from zoneinfo import ZoneInfo
 from marshmallow import ValidationError
 
 from lianxin.access.actors import Actor
+from lianxin.quarters import Quarter
 from services.metrics.app.zones import ZoneOf
 from services.metrics.domain import places, reports
 from services.metrics.domain.evaluation import (
     Policy,
     desk_quarter,
     evaluate,
-    quarter_of,
-    quarter_range,
 )
 from services.metrics.domain.totals import add_up, add_up_by, days_between
 from services.metrics.store import MetricsStore
@@ -115,9 +114,8 @@ def evaluation(
     community = query["community_id"]
     _visible(actor, community)
     zone = zone_of(community)
-    year, quarter = quarter_of(now.astimezone(zone).date())
-    year, quarter = query.get("year", year), query.get("quarter", quarter)
-    since, until = quarter_range(year, quarter)
+    quarter = Quarter.parse(query["quarter"]) if "quarter" in query else Quarter.of(now, zone)
+    since, until = quarter.first_day, quarter.last_day
     kind = query.get("of", "grid")
     days = store.days_of(community, days_between(since, until))
     names = places.grid_names(store.live_of(community)) if kind == "grid" else {}
@@ -125,8 +123,7 @@ def evaluation(
     return {
         "community_id": community,
         "of": kind,
-        "year": year,
-        "quarter": quarter,
+        "quarter": str(quarter),
         "from": since.isoformat(),
         "to": until.isoformat(),
         "timezone": zone.key,

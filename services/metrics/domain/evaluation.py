@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from services.metrics.domain.reports import figures
@@ -88,16 +87,6 @@ class Policy:
             return None
         weighted = sum(w * float(rates[name]) for name, w in counted.items())  # type: ignore[arg-type]
         return round(100 * weighted / sum(counted.values()), 1)
-
-
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
-def quarter_range(year: int, quarter: int) -> tuple[date, date]:
-    start = date(year, 3 * quarter - 2, 1)
-    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return start, date.fromordinal(end.toordinal() - 1)
 
 
 def evaluate(

@@ -21,6 +21,7 @@ from nameko.extensions import DependencyProvider
 from prometheus_client.core import Metric
 
 from lianxin.instrumentation import register_collector
+from lianxin.quarters import Quarter
 from lianxin.store.repository import parts_of
 from services.metrics.app.zones import ZoneBook
 from services.metrics.domain import places
@@ -28,8 +29,6 @@ from services.metrics.domain.evaluation import (
     UNIT_KINDS,
     Policy,
     evaluate,
-    quarter_of,
-    quarter_range,
 )
 from services.metrics.domain.totals import Totals, add_up_by, days_between
 from services.metrics.gauges.families import Snapshot, families
@@ -86,8 +85,8 @@ class BusinessMetrics:
         for totals in live:
             community = totals.partition.community_id
             now = datetime.fromtimestamp(self._clock(), UTC)
-            today = now.astimezone(self._zones(community)).date()
-            since, until = quarter_range(*quarter_of(today))
+            quarter = Quarter.of(now, self._zones(community))
+            since, until = quarter.first_day, quarter.last_day
             days = self._store.days_of(community, days_between(since, until)).values()
             for kind in UNIT_KINDS:
                 names = places.grid_names(totals) if kind == "grid" else {}

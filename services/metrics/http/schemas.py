@@ -5,6 +5,7 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
+from lianxin.quarters import QUARTER
 from services.metrics.domain.evaluation import UNIT_KINDS
 from services.metrics.domain.reports import INTERVALS
 
@@ -41,8 +42,9 @@ class TrendQuery(AreaPeriodQuery):
 class EvaluationQuery(Schema):
     community_id = fields.String(required=True, validate=ID)
     of = fields.String(load_default="grid", validate=validate.OneOf(UNIT_KINDS))
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
-    quarter = fields.Integer(validate=validate.Range(min=1, max=4))
+    quarter = fields.String(
+        validate=QUARTER, metadata={"description": "`2026-Q4`; this quarter by default"}
+    )
 
 
 # -- responses --------------------------------------------------------------------------
@@ -285,8 +287,7 @@ class DeskQuarter(Schema):
 class EvaluationSchema(Schema):
     community_id = fields.String()
     of = fields.String()
-    year = fields.Integer()
-    quarter = fields.Integer()
+    quarter = fields.String(metadata={"description": "`2026-Q4`"})
     since = fields.String(data_key="from")
     until = fields.String(data_key="to")
     timezone = fields.String()

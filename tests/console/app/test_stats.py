@@ -57,7 +57,7 @@ def test_every_report_is_asked_and_the_evaluation_is_of_the_quarter_the_period_e
                              {"g": "by scanning"})  # fmt: skip
     asked = dict(metrics.asked)
     assert set(asked) == {"summary", "trend", "hotline", "evaluation", "categories"}
-    assert asked["evaluation"] == {"community_id": "c", "of": "grid", "year": 2026, "quarter": 2}
+    assert asked["evaluation"] == {"community_id": "c", "of": "grid", "quarter": "2026-Q2"}
     assert asked["trend"] == {"community_id": "c", "to": "2026-04-02", "interval": "day"}
     assert list(shown["charts"]) == [
         "chart-trend", "chart-hotline", "chart-evaluation",

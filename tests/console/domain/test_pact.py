@@ -1,6 +1,6 @@
 """The pact as the console's pages see it (services.console.domain.pact) and the resident
-page's proven number (services.console.app.residents_pact): the quarter in the community's
-zone, the household a unit and room name, and a proof that holds only for its number,
+page's proven number (services.console.app.residents_pact): the household a unit and room
+name, and a proof that holds only for its number,
 community and half hour."""
 
 from __future__ import annotations
@@ -17,11 +17,6 @@ from services.console.domain.residents_report import proof
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 January 2027 in Changsha
 SECRET = "test-console-secret-0123456789"
-
-
-def test_the_quarter_is_the_communitys_local_one_and_the_recent_ones_go_back():
-    assert pact.quarter_of(NOW, SHANGHAI) == "2027Q1"
-    assert pact.recent_quarters(NOW, SHANGHAI) == ["2027Q1", "2026Q4", "2026Q3", "2026Q2"]
 
 
 def test_a_household_is_its_unit_and_room_and_seen_at_is_local():

@@ -71,7 +71,7 @@ def test_each_report_asks_for_the_area_and_the_evaluation_for_the_quarter_the_pe
         "from": "2026-03-20", "to": "2026-04-02", "interval": "day",
     }  # fmt: skip
     assert report_query(grid, "evaluation", since, until) == {
-        "community_id": "jingxiang", "of": "grid", "year": 2026, "quarter": 2,
+        "community_id": "jingxiang", "of": "grid", "quarter": "2026-Q2",
     }  # fmt: skip
     assert report_query(area_of(STAFF, None), "summary", None, None) == {
         "community_id": "jingxiang"

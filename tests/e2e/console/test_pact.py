@@ -19,6 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from lianxin.quarters import NAME
 from tests.cases.app.test_photos import jpeg_with_gps
 from tests.e2e.console.browser import COMMUNITY, SCREENSHOTS, STAFF_3, code_for, sent_so_far
 from tests.e2e.console.browser import signed_in as staff_signed_in
@@ -153,13 +154,19 @@ def test_a_breach_from_the_unit_leaders_phone_to_the_published_list(
     page.get_by_role("button", name="确认发布").click()
     expect(page.locator("#done")).to_contain_text("榜单已发布")
     quarter = page.url.split("quarter=")[1].split("&")[0]
+    assert NAME.fullmatch(quarter), quarter  # named as every service names it: 2026-Q4
     form = {"csrf": csrf_of(page), "quarter": quarter, "confirm": "yes"}
     again = page.request.post(f"{console}/pact/publish", form=form)
     assert again.status == 409 and "已发布过" in again.text()
+    old_name = quarter.replace("-", "")  # 2026Q4: no second name for the same quarter
+    for named in (old_name, "0000-Q1"):  # nor a year the calendar holds no date of: 400, not 500
+        assert page.request.get(f"{console}/pact?quarter={named}").status == 400
 
     # the public list, on a phone: the room masked, no name, no surname without consent
     page.context.clear_cookies()
     page.set_viewport_size(PHONE_VIEW)
+    for named in (old_name, "0000-Q1"):
+        assert page.request.get(f"{console}/r/pact/{COMMUNITY}/{named}").status == 404
     page.goto(f"{console}/r/pact/{COMMUNITY}/{quarter}")
     black, red = page.locator("#black-list"), page.locator("#red-list")
     expect(black.locator("td.room")).to_have_text(["1**"])

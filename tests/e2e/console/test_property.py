@@ -17,6 +17,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from lianxin.quarters import NAME
 from tests.e2e.console.browser import (
     COMMUNITY,
     GRID_WORKER,
@@ -170,6 +171,9 @@ def test_staff_enter_paper_ballots_close_the_quarter_and_record_the_warning(
     page.get_by_role("button", name="确认结束并冻结结果").click()
     expect(page.locator("#done")).to_contain_text("季度已结束")
     quarter = close_form["quarter"]
+    assert NAME.fullmatch(quarter), quarter  # named as every service names it: 2026-Q4
+    for named in (quarter.replace("-", ""), "0000-Q1"):  # 400, never a 500
+        assert page.request.get(f"{estate_page}/close?quarter={named}").status == 400
     history = page.locator(f"[data-quarter='{quarter}']")
     expect(history.locator("[data-figure=level]")).to_contain_text("约谈")
     twice = page.request.post(f"{estate_page}/close", form=close_form)

@@ -13,6 +13,7 @@ import requests
 from playwright.sync_api import Page, expect
 from pymongo import MongoClient
 
+from lianxin.quarters import Quarter
 from services.console.compose import load_labels
 from services.console.domain.stats import channel_names
 from tests.conftest import RUN_ID
@@ -115,9 +116,8 @@ def test_every_chart_and_table_shows_the_metrics_apis_numbers(page, console, sms
     summary = wait_counted(console_stack, period, before + 3)
     trend = metrics(console_stack, "trend", **period, interval="day")
     hotline = metrics(console_stack, "hotline", **period)
-    quarter = (date.fromisoformat(period["to"]).month - 1) // 3 + 1
-    evaluation = metrics(console_stack, "evaluation", of="grid",
-                         year=date.fromisoformat(period["to"]).year, quarter=quarter)  # fmt: skip
+    quarter = str(Quarter.of_day(date.fromisoformat(period["to"])))
+    evaluation = metrics(console_stack, "evaluation", of="grid", quarter=quarter)
     page.add_init_script(WATCH_CSP)
     signed_in(page, console, sms, STAFF)
     page.get_by_role("link", name="统计").click()
@@ -191,8 +191,8 @@ def test_the_evaluation_shows_its_formula_and_the_red_and_black_lists(
     page.goto(f"{console}/stats?from={period['from']}&to={period['to']}")
     rendered(page, ["chart-evaluation"])
     today = date.fromisoformat(period["to"])
-    evaluation = metrics(console_stack, "evaluation", of="grid", year=today.year,
-                         quarter=(today.month - 1) // 3 + 1)  # fmt: skip
+    evaluation = metrics(console_stack, "evaluation", of="grid", quarter=str(Quarter.of_day(today)))
+    expect(page.locator("#stats-evaluation")).to_contain_text(str(Quarter.of_day(today)))
     expect(page.locator("#stats-formula")).to_have_text(evaluation["formula"]["zh"])
     assert "办结率" in evaluation["formula"]["zh"]
     for rule in evaluation["formula"]["rules_zh"]:

@@ -74,7 +74,7 @@ def test_a_unit_leader_records_for_a_household_of_their_unit_under_the_current_v
     assert (found.place.building_name, found.place.unit_name, found.place.room) == (
         "1栋", "1栋1单元", "101",
     )  # fmt: skip
-    assert found.quarter == "2026Q4" and found.answer_until == NOW + timedelta(days=7)
+    assert found.quarter == "2026-Q4" and found.answer_until == NOW + timedelta(days=7)
     assert places.store.pact.observations.get(found.id) == found
 
 
@@ -166,9 +166,9 @@ def test_staff_decide_after_the_window_and_another_community_finds_nothing(place
 def test_a_unit_leader_sees_only_what_they_recorded(places):
     mine, _ = record(places)
     record(places, actor=staff(), key="k-staff", household="jingxiang-b02-u1-301")
-    assert [s.id for s in pact.observations_of(places.store, "jingxiang", "2026Q4",
+    assert [s.id for s in pact.observations_of(places.store, "jingxiang", "2026-Q4",
                                                unit_leader())] == [mine.id]  # fmt: skip
-    assert len(pact.observations_of(places.store, "jingxiang", "2026Q4", staff())) == 2
+    assert len(pact.observations_of(places.store, "jingxiang", "2026-Q4", staff())) == 2
     with pytest.raises(rules.PactNotFound):
         pact.observation_of(places.store, mine.id, unit_leader("p-ul-002"))
 
@@ -177,16 +177,16 @@ def test_publishing_freezes_the_quarter_once(places):
     for n in (1, 2):
         found, _ = record(places, key=f"k{n}")
         pact.decide(places.store, found.id, "upheld", "", staff(), LATER)
-    published = pact_lists.publish(places.store, places.pact, "jingxiang", "2026Q4", staff(),
+    published = pact_lists.publish(places.store, places.pact, "jingxiang", "2026-Q4", staff(),
                                    LATER)  # fmt: skip
     assert [(line.building, line.room, line.count) for line in published.black] == [
         ("1栋", "1**", 2)
     ]
     with pytest.raises(AlreadyPublished):
-        pact_lists.publish(places.store, places.pact, "jingxiang", "2026Q4", staff(), LATER)
+        pact_lists.publish(places.store, places.pact, "jingxiang", "2026-Q4", staff(), LATER)
     with pytest.raises(rules.QuarterPublished):
         record(places, key="k3", at=LATER)
-    assert pact_lists.published(places.store, "jingxiang", "2026Q4") == published
+    assert pact_lists.published(places.store, "jingxiang", "2026-Q4") == published
 
 
 def test_an_edit_makes_a_version_and_later_observations_name_it(places):

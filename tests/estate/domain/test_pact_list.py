@@ -29,7 +29,7 @@ def upheld(seen: pact.Observation) -> pact.Observation:
 
 def listed(observations, rules=RULES) -> pact_list.PactList:
     return pact_list.compiled(
-        community_id="jingxiang", quarter="2026Q4", observations=observations, rules=rules,
+        community_id="jingxiang", quarter="2026-Q4", observations=observations, rules=rules,
         by="p-staff-1", now=AFTER,
     )  # fmt: skip
 
@@ -74,7 +74,7 @@ def test_the_thresholds_are_the_communitys():
 
 
 def test_another_community_or_quarter_is_left_out():
-    elsewhere = [numbered(1, community_id="yuhua"), numbered(2, quarter="2026Q3")]
+    elsewhere = [numbered(1, community_id="yuhua"), numbered(2, quarter="2026-Q3")]
     assert listed([*elsewhere, numbered(3)]).black == ()
 
 
@@ -87,6 +87,6 @@ def test_the_room_keeps_its_floor_and_stars_its_door(room, masked):
 
 def test_a_quarter_is_published_from_its_first_local_day():
     first = datetime(2026, 9, 30, 16, 0, tzinfo=UTC)  # 00:00 on 1 October in Changsha
-    pact_list.check_publishable("2026Q4", first, "Asia/Shanghai")
+    pact_list.check_publishable("2026-Q4", first, "Asia/Shanghai")
     with pytest.raises(pact_list.QuarterNotStarted):
-        pact_list.check_publishable("2026Q4", first - timedelta(seconds=1), "Asia/Shanghai")
+        pact_list.check_publishable("2026-Q4", first - timedelta(seconds=1), "Asia/Shanghai")

@@ -54,7 +54,7 @@ def reports_of(store: FoldedStore) -> dict[str, str]:
         report = use_case(store, zone_of, READER, period, NOW)
         found[name] = json.dumps(report, ensure_ascii=False, default=str)
         found[f"{name}.csv"] = to_csv(report)
-    quarter = {"community_id": "jingxiang", "of": "grid", "year": 2026, "quarter": 1}
+    quarter = {"community_id": "jingxiang", "of": "grid", "quarter": "2026-Q1"}
     evaluation = stats.evaluation(store, zone_of, load_policy(), READER, quarter, NOW)
     found["evaluation"] = json.dumps(evaluation, ensure_ascii=False, default=str)
     found["evaluation.csv"] = exports.evaluation_csv(evaluation)

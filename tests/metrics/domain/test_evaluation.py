@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-import pytest
-
-from services.metrics.domain.evaluation import Policy, evaluate, quarter_of, quarter_range
+from services.metrics.domain.evaluation import Policy, evaluate
 
 POLICY = Policy(
     weights={"resolution_rate": 50, "satisfaction_rate": 50},
@@ -79,14 +75,3 @@ def test_the_formula_and_its_rules_are_shown_in_both_languages_beside_the_scores
     assert f"不低于{POLICY.red_min_score:g}" in formula["rules_zh"][3]
 
 
-@pytest.mark.parametrize(
-    ("day", "quarter", "first", "last"),
-    [
-        (date(2026, 1, 1), (2026, 1), date(2026, 1, 1), date(2026, 3, 31)),
-        (date(2026, 6, 30), (2026, 2), date(2026, 4, 1), date(2026, 6, 30)),
-        (date(2026, 12, 31), (2026, 4), date(2026, 10, 1), date(2026, 12, 31)),
-    ],
-)
-def test_quarters(day, quarter, first, last):
-    assert quarter_of(day) == quarter
-    assert quarter_range(*quarter) == (first, last)

@@ -27,6 +27,8 @@ def test_a_period_query_reads_from_and_to_and_bounds_them():
         (AreaPeriodQuery, {"community_id": "x" * 65}, "community_id"),
         (TrendQuery, {"community_id": "jx", "interval": "year"}, "interval"),
         (EvaluationQuery, {"community_id": "jx", "quarter": 0}, "quarter"),
+        (EvaluationQuery, {"community_id": "jx", "quarter": "0000-Q1"}, "quarter"),
+        (EvaluationQuery, {"community_id": "jx", "quarter": "2026Q1"}, "quarter"),
         (EvaluationQuery, {"community_id": "jx", "of": "volunteer"}, "of"),
     ],
 )
