@@ -1,8 +1,10 @@
 """`make simulate` for two simulated weeks at a day in three seconds, through the same code
 (`python -m scripts.simulate`): the run ends, its summary has what it promises, and every
 exact figure of the simulator's ground truth equals the statistics (the run itself fails
-otherwise). It starts its own stack on its own scaled clock (vhost and databases removed
-after), so it runs on a server of its own (tests/workers.py)."""
+otherwise) — the fund's statements household by household, the pact's published lists
+line by line, the property quarter estate by estate, the notices' reach and reads. It
+starts its own stack on its own scaled clock (vhost and databases removed after), so it
+runs on a server of its own (tests/workers.py)."""
 
 from __future__ import annotations
 
@@ -52,4 +54,16 @@ def test_two_weeks_simulated_agree_with_the_statistics(tmp_path_factory):
     assert figures[("reports", "accepted")]["truth"] > 0
     assert figures[("care", "rounds done")]["truth"] > 0
     assert figures[("activities", "held")]["truth"] > 0
+    # the estate's parts and notices, each act at least once in two weeks
+    for scenario, figure in (
+        ("fund", "fund payments"), ("fund", "fund reversals"), ("pact", "pact breaches"),
+        ("pact", "pact lists"), ("notices", "notices sent"),
+    ):  # fmt: skip
+        assert figures[(scenario, figure)]["truth"] > 0, (scenario, figure)
+    paid = figures[("fund", "statements' paid_fen, household by household")]
+    assert sum(paid["truth"].values()) > 0 and len(paid["truth"]) == 493, "every household"
+    ballots = figures[("property", "ballots, estate by estate")]["truth"]
+    assert sum(ballots.values()) > 0
+    assert figures[("property", "second ballots refused as already cast")]["truth"] > 0
+    assert sum(figures[("notices", "links read, notice by notice")]["truth"].values()) > 0
     assert "The quarter: ground truth and statistics" in stdout

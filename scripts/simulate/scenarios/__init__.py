@@ -1,6 +1,6 @@
 """The scenarios of a community's quarter, one module per capability (scenario.Scenario).
 
-ALL builds them in the order they are scheduled; add a new capability's scenario here.
+every_scenario builds them in the order they are scheduled; add a new capability's here.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache, partial
 from random import Random
 from typing import Any
@@ -81,7 +81,7 @@ class PropertyEvaluation:
             estate: Estate(households)
             for estate, households in Counter(h.estate for h in people.households()).items()
         }
-        self.closed_at: dict[str, str] = {}
+        self.closed_at: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
     def schedule(self, quarter: Quarter, agenda: Agenda) -> None:
@@ -126,9 +126,12 @@ class PropertyEvaluation:
                 "household_id": household.id, "overall": draw(rng, mood),
                 "aspects": {aspect: draw(rng, mood) for aspect in ASPECTS},
                 "comment": "保安夜里常不在岗" if rng.random() < 0.2 else ""}  # fmt: skip
-        cast = self.apis.json("POST", "estate", "/v1/property/ballots", "residents",
-                              expect=(201,), json=body)  # fmt: skip
-        self.truth.count("ballots_online", at=cast["at"])
+        cast = self.apis.call("POST", "estate", "/v1/property/ballots", "residents",
+                              expect=(201, 409), json=body)  # fmt: skip
+        if cast.status_code == 409:  # closed meanwhile: an agenda behind the clock
+            self.truth.count(f"ballots_refused_{_code(cast)}")
+            return
+        self.truth.count("ballots_online", at=cast.json()["at"])
         with self._lock:
             self.estates[household.estate].overall[body["overall"]] += 1
         if twice:  # again, from another number of the household if it has one
@@ -136,7 +139,7 @@ class PropertyEvaluation:
             refused = self.apis.call("POST", "estate", "/v1/property/ballots", "residents",
                                      expect=(409,), json=again)  # fmt: skip
             self.truth.count("second_ballots")
-            if refused.json()["error"].get("code") == "already_voted":
+            if _code(refused) == "already_voted":
                 self.truth.count("second_ballots_refused")
 
     def complain(self, unit: str, seed: int) -> None:
@@ -160,8 +163,11 @@ class PropertyEvaluation:
             "overall": _counts(overall),
             "aspects": {aspect: _counts(counts) for aspect, counts in aspects.items()},
         }
-        self.apis.call("POST", "estate", f"/v1/property/estates/{estate}/offline", "staff",
-                       json=body)  # fmt: skip
+        entered = self.apis.call("POST", "estate", f"/v1/property/estates/{estate}/offline",
+                                 "staff", expect=(200, 201, 409), json=body)  # fmt: skip
+        if entered.status_code == 409:  # closed meanwhile: an agenda behind the clock
+            self.truth.count(f"paper_refused_{_code(entered)}")
+            return
         self.truth.count("ballots_paper", ballots)
         with self._lock:
             self.estates[estate].overall.update(overall)
@@ -180,8 +186,9 @@ class PropertyEvaluation:
                 "POST", "estate", f"/v1/property/estates/{estate}/quarters/{quarter}/close",
                 "staff", json={"community_id": COMMUNITY},
             )  # fmt: skip
-            self.closed_at[estate] = closed["history"][0]["closed_at"]
-            self.truth.count("quarters_closed", at=self.closed_at[estate])
+            frozen = closed["history"][0]["closed_at"]
+            self.closed_at[estate] = datetime.fromisoformat(frozen)
+            self.truth.count("quarters_closed", at=frozen)
 
     def _open(self, estate: str, quarter: str) -> dict | None:
         found = self.apis.json("GET", "estate", f"/v1/property/estates/{estate}", "staff",
@@ -197,7 +204,8 @@ class PropertyEvaluation:
                 continue
             estate = people.estate_of(body["location"]["area_code"])
             closed = self.closed_at.get(estate or "")
-            if estate in self.estates and (closed is None or case["reported_at"] < closed):
+            reported = datetime.fromisoformat(case["reported_at"])
+            if estate in self.estates and (closed is None or reported < closed):
                 counted[estate] += 1
         return dict(counted)
 
@@ -238,6 +246,11 @@ class PropertyEvaluation:
 
 def _counts(counts: Counter) -> dict[str, int]:
     return {answer: counts[answer] for answer in ANSWERS}
+
+
+def _code(answer) -> str:
+    """The error code of a refusal (`already_voted`, `quarter_closed`)."""
+    return str((answer.json().get("error") or {}).get("code", answer.status_code))
 
 
 def _rounded(share: float | None) -> float | None:
