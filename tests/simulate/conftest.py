@@ -19,9 +19,13 @@ class Written:
     """An agenda that keeps the acts a scenario puts on it, in the order of their times."""
 
     acts: list[tuple[datetime, str, object]] = field(default_factory=list)
+    at_the_end: list[tuple[str, object]] = field(default_factory=list)  # closing work, in order
 
     def at(self, when: datetime, name: str, act) -> None:
         self.acts.append((when, name, act))
+
+    def at_end(self, name: str, act) -> None:
+        self.at_the_end.append((name, act))
 
     def named(self, name: str) -> list[tuple[datetime, object]]:
         return sorted(((when, act) for when, n, act in self.acts if n == name),

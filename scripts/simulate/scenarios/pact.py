@@ -2,11 +2,12 @@
 households of their units against the pact's articles, each with a photo; some
 households answer within their window (on the residents' page, with the number the
 register holds), staff decide after it (upheld or withdrawn; one nobody answered stands
-unless withdrawn); at the quarter's end staff publish its red and black lists. Checked:
-the published lists hold exactly the households the simulator's observations and
-decisions put on them, each line masked as the rule says (building, unit, the room with
-its door starred, the count, the articles, a surname only on a red line and only when
-the household gave it), and the statistics' pact figures."""
+unless withdrawn); once the quarter's acts are done staff publish its red and black
+lists. Checked: the published lists hold exactly the households the simulator's
+observations and decisions put on them at the moment of publishing, each line masked as
+the rule says (building, unit, the room with its door starred, the count, the articles,
+a surname only on a red line and only when the household gave it), and the statistics'
+pact figures."""
 
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ SEEN = {
     "commendation": ("主动清理楼道杂物", "帮独居老人买菜送药", "劝阻邻居楼道充电"),
 }
 SURNAMES = ("王", "李", "张", "刘", "陈", "杨")
-QUIET_BEFORE_PUBLISHING = timedelta(hours=6)  # no decision this close to the publication
 
 
 @dataclass(frozen=True)
@@ -126,27 +126,27 @@ class Pact:
         self.agenda = agenda
         self.quarter = quarter
         self.truth.window = (quarter.starts, quarter.ends)
-        self.publishing = quarter.closing - timedelta(minutes=30)
         led = self._households_by_leader()
+        leader_of = {h.id: leader for leader, households in led.items() for h in households}
         leaders = sorted(led)
-        breaching: dict[str, list[people.Household]] = {}
+        breaching: list[people.Household] = []  # seen breaching: some do it again
         for _ in range(volumes.PACT_OBSERVATIONS_PER_QUARTER):
-            leader = self.rng.choice(leaders)
             kind = "breach" if self.rng.random() < volumes.PACT_BREACH_SHARE else "commendation"
-            seen_before = breaching.get(leader, [])
-            if kind == "breach" and seen_before and self.rng.random() < volumes.PACT_REPEAT_SHARE:
-                household = self.rng.choice(seen_before)
+            if kind == "breach" and breaching and self.rng.random() < volumes.PACT_REPEAT_SHARE:
+                household = self.rng.choice(breaching)
+                leader = leader_of[household.id]  # their unit's leader sees it again
             else:
+                leader = self.rng.choice(leaders)
                 household = self.rng.choice(led[leader])
             if kind == "breach":
-                breaching.setdefault(leader, []).append(household)
+                breaching.append(household)
             day, hour = self.rng.randrange(volumes.QUARTER_DAYS), self.rng.uniform(8, 20)
             act = partial(self.record, people.people()[leader], household, kind,
                           self.rng.randint(1, ARTICLES), self.rng.getrandbits(32))  # fmt: skip
             if day < quarter.days:
                 agenda.at(quarter.at(quarter.first + timedelta(days=day), hour), "pact observation",
                           act)  # fmt: skip
-        agenda.at(self.publishing, "pact list", self.publish)
+        agenda.at_end("pact list", self.publish)
 
     @staticmethod
     def _households_by_leader() -> dict[str, list[people.Household]]:
@@ -217,8 +217,7 @@ class Pact:
         else:
             return  # it stands
         when = seen.answer_until + timedelta(hours=rng.uniform(2, 48))
-        if when < self.publishing - QUIET_BEFORE_PUBLISHING:
-            self.agenda.at(when, "pact decision", partial(self.decide, observation_id, outcome))
+        self.agenda.at(when, "pact decision", partial(self.decide, observation_id, outcome))
 
     def decide(self, observation_id: str, outcome: str) -> None:
         decided = self.apis.call(
