@@ -109,12 +109,11 @@ PACT_SURNAME_SHARE = 0.5  # a commended household that answers gives its surname
 
 # the property company's quarterly evaluation ("quarterly evaluation; satisfaction" among
 # the measures quoted): about a third of the register's households vote online, a few try
-# twice; paper ballots at the station; Xinning's frequent complaints about the estate
-# came as disputes and 12345 calls — a few a quarter reach the grid as complaints
+# twice; paper ballots at the station; complaints about the company are the mediation
+# desk's property disputes (a quarter of its disputes)
 PROPERTY_ONLINE_SHARE = 0.35
 PROPERTY_TWICE_EVERY = 30  # one voter in thirty tries a second ballot
 PROPERTY_PAPER_BALLOTS = (6, 16)  # per estate, entered once near the quarter's end
-PROPERTY_COMPLAINTS_PER_QUARTER = 6  # besides the mediation desk's property disputes
 # how each estate's residents feel (satisfied, basically satisfied, dissatisfied): the
 # second estate's company is the one residents complain about
 PROPERTY_MOODS = {

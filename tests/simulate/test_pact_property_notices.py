@@ -99,8 +99,7 @@ def test_two_weeks_hold_each_new_act(two_weeks):
     Pact(None, Random("19:pact")).schedule(two_weeks, agenda)
     PropertyEvaluation(None, Random("19:property"), lives=None).schedule(two_weeks, agenda)
     Notices(None, Random("19:notices"), sink=None).schedule(two_weeks, agenda)
-    for name in ("pact observation", "property companies", "property ballot",
-                 "property complaint", "notice"):  # fmt: skip
+    for name in ("pact observation", "property companies", "property ballot", "notice"):
         assert agenda.named(name), name
         assert all(two_weeks.starts <= when < two_weeks.closing for when, _ in agenda.named(name))
     ballots = agenda.named("property ballot")

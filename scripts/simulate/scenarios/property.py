@@ -1,12 +1,13 @@
 """The property company's evaluation (物业考评): at the quarter's start staff record each
 estate's company; over the quarter households cast one online ballot each on the
-residents' page (a few try a second time, from the same or another number: refused),
-residents complain about the company (cases of the property-complaint category, besides
-the mediation desk's property disputes); once the quarter's acts are done staff enter
-the station's paper ballots and close the quarter. Checked, estate by estate: the ballots
-counted once each, the satisfaction share and the complaints equal the simulator's, and
-the verdict (warning or none: a new company's first quarter) is what the community's
-thresholds make of those figures."""
+residents' page (a few try a second time, from the same or another number: refused);
+residents' complaints about the company are the cases of the property-complaint
+category the simulator reports (the mediation desk's property disputes: metrics counts
+every dispute the desk takes, so they come through it); once the quarter's acts are
+done staff enter the station's paper ballots and close the quarter. Checked, estate by
+estate: the ballots counted once each, the satisfaction share and the complaints equal
+the simulator's, and the verdict (warning or none: a new company's first quarter) is
+what the community's thresholds make of those figures."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ class PropertyEvaluation:
     def __init__(self, apis: Apis, rng: Random, lives: CaseLives):
         self.apis = apis
         self.rng = rng
-        self.lives = lives  # complaints are cases, followed like any other
+        self.lives = lives  # what was reported: the complaints among it
         self.truth = Truth()
         self.estates = {
             estate: Estate(households)
@@ -97,14 +98,6 @@ class PropertyEvaluation:
             twice = n % volumes.PROPERTY_TWICE_EVERY == 3
             act = partial(self.vote, household, twice, self.rng.getrandbits(32))
             agenda.at(when, "property ballot", act)
-        units = sorted({h.unit for h in people.households()})
-        spacing = volumes.QUARTER_DAYS / volumes.PROPERTY_COMPLAINTS_PER_QUARTER
-        for n in range(volumes.PROPERTY_COMPLAINTS_PER_QUARTER):
-            day = int(spacing * n + spacing / 2)
-            act = partial(self.complain, self.rng.choice(units), self.rng.getrandbits(32))
-            if day < quarter.days:
-                when = quarter.at(quarter.first + timedelta(days=day), self.rng.uniform(8, 20))
-                agenda.at(when, "property complaint", act)
         low, high = volumes.PROPERTY_PAPER_BALLOTS
         for estate in sorted(self.estates):  # the station's box, counted after the last day
             act = partial(self.paper, estate, self.rng.randint(low, high), self.rng.getrandbits(32))
@@ -141,15 +134,6 @@ class PropertyEvaluation:
             self.truth.count("second_ballots")
             if _code(refused) == "already_voted":
                 self.truth.count("second_ballots_refused")
-
-    def complain(self, unit: str, seed: int) -> None:
-        rng = Random(seed)
-        body = {"community_id": COMMUNITY, "channel": "wechat", "category": COMPLAINT,
-                "description": f"物业不处理楼道漏水，打电话也没人来（{unit}）",
-                "location": {"area_code": unit},
-                "reporter": {"name": "居民",
-                             "phone": f"137{rng.randrange(10**8):08d}"}}  # fmt: skip
-        self.lives.report("intake", body, rng.getrandbits(32))
 
     def paper(self, estate: str, ballots: int, seed: int) -> None:
         """The station's ballot box, counted by hand and entered once."""
@@ -193,8 +177,8 @@ class PropertyEvaluation:
         return next((q for q in found["open"] if q["quarter"] == quarter), None)
 
     def complaints(self) -> dict[str, int]:
-        """The cases the simulator reported in the complaint category, by estate (its own
-        and the mediation desk's), reported before the quarter closed."""
+        """The cases the simulator reported in the complaint category, by estate, reported
+        before the quarter closed."""
         counted: Counter = Counter()
         for body, case in list(self.lives.reported):
             if case["category"] != COMPLAINT or case["state"] == "merged":
