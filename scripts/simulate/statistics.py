@@ -71,11 +71,18 @@ class Statistics:
         )
 
     @cache  # noqa: B019
-    def household_hours(self, household_id: str) -> list[dict[str, Any]]:
-        """The lines of roster's ledger for a household's members (none: no line yet)."""
-        found = self.apis.call("GET", "roster", f"/v1/households/{household_id}/hours", "staff",
-                               expect=(200, 404), params={"community_id": COMMUNITY})  # fmt: skip
-        return found.json()["entries"] if found.status_code == 200 else []
+    def hours_by_household(self) -> dict[str, list[dict[str, Any]]]:
+        """The lines of roster's ledger by the household of the member credited (its CSV
+        export, every line of the community in one read)."""
+        text = self.apis.call("GET", "roster", "/v1/hours/export", "staff",
+                              params={"community_id": COMMUNITY, "by": "entries"}).text  # fmt: skip
+        found: dict[str, list[dict[str, Any]]] = {}
+        for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))):
+            if row["household_id"]:
+                minutes, refers_to = int(row["minutes"]), row["refers_to"] or None
+                line = {**row, "minutes": minutes, "refers_to": refers_to}
+                found.setdefault(row["household_id"], []).append(line)
+        return found
 
     @cache  # noqa: B019
     def fund_statements(self, year: int) -> dict[str, dict[str, int]]:

@@ -216,9 +216,7 @@ class EstateFund:
         return shown
 
     def check(self, statistics: Any) -> Iterable[Check]:
-        members = sorted({p.household for p in people.people().values() if p.household})
-        ledgers = {household: statistics.household_hours(household) for household in members}
-        expected = self.expected(ledgers)
+        expected = self.expected(statistics.hours_by_household())
         statements = statistics.fund_statements(self.year)
         for column in ("dues_fen", "paid_fen", "credited_minutes", "converted_fen"):
             yield Check(
