@@ -27,9 +27,9 @@ READ_LINK = re.compile(r"/r/notice/([A-Za-z0-9._-]+)")
 LOOKS = 6  # at the phone for the SMS, each twice as long after the last, then given up
 FIRST_LOOK = timedelta(hours=2)
 WHAT = (
+    ("物业基金缴纳提醒", "本年度物业基金开始缴纳，困难家庭可申请以志愿服务工时抵扣。"),
     ("停水通知", "明日9:00–12:00停水检修，请提前储水。"),
     ("居民议事会", "本周六上午在连心站召开居民议事会，欢迎参加。"),
-    ("物业基金缴纳提醒", "本年度物业基金开始缴纳，困难家庭可申请以志愿服务工时抵扣。"),
     ("消防安全提示", "请勿在楼道堆放杂物、停放电动车，保持消防通道畅通。"),
 )
 
@@ -63,7 +63,7 @@ class Notices:
         buildings = sorted({unit.code.rsplit("-", 1)[0] for unit in people.units()})
         spacing = volumes.QUARTER_DAYS / volumes.NOTICES_PER_QUARTER
         for n in range(volumes.NOTICES_PER_QUARTER):
-            day = quarter.first + timedelta(days=int(spacing * n + spacing / 2))
+            day = quarter.first + timedelta(days=int(spacing * n))  # the first: the year's dues
             if day > quarter.last:
                 break
             to_building = self.rng.random() < volumes.NOTICE_BUILDING_SHARE
