@@ -90,7 +90,7 @@ def main(**options) -> None:
 
 
 def run(stage, quarter: Quarter, options: dict, say) -> dict:
-    scenarios = every_scenario(stage.apis, options["seed"])
+    scenarios = every_scenario(stage.apis, options["seed"], stage.sink)
     agenda = Agenda(stage.clock, until=quarter.closing)
     for scenario in scenarios:
         scenario.schedule(quarter, agenda)

@@ -74,6 +74,8 @@ def as_json(checks: list[Check]) -> list[dict[str, Any]]:
 def _shown(value: Any) -> str:
     if value is None:
         return "—"
+    if isinstance(value, list) and len(value) > 3:  # a list's lines: the JSON has them
+        return f"{len(value)} lines"
     if isinstance(value, dict):
         return (
             ", ".join(f"{k} {v}" for k, v in value.items())

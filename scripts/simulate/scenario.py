@@ -3,9 +3,9 @@
 A scenario `schedule`s its acts on the agenda (through the public APIs only), keeps in
 its `truth` what it did as it did it (what the simulator knows happened: the ground
 truth), and at the end `check`s that truth against the statistics the services publish.
-To simulate a new capability (fund payments, pact observations, votes, notices), write a
-module in scripts/simulate/scenarios/ with a class of this shape and add it to
-scenarios.ALL; read a new statistic by adding a method to Statistics.
+To simulate a new capability, write a module in scripts/simulate/scenarios/ with a class
+of this shape and add it to scenarios.every_scenario; read a new statistic by adding a
+method to Statistics.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from scripts.webhook_sink import Sink, handler_for
 
 COMMUNITY = "jingxiang"
 SAMPLE = ROOT / "services" / "roster" / "data" / COMMUNITY
+HOUSEHOLDS = ROOT / "services" / "estate" / "data" / COMMUNITY / "households.csv"
 HOTLINE = "changsha-12345"
 STAFF = "p-staff-1"
 CASES_DATA = ROOT / "services" / "cases" / "data"
@@ -49,6 +50,9 @@ KEYS = {
     "hotline": {"scopes": ["report", "read"], "hotline_id": HOTLINE, "channels": ["hotline"]},
     "staff": {"scopes": ["act", "read"], "person_id": STAFF, "role": "staff"},
     "app": {"scopes": ["act", "read"]},  # the volunteers' app, with their person tokens
+    # the residents' public pages (the console's residents' key): a household's answer to a
+    # pact observation and its property ballot, for a number the page proved by SMS code
+    "residents": {"scopes": ["verify", "resident"]},
     "reader": {"scopes": ["read"]},  # dashboards, statistics
 }  # fmt: skip
 
@@ -104,12 +108,14 @@ def start_stage(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sink_at = f"127.0.0.1:{server.server_address[1]}"
     state_dir.mkdir(parents=True, exist_ok=True)
+    phone_secret = {"ESTATE_PHONE_SECRET": secrets.token_urlsafe(24)}  # the CLI's and estate's
     env = harness.service_env(f"http://{sink_at}/hooks", sink.secret, log_level) | {
         VARIABLE: clock.spec(),
         "NOTIFY_SMS_URL": f"http://{sink_at}/sms",
         "NOTIFY_SMS_API_KEY": "simulated-sms-gateway",
         "NOTIFY_ROUTES_FILE": str(_routes_file(state_dir, f"http://{sink_at}/hotline", sink)),
         "CASES_DATA_DIR": str(_cases_data(state_dir, clock)),
+        **phone_secret,
     }
     stack = Stack(
         amqp_uri=isolation.amqp_uri,
@@ -127,7 +133,9 @@ def start_stage(
         declare_topology(isolation.amqp_uri)  # the CLI's events wait in the queues
         stage.apis = Apis({service: stack.url(service) for service in SERVICES})
         with ThreadPoolExecutor(max_workers=2) as meanwhile:  # each CLI takes seconds
-            imported = meanwhile.submit(_import_community, isolation, state_dir, clock)
+            imported = meanwhile.submit(
+                _import_community, isolation, state_dir, clock, phone_secret
+            )
             admin = meanwhile.submit(_admin_key, isolation, clock)
             stack.up(timeout=180)
             say(f"stack: up, the console at {stack.url('console')}; what notify sends "
@@ -153,10 +161,14 @@ def _routes_file(state_dir: Path, hotline_url: str, sink: Sink) -> Path:
     return path
 
 
-def _admin_cli(isolation: harness.Isolation, clock: ScaledClock, *args: str):
+def _admin_cli(
+    isolation: harness.Isolation, clock: ScaledClock, *args: str, env: dict | None = None
+):
     """The admin CLI on the stack's clock: what it records (a person's access changed at
     import, a key's creation) is domain time, as the services read it."""
-    return harness.admin_cli(isolation, list(args), timeout=180, env={VARIABLE: clock.spec()})
+    return harness.admin_cli(
+        isolation, list(args), timeout=180, env={VARIABLE: clock.spec(), **(env or {})}
+    )
 
 
 def _cases_data(state_dir: Path, clock: ScaledClock) -> Path:
@@ -178,9 +190,11 @@ def _cases_data(state_dir: Path, clock: ScaledClock) -> Path:
     return target
 
 
-def _import_community(isolation: harness.Isolation, state_dir: Path, clock: ScaledClock) -> None:
+def _import_community(
+    isolation: harness.Isolation, state_dir: Path, clock: ScaledClock, phone_secret: dict
+) -> None:
     """A copy of the sample whose policy has the dispatch's waits stretched, imported as
-    an operator imports a community."""
+    an operator imports a community; then its household register (estate's), as is."""
     community = state_dir / "community"
     shutil.rmtree(community, ignore_errors=True)
     shutil.copytree(SAMPLE, community)
@@ -201,6 +215,9 @@ def _import_community(isolation: harness.Isolation, state_dir: Path, clock: Scal
     run = _admin_cli(isolation, clock, "roster", "import", str(community))
     if run.returncode != 0:
         raise RuntimeError(f"roster import failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+    run = _admin_cli(isolation, clock, "estate", "import", str(HOUSEHOLDS), env=phone_secret)
+    if run.returncode != 0:
+        raise RuntimeError(f"estate import failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
 
 
 def _at_least(duration: str, least: timedelta) -> str:
@@ -226,10 +243,12 @@ def _issue_keys(apis: Apis) -> None:
 
 
 def _wait_for_keys(apis: Apis, timeout: float = 60.0) -> None:
-    """Cases owns the keys; roster and metrics learn of them from `apikey.changed`."""
+    """Cases owns the keys; the other services learn of them from `apikey.changed`."""
     probes = {
         "roster": f"/v1/areas?community_id={COMMUNITY}&kind=community",
         "metrics": f"/v1/stats/summary?community_id={COMMUNITY}",
+        "estate": f"/v1/households?community_id={COMMUNITY}",
+        "notify": f"/v1/notices?community_id={COMMUNITY}",
     }
     deadline = time.monotonic() + timeout
     for service, path in probes.items():

@@ -5,6 +5,8 @@ starts another (the checks are repeated until the figures settle)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics as stats
 from datetime import datetime
 from functools import cache
@@ -67,6 +69,51 @@ class Statistics:
             if entry["entry_id"].startswith(ACTIVITY_CREDIT)
             and self.quarter.starts <= datetime.fromisoformat(entry["at"]) < self.quarter.ends
         )
+
+    @cache  # noqa: B019
+    def hours_by_household(self) -> dict[str, list[dict[str, Any]]]:
+        """The lines of roster's ledger by the household of the member credited (its CSV
+        export, every line of the community in one read)."""
+        text = self.apis.call("GET", "roster", "/v1/hours/export", "staff",
+                              params={"community_id": COMMUNITY, "by": "entries"}).text  # fmt: skip
+        found: dict[str, list[dict[str, Any]]] = {}
+        for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))):
+            if row["household_id"]:
+                minutes, refers_to = int(row["minutes"]), row["refers_to"] or None
+                line = {**row, "minutes": minutes, "refers_to": refers_to}
+                found.setdefault(row["household_id"], []).append(line)
+        return found
+
+    @cache  # noqa: B019
+    def fund_statements(self, year: int) -> dict[str, dict[str, int]]:
+        """Every household's statement of the fund year, as estate's CSV gives it."""
+        text = self.apis.call("GET", "estate", "/v1/fund/statements.csv", "staff",
+                              params={"community_id": COMMUNITY, "year": year}).text  # fmt: skip
+        return {
+            row["household_id"]: {name: int(value.lstrip("'")) for name, value in row.items()
+                                  if name.endswith(("_fen", "_minutes"))}
+            for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        }  # fmt: skip
+
+    @cache  # noqa: B019
+    def notices(self) -> list[dict[str, Any]]:
+        """The community's notices (a quarter holds a few), with notify's counts."""
+        listed = self.apis.json("GET", "notify", "/v1/notices", "staff",
+                                params={"community_id": COMMUNITY, "limit": 100})  # fmt: skip
+        return listed["notices"]
+
+    @cache  # noqa: B019
+    def pact_list(self, quarter: str) -> dict[str, Any] | None:
+        """The quarter's published red and black lists (None: not published)."""
+        found = self.apis.call("GET", "estate", f"/v1/pact/lists/{COMMUNITY}/{quarter}", "reader",
+                               expect=(200, 404))  # fmt: skip
+        return found.json() if found.status_code == 200 else None
+
+    @cache  # noqa: B019
+    def property_estate(self, estate_id: str) -> dict[str, Any]:
+        """An estate's evaluation: its company, open quarters and closed ones, newest first."""
+        return self.apis.json("GET", "estate", f"/v1/property/estates/{estate_id}", "staff",
+                              params={"community_id": COMMUNITY})  # fmt: skip
 
     @staticmethod
     def median(values: list[float]) -> float | None:

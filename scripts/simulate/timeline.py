@@ -4,7 +4,10 @@ quarter's days in the community's zone, and the agenda of timed acts the scenari
 The agenda runs each act when the scaled clock reaches its time (a few at once, on a small
 pool of threads: a day of five seconds holds a hundred or so calls); an act may schedule
 the next step of its story (a case's offer answered, then resolved, then checked). Acts
-are plain functions; one that raises is recorded, not retried, and the run fails.
+are plain functions; one that raises is recorded, not retried, and the run fails. Staff's
+closing work (the quarter's paper ballots counted and closed, its list published) runs
+once the quarter's timed acts are done, in the order given, however late the agenda ran:
+it is never dropped.
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ class Agenda:
         self.behind = 0  # acts still waiting when the clock passed `until`
         self.done = 0
         self.late_seconds = 0.0  # the most domain time an act started after its time
+        self._at_end: list[tuple[str, Callable[[], None]]] = []
 
     def at(self, when: datetime, name: str, act: Callable[[], None]) -> None:
         with self._lock:
@@ -107,6 +111,10 @@ class Agenda:
                 self.dropped += 1
                 return
             heapq.heappush(self._heap, _Entry(when, next(self._seq), name, act))
+
+    def at_end(self, name: str, act: Callable[[], None]) -> None:
+        """`act` once the quarter's timed acts are done (its closing work), never dropped."""
+        self._at_end.append((name, act))
 
     def after(self, span: timedelta, name: str, act: Callable[[], None]) -> None:
         """`act` this long after now (domain time)."""
@@ -117,6 +125,8 @@ class Agenda:
         Interrupted (Ctrl-C, SIGTERM), acts not yet started are cancelled."""
         try:
             self._run(progress)
+            for name, act in self._at_end:
+                self._perform(_Entry(self.clock.now(), next(self._seq), name, act))
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
 

@@ -79,3 +79,52 @@ ACTIVITIES_PER_QUARTER = 6
 ACTIVITY_SIGNUP_SHARE = 0.6  # of the volunteers asked
 ACTIVITY_NO_SHOW_SHARE = 0.12
 ACTIVITY_LATE_SHARE = 0.2  # check in well after the start
+
+# the fund, the pact, the property evaluation and notices draw their days from a quarter's
+# (QUARTER_DAYS); a shorter run does the share that falls in its days
+QUARTER_DAYS = 92
+
+# the estate fund: "300–800 yuan a year by floor area; households in difficulty may work
+# equivalent volunteer hours instead" — 5 yuan a m² puts the register's 45–140 m² at
+# 300–700 yuan (the smallest at the floor); an hour of volunteer work counts 20 yuan
+FUND_DUES_RATE_FEN_PER_M2 = 500
+FUND_HOUR_RATE_FEN = 2_000
+FUND_PAYING_SHARE = 0.85  # of the households, in the quarter the fund year's dues fall due
+FUND_INSTALMENT_EVERY = 10  # one payer in ten pays in two parts, some days apart
+FUND_REVERSED_EVERY = 30  # one entry in thirty is mistyped, reversed and entered again
+FUND_HOUSEHOLDS_IN_DIFFICULTY = 8  # volunteers' households approved for paying in hours
+FUND_DIFFICULTY_PAYING_SHARE = 0.5  # of them, pay a part in money as well
+FUND_DIFFICULTY_PART = 30  # per cent of the dues; the hours pay the rest, as far as they go
+
+# the residents' pact: Yujingwan keeps a red/black list (FIELD_NOTES); Jingxiang's 43 unit
+# leaders, its hygiene monitors and civility promoters, record about one observation each
+# a quarter, most of them breaches, a few on the same households (repeat clutter)
+PACT_OBSERVATIONS_PER_QUARTER = 45
+PACT_BREACH_SHARE = 0.7
+PACT_REPEAT_SHARE = 0.4  # of the breaches, on a household already seen breaching
+PACT_ANSWER_SHARE = 0.4  # the household answers within its window
+PACT_UPHELD_SHARE = 0.6  # of the answered ones; the rest are withdrawn
+PACT_WITHDRAWN_UNANSWERED_SHARE = 0.1  # staff withdraw one nobody answered
+PACT_SURNAME_SHARE = 0.5  # a commended household that answers gives its surname
+
+# the property company's quarterly evaluation ("quarterly evaluation; satisfaction" among
+# the measures quoted): about a third of the register's households vote online, a few try
+# twice; paper ballots at the station; complaints about the company are the mediation
+# desk's property disputes (a quarter of its disputes)
+PROPERTY_ONLINE_SHARE = 0.35
+PROPERTY_TWICE_EVERY = 30  # one voter in thirty tries a second ballot
+PROPERTY_PAPER_BALLOTS = (6, 16)  # per estate, entered once near the quarter's end
+# how each estate's residents feel (satisfied, basically satisfied, dissatisfied): the
+# second estate's company is the one residents complain about
+PROPERTY_MOODS = {
+    "jingxiang-e1": {"satisfied": 0.5, "basically_satisfied": 0.3, "dissatisfied": 0.2},
+    "jingxiang-e2": {"satisfied": 0.2, "basically_satisfied": 0.25, "dissatisfied": 0.55},
+    "jingxiang-e3": {"satisfied": 0.4, "basically_satisfied": 0.35, "dissatisfied": 0.25},
+}
+
+# notices (通知): the community tells all its residents something about twice a month
+# (water cuts, meetings, the fund's dues), a building more often; a unit leader covers
+# 104 households, so SMS reach only the people the roster knows; half open the link
+NOTICES_PER_QUARTER = 6
+NOTICE_BUILDING_SHARE = 0.66  # the rest go to the whole community
+NOTICE_READ_SHARE = 0.5

@@ -52,6 +52,7 @@ class CaseLives:
         self.truth = Truth()
         self.agenda: Agenda | None = None
         self.stories: dict[str, Story] = {}
+        self.reported: list[tuple[dict, dict]] = []  # (what was sent, the case), every report
 
     def report(
         self,
@@ -65,6 +66,7 @@ class CaseLives:
         `seed`."""
         answer = self.apis.call("POST", "cases", path, key, expect=(201,), json=body)
         case = answer.json()
+        self.reported.append((body, case))
         truth = self.truth
         at = case["reported_at"]
         category = case["category"] or UNPLACED
