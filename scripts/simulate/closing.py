@@ -80,9 +80,7 @@ def _shown(value: Any) -> str:
         return (
             ", ".join(f"{k} {v}" for k, v in value.items())
             if len(value) <= 8
-            else (
-                f"{len(value)} values, {sum(filter(_is_int, value.values()))} in all"
-            )
+            else (f"{len(value)} values, {sum(filter(_is_int, value.values()))} in all")
         )
     return str(value)
 

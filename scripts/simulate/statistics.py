@@ -42,16 +42,19 @@ class Statistics:
     def hotline(self) -> dict[str, Any]:
         return self.apis.json("GET", "metrics", "/v1/stats/hotline", "reader", params=self._range)
 
-    def hotline_replies(self) -> list[str]:
+    def hotline_replies(self, rated: bool = False) -> list[str]:
         """The order numbers of the replies (办结回复) the hotline received, one per reply: a
         delivery notify sent again (its answer lost in a busy moment) is the same reply, as
-        the hotline knows by its delivery id."""
+        the hotline knows by its delivery id. A closed order is answered once when it
+        closes and, when the resident rates it, once more with the rating (`rated=True`
+        lists those)."""
         with self.sink.lock:
             messages = [m for m in self.sink.messages if m["channel"] == "hotline"]
         replies = {
             message.get("delivery_id") or id(message): _order_no(message["body"])
             for message in messages
             if _kind(message["body"]) == "closed"
+            and (message["body"].get("rating") is not None) == rated
         }
         return list(replies.values())
 

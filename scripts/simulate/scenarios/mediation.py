@@ -89,9 +89,17 @@ class MediationDesk:
             self.apis.call("POST", "cases", f"/v1/cases/{case['id']}/parties", "staff",
                            idempotent=True, json=party)  # fmt: skip
         self.lives.agenda.at(starts + timedelta(minutes=50), "mediation outcome",
-                             lambda: self.outcome(case["id"], rng))  # fmt: skip
+                             lambda: self.outcome(case["id"], starts, rng))  # fmt: skip
 
-    def outcome(self, case_id: str, rng: Random) -> None:
+    def outcome(self, case_id: str, starts: datetime, rng: Random) -> None:
+        """The session held (both parties, a mediator of the desk's team), then its
+        outcome: cases takes no outcome before a session is on record."""
+        mediator = rng.choice(people.team(TEAM))
+        session = {"held_at": starts.isoformat(), "minutes": 45, "parties": ["P1", "P2"],
+                   "mediators": [mediator.id], "note": "双方到场，调解员主持"}  # fmt: skip
+        self.apis.json("POST", "cases", f"/v1/cases/{case_id}/sessions", "staff",
+                       idempotent=True, json=session)  # fmt: skip
+        self.truth.count("sessions")
         if rng.random() < volumes.AGREEMENT_SHARE:
             body: dict[str, Any] = {"result": "agreement", "agreement": "双方协商一致，按协议履行",
                                     "signed_by": ["申请人", "被申请人"]}  # fmt: skip
@@ -121,6 +129,7 @@ class MediationDesk:
         for truth, shown in (
             ("disputes", "disputes_taken"),
             ("appointments", "appointments"),
+            ("sessions", "mediation_sessions"),
             ("settled", "disputes_settled"),
             ("referred", "disputes_referred"),
             ("follow_ups", "follow_ups_done"),
