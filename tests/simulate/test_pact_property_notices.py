@@ -19,7 +19,7 @@ HOUSEHOLDS = people.households()
 
 
 def seen(n, kind="breach", household=0, article=3, **changes) -> Seen:
-    base = Seen(f"o{n}", kind, HOUSEHOLDS[household], article, "2026Q3",
+    base = Seen(f"o{n}", kind, HOUSEHOLDS[household], article, "2026-Q3",
                 answer_until=NOW - timedelta(days=1))  # fmt: skip
     return Seen(**{**base.__dict__, **changes})
 
@@ -47,8 +47,8 @@ def test_the_black_list_needs_two_counting_breaches_the_red_one_commendation():
         seen(8, kind="commendation", household=4, answered=True, surname="王",
              decision="upheld", decided_at=NOW),
         seen(9, kind="commendation", household=5),  # stood: listed, no surname given
-        seen(10, household=6), seen(11, household=6, quarter="2026Q2"),
-    ], "2026Q3", NOW, RULES)  # fmt: skip
+        seen(10, household=6), seen(11, household=6, quarter="2026-Q2"),
+    ], "2026-Q3", NOW, RULES)  # fmt: skip
     names = people.area_names()
     assert lists["black"] == [{
         "building": names[household.building], "unit": names[household.unit],

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 from PIL import Image
 
+from lianxin import quarters
 from scripts.simulate import people, volumes
 from scripts.simulate.apis import Apis
 from scripts.simulate.scenario import Check, Truth
@@ -248,8 +249,8 @@ class Pact:
         self.truth.count("red_households", len(self.expected["red"]), at=moment)
 
     def _quarter_name(self) -> str:
-        last = self.quarter.last
-        return f"{last.year}Q{(last.month - 1) // 3 + 1}"
+        """The calendar quarter the run's last day falls in, as estate names it."""
+        return str(quarters.Quarter.of_day(self.quarter.last))
 
     def check(self, statistics: Any) -> Iterable[Check]:
         shown = statistics.pact_list(self._quarter_name())
