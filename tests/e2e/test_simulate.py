@@ -55,10 +55,10 @@ def test_two_weeks_simulated_agree_with_the_statistics(tmp_path_factory):
     assert figures[("care", "rounds done")]["truth"] > 0
     assert figures[("activities", "held")]["truth"] > 0
     # the estate's parts and notices (that two weeks schedule every kind of their acts is
-    # tests/simulate's; on a busy machine the agenda drops what falls behind the clock)
-    for scenario, figure in (
-        ("fund", "fund payments"), ("pact", "pact breaches"), ("notices", "notices sent"),
-    ):  # fmt: skip
+    # tests/simulate's; on a busy machine the agenda drops what falls behind the clock: a
+    # CI run dropped all seven of the fortnight's pact observations, so the pact is held
+    # to its list, published and compared line by line at the end whatever was dropped)
+    for scenario, figure in (("fund", "fund payments"), ("notices", "notices sent")):
         assert figures[(scenario, figure)]["truth"] > 0, (scenario, figure)
     paid = figures[("fund", "statements' paid_fen, household by household")]
     assert sum(paid["truth"].values()) > 0 and len(paid["truth"]) == 493, "every household"
