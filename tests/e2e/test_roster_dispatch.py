@@ -180,6 +180,18 @@ def case_event(type_: str, case_id: str, community: str, version: int, **payload
     }
 
 
+def past_morning(hours: float, local_hour: int = 9) -> datetime:
+    """The latest day's `local_hour`:00 in Beijing whose `hours` of work have ended by now.
+
+    A credit is dated by its resolution and a reversal by when the reopening happened; work
+    that "ends" later today would sort after what follows it (a run just after midnight UTC)."""
+    now = datetime.now(UTC)
+    start = now.replace(hour=(local_hour - 8) % 24, minute=0, second=0, microsecond=0)
+    while start + timedelta(hours=hours) > now - timedelta(minutes=1):
+        start -= timedelta(days=1)
+    return start
+
+
 def publish(amqp_uri: str, *messages: dict) -> None:
     exchange = Exchange("cases.events", type="topic", durable=True)
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
@@ -394,7 +406,7 @@ def test_hours_are_credited_once_when_resolved_arrives_twice_and_reversed_on_reo
     reader = keys.issue(["read"], [place])
     case_id = f"LX-{uuid.uuid4().hex[:16].upper()}"
     volunteer = f"{place}-v1"
-    morning = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 local
+    morning = past_morning(hours=40 / 60)
     publish(
         amqp_uri,
         case_event(

@@ -8,7 +8,7 @@ into the running stack and acts through keys of those communities.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -17,6 +17,7 @@ from tests.e2e.test_roster_dispatch import (
     case_event,
     import_community,
     new_code,
+    past_morning,
     publish,
     small_community,
 )
@@ -123,7 +124,7 @@ def test_nobody_approves_or_corrects_their_own_hours_and_an_approval_never_excee
     assert own.status_code == 403, own.text
 
     case_id = f"LX-{uuid.uuid4().hex[:16].upper()}"
-    morning = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0)
+    morning = past_morning(hours=1)
     resolved = case_event(
         "case.resolved", case_id, place, 4, person_id=staff_id, resolution="修好了",
         accepted_at=morning.isoformat(), resolved_at=(morning + timedelta(hours=1)).isoformat(),

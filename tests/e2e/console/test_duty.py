@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,7 +26,7 @@ from tests.e2e.console.browser import (
     STAFF_3,
     signed_in,
 )
-from tests.e2e.test_roster_dispatch import case_event, publish
+from tests.e2e.test_roster_dispatch import case_event, past_morning, publish
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,7 @@ def credit_over_the_limit(stack, person_id: str) -> str:
     6 h), over the 4 h that roster approves by itself, so it waits for staff. Returns the
     credit's entry id once roster lists it."""
     case_id = f"LX-E2E-{uuid.uuid4().hex[:10].upper()}"
-    morning = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00
+    morning = past_morning(hours=5)
     resolved = case_event(
         "case.resolved", case_id, COMMUNITY, 4, person_id=person_id, resolution="调解成功",
         accepted_at=morning.isoformat(), resolved_at=(morning + timedelta(hours=5)).isoformat(),

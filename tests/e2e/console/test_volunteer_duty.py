@@ -26,7 +26,7 @@ from tests.e2e.console.browser import (
     volunteer_headers,
 )
 from tests.e2e.console.test_duty import credit_over_the_limit, form_data, ledger, roster
-from tests.e2e.test_roster_dispatch import case_event, publish
+from tests.e2e.test_roster_dispatch import case_event, past_morning, publish
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -226,7 +226,7 @@ def credit(console_stack, hours: int = 1) -> str:
     """A facility repair resolved by the volunteer, `hours` after accepting: credited by the
     community's rule. Returns its entry id once the ledger holds it."""
     case_id = f"LX-E2E-{uuid.uuid4().hex[:10].upper()}"
-    morning = datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0)  # 10:00
+    morning = past_morning(hours, local_hour=10)
     resolved = case_event(
         "case.resolved", case_id, COMMUNITY, 4, person_id=PERSON_ID, resolution="灯已修好",
         accepted_at=morning.isoformat(),
