@@ -14,6 +14,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from lianxin.config import service_config
+from services.console.http.forms import LanguageForm
 from services.console.http.pages import PageRoute, ReturnPaths, nearest_get_rule
 from services.console.service import ConsoleService
 
@@ -87,3 +88,10 @@ def test_a_worker_gets_its_page_s_return_path_with_its_request_s_values(return_p
 def test_the_nearest_get_page_is_the_longest_on_the_way_and_home_at_worst():
     assert nearest_get_rule("/a/<string:b>/c", frozenset({"/", "/a"})) == "/a"
     assert nearest_get_rule("/a/<string:b>/c", frozenset({"/", "/d"})) == "/"
+
+
+@pytest.mark.parametrize("elsewhere", ["//evil.example/x", "https://evil.example", "evil", "/a b"])
+def test_the_switch_returns_only_to_a_path_of_the_console_s_own(elsewhere):
+    """A form's `next` is the browser's to send: a forged one may not lead off the site."""
+    assert "next" in LanguageForm().validate({"lang": "en", "next": elsewhere})
+    assert LanguageForm().validate({"lang": "en", "next": "/r/report/jingxiang"}) == {}
