@@ -15,13 +15,12 @@ from tests.e2e.console.browser import (
     PHONE_VIEWPORT,
     SCREENSHOTS,
     VOLUNTEER,
-    code_for,
     requests_case,
     seed_volunteers,
     sent_so_far,
     signed_in,
 )
-from tests.e2e.console.test_scan_to_report import new_phone
+from tests.e2e.console.test_scan_to_report import code_asked_in_browser, new_phone
 from tests.e2e.console.test_volunteer_cases import assigned
 
 pytestmark = pytest.mark.e2e
@@ -40,14 +39,7 @@ def switched_to_english(page: Page, returns_to: str) -> Response:
 def test_the_switch_on_the_scan_to_report_code_step_returns_to_the_community_s_page(
     page: Page, console, sms
 ):
-    phone = new_phone()
-    page.set_viewport_size(PHONE_VIEWPORT)
-    page.goto(f"{console}/r/report/{COMMUNITY}")
-    before = sent_so_far(sms)
-    page.get_by_label("手机号").fill(phone)
-    page.get_by_role("button", name="获取验证码").click()
-    expect(page.locator("#report-message")).to_contain_text("验证码已发送")
-    code_for(sms, phone, before)  # the one code, arrived
+    code_asked_in_browser(page, console, sms, new_phone())  # the one code, arrived
     page.screenshot(path=str(SCREENSHOTS / "console-polish-report-code-step.png"), full_page=True)
     sent = sent_so_far(sms)
 
