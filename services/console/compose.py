@@ -106,7 +106,8 @@ class Parts:
 def load_labels(path: Path = HERE / "data" / "labels.yaml") -> Labels:
     """Read and checked once per process: every page route's error pages use the same
     table, and reading it per route cost each console a minute of CPU at start (some
-    200 routes × a 90 kB YAML), too long for two replicas on a loaded 2-core machine."""
+    200 routes × a 90 kB YAML), too long for two replicas on a loaded 2-core machine.
+    Being shared, the table is read-only (domain/labels.py Labels)."""
     labels = Labels(yaml.safe_load(path.read_text(encoding="utf-8")))
     labels.check()
     return labels

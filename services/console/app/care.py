@@ -22,10 +22,11 @@ DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def my_rounds(desk: Desk) -> dict[str, Any]:
-    """The carer's plans in effect, each with its open rounds, latest first."""
+    """The carer's plans in effect, each with its open rounds, latest first, and its
+    place's name."""
     plans = desk.services.carer_rounds(desk.token, desk.session.person_id)
     zone = plans[0]["timezone"] if plans else None
-    return {"plans": plans, "timezone": zone}
+    return {"plans": care.with_place_names(plans, _areas(desk) if plans else []), "timezone": zone}
 
 
 def tick(desk: Desk, plan_id: str, day: str, outcome: str, note: str) -> str | None:
@@ -46,10 +47,13 @@ def tick(desk: Desk, plan_id: str, day: str, outcome: str, note: str) -> str | N
 
 def register_page(desk: Desk) -> dict[str, Any]:
     """The register the person may see (staff: the community's; grid roles: their grids'),
-    and for staff what a new plan's form offers: the carers and the units."""
+    each plan with its place's name, and for staff what a new plan's form offers: the
+    carers and the units."""
     community = desk.session.scope.community_id
     plans = desk.services.care_register(desk.token, community)
-    shown: dict[str, Any] = {"plans": plans, "carers": [], "places": []}
+    areas = _areas(desk)
+    shown: dict[str, Any] = {"plans": care.with_place_names(plans, areas), "carers": [],
+                             "places": []}  # fmt: skip
     if desk.session.role == "staff":
         shown["carers"] = [
             person
@@ -58,8 +62,15 @@ def register_page(desk: Desk) -> dict[str, Any]:
                 desk.token, community, role=role, active="true", limit=200
             )["people"]
         ]
-        shown["places"] = desk.services.areas(desk.token, community, kind="unit")
+        shown["places"] = [area for area in areas if area["kind"] == "unit"]
     return shown
+
+
+def _areas(desk: Desk) -> list[dict[str, Any]]:
+    """The community's areas as the registry names them: cases' copy (one read), as the
+    staff's triage picker and the scan-to-report page read them."""
+    listing = desk.services.community_places(desk.token, desk.session.scope.community_id)
+    return listing["areas"] if listing else []
 
 
 def register(desk: Desk, form: Mapping[str, Any], form_key: str, zone: ZoneInfo) -> dict[str, Any]:

@@ -60,6 +60,15 @@ def round_case(plan: Mapping[str, Any], note: str) -> dict[str, Any]:
     }
 
 
+def with_place_names(
+    plans: Iterable[Mapping[str, Any]], areas: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each plan with `place`, its area's name as the registry names it (34栋1单元, not
+    jingxiang-b34-u1); the code itself for an area the registry no longer lists."""
+    names = {area["code"]: area["name"] for area in areas}
+    return [{**plan, "place": names.get(plan["area_code"], plan["area_code"])} for plan in plans]
+
+
 def starts_at(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The first round's due time: the form's local date and time in the community's zone."""
     return datetime.combine(day, at, tzinfo=zone)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 LANGUAGES = ("zh", "en")
@@ -20,7 +21,15 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 @dataclass(frozen=True)
 class Labels:
+    """The table, read-only at both levels: a process loads it once (compose.load_labels)
+    and every route and page of the process reads that one table, so a write anywhere
+    would change every page; it raises TypeError instead."""
+
     table: Mapping[str, Mapping[str, str]]
+
+    def __post_init__(self) -> None:
+        read_only = {key: MappingProxyType(dict(texts or {})) for key, texts in self.table.items()}
+        object.__setattr__(self, "table", MappingProxyType(read_only))  # a frozen dataclass's way
 
     def check(self) -> None:
         """Every label in every language and nothing else: a table with a hole stops the

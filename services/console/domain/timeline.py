@@ -3,13 +3,16 @@ sentences ("offered to 王** (attempt 1)", "resolve time limit passed"); each is
 here by its action and shape and said again from the labels table, in either language.
 
 A note a person wrote is shown as written; a sentence cases writes that this table does
-not know yet is shown as cases sent it, never hidden.
+not know yet is shown as cases sent it, never hidden. A category a note names by its code
+(triage's `facility.lighting (high)`) is said by its name, which the page passes (cases'
+taxonomy names it; the labels table does not hold the taxonomy).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 LIMIT = r"(?P<which>accept|resolve) time limit passed"
@@ -20,7 +23,8 @@ ESCALATION_REASON = "escalation_reason"
 # the shape's groups as {name}; a group named in WORDS (`which`, `priority`, ...) is a word
 # the labels table holds too (limit_accept, level_department, priority_high, ...)
 FIXED_NOTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("triage", re.compile(r"^(?P<code>[a-z_]+\.[a-z_]+) \((?P<priority>low|normal|high|urgent)\)$"),
+    ("triage",
+     re.compile(r"^(?P<category>[a-z_]+\.[a-z_]+) \((?P<priority>low|normal|high|urgent)\)$"),
      "note_triaged"),
     ("dispatch", re.compile(r"^offered to (?P<name>.+) \(attempt (?P<attempt>\d+)\)$"),
      "note_offered"),
@@ -44,6 +48,8 @@ WORDS = {
     "priority": "priority",
     "kind": "emergency_kind",
 }
+CATEGORY = "category"  # the group a category's code fills: said by the names the page passes
+NO_NAMES: Mapping[str, str] = MappingProxyType({})
 
 
 def said_reason(reason: str, text: Callable[[str], str]) -> str:
@@ -51,17 +57,28 @@ def said_reason(reason: str, text: Callable[[str], str]) -> str:
     return said({"action": ESCALATION_REASON, "note": reason}, text)
 
 
-def said(step: Mapping[str, Any], text: Callable[[str], str]) -> str:
-    """The step's note in the page's language (`text` reads a label)."""
+def said(
+    step: Mapping[str, Any],
+    text: Callable[[str], str],
+    categories: Mapping[str, str] = NO_NAMES,
+) -> str:
+    """The step's note in the page's language (`text` reads a label; `categories` names
+    categories by code in that language: a code it lacks is shown as cases wrote it)."""
     note = step.get("note") or ""
     for action, shape, label in FIXED_NOTES:
         if step.get("action") != action:
             continue
         found = shape.match(note)
         if found:
-            values = {
-                name: text(f"{WORDS[name]}_{value}") if name in WORDS else value
-                for name, value in found.groupdict().items()
-            }
+            values = {name: _word(name, value, text, categories)
+                      for name, value in found.groupdict().items()}  # fmt: skip
             return text(label).format(**values)
     return note
+
+
+def _word(
+    group: str, value: str, text: Callable[[str], str], categories: Mapping[str, str]
+) -> str:
+    if group == CATEGORY:
+        return categories.get(value) or value
+    return text(f"{WORDS[group]}_{value}") if group in WORDS else value

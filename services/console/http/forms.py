@@ -38,7 +38,10 @@ class CodeForm(PhoneForm):
 
 class LanguageForm(Form):
     lang = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
-    next = fields.String(load_default="/", validate=validate.Regexp(r"^/[A-Za-z0-9/_\-.]*$"))
+    # a path of the console's own: `//host` would send the browser to another site
+    next = fields.String(
+        load_default="/", validate=validate.Regexp(r"^/(?!/)[A-Za-z0-9/_\-.]*$")
+    )
 
 
 class SignOutForm(Form):

@@ -5,16 +5,22 @@ A page is never in the OpenAPI document (it is not an API). A GET only reads: ev
 is a POST of a form that carries its CSRF token, answered by a redirect (303) to a page
 that shows the outcome. Errors answer as pages, in both languages; an ended session sends
 the browser to the sign-in page (htmx's requests are told so by `HX-Redirect`).
+
+Every page's language switch returns the browser to a page a GET opens (ReturnPaths): a
+page a POST answered (a confirm step, a form shown again with its errors) has a path that
+only takes a POST, and returning there would answer 405.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import partial
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request, Response
 
 from lianxin.clock import utc_now
@@ -56,6 +62,7 @@ ERROR_LABELS = {  # code → (title, text) label keys
     "not_for_role": ("forbidden_title", "not_for_role_text"),
     "nothing_to_apply": ("refused", "nothing_to_apply_text"),
 }
+RULE_VALUE = re.compile(r"<(?:\w+:)?(\w+)>")  # a werkzeug rule's value: `<string:case_id>`
 
 
 class PageRoute(HttpRoute):
@@ -109,11 +116,48 @@ def redirect(location: str, headers: Mapping[str, str] | None = None) -> Respons
 page = partial(PageRoute.decorator, errors=ERRORS)
 
 
+class ReturnPaths(DependencyProvider):
+    """The path a page's language switch returns to, for the page a worker renders: a page
+    a GET opens. Each page route's return rule is found once, at start, among the page
+    routes of this service's container (its GET rules); a worker gets it filled with its
+    request's values. What a POST's form held is not carried back: the page opens as a
+    GET shows it (the scan-to-report steps start again at the community's page)."""
+
+    def setup(self) -> None:
+        routes = [found for found in self.container.entrypoints if isinstance(found, PageRoute)]
+        get_rules = frozenset(route.url for route in routes if "GET" in route.method.split(","))
+        self.rules = {route: nearest_get_rule(route.url, get_rules) for route in routes}
+
+    def get_dependency(self, worker_ctx) -> str | None:
+        """None for a worker that is not a page's (an event's, a timer's)."""
+        rule = self.rules.get(worker_ctx.entrypoint)
+        if rule is None:
+            return None
+        return filled(rule, worker_ctx.args[0].path_values)
+
+
+def nearest_get_rule(rule: str, get_rules: frozenset[str]) -> str:
+    """`rule` itself when a GET page has it, else `rule` with its last segments taken off
+    until a GET page has what is left (`/` at the end): `/my/cases/<string:case_id>/<string:
+    action>` returns to `/my/cases/<string:case_id>`. Rules, not paths, are matched, so a
+    GET rule with a value in that place (`/r/pact/<string:community_id>/<string:quarter>`)
+    cannot take a POST's last segment (`…/code`) for its value."""
+    while rule not in get_rules and rule != "/":
+        rule = rule.rsplit("/", 1)[0] or "/"
+    return rule
+
+
+def filled(rule: str, values: Mapping[str, Any]) -> str:
+    """The rule's path with the request's values in their places."""
+    return RULE_VALUE.sub(lambda found: quote(str(values[found.group(1)]), safe=""), rule)
+
+
 class Pages:
     """Mixed into the console's service: what every page handler uses."""
 
     parts: Parts
     access_replica: Any  # lianxin.access.store.AccessReplicaStore, from PersonAccessReplica
+    return_path = ReturnPaths()  # where this worker's page's language switch returns to
 
     def session_of(self, request: Request) -> Session | None:
         """The session the request's cookie names, while it stands."""
@@ -164,7 +208,7 @@ class Pages:
             zone=str(zone),
             session=session,
             csrf_token=context.pop("csrf_token", None) or form_token(request, session),
-            path=quote(request.path),
+            path=self.return_path,
             **context,
         )
         return status, dict(headers or {}), html

@@ -58,8 +58,13 @@ class Services:
         self.calls.append(("people", query["role"]))
         return {"people": [{"person_id": ME, "display_name": "我**", "roles": [query["role"]]}]}
 
-    def areas(self, token, community, kind=None):
-        return [{"code": "jingxiang-b34-u1", "name": "34栋1单元", "kind": kind}]
+    def community_places(self, token, community):
+        """Cases' copy of the registry (GET /v1/areas/{community})."""
+        self.calls.append(("places", community))
+        return {"community_id": community, "areas": [
+            {"code": "jingxiang-b34", "name": "34栋", "kind": "building"},
+            {"code": "jingxiang-b34-u1", "name": "34栋1单元", "kind": "unit"},
+        ]}  # fmt: skip
 
     def register_care_plan(self, token, body, key):
         self.calls.append(("register", body, key))
@@ -146,9 +151,26 @@ def test_both_pages_render_roster_s_answers(lang):
         session=mine.session, case=None, **common, **care.my_rounds(mine)
     )
     assert "王**" in page and 'name="note"' in page and "door_knocking" not in page
+    assert '<span class="place">34栋1单元</span>' in page and "jingxiang-b34-u1" not in page
     shown = care.register_page(staff)
     register = templates.get_template("care/register.html").render(
         session=staff.session, new_key=lambda: "k" * 22, zone_name="Asia/Shanghai",
         today="2026-03-04", **common, **shown,
     )  # fmt: skip
-    assert "王**" in register and "34栋1单元" in register and 'value="p-me"' in register
+    assert "王**" in register and 'value="p-me"' in register
+    assert '<span class="place">34栋1单元</span>' in register  # the plan's place, by name
+    assert "34栋1单元 (jingxiang-b34-u1)</option>" in register  # the form's units: staff's codes
+    assert [place["code"] for place in shown["places"]] == ["jingxiang-b34-u1"]  # units only
+
+
+def test_a_place_the_registry_no_longer_lists_shows_its_code():
+    mine, services = desk()
+    services.community_places = lambda token, community: None  # cases: no such community
+    [plan] = care.my_rounds(mine)["plans"]
+    assert plan["place"] == "jingxiang-b34-u1"
+
+
+def test_a_carer_with_no_plans_asks_cases_for_no_places():
+    mine, services = desk(person="p-someone-else")
+    assert care.my_rounds(mine) == {"plans": [], "timezone": None}
+    assert [call[0] for call in services.calls] == ["carer_rounds"]

@@ -85,4 +85,7 @@ def test_the_case_page_and_a_row_render_every_case_as_cases_shows_it():
                 places=places_by_grid(AREAS), hotline_replies=[], done=None, refusal=None,
             )  # fmt: skip
             assert f'id="form-{actions[-1]}"' in html if actions else "form-" not in html
+            if any(step["action"] == "triage" for step in case["timeline"]):  # by its name
+                assert f"{case['category_label']['zh']}（优先级：" in html
+                assert f"{case['category']}（" not in html
         assert case["number"] in rendered("cases/_row.html", case=case)

@@ -49,3 +49,17 @@ def test_a_label_split_by_an_unquoted_comma_stops_the_service():
     split = Labels({"per_1000": {"zh": "每千户", "en": "Per 1", "000 households": None}})
     with pytest.raises(ValueError, match="quote it"):
         split.check()
+
+
+def test_the_process_s_one_table_is_read_only_at_every_level():
+    """load_labels is cached: every route of a console process holds the same table, so a
+    route that wrote to it would change every page."""
+    labels = load_labels()
+    assert labels is load_labels()
+    with pytest.raises(TypeError):
+        labels.table["app_name"] = {"zh": "改", "en": "changed"}  # type: ignore[index]
+    with pytest.raises(TypeError):
+        labels.table["app_name"]["zh"] = "改"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del labels.table["app_name"]  # type: ignore[attr-defined]
+    assert labels.text("app_name", "zh") == "连心工作台"

@@ -40,6 +40,15 @@ def test_cases_fixed_sentences_are_said_in_either_language(action, note, zh, en)
     assert (said(step, words("zh")), said(step, words("en"))) == (zh, en)
 
 
+def test_the_triage_note_says_the_category_by_the_name_the_page_passes():
+    step = {"action": "triage", "note": "facility.streetlight (normal)"}
+    zh, en = {"facility.streetlight": "路灯损坏"}, {"facility.streetlight": "Street light"}
+    assert said(step, words("zh"), zh) == "路灯损坏（优先级：普通）"
+    assert said(step, words("en"), en) == "Street light (priority normal)"
+    unnamed = said(step, words("zh"), {"facility.lighting": "灯"})
+    assert unnamed == "facility.streetlight（优先级：普通）"  # a code it lacks: as cases wrote it
+
+
 def test_an_escalations_fixed_reason_is_said_and_a_persons_reason_shown_as_written():
     assert said_reason("emergency (fire): call 119", words("zh")) == "紧急情况（火情），请拨打 119"
     assert said_reason("accept time limit passed", words("en")) == "the accept time limit passed"

@@ -113,7 +113,11 @@ def test_staff_register_a_resident_only_with_their_consent(
     expect(register).not_to_contain_text("赵桂兰")
     expect(register).not_to_contain_text("13900001111")
     expect(register).to_contain_text("p-staff-1")  # who recorded the consent
+    expect(register.locator(".place").first).to_have_text("34栋1单元")  # the registry's name
+    expect(register).not_to_contain_text(UNIT)
     screenshot(page, "register")
+    page.set_viewport_size(PHONE_VIEWPORT)
+    page.screenshot(path=str(SCREENSHOTS / "console-polish-care-register.png"), full_page=True)
 
 
 def test_the_carer_ticks_a_round_off_once_on_the_phone(carer: Page, console, console_stack,
@@ -123,7 +127,10 @@ def test_the_carer_ticks_a_round_off_once_on_the_phone(carer: Page, console, con
     section = carer.locator(f"section[data-plan='{plan['id']}']")
     expect(section).to_contain_text("钱**")
     expect(section).not_to_contain_text("钱秀珍")
+    expect(section.locator(".place")).to_have_text("34栋1单元")  # as the registry names it
+    expect(section).not_to_contain_text(UNIT)
     expect(carer.locator("#zone")).to_contain_text("Asia/Shanghai")
+    carer.screenshot(path=str(SCREENSHOTS / "console-polish-care-my.png"), full_page=True)
     fits_the_phone(carer)
     form = f"section[data-plan='{plan['id']}'] form.care-tick"
     section.get_by_label("简要记录").fill("上门看望，老人身体不错")

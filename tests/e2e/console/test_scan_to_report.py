@@ -61,8 +61,8 @@ def scan_cases(stack, description: str) -> list[dict]:
     return [case for case in answer.json()["cases"] if case["description"] == description]
 
 
-def verify_in_browser(page: Page, console: str, sms, phone: str, query: str = "") -> None:
-    """Steps 1 and 2 as a resident takes them, ending on the report form."""
+def code_asked_in_browser(page: Page, console: str, sms, phone: str, query: str = "") -> str:
+    """Step 1 as a resident takes it, ending on the code step: the code their phone got."""
     page.set_viewport_size(PHONE_VIEW)
     page.goto(f"{console}/r/report/{COMMUNITY}{query}")
     expect(page.get_by_role("heading", name="扫码反映")).to_be_visible()
@@ -71,7 +71,12 @@ def verify_in_browser(page: Page, console: str, sms, phone: str, query: str = ""
     page.get_by_label("手机号").fill(phone)
     page.get_by_role("button", name="获取验证码").click()
     expect(page.locator("#report-message")).to_contain_text("验证码已发送")
-    page.get_by_label("短信验证码").fill(code_for(sms, phone, before))
+    return code_for(sms, phone, before)
+
+
+def verify_in_browser(page: Page, console: str, sms, phone: str, query: str = "") -> None:
+    """Steps 1 and 2 as a resident takes them, ending on the report form."""
+    page.get_by_label("短信验证码").fill(code_asked_in_browser(page, console, sms, phone, query))
     page.get_by_role("button", name="验证", exact=True).click()
     expect(page.locator("#report-message")).to_contain_text("已验证手机号")
 
@@ -189,12 +194,7 @@ def test_a_wrong_code_is_refused_and_a_forged_proof_reports_nothing(
     page, console, sms, console_stack
 ):
     phone = new_phone()
-    page.set_viewport_size(PHONE_VIEW)
-    page.goto(f"{console}/r/report/{COMMUNITY}")
-    before = sent_so_far(sms)
-    page.get_by_label("手机号").fill(phone)
-    page.get_by_role("button", name="获取验证码").click()
-    code = code_for(sms, phone, before)
+    code = code_asked_in_browser(page, console, sms, phone)
     page.get_by_label("短信验证码").fill(f"{(int(code) + 1) % 1_000_000:06d}")
     page.get_by_role("button", name="验证", exact=True).click()
     expect(page.locator("#report-message")).to_contain_text("验证码不正确")

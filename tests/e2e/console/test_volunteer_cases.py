@@ -372,3 +372,23 @@ def test_more_time_is_asked_in_the_community_s_zone_and_a_time_too_early_is_refu
     phone.get_by_role("button", name="办结…").click()
     expect(phone.locator("#error-resolve-photo")).to_be_visible()
     assert requests_case(console_stack, case["id"])["state"] == "accepted"
+
+
+def test_the_timeline_names_the_triaged_category_in_the_page_s_language(
+    phone, console, sms, console_stack
+):
+    case = assigned(console_stack, "消防通道被车堵了 timeline words")
+    stored = requests_case(console_stack, case["id"])
+    [triaged] = [step for step in stored["timeline"] if step["action"] == "triage"]
+    assert triaged["note"].startswith(f"{stored['category']} ("), "cases keeps the code"
+    signed_in(phone, console, sms, VOLUNTEER)
+    phone.goto(f"{console}/my/cases/{case['id']}")
+    timeline = phone.locator("ol.timeline")
+    expect(timeline).to_contain_text(f"{stored['category_label']['zh']}（优先级：")
+    expect(timeline).not_to_contain_text(stored["category"])
+    fits_the_phone(phone)
+    phone.screenshot(path=str(SCREENSHOTS / "console-polish-volunteer-timeline.png"),
+                     full_page=True)  # fmt: skip
+    phone.get_by_role("button", name="English").click()
+    expect(timeline).to_contain_text(f"{stored['category_label']['en']} (priority ")
+    expect(timeline).not_to_contain_text(stored["category"])
