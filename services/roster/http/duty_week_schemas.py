@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields
 
+from services.roster.http.schemas import TeamNameSchema
+
 
 def _a_monday(day) -> None:
     if day.weekday() != 0:
@@ -19,11 +21,6 @@ class DutyWeekQuery(Schema):
     )
 
 
-class TeamRefSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-
-
 class GridRefSchema(Schema):
     grid_id = fields.String()
     name = fields.String()
@@ -31,7 +28,7 @@ class GridRefSchema(Schema):
 
 class DutyRotaSchema(Schema):
     rota_id = fields.String()
-    team = fields.Nested(TeamRefSchema)
+    team = fields.Nested(TeamNameSchema)
     grids = fields.List(fields.Nested(GridRefSchema), metadata={"description": "it serves"})
     check_in_required = fields.Boolean()
     checked_in_at = fields.AwareDateTime(
@@ -42,7 +39,7 @@ class DutyRotaSchema(Schema):
 
 class DutyShiftSchema(Schema):
     rota_id = fields.String()
-    team = fields.Nested(TeamRefSchema)
+    team = fields.Nested(TeamNameSchema)
     grids = fields.List(fields.Nested(GridRefSchema))
     day = fields.Date(metadata={"description": "the local day it starts on"})
     start = fields.AwareDateTime(metadata={"description": "UTC"})
