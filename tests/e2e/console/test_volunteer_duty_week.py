@@ -89,6 +89,7 @@ def test_the_shifts_of_a_neighbouring_grids_rota_show_and_the_volunteer_signs_in
     mine = volunteer.locator(f".my-rota[data-rota='{ROTA}']")
     expect(mine.locator(".where")).to_have_text(GRID_1)
     expect(mine).to_contain_text("晚间巡查")
+    expect(volunteer.locator("#shifts-where")).to_have_text(GRID_1)  # where the week's shifts are
     expect(volunteer.locator(f".my-rota[data-rota='{HOME_ROTA}']")).to_have_count(0)
     assert volunteer.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     volunteer.screenshot(
@@ -108,6 +109,11 @@ def test_the_shifts_of_a_neighbouring_grids_rota_show_and_the_volunteer_signs_in
     assert attendance(console_stack, mongo_client) == sorted(
         [*before, (ROTA, "check_in"), (ROTA, "check_out")]
     )
+    volunteer.locator("#next-week").click()  # a week ahead: its shifts, no sign-in
+    expect(volunteer.locator("#duty-now")).to_have_count(0)
+    expect(shifts).to_have_count(7)
+    expect(volunteer.locator("#shifts-where")).to_have_text(GRID_1)
+    volunteer.locator("#previous-week").click()
     volunteer.get_by_role("button", name="English").click()
     expect(mine.get_by_role("button", name="Sign in for duty")).to_be_visible()
     expect(mine.locator(".where")).to_have_text(GRID_1)
