@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import requests
@@ -297,6 +298,13 @@ class Services:
         """Sign in or out (`action`: check-in, check-out) of one of the person's rotas."""
         path = f"/v1/duty/{_segment(action)}"
         return self._call("POST", self.urls.roster, path, token, json={"rota_id": rota_id})
+
+    def duty_week(self, token: str, person_id: str, monday: date | None) -> dict[str, Any]:
+        """The person's week of duty across every rota they are on (its Monday; None: this
+        week in the community's zone)."""
+        path = f"/v1/people/{_segment(person_id)}/duty-week"
+        params = {"week": monday.isoformat()} if monday else None
+        return self._call("GET", self.urls.roster, path, token, params=params)
 
     def rota_feed(self, token: str, person_id: str, reset: bool = False) -> str:
         """The URL of the person's iCalendar feed; with `reset`, a new one (older URLs stop

@@ -1,14 +1,14 @@
 """A person's own duty (我的值班): their week of shifts, signing in and out, and their
 calendar feed.
 
-Everything is read and done with the person's own token: roster shows the week of a
-grid and team (`GET /v1/rota-week`), signs the token's person in or out
+Everything is read and done with the person's own token: roster shows the person's week
+across every rota they are on, whichever grids it serves (`GET /v1/people/<id>/duty-week`,
+one request; their home grids do not limit it), signs the token's person in or out
 (`POST /v1/duty/check-in|check-out`), and gives the feed URL to its owner only
-(`GET /v1/people/<id>/rota-feed`, `.../reset`). The weeks read are those of the person's
-home grids and teams (`GET /v1/people/<id>`): a few reads by `_id` in roster each.
-A sign-in or sign-out first reads the week again: it acts only on a rota of the person's
-own, and a sign-out only while they are on duty (domain/my_duty.py). A form is kept by its
-key before roster is asked, so the same form sent twice acts once.
+(`GET /v1/people/<id>/rota-feed`, `.../reset`). A sign-in or sign-out first reads this
+week again: it acts only on a rota of the person's own, and a sign-out only while they are
+on duty (domain/my_duty.py). A form is kept by its key before roster is asked, so the same
+form sent twice acts once.
 """
 
 from __future__ import annotations
@@ -35,28 +35,16 @@ from services.console.store import ConsoleStore
 ROSTER_ACTIONS = {"check_in": "check-in", "check_out": "check-out"}
 
 
-def weeks_of(desk: Desk, monday: date) -> list[dict[str, Any]]:
-    """Roster's weeks of the person's home grids, for each of their teams."""
-    person = desk.services.person(desk.token, desk.session.person_id) or {}
-    return [
-        desk.services.rota_week(desk.token, grid, team, monday.isoformat())
-        for grid in person.get("home_grids") or ()
-        for team in person.get("teams") or ()
-    ]
-
-
-def duty_page(
-    desk: Desk, day: date, now: datetime, zone: ZoneInfo, console_url: str
-) -> dict[str, Any]:
+def duty_page(desk: Desk, day: date, now: datetime, console_url: str) -> dict[str, Any]:
     """What the duty page shows for the week holding `day`: the person's shifts, their
     rotas with where they stand now (this week only: signing in is for now), the feed's
-    URL through the console (`console_url`, where phones reach it)."""
+    URL through the console (`console_url`, where phones reach it); times in the zone
+    roster keeps the community's weeks in."""
     monday = monday_of(day)
-    weeks = weeks_of(desk, monday)
-    if weeks:
-        zone = ZoneInfo(weeks[0]["timezone"])
-    this_week = monday == monday_of(now.astimezone(zone).date())
     person_id = desk.session.person_id
+    week = desk.services.duty_week(desk.token, person_id, monday)
+    zone = ZoneInfo(week["timezone"])
+    this_week = monday == monday_of(now.astimezone(zone).date())
     return {
         "timezone": str(zone),
         "monday": monday,
@@ -64,9 +52,8 @@ def duty_page(
         "previous_week": monday - timedelta(days=DAYS),
         "next_week": monday + timedelta(days=DAYS),
         "this_week": this_week,
-        "shifts": [(s, shift_times(s, zone)) for s in my_shifts(weeks, person_id, now)],
-        "rotas": my_rotas(weeks, person_id, now) if this_week else [],
-        "teams": {team["code"]: team["name"] for week in weeks for team in week["teams"]},
+        "shifts": [(s, shift_times(s, zone)) for s in my_shifts(week)],
+        "rotas": my_rotas(week) if this_week else [],
         "feed_url": public_feed_url(
             desk.services.rota_feed(desk.token, person_id), console_url, person_id
         ),
@@ -80,13 +67,12 @@ def act_on_duty(
     rota_id: str,
     form_key: str,
     now: datetime,
-    zone: ZoneInfo,
 ) -> bool:
-    """Sign in or out of one of the person's rotas, once per form: False when this form was
-    sent before (it acted then). NotVisible for a rota not theirs; NotOnDuty for a sign-out
-    from someone off duty; roster's refusal as it gave it."""
-    today = now.astimezone(zone).date()
-    rotas = my_rotas(weeks_of(desk, monday_of(today)), desk.session.person_id, now)
+    """Sign in or out of one of the person's rotas (any of them, whichever grids it
+    serves), once per form: False when this form was sent before (it acted then).
+    NotVisible for a rota not theirs; NotOnDuty for a sign-out from someone off duty;
+    roster's refusal as it gave it."""
+    rotas = my_rotas(desk.services.duty_week(desk.token, desk.session.person_id, None))
     if rota_to_act_on(rotas, rota_id, action) is None:
         raise NotVisible(f"No rota {rota_id} of yours.")
     act = lambda: desk.services.duty(desk.token, ROSTER_ACTIONS[action], rota_id)  # noqa: E731

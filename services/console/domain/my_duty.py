@@ -1,13 +1,13 @@
-"""A person's own week of duty (我的值班): their shifts out of roster's rota weeks, whether
-they are on duty or signed in now, and which of sign-in and sign-out fits.
+"""A person's own week of duty (我的值班): their shifts and rotas out of roster's duty week,
+and which of sign-in and sign-out fits.
 
-Roster answers a rota week per grid and team (`GET /v1/rota-week`): the shifts with who
-is scheduled and who is on duty once covers, sign-ins, sign-outs and leave are applied.
-The person's week is those of their rotas, each shift once (a rota serving two of their
-grids appears in both weeks). Roster lets a member sign in at any time (ad-hoc duty) and
-keeps a sign-in open until signing out; signing out is for someone on duty now: a
-sign-out of someone off duty would record an attendance that means nothing, so the
-console refuses it in words before asking roster.
+Roster answers the person's week (`GET /v1/people/{id}/duty-week`): their shifts across
+every rota they are on, whichever grids it serves (a neighbouring grid's, a team's shared
+rota), each once, with whether they are on duty in it, and where they stand in each rota
+now once covers, sign-ins, sign-outs and leave are applied. Roster lets a member sign in
+at any time (ad-hoc duty) and keeps a sign-in open until signing out; signing out is for
+someone on duty now: a sign-out of someone off duty would record an attendance that means
+nothing, so the console refuses it in words before asking roster.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from zoneinfo import ZoneInfo
 from services.console.domain.rota import parse
 
 DUTY_ACTIONS = ("check_in", "check_out")
-AD_HOC = {"check_in", "extra", "cover"}  # overrides that put someone on duty
-TAKING = ("cover", "extra")  # overrides that give someone a shift of their own
 
 
 class NotOnDuty(Exception):
@@ -35,7 +33,8 @@ class MyShift:
     """One of the person's shifts: scheduled for them, or someone else's they cover."""
 
     rota_id: str
-    team: str
+    team: str  # the team's name
+    grids: tuple[str, ...]  # the names of the grids the rota serves
     start: datetime
     end: datetime
     on_duty: bool  # the person is on duty during it (not on leave, not covered by another)
@@ -45,10 +44,11 @@ class MyShift:
 
 @dataclass(frozen=True)
 class MyRota:
-    """A rota the person serves in, and where they stand in it now."""
+    """A rota the person is on, and where they stand in it now."""
 
     rota_id: str
-    team: str
+    team: str  # the team's name
+    grids: tuple[str, ...]  # the names of the grids the rota serves
     check_in_required: bool
     checked_in_at: datetime | None  # the open sign-in's start, if any
     on_duty_now: bool
@@ -62,63 +62,40 @@ class MyRota:
         return self.on_duty_now
 
 
-def my_shifts(
-    weeks: Iterable[Mapping[str, Any]], person_id: str, now: datetime
-) -> list[MyShift]:
-    """The person's shifts in roster's weeks, each once, in time order: those scheduled for
-    them, and those of others they cover. (Roster counts a person on duty in any shift
-    their duty touches: a sign-in at any time makes no shift theirs.)"""
-    found: dict[tuple[str, datetime], MyShift] = {}
-    for week in weeks:
-        taken = [
-            (o["rota_id"], parse(o["start"]), parse(o["end"]))
-            for o in week["overrides"]
-            if o["person_id"] == person_id and o["kind"] in TAKING
-        ]
-        for shift in week["shifts"]:
-            rota_id, start, end = shift["rota_id"], parse(shift["start"]), parse(shift["end"])
-            on_duty = person_id in _ids(shift["on_duty"])
-            covering = on_duty and any(
-                r == rota_id and s < end and e > start for r, s, e in taken
-            )
-            if person_id in _ids(shift["scheduled"]) or covering:
-                found[(rota_id, start)] = MyShift(
-                    rota_id, week["team"], start, end, on_duty, start <= now < end,
-                    covering=covering and person_id not in _ids(shift["scheduled"]),
-                )  # fmt: skip
-    return sorted(found.values(), key=lambda shift: (shift.start, shift.rota_id))
+def my_shifts(week: Mapping[str, Any]) -> list[MyShift]:
+    """The person's shifts of roster's duty week, in time order."""
+    return [_shift(shift) for shift in week["shifts"]]
 
 
-def my_rotas(
-    weeks: Iterable[Mapping[str, Any]], person_id: str, now: datetime
-) -> list[MyRota]:
-    """The rotas the person is a member of, with their open sign-in and whether they are
-    on duty now (a scheduled shift under way, or a sign-in or extra duty open now)."""
-    weeks = list(weeks)
-    shifts = my_shifts(weeks, person_id, now)
-    found: dict[str, MyRota] = {}
-    for week in weeks:
-        on_leave = any(
-            entry["person_id"] == person_id and _open(entry, person_id, now)
-            for entry in week["leave"]
-        )
-        for rota in week["rotas"]:
-            if person_id not in _ids(rota["members"]):
-                continue
-            rota_id = rota["rota_id"]
-            mine = [
-                o for o in week["overrides"] if o["rota_id"] == rota_id and _open(o, person_id, now)
-            ]
-            signed = [parse(o["start"]) for o in mine if o["kind"] == "check_in"]
-            scheduled = any(
-                s.rota_id == rota_id and s.now and s.on_duty and not s.covering for s in shifts
-            )
-            on_duty = on_duty_now({o["kind"] for o in mine}, scheduled, on_leave)
-            found[rota_id] = MyRota(
-                rota_id, week["team"], bool(rota["check_in_required"]),
-                min(signed) if signed else None, on_duty,
-            )  # fmt: skip
-    return sorted(found.values(), key=lambda rota: rota.rota_id)
+def my_rotas(week: Mapping[str, Any]) -> list[MyRota]:
+    """Every rota the person is on, with their open sign-in and whether they are on duty
+    now, as roster answers them."""
+    return sorted((_rota(rota) for rota in week["rotas"]), key=lambda rota: rota.rota_id)
+
+
+def _shift(shift: Mapping[str, Any]) -> MyShift:
+    return MyShift(
+        rota_id=shift["rota_id"],
+        team=shift["team"]["name"],
+        grids=_names(shift["grids"]),
+        start=parse(shift["start"]),
+        end=parse(shift["end"]),
+        on_duty=shift["on_duty"],
+        now=shift["under_way"],
+        covering=shift["covering"],
+    )
+
+
+def _rota(rota: Mapping[str, Any]) -> MyRota:
+    signed = rota["checked_in_at"]
+    return MyRota(
+        rota_id=rota["rota_id"],
+        team=rota["team"]["name"],
+        grids=_names(rota["grids"]),
+        check_in_required=bool(rota["check_in_required"]),
+        checked_in_at=parse(signed) if signed else None,
+        on_duty_now=rota["on_duty_now"],
+    )
 
 
 def rota_to_act_on(rotas: Iterable[MyRota], rota_id: str, action: str) -> MyRota | None:
@@ -167,19 +144,5 @@ def duty_form_id(person_id: str, form_key: str) -> str:
     return f"{person_id}:{form_key}"
 
 
-def on_duty_now(kinds: set[str], scheduled_now: bool, on_leave: bool) -> bool:
-    """As roster applies overrides: a sign-in, extra duty or a cover open now puts a person
-    on duty; else a shift of theirs under way that they have not signed out of; leave
-    takes them off either way. `kinds`: their overrides of the rota open now."""
-    return not on_leave and (bool(kinds & AD_HOC) or (scheduled_now and "check_out" not in kinds))
-
-
-def _ids(people: Iterable[Mapping[str, Any]]) -> set[str]:
-    return {person["person_id"] for person in people}
-
-
-def _open(override: Mapping[str, Any], person_id: str, now: datetime) -> bool:
-    return (
-        override["person_id"] == person_id
-        and parse(override["start"]) <= now < parse(override["end"])
-    )
+def _names(grids: Iterable[Mapping[str, str]]) -> tuple[str, ...]:
+    return tuple(grid["name"] for grid in grids)

@@ -107,10 +107,9 @@ class MyDutyPages(Pages):
         if errors:
             return self._duty(request, session, None, refused="my_duty_refused_form", status=400)
         desk = Desk.of(self.parts.services, session)
-        zone = self.parts.zone_of(session.scope.community_id)
         try:
             my_duty.act_on_duty(desk, self.parts.store, action, body["rota_id"],
-                                body["form_key"], utc_now(), zone)  # fmt: skip
+                                body["form_key"], utc_now())  # fmt: skip
         except NotOnDuty:
             return self._duty(request, session, None, refused="my_duty_refused_off_duty",
                               status=409)  # fmt: skip
@@ -135,7 +134,7 @@ class MyDutyPages(Pages):
         zone = self.parts.zone_of(community)
         day = week or now.astimezone(zone).date()
         desk = Desk.of(self.parts.services, session)
-        shown = my_duty.duty_page(desk, day, now, zone, self.parts.settings.public_url)
+        shown = my_duty.duty_page(desk, day, now, self.parts.settings.public_url)
         self.parts.learn_zone(community, shown["timezone"])
         return self.render(
             request, "my/duty.html", session, status=status, refused=refused,

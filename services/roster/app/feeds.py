@@ -12,7 +12,7 @@ from typing import Any
 from icalendar import Calendar, Event
 
 from lianxin.privacy import mask_name
-from services.roster.app.duty import duty_of, rotas_of
+from services.roster.app.duty_week import rotas_on
 from services.roster.store import RosterStore
 
 PAST = timedelta(days=7)
@@ -20,22 +20,20 @@ AHEAD = timedelta(days=42)
 
 
 def calendar(store: RosterStore, person: dict[str, Any], now: datetime) -> bytes:
-    """The person's duty from a week ago to six weeks ahead, overrides and leave applied:
-    one event per stretch on duty."""
+    """The person's duty from a week ago to six weeks ahead on every rota they are on
+    (app/duty_week.py), overrides and leave applied: one event per stretch on duty."""
     window = (now - PAST, now + AHEAD)
     feed = Calendar()
     feed.add("prodid", "-//Lianxin//roster//ZH")
     feed.add("version", "2.0")
     feed.add("x-wr-calname", f"连心值班 · {mask_name(person['name'])}")
-    for rota_id in rotas_of(store, person):
-        rota = store.rota(rota_id)
-        if rota is None:
-            continue
+    for found in rotas_on(store, person, window):
+        rota = found.rota
         team = store.definition("teams", f"{rota.community_id}:{rota.team}") or {"name": rota.team}
         grids = "、".join(
             (store.definition("areas", grid) or {"name": grid})["name"] for grid in rota.grids
         )
-        for start, end in duty_of(store, rota, window).intervals.get(person["_id"], ()):
+        for start, end in found.duty.intervals.get(person["_id"], ()):
             event = Event()
             stamp = start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
             event.add("uid", f"{rota.id}/{person['_id']}/{stamp}@lianxin")

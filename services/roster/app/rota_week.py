@@ -40,10 +40,9 @@ def rota_week(
     grid = store.definition("areas", grid_id)
     if grid is None or grid.get("kind") != "grid" or not actor.sees(grid.get("community_id") or ""):
         raise NotFound(f"No grid {grid_id}.")
-    community = store.definition("areas", grid["community_id"]) or {}
-    zone = ZoneInfo(community.get("timezone") or "Asia/Shanghai")
+    zone = zone_of(store, grid["community_id"])
     monday = week_of(day)
-    window = (_midnight(monday, zone), _midnight(monday + timedelta(days=DAYS), zone))
+    window = (midnight(monday, zone), midnight(monday + timedelta(days=DAYS), zone))
     lookup = store.definition("lookups", f"grid:{grid_id}") or {"rotas": []}
     teams = list(dict.fromkeys(e["team"] for e in lookup["rotas"] if not e["distance"]))
     team = team or (teams[0] if teams else "")
@@ -80,7 +79,13 @@ def _team(store: RosterStore, community_id: str, code: str) -> dict[str, str]:
     return {"code": code, "name": found.get("name") or code}
 
 
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
+def zone_of(store: RosterStore, community_id: str) -> ZoneInfo:
+    """The community's time zone, in which its weeks run Monday to Sunday."""
+    community = store.definition("areas", community_id) or {}
+    return ZoneInfo(community.get("timezone") or "Asia/Shanghai")
+
+
+def midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone)
 
 

@@ -1,5 +1,5 @@
 """HTTP entrypoints for duty: who is on duty, the rota check, sign-in and sign-out,
-leave, covers and extra duty, and each person's iCalendar feed."""
+leave, covers and extra duty, and each person's week of duty and iCalendar feed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 from lianxin.access.actors import Actor, Forbidden, Unauthenticated
 from lianxin.clock import utc_now
 from lianxin.store.lease import LeaseBusy
-from services.roster.app import duty, feeds, rota_week, views
+from services.roster.app import duty, duty_week, feeds, rota_week, views
+from services.roster.http.duty_week_schemas import DutyWeekQuery, DutyWeekSchema
 from services.roster.http.errors import PERSON, ROTA, http
 from services.roster.http.schemas import (
     DutyAnswer,
@@ -224,6 +225,22 @@ class DutyHttp:
         views.person(self.parts.store, person_id, actor)
         found = self.parts.store.no_shows_of(person_id)
         return 200, NoShowsSchema().dump({"person_id": person_id, "no_shows": found})
+
+    @http(
+        "GET",
+        "/v1/people/<string:person_id>/duty-week",
+        summary="A person's week of duty across every rota they are on, whichever grids it "
+        "serves, and where they stand in each now (a volunteer's token: their own only)",
+        query=DutyWeekQuery,
+        responses={200: DutyWeekSchema},
+        raises=PERSON,
+        scope="read",
+    )
+    def duty_week(self, request, actor, person_id, query):
+        found = duty_week.duty_week(
+            self.parts.store, person_id, query.get("week"), utc_now(), actor
+        )
+        return 200, DutyWeekSchema().dump(found)
 
     @http(
         "GET",

@@ -6,7 +6,6 @@ sign-out only while on duty; a form roster refused may be sent again."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,10 +16,9 @@ from services.console.domain.my_duty import NotOnDuty
 from services.console.domain.queue import NotVisible
 from services.console.domain.sessions import Scope, Session
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 4, 2, tzinfo=UTC)  # Wednesday 10:00 in Shanghai
 ME = "p-me"
-ROTA = "g1:red_vests"
+ROTA = "g2:red_vests"  # a rota of a grid that is not the person's home grid
 KEY = "k" * 22
 CONSOLE = "https://console.example"
 
@@ -40,16 +38,18 @@ class Roster:
         return {"person_id": person_id, "home_grids": ["g1"], "teams": ["red_vests"],
                 "household_id": "b1-u1-101" if self.household else None}  # fmt: skip
 
-    def rota_week(self, token, grid_id, team, week):
-        self.calls.append(("rota_week", grid_id, team, week))
-        me = {"person_id": ME, "display_name": "我**"}
-        shifts = [{"rota_id": ROTA, "start": "2026-03-04T08:00:00+08:00",
-                   "end": "2026-03-04T16:00:00+08:00", "scheduled": [me], "on_duty": [me]}]
-        return {"team": team, "timezone": "Asia/Shanghai",
-                "teams": [{"code": team, "name": "红马甲"}],
-                "rotas": [{"rota_id": ROTA, "check_in_required": False, "members": [me]}],
-                "shifts": shifts if self.on_shift else [], "overrides": [],
-                "leave": []}  # fmt: skip
+    def duty_week(self, token, person_id, monday):
+        """The person's week as roster answers it: a shift of theirs on grid 2's rota
+        (not their home grid's), on duty now while `on_shift`."""
+        self.calls.append(("duty_week", person_id, monday))
+        team, where = {"code": "red_vests", "name": "红马甲"}, [{"grid_id": "g2", "name": "二网格"}]
+        shifts = [{"rota_id": ROTA, "team": team, "grids": where,
+                   "start": "2026-03-04T00:00:00Z", "end": "2026-03-04T08:00:00Z",
+                   "on_duty": True, "under_way": self.on_shift, "on_duty_now": self.on_shift,
+                   "covering": False}]  # fmt: skip
+        rotas = [{"rota_id": ROTA, "team": team, "grids": where, "check_in_required": False,
+                  "checked_in_at": None, "on_duty_now": self.on_shift}]  # fmt: skip
+        return {"timezone": "Asia/Shanghai", "shifts": shifts, "rotas": rotas}
 
     def rota_feed(self, token, person_id, reset=False):
         self.calls.append(("rota_feed", person_id, reset))
@@ -79,22 +79,24 @@ def acted(roster: Roster) -> list[tuple]:
     return [call for call in roster.calls if call[0] == "duty"]
 
 
-def test_the_page_reads_the_persons_own_weeks_and_feed():
+def test_the_page_reads_the_persons_own_week_in_one_request_and_their_feed():
     roster = Roster()
-    shown = my_duty.duty_page(desk(roster), date(2026, 3, 6), NOW, SHANGHAI, CONSOLE)
-    assert ("person", ME) in roster.calls and ("rota_feed", ME, False) in roster.calls
-    assert ("rota_week", "g1", "red_vests", "2026-03-02") in roster.calls
+    shown = my_duty.duty_page(desk(roster), date(2026, 3, 6), NOW, CONSOLE)
+    assert roster.calls == [("duty_week", ME, date(2026, 3, 2)), ("rota_feed", ME, False)]
     assert shown["this_week"] and [r.rota_id for r in shown["rotas"]] == [ROTA]
-    assert shown["teams"] == {"red_vests": "红马甲"}
+    ((found, times),) = shown["shifts"]
+    assert (found.team, found.grids, times.starts, times.ends) == ("红马甲", ("二网格",), "08:00",
+                                                                   "16:00")  # fmt: skip
+    assert shown["timezone"] == "Asia/Shanghai"
     assert shown["feed_url"] == f"{CONSOLE}/feeds/{ME}/rota.ics?token=t"  # reachable by phones
-    later = my_duty.duty_page(desk(roster), date(2026, 3, 10), NOW, SHANGHAI, CONSOLE)
+    later = my_duty.duty_page(desk(roster), date(2026, 3, 10), NOW, CONSOLE)
     assert not later["this_week"] and later["rotas"] == []  # signing in is for this week
 
 
 def test_a_form_sent_twice_signs_in_once(memory_store):
     roster = Roster()
-    first = my_duty.act_on_duty(desk(roster), memory_store, "check_in", ROTA, KEY, NOW, SHANGHAI)
-    again = my_duty.act_on_duty(desk(roster), memory_store, "check_in", ROTA, KEY, NOW, SHANGHAI)
+    first = my_duty.act_on_duty(desk(roster), memory_store, "check_in", ROTA, KEY, NOW)
+    again = my_duty.act_on_duty(desk(roster), memory_store, "check_in", ROTA, KEY, NOW)
     assert (first, again) == (True, False)
     assert acted(roster) == [("duty", "check-in", ROTA)]
 
@@ -102,24 +104,23 @@ def test_a_form_sent_twice_signs_in_once(memory_store):
 def test_a_rota_not_the_persons_is_not_found_and_nothing_is_sent(memory_store):
     roster = Roster()
     with pytest.raises(NotVisible):
-        my_duty.act_on_duty(desk(roster), memory_store, "check_in", "g2:red_vests", KEY, NOW,
-                            SHANGHAI)  # fmt: skip
+        my_duty.act_on_duty(desk(roster), memory_store, "check_in", "g1:red_vests", KEY, NOW)
     assert acted(roster) == []
 
 
 def test_signing_out_off_duty_is_refused_before_roster_is_asked(memory_store):
     roster = Roster(on_shift=False)
     with pytest.raises(NotOnDuty):
-        my_duty.act_on_duty(desk(roster), memory_store, "check_out", ROTA, KEY, NOW, SHANGHAI)
+        my_duty.act_on_duty(desk(roster), memory_store, "check_out", ROTA, KEY, NOW)
     assert acted(roster) == []
 
 
 def test_a_form_roster_refused_may_be_sent_again(memory_store):
     roster = Roster(refuse=ApiError(409, "not_in_team"))
     with pytest.raises(ApiError):
-        my_duty.act_on_duty(desk(roster), memory_store, "check_in", ROTA, KEY, NOW, SHANGHAI)
+        my_duty.act_on_duty(desk(roster), memory_store, "check_in", ROTA, KEY, NOW)
     roster.refuse = None
-    assert my_duty.act_on_duty(desk(roster), memory_store, "check_in", ROTA, KEY, NOW, SHANGHAI)
+    assert my_duty.act_on_duty(desk(roster), memory_store, "check_in", ROTA, KEY, NOW)
     assert len(acted(roster)) == 2
 
 

@@ -1,6 +1,8 @@
-"""A person's own week (domain/my_duty.py): their shifts out of roster's rota weeks, where
-they stand in each rota now, which of sign-in and sign-out fits, and a shift's times in
-the community's zone."""
+"""A person's own week (domain/my_duty.py): their shifts and rotas out of roster's duty
+week — a rota of a grid not their home grid as much as any —, which of sign-in and
+sign-out fits, a rota not theirs refused, and a shift's times in the community's zone.
+(Who is on duty when, covers and leave applied, is roster's rule: domain/duty_week.py,
+tested in tests/roster/domain/test_duty_week.py.)"""
 
 from __future__ import annotations
 
@@ -14,138 +16,93 @@ from services.console.domain.my_duty import (
     duty_form_id,
     my_rotas,
     my_shifts,
-    on_duty_now,
     public_feed_url,
     rota_to_act_on,
     shift_times,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 3, 4, 2, tzinfo=UTC)  # Wednesday 10:00 in Shanghai
-ME, OTHER = "p-me", "p-other"
-ROTA = "g1:red_vests"
+HOME, NEIGHBOURS = "g3:green_vests", "g1:green_vests"  # the person's home grid's, grid 1's
+TEAM = {"code": "green_vests", "name": "绿马甲"}
 
 
-def person(person_id: str) -> dict:
-    return {"person_id": person_id, "display_name": "李**"}
+def grids(*names: str) -> list[dict]:
+    return [{"grid_id": f"g{n}", "name": name} for n, name in enumerate(names, 1)]
 
 
-def shift(start: str, end: str, scheduled=(ME,), on_duty=(ME,), rota=ROTA) -> dict:
-    return {"rota_id": rota, "start": start, "end": end,
-            "scheduled": [person(p) for p in scheduled],
-            "on_duty": [person(p) for p in on_duty]}  # fmt: skip
+def shift(start: str, end: str, rota=HOME, where=("第三网格",), **state) -> dict:
+    """A shift as roster's duty week answers it."""
+    return {"rota_id": rota, "team": TEAM, "grids": grids(*where), "start": start, "end": end,
+            "on_duty": True, "under_way": False, "on_duty_now": False, "covering": False,
+            **state}  # fmt: skip
 
 
-def week(shifts, overrides=(), leave=(), members=(ME, OTHER), rota=ROTA) -> dict:
-    return {
-        "team": "red_vests", "timezone": "Asia/Shanghai",
-        "rotas": [{"rota_id": rota, "check_in_required": True,
-                   "members": [person(p) for p in members]}],
-        "shifts": list(shifts), "overrides": list(overrides), "leave": list(leave),
-    }  # fmt: skip
+def rota(rota_id=HOME, where=("第三网格",), **state) -> dict:
+    return {"rota_id": rota_id, "team": TEAM, "grids": grids(*where),
+            "check_in_required": True, "checked_in_at": None, "on_duty_now": False,
+            **state}  # fmt: skip
 
 
-NOW_SHIFT = shift("2026-03-04T08:00:00+08:00", "2026-03-04T16:00:00+08:00")
-LATER_SHIFT = shift("2026-03-05T00:00:00+08:00", "2026-03-05T08:00:00+08:00")
-OTHERS_SHIFT = shift("2026-03-04T16:00:00+08:00", "2026-03-05T00:00:00+08:00",
-                     scheduled=(OTHER,), on_duty=(OTHER,))  # fmt: skip
+def week(shifts=(), rotas=None) -> dict:
+    """Roster's duty week (`rotas`: default, the home grid's rota only)."""
+    found = [rota()] if rotas is None else list(rotas)
+    return {"timezone": "Asia/Shanghai", "shifts": list(shifts), "rotas": found}
 
 
-def override(kind: str, start: str, end: str, who: str = ME) -> dict:
-    return {"rota_id": ROTA, "person_id": who, "kind": kind, "start": start, "end": end}
+def test_the_persons_shifts_are_rosters_with_their_rota_team_and_grids():
+    theirs = shift("2026-03-04T08:00:00Z", "2026-03-04T10:00:00Z", rota=NEIGHBOURS,
+                   where=("第一网格",), under_way=True, covering=True)  # fmt: skip
+    ours = shift("2026-03-04T00:00:00Z", "2026-03-04T08:00:00Z", on_duty=False)
+    (mine, neighbours) = my_shifts(week([ours, theirs]))
+    assert (neighbours.rota_id, neighbours.team, neighbours.grids) == (
+        NEIGHBOURS,
+        "绿马甲",
+        ("第一网格",),
+    )
+    assert (neighbours.now, neighbours.covering, neighbours.on_duty) == (True, True, True)
+    assert neighbours.start == datetime(2026, 3, 4, 8, tzinfo=UTC)
+    assert (mine.on_duty, mine.now) == (False, False)
 
 
-def test_only_the_persons_shifts_each_once_in_time_order():
-    # the same rota seen through two of the person's grids: each shift once
-    weeks = [week([LATER_SHIFT, NOW_SHIFT, OTHERS_SHIFT]), week([NOW_SHIFT])]
-    found = my_shifts(weeks, ME, NOW)
-    assert [s.start.isoformat() for s in found] == [
-        "2026-03-04T08:00:00+08:00", "2026-03-05T00:00:00+08:00"
-    ]
-    assert [s.now for s in found] == [True, False]
+def test_every_rota_the_person_is_on_is_theirs_to_act_on_and_no_other():
+    rotas = my_rotas(week(rotas=[rota(), rota(NEIGHBOURS, where=("第一网格",))]))
+    assert [r.rota_id for r in rotas] == [NEIGHBOURS, HOME]
+    (neighbours, _) = rotas
+    assert rota_to_act_on(rotas, NEIGHBOURS, "check_in") is neighbours
+    assert neighbours.grids == ("第一网格",) and neighbours.check_in_required
+    assert rota_to_act_on(rotas, "g2:red_vests", "check_in") is None
+    assert rota_to_act_on(my_rotas(week(rotas=[])), HOME, "check_in") is None
 
 
-def test_a_shift_covered_by_someone_else_is_shown_as_not_on_duty():
-    covered = shift("2026-03-04T08:00:00+08:00", "2026-03-04T16:00:00+08:00",
-                    scheduled=(ME,), on_duty=(OTHER,))  # fmt: skip
-    (found,) = my_shifts([week([covered])], ME, NOW)
-    assert not found.on_duty
-    assert my_shifts([week([covered])], "p-nobody", NOW) == []
-
-
-def test_a_sign_in_makes_no_one_elses_shift_the_persons_but_a_cover_does():
-    # roster counts the person on duty in the other's shift their sign-in touches
-    theirs = shift("2026-03-04T08:00:00+08:00", "2026-03-04T16:00:00+08:00",
-                   scheduled=(OTHER,), on_duty=(OTHER, ME))  # fmt: skip
-    signed = override("check_in", "2026-03-04T09:30:00+08:00", "2026-03-04T09:50:00+08:00")
-    assert my_shifts([week([theirs], overrides=[signed])], ME, NOW) == []
-    (rota,) = my_rotas([week([theirs], overrides=[signed])], ME, NOW)
-    assert not rota.on_duty_now  # signed out at 09:50: the other's shift keeps no one on
-    cover = override("cover", "2026-03-04T08:00:00+08:00", "2026-03-04T16:00:00+08:00")
-    (found,) = my_shifts([week([theirs], overrides=[cover])], ME, NOW)
-    assert found.covering and found.on_duty
-
-
-def test_on_a_shift_under_way_the_person_may_sign_in_and_out():
-    (rota,) = my_rotas([week([NOW_SHIFT])], ME, NOW)
-    assert (rota.on_duty_now, rota.may_check_in, rota.may_check_out) == (True, True, True)
+def test_on_duty_now_the_person_may_sign_in_and_out():
+    (found,) = my_rotas(week(rotas=[rota(on_duty_now=True)]))
+    assert (found.may_check_in, found.may_check_out) == (True, True)
+    assert rota_to_act_on([found], HOME, "check_out") is found
 
 
 def test_signed_in_the_person_may_sign_out_but_not_in_again():
-    signed = override("check_in", "2026-03-04T09:30:00+08:00", "2026-03-04T21:30:00+08:00")
-    (rota,) = my_rotas([week([], overrides=[signed])], ME, NOW)
-    assert rota.checked_in_at == datetime(2026, 3, 4, 1, 30, tzinfo=UTC)
-    assert (rota.may_check_in, rota.may_check_out) == (False, True)
+    (found,) = my_rotas(week(rotas=[rota(checked_in_at="2026-03-04T01:30:00Z", on_duty_now=True)]))
+    assert found.checked_in_at == datetime(2026, 3, 4, 1, 30, tzinfo=UTC)
+    assert (found.may_check_in, found.may_check_out) == (False, True)
 
 
-def test_signed_out_of_the_shift_under_way_the_person_is_off_duty():
-    out = override("check_out", "2026-03-04T09:45:00+08:00", "2026-03-04T16:00:00+08:00")
-    (rota,) = my_rotas([week([NOW_SHIFT], overrides=[out])], ME, NOW)
-    assert not rota.may_check_out
+def test_off_duty_a_sign_out_is_refused_before_roster_is_asked():
+    (found,) = my_rotas(week())
+    assert not found.may_check_out
     with pytest.raises(NotOnDuty):
-        rota_to_act_on([rota], ROTA, "check_out")
-
-
-def test_someone_elses_sign_in_and_leave_are_not_the_persons():
-    theirs = override("check_in", "2026-03-04T09:30:00+08:00", "2026-03-04T21:30:00+08:00", OTHER)
-    leave = {"person_id": OTHER, "start": "2026-03-04T00:00:00+08:00",
-             "end": "2026-03-05T00:00:00+08:00"}  # fmt: skip
-    (rota,) = my_rotas([week([NOW_SHIFT], overrides=[theirs], leave=[leave])], ME, NOW)
-    assert (rota.checked_in_at, rota.on_duty_now) == (None, True)
-
-
-@pytest.mark.parametrize(
-    ("kinds", "scheduled", "on_leave", "expected"),
-    [
-        (set(), False, False, False),
-        (set(), True, False, True),
-        ({"check_out"}, True, False, False),
-        ({"check_out", "check_in"}, True, False, True),  # signed out, then in again
-        ({"extra"}, False, False, True),
-        ({"cover"}, False, False, True),
-        ({"check_in"}, True, True, False),  # leave takes them off
-    ],
-)
-def test_on_duty_now_as_roster_applies_overrides(kinds, scheduled, on_leave, expected):
-    assert on_duty_now(kinds, scheduled, on_leave) is expected
-
-
-def test_a_rota_the_person_is_not_in_is_none_of_theirs():
-    rotas = my_rotas([week([NOW_SHIFT], members=(OTHER,))], ME, NOW)
-    assert rotas == []
-    assert rota_to_act_on(rotas, ROTA, "check_in") is None
-    (mine,) = my_rotas([week([NOW_SHIFT])], ME, NOW)
-    assert rota_to_act_on([mine], "g2:red_vests", "check_in") is None
-    assert rota_to_act_on([mine], ROTA, "check_in") is mine
+        rota_to_act_on([found], HOME, "check_out")
 
 
 def test_a_night_shift_shows_its_end_with_its_day_and_a_shift_to_midnight_ends_at_24():
     night = shift("2026-03-04T20:00:00+08:00", "2026-03-05T08:00:00+08:00")
     evening = shift("2026-03-04T16:00:00+08:00", "2026-03-05T00:00:00+08:00")
-    found = my_shifts([week([night, evening])], ME, NOW)
+    found = my_shifts(week([night, evening]))
     times = {s.start.astimezone(SHANGHAI).hour: shift_times(s, SHANGHAI) for s in found}
     assert (times[20].weekday, times[20].day, times[20].starts, times[20].ends) == (
-        2, "03-04", "20:00", "03-05 08:00"
+        2,
+        "03-04",
+        "20:00",
+        "03-05 08:00",
     )
     assert (times[16].starts, times[16].ends) == ("16:00", "24:00")
 
