@@ -12,9 +12,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -214,6 +216,21 @@ def stats(stack: Stack, community: str) -> dict[str, int]:
         timeout=5,
     )
     return response.json()["totals"]
+
+
+COMMUNITY_ZONE = ZoneInfo("Asia/Shanghai")  # the sample's and every test community's
+
+
+def community_today() -> date:
+    """The test communities' day now: from 16:00 UTC it is already tomorrow in Beijing."""
+    return datetime.now(COMMUNITY_ZONE).date()
+
+
+def days_since(first: date) -> dict[str, str]:
+    """A stats summary's `from` and `to`: from the community's day a test began to its day
+    now, so that what the test did is counted whatever midnight in Beijing (16:00 UTC)
+    passed while it ran."""
+    return {"from": first.isoformat(), "to": community_today().isoformat()}
 
 
 def webhooks_for(sink: Sink, case_id: str) -> list[dict]:

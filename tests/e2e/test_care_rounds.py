@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.conftest import client
+from tests.e2e.conftest import client, community_today, days_since
 from tests.e2e.test_roster_dispatch import import_community, new_code, small_community
 from tests.waiting import wait_until
 
@@ -88,6 +88,7 @@ def hooks_about(sink, kind: str, recipient: str) -> list[dict]:
 
 
 def test_a_missed_round_reminds_the_carer_then_tells_the_grid_worker(stack, keys, place, sink):
+    began = community_today()
     staff = as_person(keys, place, "staff", "staff")
     made = register(staff, stack, plan_body(place, datetime.now(UTC) + timedelta(seconds=2)))
     assert made.status_code == 201, made.text
@@ -111,12 +112,11 @@ def test_a_missed_round_reminds_the_carer_then_tells_the_grid_worker(stack, keys
     assert not [b for b in (r["body"] for r in sink.received)
                 if "care" in str(b.get("kind")) and b["recipient"]["kind"] != "person"]  # fmt: skip
     reader = client(keys.issue(["read"], [place]))
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # the community's day
 
     def missed() -> int:
         answer = reader.get(
             f"{stack.url('metrics')}/v1/stats/summary",
-            params={"community_id": place, "from": today, "to": today},
+            params={"community_id": place, **days_since(began)},
             timeout=10,
         )
         return answer.json()["care_rounds"]["missed"]
@@ -125,6 +125,7 @@ def test_a_missed_round_reminds_the_carer_then_tells_the_grid_worker(stack, keys
 
 
 def test_the_carer_ticks_a_round_once_and_it_is_counted(stack, keys, place):
+    began = community_today()
     staff = as_person(keys, place, "staff", "staff")
     key = uuid.uuid4().hex
     body = plan_body(place, datetime.now(UTC) + timedelta(hours=1))
@@ -145,13 +146,12 @@ def test_the_carer_ticks_a_round_once_and_it_is_counted(stack, keys, place):
     shown = carer.get(f"{roster(stack)}/v1/care/plans/{plan['id']}", timeout=10).json()
     assert [(r["day"], r["state"]) for r in shown["rounds"]] == [(day, "ticked")]
     reader = client(keys.issue(["read"], [place]))
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # the community's day
     wait_until(
         "the round counted",
         lambda: (
             reader.get(
                 f"{stack.url('metrics')}/v1/stats/summary",
-                params={"community_id": place, "from": today, "to": today},
+                params={"community_id": place, **days_since(began)},
                 timeout=10,
             ).json()["care_rounds"]["done"]
             >= 1

@@ -44,7 +44,8 @@ def test_a_report_gets_a_readable_number_and_reads_back_identically_by_id_and_nu
     case = crew.report(reporter={"name": "李大爷", "phone": "13812345678"})
     prefix, day, sequence = case["number"].split("-")
     assert prefix == crew.place.replace("-", "").upper()[:8] and len(sequence) == 4
-    assert day == datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
+    reported = datetime.fromisoformat(case["reported_at"])  # its day: Beijing's, not UTC's
+    assert day == reported.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
     assert case["state"] == "triaged" and case["category"] == "facility.lighting"
     assert case["reporter"] == {"name": "李**", "phone": "138****5678", "email": None}
     by_id = requests.get(cases_url(stack, f"/{case['id']}"), headers=crew.hotline, timeout=5).json()

@@ -23,7 +23,7 @@ import requests
 from lianxin.quarters import Quarter
 from tests.cases.app.test_photos import GPS_IFD, jpeg_with_gps
 from tests.e2e.cases_support import People
-from tests.e2e.conftest import client, community
+from tests.e2e.conftest import client, community, community_today, days_since
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -97,6 +97,7 @@ def state(estate, people, observation_id) -> str:
 
 
 def test_the_pact_from_a_breach_to_the_published_list(stack, estate, people, known):
+    began = community_today()
     leader, staff = people["leader"], people["staff"]
     # the unit leader's evidence photo: kept without its GPS, theirs alone while loose
     sent = jpeg_with_gps(800, 600)
@@ -108,14 +109,17 @@ def test_the_pact_from_a_breach_to_the_published_list(stack, estate, people, kno
     assert people["other_leader"].get(f"{estate}/v1/pact/photos/{photo_id}/thumb",
                                       timeout=10).status_code == 404  # fmt: skip
 
+    # every observation seen at one instant: its quarter is the list's, even when a quarter
+    # begins (16:00 UTC on its eve) while the test runs
     key, at = uuid.uuid4().hex, datetime.now(UTC) - timedelta(minutes=5)
+    quarter = str(Quarter.of(at, ZONE))
     made = record(estate, leader, NEIGHBOUR[0], photos=[photo_id], key=key, seen_at=at)
     assert made.status_code == 201, made.text
     seen = made.json()
     assert (seen["state"], seen["article_version"], seen["place"]["room"]) == ("open", 1, "101")
     retried = record(estate, leader, NEIGHBOUR[0], photos=[photo_id], key=key, seen_at=at)
     assert retried.status_code == 200 and retried.json()["id"] == seen["id"]
-    stands = record(estate, leader, NEIGHBOUR[0]).json()  # a second breach, never answered
+    stands = record(estate, leader, NEIGHBOUR[0], seen_at=at).json()  # never answered
 
     # the household sees both and answers the first within the window; nobody else can
     listed = mine(estate, people, NEIGHBOUR[1]).json()
@@ -150,7 +154,6 @@ def test_the_pact_from_a_breach_to_the_published_list(stack, estate, people, kno
     assert upheld.status_code == 200 and upheld.json()["state"] == "upheld"
 
     # the quarter's list: published once, masked, and the quarter frozen
-    quarter = quarter_now()
     publish = {"community_id": "jingxiang", "quarter": quarter, "confirm": True}
     first = staff.post(f"{estate}/v1/pact/lists", json=publish, timeout=10)
     assert first.status_code == 201, first.text
@@ -162,15 +165,13 @@ def test_the_pact_from_a_breach_to_the_published_list(stack, estate, people, kno
     ]
     for hidden in ("101", NEIGHBOUR[1], "楼道堆放纸箱", "p-ul-001", photo_id, "纸箱当天已搬走"):
         assert hidden not in shown.text
-    frozen = record(estate, staff, OTHER[0])
+    frozen = record(estate, staff, OTHER[0], seen_at=at)
     assert frozen.status_code == 409 and frozen.json()["error"]["code"] == "quarter_published"
 
     # metrics counts the pact by community, never who
-    today = datetime.now(ZONE).date().isoformat()
-
     def counted() -> dict:
         found = staff.get(f"{stack.url('metrics')}/v1/stats/summary",
-                           params={"community_id": "jingxiang", "from": today, "to": today},
+                           params={"community_id": "jingxiang", **days_since(began)},
                            timeout=10)  # fmt: skip
         return found.json().get("pact", {})
 

@@ -80,7 +80,7 @@ def set_company(stack, people: People, estate: str = ESTATE) -> requests.Respons
             "community_id": people.place,
             "name": "金盾物业",
             "starts_on": "2025-01-01",
-            "ends_on": "2028-01-01",
+            "ends_on": f"{datetime.now(UTC).year + 2}-01-01",  # whichever year the run is in
         },
         headers=people.staff,
         timeout=10,

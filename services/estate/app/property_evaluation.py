@@ -152,7 +152,8 @@ def _open(
             continue  # before staff recorded the company: nothing was evaluated then
         cast = store.quarter_ballots(found.community_id, found.estate_id, quarter)
         figures = _figures(store, found, quarter, cast)
-        preview = verdict(figures, rule, found.standing, found.company.name, now.date())
+        today = now.astimezone(rules.zone).date()
+        preview = verdict(figures, rule, found.standing, found.company.name, today)
         latest = sorted((c for c in cast if c.ballot.comment), key=lambda c: c.at, reverse=True)
         said = tuple(latest[:COMMENTS_SHOWN]) if comments else ()
         shown.append(Live(quarter, figures, preview.level, preview.reasons, said))
@@ -253,6 +254,7 @@ def close_quarter(
             rule,
             _who(actor),
             now,
+            now.astimezone(rules.zone).date(),
         )
         change.save(done, [_closed_event(done, quarter, now)])
     return done
@@ -260,6 +262,7 @@ def close_quarter(
 
 def record_action(
     store: PropertyStore,
+    rules: PropertyRules,
     community_id: str,
     estate_id: str,
     quarter: str,
@@ -273,8 +276,12 @@ def record_action(
     it is not what the verdict requires or is recorded already)."""
     require_register(actor, community_id, changing=True)
     action = Action(kind, _who(actor), now, text.strip(), due)
+    today = now.astimezone(rules.zone).date()
     return _change(
-        store, community_id, estate_id, lambda held: evaluation.with_action(held, quarter, action)
+        store,
+        community_id,
+        estate_id,
+        lambda held: evaluation.with_action(held, quarter, action, today),
     )
 
 

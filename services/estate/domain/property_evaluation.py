@@ -185,13 +185,15 @@ def closed(
     thresholds: Thresholds,
     by: str,
     at: datetime,
+    today: date,
 ) -> Evaluation:
     """The quarter closed by staff: its result computed from the ballots and complaints
     counted now, judged against the standing the closed quarters left, and frozen.
-    `current` is the quarter `at` falls in: a later one cannot be closed yet."""
+    `current` is the quarter `at` falls in: a later one cannot be closed yet; `today` the
+    community's day it falls on, which a plan's date is overdue after."""
     held = open_quarter(evaluation, quarter, current)
     figures = Figures(online, held.offline_tally, complaints, households)
-    found = verdict(figures, thresholds, evaluation.standing, evaluation.company.name, at.date())
+    found = verdict(figures, thresholds, evaluation.standing, evaluation.company.name, today)
     result = Result(
         evaluation.company.name, figures, thresholds, found.level, found.reasons, by, at
     )
@@ -212,12 +214,13 @@ def open_quarter(evaluation: Evaluation, quarter: str, current: str) -> Quarter:
     return held
 
 
-def with_action(evaluation: Evaluation, quarter: str, action: Action) -> Evaluation:
-    """An action recorded on the latest closed quarter, which its verdict requires."""
+def with_action(evaluation: Evaluation, quarter: str, action: Action, today: date) -> Evaluation:
+    """An action recorded on the latest closed quarter, which its verdict requires, on the
+    community's day `today`."""
     held = evaluation.quarter(quarter)
     if held.result is None or quarter != evaluation.latest_closed:
         raise ActionRefused("not_latest", "Actions go on the latest closed quarter.")
-    check_action(held.result.level, held.actions, evaluation.standing, action)
+    check_action(held.result.level, held.actions, evaluation.standing, action, today)
     recorded = evaluation._with(quarter, replace(held, actions=(*held.actions, action)))
     return replace(recorded, standing=after_action(evaluation.standing, action))
 

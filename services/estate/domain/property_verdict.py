@@ -159,10 +159,13 @@ class ActionRefused(Exception):
         return {"reason": self.code}
 
 
-def check_action(level: str, done: tuple[Action, ...], standing: Standing, action: Action) -> None:
+def check_action(
+    level: str, done: tuple[Action, ...], standing: Standing, action: Action, today: date
+) -> None:
     """Whether staff may record `action` on a closed quarter of verdict `level`: the action
     the verdict requires, once (`plan_met` while a plan is open); a plan needs a date
-    after the day it is recorded and some text."""
+    after `today` (the community's day it is recorded on: from 16:00 UTC Beijing's is
+    the next) and some text."""
     if not action.text.strip():
         raise ActionRefused("text_required", "Say what was agreed or decided.")
     if action.kind == "plan_met":
@@ -173,7 +176,7 @@ def check_action(level: str, done: tuple[Action, ...], standing: Standing, actio
         raise ActionRefused("not_required", f"This quarter requires {level}, not {action.kind}.")
     if any(earlier.kind == action.kind for earlier in done):
         raise ActionRefused("already_recorded", f"The {action.kind} is recorded already.")
-    if action.kind == "rectification" and (action.due is None or action.due <= action.at.date()):
+    if action.kind == "rectification" and (action.due is None or action.due <= today):
         raise ActionRefused("due_required", "A plan needs a date after today.")
 
 

@@ -188,6 +188,7 @@ class PropertyHttp:
     def property_action(self, request, actor, body, estate_id, quarter):
         property_evaluation.record_action(
             self.parts.property,
+            self.parts.property_rules,
             body["community_id"],
             estate_id,
             _quarter(quarter),

@@ -33,15 +33,21 @@ def week_of(day: date) -> date:
 
 
 def rota_week(
-    store: RosterStore, grid_id: str, team: str | None, day: date, now: datetime, actor: Actor
+    store: RosterStore,
+    grid_id: str,
+    team: str | None,
+    day: date | None,
+    now: datetime,
+    actor: Actor,
 ) -> dict[str, Any]:
-    """The week (Monday to Sunday, in the community's zone) that holds `day`, and the teams
+    """The week (Monday to Sunday, in the community's zone) that holds `day` (without one,
+    the community's today: from Sunday 16:00 UTC it is Monday in Beijing), and the teams
     whose rotas serve the grid (to choose another); without a team, the first of them."""
     grid = store.definition("areas", grid_id)
     if grid is None or grid.get("kind") != "grid" or not actor.sees(grid.get("community_id") or ""):
         raise NotFound(f"No grid {grid_id}.")
     zone = zone_of(store, grid["community_id"])
-    monday = week_of(day)
+    monday = week_of(day or now.astimezone(zone).date())
     window = (midnight(monday, zone), midnight(monday + timedelta(days=DAYS), zone))
     lookup = store.definition("lookups", f"grid:{grid_id}") or {"rotas": []}
     teams = list(dict.fromkeys(e["team"] for e in lookup["rotas"] if not e["distance"]))

@@ -100,10 +100,9 @@ class DutyHttp:
         scope="read",
     )
     def rota_week(self, request, actor, query):
-        now = utc_now()
         found = rota_week.rota_week(
-            self.parts.store, query["grid_id"], query.get("team"), query.get("week") or now.date(),
-            now, actor,
+            self.parts.store, query["grid_id"], query.get("team"), query.get("week"), utc_now(),
+            actor,
         )  # fmt: skip
         return 200, RotaWeekSchema().dump(found)
 

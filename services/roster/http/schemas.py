@@ -64,7 +64,10 @@ class RotaWeekQuery(Schema):
     grid_id = fields.String(required=True, validate=SLUG)
     team = fields.String(validate=SLUG, metadata={"description": "default: the grid's first"})
     week = fields.Date(
-        metadata={"description": "a day of the week to show (Monday to Sunday); default: today"}
+        metadata={
+            "description": "a day of the week to show (Monday to Sunday); "
+            "default: today in the community's zone"
+        }
     )
 
 

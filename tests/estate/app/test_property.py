@@ -196,7 +196,9 @@ def test_an_estate_without_a_company_takes_no_ballot(parts, sample):
         cast(parts, FIRST_PHONE)
 
 
-def triaged(case_id: str, estate: str | None = ESTATE, property_complaint: bool = True):
+def triaged(
+    case_id: str, estate: str | None = ESTATE, property_complaint: bool = True, at: datetime = NOW
+):
     """A case.triaged event as cases emits it."""
     payload = {
         "case_id": case_id,
@@ -230,7 +232,7 @@ def triaged(case_id: str, estate: str | None = ESTATE, property_complaint: bool 
         "triage": {"keywords": []},
         "property_complaint": property_complaint,
     }
-    return CASES.new_event("case.triaged", payload, correlation_id="c", case_id=case_id, at=NOW)
+    return CASES.new_event("case.triaged", payload, correlation_id="c", case_id=case_id, at=at)
 
 
 def test_a_property_complaint_counts_once_against_its_estate_even_replayed(under_contract):
@@ -307,6 +309,7 @@ def test_closing_a_quarter_below_the_threshold_freezes_it_warns_and_tells_once(
     assert "13807310385" not in str(payload) and HOUSEHOLD not in str(payload)
     warned = property_evaluation.record_action(
         parts.property,
+        rules,
         "jingxiang",
         ESTATE,
         "2026-Q4",
@@ -319,8 +322,34 @@ def test_closing_a_quarter_below_the_threshold_freezes_it_warns_and_tells_once(
     assert [a.kind for a in warned.quarter("2026-Q4").actions] == ["warning"]
     with pytest.raises(ActionRefused):
         property_evaluation.record_action(
-            parts.property, "jingxiang", ESTATE, "2026-Q4", "warning", "again", None, staff(), LATER
-        )
+            parts.property, rules, "jingxiang", ESTATE, "2026-Q4", "warning", "again", None,
+            staff(), LATER,
+        )  # fmt: skip
+
+
+def test_a_plan_recorded_after_16_utc_is_dated_after_the_community_s_day(under_contract):
+    """2027-03-31 16:30 UTC is 1 April in Changsha: a plan due on 1 April is due the day it
+    is recorded (the UTC date, 31 March, took it)."""
+    parts, rules = under_contract, under_contract.property_rules
+    first_quarter = datetime(2027, 2, 1, 2, 0, tzinfo=UTC)
+    for case_id, at, quarter in (("LX-q4", NOW, "2026-Q4"), ("LX-q1", first_quarter, "2027-Q1")):
+        property_complaints.on_case_triaged(parts.property, rules, triaged(case_id, at=at))
+        closed = property_evaluation.close_quarter(
+            parts.property, rules, "jingxiang", ESTATE, quarter, staff(), at + timedelta(days=1)
+        )  # one complaint for four households: over the rate, below in a row
+    assert closed.quarter("2027-Q1").result.level == "rectification"
+    at = datetime(2027, 3, 31, 16, 30, tzinfo=UTC)
+
+    def plan(due: date):
+        return property_evaluation.record_action(
+            parts.property, rules, "jingxiang", ESTATE, "2027-Q1", "rectification", "保洁每日两次",
+            due, staff(), at,
+        )  # fmt: skip
+
+    with pytest.raises(ActionRefused) as refused:
+        plan(date(2027, 4, 1))
+    assert refused.value.code == "due_required"
+    assert plan(date(2027, 4, 2)).standing.plan.due == date(2027, 4, 2)
 
 
 def test_another_community_s_staff_and_a_volunteer_are_refused(under_contract):

@@ -36,9 +36,11 @@ def test_an_evaluation_with_closed_quarters_a_plan_and_paper_entries_reads_back_
         held, "2026-Q1", "2026-Q3", unhappy + unhappy, "漏计", "p", AT
     )
     for quarter in ("2026-Q1", "2026-Q2"):
-        held = evaluation.closed(held, quarter, "2026-Q3", unhappy, 3, 170, Thresholds(), "p", AT)
+        held = evaluation.closed(
+            held, quarter, "2026-Q3", unhappy, 3, 170, Thresholds(), "p", AT, AT.date()
+        )
     plan = Action("rectification", "p-staff-1", AT, "每日清运垃圾", date(2026, 9, 30))
-    held = evaluation.with_action(held, "2026-Q2", plan)
+    held = evaluation.with_action(held, "2026-Q2", plan, AT.date())
     assert held.standing.plan is not None and held.standing.below_in_a_row == 2
     assert evaluation_from(evaluation_document(held)) == held
 

@@ -56,7 +56,12 @@ def close(held: Evaluation, quarter: str, online: Tally, complaints: int = 0) ->
     at = closing_of(quarter)
     current = str(Quarter.of(at, CHANGSHA))
     return evaluation.closed(held, quarter, current, online, complaints, 2000, RULE, "p-staff-1",
-                             at)  # fmt: skip
+                             at, at.astimezone(CHANGSHA).date())  # fmt: skip
+
+
+def act(held: Evaluation, quarter: str, action: Action) -> Evaluation:
+    """The action recorded on the community's day it was taken."""
+    return evaluation.with_action(held, quarter, action, action.at.astimezone(CHANGSHA).date())
 
 
 def level(held: Evaluation, quarter: str) -> str:
@@ -96,13 +101,13 @@ def test_a_plan_whose_date_passes_unmet_recommends_replacement():
     held = close(close(estate(), "2026-Q1", tally(3, 7)), "2026-Q2", tally(3, 7))
     plan = Action("rectification", "p-staff-1", closing_of("2026-Q2"), "保洁每日两次",
                   due=date(2026, 8, 31))  # fmt: skip
-    held = evaluation.with_action(held, "2026-Q2", plan)
+    held = act(held, "2026-Q2", plan)
     assert held.standing.plan.due == date(2026, 8, 31)
     good = close(held, "2026-Q3", tally(9, 1))
     assert level(good, "2026-Q3") == "replacement"
     assert good.quarter("2026-Q3").result.reasons == ("plan_overdue",)
     met = Action("plan_met", "p-staff-1", datetime(2026, 8, 30, tzinfo=UTC), "已整改到位")
-    good = close(evaluation.with_action(held, "2026-Q2", met), "2026-Q3", tally(9, 1))
+    good = close(act(held, "2026-Q2", met), "2026-Q3", tally(9, 1))
     assert level(good, "2026-Q3") == "none"
 
 
@@ -123,19 +128,19 @@ def test_staff_record_only_what_the_verdict_requires_once():
     held = close(estate(), "2026-Q1", tally(3, 7))
     at = closing_of("2026-Q1")
     with pytest.raises(ActionRefused, match="rectification") as refused:
-        evaluation.with_action(held, "2026-Q1", Action("rectification", "p-staff-1", at, "x",
+        act(held, "2026-Q1", Action("rectification", "p-staff-1", at, "x",
                                                        due=date(2026, 6, 1)))  # fmt: skip
     assert refused.value.code == "not_required"
-    warned = evaluation.with_action(held, "2026-Q1", Action("warning", "p-staff-1", at, "约谈"))
+    warned = act(held, "2026-Q1", Action("warning", "p-staff-1", at, "约谈"))
     assert [action.kind for action in warned.quarter("2026-Q1").actions] == ["warning"]
     with pytest.raises(ActionRefused) as refused:
-        evaluation.with_action(warned, "2026-Q1", Action("warning", "p-staff-2", at, "again"))
+        act(warned, "2026-Q1", Action("warning", "p-staff-2", at, "again"))
     assert refused.value.code == "already_recorded"
     with pytest.raises(ActionRefused) as refused:
-        evaluation.with_action(warned, "2026-Q1", Action("warning", "p-staff-2", at, "  "))
+        act(warned, "2026-Q1", Action("warning", "p-staff-2", at, "  "))
     assert refused.value.code == "text_required"
     with pytest.raises(ActionRefused) as refused:
-        evaluation.with_action(warned, "2026-Q1", Action("plan_met", "p-staff-2", at, "ok"))
+        act(warned, "2026-Q1", Action("plan_met", "p-staff-2", at, "ok"))
     assert refused.value.code == "no_open_plan"
 
 
@@ -144,14 +149,33 @@ def test_a_plan_needs_a_date_after_the_day_it_is_recorded():
     at = closing_of("2026-Q2")
     for due in (None, at.date()):
         with pytest.raises(ActionRefused) as refused:
-            evaluation.with_action(held, "2026-Q2", Action("rectification", "p", at, "x", due))
+            act(held, "2026-Q2", Action("rectification", "p", at, "x", due))
         assert refused.value.code == "due_required"
+
+
+def test_a_plan_is_dated_after_the_community_s_day_not_utc_s():
+    """At 16:30 UTC it is already the next day in Changsha: a plan due that day is due
+    the day it is recorded, and one due the day before is overdue when a quarter closes."""
+    held = close(close(estate(), "2026-Q1", tally(3, 7)), "2026-Q2", tally(3, 7))
+    at = datetime(2026, 7, 4, 16, 30, tzinfo=UTC)  # 2026-07-05 00:30 in Changsha
+    with pytest.raises(ActionRefused) as refused:
+        act(held, "2026-Q2", Action("rectification", "p", at, "x", date(2026, 7, 5)))
+    assert refused.value.code == "due_required"
+    planned = act(held, "2026-Q2", Action("rectification", "p", at, "x", date(2026, 7, 6)))
+    closing = datetime(2026, 7, 5, 16, 30, tzinfo=UTC)  # 07-06 in Changsha, the plan's date
+    met_in_time = evaluation.closed(planned, "2026-Q3", "2026-Q3", tally(9, 1), 0, 2000, RULE,
+                                    "p", closing, date(2026, 7, 6))  # fmt: skip
+    assert met_in_time.quarter("2026-Q3").result.reasons == ()
+    late = closing + timedelta(days=1)  # 07-07 in Changsha
+    overdue = evaluation.closed(planned, "2026-Q3", "2026-Q3", tally(9, 1), 0, 2000, RULE, "p",
+                                late, late.astimezone(CHANGSHA).date())  # fmt: skip
+    assert overdue.quarter("2026-Q3").result.reasons == ("plan_overdue",)
 
 
 def test_actions_go_on_the_latest_closed_quarter_only():
     held = close(close(estate(), "2026-Q1", tally(3, 7)), "2026-Q2", tally(3, 7))
     with pytest.raises(ActionRefused) as refused:
-        evaluation.with_action(held, "2026-Q1", Action("warning", "p", closing_of("2026-Q2"), "x"))
+        act(held, "2026-Q1", Action("warning", "p", closing_of("2026-Q2"), "x"))
     assert refused.value.code == "not_latest"
 
 
@@ -174,7 +198,7 @@ def test_only_a_begun_quarter_after_the_latest_closed_may_be_closed():
         close(held, "2026-Q1", tally(3, 7))
     at = datetime(2026, 8, 1, tzinfo=UTC)
     with pytest.raises(QuarterNotDue):
-        evaluation.closed(held, "2026-Q4", "2026-Q3", Tally(), 0, 10, RULE, "p", at)
+        evaluation.closed(held, "2026-Q4", "2026-Q3", Tally(), 0, 10, RULE, "p", at, at.date())
 
 
 def test_no_company_nothing_to_rate_or_close():

@@ -5,7 +5,7 @@ community: its shifts, who is on duty once leave and covers are applied, and the
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,6 +39,19 @@ def test_a_week_holds_every_shift_from_monday_to_sunday_in_the_communitys_zone(s
     assert [p["person_id"] for p in first["scheduled"]] == ["p-g1-green-1"]
     assert first["on_duty"] == first["scheduled"]
     assert "p-g1-green-1" not in first["scheduled"][0]["display_name"]  # a masked name
+
+
+@pytest.mark.parametrize(
+    ("now", "monday"),
+    [
+        (datetime(2026, 3, 8, 16, 30, tzinfo=UTC), date(2026, 3, 9)),  # Monday 00:30 in Beijing
+        (datetime(2026, 3, 8, 15, 30, tzinfo=UTC), date(2026, 3, 2)),  # still Sunday there
+        (datetime(2026, 12, 31, 16, 30, tzinfo=UTC), date(2026, 12, 28)),  # 2027-01-01, a Friday
+    ],
+)
+def test_without_a_day_the_week_is_the_one_of_the_communitys_today(store, community, now, monday):
+    week = rota_week(store, "jingxiang-g1", "green_vests", None, now, OPERATOR)
+    assert week["start"] == datetime.combine(monday, time(), tzinfo=CHANGSHA)
 
 
 def test_leave_shows_in_the_week_and_makes_the_gap_roster_check_reports(store, community):
