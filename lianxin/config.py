@@ -7,6 +7,7 @@ of them without a second mechanism.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,8 +107,21 @@ def _flag(value: Any) -> bool:
 def service_config(service: str) -> dict[str, Any]:
     """A service's nameko config, as a process other than the service reads it (the admin
     CLI): deploy/config/<service>.yaml, with `${ENV:default}` resolved as nameko does."""
-    from nameko.cli.main import setup_yaml_parser  # the `${ENV}` tag: only this reader needs it
-
-    setup_yaml_parser()
     path = CONFIG_DIR / f"{service}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_config_loader())
+
+
+@functools.cache
+def _config_loader() -> type[yaml.SafeLoader]:
+    """A safe loader that knows nameko's `${ENV:default}` tags, of its own: nameko's
+    `setup_yaml_parser` adds them to `yaml.SafeLoader` itself, which would change every
+    later `yaml.safe_load` in the process (a compose file's `${VAR:-}` read as `-`)."""
+    from nameko.cli.main import IMPLICIT_ENV_VAR_MATCHER, env_var_constructor
+
+    class ConfigLoader(yaml.SafeLoader):
+        pass
+
+    ConfigLoader.add_constructor("!env_var", env_var_constructor)
+    ConfigLoader.add_constructor("!raw_env_var", functools.partial(env_var_constructor, raw=True))
+    ConfigLoader.add_implicit_resolver("!env_var", IMPLICIT_ENV_VAR_MATCHER, None)
+    return ConfigLoader
