@@ -143,4 +143,3 @@ class HealthCheck:
     @unknown_route("/<path:unknown>")
     def route_not_found(self, request, unknown):
         refuse_unknown(request)
-
