@@ -10,12 +10,14 @@ become a load on either. The same mixin, HealthCheck, gives every service its
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import pymongo
 from kombu import Connection
 from marshmallow import Schema, fields
 from nameko.extensions import DependencyProvider
+from werkzeug.wrappers import Request
 
 from lianxin.http import openapi
 from lianxin.http.entrypoint import HttpRoute
@@ -85,6 +87,22 @@ class LiveSchema(Schema):
     service = fields.String(required=True)
 
 
+UNKNOWN_METHODS = "GET,POST,PUT,PATCH,DELETE"
+
+
+def unknown_route(url: str) -> Callable[..., Any]:
+    """The route of whatever no other route of the service matches under `url` (werkzeug
+    tries the more specific rules first): a JSON 404, what an API client expects. The
+    console answers its own unknown paths as pages and keeps this for `/v1/...`."""
+    return HttpRoute.decorator(
+        UNKNOWN_METHODS, url, errors={RouteNotFound: (404, "not_found")}, documented=False
+    )
+
+
+def refuse_unknown(request: Request) -> NoReturn:
+    raise RouteNotFound(f"No route {request.method} {request.path}.")
+
+
 class HealthCheck:
     """Mixed into every service: a health probe, its OpenAPI document, and JSON (not HTML)
     for unknown paths."""
@@ -122,11 +140,6 @@ class HealthCheck:
     def openapi_document(self, request):
         return 200, openapi.document(type(self), title=f"Lianxin {self.name} API")
 
-    @HttpRoute.decorator(
-        "GET,POST,PUT,PATCH,DELETE",
-        "/<path:unknown>",
-        errors={RouteNotFound: (404, "not_found")},
-        documented=False,
-    )
+    @unknown_route("/<path:unknown>")
     def route_not_found(self, request, unknown):
-        raise RouteNotFound(f"No route {request.method} /{unknown}.")
+        refuse_unknown(request)

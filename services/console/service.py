@@ -37,6 +37,7 @@ from services.console.http.residents_report import ResidentsReportPages
 from services.console.http.rota import RotaPages
 from services.console.http.sign_in import SignInPages
 from services.console.http.stats import StatsPages
+from services.console.http.unmatched import UnmatchedPages
 
 
 class ConsoleService(
@@ -64,6 +65,7 @@ class ConsoleService(
     PactPages,
     ResidentsPactPages,
     AssetRoutes,
+    UnmatchedPages,  # before HealthCheck: its pages take the place of the JSON 404
     PersonAccessReplica,
     HealthCheck,
 ):

@@ -14,27 +14,52 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from lianxin.config import service_config
+from lianxin.http.entrypoint import HttpRoute
 from services.console.http.forms import LanguageForm
-from services.console.http.pages import PageRoute, ReturnPaths, nearest_get_rule
+from services.console.http.pages import (
+    UNKNOWN_PATH,
+    PageRoute,
+    ReturnPaths,
+    Unmatched,
+    UnmatchedPaths,
+    nearest_get_rule,
+)
 from services.console.service import ConsoleService
 
 
 @pytest.fixture(scope="module")
-def return_paths() -> ReturnPaths:
-    """The provider of a console container as `nameko run` builds it (not started)."""
-    container = ServiceContainer(ConsoleService, service_config("console"))
-    [provider] = [found for found in container.dependencies if isinstance(found, ReturnPaths)]
+def container() -> ServiceContainer:
+    """A console container as `nameko run` builds it (not started)."""
+    return ServiceContainer(ConsoleService, service_config("console"))
+
+
+@pytest.fixture(scope="module")
+def return_paths(container) -> ReturnPaths:
+    [provider] = [found for found in container.dependencies if type(found) is ReturnPaths]
     provider.setup()
     return provider
+
+
+@pytest.fixture(scope="module")
+def unmatched_paths(container) -> UnmatchedPaths:
+    [provider] = [found for found in container.dependencies if type(found) is UnmatchedPaths]
+    provider.setup()
+    return provider
+
+
+def entrypoint(container: ServiceContainer, url: str):
+    [found] = [route for route in container.entrypoints if getattr(route, "url", None) == url]
+    return found
 
 
 def routes(provider: ReturnPaths, method: str) -> dict[str, PageRoute]:
     return {route.url: route for route in provider.rules if route.method == method}
 
 
-def worker(route, **values: str) -> SimpleNamespace:
+def worker(route, path: str = "/", **values: str) -> SimpleNamespace:
     """A worker's context as nameko hands it to a dependency: the route, the request."""
-    request = Request(EnvironBuilder(path="/", method=route.method).get_environ())
+    method = route.method.split(",")[0]
+    request = Request(EnvironBuilder(path=path, method=method).get_environ())
     request.path_values = values  # as nameko's web server sets them
     return SimpleNamespace(entrypoint=route, args=(request,))
 
@@ -95,3 +120,42 @@ def test_the_switch_returns_only_to_a_path_of_the_console_s_own(elsewhere):
     """A form's `next` is the browser's to send: a forged one may not lead off the site."""
     assert "next" in LanguageForm().validate({"lang": "en", "next": elsewhere})
     assert LanguageForm().validate({"lang": "en", "next": "/r/report/jingxiang"}) == {}
+
+
+@pytest.mark.parametrize(
+    ("opened", "told"),
+    [
+        ("/my/cases/LX-1/accept", Unmatched(("POST",), "/my/cases/LX-1")),
+        ("/r/report/jingxiang/code", Unmatched(("POST",), "/r/report/jingxiang")),
+        ("/care/plans/CP-0123456789abcdef/end", Unmatched(("POST",), "/care")),
+        ("/cases/LX-1/desk/accept", Unmatched(("POST",), "/cases/LX-1/desk")),
+        ("/care", Unmatched(("GET", "HEAD"), "/care")),  # a DELETE to a GET page
+        ("/my/cases/<b>/accept", Unmatched(("POST",), "/my/cases/%3Cb%3E")),
+        ("/no/such/page", Unmatched((), "/")),
+        ("/my//cases/LX-1/accept", Unmatched((), "/")),  # no page's path, not a redirect
+        ("/care/", Unmatched((), "/")),
+    ],
+)  # fmt: skip
+def test_a_path_no_page_takes_as_asked_is_told_its_methods_and_nearest_get_page(
+    unmatched_paths, opened, told
+):
+    """Rules only: the answer is the same whether case LX-1 exists, or is another's."""
+    assert unmatched_paths.unmatched(opened) == told
+
+
+def test_the_unknown_path_s_page_returns_to_the_nearest_get_page(container, return_paths):
+    """Its language switch, and its link, lead to a page a GET opens, never back to it."""
+    unknown = entrypoint(container, UNKNOWN_PATH)
+    assert unknown not in return_paths.rules
+    opened = worker(unknown, "/my/cases/LX-1/accept", unknown="my/cases/LX-1/accept")
+    assert return_paths.get_dependency(opened) == "/my/cases/LX-1"
+    assert return_paths.get_dependency(worker(unknown, "/x", unknown="x")) == "/"
+
+
+def test_unknown_paths_are_a_page_but_under_v1_an_api_s_json_404(container, unmatched_paths):
+    """The console's page takes HealthCheck's place for its paths; `/v1/…` keeps the JSON
+    answer an API client reads (`/v1/openapi.json` is the console's API)."""
+    assert isinstance(entrypoint(container, UNKNOWN_PATH), PageRoute)
+    api = entrypoint(container, "/v1/<path:unknown>")
+    assert type(api) is HttpRoute
+    assert unmatched_paths.get_dependency(worker(api, "/v1/x", unknown="x")) is None

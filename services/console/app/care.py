@@ -10,13 +10,14 @@ finds the same case), then ticks the round naming it; a tick sent twice is one t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from lianxin.contracts.roster import CARER_ROLES
 from services.console.app.desk import Desk
 from services.console.domain import care
+from services.console.domain.staff import StaffMember
 
 DEFAULT_ZONE = "Asia/Shanghai"
 
@@ -45,15 +46,17 @@ def tick(desk: Desk, plan_id: str, day: str, outcome: str, note: str) -> str | N
     return body.get("case_id")
 
 
-def register_page(desk: Desk) -> dict[str, Any]:
+def register_page(desk: Desk, member: Callable[[str], StaffMember | None]) -> dict[str, Any]:
     """The register the person may see (staff: the community's; grid roles: their grids'),
-    each plan with its place's name, and for staff what a new plan's form offers: the
-    carers and the units."""
+    each plan with its place's name and its people's, and for staff what a new plan's form
+    offers: the carers and the units."""
     community = desk.session.scope.community_id
     plans = desk.services.care_register(desk.token, community)
     areas = _areas(desk)
-    shown: dict[str, Any] = {"plans": care.with_place_names(plans, areas), "carers": [],
-                             "places": []}  # fmt: skip
+    named = care.with_people_names(
+        care.with_place_names(plans, areas), names(member, plans, community)
+    )
+    shown: dict[str, Any] = {"plans": named, "carers": [], "places": []}
     if desk.session.role == "staff":
         shown["carers"] = [
             person
@@ -64,6 +67,21 @@ def register_page(desk: Desk) -> dict[str, Any]:
         ]
         shown["places"] = [area for area in areas if area["kind"] == "unit"]
     return shown
+
+
+def names(
+    member: Callable[[str], StaffMember | None], plans: list[dict[str, Any]], community: str
+) -> dict[str, str]:
+    """The masked names of the plans' people, as the console keeps them from roster's
+    `person.changed` (its people, by `member`): one read of the console's own store per
+    person named (by `_id`), none of roster's per row. The people are those roster's
+    answer names for the asker; only the community's are named."""
+    found = {person_id: member(person_id) for person_id in care.people_named(plans)}
+    return {
+        person_id: known.display_name
+        for person_id, known in found.items()
+        if known is not None and known.community_id == community and known.display_name
+    }
 
 
 def _areas(desk: Desk) -> list[dict[str, Any]]:

@@ -69,6 +69,33 @@ def with_place_names(
     return [{**plan, "place": names.get(plan["area_code"], plan["area_code"])} for plan in plans]
 
 
+def people_named(plans: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The people the register names, each once: the plans' carers and those who recorded
+    the residents' consent."""
+    named = (
+        person for plan in plans for person in (plan["carer_id"], plan["consent"]["recorded_by"])
+    )
+    return list(dict.fromkeys(named))
+
+
+def with_people_names(
+    plans: Iterable[Mapping[str, Any]], names: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Each plan with `carer_name` and `consent_by_name`: the person's masked name, or
+    their id for one not known by name (a key that recorded the consent, a person the
+    console has not heard of yet)."""
+    return [
+        {
+            **plan,
+            "carer_name": names.get(plan["carer_id"], plan["carer_id"]),
+            "consent_by_name": names.get(
+                plan["consent"]["recorded_by"], plan["consent"]["recorded_by"]
+            ),
+        }
+        for plan in plans
+    ]
+
+
 def starts_at(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The first round's due time: the form's local date and time in the community's zone."""
     return datetime.combine(day, at, tzinfo=zone)

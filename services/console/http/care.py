@@ -146,7 +146,7 @@ class CarePages(Pages):
         sent: Mapping[str, Any] | None = None,
         status: int = 200,
     ):
-        shown = care.register_page(Desk.of(self.parts.services, session))
+        shown = care.register_page(Desk.of(self.parts.services, session), self.parts.store.member)
         community = session.scope.community_id
         if shown["plans"]:
             self.parts.learn_zone(community, shown["plans"][0]["timezone"])

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from nameko.extensions import DependencyProvider
+from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from lianxin.clock import utc_now
@@ -62,6 +64,7 @@ ERROR_LABELS = {  # code → (title, text) label keys
     "not_for_role": ("forbidden_title", "not_for_role_text"),
     "nothing_to_apply": ("refused", "nothing_to_apply_text"),
 }
+UNKNOWN_PATH = "/<path:unknown>"  # the page of a path no other page route takes as asked
 RULE_VALUE = re.compile(r"<(?:\w+:)?(\w+)>")  # a werkzeug rule's value: `<string:case_id>`
 
 
@@ -121,19 +124,67 @@ class ReturnPaths(DependencyProvider):
     a GET opens. Each page route's return rule is found once, at start, among the page
     routes of this service's container (its GET rules); a worker gets it filled with its
     request's values. What a POST's form held is not carried back: the page opens as a
-    GET shows it (the scan-to-report steps start again at the community's page)."""
+    GET shows it (the scan-to-report steps start again at the community's page).
+
+    A path no page route takes as asked (UNKNOWN_PATH's page: a POST-only path opened by
+    GET, or no page's path at all) returns to the nearest GET page of the route that takes
+    the path by another method, or home."""
 
     def setup(self) -> None:
-        routes = [found for found in self.container.entrypoints if isinstance(found, PageRoute)]
-        get_rules = frozenset(route.url for route in routes if "GET" in route.method.split(","))
+        routes = [
+            found
+            for found in self.container.entrypoints
+            if isinstance(found, PageRoute) and found.url != UNKNOWN_PATH
+        ]
+        get_rules = frozenset(route.url for route in routes if "GET" in methods_of(route))
         self.rules = {route: nearest_get_rule(route.url, get_rules) for route in routes}
+        known = Map(
+            [Rule(route.url, methods=methods_of(route), endpoint=self.rules[route])
+             for route in routes],
+            merge_slashes=False,  # `/my//cases/…` is no page's path, not a redirect to one
+        )  # fmt: skip
+        self.known = known.bind("console")
 
     def get_dependency(self, worker_ctx) -> str | None:
         """None for a worker that is not a page's (an event's, a timer's)."""
+        if not isinstance(worker_ctx.entrypoint, PageRoute):
+            return None
+        request = worker_ctx.args[0]
         rule = self.rules.get(worker_ctx.entrypoint)
         if rule is None:
+            return self.unmatched(request.path).return_path
+        return filled(rule, request.path_values)
+
+    def unmatched(self, path: str) -> Unmatched:
+        """What a request no page route took is told: the methods the page routes take at
+        `path` (none for an unknown path) and the page to go to instead. Only the rules
+        are matched: nothing is read, so a case's or a token's path says no more than
+        the route's shape."""
+        allowed = tuple(sorted(self.known.allowed_methods(path)))
+        if not allowed:
+            return Unmatched((), "/")
+        rule, values = self.known.match(path, method=allowed[0])
+        return Unmatched(allowed, filled(rule, values))
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    allowed: tuple[str, ...]  # e.g. ("POST",) for a form's path opened by GET
+    return_path: str
+
+
+class UnmatchedPaths(ReturnPaths):
+    """For UNKNOWN_PATH's page: what its request is told (Unmatched), found as its language
+    switch finds its return path."""
+
+    def get_dependency(self, worker_ctx) -> Unmatched | None:
+        if getattr(worker_ctx.entrypoint, "url", None) != UNKNOWN_PATH:
             return None
-        return filled(rule, worker_ctx.args[0].path_values)
+        return self.unmatched(worker_ctx.args[0].path)
+
+
+def methods_of(route: PageRoute) -> list[str]:
+    return route.method.split(",")
 
 
 def nearest_get_rule(rule: str, get_rules: frozenset[str]) -> str:

@@ -15,6 +15,7 @@ from services.console.app.desk import Desk
 from services.console.compose import load_labels, template_environment
 from services.console.domain.care import RoundNotOpen
 from services.console.domain.sessions import Scope, Session
+from services.console.domain.staff import StaffMember
 
 NOW = datetime(2026, 3, 4, 2, tzinfo=UTC)
 ME = "p-me"
@@ -69,6 +70,26 @@ class Services:
     def register_care_plan(self, token, body, key):
         self.calls.append(("register", body, key))
         return PLAN
+
+
+class People:
+    """The console's people as its store keeps them from roster's `person.changed`
+    (ConsoleStore.member), counting the reads."""
+
+    def __init__(self, *known: StaffMember):
+        self.known = {member.person_id: member for member in known}
+        self.reads: list[str] = []
+
+    def member(self, person_id: str) -> StaffMember | None:
+        self.reads.append(person_id)
+        return self.known.get(person_id)
+
+
+def member(person_id: str, name: str, community: str = "jingxiang") -> StaffMember:
+    return StaffMember(person_id, community, name, ("volunteer",), (), True, 1)
+
+
+PEOPLE = People(member(ME, "我**"), member("p-staff-1", "刘**"))
 
 
 def desk(role: str = "volunteer", person: str = ME) -> tuple[Desk, Services]:
@@ -152,7 +173,7 @@ def test_both_pages_render_roster_s_answers(lang):
     )
     assert "王**" in page and 'name="note"' in page and "door_knocking" not in page
     assert '<span class="place">34栋1单元</span>' in page and "jingxiang-b34-u1" not in page
-    shown = care.register_page(staff)
+    shown = care.register_page(staff, People().member)
     register = templates.get_template("care/register.html").render(
         session=staff.session, new_key=lambda: "k" * 22, zone_name="Asia/Shanghai",
         today="2026-03-04", **common, **shown,
@@ -174,3 +195,37 @@ def test_a_carer_with_no_plans_asks_cases_for_no_places():
     mine, services = desk(person="p-someone-else")
     assert care.my_rounds(mine) == {"plans": [], "timezone": None}
     assert [call[0] for call in services.calls] == ["carer_rounds"]
+
+
+@pytest.mark.parametrize("role", ["staff", "grid_worker"])
+def test_the_register_names_its_people_masked_and_ids_only_for_staff(role):
+    """A plan's carer and the consent's recorder by their masked names (the ids were all
+    a grid worker saw); staff keep the carer's id, to tell two 王** apart."""
+    templates, labels = template_environment(), load_labels()
+    viewer, _ = desk(role, "p-viewer")
+    shown = care.register_page(viewer, PEOPLE.member)
+    register = templates.get_template("care/register.html").render(
+        session=viewer.session, new_key=lambda: "k" * 22, zone_name="Asia/Shanghai",
+        today="2026-03-04", t=lambda key: labels.text(key, "zh"), when=str, lang="zh",
+        csrf_token="csrf", errors={}, sent={}, done=None, path="/care", html_lang="zh-CN",
+        other_lang="en", **shown,
+    )  # fmt: skip
+    assert '<span class="carer">我**</span>' in register
+    assert '<span class="consent-by">刘**</span>' in register
+    assert "p-staff-1" not in register
+    assert ("(p-me)" in register) == (role == "staff")
+
+
+def test_the_register_reads_each_person_once_and_names_only_its_community_s():
+    """Plans of one carer read the carer once (the console's store, by `_id`); a person of
+    another community, or one the console has not heard of, keeps their id."""
+    viewer, services = desk("staff", "p-staff-1")
+    second = {**PLAN, "id": "CP-fedcba9876543210", "carer_id": "p-elsewhere",
+              "consent": {**PLAN["consent"], "recorded_by": "key-app-1"}}  # fmt: skip
+    services.care_register = lambda token, community: [PLAN, PLAN, second]
+    people = People(member(ME, "我**"), member("p-elsewhere", "外**", "another"))
+    plans = care.register_page(viewer, people.member)["plans"]
+    assert sorted(people.reads) == ["key-app-1", "p-elsewhere", "p-me", "p-staff-1"]
+    assert [(plan["carer_name"], plan["consent_by_name"]) for plan in plans] == [
+        ("我**", "p-staff-1"), ("我**", "p-staff-1"), ("p-elsewhere", "key-app-1"),
+    ]  # fmt: skip

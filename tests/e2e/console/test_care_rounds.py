@@ -34,6 +34,7 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.e2e
 CARER = VOLUNTEER_DUTY[0]  # a green vest of grid 3
 OTHER_CARER = "p-g3-green-2"
+GRID_3_LEADER = ("p-g3-leader", "13807310518")  # 蒋长青: sees grid 3's plans
 UNIT = "jingxiang-b34-u1"  # 34栋1单元, in grid 3
 CHANGSHA = ZoneInfo("Asia/Shanghai")
 
@@ -112,12 +113,42 @@ def test_staff_register_a_resident_only_with_their_consent(
     expect(register).to_contain_text("赵**")
     expect(register).not_to_contain_text("赵桂兰")
     expect(register).not_to_contain_text("13900001111")
-    expect(register).to_contain_text("p-staff-1")  # who recorded the consent
+    registered = register.locator("li", has_text="赵**").first
+    expect(registered.locator(".consent-by")).to_have_text("彭**")  # p-staff-1, masked
+    expect(registered.locator(".carer")).to_have_text("吕**")  # the carer by name, for staff
+    expect(registered).to_contain_text(f"({CARER})")  # with the id staff pick carers by
+    expect(registered).not_to_contain_text("p-staff-1")
     expect(register.locator(".place").first).to_have_text("34栋1单元")  # the registry's name
     expect(register).not_to_contain_text(UNIT)
     screenshot(page, "register")
     page.set_viewport_size(PHONE_VIEWPORT)
     page.screenshot(path=str(SCREENSHOTS / "console-polish-care-register.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-polish2-care-register-staff.png"))
+
+
+def test_the_grid_s_leader_reads_the_register_by_masked_names_not_ids(
+    page: Page, console, sms, console_stack, mongo_client
+):
+    """The grid leader of grid 3 sees the plan's carer and who recorded the consent by
+    their masked names as the console knows them; no person's id."""
+    people = mongo_client[f"{console_stack.db_prefix}console"]["people"]
+    for person_id in (GRID_3_LEADER[0], CARER):
+        wait_until(
+            f"the console to know {person_id}", lambda p=person_id: people.find_one({"_id": p})
+        )
+    plan = plan_for(console_stack, CARER, "钱秀英")
+    page.set_viewport_size(PHONE_VIEWPORT)
+    signed_in(page, console, sms, GRID_3_LEADER)
+    page.goto(f"{console}/care")
+    shown = page.locator(f"li[data-plan='{plan['id']}']")
+    expect(shown).to_contain_text("钱**")
+    expect(shown.locator(".carer")).to_have_text("吕**")
+    expect(shown.locator(".consent-by")).to_have_text("彭**")
+    expect(shown).not_to_contain_text(CARER)
+    expect(page.locator("#care-register")).not_to_contain_text("p-staff-1")
+    fits_the_phone(page)
+    shown.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "console-polish2-care-register-leader.png"))
 
 
 def test_the_carer_ticks_a_round_off_once_on_the_phone(carer: Page, console, console_stack,
