@@ -109,6 +109,7 @@ def run(stage, quarter: Quarter, options: dict, say) -> dict:
 
     agenda.run(progress)
     behind = f", {agenda.behind} dropped: behind the clock" if agenda.behind else ""
+    behind += f", {agenda.shed} arrivals shed: too late to start" if agenda.shed else ""
     say(f"the quarter's acts are done ({agenda.done}{behind}); reading the statistics")
     statistics = Statistics(stage.apis, quarter, stage.sink)
     checks = closing.settled(scenarios, statistics, options["settle_seconds"], say)
@@ -130,6 +131,7 @@ def run(stage, quarter: Quarter, options: dict, say) -> dict:
             "acts": agenda.done,
             "dropped_after_closing": agenda.dropped,
             "dropped_behind_the_clock": agenda.behind,
+            "arrivals_shed": agenda.shed,
             "latest_start_domain_seconds": round(agenda.late_seconds, 1),
             "failures": [vars(f) for f in agenda.failures],
         },

@@ -8,6 +8,14 @@ are plain functions; one that raises is recorded, not retried, and the run fails
 closing work (the quarter's paper ballots counted and closed, its list published) runs
 once the quarter's timed acts are done, in the order given, however late the agenda ran:
 it is never dropped.
+
+On a machine too busy for the clock's speed the agenda sheds load where it enters: an
+*arrival* (a new report, hotline order, dispute, ballot or observation: something that
+starts a story) due more than SHED_AFTER real seconds ago is not made, and counted as
+shed, so that the stories already begun — an offer answered before it lapses, a case
+resolved, checked and rated — keep their time. Without it every act ran later and later
+and a loaded run answered no offer at all. What an arrival counts it counts when it is
+made, so the ground truth holds whatever was shed.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from zoneinfo import ZoneInfo
 from lianxin.clock import ScaledClock
 
 DAY = timedelta(days=1)
+SHED_AFTER = 1.0  # real seconds an arrival may start late before it is shed
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class _Entry:
     seq: int
     name: str = field(compare=False)
     act: Callable[[], None] = field(compare=False)
+    arrival: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -101,16 +111,20 @@ class Agenda:
         self.failures: list[ActFailure] = []
         self.dropped = 0  # acts that fell after `until`: the quarter was over
         self.behind = 0  # acts still waiting when the clock passed `until`
+        self.shed = 0  # arrivals not made: due more than SHED_AFTER real seconds ago
         self.done = 0
         self.late_seconds = 0.0  # the most domain time an act started after its time
         self._at_end: list[tuple[str, Callable[[], None]]] = []
 
-    def at(self, when: datetime, name: str, act: Callable[[], None]) -> None:
+    def at(
+        self, when: datetime, name: str, act: Callable[[], None], arrival: bool = False
+    ) -> None:
+        """`act` at `when`; an `arrival` (it starts a story) may be shed when late."""
         with self._lock:
             if when >= self.until:
                 self.dropped += 1
                 return
-            heapq.heappush(self._heap, _Entry(when, next(self._seq), name, act))
+            heapq.heappush(self._heap, _Entry(when, next(self._seq), name, act, arrival))
 
     def at_end(self, name: str, act: Callable[[], None]) -> None:
         """`act` once the quarter's timed acts are done (its closing work), never dropped."""
@@ -158,6 +172,9 @@ class Agenda:
             with self._lock:
                 heapq.heappop(self._heap)
             late = (self.clock.now() - entry.when).total_seconds()
+            if entry.arrival and self.clock.real_seconds(late) > SHED_AFTER:
+                self.shed += 1
+                continue
             self.late_seconds = max(self.late_seconds, late)
             future = self._pool.submit(self._perform, entry)
             with self._lock:

@@ -20,9 +20,12 @@ class Written:
 
     acts: list[tuple[datetime, str, object]] = field(default_factory=list)
     at_the_end: list[tuple[str, object]] = field(default_factory=list)  # closing work, in order
+    arrivals: set[str] = field(default_factory=set)  # names of the acts that may be shed
 
-    def at(self, when: datetime, name: str, act) -> None:
+    def at(self, when: datetime, name: str, act, arrival: bool = False) -> None:
         self.acts.append((when, name, act))
+        if arrival:
+            self.arrivals.add(name)
 
     def at_end(self, name: str, act) -> None:
         self.at_the_end.append((name, act))

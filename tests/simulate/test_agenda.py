@@ -34,3 +34,15 @@ def test_a_closing_act_that_fails_is_recorded_and_the_next_still_runs():
     agenda.run()
     assert done == ["published"]
     assert [failure.name for failure in agenda.failures] == ["close"]
+
+
+def test_an_arrival_too_late_to_start_is_shed_and_a_story_s_next_step_still_runs():
+    clock = ScaledClock(START, time.time() - 2, 3600.0)  # already two hours (2 real s) in
+    agenda = Agenda(clock, until=START + timedelta(hours=3), workers=1)
+    done: list[str] = []
+    agenda.at(START, "report", lambda: done.append("late report"), arrival=True)
+    agenda.at(START, "case look", lambda: done.append("late look"))
+    agenda.at(clock.now(), "report", lambda: done.append("report on time"), arrival=True)
+    agenda.run()
+    assert done == ["late look", "report on time"]
+    assert agenda.shed == 1 and agenda.done == 2 and agenda.behind == 0

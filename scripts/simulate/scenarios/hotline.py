@@ -55,7 +55,7 @@ class HotlineOrders:
                 order = self.order(f"GD{day:%Y%m%d}{number:05d}", category)
                 seed = self.rng.getrandbits(32)
                 act = partial(self.send, order, category, seed)
-                agenda.at(quarter.at(day, hour), "hotline order", act)
+                agenda.at(quarter.at(day, hour), "hotline order", act, arrival=True)
 
     def order(self, order_no: str, category: str) -> dict[str, Any]:
         unit = self.rng.choice(people.units())

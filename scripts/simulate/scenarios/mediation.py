@@ -52,7 +52,7 @@ class MediationDesk:
             category = draw(self.rng, volumes.DISPUTES)
             seed = self.rng.getrandbits(32)
             agenda.at(quarter.at(day, hour), "dispute",
-                      partial(self.take, category, seed))  # fmt: skip
+                      partial(self.take, category, seed), arrival=True)  # fmt: skip
 
     def take(self, category: str, seed: int) -> None:
         rng = Random(seed)

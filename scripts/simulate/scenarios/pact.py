@@ -146,7 +146,7 @@ class Pact:
                           self.rng.randint(1, ARTICLES), self.rng.getrandbits(32))  # fmt: skip
             if day < quarter.days:
                 agenda.at(quarter.at(quarter.first + timedelta(days=day), hour), "pact observation",
-                          act)  # fmt: skip
+                          act, arrival=True)  # fmt: skip
         agenda.at_end("pact list", self.publish)
 
     @staticmethod

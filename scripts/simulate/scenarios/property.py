@@ -97,7 +97,7 @@ class PropertyEvaluation:
         for n, (when, household) in enumerate(sorted(voters, key=lambda v: v[0])):
             twice = n % volumes.PROPERTY_TWICE_EVERY == 3
             act = partial(self.vote, household, twice, self.rng.getrandbits(32))
-            agenda.at(when, "property ballot", act)
+            agenda.at(when, "property ballot", act, arrival=True)
         low, high = volumes.PROPERTY_PAPER_BALLOTS
         for estate in sorted(self.estates):  # the station's box, counted after the last day
             act = partial(self.paper, estate, self.rng.randint(low, high), self.rng.getrandbits(32))

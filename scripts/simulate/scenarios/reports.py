@@ -60,7 +60,8 @@ class Reports:
                     draw(self.rng, volumes.CATEGORIES), draw(self.rng, volumes.CHANNELS)
                 )
                 seed = self.rng.getrandbits(32)
-                agenda.at(quarter.at(day, hour), "report", partial(self.report, body, seed))
+                agenda.at(quarter.at(day, hour), "report", partial(self.report, body, seed),
+                          arrival=True)  # fmt: skip
 
     def body(self, category: str, channel: str, unit: people.Unit | None = None) -> dict[str, Any]:
         unit = unit or self.rng.choice(people.units())
