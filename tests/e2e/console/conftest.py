@@ -22,7 +22,7 @@ from scripts.stack import CONSOLE, Stack
 from scripts.webhook_sink import Sink, handler_for
 from tests.conftest import MONGO_URI, RUN_ID, add_vhost, rabbitmqctl
 from tests.e2e.conftest import SIGNING_SECRET, import_sample_community, new_stack
-from tests.e2e.console.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, SIGNING_IN
+from tests.e2e.console.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, SIGNING_IN, close
 from tests.ports import free_base
 from tests.waiting import wait_until
 
@@ -99,4 +99,4 @@ def page(browser_context: BrowserContext) -> Iterator[Page]:
     browser_context.clear_cookies()
     opened = browser_context.new_page()
     yield opened
-    opened.close()
+    close(opened)

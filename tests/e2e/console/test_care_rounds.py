@@ -24,6 +24,7 @@ from tests.e2e.console.browser import (
     SCREENSHOTS,
     STAFF,
     VOLUNTEER_DUTY,
+    close,
     person_headers,
     requests_case,
     signed_in,
@@ -230,4 +231,4 @@ def test_another_carers_round_and_forged_forms_change_nothing(
         expect(other.locator(f"[data-plan='{mine['id']}']")).to_have_count(0)
         expect(other.locator("#form-plan")).to_have_count(0)
     finally:
-        other.close()
+        close(other)

@@ -21,6 +21,7 @@ from tests.e2e.console.browser import (
     SCREENSHOTS,
     STAFF_2,
     VOLUNTEER_DUTY,
+    close,
     report,
     requests_case,
     signed_in,
@@ -188,4 +189,4 @@ def test_a_volunteer_and_another_grids_worker_see_no_desk(
         other.goto(f"{console}/desk")
         expect(other.locator(f"[data-case='{case['id']}']")).to_have_count(0)
     finally:
-        other.close()
+        close(other)

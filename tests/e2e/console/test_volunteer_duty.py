@@ -277,6 +277,8 @@ def test_the_ledger_and_the_households_balance_after_a_credit(volunteer, console
     )
     screenshot(volunteer, "volunteer-hours-english")
     volunteer.get_by_role("button", name="中文").click()
+    # the test ends on the page the switch opened, never while it is still loading
+    expect(volunteer.locator(f"li[data-entry='{waiting}'] .state")).to_have_text("待审核")
 
 
 def test_a_volunteer_never_sees_another_persons_hours_nor_the_staffs_pages(

@@ -109,15 +109,20 @@ def test_the_shifts_of_a_neighbouring_grids_rota_show_and_the_volunteer_signs_in
     assert attendance(console_stack, mongo_client) == sorted(
         [*before, (ROTA, "check_in"), (ROTA, "check_out")]
     )
+    shown = volunteer.locator("#week-shown").inner_text()
     volunteer.locator("#next-week").click()  # a week ahead: its shifts, no sign-in
+    expect(volunteer.locator("#week-shown")).not_to_have_text(shown)
     expect(volunteer.locator("#duty-now")).to_have_count(0)
     expect(shifts).to_have_count(7)
     expect(volunteer.locator("#shifts-where")).to_have_text(GRID_1)
     volunteer.locator("#previous-week").click()
+    expect(volunteer.locator("#week-shown")).to_have_text(shown)
     volunteer.get_by_role("button", name="English").click()
     expect(mine.get_by_role("button", name="Sign in for duty")).to_be_visible()
     expect(mine.locator(".where")).to_have_text(GRID_1)
     volunteer.get_by_role("button", name="中文").click()
+    # the test ends on the page the switch opened, never while it is still loading
+    expect(mine.get_by_role("button", name="签到")).to_be_visible()
 
 
 def test_a_forged_form_naming_a_rota_not_theirs_changes_nothing(
