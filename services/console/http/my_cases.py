@@ -40,7 +40,7 @@ from services.console.domain.timeline import said
 from services.console.http.cases import PHOTO_HEADERS, _messages
 from services.console.http.errors import CsrfRefused, PageNotFound
 from services.console.http.my_case_forms import ASSIGNEE_FORMS
-from services.console.http.pages import PERSONAL, Pages, cookie, page, redirect
+from services.console.http.pages import PERSONAL, Pages, page, redirect
 
 UPLOAD_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 64 * 1024  # nine photos and the form
 LINK_REFUSED_STATUS = {"invalid": 404, "expired": 410, "revoked": 403}
@@ -165,17 +165,10 @@ class MyCasePages(Pages):
         the language switch works as on the sign-in page (its double-submit cookie, which
         opens nothing)."""
         via_link = acting.session is None
-        language_token = None
+        shown = {"action_token": acting.form_token, "base": acting.path, "via_link": via_link}
         if via_link:
-            language_token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
-        status, headers, html = self.render(
-            request, template, acting.session, status, csrf_token=language_token,
-            action_token=acting.form_token, base=acting.path, via_link=via_link, **context,
-        )  # fmt: skip
-        if language_token:
-            secure = self.parts.settings.secure_cookies
-            headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, language_token, secure, 3600)
-        return status, headers, html
+            return self.render_signed_out(request, template, status, **shown, **context)
+        return self.render(request, template, acting.session, status, **shown, **context)
 
     def assignee_action(self, request: Request, acting: Acting, action: str) -> Any:
         """One of the assignee's actions: first what it will do, then, confirmed, done."""

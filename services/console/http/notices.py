@@ -22,7 +22,6 @@ from werkzeug.wrappers import Request
 from lianxin.http.reading import read_form
 from services.console.app import notices
 from services.console.app.desk import Desk
-from services.console.domain import csrf
 from services.console.domain.hours import new_form_key
 from services.console.domain.labels import LANGUAGE_COOKIE, language_of
 from services.console.domain.notices import AUDIENCE_KINDS, CHANNELS
@@ -30,7 +29,7 @@ from services.console.domain.sessions import Session
 from services.console.http.checked_forms import read_checked
 from services.console.http.errors import PageNotFound
 from services.console.http.forms import Form
-from services.console.http.pages import Pages, cookie, page, redirect
+from services.console.http.pages import Pages, page, redirect
 from services.console.http.residents_progress import (
     FORM_COOKIE_SECONDS,
     NOT_INDEXED,
@@ -144,14 +143,8 @@ class NoticePages(Pages):
 
     def _reading(self, request: Request, token: str, shown: Mapping[str, Any], thanked: bool):
         """The page sets the cookie its form's CSRF token doubles (no session here)."""
-        form_token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
-        secure = self.parts.settings.secure_cookies
-        headers = {
-            **NOT_INDEXED,
-            "Set-Cookie": cookie(csrf.SIGN_IN_COOKIE, form_token, secure, FORM_COOKIE_SECONDS),
-        }
-        return self.render(
-            request, "residents/notice.html", None, 200, headers, csrf_token=form_token,
+        return self.render_signed_out(
+            request, "residents/notice.html", 200, NOT_INDEXED, FORM_COOKIE_SECONDS,
             token=token, notice=shown, thanked=thanked and shown["read_at"] is not None,
         )  # fmt: skip
 

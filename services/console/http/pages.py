@@ -45,6 +45,7 @@ from services.console.http.errors import ERRORS, CsrfRefused, NotForRole, SignIn
 SESSION_COOKIE = "lx_session"
 PERSONAL = frozenset(CONSOLE_ROLES)  # a person's own pages (/my) serve whoever signed in
 SIGN_IN_PATH = "/sign-in"
+PRE_SESSION_SECONDS = 3600  # the sign-in steps' and a resident's form steps' cookie
 # No framing, scripts and styles only from the console itself, forms only to itself
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -263,6 +264,27 @@ class Pages:
             **context,
         )
         return status, dict(headers or {}), html
+
+    def render_signed_out(
+        self,
+        request: Request,
+        template: str,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        keep_seconds: int = PRE_SESSION_SECONDS,
+        **context: Any,
+    ) -> tuple[int, dict[str, str], str]:
+        """A page opened without a session (sign-in, a resident's page, a case opened from
+        a message's link, a path no page takes): its forms' CSRF token doubles the
+        pre-session cookie — the browser's own, else a new one — set again here for
+        `keep_seconds`. The cookie opens nothing; it only shows a form came from our page."""
+        token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
+        status, sent, html = self.render(
+            request, template, None, status, headers, csrf_token=token, **context
+        )
+        secure = self.parts.settings.secure_cookies
+        sent["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, token, secure, keep_seconds)
+        return status, sent, html
 
     def session_cookie(self, session_id: str) -> str:
         """The session's cookie: it outlives the idle limit; the session's end is the

@@ -25,7 +25,7 @@ from services.console.domain.labels import LANGUAGE_COOKIE, language_of
 from services.console.domain.phones import normalized
 from services.console.http.errors import CsrfRefused, PageNotFound
 from services.console.http.forms import CodeForm, PhoneForm
-from services.console.http.pages import Pages, cookie, page
+from services.console.http.pages import Pages, page
 from services.console.http.residents_report import ASKED, REFUSED_STATUS
 
 
@@ -34,14 +34,10 @@ class ResidentFundPages(Pages):
     def fund_phone_page(self, request, community_id):
         """The first step: the number to prove; it sets the pre-session CSRF cookie."""
         name = self._community_name(request, community_id)
-        token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
-        status, headers, html = self.render(
-            request, "residents/fund_phone.html", csrf_token=token, community_id=community_id,
+        return self.render_signed_out(
+            request, "residents/fund_phone.html", community_id=community_id,
             community_name=name, phone="", message="fund_resident_intro", failed=False,
         )  # fmt: skip
-        secure = self.parts.settings.secure_cookies
-        headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, token, secure, max_age=3600)
-        return status, headers, html
 
     @page("POST", "/r/fund/<string:community_id>/code", form=PhoneForm)
     def fund_ask_code(self, request, body, community_id):

@@ -50,14 +50,10 @@ class ResidentsPactPages(Pages):
     @page("GET", "/r/pact/<string:community_id>")
     def pact_phone_page(self, request, community_id):
         report = self._pact_community(request, community_id)
-        token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
-        status, headers, html = self.render(
-            request, "residents/pact_phone.html", csrf_token=token, report=report, phone="",
+        return self.render_signed_out(
+            request, "residents/pact_phone.html", report=report, phone="",
             message="pact_phone_intro", failed=False,
         )  # fmt: skip
-        secure = self.parts.settings.secure_cookies
-        headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, token, secure, max_age=3600)
-        return status, headers, html
 
     @page("POST", "/r/pact/<string:community_id>/code", form=PhoneForm)
     def pact_ask_code(self, request, body, community_id):

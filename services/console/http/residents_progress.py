@@ -29,7 +29,7 @@ from services.console.http.case_forms import ActionForm
 from services.console.http.cases import PHOTO_HEADERS
 from services.console.http.errors import CsrfRefused
 from services.console.http.forms import _text
-from services.console.http.pages import Pages, cookie, page, redirect
+from services.console.http.pages import Pages, page, redirect
 
 PAGE = "/r/<string:token>"
 NOT_INDEXED = {"X-Robots-Tag": "noindex, nofollow"}  # a resident's case is nobody's search
@@ -107,14 +107,8 @@ class ResidentProgressPages(Pages):
         shown = residents_progress.progress_page(
             self.parts.services, token, self.parts.settings.default_zone
         )
-        form_token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
-        secure = self.parts.settings.secure_cookies
-        headers = {
-            **NOT_INDEXED,
-            "Set-Cookie": cookie(csrf.SIGN_IN_COOKIE, form_token, secure, FORM_COOKIE_SECONDS),
-        }
-        return self.render(
-            request, "residents/progress.html", None, status, headers,
-            csrf_token=form_token, token=token, refused=refused, error_fields=fields or [],
+        return self.render_signed_out(
+            request, "residents/progress.html", status, NOT_INDEXED, FORM_COOKIE_SECONDS,
+            token=token, refused=refused, error_fields=fields or [],
             thanked=thanked and shown["progress"]["rating"] is not None, stars=STARS, **shown,
         )  # fmt: skip

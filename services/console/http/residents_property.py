@@ -28,11 +28,10 @@ from services.console.app import residents_property, residents_report
 from services.console.app.residents_property import BallotRefused, NotOnRegister, VoteForm
 from services.console.app.residents_report import ReportPage, Unverified
 from services.console.app.sign_in import Refused
-from services.console.domain import csrf
 from services.console.domain.labels import local_time
 from services.console.domain.property import ANSWERS, ASPECTS
 from services.console.http.forms import CodeForm, Form, PhoneForm, _text
-from services.console.http.pages import Pages, cookie, page, redirect
+from services.console.http.pages import Pages, page, redirect
 from services.console.http.residents_report import ASKED, REFUSED_STATUS, ResidentsReportPages
 
 ANSWER = validate.OneOf(ANSWERS)
@@ -69,19 +68,14 @@ class ResidentsPropertyPages(Pages):
     def property_phone_page(self, request, community_id):
         """The first step: the number to verify; it sets the pre-session cookie."""
         report = self._ballot_community(request, community_id)
-        token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
-        status, headers, html = self.render(
+        return self.render_signed_out(
             request,
             "residents/property_phone.html",
-            csrf_token=token,
             report=report,
             phone="",
             message="vote_phone_intro",
             failed=False,
         )
-        secure = self.parts.settings.secure_cookies
-        headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, token, secure, max_age=3600)
-        return status, headers, html
 
     @page("POST", "/r/property/<string:community_id>/code", form=PhoneForm)
     def property_ask_code(self, request, body, community_id):

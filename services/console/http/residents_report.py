@@ -41,7 +41,7 @@ from services.console.domain.residents_report import MAX_DESCRIPTION, Draft, Sen
 from services.console.http.case_forms import CODE, ActionForm
 from services.console.http.errors import CsrfRefused, PageNotFound
 from services.console.http.forms import CodeForm, PhoneForm, _text
-from services.console.http.pages import Pages, cookie, page, redirect
+from services.console.http.pages import Pages, page, redirect
 
 # the largest report form: nine photos of cases' largest size, and the fields around them
 MAX_REPORT_BYTES = 9 * 10 * 1024 * 1024 + 64 * 1024
@@ -79,15 +79,11 @@ class ResidentsReportPages(Pages):
         """The first step: the number to verify. It sets the pre-session cookie its forms'
         CSRF token doubles."""
         report = self._report_page(request, community_id)
-        token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
-        status, headers, html = self.render(
-            request, "residents/report_phone.html", csrf_token=token, report=report,
+        return self.render_signed_out(
+            request, "residents/report_phone.html", report=report,
             building=self._known_building(report, request.args.get("building")),
             phone="", message="report_phone_intro", failed=False,
         )  # fmt: skip
-        secure = self.parts.settings.secure_cookies
-        headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, token, secure, max_age=3600)
-        return status, headers, html
 
     @page("GET", "/r/report/<string:community_id>/units")
     def report_units(self, request, community_id):

@@ -30,11 +30,7 @@ class SignInPages(HomePages):
     @page("GET", "/sign-in", uses_database=False)
     def sign_in_page(self, request):
         """The phone form. It sets the sign-in cookie its forms' CSRF token doubles."""
-        token = request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
-        status, headers, html = self.render(request, "sign_in/phone.html", csrf_token=token)
-        secure = self.parts.settings.secure_cookies
-        headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, token, secure, max_age=3600)
-        return status, headers, html
+        return self.render_signed_out(request, "sign_in/phone.html")
 
     @page("POST", "/sign-in/code", form=PhoneForm)
     def ask_for_code(self, request, body):

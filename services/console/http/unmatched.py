@@ -13,8 +13,7 @@ answers (lianxin.http.health) for the paths under `/v1/`.
 from __future__ import annotations
 
 from lianxin.http.health import UNKNOWN_METHODS, refuse_unknown, unknown_route
-from services.console.domain import csrf
-from services.console.http.pages import UNKNOWN_PATH, Pages, UnmatchedPaths, cookie, page
+from services.console.http.pages import UNKNOWN_PATH, Pages, UnmatchedPaths, page
 
 API_PATHS = "/v1/<path:unknown>"
 WORDS = {  # status → the labels of the page's title, text and link
@@ -35,18 +34,15 @@ class UnmatchedPages(Pages):
         page: by its double-submit cookie, which opens nothing."""
         found = self.unmatched
         session = self.session_of(request)
-        token = None if session else request.cookies.get(csrf.SIGN_IN_COOKIE) or csrf.new_token()
         status = 405 if found.allowed else 404
         title, text, back = WORDS[status]
-        status, headers, html = self.render(
-            request, "unmatched.html", session, status=status, csrf_token=token,
-            title=title, text=text, back=back,
-        )  # fmt: skip
+        shown = {"status": status, "title": title, "text": text, "back": back}
+        if session:
+            status, headers, html = self.render(request, "unmatched.html", session, **shown)
+        else:
+            status, headers, html = self.render_signed_out(request, "unmatched.html", **shown)
         if found.allowed:
             headers["Allow"] = ", ".join(found.allowed)
-        if token:
-            secure = self.parts.settings.secure_cookies
-            headers["Set-Cookie"] = cookie(csrf.SIGN_IN_COOKIE, token, secure, max_age=3600)
         return status, headers, html
 
     @unknown_route(API_PATHS)

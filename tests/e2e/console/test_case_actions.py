@@ -297,7 +297,7 @@ def test_forged_replayed_and_scanned_forms_change_nothing(page, console, sms, co
     for action in ACTION_FORMS:
         fields = {name: full[name] for name in ("form_key", *FIELDS[action])}
         assert post_form(page, console, case["id"], action, fields).status_code == 403, action
-        assert page.goto(f"{console}/cases/{case['id']}/{action}").status in (404, 405), action
+        assert page.goto(f"{console}/cases/{case['id']}/{action}").status == 405, action
     unkeyed = post_form(page, console, case["id"], "note", {"csrf": csrf, "note": "无钥匙"})
     assert unkeyed.status_code == 400 and 'id="refused"' in unkeyed.text
     good = {"csrf": csrf, "form_key": key, "note": "别的社区"}

@@ -102,7 +102,7 @@ def test_a_file_with_a_bad_row_is_checked_storing_nothing_then_fixed_and_applied
     file = {"name": "people.csv", "mimeType": "text/csv", "buffer": people_csv(NEW).encode()}
     unsigned = page.request.post(f"{console}/imports", multipart={"file": file}, max_redirects=0)
     assert unsigned.status == 403  # a form without its CSRF token checks nothing
-    assert page.request.get(f"{console}/imports/apply", max_redirects=0).status in (404, 405)
+    assert page.request.get(f"{console}/imports/apply", max_redirects=0).status == 405
 
     page.goto(f"{console}/people?q={NEW[0]}")
     row = page.locator(f"#person-{NEW[0]}")
