@@ -16,10 +16,10 @@ import pytest
 from scripts.bench import observe
 from scripts.stack import ROOT, SERVICES
 
-pytestmark = pytest.mark.e2e
-
-
 SMOKE_LIMIT_SECONDS = 240
+# pytest-timeout's deadline: past the run's own limit and its clean-up, so that a slow
+# run fails with the bench's output rather than a stack dump
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(SMOKE_LIMIT_SECONDS + 120)]
 
 
 def smoke_run(folder, *options: str) -> tuple[dict, str]:

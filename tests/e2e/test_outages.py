@@ -51,11 +51,16 @@ from tests.e2e.conftest import (
 from tests.e2e.test_faults import events_in
 from tests.ports import free_port
 
-pytestmark = pytest.mark.e2e
-
 ROOT = Path(__file__).resolve().parents[2]
 OUTAGE_SECONDS = float(os.environ.get("LIANXIN_OUTAGE_SECONDS", "20"))
 RECOVERY_SECONDS = 120
+# What tells a hung test from a slow one here. pytest-timeout counts the module's fixtures
+# in its first test, and they start a RabbitMQ node, a FerretDB and a stack of this
+# module's own: 80 s on an idle machine, past 250 s under `make test`'s other two workers
+# on a slow day (a CI run failed at the global 300 s inside the first test's first steps).
+DEADLINE_SECONDS = 360 + 2 * RECOVERY_SECONDS + 2 * OUTAGE_SECONDS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(DEADLINE_SECONDS)]
 # Debian's rabbitmq-server and rabbitmqctl proper: the wrappers on PATH run them as the
 # rabbitmq user, with that user's home and Erlang cookie, for the machine's own node
 RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")
