@@ -284,14 +284,19 @@ def test_no_secret_appears_in_logs_events_dead_letters_or_answers(notify, scenar
         ("NT_HOTLINE_SECRET", "changeme"),
     ],
 )
-def test_notify_refuses_to_start_with_an_empty_or_default_secret(scenario, variable, value):
+def test_notify_refuses_to_start_with_an_empty_or_default_secret(
+    scenario, notify, variable, value
+):
+    """On the running notify's vhost, where the exchanges it binds to exist: nameko sets up
+    the consumers and the parts together, so on a vhost without them the missing exchange
+    (404) can end the process before the secret is read."""
     env = {
         **os.environ,
         **scenario.env(),
         "LIANXIN_DEV_MODE": "false",
         "LIANXIN_TOKEN_SECRET": "a-real-token-secret-0123456789",
         "NOTIFY_SIGNING_SECRET": "a-real-signing-secret-0123456789",
-        "AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
+        "AMQP_URI": notify.amqp_uri,
         "WEB_SERVER_ADDRESS": "127.0.0.1:0",
         "METRICS_ADDRESS": "",
         variable: value,

@@ -84,6 +84,14 @@ def sent_so_far(sms: Sink) -> int:
         return len(sms.messages)
 
 
+def codes_so_far(sms: Sink) -> int:
+    """How many codes (sign-in or a resident's) were texted so far: what a test that
+    asserts "no code was sent" counts, since the services text offers and reminders of
+    earlier tests' cases meanwhile."""
+    with sms.lock:
+        return sum(1 for m in sms.messages if m["channel"] == "sms" and CODE.search(m["text"]))
+
+
 def ask_for_code(page: Page, console: str, phone: str) -> None:
     page.goto(f"{console}/sign-in")
     page.get_by_label("手机号").fill(phone)

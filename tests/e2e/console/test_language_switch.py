@@ -15,9 +15,9 @@ from tests.e2e.console.browser import (
     PHONE_VIEWPORT,
     SCREENSHOTS,
     VOLUNTEER,
+    codes_so_far,
     requests_case,
     seed_volunteers,
-    sent_so_far,
     signed_in,
 )
 from tests.e2e.console.test_scan_to_report import code_asked_in_browser, new_phone
@@ -41,13 +41,13 @@ def test_the_switch_on_the_scan_to_report_code_step_returns_to_the_community_s_p
 ):
     code_asked_in_browser(page, console, sms, new_phone())  # the one code, arrived
     page.screenshot(path=str(SCREENSHOTS / "console-polish-report-code-step.png"), full_page=True)
-    sent = sent_so_far(sms)
+    sent = codes_so_far(sms)
 
     returned = switched_to_english(page, f"{console}/r/report/{COMMUNITY}")
     assert returned.status == 200
     expect(page.get_by_role("heading", name="Report a problem")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    assert sent_so_far(sms) == sent, "no code asked for again"
+    assert codes_so_far(sms) == sent, "no code asked for again"
 
 
 def test_the_switch_on_a_volunteer_s_confirm_page_returns_to_the_case_unaccepted(

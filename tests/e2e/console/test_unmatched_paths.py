@@ -17,10 +17,10 @@ from tests.e2e.console.browser import (
     PHONE_VIEWPORT,
     SCREENSHOTS,
     VOLUNTEER,
+    codes_so_far,
     report,
     requests_case,
     seed_volunteers,
-    sent_so_far,
     signed_in,
 )
 from tests.e2e.console.test_volunteer_cases import assigned
@@ -89,7 +89,7 @@ def test_a_resident_s_code_step_opened_by_get_sends_no_code_and_switches_languag
     page: Page, console, sms
 ):
     page.set_viewport_size(PHONE_VIEWPORT)
-    sent = sent_so_far(sms)
+    sent = codes_so_far(sms)
     answer = page.goto(f"{console}/r/report/{COMMUNITY}/code")
     assert answer is not None and answer.status == 405
     assert answer.headers["allow"] == "POST"
@@ -105,7 +105,7 @@ def test_a_resident_s_code_step_opened_by_get_sends_no_code_and_switches_languag
     expect(page.get_by_role("heading", name="Report a problem")).to_be_visible()
     page.goto(f"{console}/r/report/{COMMUNITY}/code")
     expect(page.get_by_role("heading", name="Act from the page")).to_be_visible()
-    assert sent_so_far(sms) == sent, "a GET sent no code"
+    assert codes_so_far(sms) == sent, "a GET sent no code"
 
 
 def test_an_unknown_path_is_the_console_s_404_page(page: Page, console):
